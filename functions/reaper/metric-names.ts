@@ -1,0 +1,26 @@
+/**
+ * The CloudWatch metrics a run publishes (Powertools Metrics, EMF), shared with the stack's alarms and dashboard
+ * so an alarm can never watch a metric the code stopped emitting. Every metric carries the dimension
+ * `service` = the configured POWERTOOLS_SERVICE_NAME, in the namespace POWERTOOLS_METRICS_NAMESPACE.
+ */
+export const METRIC_NAMES = {
+  /** 1 per completed run (the "schedule is running" heartbeat). */
+  runs: 'ReapRuns',
+  /** Rows read from the table. */
+  examined: 'CanvasesExamined',
+  /** Locks found past lockExpiresAt + grace. */
+  stale: 'StaleLocksFound',
+  /** Locks freed through the API. */
+  unlocked: 'LocksUnlocked',
+  /** Stale locks the run tried and failed to free (the row keeps its lock; the next run retries). */
+  failed: 'UnlockFailures',
+  /** Rows whose assetId or lockExpiresAt is malformed; never touched. */
+  invalid: 'InvalidRows',
+  /** 1 when the run stopped early (time budget, or credentials refused). */
+  cutShort: 'RunsCutShort',
+} as const;
+
+export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
+
+/** The dimension Powertools Metrics adds to every metric. */
+export const METRIC_SERVICE_DIMENSION = 'service';
