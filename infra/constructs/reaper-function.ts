@@ -1,0 +1,173 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type DestinationConfig, type IDestination, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LOCK_FILE, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
+import { reaperEnvironment, validateReaperEnvironment, type ReaperSettings } from '../reaper-environment';
+import { DeadLetterQueue } from './dead-letter-queue';
+import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
+
+/** Lambda runtime. nodejs22.x: the newest line the code is exercised on before deploy (tests run on Node 20/22). */
+export const REAPER_RUNTIME = Runtime.NODEJS_22_X;
+/** esbuild target, kept in step with REAPER_RUNTIME. */
+export const REAPER_BUNDLE_TARGET = 'node22';
+/**
+ * Five minutes: the run's budget is the invocation's remaining time minus SAFETY_MARGIN_MS, so a long timeout is
+ * what gives a big backlog room; it also equals the default schedule interval, so with one run at a time a run
+ * never delays the next tick by more than a few seconds.
+ */
+export const DEFAULT_REAPER_TIMEOUT = Duration.minutes(5);
+/** The least time a run must have for actual work once the safety margin is taken off the timeout. */
+export const MIN_WORKING_TIME = Duration.seconds(30);
+/** Lambda's ceiling for a function timeout. */
+export const MAX_LAMBDA_TIMEOUT = Duration.minutes(15);
+/** The run is I/O-bound (DynamoDB and HTTP); 256 MB on arm64 leaves room for the bundled SDK and a large scan page. */
+export const DEFAULT_REAPER_MEMORY_MB = 256;
+/** How long the function's logs are kept. */
+export const DEFAULT_LOG_RETENTION = RetentionDays.ONE_MONTH;
+/**
+ * How long a scheduled tick may wait in Lambda's asynchronous queue (e.g. throttled behind a run still going, since
+ * only one runs at a time) before it is dropped to the failure queue. Long enough to ride out one slow run.
+ */
+export const REAPER_MAX_EVENT_AGE = Duration.minutes(30);
+/** The DynamoDB actions the reaper performs: find stale locks, read named assets, clear a lock conditionally. */
+export const REAPER_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'] as const;
+
+/** Props of {@link ReaperFunction}. */
+export interface ReaperFunctionProps {
+  /** The table of tracked canvases the function scans and updates. */
+  readonly table: ITable;
+  /** The secret the function reads the Scenario key pair from. */
+  readonly credentials: ScenarioCredentialsSecret;
+  /** The reaper's tunables, passed as environment variables. */
+  readonly settings: ReaperSettings;
+  /**
+   * Function timeout; must exceed `settings.safetyMarginMs` by at least MIN_WORKING_TIME.
+   * @default DEFAULT_REAPER_TIMEOUT (5 minutes)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Memory size in MB.
+   * @default DEFAULT_REAPER_MEMORY_MB
+   */
+  readonly memorySize?: number;
+  /**
+   * Retention of the function's log group.
+   * @default DEFAULT_LOG_RETENTION (one month)
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * The handler source file to bundle.
+   * @default REAPER_HANDLER_ENTRY (functions/reaper/handler.ts)
+   */
+  readonly entry?: string;
+}
+
+/**
+ * The reaper Lambda: esbuild-bundled (the pinned AWS SDK included, no Docker), arm64, one run at a time
+ * (reserved concurrency 1), no asynchronous retries because the next tick is the retry, failed invocations kept in a
+ * queue. Its role allows writing its own logs, reading the one secret and reading/updating the one table.
+ */
+export class ReaperFunction extends Construct {
+  /** The function. */
+  readonly function: NodejsFunction;
+  /** The function's log group. */
+  readonly logGroup: LogGroup;
+  /** Invocations that failed (or waited longer than REAPER_MAX_EVENT_AGE) land here. */
+  readonly failureQueue: IQueue;
+
+  constructor(scope: Construct, id: string, props: ReaperFunctionProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? DEFAULT_REAPER_TIMEOUT;
+    assertTimeoutLeavesWorkingTime(timeout, props.settings.safetyMarginMs);
+
+    const environment = reaperEnvironment(props.settings, {
+      tableName: props.table.tableName,
+      secretId: props.credentials.secretId,
+    });
+    validateReaperEnvironment(environment);
+
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? DEFAULT_LOG_RETENTION });
+    // An explicit role instead of the default one: the default attaches AWSLambdaBasicExecutionRole, which may
+    // write to any log group in the account.
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Canvas lock reaper: its own logs, the credentials secret, the tracked canvas table',
+    });
+    this.logGroup.grantWrite(role);
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: [...REAPER_TABLE_ACTIONS], resources: [props.table.tableArn] }));
+    props.credentials.grantGetSecretValue(role);
+
+    this.failureQueue = new DeadLetterQueue(this, 'FailedInvocations', { holds: 'reaper invocations that failed or expired' }).queue;
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: 'Finds stale Scenario canvas locks tracked in DynamoDB and force-unlocks them',
+      entry: props.entry ?? REAPER_HANDLER_ENTRY,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: LOCK_FILE,
+      runtime: REAPER_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? DEFAULT_REAPER_MEMORY_MB,
+      timeout,
+      role,
+      logGroup: this.logGroup,
+      environment,
+      // The variable has no effect on SDK v3 runtimes; set false so CDK never adds it behind the contract's back.
+      awsSdkConnectionReuse: false,
+      reservedConcurrentExecutions: 1,
+      retryAttempts: 0,
+      maxEventAge: REAPER_MAX_EVENT_AGE,
+      onFailure: new SendMessageOnlyQueueDestination(this.failureQueue),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: REAPER_BUNDLE_TARGET,
+        minify: true,
+        // Minified, but function and class names stay readable in stack traces.
+        keepNames: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the AWS SDK too, so the version package-lock.json pins is the one that runs.
+        externalModules: [],
+        mainFields: ['module', 'main'],
+        // Bundled CommonJS dependencies may require() Node built-ins, which an ES module cannot do without this.
+        banner: "import { createRequire as __reaperCreateRequire } from 'node:module'; const require = __reaperCreateRequire(import.meta.url);",
+        forceDockerBundling: false,
+      },
+    });
+
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: `Pinned to ${REAPER_RUNTIME.name}, the line the bundle targets and the code is tested against; move up deliberately, with REAPER_BUNDLE_TARGET.`,
+    });
+  }
+}
+
+/**
+ * An on-failure destination granting only sqs:SendMessage (CDK's SqsDestination also grants GetQueueAttributes and
+ * GetQueueUrl, which Lambda does not need to deliver a failure record).
+ */
+class SendMessageOnlyQueueDestination implements IDestination {
+  constructor(private readonly queue: IQueue) {}
+
+  bind(_scope: Construct, fn: IFunction): DestinationConfig {
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    return { destination: this.queue.queueArn };
+  }
+}
+
+function assertTimeoutLeavesWorkingTime(timeout: Duration, safetyMarginMs: number): void {
+  const timeoutMs = timeout.toMilliseconds();
+  if (timeoutMs > MAX_LAMBDA_TIMEOUT.toMilliseconds()) {
+    throw new Error(`ReaperFunction: timeout ${timeout.toSeconds()} s exceeds Lambda's maximum of ${MAX_LAMBDA_TIMEOUT.toSeconds()} s`);
+  }
+  if (timeoutMs - safetyMarginMs < MIN_WORKING_TIME.toMilliseconds()) {
+    throw new Error(
+      `ReaperFunction: timeout ${timeout.toSeconds()} s leaves less than ${MIN_WORKING_TIME.toSeconds()} s of work after the ${safetyMarginMs} ms safety margin`,
+    );
+  }
+}

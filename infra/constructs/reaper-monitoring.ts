@@ -1,0 +1,226 @@
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRIC_NAMES, METRIC_SERVICE_DIMENSION, type MetricName } from '../../functions/reaper/metric-names';
+
+/** Function errors are counted over this window. */
+export const ERROR_ALARM_PERIOD = Duration.minutes(5);
+/** Consecutive heartbeat periods without a completed run before "not running" fires. */
+export const MISSED_HEARTBEATS_TO_ALARM = 3;
+/** Consecutive heartbeat periods with failed unlocks before "unlocks failing" fires: one bad run is retried by the next. */
+export const FAILED_UNLOCK_PERIODS_TO_ALARM = 2;
+/** CloudWatch evaluates an alarm over at most one day. */
+const MAX_ALARM_WINDOW = Duration.days(1);
+
+/** Props of {@link ReaperMonitoring}. */
+export interface ReaperMonitoringProps {
+  /** The reaper function. */
+  readonly function: IFunction;
+  /** Where failed invocations of the function land. */
+  readonly functionFailureQueue: IQueue;
+  /** Where schedule ticks Scheduler could not deliver land. */
+  readonly scheduleDeadLetterQueue: IQueue;
+  /** The namespace the handler publishes its metrics in (POWERTOOLS_METRICS_NAMESPACE). */
+  readonly metricsNamespace: string;
+  /** The `service` dimension of the handler's metrics (POWERTOOLS_SERVICE_NAME). */
+  readonly serviceName: string;
+  /**
+   * The longest normal gap between two completed runs (whole minutes, at most a day): the period of the
+   * reaper-metric alarms. The stack derives it from the schedule and the function timeout.
+   */
+  readonly heartbeatPeriod: Duration;
+  /**
+   * Whether the schedule is deployed enabled. When false, the "not running" alarm is created with its actions off:
+   * it shows ALARM in the console (the schedule is indeed not running) but notifies nobody.
+   */
+  readonly scheduleEnabled: boolean;
+  /**
+   * E-mail address subscribed to the alarm topic (the recipient must confirm the subscription).
+   * @default - no subscription; subscribe to the AlarmTopicArn output yourself
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * Alarms and a dashboard over the reaper's own metrics (Powertools EMF, names shared with the handler), the
+ * function's errors and the two dead-letter queues. Every alarm notifies one SNS topic, on ALARM and on OK.
+ */
+export class ReaperMonitoring extends Construct {
+  /** The topic every alarm notifies. */
+  readonly alarmTopic: Topic;
+  /** The function threw (or timed out) at least once in ERROR_ALARM_PERIOD. */
+  readonly functionErrorsAlarm: Alarm;
+  /** Unlocks failed in FAILED_UNLOCK_PERIODS_TO_ALARM consecutive heartbeat periods. */
+  readonly failedUnlocksAlarm: Alarm;
+  /** A run stopped early: out of time, or the credentials were refused. */
+  readonly runCutShortAlarm: Alarm;
+  /** No run completed in MISSED_HEARTBEATS_TO_ALARM consecutive heartbeat periods. */
+  readonly scheduleNotRunningAlarm: Alarm;
+  /** A failed or expired invocation is waiting in the function's failure queue. */
+  readonly functionFailureQueueAlarm: Alarm;
+  /** A tick Scheduler could not deliver is waiting in the schedule's dead-letter queue. */
+  readonly scheduleDeadLetterQueueAlarm: Alarm;
+  /** The dashboard. */
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: ReaperMonitoringProps) {
+    super(scope, id);
+    const heartbeat = props.heartbeatPeriod;
+    const heartbeatMinutes = heartbeat.toMinutes();
+    if (!Number.isInteger(heartbeatMinutes) || heartbeatMinutes < 1 || heartbeat.toSeconds() > MAX_ALARM_WINDOW.toSeconds()) {
+      throw new Error(`ReaperMonitoring: heartbeatPeriod must be whole minutes between 1 and 1440, got ${heartbeat.toHumanString()}`);
+    }
+    const missedHeartbeats = Math.max(1, Math.min(MISSED_HEARTBEATS_TO_ALARM, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)));
+    const failedUnlockPeriods = Math.max(1, Math.min(FAILED_UNLOCK_PERIODS_TO_ALARM, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)));
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Canvas lock reaper alarms', enforceSSL: true });
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const reaperMetric = (metricName: MetricName, label: string): Metric =>
+      new Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { [METRIC_SERVICE_DIMENSION]: props.serviceName },
+        statistic: Stats.SUM,
+        period: heartbeat,
+        label,
+      });
+    const runs = reaperMetric(METRIC_NAMES.runs, 'Runs completed');
+    const stale = reaperMetric(METRIC_NAMES.stale, 'Stale locks found');
+    const unlocked = reaperMetric(METRIC_NAMES.unlocked, 'Locks unlocked');
+    const failed = reaperMetric(METRIC_NAMES.failed, 'Unlocks failed');
+    const invalid = reaperMetric(METRIC_NAMES.invalid, 'Invalid rows');
+    const cutShort = reaperMetric(METRIC_NAMES.cutShort, 'Runs cut short');
+    const functionErrors = props.function.metricErrors({ period: ERROR_ALARM_PERIOD, statistic: Stats.SUM, label: 'Function errors' });
+    const queueDepth = (queue: IQueue, label: string) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: Stats.MAXIMUM, label });
+    const failureQueueDepth = queueDepth(props.functionFailureQueue, 'Failed invocations queued');
+    const scheduleDlqDepth = queueDepth(props.scheduleDeadLetterQueue, 'Undelivered ticks queued');
+
+    const prefix = Stack.of(this).stackName;
+    const atLeastOnce = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+    this.functionErrorsAlarm = this.alarm('FunctionErrors', {
+      name: `${prefix}-FunctionErrors`,
+      metric: functionErrors,
+      comparisonOperator: atLeastOnce,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description: 'The reaper function threw or timed out. See its logs; runbook: docs/deploy.md#alarms.',
+    });
+    this.failedUnlocksAlarm = this.alarm('FailedUnlocks', {
+      name: `${prefix}-UnlocksFailing`,
+      metric: failed,
+      comparisonOperator: atLeastOnce,
+      evaluationPeriods: failedUnlockPeriods,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description: 'Stale locks failed to unlock in consecutive runs (the Scenario API refuses or errors). Runbook: docs/deploy.md#alarms.',
+    });
+    this.runCutShortAlarm = this.alarm('RunCutShort', {
+      name: `${prefix}-RunCutShort`,
+      metric: cutShort,
+      comparisonOperator: atLeastOnce,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description: 'A run stopped early: out of time, or the Scenario credentials were refused. Runbook: docs/deploy.md#alarms.',
+    });
+    this.scheduleNotRunningAlarm = this.alarm('ScheduleNotRunning', {
+      name: `${prefix}-NotRunning`,
+      metric: runs,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: missedHeartbeats,
+      // No data is exactly what a stopped schedule looks like.
+      treatMissingData: TreatMissingData.BREACHING,
+      actionsEnabled: props.scheduleEnabled,
+      description: props.scheduleEnabled
+        ? 'No reaper run completed recently: the schedule is paused, failing to invoke, or every run fails. Runbook: docs/deploy.md#alarms.'
+        : 'The schedule was deployed disabled, so this alarm is expected to be in ALARM; its notifications are off. Runbook: docs/deploy.md#alarms.',
+    });
+    this.functionFailureQueueAlarm = this.alarm('FunctionFailureQueue', {
+      name: `${prefix}-FailedInvocationsQueued`,
+      metric: failureQueueDepth,
+      comparisonOperator: atLeastOnce,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description: 'A reaper invocation failed or expired; its record waits in the failure queue. Runbook: docs/deploy.md#alarms.',
+    });
+    this.scheduleDeadLetterQueueAlarm = this.alarm('ScheduleDeadLetterQueue', {
+      name: `${prefix}-UndeliveredTicksQueued`,
+      metric: scheduleDlqDepth,
+      comparisonOperator: atLeastOnce,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description: 'Scheduler could not invoke the reaper; the tick waits in the schedule dead-letter queue. Runbook: docs/deploy.md#alarms.',
+    });
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      // Dashboards are global: the region keeps two deployments of the same stack apart.
+      dashboardName: `${prefix}-${Aws.REGION}`,
+      defaultInterval: Duration.hours(24),
+    });
+    const graph = (title: string, left: IMetric[]) => new GraphWidget({ title, left, width: 12, height: 6 });
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: [
+          this.scheduleNotRunningAlarm,
+          this.functionErrorsAlarm,
+          this.failedUnlocksAlarm,
+          this.runCutShortAlarm,
+          this.functionFailureQueueAlarm,
+          this.scheduleDeadLetterQueueAlarm,
+        ],
+        width: 24,
+        height: 3,
+      }),
+    );
+    this.dashboard.addWidgets(graph('Locks', [stale, unlocked, failed, invalid]), graph('Runs', [runs, cutShort]));
+    this.dashboard.addWidgets(
+      graph('Function errors', [functionErrors]),
+      graph('Dead-letter queues', [failureQueueDepth, scheduleDlqDepth]),
+    );
+  }
+
+  private alarm(
+    id: string,
+    spec: {
+      name: string;
+      metric: IMetric;
+      comparisonOperator: ComparisonOperator;
+      evaluationPeriods: number;
+      treatMissingData: TreatMissingData;
+      description: string;
+      actionsEnabled?: boolean;
+    },
+  ): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmName: spec.name,
+      alarmDescription: spec.description,
+      metric: spec.metric,
+      threshold: 1,
+      comparisonOperator: spec.comparisonOperator,
+      evaluationPeriods: spec.evaluationPeriods,
+      datapointsToAlarm: spec.evaluationPeriods,
+      treatMissingData: spec.treatMissingData,
+      actionsEnabled: spec.actionsEnabled ?? true,
+    });
+    const action = new SnsAction(this.alarmTopic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    return alarm;
+  }
+}

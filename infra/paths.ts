@@ -1,0 +1,10 @@
+import * as path from 'node:path';
+
+/** The repository root: the NodejsFunction project root, where package-lock.json and functions/ live. */
+export const REPO_ROOT = path.resolve(__dirname, '..');
+
+/** The reaper handler's source, bundled by esbuild at synth time. */
+export const REAPER_HANDLER_ENTRY = path.join(REPO_ROOT, 'functions', 'reaper', 'handler.ts');
+
+/** The lock file esbuild bundling is keyed on. */
+export const LOCK_FILE = path.join(REPO_ROOT, 'package-lock.json');

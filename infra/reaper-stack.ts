@@ -1,0 +1,128 @@
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { DEFAULT_REAPER_TIMEOUT, ReaperFunction } from './constructs/reaper-function';
+import { ReaperMonitoring } from './constructs/reaper-monitoring';
+import { ReaperSchedule } from './constructs/reaper-schedule';
+import { ScenarioCredentialsSecret } from './constructs/scenario-credentials-secret';
+import { TrackedCanvasTable } from './constructs/tracked-canvas-table';
+import { DEFAULT_REAPER_SETTINGS, type ReaperSettings } from './reaper-environment';
+import { DEFAULT_SCHEDULE_EXPRESSION, parseScheduleCadence } from './schedule-cadence';
+
+/** The stack name `cdk deploy` uses unless the `reaper:stackName` context key says otherwise. */
+export const DEFAULT_STACK_NAME = 'CanvasLockReaper';
+/** The "not running" alarm period for a cron schedule, whose gaps the stack cannot infer. */
+export const DEFAULT_CRON_HEARTBEAT = Duration.hours(1);
+/** The payload of the ready-to-paste manual invocation in the DryRunCommand output. */
+export const DRY_RUN_PAYLOAD = '{"dryRun":true}';
+
+/** Props of {@link ReaperStack}; every one is optional and mirrors a context key of infra/context.ts. */
+export interface ReaperStackProps extends StackProps {
+  /** Use this existing table of tracked canvases, by name. @default - a table is created */
+  readonly existingTableName?: string;
+  /** Use this existing table of tracked canvases, by ARN. @default - a table is created */
+  readonly existingTableArn?: string;
+  /** Use this existing credentials secret, by complete ARN. @default - an empty secret is created */
+  readonly existingSecretArn?: string;
+  /** Use this existing credentials secret, by name. @default - an empty secret is created */
+  readonly existingSecretName?: string;
+  /** Customer-managed KMS key of the secret. @default - the AWS-managed key, no grant needed */
+  readonly secretKmsKeyArn?: string;
+  /** Overrides of the reaper's tunables. @default DEFAULT_REAPER_SETTINGS (the handler's CONFIG_DEFAULTS) */
+  readonly settings?: Partial<ReaperSettings>;
+  /** Function timeout. @default DEFAULT_REAPER_TIMEOUT (5 minutes) */
+  readonly functionTimeout?: Duration;
+  /** Retention of the function's logs. @default DEFAULT_LOG_RETENTION (one month) */
+  readonly logRetention?: RetentionDays;
+  /** Recurring schedule expression. @default DEFAULT_SCHEDULE_EXPRESSION (`rate(5 minutes)`) */
+  readonly scheduleExpression?: string;
+  /** Time zone of a cron schedule expression. @default DEFAULT_SCHEDULE_TIME_ZONE (UTC) */
+  readonly scheduleTimeZone?: string;
+  /** Deploy the schedule enabled (false: the kill switch). @default true */
+  readonly scheduleEnabled?: boolean;
+  /**
+   * Period of the "not running" and "unlocks failing" alarms: the longest normal gap between completed runs.
+   * @default - for a rate expression the larger of its interval and the function timeout; for cron DEFAULT_CRON_HEARTBEAT
+   */
+  readonly heartbeatPeriod?: Duration;
+  /** E-mail subscribed to the alarm topic. @default - none */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * The canvas lock reaper: the table of tracked canvases, the credentials secret, the function, its schedule, and
+ * the alarms and dashboard that watch them.
+ */
+export class ReaperStack extends Stack {
+  readonly table: TrackedCanvasTable;
+  readonly credentials: ScenarioCredentialsSecret;
+  readonly reaper: ReaperFunction;
+  readonly schedule: ReaperSchedule;
+  readonly monitoring: ReaperMonitoring;
+
+  constructor(scope: Construct, id: string, props: ReaperStackProps = {}) {
+    super(scope, id, {
+      description: 'Canvas lock reaper: frees stale Scenario canvas locks on a schedule',
+      ...props,
+    });
+    const settings: ReaperSettings = { ...DEFAULT_REAPER_SETTINGS, ...props.settings };
+    const functionTimeout = props.functionTimeout ?? DEFAULT_REAPER_TIMEOUT;
+
+    this.table = new TrackedCanvasTable(this, 'TrackedCanvases', {
+      existingTableName: props.existingTableName,
+      existingTableArn: props.existingTableArn,
+    });
+    this.credentials = new ScenarioCredentialsSecret(this, 'ScenarioCredentials', {
+      existingSecretArn: props.existingSecretArn,
+      existingSecretName: props.existingSecretName,
+      encryptionKeyArn: props.secretKmsKeyArn,
+    });
+    this.reaper = new ReaperFunction(this, 'Reaper', {
+      table: this.table.table,
+      credentials: this.credentials,
+      settings,
+      timeout: functionTimeout,
+      logRetention: props.logRetention,
+    });
+    this.schedule = new ReaperSchedule(this, 'Schedule', {
+      function: this.reaper.function,
+      expression: props.scheduleExpression,
+      timeZone: props.scheduleTimeZone,
+      enabled: props.scheduleEnabled,
+    });
+    this.monitoring = new ReaperMonitoring(this, 'Monitoring', {
+      function: this.reaper.function,
+      functionFailureQueue: this.reaper.failureQueue,
+      scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
+      metricsNamespace: settings.metricsNamespace,
+      serviceName: settings.serviceName,
+      heartbeatPeriod: props.heartbeatPeriod ?? defaultHeartbeat(props.scheduleExpression, functionTimeout),
+      scheduleEnabled: this.schedule.enabled,
+      alarmEmail: props.alarmEmail,
+    });
+
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The table of tracked canvases' });
+    new CfnOutput(this, 'SecretArn', {
+      value: this.credentials.secretArn,
+      description: 'The Scenario credentials secret: set its value with aws secretsmanager put-secret-value --secret-id <this>',
+    });
+    new CfnOutput(this, 'FunctionName', { value: this.reaper.function.functionName, description: 'The reaper function' });
+    new CfnOutput(this, 'DryRunCommand', {
+      value: `aws lambda invoke --region ${Aws.REGION} --function-name ${this.reaper.function.functionName} --cli-binary-format raw-in-base64-out --payload '${DRY_RUN_PAYLOAD}' dry-run.json`,
+      description: 'A manual dry run: reports what the reaper would unlock, unlocks nothing; the summary lands in dry-run.json',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.alarmTopic.topicArn,
+      description: 'Every alarm notifies this SNS topic; subscribe more endpoints to it',
+    });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard' });
+  }
+}
+
+/** A run reports only when it ends, so runs cannot be counted more often than one function timeout apart. */
+function defaultHeartbeat(expression: string | undefined, functionTimeout: Duration): Duration {
+  const cadence = parseScheduleCadence(expression ?? DEFAULT_SCHEDULE_EXPRESSION, 'scheduleExpression');
+  if (cadence.kind === 'cron') return DEFAULT_CRON_HEARTBEAT;
+  const minutes = Math.ceil(Math.max(cadence.interval.toSeconds(), functionTimeout.toSeconds()) / 60);
+  return Duration.minutes(Math.min(minutes, 24 * 60));
+}
