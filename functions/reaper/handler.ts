@@ -1,0 +1,101 @@
+import type { Context } from 'aws-lambda';
+import { loadConfig, type ReaperConfig } from './config';
+import { asReapLogger, createLogger } from './adapters/logger';
+import { CredentialsError } from './adapters/credentials';
+import { reap } from './core/reap';
+import type { Clock } from './core/ports';
+import type { RunSummary } from './core/summary';
+import { createMetrics, publishRunMetrics } from './metrics';
+import { parseInvocation, PayloadError } from './payload';
+import {
+  createAwsClients,
+  createCanvasStore,
+  createCredentialsProvider,
+  createLockApi,
+  systemClock,
+  type AwsClients,
+} from './wiring';
+
+/** Room kept at the end of an invocation to update rows, log the summary and flush metrics. */
+export const REPORT_RESERVE_MS = 3_000;
+
+/** A run-level failure: the invocation fails (so Lambda's Errors metric and the failure queue see it). */
+export class ReapRunError extends Error {
+  constructor(
+    message: string,
+    readonly summary?: RunSummary,
+  ) {
+    super(message);
+    this.name = 'ReapRunError';
+  }
+}
+
+export interface HandlerDependencies {
+  env: Readonly<Record<string, string | undefined>>;
+  clock?: Clock;
+  awsClients?: AwsClients;
+}
+
+export type ReaperHandler = (event: unknown, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => Promise<RunSummary>;
+
+/**
+ * Builds the handler: reads and validates the config once (a cold start with a bad variable fails at once, naming
+ * it), creates the clients once, and keeps the secret cached across warm invocations.
+ */
+export function createHandler(deps: HandlerDependencies): ReaperHandler {
+  const config: ReaperConfig = loadConfig(deps.env, 'lambda');
+  const clock = deps.clock ?? systemClock;
+  const powertoolsLogger = createLogger(config);
+  const logger = asReapLogger(powertoolsLogger);
+  const clients = deps.awsClients ?? createAwsClients();
+  const credentials = createCredentialsProvider(config, clients, clock);
+  const store = createCanvasStore(config, clients);
+
+  return async (event, context) => {
+    powertoolsLogger.addContext(context as Context);
+    let request;
+    try {
+      request = parseInvocation(event);
+    } catch (error) {
+      if (error instanceof PayloadError) logger.error('invoke payload rejected; nothing was done', { problems: error.problems });
+      throw error;
+    }
+    let apiCredentials;
+    try {
+      apiCredentials = await credentials.get();
+    } catch (error) {
+      if (error instanceof CredentialsError) logger.error('credentials unavailable; nothing was done', { error: error.message });
+      throw error;
+    }
+    const startedAt = clock.now();
+    const summary = await reap(
+      { clock, store, lockApi: createLockApi(config, apiCredentials, clock), logger },
+      {
+        runId: context.awsRequestId,
+        dryRun: request.dryRun,
+        graceSeconds: request.graceSeconds ?? config.graceSeconds,
+        ...(request.assetIds ? { assetIds: request.assetIds } : {}),
+        maxInFlight: config.maxInFlight,
+        deadlineMs: startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS,
+        safetyMarginMs: config.safetyMarginMs,
+      },
+    );
+    if (!summary.dryRun) publishRunMetrics(createMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }), summary);
+    if (summary.stopReason === 'credentials-rejected') {
+      credentials.invalidate();
+      throw new ReapRunError(`the Scenario API refused the credentials: ${summary.stopDetail ?? ''}`, summary);
+    }
+    if (summary.stopReason === 'store-error') {
+      throw new ReapRunError(`the tracked-canvases table could not be read: ${summary.stopDetail ?? ''}`, summary);
+    }
+    return summary;
+  };
+}
+
+let lambdaHandler: ReaperHandler | undefined;
+
+/** The Lambda entry point; built on the first invocation so importing this module has no side effect. */
+export const handler: ReaperHandler = (event, context) => {
+  lambdaHandler ??= createHandler({ env: process.env });
+  return lambdaHandler(event, context);
+};

@@ -1,0 +1,84 @@
+import { assetIdProblem, preview } from './core/asset-id';
+
+/** A manual invoke may name at most this many assets (ten BatchGetItem calls). */
+export const MAX_ASSET_IDS_PER_RUN = 1000;
+export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
+
+/** What one invocation asks for. */
+export interface RunRequest {
+  trigger: 'schedule' | 'manual';
+  dryRun: boolean;
+  assetIds?: string[];
+  graceSeconds?: number;
+}
+
+/** A payload the reaper refuses; nothing was read or written. */
+export class PayloadError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid invoke payload: ${problems.join('; ')}. Expected {"dryRun"?: boolean, "assetIds"?: string[], "graceSeconds"?: number}`);
+    this.name = 'PayloadError';
+  }
+}
+
+const MANUAL_FIELDS = new Set(['dryRun', 'assetIds', 'graceSeconds']);
+
+/**
+ * Reads an invocation: an EventBridge event (rule or Scheduler) or an empty payload runs a normal reap; a manual
+ * payload may ask for a dry run, a set of assets or another grace period. Anything else is refused whole.
+ */
+export function parseInvocation(event: unknown): RunRequest {
+  if (event === undefined || event === null) return { trigger: 'manual', dryRun: false };
+  if (typeof event !== 'object' || Array.isArray(event)) {
+    throw new PayloadError([`the payload must be a JSON object, got ${Array.isArray(event) ? 'an array' : typeof event}`]);
+  }
+  const fields = event as Record<string, unknown>;
+  if (typeof fields.source === 'string' && typeof fields['detail-type'] === 'string') {
+    return { trigger: 'schedule', dryRun: false };
+  }
+  const problems: string[] = [];
+  for (const key of Object.keys(fields)) {
+    if (!MANUAL_FIELDS.has(key)) problems.push(`unknown field ${preview(key, 40)}`);
+  }
+  const request: RunRequest = { trigger: 'manual', dryRun: false };
+  if (fields.dryRun !== undefined) {
+    if (typeof fields.dryRun === 'boolean') request.dryRun = fields.dryRun;
+    else problems.push(`dryRun must be true or false, got ${preview(fields.dryRun, 40)}`);
+  }
+  if (fields.graceSeconds !== undefined) {
+    const grace = fields.graceSeconds;
+    if (typeof grace === 'number' && Number.isInteger(grace) && grace >= 0 && grace <= MAX_GRACE_SECONDS) {
+      request.graceSeconds = grace;
+    } else {
+      problems.push(`graceSeconds must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}, got ${preview(grace, 40)}`);
+    }
+  }
+  if (fields.assetIds !== undefined) {
+    const ids = parseAssetIds(fields.assetIds, problems);
+    if (ids) request.assetIds = ids;
+  }
+  if (problems.length > 0) throw new PayloadError(problems);
+  return request;
+}
+
+/** Validates and de-duplicates a list of asset ids; reports each bad entry by its position. */
+export function parseAssetIds(value: unknown, problems: string[]): string[] | undefined {
+  if (!Array.isArray(value)) {
+    problems.push(`assetIds must be an array of asset ids, got ${typeof value}`);
+    return undefined;
+  }
+  if (value.length === 0) {
+    problems.push('assetIds is empty (omit it to reap every tracked canvas)');
+    return undefined;
+  }
+  if (value.length > MAX_ASSET_IDS_PER_RUN) {
+    problems.push(`assetIds has ${value.length} entries (at most ${MAX_ASSET_IDS_PER_RUN} per run)`);
+    return undefined;
+  }
+  const before = problems.length;
+  value.forEach((id, index) => {
+    const problem = assetIdProblem(id);
+    if (problem && problems.length - before < 5) problems.push(`assetIds[${index}] ${preview(id, 40)}: ${problem}`);
+    else if (problem && problems.length - before === 5) problems.push('…more invalid assetIds not listed');
+  });
+  return problems.length === before ? [...new Set(value as string[])] : undefined;
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
+import { asReapLogger, createLogger } from '../../functions/reaper/adapters/logger';
+import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
+import type { CanvasStore, Clock, LockApi } from '../../functions/reaper/core/ports';
+import { reap, type ReapOptions } from '../../functions/reaper/core/reap';
+import type { CanvasOutcome } from '../../functions/reaper/core/outcome';
+import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '../../local/tracked-canvas-table';
+import { captureOutput } from './output-capture';
+
+export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+export const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+
+export interface HarnessOptions {
+  pageSize?: number;
+  requestTimeoutMs?: number;
+  maxRetries?: number;
+  /** Wrong credentials, to see a 401. */
+  apiSecretOverride?: string;
+}
+
+/**
+ * The real parts, wired as in production: the AWS SDK client against the local DynamoDB server over a socket,
+ * ky against the local Scenario stand-in over HTTP, Powertools Logger writing JSON lines to (captured) stdout.
+ */
+export async function createReaperHarness(options: HarnessOptions = {}) {
+  const client: DynamoDBClient = localDynamoClient(inject('dynamoEndpoint'));
+  const tableName = `canvases-${randomUUID()}`;
+  await createTrackedCanvasTable(client, tableName);
+  const api: ScenarioStandIn = await startScenarioStandIn();
+  const clock: Clock = { now: () => Date.now() };
+  const store = new DynamoCanvasStore({ client, tableName, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
+  const lockApi = createScenarioLockApi({
+    baseUrl: api.baseUrl,
+    credentials: { apiKey: api.apiKey, apiSecret: options.apiSecretOverride ?? api.apiSecret },
+    requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+    maxRetries: options.maxRetries ?? 2,
+    clock,
+  });
+
+  const seed = async (rows: SeedRow[], { knownToApi = true } = {}) => {
+    for (const row of rows) {
+      await putRow(client, tableName, row);
+      if (knownToApi) api.addCanvas(row.assetId, typeof row.lockExpiresAt === 'string' ? { lockExpiresAt: row.lockExpiresAt } : {});
+    }
+  };
+
+  const run = async (
+    overrides: Partial<ReapOptions> & { store?: CanvasStore; lockApi?: LockApi } = {},
+  ) => {
+    const outcomes: CanvasOutcome[] = [];
+    const logger = asReapLogger(createLogger({ serviceName: 'reaper-test', logLevel: 'DEBUG' }));
+    const { store: storeOverride, lockApi: apiOverride, ...reapOverrides } = overrides;
+    const captured = await captureOutput(() =>
+      reap(
+        { clock, store: storeOverride ?? store, lockApi: apiOverride ?? lockApi, logger, onOutcome: (o) => outcomes.push(o) },
+        {
+          runId: `run-${randomUUID()}`,
+          dryRun: false,
+          graceSeconds: 60,
+          maxInFlight: 4,
+          deadlineMs: Date.now() + 30_000,
+          safetyMarginMs: 1_000,
+          ...reapOverrides,
+        },
+      ),
+    );
+    const byAsset = new Map(outcomes.map((o) => [o.assetId, o]));
+    return { summary: captured.result, output: captured.output, lines: captured.lines, outcomes, byAsset };
+  };
+
+  return {
+    client,
+    tableName,
+    api,
+    store,
+    lockApi,
+    clock,
+    seed,
+    run,
+    row: (assetId: string) => getRow(client, tableName, assetId),
+    close: async () => {
+      await api.close();
+      client.destroy();
+    },
+  };
+}
+
+export type ReaperHarness = Awaited<ReturnType<typeof createReaperHarness>>;
