@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   DeleteTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -28,6 +29,13 @@ export async function createTrackedCanvasTable(client: DynamoDBClient, tableName
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+  // Even a local server answers CreateTable before the table is ACTIVE; writes before that are refused.
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
 }
 
 export async function deleteTable(client: DynamoDBClient, tableName: string): Promise<void> {

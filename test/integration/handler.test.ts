@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createHandler, ReapRunError, type ReaperHandler } from '../../functions/reaper/handler';
+import { ConfigError } from '../../functions/reaper/config';
+import { CredentialsError } from '../../functions/reaper/adapters/credentials';
+import { PayloadError } from '../../functions/reaper/payload';
+import { ENV } from '../../functions/reaper/env';
+import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
+import { captureOutput } from '../support/output-capture';
+import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
+
+const scheduledEvent = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-11-27T10:00:00Z',
+  region: 'eu-west-1',
+  resources: ['arn:aws:events:eu-west-1:123456789012:rule/reaper'],
+  detail: {},
+};
+
+const lambdaContext = (remainingMs = 60_000) => ({ awsRequestId: `req-${randomUUID()}`, getRemainingTimeInMillis: () => remainingMs });
+
+let dynamo: DynamoDBClient;
+let secrets: SecretsManagerStandIn;
+let api: ScenarioStandIn;
+let tableName: string;
+let secretId: string;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  secrets = await startSecretsManagerStandIn();
+  // The handler builds its AWS clients from the standard SDK settings, as in Lambda; point them at the local servers.
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+  });
+  dynamo = localDynamoClient(inject('dynamoEndpoint'));
+});
+afterAll(async () => {
+  process.env = savedEnv;
+  await secrets.close();
+  dynamo.destroy();
+});
+beforeEach(async () => {
+  api = await startScenarioStandIn();
+  tableName = `handler-${randomUUID()}`;
+  secretId = `reaper/${randomUUID()}`;
+  await createTrackedCanvasTable(dynamo, tableName);
+  secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
+});
+afterEach(async () => {
+  await api.close();
+});
+
+function lambdaEnv(overrides: Record<string, string | undefined> = {}) {
+  return {
+    ...process.env,
+    [ENV.tableName]: tableName,
+    [ENV.apiBaseUrl]: api.baseUrl,
+    [ENV.secretId]: secretId,
+    [ENV.logLevel]: 'INFO',
+    ...overrides,
+  };
+}
+
+async function seedStaleAndLive() {
+  for (const [assetId, lockExpiresAt] of [
+    ['asset_h_stale', minutesAgo(15)],
+    ['asset_h_live', minutesFromNow(15)],
+  ] as const) {
+    await putRow(dynamo, tableName, { assetId, lockExpiresAt });
+    api.addCanvas(assetId, { lockExpiresAt });
+  }
+}
+
+describe('the Lambda handler', () => {
+  it('runs a normal reap for a scheduled EventBridge event and returns the summary, with credentials from Secrets Manager', async () => {
+    await seedStaleAndLive();
+    const handler = createHandler({ env: lambdaEnv() });
+
+    const { result: summary, lines } = await captureOutput(() => handler(scheduledEvent, lambdaContext()));
+
+    expect(summary).toMatchObject({ dryRun: false, examined: 2, stale: 1, unlocked: 1, failed: 0, skipped: expect.objectContaining({ live: 1 }) });
+    expect((await getRow(dynamo, tableName, 'asset_h_stale'))?.lockExpiresAt).toBeUndefined();
+    expect(api.requests.every((r) => r.authorized)).toBe(true);
+    // Powertools Metrics wrote an EMF line with the run's counts.
+    const emf = lines.find((line) => line._aws);
+    expect(emf).toMatchObject({ service: 'canvas-lock-reaper', ReapRuns: 1, LocksUnlocked: 1, StaleLocksFound: 1, UnlockFailures: 0 });
+    expect(emf?._aws.CloudWatchMetrics[0].Namespace).toBe('CanvasLockReaper');
+  });
+
+  it('reads the secret once across warm invocations', async () => {
+    const handler = createHandler({ env: lambdaEnv() });
+    await captureOutput(() => handler(scheduledEvent, lambdaContext()));
+    await captureOutput(() => handler({}, lambdaContext()));
+    expect(secrets.reads(secretId)).toBe(1);
+  });
+
+  it('takes a manual payload: dry run limited to named assets with another grace', async () => {
+    await seedStaleAndLive();
+    const handler = createHandler({ env: lambdaEnv() });
+
+    const { result: summary } = await captureOutput(() =>
+      handler({ dryRun: true, assetIds: ['asset_h_stale', 'asset_h_live'], graceSeconds: 3600 }, lambdaContext()),
+    );
+
+    // With an hour of grace, a lock that expired 15 minutes ago is not stale yet.
+    expect(summary).toMatchObject({ dryRun: true, graceSeconds: 3600, examined: 2, stale: 0, wouldUnlock: [] });
+    expect(api.requests).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown field', { dryRun: true, force: true }, 'unknown field "force"'],
+    ['a string for dryRun', { dryRun: 'yes' }, 'dryRun must be true or false'],
+    ['a negative grace', { graceSeconds: -5 }, 'graceSeconds must be a whole number'],
+    ['a bad asset id', { assetIds: ['asset_ok', '../admin'] }, 'assetIds[1] "../admin"'],
+    ['an array payload', ['asset_x'], 'must be a JSON object'],
+    ['10k asset ids', { assetIds: Array.from({ length: 10_000 }, (_, i) => `asset_${i}`) }, 'at most 1000'],
+  ])('rejects %s before any side effect', async (_name, payload, message) => {
+    await seedStaleAndLive();
+    const before = await getRow(dynamo, tableName, 'asset_h_stale');
+    const handler = createHandler({ env: lambdaEnv() });
+
+    const { result } = await captureOutput(() => handler(payload, lambdaContext()).then(() => undefined, (error: unknown) => error));
+
+    expect(result).toBeInstanceOf(PayloadError);
+    expect((result as Error).message).toContain(message);
+    expect(api.requests).toEqual([]);
+    expect(secrets.reads(secretId)).toBe(0);
+    expect(await getRow(dynamo, tableName, 'asset_h_stale')).toEqual(before);
+  });
+
+  it('fails at start with a message naming a missing or bad variable', () => {
+    expect(() => createHandler({ env: lambdaEnv({ [ENV.tableName]: undefined }) })).toThrow(ConfigError);
+    expect(() => createHandler({ env: lambdaEnv({ [ENV.tableName]: undefined }) })).toThrow(/^TABLE_NAME: is required/);
+    expect(() => createHandler({ env: lambdaEnv({ [ENV.apiBaseUrl]: 'http://api.example.com/v1' }) })).toThrow(/SCENARIO_API_BASE_URL: plain http is refused/);
+    expect(() => createHandler({ env: lambdaEnv({ [ENV.maxInFlight]: 'lots' }) })).toThrow(/MAX_IN_FLIGHT: "lots" is not a whole number/);
+    expect(() => createHandler({ env: lambdaEnv({ [ENV.localApiSecret]: 'x' }) })).toThrow(/SCENARIO_SDK_API_SECRET: is for local runs only/);
+  });
+
+  it.each([
+    ['not JSON', 'apiKey=abc;apiSecret=s3cr3t-not-json', 'is not JSON'],
+    ['missing apiSecret', JSON.stringify({ apiKey: 'k-visible', apiSecrt: 's3cr3t-typo' }), '"apiSecret" is missing'],
+    ['an array', JSON.stringify(['s3cr3t-in-array']), 'not an object'],
+  ])('refuses a malformed secret (%s) with a clear error that never echoes the value', async (_name, secretString, message) => {
+    secrets.setSecret(secretId, secretString);
+    await seedStaleAndLive();
+    const handler = createHandler({ env: lambdaEnv() });
+
+    const { result, output } = await captureOutput(() => handler(scheduledEvent, lambdaContext()).then(() => undefined, (e: unknown) => e));
+
+    expect(result).toBeInstanceOf(CredentialsError);
+    expect((result as Error).message).toContain(message);
+    expect((result as Error).message).toContain(secretId);
+    expect((result as Error).message).not.toContain('s3cr3t');
+    expect(output).not.toContain('s3cr3t');
+    expect(api.requests).toEqual([]);
+  });
+
+  it('fails the invocation when the API refuses the credentials, and reads the secret again next time', async () => {
+    secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: 'rotated-away-secret' }));
+    await seedStaleAndLive();
+    const handler = createHandler({ env: lambdaEnv() });
+
+    const { result } = await captureOutput(() => handler(scheduledEvent, lambdaContext()).then(() => undefined, (e: unknown) => e));
+
+    expect(result).toBeInstanceOf(ReapRunError);
+    expect((result as ReapRunError).summary).toMatchObject({ stopReason: 'credentials-rejected', cutShort: true });
+    secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
+    const { result: summary } = await captureOutput(() => handler(scheduledEvent, lambdaContext()));
+    expect(summary).toMatchObject({ unlocked: 1, cutShort: false });
+    expect(secrets.reads(secretId)).toBe(2);
+  });
+
+  it('never lets the API secret, the Authorization header or a signed URL reach the output or the summary', async () => {
+    await seedStaleAndLive();
+    await putRow(dynamo, tableName, { assetId: 'asset_h_gone', lockExpiresAt: minutesAgo(30) });
+    await putRow(dynamo, tableName, { assetId: 'asset_h_flaky', lockExpiresAt: minutesAgo(30) });
+    api.addCanvas('asset_h_flaky');
+    api.script('asset_h_flaky', [{ status: 503, body: { message: 'down, see https://status.example/x?sig=abc' } }]);
+    const handler = createHandler({ env: lambdaEnv({ [ENV.logLevel]: 'DEBUG' }) });
+
+    const { result: summary, output } = await captureOutput(() => handler(scheduledEvent, lambdaContext()));
+
+    const everything = output + JSON.stringify(summary);
+    const basic = Buffer.from(`${api.apiKey}:${api.apiSecret}`).toString('base64');
+    expect(summary.unlocked).toBe(2);
+    expect(api.issuedSignatures.length).toBeGreaterThan(0);
+    expect(everything).not.toContain(api.apiSecret);
+    expect(everything).not.toContain(basic);
+    expect(everything).not.toContain('sig=abc');
+    for (const signature of api.issuedSignatures) expect(everything).not.toContain(signature);
+  });
+});
