@@ -101,6 +101,7 @@ export class ReaperMonitoring extends Construct {
         label,
       });
     const runs = reaperMetric(METRIC_NAMES.runs, 'Runs completed');
+    const examined = reaperMetric(METRIC_NAMES.examined, 'Canvases examined');
     const stale = reaperMetric(METRIC_NAMES.stale, 'Stale locks found');
     const unlocked = reaperMetric(METRIC_NAMES.unlocked, 'Locks unlocked');
     const failed = reaperMetric(METRIC_NAMES.failed, 'Unlocks failed');
@@ -189,10 +190,8 @@ export class ReaperMonitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(graph('Locks', [stale, unlocked, failed, invalid]), graph('Runs', [runs, cutShort]));
-    this.dashboard.addWidgets(
-      graph('Function errors', [functionErrors]),
-      graph('Dead-letter queues', [failureQueueDepth, scheduleDlqDepth]),
-    );
+    this.dashboard.addWidgets(graph('Canvases examined', [examined]), graph('Function errors', [functionErrors]));
+    this.dashboard.addWidgets(graph('Dead-letter queues', [failureQueueDepth, scheduleDlqDepth]));
   }
 
   private alarm(

@@ -1,7 +1,7 @@
 import { Arn, ArnFormat, Aws, type CfnResource, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -16,10 +16,16 @@ export const DEFAULT_SCHEDULE_RETRY_ATTEMPTS = 2;
 /** A tick Scheduler could not deliver within this time is dropped to the dead-letter queue rather than run late. */
 export const DEFAULT_SCHEDULE_MAX_EVENT_AGE = Duration.minutes(5);
 /**
- * The payload of a scheduled invocation. The handler treats `{}` as "a scheduled run"; without an explicit input
+ * The payload of a scheduled invocation: shaped like an EventBridge event, which the handler reads as "a scheduled
+ * run" (its logs then say so), carrying the schedule and the tick's time for tracing. Without an explicit input
  * Scheduler would send its own default notification, whose shape the handler does not promise to accept.
  */
-export const SCHEDULED_RUN_INPUT = {} as const;
+export const SCHEDULED_RUN_INPUT = {
+  source: 'aws.scheduler',
+  'detail-type': 'Scheduled Event',
+  time: ContextAttribute.scheduledTime,
+  resources: [ContextAttribute.scheduleArn],
+} as const;
 
 /** Props of {@link ReaperSchedule}. */
 export interface ReaperScheduleProps {

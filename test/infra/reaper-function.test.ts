@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
+
+describe('the reaper function', () => {
+  it('runs the bundled handler on nodejs22.x, arm64, 5 minutes, 256 MB, one at a time', () => {
+    const { template } = synthReaper();
+    const fn = onlyResource(template, 'AWS::Lambda::Function').properties;
+    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Architectures).toEqual(['arm64']);
+    expect(fn.Handler).toBe('index.handler');
+    expect(fn.Timeout).toBe(300);
+    expect(fn.MemorySize).toBe(256);
+    expect(fn.ReservedConcurrentExecutions).toBe(1);
+  });
+
+  it('logs to its own log group, kept one month by default', () => {
+    const { stack, template } = synthReaper();
+    const logGroup = onlyResource(template, 'AWS::Logs::LogGroup');
+    expect(logGroup.properties).toEqual({ RetentionInDays: 30 });
+    const fn = onlyResource(template, 'AWS::Lambda::Function').properties;
+    expect(fn.LoggingConfig).toEqual({ LogGroup: { Ref: logicalIdOf(stack.reaper.logGroup) } });
+  });
+
+  it('takes its timeout and log retention from context', () => {
+    const { template } = synthReaper({ 'reaper:functionTimeoutSeconds': '600', 'reaper:logRetentionDays': 90 });
+    expect(onlyResource(template, 'AWS::Lambda::Function').properties.Timeout).toBe(600);
+    expect(onlyResource(template, 'AWS::Logs::LogGroup').properties.RetentionInDays).toBe(90);
+  });
+
+  it('refuses a timeout that leaves less than 30 s of work after the safety margin', () => {
+    expect(() => synthReaper({ 'reaper:functionTimeoutSeconds': 35, 'reaper:safetyMarginMs': 10_000 })).toThrow(
+      /timeout 35 s leaves less than 30 s of work after the 10000 ms safety margin/,
+    );
+  });
+
+  it('refuses a log retention CloudWatch does not offer, naming the key', () => {
+    expect(() => synthReaper({ 'reaper:logRetentionDays': 31 })).toThrow(/Context key reaper:logRetentionDays: 31 is not one of 1, 3, 5/);
+  });
+
+  it('is not retried asynchronously (the next tick is the retry) and sends failures to its own queue', () => {
+    const { stack, template } = synthReaper();
+    const invokeConfig = onlyResource(template, 'AWS::Lambda::EventInvokeConfig').properties;
+    expect(invokeConfig).toEqual({
+      FunctionName: { Ref: logicalIdOf(stack.reaper.function) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 1800,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalIdOf(stack.reaper.failureQueue), 'Arn'] } } },
+    });
+  });
+
+  it('has a role of its own with no managed policy, assumable by Lambda only', () => {
+    const { stack, template } = synthReaper();
+    const roleId = logicalIdOf(stack.reaper.function.role!);
+    const role = template.toJSON().Resources[roleId];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+    ]);
+  });
+
+  it('may write its logs, read the one secret, read and update the one table, and report a failure: nothing more', () => {
+    const { stack, template } = synthReaper();
+    const roleId = logicalIdOf(stack.reaper.function.role!);
+    const policies = Object.values<any>(template.toJSON().Resources).filter(
+      (r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: any) => role.Ref === roleId),
+    );
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.reaper.logGroup), 'Arn'] },
+      },
+      {
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'Arn'] },
+      },
+      {
+        Action: 'secretsmanager:GetSecretValue',
+        Effect: 'Allow',
+        Resource: { Ref: onlyResource(template, 'AWS::SecretsManager::Secret').logicalId },
+      },
+      {
+        Action: 'sqs:SendMessage',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.reaper.failureQueue), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('is the only thing with permissions on the table and the secret (no resource policy opens them)', () => {
+    const { template } = synthReaper();
+    template.resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    template.resourceCountIs('AWS::DynamoDB::ResourcePolicy', 0);
+    expect(onlyResource(template, 'AWS::DynamoDB::Table').properties.ResourcePolicy).toBeUndefined();
+  });
+
+  it('keeps failed invocations for 14 days in an encrypted, TLS-only queue', () => {
+    const { stack, template } = synthReaper();
+    const queueId = logicalIdOf(stack.reaper.failureQueue);
+    expect(template.toJSON().Resources[queueId].Properties).toEqual({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+    const queuePolicies = Object.values<any>(template.findResources('AWS::SQS::QueuePolicy')).filter((p) =>
+      p.Properties.Queues.some((q: any) => q.Ref === queueId),
+    );
+    expect(queuePolicies).toHaveLength(1);
+    expect(queuePolicies[0].Properties.PolicyDocument.Statement).toEqual([
+      {
+        Action: 'sqs:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      },
+    ]);
+  });
+});

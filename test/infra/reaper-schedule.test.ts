@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { parseInvocation } from '../../functions/reaper/payload';
+import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
+
+describe('the schedule', () => {
+  it('invokes the function every 5 minutes by default, enabled', () => {
+    const { stack, template } = synthReaper();
+    const schedule = onlyResource(template, 'AWS::Scheduler::Schedule').properties;
+    expect(schedule.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(schedule.State).toBe('ENABLED');
+    expect(schedule.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+    expect(schedule.Target.Arn).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.reaper.function), 'Arn'] });
+  });
+
+  it('sends a payload the handler reads as a scheduled run (not a manual one), with the tick time and schedule', () => {
+    const { template } = synthReaper();
+    const input = JSON.parse(onlyResource(template, 'AWS::Scheduler::Schedule').properties.Target.Input);
+    expect(input).toEqual({
+      source: 'aws.scheduler',
+      'detail-type': 'Scheduled Event',
+      time: '<aws.scheduler.scheduled-time>',
+      resources: ['<aws.scheduler.schedule-arn>'],
+    });
+    expect(parseInvocation(input)).toEqual({ trigger: 'schedule', dryRun: false });
+  });
+
+  it('retries a tick it could not deliver at most twice within 5 minutes, then dead-letters it', () => {
+    const { stack, template } = synthReaper();
+    const target = onlyResource(template, 'AWS::Scheduler::Schedule').properties.Target;
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 });
+    expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack.schedule.deadLetterQueue), 'Arn'] } });
+  });
+
+  it('takes another rate from context', () => {
+    const { template } = synthReaper({ 'reaper:scheduleExpression': 'rate(1 hour)' });
+    expect(onlyResource(template, 'AWS::Scheduler::Schedule').properties.ScheduleExpression).toBe('rate(1 hour)');
+  });
+
+  it('takes a cron expression with its time zone from context', () => {
+    const { template } = synthReaper({
+      'reaper:scheduleExpression': 'cron(0/10 8-18 ? * MON-FRI *)',
+      'reaper:scheduleTimeZone': 'Europe/Paris',
+    });
+    const schedule = onlyResource(template, 'AWS::Scheduler::Schedule').properties;
+    expect(schedule.ScheduleExpression).toBe('cron(0/10 8-18 ? * MON-FRI *)');
+    expect(schedule.ScheduleExpressionTimezone).toBe('Europe/Paris');
+  });
+
+  it('is deployed disabled when reaper:scheduleEnabled is false (the kill switch), from cdk.json or -c', () => {
+    for (const off of [false, 'false']) {
+      const { template } = synthReaper({ 'reaper:scheduleEnabled': off });
+      expect(onlyResource(template, 'AWS::Scheduler::Schedule').properties.State).toBe('DISABLED');
+    }
+  });
+
+  it.each([
+    ['rate(5 minute)', /singular unit for 1 and the plural otherwise/],
+    ['rate(1 minutes)', /singular unit for 1 and the plural otherwise/],
+    ['rate(0 minutes)', /must be at least 1/],
+    ['at(2030-01-01T00:00:00)', /is not a recurring schedule/],
+    ['cron(0/5 * * * ?)', /is not a recurring schedule/],
+    ['every 5 minutes', /is not a recurring schedule/],
+  ])('refuses the expression %s, naming the key', (expression, reason) => {
+    expect(() => synthReaper({ 'reaper:scheduleExpression': expression })).toThrow(/Context key reaper:scheduleExpression: /);
+    expect(() => synthReaper({ 'reaper:scheduleExpression': expression })).toThrow(reason);
+  });
+
+  it('refuses an unknown time zone, naming the key', () => {
+    expect(() => synthReaper({ 'reaper:scheduleTimeZone': 'Mars/Olympus' })).toThrow(
+      /Context key reaper:scheduleTimeZone: "Mars\/Olympus" is not an IANA time zone name/,
+    );
+  });
+
+  it('invokes through a role that may invoke this function and dead-letter to its queue, nothing more', () => {
+    const { stack, template } = synthReaper();
+    const roleId = onlyResource(template, 'AWS::Scheduler::Schedule').properties.Target.RoleArn['Fn::GetAtt'][0];
+    const role = template.toJSON().Resources[roleId];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+            'aws:SourceArn': {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default'],
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    const functionArn = { 'Fn::GetAtt': [logicalIdOf(stack.reaper.function), 'Arn'] };
+    const policies = Object.values<any>(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      p.Properties.Roles.some((r: any) => r.Ref === roleId),
+    );
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [functionArn, { 'Fn::Join': ['', [functionArn, ':*']] }] },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalIdOf(stack.schedule.deadLetterQueue), 'Arn'] } },
+    ]);
+  });
+});

@@ -1,0 +1,47 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type App, CfnElement, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { createReaperApp } from '../../../infra/reaper-app';
+import type { ReaperStack } from '../../../infra/reaper-stack';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** The context cdk.json gives `cdk synth`, so tests build the app the CLI builds. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return cdkJson.context;
+}
+
+export interface SynthesizedReaper {
+  app: App;
+  stack: ReaperStack;
+  template: Template;
+}
+
+/**
+ * Builds the app as `cdk synth` does (cdk.json context, cdk-nag on) with `overrides` on top, without bundling the
+ * handler (tens of milliseconds instead of seconds; the template still holds every resource).
+ */
+export function synthReaper(overrides: Record<string, unknown> = {}): SynthesizedReaper {
+  const { app, stack } = createReaperApp({
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...overrides },
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The one resource of a type, failing when there are none or several. */
+export function onlyResource(template: Template, type: string): { logicalId: string; properties: Record<string, any>; resource: Record<string, any> } {
+  const found = Object.entries(template.findResources(type));
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+  const [logicalId, resource] = found[0]!;
+  return { logicalId, properties: (resource.Properties ?? {}) as Record<string, any>, resource: resource as Record<string, any> };
+}
+
+/** The logical id of an L2 construct's CloudFormation resource (or of an L1 resource itself). */
+export function logicalIdOf(construct: IConstruct): string {
+  const element = (construct instanceof CfnElement ? construct : construct.node.defaultChild) as CfnElement | undefined;
+  if (!element) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(construct).getLogicalId(element);
+}
