@@ -1,0 +1,104 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { SeedRow } from '../local/tracked-canvas-table';
+
+export interface SandboxCanvas {
+  row: SeedRow;
+  /** What a person should expect to see for this canvas. */
+  expect: string;
+}
+
+type Row = Record<string, AttributeValue> | undefined;
+
+export interface SandboxReportInput {
+  canvases: SandboxCanvas[];
+  logLines: Record<string, any>[];
+  before: Map<string, Row>;
+  after: Map<string, Row>;
+  exitCode: number;
+  cliSummaryLine: string;
+  apiRequests: number;
+  /** Values that must never appear in the output: the API secret, the Basic credential, URL signatures. */
+  secretValues: string[];
+  rawOutput: string;
+}
+
+/** Renders the sandbox run for a person: one line per canvas, the summary, and the safety checks. */
+export function renderSandboxReport(input: SandboxReportInput): string {
+  const outcomeOf = (assetId: string) => input.logLines.find((line) => line.assetId === assetId && typeof line.status === 'string');
+  const rows = input.canvases.map((canvas) => {
+    const id = canvas.row.assetId;
+    const outcome = outcomeOf(id);
+    return [
+      id,
+      lockText(input.before.get(id)),
+      outcome ? describeOutcome(outcome) : '(no outcome logged)',
+      lockText(input.after.get(id)),
+      canvas.expect,
+    ];
+  });
+  const table = formatTable(['canvas', 'lock before', 'outcome', 'lock after', 'expected'], rows);
+  const finished = input.logLines.find((line) => line.message === 'reap run finished')?.summary;
+  const assetLine = input.logLines.find((line) => line.message === 'canvas unlocked');
+  const leaked = input.secretValues.filter((value) => value && input.rawOutput.includes(value));
+  const lines = [
+    table,
+    '',
+    `Summary (npm run reap exited ${input.exitCode}): ${input.cliSummaryLine}`,
+    finished
+      ? `  examined ${finished.examined}, stale ${finished.stale}, unlocked ${finished.unlocked}, failed ${finished.failed}, ` +
+        `skipped ${JSON.stringify(finished.skipped)}, cut short: ${finished.cutShort}`
+      : '  (no summary line found)',
+    `  ${input.apiRequests} request(s) reached the Scenario stand-in.`,
+    '',
+    'One "canvas unlocked" log line as the Lambda writes it (signed URLs redacted, listed by path only):',
+    assetLine ? `  ${JSON.stringify(assetLine)}` : '  (none)',
+    '',
+    leaked.length === 0
+      ? `Secret check: none of the ${input.secretValues.length} secret values (API secret, Basic credential, URL signatures) appear in the run's output.`
+      : `Secret check FAILED: ${leaked.length} secret value(s) appear in the output.`,
+    'Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (as here: one 404 and two invalid rows); 2 usage/config error.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function lockText(row: Row): string {
+  if (!row) return '(row missing!)';
+  const expires = row.lockExpiresAt;
+  if (!expires) return row.lastForceUnlockedAt?.S ? `free (unlocked ${row.lastForceUnlockedAt.S.slice(11, 19)})` : 'free';
+  const value = expires.S ?? JSON.stringify(expires);
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return `"${value}"`;
+  const seconds = Math.round((at - Date.now()) / 1000);
+  return seconds >= 0 ? `expires in ${formatSpan(seconds)}` : `expired ${formatSpan(-seconds)} ago`;
+}
+
+function formatSpan(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 120) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.round(minutes / 60)} h`;
+  return `${Math.round(minutes / 1440)} days`;
+}
+
+function describeOutcome(line: Record<string, any>): string {
+  switch (line.status) {
+    case 'unlocked':
+      return `UNLOCKED${line.attempts > 1 ? ` (${line.attempts} attempts)` : ''}`;
+    case 'skipped':
+      return `skipped: ${line.reason}`;
+    case 'invalid':
+      return `INVALID: ${line.problem}`;
+    case 'failed':
+      return `FAILED (${line.kind}${line.httpStatus ? ` ${line.httpStatus}` : ''})`;
+    default:
+      return String(line.status);
+  }
+}
+
+function formatTable(header: string[], rows: string[][]): string {
+  const clipped = rows.map((row) => row.map((cell) => (cell.length > 60 ? `${cell.slice(0, 57)}...` : cell)));
+  const widths = header.map((title, i) => Math.max(title.length, ...clipped.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...clipped.map(line)].join('\n');
+}
