@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/reaper/env';
+import { REPO_ROOT } from './support/synth-reaper';
+
+/** Runs a command without blocking this process (the vitest main process hosts the local DynamoDB). */
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Loads the bundle in a fresh Node with nothing but the function's environment, and feeds it a refused payload. */
+const LOAD_AND_PROBE = `
+const bundle = await import(process.argv[1]);
+const result = { exports: Object.keys(bundle), handlerType: typeof bundle.handler };
+try {
+  await bundle.handler([], { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 60000 });
+  result.outcome = 'resolved';
+} catch (error) {
+  result.outcome = error && error.name;
+}
+process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');
+`;
+
+const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'reaper-synth-'));
+afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+describe('npx cdk synth', () => {
+  it('synthesizes, bundling the handler with the local esbuild into a module Node loads and runs', async () => {
+    expect(fs.existsSync(path.join(REPO_ROOT, 'functions/reaper/handler.ts')), 'functions/reaper/handler.ts must exist').toBe(true);
+    const synth = await run('npx', ['cdk', 'synth', '--quiet', '--output', outdir], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+    });
+    expect(synth.code, synth.stderr).toBe(0);
+
+    const template = JSON.parse(fs.readFileSync(path.join(outdir, 'CanvasLockReaper.template.json'), 'utf8'));
+    const fn = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
+    const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
+    const assetDir = path.join(outdir, `asset.${assetHash}`);
+    expect(fs.readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(fn.Properties.Handler).toBe('index.handler');
+
+    // The environment the stack gives the function, deploy-time references replaced by plausible values.
+    const stackEnv = Object.fromEntries(
+      Object.entries<unknown>(fn.Properties.Environment.Variables).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? value : name === ENV.tableName ? 'tracked-canvases' : 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
+      ]),
+    );
+    const probe = await run(process.execPath, ['--input-type=module', '-e', LOAD_AND_PROBE, path.join(assetDir, 'index.mjs')], {
+      cwd: os.tmpdir(),
+      env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...stackEnv },
+    });
+    const line = probe.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    expect(line, `stdout: ${probe.stdout}\nstderr: ${probe.stderr}`).toBeDefined();
+    expect(JSON.parse(line!.slice('RESULT '.length))).toMatchObject({ handlerType: 'function', outcome: 'PayloadError' });
+  }, 180_000);
+});
