@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EXIT, runCli } from '../../functions/reaper/cli';
+import { ENV } from '../../functions/reaper/env';
+import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
+import { captureOutput } from '../support/output-capture';
+import { minutesAgo } from '../support/reaper-harness';
+
+let dynamo: DynamoDBClient;
+const unusedSecrets = new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+let api: ScenarioStandIn;
+let tableName: string;
+
+beforeAll(() => {
+  dynamo = localDynamoClient(inject('dynamoEndpoint'));
+});
+afterAll(() => dynamo.destroy());
+beforeEach(async () => {
+  api = await startScenarioStandIn();
+  tableName = `cli-${randomUUID()}`;
+  await createTrackedCanvasTable(dynamo, tableName);
+});
+afterEach(() => api.close());
+
+function cliEnv(overrides: Record<string, string | undefined> = {}) {
+  return {
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    [ENV.tableName]: tableName,
+    [ENV.apiBaseUrl]: api.baseUrl,
+    [ENV.localApiKey]: api.apiKey,
+    [ENV.localApiSecret]: api.apiSecret,
+    ...overrides,
+  };
+}
+
+async function cli(argv: string[], env = cliEnv()) {
+  let stdout = '';
+  let stderr = '';
+  const { result: code, output } = await captureOutput(() =>
+    // The SDK reads endpoints from process.env; in-process, hand the CLI clients aimed at the local server instead.
+    runCli(argv, { env, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), awsClients: { dynamo, secrets: unusedSecrets } }),
+  );
+  return { code, stdout, stderr, logs: output };
+}
+
+describe('npm run reap (the local CLI)', () => {
+  it('exits 0 when every stale canvas was unlocked, and prints a one-line summary', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_cli1', lockExpiresAt: minutesAgo(10) });
+    api.addCanvas('asset_cli1');
+
+    const { code, stderr, logs } = await cli([]);
+
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toMatch(/1 examined, 1 stale, 1 unlocked, 0 failed/);
+    expect(logs).toContain('"message":"canvas unlocked"');
+    expect((await getRow(dynamo, tableName, 'asset_cli1'))?.lockExpiresAt).toBeUndefined();
+  });
+
+  it('exits 1 when a canvas failed or a row is invalid', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_cliGone', lockExpiresAt: minutesAgo(10) });
+    expect((await cli([])).code).toBe(EXIT.canvasFailedOrInvalid);
+
+    const other = `cli-${randomUUID()}`;
+    await createTrackedCanvasTable(dynamo, other);
+    await putRow(dynamo, other, { assetId: 'asset_cliBad', lockExpiresAt: 'soon' });
+    expect((await cli([], cliEnv({ [ENV.tableName]: other }))).code).toBe(EXIT.canvasFailedOrInvalid);
+  });
+
+  it('--dry-run, --asset-id and --grace-seconds shape the run; a dry run sends nothing', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_cliA', lockExpiresAt: minutesAgo(10) });
+    await putRow(dynamo, tableName, { assetId: 'asset_cliB', lockExpiresAt: minutesAgo(10) });
+
+    const dry = await cli(['--dry-run', '--asset-id', 'asset_cliA', '--grace-seconds', '120']);
+    expect(dry.code).toBe(EXIT.ok);
+    expect(dry.stderr).toMatch(/1 examined, 1 stale, 1 would be unlocked \(dry run\)/);
+    expect(dry.logs).toContain('"graceSeconds":120');
+    expect(api.requests).toEqual([]);
+
+    const longGrace = await cli(['--dry-run', '--grace-seconds', '3600']);
+    expect(longGrace.stderr).toMatch(/2 examined, 0 stale/);
+  });
+
+  it.each([
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['--asset-id', '../etc/passwd'], '--asset-id[0] "../etc/passwd"'],
+    [['--grace-seconds', '-1'], '--grace-seconds'],
+    [['--grace-seconds', 'ten'], '--grace-seconds must be a whole number'],
+    [['positional'], 'positional'],
+  ])('exits 2 on a usage error (%j) and does nothing', async (argv, message) => {
+    await putRow(dynamo, tableName, { assetId: 'asset_cliUntouched', lockExpiresAt: minutesAgo(10) });
+    const { code, stderr } = await cli(argv);
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('Usage: npm run reap');
+    expect(api.requests).toEqual([]);
+  });
+
+  it('exits 2 on a configuration error, naming the variable', async () => {
+    const missingTable = await cli([], cliEnv({ [ENV.tableName]: undefined }));
+    expect(missingTable.code).toBe(EXIT.usageOrConfig);
+    expect(missingTable.stderr).toContain('TABLE_NAME: is required');
+
+    const noCredentials = await cli([], cliEnv({ [ENV.localApiSecret]: undefined }));
+    expect(noCredentials.code).toBe(EXIT.usageOrConfig);
+    expect(noCredentials.stderr).toContain('SCENARIO_SDK_API_SECRET: is required');
+    expect(noCredentials.stderr).not.toContain(api.apiKey);
+  });
+
+  it('--help explains the command and exits 0', async () => {
+    const { code, stdout } = await cli(['--help']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('--dry-run');
+    expect(stdout).toContain('Exit codes: 0');
+  });
+
+  it('sets the process exit code when run as a program', async () => {
+    const root = path.resolve(__dirname, '../..');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'functions/reaper/cli.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, [ENV.apiBaseUrl]: api.baseUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain('TABLE_NAME: is required');
+  });
+});
