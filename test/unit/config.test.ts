@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '../../functions/reaper/config';
+import { ENV, LAMBDA_ENV_NAMES, LOCAL_ONLY_ENV_NAMES } from '../../functions/reaper/env';
+
+const lambdaEnv = { [ENV.tableName]: 'tracked-canvases', [ENV.secretId]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:reaper-AbCdEf' };
+
+describe('loadConfig', () => {
+  it('applies the named defaults', () => {
+    expect(loadConfig(lambdaEnv, 'lambda')).toEqual({
+      tableName: 'tracked-canvases',
+      apiBaseUrl: CONFIG_DEFAULTS.apiBaseUrl,
+      credentials: { kind: 'secrets-manager', secretId: lambdaEnv[ENV.secretId], cacheSeconds: 300 },
+      graceSeconds: 60,
+      maxInFlight: 8,
+      requestTimeoutMs: 10_000,
+      maxRetries: 3,
+      safetyMarginMs: 10_000,
+      runBudgetMs: 240_000,
+      serviceName: 'canvas-lock-reaper',
+      metricsNamespace: 'CanvasLockReaper',
+      logLevel: 'INFO',
+    });
+  });
+
+  it('reads every override', () => {
+    const config = loadConfig(
+      {
+        ...lambdaEnv,
+        [ENV.apiBaseUrl]: 'https://api.example.com/v1/',
+        [ENV.graceSeconds]: '0',
+        [ENV.maxInFlight]: '32',
+        [ENV.requestTimeoutMs]: '2500',
+        [ENV.maxRetries]: '0',
+        [ENV.safetyMarginMs]: '5000',
+        [ENV.secretCacheSeconds]: '0',
+        [ENV.serviceName]: 'reaper-eu',
+        [ENV.metricsNamespace]: 'Ops/Reaper',
+        [ENV.logLevel]: 'debug',
+      },
+      'lambda',
+    );
+    expect(config).toMatchObject({
+      apiBaseUrl: 'https://api.example.com/v1',
+      graceSeconds: 0,
+      maxInFlight: 32,
+      requestTimeoutMs: 2500,
+      maxRetries: 0,
+      safetyMarginMs: 5000,
+      credentials: { kind: 'secrets-manager', cacheSeconds: 0 },
+      serviceName: 'reaper-eu',
+      metricsNamespace: 'Ops/Reaper',
+      logLevel: 'DEBUG',
+    });
+  });
+
+  it.each([
+    [{ [ENV.tableName]: '' }, 'TABLE_NAME: is required'],
+    [{ [ENV.tableName]: 'a b' }, 'TABLE_NAME: "a b" is neither a DynamoDB table name nor a table ARN'],
+    [{ [ENV.apiBaseUrl]: 'not a url' }, 'SCENARIO_API_BASE_URL: is not a valid URL'],
+    [{ [ENV.apiBaseUrl]: 'http://api.cloud.scenario.com/v1' }, 'SCENARIO_API_BASE_URL: plain http is refused for api.cloud.scenario.com'],
+    [{ [ENV.apiBaseUrl]: 'https://user:pw@api.cloud.scenario.com/v1' }, 'SCENARIO_API_BASE_URL: must not carry credentials'],
+    [{ [ENV.apiBaseUrl]: 'ftp://api.cloud.scenario.com/v1' }, 'protocol ftp: is not supported'],
+    [{ [ENV.graceSeconds]: '-1' }, 'GRACE_SECONDS: "-1" is not a whole number'],
+    [{ [ENV.graceSeconds]: '1e3' }, 'GRACE_SECONDS: "1e3" is not a whole number'],
+    [{ [ENV.maxInFlight]: '0' }, 'MAX_IN_FLIGHT: 0 is outside 1..256'],
+    [{ [ENV.requestTimeoutMs]: '10' }, 'REQUEST_TIMEOUT_MS: 10 is outside 100..120000'],
+    [{ [ENV.logLevel]: 'LOUD' }, 'POWERTOOLS_LOG_LEVEL: "LOUD" is not one of'],
+    [{ [ENV.secretId]: '' }, 'SCENARIO_SECRET_ID: is required'],
+    [{ [ENV.localApiKey]: 'k' }, 'SCENARIO_SDK_API_KEY: is for local runs only'],
+    [{ [ENV.runBudgetSeconds]: '60' }, 'RUN_BUDGET_SECONDS: is for local runs only'],
+  ])('refuses %j in Lambda, naming the variable', (override, message) => {
+    expect(() => loadConfig({ ...lambdaEnv, ...override }, 'lambda')).toThrow(ConfigError);
+    expect(() => loadConfig({ ...lambdaEnv, ...override }, 'lambda')).toThrow(message);
+  });
+
+  it('allows plain http to loopback only', () => {
+    for (const host of ['127.0.0.1:8080', 'localhost:3000', '[::1]:9000']) {
+      expect(loadConfig({ ...lambdaEnv, [ENV.apiBaseUrl]: `http://${host}/v1` }, 'lambda').apiBaseUrl).toBe(`http://${host}/v1`);
+    }
+    expect(() => loadConfig({ ...lambdaEnv, [ENV.apiBaseUrl]: 'http://10.0.0.5/v1' }, 'lambda')).toThrow('plain http is refused');
+  });
+
+  it('lets a local run use the Scenario SDK variables, but not together with a secret', () => {
+    const local = { [ENV.tableName]: 't-local', [ENV.localApiKey]: 'key', [ENV.localApiSecret]: 'hush', [ENV.runBudgetSeconds]: '30' };
+    expect(loadConfig(local, 'local')).toMatchObject({ credentials: { kind: 'environment', apiKey: 'key', apiSecret: 'hush' }, runBudgetMs: 30_000 });
+    expect(() => loadConfig({ ...local, [ENV.secretId]: 's' }, 'local')).toThrow('SCENARIO_SECRET_ID: is set together with SCENARIO_SDK_API_KEY');
+    expect(() => loadConfig({ [ENV.tableName]: 't-local', [ENV.localApiKey]: 'key' }, 'local')).toThrow('SCENARIO_SDK_API_SECRET: is required');
+  });
+
+  it('never echoes a credential in its errors', () => {
+    try {
+      loadConfig({ ...lambdaEnv, [ENV.localApiSecret]: 'super-secret-value' }, 'lambda');
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('super-secret-value');
+    }
+  });
+
+  it('keeps the Lambda variable list and the local-only list apart', () => {
+    for (const name of LOCAL_ONLY_ENV_NAMES) expect(LAMBDA_ENV_NAMES).not.toContain(name);
+    expect(new Set(LAMBDA_ENV_NAMES).size).toBe(LAMBDA_ENV_NAMES.length);
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { CanvasStore, ClaimResult, LockApi, ReapLogger, UnlockResult } from '../../functions/reaper/core/ports';
+import { reap, type ReapOptions } from '../../functions/reaper/core/reap';
+import { MAX_LISTED_PER_KIND } from '../../functions/reaper/core/summary';
+import { ABSENT, stringReading, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
+
+// Small fakes of our own ports: they isolate the orchestration rules. The real adapters are covered in test/integration.
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+const stale = (assetId: string): TrackedCanvas => ({ assetId, lockExpiresAt: stringReading('2026-11-27T11:00:00Z'), lockId: ABSENT });
+
+function fakeStore(pages: TrackedCanvas[][], options: { failAfterPages?: number; claim?: (c: TrackedCanvas) => ClaimResult } = {}) {
+  const marked: string[] = [];
+  const released: string[] = [];
+  const store: CanvasStore = {
+    async *pages() {
+      for (const [index, page] of pages.entries()) {
+        if (options.failAfterPages === index) throw new Error('ProvisionedThroughputExceededException: slow down');
+        yield page;
+      }
+    },
+    async *pagesOf(ids) {
+      yield pages.flat().filter((c) => ids.includes(c.assetId));
+    },
+    claim: async (canvas) => options.claim?.(canvas) ?? 'claimed',
+    markUnlocked: async (canvas) => (marked.push(canvas.assetId), 'updated'),
+    releaseClaim: async (canvas) => void released.push(canvas.assetId),
+  };
+  return { store, marked, released };
+}
+
+const okApi = (onCall?: (id: string) => Promise<void> | void): LockApi => ({
+  forceUnlock: async (assetId): Promise<UnlockResult> => {
+    await onCall?.(assetId);
+    return { ok: true, asset: { assetId }, attempts: 1 };
+  },
+});
+
+const silentLogger: ReapLogger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+function options(overrides: Partial<ReapOptions> = {}): ReapOptions {
+  return { runId: 'run-1', dryRun: false, graceSeconds: 60, maxInFlight: 4, deadlineMs: NOW + 60_000, safetyMarginMs: 5_000, ...overrides };
+}
+
+describe('reap (orchestration rules, with fakes of our ports)', () => {
+  it('never has more requests in flight than the limit', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const api = okApi(async () => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight -= 1;
+    });
+    const { store } = fakeStore([Array.from({ length: 20 }, (_, i) => stale(`asset_${i}`))]);
+
+    const summary = await reap({ clock: { now: () => NOW }, store, lockApi: api, logger: silentLogger }, options({ maxInFlight: 3 }));
+
+    expect(summary.unlocked).toBe(20);
+    expect(peak).toBe(3);
+  });
+
+  it('stops starting unlocks once the clock passes deadline - safety margin, and counts the rest as run-stopped', async () => {
+    let now = NOW;
+    const api = okApi(() => {
+      now += 20_000;
+    });
+    const { store } = fakeStore([Array.from({ length: 5 }, (_, i) => stale(`asset_${i}`))]);
+
+    const summary = await reap({ clock: { now: () => now }, store, lockApi: api, logger: silentLogger }, options({ maxInFlight: 1 }));
+
+    // 60 s deadline, 5 s margin: unlocks start at t=0, 20, 40; at t=60 no more.
+    expect(summary).toMatchObject({ unlocked: 3, cutShort: true, stopReason: 'time-budget' });
+    expect(summary.skipped.runStopped).toBe(2);
+  });
+
+  it('reports a store failure mid-scan as a stopped run, keeping what it did', async () => {
+    const { store } = fakeStore([[stale('asset_a')], [stale('asset_b')]], { failAfterPages: 1 });
+    const summary = await reap({ clock: { now: () => NOW }, store, lockApi: okApi(), logger: silentLogger }, options());
+    expect(summary).toMatchObject({ unlocked: 1, cutShort: true, stopReason: 'store-error' });
+    expect(summary.stopDetail).toContain('ProvisionedThroughputExceededException');
+  });
+
+  it('turns an unexpected exception from an adapter into a reported failure and releases nothing it did not claim', async () => {
+    const throwingApi: LockApi = { forceUnlock: async () => Promise.reject(new TypeError('boom')) };
+    const { store, marked } = fakeStore([[stale('asset_a'), stale('asset_b')]]);
+    const summary = await reap({ clock: { now: () => NOW }, store, lockApi: throwingApi, logger: silentLogger }, options());
+    expect(summary.failed).toBe(2);
+    expect(summary.failures.map((f) => f.kind)).toEqual(['internal-error', 'internal-error']);
+    expect(marked).toEqual([]);
+  });
+
+  it('releases the claim when the API refuses, and maps claim results to skip reasons', async () => {
+    const refusing: LockApi = {
+      forceUnlock: async () => ({ ok: false, failure: { kind: 'server-error', status: 503, message: 'HTTP 503', attempts: 4 } }),
+    };
+    const claims: Record<string, ClaimResult> = { asset_gone: 'gone', asset_free: 'no-longer-locked', asset_new: 'lock-changed', asset_busy: 'claimed-by-other-run' };
+    const { store, released } = fakeStore([[stale('asset_fails'), ...Object.keys(claims).map(stale)]], { claim: (c) => claims[c.assetId] ?? 'claimed' });
+
+    const summary = await reap({ clock: { now: () => NOW }, store, lockApi: refusing, logger: silentLogger }, options());
+
+    expect(released).toEqual(['asset_fails']);
+    expect(summary.skipped).toMatchObject({ notTracked: 1, notLocked: 1, renewed: 1, claimedByOtherRun: 1 });
+    expect(summary.failures).toEqual([{ assetId: 'asset_fails', kind: 'server-error', httpStatus: 503, error: 'HTTP 503' }]);
+  });
+
+  it('caps the lists in the summary but keeps the counts exact', async () => {
+    const rows = Array.from({ length: MAX_LISTED_PER_KIND + 25 }, (_, i) => ({ ...stale(`asset_${i}`), lockExpiresAt: stringReading('garbage') }));
+    const { store } = fakeStore([rows]);
+    const summary = await reap({ clock: { now: () => NOW }, store, lockApi: okApi(), logger: silentLogger }, options());
+    expect(summary.skipped.invalid).toBe(MAX_LISTED_PER_KIND + 25);
+    expect(summary.invalidRows).toHaveLength(MAX_LISTED_PER_KIND);
+    expect(summary.omitted.invalidRows).toBe(25);
+  });
+});
