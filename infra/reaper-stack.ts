@@ -108,12 +108,25 @@ export class ReaperStack extends Stack {
     });
     new CfnOutput(this, 'FunctionName', { value: this.reaper.function.functionName, description: 'The reaper function' });
     new CfnOutput(this, 'DryRunCommand', {
-      value: `aws lambda invoke --region ${Aws.REGION} --function-name ${this.reaper.function.functionName} --cli-binary-format raw-in-base64-out --payload '${DRY_RUN_PAYLOAD}' dry-run.json`,
+      value: `aws lambda invoke --region ${Aws.REGION} --function-name ${this.reaper.function.functionName} --cli-binary-format raw-in-base64-out --cli-read-timeout 0 --payload '${DRY_RUN_PAYLOAD}' dry-run.json`,
       description: 'A manual dry run: reports what the reaper would unlock, unlocks nothing; the summary lands in dry-run.json',
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.alarmTopic.topicArn,
       description: 'Every alarm notifies this SNS topic; subscribe more endpoints to it',
+    });
+    new CfnOutput(this, 'LogGroupName', { value: this.reaper.logGroup.logGroupName, description: "The function's log group" });
+    new CfnOutput(this, 'ScheduleName', {
+      value: this.schedule.schedule.scheduleName,
+      description: 'The EventBridge Scheduler schedule (group "default") that runs the reaper',
+    });
+    new CfnOutput(this, 'FailedInvocationsQueueUrl', {
+      value: this.reaper.failureQueue.queueUrl,
+      description: 'Failed or expired reaper invocations (alarm FailedInvocationsQueued)',
+    });
+    new CfnOutput(this, 'UndeliveredTicksQueueUrl', {
+      value: this.schedule.deadLetterQueue.queueUrl,
+      description: 'Schedule ticks Scheduler could not deliver (alarm UndeliveredTicksQueued)',
     });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard' });
   }
