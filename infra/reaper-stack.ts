@@ -54,10 +54,15 @@ export interface ReaperStackProps extends StackProps {
  * the alarms and dashboard that watch them.
  */
 export class ReaperStack extends Stack {
+  /** The table of tracked canvases (created or imported). */
   readonly table: TrackedCanvasTable;
+  /** The Scenario credentials secret (created empty, or imported). */
   readonly credentials: ScenarioCredentialsSecret;
+  /** The reaper function, its log group and failure queue. */
   readonly reaper: ReaperFunction;
+  /** The schedule that runs the reaper, and its dead-letter queue. */
   readonly schedule: ReaperSchedule;
+  /** Alarms, alarm topic and dashboard. */
   readonly monitoring: ReaperMonitoring;
 
   constructor(scope: Construct, id: string, props: ReaperStackProps = {}) {
