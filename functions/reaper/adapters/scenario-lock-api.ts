@@ -62,9 +62,12 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
             maxRetryAfter: Math.max(0, remainingMs()),
             retryOnTimeout: true,
             shouldRetry: ({ error }) => {
-              const wait = retryAfterMs(error, options.clock.now());
-              if (wait !== undefined && wait >= remainingMs()) {
-                giveUpReason = `the API asked to wait ${Math.ceil(wait / 1000)} s (Retry-After), past the run's time budget`;
+              const asked = retryAfterMs(error, options.clock.now());
+              if (asked === undefined) return undefined;
+              // Unreadable: ky would wait maxRetryAfter, i.e. the whole budget; back off as without the header instead.
+              if (Number.isNaN(asked.ms)) return true;
+              if (asked.ms >= remainingMs()) {
+                giveUpReason = `the API asked to wait ${Math.ceil(asked.ms / 1000)} s (${asked.header}), past the run's time budget`;
                 return false;
               }
               return undefined;
@@ -82,14 +85,24 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
   };
 }
 
-function retryAfterMs(error: Error, nowMs: number): number | undefined {
+/** The rate-limit headers ky reads, in ky's order (ky 1.x), for the statuses in RETRY_AFTER_STATUSES. */
+const RETRY_AFTER_HEADERS = ['Retry-After', 'RateLimit-Reset', 'X-RateLimit-Retry-After', 'X-RateLimit-Reset', 'X-Rate-Limit-Reset'];
+/** ky reads a number this large as an epoch timestamp in seconds, not a delay. */
+const TIMESTAMP_THRESHOLD_MS = Date.parse('2024-01-01');
+
+/**
+ * The wait ky itself will take from a rate-limit answer (same headers, same reading), so the budget check sees
+ * every wait ky may take, not only Retry-After; `ms` is NaN when the header cannot be read.
+ */
+function retryAfterMs(error: Error, nowMs: number): { header: string; ms: number } | undefined {
   if (!(error instanceof HTTPError) || !RETRY_AFTER_STATUSES.includes(error.response.status)) return undefined;
-  const header = error.response.headers.get('retry-after');
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+  const header = RETRY_AFTER_HEADERS.find((name) => error.response.headers.get(name));
+  if (header === undefined) return undefined;
+  const value = error.response.headers.get(header)!;
+  let ms = Number(value) * 1000;
+  if (Number.isNaN(ms)) ms = Date.parse(value) - nowMs;
+  else if (ms >= TIMESTAMP_THRESHOLD_MS) ms -= nowMs;
+  return { header, ms };
 }
 
 function parseUnlockResponse(assetId: string, body: string, attempts: number): UnlockResult {
