@@ -17,13 +17,29 @@ export interface StandInCanvas {
 
 /** One scripted answer for the next request about an asset. */
 export type ScriptedAnswer =
-  | { status: number; headers?: Record<string, string>; body?: string | object }
+  | {
+      status: number;
+      headers?: Record<string, string>;
+      body?: string | object;
+      /**
+       * A hostile server: the body echoes the request's Authorization header and carries a signed URL (recorded in
+       * issuedSignatures), as some error pages do. `body` is ignored.
+       */
+      echoRequest?: boolean;
+    }
   /** Accept the request and never answer (until the client gives up). */
   | { hang: true }
   /** Start a 200 answer, then cut the connection mid-body. */
   | { reset: true }
+  /** Cut the connection before any answer (a reset the client sees as a network error). */
+  | { destroy: true }
   /** Answer normally (unlock and return the asset), after `delayMs`. */
-  | { ok: true; delayMs?: number };
+  | { ok: true; delayMs?: number }
+  /**
+   * Runs `action` when the request arrives, before answering (e.g. a writer renewing the lock while the unlock is in
+   * flight), then answers with `then` (normally, if omitted).
+   */
+  | { action: (request: RecordedRequest) => Promise<void> | void; then?: ScriptedAnswer };
 
 export interface RecordedRequest {
   method: string;
@@ -41,6 +57,14 @@ export interface ScenarioStandInOptions {
   apiSecret?: string;
   /** Added before every answer (the benchmark's API latency). */
   latencyMs?: number;
+  /** Called at the moment an asset is unlocked (before the answer is sent), e.g. to check a model of the writers. */
+  onUnlock?: (assetId: string, atMs: number) => void;
+}
+
+/** One lock freed by this server. */
+export interface UnlockEvent {
+  assetId: string;
+  atMs: number;
 }
 
 export interface ScenarioStandIn {
@@ -51,6 +75,8 @@ export interface ScenarioStandIn {
   readonly requests: RecordedRequest[];
   /** Every URL signature this server handed out, so a test can look for them in captured output. */
   readonly issuedSignatures: string[];
+  /** Every unlock this server performed, in order. */
+  readonly unlockLog: UnlockEvent[];
   addCanvas(assetId: string, canvas?: StandInCanvas): void;
   canvas(assetId: string): StandInCanvas | undefined;
   /** Queue answers for the next requests about `assetId`; after they are used up, the normal behaviour resumes. */
@@ -72,6 +98,7 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
   const unlocks = new Map<string, number>();
   const requests: RecordedRequest[] = [];
   const issuedSignatures: string[] = [];
+  const unlockLog: UnlockEvent[] = [];
   const sockets = new Set<Socket>();
   let latencyMs = options.latencyMs ?? 0;
 
@@ -126,6 +153,9 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     delete canvas.lockExpiresAt;
     delete canvas.lockId;
     unlocks.set(assetId, (unlocks.get(assetId) ?? 0) + 1);
+    const atMs = Date.now();
+    unlockLog.push({ assetId, atMs });
+    options.onUnlock?.(assetId, atMs);
     sendJson(response, 200, assetBody(assetId, canvas));
   };
 
@@ -142,19 +172,36 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       assetId = undefined;
     }
     const authorized = request.headers.authorization === expectedAuthorization;
-    requests.push({ method: request.method ?? '', rawPath, ...(assetId ? { assetId } : {}), authorized, body, receivedAtMs: Date.now() });
+    const recorded: RecordedRequest = { method: request.method ?? '', rawPath, ...(assetId ? { assetId } : {}), authorized, body, receivedAtMs: Date.now() };
+    requests.push(recorded);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
 
     if (request.method !== 'PUT' || assetId === undefined) {
       return sendJson(response, 404, { message: `No route for ${request.method} ${rawPath}` });
     }
-    const scripted = scripts.get(assetId)?.shift();
+    let scripted = scripts.get(assetId)?.shift();
+    if (scripted && 'action' in scripted) {
+      await scripted.action(recorded);
+      scripted = scripted.then;
+    }
     if (scripted && 'hang' in scripted) return; // the client's timeout decides
+    if (scripted && 'destroy' in scripted) {
+      request.socket.destroy();
+      return;
+    }
     if (scripted && 'reset' in scripted) {
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
       response.write('{"asset":{"id":');
       setTimeout(() => request.socket.destroy(), 5);
       return;
+    }
+    if (scripted && 'status' in scripted && scripted.echoRequest) {
+      return sendJson(
+        response,
+        scripted.status,
+        { message: `scripted ${scripted.status}`, authorization: request.headers.authorization ?? '', retryAt: signedUrl(`errors/${assetId}`) },
+        scripted.headers,
+      );
     }
     if (scripted && 'status' in scripted) {
       return sendJson(response, scripted.status, scripted.body ?? { message: `scripted ${scripted.status}` }, scripted.headers);
@@ -197,6 +244,7 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     apiSecret,
     requests,
     issuedSignatures,
+    unlockLog,
     addCanvas: (assetId, canvas = {}) => void canvases.set(assetId, { ...canvas }),
     canvas: (assetId) => canvases.get(assetId),
     script: (assetId, answers) => void scripts.set(assetId, [...(scripts.get(assetId) ?? []), ...answers]),

@@ -7,7 +7,7 @@ import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-
 import type { CanvasStore, Clock, LockApi } from '../../functions/reaper/core/ports';
 import { reap, type ReapOptions } from '../../functions/reaper/core/reap';
 import type { CanvasOutcome } from '../../functions/reaper/core/outcome';
-import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { startScenarioStandIn, type ScenarioStandIn, type ScenarioStandInOptions } from '../../local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '../../local/tracked-canvas-table';
 import { captureOutput } from './output-capture';
 
@@ -20,6 +20,10 @@ export interface HarnessOptions {
   maxRetries?: number;
   /** Wrong credentials, to see a 401. */
   apiSecretOverride?: string;
+  /** The reaper's clock (default: the system clock); e.g. a frozen or skewed one. */
+  clock?: Clock;
+  /** Options of the local Scenario stand-in (e.g. onUnlock). */
+  standIn?: ScenarioStandInOptions;
 }
 
 /**
@@ -30,8 +34,8 @@ export async function createReaperHarness(options: HarnessOptions = {}) {
   const client: DynamoDBClient = localDynamoClient(inject('dynamoEndpoint'));
   const tableName = `canvases-${randomUUID()}`;
   await createTrackedCanvasTable(client, tableName);
-  const api: ScenarioStandIn = await startScenarioStandIn();
-  const clock: Clock = { now: () => Date.now() };
+  const api: ScenarioStandIn = await startScenarioStandIn(options.standIn);
+  const clock: Clock = options.clock ?? { now: () => Date.now() };
   const store = new DynamoCanvasStore({ client, tableName, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
   const lockApi = createScenarioLockApi({
     baseUrl: api.baseUrl,

@@ -1,0 +1,114 @@
+import type { ScriptedAnswer } from '../../local/scenario-stand-in';
+import { minutesAgo, type HarnessOptions } from '../support/reaper-harness';
+import type { CaseIdOf } from './catalogue';
+import { describeInSummary, describeLog, describeOutcome, describeRow, harness, type Observed, type Resources } from './fault-kit';
+
+/**
+ * The Scenario API misbehaving, at its socket: each scenario seeds one stale target canvas and two stale bystanders,
+ * scripts the local stand-in's answers for the target, runs the real reaper (ky → HTTP → stand-in), and renders what
+ * happened in the words of the reliability table.
+ */
+
+interface ApiFaultSetup {
+  /** Names the canvases, so scenarios that run at the same time can tell their log lines apart. */
+  name: string;
+  answers: ScriptedAnswer[];
+  harness?: HarnessOptions;
+  /** Deadline of the run from its start (default 8 s). */
+  budgetMs?: number;
+  safetyMarginMs?: number;
+  knownToApi?: boolean;
+  /** Adds to the outcome the gap between the target's 1st and 2nd request, as "≥ N ms" when at least `minGapMs`. */
+  minGapMs?: number | ((firstRequestAtMs: number) => number);
+}
+
+async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
+  const TARGET = `asset_${setup.name}`;
+  const BYSTANDERS = [`asset_${setup.name}_bystander1`, `asset_${setup.name}_bystander2`];
+  const h = await harness(r, setup.harness);
+  await h.seed([{ assetId: TARGET, lockExpiresAt: minutesAgo(10), lockId: 'lock-target', extra: { project: { S: 'p1' } } }], {
+    knownToApi: setup.knownToApi ?? true,
+  });
+  await h.seed(BYSTANDERS.map((assetId) => ({ assetId, lockExpiresAt: minutesAgo(10) })));
+  h.api.script(TARGET, setup.answers);
+  const before = await h.row(TARGET);
+
+  const result = await h.run({
+    maxInFlight: 1,
+    deadlineMs: Date.now() + (setup.budgetMs ?? 8_000),
+    safetyMarginMs: setup.safetyMarginMs ?? 500,
+  });
+
+  const after = await h.row(TARGET);
+  const requests = h.api.requests.filter((request) => request.assetId === TARGET);
+  let outcome = `${describeOutcome(result.byAsset.get(TARGET))}; ${requests.length} request${requests.length === 1 ? '' : 's'}`;
+  if (setup.minGapMs !== undefined && requests.length >= 2) {
+    const minGap = typeof setup.minGapMs === 'number' ? setup.minGapMs : setup.minGapMs(requests[0]!.receivedAtMs);
+    const gap = requests[1]!.receivedAtMs - requests[0]!.receivedAtMs;
+    // Retry-After is honoured: the second request is not sent before the time the server asked for.
+    outcome += gap >= minGap ? `, the 2nd one after the wait asked for` : `, the 2nd one only ${gap} ms after the 1st (wanted ≥ ${minGap})`;
+  }
+
+  const { summary } = result;
+  let run: string;
+  const bystanderStates = BYSTANDERS.map((id) => result.byAsset.get(id)?.status === 'unlocked');
+  if (!summary.cutShort) {
+    run = bystanderStates.every(Boolean) ? 'goes on: the other stale canvases are unlocked' : `goes on, but bystanders: ${JSON.stringify(BYSTANDERS.map((id) => result.byAsset.get(id)))}`;
+  } else {
+    const last = h.api.requests.at(-1);
+    const noneAfter = last?.assetId === TARGET;
+    const othersAccounted = BYSTANDERS.every((id) => {
+      const o = result.byAsset.get(id);
+      return o?.status === 'unlocked' || (o?.status === 'skipped' && o.reason === 'run-stopped');
+    });
+    run = `stops (${summary.stopReason}): ${noneAfter ? 'no request after it' : 'MORE REQUESTS after it'}, ${othersAccounted ? 'canvases not yet tried reported run-stopped' : 'bystanders unaccounted'}`;
+  }
+  return {
+    outcome,
+    summary: describeInSummary(summary, TARGET),
+    row: describeRow(before, after),
+    run,
+    log: describeLog(result, TARGET),
+  };
+}
+
+const httpDate = (ms: number) => new Date(ms).toUTCString();
+
+export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Observed>> = {
+  'api-429-retry-after-seconds': (r) => apiFault(r, { name: 'api_429_retry_after_seconds', answers: [{ status: 429, headers: { 'retry-after': '1' } }], minGapMs: 1_000 }),
+  'api-429-retry-after-date': (r) => {
+    // An HTTP-date has whole seconds: ask for the second after next; ky waits until that instant.
+    const at = (Math.floor(Date.now() / 1000) + 2) * 1000;
+    return apiFault(r, { name: 'api_429_retry_after_date', answers: [{ status: 429, headers: { 'retry-after': httpDate(at) } }], minGapMs: (first) => at - first - 5 });
+  },
+  'api-429-retry-after-huge-seconds': (r) => apiFault(r, { name: 'api_429_retry_after_huge_seconds', answers: [{ status: 429, headers: { 'retry-after': '3600' } }] }),
+  'api-429-retry-after-huge-date': (r) =>
+    apiFault(r, { name: 'api_429_retry_after_huge_date', answers: [{ status: 429, headers: { 'retry-after': httpDate(Date.now() + 3_600_000) } }] }),
+  'api-429-ratelimit-reset-huge': (r) => apiFault(r, { name: 'api_429_ratelimit_reset_huge', answers: [{ status: 429, headers: { 'ratelimit-reset': '3600' } }], budgetMs: 4_000 }),
+  'api-429-retry-after-garbage': (r) => apiFault(r, { name: 'api_429_retry_after_garbage', answers: [{ status: 429, headers: { 'retry-after': 'soon' } }], budgetMs: 4_000 }),
+  'api-429-no-retry-after-persistent': (r) => apiFault(r, { name: 'api_429_no_retry_after_persistent', answers: [{ status: 429 }, { status: 429 }, { status: 429 }] }),
+  'api-429-no-retry-after-once': (r) => apiFault(r, { name: 'api_429_no_retry_after_once', answers: [{ status: 429 }] }),
+  'api-503-retry-after': (r) => apiFault(r, { name: 'api_503_retry_after', answers: [{ status: 503, headers: { 'retry-after': '1' } }], minGapMs: 1_000 }),
+  'api-500-persistent': (r) => apiFault(r, { name: 'api_500_persistent', answers: [{ status: 500 }, { status: 500 }, { status: 500 }] }),
+  'api-502-persistent': (r) => apiFault(r, { name: 'api_502_persistent', answers: [{ status: 502 }, { status: 502 }, { status: 502 }] }),
+  'api-503-persistent': (r) => apiFault(r, { name: 'api_503_persistent', answers: [{ status: 503 }, { status: 503 }, { status: 503 }] }),
+  'api-504-persistent': (r) => apiFault(r, { name: 'api_504_persistent', answers: [{ status: 504 }, { status: 504 }, { status: 504 }] }),
+  'api-502-once': (r) => apiFault(r, { name: 'api_502_once', answers: [{ status: 502 }] }),
+  'api-hang-persistent': (r) => apiFault(r, { name: 'api_hang_persistent', answers: [{ hang: true }, { hang: true }, { hang: true }] }),
+  'api-hang-once': (r) => apiFault(r, { name: 'api_hang_once', answers: [{ hang: true }] }),
+  'api-hang-past-deadline': (r) =>
+    apiFault(r, { name: 'api_hang_past_deadline', answers: [{ hang: true }], harness: { requestTimeoutMs: 5_000 }, budgetMs: 1_500, safetyMarginMs: 200 }),
+  'api-reset-mid-response': (r) => apiFault(r, { name: 'api_reset_mid_response', answers: [{ reset: true }] }),
+  'api-connection-refused-once': (r) => apiFault(r, { name: 'api_connection_refused_once', answers: [{ destroy: true }] }),
+  'api-connection-reset-persistent': (r) => apiFault(r, { name: 'api_connection_reset_persistent', answers: [{ destroy: true }, { destroy: true }, { destroy: true }] }),
+  'api-200-not-json': (r) =>
+    apiFault(r, { name: 'api_200_not_json', answers: [{ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>Bad gateway</html>' }] }),
+  'api-200-other-asset': (r) =>
+    apiFault(r, { name: 'api_200_other_asset', answers: [{ status: 200, body: { asset: { id: 'asset_someoneElse', url: 'https://cdn.example/x?X-Amz-Signature=abc' } } }] }),
+  'api-200-no-asset': (r) => apiFault(r, { name: 'api_200_no_asset', answers: [{ status: 200, body: { ok: true } }] }),
+  'api-400': (r) => apiFault(r, { name: 'api_400', answers: [{ status: 400, body: { message: 'Invalid lockId' } }] }),
+  'api-400-echoing-credentials': (r) => apiFault(r, { name: 'api_400_echoing_credentials', answers: [{ status: 400, echoRequest: true }] }),
+  'api-401': (r) => apiFault(r, { name: 'api_401', answers: [{ status: 401, body: { message: 'Unauthorized' } }] }),
+  'api-403': (r) => apiFault(r, { name: 'api_403', answers: [{ status: 403, body: { message: 'Forbidden' } }] }),
+  'api-404': (r) => apiFault(r, { name: 'api_404', answers: [], knownToApi: false }),
+};
