@@ -161,9 +161,31 @@ export class DynamoCanvasStore implements CanvasStore {
       );
       return 'updated';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'lock-changed';
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The SDK retries a write whose answer was lost (a 500 or a dropped connection after DynamoDB applied it); the
+      // retry then fails its own condition. Tell that from a writer's change before reporting the row as changed.
+      return (await this.alreadyMarkedBy(canvas, lock, unlock.runId)) ? 'updated' : 'lock-changed';
     }
+  }
+
+  /** True when the row shows this run's own unlock of the lock read, and nothing written since. */
+  private async alreadyMarkedBy(canvas: TrackedCanvas, lock: LockAsRead, runId: string): Promise<boolean> {
+    const current = await this.options.client.send(
+      new GetItemCommand({
+        TableName: this.options.tableName,
+        Key: { [CANVAS_ATTRIBUTES.assetId]: { S: canvas.assetId } },
+        ConsistentRead: true,
+      }),
+    );
+    const item = current.Item;
+    return (
+      item !== undefined &&
+      item[CANVAS_ATTRIBUTES.lockExpiresAt] === undefined &&
+      item[CANVAS_ATTRIBUTES.lockId] === undefined &&
+      item[REAPER_ATTRIBUTES.claimRunId] === undefined &&
+      item[REAPER_ATTRIBUTES.lastUnlockedRunId]?.S === runId &&
+      sameAttribute(item[REAPER_ATTRIBUTES.lastUnlockedLockExpiresAt], lock.lockExpiresAt)
+    );
   }
 
   async releaseClaim(canvas: TrackedCanvas, runId: string): Promise<void> {
