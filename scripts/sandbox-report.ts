@@ -1,5 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SeedRow } from '../local/tracked-canvas-table';
+import { formatTable } from '../ops/text-table';
 
 export interface SandboxCanvas {
   row: SeedRow;
@@ -94,11 +95,4 @@ function describeOutcome(line: Record<string, any>): string {
     default:
       return String(line.status);
   }
-}
-
-function formatTable(header: string[], rows: string[][]): string {
-  const clipped = rows.map((row) => row.map((cell) => (cell.length > 60 ? `${cell.slice(0, 57)}...` : cell)));
-  const widths = header.map((title, i) => Math.max(title.length, ...clipped.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...clipped.map(line)].join('\n');
 }

@@ -6,7 +6,7 @@ import { CredentialsError } from './adapters/credentials';
 import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { ENV } from './env';
-import { MAX_GRACE_SECONDS, parseAssetIds } from './payload';
+import { parseAssetIds, parseGraceSecondsFlag } from './payload';
 import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, systemClock, type AwsClients } from './wiring';
 
 /** Exit codes are a contract with ops scripts. */
@@ -140,8 +140,11 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
   }
   const grace = values['grace-seconds'];
   if (grace !== undefined) {
-    if (/^\d+$/.test(grace) && Number(grace) <= MAX_GRACE_SECONDS) request.graceSeconds = Number(grace);
-    else problems.push(`--grace-seconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}, got "${grace}"`);
+    try {
+      request.graceSeconds = parseGraceSecondsFlag(grace);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
   }
   if (problems.length > 0) throw new UsageError(problems.join('; ').replaceAll('assetIds', '--asset-id'));
   return request;

@@ -90,6 +90,16 @@ export function loadConfig(env: Env, runtime: Runtime): ReaperConfig {
   };
 }
 
+/** What commands that only read or write the table need (ops status/track/untrack): no API credentials. */
+export function loadTableConfig(env: Env): Pick<ReaperConfig, 'tableName' | 'graceSeconds' | 'logLevel' | 'serviceName'> {
+  return {
+    tableName: requireTableName(env),
+    graceSeconds: parseInteger(env, ENV.graceSeconds, CONFIG_DEFAULTS.graceSeconds, LIMITS.graceSeconds),
+    logLevel: parseLogLevel(env),
+    serviceName: env[ENV.serviceName]?.trim() || CONFIG_DEFAULTS.serviceName,
+  };
+}
+
 function present(env: Env, name: string): boolean {
   return (env[name] ?? '').trim() !== '';
 }

@@ -96,6 +96,10 @@ let lambdaHandler: ReaperHandler | undefined;
 
 /** The Lambda entry point; built on the first invocation so importing this module has no side effect. */
 export const handler: ReaperHandler = (event, context) => {
-  lambdaHandler ??= createHandler({ env: process.env });
+  if (!lambdaHandler) {
+    // The bundle ships a source map; stack traces in the log should point at our TypeScript, not minified code.
+    process.setSourceMapsEnabled(true);
+    lambdaHandler = createHandler({ env: process.env });
+  }
   return lambdaHandler(event, context);
 };

@@ -82,3 +82,11 @@ export function parseAssetIds(value: unknown, problems: string[]): string[] | un
   });
   return problems.length === before ? [...new Set(value as string[])] : undefined;
 }
+
+/** Reads a --grace-seconds flag (CLI text, not JSON); throws with a message naming the flag. */
+export function parseGraceSecondsFlag(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) > MAX_GRACE_SECONDS) {
+    throw new Error(`--grace-seconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}, got "${raw}"`);
+  }
+  return Number(raw);
+}

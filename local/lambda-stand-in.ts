@@ -1,0 +1,57 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type LocalFunction = (payload: unknown) => Promise<unknown>;
+
+export interface LambdaStandIn {
+  /** http://127.0.0.1:PORT, for AWS_ENDPOINT_URL_LAMBDA or a LambdaClient's `endpoint`. */
+  endpoint: string;
+  readonly invocations: { functionName: string; payload: unknown }[];
+  close(): Promise<void>;
+}
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/;
+
+/**
+ * Answers the Lambda Invoke API (REST: POST /2015-03-31/functions/{name}/invocations) by running a local function,
+ * the way the service does: the result as the body, or a thrown error as X-Amz-Function-Error with
+ * {errorType, errorMessage}. Unknown names get ResourceNotFoundException.
+ */
+export async function startLambdaStandIn(functions: Record<string, LocalFunction>): Promise<LambdaStandIn> {
+  const invocations: { functionName: string; payload: unknown }[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const match = INVOKE_PATH.exec(request.url ?? '');
+    const functionName = match ? decodeURIComponent(match[1]!) : '';
+    const run = functions[functionName];
+    if (request.method !== 'POST' || !run) {
+      response.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' });
+      response.end(JSON.stringify({ Type: 'User', message: `Function not found: ${functionName}` }));
+      return;
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    const payload: unknown = text ? JSON.parse(text) : null;
+    invocations.push({ functionName, payload });
+    try {
+      const result = await run(payload);
+      response.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' });
+      response.end(JSON.stringify(result ?? null));
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      response.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+      response.end(JSON.stringify({ errorType: failure.name, errorMessage: failure.message }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    invocations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,87 @@
+import { createInterface } from 'node:readline/promises';
+import { runCli as runReapCli } from '../functions/reaper/cli';
+import { errorMessage } from '../functions/reaper/core/error-message';
+import { invokeCommand, INVOKE_USAGE } from './commands/invoke';
+import { statusCommand, STATUS_USAGE } from './commands/status';
+import { trackCommand, TRACK_USAGE, untrackCommand, UNTRACK_USAGE } from './commands/track';
+import { unlockCommand, UNLOCK_USAGE } from './commands/unlock';
+import { EXIT, UsageError, type OpsCommand, type OpsIo } from './io';
+
+export const OPS_USAGE = `Usage: npm run ops -- <command> [options]     (each command has --help)
+
+Commands:
+  status     the tracked canvases and their lock state (stale, live, not locked, invalid)
+  track      write a tracked row:   track <assetId> --lock-expires-at <ISO> [--lock-id <id>]
+  untrack    remove a tracked row:  untrack <assetId>
+  unlock     force-unlock one canvas now (the emergency brake): unlock <assetId> [--lock-id <id>] [--yes]
+  reap       one reap run from this machine (same as npm run reap)
+  invoke     invoke the deployed function: invoke [--dry-run] [--asset-id ID]...
+
+Configuration comes from the same environment as the reaper (TABLE_NAME, SCENARIO_SECRET_ID or
+SCENARIO_SDK_API_KEY/SECRET, AWS_REGION/AWS_PROFILE, …).
+Exit codes: 0 ok; 1 a canvas failed, a row is invalid, or an AWS call failed; 2 usage or configuration error.`;
+
+const reapCommand: OpsCommand = (argv, io) => runReapCli(argv, { env: io.env, stdout: io.stdout, stderr: io.stderr, ...(io.awsClients ? { awsClients: io.awsClients } : {}) });
+
+const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
+  status: { run: statusCommand, usage: STATUS_USAGE },
+  track: { run: trackCommand, usage: TRACK_USAGE },
+  untrack: { run: untrackCommand, usage: UNTRACK_USAGE },
+  unlock: { run: unlockCommand, usage: UNLOCK_USAGE },
+  reap: { run: reapCommand, usage: 'npm run ops -- reap --help' },
+  invoke: { run: invokeCommand, usage: INVOKE_USAGE },
+};
+
+/** Runs one ops command and returns its exit code. */
+export async function runOps(argv: readonly string[], io: OpsIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(`${OPS_USAGE}\n`);
+    return name === undefined ? EXIT.usageOrConfig : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`ops: unknown command ${JSON.stringify(name)}\n\n${OPS_USAGE}\n`);
+    return EXIT.usageOrConfig;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`ops ${name}: ${error.message}\n\n${command.usage}\n`);
+      return EXIT.usageOrConfig;
+    }
+    io.stderr(`ops ${name}: unexpected error: ${errorMessage(error)}\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+}
+
+async function confirmOnTerminal(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(`${question}\nType "yes" to go on: `);
+    return answer.trim().toLowerCase() === 'yes';
+  } finally {
+    prompt.close();
+  }
+}
+
+if (require.main === module) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  runOps(process.argv.slice(2), {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    confirm: confirmOnTerminal,
+    cwd: process.cwd(),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`ops: unexpected error: ${errorMessage(error)}\n`);
+      process.exitCode = EXIT.canvasFailedOrInvalid;
+    },
+  );
+}

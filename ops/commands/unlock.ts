@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigError, loadConfig } from '../../functions/reaper/config';
+import { asReapLogger, createLogger } from '../../functions/reaper/adapters/logger';
+import { CredentialsError } from '../../functions/reaper/adapters/credentials';
+import { assetIdProblem } from '../../functions/reaper/core/asset-id';
+import { errorMessage } from '../../functions/reaper/core/error-message';
+import { logOutcome } from '../../functions/reaper/core/outcome-log';
+import { unlockCanvas } from '../../functions/reaper/core/unlock-canvas';
+import { judgeCanvas } from '../../functions/reaper/core/verdict';
+import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
+import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, systemClock } from '../../functions/reaper/wiring';
+import { EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
+import { relativeTime } from '../text-table';
+
+export const UNLOCK_USAGE = `Usage: npm run ops -- unlock <assetId> [--lock-id <id>] [--yes]
+
+The emergency brake: force-unlocks one tracked canvas now, even if its lock has not expired, through the same
+steps as the reaper (claim the row if it still holds the lock read, PUT /assets/{id}/unlock with
+{"forceUnlock": true}, log the returned asset, then update the row). Like terraform force-unlock, --lock-id makes
+sure you free the lock you mean: if the canvas holds another lock, nothing is done.
+
+Options:
+  --lock-id <id>   only if the row's lockId is this one
+  --yes            do not ask for confirmation (needed when not at a terminal)
+
+Needs the reaper's configuration (TABLE_NAME, SCENARIO_SECRET_ID or SCENARIO_SDK_API_KEY/SECRET, …).
+Exit codes: 0 unlocked (or nothing to unlock); 1 the unlock failed, the lock id differs or the canvas is not
+tracked; 2 usage or configuration error, or confirmation refused.`;
+
+export const unlockCommand: OpsCommand = async (argv, io) => {
+  const { values, positionals, help } = parseCommandArgs(argv, { 'lock-id': { type: 'string' }, yes: { type: 'boolean', short: 'y' } }, { min: 1, max: 1 });
+  if (help) {
+    io.stdout(`${UNLOCK_USAGE}\n`);
+    return EXIT.ok;
+  }
+  const assetId = positionals[0] ?? '';
+  const idProblem = assetIdProblem(assetId);
+  if (idProblem) throw new UsageError(idProblem);
+  const expectedLockId = values['lock-id'] as string | undefined;
+
+  let config;
+  try {
+    config = loadConfig(io.env, 'local');
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`ops unlock: configuration error: ${error.message}\n`);
+      return EXIT.usageOrConfig;
+    }
+    throw error;
+  }
+  const clock = systemClock;
+  const clients = io.awsClients ?? createAwsClients();
+  const store = createCanvasStore(config, clients);
+
+  let canvas: TrackedCanvas | undefined;
+  try {
+    for await (const page of store.pagesOf([assetId])) canvas ??= page[0];
+  } catch (error) {
+    io.stderr(`ops unlock: reading ${assetId} failed: ${errorMessage(error)}\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+  if (!canvas) {
+    io.stderr(`ops unlock: ${assetId} is not tracked in ${config.tableName}; nothing was done (track it first: npm run ops -- track --help)\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+  const lockId = canvas.lockId.kind === 'string' ? canvas.lockId.value : undefined;
+  if (expectedLockId !== undefined && expectedLockId !== lockId) {
+    io.stderr(`ops unlock: ${assetId} holds lock ${lockId ?? '(none)'}, not ${expectedLockId}; nothing was done\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+  if (canvas.lockExpiresAt.kind === 'absent') {
+    io.stdout(`${assetId} is not locked; nothing to do\n`);
+    return EXIT.ok;
+  }
+  const lockExpiresAt = canvas.lockExpiresAt.kind === 'string' ? canvas.lockExpiresAt.value : `(${canvas.lockExpiresAt.dynamoType} ${canvas.lockExpiresAt.preview})`;
+  const verdict = judgeCanvas(canvas, clock.now(), config.graceSeconds * 1000);
+  const when = 'expiresAt' in verdict ? ` (${verdict.kind}, expires ${relativeTime((verdict.expiresAt - clock.now()) / 1000)})` : ` (${verdict.kind})`;
+
+  if (!values.yes) {
+    if (!io.interactive) {
+      io.stderr('ops unlock: refusing to force-unlock without confirmation; pass --yes\n');
+      return EXIT.usageOrConfig;
+    }
+    const confirmed = await io.confirm(`Force-unlock ${assetId}, lock ${lockId ?? '(no lock id)'} until ${lockExpiresAt}${when}? Anyone editing it loses the lock.`);
+    if (!confirmed) {
+      io.stderr('ops unlock: not confirmed; nothing was done\n');
+      return EXIT.usageOrConfig;
+    }
+  }
+
+  let credentials;
+  try {
+    credentials = await createCredentialsProvider(config, clients, clock).get();
+  } catch (error) {
+    if (error instanceof CredentialsError) {
+      io.stderr(`ops unlock: credentials error: ${error.message}\n`);
+      return EXIT.usageOrConfig;
+    }
+    throw error;
+  }
+  const logger = asReapLogger(createLogger(config));
+  const { outcome } = await unlockCanvas(
+    { clock, store, lockApi: createLockApi(config, credentials, clock), logger },
+    canvas,
+    { runId: `ops-${randomUUID()}`, deadlineMs: clock.now() + config.runBudgetMs, lockExpiresAt },
+  );
+  logOutcome(logger, outcome);
+  switch (outcome.status) {
+    case 'unlocked':
+      io.stderr(`unlocked ${assetId}; its row no longer holds the lock\n`);
+      return EXIT.ok;
+    case 'unlocked-row-changed':
+      io.stderr(`unlocked ${assetId} at Scenario, but its row changed meanwhile (a new lock?) and was left as is; check: npm run ops -- status\n`);
+      return EXIT.canvasFailedOrInvalid;
+    case 'failed':
+      io.stderr(`ops unlock: ${assetId} was not unlocked: ${outcome.error}\n`);
+      return EXIT.canvasFailedOrInvalid;
+    default:
+      io.stderr(`ops unlock: ${assetId} was not unlocked: ${outcome.status === 'skipped' ? `its row changed (${outcome.reason})` : outcome.status}\n`);
+      return EXIT.canvasFailedOrInvalid;
+  }
+};

@@ -1,0 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV } from '../../functions/reaper/env';
+import { createHandler } from '../../functions/reaper/handler';
+import { runOps } from '../../ops/cli';
+import { EXIT, type OpsIo } from '../../ops/io';
+import { startLambdaStandIn, type LambdaStandIn } from '../../local/lambda-stand-in';
+import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
+import { captureOutput } from '../support/output-capture';
+import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
+
+let dynamo: DynamoDBClient;
+let api: ScenarioStandIn;
+let tableName: string;
+const unusedSecrets = new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+
+beforeAll(() => {
+  dynamo = localDynamoClient(inject('dynamoEndpoint'));
+});
+afterAll(() => dynamo.destroy());
+beforeEach(async () => {
+  api = await startScenarioStandIn();
+  tableName = `ops-${randomUUID()}`;
+  await createTrackedCanvasTable(dynamo, tableName);
+});
+afterEach(() => api.close());
+
+function env(overrides: Record<string, string | undefined> = {}) {
+  return {
+    [ENV.tableName]: tableName,
+    [ENV.apiBaseUrl]: api.baseUrl,
+    [ENV.localApiKey]: api.apiKey,
+    [ENV.localApiSecret]: api.apiSecret,
+    ...overrides,
+  };
+}
+
+async function ops(argv: string[], options: Partial<OpsIo> & { answer?: boolean } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const questions: string[] = [];
+  const { result: code, lines } = await captureOutput(() =>
+    runOps(argv, {
+      env: env(),
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      interactive: false,
+      confirm: async (question) => {
+        questions.push(question);
+        return options.answer ?? false;
+      },
+      cwd: process.cwd(),
+      awsClients: { dynamo, secrets: unusedSecrets },
+      ...options,
+    }),
+  );
+  return { code, stdout, stderr, questions, logLines: lines };
+}
+
+describe('ops status', () => {
+  beforeEach(async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_opsStale', lockExpiresAt: minutesAgo(90), lockId: 'lk1' });
+    await putRow(dynamo, tableName, { assetId: 'asset_opsLive', lockExpiresAt: minutesFromNow(5) });
+    await putRow(dynamo, tableName, { assetId: 'asset_opsFree' });
+  });
+
+  it('lists each canvas with its state and how long until or since expiry', async () => {
+    const { code, stdout } = await ops(['status']);
+    expect(code).toBe(EXIT.ok);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^asset id\s+state\s+expiry\s+lockExpiresAt\s+lockId$/);
+    expect(lines[2]).toMatch(/^asset_opsStale\s+stale\s+1h 30m ago\s+\S+Z\s+lk1$/);
+    expect(lines[3]).toMatch(/^asset_opsLive\s+live\s+in 4m 5\ds|^asset_opsLive\s+live\s+in 5m/);
+    expect(lines[4]).toMatch(/^asset_opsFree\s+not-locked$/);
+    expect(stdout).toContain('3 tracked: 1 stale, 1 live, 1 not locked, 0 invalid (grace 60 s)');
+  });
+
+  it('--stale-only --json gives scripts one JSON object', async () => {
+    const { code, stdout } = await ops(['status', '--stale-only', '--json']);
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(stdout);
+    expect(report.counts).toEqual({ stale: 1, live: 1, 'not-locked': 1, invalid: 0 });
+    expect(report.canvases).toEqual([
+      { assetId: 'asset_opsStale', state: 'stale', lockExpiresAt: expect.any(String), lockId: 'lk1', expiresInSeconds: expect.any(Number) },
+    ]);
+    expect(report.canvases[0].expiresInSeconds).toBeLessThanOrEqual(-5399);
+  });
+
+  it('exits 1 when an invalid row exists, and shows its problem', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_opsBad', lockExpiresAt: 'whenever' });
+    const { code, stdout } = await ops(['status']);
+    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(stdout).toMatch(/asset_opsBad\s+invalid\s+lockExpiresAt "whenever" is not/);
+  });
+
+  it('shows progress on a terminal only', async () => {
+    for (let i = 0; i < 600; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, (_, j) => putRow(dynamo, tableName, { assetId: `asset_bulk${i + j}` })));
+    }
+    const piped = await ops(['status']);
+    expect(piped.stderr).toBe('');
+    const tty = await ops(['status'], { interactive: true });
+    expect(tty.stderr).toContain('scanned ');
+    expect(tty.stdout).toContain('603 tracked');
+  });
+});
+
+describe('ops track / untrack', () => {
+  it('writes a row in the table contract shape, keeping other attributes', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_opsT', lockId: 'old', extra: { owner: { S: 'team-a' } } });
+
+    const { code, stdout } = await ops(['track', 'asset_opsT', '--lock-expires-at', '2026-12-01T10:00:00Z', '--lock-id', 'lk_new']);
+
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('tracked asset_opsT');
+    expect(await getRow(dynamo, tableName, 'asset_opsT')).toEqual({
+      assetId: { S: 'asset_opsT' },
+      lockExpiresAt: { S: '2026-12-01T10:00:00Z' },
+      lockId: { S: 'lk_new' },
+      owner: { S: 'team-a' },
+    });
+    await ops(['track', 'asset_opsT', '--lock-expires-at', '2026-12-02T10:00:00Z']);
+    expect((await getRow(dynamo, tableName, 'asset_opsT'))?.lockId).toBeUndefined();
+  });
+
+  it.each([
+    [['track', 'canvas-1', '--lock-expires-at', '2026-12-01T10:00:00Z'], 'is not "asset_" followed by'],
+    [['track', 'asset_x', '--lock-expires-at', '2026-12-01 10:00'], '--lock-expires-at: "2026-12-01 10:00" is not an ISO-8601 date-time'],
+    [['track', 'asset_x', '--lock-expires-at', '2026-02-30T10:00:00Z'], 'is not a real date'],
+    [['track', 'asset_x'], '--lock-expires-at is required'],
+    [['track', 'asset_x', '--lock-expires-at', '2026-12-01T10:00:00Z', '--lock-id', ''], '--lock-id must be 1 to 256 characters'],
+    [['track'], 'expected 1 argument(s), got 0'],
+    [['untrack'], 'expected 1 argument(s), got 0'],
+  ])('rejects %j with a clear message and exit 2', async (argv, message) => {
+    const { code, stderr } = await ops(argv);
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('Usage: npm run ops --');
+  });
+
+  it('untracks any key (even an invalid one) and says what the row held', async () => {
+    await putRow(dynamo, tableName, { assetId: 'canvas-42', lockExpiresAt: 'junk' });
+    const { code, stdout } = await ops(['untrack', 'canvas-42']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('untracked canvas-42; the row held');
+    expect(await getRow(dynamo, tableName, 'canvas-42')).toBeUndefined();
+    expect((await ops(['untrack', 'canvas-42'])).stdout).toContain('canvas-42 was not tracked; nothing to do');
+  });
+
+  it('exits 2 naming TABLE_NAME when it is missing', async () => {
+    const { code, stderr } = await ops(['track', 'asset_x', '--lock-expires-at', '2026-12-01T10:00:00Z'], { env: env({ [ENV.tableName]: undefined }) });
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain('TABLE_NAME: is required');
+  });
+});
+
+describe('ops unlock (the emergency brake)', () => {
+  it('frees a live lock with --yes, logs the returned asset like the reaper, and updates the row', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_opsU', lockExpiresAt: minutesFromNow(30), lockId: 'lk9', extra: { note: { S: 'keep' } } });
+    api.addCanvas('asset_opsU');
+
+    const { code, stderr, logLines } = await ops(['unlock', 'asset_opsU', '--lock-id', 'lk9', '--yes']);
+
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toContain('unlocked asset_opsU');
+    expect(api.requests.map((r) => [r.method, r.rawPath, JSON.parse(r.body)])).toEqual([['PUT', '/v1/assets/asset_opsU/unlock', { forceUnlock: true }]]);
+    const line = logLines.find((l) => l.message === 'canvas unlocked');
+    expect(line?.asset).toMatchObject({ assetId: 'asset_opsU', type: 'canvas' });
+    for (const signature of api.issuedSignatures) expect(JSON.stringify(logLines)).not.toContain(signature);
+    const row = await getRow(dynamo, tableName, 'asset_opsU');
+    expect(row?.lockExpiresAt).toBeUndefined();
+    expect(row?.note).toEqual({ S: 'keep' });
+    expect(row?.lastForceUnlockedRunId?.S).toMatch(/^ops-/);
+  });
+
+  it('asks for confirmation on a terminal and does nothing when refused', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_opsAsk', lockExpiresAt: minutesFromNow(30) });
+    api.addCanvas('asset_opsAsk');
+
+    const refused = await ops(['unlock', 'asset_opsAsk'], { interactive: true, answer: false });
+    expect(refused.code).toBe(EXIT.usageOrConfig);
+    expect(refused.questions[0]).toMatch(/^Force-unlock asset_opsAsk, lock \(no lock id\) until \S+ \(live, expires in (2\dm|30m)/);
+    expect(api.requests).toEqual([]);
+
+    const accepted = await ops(['unlock', 'asset_opsAsk'], { interactive: true, answer: true });
+    expect(accepted.code).toBe(EXIT.ok);
+    expect(api.requests).toHaveLength(1);
+  });
+
+  it('refuses without --yes when no one is at a terminal', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_opsPipe', lockExpiresAt: minutesFromNow(30) });
+    const { code, stderr } = await ops(['unlock', 'asset_opsPipe']);
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain('pass --yes');
+    expect(api.requests).toEqual([]);
+  });
+
+  it('does nothing when the lock id differs, the canvas is not tracked, or not locked', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_opsOther', lockExpiresAt: minutesFromNow(30), lockId: 'theirs' });
+    await putRow(dynamo, tableName, { assetId: 'asset_opsNoLock' });
+
+    const mismatch = await ops(['unlock', 'asset_opsOther', '--lock-id', 'mine', '--yes']);
+    expect(mismatch.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(mismatch.stderr).toContain('holds lock theirs, not mine');
+
+    const untracked = await ops(['unlock', 'asset_opsNowhere', '--yes']);
+    expect(untracked.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(untracked.stderr).toContain('is not tracked');
+
+    const free = await ops(['unlock', 'asset_opsNoLock', '--yes']);
+    expect(free.code).toBe(EXIT.ok);
+    expect(free.stdout).toContain('is not locked; nothing to do');
+    expect(api.requests).toEqual([]);
+  });
+
+  it('reports an API failure with exit 1 and keeps the lock', async () => {
+    const until = minutesFromNow(30);
+    await putRow(dynamo, tableName, { assetId: 'asset_opsGone', lockExpiresAt: until });
+    const { code, stderr } = await ops(['unlock', 'asset_opsGone', '--yes']);
+    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(stderr).toContain('HTTP 404');
+    expect((await getRow(dynamo, tableName, 'asset_opsGone'))?.lockExpiresAt).toEqual({ S: until });
+  });
+});
+
+describe('ops reap', () => {
+  it('is the same one-off run as npm run reap', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_opsR', lockExpiresAt: minutesAgo(10) });
+    api.addCanvas('asset_opsR');
+    const { code, stderr } = await ops(['reap', '--dry-run']);
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toMatch(/1 examined, 1 stale, 1 would be unlocked \(dry run\)/);
+  });
+});
+
+describe('ops invoke (against a local Lambda Invoke endpoint running the real handler)', () => {
+  let lambdaEndpoint: LambdaStandIn;
+  let secrets: SecretsManagerStandIn;
+  let lambda: LambdaClient;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    secrets = await startSecretsManagerStandIn();
+    Object.assign(process.env, {
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    });
+  });
+  afterAll(async () => {
+    process.env = savedEnv;
+    await secrets.close();
+  });
+  beforeEach(async () => {
+    const secretId = `ops/${randomUUID()}`;
+    secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
+    const deployed = createHandler({ env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId } });
+    lambdaEndpoint = await startLambdaStandIn({
+      'CanvasLockReaper-Reaper1234': (payload) => deployed(payload, { awsRequestId: `inv-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 }),
+      // A deployment whose every run fails: shows how a function error reaches ops.
+      'CanvasLockReaper-Broken': (payload) =>
+        deployed({ ...(payload as object), bogus: true }, { awsRequestId: `inv-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 }),
+    });
+    lambda = new LambdaClient({ region: 'eu-west-1', endpoint: lambdaEndpoint.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    await putRow(dynamo, tableName, { assetId: 'asset_opsI1', lockExpiresAt: minutesAgo(10) });
+    await putRow(dynamo, tableName, { assetId: 'asset_opsI2', lockExpiresAt: minutesFromNow(10) });
+    api.addCanvas('asset_opsI1');
+  });
+  afterEach(async () => {
+    lambda.destroy();
+    await lambdaEndpoint.close();
+  });
+
+  it('sends the manual payload and prints the returned summary as a table', async () => {
+    const { code, stdout } = await ops(['invoke', '--dry-run', '--asset-id', 'asset_opsI1', '--function-name', 'CanvasLockReaper-Reaper1234'], { lambda });
+    expect(code).toBe(EXIT.ok);
+    expect(lambdaEndpoint.invocations).toEqual([{ functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, assetIds: ['asset_opsI1'] } }]);
+    expect(stdout).toMatch(/^function\s+CanvasLockReaper-Reaper1234$/m);
+    expect(stdout).toMatch(/^would unlock\s+1$/m);
+    expect(stdout).toContain('would unlock: asset_opsI1');
+    expect(api.requests).toEqual([]);
+  });
+
+  it('finds the function in cdk-outputs.json and prints --json', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ops-outputs-'));
+    writeFileSync(path.join(dir, 'cdk-outputs.json'), JSON.stringify({ CanvasLockReaper: { FunctionName: 'CanvasLockReaper-Reaper1234', TableName: tableName } }));
+    const { code, stdout } = await ops(['invoke', '--json'], { lambda, cwd: dir });
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(stdout)).toMatchObject({ dryRun: false, examined: 2, stale: 1, unlocked: 1 });
+    expect((await getRow(dynamo, tableName, 'asset_opsI1'))?.lockExpiresAt).toBeUndefined();
+  });
+
+  it('reports a failed run (the function threw) and an unknown function with exit 1', async () => {
+    const failed = await ops(['invoke', '--function-name', 'CanvasLockReaper-Broken'], { lambda });
+    expect(failed.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(failed.stderr).toContain('the run failed (Unhandled): PayloadError: invalid invoke payload: unknown field "bogus"');
+
+    const missing = await ops(['invoke', '--function-name', 'NoSuchFunction'], { lambda });
+    expect(missing.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(missing.stderr).toContain('ResourceNotFoundException');
+  });
+
+  it('exits 2 with advice when no function name can be found, and on bad flags', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ops-empty-'));
+    const noName = await ops(['invoke'], { lambda, cwd: dir });
+    expect(noName.code).toBe(EXIT.usageOrConfig);
+    expect(noName.stderr).toContain('pass --function-name, set REAPER_FUNCTION_NAME, or deploy with: npx cdk deploy --outputs-file cdk-outputs.json');
+    const badId = await ops(['invoke', '--asset-id', 'nope', '--function-name', 'X'], { lambda });
+    expect(badId.code).toBe(EXIT.usageOrConfig);
+    expect(badId.stderr).toContain('--asset-id[0] "nope"');
+    expect(lambdaEndpoint.invocations).toEqual([]);
+  });
+});
+
+describe('ops itself', () => {
+  it('lists its commands on --help and refuses an unknown one with exit 2', async () => {
+    const help = await ops(['--help']);
+    expect(help.code).toBe(EXIT.ok);
+    for (const command of ['status', 'track', 'untrack', 'unlock', 'reap', 'invoke']) expect(help.stdout).toContain(`  ${command} `);
+    const unknown = await ops(['frobnicate']);
+    expect(unknown.code).toBe(EXIT.usageOrConfig);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it.each(['status', 'track', 'untrack', 'unlock', 'invoke'])('%s --help explains the command', async (command) => {
+    const { code, stdout } = await ops([command, '--help']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain(`npm run ops -- ${command}`);
+    expect(stdout).toContain('Exit codes');
+  });
+});
