@@ -29,6 +29,140 @@ const LOG_FAILED = 'error: canvas unlock failed; row keeps its lock for the next
 const LOG_UNLOCKED = 'info: canvas unlocked';
 const COUNTED = 'counted, no failure';
 
+const db = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'DynamoDB' as const, fault, expected });
+const ALL_FREED_ONCE = 'all 6 unlocked, one request each';
+const SIX_FREED = 'no row lost: 6 freed (audit trail written, other attributes kept)';
+const TARGET_GOES_ON = 'goes on: the other stale canvases are unlocked';
+
+const DYNAMO_CASES = [
+  db('db-scan-throttled-recovers', 'Scan throttled (ProvisionedThroughputExceededException) twice', {
+    outcome: ALL_FREED_ONCE,
+    summary: 'examined 6, stale 6, unlocked 6, failed 0',
+    row: SIX_FREED,
+    run: 'goes on: the SDK retried the 2 throttled Scans',
+    log: 'info: reap run finished',
+  }),
+  db('db-scan-internal-error-recovers', 'Scan answered 500 InternalServerError once', {
+    outcome: ALL_FREED_ONCE,
+    summary: 'examined 6, stale 6, unlocked 6, failed 0',
+    row: SIX_FREED,
+    run: 'goes on: the SDK retried the 1 failed Scan',
+    log: 'info: reap run finished',
+  }),
+  db('db-scan-throttled-gives-up', 'Scan throttled on every attempt', {
+    outcome: 'no API request',
+    summary: 'examined 0, stale 0, unlocked 0, failed 0; cutShort, stopReason store-error (stopDetail names the throttling)',
+    row: 'no row lost: 6 unchanged',
+    run: 'stops after 3 Scan attempts; the next run unlocks 6, all 6 unlocked, one request each',
+    log: 'warn: reap run finished',
+  }),
+  db('db-scan-second-page-gives-up', 'the 2nd Scan page throttled on every attempt (page size 3)', {
+    outcome: '3 unlocked with one request each, 3 without any request',
+    summary: 'examined 3, stale 3, unlocked 3, failed 0; cutShort, stopReason store-error',
+    row: 'no row lost: 3 freed (audit trail written, other attributes kept), 3 unchanged',
+    run: 'stops at page 2; the next run unlocks the other 3; then all 6 unlocked, one request each, no row lost: 6 freed (audit trail written, other attributes kept)',
+    log: 'warn: reap run finished',
+  }),
+  db('db-page-boundary-writes', 'between two Scan pages a writer renews one unread canvas and releases another (page size 2)', {
+    outcome: 'the 4 still-stale canvases unlocked once each; the renewed and the released one: no request',
+    summary: 'examined 6, stale 4, unlocked 4, failed 0, live 1, notLocked 1',
+    row: 'renewed and released rows exactly as the writer left them',
+    run: 'goes on across 4 Scan pages; every row examined once',
+    log: 'info: reap run finished',
+  }),
+  db('db-claim-throttled-recovers', 'the claim (conditional UpdateItem) throttled twice', {
+    outcome: 'unlocked after 1 attempt; 1 API request',
+    summary: COUNTED,
+    row: FREED,
+    run: TARGET_GOES_ON,
+    log: LOG_UNLOCKED,
+  }),
+  db('db-claim-throttled-gives-up', 'the claim throttled on every attempt', {
+    outcome: 'failed: store-error; 0 API requests',
+    summary: 'failures: store-error',
+    row: KEPT,
+    run: TARGET_GOES_ON,
+    log: LOG_FAILED,
+  }),
+  db('db-claim-applied-answer-lost', 'the claim applied, but its answer lost (500 after the write)', {
+    outcome: 'unlocked after 1 attempt; 1 API request',
+    summary: COUNTED,
+    row: FREED,
+    run: TARGET_GOES_ON,
+    log: LOG_UNLOCKED,
+  }),
+  db('db-claim-connection-dropped', 'the connection dropped on the claim request', {
+    outcome: 'unlocked after 1 attempt; 1 API request',
+    summary: COUNTED,
+    row: FREED,
+    run: TARGET_GOES_ON,
+    log: LOG_UNLOCKED,
+  }),
+  db('db-mark-throttled-recovers', 'the row update after the unlock throttled twice', {
+    outcome: 'unlocked after 1 attempt; 1 API request',
+    summary: COUNTED,
+    row: FREED,
+    run: TARGET_GOES_ON,
+    log: LOG_UNLOCKED,
+  }),
+  db('db-mark-throttled-gives-up', 'the row update after the unlock throttled on every attempt', {
+    outcome: 'failed: store-error; 1 API request',
+    summary: 'failures: store-error',
+    row: 'keeps its lock; the claim stays until the run deadline',
+    run: 'goes on; a run before the claim lapses: skipped: claimed-by-other-run; a run after: unlocked after 1 attempt (API request #2), row then: lock removed, audit trail written, other attributes kept',
+    log: LOG_FAILED,
+  }),
+  db('db-mark-applied-answer-lost', 'the row update applied, but its answer lost (500 after the write; the SDK retries it)', {
+    outcome: 'unlocked after 1 attempt; 1 API request',
+    summary: COUNTED,
+    row: FREED,
+    run: TARGET_GOES_ON,
+    log: LOG_UNLOCKED,
+  }),
+  db('db-release-claim-fails', 'API 500 on every attempt, then giving the claim back throttled on every attempt', {
+    outcome: 'failed: server-error (HTTP 500); 3 API requests',
+    summary: 'failures: server-error 500',
+    row: 'keeps its lock; the claim stays until the run deadline',
+    run: TARGET_GOES_ON,
+    log: 'warn: releasing the claim failed; it lapses at the run deadline + ' + LOG_FAILED,
+  }),
+  db('db-claim-condition-renewed', 'condition failure on the claim: a writer renewed the lock (UpdateItem) just before it', {
+    outcome: 'skipped: renewed; 0 API requests',
+    summary: COUNTED,
+    row: "the writer's renewed lock, untouched",
+    run: TARGET_GOES_ON,
+    log: 'info: canvas skipped',
+  }),
+  db('db-mark-condition-renewed', 'condition failure on the row update: a writer renewed the lock after the unlock', {
+    outcome: 'unlocked at the API, row changed meanwhile (unlocked-row-changed); 1 API request',
+    summary: 'warnings: row changed',
+    row: "the writer's renewed lock, not overwritten (the claim lingers until the run deadline)",
+    run: TARGET_GOES_ON,
+    log: 'warn: canvas unlocked but its row changed meanwhile; row left as is',
+  }),
+  db('db-batchget-unprocessed-recovers', 'manual run: BatchGetItem leaves every key unprocessed twice', {
+    outcome: 'all 3 unlocked, one request each',
+    summary: 'examined 3, stale 3, unlocked 3, failed 0',
+    row: 'no row lost: 3 freed (audit trail written, other attributes kept)',
+    run: 'goes on after 3 BatchGetItem rounds, waiting 50, 100 ms between them',
+    log: 'info: reap run finished',
+  }),
+  db('db-batchget-unprocessed-gives-up', 'manual run: BatchGetItem leaves every key unprocessed, every round', {
+    outcome: 'no API request',
+    summary: 'examined 0, stale 0, unlocked 0, failed 0; cutShort, stopReason store-error',
+    row: 'no row lost: 3 unchanged',
+    run: 'stops after 8 BatchGetItem rounds, waiting 50, 100, 200, 400, 800, 1600, 3200 ms between them',
+    log: 'warn: reap run finished',
+  }),
+  db('db-batchget-throttled-gives-up', 'manual run: BatchGetItem throttled on every attempt', {
+    outcome: 'no API request',
+    summary: 'examined 0, stale 0, unlocked 0, failed 0; cutShort, stopReason store-error',
+    row: 'no row lost: 3 unchanged',
+    run: 'stops after 3 BatchGetItem attempts; named canvases not reported as not-tracked',
+    log: 'warn: reap run finished',
+  }),
+];
+
 const api = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'API' as const, fault, expected });
 
 export const FAULT_CASES = [
@@ -204,6 +338,7 @@ export const FAULT_CASES = [
     run: GOES_ON,
     log: LOG_FAILED,
   }),
+  ...DYNAMO_CASES,
 ] as const satisfies readonly FaultCase[];
 
 export type FaultCaseId = (typeof FAULT_CASES)[number]['id'];
