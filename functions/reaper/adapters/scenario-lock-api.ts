@@ -1,5 +1,5 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
-import { preview } from '../core/asset-id';
+import { assetIdProblem, preview } from '../core/asset-id';
 import type { Clock, LockApi, UnlockFailure, UnlockResult } from '../core/ports';
 import type { ApiCredentials } from './credentials';
 import { assetLogRecord } from './asset-log-record';
@@ -44,6 +44,10 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
 
   return {
     async forceUnlock(assetId, { deadlineMs }) {
+      // encodeURIComponent leaves "." and ".." alone, and the URL parser resolves them: ".." would PUT /v1/unlock.
+      // Only a real asset id may become a path segment, whoever the caller is.
+      const idProblem = assetIdProblem(assetId);
+      if (idProblem) return failure('request-rejected', `not sent: ${idProblem} (${preview(assetId, 40)})`, 0);
       const path = `assets/${encodeURIComponent(assetId)}/unlock`;
       const remainingMs = () => deadlineMs - options.clock.now();
       let attempts = 0;
