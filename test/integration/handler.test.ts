@@ -10,6 +10,7 @@ import { ENV } from '../../functions/reaper/env';
 import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
+import { useLocalAwsEnvironment } from '../support/local-aws-environment';
 import { captureOutput } from '../support/output-capture';
 import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
 
@@ -32,22 +33,16 @@ let secrets: SecretsManagerStandIn;
 let api: ScenarioStandIn;
 let tableName: string;
 let secretId: string;
-const savedEnv = { ...process.env };
+let restoreEnvironment: () => void;
 
 beforeAll(async () => {
   secrets = await startSecretsManagerStandIn();
-  // The handler builds its AWS clients from the standard SDK settings, as in Lambda; point them at the local servers.
-  Object.assign(process.env, {
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-  });
+  // The handler builds its AWS clients from the standard SDK settings, as in Lambda.
+  restoreEnvironment = useLocalAwsEnvironment({ secretsManager: secrets.endpoint });
   dynamo = localDynamoClient(inject('dynamoEndpoint'));
 });
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnvironment();
   await secrets.close();
   dynamo.destroy();
 });

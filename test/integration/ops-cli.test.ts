@@ -15,6 +15,7 @@ import { startLambdaStandIn, type LambdaStandIn } from '../../local/lambda-stand
 import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
+import { useLocalAwsEnvironment } from '../support/local-aws-environment';
 import { captureOutput } from '../support/output-capture';
 import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
 
@@ -246,20 +247,14 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
   let lambdaEndpoint: LambdaStandIn;
   let secrets: SecretsManagerStandIn;
   let lambda: LambdaClient;
-  const savedEnv = { ...process.env };
+  let restoreEnvironment: () => void;
 
   beforeAll(async () => {
     secrets = await startSecretsManagerStandIn();
-    Object.assign(process.env, {
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-    });
+    restoreEnvironment = useLocalAwsEnvironment({ secretsManager: secrets.endpoint });
   });
   afterAll(async () => {
-    process.env = savedEnv;
+    restoreEnvironment();
     await secrets.close();
   });
   beforeEach(async () => {
