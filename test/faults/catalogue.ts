@@ -163,6 +163,97 @@ const DYNAMO_CASES = [
   }),
 ];
 
+const hostile = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'Hostile input' as const, fault, expected });
+const NOT_AN_ID = 'invalid: assetId is not "asset_" followed by letters, digits, "_" or "-"';
+/** A row the reaper refuses to act on: reported, untouched, no request. */
+const refusedRow = <I extends string>(id: I, fault: string, outcome: string) =>
+  hostile(id, fault, {
+    outcome,
+    summary: 'invalidRows',
+    row: 'unchanged',
+    run: 'goes on: no request for it; every request on /v1/assets/{id}/unlock',
+    log: 'warn: tracked row is invalid; left untouched',
+  });
+const refusedPayload = <I extends string>(id: I, fault: string, problem: string) =>
+  hostile(id, fault, {
+    outcome: `rejected: PayloadError (${problem})`,
+    summary: 'none: the invocation fails',
+    row: 'unchanged',
+    run: 'nothing done: no read, no secret read, no request',
+    log: 'error: invoke payload rejected; nothing was done',
+  });
+
+const HOSTILE_CASES = [
+  refusedRow('row-id-slash', 'row id `asset_a/b`', NOT_AN_ID),
+  refusedRow('row-id-dotdot', 'row id `..`', NOT_AN_ID),
+  refusedRow('row-id-dotdot-path', 'row id `asset_x/../../admin`', NOT_AN_ID),
+  refusedRow('row-id-query', 'row id `asset_x?force=1`', NOT_AN_ID),
+  refusedRow('row-id-fragment', 'row id `asset_x#top`', NOT_AN_ID),
+  refusedRow('row-id-encoded-slash', 'row id `asset_%2F..%2Fadmin`', NOT_AN_ID),
+  refusedRow('row-id-unicode', 'row id `asset_é` (unicode)', NOT_AN_ID),
+  refusedRow('row-id-fullwidth', 'row id `asset_ＡＢＣ` (full-width letters)', NOT_AN_ID),
+  refusedRow('row-id-control', 'row id with a NUL and a newline', NOT_AN_ID),
+  refusedRow('row-id-2kb', 'row id of 2,000 characters (about DynamoDB\'s key limit)', 'invalid: assetId is 2000 characters long (at most 128)'),
+  refusedRow('row-id-empty', 'row id `""` (DynamoDB refuses it as a key; injected into a Scan answer)', 'invalid: assetId is empty'),
+  refusedRow('row-id-10kb', 'row id of 10 KB (injected into a Scan answer)', 'invalid: assetId is 10240 characters long (at most 128)'),
+  refusedRow('row-id-number', 'row whose assetId is a number (injected into a Scan answer)', NOT_AN_ID),
+  refusedRow('row-id-missing', 'row without assetId (injected into a Scan answer)', NOT_AN_ID),
+  refusedRow('row-exp-number', '`lockExpiresAt` as a number', 'invalid: lockExpiresAt is a DynamoDB N ("1700000000"), not an ISO-8601 string'),
+  refusedRow('row-exp-no-zone', '`lockExpiresAt` without a time zone', 'invalid: lockExpiresAt "2020-01-01T00:00:00" is not an ISO-8601 date-time with a time zone'),
+  refusedRow('row-exp-empty', '`lockExpiresAt` an empty string', 'invalid: lockExpiresAt "" is not an ISO-8601 date-time with a time zone'),
+  refusedRow('row-exp-date-only', '`lockExpiresAt` a date without a time', 'invalid: lockExpiresAt "2020-01-01" is not an ISO-8601 date-time with a time zone'),
+  refusedRow('row-exp-not-real', '`lockExpiresAt` on February 30th', 'invalid: lockExpiresAt "2024-02-30T10:00:00Z" is not a real date and time'),
+  refusedRow('row-exp-10kb', '`lockExpiresAt` a 10 KB string', `invalid: lockExpiresAt "${'9'.repeat(79)}…(10002 chars) is not an ISO-8601 date-time with a time zone`),
+  refusedRow('row-exp-bool', '`lockExpiresAt` a boolean', 'invalid: lockExpiresAt is a DynamoDB BOOL (true), not an ISO-8601 string'),
+  refusedRow('row-exp-map', '`lockExpiresAt` a map', 'invalid: lockExpiresAt is a DynamoDB M ({"at":{"S":"2020-01-01T00:00:00Z"}}), not an ISO-8601 string'),
+  hostile('row-exp-far-past', '`lockExpiresAt` far in the past (`0001-01-01T00:00:00Z`)', {
+    outcome: 'unlocked after 1 attempt',
+    summary: COUNTED,
+    row: FREED,
+    run: 'goes on: every request on /v1/assets/{id}/unlock',
+    log: LOG_UNLOCKED,
+  }),
+  hostile('row-exp-far-future', '`lockExpiresAt` far in the future (`9999-12-31T23:59:59Z`)', {
+    outcome: 'skipped: live',
+    summary: COUNTED,
+    row: 'unchanged',
+    run: 'goes on: no request for it; every request on /v1/assets/{id}/unlock',
+    log: 'nothing above debug',
+  }),
+  hostile('row-lockid-number', 'stale row whose `lockId` is a number', {
+    outcome: 'unlocked after 1 attempt',
+    summary: COUNTED,
+    row: FREED,
+    run: 'goes on: every request on /v1/assets/{id}/unlock',
+    log: LOG_UNLOCKED,
+  }),
+  hostile('adapter-hostile-ids', 'the lock API adapter called directly with `..`, `.`, `""`, `a/b`, `x?y`, `x#y`, `%2F`, unicode, 10 KB ids', {
+    outcome: 'request-rejected, 0 attempts for each',
+    summary: 'n/a (adapter only)',
+    row: 'n/a',
+    run: 'no request at all',
+    log: 'n/a',
+  }),
+  refusedPayload('payload-dryrun-string', 'manual payload `{"dryRun":"yes"}`', 'dryRun must be true or false, got "yes"'),
+  refusedPayload('payload-grace-fraction', 'manual payload `{"graceSeconds":1.5}`', 'graceSeconds must be a whole number of seconds from 0 to 604800, got 1.5'),
+  refusedPayload('payload-grace-string', 'manual payload `{"graceSeconds":"60"}`', 'graceSeconds must be a whole number of seconds from 0 to 604800, got "60"'),
+  refusedPayload('payload-ids-string', 'manual payload `{"assetIds":"asset_x"}`', 'assetIds must be an array of asset ids, got string'),
+  refusedPayload('payload-ids-numbers', 'manual payload `{"assetIds":[1,null]}`', 'assetIds[0] 1: assetId must be a string, got number'),
+  refusedPayload('payload-ids-hostile', 'manual payload naming `asset_x/../admin`, `..`, `asset_%2F`, `asset_é`, `""`', 'assetIds[0] "asset_x/../admin": assetId is not "asset_" followed by letters, digits, "_" or "-"'),
+  refusedPayload('payload-ids-empty', 'manual payload `{"assetIds":[]}`', 'assetIds is empty (omit it to reap every tracked canvas)'),
+  refusedPayload('payload-ids-10k', 'manual payload with 10,000 asset ids', 'assetIds has 10000 entries (at most 1000 per run)'),
+  refusedPayload('payload-extra-field', 'manual payload with an extra field `{"dryRun":true,"force":true}`', 'unknown field "force"'),
+  refusedPayload('payload-number', 'payload `42`', 'the payload must be a JSON object, got number'),
+  refusedPayload('payload-string', 'payload `"reap"`', 'the payload must be a JSON object, got string'),
+  hostile('payload-ids-duplicates', 'manual payload naming the same stale canvas 3 times', {
+    outcome: 'unlocked once: 1 request',
+    summary: 'examined 1, unlocked 1',
+    row: FREED,
+    run: 'goes on',
+    log: LOG_UNLOCKED,
+  }),
+];
+
 const api = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'API' as const, fault, expected });
 
 export const FAULT_CASES = [
@@ -339,6 +430,7 @@ export const FAULT_CASES = [
     log: LOG_FAILED,
   }),
   ...DYNAMO_CASES,
+  ...HOSTILE_CASES,
 ] as const satisfies readonly FaultCase[];
 
 export type FaultCaseId = (typeof FAULT_CASES)[number]['id'];

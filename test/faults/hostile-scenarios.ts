@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
+import { createHandler } from '../../functions/reaper/handler';
+import { ENV } from '../../functions/reaper/env';
+import { PayloadError } from '../../functions/reaper/payload';
+import { startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { localDynamoClient } from '../../local/tracked-canvas-table';
+import type { SeedRow } from '../../local/tracked-canvas-table';
+import { captureOutput } from '../support/output-capture';
+import { minutesAgo } from '../support/reaper-harness';
+import type { CaseIdOf } from './catalogue';
+import { describeInSummary, describeLog, describeOutcome, describeRow, harness, proxiedStore, type Observed, type Resources, type RunResult } from './fault-kit';
+
+/**
+ * Hostile rows (through the real Scan, or injected into a Scan answer by the DynamoDB fault proxy when DynamoDB
+ * itself would refuse to store them), hostile manual payloads (through the real Lambda handler), and hostile ids
+ * handed straight to the lock API adapter.
+ */
+
+const API_PATH = /^\/v1\/assets\/asset_[A-Za-z0-9_-]+\/unlock$/;
+const stale = () => minutesAgo(30);
+
+type RowInput = { seed: SeedRow } | { inject: Record<string, AttributeValue> };
+
+/** Runs a table holding the hostile row and one ordinary stale bystander; renders what happened to the hostile one. */
+async function hostileRow(r: Resources, name: string, input: RowInput): Promise<Observed> {
+  const h = await harness(r);
+  const bystander = `asset_${name}_bystander`;
+  await h.seed([{ assetId: bystander, lockExpiresAt: stale() }]);
+  let runOptions = {};
+  let before;
+  if ('seed' in input) {
+    await h.seed([input.seed], { knownToApi: true });
+    before = await h.row(input.seed.assetId);
+  } else {
+    // DynamoDB would not store this row: the proxy adds it to the Scan answer, as a corrupted or foreign table might.
+    const { proxy, store } = await proxiedStore(r, h);
+    proxy.inject({ operation: 'Scan', fault: { kind: 'rewrite', rewrite: (answer) => ({ ...answer, Items: [input.inject, ...(answer.Items ?? [])], Count: (answer.Count ?? 0) + 1 }) } });
+    runOptions = { store };
+  }
+  const result = await h.run(runOptions);
+  const outcome = result.outcomes.find((o) => o.assetId !== bystander);
+  const assetId = outcome?.assetId ?? '';
+  const offPath = h.api.requests.filter((req) => !API_PATH.test(req.rawPath));
+  const forIt = h.api.requests.filter((req) => req.assetId === assetId);
+  const bystanderDone = result.byAsset.get(bystander)?.status === 'unlocked';
+  let row: string;
+  if ('seed' in input) {
+    const text = describeRow(before, await h.row(input.seed.assetId));
+    row = text.startsWith('unchanged') ? 'unchanged' : text;
+  } else {
+    row = 'unchanged';
+  }
+  const inSummary = describeInSummary(result.summary, assetId);
+  return {
+    outcome: outcome?.status === 'unlocked' ? `unlocked after ${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}` : describeOutcome(outcome),
+    summary: inSummary,
+    row,
+    run:
+      (bystanderDone ? 'goes on: ' : 'bystander NOT unlocked: ') +
+      (forIt.length === 0 ? 'no request for it; ' : '') +
+      (offPath.length === 0 ? 'every request on /v1/assets/{id}/unlock' : `requests OFF the path: ${offPath.map((req) => req.rawPath).join(' ')}`),
+    log: assetId === '' ? describeEmptyIdLog(result) : describeLog(result, assetId),
+  };
+}
+
+/** Powertools leaves empty strings out of a log line: the line about an empty id has no assetId field, only its problem. */
+function describeEmptyIdLog(result: RunResult): string {
+  const line = result.lines.find((l) => l.status === 'invalid' && l.assetId === undefined && l.problem === 'assetId is empty');
+  return line ? `${String(line.level).toLowerCase()}: ${line.message}` : 'no line about it';
+}
+
+const row = (name: string, seed: Omit<SeedRow, 'assetId'> & { assetId?: string }) => (r: Resources) =>
+  hostileRow(r, name, { seed: { assetId: `asset_${name}`, ...seed } });
+const badId = (name: string, assetId: string) => (r: Resources) => hostileRow(r, name, { seed: { assetId, lockExpiresAt: stale() } });
+const injected = (name: string, item: Record<string, AttributeValue>) => (r: Resources) => hostileRow(r, name, { inject: item });
+
+/** Invokes the real handler (config, payload parsing, Secrets Manager client, store) with a hostile payload. */
+async function hostilePayload(r: Resources, name: string, payload: unknown): Promise<Observed> {
+  const h = await harness(r);
+  const staleId = `asset_${name}`;
+  await h.seed([{ assetId: staleId, lockExpiresAt: stale() }]);
+  const before = await h.row(staleId);
+  const secrets = await startSecretsManagerStandIn();
+  const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+  const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  r.add(async () => {
+    dynamo.destroy();
+    secretsClient.destroy();
+    await secrets.close();
+  });
+  const secretId = `reaper/${randomUUID()}`;
+  secrets.setSecret(secretId, JSON.stringify({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret }));
+  const handler = createHandler({
+    env: { [ENV.tableName]: h.tableName, [ENV.apiBaseUrl]: h.api.baseUrl, [ENV.secretId]: secretId, [ENV.logLevel]: 'INFO' },
+    awsClients: { dynamo, secrets: secretsClient },
+  });
+  const { result, lines } = await captureOutput(() =>
+    handler(payload, { awsRequestId: `req-${name}`, getRemainingTimeInMillis: () => 20_000 }).then(
+      (summary) => ({ summary, error: undefined }),
+      (error: unknown) => ({ summary: undefined, error }),
+    ),
+  );
+  if (result.summary) r.results.push({ summary: result.summary, output: '', lines, outcomes: [], byAsset: new Map() });
+  const rowAfter = await h.row(staleId);
+  const nothingDone = secrets.reads(secretId) === 0 && h.api.requests.length === 0;
+  const logLine = lines.find((line) => line.function_request_id === `req-${name}` && line.level === 'ERROR');
+  if (result.error instanceof PayloadError) {
+    return {
+      outcome: `rejected: PayloadError (${result.error.problems[0]})`,
+      summary: result.summary === undefined ? 'none: the invocation fails' : 'a summary?!',
+      row: describeRow(before, rowAfter).startsWith('unchanged') ? 'unchanged' : describeRow(before, rowAfter),
+      run: nothingDone ? 'nothing done: no read, no secret read, no request' : `side effects: ${secrets.reads(secretId)} secret reads, ${h.api.requests.length} requests`,
+      log: logLine ? `error: ${logLine.message}` : 'no error line',
+    };
+  }
+  const s = result.summary;
+  return {
+    outcome: `unlocked ${h.api.unlockCount(staleId) === 1 ? 'once' : `${h.api.unlockCount(staleId)} times`}: ${h.api.requests.length} request${h.api.requests.length === 1 ? '' : 's'}`,
+    summary: s ? `examined ${s.examined}, unlocked ${s.unlocked}` : `error: ${String(result.error)}`,
+    row: describeRow(before, rowAfter),
+    run: s && !s.cutShort ? 'goes on' : 'stopped',
+    log: lines.some((line) => line.function_request_id === `req-${name}` && line.message === 'canvas unlocked' && line.level === 'INFO') ? 'info: canvas unlocked' : 'no unlock line',
+  };
+}
+
+const payload = (name: string, value: unknown) => (r: Resources) => hostilePayload(r, name, value);
+
+/** The adapter alone: each hostile id must be refused before any request is sent. */
+async function adapterHostileIds(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const lockApi = createScenarioLockApi({
+    baseUrl: h.api.baseUrl,
+    credentials: { apiKey: h.api.apiKey, apiSecret: h.api.apiSecret },
+    requestTimeoutMs: 300,
+    maxRetries: 0,
+    clock: h.clock,
+  });
+  const ids = ['..', '.', '', 'asset_a/b', '../../admin', 'asset_x?force=1', 'asset_x#y', 'asset_%2F..%2F', 'asset_é', 'x'.repeat(10_240)];
+  const kinds = new Set<string>();
+  for (const id of ids) {
+    const result = await lockApi.forceUnlock(id, { deadlineMs: Date.now() + 2_000 });
+    kinds.add(result.ok ? 'ok!' : `${result.failure.kind}, ${result.failure.attempts} attempts`);
+  }
+  return {
+    outcome: `${[...kinds].join(' / ')} for each`.replace('for each', kinds.size === 1 ? 'for each' : '(mixed)'),
+    summary: 'n/a (adapter only)',
+    row: 'n/a',
+    run: h.api.requests.length === 0 ? 'no request at all' : `requests: ${h.api.requests.map((req) => req.rawPath.slice(0, 60)).join(' ')}`,
+    log: 'n/a',
+  };
+}
+
+export const HOSTILE_SCENARIOS: Record<CaseIdOf<'Hostile input'>, (r: Resources) => Promise<Observed>> = {
+  'row-id-slash': badId('row-id-slash', 'asset_a/b'),
+  'row-id-dotdot': badId('row-id-dotdot', '..'),
+  'row-id-dotdot-path': badId('row-id-dotdot-path', 'asset_x/../../admin'),
+  'row-id-query': badId('row-id-query', 'asset_x?force=1'),
+  'row-id-fragment': badId('row-id-fragment', 'asset_x#top'),
+  'row-id-encoded-slash': badId('row-id-encoded-slash', 'asset_%2F..%2Fadmin'),
+  'row-id-unicode': badId('row-id-unicode', 'asset_é'),
+  'row-id-fullwidth': badId('row-id-fullwidth', 'asset_ＡＢＣ'),
+  'row-id-control': badId('row-id-control', 'asset_x\u0000\n'),
+  'row-id-2kb': badId('row-id-2kb', `asset_${'k'.repeat(1_994)}`),
+  'row-id-empty': injected('row-id-empty', { assetId: { S: '' }, lockExpiresAt: { S: stale() } }),
+  'row-id-10kb': injected('row-id-10kb', { assetId: { S: `asset_${'k'.repeat(10_234)}` }, lockExpiresAt: { S: stale() } }),
+  'row-id-number': injected('row-id-number', { assetId: { N: '5' }, lockExpiresAt: { S: stale() } }),
+  'row-id-missing': injected('row-id-missing', { lockExpiresAt: { S: stale() } }),
+  'row-exp-number': row('row_exp_number', { lockExpiresAt: 1_700_000_000 }),
+  'row-exp-no-zone': row('row_exp_no_zone', { lockExpiresAt: '2020-01-01T00:00:00' }),
+  'row-exp-empty': row('row_exp_empty', { lockExpiresAt: '' }),
+  'row-exp-date-only': row('row_exp_date_only', { lockExpiresAt: '2020-01-01' }),
+  'row-exp-not-real': row('row_exp_not_real', { lockExpiresAt: '2024-02-30T10:00:00Z' }),
+  'row-exp-10kb': row('row_exp_10kb', { lockExpiresAt: '9'.repeat(10_000) }),
+  'row-exp-bool': row('row_exp_bool', { lockExpiresAt: { BOOL: true } }),
+  'row-exp-map': row('row_exp_map', { lockExpiresAt: { M: { at: { S: '2020-01-01T00:00:00Z' } } } }),
+  'row-exp-far-past': row('row_exp_far_past', { lockExpiresAt: '0001-01-01T00:00:00Z' }),
+  'row-exp-far-future': row('row_exp_far_future', { lockExpiresAt: '9999-12-31T23:59:59Z' }),
+  'row-lockid-number': row('row_lockid_number', { lockExpiresAt: stale(), extra: { lockId: { N: '42' } } }),
+  'adapter-hostile-ids': adapterHostileIds,
+  'payload-dryrun-string': payload('p_dryrun', { dryRun: 'yes' }),
+  'payload-grace-fraction': payload('p_grace_frac', { graceSeconds: 1.5 }),
+  'payload-grace-string': payload('p_grace_str', { graceSeconds: '60' }),
+  'payload-ids-string': payload('p_ids_str', { assetIds: 'asset_x' }),
+  'payload-ids-numbers': payload('p_ids_num', { assetIds: [1, null] }),
+  'payload-ids-hostile': payload('p_ids_hostile', { assetIds: ['asset_x/../admin', '..', 'asset_%2F', 'asset_é', ''] }),
+  'payload-ids-empty': payload('p_ids_empty', { assetIds: [] }),
+  'payload-ids-10k': payload('p_ids_10k', { assetIds: Array.from({ length: 10_000 }, (_, i) => `asset_${i}`) }),
+  'payload-extra-field': payload('p_extra', { dryRun: true, force: true }),
+  'payload-number': payload('p_number', 42),
+  'payload-string': payload('p_string', 'reap'),
+  'payload-ids-duplicates': payload('p_dup', { assetIds: ['asset_p_dup', 'asset_p_dup', 'asset_p_dup'] }),
+};
