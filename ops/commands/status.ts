@@ -1,5 +1,6 @@
 import { ConfigError, loadTableConfig } from '../../functions/reaper/config';
 import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
+import { stringValue } from '../../functions/reaper/core/tracked-canvas';
 import { judgeCanvas } from '../../functions/reaper/core/verdict';
 import { parseGraceSecondsFlag } from '../../functions/reaper/payload';
 import { createAwsClients, systemClock } from '../../functions/reaper/wiring';
@@ -66,8 +67,8 @@ export const statusCommand: OpsCommand = async (argv, io) => {
       for (const canvas of page) {
         scanned += 1;
         const verdict = judgeCanvas(canvas, now, graceSeconds * 1000);
-        const lockExpiresAt = canvas.lockExpiresAt.kind === 'string' ? canvas.lockExpiresAt.value : undefined;
-        const lockId = canvas.lockId.kind === 'string' ? canvas.lockId.value : undefined;
+        const lockExpiresAt = stringValue(canvas.lockExpiresAt);
+        const lockId = stringValue(canvas.lockId);
         canvases.push({
           assetId: canvas.assetId,
           state: verdict.kind,

@@ -7,7 +7,7 @@ import { errorMessage } from '../../functions/reaper/core/error-message';
 import { logOutcome } from '../../functions/reaper/core/outcome-log';
 import { unlockCanvas } from '../../functions/reaper/core/unlock-canvas';
 import { judgeCanvas } from '../../functions/reaper/core/verdict';
-import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
+import { stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, systemClock } from '../../functions/reaper/wiring';
 import { EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
 import { relativeTime } from '../text-table';
@@ -63,7 +63,7 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
     io.stderr(`ops unlock: ${assetId} is not tracked in ${config.tableName}; nothing was done (track it first: npm run ops -- track --help)\n`);
     return EXIT.canvasFailedOrInvalid;
   }
-  const lockId = canvas.lockId.kind === 'string' ? canvas.lockId.value : undefined;
+  const lockId = stringValue(canvas.lockId);
   if (expectedLockId !== undefined && expectedLockId !== lockId) {
     io.stderr(`ops unlock: ${assetId} holds lock ${lockId ?? '(none)'}, not ${expectedLockId}; nothing was done\n`);
     return EXIT.canvasFailedOrInvalid;
@@ -72,7 +72,7 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
     io.stdout(`${assetId} is not locked; nothing to do\n`);
     return EXIT.ok;
   }
-  const lockExpiresAt = canvas.lockExpiresAt.kind === 'string' ? canvas.lockExpiresAt.value : `(${canvas.lockExpiresAt.dynamoType} ${canvas.lockExpiresAt.preview})`;
+  const lockExpiresAt = stringValue(canvas.lockExpiresAt) ?? `(not a date: ${canvas.lockExpiresAt.kind === 'other' ? canvas.lockExpiresAt.preview : ''})`;
   const verdict = judgeCanvas(canvas, clock.now(), config.graceSeconds * 1000);
   const when = 'expiresAt' in verdict ? ` (${verdict.kind}, expires ${relativeTime((verdict.expiresAt - clock.now()) / 1000)})` : ` (${verdict.kind})`;
 

@@ -4,7 +4,7 @@ import type { CanvasOutcome, SkipReason } from './outcome';
 import { logOutcome } from './outcome-log';
 import type { CanvasStore, Clock, LockApi, ReapLogger } from './ports';
 import { SummaryBuilder, type RunSummary, type StopReason } from './summary';
-import type { TrackedCanvas } from './tracked-canvas';
+import { stringValue, type TrackedCanvas } from './tracked-canvas';
 import { unlockCanvas } from './unlock-canvas';
 import { judgeCanvas } from './verdict';
 
@@ -128,7 +128,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
 }
 
 function lockExpiresAtOf(canvas: TrackedCanvas): { lockExpiresAt?: string } {
-  const reading = canvas.lockExpiresAt;
-  return reading.kind === 'string' ? { lockExpiresAt: reading.value } : {};
+  const lockExpiresAt = stringValue(canvas.lockExpiresAt);
+  return lockExpiresAt === undefined ? {} : { lockExpiresAt };
 }
 

@@ -19,3 +19,8 @@ export const ABSENT: AttributeReading = { kind: 'absent' };
 export function stringReading(value: string | undefined): AttributeReading {
   return value === undefined ? ABSENT : { kind: 'string', value };
 }
+
+/** The attribute's string value, or undefined when it is absent or not a string. */
+export function stringValue(reading: AttributeReading): string | undefined {
+  return reading.kind === 'string' ? reading.value : undefined;
+}
