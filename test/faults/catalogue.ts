@@ -254,6 +254,65 @@ const HOSTILE_CASES = [
   }),
 ];
 
+const race = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'Races' as const, fault, expected });
+const NA = 'n/a';
+const beforeClaim = <I extends string>(id: I, fault: string, outcome: string, row: string, log: string) =>
+  race(id, fault, { outcome: `${outcome}; 0 API requests`, summary: COUNTED, row, run: 'goes on', log });
+const duringUnlock = <I extends string>(id: I, fault: string, row: string) =>
+  race(id, fault, {
+    outcome: 'unlocked at the API, row changed meanwhile (unlocked-row-changed); 1 API request',
+    summary: 'warnings: row changed',
+    row,
+    run: 'goes on',
+    log: 'warn: canvas unlocked but its row changed meanwhile; row left as is',
+  });
+
+const RACE_CASES = [
+  race('race-four-overlapping-runs', 'four reap runs overlap on 24 stale canvases (different concurrency, two reading 5-row pages)', {
+    outcome: 'each of the 24 stale canvases unlocked exactly once (24 API requests in all)',
+    summary: "runs' unlocked add up to 24; failed 0; warnings 0; each run examined every row and gave each one outcome (unlocked, claimed-by-other-run or not-locked)",
+    row: 'every row freed once, no claim left',
+    run: '4 runs (2 with 5-row pages) overlap; 24 distinct canvases unlocked',
+    log: 'nothing at warn or above about these canvases',
+  }),
+  race('race-cli-and-lambda', 'the Lambda handler and the CLI reap the same 16 stale canvases at the same time', {
+    outcome: 'each of the 16 stale canvases unlocked exactly once (16 API requests in all)',
+    summary: "the Lambda's and the CLI's unlocked add up to 16",
+    row: 'every row freed once',
+    run: 'CLI exit code 0, the Lambda returns its summary',
+    log: 'nothing at warn or above about these canvases',
+  }),
+  beforeClaim('race-renew-update-before-claim', 'between read and claim, the writer renews (UpdateItem: new expiry and lockId)', 'skipped: renewed', 'exactly as the writer left it', 'info: canvas skipped'),
+  beforeClaim('race-renew-put-before-claim', 'between read and claim, the writer rewrites the whole row (PutItem)', 'skipped: renewed', 'exactly as the writer left it', 'info: canvas skipped'),
+  beforeClaim('race-new-lockid-before-claim', 'between read and claim, the writer sets a new lockId only (same expiry)', 'skipped: renewed', 'exactly as the writer left it', 'info: canvas skipped'),
+  beforeClaim('race-release-before-claim', 'between read and claim, the writer releases the lock', 'skipped: not-locked', 'exactly as the writer left it', 'nothing above debug'),
+  beforeClaim('race-delete-before-claim', 'between read and claim, the row is deleted (canvas untracked)', 'skipped: not-tracked', 'still deleted (not recreated)', 'info: canvas skipped'),
+  duringUnlock('race-renew-update-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer renews (UpdateItem)', "the writer's new lock, not overwritten (the claim lingers until the run deadline)"),
+  duringUnlock('race-renew-put-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer rewrites the row (PutItem)', "the writer's new lock, not overwritten"),
+  duringUnlock('race-new-lockid-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer sets a new lockId', "the writer's new lock, not overwritten (the claim lingers until the run deadline)"),
+  race('grace-sweep', 'grace G of 0, 60, 300, 3600 s: locks that expired 0.5·G and 0.9·G ago (G = 0: expiring in 10 s), and 1.1·G + 5 s ago', {
+    outcome: '0 freed inside the grace, 0 kept past it (G=0s, G=60s, G=300s, G=3600s)',
+    summary: NA,
+    row: NA,
+    run: NA,
+    log: NA,
+  }),
+  race('grace-boundary', 'frozen clock, G = 60 s: a lock that expired exactly G ago, and one G + 1 ms ago', {
+    outcome: 'exactly G ago: skipped: live; G + 1 ms ago: unlocked after 1 attempt',
+    summary: NA,
+    row: NA,
+    run: NA,
+    log: NA,
+  }),
+  race('grace-skewed-reaper-clock', "the reaper's clock 45 s ahead of the writers', G = 60 s", {
+    outcome: 'recent: skipped: live; live: skipped: live; old: unlocked after 1 attempt',
+    summary: NA,
+    row: NA,
+    run: NA,
+    log: NA,
+  }),
+];
+
 const api = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'API' as const, fault, expected });
 
 export const FAULT_CASES = [
@@ -431,6 +490,7 @@ export const FAULT_CASES = [
   }),
   ...DYNAMO_CASES,
   ...HOSTILE_CASES,
+  ...RACE_CASES,
 ] as const satisfies readonly FaultCase[];
 
 export type FaultCaseId = (typeof FAULT_CASES)[number]['id'];

@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { runCli } from '../../functions/reaper/cli';
+import { ENV } from '../../functions/reaper/env';
+import { createHandler } from '../../functions/reaper/handler';
+import type { RunSummary } from '../../functions/reaper/core/summary';
+import { REAPER_WRITES } from '../../local/dynamodb-fault-proxy';
+import { startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { localDynamoClient } from '../../local/tracked-canvas-table';
+import { captureOutput } from '../support/output-capture';
+import { minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
+import type { CaseIdOf } from './catalogue';
+import { describeInSummary, describeLog, describeOutcome, harness, proxiedStore, sleep, type Observed, type Resources, type Row } from './fault-kit';
+
+/**
+ * Races between reap runs, and between a run and the writers, against the real local DynamoDB server and the local
+ * API. Writers write straight to the server; the moment they write is set by the DynamoDB fault proxy ("before this
+ * request is forwarded") or by the API stand-in ("when the unlock request arrives"), never by replacing our code.
+ */
+
+const lockOf = (row: Row) => ({ lockExpiresAt: row?.lockExpiresAt?.S, lockId: row?.lockId?.S });
+const sameWriterRow = (row: Row, expected: { lockExpiresAt?: string; lockId?: string }) =>
+  row?.lockExpiresAt?.S === expected.lockExpiresAt && row?.lockId?.S === expected.lockId && row?.lastForceUnlockedAt === undefined;
+
+/** Each canvas's unlock count at the API, summarized. */
+function unlockCounts(h: ReaperHarness, ids: string[]): string {
+  const counts = ids.map((id) => h.api.unlockCount(id));
+  if (counts.every((n) => n === 1)) return `each of the ${ids.length} stale canvases unlocked exactly once (${h.api.requests.length} API requests in all)`;
+  return `unlock counts: ${counts.join(', ')}`;
+}
+
+function overlapSummary(summaries: RunSummary[], stale: number): string {
+  const unlocked = summaries.reduce((sum, s) => sum + s.unlocked, 0);
+  const failed = summaries.reduce((sum, s) => sum + s.failed, 0);
+  const warnings = summaries.reduce((sum, s) => sum + s.warnings.length, 0);
+  const honest = summaries.every(
+    (s) => s.examined === stale && s.unlocked + s.failed + Object.values(s.skipped).reduce((a, b) => a + b, 0) === s.examined && s.skipped.live === 0 && s.skipped.invalid === 0,
+  );
+  return `runs' unlocked add up to ${unlocked}; failed ${failed}; warnings ${warnings}; ${honest ? 'each run examined every row and gave each one outcome (unlocked, claimed-by-other-run or not-locked)' : 'a run does NOT account for every canvas'}`;
+}
+
+async function overlappingRuns(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const ids = Array.from({ length: 24 }, (_, i) => `asset_overlap4_${i}`);
+  await h.seed(ids.map((assetId) => ({ assetId, lockExpiresAt: minutesAgo(10), lockId: `l${assetId}` })));
+  h.api.setLatencyMs(15);
+  const paged = await proxiedStore(r, h, { pageSize: 5 });
+  const runs = await Promise.all([
+    h.run({ maxInFlight: 4 }),
+    sleep(5).then(() => h.run({ maxInFlight: 1 })),
+    sleep(10).then(() => h.run({ maxInFlight: 8, store: paged.store })),
+    sleep(20).then(() => h.run({ maxInFlight: 2, store: paged.store })),
+  ]);
+  const rowsFreed = (await Promise.all(ids.map((id) => h.row(id)))).every((row) => row && !row.lockExpiresAt && !row.reaperClaimRunId);
+  return {
+    outcome: unlockCounts(h, ids),
+    summary: overlapSummary(runs.map((run) => run.summary), ids.length),
+    row: rowsFreed ? 'every row freed once, no claim left' : 'rows NOT all freed',
+    run: `4 runs (2 with 5-row pages) overlap; ${new Set(runs.flatMap((run) => run.outcomes.filter((o) => o.status === 'unlocked').map((o) => o.assetId))).size} distinct canvases unlocked`,
+    log: warnOrAbove(runs.flatMap((run) => run.lines), ids),
+  };
+}
+
+async function cliAndLambda(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const ids = Array.from({ length: 16 }, (_, i) => `asset_pair_${i}`);
+  await h.seed(ids.map((assetId) => ({ assetId, lockExpiresAt: minutesAgo(10) })));
+  h.api.setLatencyMs(10);
+  const secrets = await startSecretsManagerStandIn();
+  const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+  const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  r.add(async () => {
+    dynamo.destroy();
+    secretsClient.destroy();
+    await secrets.close();
+  });
+  const secretId = `reaper/${randomUUID()}`;
+  secrets.setSecret(secretId, JSON.stringify({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret }));
+  const common = { [ENV.tableName]: h.tableName, [ENV.apiBaseUrl]: h.api.baseUrl, [ENV.logLevel]: 'WARN', [ENV.maxInFlight]: '3' };
+  const handler = createHandler({ env: { ...common, [ENV.secretId]: secretId }, awsClients: { dynamo, secrets: secretsClient } });
+  let cliSummaryLine = '';
+  const { result, lines } = await captureOutput(() =>
+    Promise.all([
+      handler({}, { awsRequestId: `req-${randomUUID()}`, getRemainingTimeInMillis: () => 20_000 }),
+      runCli([], {
+        env: { ...common, [ENV.localApiKey]: h.api.apiKey, [ENV.localApiSecret]: h.api.apiSecret },
+        stdout: () => undefined,
+        stderr: (text) => void (cliSummaryLine += text),
+        awsClients: { dynamo, secrets: secretsClient },
+      }),
+    ]),
+  );
+  const [lambdaSummary, cliExit] = result;
+  const cliUnlocked = Number(/(\d+) unlocked/.exec(cliSummaryLine)?.[1] ?? NaN);
+  return {
+    outcome: unlockCounts(h, ids),
+    summary: lambdaSummary.unlocked + cliUnlocked === ids.length ? `the Lambda's and the CLI's unlocked add up to ${ids.length}` : `lambda ${lambdaSummary.unlocked} + cli ${cliUnlocked}`,
+    row: (await Promise.all(ids.map((id) => h.row(id)))).every((row) => row && !row.lockExpiresAt) ? 'every row freed once' : 'rows NOT all freed',
+    run: `CLI exit code ${cliExit}, the Lambda returns its summary`,
+    log: warnOrAbove(lines, ids),
+  };
+}
+
+function warnOrAbove(lines: Record<string, any>[], ids: string[]): string {
+  const found = new Set(lines.filter((l) => ids.includes(l.assetId) && ['WARN', 'ERROR', 'CRITICAL'].includes(l.level)).map((l) => `${l.level}: ${l.message}`));
+  return found.size === 0 ? 'nothing at warn or above about these canvases' : [...found].join(' + ');
+}
+
+type Writer = (h: ReaperHarness, assetId: string) => Promise<{ lockExpiresAt?: string; lockId?: string } | 'deleted'>;
+
+const renewByUpdate: Writer = async (h, assetId) => {
+  const until = minutesFromNow(10);
+  await h.client.send(
+    new UpdateItemCommand({
+      TableName: h.tableName,
+      Key: { assetId: { S: assetId } },
+      UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
+      ExpressionAttributeValues: { ':exp': { S: until }, ':id': { S: 'lock-2' } },
+    }),
+  );
+  return { lockExpiresAt: until, lockId: 'lock-2' };
+};
+const renewByPut: Writer = async (h, assetId) => {
+  const until = minutesFromNow(10);
+  await h.client.send(new PutItemCommand({ TableName: h.tableName, Item: { assetId: { S: assetId }, lockExpiresAt: { S: until }, lockId: { S: 'lock-2' }, doc: { S: 'v2' } } }));
+  return { lockExpiresAt: until, lockId: 'lock-2' };
+};
+/** The editor takes the canvas over with a new lock id, keeping the expiry it had (the reaper must see the change). */
+const newLockIdOnly: Writer = async (h, assetId) => {
+  const row = await h.row(assetId);
+  await h.client.send(
+    new UpdateItemCommand({ TableName: h.tableName, Key: { assetId: { S: assetId } }, UpdateExpression: 'SET lockId = :id', ExpressionAttributeValues: { ':id': { S: 'lock-2' } } }),
+  );
+  return { lockExpiresAt: row?.lockExpiresAt?.S, lockId: 'lock-2' };
+};
+const release: Writer = async (h, assetId) => {
+  await h.client.send(new UpdateItemCommand({ TableName: h.tableName, Key: { assetId: { S: assetId } }, UpdateExpression: 'REMOVE lockExpiresAt, lockId' }));
+  return {};
+};
+const remove: Writer = async (h, assetId) => {
+  await h.client.send(new DeleteItemCommand({ TableName: h.tableName, Key: { assetId: { S: assetId } } }));
+  return 'deleted';
+};
+
+/** The writer acts between the reaper's read and its claim (the proxy runs it just before the claim is forwarded). */
+async function writerBeforeClaim(r: Resources, name: string, writer: Writer): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = `asset_${name}`;
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lock-1', extra: { doc: { S: 'v1' } } }]);
+  const { proxy, store } = await proxiedStore(r, h);
+  let written = {} as Awaited<ReturnType<Writer>>;
+  proxy.inject({
+    operation: 'UpdateItem',
+    match: REAPER_WRITES.claim,
+    fault: { kind: 'before', action: async () => void (written = await writer(h, assetId)) },
+  });
+  const result = await h.run({ store });
+  const row = await h.row(assetId);
+  return {
+    outcome: `${describeOutcome(result.byAsset.get(assetId))}; ${h.api.requests.length} API requests`,
+    summary: describeInSummary(result.summary, assetId),
+    row: written === 'deleted' ? (row === undefined ? 'still deleted (not recreated)' : 'RECREATED') : sameWriterRow(row, written) && !row?.reaperClaimRunId ? "exactly as the writer left it" : `changed: ${JSON.stringify(row)}`,
+    run: 'goes on',
+    log: describeLog(result, assetId),
+  };
+}
+
+/** The writer acts after the claim, while the unlock request is at the API (the documented limitation). */
+async function writerDuringUnlock(r: Resources, name: string, writer: Writer): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = `asset_${name}`;
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lock-1', extra: { doc: { S: 'v1' } } }]);
+  let written = {} as Awaited<ReturnType<Writer>>;
+  h.api.script(assetId, [{ action: async () => void (written = await writer(h, assetId)) }]);
+  const result = await h.run();
+  const row = await h.row(assetId);
+  const kept = written !== 'deleted' && sameWriterRow(row, written);
+  return {
+    outcome: `${describeOutcome(result.byAsset.get(assetId))}; ${h.api.requests.length} API request`,
+    summary: describeInSummary(result.summary, assetId),
+    row: kept ? `the writer's new lock, not overwritten${row?.reaperClaimRunId ? ' (the claim lingers until the run deadline)' : ''}` : `OVERWRITTEN: ${JSON.stringify(lockOf(row))}`,
+    run: 'goes on',
+    log: describeLog(result, assetId),
+  };
+}
+
+/** With grace G, locks that expired less than G ago are never freed; those past it are. */
+async function graceSweep(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const graces = [0, 60, 300, 3600];
+  const verdicts: string[] = [];
+  let freedInsideGrace = 0;
+  let keptPastGrace = 0;
+  for (const grace of graces) {
+    const now = Date.now();
+    // Within grace: expired 0.5·G and 0.9·G ago (for G = 0: expiring 10 s from now). Past grace: 1.1·G + 5 s ago.
+    const inside = grace === 0 ? [now + 10_000] : [now - grace * 500, now - grace * 900];
+    const past = [now - grace * 1100 - 5_000];
+    const rows = [
+      ...inside.map((at, i) => ({ assetId: `asset_g${grace}_in${i}`, lockExpiresAt: new Date(at).toISOString() })),
+      ...past.map((at, i) => ({ assetId: `asset_g${grace}_past${i}`, lockExpiresAt: new Date(at).toISOString() })),
+    ];
+    await h.seed(rows);
+    const names = rows.map((row) => row.assetId);
+    await h.run({ graceSeconds: grace, assetIds: names });
+    for (const name of names) {
+      const freed = h.api.unlockCount(name) > 0;
+      if (name.includes('_in') && freed) freedInsideGrace += 1;
+      if (name.includes('_past') && !freed) keptPastGrace += 1;
+    }
+    verdicts.push(`G=${grace}s`);
+  }
+  return {
+    outcome: `${freedInsideGrace} freed inside the grace, ${keptPastGrace} kept past it (${verdicts.join(', ')})`,
+    summary: 'n/a',
+    row: 'n/a',
+    run: 'n/a',
+    log: 'n/a',
+  };
+}
+
+/** The exact boundary, with a frozen clock: expired exactly G ago is still live; 1 ms more is stale. */
+async function graceBoundary(r: Resources): Promise<Observed> {
+  const frozen = Date.now();
+  const h = await harness(r, { clock: { now: () => frozen } });
+  const grace = 60;
+  await h.seed([
+    { assetId: 'asset_boundary_exact', lockExpiresAt: new Date(frozen - grace * 1000).toISOString() },
+    { assetId: 'asset_boundary_past', lockExpiresAt: new Date(frozen - grace * 1000 - 1).toISOString() },
+  ]);
+  const result = await h.run({ graceSeconds: grace, deadlineMs: frozen + 20_000 });
+  return {
+    outcome: `exactly G ago: ${describeOutcome(result.byAsset.get('asset_boundary_exact'))}; G + 1 ms ago: ${describeOutcome(result.byAsset.get('asset_boundary_past'))}`,
+    summary: 'n/a',
+    row: 'n/a',
+    run: 'n/a',
+    log: 'n/a',
+  };
+}
+
+/** The reaper's clock runs 45 s ahead of the writers'; a grace of 60 s absorbs it. */
+async function skewedReaperClock(r: Resources): Promise<Observed> {
+  const skewMs = 45_000;
+  const h = await harness(r, { clock: { now: () => Date.now() + skewMs } });
+  await h.seed([
+    // Expired 10 s ago in the writer's time: the reaper sees 55 s, inside the 60 s grace.
+    { assetId: 'asset_skew_recent', lockExpiresAt: new Date(Date.now() - 10_000).toISOString() },
+    // Expiring in 30 s in the writer's time: the reaper sees it expired 15 s ago, inside the grace.
+    { assetId: 'asset_skew_live', lockExpiresAt: new Date(Date.now() + 30_000).toISOString() },
+    { assetId: 'asset_skew_old', lockExpiresAt: minutesAgo(10) },
+  ]);
+  const result = await h.run({ graceSeconds: 60, deadlineMs: Date.now() + skewMs + 20_000 });
+  return {
+    outcome: ['asset_skew_recent', 'asset_skew_live', 'asset_skew_old'].map((id) => `${id.slice(11)}: ${describeOutcome(result.byAsset.get(id))}`).join('; '),
+    summary: 'n/a',
+    row: 'n/a',
+    run: 'n/a',
+    log: 'n/a',
+  };
+}
+
+export const RACE_SCENARIOS: Record<CaseIdOf<'Races'>, (r: Resources) => Promise<Observed>> = {
+  'race-four-overlapping-runs': overlappingRuns,
+  'race-cli-and-lambda': cliAndLambda,
+  'race-renew-update-before-claim': (r) => writerBeforeClaim(r, 'rb_update', renewByUpdate),
+  'race-renew-put-before-claim': (r) => writerBeforeClaim(r, 'rb_put', renewByPut),
+  'race-new-lockid-before-claim': (r) => writerBeforeClaim(r, 'rb_lockid', newLockIdOnly),
+  'race-release-before-claim': (r) => writerBeforeClaim(r, 'rb_release', release),
+  'race-delete-before-claim': (r) => writerBeforeClaim(r, 'rb_delete', remove),
+  'race-renew-update-during-unlock': (r) => writerDuringUnlock(r, 'rd_update', renewByUpdate),
+  'race-renew-put-during-unlock': (r) => writerDuringUnlock(r, 'rd_put', renewByPut),
+  'race-new-lockid-during-unlock': (r) => writerDuringUnlock(r, 'rd_lockid', newLockIdOnly),
+  'grace-sweep': graceSweep,
+  'grace-boundary': graceBoundary,
+  'grace-skewed-reaper-clock': skewedReaperClock,
+};
