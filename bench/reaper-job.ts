@@ -1,0 +1,35 @@
+import type { CapacityTally } from './consumed-capacity';
+
+/** What the parent asks one reaper process to do (passed as JSON in argv). */
+export interface ReaperJob {
+  /** `reaper`: the real reap code path; `naive`: the baseline in naive-reaper.ts. */
+  mode: 'reaper' | 'naive';
+  dynamoEndpoint: string;
+  tableName: string;
+  apiBaseUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  maxInFlight: number;
+  graceSeconds: number;
+  /** Powertools log level of the real reaper ('WARN' keeps per-canvas lines out; 'INFO' is production's default). */
+  logLevel: 'INFO' | 'WARN';
+}
+
+/** What the reaper process reports back, as one line on stdout after RESULT_PREFIX. */
+export interface ReaperProcessResult {
+  mode: ReaperJob['mode'];
+  /** Wall time of the run itself (the reap call), not of the process start. */
+  runMs: number;
+  examined: number;
+  stale: number;
+  unlocked: number;
+  failed: number;
+  stopReason: string | null;
+  capacity: CapacityTally;
+  /** process.resourceUsage().maxRSS of the reaper process over its whole life, in MiB. */
+  peakRssMiB: number;
+  /** CPU time the process used (user + system), whole life. */
+  cpuMs: number;
+}
+
+export const RESULT_PREFIX = 'BENCH_RESULT ';

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { asReapLogger, createLogger } from '../functions/reaper/adapters/logger';
+import { DynamoCanvasStore } from '../functions/reaper/adapters/dynamo-canvas-store';
+import { createScenarioLockApi } from '../functions/reaper/adapters/scenario-lock-api';
+import { CONFIG_DEFAULTS } from '../functions/reaper/config';
+import type { Clock } from '../functions/reaper/core/ports';
+import { reap } from '../functions/reaper/core/reap';
+import { localDynamoClient } from '../local/tracked-canvas-table';
+import { meterConsumedCapacity } from './consumed-capacity';
+import { naiveReap } from './naive-reaper';
+import { RESULT_PREFIX, type ReaperJob, type ReaperProcessResult } from './reaper-job';
+
+/**
+ * One reap run in a process of its own, so its peak RSS and CPU time are the reaper's alone. The parent bundles
+ * this file with the stack's esbuild settings and runs it with plain `node`, as Lambda runs the handler's bundle.
+ */
+const HOUR_MS = 3_600_000;
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2] ?? '') as ReaperJob;
+  const client = localDynamoClient(job.dynamoEndpoint);
+  const capacity = meterConsumedCapacity(client);
+  const started = performance.now();
+  const counts = job.mode === 'naive' ? await runNaive(job, client) : await runReaper(job, client);
+  const runMs = performance.now() - started;
+  client.destroy();
+  const usage = process.resourceUsage();
+  const result: ReaperProcessResult = {
+    mode: job.mode,
+    runMs,
+    ...counts,
+    capacity,
+    peakRssMiB: usage.maxRSS / 1024,
+    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+  };
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+async function runReaper(job: ReaperJob, client: ReturnType<typeof localDynamoClient>) {
+  const clock: Clock = { now: () => Date.now() };
+  const logger = asReapLogger(createLogger({ serviceName: CONFIG_DEFAULTS.serviceName, logLevel: job.logLevel }));
+  const summary = await reap(
+    {
+      clock,
+      store: new DynamoCanvasStore({ client, tableName: job.tableName }),
+      lockApi: createScenarioLockApi({
+        baseUrl: job.apiBaseUrl,
+        credentials: { apiKey: job.apiKey, apiSecret: job.apiSecret },
+        requestTimeoutMs: CONFIG_DEFAULTS.requestTimeoutMs,
+        maxRetries: CONFIG_DEFAULTS.maxRetries,
+        clock,
+      }),
+      logger,
+    },
+    {
+      runId: randomUUID(),
+      dryRun: false,
+      graceSeconds: job.graceSeconds,
+      maxInFlight: job.maxInFlight,
+      // Far away: the bench measures speed, not the time budget (a Lambda run has at most its timeout).
+      deadlineMs: clock.now() + HOUR_MS,
+      safetyMarginMs: CONFIG_DEFAULTS.safetyMarginMs,
+    },
+  );
+  return { examined: summary.examined, stale: summary.stale, unlocked: summary.unlocked, failed: summary.failed, stopReason: summary.stopReason };
+}
+
+async function runNaive(job: ReaperJob, client: ReturnType<typeof localDynamoClient>) {
+  const counts = await naiveReap({
+    client,
+    tableName: job.tableName,
+    apiBaseUrl: job.apiBaseUrl,
+    apiKey: job.apiKey,
+    apiSecret: job.apiSecret,
+    graceSeconds: job.graceSeconds,
+  });
+  return { ...counts, stopReason: null };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`reaper process failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
