@@ -50,6 +50,8 @@ export interface DynamoFaultRule {
   /** How many matching requests get the fault (default 1; Infinity for every one). */
   times?: number;
   fault: DynamoFault;
+  /** A label for clearFaults(tag), when tests share one proxy. */
+  tag?: string;
 }
 
 export interface ProxyLogEntry {
@@ -87,8 +89,8 @@ export interface DynamoFaultProxy {
   readonly log: ProxyLogEntry[];
   /** Adds a rule; rules are tried in the order they were added, the first match with times left wins. */
   inject(rule: DynamoFaultRule): void;
-  /** Drops every rule not used up yet. */
-  clearFaults(): void;
+  /** Drops every rule not used up yet (only those with this tag, when given). */
+  clearFaults(tag?: string): void;
   /** How many matching requests a rule set still has to serve (0: all used). */
   pendingFaults(): number;
   close(): Promise<void>;
@@ -264,7 +266,9 @@ export async function startDynamoFaultProxy(options: DynamoFaultProxyOptions): P
     endpoint: `http://127.0.0.1:${port}`,
     log,
     inject: (rule) => void rules.push({ ...rule, left: rule.times ?? 1 }),
-    clearFaults: () => void rules.splice(0, rules.length),
+    clearFaults: (tag) => {
+      for (let i = rules.length - 1; i >= 0; i -= 1) if (tag === undefined || rules[i]!.tag === tag) rules.splice(i, 1);
+    },
     pendingFaults: () => rules.reduce((sum, rule) => sum + Math.max(0, rule.left), 0),
     close: () =>
       new Promise<void>((resolve) => {

@@ -81,6 +81,8 @@ export interface ScenarioStandIn {
   canvas(assetId: string): StandInCanvas | undefined;
   /** Queue answers for the next requests about `assetId`; after they are used up, the normal behaviour resumes. */
   script(assetId: string, answers: ScriptedAnswer[]): void;
+  /** Drops the answers still queued for `assetId`. */
+  clearScript(assetId: string): void;
   /** Unlock requests per asset id. */
   unlockCount(assetId: string): number;
   setLatencyMs(ms: number): void;
@@ -248,6 +250,7 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     addCanvas: (assetId, canvas = {}) => void canvases.set(assetId, { ...canvas }),
     canvas: (assetId) => canvases.get(assetId),
     script: (assetId, answers) => void scripts.set(assetId, [...(scripts.get(assetId) ?? []), ...answers]),
+    clearScript: (assetId) => void scripts.delete(assetId),
     unlockCount: (assetId) => unlocks.get(assetId) ?? 0,
     setLatencyMs: (ms) => {
       latencyMs = ms;
