@@ -5,6 +5,9 @@
  * checks it is up to date. So the table can neither drift from the tests nor claim an outcome no test sees.
  */
 
+/** Schedules the interleaving test runs under \`npm test\` (REAPER_INTERLEAVING_SCHEDULES overrides it; the soak runs 400). */
+export const DEFAULT_INTERLEAVING_SCHEDULES = 48;
+
 export type Area = 'API' | 'DynamoDB' | 'Hostile input' | 'Races';
 
 export interface Expected {

@@ -11,6 +11,7 @@ import { itemKeyOf, REAPER_WRITES, startDynamoFaultProxy, type DynamoFaultProxy,
 import { startScenarioStandIn, type ScenarioStandIn, type ScriptedAnswer } from '../../local/scenario-stand-in';
 import { createTrackedCanvasTable, deleteTable, getRow } from '../../local/tracked-canvas-table';
 import { captureOutput } from '../support/output-capture';
+import { DEFAULT_INTERLEAVING_SCHEDULES } from '../faults/catalogue';
 import { proxiedClient } from '../faults/fault-kit';
 
 /**
@@ -39,7 +40,7 @@ import { proxiedClient } from '../faults/fault-kit';
  *     could not update the row (then the next run frees it again, by design).
  */
 
-const SCHEDULES = Number(process.env.REAPER_INTERLEAVING_SCHEDULES ?? 48);
+const SCHEDULES = Number(process.env.REAPER_INTERLEAVING_SCHEDULES ?? DEFAULT_INTERLEAVING_SCHEDULES);
 const BASE_SEED = Number(process.env.REAPER_INTERLEAVING_SEED ?? 20_261_127);
 const CONCURRENT_SCHEDULES = 3;
 const GRACE_SECONDS = 60;
@@ -234,49 +235,9 @@ async function runSchedule(seed: number): Promise<{ violations: string[]; stats:
   proxy.clearFaults(tableName);
   for (const assetId of ids) api.clearScript(assetId);
 
-  // --- Invariants 1, 2, 4 from the proxy's ordered log and the API's unlock log.
-  const log = proxy.log.filter((e) => e.body.TableName === tableName);
+  // --- Invariant 2, end state: each row holds the writer's last lock (or none, that stale lock having been reaped).
   const stats: ScheduleStats = { runs: runs.length, unlocks: 0, racesReported: 0, refreedAfterStoreError: 0, cutShort: runs.filter((r) => r.summary.cutShort).length };
-  const reportsOf = (assetId: string) => runs.flatMap((r) => r.outcomes.filter((o) => o.assetId === assetId));
   for (const assetId of ids) {
-    const key = itemKeyOf('PutItem', { TableName: tableName, Item: { assetId: { S: assetId } } })!;
-    const writes = log.filter((e) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(e.operation) && e.forwarded && e.serverStatus === 200 && itemKeyOf(e.operation, e.body) === key);
-    const unlocks = api.unlockLog.filter((u) => u.assetId === assetId);
-    stats.unlocks += unlocks.length;
-    const freedVersions = new Map<string, number>();
-    let races = 0;
-    for (const unlock of unlocks) {
-      const applied = writes.filter((e) => e.finishedAtMs <= unlock.atMs);
-      const { lock, setBy } = replay(applied);
-      if (isLive(lock, unlock.atMs)) {
-        const claimBefore = applied.some((e) => REAPER_WRITES.claim(e.body) && setBy !== undefined && e.seq < setBy.seq);
-        if (!claimBefore) violations.push(`1: ${assetId}: live lock ${JSON.stringify(lock)} freed at the API, and no claim preceded its write`);
-        races += 1;
-      } else if (isStale(lock, unlock.atMs)) {
-        const version = `${lock.lockExpiresAt}|${lock.lockId}`;
-        freedVersions.set(version, (freedVersions.get(version) ?? 0) + 1);
-      }
-    }
-    const reports = reportsOf(assetId);
-    const raceReports = reports.filter((o) => o.status === 'unlocked-row-changed' || (o.status === 'failed' && o.kind === 'store-error' && o.error.startsWith('unlocked at Scenario'))).length;
-    if (raceReports < races) violations.push(`1: ${assetId}: ${races} live lock(s) freed in the renewal race, only ${raceReports} reported`);
-    stats.racesReported += races;
-    const storeErrorsAfterUnlock = reports.filter((o) => o.status === 'failed' && o.kind === 'store-error' && o.error.startsWith('unlocked at Scenario')).length;
-    for (const [version, count] of freedVersions) {
-      if (count > 1) {
-        stats.refreedAfterStoreError += count - 1;
-        if (count - 1 > storeErrorsAfterUnlock) violations.push(`4: ${assetId}: stale lock ${version} freed ${count} times, ${storeErrorsAfterUnlock} store-error report(s)`);
-      }
-    }
-    // Invariant 2: every row update the reaper applied removed the stale lock it had claimed.
-    for (const [index, entry] of writes.entries()) {
-      if (!REAPER_WRITES.markUnlocked(entry.body)) continue;
-      const { lock } = replay(writes.slice(0, index));
-      const claimed = entry.body.ExpressionAttributeValues?.[':exp']?.S;
-      if (lock.lockExpiresAt !== claimed || !isStale(lock, entry.startedAtMs)) {
-        violations.push(`2: ${assetId}: the reaper's row update removed ${JSON.stringify(lock)} (claimed ${claimed})`);
-      }
-    }
     const row = await getRow(setupClient, tableName, assetId);
     const writer = lastWrite.get(assetId)!;
     if (!row) {
@@ -327,6 +288,50 @@ async function runSchedule(seed: number): Promise<{ violations: string[]; stats:
     const row = await getRow(setupClient, tableName, assetId);
     if (row && isStale({ lockExpiresAt: row.lockExpiresAt?.S }, Date.now())) {
       violations.push(`3: ${assetId} still holds a stale lock after the final run: ${JSON.stringify(row)}; final outcome ${JSON.stringify(final.result.outcomes.find((o) => o.assetId === assetId))}`);
+    }
+  }
+
+  // --- Invariants 1, 2, 4 from the proxy's ordered write log and the API's unlock log, the final run included.
+  const log = proxy.log.filter((e) => e.body.TableName === tableName);
+  const reportsOf = (assetId: string) => runs.flatMap((r) => r.outcomes.filter((o) => o.assetId === assetId));
+  for (const assetId of ids) {
+    const key = itemKeyOf('PutItem', { TableName: tableName, Item: { assetId: { S: assetId } } })!;
+    const writes = log.filter((e) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(e.operation) && e.forwarded && e.serverStatus === 200 && itemKeyOf(e.operation, e.body) === key);
+    const unlocks = api.unlockLog.filter((u) => u.assetId === assetId);
+    stats.unlocks += unlocks.length;
+    const freedVersions = new Map<string, number>();
+    let races = 0;
+    for (const unlock of unlocks) {
+      const applied = writes.filter((e) => e.finishedAtMs <= unlock.atMs);
+      const { lock, setBy } = replay(applied);
+      if (isLive(lock, unlock.atMs)) {
+        const claimBefore = applied.some((e) => REAPER_WRITES.claim(e.body) && setBy !== undefined && e.seq < setBy.seq);
+        if (!claimBefore) violations.push(`1: ${assetId}: live lock ${JSON.stringify(lock)} freed at the API, and no claim preceded its write`);
+        races += 1;
+      } else if (isStale(lock, unlock.atMs)) {
+        const version = `${lock.lockExpiresAt}|${lock.lockId}`;
+        freedVersions.set(version, (freedVersions.get(version) ?? 0) + 1);
+      }
+    }
+    const reports = reportsOf(assetId);
+    const raceReports = reports.filter((o) => o.status === 'unlocked-row-changed' || (o.status === 'failed' && o.kind === 'store-error' && o.error.startsWith('unlocked at Scenario'))).length;
+    if (raceReports < races) violations.push(`1: ${assetId}: ${races} live lock(s) freed in the renewal race, only ${raceReports} reported`);
+    stats.racesReported += races;
+    const storeErrorsAfterUnlock = reports.filter((o) => o.status === 'failed' && o.kind === 'store-error' && o.error.startsWith('unlocked at Scenario')).length;
+    for (const [version, count] of freedVersions) {
+      if (count > 1) {
+        stats.refreedAfterStoreError += count - 1;
+        if (count - 1 > storeErrorsAfterUnlock) violations.push(`4: ${assetId}: stale lock ${version} freed ${count} times, ${storeErrorsAfterUnlock} store-error report(s)`);
+      }
+    }
+    // Invariant 2: every row update the reaper applied removed the stale lock it had claimed.
+    for (const [index, entry] of writes.entries()) {
+      if (!REAPER_WRITES.markUnlocked(entry.body)) continue;
+      const { lock } = replay(writes.slice(0, index));
+      const claimed = entry.body.ExpressionAttributeValues?.[':exp']?.S;
+      if (lock.lockExpiresAt !== claimed || !isStale(lock, entry.startedAtMs)) {
+        violations.push(`2: ${assetId}: the reaper's row update removed ${JSON.stringify(lock)} (claimed ${claimed})`);
+      }
     }
   }
 
@@ -387,5 +392,5 @@ describe('randomized interleavings of writers, overlapping reap runs and faults'
     // The schedules really exercise the reaper: locks were freed, and some runs hit the renewal race.
     expect(total.unlocks).toBeGreaterThan(SCHEDULES);
     if (SCHEDULES >= 20) expect(total.racesReported).toBeGreaterThan(0);
-  });
+  }, 30_000 + SCHEDULES * 1_000);
 });
