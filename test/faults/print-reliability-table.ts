@@ -113,7 +113,8 @@ log:
    no row is lost;
 3. every run examines every row once and gives it exactly one outcome (or says it was cut short), its counters match
    its outcomes, and a later run without faults frees exactly the rows still holding a stale lock;
-4. a lock is freed at the API at most once, unless a run reported it freed it but could not update the row.
+4. a lock is freed at the API at most once, unless a run reported it freed it but could not update the row (a lock
+   written after a reaper's claim and freed by that reaper's request is the race of 1, counted there).
 
 \`npm test\` runs ${DEFAULT_INTERLEAVING_SCHEDULES} schedules; \`npm run test:soak\` runs 400 (\`REAPER_INTERLEAVING_SCHEDULES\`). A failing schedule
 prints its seed and the command that replays it alone:

@@ -304,11 +304,12 @@ async function runSchedule(seed: number): Promise<{ violations: string[]; stats:
     for (const unlock of unlocks) {
       const applied = writes.filter((e) => e.finishedAtMs <= unlock.atMs);
       const { lock, setBy } = replay(applied);
+      // Written after a claim succeeded: the reaper could not see it (the renewal race; harmless if that lock is stale).
+      const writtenAfterClaim = applied.some((e) => REAPER_WRITES.claim(e.body) && setBy !== undefined && e.seq < setBy.seq);
       if (isLive(lock, unlock.atMs)) {
-        const claimBefore = applied.some((e) => REAPER_WRITES.claim(e.body) && setBy !== undefined && e.seq < setBy.seq);
-        if (!claimBefore) violations.push(`1: ${assetId}: live lock ${JSON.stringify(lock)} freed at the API, and no claim preceded its write`);
+        if (!writtenAfterClaim) violations.push(`1: ${assetId}: live lock ${JSON.stringify(lock)} freed at the API, and no claim preceded its write`);
         races += 1;
-      } else if (isStale(lock, unlock.atMs)) {
+      } else if (isStale(lock, unlock.atMs) && !writtenAfterClaim) {
         const version = `${lock.lockExpiresAt}|${lock.lockId}`;
         freedVersions.set(version, (freedVersions.get(version) ?? 0) + 1);
       }
@@ -321,7 +322,7 @@ async function runSchedule(seed: number): Promise<{ violations: string[]; stats:
     for (const [version, count] of freedVersions) {
       if (count > 1) {
         stats.refreedAfterStoreError += count - 1;
-        if (count - 1 > storeErrorsAfterUnlock) violations.push(`4: ${assetId}: stale lock ${version} freed ${count} times, ${storeErrorsAfterUnlock} store-error report(s)`);
+        if (count - 1 > storeErrorsAfterUnlock) violations.push(`4: ${assetId}: stale lock ${version} freed ${count} times, ${storeErrorsAfterUnlock} store-error report(s); reports: ${JSON.stringify(reports.map(brief))}`);
       }
     }
     // Invariant 2: every row update the reaper applied removed the stale lock it had claimed.
@@ -362,6 +363,9 @@ function replay(writes: ProxyLogEntry[]): { lock: Lock; setBy?: ProxyLogEntry } 
   }
   return { lock, setBy };
 }
+
+/** An outcome without the logged asset record, for a violation message. */
+const brief = (o: CanvasOutcome) => ('asset' in o ? { ...o, asset: undefined } : o);
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
