@@ -38,6 +38,15 @@ export function renderReport(result: BenchResult): string {
     runRow('reaper, idle run (nothing stale)', largeTable.idleRun, largeTable.rows),
     runRow('naive, idle run (whole table in memory)', largeTable.naiveIdleRun, largeTable.rows),
     '',
+    '**As the table grows** (idle runs, nothing stale, a separate table topped up to each size):',
+    '',
+    '| rows | reaper run time | reaper RCU | reaper peak RSS | naive run time | naive RCU | naive peak RSS |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...result.growth.map(
+      (g) =>
+        `| ${g.rows} | ${seconds(g.reaper.runMs)} | ${fixed(g.reaper.capacity.readUnits, 1)} | ${fixed(g.reaper.peakRssMiB, 1)} MiB | ${seconds(g.naive.runMs)} | ${fixed(g.naive.capacity.readUnits, 1)} | ${fixed(g.naive.peakRssMiB, 1)} MiB |`,
+    ),
+    '',
     `One Scan pass over every item costs at least ${fixed(result.minimumReadCapacityUnits, 1)} RCU (billed item sizes summed, 0.5 RCU per 4 KB, eventually consistent); ` +
       `the first run read ${fixed(result.readCapacityUnits, 1)} RCU (${fixed(result.readCapacityUnitsPer1000Rows, 2)} per 1,000 rows), as reported by the local server's ConsumedCapacity.`,
     '',

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import type { GrowthPoint } from './measure-growth';
 import type { LargeTableMeasurement } from './measure-large-table';
 import { medianPoint, type ThroughputMeasurement } from './measure-throughput';
 import type { ArtifactMeasurement } from './measure-artifact';
@@ -46,6 +47,7 @@ export interface BenchResult {
   options: BenchOptions;
   machine: { cpus: number; cpuModel: string; totalMemoryGiB: number; node: string; platform: string; ranAt: string; loadAverageAtEnd: number[] };
   largeTable: LargeTableMeasurement;
+  growth: GrowthPoint[];
   throughput: ThroughputMeasurement;
   artifact: ArtifactMeasurement;
 }
@@ -53,6 +55,7 @@ export interface BenchResult {
 export function assembleResult(
   options: BenchOptions,
   largeTable: LargeTableMeasurement,
+  growth: GrowthPoint[],
   throughput: ThroughputMeasurement,
   artifact: ArtifactMeasurement,
 ): BenchResult {
@@ -92,6 +95,7 @@ export function assembleResult(
       loadAverageAtEnd: os.loadavg().map((load) => Math.round(load * 100) / 100),
     },
     largeTable,
+    growth,
     throughput,
     artifact,
   };
