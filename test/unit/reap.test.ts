@@ -59,6 +59,42 @@ describe('reap (orchestration rules, with fakes of our ports)', () => {
     expect(peak).toBe(3);
   });
 
+  it('claims the next canvases while requests are in flight, so row writes do not hold request slots idle', async () => {
+    let requests = 0;
+    let claimsDuringRequests = 0;
+    const api = okApi(async () => {
+      requests += 1;
+      await new Promise((r) => setTimeout(r, 10));
+      requests -= 1;
+    });
+    const { store } = fakeStore([Array.from({ length: 6 }, (_, i) => stale(`asset_${i}`))], {
+      claim: () => {
+        if (requests > 0) claimsDuringRequests += 1;
+        return 'claimed';
+      },
+    });
+    const summary = await reap({ clock: { now: () => NOW }, store, lockApi: api, logger: silentLogger }, options({ maxInFlight: 1 }));
+    expect(summary.unlocked).toBe(6);
+    expect(claimsDuringRequests).toBeGreaterThan(0);
+  });
+
+  it('sends no request queued behind one that found the credentials refused', async () => {
+    let calls = 0;
+    const refusing: LockApi = {
+      forceUnlock: async () => {
+        calls += 1;
+        return { ok: false, failure: { kind: 'credentials-rejected', status: 401, message: 'HTTP 401', attempts: 1 } };
+      },
+    };
+    const { store, released } = fakeStore([Array.from({ length: 5 }, (_, i) => stale(`asset_${i}`))]);
+    const summary = await reap({ clock: { now: () => NOW }, store, lockApi: refusing, logger: silentLogger }, options({ maxInFlight: 1 }));
+    expect(calls).toBe(1);
+    expect(summary).toMatchObject({ failed: 1, cutShort: true, stopReason: 'credentials-rejected' });
+    expect(summary.skipped.runStopped).toBe(4);
+    // The canvas claimed while the refused request was in flight got its claim back.
+    expect(released).toEqual(['asset_0', 'asset_1']);
+  });
+
   it('stops starting unlocks once the clock passes deadline - safety margin, and counts the rest as run-stopped', async () => {
     let now = NOW;
     const api = okApi(() => {

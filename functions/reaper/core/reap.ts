@@ -5,7 +5,8 @@ import { logOutcome } from './outcome-log';
 import type { CanvasStore, Clock, LockApi, ReapLogger } from './ports';
 import { SummaryBuilder, type RunSummary, type StopReason } from './summary';
 import { stringValue, type TrackedCanvas } from './tracked-canvas';
-import { unlockCanvas } from './unlock-canvas';
+import { RequestSlots } from './request-slots';
+import { unlockCanvas, type RunStop } from './unlock-canvas';
 import { judgeCanvas } from './verdict';
 
 export interface ReapDependencies {
@@ -24,7 +25,7 @@ export interface ReapOptions {
   graceSeconds: number;
   /** Limit the run to these canvases (already validated and de-duplicated). */
   assetIds?: readonly string[];
-  /** Unlock requests in flight at once. */
+  /** Unlock requests in flight at once (the claims and row updates around them do not count). */
   maxInFlight: number;
   /** Epoch ms by which every request must have ended (the invocation's end, less room to report). */
   deadlineMs: number;
@@ -37,6 +38,9 @@ export interface ReapOptions {
  * and returns what happened. Never throws for a canvas; a store failure or refused credentials stop the run
  * and are reported in the summary (stopReason), and no row is ever deleted.
  */
+/** One unlock holds a request slot only for its request; this many per slot keep the slots busy. */
+const UNLOCKS_IN_PROGRESS_PER_REQUEST_SLOT = 2;
+
 export async function reap(deps: ReapDependencies, options: ReapOptions): Promise<RunSummary> {
   const { clock, store, logger } = deps;
   const graceMs = options.graceSeconds * 1000;
@@ -47,7 +51,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     assetIds: options.assetIds,
     startedAtMs: clock.now(),
   });
-  let stop: { reason: StopReason; detail: string } | undefined;
+  let stop: RunStop | undefined;
   const stopRun = (reason: StopReason, detail: string) => {
     stop ??= { reason, detail };
   };
@@ -56,8 +60,26 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     summary.record(outcome);
     deps.onOutcome?.(outcome);
   };
-  const inFlight = new Set<Promise<void>>();
-  const seen = new Set<string>();
+  // Unlocks in progress (claim, request, row update) may outnumber requests in flight, so that the DynamoDB writes
+  // around one request overlap other requests instead of holding a request slot idle.
+  const inProgress = new Set<Promise<void>>();
+  const slots = new RequestSlots(options.maxInFlight);
+  const requestSlot = async () => {
+    const release = await slots.acquire();
+    if (!stop && outOfTime()) stopRun('time-budget', 'less than the safety margin was left before the deadline');
+    if (stop) {
+      release();
+      return undefined;
+    }
+    // A request that stops the run (401/403, deadline) must say so before its slot goes to the next one.
+    return (stopAfter?: RunStop) => {
+      if (stopAfter) stopRun(stopAfter.reason, stopAfter.detail);
+      release();
+    };
+  };
+  // Only a run over named assets needs to know which it saw (to report the untracked ones); a full run keeps no
+  // per-row state, so memory stays flat as the table grows.
+  const seen = options.assetIds ? new Set<string>() : undefined;
   const outOfTime = () => clock.now() >= options.deadlineMs - options.safetyMarginMs;
 
   logger.info('reap run started', {
@@ -68,10 +90,11 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   });
 
   const rows = options.assetIds ? store.pagesOf(options.assetIds) : store.pages();
+  let readFailure: string | undefined;
   try {
     for await (const page of rows) {
       for (const canvas of page) {
-        seen.add(canvas.assetId);
+        seen?.add(canvas.assetId);
         summary.countExamined();
         const verdict = judgeCanvas(canvas, clock.now(), graceMs);
         if (verdict.kind === 'invalid') {
@@ -89,13 +112,13 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
           report({ assetId: canvas.assetId, status: 'would-unlock', lockExpiresAt });
           continue;
         }
-        while (inFlight.size >= options.maxInFlight) await Promise.race(inFlight);
+        while (inProgress.size >= options.maxInFlight * UNLOCKS_IN_PROGRESS_PER_REQUEST_SLOT) await Promise.race(inProgress);
         if (!stop && outOfTime()) stopRun('time-budget', 'less than the safety margin was left before the deadline');
         if (stop) {
           report({ assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt });
           continue;
         }
-        const task = unlockCanvas(deps, canvas, { runId: options.runId, deadlineMs: options.deadlineMs, lockExpiresAt })
+        const task = unlockCanvas(deps, canvas, { runId: options.runId, deadlineMs: options.deadlineMs, lockExpiresAt, requestSlot })
           .then(
             (result) => {
               if (result.stop) stopRun(result.stop.reason, result.stop.detail);
@@ -106,17 +129,19 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
               report({ assetId: canvas.assetId, status: 'failed', kind: 'internal-error', error: errorMessage(error) });
             },
           )
-          .finally(() => inFlight.delete(task));
-        inFlight.add(task);
+          .finally(() => inProgress.delete(task));
+        inProgress.add(task);
       }
       if (stop) break;
     }
   } catch (error) {
-    stopRun('store-error', `reading the table failed: ${errorMessage(error)}`);
+    readFailure = `reading the table failed: ${errorMessage(error)}`;
   }
-  await Promise.all(inFlight);
+  // Unlocks already under way finish even when the read failed: their rows were claimed and may still be written.
+  await Promise.all(inProgress);
+  if (readFailure) stopRun('store-error', readFailure);
 
-  if (options.assetIds && !stop) {
+  if (options.assetIds && seen && !stop) {
     for (const assetId of options.assetIds) {
       if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' });
     }

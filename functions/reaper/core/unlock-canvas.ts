@@ -11,10 +11,15 @@ export interface UnlockCanvasDependencies {
   logger: ReapLogger;
 }
 
+export interface RunStop {
+  reason: StopReason;
+  detail: string;
+}
+
 export interface UnlockCanvasResult {
   outcome: CanvasOutcome;
   /** Set when this failure means no further canvas should be tried in this run. */
-  stop?: { reason: StopReason; detail: string };
+  stop?: RunStop;
 }
 
 const CLAIM_SKIP_REASON: Record<Exclude<ClaimResult, 'claimed'>, SkipReason> = {
@@ -39,7 +44,17 @@ const STOPPING_FAILURES: Partial<Record<UnlockFailureKind, StopReason>> = {
 export async function unlockCanvas(
   deps: UnlockCanvasDependencies,
   canvas: TrackedCanvas,
-  options: { runId: string; deadlineMs: number; lockExpiresAt: string },
+  options: {
+    runId: string;
+    deadlineMs: number;
+    lockExpiresAt: string;
+    /**
+     * Waits for the right to send the request (the run's in-flight limit) and resolves with the function that gives
+     * it back (told whether this request stops the run), or with undefined when the run has stopped meanwhile.
+     * Omitted: the request goes at once.
+     */
+    requestSlot?: () => Promise<((stopAfter?: RunStop) => void) | undefined>;
+  },
 ): Promise<UnlockCanvasResult> {
   const { clock, store, lockApi, logger } = deps;
   const { assetId } = canvas;
@@ -51,16 +66,32 @@ export async function unlockCanvas(
     return { outcome: { assetId, status: 'failed', kind: 'store-error', error: `claiming the row failed: ${errorMessage(error)}` } };
   }
 
-  const result = await lockApi.forceUnlock(assetId, { deadlineMs: options.deadlineMs });
-  if (!result.ok) {
-    const { failure } = result;
+  const giveBackClaim = async () => {
     try {
       await store.releaseClaim(canvas, options.runId);
     } catch (error) {
       // The claim lapses at the deadline anyway; the next run then retries.
       logger.warn('releasing the claim failed; it lapses at the run deadline', { assetId, error: errorMessage(error) });
     }
-    const stopReason = STOPPING_FAILURES[failure.kind];
+  };
+  const releaseSlot = options.requestSlot ? await options.requestSlot() : () => undefined;
+  if (!releaseSlot) {
+    await giveBackClaim();
+    return { outcome: { assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt } };
+  }
+  let result;
+  try {
+    result = await lockApi.forceUnlock(assetId, { deadlineMs: options.deadlineMs });
+  } catch (error) {
+    releaseSlot();
+    throw error;
+  }
+  const stopReason = result.ok ? undefined : STOPPING_FAILURES[result.failure.kind];
+  const stop = result.ok || !stopReason ? undefined : { reason: stopReason, detail: result.failure.message };
+  releaseSlot(stop);
+  if (!result.ok) {
+    const { failure } = result;
+    await giveBackClaim();
     return {
       outcome: {
         assetId,
@@ -69,7 +100,7 @@ export async function unlockCanvas(
         ...(failure.status === undefined ? {} : { httpStatus: failure.status }),
         error: failure.message,
       },
-      ...(stopReason ? { stop: { reason: stopReason, detail: failure.message } } : {}),
+      ...(stop ? { stop } : {}),
     };
   }
 
