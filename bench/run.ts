@@ -19,9 +19,14 @@ import { assembleResult } from './results';
 async function main(): Promise<void> {
   // The SDK's notice about Node 20 would be printed by every client; the bench's output has no room for it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`usage: ${USAGE}\n(see docs/performance.md for what each number measures)\n`);
+    return;
+  }
   let options;
   try {
-    options = parseOptions(process.argv.slice(2));
+    options = parseOptions(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`${error.message}\nusage: ${USAGE}\n`);
