@@ -1,8 +1,8 @@
 import type { ThroughputMeasurement } from './measure-throughput';
 
-const WIDTH = 640;
+const WIDTH = 720;
 const HEIGHT = 400;
-const MARGIN = { left: 70, right: 150, top: 40, bottom: 50 };
+const MARGIN = { left: 70, right: 200, top: 40, bottom: 50 };
 
 /**
  * Throughput against the in-flight limit, the bound (limit ÷ latency) drawn in, as a hand-written SVG (no plotting
