@@ -1,29 +1,23 @@
 import { build, type BuildOptions } from 'esbuild';
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { REAPER_BUNDLE_TARGET } from '../infra/constructs/reaper-function';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { REAPER_BUNDLING } from '../infra/constructs/reaper-function';
 
-/**
- * The esbuild options the stack's NodejsFunction produces for the reaper (see the `bundling` props in
- * infra/constructs/reaper-function.ts and the arguments aws-cdk-lib's Bundling passes to esbuild).
- * Only the target is exported there (REAPER_BUNDLE_TARGET, imported); the rest is not, so it is COPIED here:
- * keep it in step with the construct, or export one constant from infra and import it instead.
- */
+/** The esbuild options the stack's NodejsFunction derives from REAPER_BUNDLING (the one source of the settings). */
 export const STACK_ESBUILD_OPTIONS = {
   bundle: true,
   platform: 'node',
-  target: REAPER_BUNDLE_TARGET,
-  format: 'esm',
-  minify: true,
-  keepNames: true,
-  sourcemap: true,
-  sourcesContent: false,
-  // externalModules: [] — nothing is external, the pinned AWS SDK is bundled.
-  mainFields: ['module', 'main'],
-  banner: {
-    js: "import { createRequire as __reaperCreateRequire } from 'node:module'; const require = __reaperCreateRequire(import.meta.url);",
-  },
-} as const satisfies BuildOptions;
+  target: REAPER_BUNDLING.target,
+  format: REAPER_BUNDLING.format === OutputFormat.ESM ? 'esm' : 'cjs',
+  minify: REAPER_BUNDLING.minify,
+  keepNames: REAPER_BUNDLING.keepNames,
+  sourcemap: REAPER_BUNDLING.sourceMap,
+  sourcesContent: REAPER_BUNDLING.sourcesContent,
+  external: REAPER_BUNDLING.externalModules,
+  mainFields: REAPER_BUNDLING.mainFields,
+  banner: { js: REAPER_BUNDLING.banner },
+} satisfies BuildOptions;
 
 export interface Bundle {
   /** The .mjs file (NodejsFunction names it index.mjs). */
@@ -35,6 +29,6 @@ export interface Bundle {
 /** Bundles `entry` into `outdir/<name>.mjs` with the stack's settings. */
 export async function bundleWithStackSettings(entry: string, outdir: string, name = 'index'): Promise<Bundle> {
   const file = path.join(outdir, `${name}.mjs`);
-  await build({ ...STACK_ESBUILD_OPTIONS, mainFields: [...STACK_ESBUILD_OPTIONS.mainFields], entryPoints: [entry], outfile: file, logLevel: 'warning' });
+  await build({ ...STACK_ESBUILD_OPTIONS, entryPoints: [entry], outfile: file, logLevel: 'warning' });
   return { file, bytes: statSync(file).size };
 }

@@ -2,7 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type DestinationConfig, type IDestination, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -15,6 +15,23 @@ import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
 export const REAPER_RUNTIME = Runtime.NODEJS_22_X;
 /** esbuild target, kept in step with REAPER_RUNTIME. */
 export const REAPER_BUNDLE_TARGET = 'node22';
+
+/** How the handler is bundled (local esbuild, no Docker); the benchmark bundles with these same settings. */
+export const REAPER_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: REAPER_BUNDLE_TARGET,
+  minify: true,
+  // Minified, but function and class names stay readable in stack traces.
+  keepNames: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // Bundle the AWS SDK too, so the version package-lock.json pins is the one that runs.
+  externalModules: [] as string[],
+  mainFields: ['module', 'main'],
+  // Bundled CommonJS dependencies may require() Node built-ins, which an ES module cannot do without this.
+  banner: "import { createRequire as __reaperCreateRequire } from 'node:module'; const require = __reaperCreateRequire(import.meta.url);",
+  forceDockerBundling: false,
+} satisfies BundlingOptions;
 /**
  * Five minutes: the run's budget is the invocation's remaining time minus SAFETY_MARGIN_MS, so a long timeout is
  * what gives a big backlog room; it also equals the default schedule interval, so with one run at a time a run
@@ -128,21 +145,7 @@ export class ReaperFunction extends Construct {
       retryAttempts: 0,
       maxEventAge: REAPER_MAX_EVENT_AGE,
       onFailure: new SendMessageOnlyQueueDestination(this.failureQueue),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: REAPER_BUNDLE_TARGET,
-        minify: true,
-        // Minified, but function and class names stay readable in stack traces.
-        keepNames: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Bundle the AWS SDK too, so the version package-lock.json pins is the one that runs.
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        // Bundled CommonJS dependencies may require() Node built-ins, which an ES module cannot do without this.
-        banner: "import { createRequire as __reaperCreateRequire } from 'node:module'; const require = __reaperCreateRequire(import.meta.url);",
-        forceDockerBundling: false,
-      },
+      bundling: REAPER_BUNDLING,
     });
 
     Validations.of(this.function).acknowledge({
