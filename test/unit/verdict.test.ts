@@ -41,6 +41,8 @@ describe('parseLockExpiry', () => {
     ['2023-02-03T11:19:41.123456789+05:30', Date.parse('2023-02-03T05:49:41.123Z')],
     ['0001-01-01T00:00:00Z', Date.parse('0001-01-01T00:00:00Z')],
     ['9999-12-31T23:59:59Z', Date.parse('9999-12-31T23:59:59Z')],
+    // Year 0 is a leap year in ISO-8601; a Date.UTC-based check would call it 1900, which is not.
+    ['0000-02-29T00:00:00Z', Date.parse('0000-02-29T00:00:00Z')],
   ])('accepts %s', (raw, at) => {
     expect(parseLockExpiry(stringReading(raw))).toEqual({ kind: 'valid', at, raw });
   });

@@ -30,6 +30,9 @@ export function parseLockExpiry(reading: AttributeReading): LockExpiry {
 
 function isRealCalendarDate(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
   // Date.parse rolls 2024-02-30 over to March 1st; a date that does not exist is a corrupted row, not a lock.
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear takes the year as given.
+  const lastDayOfMonth = new Date(0);
+  lastDayOfMonth.setUTCFullYear(year, month, 0);
+  const daysInMonth = lastDayOfMonth.getUTCDate();
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
 }
