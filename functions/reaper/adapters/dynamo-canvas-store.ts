@@ -109,62 +109,60 @@ export class DynamoCanvasStore implements CanvasStore {
 
   async claim(canvas: TrackedCanvas, claim: { runId: string; untilMs: number; nowMs: number }): Promise<ClaimResult> {
     const lock = this.lockAsRead(canvas);
-    const condition = this.sameLockCondition(lock);
-    try {
-      await this.options.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: { [CANVAS_ATTRIBUTES.assetId]: { S: canvas.assetId } },
-          UpdateExpression: 'SET #claimRun = :run, #claimUntil = :until',
-          ConditionExpression: `${condition.expression} AND (attribute_not_exists(#claimRun) OR #claimUntil < :now OR #claimRun = :run)`,
-          ExpressionAttributeNames: { ...condition.names, '#claimRun': REAPER_ATTRIBUTES.claimRunId, '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt },
-          ExpressionAttributeValues: {
-            ...condition.values,
-            ':run': { S: claim.runId },
-            ':until': { N: String(claim.untilMs) },
-            ':now': { N: String(claim.nowMs) },
-          },
-        }),
-      );
-      return 'claimed';
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return this.whyClaimFailed(canvas, lock);
-    }
+    const applied = await this.updateIfSameLock(canvas, lock, {
+      update: 'SET #claimRun = :run, #claimUntil = :until',
+      condition: '(attribute_not_exists(#claimRun) OR #claimUntil < :now OR #claimRun = :run)',
+      names: { '#claimRun': REAPER_ATTRIBUTES.claimRunId, '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt },
+      values: { ':run': { S: claim.runId }, ':until': { N: String(claim.untilMs) }, ':now': { N: String(claim.nowMs) } },
+    });
+    return applied ? 'claimed' : this.whyClaimFailed(canvas, lock);
   }
 
   async markUnlocked(canvas: TrackedCanvas, unlock: { runId: string; unlockedAtMs: number }): Promise<MarkUnlockedResult> {
     const lock = this.lockAsRead(canvas);
-    const condition = this.sameLockCondition(lock);
+    const applied = await this.updateIfSameLock(canvas, lock, {
+      update: 'REMOVE #exp, #lockId, #claimRun, #claimUntil SET #lastAt = :at, #lastRun = :run, #lastExp = :exp',
+      condition: '#claimRun = :run',
+      names: {
+        '#claimRun': REAPER_ATTRIBUTES.claimRunId,
+        '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt,
+        '#lastAt': REAPER_ATTRIBUTES.lastUnlockedAt,
+        '#lastRun': REAPER_ATTRIBUTES.lastUnlockedRunId,
+        '#lastExp': REAPER_ATTRIBUTES.lastUnlockedLockExpiresAt,
+      },
+      values: { ':run': { S: unlock.runId }, ':at': { S: new Date(unlock.unlockedAtMs).toISOString() } },
+    });
+    if (applied) return 'updated';
+    // The SDK retries a write whose answer was lost (a 500 or a dropped connection after DynamoDB applied it); the
+    // retry then fails its own condition. Tell that from a writer's change before reporting the row as changed.
+    return (await this.alreadyMarkedBy(canvas, lock, unlock.runId)) ? 'updated' : 'lock-changed';
+  }
+
+  /**
+   * One UpdateItem that applies only while the row still holds the lock as read (and `condition`); false when the
+   * condition failed, so the caller can find out why.
+   */
+  private async updateIfSameLock(
+    canvas: TrackedCanvas,
+    lock: LockAsRead,
+    change: { update: string; condition: string; names: Record<string, string>; values: Record<string, AttributeValue> },
+  ): Promise<boolean> {
+    const sameLock = this.sameLockCondition(lock);
     try {
       await this.options.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: { [CANVAS_ATTRIBUTES.assetId]: { S: canvas.assetId } },
-          UpdateExpression: 'REMOVE #exp, #lockId, #claimRun, #claimUntil SET #lastAt = :at, #lastRun = :run, #lastExp = :exp',
-          ConditionExpression: `${condition.expression} AND #claimRun = :run`,
-          ExpressionAttributeNames: {
-            ...condition.names,
-            '#lockId': CANVAS_ATTRIBUTES.lockId,
-            '#claimRun': REAPER_ATTRIBUTES.claimRunId,
-            '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt,
-            '#lastAt': REAPER_ATTRIBUTES.lastUnlockedAt,
-            '#lastRun': REAPER_ATTRIBUTES.lastUnlockedRunId,
-            '#lastExp': REAPER_ATTRIBUTES.lastUnlockedLockExpiresAt,
-          },
-          ExpressionAttributeValues: {
-            ...condition.values,
-            ':run': { S: unlock.runId },
-            ':at': { S: new Date(unlock.unlockedAtMs).toISOString() },
-          },
+          UpdateExpression: change.update,
+          ConditionExpression: `${sameLock.expression} AND ${change.condition}`,
+          ExpressionAttributeNames: { ...sameLock.names, ...change.names },
+          ExpressionAttributeValues: { ...sameLock.values, ...change.values },
         }),
       );
-      return 'updated';
+      return true;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The SDK retries a write whose answer was lost (a 500 or a dropped connection after DynamoDB applied it); the
-      // retry then fails its own condition. Tell that from a writer's change before reporting the row as changed.
-      return (await this.alreadyMarkedBy(canvas, lock, unlock.runId)) ? 'updated' : 'lock-changed';
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
