@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server';
 import { crc32 } from 'node:zlib';
 
 /**
@@ -121,7 +121,6 @@ export async function startDynamoFaultProxy(options: DynamoFaultProxyOptions): P
   const upstream = new URL(options.upstream);
   const rules: (DynamoFaultRule & { left: number })[] = [];
   const log: ProxyLogEntry[] = [];
-  const sockets = new Set<Socket>();
   const itemQueues = new Map<string, Promise<void>>();
   let seq = 0;
 
@@ -252,29 +251,17 @@ export async function startDynamoFaultProxy(options: DynamoFaultProxyOptions): P
       if (!response.headersSent) reply(response, 500, { __type: 'ProxyError', message: String(error) });
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: listening.origin,
     log,
     inject: (rule) => void rules.push({ ...rule, left: rule.times ?? 1 }),
     clearFaults: (tag) => {
       for (let i = rules.length - 1; i >= 0; i -= 1) if (tag === undefined || rules[i]!.tag === tag) rules.splice(i, 1);
     },
     pendingFaults: () => rules.reduce((sum, rule) => sum + Math.max(0, rule.left), 0),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback-server';
 import exampleResponse from './fixtures/asset-unlock-response.example.json';
 
 /**
@@ -101,7 +101,6 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
   const requests: RecordedRequest[] = [];
   const issuedSignatures: string[] = [];
   const unlockLog: UnlockEvent[] = [];
-  const sockets = new Set<Socket>();
   let latencyMs = options.latencyMs ?? 0;
 
   const signedUrl = (path: string) => {
@@ -230,18 +229,10 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       if (!response.headersSent) sendJson(response, 500, { message: String(error) });
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
 
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: `${listening.origin}/v1`,
     apiKey,
     apiSecret,
     requests,
@@ -255,10 +246,6 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     setLatencyMs: (ms) => {
       latencyMs = ms;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback-server';
 
 export interface SecretsManagerStandIn {
   /** http://127.0.0.1:PORT, for AWS_ENDPOINT_URL_SECRETS_MANAGER or a client's `endpoint`. */
@@ -41,16 +41,11 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
       CreatedDate: 0,
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: listening.origin,
     setSecret: (secretId, secretString) => void secrets.set(secretId, secretString),
     reads: (secretId) => readCounts.get(secretId) ?? 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }
