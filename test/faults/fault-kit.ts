@@ -1,10 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
+import { ENV } from '../../functions/reaper/env';
+import { createHandler } from '../../functions/reaper/handler';
 import type { CanvasOutcome } from '../../functions/reaper/core/outcome';
 import type { RunSummary } from '../../functions/reaper/core/summary';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../../local/dynamodb-fault-proxy';
+import { startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { localDynamoClient } from '../../local/tracked-canvas-table';
 import { createReaperHarness, type HarnessOptions, type ReaperHarness } from '../support/reaper-harness';
 
 /** What a fault test observed, rendered as the words of the reliability table (docs/reliability.md). */
@@ -38,6 +44,26 @@ export class Resources {
   async closeAll(): Promise<void> {
     for (const close of this.closers.reverse()) await close();
   }
+}
+
+/**
+ * The real Lambda handler over a harness's table and API, reading its credentials from a local Secrets Manager
+ * through the real client: what a deployed function does, minus AWS.
+ */
+export async function deployedHandler(resources: Resources, h: ReaperHarness, env: Record<string, string>) {
+  const secrets = await startSecretsManagerStandIn();
+  const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+  const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  resources.add(async () => {
+    dynamo.destroy();
+    secretsClient.destroy();
+    await secrets.close();
+  });
+  const secretId = `reaper/${randomUUID()}`;
+  secrets.setSecret(secretId, JSON.stringify({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret }));
+  const awsClients = { dynamo, secrets: secretsClient };
+  const handler = createHandler({ env: { [ENV.tableName]: h.tableName, [ENV.apiBaseUrl]: h.api.baseUrl, ...env, [ENV.secretId]: secretId }, awsClients });
+  return { handler, awsClients, secretReads: () => secrets.reads(secretId) };
 }
 
 export async function harness(resources: Resources, options: HarnessOptions = {}): Promise<ReaperHarness> {

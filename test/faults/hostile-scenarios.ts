@@ -1,18 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
-import { createHandler } from '../../functions/reaper/handler';
 import { ENV } from '../../functions/reaper/env';
 import { PayloadError } from '../../functions/reaper/payload';
-import { startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
-import { localDynamoClient } from '../../local/tracked-canvas-table';
 import type { SeedRow } from '../../local/tracked-canvas-table';
 import { captureOutput } from '../support/output-capture';
 import { minutesAgo } from '../support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
-import { describeInSummary, describeLog, describeOutcome, describeRow, harness, proxiedStore, type Observed, type Resources, type RunResult } from './fault-kit';
+import { deployedHandler, describeInSummary, describeLog, describeOutcome, describeRow, harness, proxiedStore, type Observed, type Resources, type RunResult } from './fault-kit';
 
 /**
  * Hostile rows (through the real Scan, or injected into a Scan answer by the DynamoDB fault proxy when DynamoDB
@@ -84,20 +78,7 @@ async function hostilePayload(r: Resources, name: string, payload: unknown): Pro
   const staleId = `asset_${name}`;
   await h.seed([{ assetId: staleId, lockExpiresAt: stale() }]);
   const before = await h.row(staleId);
-  const secrets = await startSecretsManagerStandIn();
-  const dynamo = localDynamoClient(inject('dynamoEndpoint'));
-  const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  r.add(async () => {
-    dynamo.destroy();
-    secretsClient.destroy();
-    await secrets.close();
-  });
-  const secretId = `reaper/${randomUUID()}`;
-  secrets.setSecret(secretId, JSON.stringify({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret }));
-  const handler = createHandler({
-    env: { [ENV.tableName]: h.tableName, [ENV.apiBaseUrl]: h.api.baseUrl, [ENV.secretId]: secretId, [ENV.logLevel]: 'INFO' },
-    awsClients: { dynamo, secrets: secretsClient },
-  });
+  const { handler, secretReads } = await deployedHandler(r, h, { [ENV.logLevel]: 'INFO' });
   const { result, lines } = await captureOutput(() =>
     handler(payload, { awsRequestId: `req-${name}`, getRemainingTimeInMillis: () => 20_000 }).then(
       (summary) => ({ summary, error: undefined }),
@@ -106,14 +87,14 @@ async function hostilePayload(r: Resources, name: string, payload: unknown): Pro
   );
   if (result.summary) r.results.push({ summary: result.summary, output: '', lines, outcomes: [], byAsset: new Map() });
   const rowAfter = await h.row(staleId);
-  const nothingDone = secrets.reads(secretId) === 0 && h.api.requests.length === 0;
+  const nothingDone = secretReads() === 0 && h.api.requests.length === 0;
   const logLine = lines.find((line) => line.function_request_id === `req-${name}` && line.level === 'ERROR');
   if (result.error instanceof PayloadError) {
     return {
       outcome: `rejected: PayloadError (${result.error.problems[0]})`,
       summary: result.summary === undefined ? 'none: the invocation fails' : 'a summary?!',
       row: describeRow(before, rowAfter).startsWith('unchanged') ? 'unchanged' : describeRow(before, rowAfter),
-      run: nothingDone ? 'nothing done: no read, no secret read, no request' : `side effects: ${secrets.reads(secretId)} secret reads, ${h.api.requests.length} requests`,
+      run: nothingDone ? 'nothing done: no read, no secret read, no request' : `side effects: ${secretReads()} secret reads, ${h.api.requests.length} requests`,
       log: logLine ? `error: ${logLine.message}` : 'no error line',
     };
   }

@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runCli } from '../../functions/reaper/cli';
 import { ENV } from '../../functions/reaper/env';
-import { createHandler } from '../../functions/reaper/handler';
 import type { RunSummary } from '../../functions/reaper/core/summary';
 import { REAPER_WRITES } from '../../local/dynamodb-fault-proxy';
-import { startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
-import { localDynamoClient } from '../../local/tracked-canvas-table';
 import { captureOutput } from '../support/output-capture';
 import { minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
-import { describeInSummary, describeLog, describeOutcome, harness, proxiedStore, sleep, type Observed, type Resources, type Row } from './fault-kit';
+import { deployedHandler, describeInSummary, describeLog, describeOutcome, harness, proxiedStore, sleep, type Observed, type Resources, type Row } from './fault-kit';
 
 /**
  * Races between reap runs, and between a run and the writers, against the real local DynamoDB server and the local
@@ -68,18 +63,8 @@ async function cliAndLambda(r: Resources): Promise<Observed> {
   const ids = Array.from({ length: 16 }, (_, i) => `asset_pair_${i}`);
   await h.seed(ids.map((assetId) => ({ assetId, lockExpiresAt: minutesAgo(10) })));
   h.api.setLatencyMs(10);
-  const secrets = await startSecretsManagerStandIn();
-  const dynamo = localDynamoClient(inject('dynamoEndpoint'));
-  const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  r.add(async () => {
-    dynamo.destroy();
-    secretsClient.destroy();
-    await secrets.close();
-  });
-  const secretId = `reaper/${randomUUID()}`;
-  secrets.setSecret(secretId, JSON.stringify({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret }));
   const common = { [ENV.tableName]: h.tableName, [ENV.apiBaseUrl]: h.api.baseUrl, [ENV.logLevel]: 'WARN', [ENV.maxInFlight]: '3' };
-  const handler = createHandler({ env: { ...common, [ENV.secretId]: secretId }, awsClients: { dynamo, secrets: secretsClient } });
+  const { handler, awsClients } = await deployedHandler(r, h, common);
   let cliSummaryLine = '';
   const { result, lines } = await captureOutput(() =>
     Promise.all([
@@ -88,7 +73,7 @@ async function cliAndLambda(r: Resources): Promise<Observed> {
         env: { ...common, [ENV.localApiKey]: h.api.apiKey, [ENV.localApiSecret]: h.api.apiSecret },
         stdout: () => undefined,
         stderr: (text) => void (cliSummaryLine += text),
-        awsClients: { dynamo, secrets: secretsClient },
+        awsClients,
       }),
     ]),
   );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createHandler, ReapRunError, type ReaperHandler } from '../../functions/reaper/handler';
+import { createHandler, ReapRunError } from '../../functions/reaper/handler';
 import { ConfigError } from '../../functions/reaper/config';
 import { CredentialsError } from '../../functions/reaper/adapters/credentials';
 import { PayloadError } from '../../functions/reaper/payload';
