@@ -147,6 +147,10 @@ export function readReaperContext(node: Node): ReaperAppConfig {
     logLevel: ((read.string('reaper:logLevel') ?? DEFAULT_REAPER_SETTINGS.logLevel).toUpperCase() as LogLevel),
     serviceName: read.string('reaper:serviceName') ?? DEFAULT_REAPER_SETTINGS.serviceName,
     metricsNamespace: read.string('reaper:metricsNamespace') ?? DEFAULT_REAPER_SETTINGS.metricsNamespace,
+    verifyAtSource: DEFAULT_REAPER_SETTINGS.verifyAtSource,
+    brakeWindowSeconds: DEFAULT_REAPER_SETTINGS.brakeWindowSeconds,
+    brakeMinLocks: DEFAULT_REAPER_SETTINGS.brakeMinLocks,
+    brakeShare: DEFAULT_REAPER_SETTINGS.brakeShare,
   };
   assertSettingsAcceptedByHandler(settings);
 

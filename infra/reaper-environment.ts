@@ -24,6 +24,12 @@ export interface ReaperSettings {
   readonly metricsNamespace: string;
   /** Powertools log level. */
   readonly logLevel: LogLevel;
+  /** GET each stale asset from Scenario before force-unlocking it. */
+  readonly verifyAtSource: boolean;
+  /** The mass-expiry brake's window (seconds), minimum count of newly stale locks (0: off), and minimum share. */
+  readonly brakeWindowSeconds: number;
+  readonly brakeMinLocks: number;
+  readonly brakeShare: number;
 }
 
 /** The handler's own defaults (functions/reaper/config.ts), so the stack and a local run behave the same. */
@@ -38,6 +44,10 @@ export const DEFAULT_REAPER_SETTINGS: ReaperSettings = {
   serviceName: CONFIG_DEFAULTS.serviceName,
   metricsNamespace: CONFIG_DEFAULTS.metricsNamespace,
   logLevel: CONFIG_DEFAULTS.logLevel,
+  verifyAtSource: CONFIG_DEFAULTS.verifyAtSource,
+  brakeWindowSeconds: CONFIG_DEFAULTS.brakeWindowSeconds,
+  brakeMinLocks: CONFIG_DEFAULTS.brakeMinLocks,
+  brakeShare: CONFIG_DEFAULTS.brakeShare,
 };
 
 /** Where the function's resources are; the stack knows these only as tokens until deploy. */
@@ -66,6 +76,10 @@ export function reaperEnvironment(settings: ReaperSettings, resources: ReaperRes
     [ENV.serviceName]: settings.serviceName,
     [ENV.metricsNamespace]: settings.metricsNamespace,
     [ENV.logLevel]: settings.logLevel,
+    [ENV.verifyAtSource]: String(settings.verifyAtSource),
+    [ENV.brakeWindowSeconds]: String(settings.brakeWindowSeconds),
+    [ENV.brakeMinLocks]: String(settings.brakeMinLocks),
+    [ENV.brakeShare]: String(settings.brakeShare),
   };
   const environment: Record<string, string> = {};
   for (const name of LAMBDA_ENV_NAMES) {

@@ -4,9 +4,12 @@ import { listenOnLoopback } from './loopback-server';
 import exampleResponse from './fixtures/asset-unlock-response.example.json';
 
 /**
- * A local stand-in for the Scenario API's unlock endpoint, over real HTTP on loopback. It answers like the
- * reference page (the full Asset shape, copied from its example response, with signed URLs), checks method, path,
- * Basic auth and body like a strict server would, records every request, and can be scripted to misbehave.
+ * A local stand-in for the Scenario API's lock endpoints, over real HTTP on loopback. It keeps real lock state per
+ * canvas (the truth the reaper verifies against): `PUT /assets/{id}/lock` takes a lock, `GET /assets/{id}` shows it in
+ * `metadata.lockExpiresAt`, `PUT /assets/{id}/unlock` frees it (with `forceUnlock`, or with the matching `lockId`).
+ * It answers like the reference page (the full Asset shape, copied from its example response, with signed URLs),
+ * checks method, path, Basic auth and body like a strict server would, records every request and every change of
+ * lock state in order, and can be scripted to misbehave, including applying an unlock and then failing to say so.
  */
 
 export interface StandInCanvas {
@@ -36,17 +39,26 @@ export type ScriptedAnswer =
   /** Answer normally (unlock and return the asset), after `delayMs`. */
   | { ok: true; delayMs?: number }
   /**
+   * Apply the request (free the lock), then fail to say so: never answer, cut the connection, or answer with this
+   * status. The client cannot tell it from a request that was never applied.
+   */
+  | { applyThen: 'hang' | 'reset' | { status: number } }
+  /**
    * Runs `action` when the request arrives, before answering (e.g. a writer renewing the lock while the unlock is in
    * flight), then answers with `then` (normally, if omitted).
    */
   | { action: (request: RecordedRequest) => Promise<void> | void; then?: ScriptedAnswer };
 
+/** Which endpoint a request was for; scripts are queued per endpoint. */
+export type StandInRoute = 'unlock' | 'get' | 'lock';
+
 export interface RecordedRequest {
   method: string;
   /** The raw path as sent (still percent-encoded). */
   rawPath: string;
-  /** The decoded asset id, when the path is /v1/assets/{id}/unlock. */
+  /** The decoded asset id, when the path names one of the asset routes. */
   assetId?: string;
+  route?: StandInRoute;
   authorized: boolean;
   body: string;
   receivedAtMs: number;
@@ -61,10 +73,23 @@ export interface ScenarioStandInOptions {
   onUnlock?: (assetId: string, atMs: number) => void;
 }
 
-/** One lock freed by this server. */
+/** One lock freed by this server, and the lock it freed (none when the canvas was not locked). */
 export interface UnlockEvent {
   assetId: string;
   atMs: number;
+  freed?: { lockExpiresAt?: string; lockId?: string };
+}
+
+/** One change of a canvas's lock at this server, in the order it happened: the truth a test checks against. */
+export interface LockEvent {
+  seq: number;
+  assetId: string;
+  atMs: number;
+  kind: 'locked' | 'unlocked';
+  lockExpiresAt?: string;
+  lockId?: string;
+  /** For unlocks: the lock that was freed. */
+  freed?: { lockExpiresAt?: string; lockId?: string };
 }
 
 export interface ScenarioStandIn {
@@ -72,16 +97,26 @@ export interface ScenarioStandIn {
   baseUrl: string;
   apiKey: string;
   apiSecret: string;
+  /** Every request, in arrival order (GET verifications, locks and unlocks alike). */
   readonly requests: RecordedRequest[];
+  /** Only the unlock requests (PUT …/unlock), the ones that can free a lock. */
+  readonly unlockRequests: RecordedRequest[];
   /** Every URL signature this server handed out, so a test can look for them in captured output. */
   readonly issuedSignatures: string[];
   /** Every unlock this server performed, in order. */
   readonly unlockLog: UnlockEvent[];
+  /** Every lock and unlock, in order. */
+  readonly lockLog: LockEvent[];
   addCanvas(assetId: string, canvas?: StandInCanvas): void;
   canvas(assetId: string): StandInCanvas | undefined;
-  /** Queue answers for the next requests about `assetId`; after they are used up, the normal behaviour resumes. */
-  script(assetId: string, answers: ScriptedAnswer[]): void;
-  /** Drops the answers still queued for `assetId`. */
+  /** Takes (or renews) a lock directly, as an editor's PUT /lock would; returns the new lockId. */
+  lock(assetId: string, lockExpiresAt: string): string;
+  /**
+   * Queue answers for the next requests about `assetId` on one route (the unlock by default); after they are used
+   * up, the normal behaviour resumes.
+   */
+  script(assetId: string, answers: ScriptedAnswer[], route?: StandInRoute): void;
+  /** Drops the answers still queued for `assetId` (every route). */
   clearScript(assetId: string): void;
   /** Unlock requests per asset id. */
   unlockCount(assetId: string): number;
@@ -89,7 +124,14 @@ export interface ScenarioStandIn {
   close(): Promise<void>;
 }
 
-const UNLOCK_PATH = /^\/v1\/assets\/([^/?#]+)\/unlock$/;
+const ASSET_PATH = /^\/v1\/assets\/([^/?#]+)(\/unlock|\/lock)?$/;
+
+function routeOf(method: string | undefined, suffix: string | undefined): StandInRoute | undefined {
+  if (method === 'PUT' && suffix === '/unlock') return 'unlock';
+  if (method === 'PUT' && suffix === '/lock') return 'lock';
+  if (method === 'GET' && suffix === undefined) return 'get';
+  return undefined;
+}
 
 export async function startScenarioStandIn(options: ScenarioStandInOptions = {}): Promise<ScenarioStandIn> {
   const apiKey = options.apiKey ?? `key_${randomBytes(6).toString('hex')}`;
@@ -97,10 +139,13 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
   const expectedAuthorization = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`;
   const canvases = new Map<string, StandInCanvas>();
   const scripts = new Map<string, ScriptedAnswer[]>();
+  const scriptKey = (assetId: string, route: StandInRoute) => `${route} ${assetId}`;
   const unlocks = new Map<string, number>();
   const requests: RecordedRequest[] = [];
   const issuedSignatures: string[] = [];
   const unlockLog: UnlockEvent[] = [];
+  const lockLog: LockEvent[] = [];
+  let lockCounter = 0;
   let latencyMs = options.latencyMs ?? 0;
 
   const signedUrl = (path: string) => {
@@ -138,8 +183,9 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       name: canvas.name ?? `Canvas ${assetId}`,
       thumbnail: { assetId: `${assetId}_th`, url: signedUrl(`assets/${assetId}/meta-thumb.png`) },
     };
-    // After an unlock the asset carries no lock any more.
+    // The asset shows its lock while it is locked, and none after an unlock.
     delete asset.metadata.lockExpiresAt;
+    if (canvas.lockExpiresAt !== undefined) asset.metadata.lockExpiresAt = canvas.lockExpiresAt;
     return { asset };
   };
 
@@ -148,16 +194,23 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     response.end(typeof body === 'string' ? body : JSON.stringify(body));
   };
 
-  const answerUnlock = (response: ServerResponse, assetId: string) => {
-    const canvas = canvases.get(assetId);
-    if (!canvas) return sendJson(response, 404, { message: `Asset ${assetId} not found` });
+  const takeLock = (assetId: string, canvas: StandInCanvas, lockExpiresAt: string) => {
+    canvas.lockExpiresAt = lockExpiresAt;
+    canvas.lockId = `lk_${(lockCounter += 1)}_${randomBytes(3).toString('hex')}`;
+    lockLog.push({ seq: lockLog.length, assetId, atMs: Date.now(), kind: 'locked', lockExpiresAt, lockId: canvas.lockId });
+    return canvas.lockId;
+  };
+
+  /** Frees the lock (whatever it is) and records it; the caller decides what to answer. */
+  const applyUnlock = (assetId: string, canvas: StandInCanvas) => {
+    const freed = canvas.lockExpiresAt === undefined ? undefined : { lockExpiresAt: canvas.lockExpiresAt, ...(canvas.lockId ? { lockId: canvas.lockId } : {}) };
     delete canvas.lockExpiresAt;
     delete canvas.lockId;
     unlocks.set(assetId, (unlocks.get(assetId) ?? 0) + 1);
     const atMs = Date.now();
-    unlockLog.push({ assetId, atMs });
+    unlockLog.push({ assetId, atMs, ...(freed ? { freed } : {}) });
+    lockLog.push({ seq: lockLog.length, assetId, atMs, kind: 'unlocked', ...(freed ? { freed } : {}) });
     options.onUnlock?.(assetId, atMs);
-    sendJson(response, 200, assetBody(assetId, canvas));
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -165,22 +218,31 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const rawPath = request.url ?? '';
-    const match = UNLOCK_PATH.exec(rawPath);
+    const match = ASSET_PATH.exec(rawPath);
     let assetId: string | undefined;
     try {
       assetId = match ? decodeURIComponent(match[1]!) : undefined;
     } catch {
       assetId = undefined;
     }
+    const route = match ? routeOf(request.method, match[2]) : undefined;
     const authorized = request.headers.authorization === expectedAuthorization;
-    const recorded: RecordedRequest = { method: request.method ?? '', rawPath, ...(assetId ? { assetId } : {}), authorized, body, receivedAtMs: Date.now() };
+    const recorded: RecordedRequest = {
+      method: request.method ?? '',
+      rawPath,
+      ...(assetId ? { assetId } : {}),
+      ...(route ? { route } : {}),
+      authorized,
+      body,
+      receivedAtMs: Date.now(),
+    };
     requests.push(recorded);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
 
-    if (request.method !== 'PUT' || assetId === undefined) {
+    if (route === undefined || assetId === undefined) {
       return sendJson(response, 404, { message: `No route for ${request.method} ${rawPath}` });
     }
-    let scripted = scripts.get(assetId)?.shift();
+    let scripted = scripts.get(scriptKey(assetId, route))?.shift();
     if (scripted && 'action' in scripted) {
       await scripted.action(recorded);
       scripted = scripted.then;
@@ -208,20 +270,45 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       return sendJson(response, scripted.status, scripted.body ?? { message: `scripted ${scripted.status}` }, scripted.headers);
     }
     if (!authorized) return sendJson(response, 401, { message: 'Unauthorized' });
-    let parsed: unknown;
+    const canvas = canvases.get(assetId);
+    if (!canvas) return sendJson(response, 404, { message: `Asset ${assetId} not found` });
+    if (route === 'get') return sendJson(response, 200, assetBody(assetId, canvas));
+
+    let parsed: Record<string, unknown>;
     try {
-      parsed = JSON.parse(body);
+      const value: unknown = JSON.parse(body);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+      parsed = value as Record<string, unknown>;
     } catch {
-      return sendJson(response, 400, { message: 'Body must be JSON' });
+      return sendJson(response, 400, { message: 'Body must be a JSON object' });
     }
     if (request.headers['content-type']?.split(';')[0] !== 'application/json') {
       return sendJson(response, 400, { message: 'Content-Type must be application/json' });
     }
-    if ((parsed as { forceUnlock?: unknown }).forceUnlock !== true) {
-      return sendJson(response, 400, { message: 'Missing lockId (or forceUnlock: true)' });
+    if (route === 'lock') {
+      const wanted = parsed.lockExpiresAt;
+      if (typeof wanted !== 'string' || Number.isNaN(Date.parse(wanted))) return sendJson(response, 400, { message: 'lockExpiresAt must be an ISO date' });
+      const heldByOther = canvas.lockExpiresAt !== undefined && Date.parse(canvas.lockExpiresAt) > Date.now() && parsed.lockId !== canvas.lockId;
+      if (heldByOther) return sendJson(response, 409, { message: 'The canvas is locked by another editor' });
+      const lockId = takeLock(assetId, canvas, wanted);
+      return sendJson(response, 200, { ...assetBody(assetId, canvas), lockId });
+    }
+    if (parsed.forceUnlock !== true) {
+      if (typeof parsed.lockId !== 'string') return sendJson(response, 400, { message: 'Missing lockId (or forceUnlock: true)' });
+      if (parsed.lockId !== canvas.lockId) return sendJson(response, 409, { message: 'lockId does not match the lock on this canvas' });
     }
     if (scripted && 'ok' in scripted && scripted.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
-    answerUnlock(response, assetId);
+    applyUnlock(assetId, canvas);
+    if (scripted && 'applyThen' in scripted) {
+      const failure = scripted.applyThen;
+      if (failure === 'hang') return;
+      if (failure === 'reset') {
+        request.socket.destroy();
+        return;
+      }
+      return sendJson(response, failure.status, { message: `scripted ${failure.status} after applying the unlock` });
+    }
+    sendJson(response, 200, assetBody(assetId, canvas));
   };
 
   const server = createServer((request, response) => {
@@ -236,12 +323,26 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     apiKey,
     apiSecret,
     requests,
+    get unlockRequests() {
+      return requests.filter((request) => request.route === 'unlock');
+    },
     issuedSignatures,
     unlockLog,
+    lockLog,
     addCanvas: (assetId, canvas = {}) => void canvases.set(assetId, { ...canvas }),
     canvas: (assetId) => canvases.get(assetId),
-    script: (assetId, answers) => void scripts.set(assetId, [...(scripts.get(assetId) ?? []), ...answers]),
-    clearScript: (assetId) => void scripts.delete(assetId),
+    lock: (assetId, lockExpiresAt) => {
+      let canvas = canvases.get(assetId);
+      if (!canvas) canvases.set(assetId, (canvas = {}));
+      return takeLock(assetId, canvas, lockExpiresAt);
+    },
+    script: (assetId, answers, route = 'unlock') => {
+      const key = scriptKey(assetId, route);
+      scripts.set(key, [...(scripts.get(key) ?? []), ...answers]);
+    },
+    clearScript: (assetId) => {
+      for (const route of ['unlock', 'get', 'lock'] as const) scripts.delete(scriptKey(assetId, route));
+    },
     unlockCount: (assetId) => unlocks.get(assetId) ?? 0,
     setLatencyMs: (ms) => {
       latencyMs = ms;

@@ -7,12 +7,12 @@ import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { ENV } from './env';
 import { parseAssetIds, parseGraceSecondsFlag } from './payload';
-import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, systemClock, type AwsClients } from './wiring';
+import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, runSafetyOptions, systemClock, type AwsClients } from './wiring';
 
 /** Exit codes are a contract with ops scripts. */
 export const EXIT = { ok: 0, canvasFailedOrInvalid: 1, usageOrConfig: 2 } as const;
 
-export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--grace-seconds N]
+export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--grace-seconds N] [--override-brake]
 
 Runs one reap from this machine, through the same code path as the Lambda: reads the tracked canvases,
 force-unlocks those whose lockExpiresAt + grace is past, updates their rows, and prints one JSON log line per
@@ -22,6 +22,7 @@ Options:
   --dry-run            report what would be unlocked; no request to the API, no write to the table
   --asset-id ID        only these canvases (repeat the flag; at most 1000)
   --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or 60)
+  --override-brake     release the mass-expiry brake: unlock the stale locks it holds, and clear its state
   -h, --help           this text
 
 Environment:
@@ -32,7 +33,7 @@ Environment:
   ${ENV.maxInFlight}, ${ENV.requestTimeoutMs}, ${ENV.maxRetries}, ${ENV.safetyMarginMs}, ${ENV.runBudgetSeconds} (default 240)
   AWS_REGION, AWS_PROFILE / credentials chain, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER
 
-Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run stopped early);
+Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run stopped early, or the brake holds locks);
 2 usage or configuration error (nothing was done).`;
 
 export interface CliIo {
@@ -44,6 +45,7 @@ export interface CliIo {
 
 interface CliRequest {
   dryRun: boolean;
+  overrideBrake: boolean;
   assetIds?: string[];
   graceSeconds?: number;
 }
@@ -97,6 +99,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       maxInFlight: config.maxInFlight,
       deadlineMs: startedAt + config.runBudgetMs,
       safetyMarginMs: config.safetyMarginMs,
+      ...runSafetyOptions(config, request.overrideBrake),
     },
   );
   io.stderr(`${oneLineSummary(summary)}\n`);
@@ -104,13 +107,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 export function exitCodeFor(summary: RunSummary): number {
-  return summary.failed > 0 || summary.skipped.invalid > 0 || summary.cutShort ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+  const needsALook = summary.failed > 0 || summary.skipped.invalid > 0 || summary.cutShort || summary.possibleLiveLockUnlocks > 0;
+  return needsALook ? EXIT.canvasFailedOrInvalid : EXIT.ok;
 }
 
 export function oneLineSummary(s: RunSummary): string {
   const verb = s.dryRun ? `${s.stale} would be unlocked (dry run)` : `${s.unlocked} unlocked, ${s.failed} failed`;
   const stop = s.cutShort ? `; run cut short: ${s.stopReason} (${s.stopDetail ?? ''})` : '';
-  return `reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}, ${s.skipped.invalid} invalid, ${s.skipped.renewed} renewed${stop}`;
+  const doubts = s.possibleLiveLockUnlocks > 0 ? `, ${s.possibleLiveLockUnlocks} POSSIBLE LIVE-LOCK UNLOCK(S) (see warnings)` : '';
+  const renewed = `${s.skipped.renewed} renewed, ${s.skipped.renewedAtSource} renewed at Scenario`;
+  return `reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}, ${s.skipped.invalid} invalid, ${renewed}${doubts}${stop}`;
 }
 
 function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
@@ -120,6 +126,7 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
       args: [...argv],
       options: {
         'dry-run': { type: 'boolean', default: false },
+        'override-brake': { type: 'boolean', default: false },
         'asset-id': { type: 'string', multiple: true },
         'grace-seconds': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -132,7 +139,7 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
   }
   const { values } = parsed;
   if (values.help) return 'help';
-  const request: CliRequest = { dryRun: values['dry-run'] ?? false };
+  const request: CliRequest = { dryRun: values['dry-run'] ?? false, overrideBrake: values['override-brake'] ?? false };
   const problems: string[] = [];
   if (values['asset-id']) {
     const ids = parseAssetIds(values['asset-id'], problems);

@@ -10,6 +10,10 @@ export const CONFIG_DEFAULTS = {
   safetyMarginMs: 10_000,
   runBudgetSeconds: 240,
   secretCacheSeconds: 300,
+  verifyAtSource: true,
+  brakeWindowSeconds: 900,
+  brakeMinLocks: 25,
+  brakeShare: 0.5,
   serviceName: 'canvas-lock-reaper',
   metricsNamespace: 'CanvasLockReaper',
   logLevel: 'INFO',
@@ -24,6 +28,8 @@ const LIMITS = {
   safetyMarginMs: { min: 0, max: 600_000 },
   runBudgetSeconds: { min: 1, max: 24 * 3600 },
   secretCacheSeconds: { min: 0, max: 24 * 3600 },
+  brakeWindowSeconds: { min: 60, max: 24 * 3600 },
+  brakeMinLocks: { min: 0, max: 100_000 },
 } as const;
 
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -44,6 +50,10 @@ export interface ReaperConfig {
   safetyMarginMs: number;
   /** Only meaningful for local runs; a Lambda run is bounded by the invocation's remaining time. */
   runBudgetMs: number;
+  verifyAtSource: boolean;
+  brakeWindowSeconds: number;
+  brakeMinLocks: number;
+  brakeShare: number;
   serviceName: string;
   metricsNamespace: string;
   logLevel: LogLevel;
@@ -84,10 +94,30 @@ export function loadConfig(env: Env, runtime: Runtime): ReaperConfig {
     safetyMarginMs: parseInteger(env, ENV.safetyMarginMs, CONFIG_DEFAULTS.safetyMarginMs, LIMITS.safetyMarginMs),
     runBudgetMs:
       1000 * parseInteger(env, ENV.runBudgetSeconds, CONFIG_DEFAULTS.runBudgetSeconds, LIMITS.runBudgetSeconds),
+    verifyAtSource: parseBoolean(env, ENV.verifyAtSource, CONFIG_DEFAULTS.verifyAtSource),
+    brakeWindowSeconds: parseInteger(env, ENV.brakeWindowSeconds, CONFIG_DEFAULTS.brakeWindowSeconds, LIMITS.brakeWindowSeconds),
+    brakeMinLocks: parseInteger(env, ENV.brakeMinLocks, CONFIG_DEFAULTS.brakeMinLocks, LIMITS.brakeMinLocks),
+    brakeShare: parseShare(env, ENV.brakeShare, CONFIG_DEFAULTS.brakeShare),
     serviceName: env[ENV.serviceName]?.trim() || CONFIG_DEFAULTS.serviceName,
     metricsNamespace: env[ENV.metricsNamespace]?.trim() || CONFIG_DEFAULTS.metricsNamespace,
     logLevel: parseLogLevel(env),
   };
+}
+
+function parseBoolean(env: Env, name: EnvName, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(name, `"${raw}" is not true or false`);
+}
+
+function parseShare(env: Env, name: EnvName, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || !(value > 0 && value <= 1)) throw new ConfigError(name, `"${raw}" is not a share greater than 0 and at most 1`);
+  return value;
 }
 
 /** What commands that only read or write the table need (ops status/track/untrack): no API credentials. */

@@ -25,6 +25,12 @@ export const ENV = {
   safetyMarginMs: 'SAFETY_MARGIN_MS',
   /** Local runs only: the time budget of a run (a Lambda run uses the invocation's remaining time). */
   runBudgetSeconds: 'RUN_BUDGET_SECONDS',
+  /** GET each stale asset from Scenario before force-unlocking it (true/false). */
+  verifyAtSource: 'VERIFY_AT_SOURCE',
+  /** The mass-expiry brake: window, minimum count and share of newly stale locks. */
+  brakeWindowSeconds: 'BRAKE_WINDOW_SECONDS',
+  brakeMinLocks: 'BRAKE_MIN_LOCKS',
+  brakeShare: 'BRAKE_SHARE',
   /** How long a fetched secret is reused by a warm Lambda before it is read again. */
   secretCacheSeconds: 'SECRET_CACHE_SECONDS',
   /** Powertools' standard names, read by our config and passed to Logger and Metrics explicitly. */
@@ -49,6 +55,10 @@ export const LAMBDA_ENV_NAMES: readonly EnvName[] = [
   ENV.maxRetries,
   ENV.safetyMarginMs,
   ENV.secretCacheSeconds,
+  ENV.verifyAtSource,
+  ENV.brakeWindowSeconds,
+  ENV.brakeMinLocks,
+  ENV.brakeShare,
   ENV.serviceName,
   ENV.metricsNamespace,
   ENV.logLevel,

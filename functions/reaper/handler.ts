@@ -12,6 +12,7 @@ import {
   createCanvasStore,
   createCredentialsProvider,
   createLockApi,
+  runSafetyOptions,
   systemClock,
   type AwsClients,
 } from './wiring';
@@ -78,6 +79,7 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
         maxInFlight: config.maxInFlight,
         deadlineMs: startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS,
         safetyMarginMs: config.safetyMarginMs,
+        ...runSafetyOptions(config, request.overrideBrake ?? false),
       },
     );
     if (!summary.dryRun) publishRunMetrics(createMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }), summary);

@@ -16,8 +16,12 @@ export const METRIC_NAMES = {
   failed: 'UnlockFailures',
   /** Rows whose assetId or lockExpiresAt is malformed; never touched. */
   invalid: 'InvalidRows',
-  /** 1 when the run stopped early (time budget, or credentials refused). */
+  /** 1 when the run stopped early (time budget, refused credentials, table read error, or the brake). */
   cutShort: 'RunsCutShort',
+  /** Unlocks that may have freed a live lock (the lock changed since the claim, and the unlock was or may have been applied). */
+  possibleLiveLockUnlocks: 'PossibleLiveLockUnlocks',
+  /** 1 while the mass-expiry brake is engaged (published every run, so its alarm stays in alarm until released). */
+  brakeTripped: 'BrakeTripped',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

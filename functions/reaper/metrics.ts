@@ -11,6 +11,8 @@ export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
   metrics.addMetric(METRIC_NAMES.failed, MetricUnit.Count, summary.failed);
   metrics.addMetric(METRIC_NAMES.invalid, MetricUnit.Count, summary.skipped.invalid);
   metrics.addMetric(METRIC_NAMES.cutShort, MetricUnit.Count, summary.cutShort ? 1 : 0);
+  metrics.addMetric(METRIC_NAMES.possibleLiveLockUnlocks, MetricUnit.Count, summary.possibleLiveLockUnlocks);
+  metrics.addMetric(METRIC_NAMES.brakeTripped, MetricUnit.Count, summary.brake.engaged ? 1 : 0);
   metrics.publishStoredMetrics();
 }
 

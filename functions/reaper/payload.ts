@@ -10,17 +10,19 @@ export interface RunRequest {
   dryRun: boolean;
   assetIds?: string[];
   graceSeconds?: number;
+  /** A person releases the mass-expiry brake: this run unlocks what it held. */
+  overrideBrake?: boolean;
 }
 
 /** A payload the reaper refuses; nothing was read or written. */
 export class PayloadError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid invoke payload: ${problems.join('; ')}. Expected {"dryRun"?: boolean, "assetIds"?: string[], "graceSeconds"?: number}`);
+    super(`invalid invoke payload: ${problems.join('; ')}. Expected {"dryRun"?: boolean, "assetIds"?: string[], "graceSeconds"?: number, "overrideBrake"?: boolean}`);
     this.name = 'PayloadError';
   }
 }
 
-const MANUAL_FIELDS = new Set(['dryRun', 'assetIds', 'graceSeconds']);
+const MANUAL_FIELDS = new Set(['dryRun', 'assetIds', 'graceSeconds', 'overrideBrake']);
 
 /**
  * Reads an invocation: an EventBridge event (rule or Scheduler) or an empty payload runs a normal reap; a manual
@@ -43,6 +45,10 @@ export function parseInvocation(event: unknown): RunRequest {
   if (fields.dryRun !== undefined) {
     if (typeof fields.dryRun === 'boolean') request.dryRun = fields.dryRun;
     else problems.push(`dryRun must be true or false, got ${preview(fields.dryRun, 40)}`);
+  }
+  if (fields.overrideBrake !== undefined) {
+    if (typeof fields.overrideBrake === 'boolean') request.overrideBrake = fields.overrideBrake;
+    else problems.push(`overrideBrake must be true or false, got ${preview(fields.overrideBrake, 40)}`);
   }
   if (fields.graceSeconds !== undefined) {
     const grace = fields.graceSeconds;

@@ -5,6 +5,7 @@ import { DynamoCanvasStore } from './adapters/dynamo-canvas-store';
 import { createScenarioLockApi } from './adapters/scenario-lock-api';
 import { secretsManagerCredentials, staticCredentials, type ApiCredentials, type CredentialsProvider } from './adapters/credentials';
 import type { CanvasStore, Clock, LockApi } from './core/ports';
+import type { ReapOptions } from './core/reap';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -37,4 +38,13 @@ export function createLockApi(config: ReaperConfig, credentials: ApiCredentials,
     maxRetries: config.maxRetries,
     clock,
   });
+}
+
+/** The run options that guard live locks: verification at Scenario and the mass-expiry brake. */
+export function runSafetyOptions(config: ReaperConfig, overrideBrake: boolean): Pick<ReapOptions, 'verifyAtSource' | 'brake' | 'overrideBrake'> {
+  return {
+    verifyAtSource: config.verifyAtSource,
+    brake: { windowSeconds: config.brakeWindowSeconds, minLocks: config.brakeMinLocks, share: config.brakeShare },
+    overrideBrake,
+  };
 }

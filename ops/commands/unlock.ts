@@ -5,7 +5,7 @@ import { CredentialsError } from '../../functions/reaper/adapters/credentials';
 import { assetIdProblem } from '../../functions/reaper/core/asset-id';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import { logOutcome } from '../../functions/reaper/core/outcome-log';
-import { unlockCanvas } from '../../functions/reaper/core/unlock-canvas';
+import { deliberateUnlockRun, unlockCanvas } from '../../functions/reaper/core/unlock-canvas';
 import { judgeCanvas } from '../../functions/reaper/core/verdict';
 import { stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, systemClock } from '../../functions/reaper/wiring';
@@ -99,10 +99,10 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
     throw error;
   }
   const logger = asReapLogger(createLogger(config));
-  const { outcome } = await unlockCanvas(
+  const outcome = await unlockCanvas(
     { clock, store, lockApi: createLockApi(config, credentials, clock), logger },
     canvas,
-    { runId: `ops-${randomUUID()}`, deadlineMs: clock.now() + config.runBudgetMs, lockExpiresAt },
+    deliberateUnlockRun({ runId: `ops-${randomUUID()}`, deadlineMs: clock.now() + config.runBudgetMs, graceMs: config.graceSeconds * 1000, clock }),
   );
   logOutcome(logger, outcome);
   switch (outcome.status) {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 import type { CanvasStore } from '../../functions/reaper/core/ports';
 import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
 
@@ -94,10 +95,9 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
   it('does not force-unlock a canvas whose lock was renewed between the read and the unlock, and keeps the renewed row', async () => {
     await h.seed([{ assetId: 'asset_renewed', lockExpiresAt: minutesAgo(10), lockId: 'old' }]);
     const renewedUntil = minutesFromNow(10);
-    const renewBeforeClaim: CanvasStore = {
-      pages: () => h.store.pages(),
-      pagesOf: (ids) => h.store.pagesOf(ids),
-      claim: async (canvas, claim) => {
+    // The real store, with one step preceded by the writer's move.
+    const renewBeforeClaim: CanvasStore = Object.assign(Object.create(h.store) as CanvasStore, {
+      claim: async (canvas: TrackedCanvas, claim: { runId: string; untilMs: number; nowMs: number }) => {
         // The editor comes back between our read and our request, and writes its whole row anew.
         await h.client.send(
           new PutItemCommand({
@@ -107,9 +107,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
         );
         return h.store.claim(canvas, claim);
       },
-      markUnlocked: (canvas, unlock) => h.store.markUnlocked(canvas, unlock),
-      releaseClaim: (canvas, runId) => h.store.releaseClaim(canvas, runId),
-    };
+    });
 
     const { summary, byAsset } = await h.run({ store: renewBeforeClaim });
 

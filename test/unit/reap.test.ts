@@ -8,7 +8,10 @@ import { ABSENT, stringReading, type TrackedCanvas } from '../../functions/reape
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 const stale = (assetId: string): TrackedCanvas => ({ assetId, lockExpiresAt: stringReading('2026-11-27T11:00:00Z'), lockId: ABSENT });
 
-function fakeStore(pages: TrackedCanvas[][], options: { failAfterPages?: number; claim?: (c: TrackedCanvas) => ClaimResult } = {}) {
+function fakeStore(
+  pages: TrackedCanvas[][],
+  options: { failAfterPages?: number; claim?: (c: TrackedCanvas) => ClaimResult; onMark?: (c: TrackedCanvas) => Promise<void> | void } = {},
+) {
   const marked: string[] = [];
   const released: string[] = [];
   const store: CanvasStore = {
@@ -22,13 +25,26 @@ function fakeStore(pages: TrackedCanvas[][], options: { failAfterPages?: number;
       yield pages.flat().filter((c) => ids.includes(c.assetId));
     },
     claim: async (canvas) => options.claim?.(canvas) ?? 'claimed',
-    markUnlocked: async (canvas) => (marked.push(canvas.assetId), 'updated'),
+    check: async () => ({ kind: 'held' }),
+    healFromSource: async () => 'healed',
+    markUnlocked: async (canvas) => {
+      await options.onMark?.(canvas);
+      marked.push(canvas.assetId);
+      return 'updated';
+    },
     releaseClaim: async (canvas) => void released.push(canvas.assetId),
+    readBrake: async () => undefined,
+    engageBrake: async () => undefined,
+    releaseBrake: async () => undefined,
   };
   return { store, marked, released };
 }
 
+/** Scenario shows no lock on GET: verification lets the unlock go ahead. */
+const noLockAtSource: LockApi['readSourceLock'] = async () => ({ ok: true, lockExpiresAt: ABSENT, attempts: 1 });
+
 const okApi = (onCall?: (id: string) => Promise<void> | void): LockApi => ({
+  readSourceLock: noLockAtSource,
   forceUnlock: async (assetId): Promise<UnlockResult> => {
     await onCall?.(assetId);
     return { ok: true, asset: { assetId }, attempts: 1 };
@@ -59,31 +75,52 @@ describe('reap (orchestration rules, with fakes of our ports)', () => {
     expect(peak).toBe(3);
   });
 
-  it('claims the next canvases while requests are in flight, so row writes do not hold request slots idle', async () => {
+  it("records an unlock on its row while the next canvas's requests are in flight (the slot ends with the last request)", async () => {
     let requests = 0;
-    let claimsDuringRequests = 0;
+    let recordsDuringRequests = 0;
     const api = okApi(async () => {
       requests += 1;
       await new Promise((r) => setTimeout(r, 10));
       requests -= 1;
     });
     const { store } = fakeStore([Array.from({ length: 6 }, (_, i) => stale(`asset_${i}`))], {
-      claim: () => {
-        if (requests > 0) claimsDuringRequests += 1;
-        return 'claimed';
+      onMark: async () => {
+        // A row update takes a while; the next canvas's request must not wait for it.
+        await new Promise((r) => setTimeout(r, 5));
+        if (requests > 0) recordsDuringRequests += 1;
       },
     });
     const summary = await reap({ clock: { now: () => NOW }, store, lockApi: api, logger: silentLogger }, options({ maxInFlight: 1 }));
     expect(summary.unlocked).toBe(6);
-    expect(claimsDuringRequests).toBeGreaterThan(0);
+    expect(recordsDuringRequests).toBeGreaterThan(0);
+  });
+
+  it('never holds a claim while waiting for a request slot', async () => {
+    let claimed = 0;
+    let peakClaimedWithoutFinishedRequests = 0;
+    const api = okApi(async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      claimed -= 1;
+    });
+    const { store } = fakeStore([Array.from({ length: 8 }, (_, i) => stale(`asset_${i}`))], {
+      claim: () => {
+        claimed += 1;
+        peakClaimedWithoutFinishedRequests = Math.max(peakClaimedWithoutFinishedRequests, claimed);
+        return 'claimed';
+      },
+    });
+    const summary = await reap({ clock: { now: () => NOW }, store, lockApi: api, logger: silentLogger }, options({ maxInFlight: 2 }));
+    expect(summary.unlocked).toBe(8);
+    expect(peakClaimedWithoutFinishedRequests).toBe(2);
   });
 
   it('sends no request queued behind one that found the credentials refused', async () => {
     let calls = 0;
     const refusing: LockApi = {
+      readSourceLock: noLockAtSource,
       forceUnlock: async () => {
         calls += 1;
-        return { ok: false, failure: { kind: 'credentials-rejected', status: 401, message: 'HTTP 401', attempts: 1 } };
+        return { ok: false, failure: { kind: 'credentials-rejected', status: 401, message: 'HTTP 401', attempts: 1, possiblyApplied: false } };
       },
     };
     const { store, released } = fakeStore([Array.from({ length: 5 }, (_, i) => stale(`asset_${i}`))]);
@@ -91,8 +128,8 @@ describe('reap (orchestration rules, with fakes of our ports)', () => {
     expect(calls).toBe(1);
     expect(summary).toMatchObject({ failed: 1, cutShort: true, stopReason: 'credentials-rejected' });
     expect(summary.skipped.runStopped).toBe(4);
-    // The canvas claimed while the refused request was in flight got its claim back.
-    expect(released).toEqual(['asset_0', 'asset_1']);
+    // Only the refused canvas was claimed (the next one waited for the slot without a claim), and it got its claim back.
+    expect(released).toEqual(['asset_0']);
   });
 
   it('stops starting unlocks once the clock passes deadline - safety margin, and counts the rest as run-stopped', async () => {
@@ -117,7 +154,7 @@ describe('reap (orchestration rules, with fakes of our ports)', () => {
   });
 
   it('turns an unexpected exception from an adapter into a reported failure and releases nothing it did not claim', async () => {
-    const throwingApi: LockApi = { forceUnlock: async () => Promise.reject(new TypeError('boom')) };
+    const throwingApi: LockApi = { readSourceLock: noLockAtSource, forceUnlock: async () => Promise.reject(new TypeError('boom')) };
     const { store, marked } = fakeStore([[stale('asset_a'), stale('asset_b')]]);
     const summary = await reap({ clock: { now: () => NOW }, store, lockApi: throwingApi, logger: silentLogger }, options());
     expect(summary.failed).toBe(2);
@@ -127,7 +164,8 @@ describe('reap (orchestration rules, with fakes of our ports)', () => {
 
   it('releases the claim when the API refuses, and maps claim results to skip reasons', async () => {
     const refusing: LockApi = {
-      forceUnlock: async () => ({ ok: false, failure: { kind: 'server-error', status: 503, message: 'HTTP 503', attempts: 4 } }),
+      readSourceLock: noLockAtSource,
+      forceUnlock: async () => ({ ok: false, failure: { kind: 'server-error', status: 503, message: 'HTTP 503', attempts: 4, possiblyApplied: false } }),
     };
     const claims: Record<string, ClaimResult> = { asset_gone: 'gone', asset_free: 'no-longer-locked', asset_new: 'lock-changed', asset_busy: 'claimed-by-other-run' };
     const { store, released } = fakeStore([[stale('asset_fails'), ...Object.keys(claims).map(stale)]], { claim: (c) => claims[c.assetId] ?? 'claimed' });
@@ -136,7 +174,7 @@ describe('reap (orchestration rules, with fakes of our ports)', () => {
 
     expect(released).toEqual(['asset_fails']);
     expect(summary.skipped).toMatchObject({ notTracked: 1, notLocked: 1, renewed: 1, claimedByOtherRun: 1 });
-    expect(summary.failures).toEqual([{ assetId: 'asset_fails', kind: 'server-error', httpStatus: 503, error: 'HTTP 503' }]);
+    expect(summary.failures).toEqual([{ assetId: 'asset_fails', kind: 'server-error', step: 'unlock', httpStatus: 503, error: 'HTTP 503' }]);
   });
 
   it('caps the lists in the summary but keeps the counts exact', async () => {

@@ -8,27 +8,13 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { CanvasStore, ClaimResult, MarkUnlockedResult } from '../core/ports';
-import { ABSENT, type AttributeReading, type TrackedCanvas } from '../core/tracked-canvas';
+import type { BrakeState } from '../core/brake';
+import type { CanvasStore, ClaimResult, HealResult, MarkUnlockedResult, RowCheck } from '../core/ports';
+import { ABSENT, readingText, type AttributeReading, type LockView, type TrackedCanvas } from '../core/tracked-canvas';
+import { BRAKE_ATTRIBUTES, BRAKE_ROW_KEY, BRAKE_STATES, CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '../table-contract';
 
-/** The table contract: the attributes writers own. */
-export const CANVAS_ATTRIBUTES = {
-  assetId: 'assetId',
-  lockExpiresAt: 'lockExpiresAt',
-  lockId: 'lockId',
-} as const;
-
-/** Attributes only the reaper writes; every other attribute of a row is left exactly as its writer wrote it. */
-export const REAPER_ATTRIBUTES = {
-  /** The run that is unlocking this canvas right now… */
-  claimRunId: 'reaperClaimRunId',
-  /** …until this epoch-ms deadline, after which another run may take over. */
-  claimExpiresAt: 'reaperClaimExpiresAt',
-  /** ISO time of the last force-unlock, the run that did it and the lock it freed: the audit trail. */
-  lastUnlockedAt: 'lastForceUnlockedAt',
-  lastUnlockedRunId: 'lastForceUnlockedRunId',
-  lastUnlockedLockExpiresAt: 'lastForceUnlockedLockExpiresAt',
-} as const;
+// Kept here too for the modules that imported the contract from the adapter before it had its own module.
+export { CANVAS_ATTRIBUTES, REAPER_ATTRIBUTES } from '../table-contract';
 
 /** BatchGetItem's own limit. */
 const BATCH_GET_MAX_KEYS = 100;
@@ -58,8 +44,6 @@ const PROJECTION = '#id, #exp, #lockId';
 
 /** The tracked-canvases table in DynamoDB, read with a projection of the three attributes the reaper needs. */
 export class DynamoCanvasStore implements CanvasStore {
-  /** The lock exactly as read, kept out of the core so conditions compare raw attribute values. */
-  private readonly asRead = new WeakMap<TrackedCanvas, LockAsRead>();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: DynamoCanvasStoreOptions) {
@@ -78,7 +62,7 @@ export class DynamoCanvasStore implements CanvasStore {
           Limit: this.options.pageSize,
         }),
       );
-      yield (page.Items ?? []).map((item) => this.toCanvas(item));
+      yield (page.Items ?? []).filter((item) => !isReservedKey(item[CANVAS_ATTRIBUTES.assetId]?.S ?? '')).map(toCanvas);
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
   }
@@ -101,14 +85,14 @@ export class DynamoCanvasStore implements CanvasStore {
           }),
         );
         const items = answer.Responses?.[this.options.tableName] ?? [];
-        if (items.length > 0) yield items.map((item) => this.toCanvas(item));
+        if (items.length > 0) yield items.map(toCanvas);
         keys = answer.UnprocessedKeys?.[this.options.tableName]?.Keys;
       }
     }
   }
 
   async claim(canvas: TrackedCanvas, claim: { runId: string; untilMs: number; nowMs: number }): Promise<ClaimResult> {
-    const lock = this.lockAsRead(canvas);
+    const lock = lockAsRead(canvas);
     const applied = await this.updateIfSameLock(canvas, lock, {
       update: 'SET #claimRun = :run, #claimUntil = :until',
       condition: '(attribute_not_exists(#claimRun) OR #claimUntil < :now OR #claimRun = :run)',
@@ -118,8 +102,33 @@ export class DynamoCanvasStore implements CanvasStore {
     return applied ? 'claimed' : this.whyClaimFailed(canvas, lock);
   }
 
+  async check(canvas: TrackedCanvas, runId: string): Promise<RowCheck> {
+    const lock = lockAsRead(canvas);
+    const item = await this.readRow(canvas.assetId);
+    const current = item ? lockViewOfItem(item) : null;
+    if (!item || !sameAttribute(item[CANVAS_ATTRIBUTES.lockExpiresAt], lock.lockExpiresAt) || !sameAttribute(item[CANVAS_ATTRIBUTES.lockId], lock.lockId)) {
+      return { kind: 'lock-changed', current: current && current.lockExpiresAt === undefined ? null : current };
+    }
+    return item[REAPER_ATTRIBUTES.claimRunId]?.S === runId ? { kind: 'held' } : { kind: 'claim-lost', current: current ?? {} };
+  }
+
+  async healFromSource(canvas: TrackedCanvas, heal: { runId: string; lockExpiresAt: string; healedAtMs: number }): Promise<HealResult> {
+    const applied = await this.updateIfSameLock(canvas, lockAsRead(canvas), {
+      update: 'SET #exp = :sourceExp, #healedAt = :at, #healedRun = :run REMOVE #lockId, #claimRun, #claimUntil',
+      condition: '#claimRun = :run',
+      names: {
+        '#claimRun': REAPER_ATTRIBUTES.claimRunId,
+        '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt,
+        '#healedAt': REAPER_ATTRIBUTES.lastHealedAt,
+        '#healedRun': REAPER_ATTRIBUTES.lastHealedRunId,
+      },
+      values: { ':run': { S: heal.runId }, ':sourceExp': { S: heal.lockExpiresAt }, ':at': { S: new Date(heal.healedAtMs).toISOString() } },
+    });
+    return applied ? 'healed' : 'row-changed';
+  }
+
   async markUnlocked(canvas: TrackedCanvas, unlock: { runId: string; unlockedAtMs: number }): Promise<MarkUnlockedResult> {
-    const lock = this.lockAsRead(canvas);
+    const lock = lockAsRead(canvas);
     const applied = await this.updateIfSameLock(canvas, lock, {
       update: 'REMOVE #exp, #lockId, #claimRun, #claimUntil SET #lastAt = :at, #lastRun = :run, #lastExp = :exp',
       condition: '#claimRun = :run',
@@ -147,7 +156,7 @@ export class DynamoCanvasStore implements CanvasStore {
     lock: LockAsRead,
     change: { update: string; condition: string; names: Record<string, string>; values: Record<string, AttributeValue> },
   ): Promise<boolean> {
-    const sameLock = this.sameLockCondition(lock);
+    const sameLock = sameLockCondition(lock);
     try {
       await this.options.client.send(
         new UpdateItemCommand({
@@ -166,16 +175,17 @@ export class DynamoCanvasStore implements CanvasStore {
     }
   }
 
+  /** The whole row, with a consistent read (the follow-up reads after a write that did not apply). */
+  private async readRow(assetId: string): Promise<Record<string, AttributeValue> | undefined> {
+    const current = await this.options.client.send(
+      new GetItemCommand({ TableName: this.options.tableName, Key: { [CANVAS_ATTRIBUTES.assetId]: { S: assetId } }, ConsistentRead: true }),
+    );
+    return current.Item;
+  }
+
   /** True when the row shows this run's own unlock of the lock read, and nothing written since. */
   private async alreadyMarkedBy(canvas: TrackedCanvas, lock: LockAsRead, runId: string): Promise<boolean> {
-    const current = await this.options.client.send(
-      new GetItemCommand({
-        TableName: this.options.tableName,
-        Key: { [CANVAS_ATTRIBUTES.assetId]: { S: canvas.assetId } },
-        ConsistentRead: true,
-      }),
-    );
-    const item = current.Item;
+    const item = await this.readRow(canvas.assetId);
     return (
       item !== undefined &&
       item[CANVAS_ATTRIBUTES.lockExpiresAt] === undefined &&
@@ -204,38 +214,73 @@ export class DynamoCanvasStore implements CanvasStore {
     }
   }
 
-  private toCanvas(item: Record<string, AttributeValue>): TrackedCanvas {
-    const canvas: TrackedCanvas = {
-      assetId: keyAsString(item[CANVAS_ATTRIBUTES.assetId]),
-      lockExpiresAt: reading(item[CANVAS_ATTRIBUTES.lockExpiresAt]),
-      lockId: reading(item[CANVAS_ATTRIBUTES.lockId]),
+  async readBrake(): Promise<BrakeState | undefined> {
+    const item = await this.readRow(BRAKE_ROW_KEY);
+    if (!item || item[BRAKE_ATTRIBUTES.state]?.S !== BRAKE_STATES.engaged) return undefined;
+    const number = (name: string) => Number(item[name]?.N ?? Number.NaN);
+    const trippedAtMs = number(BRAKE_ATTRIBUTES.trippedAtMs);
+    // A damaged state row must not release the brake: read it as tripped now, the safe side.
+    return {
+      trippedAtMs: Number.isFinite(trippedAtMs) ? trippedAtMs : Date.now(),
+      runId: item[BRAKE_ATTRIBUTES.runId]?.S ?? 'unknown',
+      newlyStale: number(BRAKE_ATTRIBUTES.newlyStale) || 0,
+      live: number(BRAKE_ATTRIBUTES.live) || 0,
     };
-    this.asRead.set(canvas, { lockExpiresAt: item[CANVAS_ATTRIBUTES.lockExpiresAt], lockId: item[CANVAS_ATTRIBUTES.lockId] });
-    return canvas;
   }
 
-  private lockAsRead(canvas: TrackedCanvas): LockAsRead {
-    const lock = this.asRead.get(canvas);
-    if (!lock) throw new Error(`canvas ${canvas.assetId} was not read through this store`);
-    return lock;
+  async engageBrake(state: BrakeState): Promise<void> {
+    await this.options.client.send(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: { [CANVAS_ATTRIBUTES.assetId]: { S: BRAKE_ROW_KEY } },
+        UpdateExpression: 'SET #state = :engaged, #atMs = :atMs, #at = :at, #run = :run, #newly = :newly, #live = :live REMOVE #releasedAt, #releasedRun',
+        ExpressionAttributeNames: {
+          '#state': BRAKE_ATTRIBUTES.state,
+          '#atMs': BRAKE_ATTRIBUTES.trippedAtMs,
+          '#at': BRAKE_ATTRIBUTES.trippedAt,
+          '#run': BRAKE_ATTRIBUTES.runId,
+          '#newly': BRAKE_ATTRIBUTES.newlyStale,
+          '#live': BRAKE_ATTRIBUTES.live,
+          '#releasedAt': BRAKE_ATTRIBUTES.releasedAt,
+          '#releasedRun': BRAKE_ATTRIBUTES.releasedRunId,
+        },
+        ExpressionAttributeValues: {
+          ':engaged': { S: BRAKE_STATES.engaged },
+          ':atMs': { N: String(state.trippedAtMs) },
+          ':at': { S: new Date(state.trippedAtMs).toISOString() },
+          ':run': { S: state.runId },
+          ':newly': { N: String(state.newlyStale) },
+          ':live': { N: String(state.live) },
+        },
+      }),
+    );
   }
 
-  /** True only while the row still holds the very lock that was read (lockExpiresAt and lockId, or its absence). */
-  private sameLockCondition(lock: LockAsRead) {
-    if (!lock.lockExpiresAt) throw new Error('only a locked row can be claimed or unlocked');
-    const names: Record<string, string> = { '#exp': CANVAS_ATTRIBUTES.lockExpiresAt, '#lockId': CANVAS_ATTRIBUTES.lockId };
-    const values: Record<string, AttributeValue> = { ':exp': lock.lockExpiresAt };
-    let expression = '#exp = :exp AND ';
-    if (lock.lockId) {
-      values[':lockId'] = lock.lockId;
-      expression += '#lockId = :lockId';
-    } else {
-      expression += 'attribute_not_exists(#lockId)';
+  async releaseBrake(release: { runId: string; releasedAtMs: number }): Promise<void> {
+    try {
+      await this.options.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: { [CANVAS_ATTRIBUTES.assetId]: { S: BRAKE_ROW_KEY } },
+          UpdateExpression: 'SET #state = :released, #releasedAt = :at, #releasedRun = :run',
+          ConditionExpression: '#state = :engaged',
+          ExpressionAttributeNames: { '#state': BRAKE_ATTRIBUTES.state, '#releasedAt': BRAKE_ATTRIBUTES.releasedAt, '#releasedRun': BRAKE_ATTRIBUTES.releasedRunId },
+          ExpressionAttributeValues: {
+            ':released': { S: BRAKE_STATES.released },
+            ':engaged': { S: BRAKE_STATES.engaged },
+            ':at': { S: new Date(release.releasedAtMs).toISOString() },
+            ':run': { S: release.runId },
+          },
+        }),
+      );
+    } catch (error) {
+      // Not engaged: nothing to release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    return { expression, names, values };
   }
 
   private async whyClaimFailed(canvas: TrackedCanvas, lock: LockAsRead): Promise<ClaimResult> {
+    // A projection: the claim's follow-up read needs only the lock.
     const current = await this.options.client.send(
       new GetItemCommand({
         TableName: this.options.tableName,
@@ -252,6 +297,40 @@ export class DynamoCanvasStore implements CanvasStore {
       sameAttribute(current.Item[CANVAS_ATTRIBUTES.lockId], lock.lockId);
     return sameLock ? 'claimed-by-other-run' : 'lock-changed';
   }
+}
+
+function toCanvas(item: Record<string, AttributeValue>): TrackedCanvas {
+  const asRead: LockAsRead = { lockExpiresAt: item[CANVAS_ATTRIBUTES.lockExpiresAt], lockId: item[CANVAS_ATTRIBUTES.lockId] };
+  return {
+    assetId: keyAsString(item[CANVAS_ATTRIBUTES.assetId]),
+    lockExpiresAt: reading(asRead.lockExpiresAt),
+    lockId: reading(asRead.lockId),
+    asRead,
+  };
+}
+
+/** The raw lock a canvas carries from its read (see TrackedCanvas.asRead). */
+function lockAsRead(canvas: TrackedCanvas): LockAsRead {
+  const lock = canvas.asRead as LockAsRead | undefined;
+  if (!lock || typeof lock !== 'object') throw new Error(`canvas ${canvas.assetId} carries no lock as read from the table`);
+  return lock;
+}
+
+/**
+ * The "same lock" condition: true only while the row still holds the very lock that was read (lockExpiresAt and
+ * lockId, or lockId's absence). Every write of the reaper carries it, so a renewed lock is never overwritten.
+ */
+function sameLockCondition(lock: LockAsRead): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
+  if (!lock.lockExpiresAt) throw new Error('only a locked row can be claimed or unlocked');
+  const names: Record<string, string> = { '#exp': CANVAS_ATTRIBUTES.lockExpiresAt, '#lockId': CANVAS_ATTRIBUTES.lockId };
+  if (!lock.lockId) return { expression: '#exp = :exp AND attribute_not_exists(#lockId)', names, values: { ':exp': lock.lockExpiresAt } };
+  return { expression: '#exp = :exp AND #lockId = :lockId', names, values: { ':exp': lock.lockExpiresAt, ':lockId': lock.lockId } };
+}
+
+function lockViewOfItem(item: Record<string, AttributeValue>): LockView {
+  const lockExpiresAt = readingText(reading(item[CANVAS_ATTRIBUTES.lockExpiresAt]));
+  const lockId = readingText(reading(item[CANVAS_ATTRIBUTES.lockId]));
+  return { ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }), ...(lockId === undefined ? {} : { lockId }) };
 }
 
 function keyAsString(value: AttributeValue | undefined): string {

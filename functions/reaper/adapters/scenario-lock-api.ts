@@ -1,17 +1,17 @@
-import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
+import ky, { HTTPError, type KyInstance } from 'ky';
 import { assetIdProblem, preview } from '../core/asset-id';
-import type { Clock, LockApi, UnlockFailure, UnlockResult } from '../core/ports';
-import type { ApiCredentials } from './credentials';
+import type { ApiFailure, ApiStep, Clock, LockApi, RetryDecision, RetryHalt, SourceLockResult, UnlockResult } from '../core/ports';
+import { ABSENT, type AttributeReading } from '../core/tracked-canvas';
 import { assetLogRecord } from './asset-log-record';
+import type { ApiCredentials } from './credentials';
+import { isTimeout, mayHaveBeenApplied, planRetry, RETRY_STATUSES } from './retry-policy';
 
-/** Statuses worth another attempt: throttling, and the server's own trouble. */
-const RETRY_STATUSES = [408, 429, 500, 502, 503, 504];
-/** Statuses whose Retry-After header we honour. */
-const RETRY_AFTER_STATUSES = [429, 503];
-/** Exponential backoff between attempts is never longer than this (ky's own default is unbounded). */
-export const BACKOFF_LIMIT_MS = 5_000;
+export { BACKOFF_LIMIT_MS } from './retry-policy';
+
 const USER_AGENT = 'canvas-lock-reaper/0.1';
-const MAX_ERROR_BODY_CHARS = 200;
+const MAX_ERROR_MESSAGE_CHARS = 200;
+/** An asset is a few KB; a larger answer is not one, and reading it whole could exhaust the function's memory. */
+export const MAX_RESPONSE_BYTES = 1_000_000;
 
 export interface ScenarioLockApiOptions {
   /** e.g. https://api.cloud.scenario.com/v1 (validated by the config). */
@@ -19,159 +19,239 @@ export interface ScenarioLockApiOptions {
   credentials: ApiCredentials;
   /** Per attempt. */
   requestTimeoutMs: number;
-  /** Attempts after the first, on 429, 5xx, timeouts and network errors. */
+  /** Attempts after the first, on 408/429/5xx, timeouts and network errors. */
   maxRetries: number;
   clock: Clock;
   /** Replaced in tests to observe requests; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
 
+/** Thrown from ky's beforeRetry hook when the run's check says the lock is no longer stale. */
+class RetryHalted extends Error {
+  constructor(readonly halt: RetryHalt) {
+    super(halt.reason);
+    this.name = 'RetryHalted';
+  }
+}
+
 /**
- * The Scenario unlock endpoint over ky: `PUT /assets/{assetId}/unlock` with `{"forceUnlock": true}` and Basic auth.
- * Every failure is turned into an UnlockFailure whose message is safe to log (no header, no credentials, no body URL).
+ * The Scenario lock endpoints over ky, with Basic auth: `GET /assets/{assetId}` (the lock as Scenario holds it) and
+ * `PUT /assets/{assetId}/unlock` with `{"forceUnlock": true}`. Every failure becomes an ApiFailure whose message is
+ * safe to log (no header, no credentials, no body URL), and says whether the request may have been applied.
  */
 export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi {
   const basic = Buffer.from(`${options.credentials.apiKey}:${options.credentials.apiSecret}`).toString('base64');
-  // An error body that echoes the request must not carry the credentials into a log.
+  // An error message that echoes the request must not carry the credentials into a log.
   const scrub = (text: string) => [basic, options.credentials.apiSecret].reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  const base = new URL(options.baseUrl);
   const client: KyInstance = ky.create({
-    prefixUrl: options.baseUrl,
+    // Origin and path only: whatever else the configured URL carried never reaches a request.
+    prefixUrl: `${base.origin}${base.pathname}`,
     headers: { authorization: `Basic ${basic}`, accept: 'application/json', 'user-agent': USER_AGENT },
     timeout: options.requestTimeoutMs,
     throwHttpErrors: true,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 
-  return {
-    async forceUnlock(assetId, { deadlineMs }) {
-      // encodeURIComponent leaves "." and ".." alone, and the URL parser resolves them: ".." would PUT /v1/unlock.
-      // Only a real asset id may become a path segment, whoever the caller is.
-      const idProblem = assetIdProblem(assetId);
-      if (idProblem) return failure('request-rejected', `not sent: ${idProblem} (${preview(assetId, 40)})`, 0);
-      const path = `assets/${encodeURIComponent(assetId)}/unlock`;
-      const remainingMs = () => deadlineMs - options.clock.now();
-      let attempts = 0;
-      let giveUpReason: string | undefined;
-      if (remainingMs() <= 0) return failure('out-of-time', 'the run deadline passed before the request started', 0);
-      try {
-        const response = await client.put(path, {
-          json: { forceUnlock: true },
-          signal: AbortSignal.timeout(Math.max(1, remainingMs())),
-          retry: {
-            limit: options.maxRetries,
-            methods: ['put'],
-            statusCodes: RETRY_STATUSES,
-            afterStatusCodes: RETRY_AFTER_STATUSES,
-            backoffLimit: BACKOFF_LIMIT_MS,
-            maxRetryAfter: Math.max(0, remainingMs()),
-            retryOnTimeout: true,
-            shouldRetry: ({ error }) => {
-              const asked = retryAfterMs(error, options.clock.now());
-              if (asked === undefined) return undefined;
-              // Unreadable: ky would wait maxRetryAfter, i.e. the whole budget; back off as without the header instead.
-              if (Number.isNaN(asked.ms)) return true;
-              if (asked.ms >= remainingMs()) {
-                giveUpReason = `the API asked to wait ${Math.ceil(asked.ms / 1000)} s (${asked.header}), past the run's time budget`;
-                return false;
-              }
-              return undefined;
+  /** One request with the retry rules shared by both steps; the body is read here, capped. */
+  async function send(
+    step: ApiStep,
+    assetId: string,
+    deadlineMs: number,
+    mayRetry?: () => Promise<RetryDecision>,
+  ): Promise<{ ok: true; body: string; attempts: number } | { ok: false; failure: ApiFailure }> {
+    // encodeURIComponent leaves "." and ".." alone, and the URL parser resolves them: ".." would PUT /v1/unlock.
+    // Only a real asset id may become a path segment, whoever the caller is.
+    const idProblem = assetIdProblem(assetId);
+    if (idProblem) return failure('request-rejected', `not sent: ${idProblem} (${preview(assetId, 40)})`, { attempts: 0 });
+    const remainingMs = () => deadlineMs - options.clock.now();
+    if (remainingMs() <= 0) return failure('out-of-time', 'the run deadline passed before the request started', { attempts: 0 });
+    let attempts = 0;
+    let possiblyApplied = false;
+    let lastError: unknown;
+    let plannedWaitMs = 0;
+    let giveUpReason: string | undefined;
+    const path = step === 'unlock' ? `assets/${encodeURIComponent(assetId)}/unlock` : `assets/${encodeURIComponent(assetId)}`;
+    const noteAttemptFailed = (error: unknown) => {
+      lastError = error;
+      if (step === 'unlock' && mayHaveBeenApplied(error)) possiblyApplied = true;
+    };
+    try {
+      const response = await client(path, {
+        method: step === 'unlock' ? 'put' : 'get',
+        ...(step === 'unlock' ? { json: { forceUnlock: true } } : {}),
+        signal: AbortSignal.timeout(Math.max(1, remainingMs())),
+        retry: {
+          limit: options.maxRetries,
+          methods: ['get', 'put'],
+          statusCodes: [...RETRY_STATUSES],
+          delay: () => plannedWaitMs,
+          shouldRetry: ({ error, retryCount }) => {
+            noteAttemptFailed(error);
+            const plan = planRetry(error, retryCount, options.clock.now(), remainingMs());
+            if (!plan.retry) {
+              giveUpReason = plan.reason;
+              return false;
+            }
+            plannedWaitMs = plan.waitMs;
+            return true;
+          },
+        },
+        hooks: {
+          beforeRequest: [() => void (attempts += 1)],
+          beforeRetry: [
+            async () => {
+              const decision = mayRetry ? await mayRetry() : { retry: true as const };
+              if (!decision.retry) throw new RetryHalted(decision);
             },
-          },
-          hooks: {
-            beforeRequest: [() => void (attempts += 1)],
-          },
-        });
-        return parseUnlockResponse(assetId, await response.text(), attempts);
-      } catch (error) {
-        return describeFailure(error, { attempts, giveUpReason, deadlinePassed: remainingMs() <= 0, scrub });
+          ],
+        },
+      });
+      const body = await readCapped(response);
+      if (body === undefined) {
+        if (step === 'unlock') possiblyApplied = true;
+        return failure('bad-response', `200 answer is larger than ${MAX_RESPONSE_BYTES} bytes; ${unknownOutcome(step)}`, { attempts, status: 200, possiblyApplied });
       }
+      return { ok: true, body, attempts };
+    } catch (error) {
+      if (error instanceof RetryHalted) {
+        const last = await describeFailure(lastError, { attempts, giveUpReason, deadlinePassed: false, scrub });
+        return { ok: false, failure: { ...last, possiblyApplied, halted: error.halt } };
+      }
+      if (error !== lastError) noteAttemptFailed(error);
+      const described = await describeFailure(error, { attempts, giveUpReason, deadlinePassed: remainingMs() <= 0, scrub });
+      return { ok: false, failure: { ...described, possiblyApplied } };
+    }
+  }
+
+  return {
+    async readSourceLock(assetId, { deadlineMs }): Promise<SourceLockResult> {
+      const answer = await send('verify', assetId, deadlineMs);
+      if (!answer.ok) return answer;
+      const asset = assetOf(answer.body, assetId);
+      if (!asset.ok) return failure('bad-response', asset.problem, { attempts: answer.attempts, status: 200 });
+      const metadata = asset.value.metadata;
+      const lockExpiresAt = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).lockExpiresAt : undefined;
+      return { ok: true, lockExpiresAt: readingOf(lockExpiresAt), attempts: answer.attempts };
+    },
+
+    async forceUnlock(assetId, { deadlineMs, mayRetry }): Promise<UnlockResult> {
+      const answer = await send('unlock', assetId, deadlineMs, mayRetry);
+      if (!answer.ok) return answer;
+      const asset = assetOf(answer.body, assetId);
+      if (!asset.ok) {
+        return failure('bad-response', `${asset.problem}; ${unknownOutcome('unlock')}`, { attempts: answer.attempts, status: 200, possiblyApplied: true });
+      }
+      return { ok: true, asset: assetLogRecord(asset.value), attempts: answer.attempts };
     },
   };
 }
 
-/** The rate-limit headers ky reads, in ky's order (ky 1.x), for the statuses in RETRY_AFTER_STATUSES. */
-const RETRY_AFTER_HEADERS = ['Retry-After', 'RateLimit-Reset', 'X-RateLimit-Retry-After', 'X-RateLimit-Reset', 'X-Rate-Limit-Reset'];
-/** ky reads a number this large as an epoch timestamp in seconds, not a delay. */
-const TIMESTAMP_THRESHOLD_MS = Date.parse('2024-01-01');
-
-/**
- * The wait ky itself will take from a rate-limit answer (same headers, same reading), so the budget check sees
- * every wait ky may take, not only Retry-After; `ms` is NaN when the header cannot be read.
- */
-function retryAfterMs(error: Error, nowMs: number): { header: string; ms: number } | undefined {
-  if (!(error instanceof HTTPError) || !RETRY_AFTER_STATUSES.includes(error.response.status)) return undefined;
-  const header = RETRY_AFTER_HEADERS.find((name) => error.response.headers.get(name));
-  if (header === undefined) return undefined;
-  const value = error.response.headers.get(header)!;
-  let ms = Number(value) * 1000;
-  if (Number.isNaN(ms)) ms = Date.parse(value) - nowMs;
-  else if (ms >= TIMESTAMP_THRESHOLD_MS) ms -= nowMs;
-  return { header, ms };
+function unknownOutcome(step: ApiStep): string {
+  return step === 'unlock' ? 'the lock may or may not be freed' : 'the lock could not be verified';
 }
 
-function parseUnlockResponse(assetId: string, body: string, attempts: number): UnlockResult {
+/** The `asset` object of a 200 answer, checked to be the asset asked for. */
+function assetOf(body: string, assetId: string): { ok: true; value: Record<string, unknown> } | { ok: false; problem: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return failure('bad-response', `200 answer is not JSON (${body.length} bytes); the lock may or may not be freed`, attempts, 200);
+    return { ok: false, problem: `200 answer is not JSON (${body.length} bytes)` };
   }
   const asset = (parsed as { asset?: unknown } | null)?.asset;
-  if (typeof asset !== 'object' || asset === null || Array.isArray(asset)) {
-    return failure('bad-response', '200 answer has no "asset" object', attempts, 200);
-  }
+  if (typeof asset !== 'object' || asset === null || Array.isArray(asset)) return { ok: false, problem: '200 answer has no "asset" object' };
   const returnedId = (asset as { id?: unknown }).id;
-  if (returnedId !== assetId) {
-    return failure('bad-response', `200 answer is for asset ${preview(returnedId, 60)}, not the one requested`, attempts, 200);
+  if (returnedId !== assetId) return { ok: false, problem: `200 answer is for asset ${preview(returnedId, 60)}, not the one requested` };
+  return { ok: true, value: asset as Record<string, unknown> };
+}
+
+/** Scenario's `metadata.lockExpiresAt`, read like a table attribute (the same strict date rules then apply). */
+function readingOf(value: unknown): AttributeReading {
+  if (value === undefined || value === null) return ABSENT;
+  if (typeof value === 'string') return { kind: 'string', value };
+  return { kind: 'other', dynamoType: typeof value, preview: preview(value, 60) };
+}
+
+/** The body as text, or undefined when it is larger than MAX_RESPONSE_BYTES (reading stops there). */
+async function readCapped(response: Response): Promise<string | undefined> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
   }
-  return { ok: true, asset: assetLogRecord(asset as Record<string, unknown>), attempts };
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function describeFailure(
   error: unknown,
   context: { attempts: number; giveUpReason: string | undefined; deadlinePassed: boolean; scrub: (text: string) => string },
-): Promise<UnlockResult> {
+): Promise<ApiFailure> {
   const { attempts } = context;
   const tries = `after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  const options = { attempts };
   if (error instanceof HTTPError) {
     const status = error.response.status;
-    const detail = await errorBodyExcerpt(error.response, context.scrub);
+    const detail = await errorMessageOf(error.response, context.scrub);
+    const withStatus = { ...options, status };
     if (status === 401 || status === 403) {
-      return failure('credentials-rejected', `HTTP ${status}: the API refused the credentials; the run stops${detail}`, attempts, status);
+      return failure('credentials-rejected', `HTTP ${status}: the API refused the credentials; the run stops${detail}`, withStatus).failure;
     }
-    if (status === 404) {
-      return failure('asset-not-found', `HTTP 404: the asset no longer exists at Scenario; untrack it${detail}`, attempts, status);
-    }
-    if (status === 429) {
-      return failure('rate-limited', `HTTP 429 ${tries}${context.giveUpReason ? `: ${context.giveUpReason}` : ''}${detail}`, attempts, status);
-    }
-    if (status >= 500) {
-      return failure('server-error', `HTTP ${status} ${tries}${context.giveUpReason ? `: ${context.giveUpReason}` : ''}${detail}`, attempts, status);
-    }
-    return failure('request-rejected', `HTTP ${status}: the API rejected the request${detail}`, attempts, status);
+    if (status === 404) return failure('asset-not-found', `HTTP 404: the asset no longer exists at Scenario; untrack it${detail}`, withStatus).failure;
+    const why = context.giveUpReason ? `: ${context.giveUpReason}` : '';
+    if (status === 429) return failure('rate-limited', `HTTP 429 ${tries}${why}${detail}`, withStatus).failure;
+    if (status >= 500) return failure('server-error', `HTTP ${status} ${tries}${why}${detail}`, withStatus).failure;
+    return failure('request-rejected', `HTTP ${status}: the API rejected the request${detail}`, withStatus).failure;
   }
-  if (context.deadlinePassed) {
-    return failure('out-of-time', `the run's time budget ran out ${tries}`, attempts);
-  }
-  if (error instanceof TimeoutError || (error instanceof Error && error.name === 'TimeoutError')) {
-    return failure('timeout', `no answer within the request timeout ${tries}`, attempts);
-  }
+  if (context.deadlinePassed) return failure('out-of-time', `the run's time budget ran out ${tries}`, options).failure;
+  if (isTimeout(error)) return failure('timeout', `no answer within the request timeout ${tries}`, options).failure;
   const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
   const name = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return failure('network-error', `${name}${cause} ${tries}`, attempts);
+  return failure('network-error', `${context.scrub(`${name}${cause}`)} ${tries}`, options).failure;
 }
 
-/** A short excerpt of an error body helps ops; URLs in it are cut out since they may be signed. */
-async function errorBodyExcerpt(response: Response, scrub: (text: string) => string): Promise<string> {
+/**
+ * What an error answer says, for ops: only a short scalar `message` field, redacted. The body itself is never copied
+ * (it may echo the request, or carry signed URLs in any escaping).
+ */
+async function errorMessageOf(response: Response, scrub: (text: string) => string): Promise<string> {
+  let message: unknown;
   try {
-    const text = scrub(await response.text()).replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, '[redacted-url]').replace(/\s+/g, ' ').trim();
-    if (!text) return '';
-    return ` (body: ${text.length > MAX_ERROR_BODY_CHARS ? `${text.slice(0, MAX_ERROR_BODY_CHARS)}…` : text})`;
+    const text = await readCapped(response);
+    message = text === undefined ? undefined : (JSON.parse(text) as { message?: unknown } | null)?.message;
   } catch {
     return '';
   }
+  if (typeof message !== 'string' || message.trim() === '') return '';
+  const safe = scrub(message)
+    .replace(/(?:[a-z][a-z0-9+.-]*:)?(?:\\?\/){2}\S+/gi, '[redacted-url]')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return ` (message: ${safe.length > MAX_ERROR_MESSAGE_CHARS ? `${safe.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : safe})`;
 }
 
-function failure(kind: UnlockFailure['kind'], message: string, attempts: number, status?: number): UnlockResult {
-  return { ok: false, failure: { kind, message, attempts, ...(status === undefined ? {} : { status }) } };
+function failure(
+  kind: ApiFailure['kind'],
+  message: string,
+  details: { attempts: number; status?: number; possiblyApplied?: boolean },
+): { ok: false; failure: ApiFailure } {
+  return {
+    ok: false,
+    failure: {
+      kind,
+      message,
+      attempts: details.attempts,
+      possiblyApplied: details.possiblyApplied ?? false,
+      ...(details.status === undefined ? {} : { status: details.status }),
+    },
+  };
 }

@@ -1,12 +1,14 @@
 import { clip } from './asset-id';
+import { heldByEngagedBrake, isNewlyStale, newlyStaleShare, tripsBrake, type BrakeSettings, type BrakeState } from './brake';
 import { errorMessage } from './error-message';
 import type { CanvasOutcome, SkipReason } from './outcome';
 import { logOutcome } from './outcome-log';
 import type { CanvasStore, Clock, LockApi, ReapLogger } from './ports';
-import { SummaryBuilder, type RunSummary, type StopReason } from './summary';
-import { stringValue, type TrackedCanvas } from './tracked-canvas';
 import { RequestSlots } from './request-slots';
-import { unlockCanvas, type RunStop } from './unlock-canvas';
+import { RunControl } from './run-control';
+import { SummaryBuilder, type BrakeReport, type RunSummary } from './summary';
+import { stringValue, type TrackedCanvas } from './tracked-canvas';
+import { unlockCanvas, type CanvasRun } from './unlock-canvas';
 import { judgeCanvas } from './verdict';
 
 export interface ReapDependencies {
@@ -23,76 +25,106 @@ export interface ReapOptions {
   /** Report what would be unlocked; no request, no write. */
   dryRun: boolean;
   graceSeconds: number;
-  /** Limit the run to these canvases (already validated and de-duplicated). */
+  /** Limit the run to these canvases (already validated and de-duplicated). The brake does not apply. */
   assetIds?: readonly string[];
-  /** Unlock requests in flight at once (the claims and row updates around them do not count). */
+  /** Canvases between their claim and the end of their last request, at once: so at most this many requests. */
   maxInFlight: number;
   /** Epoch ms by which every request must have ended (the invocation's end, less room to report). */
   deadlineMs: number;
-  /** No new unlock starts once less than this is left before the deadline. */
+  /** No new canvas starts once less than this is left before the deadline. */
   safetyMarginMs: number;
+  /** GET each stale asset before unlocking it (VERIFY_AT_SOURCE); default true. */
+  verifyAtSource?: boolean;
+  /** The mass-expiry brake; omitted or minLocks 0: no brake. */
+  brake?: BrakeSettings;
+  /** A person releases the brake: this run unlocks what it held, and clears its state. */
+  overrideBrake?: boolean;
 }
 
-/**
- * One reap run: streams the tracked canvases, force-unlocks the stale ones (a bounded number at a time),
- * and returns what happened. Never throws for a canvas; a store failure or refused credentials stop the run
- * and are reported in the summary (stopReason), and no row is ever deleted.
- */
-/** One unlock holds a request slot only for its request; this many per slot keep the slots busy. */
-const UNLOCKS_IN_PROGRESS_PER_REQUEST_SLOT = 2;
+/** Canvases whose requests are done but whose row update is still under way, per request slot. */
+const RECORDS_PENDING_PER_SLOT = 1;
 
+/**
+ * One reap run: streams the tracked canvases and frees the stale ones, a bounded number at a time, and returns what
+ * happened. Locks that went stale long ago are unlocked as they stream by; newly stale ones are held until the scan
+ * ends, when the brake decides whether this looks like a mass expiry (one pass over the table either way). Never
+ * throws for a canvas; a store failure, refused credentials or the brake stop the run and are reported in the
+ * summary (stopReason), and no row is ever deleted.
+ */
 export async function reap(deps: ReapDependencies, options: ReapOptions): Promise<RunSummary> {
   const { clock, store, logger } = deps;
   const graceMs = options.graceSeconds * 1000;
+  const verifyAtSource = options.verifyAtSource ?? true;
+  const brakeSettings: BrakeSettings = options.brake ?? { windowSeconds: 0, minLocks: 0, share: 1 };
+  const brakeApplies = options.assetIds === undefined && brakeSettings.minLocks > 0;
+  const overrideBrake = brakeApplies && (options.overrideBrake ?? false);
   const summary = new SummaryBuilder({
     runId: options.runId,
     dryRun: options.dryRun,
     graceSeconds: options.graceSeconds,
+    verifyAtSource,
     assetIds: options.assetIds,
     startedAtMs: clock.now(),
+    brake: emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake),
   });
-  let stop: RunStop | undefined;
-  const stopRun = (reason: StopReason, detail: string) => {
-    stop ??= { reason, detail };
-  };
+  const control = new RunControl(clock, options.deadlineMs, options.safetyMarginMs);
   const report = (outcome: CanvasOutcome) => {
     logOutcome(logger, outcome);
     summary.record(outcome);
     deps.onOutcome?.(outcome);
   };
-  // Unlocks in progress (claim, request, row update) may outnumber requests in flight, so that the DynamoDB writes
-  // around one request overlap other requests instead of holding a request slot idle.
-  const inProgress = new Set<Promise<void>>();
-  const slots = new RequestSlots(options.maxInFlight);
-  const requestSlot = async () => {
-    const release = await slots.acquire();
-    if (!stop && outOfTime()) stopRun('time-budget', 'less than the safety margin was left before the deadline');
-    if (stop) {
-      release();
-      return undefined;
-    }
-    // A request that stops the run (401/403, deadline) must say so before its slot goes to the next one.
-    return (stopAfter?: RunStop) => {
-      if (stopAfter) stopRun(stopAfter.reason, stopAfter.detail);
-      release();
-    };
+  const run: CanvasRun = {
+    runId: options.runId,
+    deadlineMs: options.deadlineMs,
+    graceMs,
+    verifyAtSource,
+    slots: new RequestSlots(options.maxInFlight),
+    control,
   };
-  // Only a run over named assets needs to know which it saw (to report the untracked ones); a full run keeps no
-  // per-row state, so memory stays flat as the table grows.
-  const seen = options.assetIds ? new Set<string>() : undefined;
-  const outOfTime = () => clock.now() >= options.deadlineMs - options.safetyMarginMs;
+  // Canvases under way. A canvas holds a request slot only until its last request ends; its row update then overlaps
+  // other canvases' requests, and this bound keeps such updates from piling up.
+  const inProgress = new Set<Promise<void>>();
+  const start = async (canvas: TrackedCanvas) => {
+    const lockExpiresAt = stringValue(canvas.lockExpiresAt) ?? '';
+    if (options.dryRun) return report({ assetId: canvas.assetId, status: 'would-unlock', lockExpiresAt });
+    while (inProgress.size >= options.maxInFlight * (1 + RECORDS_PENDING_PER_SLOT)) await Promise.race(inProgress);
+    if (!control.mayStart()) return report({ assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt });
+    const task = unlockCanvas(deps, canvas, run)
+      .then(report)
+      .finally(() => inProgress.delete(task));
+    inProgress.add(task);
+  };
 
   logger.info('reap run started', {
     runId: options.runId,
     dryRun: options.dryRun,
     graceSeconds: options.graceSeconds,
+    verifyAtSource,
     ...(options.assetIds ? { assetIds: options.assetIds.length } : {}),
+    ...(overrideBrake ? { overrideBrake } : {}),
   });
 
+  let engaged: BrakeState | undefined;
+  if (brakeApplies && !overrideBrake) {
+    try {
+      engaged = await store.readBrake();
+    } catch (error) {
+      control.stop('store-error', `reading the brake's state failed: ${errorMessage(error)}`);
+    }
+  }
+  const brake = summary.brake;
+  if (engaged) {
+    brake.engaged = true;
+    brake.trippedAt = new Date(engaged.trippedAtMs).toISOString();
+  }
+
+  // Only a run over named assets needs to know which it saw (to report the untracked ones); a full run keeps no
+  // per-row state beyond the newly stale canvases the brake holds, so memory stays flat as the table grows.
+  const seen = options.assetIds ? new Set<string>() : undefined;
+  const held: TrackedCanvas[] = [];
   const rows = options.assetIds ? store.pagesOf(options.assetIds) : store.pages();
-  let readFailure: string | undefined;
   try {
-    for await (const page of rows) {
+    for await (const page of control.stopReason ? [] : rows) {
       for (const canvas of page) {
         seen?.add(canvas.assetId);
         summary.countExamined();
@@ -102,58 +134,99 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
           continue;
         }
         if (verdict.kind !== 'stale') {
+          if (verdict.kind === 'live') brake.live += 1;
           const reason: SkipReason = verdict.kind;
-          report({ assetId: canvas.assetId, status: 'skipped', reason, ...lockExpiresAtOf(canvas) });
+          const lockExpiresAt = stringValue(canvas.lockExpiresAt);
+          report({ assetId: canvas.assetId, status: 'skipped', reason, ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }) });
           continue;
         }
         summary.countStale();
-        const lockExpiresAt = lockExpiresAtOf(canvas).lockExpiresAt ?? '';
-        if (options.dryRun) {
-          report({ assetId: canvas.assetId, status: 'would-unlock', lockExpiresAt });
-          continue;
-        }
-        while (inProgress.size >= options.maxInFlight * UNLOCKS_IN_PROGRESS_PER_REQUEST_SLOT) await Promise.race(inProgress);
-        if (!stop && outOfTime()) stopRun('time-budget', 'less than the safety margin was left before the deadline');
-        if (stop) {
-          report({ assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt });
-          continue;
-        }
-        const task = unlockCanvas(deps, canvas, { runId: options.runId, deadlineMs: options.deadlineMs, lockExpiresAt, requestSlot })
-          .then(
-            (result) => {
-              if (result.stop) stopRun(result.stop.reason, result.stop.detail);
-              report(result.outcome);
-            },
-            (error: unknown) => {
-              // unlockCanvas handles every expected failure; this keeps a bug from escaping unreported.
-              report({ assetId: canvas.assetId, status: 'failed', kind: 'internal-error', error: errorMessage(error) });
-            },
-          )
-          .finally(() => inProgress.delete(task));
-        inProgress.add(task);
+        const newlyStale = isNewlyStale(verdict.expiresAt, graceMs, clock.now(), brakeSettings);
+        if (newlyStale) brake.newlyStale += 1;
+        const holdIt = brakeApplies && !overrideBrake && (engaged ? heldByEngagedBrake(verdict.expiresAt, graceMs, engaged, brakeSettings) : newlyStale);
+        if (holdIt) held.push(canvas);
+        else await start(canvas);
       }
-      if (stop) break;
+      if (control.stopReason) break;
     }
   } catch (error) {
-    readFailure = `reading the table failed: ${errorMessage(error)}`;
+    control.stop('store-error', `reading the table failed: ${errorMessage(error)}`);
   }
-  // Unlocks already under way finish even when the read failed: their rows were claimed and may still be written.
-  await Promise.all(inProgress);
-  if (readFailure) stopRun('store-error', readFailure);
 
-  if (options.assetIds && seen && !stop) {
+  // The brake decides once the scan is over: on the whole table's counts, never on a part of it.
+  brake.share = newlyStaleShare(brake);
+  brake.wouldTrip = brakeApplies && tripsBrake(brake, brakeSettings);
+  if (control.stopReason) {
+    for (const canvas of held) report({ assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' });
+  } else if (engaged || (brake.wouldTrip && !overrideBrake)) {
+    brake.held = held.length;
+    for (const canvas of held) report({ assetId: canvas.assetId, status: 'skipped', reason: 'held-by-brake', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' });
+    if (!engaged) await tripBrake(deps, summary, options);
+    control.stop('brake', brakeDetail(brake));
+  } else {
+    for (const canvas of held) await start(canvas);
+  }
+  // Canvases already under way finish even when the run stopped: their rows were claimed and may still be written.
+  await Promise.all(inProgress);
+
+  if (overrideBrake && !options.dryRun) {
+    try {
+      await store.releaseBrake({ runId: options.runId, releasedAtMs: clock.now() });
+      brake.released = true;
+    } catch (error) {
+      logger.error('releasing the brake failed; it stays engaged', { error: errorMessage(error) });
+    }
+  }
+  if (options.assetIds && seen && !control.stopReason) {
     for (const assetId of options.assetIds) {
       if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' });
     }
   }
-  const result = summary.finish(clock.now(), stop);
-  const level = result.failed > 0 || result.cutShort ? 'warn' : 'info';
+  const result = summary.finish(clock.now(), control.stopReason);
+  const level = result.failed > 0 || result.cutShort || result.warnings.length > 0 ? 'warn' : 'info';
   logger[level]('reap run finished', { summary: result });
   return result;
 }
 
-function lockExpiresAtOf(canvas: TrackedCanvas): { lockExpiresAt?: string } {
-  const lockExpiresAt = stringValue(canvas.lockExpiresAt);
-  return lockExpiresAt === undefined ? {} : { lockExpiresAt };
+/** Saves the tripped brake, so it holds across runs until a person releases it. A dry run only says it would trip. */
+async function tripBrake(deps: ReapDependencies, summary: SummaryBuilder, options: ReapOptions): Promise<void> {
+  const brake = summary.brake;
+  if (options.dryRun) return;
+  const state: BrakeState = { trippedAtMs: deps.clock.now(), runId: options.runId, newlyStale: brake.newlyStale, live: brake.live };
+  try {
+    await deps.store.engageBrake(state);
+    brake.trippedNow = true;
+    brake.engaged = true;
+    brake.trippedAt = new Date(state.trippedAtMs).toISOString();
+  } catch (error) {
+    summary.warn({
+      kind: 'brake-state-not-saved',
+      message: `the brake tripped but its state could not be saved (${errorMessage(error)}); this run held the locks, the next run decides again`,
+    });
+  }
+  deps.logger.error('mass-expiry brake tripped: newly stale locks held, not unlocked, until a person releases the brake', { brake });
 }
 
+function brakeDetail(brake: BrakeReport): string {
+  const counts = `${brake.newlyStale} newly stale vs ${brake.live} live locks (share ${brake.share}; trips at ≥ ${brake.minLocks} and ≥ ${brake.minShare})`;
+  const since = brake.trippedAt ? `engaged since ${brake.trippedAt}` : 'would trip (dry run)';
+  return `mass-expiry brake ${since}: ${brake.held} stale lock(s) held; ${counts}. Release it with "overrideBrake": true, --override-brake or ops invoke --override-brake`;
+}
+
+function emptyBrakeReport(settings: BrakeSettings, applies: boolean, overridden: boolean): BrakeReport {
+  return {
+    applies,
+    engaged: false,
+    wouldTrip: false,
+    trippedNow: false,
+    released: false,
+    overridden,
+    newlyStale: 0,
+    live: 0,
+    share: 0,
+    held: 0,
+    windowSeconds: settings.windowSeconds,
+    minLocks: settings.minLocks,
+    minShare: settings.share,
+  };
+}

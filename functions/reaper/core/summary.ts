@@ -1,6 +1,48 @@
-import type { CanvasOutcome, FailureKind, SkipReason } from './outcome';
+import { doubtOf, type CanvasOutcome, type FailureKind, type FailureStep, type SkipReason } from './outcome';
+import type { LockView } from './tracked-canvas';
 
-export type StopReason = 'time-budget' | 'credentials-rejected' | 'store-error';
+export type StopReason = 'time-budget' | 'credentials-rejected' | 'store-error' | 'brake';
+
+export type WarningKind =
+  /** The unlock was (or may have been) applied, and the lock changed since the claim: a live lock may be gone. */
+  | 'possible-live-lock-unlock'
+  /** The brake tripped but its state could not be saved: the next run decides afresh. */
+  | 'brake-state-not-saved';
+
+export interface RunWarning {
+  assetId?: string;
+  kind: WarningKind;
+  message: string;
+  /** possible-live-lock-unlock: the lock the run claimed, and the one found after it (null: none). */
+  claimedLock?: LockView;
+  currentLock?: LockView | null;
+}
+
+/** What the mass-expiry brake saw and did in this run. */
+export interface BrakeReport {
+  /** False for runs over named assets, and when BRAKE_MIN_LOCKS is 0. */
+  applies: boolean;
+  /** Engaged at the end of this run (tripped now, or still engaged from an earlier run). */
+  engaged: boolean;
+  /** This run's counts meet the trip rule (in a dry run: it would trip). */
+  wouldTrip: boolean;
+  /** This run tripped it (and saved its state). */
+  trippedNow: boolean;
+  /** When it tripped, while engaged. */
+  trippedAt?: string;
+  /** This run released it (overrideBrake). */
+  released: boolean;
+  overridden: boolean;
+  newlyStale: number;
+  live: number;
+  /** newlyStale / (newlyStale + live). */
+  share: number;
+  /** Stale canvases held back (not unlocked). */
+  held: number;
+  windowSeconds: number;
+  minLocks: number;
+  minShare: number;
+}
 
 /** Lists in the summary are capped so a bad day cannot push the Lambda response past its size limit. */
 export const MAX_LISTED_PER_KIND = 100;
@@ -9,6 +51,8 @@ export interface RunSummary {
   runId: string;
   dryRun: boolean;
   graceSeconds: number;
+  /** Each stale lock was checked with GET /assets/{id} before the unlock (VERIFY_AT_SOURCE). */
+  verifyAtSource: boolean;
   /** Set when the run was limited to named assets (manual invoke, --asset-id). */
   assetIds?: string[];
   startedAt: string;
@@ -23,16 +67,23 @@ export interface RunSummary {
     notLocked: number;
     invalid: number;
     renewed: number;
+    renewedAtSource: number;
     claimedByOtherRun: number;
     notTracked: number;
     runStopped: number;
+    heldByBrake: number;
   };
-  /** Dry run: the canvases a real run would have unlocked. */
+  /** Dry run: the canvases a real run would have unlocked, as far as the table says. */
   wouldUnlock: string[];
-  failures: { assetId: string; kind: FailureKind; httpStatus?: number; error: string }[];
+  /** Dry run: says that wouldUnlock was not verified at Scenario (a dry run sends no request). */
+  wouldUnlockNote?: string;
+  failures: { assetId: string; kind: FailureKind; step?: FailureStep; httpStatus?: number; error: string }[];
   invalidRows: { assetId: string; problem: string }[];
-  /** Things that went right for the lock but deserve a look (e.g. a row renewed while it was being unlocked). */
-  warnings: { assetId: string; message: string }[];
+  /** Things that deserve a look; `kind` says which (see WarningKind). */
+  warnings: RunWarning[];
+  /** Canvases whose unlock may have freed a live lock (every one, even past the warnings list's cap). */
+  possibleLiveLockUnlocks: number;
+  brake: BrakeReport;
   /** How many entries each list above left out (see MAX_LISTED_PER_KIND); the per-canvas log lines have them all. */
   omitted: { wouldUnlock: number; failures: number; invalidRows: number; warnings: number };
   cutShort: boolean;
@@ -44,20 +95,34 @@ const SKIP_COUNTER: Record<SkipReason, keyof RunSummary['skipped']> = {
   live: 'live',
   'not-locked': 'notLocked',
   renewed: 'renewed',
+  'renewed-at-source': 'renewedAtSource',
   'claimed-by-other-run': 'claimedByOtherRun',
   'not-tracked': 'notTracked',
   'run-stopped': 'runStopped',
+  'held-by-brake': 'heldByBrake',
 };
+
+export const UNVERIFIED_DRY_RUN_NOTE =
+  'unverified: a dry run sends no request, so Scenario was not asked; a real run verifies each lock first and may skip some';
 
 /** Accumulates outcomes into the run summary. */
 export class SummaryBuilder {
   private readonly summary: RunSummary;
 
-  constructor(init: { runId: string; dryRun: boolean; graceSeconds: number; assetIds?: readonly string[]; startedAtMs: number }) {
+  constructor(init: {
+    runId: string;
+    dryRun: boolean;
+    graceSeconds: number;
+    verifyAtSource: boolean;
+    assetIds?: readonly string[];
+    startedAtMs: number;
+    brake: BrakeReport;
+  }) {
     this.summary = {
       runId: init.runId,
       dryRun: init.dryRun,
       graceSeconds: init.graceSeconds,
+      verifyAtSource: init.verifyAtSource,
       ...(init.assetIds ? { assetIds: [...init.assetIds] } : {}),
       startedAt: new Date(init.startedAtMs).toISOString(),
       finishedAt: '',
@@ -66,11 +131,14 @@ export class SummaryBuilder {
       stale: 0,
       unlocked: 0,
       failed: 0,
-      skipped: { live: 0, notLocked: 0, invalid: 0, renewed: 0, claimedByOtherRun: 0, notTracked: 0, runStopped: 0 },
+      skipped: { live: 0, notLocked: 0, invalid: 0, renewed: 0, renewedAtSource: 0, claimedByOtherRun: 0, notTracked: 0, runStopped: 0, heldByBrake: 0 },
       wouldUnlock: [],
+      ...(init.dryRun ? { wouldUnlockNote: UNVERIFIED_DRY_RUN_NOTE } : {}),
       failures: [],
       invalidRows: [],
       warnings: [],
+      possibleLiveLockUnlocks: 0,
+      brake: init.brake,
       omitted: { wouldUnlock: 0, failures: 0, invalidRows: 0, warnings: 0 },
       cutShort: false,
       stopReason: null,
@@ -87,16 +155,24 @@ export class SummaryBuilder {
 
   record(outcome: CanvasOutcome): void {
     const s = this.summary;
+    const doubt = doubtOf(outcome);
+    if (doubt) {
+      s.possibleLiveLockUnlocks += 1;
+      this.warn({
+        assetId: outcome.assetId,
+        kind: 'possible-live-lock-unlock',
+        message:
+          outcome.status === 'unlocked-row-changed'
+            ? `unlocked at Scenario, but the ${doubt.seenIn === 'table' ? 'row' : 'asset'} changed since the claim: the lock freed may have been live; the row was left as its writer left it`
+            : `the unlock may have been applied (${outcome.status === 'failed' ? outcome.kind : ''}), and the lock changed since the claim (seen in the ${doubt.seenIn === 'table' ? 'row' : 'asset at Scenario'}): a live lock may have been freed`,
+        claimedLock: doubt.claimed,
+        currentLock: doubt.current,
+      });
+    }
     switch (outcome.status) {
       case 'unlocked':
-        s.unlocked += 1;
-        return;
       case 'unlocked-row-changed':
         s.unlocked += 1;
-        this.list('warnings', {
-          assetId: outcome.assetId,
-          message: 'unlocked at Scenario, but the row changed before it was updated; the row was left as its writer left it',
-        });
         return;
       case 'would-unlock':
         this.list('wouldUnlock', outcome.assetId);
@@ -113,11 +189,20 @@ export class SummaryBuilder {
         this.list('failures', {
           assetId: outcome.assetId,
           kind: outcome.kind,
+          ...(outcome.step === undefined ? {} : { step: outcome.step }),
           ...(outcome.httpStatus === undefined ? {} : { httpStatus: outcome.httpStatus }),
           error: outcome.error,
         });
         return;
     }
+  }
+
+  warn(warning: RunWarning): void {
+    this.list('warnings', warning);
+  }
+
+  get brake(): BrakeReport {
+    return this.summary.brake;
   }
 
   finish(finishedAtMs: number, stop: { reason: StopReason; detail: string } | undefined): RunSummary {

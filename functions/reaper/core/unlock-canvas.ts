@@ -1,8 +1,11 @@
 import { errorMessage } from './error-message';
-import type { CanvasOutcome, SkipReason } from './outcome';
-import type { CanvasStore, ClaimResult, Clock, LockApi, ReapLogger, UnlockFailureKind } from './ports';
+import { parseLockExpiry } from './lock-expiry';
+import type { CanvasOutcome, PossibleLiveLockUnlock, SkipReason } from './outcome';
+import type { ApiFailure, ApiStep, CanvasStore, ClaimResult, Clock, LockApi, ReapLogger, RetryDecision, RowCheck, UnlockFailureKind } from './ports';
+import { RequestSlots } from './request-slots';
+import { RunControl } from './run-control';
 import type { StopReason } from './summary';
-import type { TrackedCanvas } from './tracked-canvas';
+import { lockViewOf, type TrackedCanvas } from './tracked-canvas';
 
 export interface UnlockCanvasDependencies {
   clock: Clock;
@@ -11,15 +14,33 @@ export interface UnlockCanvasDependencies {
   logger: ReapLogger;
 }
 
-export interface RunStop {
-  reason: StopReason;
-  detail: string;
+/** What one canvas's life needs from the run around it. */
+export interface CanvasRun {
+  runId: string;
+  /** Epoch ms by which every request of this canvas must have ended. */
+  deadlineMs: number;
+  graceMs: number;
+  /** GET the asset before the unlock, and again before each retry (VERIFY_AT_SOURCE). */
+  verifyAtSource: boolean;
+  /** The run's in-flight limit: one slot covers a canvas from its claim to the end of its last request. */
+  slots: { acquire(): Promise<() => void> };
+  /** The run's stopping rule. */
+  control: Pick<RunControl, 'mayStart' | 'stop'>;
 }
 
-export interface UnlockCanvasResult {
-  outcome: CanvasOutcome;
-  /** Set when this failure means no further canvas should be tried in this run. */
-  stop?: RunStop;
+/**
+ * The run around one canvas a person chose to free (ops unlock): nothing to wait for, and no verification at
+ * Scenario: the person decided, knowing the lock may be live.
+ */
+export function deliberateUnlockRun(options: { runId: string; deadlineMs: number; graceMs: number; clock: Clock }): CanvasRun {
+  return {
+    runId: options.runId,
+    deadlineMs: options.deadlineMs,
+    graceMs: options.graceMs,
+    verifyAtSource: false,
+    slots: new RequestSlots(1),
+    control: new RunControl(options.clock, options.deadlineMs, 0),
+  };
 }
 
 const CLAIM_SKIP_REASON: Record<Exclude<ClaimResult, 'claimed'>, SkipReason> = {
@@ -36,90 +57,197 @@ const STOPPING_FAILURES: Partial<Record<UnlockFailureKind, StopReason>> = {
 };
 
 /**
- * Frees one tracked canvas: claim the row (only if it still holds the lock that was read), force-unlock it at the
- * API, then record the unlock on the row (again only if the lock is unchanged). Whatever happens, the row is never
- * deleted and a renewed lock is never overwritten; a failed unlock leaves the lock in place for the next run.
- * Never throws for an expected failure.
+ * The life of one stale canvas, in order:
+ *   1. slot    wait for a request slot (no claim is held while waiting);
+ *   2. claim   mark the row as this run's, only if it still holds the lock read (the last look at the table);
+ *   3. verify  GET the asset: Scenario holds the truth, the row is a mirror that can lag. A live lock there is not
+ *              unlocked, and the row is healed with Scenario's expiry;
+ *   4. unlock  force-unlock; before each retry, look again (row and Scenario) and stop if the lock changed;
+ *   5. record  update the row, only if it still holds the lock read and our claim.
+ * The slot is given back after the last request, so the table writes of one canvas overlap other canvases' requests.
+ * Whatever happens, no row is deleted, a renewed lock is never overwritten, and every doubt is reported. A failure
+ * that stops the run says so before its slot passes on. Never throws for an expected failure.
  */
-export async function unlockCanvas(
+export async function unlockCanvas(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, run: CanvasRun): Promise<CanvasOutcome> {
+  const { clock, store, lockApi } = deps;
+  const { assetId } = canvas;
+  const lockExpiresAt = lockViewOf(canvas).lockExpiresAt ?? '';
+  const releaseSlot = onlyOnce(await run.slots.acquire());
+  let requestsDone = false;
+  try {
+    if (!run.control.mayStart()) return { assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt };
+
+    try {
+      const claim = await store.claim(canvas, { runId: run.runId, untilMs: run.deadlineMs, nowMs: clock.now() });
+      if (claim !== 'claimed') return { assetId, status: 'skipped', reason: CLAIM_SKIP_REASON[claim], lockExpiresAt };
+    } catch (error) {
+      return { assetId, status: 'failed', kind: 'store-error', step: 'claim', error: `claiming the row failed: ${errorMessage(error)}` };
+    }
+
+    if (run.verifyAtSource) {
+      const source = await lockApi.readSourceLock(assetId, { deadlineMs: run.deadlineMs });
+      if (!source.ok) {
+        stopRunIfRunWide(run, source.failure);
+        releaseSlot();
+        await giveBackClaim(deps, canvas, run.runId);
+        return failedAt('verify', assetId, source.failure);
+      }
+      const liveAtSource = liveLockExpiry(source.lockExpiresAt, clock.now(), run.graceMs);
+      if (liveAtSource !== undefined) {
+        releaseSlot();
+        await healRow(deps, canvas, run.runId, liveAtSource);
+        return { assetId, status: 'skipped', reason: 'renewed-at-source', lockExpiresAt, sourceLockExpiresAt: liveAtSource };
+      }
+    }
+
+    const unlock = await lockApi.forceUnlock(assetId, { deadlineMs: run.deadlineMs, mayRetry: () => stillStale(deps, canvas, run) });
+    requestsDone = true;
+    if (!unlock.ok) {
+      stopRunIfRunWide(run, unlock.failure);
+      releaseSlot();
+      return await unlockFailed(deps, canvas, run.runId, unlock.failure);
+    }
+    releaseSlot();
+    return await recordUnlock(deps, canvas, run.runId, { lockExpiresAt, attempts: unlock.attempts, asset: unlock.asset });
+  } catch (error) {
+    // Every expected failure is handled above; this keeps a bug from escaping unreported or leaving a claim behind.
+    if (!requestsDone) await giveBackClaim(deps, canvas, run.runId);
+    return { assetId, status: 'failed', kind: 'internal-error', error: errorMessage(error) };
+  } finally {
+    releaseSlot();
+  }
+}
+
+/** Scenario's expiry when it is a live lock (with the grace); undefined when absent, unreadable or stale too. */
+function liveLockExpiry(reading: Parameters<typeof parseLockExpiry>[0], nowMs: number, graceMs: number): string | undefined {
+  const expiry = parseLockExpiry(reading);
+  return expiry.kind === 'valid' && expiry.at + graceMs >= nowMs ? expiry.raw : undefined;
+}
+
+/**
+ * The check before each retry of the unlock: the row must still hold the lock claimed and our claim (consistent
+ * read), and Scenario must still show no live lock. Anything else stops the retries.
+ */
+async function stillStale(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, run: CanvasRun): Promise<RetryDecision> {
+  let row: RowCheck;
+  try {
+    row = await deps.store.check(canvas, run.runId);
+  } catch (error) {
+    return { retry: false, lockChanged: false, reason: `the row could not be read again before a retry: ${errorMessage(error)}` };
+  }
+  if (row.kind === 'lock-changed') {
+    return { retry: false, lockChanged: true, current: row.current, seenIn: 'table', reason: "the row's lock changed since the claim" };
+  }
+  if (row.kind === 'claim-lost') return { retry: false, lockChanged: false, reason: 'the claim lapsed and another run holds the row' };
+  if (!run.verifyAtSource) return { retry: true };
+  const source = await deps.lockApi.readSourceLock(canvas.assetId, { deadlineMs: run.deadlineMs });
+  if (!source.ok) return { retry: false, lockChanged: false, reason: `the lock could not be verified again before a retry: ${source.failure.message}` };
+  const live = liveLockExpiry(source.lockExpiresAt, deps.clock.now(), run.graceMs);
+  if (live !== undefined) {
+    return { retry: false, lockChanged: true, current: { lockExpiresAt: live }, seenIn: 'scenario', reason: 'Scenario shows a live lock again' };
+  }
+  return { retry: true };
+}
+
+/**
+ * The unlock did not succeed. A retry stopped because the lock changed is a renewal when no attempt can have been
+ * applied; otherwise (and for any failure whose outcome is unknown) the row is read again, and a changed lock is a
+ * possible live-lock unlock: reported, never silent.
+ */
+async function unlockFailed(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, runId: string, failure: ApiFailure): Promise<CanvasOutcome> {
+  const { assetId } = canvas;
+  const lockExpiresAt = lockViewOf(canvas).lockExpiresAt ?? '';
+  await giveBackClaim(deps, canvas, runId);
+  const halted = failure.halted;
+  if (halted?.lockChanged && !failure.possiblyApplied) return { assetId, status: 'skipped', reason: 'renewed', lockExpiresAt };
+  const outcome = failedAt('unlock', assetId, failure);
+  if (!failure.possiblyApplied) return outcome;
+  const doubt: PossibleLiveLockUnlock | undefined = halted?.lockChanged
+    ? { claimed: lockViewOf(canvas), current: halted.current ?? null, seenIn: halted.seenIn ?? 'table' }
+    : await changedSinceClaim(deps, canvas, runId);
+  return doubt ? { ...outcome, doubt } : outcome;
+}
+
+/** Step 5: record the unlock on the row. A row changed meanwhile is left as its writer left it, and reported. */
+async function recordUnlock(
   deps: UnlockCanvasDependencies,
   canvas: TrackedCanvas,
-  options: {
-    runId: string;
-    deadlineMs: number;
-    lockExpiresAt: string;
-    /**
-     * Waits for the right to send the request (the run's in-flight limit) and resolves with the function that gives
-     * it back (told whether this request stops the run), or with undefined when the run has stopped meanwhile.
-     * Omitted: the request goes at once.
-     */
-    requestSlot?: () => Promise<((stopAfter?: RunStop) => void) | undefined>;
-  },
-): Promise<UnlockCanvasResult> {
-  const { clock, store, lockApi, logger } = deps;
+  runId: string,
+  unlocked: { lockExpiresAt: string; attempts: number; asset: Record<string, unknown> },
+): Promise<CanvasOutcome> {
   const { assetId } = canvas;
-  const { lockExpiresAt } = options;
+  const { lockExpiresAt, attempts, asset } = unlocked;
   try {
-    const claim = await store.claim(canvas, { runId: options.runId, untilMs: options.deadlineMs, nowMs: clock.now() });
-    if (claim !== 'claimed') return { outcome: { assetId, status: 'skipped', reason: CLAIM_SKIP_REASON[claim], lockExpiresAt } };
+    const marked = await deps.store.markUnlocked(canvas, { runId, unlockedAtMs: deps.clock.now() });
+    if (marked === 'updated') return { assetId, status: 'unlocked', lockExpiresAt, attempts, asset };
+    const doubt = (await changedSinceClaim(deps, canvas, runId)) ?? { claimed: lockViewOf(canvas), current: null, seenIn: 'table' as const };
+    return { assetId, status: 'unlocked-row-changed', lockExpiresAt, asset, doubt };
   } catch (error) {
-    return { outcome: { assetId, status: 'failed', kind: 'store-error', error: `claiming the row failed: ${errorMessage(error)}` } };
+    return {
+      assetId,
+      status: 'failed',
+      kind: 'store-error',
+      step: 'record',
+      error: `unlocked at Scenario, but updating the row failed (the next run unlocks it again): ${errorMessage(error)}`,
+    };
   }
+}
 
-  const giveBackClaim = async () => {
-    try {
-      await store.releaseClaim(canvas, options.runId);
-    } catch (error) {
-      // The claim lapses at the deadline anyway; the next run then retries.
-      logger.warn('releasing the claim failed; it lapses at the run deadline', { assetId, error: errorMessage(error) });
-    }
+/** A consistent read after a doubtful outcome: the lock that replaced the claimed one, if it changed. */
+async function changedSinceClaim(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, runId: string): Promise<PossibleLiveLockUnlock | undefined> {
+  let row: RowCheck;
+  try {
+    row = await deps.store.check(canvas, runId);
+  } catch (error) {
+    deps.logger.warn('could not read the row again after an unknown unlock outcome', { assetId: canvas.assetId, error: errorMessage(error) });
+    return undefined;
+  }
+  return row.kind === 'lock-changed' ? { claimed: lockViewOf(canvas), current: row.current, seenIn: 'table' } : undefined;
+}
+
+/** Scenario holds a live lock the row does not show: write its expiry into the row, so the next run judges right. */
+async function healRow(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, runId: string, sourceLockExpiresAt: string): Promise<void> {
+  try {
+    const healed = await deps.store.healFromSource(canvas, { runId, lockExpiresAt: sourceLockExpiresAt, healedAtMs: deps.clock.now() });
+    // A changed row already holds a newer write (the writer's own late write wins): nothing of ours is left there.
+    if (healed === 'row-changed') deps.logger.debug('row changed before it could be healed; left as is', { assetId: canvas.assetId });
+  } catch (error) {
+    await giveBackClaim(deps, canvas, runId);
+    deps.logger.warn('healing the row failed; the next run verifies it again', { assetId: canvas.assetId, error: errorMessage(error) });
+  }
+}
+
+async function giveBackClaim(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, runId: string): Promise<void> {
+  try {
+    await deps.store.releaseClaim(canvas, runId);
+  } catch (error) {
+    // The claim lapses at the deadline anyway; the next run then retries.
+    deps.logger.warn('releasing the claim failed; it lapses at the run deadline', { assetId: canvas.assetId, error: errorMessage(error) });
+  }
+}
+
+function stopRunIfRunWide(run: CanvasRun, failure: ApiFailure): void {
+  const reason = STOPPING_FAILURES[failure.kind];
+  if (reason) run.control.stop(reason, failure.message);
+}
+
+function failedAt(step: ApiStep, assetId: string, failure: ApiFailure): Extract<CanvasOutcome, { status: 'failed' }> {
+  const halt = failure.halted ? `; retries stopped: ${failure.halted.reason}` : '';
+  return {
+    assetId,
+    status: 'failed',
+    kind: failure.kind,
+    step,
+    ...(failure.status === undefined ? {} : { httpStatus: failure.status }),
+    error: `${step === 'verify' ? 'verifying the lock at Scenario failed (no unlock was sent): ' : ''}${failure.message}${halt}`,
   };
-  const releaseSlot = options.requestSlot ? await options.requestSlot() : () => undefined;
-  if (!releaseSlot) {
-    await giveBackClaim();
-    return { outcome: { assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt } };
-  }
-  let result;
-  try {
-    result = await lockApi.forceUnlock(assetId, { deadlineMs: options.deadlineMs });
-  } catch (error) {
-    releaseSlot();
-    throw error;
-  }
-  const stopReason = result.ok ? undefined : STOPPING_FAILURES[result.failure.kind];
-  const stop = result.ok || !stopReason ? undefined : { reason: stopReason, detail: result.failure.message };
-  releaseSlot(stop);
-  if (!result.ok) {
-    const { failure } = result;
-    await giveBackClaim();
-    return {
-      outcome: {
-        assetId,
-        status: 'failed',
-        kind: failure.kind,
-        ...(failure.status === undefined ? {} : { httpStatus: failure.status }),
-        error: failure.message,
-      },
-      ...(stop ? { stop } : {}),
-    };
-  }
+}
 
-  try {
-    const marked = await store.markUnlocked(canvas, { runId: options.runId, unlockedAtMs: clock.now() });
-    return {
-      outcome:
-        marked === 'updated'
-          ? { assetId, status: 'unlocked', lockExpiresAt, attempts: result.attempts, asset: result.asset }
-          : { assetId, status: 'unlocked-row-changed', lockExpiresAt, asset: result.asset },
-    };
-  } catch (error) {
-    return {
-      outcome: {
-        assetId,
-        status: 'failed',
-        kind: 'store-error',
-        error: `unlocked at Scenario, but updating the row failed (the next run unlocks it again): ${errorMessage(error)}`,
-      },
-    };
-  }
+function onlyOnce(release: () => void): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    release();
+  };
 }
