@@ -40,8 +40,9 @@ async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
   });
 
   const after = await h.row(TARGET);
-  const requests = h.api.requests.filter((request) => request.assetId === TARGET);
-  let outcome = `${describeOutcome(result.byAsset.get(TARGET))}; ${requests.length} request${requests.length === 1 ? '' : 's'}`;
+  const requests = h.api.unlockRequests.filter((request) => request.assetId === TARGET);
+  // Requests that can free a lock (the unlocks); the GETs that verify it are not counted.
+  let outcome = `${describeOutcome(result.byAsset.get(TARGET))}; ${requests.length === 0 ? 'no unlock sent' : `${requests.length} request${requests.length === 1 ? '' : 's'}`}`;
   if (setup.minGapMs !== undefined && requests.length >= 2) {
     const minGap = typeof setup.minGapMs === 'number' ? setup.minGapMs : setup.minGapMs(requests[0]!.receivedAtMs);
     const gap = requests[1]!.receivedAtMs - requests[0]!.receivedAtMs;

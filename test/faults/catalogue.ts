@@ -174,7 +174,7 @@ const refusedRow = <I extends string>(id: I, fault: string, outcome: string) =>
     outcome,
     summary: 'invalidRows',
     row: 'unchanged',
-    run: 'goes on: no request for it; every request on /v1/assets/{id}/unlock',
+    run: 'goes on: no request for it; every request on /v1/assets/{id} or /v1/assets/{id}/unlock',
     log: 'warn: tracked row is invalid; left untouched',
   });
 const refusedPayload = <I extends string>(id: I, fault: string, problem: string) =>
@@ -213,21 +213,21 @@ const HOSTILE_CASES = [
     outcome: 'unlocked after 1 attempt',
     summary: COUNTED,
     row: FREED,
-    run: 'goes on: every request on /v1/assets/{id}/unlock',
+    run: 'goes on: every request on /v1/assets/{id} or /v1/assets/{id}/unlock',
     log: LOG_UNLOCKED,
   }),
   hostile('row-exp-far-future', '`lockExpiresAt` far in the future (`9999-12-31T23:59:59Z`)', {
     outcome: 'skipped: live',
     summary: COUNTED,
     row: 'unchanged',
-    run: 'goes on: no request for it; every request on /v1/assets/{id}/unlock',
+    run: 'goes on: no request for it; every request on /v1/assets/{id} or /v1/assets/{id}/unlock',
     log: 'nothing above debug',
   }),
   hostile('row-lockid-number', 'stale row whose `lockId` is a number', {
     outcome: 'unlocked after 1 attempt',
     summary: COUNTED,
     row: FREED,
-    run: 'goes on: every request on /v1/assets/{id}/unlock',
+    run: 'goes on: every request on /v1/assets/{id} or /v1/assets/{id}/unlock',
     log: LOG_UNLOCKED,
   }),
   hostile('adapter-hostile-ids', 'the lock API adapter called directly with `..`, `.`, `""`, `a/b`, `x?y`, `x#y`, `%2F`, unicode, 10 KB ids', {
@@ -484,8 +484,8 @@ export const FAULT_CASES = [
       log: LOG_FAILED,
     }),
   ),
-  api('api-404', '404 (the asset is gone at Scenario)', {
-    outcome: 'failed: asset-not-found (HTTP 404); 1 request',
+  api('api-404', '404 (the asset is gone at Scenario: the GET that verifies the lock answers 404)', {
+    outcome: 'failed at verify: asset-not-found (HTTP 404); no unlock sent',
     summary: 'failures: asset-not-found 404',
     row: KEPT,
     run: GOES_ON,

@@ -83,7 +83,7 @@ function runLog(result: RunResult, ids: string[]): string {
 }
 
 function requestsPerCanvas(t: Table): string {
-  const counts = t.ids.map((id) => t.h.api.requests.filter((req) => req.assetId === id).length);
+  const counts = t.ids.map((id) => t.h.api.unlockRequests.filter((req) => req.assetId === id).length);
   const total = counts.reduce((a, b) => a + b, 0);
   if (total === 0) return 'no API request';
   if (counts.every((n) => n === 1)) return `all ${t.ids.length} unlocked, one request each`;
@@ -123,7 +123,7 @@ async function targeted(
   for (const rule of rules(target, t)) t.p.proxy.inject(rule);
   const result = await t.h.run({ store: t.p.store, maxInFlight: 1, ...runOptions });
   const after = await t.h.row(target);
-  const requests = t.h.api.requests.filter((req) => req.assetId === target).length;
+  const requests = t.h.api.unlockRequests.filter((req) => req.assetId === target).length;
   const others = t.ids.slice(1).every((id) => result.byAsset.get(id)?.status === 'unlocked');
   return {
     t,
@@ -247,7 +247,7 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     const early = await o.t.h.run({ store: o.t.p.store });
     await sleep(Math.max(0, deadlineMs - Date.now() + 20));
     const late = await o.t.h.run({ store: o.t.p.store });
-    const requests = o.t.h.api.requests.filter((req) => req.assetId === o.target).length;
+    const requests = o.t.h.api.unlockRequests.filter((req) => req.assetId === o.target).length;
     return {
       ...o.observed,
       run: `goes on; a run before the claim lapses: ${describeOutcome(early.byAsset.get(o.target))}; a run after: ${describeOutcome(late.byAsset.get(o.target))} (API request #${requests}), row then: ${describeRow(o.t.before.get(o.target), await o.t.h.row(o.target))}`,

@@ -133,7 +133,7 @@ export function describeOutcome(outcome: CanvasOutcome | undefined): string {
     case 'invalid':
       return `invalid: ${outcome.problem}`;
     case 'failed':
-      return `failed: ${outcome.kind}${outcome.httpStatus === undefined ? '' : ` (HTTP ${outcome.httpStatus})`}`;
+      return `failed${outcome.step === 'verify' ? ' at verify' : ''}: ${outcome.kind}${outcome.httpStatus === undefined ? '' : ` (HTTP ${outcome.httpStatus})`}`;
   }
 }
 

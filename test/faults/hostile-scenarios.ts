@@ -14,7 +14,7 @@ import { deployedHandler, describeInSummary, describeLog, describeOutcome, descr
  * handed straight to the lock API adapter.
  */
 
-const API_PATH = /^\/v1\/assets\/asset_[A-Za-z0-9_-]+\/unlock$/;
+const API_PATH = /^\/v1\/assets\/asset_[A-Za-z0-9_-]+(\/unlock)?$/;
 const stale = () => minutesAgo(30);
 
 type RowInput = { seed: SeedRow } | { inject: Record<string, AttributeValue> };
@@ -56,7 +56,7 @@ async function hostileRow(r: Resources, name: string, input: RowInput): Promise<
     run:
       (bystanderDone ? 'goes on: ' : 'bystander NOT unlocked: ') +
       (forIt.length === 0 ? 'no request for it; ' : '') +
-      (offPath.length === 0 ? 'every request on /v1/assets/{id}/unlock' : `requests OFF the path: ${offPath.map((req) => req.rawPath).join(' ')}`),
+      (offPath.length === 0 ? 'every request on /v1/assets/{id} or /v1/assets/{id}/unlock' : `requests OFF the path: ${offPath.map((req) => req.rawPath).join(' ')}`),
     log: assetId === '' ? describeEmptyIdLog(result) : describeLog(result, assetId),
   };
 }
@@ -100,7 +100,7 @@ async function hostilePayload(r: Resources, name: string, payload: unknown): Pro
   }
   const s = result.summary;
   return {
-    outcome: `unlocked ${h.api.unlockCount(staleId) === 1 ? 'once' : `${h.api.unlockCount(staleId)} times`}: ${h.api.requests.length} request${h.api.requests.length === 1 ? '' : 's'}`,
+    outcome: `unlocked ${h.api.unlockCount(staleId) === 1 ? 'once' : `${h.api.unlockCount(staleId)} times`}: ${h.api.unlockRequests.length} request${h.api.unlockRequests.length === 1 ? '' : 's'}`,
     summary: s ? `examined ${s.examined}, unlocked ${s.unlocked}` : `error: ${String(result.error)}`,
     row: describeRow(before, rowAfter),
     run: s && !s.cutShort ? 'goes on' : 'stopped',

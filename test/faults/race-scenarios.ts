@@ -22,7 +22,7 @@ const sameWriterRow = (row: Row, expected: { lockExpiresAt?: string; lockId?: st
 /** Each canvas's unlock count at the API, summarized. */
 function unlockCounts(h: ReaperHarness, ids: string[]): string {
   const counts = ids.map((id) => h.api.unlockCount(id));
-  if (counts.every((n) => n === 1)) return `each of the ${ids.length} stale canvases unlocked exactly once (${h.api.requests.length} API requests in all)`;
+  if (counts.every((n) => n === 1)) return `each of the ${ids.length} stale canvases unlocked exactly once (${h.api.unlockRequests.length} API requests in all)`;
   return `unlock counts: ${counts.join(', ')}`;
 }
 
@@ -144,7 +144,7 @@ async function writerBeforeClaim(r: Resources, name: string, writer: Writer): Pr
   const result = await h.run({ store });
   const row = await h.row(assetId);
   return {
-    outcome: `${describeOutcome(result.byAsset.get(assetId))}; ${h.api.requests.length} API requests`,
+    outcome: `${describeOutcome(result.byAsset.get(assetId))}; ${h.api.unlockRequests.length} API requests`,
     summary: describeInSummary(result.summary, assetId),
     row: written === 'deleted' ? (row === undefined ? 'still deleted (not recreated)' : 'RECREATED') : sameWriterRow(row, written) && !row?.reaperClaimRunId ? "exactly as the writer left it" : `changed: ${JSON.stringify(row)}`,
     run: 'goes on',
@@ -163,7 +163,7 @@ async function writerDuringUnlock(r: Resources, name: string, writer: Writer): P
   const row = await h.row(assetId);
   const kept = written !== 'deleted' && sameWriterRow(row, written);
   return {
-    outcome: `${describeOutcome(result.byAsset.get(assetId))}; ${h.api.requests.length} API request`,
+    outcome: `${describeOutcome(result.byAsset.get(assetId))}; ${h.api.unlockRequests.length} API request`,
     summary: describeInSummary(result.summary, assetId),
     row: kept ? `the writer's new lock, not overwritten${row?.reaperClaimRunId ? ' (the claim lingers until the run deadline)' : ''}` : `OVERWRITTEN: ${JSON.stringify(lockOf(row))}`,
     run: 'goes on',

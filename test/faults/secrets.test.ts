@@ -55,7 +55,7 @@ describe('secrets', () => {
     expect(signatures).toBeGreaterThan(100);
     expect(secretsChecked).toBeGreaterThan(signatures);
     expect(output).toContain('"message":"canvas unlocked"');
-    expect(output).toContain('[redacted');
+    expect(output).toContain('"redactedUrls":["');
     expect(done).toHaveLength(ids.length);
   });
 });

@@ -26,10 +26,17 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     expect(byAsset.get('asset_stale1')).toMatchObject({ status: 'unlocked', lockExpiresAt: expiredAt });
     const expectedAuth = `Basic ${Buffer.from(`${h.api.apiKey}:${h.api.apiSecret}`).toString('base64')}`;
     expect(expectedAuth).toMatch(/^Basic /);
-    expect(h.api.requests.map((r) => [r.method, r.rawPath, r.authorized, JSON.parse(r.body)]).sort()).toEqual([
+    expect(h.api.unlockRequests.map((r) => [r.method, r.rawPath, r.authorized, JSON.parse(r.body)]).sort()).toEqual([
       ['PUT', '/v1/assets/asset_stale1/unlock', true, { forceUnlock: true }],
       ['PUT', '/v1/assets/asset_stale2/unlock', true, { forceUnlock: true }],
     ]);
+    // Each lock was verified at Scenario (GET, same auth) before its unlock.
+    for (const assetId of ['asset_stale1', 'asset_stale2']) {
+      expect(h.api.requests.filter((r) => r.assetId === assetId).map((r) => [r.method, r.rawPath, r.authorized])).toEqual([
+        ['GET', `/v1/assets/${assetId}`, true],
+        ['PUT', `/v1/assets/${assetId}/unlock`, true],
+      ]);
+    }
 
     const row = await h.row('asset_stale1');
     expect(row?.lockExpiresAt).toBeUndefined();
@@ -122,7 +129,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     const renewedUntil = minutesFromNow(10);
     h.api.script('asset_raced', [{ ok: true, delayMs: 300 }]);
     const renewal = (async () => {
-      while (h.api.requests.length === 0) await new Promise((r) => setTimeout(r, 10));
+      while (h.api.unlockRequests.length === 0) await new Promise((r) => setTimeout(r, 10));
       await h.client.send(
         new PutItemCommand({ TableName: h.tableName, Item: { assetId: { S: 'asset_raced' }, lockExpiresAt: { S: renewedUntil } } }),
       );
@@ -132,7 +139,10 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     await renewal;
 
     expect(byAsset.get('asset_raced')).toMatchObject({ status: 'unlocked-row-changed' });
-    expect(summary.warnings).toEqual([{ assetId: 'asset_raced', message: expect.stringContaining('row changed') }]);
+    expect(summary.warnings).toEqual([
+      expect.objectContaining({ assetId: 'asset_raced', kind: 'possible-live-lock-unlock', currentLock: { lockExpiresAt: renewedUntil } }),
+    ]);
+    expect(summary.possibleLiveLockUnlocks).toBe(1);
     expect(await h.row('asset_raced')).toEqual({ assetId: { S: 'asset_raced' }, lockExpiresAt: { S: renewedUntil } });
   });
 
@@ -149,7 +159,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     expect(summary).toMatchObject({ unlocked: 2, failed: 0 });
     expect(byAsset.get('asset_throttled')).toMatchObject({ status: 'unlocked', attempts: 2 });
     expect(byAsset.get('asset_flaky')).toMatchObject({ status: 'unlocked', attempts: 2 });
-    const throttled = h.api.requests.filter((r) => r.assetId === 'asset_throttled');
+    const throttled = h.api.unlockRequests.filter((r) => r.assetId === 'asset_throttled');
     expect(throttled).toHaveLength(2);
     expect(throttled[1]!.receivedAtMs - throttled[0]!.receivedAtMs).toBeGreaterThanOrEqual(900);
     expect((await h.row('asset_throttled'))?.lockExpiresAt).toBeUndefined();
@@ -167,7 +177,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
 
     expect(summary).toMatchObject({ unlocked: 1, failed: 1, cutShort: false });
     expect(summary.failures).toEqual([
-      { assetId: 'asset_broken', kind: 'server-error', httpStatus: 500, error: expect.stringContaining('after 3 attempts') },
+      { assetId: 'asset_broken', kind: 'server-error', step: 'unlock', httpStatus: 500, error: expect.stringContaining('after 3 attempts') },
     ]);
     expect(await h.row('asset_broken')).toEqual({ assetId: { S: 'asset_broken' }, lockExpiresAt: { S: expiredAt }, lockId: { S: 'k' } });
   });
@@ -179,7 +189,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     const { summary } = await h.run();
 
     expect(summary.failures).toEqual([
-      { assetId: 'asset_gone', kind: 'asset-not-found', httpStatus: 404, error: expect.stringContaining('untrack') },
+      { assetId: 'asset_gone', kind: 'asset-not-found', step: 'verify', httpStatus: 404, error: expect.stringContaining('untrack') },
     ]);
     expect(await h.row('asset_gone')).toEqual({ assetId: { S: 'asset_gone' }, lockExpiresAt: { S: expiredAt } });
   });
@@ -224,7 +234,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
 
     expect(summary).toMatchObject({ examined: 1, unlocked: 1, skipped: expect.objectContaining({ notTracked: 1 }) });
     expect(byAsset.get('asset_unknown')).toMatchObject({ status: 'skipped', reason: 'not-tracked' });
-    expect(h.api.requests.map((r) => r.assetId)).toEqual(['asset_named']);
+    expect(h.api.unlockRequests.map((r) => r.assetId)).toEqual(['asset_named']);
     expect((await h.row('asset_other'))?.lockExpiresAt).toBeDefined();
   });
 
@@ -263,6 +273,6 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
 
     expect(a.summary.unlocked + b.summary.unlocked).toBe(12);
     for (const row of rows) expect(h.api.unlockCount(row.assetId)).toBe(1);
-    expect(h.api.requests).toHaveLength(12);
+    expect(h.api.unlockRequests).toHaveLength(12);
   });
 });

@@ -1,0 +1,198 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
+
+/**
+ * Issue 9: never free a lock that is live at Scenario. Each test drives the real reaper (AWS SDK → local DynamoDB,
+ * ky → the local Scenario stand-in, which keeps real lock state) through one of the ways the table alone misleads it.
+ */
+describe('a lock live at Scenario is never freed from the table alone', () => {
+  let h: ReaperHarness;
+  beforeEach(async () => {
+    h = await createReaperHarness({ requestTimeoutMs: 300, maxRetries: 2 });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const rewriteRowLock = (assetId: string, lockExpiresAt: string, lockId: string) =>
+    h.client.send(
+      new UpdateItemCommand({
+        TableName: h.tableName,
+        Key: { assetId: { S: assetId } },
+        UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
+        ExpressionAttributeValues: { ':exp': { S: lockExpiresAt }, ':id': { S: lockId } },
+      }),
+    );
+  const until = async (condition: () => boolean) => {
+    while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+
+  it('the table lags: an editor re-locked at Scenario, its row still holds the expired lock → not unlocked, renewed-at-source, row healed', async () => {
+    const expired = minutesAgo(10);
+    await h.seed([{ assetId: 'asset_lagging', lockExpiresAt: expired, lockId: 'lk_old', extra: { doc: { S: 'editor-state' } } }]);
+    const liveAtScenario = minutesFromNow(15);
+    h.api.lock('asset_lagging', liveAtScenario);
+
+    const { summary, byAsset, lines } = await h.run();
+
+    expect(byAsset.get('asset_lagging')).toMatchObject({
+      status: 'skipped',
+      reason: 'renewed-at-source',
+      lockExpiresAt: expired,
+      sourceLockExpiresAt: liveAtScenario,
+    });
+    expect(summary).toMatchObject({ unlocked: 0, failed: 0, skipped: expect.objectContaining({ renewedAtSource: 1 }) });
+    expect(h.api.unlockRequests).toEqual([]);
+    expect(h.api.canvas('asset_lagging')?.lockExpiresAt).toBe(liveAtScenario);
+    const warn = lines.find((line) => line.level === 'WARN' && line.assetId === 'asset_lagging');
+    expect(warn).toMatchObject({ lockExpiresAt: expired, sourceLockExpiresAt: liveAtScenario });
+    // Healed: Scenario's expiry, no (old) lockId, no claim, the heal recorded, the writer's attributes kept.
+    expect(await h.row('asset_lagging')).toEqual({
+      assetId: { S: 'asset_lagging' },
+      lockExpiresAt: { S: liveAtScenario },
+      doc: { S: 'editor-state' },
+      lastHealedAt: { S: expect.any(String) },
+      lastHealedRunId: { S: summary.runId },
+    });
+    // The next run judges the healed row right: live, no request.
+    const next = await h.run();
+    expect(next.byAsset.get('asset_lagging')).toMatchObject({ status: 'skipped', reason: 'live' });
+  });
+
+  it("the writer's own late mirror write wins over the heal", async () => {
+    await h.seed([{ assetId: 'asset_late', lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
+    const liveAtScenario = minutesFromNow(15);
+    const lockId = h.api.lock('asset_late', liveAtScenario);
+    // The mirror write lands between the claim and the heal (while the GET is at the API).
+    h.api.script('asset_late', [{ action: () => void rewriteRowLock('asset_late', liveAtScenario, lockId) }], 'get');
+
+    const { byAsset } = await h.run();
+
+    expect(byAsset.get('asset_late')).toMatchObject({ status: 'skipped', reason: 'renewed-at-source' });
+    const row = await h.row('asset_late');
+    expect(row?.lockId).toEqual({ S: lockId });
+    expect(row?.lockExpiresAt).toEqual({ S: liveAtScenario });
+  });
+
+  it('unlocks as before when Scenario shows no lock, or the same expired one; VERIFY_AT_SOURCE off trusts the table', async () => {
+    await h.seed([
+      { assetId: 'asset_noLockAtSource', lockExpiresAt: minutesAgo(10) },
+      { assetId: 'asset_sameExpired', lockExpiresAt: minutesAgo(10) },
+    ]);
+    h.api.addCanvas('asset_noLockAtSource', {});
+
+    const { summary } = await h.run();
+    expect(summary).toMatchObject({ stale: 2, unlocked: 2, verifyAtSource: true });
+
+    await h.seed([{ assetId: 'asset_unverified', lockExpiresAt: minutesAgo(10) }], { knownToApi: false });
+    h.api.lock('asset_unverified', minutesFromNow(15));
+    const off = await h.run({ verifyAtSource: false });
+    // Off: the table alone decides (the documented risk of turning it off); no GET was sent.
+    expect(off.byAsset.get('asset_unverified')).toMatchObject({ status: 'unlocked' });
+    expect(off.summary.verifyAtSource).toBe(false);
+    expect(h.api.requests.filter((r) => r.assetId === 'asset_unverified').map((r) => r.method)).toEqual(['PUT']);
+  });
+
+  it('a GET that fails sends no unlock: failed at step verify, the claim given back', async () => {
+    await h.seed([{ assetId: 'asset_getFails', lockExpiresAt: minutesAgo(10) }]);
+    h.api.script('asset_getFails', [{ status: 503 }, { status: 503 }, { status: 503 }], 'get');
+
+    const { summary } = await h.run();
+
+    expect(summary.failures).toEqual([expect.objectContaining({ assetId: 'asset_getFails', kind: 'server-error', step: 'verify', httpStatus: 503 })]);
+    expect(h.api.unlockRequests).toEqual([]);
+    expect((await h.row('asset_getFails'))?.reaperClaimRunId).toBeUndefined();
+  });
+
+  it('a renewal that lands during the wait before a retry stops the retries: renewed, not freed', async () => {
+    await h.seed([{ assetId: 'asset_renewedInRetry', lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
+    const renewedUntil = minutesFromNow(10);
+    // 429 is refused, never applied; the editor renews in the table while the reaper waits the second asked for.
+    h.api.script('asset_renewedInRetry', [
+      { action: () => void setTimeout(() => void rewriteRowLock('asset_renewedInRetry', renewedUntil, 'lk_new'), 100), then: { status: 429, headers: { 'retry-after': '1' } } },
+    ]);
+
+    const { summary, byAsset } = await h.run();
+
+    expect(byAsset.get('asset_renewedInRetry')).toMatchObject({ status: 'skipped', reason: 'renewed' });
+    expect(h.api.unlockRequests).toHaveLength(1);
+    expect(h.api.unlockLog).toEqual([]);
+    expect(summary.warnings).toEqual([]);
+    expect((await h.row('asset_renewedInRetry'))?.lockExpiresAt).toEqual({ S: renewedUntil });
+  });
+
+  it("after a timeout whose unlock the API applied, a newcomer's lock taken meanwhile is not freed by the retry, and the doubt is reported", async () => {
+    await h.seed([{ assetId: 'asset_newcomer', lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
+    h.api.script('asset_newcomer', [{ applyThen: 'hang' }]);
+    const newcomerUntil = minutesFromNow(20);
+    // The unlock is applied; before the reaper's timeout, a newcomer locks the canvas at Scenario (its mirror write
+    // has not landed yet).
+    const newcomer = (async () => {
+      await until(() => h.api.unlockLog.length === 1);
+      h.api.lock('asset_newcomer', newcomerUntil);
+    })();
+
+    const { summary, byAsset } = await h.run();
+    await newcomer;
+
+    expect(h.api.unlockLog).toHaveLength(1);
+    expect(h.api.canvas('asset_newcomer')?.lockExpiresAt).toBe(newcomerUntil);
+    expect(byAsset.get('asset_newcomer')).toMatchObject({ status: 'failed', kind: 'timeout', step: 'unlock' });
+    expect(summary.possibleLiveLockUnlocks).toBe(1);
+    expect(summary.warnings).toEqual([
+      expect.objectContaining({
+        assetId: 'asset_newcomer',
+        kind: 'possible-live-lock-unlock',
+        claimedLock: { lockExpiresAt: expect.any(String), lockId: 'lk_old' },
+        currentLock: { lockExpiresAt: newcomerUntil },
+      }),
+    ]);
+  });
+
+  it.each([
+    ['answers 504', { status: 504 }],
+    ['cuts the connection', 'reset'],
+  ] as const)('an unlock the API applied and then %s, with the row renewed meanwhile → failed, and a possible-live-lock-unlock warning', async (_, failure) => {
+    const assetId = `asset_ambiguous${typeof failure === 'string' ? 'Reset' : 'Status'}`;
+    await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
+    const renewedUntil = minutesFromNow(10);
+    h.api.script(assetId, [{ action: () => rewriteRowLock(assetId, renewedUntil, 'lk_new').then(() => undefined), then: { applyThen: failure } }]);
+
+    const { summary, byAsset } = await h.run();
+
+    expect(byAsset.get(assetId)).toMatchObject({ status: 'failed', step: 'unlock' });
+    expect(h.api.unlockRequests).toHaveLength(1);
+    expect(summary.possibleLiveLockUnlocks).toBe(1);
+    expect(summary.warnings).toEqual([
+      expect.objectContaining({ assetId, kind: 'possible-live-lock-unlock', currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' } }),
+    ]);
+    // The writer's row is left as the writer wrote it.
+    expect((await h.row(assetId))?.lockId).toEqual({ S: 'lk_new' });
+  });
+
+  it('a harmless GET timeout reads differently from a doubtful PUT timeout (failure step, and no warning)', async () => {
+    await h.seed([{ assetId: 'asset_getHangs', lockExpiresAt: minutesAgo(10) }]);
+    h.api.script('asset_getHangs', [{ hang: true }, { hang: true }, { hang: true }], 'get');
+
+    const { summary } = await h.run();
+
+    expect(summary.failures).toEqual([expect.objectContaining({ assetId: 'asset_getHangs', kind: 'timeout', step: 'verify' })]);
+    expect(summary.warnings).toEqual([]);
+    expect(h.api.unlockRequests).toEqual([]);
+  });
+
+  it('unlocked-row-changed counts as a possible live-lock unlock too', async () => {
+    await h.seed([{ assetId: 'asset_rowChanged', lockExpiresAt: minutesAgo(10) }]);
+    const renewedUntil = minutesFromNow(10);
+    h.api.script('asset_rowChanged', [
+      { action: () => h.client.send(new PutItemCommand({ TableName: h.tableName, Item: { assetId: { S: 'asset_rowChanged' }, lockExpiresAt: { S: renewedUntil } } })).then(() => undefined) },
+    ]);
+
+    const { summary, byAsset } = await h.run();
+
+    expect(byAsset.get('asset_rowChanged')).toMatchObject({ status: 'unlocked-row-changed' });
+    expect(summary).toMatchObject({ unlocked: 1, possibleLiveLockUnlocks: 1 });
+    expect(summary.warnings[0]).toMatchObject({ kind: 'possible-live-lock-unlock', currentLock: { lockExpiresAt: renewedUntil } });
+  });
+});
