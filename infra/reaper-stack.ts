@@ -1,6 +1,7 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { SETTINGS } from '../functions/reaper/settings';
 import { DEFAULT_REAPER_TIMEOUT, ReaperFunction } from './constructs/reaper-function';
 import { ReaperMonitoring } from './constructs/reaper-monitoring';
 import { ReaperSchedule } from './constructs/reaper-schedule';
@@ -10,7 +11,7 @@ import { DEFAULT_REAPER_SETTINGS, type ReaperSettings } from './reaper-environme
 import { DEFAULT_SCHEDULE_EXPRESSION, parseScheduleCadence } from './schedule-cadence';
 
 /** The stack name `cdk deploy` uses unless the `reaper:stackName` context key says otherwise. */
-export const DEFAULT_STACK_NAME = 'CanvasLockReaper';
+export const DEFAULT_STACK_NAME = SETTINGS.stackName.default;
 /** The "not running" alarm period for a cron schedule, whose gaps the stack cannot infer. */
 export const DEFAULT_CRON_HEARTBEAT = Duration.hours(1);
 /** The payload of the ready-to-paste manual invocation in the DryRunCommand output. */
@@ -28,7 +29,7 @@ export interface ReaperStackProps extends StackProps {
   readonly existingSecretName?: string;
   /** Customer-managed KMS key of the secret. @default - the AWS-managed key, no grant needed */
   readonly secretKmsKeyArn?: string;
-  /** Overrides of the reaper's tunables. @default DEFAULT_REAPER_SETTINGS (the handler's CONFIG_DEFAULTS) */
+  /** Overrides of the reaper's tunables. @default DEFAULT_REAPER_SETTINGS (the settings table's defaults) */
   readonly settings?: Partial<ReaperSettings>;
   /** Function timeout. @default DEFAULT_REAPER_TIMEOUT (5 minutes) */
   readonly functionTimeout?: Duration;

@@ -1,9 +1,11 @@
 import { Duration } from 'aws-cdk-lib';
+import { timeZoneProblem } from '../functions/reaper/setting-checks';
+import { SETTINGS } from '../functions/reaper/settings';
 
 /** Every five minutes: a stale lock waits at most one interval (plus its grace) before it is freed. */
-export const DEFAULT_SCHEDULE_EXPRESSION = 'rate(5 minutes)';
+export const DEFAULT_SCHEDULE_EXPRESSION = SETTINGS.scheduleExpression.default;
 /** The time zone cron expressions are read in. */
-export const DEFAULT_SCHEDULE_TIME_ZONE = 'UTC';
+export const DEFAULT_SCHEDULE_TIME_ZONE = SETTINGS.scheduleTimeZone.default;
 
 /** A recurring EventBridge Scheduler expression, understood well enough to size the alarms that watch it. */
 export type ScheduleCadence =
@@ -16,18 +18,25 @@ const CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
 
 /**
  * Parses a recurring schedule expression, `rate(<n> <unit>)` or `cron(<6 fields>)`; one-time `at(...)` is refused.
- * Throws an Error whose message starts with `label` (the context key or prop that held the value).
+ * Throws an Error whose message starts with `label` (the prop that held the value).
  */
 export function parseScheduleCadence(expression: string, label: string): ScheduleCadence {
+  const cadence = readScheduleCadence(expression);
+  if ('problem' in cadence) throw new Error(`${label}: ${cadence.problem}`);
+  return cadence;
+}
+
+/** The cadence of a recurring schedule expression, or the problem with it. */
+export function readScheduleCadence(expression: string): ScheduleCadence | { readonly problem: string } {
   const trimmed = expression.trim();
   const rate = RATE.exec(trimmed);
   if (rate) {
     const value = Number(rate[1]);
     const unit = rate[2]!;
-    if (value < 1) throw new Error(`${label}: "${trimmed}" must be at least 1`);
+    if (value < 1) return { problem: `"${trimmed}" must be at least 1` };
     // Scheduler rejects "rate(1 minutes)" and "rate(5 minute)".
     if ((value === 1) !== !unit.endsWith('s')) {
-      throw new Error(`${label}: "${trimmed}" must use the singular unit for 1 and the plural otherwise`);
+      return { problem: `"${trimmed}" must use the singular unit for 1 and the plural otherwise` };
     }
     const interval = unit.startsWith('minute')
       ? Duration.minutes(value)
@@ -37,16 +46,13 @@ export function parseScheduleCadence(expression: string, label: string): Schedul
     return { kind: 'rate', expression: trimmed, interval };
   }
   if (CRON.test(trimmed)) return { kind: 'cron', expression: trimmed };
-  throw new Error(
-    `${label}: "${trimmed}" is not a recurring schedule; use rate(<n> minute[s]|hour[s]|day[s]) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`,
-  );
+  return {
+    problem: `"${trimmed}" is not a recurring schedule; use rate(<n> minute[s]|hour[s]|day[s]) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>)`,
+  };
 }
 
 /** Checks an IANA time zone name (e.g. "Europe/Paris") against the runtime's time zone database. */
 export function assertTimeZone(timeZone: string, label: string): void {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-  } catch {
-    throw new Error(`${label}: "${timeZone}" is not an IANA time zone name (e.g. UTC, Europe/Paris)`);
-  }
+  const problem = timeZoneProblem(timeZone);
+  if (problem) throw new Error(`${label}: ${problem}`);
 }

@@ -7,6 +7,7 @@ import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { ENV } from './env';
 import { parseAssetIds, parseGraceSecondsFlag } from './payload';
+import { SETTINGS } from './settings';
 import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, runSafetyOptions, systemClock, type AwsClients } from './wiring';
 
 /** Exit codes are a contract with ops scripts. */
@@ -21,7 +22,7 @@ canvas acted on and a run summary.
 Options:
   --dry-run            report what would be unlocked; no request to the API, no write to the table
   --asset-id ID        only these canvases (repeat the flag; at most 1000)
-  --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or 60)
+  --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
   --override-brake     release the mass-expiry brake: unlock the stale locks it holds, and clear its state
   -h, --help           this text
 
@@ -29,8 +30,8 @@ Environment:
   ${ENV.tableName} (required)      the DynamoDB table of tracked canvases
   ${ENV.secretId}                  Secrets Manager secret with {"apiKey","apiSecret"}, or else
   ${ENV.localApiKey} + ${ENV.localApiSecret}
-  ${ENV.apiBaseUrl}                default https://api.cloud.scenario.com/v1
-  ${ENV.maxInFlight}, ${ENV.requestTimeoutMs}, ${ENV.maxRetries}, ${ENV.safetyMarginMs}, ${ENV.runBudgetSeconds} (default 240)
+  ${ENV.apiBaseUrl}                default ${SETTINGS.apiBaseUrl.default}
+  ${ENV.maxInFlight}, ${ENV.requestTimeoutMs}, ${ENV.maxRetries}, ${ENV.safetyMarginMs}, ${ENV.runBudgetSeconds} (default ${SETTINGS.runBudgetSeconds.default})
   AWS_REGION, AWS_PROFILE / credentials chain, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER
 
 Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run stopped early, or the brake holds locks);
@@ -70,7 +71,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     config = loadConfig(io.env, 'local');
   } catch (error) {
     if (error instanceof ConfigError) {
-      io.stderr(`reap: configuration error: ${error.message}\n(nothing was done; see --help)\n`);
+      io.stderr(`${configErrorText(error)}\n(nothing was done; see --help)\n`);
       return EXIT.usageOrConfig;
     }
     throw error;
@@ -104,6 +105,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   );
   io.stderr(`${oneLineSummary(summary)}\n`);
   return exitCodeFor(summary);
+}
+
+/** One mistake on one line; several as a list, one variable a line. */
+function configErrorText(error: ConfigError): string {
+  if (error.problems.length <= 1) return `reap: configuration error: ${error.message}`;
+  return `reap: ${error.problems.length} configuration errors:\n${error.problems.map((p) => `  ${p.variable}: ${p.detail}`).join('\n')}`;
 }
 
 export function exitCodeFor(summary: RunSummary): number {

@@ -1,8 +1,12 @@
 import { assetIdProblem, preview } from './core/asset-id';
+import { readWholeNumber } from './setting-values';
+import { SETTINGS } from './settings';
 
 /** A manual invoke may name at most this many assets (ten BatchGetItem calls). */
 export const MAX_ASSET_IDS_PER_RUN = 1000;
-export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
+/** A run's grace (payload field, CLI flag) has the bounds of GRACE_SECONDS. */
+const GRACE = SETTINGS.graceSeconds;
+export const MAX_GRACE_SECONDS = GRACE.max;
 
 /** What one invocation asks for. */
 export interface RunRequest {
@@ -52,10 +56,12 @@ export function parseInvocation(event: unknown): RunRequest {
   }
   if (fields.graceSeconds !== undefined) {
     const grace = fields.graceSeconds;
-    if (typeof grace === 'number' && Number.isInteger(grace) && grace >= 0 && grace <= MAX_GRACE_SECONDS) {
-      request.graceSeconds = grace;
+    // A JSON number only: text such as "60" is a wrong type in a payload.
+    const reading = typeof grace === 'number' ? readWholeNumber(grace, GRACE) : undefined;
+    if (reading?.ok) {
+      request.graceSeconds = reading.value;
     } else {
-      problems.push(`graceSeconds must be a whole number of seconds from 0 to ${MAX_GRACE_SECONDS}, got ${preview(grace, 40)}`);
+      problems.push(`graceSeconds must be a whole number of seconds from ${GRACE.min} to ${GRACE.max}, got ${preview(grace, 40)}`);
     }
   }
   if (fields.assetIds !== undefined) {
@@ -91,8 +97,7 @@ export function parseAssetIds(value: unknown, problems: string[]): string[] | un
 
 /** Reads a --grace-seconds flag (CLI text, not JSON); throws with a message naming the flag. */
 export function parseGraceSecondsFlag(raw: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) > MAX_GRACE_SECONDS) {
-    throw new Error(`--grace-seconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}, got "${raw}"`);
-  }
-  return Number(raw);
+  const reading = readWholeNumber(raw, GRACE);
+  if (!reading.ok) throw new Error(`--grace-seconds must be a whole number from ${GRACE.min} to ${GRACE.max}, got "${raw}"`);
+  return reading.value;
 }

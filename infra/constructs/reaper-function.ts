@@ -6,6 +6,7 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { SETTINGS } from '../../functions/reaper/settings';
 import { LOCK_FILE, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
 import { reaperEnvironment, validateReaperEnvironment, type ReaperSettings } from '../reaper-environment';
 import { DeadLetterQueue } from './dead-letter-queue';
@@ -37,11 +38,11 @@ export const REAPER_BUNDLING = {
  * what gives a big backlog room; it also equals the default schedule interval, so with one run at a time a run
  * never delays the next tick by more than a few seconds.
  */
-export const DEFAULT_REAPER_TIMEOUT = Duration.minutes(5);
+export const DEFAULT_REAPER_TIMEOUT = Duration.seconds(SETTINGS.functionTimeoutSeconds.default);
 /** The least time a run must have for actual work once the safety margin is taken off the timeout. */
 export const MIN_WORKING_TIME = Duration.seconds(30);
-/** Lambda's ceiling for a function timeout. */
-export const MAX_LAMBDA_TIMEOUT = Duration.minutes(15);
+/** Lambda's ceiling for a function timeout (the bound of `reaper:functionTimeoutSeconds`). */
+export const MAX_LAMBDA_TIMEOUT = Duration.seconds(SETTINGS.functionTimeoutSeconds.max);
 /**
  * Lambda gives CPU in proportion to memory (1,769 MB = one vCPU). The benchmark measured ~4 ms of CPU per unlock and
  * ~0.7 s per idle pass over 100,000 rows on a full core, and a peak RSS of ~220 MiB at that size: 256 MB would be
@@ -49,8 +50,8 @@ export const MAX_LAMBDA_TIMEOUT = Duration.minutes(15);
  * the same GB-seconds for this CPU-bound work, since it finishes proportionally sooner.
  */
 export const DEFAULT_REAPER_MEMORY_MB = 1024;
-/** How long the function's logs are kept. */
-export const DEFAULT_LOG_RETENTION = RetentionDays.ONE_MONTH;
+/** How long the function's logs are kept (one month). */
+export const DEFAULT_LOG_RETENTION = SETTINGS.logRetentionDays.default as RetentionDays;
 /**
  * How long a scheduled tick may wait in Lambda's asynchronous queue (e.g. throttled behind a run still going, since
  * only one runs at a time) before it is dropped to the failure queue. Long enough to ride out one slow run.

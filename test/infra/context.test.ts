@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONTEXT_DEFAULTS } from '../../infra/context';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CONTEXT_SETTING_NAMES, SETTING_SPECS, SETTINGS } from '../../functions/reaper/settings';
+import { ContextError } from '../../infra/context';
 import { cdkJsonContext, onlyResource, REPO_ROOT, synthReaper } from './support/synth-reaper';
 
 describe('cdk.json', () => {
@@ -12,17 +14,19 @@ describe('cdk.json', () => {
     expect(cdkJson.context['cli-telemetry']).toBe(false);
   });
 
-  it('lists every context key ops may set, with the default the code uses, and nothing else', () => {
-    const reaperKeys = Object.fromEntries(Object.entries(cdkJsonContext()).filter(([key]) => key.startsWith('reaper:')));
-    expect(reaperKeys).toEqual(CONTEXT_DEFAULTS);
+  it('holds no reaper:* key: the defaults live in the settings table, so -c (and later an environment file) overrides every one', () => {
+    expect(Object.keys(cdkJsonContext()).filter((key) => key.startsWith('reaper:'))).toEqual([]);
   });
+});
 
-  it('is documented key by key, with its default, in docs/deploy.md', () => {
+describe('docs/deploy.md', () => {
+  it('documents every context key, with its default', () => {
     const docs = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'deploy.md'), 'utf8');
-    for (const [key, value] of Object.entries(CONTEXT_DEFAULTS)) {
-      const row = docs.split('\n').find((line) => line.startsWith(`| \`${key}\` |`));
-      expect(row, `docs/deploy.md has no table row for ${key}`).toBeDefined();
-      if (value !== '') expect(row, `the row of ${key} shows its default`).toContain(`\`${String(value)}\``);
+    for (const name of CONTEXT_SETTING_NAMES) {
+      const spec = SETTING_SPECS[name];
+      const row = docs.split('\n').find((line) => line.startsWith(`| \`${spec.context}\` |`));
+      expect(row, `docs/deploy.md has no table row for ${spec.context}`).toBeDefined();
+      if (spec.default !== undefined) expect(row, `the row of ${spec.context} shows its default`).toContain(`\`${String(spec.default)}\``);
     }
   });
 });
@@ -47,7 +51,7 @@ describe('context keys', () => {
 
   it.each([
     ['reaper:scheduleEnabled', 'yes', /expected true or false, got "yes"/],
-    ['reaper:graceSeconds', '1.5', /expected a whole number, got "1.5"/],
+    ['reaper:graceSeconds', '1.5', /"1.5" is not a whole number/],
     ['reaper:functionTimeoutSeconds', 901, /901 is outside 1\.\.900/],
     ['reaper:heartbeatMinutes', 0, /0 is outside 1\.\.1440/],
     ['reaper:existingTableName', 'a b', /"a b" is not a DynamoDB table name/],
@@ -58,8 +62,41 @@ describe('context keys', () => {
     expect(() => synthReaper({ [key]: value })).toThrow(reason);
   });
 
+  it('are listed all at once when several are wrong, each line naming its key', () => {
+    const bad = { 'reaper:graceSeconds': 'soon', 'reaper:brakeShare': 0, 'reaper:verifyAtSource': 'maybe', 'reaper:alarmEmail': 'ops' };
+    let error: unknown;
+    try {
+      synthReaper(bad);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ContextError);
+    const { problems, key, message } = error as ContextError;
+    expect(problems.map((problem) => problem.key).sort()).toEqual(Object.keys(bad).sort());
+    expect(key).toBe(problems[0]!.key);
+    expect(message.split('\n')).toEqual([
+      'Context key reaper:graceSeconds: "soon" is not a whole number',
+      'Context key reaper:verifyAtSource: expected true or false, got "maybe"',
+      'Context key reaper:brakeShare: 0 is not greater than 0 and at most 1',
+      'Context key reaper:alarmEmail: "ops" is not an e-mail address',
+    ]);
+  });
+
+  it('refuse both forms of an existing table, naming the key', () => {
+    expect(() => synthReaper({ 'reaper:existingTableName': 'canvases', 'reaper:existingTableArn': 'arn:aws:dynamodb:eu-west-1:123456789012:table/canvases' })).toThrow(
+      'Context key reaper:existingTableArn: set reaper:existingTableName or reaper:existingTableArn, not both',
+    );
+  });
+
   it('name the stack', () => {
     const { stack } = synthReaper({ 'reaper:stackName': 'CanvasLockReaper-Staging' });
     expect(stack.stackName).toBe('CanvasLockReaper-Staging');
+  });
+});
+
+describe('the settings table', () => {
+  it("offers exactly CloudWatch Logs' retention values for reaper:logRetentionDays", () => {
+    const retentionDays = Object.values(RetentionDays).filter((value): value is number => typeof value === 'number');
+    expect([...SETTINGS.logRetentionDays.oneOf].sort((a, b) => a - b)).toEqual(retentionDays.sort((a, b) => a - b));
   });
 });

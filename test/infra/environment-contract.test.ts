@@ -46,6 +46,10 @@ describe('the contract between the stack and the handler config', () => {
       serviceName: CONFIG_DEFAULTS.serviceName,
       metricsNamespace: CONFIG_DEFAULTS.metricsNamespace,
       logLevel: CONFIG_DEFAULTS.logLevel,
+      verifyAtSource: CONFIG_DEFAULTS.verifyAtSource,
+      brakeWindowSeconds: CONFIG_DEFAULTS.brakeWindowSeconds,
+      brakeMinLocks: CONFIG_DEFAULTS.brakeMinLocks,
+      brakeShare: CONFIG_DEFAULTS.brakeShare,
       credentials: { kind: 'secrets-manager', cacheSeconds: CONFIG_DEFAULTS.secretCacheSeconds },
     });
   });
@@ -62,6 +66,10 @@ describe('the contract between the stack and the handler config', () => {
       'reaper:logLevel': 'debug',
       'reaper:serviceName': 'reaper-staging',
       'reaper:metricsNamespace': 'Staging/Reaper',
+      'reaper:verifyAtSource': 'false',
+      'reaper:brakeWindowSeconds': 1800,
+      'reaper:brakeMinLocks': '0',
+      'reaper:brakeShare': 0.75,
     });
     const variables = onlyResource(template, 'AWS::Lambda::Function').properties.Environment.Variables as Record<string, unknown>;
     const config = loadConfig(deployedEnvironment(variables), 'lambda');
@@ -75,15 +83,24 @@ describe('the contract between the stack and the handler config', () => {
       serviceName: 'reaper-staging',
       metricsNamespace: 'Staging/Reaper',
       logLevel: 'DEBUG',
+      verifyAtSource: false,
+      brakeWindowSeconds: 1800,
+      brakeMinLocks: 0,
+      brakeShare: 0.75,
       credentials: { kind: 'secrets-manager', cacheSeconds: 60 },
     });
+    expect(variables).toMatchObject({ VERIFY_AT_SOURCE: 'false', BRAKE_WINDOW_SECONDS: '1800', BRAKE_MIN_LOCKS: '0', BRAKE_SHARE: '0.75' });
   });
 
   it.each([
     ['reaper:apiBaseUrl', 'http://api.cloud.scenario.com/v1', /plain http is refused/],
-    ['reaper:graceSeconds', -5, /expected a whole number/],
+    ['reaper:graceSeconds', -5, /-5 is not a whole number/],
     ['reaper:maxInFlight', 0, /0 is outside 1\.\.256/],
     ['reaper:logLevel', 'LOUD', /"LOUD" is not one of/],
+    ['reaper:verifyAtSource', 'yes', /expected true or false, got "yes"/],
+    ['reaper:brakeWindowSeconds', 59, /59 is outside 60\.\.86400/],
+    ['reaper:brakeMinLocks', 100_001, /100001 is outside 0\.\.100000/],
+    ['reaper:brakeShare', '1.5', /1\.5 is not greater than 0 and at most 1/],
   ])('refuses %s = %j with the handler own validation, naming the key', (key, value, reason) => {
     expect(() => synthReaper({ [key]: value })).toThrow(new RegExp(`Context key ${key}: `));
     expect(() => synthReaper({ [key]: value })).toThrow(reason);

@@ -115,6 +115,26 @@ describe('npm run reap (the local CLI)', () => {
     expect(noCredentials.stderr).not.toContain(api.apiKey);
   });
 
+  it('lists every configuration error at once, one variable a line, and does nothing', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_cliUntouched', lockExpiresAt: minutesAgo(10) });
+    const before = await getRow(dynamo, tableName, 'asset_cliUntouched');
+    const { code, stderr } = await cli([], cliEnv({ [ENV.graceSeconds]: 'soon', [ENV.maxInFlight]: '0', [ENV.localApiSecret]: undefined }));
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toBe(
+      [
+        'reap: 3 configuration errors:',
+        '  GRACE_SECONDS: "soon" is not a whole number',
+        '  MAX_IN_FLIGHT: 0 is outside 1..256',
+        '  SCENARIO_SDK_API_SECRET: is required when SCENARIO_SECRET_ID is not set (set SCENARIO_SECRET_ID, or both SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET)',
+        '(nothing was done; see --help)',
+        '',
+      ].join('\n'),
+    );
+    expect(stderr).not.toContain(api.apiKey);
+    expect(api.requests).toEqual([]);
+    expect(await getRow(dynamo, tableName, 'asset_cliUntouched')).toEqual(before);
+  });
+
   it('--help explains the command and exits 0', async () => {
     const { code, stdout } = await cli(['--help']);
     expect(code).toBe(EXIT.ok);

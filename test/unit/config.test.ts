@@ -104,4 +104,90 @@ describe('loadConfig', () => {
     for (const name of LOCAL_ONLY_ENV_NAMES) expect(LAMBDA_ENV_NAMES).not.toContain(name);
     expect(new Set(LAMBDA_ENV_NAMES).size).toBe(LAMBDA_ENV_NAMES.length);
   });
+
+  it('lists every mistake at once, one line each naming its variable', () => {
+    const env = {
+      [ENV.secretId]: lambdaEnv[ENV.secretId],
+      [ENV.graceSeconds]: 'soon',
+      [ENV.maxInFlight]: '0',
+      [ENV.verifyAtSource]: 'yes',
+      [ENV.brakeShare]: '2',
+      [ENV.logLevel]: 'LOUD',
+      [ENV.runBudgetSeconds]: '60',
+    };
+    let error: unknown;
+    try {
+      loadConfig(env, 'lambda');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const configError = error as ConfigError;
+    expect(configError.message.split('\n')).toEqual([
+      'RUN_BUDGET_SECONDS: is for local runs only; the Lambda uses the invocation\'s remaining time',
+      'TABLE_NAME: is required (the DynamoDB table of tracked canvases)',
+      'GRACE_SECONDS: "soon" is not a whole number',
+      'MAX_IN_FLIGHT: 0 is outside 1..256',
+      'VERIFY_AT_SOURCE: expected true or false, got "yes"',
+      'BRAKE_SHARE: 2 is not greater than 0 and at most 1',
+      'POWERTOOLS_LOG_LEVEL: "LOUD" is not one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT',
+    ]);
+    expect(configError.problems.map((problem) => problem.variable)).toEqual([
+      'RUN_BUDGET_SECONDS',
+      'TABLE_NAME',
+      'GRACE_SECONDS',
+      'MAX_IN_FLIGHT',
+      'VERIFY_AT_SOURCE',
+      'BRAKE_SHARE',
+      'POWERTOOLS_LOG_LEVEL',
+    ]);
+    expect(configError.variable).toBe('RUN_BUDGET_SECONDS');
+  });
+
+  it('lists a credentials mistake beside the others in a local run', () => {
+    expect(() => loadConfig({ [ENV.tableName]: 't-local', [ENV.localApiKey]: 'key', [ENV.brakeMinLocks]: '-1' }, 'local')).toThrow(
+      'BRAKE_MIN_LOCKS: "-1" is not a whole number\nSCENARIO_SDK_API_SECRET: is required',
+    );
+  });
+
+  it('reads VERIFY_AT_SOURCE as true or false in any case, and refuses anything else naming the variable', () => {
+    expect(loadConfig({ ...lambdaEnv, [ENV.verifyAtSource]: 'FALSE' }, 'lambda').verifyAtSource).toBe(false);
+    expect(loadConfig({ ...lambdaEnv, [ENV.verifyAtSource]: ' True ' }, 'lambda').verifyAtSource).toBe(true);
+    for (const value of ['1', '0', 'yes', 'off', 'truee']) {
+      expect(() => loadConfig({ ...lambdaEnv, [ENV.verifyAtSource]: value }, 'lambda')).toThrow(`VERIFY_AT_SOURCE: expected true or false, got "${value}"`);
+    }
+  });
+
+  it('keeps BRAKE_SHARE greater than 0 and at most 1, written as a plain decimal', () => {
+    expect(loadConfig({ ...lambdaEnv, [ENV.brakeShare]: '1' }, 'lambda').brakeShare).toBe(1);
+    expect(loadConfig({ ...lambdaEnv, [ENV.brakeShare]: '0.25' }, 'lambda').brakeShare).toBe(0.25);
+    expect(loadConfig({ ...lambdaEnv, [ENV.brakeShare]: '0.001' }, 'lambda').brakeShare).toBe(0.001);
+    for (const value of ['0', '0.0', '1.01']) {
+      expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeShare]: value }, 'lambda')).toThrow(`BRAKE_SHARE: ${Number(value)} is not greater than 0 and at most 1`);
+    }
+    for (const value of ['-0.5', '.5', '1e-1', 'half', '0,5']) {
+      expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeShare]: value }, 'lambda')).toThrow(`BRAKE_SHARE: "${value}" is not a decimal number`);
+    }
+  });
+
+  it('bounds the brake window and minimum', () => {
+    expect(loadConfig({ ...lambdaEnv, [ENV.brakeWindowSeconds]: '60', [ENV.brakeMinLocks]: '0' }, 'lambda')).toMatchObject({ brakeWindowSeconds: 60, brakeMinLocks: 0 });
+    expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeWindowSeconds]: '59' }, 'lambda')).toThrow('BRAKE_WINDOW_SECONDS: 59 is outside 60..86400');
+    expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeMinLocks]: '100001' }, 'lambda')).toThrow('BRAKE_MIN_LOCKS: 100001 is outside 0..100000');
+  });
+
+  it('refuses every local-only variable in Lambda, all at once, and lets a local run use them', () => {
+    const localOnly = { [ENV.localApiKey]: 'k-visible', [ENV.localApiSecret]: 'super-secret-value', [ENV.runBudgetSeconds]: '60' };
+    let error: unknown;
+    try {
+      loadConfig({ ...lambdaEnv, ...localOnly }, 'lambda');
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).problems.map((problem) => problem.variable)).toEqual([...LOCAL_ONLY_ENV_NAMES]);
+    expect((error as ConfigError).message).not.toContain('super-secret-value');
+    const { [ENV.secretId]: _secretId, ...withoutSecret } = lambdaEnv;
+    expect(loadConfig({ ...withoutSecret, ...localOnly }, 'local')).toMatchObject({ runBudgetMs: 60_000, credentials: { kind: 'environment' } });
+  });
 });
+
