@@ -69,6 +69,10 @@ export class ReaperMonitoring extends Construct {
   readonly failedUnlocksAlarm: Alarm;
   /** A run stopped early: out of time, or the credentials were refused. */
   readonly runCutShortAlarm: Alarm;
+  /** A run may have freed a lock that was live (the lock changed since its claim, and the unlock was or may have been applied). */
+  readonly possibleLiveLockUnlockAlarm: Alarm;
+  /** The mass-expiry brake is engaged: newly stale locks are held until a person releases it. */
+  readonly brakeTrippedAlarm: Alarm;
   /** No run completed in MISSED_HEARTBEATS_TO_ALARM consecutive heartbeat periods. */
   readonly scheduleNotRunningAlarm: Alarm;
   /** A failed or expired invocation is waiting in the function's failure queue. */
@@ -107,6 +111,8 @@ export class ReaperMonitoring extends Construct {
     const failed = reaperMetric(METRIC_NAMES.failed, 'Unlocks failed');
     const invalid = reaperMetric(METRIC_NAMES.invalid, 'Invalid rows');
     const cutShort = reaperMetric(METRIC_NAMES.cutShort, 'Runs cut short');
+    const possibleLiveLockUnlocks = reaperMetric(METRIC_NAMES.possibleLiveLockUnlocks, 'Possible live-lock unlocks');
+    const brakeTripped = reaperMetric(METRIC_NAMES.brakeTripped, 'Runs with the brake engaged');
     const functionErrors = props.function.metricErrors({ period: ERROR_ALARM_PERIOD, statistic: Stats.SUM, label: 'Function errors' });
     const queueDepth = (queue: IQueue, label: string) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: Stats.MAXIMUM, label });
@@ -138,6 +144,24 @@ export class ReaperMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       description: 'A run stopped early: out of time, or the Scenario credentials were refused. Runbook: docs/deploy.md#alarms.',
+    });
+    this.possibleLiveLockUnlockAlarm = this.alarm('PossibleLiveLockUnlock', {
+      name: `${prefix}-PossibleLiveLockUnlock`,
+      metric: possibleLiveLockUnlocks,
+      comparisonOperator: atLeastOnce,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        'A run may have freed a live lock: the lock changed since the claim and the unlock was (or may have been) applied. The run summary\'s warnings name the canvas and both locks; tell its editor. Runbook: docs/deploy.md#alarms.',
+    });
+    this.brakeTrippedAlarm = this.alarm('BrakeTripped', {
+      name: `${prefix}-BrakeTripped`,
+      metric: brakeTripped,
+      comparisonOperator: atLeastOnce,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        'The mass-expiry brake is engaged: many locks went stale at once (is the editors\' writer down?), and newly stale locks are held. Release it with overrideBrake once safe. Runbook: docs/deploy.md#alarms.',
     });
     this.scheduleNotRunningAlarm = this.alarm('ScheduleNotRunning', {
       name: `${prefix}-NotRunning`,
@@ -182,6 +206,8 @@ export class ReaperMonitoring extends Construct {
           this.functionErrorsAlarm,
           this.failedUnlocksAlarm,
           this.runCutShortAlarm,
+          this.possibleLiveLockUnlockAlarm,
+          this.brakeTrippedAlarm,
           this.functionFailureQueueAlarm,
           this.scheduleDeadLetterQueueAlarm,
         ],
@@ -191,7 +217,7 @@ export class ReaperMonitoring extends Construct {
     );
     this.dashboard.addWidgets(graph('Locks', [stale, unlocked, failed, invalid]), graph('Runs', [runs, cutShort]));
     this.dashboard.addWidgets(graph('Canvases examined', [examined]), graph('Function errors', [functionErrors]));
-    this.dashboard.addWidgets(graph('Dead-letter queues', [failureQueueDepth, scheduleDlqDepth]));
+    this.dashboard.addWidgets(graph('Dead-letter queues', [failureQueueDepth, scheduleDlqDepth]), graph('Safety', [possibleLiveLockUnlocks, brakeTripped]));
   }
 
   private alarm(

@@ -20,7 +20,7 @@ function watched(alarm: Record<string, any>) {
 const reaperDimensions = [{ Name: 'service', Value: 'canvas-lock-reaper' }];
 
 describe('the alarms', () => {
-  it('are six, and each notifies the alarm topic when it fires and when it clears', () => {
+  it('are eight, and each notifies the alarm topic when it fires and when it clears', () => {
     const { stack, template } = synthReaper();
     const topic = { Ref: logicalIdOf(stack.monitoring.alarmTopic) };
     const alarms = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
@@ -30,6 +30,8 @@ describe('the alarms', () => {
         'CanvasLockReaper-FunctionErrors',
         'CanvasLockReaper-NotRunning',
         'CanvasLockReaper-RunCutShort',
+        'CanvasLockReaper-PossibleLiveLockUnlock',
+        'CanvasLockReaper-BrakeTripped',
         'CanvasLockReaper-UndeliveredTicksQueued',
         'CanvasLockReaper-UnlocksFailing',
       ].sort(),
@@ -39,6 +41,18 @@ describe('the alarms', () => {
       expect(alarm.OKActions).toEqual([topic]);
       expect(alarm.Threshold).toBe(1);
       expect(alarm.AlarmDescription).toMatch(/docs\/deploy\.md#alarms/);
+    }
+  });
+
+  it('fire on any possible live-lock unlock, and while the brake is engaged (the metric is published every run)', () => {
+    const { template } = synthReaper();
+    for (const [name, metric] of [
+      ['CanvasLockReaper-PossibleLiveLockUnlock', 'PossibleLiveLockUnlocks'],
+      ['CanvasLockReaper-BrakeTripped', 'BrakeTripped'],
+    ] as const) {
+      const alarm = alarmNamed(template, name);
+      expect(watched(alarm)).toMatchObject({ namespace: 'CanvasLockReaper', name: metric, dimensions: reaperDimensions, stat: 'Sum' });
+      expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     }
   });
 
