@@ -4,7 +4,7 @@ import { PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk
 import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '../../functions/reaper/adapters/logger';
 import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
-import type { CanvasOutcome } from '../../functions/reaper/core/outcome';
+import { doubtOf, type CanvasOutcome } from '../../functions/reaper/core/outcome';
 import { reap } from '../../functions/reaper/core/reap';
 import type { RunSummary } from '../../functions/reaper/core/summary';
 import { itemKeyOf, REAPER_WRITES, startDynamoFaultProxy, type DynamoFaultProxy, type DynamoFaultRule, type ProxyLogEntry } from '../../local/dynamodb-fault-proxy';
@@ -264,7 +264,10 @@ async function runSchedule(seed: number): Promise<{ violations: string[]; stats:
     if (summary.unlocked !== count('unlocked') + count('unlocked-row-changed') || summary.failed !== count('failed') || skippedTotal !== count('skipped') + count('invalid')) {
       violations.push(`3: run ${i} counters do not match its outcomes: ${JSON.stringify(summary)}`);
     }
-    if (summary.warnings.length !== count('unlocked-row-changed')) violations.push(`3: run ${i} has ${summary.warnings.length} warnings for ${count('unlocked-row-changed')} changed rows`);
+    const doubts = outcomes.filter((o) => doubtOf(o)).length;
+    if (summary.possibleLiveLockUnlocks !== doubts || summary.warnings.length !== doubts) {
+      violations.push(`3: run ${i} counts ${summary.possibleLiveLockUnlocks} possible live-lock unlocks (${summary.warnings.length} warnings) for ${doubts} doubtful outcomes`);
+    }
   }
 
   // Final run without faults, as a later scheduled run would be: once the claims of the runs above have lapsed (a
