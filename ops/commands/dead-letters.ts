@@ -59,9 +59,11 @@ Exit codes: 0 both queues are empty (or everything was purged); 1 dead letters r
 interface QueueListing {
   queue: DeadLetterQueueKind;
   queueUrl: string;
-  /** ApproximateNumberOfMessages + …NotVisible before listing. */
+  /** ApproximateNumberOfMessages + …NotVisible before listing (SQS's estimate). */
   approximateMessages: number;
   messages: DeadLetter[];
+  /** Whether listing reached an empty receive (false: --max stopped it, more messages wait). */
+  complete: boolean;
   /** Set with --purge: how many listed messages were deleted. */
   purged?: number;
 }
@@ -116,9 +118,9 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
     for (const [index, queue] of QUEUES.entries()) {
       const queueUrl = urls[index]!;
       const approximateMessages = await countMessages(sqs, queueUrl);
-      const messages = await receiveAll(sqs, queueUrl, max);
+      const { messages, complete } = await receiveAll(sqs, queueUrl, max);
       received.push(messages);
-      listings.push({ queue: queue.kind, queueUrl, approximateMessages, messages: messages.map((m) => decodeDeadLetter(queue.kind, m)) });
+      listings.push({ queue: queue.kind, queueUrl, approximateMessages, messages: messages.map((m) => decodeDeadLetter(queue.kind, m)), complete });
     }
   } catch (error) {
     await putBack(sqs, urls, received).catch(() => undefined);
@@ -159,7 +161,8 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
     if (deleteListed) io.stdout(`\nPurged ${listedCount} message(s).\n`);
   }
 
-  const remaining = listings.some((l) => (l.purged === undefined ? l.messages.length > 0 || l.approximateMessages > 0 : l.approximateMessages > l.purged));
+  // SQS's counts lag behind deletes, so what remains is judged from the listing itself: messages kept, or not all listed.
+  const remaining = listings.some((l) => !l.complete || (l.purged === undefined && l.messages.length > 0));
   return remaining ? EXIT.canvasFailedOrInvalid : EXIT.ok;
 }
 
@@ -171,9 +174,10 @@ async function countMessages(sqs: SQSClient, queueUrl: string): Promise<number> 
 }
 
 /** Receives up to `max` messages, ten at a time, until a receive comes back empty. */
-async function receiveAll(sqs: SQSClient, queueUrl: string, max: number): Promise<Message[]> {
+async function receiveAll(sqs: SQSClient, queueUrl: string, max: number): Promise<{ messages: Message[]; complete: boolean }> {
   const messages: Message[] = [];
-  while (messages.length < max) {
+  for (;;) {
+    if (messages.length >= max) return { messages, complete: false };
     const { Messages } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -185,10 +189,9 @@ async function receiveAll(sqs: SQSClient, queueUrl: string, max: number): Promis
         MessageAttributeNames: ['All'],
       }),
     );
-    if (!Messages || Messages.length === 0) break;
+    if (!Messages || Messages.length === 0) return { messages, complete: true };
     messages.push(...Messages);
   }
-  return messages;
 }
 
 /** Makes the listed messages visible again at once, so the next look (or an alarm's count) sees them. */
@@ -203,8 +206,8 @@ function renderListings(listings: readonly QueueListing[]): string {
   return listings
     .map((listing) => {
       const title = QUEUES.find((q) => q.kind === listing.queue)!.title;
-      const unlisted = listing.approximateMessages - listing.messages.length;
-      const head = `${title}: ${listing.messages.length === 0 ? 'none' : `${listing.messages.length} message(s)`}${unlisted > 0 ? ` (about ${unlisted} more not listed: in flight elsewhere, or past --max)` : ''}  ${listing.queueUrl}`;
+      const unlisted = listing.complete ? '' : ' (listing stopped at --max; more may wait)';
+      const head = `${title}: ${listing.messages.length === 0 ? 'none' : `${listing.messages.length} message(s)`}${unlisted}  ${listing.queueUrl}`;
       const blocks = listing.messages.map((m) => {
         const age = m.sentAt ? relativeTime((Date.parse(m.sentAt) - now) / 1000) : 'age unknown';
         const details = Object.entries(m.details)
