@@ -1,7 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import { runCli as runReapCli } from '../functions/reaper/cli';
 import { errorMessage } from '../functions/reaper/core/error-message';
+import { DEAD_LETTERS_USAGE, deadLettersCommand } from './commands/dead-letters';
 import { invokeCommand, INVOKE_USAGE } from './commands/invoke';
+import { LAST_RUN_USAGE, lastRunCommand } from './commands/last-run';
+import { PAUSE_USAGE, pauseCommand } from './commands/pause';
+import { RESUME_USAGE, resumeCommand } from './commands/resume';
 import { statusCommand, STATUS_USAGE } from './commands/status';
 import { trackCommand, TRACK_USAGE, untrackCommand, UNTRACK_USAGE } from './commands/track';
 import { unlockCommand, UNLOCK_USAGE } from './commands/unlock';
@@ -16,6 +20,10 @@ Commands:
   unlock     force-unlock one canvas now (the emergency brake): unlock <assetId> [--lock-id <id>] [--yes]
   reap       one reap run from this machine (same as npm run reap)
   invoke     invoke the deployed function: invoke [--dry-run] [--asset-id ID]...
+  pause      disable the schedule now (until resume or the next deploy)
+  resume     enable the schedule now
+  last-run   the last finished run's summary, from the function's log group [--json]
+  dead-letters  the failed-invocations and undelivered-ticks queues, decoded [--purge --yes]
 
 Configuration comes from the same environment as the reaper (TABLE_NAME, SCENARIO_SECRET_ID or
 SCENARIO_SDK_API_KEY/SECRET, AWS_REGION/AWS_PROFILE, …).
@@ -30,6 +38,10 @@ const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   unlock: { run: unlockCommand, usage: UNLOCK_USAGE },
   reap: { run: reapCommand, usage: 'npm run ops -- reap --help' },
   invoke: { run: invokeCommand, usage: INVOKE_USAGE },
+  pause: { run: pauseCommand, usage: PAUSE_USAGE },
+  resume: { run: resumeCommand, usage: RESUME_USAGE },
+  'last-run': { run: lastRunCommand, usage: LAST_RUN_USAGE },
+  'dead-letters': { run: deadLettersCommand, usage: DEAD_LETTERS_USAGE },
 };
 
 /** Runs one ops command and returns its exit code. */

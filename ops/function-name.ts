@@ -1,10 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from './stack-outputs';
 
-/** Where `npx cdk deploy --outputs-file cdk-outputs.json` leaves the stack's outputs. */
-export const DEFAULT_OUTPUTS_FILE = 'cdk-outputs.json';
-export const FUNCTION_NAME_ENV = 'REAPER_FUNCTION_NAME';
-const FUNCTION_NAME_OUTPUT = 'FunctionName';
+export { DEFAULT_OUTPUTS_FILE };
+export const FUNCTION_NAME_ENV = STACK_OUTPUTS.functionName.env;
 
 /**
  * The deployed reaper's name: --function-name, else REAPER_FUNCTION_NAME, else the FunctionName output of the stack
@@ -17,20 +14,5 @@ export function resolveFunctionName(options: {
   outputsFile: string | undefined;
   stackName: string | undefined;
 }): string {
-  if (options.flag) return options.flag;
-  const fromEnv = options.env[FUNCTION_NAME_ENV]?.trim();
-  if (fromEnv) return fromEnv;
-  const file = path.resolve(options.cwd, options.outputsFile ?? DEFAULT_OUTPUTS_FILE);
-  const howTo = `pass --function-name, set ${FUNCTION_NAME_ENV}, or deploy with: npx cdk deploy --outputs-file ${DEFAULT_OUTPUTS_FILE}`;
-  if (!existsSync(file)) throw new Error(`no function name: ${file} does not exist; ${howTo}`);
-  let outputs: Record<string, Record<string, unknown>>;
-  try {
-    outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
-  } catch {
-    throw new Error(`no function name: ${file} is not JSON; ${howTo}`);
-  }
-  const stacks = Object.entries(outputs).filter(([name, values]) => (!options.stackName || name === options.stackName) && typeof values?.[FUNCTION_NAME_OUTPUT] === 'string');
-  if (stacks.length === 1) return stacks[0]![1][FUNCTION_NAME_OUTPUT] as string;
-  if (stacks.length === 0) throw new Error(`no function name: ${file} has no ${options.stackName ? `stack ${options.stackName} with a ` : ''}${FUNCTION_NAME_OUTPUT} output; ${howTo}`);
-  throw new Error(`several stacks in ${file} have a ${FUNCTION_NAME_OUTPUT} output (${stacks.map(([n]) => n).join(', ')}); choose one with --stack-name`);
+  return resolveStackOutput(STACK_OUTPUTS.functionName, options);
 }

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV } from '../functions/reaper/env';
+import { createHandler } from '../functions/reaper/handler';
+import { STACK_OUTPUTS } from '../ops/stack-outputs';
+import { startCloudWatchLogsStandIn } from './cloudwatch-logs-stand-in';
+import { keepFunctionLog } from './function-log';
+import { startLambdaStandIn } from './lambda-stand-in';
+import { seedCanvases, seedDeadLetters } from './local-world-seed';
+import { startLocalDynamoDb } from './local-dynamodb';
+import { startScenarioStandIn } from './scenario-stand-in';
+import { startSchedulerStandIn } from './scheduler-stand-in';
+import { startSecretsManagerStandIn } from './secrets-manager-stand-in';
+import { startSqsStandIn } from './sqs-stand-in';
+import { createTrackedCanvasTable, localDynamoClient } from './tracked-canvas-table';
+
+/** The names of the local world's resources, shaped like the deployed stack's. */
+export const LOCAL_WORLD_NAMES = {
+  region: 'local',
+  account: '000000000000',
+  tableName: 'local-tracked-canvases',
+  secretId: 'local/scenario-credentials',
+  functionName: 'canvas-lock-reaper-local',
+  logGroupName: '/aws/lambda/canvas-lock-reaper-local',
+  scheduleName: 'canvas-lock-reaper-local',
+  scheduleGroup: 'default',
+  failedInvocationsQueue: 'canvas-lock-reaper-local-failed-invocations',
+  undeliveredTicksQueue: 'canvas-lock-reaper-local-undelivered-ticks',
+} as const;
+
+/** The stack's default function timeout (infra/constructs/reaper-function.ts), the budget of each local invocation. */
+const FUNCTION_TIMEOUT_MS = 300_000;
+
+export interface LocalWorld {
+  /** The variables a second shell needs, in the order they are printed (export lines). */
+  env: Record<string, string>;
+  /** Every loopback endpoint the world listens on. */
+  endpoints: Record<string, string>;
+  seeded: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything `npm run ops` and `npm run reap` talk to, on loopback: the table in a local DynamoDB, the Scenario
+ * stand-in, a Secrets Manager holding the stand-in's key pair, the real handler behind a Lambda Invoke stand-in
+ * (its log lines kept in a CloudWatch Logs stand-in), the schedule in a Scheduler stand-in and the two
+ * dead-letter queues in an SQS stand-in.
+ */
+export async function startLocalWorld(options: { seed: boolean }): Promise<LocalWorld> {
+  const names = LOCAL_WORLD_NAMES;
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse()) await closeOne();
+  };
+  try {
+    const dynamoServer = await startLocalDynamoDb();
+    closers.push(() => dynamoServer.close());
+    const dynamo = localDynamoClient(dynamoServer.endpoint);
+    closers.push(() => dynamo.destroy());
+    await createTrackedCanvasTable(dynamo, names.tableName);
+
+    const api = await startScenarioStandIn();
+    closers.push(() => api.close());
+    const secrets = await startSecretsManagerStandIn();
+    closers.push(() => secrets.close());
+    secrets.setSecret(names.secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
+
+    const logs = await startCloudWatchLogsStandIn();
+    closers.push(() => logs.close());
+    logs.createLogGroup(names.logGroupName);
+    const functionLog = keepFunctionLog((event) => logs.putLogEvent(names.logGroupName, event));
+    closers.push(() => functionLog.restore());
+
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${names.region}:${names.account}:${resource}`;
+    const functionArn = arn('lambda', `function:${names.functionName}`);
+    const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: names.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    closers.push(() => secretsClient.destroy());
+    const handler = createHandler({
+      env: { [ENV.tableName]: names.tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: names.secretId },
+      awsClients: { dynamo, secrets: secretsClient },
+    });
+    const lambda = await startLambdaStandIn({
+      [names.functionName]: (payload) => {
+        const requestId = randomUUID();
+        const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
+        const context = {
+          awsRequestId: requestId,
+          functionName: names.functionName,
+          functionVersion: '$LATEST',
+          invokedFunctionArn: functionArn,
+          memoryLimitInMB: '512',
+          logGroupName: names.logGroupName,
+          logStreamName: functionLog.logStreamName,
+          getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+        };
+        return functionLog.invocation(requestId, () => handler(payload, context));
+      },
+    });
+    closers.push(() => lambda.close());
+
+    const sqs = await startSqsStandIn([names.failedInvocationsQueue, names.undeliveredTicksQueue]);
+    closers.push(() => sqs.close());
+    const scheduler = await startSchedulerStandIn();
+    closers.push(() => scheduler.close());
+    const scheduleArn = arn('scheduler', `schedule/${names.scheduleGroup}/${names.scheduleName}`);
+    // As infra/constructs/reaper-schedule.ts deploys it (its defaults), so pause/resume meet every field they must carry over.
+    scheduler.addSchedule({
+      Name: names.scheduleName,
+      GroupName: names.scheduleGroup,
+      Arn: scheduleArn,
+      Description: 'Runs the canvas lock reaper',
+      ScheduleExpression: 'rate(5 minutes)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'NONE',
+      Target: {
+        Arn: functionArn,
+        RoleArn: `arn:aws:iam::${names.account}:role/canvas-lock-reaper-local-schedule`,
+        Input: JSON.stringify({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event', time: '<aws.scheduler.scheduled-time>', resources: ['<aws.scheduler.schedule-arn>'] }),
+        RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 },
+        DeadLetterConfig: { Arn: sqs.queueArn(names.undeliveredTicksQueue) },
+      },
+    });
+
+    if (options.seed) {
+      await seedCanvases({ dynamo, tableName: names.tableName, api });
+      seedDeadLetters({ sqs, failedInvocationsQueue: names.failedInvocationsQueue, undeliveredTicksQueue: names.undeliveredTicksQueue, functionArn, scheduleArn });
+    }
+
+    const env: Record<string, string> = {
+      AWS_REGION: names.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoServer.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      [ENV.tableName]: names.tableName,
+      [ENV.apiBaseUrl]: api.baseUrl,
+      [ENV.secretId]: names.secretId,
+      [STACK_OUTPUTS.functionName.env]: names.functionName,
+      [STACK_OUTPUTS.scheduleName.env]: names.scheduleName,
+      [STACK_OUTPUTS.logGroupName.env]: names.logGroupName,
+      [STACK_OUTPUTS.failedInvocationsQueueUrl.env]: sqs.queueUrl(names.failedInvocationsQueue),
+      [STACK_OUTPUTS.undeliveredTicksQueueUrl.env]: sqs.queueUrl(names.undeliveredTicksQueue),
+    };
+    return {
+      env,
+      endpoints: {
+        dynamodb: dynamoServer.endpoint,
+        scenarioApi: api.baseUrl,
+        secretsManager: secrets.endpoint,
+        lambda: lambda.endpoint,
+        scheduler: scheduler.endpoint,
+        cloudwatchLogs: logs.endpoint,
+        sqs: sqs.endpoint,
+      },
+      seeded: options.seed,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

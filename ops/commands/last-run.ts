@@ -1,0 +1,148 @@
+import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { exitCodeFor } from '../../functions/reaper/cli';
+import { errorMessage } from '../../functions/reaper/core/error-message';
+import type { RunSummary } from '../../functions/reaper/core/summary';
+import { EXIT, parseCommandArgs, UsageError } from '../io';
+import { logsClient, type OperatorIo } from '../operator-clients';
+import { renderRunSummary } from '../run-summary-table';
+import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from '../stack-outputs';
+import { relativeTime } from '../text-table';
+
+/** The message of the line each run ends with (functions/reaper/core/reap.ts); its `summary` field is the run summary. */
+export const RUN_FINISHED_MESSAGE = 'reap run finished';
+const DEFAULT_SINCE = '24h';
+/** A bound on pages read, so a misbehaving endpoint cannot keep the command paging forever. */
+const MAX_PAGES = 1000;
+
+export const LAST_RUN_USAGE = `Usage: npm run ops -- last-run [--since DURATION] [--json] [--log-group NAME]
+
+Shows the summary of the last run that finished: the newest "${RUN_FINISHED_MESSAGE}" line in the function's log
+group (CloudWatch Logs FilterLogEvents), scheduled or invoked by hand. A run that failed (refused credentials,
+unreadable table) logs that line too; one that crashed or timed out before it does not: then see the log group's
+ERROR lines and \`npm run ops -- dead-letters\`.
+
+Options:
+  --since DURATION   how far back to look: 30m, 6h, 7d (default ${DEFAULT_SINCE})
+  --json             print {logGroupName, logStreamName, loggedAt, level, summary} as JSON
+  --log-group NAME   the log group (default: ${'$'}${STACK_OUTPUTS.logGroupName.env}, else the ${STACK_OUTPUTS.logGroupName.output} output in ${DEFAULT_OUTPUTS_FILE})
+  --outputs-file FILE  where to read stack outputs (default ${DEFAULT_OUTPUTS_FILE})
+  --stack-name NAME    the stack in that file, when it holds several
+
+Needs logs:FilterLogEvents on the log group. Uses the usual AWS settings (AWS_PROFILE, AWS_REGION, …;
+AWS_ENDPOINT_URL_CLOUDWATCH_LOGS for a local endpoint).
+Exit codes: 0 the last run had no failure; 1 it had a failure, an invalid row or stopped early, no run finished
+in that time, or the log could not be read; 2 usage or configuration error.`;
+
+export interface LastRun {
+  logGroupName: string;
+  logStreamName: string;
+  loggedAt: string;
+  level: string;
+  summary: RunSummary;
+}
+
+export async function lastRunCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
+  const { values, help } = parseCommandArgs(
+    argv,
+    { since: { type: 'string' }, json: { type: 'boolean' }, 'log-group': { type: 'string' }, 'outputs-file': { type: 'string' }, 'stack-name': { type: 'string' } },
+    { min: 0, max: 0 },
+  );
+  if (help) {
+    io.stdout(`${LAST_RUN_USAGE}\n`);
+    return EXIT.ok;
+  }
+  const since = (values.since as string | undefined) ?? DEFAULT_SINCE;
+  const sinceMs = parseDuration(since);
+  let logGroupName: string;
+  try {
+    logGroupName = resolveStackOutput(STACK_OUTPUTS.logGroupName, {
+      flag: values['log-group'] as string | undefined,
+      env: io.env,
+      cwd: io.cwd,
+      outputsFile: values['outputs-file'] as string | undefined,
+      stackName: values['stack-name'] as string | undefined,
+    });
+  } catch (error) {
+    io.stderr(`ops last-run: ${errorMessage(error).replace(/^Error: /, '')}\n`);
+    return EXIT.usageOrConfig;
+  }
+
+  const now = Date.now();
+  let found: LastRun | undefined;
+  try {
+    found = await findLastRun(io, logGroupName, now - sinceMs, now);
+  } catch (error) {
+    io.stderr(`ops last-run: reading log group ${logGroupName} failed: ${errorMessage(error)}\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+  if (!found) {
+    io.stderr(`ops last-run: no "${RUN_FINISHED_MESSAGE}" line in ${logGroupName} in the last ${since} (look further back with --since 7d)\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+  if (values.json) {
+    io.stdout(`${JSON.stringify(found, null, 2)}\n`);
+  } else {
+    const ageSeconds = (Date.parse(found.loggedAt) - now) / 1000;
+    io.stdout(
+      `${renderRunSummary(found.summary, [
+        ['finished', `${found.loggedAt} (${relativeTime(ageSeconds)})`],
+        ['log', `${found.level} in ${logGroupName} ${found.logStreamName}`],
+      ])}\n`,
+    );
+  }
+  return exitCodeFor(found.summary);
+}
+
+/** The newest run-finished line between the two times (the events come oldest first, over several pages). */
+async function findLastRun(io: OperatorIo, logGroupName: string, startTime: number, endTime: number): Promise<LastRun | undefined> {
+  const logs = logsClient(io);
+  let newest: { event: FilteredLogEvent; line: Record<string, unknown> } | undefined;
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const answer = await logs.send(
+      new FilterLogEventsCommand({ logGroupName, filterPattern: `"${RUN_FINISHED_MESSAGE}"`, startTime, endTime, ...(nextToken ? { nextToken } : {}) }),
+    );
+    for (const event of answer.events ?? []) {
+      const line = runFinishedLine(event.message);
+      if (line && (!newest || (event.timestamp ?? 0) >= (newest.event.timestamp ?? 0))) newest = { event, line };
+    }
+    nextToken = answer.nextToken;
+    if (!nextToken) {
+      if (!newest) return undefined;
+      return {
+        logGroupName,
+        logStreamName: newest.event.logStreamName ?? '',
+        loggedAt: new Date(newest.event.timestamp ?? 0).toISOString(),
+        level: String(newest.line.level ?? ''),
+        summary: newest.line.summary as RunSummary,
+      };
+    }
+  }
+  throw new Error(`still paging after ${MAX_PAGES} pages; narrow --since`);
+}
+
+/**
+ * The JSON log line of a finished run, or undefined for any other line the filter let through (the phrase inside
+ * another message, a line that is not JSON). Lambda's text format may put a prefix before the JSON.
+ */
+export function runFinishedLine(message: string | undefined): Record<string, unknown> | undefined {
+  const start = message?.indexOf('{') ?? -1;
+  if (!message || start < 0) return undefined;
+  try {
+    const line = JSON.parse(message.slice(start)) as Record<string, unknown>;
+    const summary = line.summary as Record<string, unknown> | undefined;
+    return line.message === RUN_FINISHED_MESSAGE && typeof summary?.runId === 'string' ? line : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "30m", "6h", "7d" in milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d{1,4})([mhd])$/.exec(text.trim());
+  const amount = match ? Number(match[1]) : 0;
+  if (!match || amount < 1) throw new UsageError(`--since: expected a duration such as 30m, 6h or 7d, got ${JSON.stringify(text)}`);
+  return amount * DURATION_UNITS_MS[match[2]!]!;
+}

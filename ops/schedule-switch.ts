@@ -1,0 +1,136 @@
+import {
+  GetScheduleCommand,
+  UpdateScheduleCommand,
+  type GetScheduleCommandOutput,
+  type ScheduleState,
+  type UpdateScheduleCommandInput,
+} from '@aws-sdk/client-scheduler';
+import { errorMessage } from '../functions/reaper/core/error-message';
+import { EXIT, parseCommandArgs } from './io';
+import { schedulerClient, type OperatorIo } from './operator-clients';
+import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from './stack-outputs';
+
+/** The schedule group the stack puts its schedule in. */
+export const DEFAULT_SCHEDULE_GROUP = 'default';
+/** The context key that sets the state a deploy gives the schedule. */
+export const SCHEDULE_ENABLED_SETTING = 'reaper:scheduleEnabled';
+
+/**
+ * Every member of UpdateSchedule besides the name, the new state and the idempotency token. UpdateSchedule resets a
+ * member left out of the request to its default (a lost dead-letter queue, retry policy or input), so each is
+ * copied from GetSchedule. The type makes a member added to the SDK's input fail the build until it is listed here.
+ */
+const CARRIED_OVER = {
+  GroupName: true,
+  ScheduleExpression: true,
+  ScheduleExpressionTimezone: true,
+  StartDate: true,
+  EndDate: true,
+  Description: true,
+  KmsKeyArn: true,
+  Target: true,
+  FlexibleTimeWindow: true,
+  ActionAfterCompletion: true,
+} as const satisfies Record<Exclude<keyof UpdateScheduleCommandInput, 'Name' | 'State' | 'ClientToken'>, true>;
+
+/** The UpdateSchedule request that changes only the state of the schedule GetSchedule returned. */
+export function updateWithState(name: string, current: GetScheduleCommandOutput, state: ScheduleState): UpdateScheduleCommandInput {
+  const { ScheduleExpression, Target, FlexibleTimeWindow } = current;
+  if (!ScheduleExpression || !Target || !FlexibleTimeWindow) {
+    throw new Error(`GetSchedule returned schedule ${name} without ${!ScheduleExpression ? 'ScheduleExpression' : !Target ? 'Target' : 'FlexibleTimeWindow'}; not updating it`);
+  }
+  const carried: Record<string, unknown> = {};
+  for (const member of Object.keys(CARRIED_OVER) as (keyof typeof CARRIED_OVER)[]) {
+    if (current[member] !== undefined) carried[member] = current[member];
+  }
+  return { ...carried, Name: name, ScheduleExpression, Target, FlexibleTimeWindow, State: state };
+}
+
+const deployNote = (state: ScheduleState) =>
+  `The next \`cdk deploy\` restores the deployed setting (${SCHEDULE_ENABLED_SETTING}: true unless that deploy passes -c ${SCHEDULE_ENABLED_SETTING}=false).\n` +
+  (state === 'DISABLED'
+    ? `For a pause that survives deploys, deploy with -c ${SCHEDULE_ENABLED_SETTING}=false (and later without it to resume).`
+    : `A stack deployed with -c ${SCHEDULE_ENABLED_SETTING}=false comes back paused at its next deploy; deploy without it to keep the schedule on.`);
+
+export function scheduleSwitchUsage(command: 'pause' | 'resume'): string {
+  const pause = command === 'pause';
+  return `Usage: npm run ops -- ${command} [--schedule-name NAME] [--schedule-group GROUP]
+
+${
+  pause
+    ? `Disables the reaper's EventBridge Scheduler schedule now, without a deploy: no scheduled run starts until
+\`npm run ops -- resume\`. A run in progress finishes; manual invokes (ops invoke) still work.`
+    : `Enables the reaper's EventBridge Scheduler schedule now, without a deploy (undoes \`npm run ops -- pause\`):
+the next tick runs the reaper again.`
+}
+
+The next \`cdk deploy\` restores the deployed setting (${SCHEDULE_ENABLED_SETTING}). A pause that survives deploys
+is a deploy with -c ${SCHEDULE_ENABLED_SETTING}=false.
+
+It reads the schedule (GetSchedule) and writes it back whole with the new state: UpdateSchedule replaces every
+field, so each one is carried over. Needs scheduler:GetSchedule, scheduler:UpdateSchedule, and iam:PassRole on
+the schedule's role.
+
+Options:
+  --schedule-name NAME   the schedule (default: ${'$'}${STACK_OUTPUTS.scheduleName.env}, else the ${STACK_OUTPUTS.scheduleName.output} output in ${DEFAULT_OUTPUTS_FILE})
+  --schedule-group NAME  its schedule group (default: ${DEFAULT_SCHEDULE_GROUP}, where the stack puts it)
+  --outputs-file FILE    where to read stack outputs (default ${DEFAULT_OUTPUTS_FILE}, from: npx cdk deploy --outputs-file ${DEFAULT_OUTPUTS_FILE})
+  --stack-name NAME      the stack in that file, when it holds several
+
+Uses the usual AWS settings (AWS_PROFILE, AWS_REGION, …; AWS_ENDPOINT_URL_SCHEDULER for a local endpoint).
+Exit codes: 0 ${pause ? 'paused (or already paused)' : 'resumed (or already enabled)'}; 1 the schedule could not be read or updated; 2 usage or configuration error.`;
+}
+
+/** `ops pause` and `ops resume`: set the schedule's state, carrying every other field over. */
+export async function switchSchedule(command: 'pause' | 'resume', argv: readonly string[], io: OperatorIo): Promise<number> {
+  const { values, help } = parseCommandArgs(
+    argv,
+    { 'schedule-name': { type: 'string' }, 'schedule-group': { type: 'string' }, 'outputs-file': { type: 'string' }, 'stack-name': { type: 'string' } },
+    { min: 0, max: 0 },
+  );
+  if (help) {
+    io.stdout(`${scheduleSwitchUsage(command)}\n`);
+    return EXIT.ok;
+  }
+  let name: string;
+  try {
+    name = resolveStackOutput(STACK_OUTPUTS.scheduleName, {
+      flag: values['schedule-name'] as string | undefined,
+      env: io.env,
+      cwd: io.cwd,
+      outputsFile: values['outputs-file'] as string | undefined,
+      stackName: values['stack-name'] as string | undefined,
+    });
+  } catch (error) {
+    io.stderr(`ops ${command}: ${errorMessage(error).replace(/^Error: /, '')}\n`);
+    return EXIT.usageOrConfig;
+  }
+  const group = (values['schedule-group'] as string | undefined) ?? DEFAULT_SCHEDULE_GROUP;
+  const wanted: ScheduleState = command === 'pause' ? 'DISABLED' : 'ENABLED';
+  const scheduler = schedulerClient(io);
+  const where = `schedule ${name} (group ${group})`;
+
+  let current: GetScheduleCommandOutput;
+  try {
+    current = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
+  } catch (error) {
+    io.stderr(`ops ${command}: reading ${where} failed: ${errorMessage(error)}\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+  if (current.State === wanted) {
+    io.stdout(`The ${where} is already ${wanted}; nothing changed.\n${deployNote(wanted)}\n`);
+    return EXIT.ok;
+  }
+  try {
+    await scheduler.send(new UpdateScheduleCommand(updateWithState(name, current, wanted)));
+  } catch (error) {
+    io.stderr(`ops ${command}: updating ${where} failed; it is still ${current.State ?? 'unknown'}: ${errorMessage(error)}\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+  const effect =
+    wanted === 'DISABLED'
+      ? 'No scheduled run starts until `npm run ops -- resume`; a run in progress finishes, manual invokes still work.'
+      : `The next tick (${current.ScheduleExpression}) runs the reaper.`;
+  io.stdout(`${command === 'pause' ? 'Paused' : 'Resumed'}: the ${where} was ${current.State}, is now ${wanted}. ${effect}\n${deployNote(wanted)}\n`);
+  return EXIT.ok;
+}

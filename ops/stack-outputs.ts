@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Where `npx cdk deploy --outputs-file cdk-outputs.json` leaves the stack's outputs. */
+export const DEFAULT_OUTPUTS_FILE = 'cdk-outputs.json';
+
+/** One value an ops command needs from the deployed stack: its output, and the flag and variable that override it. */
+export interface StackOutputName {
+  /** The CfnOutput id in infra/reaper-stack.ts. */
+  output: string;
+  env: string;
+  flag: string;
+  /** What the value is, in the error when none is found. */
+  what: string;
+}
+
+/** The stack outputs the ops commands read. The env names are a contract (`npm run local` prints them): extend, never rename. */
+export const STACK_OUTPUTS = {
+  functionName: { output: 'FunctionName', env: 'REAPER_FUNCTION_NAME', flag: '--function-name', what: 'function name' },
+  scheduleName: { output: 'ScheduleName', env: 'REAPER_SCHEDULE_NAME', flag: '--schedule-name', what: 'schedule name' },
+  logGroupName: { output: 'LogGroupName', env: 'REAPER_LOG_GROUP_NAME', flag: '--log-group', what: 'log group' },
+  failedInvocationsQueueUrl: {
+    output: 'FailedInvocationsQueueUrl',
+    env: 'REAPER_FAILED_INVOCATIONS_QUEUE_URL',
+    flag: '--failed-invocations-queue-url',
+    what: 'failed-invocations queue URL',
+  },
+  undeliveredTicksQueueUrl: {
+    output: 'UndeliveredTicksQueueUrl',
+    env: 'REAPER_UNDELIVERED_TICKS_QUEUE_URL',
+    flag: '--undelivered-ticks-queue-url',
+    what: 'undelivered-ticks queue URL',
+  },
+} as const satisfies Record<string, StackOutputName>;
+
+export interface StackOutputSources {
+  /** The command-line flag's value, if given. */
+  flag: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  outputsFile: string | undefined;
+  stackName: string | undefined;
+}
+
+/**
+ * A value of the deployed stack: the flag, else the variable, else the output of the stack in cdk-outputs.json.
+ * Throws a message that says how to provide it.
+ */
+export function resolveStackOutput(name: StackOutputName, sources: StackOutputSources): string {
+  if (sources.flag) return sources.flag;
+  const fromEnv = sources.env[name.env]?.trim();
+  if (fromEnv) return fromEnv;
+  const file = path.resolve(sources.cwd, sources.outputsFile ?? DEFAULT_OUTPUTS_FILE);
+  const howTo = `pass ${name.flag}, set ${name.env}, or deploy with: npx cdk deploy --outputs-file ${DEFAULT_OUTPUTS_FILE}`;
+  if (!existsSync(file)) throw new Error(`no ${name.what}: ${file} does not exist; ${howTo}`);
+  let outputs: Record<string, Record<string, unknown>>;
+  try {
+    outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, unknown>>;
+  } catch {
+    throw new Error(`no ${name.what}: ${file} is not JSON; ${howTo}`);
+  }
+  const stacks = Object.entries(outputs).filter(([stack, values]) => (!sources.stackName || stack === sources.stackName) && typeof values?.[name.output] === 'string');
+  if (stacks.length === 1) return stacks[0]![1][name.output] as string;
+  if (stacks.length === 0) {
+    throw new Error(`no ${name.what}: ${file} has no ${sources.stackName ? `stack ${sources.stackName} with a ` : ''}${name.output} output; ${howTo}`);
+  }
+  throw new Error(`several stacks in ${file} have a ${name.output} output (${stacks.map(([stack]) => stack).join(', ')}); choose one with --stack-name`);
+}
