@@ -26,6 +26,6 @@ export function renderRunSummary(s: RunSummary, heading: readonly [string, strin
     parts.push(`\n${formatTable(['failed asset', 'kind', 'error'], s.failures.map((f) => [f.assetId, `${f.kind}${f.httpStatus ? ` ${f.httpStatus}` : ''}`, f.error]), 100)}`);
   }
   if (s.invalidRows.length > 0) parts.push(`\n${formatTable(['invalid row', 'problem'], s.invalidRows.map((r) => [r.assetId, r.problem]), 100)}`);
-  if (s.warnings.length > 0) parts.push(`\n${formatTable(['warning', 'message'], s.warnings.map((w) => [w.assetId, w.message]), 100)}`);
+  if (s.warnings.length > 0) parts.push(`\n${formatTable(['warning', 'message'], s.warnings.map((w) => [w.assetId ?? '-', `${w.kind}: ${w.message}`]), 100)}`);
   return parts.join('\n');
 }
