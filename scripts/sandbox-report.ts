@@ -18,6 +18,7 @@ export interface SandboxReportInput {
   exitCode: number;
   cliSummaryLine: string;
   apiRequests: number;
+  unlockRequests: number;
   /** Values that must never appear in the output: the API secret, the Basic credential, URL signatures. */
   secretValues: string[];
   rawOutput: string;
@@ -49,7 +50,7 @@ export function renderSandboxReport(input: SandboxReportInput): string {
       ? `  examined ${finished.examined}, stale ${finished.stale}, unlocked ${finished.unlocked}, failed ${finished.failed}, ` +
         `skipped ${JSON.stringify(finished.skipped)}, cut short: ${finished.cutShort}`
       : '  (no summary line found)',
-    `  ${input.apiRequests} request(s) reached the Scenario stand-in.`,
+    `  ${input.apiRequests} request(s) reached the Scenario stand-in: ${input.unlockRequests} unlock(s), the rest GETs that verified each lock first.`,
     '',
     'One "canvas unlocked" log line as the Lambda writes it (signed URLs redacted, listed by path only):',
     assetLine ? `  ${JSON.stringify(assetLine)}` : '  (none)',
@@ -71,7 +72,8 @@ function lockText(row: Row): string {
   const at = Date.parse(value);
   if (Number.isNaN(at)) return `"${value}"`;
   const seconds = Math.round((at - Date.now()) / 1000);
-  return seconds >= 0 ? `expires in ${formatSpan(seconds)}` : `expired ${formatSpan(-seconds)} ago`;
+  const healed = row.lastHealedAt?.S ? ' (healed from Scenario)' : '';
+  return `${seconds >= 0 ? `expires in ${formatSpan(seconds)}` : `expired ${formatSpan(-seconds)} ago`}${healed}`;
 }
 
 function formatSpan(seconds: number): string {
@@ -87,7 +89,7 @@ function describeOutcome(line: Record<string, any>): string {
     case 'unlocked':
       return `UNLOCKED${line.attempts > 1 ? ` (${line.attempts} attempts)` : ''}`;
     case 'skipped':
-      return `skipped: ${line.reason}`;
+      return line.reason === 'renewed-at-source' ? 'skipped: renewed-at-source (live at Scenario)' : `skipped: ${line.reason}`;
     case 'invalid':
       return `INVALID: ${line.problem}`;
     case 'failed':

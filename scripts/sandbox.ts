@@ -16,11 +16,17 @@ import { renderSandboxReport, type SandboxCanvas } from './sandbox-report';
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();
 
 /** The seeded canvases and what a person should expect for each. */
-const CANVASES: (SandboxCanvas & { row: SeedRow; knownToApi: boolean; script?: 'flaky' })[] = [
+const CANVASES: (SandboxCanvas & { row: SeedRow; knownToApi: boolean; script?: 'flaky'; lockedAtScenario?: string })[] = [
   { row: { assetId: 'asset_sbxStaleTenMin', lockExpiresAt: minutes(-10), lockId: 'lock_a' }, knownToApi: true, expect: 'unlocked: expired 10 min ago' },
   { row: { assetId: 'asset_sbxStaleThreeDays', lockExpiresAt: minutes(-3 * 24 * 60) }, knownToApi: true, expect: 'unlocked: crashed editor, 3 days ago' },
   { row: { assetId: 'asset_sbxStaleFlakyApi', lockExpiresAt: minutes(-30) }, knownToApi: true, script: 'flaky', expect: 'unlocked after one 503 and a retry' },
   { row: { assetId: 'asset_sbxLive', lockExpiresAt: minutes(15), lockId: 'lock_b' }, knownToApi: true, expect: 'skipped: lock still live' },
+  {
+    row: { assetId: 'asset_sbxRenewedAtScenario', lockExpiresAt: minutes(-8), lockId: 'lock_old' },
+    knownToApi: true,
+    lockedAtScenario: minutes(20),
+    expect: 'skipped: re-locked at Scenario, the table lagged; row healed',
+  },
   { row: { assetId: 'asset_sbxInGrace', lockExpiresAt: new Date(Date.now() - 20_000).toISOString() }, knownToApi: true, expect: 'skipped: expired 20 s ago, within the 60 s grace' },
   { row: { assetId: 'asset_sbxNotLocked', extra: { title: { S: 'Moodboard' } } }, knownToApi: true, expect: 'skipped: not locked' },
   { row: { assetId: 'asset_sbxBadDate', lockExpiresAt: 'tomorrow-ish' }, knownToApi: true, expect: 'invalid: lockExpiresAt is not a date; left untouched' },
@@ -43,6 +49,8 @@ async function main(): Promise<number> {
     for (const canvas of CANVASES) {
       await putRow(client, tableName, canvas.row);
       if (canvas.knownToApi) api.addCanvas(canvas.row.assetId);
+      // The editor re-locked at Scenario; its mirror write to the table has not landed.
+      if (canvas.lockedAtScenario) api.lock(canvas.row.assetId, canvas.lockedAtScenario);
       if (canvas.script === 'flaky') api.script(canvas.row.assetId, [{ status: 503, headers: { 'retry-after': '1' } }]);
     }
     const before = new Map(await Promise.all(CANVASES.map(async (c) => [c.row.assetId, await getRow(client, tableName, c.row.assetId)] as const)));
@@ -76,6 +84,7 @@ async function main(): Promise<number> {
         exitCode: run.exitCode,
         cliSummaryLine: run.stderr.trim(),
         apiRequests: api.requests.length,
+        unlockRequests: api.unlockRequests.length,
         secretValues: [api.apiSecret, Buffer.from(`${api.apiKey}:${api.apiSecret}`).toString('base64'), ...api.issuedSignatures],
         rawOutput: run.stdout + run.stderr,
       }),

@@ -23,11 +23,12 @@ describe('npm start (the sandbox)', () => {
     expect(line('asset_sbxStaleTenMin')).toMatch(/UNLOCKED\s+free \(unlocked/);
     expect(line('asset_sbxStaleFlakyApi')).toContain('UNLOCKED (2 attempts)');
     expect(line('asset_sbxLive')).toMatch(/skipped: live\s+expires in/);
+    expect(line('asset_sbxRenewedAtScenario')).toMatch(/expired 8 min ago\s+skipped: renewed-at-source \(live at Scenario\)\s+expires in 20 min \(healed from Scenario\)/);
     expect(line('asset_sbxBadDate')).toContain('INVALID');
     expect(line('canvas-42')).toContain('INVALID');
     expect(line('asset_sbxDeletedAtScenario')).toMatch(/FAILED \(asset-not-found 404\)\s+expired 45 min ago/);
     expect(stdout).toContain('npm run reap exited 1');
-    expect(stdout).toMatch(/examined 9, stale 4, unlocked 3, failed 1/);
+    expect(stdout).toMatch(/examined 10, stale 5, unlocked 3, failed 1/);
     expect(stdout).toContain('Secret check: none of the');
   });
 });
