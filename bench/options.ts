@@ -1,4 +1,5 @@
 import { CONFIG_DEFAULTS } from '../functions/reaper/config';
+import { UsageError } from '../functions/reaper/cli-kit/usage-error';
 
 /** What one `npm run bench` measures; every number here is printed with the results so a run explains itself. */
 export interface BenchOptions {
@@ -27,10 +28,8 @@ const FULL = { rows: 100_000, unlockRows: 2_000, repeats: 3, importRuns: 7 };
 const QUICK = { rows: 2_000, unlockRows: 100, repeats: 1, importRuns: 5 };
 const DEFAULT_SWEEP = [1, 4, 16, 64];
 
-export const USAGE = `npm run bench -- [--quick] [--json] [--rows N] [--stale-share F] [--latency-ms N] [--concurrency N]
-                     [--unlock-rows N] [--sweep 1,4,16,64] [--repeats N] [--import-runs N]`;
-
-export class UsageError extends Error {}
+export const USAGE = `Usage: npm run bench -- [--quick] [--json] [--rows N] [--stale-share F] [--latency-ms N] [--concurrency N]
+                            [--unlock-rows N] [--sweep 1,4,16,64] [--repeats N] [--import-runs N]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flags = new Map<string, string | true>();

@@ -6,7 +6,9 @@ import { measureArtifact } from './measure-artifact';
 import { growthSizes, measureGrowth } from './measure-growth';
 import { measureLargeTable } from './measure-large-table';
 import { measureThroughput } from './measure-throughput';
-import { parseOptions, USAGE, UsageError } from './options';
+import { exitForError } from '../functions/reaper/cli-kit/report-error';
+import { UsageError } from '../functions/reaper/cli-kit/usage-error';
+import { parseOptions, USAGE } from './options';
 import { renderThroughputSvg } from './plot';
 import { renderReport } from './report';
 import { assembleResult } from './results';
@@ -21,7 +23,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`usage: ${USAGE}\n(see docs/performance.md for what each number measures)\n`);
+    process.stdout.write(`${USAGE}\n(see docs/performance.md for what each number measures)\n`);
     return;
   }
   let options;
@@ -29,8 +31,7 @@ async function main(): Promise<void> {
     options = parseOptions(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\nusage: ${USAGE}\n`);
-    process.exitCode = 2;
+    process.exitCode = exitForError(error, { name: 'bench', usage: USAGE, helpCommand: 'npm run bench -- --help' }, (text) => process.stderr.write(text));
     return;
   }
   const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);

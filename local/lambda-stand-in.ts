@@ -7,6 +7,11 @@ export interface LambdaStandIn {
   /** http://127.0.0.1:PORT, for AWS_ENDPOINT_URL_LAMBDA or a LambdaClient's `endpoint`. */
   endpoint: string;
   readonly invocations: { functionName: string; payload: unknown }[];
+  /**
+   * The next `count` invocations start as usual, but their connection is cut before any answer, as a network
+   * drop during a long run does: the caller cannot know the outcome, and the function keeps running.
+   */
+  dropConnections(count: number): void;
   close(): Promise<void>;
 }
 
@@ -19,6 +24,8 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/;
  */
 export async function startLambdaStandIn(functions: Record<string, LocalFunction>): Promise<LambdaStandIn> {
   const invocations: { functionName: string; payload: unknown }[] = [];
+  const runsCutOff = new Set<Promise<unknown>>();
+  let connectionsToDrop = 0;
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -33,6 +40,15 @@ export async function startLambdaStandIn(functions: Record<string, LocalFunction
     const text = Buffer.concat(chunks).toString('utf8');
     const payload: unknown = text ? JSON.parse(text) : null;
     invocations.push({ functionName, payload });
+    if (connectionsToDrop > 0) {
+      connectionsToDrop -= 1;
+      const stillRunning: Promise<unknown> = run(payload)
+        .catch(() => undefined)
+        .finally(() => runsCutOff.delete(stillRunning));
+      runsCutOff.add(stillRunning);
+      request.socket.destroy();
+      return;
+    }
     try {
       const result = await run(payload);
       response.writeHead(200, { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' });
@@ -47,6 +63,12 @@ export async function startLambdaStandIn(functions: Record<string, LocalFunction
   return {
     endpoint: listening.origin,
     invocations,
-    close: listening.close,
+    dropConnections: (count) => {
+      connectionsToDrop += count;
+    },
+    close: async () => {
+      await listening.close();
+      await Promise.all(runsCutOff);
+    },
   };
 }

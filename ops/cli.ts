@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import { runCli as runReapCli } from '../functions/reaper/cli';
-import { errorMessage } from '../functions/reaper/core/error-message';
+import { pipeSafeWriter } from '../functions/reaper/cli-kit/process-output';
+import { exitForError, usageLine } from '../functions/reaper/cli-kit/report-error';
+import { terminalSafe } from '../functions/reaper/cli-kit/terminal-text';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './commands/dead-letters';
 import { invokeCommand, INVOKE_USAGE } from './commands/invoke';
 import { LAST_RUN_USAGE, lastRunCommand } from './commands/last-run';
@@ -9,15 +11,15 @@ import { RESUME_USAGE, resumeCommand } from './commands/resume';
 import { statusCommand, STATUS_USAGE } from './commands/status';
 import { trackCommand, TRACK_USAGE, untrackCommand, UNTRACK_USAGE } from './commands/track';
 import { unlockCommand, UNLOCK_USAGE } from './commands/unlock';
-import { EXIT, UsageError, type OpsCommand, type OpsIo } from './io';
+import { EXIT, type OpsCommand, type OpsIo } from './io';
 
 export const OPS_USAGE = `Usage: npm run ops -- <command> [options]     (each command has --help)
 
 Commands:
-  status     the tracked canvases and their lock state (stale, live, not locked, invalid)
+  status     the tracked canvases and their lock state (stale, in grace, live, not locked, invalid)
   track      write a tracked row:   track <assetId> --lock-expires-at <ISO> [--lock-id <id>]
   untrack    remove a tracked row:  untrack <assetId>
-  unlock     force-unlock one canvas now (the emergency brake): unlock <assetId> [--lock-id <id>] [--yes]
+  unlock     a person's deliberate force-unlock of one canvas, now: unlock <assetId> [--lock-id <id>] [--yes]
   reap       one reap run from this machine (same as npm run reap)
   invoke     invoke the deployed function: invoke [--dry-run] [--asset-id ID]...
   pause      disable the schedule now (until resume or the next deploy)
@@ -29,7 +31,8 @@ Configuration comes from the same environment as the reaper (TABLE_NAME, SCENARI
 SCENARIO_SDK_API_KEY/SECRET, AWS_REGION/AWS_PROFILE, …).
 Exit codes: 0 ok; 1 a canvas failed, a row is invalid, or an AWS call failed; 2 usage or configuration error.`;
 
-const reapCommand: OpsCommand = (argv, io) => runReapCli(argv, { env: io.env, stdout: io.stdout, stderr: io.stderr, ...(io.awsClients ? { awsClients: io.awsClients } : {}) });
+const reapCommand: OpsCommand = (argv, io) =>
+  runReapCli(argv, { env: io.env, stdout: io.stdout, stderr: io.stderr, stderrIsTerminal: io.stderrIsTerminal === true, ...(io.awsClients ? { awsClients: io.awsClients } : {}) });
 
 const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   status: { run: statusCommand, usage: STATUS_USAGE },
@@ -53,18 +56,13 @@ export async function runOps(argv: readonly string[], io: OpsIo): Promise<number
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr(`ops: unknown command ${JSON.stringify(name)}\n\n${OPS_USAGE}\n`);
+    io.stderr(`ops: unknown command "${terminalSafe(name)}"\n${usageLine(OPS_USAGE)}\nSee: npm run ops -- --help\n`);
     return EXIT.usageOrConfig;
   }
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`ops ${name}: ${error.message}\n\n${command.usage}\n`);
-      return EXIT.usageOrConfig;
-    }
-    io.stderr(`ops ${name}: unexpected error: ${errorMessage(error)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return exitForError(error, { name: `ops ${name}`, usage: command.usage, helpCommand: `npm run ops -- ${name} --help` }, io.stderr);
   }
 }
 
@@ -80,20 +78,22 @@ async function confirmOnTerminal(question: string): Promise<boolean> {
 
 if (require.main === module) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const stderr = pipeSafeWriter(process.stderr);
   runOps(process.argv.slice(2), {
     env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: pipeSafeWriter(process.stdout),
+    stderr,
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     confirm: confirmOnTerminal,
     cwd: process.cwd(),
+    stdoutIsTerminal: process.stdout.isTTY === true,
+    stderrIsTerminal: process.stderr.isTTY === true,
   }).then(
     (code) => {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`ops: unexpected error: ${errorMessage(error)}\n`);
-      process.exitCode = EXIT.canvasFailedOrInvalid;
+      process.exitCode = exitForError(error, { name: 'ops', usage: OPS_USAGE, helpCommand: 'npm run ops -- --help' }, stderr);
     },
   );
 }

@@ -1,9 +1,9 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { AwsClients } from '../functions/reaper/wiring';
 
-/** Exit codes shared with `npm run reap`: ops scripts rely on them. */
-export { EXIT } from '../functions/reaper/cli';
+/** The shared CLI kit, re-exported so ops commands import their plumbing from one place. */
+export { EXIT } from '../functions/reaper/cli-kit/exit-codes';
+export { asUsage, UsageError } from '../functions/reaper/cli-kit/usage-error';
+export { parseFlags as parseCommandArgs } from '../functions/reaper/cli-kit/parse-flags';
 
 /** Everything a command touches outside itself, so tests can run it in process. */
 export interface OpsIo {
@@ -16,43 +16,10 @@ export interface OpsIo {
   confirm(question: string): Promise<boolean>;
   /** Directory where cdk-outputs.json is looked for. */
   cwd: string;
+  /** stdout / stderr is a terminal: only then colour and the human summary table. */
+  stdoutIsTerminal?: boolean;
+  stderrIsTerminal?: boolean;
   awsClients?: AwsClients;
-  lambda?: LambdaClient;
 }
 
 export type OpsCommand = (argv: readonly string[], io: OpsIo) => Promise<number>;
-
-/** A mistake in the command line; the command prints its usage with it and exits 2. */
-export class UsageError extends Error {}
-
-/** node:util parseArgs, strict, with its errors turned into UsageError. */
-export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options']>>(
-  argv: readonly string[],
-  options: T,
-  positionals: { min: number; max: number },
-) {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const values = parsed.values as Record<string, unknown>;
-  if (!values.help && (parsed.positionals.length < positionals.min || parsed.positionals.length > positionals.max)) {
-    throw new UsageError(
-      positionals.max === 0
-        ? `unexpected argument ${JSON.stringify(parsed.positionals[0])}`
-        : `expected ${positionals.min === positionals.max ? positionals.min : `${positionals.min} to ${positionals.max}`} argument(s), got ${parsed.positionals.length}`,
-    );
-  }
-  return { values, positionals: parsed.positionals, help: values.help === true };
-}
-
-/** Runs a validator whose error is a usage mistake. */
-export function asUsage<T>(validate: () => T): T {
-  try {
-    return validate();
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}

@@ -66,3 +66,12 @@ export function resolveStackOutput(name: StackOutputName, sources: StackOutputSo
   }
   throw new Error(`several stacks in ${file} have a ${name.output} output (${stacks.map(([stack]) => stack).join(', ')}); choose one with --stack-name`);
 }
+
+/** The same value when it can be found, or undefined (for a hint in a message, never for an action). */
+export function findStackOutput(name: StackOutputName, sources: StackOutputSources): string | undefined {
+  try {
+    return resolveStackOutput(name, sources);
+  } catch {
+    return undefined;
+  }
+}

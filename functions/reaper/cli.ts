@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config';
+import { Console } from 'node:console';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { loadConfig } from './config';
 import { asReapLogger, createLogger } from './adapters/logger';
-import { CredentialsError } from './adapters/credentials';
+import { checkReaperAwsSetup } from './cli-kit/aws-setup';
+import { EXIT, exitCodeFor } from './cli-kit/exit-codes';
+import { parseFlags } from './cli-kit/parse-flags';
+import { pipeSafeWriter } from './cli-kit/process-output';
+import { exitForError } from './cli-kit/report-error';
+import { renderRunSummary } from './cli-kit/run-summary-table';
+import { jsonForTerminal, terminalSafe } from './cli-kit/terminal-text';
+import { UsageError } from './cli-kit/usage-error';
 import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { ENV } from './env';
@@ -10,20 +18,21 @@ import { parseAssetIds, parseGraceSecondsFlag } from './payload';
 import { SETTINGS } from './settings';
 import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, runSafetyOptions, systemClock, type AwsClients } from './wiring';
 
-/** Exit codes are a contract with ops scripts. */
-export const EXIT = { ok: 0, canvasFailedOrInvalid: 1, usageOrConfig: 2 } as const;
+/** Kept for the code that imported them from here before the CLI kit existed; new code imports the kit. */
+export { EXIT, exitCodeFor };
 
-export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--grace-seconds N] [--override-brake]
+export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--grace-seconds N] [--override-brake] [--json]
 
 Runs one reap from this machine, through the same code path as the Lambda: reads the tracked canvases,
 force-unlocks those whose lockExpiresAt + grace is past, updates their rows, and prints one JSON log line per
-canvas acted on and a run summary.
+canvas acted on, then a one-line summary on stderr (and a summary table first, when stderr is a terminal).
 
 Options:
   --dry-run            report what would be unlocked; no request to the API, no write to the table
   --asset-id ID        only these canvases (repeat the flag; at most 1000)
   --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
   --override-brake     release the mass-expiry brake: unlock the stale locks it holds, and clear its state
+  --json               print the run summary as one JSON object on stdout; the log lines go to stderr
   -h, --help           this text
 
 Environment:
@@ -41,54 +50,45 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** stderr is a terminal: a person is watching, so the run ends with a summary table. */
+  stderrIsTerminal?: boolean;
   awsClients?: AwsClients;
 }
 
 interface CliRequest {
   dryRun: boolean;
   overrideBrake: boolean;
+  json: boolean;
   assetIds?: string[];
   graceSeconds?: number;
 }
 
-class UsageError extends Error {}
+const COMMAND = { name: 'reap', usage: USAGE, helpCommand: 'npm run reap -- --help' };
 
 /** Runs the CLI and returns its exit code (the caller sets process.exitCode; tests read it). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let request: CliRequest | 'help';
   try {
-    request = parseCliArgs(argv);
+    return await runReap(argv, io);
   } catch (error) {
-    io.stderr(`reap: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
-    return EXIT.usageOrConfig;
+    return exitForError(error, COMMAND, io.stderr);
   }
+}
+
+async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
+  const request = parseCliArgs(argv);
   if (request === 'help') {
     io.stdout(`${USAGE}\n`);
     return EXIT.ok;
   }
-  let config;
-  try {
-    config = loadConfig(io.env, 'local');
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr(`${configErrorText(error)}\n(nothing was done; see --help)\n`);
-      return EXIT.usageOrConfig;
-    }
-    throw error;
-  }
+  const config = loadConfig(io.env, 'local');
   const clock = systemClock;
   const clients = io.awsClients ?? createAwsClients();
-  const logger = asReapLogger(createLogger(config));
-  let credentials;
-  try {
-    credentials = await createCredentialsProvider(config, clients, clock).get();
-  } catch (error) {
-    if (error instanceof CredentialsError) {
-      io.stderr(`reap: credentials error: ${error.message}\n(nothing was done)\n`);
-      return EXIT.usageOrConfig;
-    }
-    throw error;
-  }
+  await checkReaperAwsSetup(config, clients, io.env);
+  const powertools = createLogger(config);
+  // With --json, stdout carries the summary alone (so `> run.json` keeps it whole) and the log lines go to stderr.
+  if (request.json) writeLogLinesToStderr(powertools);
+  const logger = asReapLogger(powertools);
+  const credentials = await createCredentialsProvider(config, clients, clock).get();
   const startedAt = clock.now();
   const summary = await reap(
     { clock, store: createCanvasStore(config, clients), lockApi: createLockApi(config, credentials, clock), logger },
@@ -103,56 +103,51 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       ...runSafetyOptions(config, request.overrideBrake),
     },
   );
+  if (request.json) io.stdout(`${jsonForTerminal(summary, 2)}\n`);
+  if (io.stderrIsTerminal) io.stderr(`\n${renderRunSummary(summary)}\n\n`);
   io.stderr(`${oneLineSummary(summary)}\n`);
   return exitCodeFor(summary);
 }
 
-/** One mistake on one line; several as a list, one variable a line. */
-function configErrorText(error: ConfigError): string {
-  if (error.problems.length <= 1) return `reap: configuration error: ${error.message}`;
-  return `reap: ${error.problems.length} configuration errors:\n${error.problems.map((p) => `  ${p.variable}: ${p.detail}`).join('\n')}`;
+/**
+ * Powertools Logger writes through a console it builds on process.stdout and offers no option to change that;
+ * its `console` field is private to TypeScript only. The --json test fails if an upgrade moves it.
+ */
+function writeLogLinesToStderr(logger: Logger): void {
+  const toStderr = new Console({ stdout: process.stderr, stderr: process.stderr });
+  (logger as unknown as { console: Console }).console = toStderr;
 }
 
-export function exitCodeFor(summary: RunSummary): number {
-  const needsALook = summary.failed > 0 || summary.skipped.invalid > 0 || summary.cutShort || summary.possibleLiveLockUnlocks > 0;
-  return needsALook ? EXIT.canvasFailedOrInvalid : EXIT.ok;
-}
-
+/** The run in one line, escaped for the terminal (its detail can quote an error about a row). */
 export function oneLineSummary(s: RunSummary): string {
   const verb = s.dryRun ? `${s.stale} would be unlocked (dry run)` : `${s.unlocked} unlocked, ${s.failed} failed`;
   const stop = s.cutShort ? `; run cut short: ${s.stopReason} (${s.stopDetail ?? ''})` : '';
   const doubts = s.possibleLiveLockUnlocks > 0 ? `, ${s.possibleLiveLockUnlocks} POSSIBLE LIVE-LOCK UNLOCK(S) (see warnings)` : '';
   const renewed = `${s.skipped.renewed} renewed, ${s.skipped.renewedAtSource} renewed at Scenario`;
-  return `reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}, ${s.skipped.invalid} invalid, ${renewed}${doubts}${stop}`;
+  return terminalSafe(`reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}, ${s.skipped.invalid} invalid, ${renewed}${doubts}${stop}`);
 }
 
 function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        'dry-run': { type: 'boolean', default: false },
-        'override-brake': { type: 'boolean', default: false },
-        'asset-id': { type: 'string', multiple: true },
-        'grace-seconds': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values } = parsed;
-  if (values.help) return 'help';
-  const request: CliRequest = { dryRun: values['dry-run'] ?? false, overrideBrake: values['override-brake'] ?? false };
+  const { values, help } = parseFlags(
+    argv,
+    {
+      'dry-run': { type: 'boolean' },
+      'override-brake': { type: 'boolean' },
+      'asset-id': { type: 'string', multiple: true },
+      'grace-seconds': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    { min: 0, max: 0 },
+  );
+  if (help) return 'help';
+  const request: CliRequest = { dryRun: values['dry-run'] === true, overrideBrake: values['override-brake'] === true, json: values.json === true };
   const problems: string[] = [];
-  if (values['asset-id']) {
-    const ids = parseAssetIds(values['asset-id'], problems);
+  const assetIds = values['asset-id'] as string[] | undefined;
+  if (assetIds) {
+    const ids = parseAssetIds(assetIds, problems);
     if (ids) request.assetIds = ids;
   }
-  const grace = values['grace-seconds'];
+  const grace = values['grace-seconds'] as string | undefined;
   if (grace !== undefined) {
     try {
       request.graceSeconds = parseGraceSecondsFlag(grace);
@@ -167,17 +162,18 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
 // Run only when executed directly (npm run reap), not when imported by tests.
 if (require.main === module) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const stderr = pipeSafeWriter(process.stderr);
   runCli(process.argv.slice(2), {
     env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: pipeSafeWriter(process.stdout),
+    stderr,
+    stderrIsTerminal: process.stderr.isTTY === true,
   }).then(
     (code) => {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`reap: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = EXIT.canvasFailedOrInvalid;
+      process.exitCode = exitForError(error, COMMAND, stderr);
     },
   );
 }

@@ -1,16 +1,20 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { exitCodeFor } from '../../functions/reaper/cli';
+import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
+import { exitCodeFor } from '../../functions/reaper/cli-kit/exit-codes';
+import { renderRunSummary } from '../../functions/reaper/cli-kit/run-summary-table';
+import { jsonForTerminal, terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import type { RunSummary } from '../../functions/reaper/core/summary';
 import { parseAssetIds, parseGraceSecondsFlag } from '../../functions/reaper/payload';
 import { resolveFunctionName } from '../function-name';
+import { findStackOutput, STACK_OUTPUTS } from '../stack-outputs';
 import { asUsage, EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
-import { formatTable } from '../text-table';
 
 export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--grace-seconds N] [--function-name NAME] [--json]
 
 Invokes the deployed reaper through the Lambda API (synchronously) with a manual payload and prints the run
-summary it returns.
+summary it returns. The call is made once, never retried: if the connection drops during the run, the run may
+still be going, and the command says where to look instead of starting a second one.
 
 Options:
   --dry-run             report what would be unlocked; unlock nothing
@@ -67,15 +71,21 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     return EXIT.usageOrConfig;
   }
 
-  const lambda = io.lambda ?? new LambdaClient({});
+  const lambda = createInvokeClient();
   let answer;
   try {
-    answer = await lambda.send(
-      new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
-    );
-  } catch (error) {
-    io.stderr(`ops invoke: invoking ${functionName} failed: ${errorMessage(error)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    await checkAwsSetup([lambda], io.env);
+    try {
+      answer = await lambda.send(
+        new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
+      );
+    } catch (error) {
+      const sources = { flag: undefined, env: io.env, cwd: io.cwd, outputsFile: values['outputs-file'] as string | undefined, stackName: values['stack-name'] as string | undefined };
+      io.stderr(`ops invoke: ${invokeFailure(functionName, error, findStackOutput(STACK_OUTPUTS.logGroupName, sources))}\n`);
+      return EXIT.canvasFailedOrInvalid;
+    }
+  } finally {
+    lambda.destroy();
   }
   const body = answer.Payload ? Buffer.from(answer.Payload).toString('utf8') : '';
   if (answer.FunctionError) {
@@ -86,7 +96,7 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     } catch {
       // not JSON: print it as it came
     }
-    io.stderr(`ops invoke: the run failed (${answer.FunctionError}): ${detail}\n`);
+    io.stderr(`ops invoke: the run failed (${answer.FunctionError}): ${terminalSafe(detail)}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   let summary: RunSummary;
@@ -96,30 +106,33 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     io.stderr(`ops invoke: the function answered something that is not a run summary (${body.length} bytes)\n`);
     return EXIT.canvasFailedOrInvalid;
   }
-  io.stdout(values.json ? `${JSON.stringify(summary, null, 2)}\n` : `${renderSummary(functionName, summary)}\n`);
+  io.stdout(values.json ? `${jsonForTerminal(summary, 2)}\n` : `${renderRunSummary(summary, [['function', functionName]])}\n`);
   return exitCodeFor(summary);
 };
 
-function renderSummary(functionName: string, s: RunSummary): string {
-  const rows: [string, string][] = [
-    ['function', functionName],
-    ['run id', s.runId],
-    ['dry run', String(s.dryRun)],
-    ['grace', `${s.graceSeconds} s`],
-    ['duration', `${s.durationMs} ms`],
-    ['examined', String(s.examined)],
-    ['stale', String(s.stale)],
-    [s.dryRun ? 'would unlock' : 'unlocked', String(s.dryRun ? s.wouldUnlock.length + s.omitted.wouldUnlock : s.unlocked)],
-    ['failed', String(s.failed)],
-    ...Object.entries(s.skipped).map(([reason, count]) => [`skipped: ${reason}`, String(count)] as [string, string]),
-    ['cut short', s.cutShort ? `yes (${s.stopReason}: ${s.stopDetail ?? ''})` : 'no'],
-  ];
-  const parts = [formatTable(['', ''], rows).split('\n').slice(2).join('\n')];
-  if (s.wouldUnlock.length > 0) parts.push(`\nwould unlock: ${s.wouldUnlock.join(', ')}`);
-  if (s.failures.length > 0) {
-    parts.push(`\n${formatTable(['failed asset', 'kind', 'error'], s.failures.map((f) => [f.assetId, `${f.kind}${f.httpStatus ? ` ${f.httpStatus}` : ''}`, f.error]), 100)}`);
-  }
-  if (s.invalidRows.length > 0) parts.push(`\n${formatTable(['invalid row', 'problem'], s.invalidRows.map((r) => [r.assetId, r.problem]), 100)}`);
-  if (s.warnings.length > 0) parts.push(`\n${formatTable(['warning', 'message'], s.warnings.map((w) => [w.assetId ?? '-', `${w.kind}: ${w.message}`]), 100)}`);
-  return parts.join('\n');
+/**
+ * One attempt only. A reap runs for minutes; the SDK's default retries would send a second Invoke when the
+ * connection drops mid-run, and two runs would then work the table at once.
+ */
+export function createInvokeClient(): LambdaClient {
+  return new LambdaClient({ maxAttempts: 1 });
+}
+
+/** Connection errors that prove the request never reached Lambda, so nothing was invoked. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Why the Invoke call failed, and for a connection lost mid-run, that the run may go on and where to look. */
+function invokeFailure(functionName: string, error: unknown, logGroup: string | undefined): string {
+  const detail = error as { $metadata?: { httpStatusCode?: number }; code?: string };
+  const reason = terminalSafe(errorMessage(error));
+  if (detail.$metadata?.httpStatusCode !== undefined) return `invoking ${functionName} failed: ${reason}`;
+  if (detail.code !== undefined && NEVER_SENT.has(detail.code)) return `could not reach Lambda; ${functionName} was not invoked: ${reason}`;
+  const where = logGroup
+    ? `its log group ${terminalSafe(logGroup)}`
+    : `the function's log group (aws lambda get-function-configuration --function-name ${functionName} --query LoggingConfig.LogGroup)`;
+  return [
+    `the connection to Lambda was lost while ${functionName} was running (${reason}).`,
+    'The invocation may still be running, up to the function timeout: do not invoke again yet.',
+    `Its outcome will be the "reap run finished" line in ${where}.`,
+  ].join('\n');
 }

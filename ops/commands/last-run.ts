@@ -4,7 +4,7 @@ import { errorMessage } from '../../functions/reaper/core/error-message';
 import type { RunSummary } from '../../functions/reaper/core/summary';
 import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
-import { renderRunSummary } from '../run-summary-table';
+import { renderRunSummary } from '../../functions/reaper/cli-kit/run-summary-table';
 import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from '../stack-outputs';
 import { relativeTime } from '../text-table';
 

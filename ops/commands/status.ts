@@ -1,31 +1,42 @@
-import { ConfigError, loadTableConfig } from '../../functions/reaper/config';
-import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
-import { stringValue } from '../../functions/reaper/core/tracked-canvas';
+import { loadTableConfig } from '../../functions/reaper/config';
+import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
+import { type Colour, colourWanted, jsonForTerminal } from '../../functions/reaper/cli-kit/terminal-text';
+import { type Cell, formatTable, relativeTime } from '../../functions/reaper/cli-kit/text-table';
+import { errorMessage } from '../../functions/reaper/core/error-message';
+import { stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 import { judgeCanvas } from '../../functions/reaper/core/verdict';
 import { parseGraceSecondsFlag } from '../../functions/reaper/payload';
 import { createAwsClients, systemClock } from '../../functions/reaper/wiring';
-import { errorMessage } from '../../functions/reaper/core/error-message';
-import { asUsage, EXIT, parseCommandArgs, type OpsCommand } from '../io';
-import { formatTable, relativeTime } from '../text-table';
+import { asUsage, EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
+import { scanStatusRows } from '../tracked-rows';
 
-export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--json] [--grace-seconds N]
+export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id]
 
 Lists the tracked canvases with their lock state, as the reaper would judge them now:
   stale       lockExpiresAt + grace is past: the next reap frees it
-  live        locked, not yet stale
+  in-grace    lockExpiresAt is past, but not yet by the grace: a later reap frees it unless it is renewed
+  live        locked, lockExpiresAt still ahead
   not-locked  no lockExpiresAt
-  invalid     bad assetId or lockExpiresAt: the reaper leaves it alone; fix or untrack it
+  invalid     bad assetId or lockExpiresAt (the problem column says which): the reaper leaves it alone; fix or untrack it
+"last unlocked" is when the reaper (or ops unlock) last force-unlocked the canvas (lastForceUnlockedAt).
 
 Options:
   --stale-only        only stale canvases
   --json              one JSON object on stdout (canvases, counts), for scripts
   --grace-seconds N   judge with another grace (default GRACE_SECONDS or 60)
+  --limit N           show at most N canvases (the counts still cover every row)
+  --sort expiry|id    order by expiry (longest expired first) or by asset id; default: by state, then expiry
+Colour only when stdout is a terminal and NO_COLOR is not set.
 
 Needs TABLE_NAME (and the usual AWS settings). Exit codes: 0 ok; 1 an invalid row exists or the table could not be
 read; 2 usage or configuration error.`;
 
-type LockState = 'stale' | 'live' | 'not-locked' | 'invalid';
-const STATE_ORDER: Record<LockState, number> = { stale: 0, invalid: 1, live: 2, 'not-locked': 3 };
+type LockState = 'stale' | 'in-grace' | 'live' | 'not-locked' | 'invalid';
+const STATE_ORDER: Record<LockState, number> = { stale: 0, 'in-grace': 1, invalid: 2, live: 3, 'not-locked': 4 };
+const STATE_COLOUR: Record<LockState, Colour> = { stale: 'red', 'in-grace': 'yellow', invalid: 'magenta', live: 'green', 'not-locked': 'dim' };
+const SORTS = ['expiry', 'id'] as const;
+type Sort = (typeof SORTS)[number] | 'state';
+const MAX_LIMIT = 1_000_000;
 
 export interface CanvasStatus {
   assetId: string;
@@ -35,48 +46,36 @@ export interface CanvasStatus {
   /** Negative when the lock expired that many seconds ago. */
   expiresInSeconds?: number;
   problem?: string;
+  lastForceUnlockedAt?: string;
 }
 
 /** Progress is drawn every this many rows, on a terminal only (it would litter a pipe or a log). */
 const PROGRESS_EVERY_ROWS = 500;
 
 export const statusCommand: OpsCommand = async (argv, io) => {
-  const { values, help } = parseCommandArgs(argv, { 'stale-only': { type: 'boolean' }, json: { type: 'boolean' }, 'grace-seconds': { type: 'string' } }, { min: 0, max: 0 });
+  const { values, help } = parseCommandArgs(
+    argv,
+    { 'stale-only': { type: 'boolean' }, json: { type: 'boolean' }, 'grace-seconds': { type: 'string' }, limit: { type: 'string' }, sort: { type: 'string' } },
+    { min: 0, max: 0 },
+  );
   if (help) {
     io.stdout(`${STATUS_USAGE}\n`);
     return EXIT.ok;
   }
-  let config;
-  try {
-    config = loadTableConfig(io.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr(`ops status: configuration error: ${error.message}\n`);
-      return EXIT.usageOrConfig;
-    }
-    throw error;
-  }
+  const limit = values.limit === undefined ? undefined : asUsage(() => parseLimit(String(values.limit)));
+  const sort = parseSort(values.sort as string | undefined);
+  const config = loadTableConfig(io.env);
   const graceSeconds = values['grace-seconds'] === undefined ? config.graceSeconds : asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
   const clients = io.awsClients ?? createAwsClients();
-  const store = new DynamoCanvasStore({ client: clients.dynamo, tableName: config.tableName });
+  await checkAwsSetup([clients.dynamo], io.env);
   const now = systemClock.now();
   const canvases: CanvasStatus[] = [];
   let scanned = 0;
   try {
-    for await (const page of store.pages()) {
-      for (const canvas of page) {
+    for await (const page of scanStatusRows(clients.dynamo, config.tableName)) {
+      for (const row of page) {
         scanned += 1;
-        const verdict = judgeCanvas(canvas, now, graceSeconds * 1000);
-        const lockExpiresAt = stringValue(canvas.lockExpiresAt);
-        const lockId = stringValue(canvas.lockId);
-        canvases.push({
-          assetId: canvas.assetId,
-          state: verdict.kind,
-          ...(lockExpiresAt !== undefined ? { lockExpiresAt } : {}),
-          ...(lockId !== undefined ? { lockId } : {}),
-          ...('expiresAt' in verdict ? { expiresInSeconds: Math.round((verdict.expiresAt - now) / 1000) } : {}),
-          ...(verdict.kind === 'invalid' ? { problem: verdict.problem } : {}),
-        });
+        canvases.push(statusOf(row.canvas, row.lastForceUnlockedAt, now, graceSeconds));
       }
       if (io.interactive && !values.json && scanned % PROGRESS_EVERY_ROWS < page.length) io.stderr(`\rscanned ${scanned} rows…`);
     }
@@ -87,27 +86,75 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   }
   if (io.interactive && !values.json && scanned >= PROGRESS_EVERY_ROWS) io.stderr('\r\x1b[K');
 
-  const counts = { stale: 0, live: 0, 'not-locked': 0, invalid: 0 } as Record<LockState, number>;
+  const counts: Record<LockState, number> = { stale: 0, 'in-grace': 0, live: 0, 'not-locked': 0, invalid: 0 };
   for (const canvas of canvases) counts[canvas.state] += 1;
-  const shown = (values['stale-only'] ? canvases.filter((c) => c.state === 'stale') : canvases).sort(
-    (a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.expiresInSeconds ?? 0) - (b.expiresInSeconds ?? 0) || a.assetId.localeCompare(b.assetId),
-  );
+  const matching = (values['stale-only'] ? canvases.filter((c) => c.state === 'stale') : canvases).sort(ORDER[sort]);
+  const shown = limit === undefined ? matching : matching.slice(0, limit);
+  const omitted = matching.length - shown.length;
 
   if (values.json) {
-    io.stdout(`${JSON.stringify({ table: config.tableName, graceSeconds, generatedAt: new Date(now).toISOString(), counts, canvases: shown }, null, 2)}\n`);
+    io.stdout(`${jsonForTerminal({ table: config.tableName, graceSeconds, generatedAt: new Date(now).toISOString(), counts, canvases: shown, omitted }, 2)}\n`);
   } else {
-    io.stdout(
-      `${formatTable(
-        ['asset id', 'state', 'expiry', 'lockExpiresAt', 'lockId'],
-        shown.map((c) => [
-          c.assetId,
-          c.state,
-          c.expiresInSeconds === undefined ? (c.problem ?? '') : relativeTime(c.expiresInSeconds),
-          c.lockExpiresAt ?? '',
-          c.lockId ?? '',
-        ]),
-      )}\n\n${scanned} tracked: ${counts.stale} stale, ${counts.live} live, ${counts['not-locked']} not locked, ${counts.invalid} invalid (grace ${graceSeconds} s)\n`,
-    );
+    const totals = `${scanned} tracked: ${counts.stale} stale, ${counts['in-grace']} in grace, ${counts.live} live, ${counts['not-locked']} not locked, ${counts.invalid} invalid (grace ${graceSeconds} s)`;
+    const more = omitted > 0 ? `\nshowing ${shown.length} of ${matching.length} (--limit ${limit})` : '';
+    io.stdout(`${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal))}\n\n${totals}${more}\n`);
   }
   return counts.invalid > 0 ? EXIT.canvasFailedOrInvalid : EXIT.ok;
 };
+
+function statusOf(canvas: TrackedCanvas, lastForceUnlockedAt: string | undefined, now: number, graceSeconds: number): CanvasStatus {
+  const verdict = judgeCanvas(canvas, now, graceSeconds * 1000);
+  const lockExpiresAt = stringValue(canvas.lockExpiresAt);
+  const lockId = stringValue(canvas.lockId);
+  const state: LockState = verdict.kind === 'live' && verdict.expiresAt <= now ? 'in-grace' : verdict.kind;
+  return {
+    assetId: canvas.assetId,
+    state,
+    ...(lockExpiresAt !== undefined ? { lockExpiresAt } : {}),
+    ...(lockId !== undefined ? { lockId } : {}),
+    ...('expiresAt' in verdict ? { expiresInSeconds: Math.round((verdict.expiresAt - now) / 1000) } : {}),
+    ...(verdict.kind === 'invalid' ? { problem: verdict.problem } : {}),
+    ...(lastForceUnlockedAt !== undefined ? { lastForceUnlockedAt } : {}),
+  };
+}
+
+const byId = (a: CanvasStatus, b: CanvasStatus) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0);
+/** Canvases without an expiry sort after every canvas that has one. */
+const byExpiry = (a: CanvasStatus, b: CanvasStatus) => (a.expiresInSeconds ?? Number.POSITIVE_INFINITY) - (b.expiresInSeconds ?? Number.POSITIVE_INFINITY) || 0;
+const ORDER: Record<Sort, (a: CanvasStatus, b: CanvasStatus) => number> = {
+  state: (a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || byExpiry(a, b) || byId(a, b),
+  expiry: (a, b) => byExpiry(a, b) || byId(a, b),
+  id: byId,
+};
+
+function statusTable(shown: readonly CanvasStatus[], now: number, colour: boolean): string {
+  const withProblems = shown.some((c) => c.problem !== undefined);
+  const header = ['asset id', 'state', 'expiry', 'lockExpiresAt', 'lockId', 'last unlocked', ...(withProblems ? ['problem'] : [])];
+  const rows = shown.map((c): Cell[] => [
+    c.assetId,
+    { text: c.state, colour: STATE_COLOUR[c.state] },
+    c.expiresInSeconds === undefined ? '' : relativeTime(c.expiresInSeconds),
+    c.lockExpiresAt ?? '',
+    c.lockId ?? '',
+    lastUnlocked(c.lastForceUnlockedAt, now),
+    ...(withProblems ? [c.problem ?? ''] : []),
+  ]);
+  return formatTable(header, rows, withProblems ? 100 : 60, colour);
+}
+
+function lastUnlocked(at: string | undefined, now: number): string {
+  if (at === undefined) return '';
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? at : relativeTime((ms - now) / 1000);
+}
+
+function parseLimit(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIMIT) throw new Error(`--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${raw}"`);
+  return Number(raw);
+}
+
+function parseSort(raw: string | undefined): Sort {
+  if (raw === undefined) return 'state';
+  if ((SORTS as readonly string[]).includes(raw)) return raw as Sort;
+  throw new UsageError(`--sort must be ${SORTS.join(' or ')}, got "${raw}"`);
+}

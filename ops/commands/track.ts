@@ -1,25 +1,38 @@
-import { ConfigError, loadTableConfig } from '../../functions/reaper/config';
+import { loadTableConfig } from '../../functions/reaper/config';
+import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
+import { jsonForTerminal, terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
+import { relativeTime } from '../../functions/reaper/cli-kit/text-table';
 import { assetIdProblem } from '../../functions/reaper/core/asset-id';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import { parseLockExpiry } from '../../functions/reaper/core/lock-expiry';
 import { stringReading } from '../../functions/reaper/core/tracked-canvas';
-import { createAwsClients } from '../../functions/reaper/wiring';
+import { judgeCanvas } from '../../functions/reaper/core/verdict';
+import { createAwsClients, systemClock } from '../../functions/reaper/wiring';
 import { EXIT, parseCommandArgs, UsageError, type OpsCommand, type OpsIo } from '../io';
 import { trackCanvas, untrackCanvas } from '../tracked-canvas-writer';
+import { canvasOf, readRow, type RawRow } from '../tracked-rows';
 
-export const TRACK_USAGE = `Usage: npm run ops -- track <assetId> --lock-expires-at <ISO-8601> [--lock-id <id>]
+export const TRACK_USAGE = `Usage: npm run ops -- track <assetId> --lock-expires-at <ISO-8601> [--lock-id <id>] [--yes]
 
 Writes the tracked row for a canvas in the table contract's shape (assetId, lockExpiresAt, lockId), keeping any
 other attribute the row already has. Without --lock-id, an old lockId is removed.
+The write applies only if the row still holds what was read just before (else nothing is written, exit 1).
+Writing an expiry that has already passed over a row that holds a live lock hands that lock to the next reap:
+it asks for confirmation (--yes when not at a terminal).
 Example: npm run ops -- track asset_GTrL3mq4SXWyMxkOHRxlpw --lock-expires-at 2026-11-27T12:00:00Z --lock-id lk_123
-Needs TABLE_NAME. Exit codes: 0 written; 1 the write failed; 2 usage or configuration error.`;
+Needs TABLE_NAME. Exit codes: 0 written; 1 the write failed or the row changed meanwhile; 2 usage or configuration
+error, or confirmation refused.`;
 
-export const UNTRACK_USAGE = `Usage: npm run ops -- untrack <assetId>
+export const UNTRACK_USAGE = `Usage: npm run ops -- untrack <assetId> [--yes]
 
 Removes the tracked row of a canvas (the reaper never deletes rows; this is how a row for a deleted asset goes,
 and how an invalid row, whatever its key, is cleared).
 Prints what the row held. Untracking a canvas that is not tracked is not an error.
-Needs TABLE_NAME. Exit codes: 0 removed (or was not there); 1 the delete failed; 2 usage or configuration error.`;
+The delete applies only if the row still holds the lock that was read just before (else nothing is removed, exit 1).
+A row that holds a lock is one the reaper would never free once untracked: it asks for confirmation (--yes when
+not at a terminal).
+Needs TABLE_NAME. Exit codes: 0 removed (or was not there); 1 the delete failed or the row changed meanwhile;
+2 usage or configuration error, or confirmation refused.`;
 
 const MAX_LOCK_ID_LENGTH = 256;
 const DYNAMODB_KEY_MAX_BYTES = 2048;
@@ -30,20 +43,43 @@ function requireAssetId(value: string | undefined): string {
   return value;
 }
 
-function tableNameOrExit(io: OpsIo, command: string): string | undefined {
-  try {
-    return loadTableConfig(io.env).tableName;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr(`ops ${command}: configuration error: ${error.message}\n`);
-      return undefined;
-    }
-    throw error;
+/**
+ * The dangerous changes go ahead only with --yes or a "yes" typed at the terminal. Refusing is exit 2, as for
+ * ops unlock: the command line must change (add --yes) before anything is done.
+ */
+async function confirmed(io: OpsIo, command: string, yes: boolean, question: string): Promise<boolean> {
+  if (yes) return true;
+  if (!io.interactive) {
+    io.stderr(`ops ${command}: ${question}\nops ${command}: refusing without confirmation; nothing was done (pass --yes)\n`);
+    return false;
   }
+  if (await io.confirm(question)) return true;
+  io.stderr(`ops ${command}: not confirmed; nothing was done\n`);
+  return false;
+}
+
+/** "lockExpiresAt 2026-…Z (expires in 4m), lockId lk_1": a row's lock as a person reads it, escaped. */
+function describeLock(row: RawRow, now: number): string {
+  const canvas = canvasOf(row);
+  const expiry = parseLockExpiry(canvas.lockExpiresAt);
+  const raw = canvas.lockExpiresAt.kind === 'string' ? canvas.lockExpiresAt.value : canvas.lockExpiresAt.kind === 'other' ? canvas.lockExpiresAt.preview : '(none)';
+  const when = expiry.kind === 'valid' ? ` (${expiry.at > now ? 'expires' : 'expired'} ${relativeTime((expiry.at - now) / 1000)})` : '';
+  const lockId = canvas.lockId.kind === 'string' ? canvas.lockId.value : canvas.lockId.kind === 'other' ? canvas.lockId.preview : '(none)';
+  return `lockExpiresAt ${terminalSafe(raw)}${when}, lockId ${terminalSafe(lockId)}`;
+}
+
+function rowChanged(io: OpsIo, command: string, key: string, now: RawRow | undefined, clock: number): number {
+  const holds = now ? `it now holds ${describeLock(now, clock)}` : 'it is gone';
+  io.stderr(`ops ${command}: ${terminalSafe(key)} changed after it was read (${holds}); nothing was done. Look again (npm run ops -- status) and rerun.\n`);
+  return EXIT.canvasFailedOrInvalid;
 }
 
 export const trackCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseCommandArgs(argv, { 'lock-expires-at': { type: 'string' }, 'lock-id': { type: 'string' } }, { min: 1, max: 1 });
+  const { values, positionals, help } = parseCommandArgs(
+    argv,
+    { 'lock-expires-at': { type: 'string' }, 'lock-id': { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    { min: 1, max: 1 },
+  );
   if (help) {
     io.stdout(`${TRACK_USAGE}\n`);
     return EXIT.ok;
@@ -57,36 +93,74 @@ export const trackCommand: OpsCommand = async (argv, io) => {
   if (lockId !== undefined && (lockId.trim() === '' || lockId.length > MAX_LOCK_ID_LENGTH)) {
     throw new UsageError(`--lock-id must be 1 to ${MAX_LOCK_ID_LENGTH} characters`);
   }
-  const tableName = tableNameOrExit(io, 'track');
-  if (!tableName) return EXIT.usageOrConfig;
+  const config = loadTableConfig(io.env);
+  const { dynamo } = io.awsClients ?? createAwsClients();
+  await checkAwsSetup([dynamo], io.env);
+  const where = `${assetId} in ${config.tableName}`;
+  let seen: RawRow | undefined;
   try {
-    await trackCanvas((io.awsClients ?? createAwsClients()).dynamo, tableName, { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}) });
+    seen = await readRow(dynamo, config.tableName, assetId);
   } catch (error) {
-    io.stderr(`ops track: writing ${assetId} to ${tableName} failed: ${errorMessage(error)}\n`);
+    io.stderr(`ops track: reading ${where} failed: ${terminalSafe(errorMessage(error))}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
-  io.stdout(`tracked ${assetId}: lockExpiresAt ${lockExpiresAt}${lockId ? `, lockId ${lockId}` : ''} (table ${tableName})\n`);
+  const now = systemClock.now();
+  const current = seen ? judgeCanvas(canvasOf(seen), now, config.graceSeconds * 1000) : undefined;
+  if (seen && current?.kind === 'live' && expiry.at <= now) {
+    const question =
+      `Track ${assetId} with lockExpiresAt ${lockExpiresAt} (${relativeTime((expiry.at - now) / 1000)})? Its row holds a live lock ` +
+      `(${describeLock(seen, now)}); with this expiry the next reap force-unlocks it once the ${config.graceSeconds} s grace has passed.`;
+    if (!(await confirmed(io, 'track', values.yes === true, question))) return EXIT.usageOrConfig;
+  }
+  let result;
+  try {
+    result = await trackCanvas(dynamo, config.tableName, { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}) }, seen);
+  } catch (error) {
+    io.stderr(`ops track: writing ${where} failed: ${terminalSafe(errorMessage(error))}\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+  if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
+  io.stdout(`tracked ${assetId}: lockExpiresAt ${lockExpiresAt}${lockId ? `, lockId ${terminalSafe(lockId)}` : ''} (table ${config.tableName})\n`);
   return EXIT.ok;
 };
 
 export const untrackCommand: OpsCommand = async (argv, io) => {
-  const { positionals, help } = parseCommandArgs(argv, {}, { min: 1, max: 1 });
+  const { values, positionals, help } = parseCommandArgs(argv, { yes: { type: 'boolean', short: 'y' } }, { min: 1, max: 1 });
   if (help) {
     io.stdout(`${UNTRACK_USAGE}\n`);
     return EXIT.ok;
   }
   // Any key may be untracked, even one that is not a valid asset id: that is how ops clear an invalid row.
-  const assetId = positionals[0] ?? '';
-  if (assetId === '' || Buffer.byteLength(assetId) > DYNAMODB_KEY_MAX_BYTES) throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
-  const tableName = tableNameOrExit(io, 'untrack');
-  if (!tableName) return EXIT.usageOrConfig;
-  let removed;
+  const key = positionals[0] ?? '';
+  if (key === '' || Buffer.byteLength(key) > DYNAMODB_KEY_MAX_BYTES) throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
+  const shownKey = terminalSafe(key);
+  const config = loadTableConfig(io.env);
+  const { dynamo } = io.awsClients ?? createAwsClients();
+  await checkAwsSetup([dynamo], io.env);
+  let seen: RawRow | undefined;
   try {
-    removed = await untrackCanvas((io.awsClients ?? createAwsClients()).dynamo, tableName, assetId);
+    seen = await readRow(dynamo, config.tableName, key);
   } catch (error) {
-    io.stderr(`ops untrack: removing ${assetId} from ${tableName} failed: ${errorMessage(error)}\n`);
+    io.stderr(`ops untrack: reading ${shownKey} in ${config.tableName} failed: ${terminalSafe(errorMessage(error))}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
-  io.stdout(removed ? `untracked ${assetId}; the row held ${JSON.stringify(removed)}\n` : `${assetId} was not tracked; nothing to do\n`);
+  if (!seen) {
+    io.stdout(`${shownKey} was not tracked; nothing to do\n`);
+    return EXIT.ok;
+  }
+  const now = systemClock.now();
+  if (parseLockExpiry(canvasOf(seen).lockExpiresAt).kind === 'valid') {
+    const question = `Untrack ${shownKey}? Its row holds a lock (${describeLock(seen, now)}): once untracked, the reaper will never free it.`;
+    if (!(await confirmed(io, 'untrack', values.yes === true, question))) return EXIT.usageOrConfig;
+  }
+  let result;
+  try {
+    result = await untrackCanvas(dynamo, config.tableName, key, seen);
+  } catch (error) {
+    io.stderr(`ops untrack: removing ${shownKey} from ${config.tableName} failed: ${terminalSafe(errorMessage(error))}\n`);
+    return EXIT.canvasFailedOrInvalid;
+  }
+  if (result === 'changed') return rowChanged(io, 'untrack', key, await readRow(dynamo, config.tableName, key), now);
+  io.stdout(`untracked ${shownKey}; the row held ${jsonForTerminal(seen)}\n`);
   return EXIT.ok;
 };

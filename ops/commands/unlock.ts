@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, loadConfig } from '../../functions/reaper/config';
+import { loadConfig } from '../../functions/reaper/config';
 import { asReapLogger, createLogger } from '../../functions/reaper/adapters/logger';
-import { CredentialsError } from '../../functions/reaper/adapters/credentials';
+import { checkReaperAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
+import { terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
 import { assetIdProblem } from '../../functions/reaper/core/asset-id';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import { logOutcome } from '../../functions/reaper/core/outcome-log';
@@ -14,7 +15,7 @@ import { relativeTime } from '../text-table';
 
 export const UNLOCK_USAGE = `Usage: npm run ops -- unlock <assetId> [--lock-id <id>] [--yes]
 
-The emergency brake: force-unlocks one tracked canvas now, even if its lock has not expired, through the same
+A person's deliberate force-unlock: frees one tracked canvas now, even if its lock has not expired, through the same
 steps as the reaper (claim the row if it still holds the lock read, PUT /assets/{id}/unlock with
 {"forceUnlock": true}, log the returned asset, then update the row). Like terraform force-unlock, --lock-id makes
 sure you free the lock you mean: if the canvas holds another lock, nothing is done.
@@ -38,25 +39,17 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
   if (idProblem) throw new UsageError(idProblem);
   const expectedLockId = values['lock-id'] as string | undefined;
 
-  let config;
-  try {
-    config = loadConfig(io.env, 'local');
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      io.stderr(`ops unlock: configuration error: ${error.message}\n`);
-      return EXIT.usageOrConfig;
-    }
-    throw error;
-  }
+  const config = loadConfig(io.env, 'local');
   const clock = systemClock;
   const clients = io.awsClients ?? createAwsClients();
+  await checkReaperAwsSetup(config, clients, io.env);
   const store = createCanvasStore(config, clients);
 
   let canvas: TrackedCanvas | undefined;
   try {
     for await (const page of store.pagesOf([assetId])) canvas ??= page[0];
   } catch (error) {
-    io.stderr(`ops unlock: reading ${assetId} failed: ${errorMessage(error)}\n`);
+    io.stderr(`ops unlock: reading ${assetId} failed: ${terminalSafe(errorMessage(error))}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (!canvas) {
@@ -65,7 +58,7 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
   }
   const lockId = stringValue(canvas.lockId);
   if (expectedLockId !== undefined && expectedLockId !== lockId) {
-    io.stderr(`ops unlock: ${assetId} holds lock ${lockId ?? '(none)'}, not ${expectedLockId}; nothing was done\n`);
+    io.stderr(`ops unlock: ${assetId} holds lock ${terminalSafe(lockId ?? '(none)')}, not ${terminalSafe(expectedLockId)}; nothing was done\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (canvas.lockExpiresAt.kind === 'absent') {
@@ -81,23 +74,16 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
       io.stderr('ops unlock: refusing to force-unlock without confirmation; pass --yes\n');
       return EXIT.usageOrConfig;
     }
-    const confirmed = await io.confirm(`Force-unlock ${assetId}, lock ${lockId ?? '(no lock id)'} until ${lockExpiresAt}${when}? Anyone editing it loses the lock.`);
+    const confirmed = await io.confirm(
+      `Force-unlock ${assetId}, lock ${terminalSafe(lockId ?? '(no lock id)')} until ${terminalSafe(lockExpiresAt)}${when}? Anyone editing it loses the lock.`,
+    );
     if (!confirmed) {
       io.stderr('ops unlock: not confirmed; nothing was done\n');
       return EXIT.usageOrConfig;
     }
   }
 
-  let credentials;
-  try {
-    credentials = await createCredentialsProvider(config, clients, clock).get();
-  } catch (error) {
-    if (error instanceof CredentialsError) {
-      io.stderr(`ops unlock: credentials error: ${error.message}\n`);
-      return EXIT.usageOrConfig;
-    }
-    throw error;
-  }
+  const credentials = await createCredentialsProvider(config, clients, clock).get();
   const logger = asReapLogger(createLogger(config));
   const outcome = await unlockCanvas(
     { clock, store, lockApi: createLockApi(config, credentials, clock), logger },
@@ -113,7 +99,7 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
       io.stderr(`unlocked ${assetId} at Scenario, but its row changed meanwhile (a new lock?) and was left as is; check: npm run ops -- status\n`);
       return EXIT.canvasFailedOrInvalid;
     case 'failed':
-      io.stderr(`ops unlock: ${assetId} was not unlocked: ${outcome.error}\n`);
+      io.stderr(`ops unlock: ${assetId} was not unlocked: ${terminalSafe(outcome.error)}\n`);
       return EXIT.canvasFailedOrInvalid;
     default:
       io.stderr(`ops unlock: ${assetId} was not unlocked: ${outcome.status === 'skipped' ? `its row changed (${outcome.reason})` : outcome.status}\n`);

@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { EXIT, runCli } from '../../functions/reaper/cli';
+import { runCli, type CliIo } from '../../functions/reaper/cli';
+import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
 import { ENV } from '../../functions/reaper/env';
 import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
@@ -42,12 +43,12 @@ function cliEnv(overrides: Record<string, string | undefined> = {}) {
   };
 }
 
-async function cli(argv: string[], env = cliEnv()) {
+async function cli(argv: string[], env = cliEnv(), io: Partial<CliIo> = {}) {
   let stdout = '';
   let stderr = '';
   const { result: code, output } = await captureOutput(() =>
     // The SDK reads endpoints from process.env; in-process, hand the CLI clients aimed at the local server instead.
-    runCli(argv, { env, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), awsClients: { dynamo, secrets: unusedSecrets } }),
+    runCli(argv, { env, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), awsClients: { dynamo, secrets: unusedSecrets }, ...io }),
   );
   return { code, stdout, stderr, logs: output };
 }
@@ -92,7 +93,7 @@ describe('npm run reap (the local CLI)', () => {
   it.each([
     [['--bogus'], "Unknown option '--bogus'"],
     [['--asset-id', '../etc/passwd'], '--asset-id[0] "../etc/passwd"'],
-    [['--grace-seconds', '-1'], '--grace-seconds'],
+    [['--grace-seconds', '-1'], '--grace-seconds must be a whole number from 0 to'],
     [['--grace-seconds', 'ten'], '--grace-seconds must be a whole number'],
     [['positional'], 'positional'],
   ])('exits 2 on a usage error (%j) and does nothing', async (argv, message) => {
@@ -100,8 +101,35 @@ describe('npm run reap (the local CLI)', () => {
     const { code, stderr } = await cli(argv);
     expect(code).toBe(EXIT.usageOrConfig);
     expect(stderr).toContain(message);
-    expect(stderr).toContain('Usage: npm run reap');
+    // One usage line and where to read more, not the whole help.
+    expect(stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(`reap: `), expect.stringMatching(/^Usage: npm run reap -- /), 'See: npm run reap -- --help']);
+    expect(stderr).not.toContain('ambiguous');
     expect(api.requests).toEqual([]);
+  });
+
+  it('--json prints the run summary alone on stdout', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_cliJson', lockExpiresAt: minutesAgo(10) });
+    const { code, stdout, stderr } = await cli(['--json', '--dry-run']);
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(stdout)).toMatchObject({ dryRun: true, examined: 1, stale: 1, wouldUnlock: ['asset_cliJson'] });
+    expect(stderr).toMatch(/^reap cli-\S+: 1 examined, 1 stale, 1 would be unlocked \(dry run\)/);
+  });
+
+  it('on a terminal, ends with a summary table before the one-line summary; never in a pipe', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_cliTty', lockExpiresAt: minutesAgo(10) });
+    await putRow(dynamo, tableName, { assetId: 'asset_cliTtyGone', lockExpiresAt: minutesAgo(10) });
+    api.addCanvas('asset_cliTty');
+
+    const tty = await cli([], cliEnv(), { stderrIsTerminal: true });
+    expect(tty.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(tty.stderr).toMatch(/^examined\s+2$/m);
+    expect(tty.stderr).toMatch(/^unlocked\s+1$/m);
+    expect(tty.stderr).toMatch(/^asset_cliTtyGone\s+asset-not-found 404\s+/m);
+    expect(tty.stderr.trimEnd().split('\n').at(-1)).toMatch(/^reap cli-\S+: 2 examined, 2 stale, 1 unlocked, 1 failed/);
+
+    await putRow(dynamo, tableName, { assetId: 'asset_cliTty', lockExpiresAt: minutesAgo(10) });
+    const piped = await cli([]);
+    expect(piped.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('exits 2 on a configuration error, naming the variable', async () => {

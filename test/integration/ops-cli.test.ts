@@ -5,18 +5,16 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ENV } from '../../functions/reaper/env';
 import { createHandler } from '../../functions/reaper/handler';
-import { runOps } from '../../ops/cli';
 import { EXIT, type OpsIo } from '../../ops/io';
 import { startLambdaStandIn, type LambdaStandIn } from '../../local/lambda-stand-in';
 import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
 import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import { useLocalAwsEnvironment } from '../support/local-aws-environment';
-import { captureOutput } from '../support/output-capture';
+import { runOpsCapturing } from '../support/ops-runner';
 import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
 
 let dynamo: DynamoDBClient;
@@ -45,26 +43,8 @@ function env(overrides: Record<string, string | undefined> = {}) {
   };
 }
 
-async function ops(argv: string[], options: Partial<OpsIo> & { answer?: boolean } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const questions: string[] = [];
-  const { result: code, lines } = await captureOutput(() =>
-    runOps(argv, {
-      env: env(),
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-      interactive: false,
-      confirm: async (question) => {
-        questions.push(question);
-        return options.answer ?? false;
-      },
-      cwd: process.cwd(),
-      awsClients: { dynamo, secrets: unusedSecrets },
-      ...options,
-    }),
-  );
-  return { code, stdout, stderr, questions, logLines: lines };
+function ops(argv: string[], options: Partial<OpsIo> & { answer?: boolean } = {}) {
+  return runOpsCapturing(argv, { env: env(), awsClients: { dynamo, secrets: unusedSecrets }, ...options });
 }
 
 describe('ops status', () => {
@@ -78,29 +58,30 @@ describe('ops status', () => {
     const { code, stdout } = await ops(['status']);
     expect(code).toBe(EXIT.ok);
     const lines = stdout.split('\n');
-    expect(lines[0]).toMatch(/^asset id\s+state\s+expiry\s+lockExpiresAt\s+lockId$/);
+    expect(lines[0]).toMatch(/^asset id\s+state\s+expiry\s+lockExpiresAt\s+lockId\s+last unlocked$/);
     expect(lines[2]).toMatch(/^asset_opsStale\s+stale\s+1h 30m ago\s+\S+Z\s+lk1$/);
     expect(lines[3]).toMatch(/^asset_opsLive\s+live\s+in 4m 5\ds|^asset_opsLive\s+live\s+in 5m/);
     expect(lines[4]).toMatch(/^asset_opsFree\s+not-locked$/);
-    expect(stdout).toContain('3 tracked: 1 stale, 1 live, 1 not locked, 0 invalid (grace 60 s)');
+    expect(stdout).toContain('3 tracked: 1 stale, 0 in grace, 1 live, 1 not locked, 0 invalid (grace 60 s)');
   });
 
   it('--stale-only --json gives scripts one JSON object', async () => {
     const { code, stdout } = await ops(['status', '--stale-only', '--json']);
     expect(code).toBe(EXIT.ok);
     const report = JSON.parse(stdout);
-    expect(report.counts).toEqual({ stale: 1, live: 1, 'not-locked': 1, invalid: 0 });
+    expect(report.counts).toEqual({ stale: 1, 'in-grace': 0, live: 1, 'not-locked': 1, invalid: 0 });
     expect(report.canvases).toEqual([
       { assetId: 'asset_opsStale', state: 'stale', lockExpiresAt: expect.any(String), lockId: 'lk1', expiresInSeconds: expect.any(Number) },
     ]);
     expect(report.canvases[0].expiresInSeconds).toBeLessThanOrEqual(-5399);
   });
 
-  it('exits 1 when an invalid row exists, and shows its problem', async () => {
+  it('exits 1 when an invalid row exists, and shows its problem in its own column', async () => {
     await putRow(dynamo, tableName, { assetId: 'asset_opsBad', lockExpiresAt: 'whenever' });
     const { code, stdout } = await ops(['status']);
     expect(code).toBe(EXIT.canvasFailedOrInvalid);
-    expect(stdout).toMatch(/asset_opsBad\s+invalid\s+lockExpiresAt "whenever" is not/);
+    expect(stdout.split('\n')[0]).toMatch(/\s+last unlocked\s+problem$/);
+    expect(stdout).toMatch(/^asset_opsBad\s+invalid\s+whenever\s+lockExpiresAt "whenever" is not/m);
   });
 
   it('shows progress on a terminal only', async () => {
@@ -164,7 +145,7 @@ describe('ops track / untrack', () => {
   });
 });
 
-describe('ops unlock (the emergency brake)', () => {
+describe("ops unlock (a person's deliberate force-unlock)", () => {
   it('frees a live lock with --yes, logs the returned asset like the reaper, and updates the row', async () => {
     await putRow(dynamo, tableName, { assetId: 'asset_opsU', lockExpiresAt: minutesFromNow(30), lockId: 'lk9', extra: { note: { S: 'keep' } } });
     api.addCanvas('asset_opsU');
@@ -246,7 +227,6 @@ describe('ops reap', () => {
 describe('ops invoke (against a local Lambda Invoke endpoint running the real handler)', () => {
   let lambdaEndpoint: LambdaStandIn;
   let secrets: SecretsManagerStandIn;
-  let lambda: LambdaClient;
   let restoreEnvironment: () => void;
 
   beforeAll(async () => {
@@ -267,18 +247,19 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
       'CanvasLockReaper-Broken': (payload) =>
         deployed({ ...(payload as object), bogus: true }, { awsRequestId: `inv-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 }),
     });
-    lambda = new LambdaClient({ region: 'eu-west-1', endpoint: lambdaEndpoint.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    // ops invoke builds its own client (one attempt); the standard endpoint setting aims it at the stand-in.
+    process.env.AWS_ENDPOINT_URL_LAMBDA = lambdaEndpoint.endpoint;
     await putRow(dynamo, tableName, { assetId: 'asset_opsI1', lockExpiresAt: minutesAgo(10) });
     await putRow(dynamo, tableName, { assetId: 'asset_opsI2', lockExpiresAt: minutesFromNow(10) });
     api.addCanvas('asset_opsI1');
   });
   afterEach(async () => {
-    lambda.destroy();
+    delete process.env.AWS_ENDPOINT_URL_LAMBDA;
     await lambdaEndpoint.close();
   });
 
   it('sends the manual payload and prints the returned summary as a table', async () => {
-    const { code, stdout } = await ops(['invoke', '--dry-run', '--asset-id', 'asset_opsI1', '--function-name', 'CanvasLockReaper-Reaper1234'], { lambda });
+    const { code, stdout } = await ops(['invoke', '--dry-run', '--asset-id', 'asset_opsI1', '--function-name', 'CanvasLockReaper-Reaper1234']);
     expect(code).toBe(EXIT.ok);
     expect(lambdaEndpoint.invocations).toEqual([{ functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, assetIds: ['asset_opsI1'] } }]);
     expect(stdout).toMatch(/^function\s+CanvasLockReaper-Reaper1234$/m);
@@ -290,31 +271,55 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
   it('finds the function in cdk-outputs.json and prints --json', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ops-outputs-'));
     writeFileSync(path.join(dir, 'cdk-outputs.json'), JSON.stringify({ CanvasLockReaper: { FunctionName: 'CanvasLockReaper-Reaper1234', TableName: tableName } }));
-    const { code, stdout } = await ops(['invoke', '--json'], { lambda, cwd: dir });
+    const { code, stdout } = await ops(['invoke', '--json'], { cwd: dir });
     expect(code).toBe(EXIT.ok);
     expect(JSON.parse(stdout)).toMatchObject({ dryRun: false, examined: 2, stale: 1, unlocked: 1 });
     expect((await getRow(dynamo, tableName, 'asset_opsI1'))?.lockExpiresAt).toBeUndefined();
   });
 
   it('reports a failed run (the function threw) and an unknown function with exit 1', async () => {
-    const failed = await ops(['invoke', '--function-name', 'CanvasLockReaper-Broken'], { lambda });
+    const failed = await ops(['invoke', '--function-name', 'CanvasLockReaper-Broken']);
     expect(failed.code).toBe(EXIT.canvasFailedOrInvalid);
     expect(failed.stderr).toContain('the run failed (Unhandled): PayloadError: invalid invoke payload: unknown field "bogus"');
 
-    const missing = await ops(['invoke', '--function-name', 'NoSuchFunction'], { lambda });
+    const missing = await ops(['invoke', '--function-name', 'NoSuchFunction']);
     expect(missing.code).toBe(EXIT.canvasFailedOrInvalid);
     expect(missing.stderr).toContain('ResourceNotFoundException');
   });
 
   it('exits 2 with advice when no function name can be found, and on bad flags', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ops-empty-'));
-    const noName = await ops(['invoke'], { lambda, cwd: dir });
+    const noName = await ops(['invoke'], { cwd: dir });
     expect(noName.code).toBe(EXIT.usageOrConfig);
     expect(noName.stderr).toContain('pass --function-name, set REAPER_FUNCTION_NAME, or deploy with: npx cdk deploy --outputs-file cdk-outputs.json');
-    const badId = await ops(['invoke', '--asset-id', 'nope', '--function-name', 'X'], { lambda });
+    const badId = await ops(['invoke', '--asset-id', 'nope', '--function-name', 'X']);
     expect(badId.code).toBe(EXIT.usageOrConfig);
     expect(badId.stderr).toContain('--asset-id[0] "nope"');
     expect(lambdaEndpoint.invocations).toEqual([]);
+  });
+
+  it('invokes once: when the connection drops mid-run, says the run may still be going and where to look', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ops-outputs-'));
+    const outputs = { CanvasLockReaper: { FunctionName: 'CanvasLockReaper-Reaper1234', LogGroupName: 'CanvasLockReaper-ReaperLogs1234' } };
+    writeFileSync(path.join(dir, 'cdk-outputs.json'), JSON.stringify(outputs));
+    lambdaEndpoint.dropConnections(1);
+
+    const { code, stderr, stdout } = await ops(['invoke', '--dry-run'], { cwd: dir });
+
+    expect(lambdaEndpoint.invocations).toHaveLength(1);
+    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('the connection to Lambda was lost while CanvasLockReaper-Reaper1234 was running');
+    expect(stderr).toContain('The invocation may still be running, up to the function timeout: do not invoke again yet.');
+    expect(stderr).toContain('the "reap run finished" line in its log group CanvasLockReaper-ReaperLogs1234');
+  });
+
+  it('lists the first would-unlock ids, then "…and N more"', async () => {
+    await Promise.all(Array.from({ length: 25 }, (_, i) => putRow(dynamo, tableName, { assetId: `asset_opsMany${String(i).padStart(2, '0')}`, lockExpiresAt: minutesAgo(10) })));
+    const { code, stdout } = await ops(['invoke', '--dry-run', '--function-name', 'CanvasLockReaper-Reaper1234']);
+    expect(code).toBe(EXIT.ok);
+    const line = stdout.split('\n').find((l) => l.startsWith('would unlock: '));
+    expect(line).toMatch(/^would unlock: (asset_\w+, ){10}…and 16 more$/);
   });
 });
 
@@ -326,6 +331,37 @@ describe('ops itself', () => {
     const unknown = await ops(['frobnicate']);
     expect(unknown.code).toBe(EXIT.usageOrConfig);
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it('answers a usage mistake with the message, one usage line and where to read more', async () => {
+    const { code, stderr } = await ops(['status', '--bogus']);
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      "ops status: Unknown option '--bogus'",
+      expect.stringMatching(/^Usage: npm run ops -- status \[--stale-only\]/),
+      'See: npm run ops -- status --help',
+    ]);
+  });
+
+  it.each([
+    [['status', '--grace-seconds', '-5'], /^ops status: --grace-seconds must be a whole number from 0 to \d+, got "-5"$/],
+    [['invoke', '--grace-seconds', '-5', '--function-name', 'X'], /^ops invoke: --grace-seconds must be a whole number from 0 to \d+, got "-5"$/],
+    [['status', '--limit', '--json'], /^ops status: --limit needs a value, got the option --json \(write a value that starts with "-" as --limit=VALUE\)$/],
+    [['status', '--sort'], /^ops status: --sort needs a value$/],
+  ])('%j gets our own message, not parseArgs\' "ambiguous"', async (argv, message) => {
+    const { code, stderr } = await ops(argv);
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr.split('\n')[0]).toMatch(message);
+    expect(stderr).not.toContain('ambiguous');
+  });
+
+  it("calls unlock a person's deliberate force-unlock, not the emergency brake", async () => {
+    const overview = (await ops(['--help'])).stdout;
+    const unlockHelp = (await ops(['unlock', '--help'])).stdout;
+    for (const text of [overview, unlockHelp]) {
+      expect(text).toMatch(/a person's deliberate force-unlock/i);
+      expect(text).not.toMatch(/emergency brake/i);
+    }
   });
 
   it.each(['status', 'track', 'untrack', 'unlock', 'invoke'])('%s --help explains the command', async (command) => {

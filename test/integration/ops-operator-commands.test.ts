@@ -12,6 +12,7 @@ import type { OperatorIo } from '../../ops/operator-clients';
 import { startCloudWatchLogsStandIn, type CloudWatchLogsStandIn } from '../../local/cloudwatch-logs-stand-in';
 import { startSchedulerStandIn, type SchedulerStandIn, type StandInSchedule } from '../../local/scheduler-stand-in';
 import { startSqsStandIn, type SqsStandIn } from '../../local/sqs-stand-in';
+import { aRunSummary } from '../support/run-summary';
 
 /** The ops commands that talk to Scheduler, CloudWatch Logs and SQS, run in process against the stand-ins through the real clients. */
 
@@ -150,30 +151,7 @@ describe('ops pause / ops resume', () => {
 });
 
 function summary(runId: string, overrides: Partial<RunSummary> = {}): RunSummary {
-  return {
-    runId,
-    dryRun: false,
-    graceSeconds: 60,
-    verifyAtSource: true,
-    startedAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationMs: 120,
-    examined: 4,
-    stale: 2,
-    unlocked: 2,
-    failed: 0,
-    skipped: { live: 1, notLocked: 1, invalid: 0, renewed: 0, renewedAtSource: 0, claimedByOtherRun: 0, notTracked: 0, runStopped: 0, heldByBrake: 0 },
-    wouldUnlock: [],
-    failures: [],
-    invalidRows: [],
-    warnings: [],
-    possibleLiveLockUnlocks: 0,
-    brake: { applies: true, engaged: false, wouldTrip: false, trippedNow: false, released: false, overridden: false, newlyStale: 0, live: 1, share: 0, held: 0, windowSeconds: 900, minLocks: 25, minShare: 0.5 },
-    omitted: { wouldUnlock: 0, failures: 0, invalidRows: 0, warnings: 0 },
-    cutShort: false,
-    stopReason: null,
-    ...overrides,
-  };
+  return aRunSummary({ runId, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), examined: 4, stale: 2, unlocked: 2, durationMs: 120, skipped: { ...aRunSummary().skipped, live: 1, notLocked: 1 }, ...overrides });
 }
 
 describe('ops last-run', () => {

@@ -1,0 +1,19 @@
+import type { RunSummary } from '../core/summary';
+
+/** Exit codes of every command line here (npm run reap, npm run ops, npm run bench): a contract with ops scripts. */
+export const EXIT = {
+  ok: 0,
+  /** Something failed, a row is invalid, the run stopped early, or the world changed under the command. */
+  canvasFailedOrInvalid: 1,
+  /** The command line or the configuration must change before anything can be done; nothing was done. */
+  usageOrConfig: 2,
+} as const;
+
+/**
+ * A run's exit code: 1 when any canvas failed, any row is invalid, the run stopped early (the brake included), or an
+ * unlock may have freed a live lock.
+ */
+export function exitCodeFor(summary: RunSummary): number {
+  const needsALook = summary.failed > 0 || summary.skipped.invalid > 0 || summary.cutShort || summary.possibleLiveLockUnlocks > 0;
+  return needsALook ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+}

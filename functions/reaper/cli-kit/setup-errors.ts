@@ -1,0 +1,18 @@
+import { CredentialsError } from '../adapters/credentials';
+import { ConfigError } from '../config';
+import { AwsSetupError } from './aws-setup';
+
+/**
+ * The message for an error the person running a command must fix before anything can be done (exit 2), or
+ * undefined for any other error. The one place that knows which errors those are.
+ */
+export function setupProblem(error: unknown): string | undefined {
+  if (error instanceof ConfigError) {
+    // Every mistake at once, one variable a line, so a person fixes them in one go.
+    if (error.problems.length <= 1) return `configuration error: ${error.message}`;
+    return `${error.problems.length} configuration errors:\n${error.problems.map((p) => `  ${p.variable}: ${p.detail}`).join('\n')}`;
+  }
+  if (error instanceof CredentialsError) return `credentials error: ${error.message}`;
+  if (error instanceof AwsSetupError) return error.message;
+  return undefined;
+}

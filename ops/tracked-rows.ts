@@ -1,0 +1,64 @@
+import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CANVAS_ATTRIBUTES, REAPER_ATTRIBUTES } from '../functions/reaper/adapters/dynamo-canvas-store';
+import { ABSENT, type AttributeReading, type TrackedCanvas } from '../functions/reaper/core/tracked-canvas';
+
+export type RawRow = Record<string, AttributeValue>;
+
+/** A row as `ops status` shows it: the lock the reaper judges, and when the reaper last freed one. */
+export interface StatusRow {
+  canvas: TrackedCanvas;
+  lastForceUnlockedAt?: string;
+}
+
+const STATUS_NAMES = {
+  '#id': CANVAS_ATTRIBUTES.assetId,
+  '#exp': CANVAS_ATTRIBUTES.lockExpiresAt,
+  '#lockId': CANVAS_ATTRIBUTES.lockId,
+  '#lastAt': REAPER_ATTRIBUTES.lastUnlockedAt,
+};
+
+/**
+ * Every tracked row, a Scan page at a time, with the reaper's three attributes and `lastForceUnlockedAt` (the
+ * reaper's store projects only the three it decides on).
+ */
+export async function* scanStatusRows(client: DynamoDBClient, tableName: string): AsyncIterable<readonly StatusRow[]> {
+  let exclusiveStartKey: RawRow | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        ProjectionExpression: Object.keys(STATUS_NAMES).join(', '),
+        ExpressionAttributeNames: STATUS_NAMES,
+        ExclusiveStartKey: exclusiveStartKey,
+      }),
+    );
+    yield (page.Items ?? []).map((item) => {
+      const lastAt = item[REAPER_ATTRIBUTES.lastUnlockedAt]?.S;
+      return { canvas: canvasOf(item), ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}) };
+    });
+    exclusiveStartKey = page.LastEvaluatedKey;
+  } while (exclusiveStartKey);
+}
+
+/** One row, whole, read consistently: what an operator is shown before a change, and what the change is conditioned on. */
+export async function readRow(client: DynamoDBClient, tableName: string, key: string): Promise<RawRow | undefined> {
+  const answer = await client.send(new GetItemCommand({ TableName: tableName, Key: { [CANVAS_ATTRIBUTES.assetId]: { S: key } }, ConsistentRead: true }));
+  return answer.Item;
+}
+
+/** The row as the reaper would judge it. */
+export function canvasOf(item: RawRow): TrackedCanvas {
+  const id = item[CANVAS_ATTRIBUTES.assetId];
+  return {
+    assetId: id?.S ?? `<assetId is not a string: ${JSON.stringify(id ?? null).slice(0, 60)}>`,
+    lockExpiresAt: reading(item[CANVAS_ATTRIBUTES.lockExpiresAt]),
+    lockId: reading(item[CANVAS_ATTRIBUTES.lockId]),
+  };
+}
+
+function reading(value: AttributeValue | undefined): AttributeReading {
+  if (value === undefined) return ABSENT;
+  if (value.S !== undefined) return { kind: 'string', value: value.S };
+  const [dynamoType = '?', inner] = Object.entries(value).find(([, v]) => v !== undefined) ?? [];
+  return { kind: 'other', dynamoType, preview: JSON.stringify(inner ?? null).slice(0, 60) };
+}

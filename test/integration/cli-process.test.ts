@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
+import { ENV } from '../../functions/reaper/env';
+import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { createTrackedCanvasTable, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
+import { parseJsonLines } from '../support/output-capture';
+import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
+
+/**
+ * The command lines as a shell runs them: a real process with real pipes and the AWS SDK reading its own settings
+ * from the environment. What only a process shows: a closed pipe, a missing region or profile, and where stdout
+ * and stderr each go.
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const OPS = 'ops/cli.ts';
+const REAP = 'functions/reaper/cli.ts';
+
+let dynamo: DynamoDBClient;
+let api: ScenarioStandIn;
+let tableName: string;
+/** An empty home, so no ~/.aws of the machine running the tests takes part. */
+let home: string;
+
+beforeAll(() => {
+  dynamo = localDynamoClient(inject('dynamoEndpoint'));
+  home = mkdtempSync(path.join(tmpdir(), 'cli-home-'));
+});
+afterAll(() => dynamo.destroy());
+beforeEach(async () => {
+  api = await startScenarioStandIn();
+  tableName = `proc-${randomUUID()}`;
+  await createTrackedCanvasTable(dynamo, tableName);
+  await putRow(dynamo, tableName, { assetId: 'asset_procStale', lockExpiresAt: minutesAgo(30), lockId: 'lk1' });
+  await putRow(dynamo, tableName, { assetId: 'asset_procLive', lockExpiresAt: minutesFromNow(30) });
+});
+afterEach(() => api.close());
+
+/** A shell's environment aimed at the local servers; `overrides` with undefined remove a variable. */
+function shellEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_CONFIG_FILE: path.join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
+    // The credentials chain would otherwise ask an EC2 metadata endpoint: tests stay off the network.
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    [ENV.tableName]: tableName,
+    [ENV.apiBaseUrl]: api.baseUrl,
+    [ENV.localApiKey]: api.apiKey,
+    [ENV.localApiSecret]: api.apiSecret,
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** Runs a command line to its end; `readerGone` closes our end of its stdout pipe before it writes anything. */
+async function run(script: string, args: string[], env: Record<string, string>, options: { readerGone?: boolean } = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  if (options.readerGone) child.stdout.destroy();
+  else child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, stdout, stderr };
+}
+
+describe('a closed stdout pipe (`| head -30`)', () => {
+  it('ends ops status and npm run reap quietly, with their own exit code', async () => {
+    const [status, reap] = await Promise.all([
+      run(OPS, ['status', '--stale-only'], shellEnv(), { readerGone: true }),
+      run(REAP, ['--dry-run'], shellEnv(), { readerGone: true }),
+    ]);
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(EXIT.ok);
+    // The reap's log lines go to the closed stdout; its one-line summary still reaches stderr.
+    expect(reap.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(reap.stderr).toMatch(/2 examined, 1 stale, 1 would be unlocked \(dry run\)/);
+    expect(reap.code).toBe(EXIT.ok);
+  });
+});
+
+describe('AWS settings that cannot work', () => {
+  it('exit 2 with the fix: a missing region names AWS_REGION, a missing profile names the profile', async () => {
+    const noRegion = shellEnv({ AWS_REGION: undefined });
+    const noProfile = shellEnv({ AWS_PROFILE: 'no-such-profile', AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
+    const results = await Promise.all([run(OPS, ['status'], noRegion), run(REAP, [], noRegion), run(OPS, ['status'], noProfile), run(REAP, [], noProfile)]);
+    for (const [i, result] of results.entries()) {
+      expect(result.code, result.stderr).toBe(EXIT.usageOrConfig);
+      expect(result.stderr).toContain(i < 2 ? 'set AWS_REGION' : 'profile "no-such-profile" (AWS_PROFILE)');
+      expect(result.stderr).toContain('(nothing was done)');
+    }
+    expect(api.requests).toEqual([]);
+  });
+});
+
+describe('npm run reap -- --json > run.json', () => {
+  it('leaves one summary object on stdout; the log lines and the one-line summary go to stderr', async () => {
+    api.addCanvas('asset_procStale');
+    const { code, stdout, stderr } = await run(REAP, ['--json'], shellEnv());
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(stdout)).toMatchObject({ examined: 2, stale: 1, unlocked: 1, failed: 0, cutShort: false });
+    const logLines = parseJsonLines(stderr);
+    expect(logLines.map((line) => line.message)).toEqual(expect.arrayContaining(['canvas unlocked', 'reap run finished']));
+    expect(stderr.trimEnd().split('\n').at(-1)).toMatch(/^reap cli-\S+: 2 examined, 1 stale, 1 unlocked, 0 failed/);
+  });
+});

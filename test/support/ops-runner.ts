@@ -1,0 +1,28 @@
+import { runOps } from '../../ops/cli';
+import type { OpsIo } from '../../ops/io';
+import { captureOutput } from './output-capture';
+
+/**
+ * Runs one ops command in process and collects what it printed, what it asked, and the log lines it wrote.
+ * By default no one is at a terminal; `interactive: true` with `answer` plays the person answering each question.
+ */
+export async function runOpsCapturing(argv: string[], io: Partial<OpsIo> & { env: OpsIo['env']; answer?: boolean }) {
+  let stdout = '';
+  let stderr = '';
+  const questions: string[] = [];
+  const { answer, ...given } = io;
+  const { result: code, lines } = await captureOutput(() =>
+    runOps(argv, {
+      stdout: (text) => void (stdout += text),
+      stderr: (text) => void (stderr += text),
+      interactive: false,
+      confirm: async (question) => {
+        questions.push(question);
+        return answer ?? false;
+      },
+      cwd: process.cwd(),
+      ...given,
+    }),
+  );
+  return { code, stdout, stderr, questions, logLines: lines };
+}
