@@ -154,7 +154,7 @@ describe('npm run reap (the local CLI)', () => {
         '  GRACE_SECONDS: "soon" is not a whole number',
         '  MAX_IN_FLIGHT: 0 is outside 1..256',
         '  SCENARIO_SDK_API_SECRET: is required when SCENARIO_SECRET_ID is not set (set SCENARIO_SECRET_ID, or both SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET)',
-        '(nothing was done; see --help)',
+        '(nothing was done)',
         '',
       ].join('\n'),
     );

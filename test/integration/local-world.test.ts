@@ -102,7 +102,7 @@ describe('npm run local', () => {
     expect(shell.code).toBe(0);
     const status = JSON.parse(shell.stdout);
     expect(status.table).toBe('local-tracked-canvases');
-    expect(status.counts).toEqual({ stale: 2, live: 1, 'not-locked': 1, invalid: 0 });
+    expect(status.counts).toEqual({ stale: 2, 'in-grace': 0, live: 1, 'not-locked': 1, invalid: 0 });
     expect(status.canvases.map((c: { assetId: string }) => c.assetId).sort()).toEqual(
       ['asset_localLive', 'asset_localNotLocked', 'asset_localStaleTenMin', 'asset_localStaleThreeDays'],
     );

@@ -315,7 +315,7 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
   });
 
   it('lists the first would-unlock ids, then "…and N more"', async () => {
-    await Promise.all(Array.from({ length: 25 }, (_, i) => putRow(dynamo, tableName, { assetId: `asset_opsMany${String(i).padStart(2, '0')}`, lockExpiresAt: minutesAgo(10) })));
+    await Promise.all(Array.from({ length: 25 }, (_, i) => putRow(dynamo, tableName, { assetId: `asset_opsMany${String(i).padStart(2, '0')}`, lockExpiresAt: minutesAgo(3 * 24 * 60) })));
     const { code, stdout } = await ops(['invoke', '--dry-run', '--function-name', 'CanvasLockReaper-Reaper1234']);
     expect(code).toBe(EXIT.ok);
     const line = stdout.split('\n').find((l) => l.startsWith('would unlock: '));

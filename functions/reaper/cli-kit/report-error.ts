@@ -30,7 +30,8 @@ export function exitForError(error: unknown, command: CommandIdentity, stderr: (
   }
   const problem = setupProblem(error);
   if (problem !== undefined) {
-    stderr(`${command.name}: ${terminalSafe(problem)}\n(nothing was done)\n`);
+    // Each line escaped on its own: a list of problems keeps its line breaks, nothing inside a line acts on the terminal.
+    stderr(`${command.name}: ${problem.split('\n').map(terminalSafe).join('\n')}\n(nothing was done)\n`);
     return EXIT.usageOrConfig;
   }
   stderr(`${command.name}: unexpected error: ${terminalSafe(errorMessage(error))}\n`);
