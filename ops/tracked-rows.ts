@@ -1,6 +1,8 @@
 import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CANVAS_ATTRIBUTES, REAPER_ATTRIBUTES } from '../functions/reaper/adapters/dynamo-canvas-store';
-import { ABSENT, type AttributeReading, type TrackedCanvas } from '../functions/reaper/core/tracked-canvas';
+import { attributeReading, DynamoCanvasStore } from '../functions/reaper/adapters/dynamo-canvas-store';
+import type { BrakeState } from '../functions/reaper/core/brake';
+import type { TrackedCanvas } from '../functions/reaper/core/tracked-canvas';
+import { CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '../functions/reaper/table-contract';
 
 export type RawRow = Record<string, AttributeValue>;
 
@@ -32,7 +34,8 @@ export async function* scanStatusRows(client: DynamoDBClient, tableName: string)
         ExclusiveStartKey: exclusiveStartKey,
       }),
     );
-    yield (page.Items ?? []).map((item) => {
+    // The reaper's own rows (the brake's state) are not tracked canvases.
+    yield (page.Items ?? []).filter((item) => !isReservedKey(item[CANVAS_ATTRIBUTES.assetId]?.S ?? '')).map((item) => {
       const lastAt = item[REAPER_ATTRIBUTES.lastUnlockedAt]?.S;
       return { canvas: canvasOf(item), ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}) };
     });
@@ -51,14 +54,12 @@ export function canvasOf(item: RawRow): TrackedCanvas {
   const id = item[CANVAS_ATTRIBUTES.assetId];
   return {
     assetId: id?.S ?? `<assetId is not a string: ${JSON.stringify(id ?? null).slice(0, 60)}>`,
-    lockExpiresAt: reading(item[CANVAS_ATTRIBUTES.lockExpiresAt]),
-    lockId: reading(item[CANVAS_ATTRIBUTES.lockId]),
+    lockExpiresAt: attributeReading(item[CANVAS_ATTRIBUTES.lockExpiresAt]),
+    lockId: attributeReading(item[CANVAS_ATTRIBUTES.lockId]),
   };
 }
 
-function reading(value: AttributeValue | undefined): AttributeReading {
-  if (value === undefined) return ABSENT;
-  if (value.S !== undefined) return { kind: 'string', value: value.S };
-  const [dynamoType = '?', inner] = Object.entries(value).find(([, v]) => v !== undefined) ?? [];
-  return { kind: 'other', dynamoType, preview: JSON.stringify(inner ?? null).slice(0, 60) };
+/** The mass-expiry brake's state, as the reaper reads it: undefined when it is not engaged. */
+export function readBrakeState(client: DynamoDBClient, tableName: string): Promise<BrakeState | undefined> {
+  return new DynamoCanvasStore({ client, tableName }).readBrake();
 }

@@ -10,7 +10,7 @@ import { resolveFunctionName } from '../function-name';
 import { findStackOutput, STACK_OUTPUTS } from '../stack-outputs';
 import { asUsage, EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
 
-export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--grace-seconds N] [--function-name NAME] [--json]
+export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--grace-seconds N] [--override-brake] [--function-name NAME] [--json]
 
 Invokes the deployed reaper through the Lambda API (synchronously) with a manual payload and prints the run
 summary it returns. The call is made once, never retried: if the connection drops during the run, the run may
@@ -20,6 +20,7 @@ Options:
   --dry-run             report what would be unlocked; unlock nothing
   --asset-id ID         only these canvases (repeat; at most 1000)
   --grace-seconds N     another grace for this run
+  --override-brake      release the mass-expiry brake: this run unlocks the stale locks it held, and clears it
   --function-name NAME  the function (default: ${'$'}REAPER_FUNCTION_NAME, else the FunctionName output in cdk-outputs.json)
   --outputs-file FILE   where to read stack outputs (default cdk-outputs.json, from: npx cdk deploy --outputs-file cdk-outputs.json)
   --stack-name NAME     the stack in that file, when it holds several
@@ -36,6 +37,7 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
       'dry-run': { type: 'boolean' },
       'asset-id': { type: 'string', multiple: true },
       'grace-seconds': { type: 'string' },
+      'override-brake': { type: 'boolean' },
       'function-name': { type: 'string' },
       'outputs-file': { type: 'string' },
       'stack-name': { type: 'string' },
@@ -47,8 +49,9 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     io.stdout(`${INVOKE_USAGE}\n`);
     return EXIT.ok;
   }
-  const payload: { dryRun?: boolean; assetIds?: string[]; graceSeconds?: number } = {};
+  const payload: { dryRun?: boolean; assetIds?: string[]; graceSeconds?: number; overrideBrake?: boolean } = {};
   if (values['dry-run']) payload.dryRun = true;
+  if (values['override-brake']) payload.overrideBrake = true;
   if (values['asset-id']) {
     const problems: string[] = [];
     const ids = parseAssetIds(values['asset-id'], problems);

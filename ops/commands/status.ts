@@ -8,7 +8,7 @@ import { judgeCanvas } from '../../functions/reaper/core/verdict';
 import { parseGraceSecondsFlag } from '../../functions/reaper/payload';
 import { createAwsClients, systemClock } from '../../functions/reaper/wiring';
 import { asUsage, EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
-import { scanStatusRows } from '../tracked-rows';
+import { readBrakeState, scanStatusRows } from '../tracked-rows';
 
 export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id]
 
@@ -85,6 +85,10 @@ export const statusCommand: OpsCommand = async (argv, io) => {
     return EXIT.canvasFailedOrInvalid;
   }
   if (io.interactive && !values.json && scanned >= PROGRESS_EVERY_ROWS) io.stderr('\r\x1b[K');
+  const brake = await readBrakeState(clients.dynamo, config.tableName);
+  const brakeJson = brake
+    ? { engaged: true, trippedAt: new Date(brake.trippedAtMs).toISOString(), trippedByRunId: brake.runId, newlyStale: brake.newlyStale, live: brake.live }
+    : { engaged: false };
 
   const counts: Record<LockState, number> = { stale: 0, 'in-grace': 0, live: 0, 'not-locked': 0, invalid: 0 };
   for (const canvas of canvases) counts[canvas.state] += 1;
@@ -93,11 +97,14 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   const omitted = matching.length - shown.length;
 
   if (values.json) {
-    io.stdout(`${jsonForTerminal({ table: config.tableName, graceSeconds, generatedAt: new Date(now).toISOString(), counts, canvases: shown, omitted }, 2)}\n`);
+    io.stdout(`${jsonForTerminal({ table: config.tableName, graceSeconds, generatedAt: new Date(now).toISOString(), counts, brake: brakeJson, canvases: shown, omitted }, 2)}\n`);
   } else {
     const totals = `${scanned} tracked: ${counts.stale} stale, ${counts['in-grace']} in grace, ${counts.live} live, ${counts['not-locked']} not locked, ${counts.invalid} invalid (grace ${graceSeconds} s)`;
     const more = omitted > 0 ? `\nshowing ${shown.length} of ${matching.length} (--limit ${limit})` : '';
-    io.stdout(`${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal))}\n\n${totals}${more}\n`);
+    const brakeLine = brake
+      ? `\nMASS-EXPIRY BRAKE ENGAGED since ${brakeJson.trippedAt} (${brake.newlyStale} newly stale vs ${brake.live} live): stale locks that expired after then − the window are held. Release: npm run ops -- invoke --override-brake`
+      : '';
+    io.stdout(`${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal))}\n\n${totals}${more}${brakeLine}\n`);
   }
   return counts.invalid > 0 ? EXIT.canvasFailedOrInvalid : EXIT.ok;
 };

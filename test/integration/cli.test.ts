@@ -66,6 +66,21 @@ describe('npm run reap (the local CLI)', () => {
     expect((await getRow(dynamo, tableName, 'asset_cli1'))?.lockExpiresAt).toBeUndefined();
   });
 
+  it('exits 1 while the mass-expiry brake holds locks, and --override-brake releases it', async () => {
+    for (let i = 0; i < 30; i += 1) {
+      await putRow(dynamo, tableName, { assetId: `asset_cliOutage${i}`, lockExpiresAt: minutesAgo(5) });
+      api.addCanvas(`asset_cliOutage${i}`);
+    }
+    const held = await cli([]);
+    expect(held.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(held.stderr).toMatch(/0 unlocked.*run cut short: brake \(mass-expiry brake engaged since/);
+    expect(api.unlockRequests).toEqual([]);
+
+    const released = await cli(['--override-brake']);
+    expect(released.code).toBe(EXIT.ok);
+    expect(released.stderr).toMatch(/30 examined, 30 stale, 30 unlocked, 0 failed/);
+  });
+
   it('exits 1 when a canvas failed or a row is invalid', async () => {
     await putRow(dynamo, tableName, { assetId: 'asset_cliGone', lockExpiresAt: minutesAgo(10) });
     expect((await cli([])).code).toBe(EXIT.canvasFailedOrInvalid);

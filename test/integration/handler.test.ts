@@ -90,8 +90,39 @@ describe('the Lambda handler', () => {
     expect(api.requests.every((r) => r.authorized)).toBe(true);
     // Powertools Metrics wrote an EMF line with the run's counts.
     const emf = lines.find((line) => line._aws);
-    expect(emf).toMatchObject({ service: 'canvas-lock-reaper', ReapRuns: 1, LocksUnlocked: 1, StaleLocksFound: 1, UnlockFailures: 0 });
+    expect(emf).toMatchObject({
+      service: 'canvas-lock-reaper',
+      ReapRuns: 1,
+      LocksUnlocked: 1,
+      StaleLocksFound: 1,
+      UnlockFailures: 0,
+      PossibleLiveLockUnlocks: 0,
+      BrakeTripped: 0,
+    });
     expect(emf?._aws.CloudWatchMetrics[0].Namespace).toBe('CanvasLockReaper');
+  });
+
+  it('verifies at Scenario by default, and publishes a possible live-lock unlock and an engaged brake as metrics', async () => {
+    // A mass expiry: 30 locks went stale minutes ago, none live; and one canvas renewed in the table mid-unlock.
+    for (let i = 0; i < 30; i += 1) {
+      await putRow(dynamo, tableName, { assetId: `asset_h_outage${i}`, lockExpiresAt: minutesAgo(5) });
+      api.addCanvas(`asset_h_outage${i}`, { lockExpiresAt: minutesAgo(5) });
+    }
+    await putRow(dynamo, tableName, { assetId: 'asset_h_old', lockExpiresAt: minutesAgo(600) });
+    api.addCanvas('asset_h_old', {});
+    const renewed = minutesFromNow(10);
+    api.script('asset_h_old', [{ action: () => putRow(dynamo, tableName, { assetId: 'asset_h_old', lockExpiresAt: renewed }) }]);
+    const handler = createHandler({ env: lambdaEnv() });
+
+    const { result: summary, lines } = await captureOutput(() => handler(scheduledEvent, lambdaContext()));
+
+    expect(summary).toMatchObject({ verifyAtSource: true, unlocked: 1, possibleLiveLockUnlocks: 1, stopReason: 'brake', brake: expect.objectContaining({ engaged: true, held: 30 }) });
+    expect(api.requests.filter((r) => r.route === 'get').map((r) => r.assetId)).toEqual(['asset_h_old']);
+    expect(lines.find((line) => line._aws)).toMatchObject({ PossibleLiveLockUnlocks: 1, BrakeTripped: 1, RunsCutShort: 1 });
+
+    // Released by a person's manual payload: the held locks are unlocked.
+    const { result: released } = await captureOutput(() => handler({ overrideBrake: true }, lambdaContext()));
+    expect(released).toMatchObject({ unlocked: 30, stopReason: null, brake: expect.objectContaining({ released: true }) });
   });
 
   it('reads the secret once across warm invocations', async () => {

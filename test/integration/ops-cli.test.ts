@@ -258,6 +258,12 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
     await lambdaEndpoint.close();
   });
 
+  it('--override-brake asks the function to release the mass-expiry brake', async () => {
+    const { code } = await ops(['invoke', '--override-brake', '--dry-run', '--function-name', 'CanvasLockReaper-Reaper1234']);
+    expect(code).toBe(EXIT.ok);
+    expect(lambdaEndpoint.invocations).toEqual([{ functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, overrideBrake: true } }]);
+  });
+
   it('sends the manual payload and prints the returned summary as a table', async () => {
     const { code, stdout } = await ops(['invoke', '--dry-run', '--asset-id', 'asset_opsI1', '--function-name', 'CanvasLockReaper-Reaper1234']);
     expect(code).toBe(EXIT.ok);

@@ -4,7 +4,9 @@ import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
+import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
 import { ENV } from '../../functions/reaper/env';
+import { BRAKE_ROW_KEY } from '../../functions/reaper/table-contract';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import type { OpsIo } from '../../ops/io';
 import { runOpsCapturing } from '../support/ops-runner';
@@ -37,6 +39,20 @@ function ops(argv: string[], options: Partial<OpsIo> = {}) {
 const ids = (stdout: string) => stdout.split('\n').slice(2).filter((line) => line.startsWith('asset_')).map((line) => line.split(/\s+/)[0]);
 
 describe('ops status', () => {
+  it('shows an engaged mass-expiry brake, and never lists its state row as a canvas', async () => {
+    await new DynamoCanvasStore({ client: dynamo, tableName }).engageBrake({ trippedAtMs: Date.parse('2026-11-27T09:00:00Z'), runId: 'run-x', newlyStale: 60, live: 0 });
+
+    const { code, stdout } = await ops(['status']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('4 tracked:');
+    expect(stdout).not.toContain(BRAKE_ROW_KEY);
+    expect(stdout).toContain('MASS-EXPIRY BRAKE ENGAGED since 2026-11-27T09:00:00.000Z (60 newly stale vs 0 live)');
+    expect(stdout).toContain('npm run ops -- invoke --override-brake');
+    const report = JSON.parse((await ops(['status', '--json'])).stdout);
+    expect(report.brake).toEqual({ engaged: true, trippedAt: '2026-11-27T09:00:00.000Z', trippedByRunId: 'run-x', newlyStale: 60, live: 0 });
+    expect(report.canvases.map((c: { assetId: string }) => c.assetId)).not.toContain(BRAKE_ROW_KEY);
+  });
+
   it('tells "in grace" (expired, within the grace) from stale and live, and shows the last force-unlock', async () => {
     const { code, stdout } = await ops(['status', '--grace-seconds', '600']);
     expect(code).toBe(EXIT.ok);

@@ -303,8 +303,8 @@ function toCanvas(item: Record<string, AttributeValue>): TrackedCanvas {
   const asRead: LockAsRead = { lockExpiresAt: item[CANVAS_ATTRIBUTES.lockExpiresAt], lockId: item[CANVAS_ATTRIBUTES.lockId] };
   return {
     assetId: keyAsString(item[CANVAS_ATTRIBUTES.assetId]),
-    lockExpiresAt: reading(asRead.lockExpiresAt),
-    lockId: reading(asRead.lockId),
+    lockExpiresAt: attributeReading(asRead.lockExpiresAt),
+    lockId: attributeReading(asRead.lockId),
     asRead,
   };
 }
@@ -328,8 +328,8 @@ function sameLockCondition(lock: LockAsRead): { expression: string; names: Recor
 }
 
 function lockViewOfItem(item: Record<string, AttributeValue>): LockView {
-  const lockExpiresAt = readingText(reading(item[CANVAS_ATTRIBUTES.lockExpiresAt]));
-  const lockId = readingText(reading(item[CANVAS_ATTRIBUTES.lockId]));
+  const lockExpiresAt = readingText(attributeReading(item[CANVAS_ATTRIBUTES.lockExpiresAt]));
+  const lockId = readingText(attributeReading(item[CANVAS_ATTRIBUTES.lockId]));
   return { ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }), ...(lockId === undefined ? {} : { lockId }) };
 }
 
@@ -339,7 +339,8 @@ function keyAsString(value: AttributeValue | undefined): string {
   return `<assetId is not a string: ${JSON.stringify(value ?? null).slice(0, 60)}>`;
 }
 
-function reading(value: AttributeValue | undefined): AttributeReading {
+/** How the core sees one attribute: absent, a string, or another DynamoDB type described but never interpreted. */
+export function attributeReading(value: AttributeValue | undefined): AttributeReading {
   if (value === undefined) return ABSENT;
   if (value.S !== undefined) return { kind: 'string', value: value.S };
   const [dynamoType = '?', inner] = Object.entries(value).find(([, v]) => v !== undefined) ?? [];
