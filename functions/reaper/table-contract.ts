@@ -29,6 +29,11 @@ export const REAPER_ATTRIBUTES = {
   /** ISO time and run of the last heal: the row said stale, Scenario held a live lock, the row got Scenario's expiry. */
   lastHealedAt: 'lastHealedAt',
   lastHealedRunId: 'lastHealedRunId',
+  /**
+   * ISO time Scenario last answered 404 for this canvas (the row keeps its lock; untrack it). Such a canvas no longer
+   * counts toward the "suspect base URL" stop, so a few deleted canvases nobody untracked cannot trip it forever.
+   */
+  lastNotFoundAt: 'lastNotFoundAt',
 } as const;
 
 /**

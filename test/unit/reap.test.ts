@@ -33,6 +33,7 @@ function fakeStore(
       return 'updated';
     },
     releaseClaim: async (canvas) => void released.push(canvas.assetId),
+    markNotFound: async () => undefined,
     readBrake: async () => undefined,
     engageBrake: async () => undefined,
     releaseBrake: async () => undefined,

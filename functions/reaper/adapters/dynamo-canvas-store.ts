@@ -39,8 +39,9 @@ const NAMES = {
   '#id': CANVAS_ATTRIBUTES.assetId,
   '#exp': CANVAS_ATTRIBUTES.lockExpiresAt,
   '#lockId': CANVAS_ATTRIBUTES.lockId,
+  '#notFound': REAPER_ATTRIBUTES.lastNotFoundAt,
 };
-const PROJECTION = '#id, #exp, #lockId';
+const PROJECTION = '#id, #exp, #lockId, #notFound';
 
 /** The tracked-canvases table in DynamoDB, read with a projection of the three attributes the reaper needs. */
 export class DynamoCanvasStore implements CanvasStore {
@@ -196,6 +197,16 @@ export class DynamoCanvasStore implements CanvasStore {
     );
   }
 
+  async markNotFound(canvas: TrackedCanvas, notFound: { atMs: number }): Promise<void> {
+    // Only a row that still holds the lock read: a renewed or re-tracked canvas is not the one Scenario did not know.
+    await this.updateIfSameLock(canvas, lockAsRead(canvas), {
+      update: 'SET #notFound = :at',
+      condition: 'attribute_exists(#exp)',
+      names: { '#notFound': REAPER_ATTRIBUTES.lastNotFoundAt },
+      values: { ':at': { S: new Date(notFound.atMs).toISOString() } },
+    });
+  }
+
   async releaseClaim(canvas: TrackedCanvas, runId: string): Promise<void> {
     try {
       await this.options.client.send(
@@ -305,6 +316,7 @@ function toCanvas(item: Record<string, AttributeValue>): TrackedCanvas {
     assetId: keyAsString(item[CANVAS_ATTRIBUTES.assetId]),
     lockExpiresAt: attributeReading(asRead.lockExpiresAt),
     lockId: attributeReading(asRead.lockId),
+    ...(item[REAPER_ATTRIBUTES.lastNotFoundAt] ? { knownNotFound: true } : {}),
     asRead,
   };
 }

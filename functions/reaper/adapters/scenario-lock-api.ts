@@ -206,7 +206,7 @@ async function describeFailure(
     if (status === 401 || status === 403) {
       return failure('credentials-rejected', `HTTP ${status}: the API refused the credentials; the run stops${detail}`, withStatus).failure;
     }
-    if (status === 404) return failure('asset-not-found', `HTTP 404: the asset no longer exists at Scenario; untrack it${detail}`, withStatus).failure;
+    if (status === 404) return failure('asset-not-found', `HTTP 404: Scenario does not know this asset (deleted?); untrack it once you are sure SCENARIO_API_BASE_URL is right${detail}`, withStatus).failure;
     const why = context.giveUpReason ? `: ${context.giveUpReason}` : '';
     if (status === 429) return failure('rate-limited', `HTTP 429 ${tries}${why}${detail}`, withStatus).failure;
     if (status >= 500) return failure('server-error', `HTTP ${status} ${tries}${why}${detail}`, withStatus).failure;

@@ -44,6 +44,8 @@ export interface CanvasStore {
   healFromSource(canvas: TrackedCanvas, heal: { runId: string; lockExpiresAt: string; healedAtMs: number }): Promise<HealResult>;
   /** Removes lockExpiresAt and lockId and records the unlock, if the row still holds the lock read and our claim. */
   markUnlocked(canvas: TrackedCanvas, unlock: { runId: string; unlockedAtMs: number }): Promise<MarkUnlockedResult>;
+  /** Records that Scenario answered 404 for this canvas (lastNotFoundAt), if the row still holds the lock read. */
+  markNotFound(canvas: TrackedCanvas, notFound: { atMs: number }): Promise<void>;
   /** Gives the claim back (the unlock did not happen), so the next run may try at once. Best effort. */
   releaseClaim(canvas: TrackedCanvas, runId: string): Promise<void>;
   /** The mass-expiry brake's persisted state: undefined when it is not engaged. */

@@ -39,7 +39,12 @@ export interface ReapOptions {
   brake?: BrakeSettings;
   /** A person releases the brake: this run unlocks what it held, and clears its state. */
   overrideBrake?: boolean;
+  /** Aborted (Ctrl-C, SIGTERM): no canvas starts after it; those under way finish or give their claims back. */
+  signal?: AbortSignal;
 }
+
+/** Canvases Scenario answered 404 for are recorded at the end of a run, at most this many (the rest the next run). */
+const MAX_NOT_FOUND_RECORDED = 1000;
 
 /** Canvases whose requests are done but whose row update is still under way, per request slot. */
 const RECORDS_PENDING_PER_SLOT = 1;
@@ -68,6 +73,10 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     brake: emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake),
   });
   const control = new RunControl(clock, options.deadlineMs, options.safetyMarginMs);
+  const interrupted = () => control.stop('interrupted', 'interrupted (SIGINT/SIGTERM): no canvas started after it; those under way finished');
+  if (options.signal?.aborted) interrupted();
+  options.signal?.addEventListener('abort', interrupted, { once: true });
+  const notFound: TrackedCanvas[] = [];
   const report = (outcome: CanvasOutcome) => {
     logOutcome(logger, outcome);
     summary.record(outcome);
@@ -80,6 +89,9 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     verifyAtSource,
     slots: new RequestSlots(options.maxInFlight),
     control,
+    onNotFound: (canvas) => {
+      if (!canvas.knownNotFound && notFound.length < MAX_NOT_FOUND_RECORDED) notFound.push(canvas);
+    },
   };
   // Canvases under way. A canvas holds a request slot only until its last request ends; its row update then overlaps
   // other canvases' requests, and this bound keeps such updates from piling up.
@@ -169,6 +181,11 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   // Canvases already under way finish even when the run stopped: their rows were claimed and may still be written.
   await Promise.all(inProgress);
 
+  options.signal?.removeEventListener('abort', interrupted);
+  // A 404 is recorded on its row only when the run did not find the 404s suspect (a wrong base URL answers 404 for
+  // everything; recording them would hide the next run's storm).
+  if (control.stopReason?.reason !== 'suspect-base-url') await recordNotFound(deps, notFound);
+
   if (overrideBrake && !options.dryRun) {
     try {
       await store.releaseBrake({ runId: options.runId, releasedAtMs: clock.now() });
@@ -186,6 +203,16 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   const level = result.failed > 0 || result.cutShort || result.warnings.length > 0 ? 'warn' : 'info';
   logger[level]('reap run finished', { summary: result });
   return result;
+}
+
+async function recordNotFound(deps: ReapDependencies, canvases: readonly TrackedCanvas[]): Promise<void> {
+  for (const canvas of canvases) {
+    try {
+      await deps.store.markNotFound(canvas, { atMs: deps.clock.now() });
+    } catch (error) {
+      deps.logger.warn('recording lastNotFoundAt failed; the next run counts this canvas again', { assetId: canvas.assetId, error: errorMessage(error) });
+    }
+  }
 }
 
 /** Saves the tripped brake, so it holds across runs until a person releases it. A dry run only says it would trip. */

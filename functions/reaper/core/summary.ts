@@ -1,7 +1,7 @@
 import { doubtOf, type CanvasOutcome, type FailureKind, type FailureStep, type SkipReason } from './outcome';
 import type { LockView } from './tracked-canvas';
 
-export type StopReason = 'time-budget' | 'credentials-rejected' | 'store-error' | 'brake';
+export type StopReason = 'time-budget' | 'credentials-rejected' | 'store-error' | 'brake' | 'suspect-base-url' | 'interrupted';
 
 export type WarningKind =
   /** The unlock was (or may have been) applied, and the lock changed since the claim: a live lock may be gone. */

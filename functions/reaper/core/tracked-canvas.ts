@@ -12,6 +12,8 @@ export interface TrackedCanvas {
   assetId: string;
   lockExpiresAt: AttributeReading;
   lockId: AttributeReading;
+  /** An earlier run recorded that Scenario answered 404 for it (lastNotFoundAt). */
+  knownNotFound?: boolean;
   /**
    * The store's own record of the lock exactly as read (raw attribute values), opaque to the core: the store's
    * conditional writes compare it byte for byte. A canvas carries it, so any store instance can write it back.

@@ -25,8 +25,16 @@ export interface CanvasRun {
   /** The run's in-flight limit: one slot covers a canvas from its claim to the end of its last request. */
   slots: { acquire(): Promise<() => void> };
   /** The run's stopping rule. */
-  control: Pick<RunControl, 'mayStart' | 'stop'>;
+  control: Pick<RunControl, 'mayStart' | 'stop' | 'noteApiAnswer'>;
+  /** Told of each canvas Scenario answered 404 for; the run records them once it knows the 404s were real. */
+  onNotFound?: (canvas: TrackedCanvas) => void;
 }
+
+/**
+ * A claim never outlasts this, whatever the run's budget (a local run may be given hours): a killed CLI must not
+ * block the Lambda's runs for long. A canvas's requests end before its claim does.
+ */
+export const MAX_CLAIM_MS = 15 * 60_000;
 
 /**
  * The run around one canvas a person chose to free (ops unlock): nothing to wait for, and no verification at
@@ -77,17 +85,19 @@ export async function unlockCanvas(deps: UnlockCanvasDependencies, canvas: Track
   try {
     if (!run.control.mayStart()) return { assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt };
 
+    const deadlineMs = Math.min(run.deadlineMs, clock.now() + MAX_CLAIM_MS);
     try {
-      const claim = await store.claim(canvas, { runId: run.runId, untilMs: run.deadlineMs, nowMs: clock.now() });
+      const claim = await store.claim(canvas, { runId: run.runId, untilMs: deadlineMs, nowMs: clock.now() });
       if (claim !== 'claimed') return { assetId, status: 'skipped', reason: CLAIM_SKIP_REASON[claim], lockExpiresAt };
     } catch (error) {
       return { assetId, status: 'failed', kind: 'store-error', step: 'claim', error: `claiming the row failed: ${errorMessage(error)}` };
     }
 
     if (run.verifyAtSource) {
-      const source = await lockApi.readSourceLock(assetId, { deadlineMs: run.deadlineMs });
+      const source = await lockApi.readSourceLock(assetId, { deadlineMs });
+      noteAnswer(run, canvas, source);
       if (!source.ok) {
-        stopRunIfRunWide(run, source.failure);
+        stopRunIfRunWide(run, canvas, source.failure);
         releaseSlot();
         await giveBackClaim(deps, canvas, run.runId);
         return failedAt('verify', assetId, source.failure);
@@ -100,10 +110,11 @@ export async function unlockCanvas(deps: UnlockCanvasDependencies, canvas: Track
       }
     }
 
-    const unlock = await lockApi.forceUnlock(assetId, { deadlineMs: run.deadlineMs, mayRetry: () => stillStale(deps, canvas, run) });
+    const unlock = await lockApi.forceUnlock(assetId, { deadlineMs, mayRetry: () => stillStale(deps, canvas, run, deadlineMs) });
     requestsDone = true;
+    noteAnswer(run, canvas, unlock);
     if (!unlock.ok) {
-      stopRunIfRunWide(run, unlock.failure);
+      stopRunIfRunWide(run, canvas, unlock.failure);
       releaseSlot();
       return await unlockFailed(deps, canvas, run.runId, unlock.failure);
     }
@@ -128,7 +139,7 @@ function liveLockExpiry(reading: Parameters<typeof parseLockExpiry>[0], nowMs: n
  * The check before each retry of the unlock: the row must still hold the lock claimed and our claim (consistent
  * read), and Scenario must still show no live lock. Anything else stops the retries.
  */
-async function stillStale(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, run: CanvasRun): Promise<RetryDecision> {
+async function stillStale(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, run: CanvasRun, deadlineMs: number): Promise<RetryDecision> {
   let row: RowCheck;
   try {
     row = await deps.store.check(canvas, run.runId);
@@ -140,7 +151,8 @@ async function stillStale(deps: UnlockCanvasDependencies, canvas: TrackedCanvas,
   }
   if (row.kind === 'claim-lost') return { retry: false, lockChanged: false, reason: 'the claim lapsed and another run holds the row' };
   if (!run.verifyAtSource) return { retry: true };
-  const source = await deps.lockApi.readSourceLock(canvas.assetId, { deadlineMs: run.deadlineMs });
+  const source = await deps.lockApi.readSourceLock(canvas.assetId, { deadlineMs });
+  noteAnswer(run, canvas, source);
   if (!source.ok) return { retry: false, lockChanged: false, reason: `the lock could not be verified again before a retry: ${source.failure.message}` };
   const live = liveLockExpiry(source.lockExpiresAt, deps.clock.now(), run.graceMs);
   if (live !== undefined) {
@@ -226,9 +238,16 @@ async function giveBackClaim(deps: UnlockCanvasDependencies, canvas: TrackedCanv
   }
 }
 
-function stopRunIfRunWide(run: CanvasRun, failure: ApiFailure): void {
+function stopRunIfRunWide(run: CanvasRun, canvas: TrackedCanvas, failure: ApiFailure): void {
   const reason = STOPPING_FAILURES[failure.kind];
   if (reason) run.control.stop(reason, failure.message);
+  if (failure.kind === 'asset-not-found') run.onNotFound?.(canvas);
+}
+
+/** Every HTTP answer counts toward the run's "suspect base URL" rule; a timeout is no answer. */
+function noteAnswer(run: CanvasRun, canvas: TrackedCanvas, result: { ok: true } | { ok: false; failure: ApiFailure }): void {
+  const status = result.ok ? 200 : result.failure.status;
+  if (status !== undefined) run.control.noteApiAnswer(status, canvas.knownNotFound ?? false);
 }
 
 function failedAt(step: ApiStep, assetId: string, failure: ApiFailure): Extract<CanvasOutcome, { status: 'failed' }> {
