@@ -16,6 +16,14 @@ export interface StandInCanvas {
   name?: string;
   lockExpiresAt?: string;
   lockId?: string;
+  /** The Scenario project it belongs to (default: "default", the project of the stand-in's own key). */
+  projectId?: string;
+}
+
+/** A Scenario project's own API key, as the stand-in hands it out. */
+export interface StandInProjectKey {
+  apiKey: string;
+  apiSecret: string;
 }
 
 /** One scripted answer for the next request about an asset. */
@@ -71,6 +79,13 @@ export interface ScenarioStandInOptions {
   latencyMs?: number;
   /** Called at the moment an asset is unlocked (before the answer is sent), e.g. to check a model of the writers. */
   onUnlock?: (assetId: string, atMs: number) => void;
+  /**
+   * More Scenario projects, each with its own key (made up when not given) and, optionally, its own latency. Keys
+   * belong to one project: a key used on another project's canvas gets `crossProjectStatus`.
+   */
+  projects?: Record<string, { apiKey?: string; apiSecret?: string; latencyMs?: number }>;
+  /** What a key gets for another project's canvas (default 403). */
+  crossProjectStatus?: 403 | 404;
 }
 
 /** One lock freed by this server, and the lock it freed (none when the canvas was not locked). */
@@ -97,6 +112,8 @@ export interface ScenarioStandIn {
   baseUrl: string;
   apiKey: string;
   apiSecret: string;
+  /** The key of one of the `projects` given at start ("default": the stand-in's own key). */
+  projectKey(projectId: string): StandInProjectKey;
   /** Every request, in arrival order (GET verifications, locks and unlocks alike). */
   readonly requests: RecordedRequest[];
   /** Only the unlock requests (PUT …/unlock), the ones that can free a lock. */
@@ -136,7 +153,16 @@ function routeOf(method: string | undefined, suffix: string | undefined): StandI
 export async function startScenarioStandIn(options: ScenarioStandInOptions = {}): Promise<ScenarioStandIn> {
   const apiKey = options.apiKey ?? `key_${randomBytes(6).toString('hex')}`;
   const apiSecret = options.apiSecret ?? `secret_${randomBytes(12).toString('hex')}`;
-  const expectedAuthorization = `Basic ${Buffer.from(`${apiKey}:${apiSecret}`).toString('base64')}`;
+  const basicOf = (key: string, secret: string) => `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
+  const projectKeys = new Map<string, StandInProjectKey & { latencyMs?: number }>([['default', { apiKey, apiSecret }]]);
+  for (const [projectId, key] of Object.entries(options.projects ?? {})) {
+    projectKeys.set(projectId, {
+      apiKey: key.apiKey ?? `key_${projectId}_${randomBytes(4).toString('hex')}`,
+      apiSecret: key.apiSecret ?? `secret_${projectId}_${randomBytes(10).toString('hex')}`,
+      ...(key.latencyMs === undefined ? {} : { latencyMs: key.latencyMs }),
+    });
+  }
+  const projectByAuthorization = new Map([...projectKeys].map(([projectId, key]) => [basicOf(key.apiKey, key.apiSecret), projectId]));
   const canvases = new Map<string, StandInCanvas>();
   const scripts = new Map<string, ScriptedAnswer[]>();
   const scriptKey = (assetId: string, route: StandInRoute) => `${route} ${assetId}`;
@@ -226,7 +252,8 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       assetId = undefined;
     }
     const route = match ? routeOf(request.method, match[2]) : undefined;
-    const authorized = request.headers.authorization === expectedAuthorization;
+    const keyProject = projectByAuthorization.get(request.headers.authorization ?? '');
+    const authorized = keyProject !== undefined;
     const recorded: RecordedRequest = {
       method: request.method ?? '',
       rawPath,
@@ -237,7 +264,8 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       receivedAtMs: Date.now(),
     };
     requests.push(recorded);
-    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    const delayMs = (keyProject === undefined ? undefined : projectKeys.get(keyProject)?.latencyMs) ?? latencyMs;
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
 
     if (route === undefined || assetId === undefined) {
       return sendJson(response, 404, { message: `No route for ${request.method} ${rawPath}` });
@@ -272,6 +300,10 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     if (!authorized) return sendJson(response, 401, { message: 'Unauthorized' });
     const canvas = canvases.get(assetId);
     if (!canvas) return sendJson(response, 404, { message: `Asset ${assetId} not found` });
+    if ((canvas.projectId ?? 'default') !== keyProject) {
+      const status = options.crossProjectStatus ?? 403;
+      return sendJson(response, status, { message: status === 403 ? 'This API key does not belong to the project of this asset' : `Asset ${assetId} not found` });
+    }
     if (route === 'get') return sendJson(response, 200, assetBody(assetId, canvas));
 
     let parsed: Record<string, unknown>;
@@ -322,6 +354,11 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     baseUrl: `${listening.origin}/v1`,
     apiKey,
     apiSecret,
+    projectKey: (projectId) => {
+      const key = projectKeys.get(projectId);
+      if (!key) throw new Error(`the stand-in has no project ${projectId}`);
+      return { apiKey: key.apiKey, apiSecret: key.apiSecret };
+    },
     requests,
     get unlockRequests() {
       return requests.filter((request) => request.route === 'unlock');

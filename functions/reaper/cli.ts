@@ -16,7 +16,7 @@ import type { RunSummary } from './core/summary';
 import { ENV } from './env';
 import { parseAssetIds, parseGraceSecondsFlag } from './payload';
 import { SETTINGS } from './settings';
-import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, runSafetyOptions, systemClock, type AwsClients } from './wiring';
+import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApis, runSafetyOptions, systemClock, type AwsClients } from './wiring';
 
 /** Kept for the code that imported them from here before the CLI kit existed; new code imports the kit. */
 export { EXIT, exitCodeFor };
@@ -91,7 +91,7 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const credentials = await createCredentialsProvider(config, clients, clock).get();
   const startedAt = clock.now();
   const summary = await reap(
-    { clock, store: createCanvasStore(config, clients), lockApi: createLockApi(config, credentials, clock), logger },
+    { clock, store: createCanvasStore(config, clients), lockApis: createLockApis(config, credentials, clock), logger },
     {
       runId: `cli-${randomUUID()}`,
       dryRun: request.dryRun,

@@ -19,10 +19,11 @@ export type LogLevel = SettingValue<'logLevel'>;
 
 export type CredentialsSource =
   | { kind: 'secrets-manager'; secretId: string; cacheSeconds: number }
-  | { kind: 'environment'; apiKey: string; apiSecret: string };
+  | { kind: 'environment'; apiKey: string; apiSecret: string }
+  | { kind: 'projects-file'; path: string };
 
 /** Settings the loader combines into other fields rather than passing through as they are. */
-type CombinedSettingName = 'secretId' | 'localApiKey' | 'localApiSecret' | 'secretCacheSeconds' | 'runBudgetSeconds';
+type CombinedSettingName = 'secretId' | 'localApiKey' | 'localApiSecret' | 'projectsFile' | 'secretCacheSeconds' | 'runBudgetSeconds';
 
 /**
  * The function's validated config: one field per setting of the table (same name, same meaning), except the
@@ -90,7 +91,7 @@ export function loadConfig(env: Env, runtime: Runtime): ReaperConfig {
   problems.push(...read.problems.map(({ name, detail }) => ({ variable: name, detail })));
   const credentials = credentialsSource(read.values, runtime, problems);
   if (problems.length > 0 || credentials === undefined) throw new ConfigError(problems);
-  const { secretId: _secretId, localApiKey: _key, localApiSecret: _secret, secretCacheSeconds: _cache, runBudgetSeconds, ...plain } = read.values;
+  const { secretId: _secretId, localApiKey: _key, localApiSecret: _secret, projectsFile: _file, secretCacheSeconds: _cache, runBudgetSeconds, ...plain } = read.values;
   return { ...plain, credentials, runBudgetMs: 1000 * runBudgetSeconds };
 }
 
@@ -103,21 +104,28 @@ export function loadTableConfig(env: Env): Pick<ReaperConfig, (typeof TABLE_COMM
   return read.values;
 }
 
-/** One source of API credentials: the secret, or (local runs only) the Scenario SDK's two variables. */
+/**
+ * Exactly one source of API credentials: the secret, or (local runs only) the Scenario SDK's two variables (the
+ * default project's key), or a projects file.
+ */
 function credentialsSource(
   values: SettingValues<FunctionSettingName>,
   runtime: Runtime,
   problems: ConfigProblem[],
 ): CredentialsSource | undefined {
-  const { secretId, localApiKey: apiKey, localApiSecret: apiSecret } = values;
-  if (secretId && (apiKey || apiSecret)) {
+  const { secretId, localApiKey: apiKey, localApiSecret: apiSecret, projectsFile } = values;
+  const sources = [secretId && ENV.secretId, (apiKey || apiSecret) && `${ENV.localApiKey}/${ENV.localApiSecret}`, projectsFile && ENV.projectsFile].filter(
+    (name): name is string => typeof name === 'string' && name !== '',
+  );
+  if (sources.length > 1) {
     problems.push({
-      variable: ENV.secretId,
-      detail: `is set together with ${apiKey ? ENV.localApiKey : ENV.localApiSecret}; set one source of credentials, not both`,
+      variable: secretId ? ENV.secretId : ENV.projectsFile,
+      detail: `is set together with ${sources.filter((name) => !name.startsWith(secretId ? ENV.secretId : ENV.projectsFile)).join(' and ')}; set one source of credentials, not several`,
     });
     return undefined;
   }
   if (secretId) return { kind: 'secrets-manager', secretId, cacheSeconds: values.secretCacheSeconds };
+  if (projectsFile) return { kind: 'projects-file', path: projectsFile };
   if (runtime === 'lambda') {
     problems.push({ variable: ENV.secretId, detail: 'is required: the secret holding {"apiKey","apiSecret"}' });
     return undefined;

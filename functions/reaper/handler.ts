@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { loadConfig, type ReaperConfig } from './config';
 import { asReapLogger, createLogger } from './adapters/logger';
-import { CredentialsError } from './adapters/credentials';
+import { CredentialsError, keyedProjects } from './adapters/credentials';
 import { reap } from './core/reap';
 import type { Clock } from './core/ports';
 import type { RunSummary } from './core/summary';
@@ -11,7 +11,7 @@ import {
   createAwsClients,
   createCanvasStore,
   createCredentialsProvider,
-  createLockApi,
+  createLockApis,
   runSafetyOptions,
   systemClock,
   type AwsClients,
@@ -61,31 +61,36 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       if (error instanceof PayloadError) logger.error('invoke payload rejected; nothing was done', { problems: error.problems });
       throw error;
     }
-    let apiCredentials;
+    let keys;
     try {
-      apiCredentials = await credentials.get();
+      keys = await credentials.get();
     } catch (error) {
       if (error instanceof CredentialsError) logger.error('credentials unavailable; nothing was done', { error: error.message });
       throw error;
     }
     const startedAt = clock.now();
     const summary = await reap(
-      { clock, store, lockApi: createLockApi(config, apiCredentials, clock), logger },
+      { clock, store, lockApis: createLockApis(config, keys, clock), logger },
       {
         runId: context.awsRequestId,
         dryRun: request.dryRun,
         graceSeconds: request.graceSeconds ?? config.graceSeconds,
         ...(request.assetIds ? { assetIds: request.assetIds } : {}),
+        ...(request.projectIds ? { projectIds: request.projectIds } : {}),
         maxInFlight: config.maxInFlight,
         deadlineMs: startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS,
         safetyMarginMs: config.safetyMarginMs,
         ...runSafetyOptions(config, request.overrideBrake ?? false),
       },
     );
-    if (!summary.dryRun) publishRunMetrics(createMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }), summary);
-    if (summary.stopReason === 'credentials-rejected') {
+    if (!summary.dryRun) {
+      publishRunMetrics(() => createMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }), summary, keyedProjects(keys));
+    }
+    if (summary.stopReason === 'credentials-rejected' || summary.refusedProjects.length > 0) {
+      // The secret may have been rotated: read it again next time.
       credentials.invalidate();
-      throw new ReapRunError(`the Scenario API refused the credentials: ${summary.stopDetail ?? ''}`, summary);
+      const which = summary.refusedProjects.length > 0 ? ` (projects ${summary.refusedProjects.join(', ')})` : '';
+      throw new ReapRunError(`the Scenario API refused the credentials${which}: ${summary.stopDetail ?? ''}`, summary);
     }
     if (summary.stopReason === 'store-error') {
       throw new ReapRunError(`the tracked-canvases table could not be read: ${summary.stopDetail ?? ''}`, summary);

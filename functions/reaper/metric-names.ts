@@ -28,3 +28,8 @@ export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];
 
 /** The dimension Powertools Metrics adds to every metric. */
 export const METRIC_SERVICE_DIMENSION = 'service';
+
+/** With a key per Scenario project, LocksUnlocked and UnlockFailures are also published per project, with this dimension. */
+export const METRIC_PROJECT_DIMENSION = 'Project';
+/** At most this many projects get their own series (CloudWatch bills each series). */
+export const MAX_PROJECT_DIMENSIONS = 50;

@@ -1,9 +1,19 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { RunSummary } from './core/summary';
-import { METRIC_NAMES } from './metric-names';
+import { MAX_PROJECT_DIMENSIONS, METRIC_NAMES, METRIC_PROJECT_DIMENSION } from './metric-names';
 
-/** Publishes one run's counts as CloudWatch metrics (EMF lines, picked up from the function's log). */
-export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
+/**
+ * Publishes one run's counts as CloudWatch metrics (EMF lines, picked up from the function's log): the service-level
+ * series the alarms watch, then unlocked/failed per Scenario project. The Project dimension is only ever a project
+ * named in the credentials (never a value a writer put in the table), at most MAX_PROJECT_DIMENSIONS of them, so a
+ * bad row cannot create metric series.
+ */
+export function publishRunMetrics(
+  newMetrics: () => Metrics,
+  summary: RunSummary,
+  keyedProjects: readonly string[] = [],
+): void {
+  const metrics = newMetrics();
   metrics.addMetric(METRIC_NAMES.runs, MetricUnit.Count, 1);
   metrics.addMetric(METRIC_NAMES.examined, MetricUnit.Count, summary.examined);
   metrics.addMetric(METRIC_NAMES.stale, MetricUnit.Count, summary.stale);
@@ -14,6 +24,17 @@ export function publishRunMetrics(metrics: Metrics, summary: RunSummary): void {
   metrics.addMetric(METRIC_NAMES.possibleLiveLockUnlocks, MetricUnit.Count, summary.possibleLiveLockUnlocks);
   metrics.addMetric(METRIC_NAMES.brakeTripped, MetricUnit.Count, summary.brake.engaged ? 1 : 0);
   metrics.publishStoredMetrics();
+
+  if (keyedProjects.length < 2) return;
+  for (const project of keyedProjects.slice(0, MAX_PROJECT_DIMENSIONS)) {
+    const counts = summary.projects[project];
+    if (!counts) continue;
+    const perProject = newMetrics();
+    perProject.addDimension(METRIC_PROJECT_DIMENSION, project);
+    perProject.addMetric(METRIC_NAMES.unlocked, MetricUnit.Count, counts.unlocked);
+    perProject.addMetric(METRIC_NAMES.failed, MetricUnit.Count, counts.failed);
+    perProject.publishStoredMetrics();
+  }
 }
 
 export function createMetrics(options: { namespace: string; serviceName: string }): Metrics {

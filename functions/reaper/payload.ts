@@ -1,4 +1,5 @@
 import { assetIdProblem, preview } from './core/asset-id';
+import { projectIdProblem } from './core/project';
 import { readWholeNumber } from './setting-values';
 import { SETTINGS } from './settings';
 
@@ -16,17 +17,19 @@ export interface RunRequest {
   graceSeconds?: number;
   /** A person releases the mass-expiry brake: this run unlocks what it held. */
   overrideBrake?: boolean;
+  /** Only canvases of these Scenario projects ("default": rows without projectId). */
+  projectIds?: string[];
 }
 
 /** A payload the reaper refuses; nothing was read or written. */
 export class PayloadError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid invoke payload: ${problems.join('; ')}. Expected {"dryRun"?: boolean, "assetIds"?: string[], "graceSeconds"?: number, "overrideBrake"?: boolean}`);
+    super(`invalid invoke payload: ${problems.join('; ')}. Expected {"dryRun"?: boolean, "assetIds"?: string[], "graceSeconds"?: number, "overrideBrake"?: boolean, "projectIds"?: string[]}`);
     this.name = 'PayloadError';
   }
 }
 
-const MANUAL_FIELDS = new Set(['dryRun', 'assetIds', 'graceSeconds', 'overrideBrake']);
+const MANUAL_FIELDS = new Set(['dryRun', 'assetIds', 'graceSeconds', 'overrideBrake', 'projectIds']);
 
 /**
  * Reads an invocation: an EventBridge event (rule or Scheduler) or an empty payload runs a normal reap; a manual
@@ -64,6 +67,10 @@ export function parseInvocation(event: unknown): RunRequest {
       problems.push(`graceSeconds must be a whole number of seconds from ${GRACE.min} to ${GRACE.max}, got ${preview(grace, 40)}`);
     }
   }
+  if (fields.projectIds !== undefined) {
+    const ids = parseProjectIds(fields.projectIds, problems);
+    if (ids) request.projectIds = ids;
+  }
   if (fields.assetIds !== undefined) {
     const ids = parseAssetIds(fields.assetIds, problems);
     if (ids) request.assetIds = ids;
@@ -100,4 +107,21 @@ export function parseGraceSecondsFlag(raw: string): number {
   const reading = readWholeNumber(raw, GRACE);
   if (!reading.ok) throw new Error(`--grace-seconds must be a whole number from ${GRACE.min} to ${GRACE.max}, got "${raw}"`);
   return reading.value;
+}
+
+/** At most this many projects in one run's filter. */
+export const MAX_PROJECT_IDS_PER_RUN = 100;
+
+/** Validates and de-duplicates a list of project ids; reports each bad entry by its position. */
+export function parseProjectIds(value: unknown, problems: string[]): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_PROJECT_IDS_PER_RUN) {
+    problems.push(`projectIds must be a non-empty array of at most ${MAX_PROJECT_IDS_PER_RUN} project ids, got ${preview(value, 40)}`);
+    return undefined;
+  }
+  const before = problems.length;
+  value.forEach((id, index) => {
+    const problem = projectIdProblem(id);
+    if (problem) problems.push(`projectIds[${index}] ${preview(id, 40)}: ${problem}`);
+  });
+  return problems.length === before ? [...new Set(value as string[])] : undefined;
 }

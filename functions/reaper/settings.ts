@@ -119,7 +119,7 @@ export const SETTINGS = {
     type: 'text',
     format: 'secret ARN or name',
     defaultDoc: '(required in the Lambda)',
-    doc: 'Secrets Manager secret whose value is `{"apiKey":"…","apiSecret":"…"}`; the stack sets it. A warm Lambda reuses the value `SECRET_CACHE_SECONDS` and drops it when the API answers 401/403. A local run may use it, or the two `SCENARIO_SDK_*` variables.',
+    doc: 'Secrets Manager secret whose value is `{"apiKey":"…","apiSecret":"…"}` (one project) or `{"projects":{"<projectId>":{"apiKey","apiSecret"}},"default"?:{…}}` (a key per Scenario project); the stack sets it. A warm Lambda reuses the value `SECRET_CACHE_SECONDS` and drops it when the API answers 401/403. A local run may use it, or the two `SCENARIO_SDK_*` variables.',
   },
   localApiKey: {
     env: 'SCENARIO_SDK_API_KEY',
@@ -138,6 +138,14 @@ export const SETTINGS = {
     format: 'Scenario API secret',
     lambdaInstead: 'reads its credentials from SCENARIO_SECRET_ID',
     doc: "The Scenario API secret (the Scenario SDK's name), with `SCENARIO_SDK_API_KEY`.",
+  },
+  projectsFile: {
+    env: 'SCENARIO_PROJECTS_FILE',
+    use: 'local-only',
+    type: 'text',
+    format: 'path of a JSON file (not world-readable)',
+    lambdaInstead: 'reads its credentials from SCENARIO_SECRET_ID',
+    doc: 'A local JSON file of the secret\'s shape, with a key pair per Scenario project (`{"projects":{"<projectId>":{"apiKey","apiSecret"}},"default"?:{…}}`), instead of `SCENARIO_SECRET_ID` or the two `SCENARIO_SDK_*` variables. Refused when any user of the machine may read it.',
   },
   graceSeconds: {
     env: 'GRACE_SECONDS',

@@ -14,6 +14,8 @@ export const CANVAS_ATTRIBUTES = {
   lockExpiresAt: 'lockExpiresAt',
   /** Optional: the lock's id, part of "the same lock". */
   lockId: 'lockId',
+  /** Optional: the Scenario project whose key unlocks it (1-128 of [A-Za-z0-9_-]); absent: the default project. */
+  projectId: 'projectId',
 } as const;
 
 /** Attributes only the reaper writes; every other attribute of a row is left exactly as its writer wrote it. */

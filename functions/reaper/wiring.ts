@@ -3,8 +3,17 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ReaperConfig } from './config';
 import { DynamoCanvasStore } from './adapters/dynamo-canvas-store';
 import { createScenarioLockApi } from './adapters/scenario-lock-api';
-import { secretsManagerCredentials, staticCredentials, type ApiCredentials, type CredentialsProvider } from './adapters/credentials';
-import type { CanvasStore, Clock, LockApi } from './core/ports';
+import {
+  keyedProjects,
+  keyFor,
+  projectsFileCredentials,
+  secretsManagerCredentials,
+  staticCredentials,
+  type ApiCredentials,
+  type CredentialsProvider,
+  type ScenarioKeys,
+} from './adapters/credentials';
+import type { CanvasStore, Clock, LockApi, ProjectLockApis } from './core/ports';
 import type { ReapOptions } from './core/reap';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -21,9 +30,14 @@ export function createAwsClients(): AwsClients {
 
 export function createCredentialsProvider(config: ReaperConfig, clients: AwsClients, clock: Clock): CredentialsProvider {
   const source = config.credentials;
-  return source.kind === 'environment'
-    ? staticCredentials({ apiKey: source.apiKey, apiSecret: source.apiSecret })
-    : secretsManagerCredentials({ client: clients.secrets, secretId: source.secretId, cacheSeconds: source.cacheSeconds, clock });
+  switch (source.kind) {
+    case 'environment':
+      return staticCredentials({ shape: 'single', pair: { apiKey: source.apiKey, apiSecret: source.apiSecret } });
+    case 'projects-file':
+      return projectsFileCredentials(source.path);
+    case 'secrets-manager':
+      return secretsManagerCredentials({ client: clients.secrets, secretId: source.secretId, cacheSeconds: source.cacheSeconds, clock });
+  }
 }
 
 export function createCanvasStore(config: ReaperConfig, clients: AwsClients): CanvasStore {
@@ -38,6 +52,22 @@ export function createLockApi(config: ReaperConfig, credentials: ApiCredentials,
     maxRetries: config.maxRetries,
     clock,
   });
+}
+
+/** The lock API for each Scenario project, with its key (one ky client per key, made when first needed). */
+export function createLockApis(config: ReaperConfig, keys: ScenarioKeys, clock: Clock): ProjectLockApis {
+  const byKey = new Map<ApiCredentials, LockApi>();
+  return {
+    shape: keys.shape,
+    keyedProjects: keyedProjects(keys),
+    forProject(projectId) {
+      const pair = keyFor(keys, projectId);
+      if (!pair) return undefined;
+      let api = byKey.get(pair);
+      if (!api) byKey.set(pair, (api = createLockApi(config, pair, clock)));
+      return api;
+    },
+  };
 }
 
 /** The run options that guard live locks: verification at Scenario and the mass-expiry brake. */

@@ -6,10 +6,11 @@ import { terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
 import { assetIdProblem } from '../../functions/reaper/core/asset-id';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import { logOutcome } from '../../functions/reaper/core/outcome-log';
+import { projectOf } from '../../functions/reaper/core/project';
 import { deliberateUnlockRun, unlockCanvas } from '../../functions/reaper/core/unlock-canvas';
 import { judgeCanvas } from '../../functions/reaper/core/verdict';
 import { stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
-import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApi, systemClock } from '../../functions/reaper/wiring';
+import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApis, systemClock } from '../../functions/reaper/wiring';
 import { EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
 import { relativeTime } from '../text-table';
 
@@ -83,10 +84,16 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
     }
   }
 
-  const credentials = await createCredentialsProvider(config, clients, clock).get();
+  const keys = await createCredentialsProvider(config, clients, clock).get();
+  // The row's project decides the key, as in a reap run.
+  const lockApi = createLockApis(config, keys, clock).forProject(projectOf(canvas));
+  if (!lockApi) {
+    io.stderr(`ops unlock: no key for project ${terminalSafe(projectOf(canvas))} in the credentials, and no default key; nothing was done\n`);
+    return EXIT.usageOrConfig;
+  }
   const logger = asReapLogger(createLogger(config));
   const outcome = await unlockCanvas(
-    { clock, store, lockApi: createLockApi(config, credentials, clock), logger },
+    { clock, store, lockApi, logger },
     canvas,
     deliberateUnlockRun({ runId: `ops-${randomUUID()}`, deadlineMs: clock.now() + config.runBudgetMs, graceMs: config.graceSeconds * 1000, clock }),
   );

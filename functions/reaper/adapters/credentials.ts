@@ -1,4 +1,6 @@
+import { readFileSync, statSync } from 'node:fs';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DEFAULT_PROJECT, projectIdProblem } from '../core/project';
 import type { Clock } from '../core/ports';
 
 export interface ApiCredentials {
@@ -6,13 +8,35 @@ export interface ApiCredentials {
   apiSecret: string;
 }
 
+/**
+ * The Scenario key pairs a run may use. Scenario API keys belong to one project: a studio with several projects
+ * gives one pair per project, and optionally a `default` pair for rows that name no project (or another one).
+ */
+export type ScenarioKeys =
+  /** Today's `{"apiKey","apiSecret"}`: every row uses it, and a refusal stops the run. */
+  | { shape: 'single'; pair: ApiCredentials }
+  /** `{"projects": {"<projectId>": {…}}, "default"?: {…}}`: a refusal stops only that project's canvases. */
+  | { shape: 'projects'; projects: ReadonlyMap<string, ApiCredentials>; default?: ApiCredentials };
+
+/** The pair for a project (a row without projectId is the default project), or undefined when there is none. */
+export function keyFor(keys: ScenarioKeys, projectId: string): ApiCredentials | undefined {
+  if (keys.shape === 'single') return keys.pair;
+  return projectId === DEFAULT_PROJECT ? keys.default : (keys.projects.get(projectId) ?? keys.default);
+}
+
+/** The projects that have a key of their own (and `default` when there is a default pair). */
+export function keyedProjects(keys: ScenarioKeys): string[] {
+  if (keys.shape === 'single') return [DEFAULT_PROJECT];
+  return [...keys.projects.keys(), ...(keys.default ? [DEFAULT_PROJECT] : [])];
+}
+
 export interface CredentialsProvider {
-  get(): Promise<ApiCredentials>;
+  get(): Promise<ScenarioKeys>;
   /** Forget the cached value (after the API refused it: the secret may have been rotated). */
   invalidate(): void;
 }
 
-/** A credentials problem; the message names the source and what is wrong, never the value. */
+/** A credentials problem; the message names the source and what is wrong (a path inside it), never the value. */
 export class CredentialsError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -20,13 +44,13 @@ export class CredentialsError extends Error {
   }
 }
 
-export function staticCredentials(credentials: ApiCredentials): CredentialsProvider {
-  return { get: async () => credentials, invalidate: () => undefined };
+export function staticCredentials(keys: ScenarioKeys): CredentialsProvider {
+  return { get: async () => keys, invalidate: () => undefined };
 }
 
 /**
- * Reads {"apiKey","apiSecret"} from Secrets Manager and keeps it for `cacheSeconds`, so a warm Lambda does not
- * call Secrets Manager every five minutes, yet picks up a rotated secret within that time.
+ * Reads the key pairs from Secrets Manager and keeps them for `cacheSeconds`, so a warm Lambda does not call Secrets
+ * Manager every five minutes, yet picks up a rotated secret (or a project added to it) within that time.
  */
 export function secretsManagerCredentials(options: {
   client: SecretsManagerClient;
@@ -34,7 +58,7 @@ export function secretsManagerCredentials(options: {
   cacheSeconds: number;
   clock: Clock;
 }): CredentialsProvider {
-  let cached: { value: ApiCredentials; fetchedAtMs: number } | undefined;
+  let cached: { value: ScenarioKeys; fetchedAtMs: number } | undefined;
   return {
     async get() {
       const now = options.clock.now();
@@ -47,7 +71,7 @@ export function secretsManagerCredentials(options: {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         throw new CredentialsError(`reading secret ${options.secretId} failed: ${reason}`);
       }
-      const value = parseSecretValue(secretString, options.secretId);
+      const value = parseSecretValue(secretString, `secret ${options.secretId}`);
       cached = { value, fetchedAtMs: now };
       return value;
     },
@@ -57,25 +81,98 @@ export function secretsManagerCredentials(options: {
   };
 }
 
-/** Validates the secret's shape; the messages say what is missing and never echo any part of the value. */
-export function parseSecretValue(secretString: string | undefined, secretId: string): ApiCredentials {
-  const where = `secret ${secretId}`;
-  if (secretString === undefined || secretString.trim() === '') {
-    throw new CredentialsError(`${where} has no string value; set it to {"apiKey":"…","apiSecret":"…"}`);
-  }
+/**
+ * A local JSON file of the secret's shape (SCENARIO_PROJECTS_FILE), read on each run. It holds API secrets, so a
+ * file any user of the machine may read is refused.
+ */
+export function projectsFileCredentials(path: string): CredentialsProvider {
+  return {
+    async get() {
+      let mode: number;
+      let text: string;
+      try {
+        mode = statSync(path).mode;
+        text = readFileSync(path, 'utf8');
+      } catch (error) {
+        throw new CredentialsError(`projects file ${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if ((mode & 0o004) !== 0) {
+        throw new CredentialsError(`projects file ${path} is readable by every user of this machine; make it private first: chmod 600 ${path}`);
+      }
+      return parseSecretValue(text, `projects file ${path}`);
+    },
+    invalidate: () => undefined,
+  };
+}
+
+const SINGLE_SHAPE = '{"apiKey":"…","apiSecret":"…"}';
+const PROJECTS_SHAPE = '{"projects":{"<projectId>":{"apiKey":"…","apiSecret":"…"}},"default"?:{"apiKey":"…","apiSecret":"…"}}';
+
+/**
+ * Validates the value's shape: one pair, or a pair per project with an optional default. Every problem is named by
+ * its path inside the value (`projects.proj_a.apiSecret is empty`); no part of the value is ever echoed.
+ */
+export function parseSecretValue(text: string | undefined, where: string): ScenarioKeys {
+  const expected = `expected ${SINGLE_SHAPE} or ${PROJECTS_SHAPE}`;
+  if (text === undefined || text.trim() === '') throw new CredentialsError(`${where} has no string value; ${expected}`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(secretString);
+    parsed = JSON.parse(text);
   } catch {
-    throw new CredentialsError(`${where} is not JSON; expected {"apiKey":"…","apiSecret":"…"}`);
+    throw new CredentialsError(`${where} is not JSON; ${expected}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new CredentialsError(`${where} is JSON but not an object; expected {"apiKey":"…","apiSecret":"…"}`);
-  }
-  const { apiKey, apiSecret } = parsed as Record<string, unknown>;
+  if (!isObject(parsed)) throw new CredentialsError(`${where} is JSON but not an object; ${expected}`);
   const problems: string[] = [];
-  if (typeof apiKey !== 'string' || apiKey.trim() === '') problems.push('"apiKey" is missing or not a non-empty string');
-  if (typeof apiSecret !== 'string' || apiSecret.trim() === '') problems.push('"apiSecret" is missing or not a non-empty string');
+  if (!('projects' in parsed)) {
+    const pair = keyPair(parsed, '', problems);
+    for (const key of Object.keys(parsed)) if (key !== 'apiKey' && key !== 'apiSecret') problems.push(`${label(key)} is not expected here`);
+    if (problems.length > 0 || !pair) throw new CredentialsError(`${where}: ${problems.join('; ')}`);
+    return { shape: 'single', pair };
+  }
+  const projects = new Map<string, ApiCredentials>();
+  for (const key of Object.keys(parsed)) if (key !== 'projects' && key !== 'default') problems.push(`${label(key)} is not expected here (only "projects" and "default")`);
+  if (!isObject(parsed.projects)) {
+    problems.push('projects is not an object of {"<projectId>": {"apiKey","apiSecret"}}');
+  } else {
+    for (const [projectId, value] of Object.entries(parsed.projects)) {
+      const idProblem = projectId === DEFAULT_PROJECT ? 'is reserved (put the default pair in "default")' : projectIdProblem(projectId);
+      if (idProblem) {
+        problems.push(`projects[${JSON.stringify(projectId.slice(0, 40))}] ${idProblem}`);
+        continue;
+      }
+      const pair = keyPair(value, `projects.${projectId}.`, problems);
+      if (pair) projects.set(projectId, pair);
+    }
+  }
+  const defaultPair = parsed.default === undefined ? undefined : keyPair(parsed.default, 'default.', problems);
+  if (problems.length === 0 && projects.size === 0 && !defaultPair) problems.push('projects is empty and there is no default pair');
   if (problems.length > 0) throw new CredentialsError(`${where}: ${problems.join('; ')}`);
-  return { apiKey: (apiKey as string).trim(), apiSecret: (apiSecret as string).trim() };
+  return { shape: 'projects', projects, ...(defaultPair ? { default: defaultPair } : {}) };
+}
+
+function keyPair(value: unknown, path: string, problems: string[]): ApiCredentials | undefined {
+  if (!isObject(value)) {
+    problems.push(`${path ? path.slice(0, -1) : 'the value'} is not an object {"apiKey","apiSecret"}`);
+    return undefined;
+  }
+  const before = problems.length;
+  const field = (name: 'apiKey' | 'apiSecret') => {
+    const raw = value[name];
+    if (raw === undefined) problems.push(`${path}${name} is missing`);
+    else if (typeof raw !== 'string') problems.push(`${path}${name} is not a string`);
+    else if (raw.trim() === '') problems.push(`${path}${name} is empty`);
+    return typeof raw === 'string' ? raw.trim() : '';
+  };
+  const apiKey = field('apiKey');
+  const apiSecret = field('apiSecret');
+  return problems.length === before ? { apiKey, apiSecret } : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A key of the value, for a message: quoted, cut short (a key is not a secret, but it is not ours either). */
+function label(key: string): string {
+  return JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
 }

@@ -40,8 +40,9 @@ const NAMES = {
   '#exp': CANVAS_ATTRIBUTES.lockExpiresAt,
   '#lockId': CANVAS_ATTRIBUTES.lockId,
   '#notFound': REAPER_ATTRIBUTES.lastNotFoundAt,
+  '#project': CANVAS_ATTRIBUTES.projectId,
 };
-const PROJECTION = '#id, #exp, #lockId, #notFound';
+const PROJECTION = '#id, #exp, #lockId, #notFound, #project';
 
 /** The tracked-canvases table in DynamoDB, read with a projection of the three attributes the reaper needs. */
 export class DynamoCanvasStore implements CanvasStore {
@@ -317,6 +318,7 @@ function toCanvas(item: Record<string, AttributeValue>): TrackedCanvas {
     lockExpiresAt: attributeReading(asRead.lockExpiresAt),
     lockId: attributeReading(asRead.lockId),
     ...(item[REAPER_ATTRIBUTES.lastNotFoundAt] ? { knownNotFound: true } : {}),
+    ...(item[CANVAS_ATTRIBUTES.projectId] ? { projectId: attributeReading(item[CANVAS_ATTRIBUTES.projectId]) } : {}),
     asRead,
   };
 }

@@ -17,9 +17,11 @@ export type SkipReason =
   /** Stale, but the run stopped (time budget, refused credentials, store error) before trying it. */
   | 'run-stopped'
   /** Stale, but held by the mass-expiry brake (tripped now, or engaged since an earlier run). */
-  | 'held-by-brake';
+  | 'held-by-brake'
+  /** Stale, but its project's key was refused (401/403) earlier in this run; other projects went on. */
+  | 'project-refused';
 
-export type FailureKind = UnlockFailureKind | 'store-error' | 'internal-error';
+export type FailureKind = UnlockFailureKind | 'store-error' | 'internal-error' | 'no-credentials-for-project';
 
 /** Where in a canvas's life a failure happened: the two API requests, or the table writes around them. */
 export type FailureStep = ApiStep | 'claim' | 'record';

@@ -118,6 +118,24 @@ export interface LockApi {
   forceUnlock(assetId: string, options: { deadlineMs: number; mayRetry?: () => Promise<RetryDecision> }): Promise<UnlockResult>;
 }
 
+/**
+ * The lock API per Scenario project: API keys belong to one project, so each canvas is verified and unlocked with its
+ * project's key.
+ */
+export interface ProjectLockApis {
+  /** 'single': one key for every row (a refusal stops the run); 'projects': a key per project. */
+  readonly shape: 'single' | 'projects';
+  /** The projects that have a key (the default pair as "default"). */
+  readonly keyedProjects: readonly string[];
+  /** The API with this project's key; undefined when there is no key for it and no default. */
+  forProject(projectId: string): LockApi | undefined;
+}
+
+/** One key for every canvas. */
+export function singleKeyLockApis(lockApi: LockApi): ProjectLockApis {
+  return { shape: 'single', keyedProjects: ['default'], forProject: () => lockApi };
+}
+
 /** Structured logging; each call becomes one JSON line in production. */
 export interface ReapLogger {
   debug(message: string, fields?: Record<string, unknown>): void;

@@ -3,7 +3,9 @@ import { heldByEngagedBrake, isNewlyStale, newlyStaleShare, tripsBrake, type Bra
 import { errorMessage } from './error-message';
 import type { CanvasOutcome, SkipReason } from './outcome';
 import { logOutcome } from './outcome-log';
-import type { CanvasStore, Clock, LockApi, ReapLogger } from './ports';
+import { CanvasDispatch } from './canvas-dispatch';
+import { singleKeyLockApis, type CanvasStore, type Clock, type LockApi, type ProjectLockApis, type ReapLogger } from './ports';
+import { projectOf } from './project';
 import { RequestSlots } from './request-slots';
 import { RunControl } from './run-control';
 import { SummaryBuilder, type BrakeReport, type RunSummary } from './summary';
@@ -11,14 +13,16 @@ import { stringValue, type TrackedCanvas } from './tracked-canvas';
 import { unlockCanvas, type CanvasRun } from './unlock-canvas';
 import { judgeCanvas } from './verdict';
 
-export interface ReapDependencies {
+export type ReapDependencies = {
   clock: Clock;
   store: CanvasStore;
-  lockApi: LockApi;
   logger: ReapLogger;
   /** Called once per canvas outcome, after it is logged (the sandbox draws its table from these). */
   onOutcome?: (outcome: CanvasOutcome) => void;
-}
+} & (
+  | /** One key for every canvas. */ { lockApi: LockApi }
+  | /** A key per Scenario project. */ { lockApis: ProjectLockApis }
+);
 
 export interface ReapOptions {
   runId: string;
@@ -41,6 +45,8 @@ export interface ReapOptions {
   overrideBrake?: boolean;
   /** Aborted (Ctrl-C, SIGTERM): no canvas starts after it; those under way finish or give their claims back. */
   signal?: AbortSignal;
+  /** Limit the run to these Scenario projects ("default": rows without projectId); other rows are passed over. */
+  projectIds?: readonly string[];
 }
 
 /** Canvases Scenario answered 404 for are recorded at the end of a run, at most this many (the rest the next run). */
@@ -48,6 +54,8 @@ const MAX_NOT_FOUND_RECORDED = 1000;
 
 /** Canvases whose requests are done but whose row update is still under way, per request slot. */
 const RECORDS_PENDING_PER_SLOT = 1;
+/** Stale canvases one project may have waiting for its turn before the scan waits for it. */
+const MAX_QUEUED_PER_PROJECT = 10_000;
 
 /**
  * One reap run: streams the tracked canvases and frees the stale ones, a bounded number at a time, and returns what
@@ -58,6 +66,9 @@ const RECORDS_PENDING_PER_SLOT = 1;
  */
 export async function reap(deps: ReapDependencies, options: ReapOptions): Promise<RunSummary> {
   const { clock, store, logger } = deps;
+  const lockApis = 'lockApis' in deps ? deps.lockApis : singleKeyLockApis(deps.lockApi);
+  // With a key per project, no project may hold more than half the slots: a slow one cannot starve the others.
+  const slotsPerProject = lockApis.shape === 'projects' ? Math.max(1, Math.ceil(options.maxInFlight / 2)) : options.maxInFlight;
   const graceMs = options.graceSeconds * 1000;
   const verifyAtSource = options.verifyAtSource ?? true;
   const brakeSettings: BrakeSettings = options.brake ?? { windowSeconds: 0, minLocks: 0, share: 1 };
@@ -69,17 +80,18 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     graceSeconds: options.graceSeconds,
     verifyAtSource,
     assetIds: options.assetIds,
+    projectIds: options.projectIds,
     startedAtMs: clock.now(),
     brake: emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake),
   });
-  const control = new RunControl(clock, options.deadlineMs, options.safetyMarginMs);
+  const control = new RunControl(clock, options.deadlineMs, options.safetyMarginMs, lockApis.shape === 'projects' ? lockApis.keyedProjects : undefined);
   const interrupted = () => control.stop('interrupted', 'interrupted (SIGINT/SIGTERM): no canvas started after it; those under way finished');
   if (options.signal?.aborted) interrupted();
   options.signal?.addEventListener('abort', interrupted, { once: true });
   const notFound: TrackedCanvas[] = [];
-  const report = (outcome: CanvasOutcome) => {
+  const report = (outcome: CanvasOutcome, project: string) => {
     logOutcome(logger, outcome);
-    summary.record(outcome);
+    summary.record(outcome, project);
     deps.onOutcome?.(outcome);
   };
   const run: CanvasRun = {
@@ -87,24 +99,34 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     deadlineMs: options.deadlineMs,
     graceMs,
     verifyAtSource,
-    slots: new RequestSlots(options.maxInFlight),
+    slots: new RequestSlots(options.maxInFlight, slotsPerProject),
     control,
     onNotFound: (canvas) => {
       if (!canvas.knownNotFound && notFound.length < MAX_NOT_FOUND_RECORDED) notFound.push(canvas);
     },
   };
-  // Canvases under way. A canvas holds a request slot only until its last request ends; its row update then overlaps
-  // other canvases' requests, and this bound keeps such updates from piling up.
-  const inProgress = new Set<Promise<void>>();
+  // A canvas holds a request slot only until its last request ends; its row update then overlaps other canvases'
+  // requests, and the dispatch bounds how many are under way per project.
+  const dispatch = new CanvasDispatch(
+    async (canvas) => {
+      const project = projectOf(canvas);
+      const lockApi = lockApis.forProject(project);
+      if (lockApi) report(await unlockCanvas({ clock, store, logger, lockApi }, canvas, run), project);
+    },
+    { underWayPerProject: slotsPerProject * (1 + RECORDS_PENDING_PER_SLOT), maxQueuedPerProject: MAX_QUEUED_PER_PROJECT },
+  );
   const start = async (canvas: TrackedCanvas) => {
+    const { assetId } = canvas;
+    const project = projectOf(canvas);
     const lockExpiresAt = stringValue(canvas.lockExpiresAt) ?? '';
-    if (options.dryRun) return report({ assetId: canvas.assetId, status: 'would-unlock', lockExpiresAt });
-    while (inProgress.size >= options.maxInFlight * (1 + RECORDS_PENDING_PER_SLOT)) await Promise.race(inProgress);
-    if (!control.mayStart()) return report({ assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt });
-    const task = unlockCanvas(deps, canvas, run)
-      .then(report)
-      .finally(() => inProgress.delete(task));
-    inProgress.add(task);
+    if (!lockApis.forProject(project)) {
+      const error = `no key for project ${project} in the credentials, and no default key; the row is left untouched`;
+      return report({ assetId, status: 'failed', kind: 'no-credentials-for-project', error }, project);
+    }
+    if (options.dryRun) return report({ assetId, status: 'would-unlock', lockExpiresAt }, project);
+    if (control.isRefused(project)) return report({ assetId, status: 'skipped', reason: 'project-refused', lockExpiresAt }, project);
+    if (!control.mayStart()) return report({ assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt }, project);
+    await dispatch.submit(canvas, project);
   };
 
   logger.info('reap run started', {
@@ -113,7 +135,9 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     graceSeconds: options.graceSeconds,
     verifyAtSource,
     ...(options.assetIds ? { assetIds: options.assetIds.length } : {}),
+    ...(options.projectIds ? { projectIds: options.projectIds } : {}),
     ...(overrideBrake ? { overrideBrake } : {}),
+    ...(lockApis.shape === 'projects' ? { keyedProjects: lockApis.keyedProjects } : {}),
   });
 
   let engaged: BrakeState | undefined;
@@ -139,20 +163,23 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     for await (const page of control.stopReason ? [] : rows) {
       for (const canvas of page) {
         seen?.add(canvas.assetId);
-        summary.countExamined();
         const verdict = judgeCanvas(canvas, clock.now(), graceMs);
         if (verdict.kind === 'invalid') {
-          report({ assetId: clip(canvas.assetId), status: 'invalid', problem: verdict.problem });
+          summary.countExamined(undefined);
+          report({ assetId: clip(canvas.assetId), status: 'invalid', problem: verdict.problem }, '');
           continue;
         }
+        const project = projectOf(canvas);
+        if (options.projectIds && !options.projectIds.includes(project)) continue;
+        summary.countExamined(project);
         if (verdict.kind !== 'stale') {
           if (verdict.kind === 'live') brake.live += 1;
           const reason: SkipReason = verdict.kind;
           const lockExpiresAt = stringValue(canvas.lockExpiresAt);
-          report({ assetId: canvas.assetId, status: 'skipped', reason, ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }) });
+          report({ assetId: canvas.assetId, status: 'skipped', reason, ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }) }, project);
           continue;
         }
-        summary.countStale();
+        summary.countStale(project);
         const newlyStale = isNewlyStale(verdict.expiresAt, graceMs, clock.now(), brakeSettings);
         if (newlyStale) brake.newlyStale += 1;
         const holdIt = brakeApplies && !overrideBrake && (engaged ? heldByEngagedBrake(verdict.expiresAt, graceMs, engaged, brakeSettings) : newlyStale);
@@ -169,17 +196,17 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   brake.share = newlyStaleShare(brake);
   brake.wouldTrip = brakeApplies && tripsBrake(brake, brakeSettings);
   if (control.stopReason) {
-    for (const canvas of held) report({ assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' });
+    for (const canvas of held) report({ assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' }, projectOf(canvas));
   } else if (engaged || (brake.wouldTrip && !overrideBrake)) {
     brake.held = held.length;
-    for (const canvas of held) report({ assetId: canvas.assetId, status: 'skipped', reason: 'held-by-brake', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' });
+    for (const canvas of held) report({ assetId: canvas.assetId, status: 'skipped', reason: 'held-by-brake', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' }, projectOf(canvas));
     if (!engaged) await tripBrake(deps, summary, options);
     control.stop('brake', brakeDetail(brake));
   } else {
     for (const canvas of held) await start(canvas);
   }
   // Canvases already under way finish even when the run stopped: their rows were claimed and may still be written.
-  await Promise.all(inProgress);
+  await dispatch.drain();
 
   options.signal?.removeEventListener('abort', interrupted);
   // A 404 is recorded on its row only when the run did not find the 404s suspect (a wrong base URL answers 404 for
@@ -196,10 +223,10 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   }
   if (options.assetIds && seen && !control.stopReason) {
     for (const assetId of options.assetIds) {
-      if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' });
+      if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' }, '');
     }
   }
-  const result = summary.finish(clock.now(), control.stopReason);
+  const result = summary.finish(clock.now(), control.stopReason, control.refusedProjects);
   const level = result.failed > 0 || result.cutShort || result.warnings.length > 0 ? 'warn' : 'info';
   logger[level]('reap run finished', { summary: result });
   return result;

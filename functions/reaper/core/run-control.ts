@@ -18,27 +18,48 @@ export const SUSPECT_BASE_URL_MIN_NOT_FOUND = 5;
  */
 export class RunControl {
   private stopped: RunStop | undefined;
-  private answers = 0;
-  private notFound = 0;
+  private readonly answers = new Map<string, { all: number; notFound: number }>();
+  private readonly refused = new Map<string, string>();
 
   constructor(
     private readonly clock: Clock,
     private readonly deadlineMs: number,
     private readonly safetyMarginMs: number,
+    /** With a key per project, a refused key stops only its project; with one key (undefined), the run. */
+    private readonly keyedProjects?: readonly string[],
   ) {}
+
+  /** The API refused a project's key (401/403). */
+  refuseProject(project: string, detail: string): void {
+    if (!this.keyedProjects) return this.stop('credentials-rejected', detail);
+    if (!this.refused.has(project)) this.refused.set(project, detail);
+    if (this.keyedProjects.every((keyed) => this.refused.has(keyed))) this.stop('credentials-rejected', `every project's key was refused: ${detail}`);
+  }
+
+  isRefused(project: string): boolean {
+    return this.refused.has(project);
+  }
+
+  get refusedProjects(): string[] {
+    return [...this.refused.keys()];
+  }
 
   /**
    * One HTTP answer of the API (a GET or a PUT; a timeout is no answer). Answers about canvases an earlier run already
    * found gone do not count, so a few deleted canvases nobody untracked cannot stop every run.
    */
-  noteApiAnswer(status: number, canvasKnownNotFound: boolean): void {
+  noteApiAnswer(status: number, canvasKnownNotFound: boolean, project: string): void {
     if (canvasKnownNotFound) return;
-    this.answers += 1;
-    if (status === 404) this.notFound += 1;
-    if (this.notFound >= SUSPECT_BASE_URL_MIN_NOT_FOUND && this.notFound * 2 > this.answers) {
+    // Counted per project: a key used on another project's canvases may answer 404 too.
+    const counts = this.answers.get(project) ?? { all: 0, notFound: 0 };
+    this.answers.set(project, counts);
+    counts.all += 1;
+    if (status === 404) counts.notFound += 1;
+    if (counts.notFound >= SUSPECT_BASE_URL_MIN_NOT_FOUND && counts.notFound * 2 > counts.all) {
+      const where = this.keyedProjects ? ` (project ${project})` : '';
       this.stop(
         'suspect-base-url',
-        `${this.notFound} of ${this.answers} API answers were 404: check SCENARIO_API_BASE_URL before untracking anything (no canvas was reported gone by this run's end)`,
+        `${counts.notFound} of ${counts.all} API answers${where} were 404: check SCENARIO_API_BASE_URL before untracking anything (no canvas was recorded as gone)`,
       );
     }
   }

@@ -18,6 +18,18 @@ export interface RunWarning {
   currentLock?: LockView | null;
 }
 
+export interface ProjectReport {
+  examined: number;
+  stale: number;
+  unlocked: number;
+  failed: number;
+  /** Its key was refused in this run. */
+  refused: boolean;
+}
+
+/** The per-project map lists at most this many projects (the values writers put in rows are not bounded). */
+export const MAX_PROJECTS_LISTED = 100;
+
 /** What the mass-expiry brake saw and did in this run. */
 export interface BrakeReport {
   /** False for runs over named assets, and when BRAKE_MIN_LOCKS is 0. */
@@ -55,6 +67,8 @@ export interface RunSummary {
   verifyAtSource: boolean;
   /** Set when the run was limited to named assets (manual invoke, --asset-id). */
   assetIds?: string[];
+  /** Set when the run was limited to some Scenario projects (manual invoke, --project). */
+  projectIds?: string[];
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -72,6 +86,7 @@ export interface RunSummary {
     notTracked: number;
     runStopped: number;
     heldByBrake: number;
+    projectRefused: number;
   };
   /** Dry run: the canvases a real run would have unlocked, as far as the table says. */
   wouldUnlock: string[];
@@ -84,8 +99,12 @@ export interface RunSummary {
   /** Canvases whose unlock may have freed a live lock (every one, even past the warnings list's cap). */
   possibleLiveLockUnlocks: number;
   brake: BrakeReport;
+  /** Per Scenario project ("default": rows without projectId): what happened to its canvases. */
+  projects: Record<string, ProjectReport>;
+  /** Projects whose key the API refused (401/403) in this run: their remaining canvases were skipped. */
+  refusedProjects: string[];
   /** How many entries each list above left out (see MAX_LISTED_PER_KIND); the per-canvas log lines have them all. */
-  omitted: { wouldUnlock: number; failures: number; invalidRows: number; warnings: number };
+  omitted: { wouldUnlock: number; failures: number; invalidRows: number; warnings: number; projects: number };
   cutShort: boolean;
   stopReason: StopReason | null;
   stopDetail?: string;
@@ -100,6 +119,7 @@ const SKIP_COUNTER: Record<SkipReason, keyof RunSummary['skipped']> = {
   'not-tracked': 'notTracked',
   'run-stopped': 'runStopped',
   'held-by-brake': 'heldByBrake',
+  'project-refused': 'projectRefused',
 };
 
 export const UNVERIFIED_DRY_RUN_NOTE =
@@ -115,6 +135,7 @@ export class SummaryBuilder {
     graceSeconds: number;
     verifyAtSource: boolean;
     assetIds?: readonly string[];
+    projectIds?: readonly string[];
     startedAtMs: number;
     brake: BrakeReport;
   }) {
@@ -124,6 +145,7 @@ export class SummaryBuilder {
       graceSeconds: init.graceSeconds,
       verifyAtSource: init.verifyAtSource,
       ...(init.assetIds ? { assetIds: [...init.assetIds] } : {}),
+      ...(init.projectIds ? { projectIds: [...init.projectIds] } : {}),
       startedAt: new Date(init.startedAtMs).toISOString(),
       finishedAt: '',
       durationMs: 0,
@@ -131,7 +153,18 @@ export class SummaryBuilder {
       stale: 0,
       unlocked: 0,
       failed: 0,
-      skipped: { live: 0, notLocked: 0, invalid: 0, renewed: 0, renewedAtSource: 0, claimedByOtherRun: 0, notTracked: 0, runStopped: 0, heldByBrake: 0 },
+      skipped: {
+        live: 0,
+        notLocked: 0,
+        invalid: 0,
+        renewed: 0,
+        renewedAtSource: 0,
+        claimedByOtherRun: 0,
+        notTracked: 0,
+        runStopped: 0,
+        heldByBrake: 0,
+        projectRefused: 0,
+      },
       wouldUnlock: [],
       ...(init.dryRun ? { wouldUnlockNote: UNVERIFIED_DRY_RUN_NOTE } : {}),
       failures: [],
@@ -139,22 +172,30 @@ export class SummaryBuilder {
       warnings: [],
       possibleLiveLockUnlocks: 0,
       brake: init.brake,
-      omitted: { wouldUnlock: 0, failures: 0, invalidRows: 0, warnings: 0 },
+      projects: {},
+      refusedProjects: [],
+      omitted: { wouldUnlock: 0, failures: 0, invalidRows: 0, warnings: 0, projects: 0 },
       cutShort: false,
       stopReason: null,
     };
   }
 
-  countExamined(): void {
+  /** A row read; `project` undefined when the row is invalid (its project cannot be trusted). */
+  countExamined(project: string | undefined): void {
     this.summary.examined += 1;
+    if (project !== undefined) this.project(project, (p) => (p.examined += 1));
   }
 
-  countStale(): void {
+  countStale(project: string): void {
     this.summary.stale += 1;
+    this.project(project, (p) => (p.stale += 1));
   }
 
-  record(outcome: CanvasOutcome): void {
+  /** One canvas's outcome; `project` is '' for outcomes that belong to no project (invalid rows, untracked ids). */
+  record(outcome: CanvasOutcome, project = ''): void {
     const s = this.summary;
+    if (project !== '' && (outcome.status === 'unlocked' || outcome.status === 'unlocked-row-changed')) this.project(project, (p) => (p.unlocked += 1));
+    if (project !== '' && outcome.status === 'failed') this.project(project, (p) => (p.failed += 1));
     const doubt = doubtOf(outcome);
     if (doubt) {
       s.possibleLiveLockUnlocks += 1;
@@ -205,14 +246,28 @@ export class SummaryBuilder {
     return this.summary.brake;
   }
 
-  finish(finishedAtMs: number, stop: { reason: StopReason; detail: string } | undefined): RunSummary {
+  finish(finishedAtMs: number, stop: { reason: StopReason; detail: string } | undefined, refusedProjects: readonly string[] = []): RunSummary {
     const s = this.summary;
+    s.refusedProjects = [...refusedProjects];
+    for (const project of refusedProjects) this.project(project, (p) => (p.refused = true));
     s.finishedAt = new Date(finishedAtMs).toISOString();
     s.durationMs = Math.max(0, finishedAtMs - Date.parse(s.startedAt));
     s.cutShort = stop !== undefined;
     s.stopReason = stop?.reason ?? null;
     if (stop) s.stopDetail = stop.detail;
     return s;
+  }
+
+  private project(project: string, change: (report: ProjectReport) => void): void {
+    let report = this.summary.projects[project];
+    if (!report) {
+      if (Object.keys(this.summary.projects).length >= MAX_PROJECTS_LISTED) {
+        this.summary.omitted.projects += 1;
+        return;
+      }
+      report = this.summary.projects[project] = { examined: 0, stale: 0, unlocked: 0, failed: 0, refused: false };
+    }
+    change(report);
   }
 
   private list<K extends 'wouldUnlock' | 'failures' | 'invalidRows' | 'warnings'>(key: K, entry: RunSummary[K][number]): void {

@@ -12,6 +12,8 @@ export interface TrackedCanvas {
   assetId: string;
   lockExpiresAt: AttributeReading;
   lockId: AttributeReading;
+  /** The Scenario project whose key unlocks it (absent: the default project). */
+  projectId?: AttributeReading;
   /** An earlier run recorded that Scenario answered 404 for it (lastNotFoundAt). */
   knownNotFound?: boolean;
   /**

@@ -1,5 +1,6 @@
 import { errorMessage } from './error-message';
 import { parseLockExpiry } from './lock-expiry';
+import { projectOf } from './project';
 import type { CanvasOutcome, PossibleLiveLockUnlock, SkipReason } from './outcome';
 import type { ApiFailure, ApiStep, CanvasStore, ClaimResult, Clock, LockApi, ReapLogger, RetryDecision, RowCheck, UnlockFailureKind } from './ports';
 import { RequestSlots } from './request-slots';
@@ -23,9 +24,9 @@ export interface CanvasRun {
   /** GET the asset before the unlock, and again before each retry (VERIFY_AT_SOURCE). */
   verifyAtSource: boolean;
   /** The run's in-flight limit: one slot covers a canvas from its claim to the end of its last request. */
-  slots: { acquire(): Promise<() => void> };
+  slots: { acquire(project: string): Promise<() => void> };
   /** The run's stopping rule. */
-  control: Pick<RunControl, 'mayStart' | 'stop' | 'noteApiAnswer'>;
+  control: Pick<RunControl, 'mayStart' | 'stop' | 'noteApiAnswer' | 'refuseProject' | 'isRefused'>;
   /** Told of each canvas Scenario answered 404 for; the run records them once it knows the 404s were real. */
   onNotFound?: (canvas: TrackedCanvas) => void;
 }
@@ -60,7 +61,6 @@ const CLAIM_SKIP_REASON: Record<Exclude<ClaimResult, 'claimed'>, SkipReason> = {
 
 /** Failures that say something about the whole run, not this canvas: hammering on helps no one. */
 const STOPPING_FAILURES: Partial<Record<UnlockFailureKind, StopReason>> = {
-  'credentials-rejected': 'credentials-rejected',
   'out-of-time': 'time-budget',
 };
 
@@ -79,11 +79,13 @@ const STOPPING_FAILURES: Partial<Record<UnlockFailureKind, StopReason>> = {
 export async function unlockCanvas(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, run: CanvasRun): Promise<CanvasOutcome> {
   const { clock, store, lockApi } = deps;
   const { assetId } = canvas;
+  const project = projectOf(canvas);
   const lockExpiresAt = lockViewOf(canvas).lockExpiresAt ?? '';
-  const releaseSlot = onlyOnce(await run.slots.acquire());
+  const releaseSlot = onlyOnce(await run.slots.acquire(project));
   let requestsDone = false;
   try {
     if (!run.control.mayStart()) return { assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt };
+    if (run.control.isRefused(project)) return { assetId, status: 'skipped', reason: 'project-refused', lockExpiresAt };
 
     const deadlineMs = Math.min(run.deadlineMs, clock.now() + MAX_CLAIM_MS);
     try {
@@ -241,13 +243,14 @@ async function giveBackClaim(deps: UnlockCanvasDependencies, canvas: TrackedCanv
 function stopRunIfRunWide(run: CanvasRun, canvas: TrackedCanvas, failure: ApiFailure): void {
   const reason = STOPPING_FAILURES[failure.kind];
   if (reason) run.control.stop(reason, failure.message);
+  if (failure.kind === 'credentials-rejected') run.control.refuseProject(projectOf(canvas), failure.message);
   if (failure.kind === 'asset-not-found') run.onNotFound?.(canvas);
 }
 
 /** Every HTTP answer counts toward the run's "suspect base URL" rule; a timeout is no answer. */
 function noteAnswer(run: CanvasRun, canvas: TrackedCanvas, result: { ok: true } | { ok: false; failure: ApiFailure }): void {
   const status = result.ok ? 200 : result.failure.status;
-  if (status !== undefined) run.control.noteApiAnswer(status, canvas.knownNotFound ?? false);
+  if (status !== undefined) run.control.noteApiAnswer(status, canvas.knownNotFound ?? false, projectOf(canvas));
 }
 
 function failedAt(step: ApiStep, assetId: string, failure: ApiFailure): Extract<CanvasOutcome, { status: 'failed' }> {

@@ -1,4 +1,5 @@
-import { assetIdProblem } from './asset-id';
+import { assetIdProblem, preview } from './asset-id';
+import { projectIdProblem } from './project';
 import { parseLockExpiry } from './lock-expiry';
 import type { TrackedCanvas } from './tracked-canvas';
 
@@ -12,6 +13,11 @@ export type Verdict =
 export function judgeCanvas(canvas: TrackedCanvas, nowMs: number, graceMs: number): Verdict {
   const idProblem = assetIdProblem(canvas.assetId);
   if (idProblem) return { kind: 'invalid', problem: idProblem };
+  const project = canvas.projectId;
+  if (project && project.kind !== 'absent') {
+    const problem = project.kind === 'string' ? projectIdProblem(project.value) : `projectId is a DynamoDB ${project.dynamoType}, not a string`;
+    if (problem) return { kind: 'invalid', problem: project.kind === 'string' ? `${problem} (${preview(project.value, 40)})` : problem };
+  }
   const expiry = parseLockExpiry(canvas.lockExpiresAt);
   switch (expiry.kind) {
     case 'absent':
