@@ -487,7 +487,7 @@ export const FAULT_CASES = [
   api('api-404', '404 (the asset is gone at Scenario: the GET that verifies the lock answers 404)', {
     outcome: 'failed at verify: asset-not-found (HTTP 404); no unlock sent',
     summary: 'failures: asset-not-found 404',
-    row: KEPT,
+    row: 'keeps its lock, no claim left; lastNotFoundAt recorded',
     run: GOES_ON,
     log: LOG_FAILED,
   }),

@@ -167,6 +167,8 @@ export function describeRow(before: Row, after: Row): string {
   const claimLeft = after.reaperClaimRunId !== undefined;
   const writerSame = WRITER_ATTRIBUTES.every((name) => JSON.stringify(after[name]) === JSON.stringify(before?.[name]));
   if (writerSame && claimLeft) return 'keeps its lock; the claim stays until the run deadline';
+  const { lastNotFoundAt, ...afterBut404 } = after;
+  if (lastNotFoundAt && JSON.stringify(afterBut404) === JSON.stringify(before)) return 'keeps its lock, no claim left; lastNotFoundAt recorded';
   if (!after.lockExpiresAt && after.lastForceUnlockedAt && !claimLeft) {
     const otherSame = Object.keys(before ?? {})
       .filter((name) => !['lockExpiresAt', 'lockId'].includes(name))

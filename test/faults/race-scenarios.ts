@@ -10,6 +10,12 @@ import type { CaseIdOf } from './catalogue';
 import { deployedHandler, describeInSummary, describeLog, describeOutcome, harness, proxiedStore, sleep, type Observed, type Resources, type Row } from './fault-kit';
 
 /**
+ * Races are about ordering, not timeouts: a request gets time enough on a loaded 2-core machine, so a writer's step
+ * inside it cannot turn into a timeout and change the scenario.
+ */
+const RACE_API = { requestTimeoutMs: 3_000, maxRetries: 2 } as const;
+
+/**
  * Races between reap runs, and between a run and the writers, against the real local DynamoDB server and the local
  * API. Writers write straight to the server; the moment they write is set by the DynamoDB fault proxy ("before this
  * request is forwarded") or by the API stand-in ("when the unlock request arrives"), never by replacing our code.
@@ -37,7 +43,7 @@ function overlapSummary(summaries: RunSummary[], stale: number): string {
 }
 
 async function overlappingRuns(r: Resources): Promise<Observed> {
-  const h = await harness(r);
+  const h = await harness(r, RACE_API);
   const ids = Array.from({ length: 24 }, (_, i) => `asset_overlap4_${i}`);
   await h.seed(ids.map((assetId) => ({ assetId, lockExpiresAt: minutesAgo(10), lockId: `l${assetId}` })));
   h.api.setLatencyMs(15);
@@ -59,7 +65,7 @@ async function overlappingRuns(r: Resources): Promise<Observed> {
 }
 
 async function cliAndLambda(r: Resources): Promise<Observed> {
-  const h = await harness(r);
+  const h = await harness(r, RACE_API);
   const ids = Array.from({ length: 16 }, (_, i) => `asset_pair_${i}`);
   await h.seed(ids.map((assetId) => ({ assetId, lockExpiresAt: minutesAgo(10) })));
   h.api.setLatencyMs(10);
@@ -131,7 +137,7 @@ const remove: Writer = async (h, assetId) => {
 
 /** The writer acts between the reaper's read and its claim (the proxy runs it just before the claim is forwarded). */
 async function writerBeforeClaim(r: Resources, name: string, writer: Writer): Promise<Observed> {
-  const h = await harness(r);
+  const h = await harness(r, RACE_API);
   const assetId = `asset_${name}`;
   await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lock-1', extra: { doc: { S: 'v1' } } }]);
   const { proxy, store } = await proxiedStore(r, h);
@@ -154,7 +160,7 @@ async function writerBeforeClaim(r: Resources, name: string, writer: Writer): Pr
 
 /** The writer acts after the claim, while the unlock request is at the API (the documented limitation). */
 async function writerDuringUnlock(r: Resources, name: string, writer: Writer): Promise<Observed> {
-  const h = await harness(r);
+  const h = await harness(r, RACE_API);
   const assetId = `asset_${name}`;
   await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lock-1', extra: { doc: { S: 'v1' } } }]);
   let written = {} as Awaited<ReturnType<Writer>>;
@@ -173,7 +179,7 @@ async function writerDuringUnlock(r: Resources, name: string, writer: Writer): P
 
 /** With grace G, locks that expired less than G ago are never freed; those past it are. */
 async function graceSweep(r: Resources): Promise<Observed> {
-  const h = await harness(r);
+  const h = await harness(r, RACE_API);
   const graces = [0, 60, 300, 3600];
   const verdicts: string[] = [];
   let freedInsideGrace = 0;
@@ -209,7 +215,7 @@ async function graceSweep(r: Resources): Promise<Observed> {
 /** The exact boundary, with a frozen clock: expired exactly G ago is still live; 1 ms more is stale. */
 async function graceBoundary(r: Resources): Promise<Observed> {
   const frozen = Date.now();
-  const h = await harness(r, { clock: { now: () => frozen } });
+  const h = await harness(r, { ...RACE_API, clock: { now: () => frozen } });
   const grace = 60;
   await h.seed([
     { assetId: 'asset_boundary_exact', lockExpiresAt: new Date(frozen - grace * 1000).toISOString() },
@@ -228,7 +234,7 @@ async function graceBoundary(r: Resources): Promise<Observed> {
 /** The reaper's clock runs 45 s ahead of the writers'; a grace of 60 s absorbs it. */
 async function skewedReaperClock(r: Resources): Promise<Observed> {
   const skewMs = 45_000;
-  const h = await harness(r, { clock: { now: () => Date.now() + skewMs } });
+  const h = await harness(r, { ...RACE_API, clock: { now: () => Date.now() + skewMs } });
   await h.seed([
     // Expired 10 s ago in the writer's time: the reaper sees 55 s, inside the 60 s grace.
     { assetId: 'asset_skew_recent', lockExpiresAt: new Date(Date.now() - 10_000).toISOString() },

@@ -63,10 +63,16 @@ describe('the brake on mass expiry', () => {
   it('a backlog (3,000 locks expired days ago) does not trip it, and is unlocked as the rows stream by', async () => {
     await seedMany(stale('backlog', 3000, 3 * 24 * 60));
 
-    const { summary } = await h.run({ brake: BRAKE, maxInFlight: 16 });
+    // The decision on the whole backlog, without 6,000 requests: a dry run over the 3,000 rows.
+    const dry = await h.run({ brake: BRAKE, dryRun: true });
+    expect(dry.summary).toMatchObject({ stale: 3000, stopReason: null, brake: expect.objectContaining({ newlyStale: 0, wouldTrip: false, held: 0 }) });
+    expect(dry.summary.wouldUnlock.length + dry.summary.omitted.wouldUnlock).toBe(3000);
 
-    expect(summary).toMatchObject({ stale: 3000, unlocked: 3000, failed: 0, stopReason: null, brake: expect.objectContaining({ newlyStale: 0, wouldTrip: false }) });
-  }, 120_000);
+    // And a real run frees them (the first 300 rows of the scan, by asset id, to keep the test short).
+    const some = Array.from({ length: 300 }, (_, i) => `asset_backlog${i}`);
+    const real = await h.run({ brake: BRAKE, maxInFlight: 16, assetIds: some });
+    expect(real.summary).toMatchObject({ stale: 300, unlocked: 300, failed: 0, stopReason: null });
+  }, 60_000);
 
   it('a dry run says it would trip, holds nothing in the table, sends nothing', async () => {
     await seedMany(stale('dry', 30, 5));

@@ -176,7 +176,7 @@ describe('the Lambda handler', () => {
 
   it.each([
     ['not JSON', 'apiKey=abc;apiSecret=s3cr3t-not-json', 'is not JSON'],
-    ['missing apiSecret', JSON.stringify({ apiKey: 'k-visible', apiSecrt: 's3cr3t-typo' }), '"apiSecret" is missing'],
+    ['missing apiSecret', JSON.stringify({ apiKey: 'k-visible', apiSecrt: 's3cr3t-typo' }), 'apiSecret is missing'],
     ['an array', JSON.stringify(['s3cr3t-in-array']), 'not an object'],
   ])('refuses a malformed secret (%s) with a clear error that never echoes the value', async (_name, secretString, message) => {
     secrets.setSecret(secretId, secretString);

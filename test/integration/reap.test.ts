@@ -191,7 +191,8 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     expect(summary.failures).toEqual([
       { assetId: 'asset_gone', kind: 'asset-not-found', step: 'verify', httpStatus: 404, error: expect.stringContaining('untrack') },
     ]);
-    expect(await h.row('asset_gone')).toEqual({ assetId: { S: 'asset_gone' }, lockExpiresAt: { S: expiredAt } });
+    // Kept with its lock; the 404 is recorded, so it no longer counts toward the suspect-base-url stop.
+    expect(await h.row('asset_gone')).toEqual({ assetId: { S: 'asset_gone' }, lockExpiresAt: { S: expiredAt }, lastNotFoundAt: { S: expect.any(String) } });
   });
 
   it('stops the whole run at the first 401, without hammering the API', async () => {

@@ -177,7 +177,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses every local-only variable in Lambda, all at once, and lets a local run use them', () => {
-    const localOnly = { [ENV.localApiKey]: 'k-visible', [ENV.localApiSecret]: 'super-secret-value', [ENV.runBudgetSeconds]: '60' };
+    const localOnly = { [ENV.localApiKey]: 'k-visible', [ENV.localApiSecret]: 'super-secret-value', [ENV.projectsFile]: '/tmp/projects.json', [ENV.runBudgetSeconds]: '60' };
     let error: unknown;
     try {
       loadConfig({ ...lambdaEnv, ...localOnly }, 'lambda');
@@ -187,7 +187,8 @@ describe('loadConfig', () => {
     expect((error as ConfigError).problems.map((problem) => problem.variable)).toEqual([...LOCAL_ONLY_ENV_NAMES]);
     expect((error as ConfigError).message).not.toContain('super-secret-value');
     const { [ENV.secretId]: _secretId, ...withoutSecret } = lambdaEnv;
-    expect(loadConfig({ ...withoutSecret, ...localOnly }, 'local')).toMatchObject({ runBudgetMs: 60_000, credentials: { kind: 'environment' } });
+    const { [ENV.projectsFile]: _file, ...oneSource } = localOnly;
+    expect(loadConfig({ ...withoutSecret, ...oneSource }, 'local')).toMatchObject({ runBudgetMs: 60_000, credentials: { kind: 'environment' } });
   });
 });
 
