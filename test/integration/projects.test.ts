@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createHandler, ReapRunError } from '../../functions/reaper/handler';
+import { ENV } from '../../functions/reaper/env';
+import type { RunSummary } from '../../functions/reaper/core/summary';
+import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
+import { useLocalAwsEnvironment } from '../support/local-aws-environment';
+import { captureOutput } from '../support/output-capture';
+import { minutesAgo } from '../support/reaper-harness';
+
+/**
+ * Issue 12: one deployed reaper (the real handler, its secret in a local Secrets Manager) for several Scenario
+ * projects, each with its own key, against a Scenario stand-in whose keys each belong to one project.
+ */
+const SLOW_MS = 1_500;
+const context = () => ({ awsRequestId: `req-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 });
+
+let dynamo: DynamoDBClient;
+let secrets: SecretsManagerStandIn;
+let restoreEnvironment: () => void;
+let api: ScenarioStandIn;
+let tableName: string;
+let secretId: string;
+
+beforeAll(async () => {
+  secrets = await startSecretsManagerStandIn();
+  restoreEnvironment = useLocalAwsEnvironment({ secretsManager: secrets.endpoint });
+  dynamo = localDynamoClient(inject('dynamoEndpoint'));
+});
+afterAll(async () => {
+  restoreEnvironment();
+  await secrets.close();
+  dynamo.destroy();
+});
+beforeEach(async () => {
+  api = await startScenarioStandIn({ projects: { proj_fine: {}, proj_slow: { latencyMs: SLOW_MS }, proj_refused: {} } });
+  tableName = `projects-${randomUUID()}`;
+  secretId = `reaper/${randomUUID()}`;
+  await createTrackedCanvasTable(dynamo, tableName);
+});
+afterEach(async () => {
+  await api.close();
+});
+
+const handlerWith = (env: Record<string, string> = {}) =>
+  createHandler({ env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId, ...env } });
+
+async function seed(project: string | undefined, count: number, prefix = project ?? 'default') {
+  const ids = Array.from({ length: count }, (_, i) => `asset_${prefix}${i}`);
+  for (const assetId of ids) {
+    const lockExpiresAt = minutesAgo(600);
+    await putRow(dynamo, tableName, { assetId, lockExpiresAt, ...(project ? { extra: { projectId: { S: project } } } : {}) });
+    api.addCanvas(assetId, { lockExpiresAt, ...(project ? { projectId: project } : {}) });
+  }
+  return ids;
+}
+
+async function invoke(handler: ReturnType<typeof createHandler>, event: unknown = {}) {
+  const { result, lines } = await captureOutput(() => handler(event, context()).then((summary) => ({ summary, error: undefined }), (error: unknown) => ({ summary: (error as ReapRunError).summary, error })));
+  return { summary: result.summary as RunSummary, error: result.error, lines };
+}
+
+describe('one reaper for many Scenario projects', () => {
+  it('serves three projects in one run: one key refused, one project slow, one fine; each canvas ends as its own key decided', async () => {
+    const fine = await seed('proj_fine', 5);
+    const slow = await seed('proj_slow', 2);
+    const refused = await seed('proj_refused', 3);
+    secrets.setSecret(
+      secretId,
+      JSON.stringify({
+        projects: {
+          proj_fine: api.projectKey('proj_fine'),
+          proj_slow: api.projectKey('proj_slow'),
+          proj_refused: { apiKey: api.projectKey('proj_refused').apiKey, apiSecret: 'revoked-secret' },
+        },
+      }),
+    );
+
+    // Two requests in flight: one project may hold one of them, so the slow one cannot take both.
+    const { summary, error, lines } = await invoke(handlerWith({ [ENV.maxInFlight]: '2' }));
+
+    // The invocation fails (a project was refused), with the summary of what was done.
+    expect(error).toBeInstanceOf(ReapRunError);
+    expect((error as Error).message).toContain('proj_refused');
+    expect(summary).toMatchObject({ unlocked: 7, failed: 1, stopReason: null, refusedProjects: ['proj_refused'] });
+    expect(summary.projects).toEqual({
+      proj_fine: { examined: 5, stale: 5, unlocked: 5, failed: 0, refused: false },
+      proj_slow: { examined: 2, stale: 2, unlocked: 2, failed: 0, refused: false },
+      proj_refused: { examined: 3, stale: 3, unlocked: 0, failed: 1, refused: true },
+    });
+    expect(summary.skipped.projectRefused).toBe(2);
+    for (const id of [...fine, ...slow]) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeUndefined();
+    for (const id of refused) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeDefined();
+    // Only one request with the refused key: its project stopped at the first 401.
+    expect(api.requests.filter((r) => !r.authorized)).toHaveLength(1);
+
+    // Fair share, shown by ordering: the fine project's canvases were all unlocked before the slow project's second request.
+    const slowRequests = api.requests.filter((r) => slow.includes(r.assetId ?? ''));
+    const lastFineUnlock = Math.max(...api.unlockLog.filter((u) => fine.includes(u.assetId)).map((u) => u.atMs));
+    expect(lastFineUnlock).toBeLessThan(slowRequests[1]!.receivedAtMs);
+
+    // The metrics: the service-level series, and unlocked/failed per project named in the secret.
+    const emf = lines.filter((line) => line._aws);
+    expect(emf.find((line) => !line.Project)).toMatchObject({ LocksUnlocked: 7, UnlockFailures: 1 });
+    expect(emf.filter((line) => line.Project).map((line) => [line.Project, line.LocksUnlocked, line.UnlockFailures]).sort()).toEqual([
+      ['proj_fine', 5, 0],
+      ['proj_refused', 0, 1],
+      ['proj_slow', 2, 0],
+    ]);
+    // The logs: the refused project's canvas failed with credentials-rejected, the rest skipped project-refused.
+    expect(lines.filter((line) => line.reason === 'project-refused').map((line) => line.assetId).sort()).toEqual(
+      refused.filter((id) => lines.some((line) => line.assetId === id && line.reason === 'project-refused')).sort(),
+    );
+    expect(lines.some((line) => line.kind === 'credentials-rejected' && refused.includes(line.assetId))).toBe(true);
+  }, 30_000);
+
+  it('a row of a project with no key and no default fails as no-credentials-for-project and is left untouched; a default pair serves the rest', async () => {
+    const [orphan] = await seed('proj_unknown', 1);
+    const defaults = await seed(undefined, 2);
+    secrets.setSecret(secretId, JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine') } }));
+
+    const first = await invoke(handlerWith());
+    // No default pair: neither the orphan nor the rows without projectId have a key; the run goes on without them.
+    expect(first.summary.failures.map((f) => [f.assetId, f.kind]).sort()).toEqual(
+      [orphan!, ...defaults].map((id) => [id, 'no-credentials-for-project']).sort(),
+    );
+    expect(first.summary.stopReason).toBeNull();
+    expect(api.requests).toEqual([]);
+    expect((await getRow(dynamo, tableName, orphan!))?.reaperClaimRunId).toBeUndefined();
+
+    // With a default pair, rows without projectId use it (the orphan too: its project has no key of its own).
+    secrets.setSecret(secretId, JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine') }, default: api.projectKey('default') }));
+    const second = await invoke(createHandler({ env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId } }));
+    for (const id of defaults) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeUndefined();
+    // The default key does not belong to proj_unknown: Scenario refuses it there, and that refusal stops only "default".
+    expect(second.summary.projects.proj_unknown).toMatchObject({ failed: 1 });
+  });
+
+  it('with every project refused, the run stops as credentials-rejected', async () => {
+    await seed('proj_fine', 2);
+    await seed('proj_slow', 2);
+    secrets.setSecret(secretId, JSON.stringify({ projects: { proj_fine: { apiKey: 'x', apiSecret: 'y' }, proj_slow: { apiKey: 'x', apiSecret: 'z' } } }));
+
+    const { summary, error } = await invoke(handlerWith({ [ENV.maxInFlight]: '1' }));
+
+    expect(error).toBeInstanceOf(ReapRunError);
+    expect(summary).toMatchObject({ stopReason: 'credentials-rejected', refusedProjects: expect.arrayContaining(['proj_fine', 'proj_slow']) });
+  });
+
+  it('a manual run may be limited to some projects', async () => {
+    await seed('proj_fine', 2);
+    const slow = await seed('proj_slow', 1);
+    secrets.setSecret(secretId, JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine'), proj_slow: api.projectKey('proj_slow') } }));
+
+    const { summary } = await invoke(handlerWith(), { projectIds: ['proj_fine'] });
+
+    expect(summary).toMatchObject({ examined: 2, unlocked: 2, projectIds: ['proj_fine'] });
+    expect((await getRow(dynamo, tableName, slow[0]!))?.lockExpiresAt).toBeDefined();
+  });
+
+  it('a row whose projectId is not a project id is invalid and untouched', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_badProject', lockExpiresAt: minutesAgo(600), extra: { projectId: { S: 'proj a/b' } } });
+    secrets.setSecret(secretId, JSON.stringify(api.projectKey('default')));
+
+    const { summary } = await invoke(handlerWith());
+
+    expect(summary.invalidRows).toEqual([{ assetId: 'asset_badProject', problem: expect.stringContaining('projectId is not 1-128 letters') }]);
+    expect(api.requests).toEqual([]);
+  });
+});

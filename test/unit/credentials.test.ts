@@ -1,0 +1,69 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CredentialsError, keyFor, parseSecretValue, projectsFileCredentials } from '../../functions/reaper/adapters/credentials';
+import { ConfigError, loadConfig } from '../../functions/reaper/config';
+import { ENV } from '../../functions/reaper/env';
+
+const parse = (value: unknown) => parseSecretValue(JSON.stringify(value), 'secret s');
+const problem = (value: unknown) => {
+  try {
+    parse(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(CredentialsError);
+    return (error as Error).message;
+  }
+  throw new Error('parsed');
+};
+
+describe('the credentials value: one pair, or a pair per Scenario project', () => {
+  it("reads today's single pair: every project uses it", () => {
+    const keys = parse({ apiKey: 'k', apiSecret: 's' });
+    expect(keys.shape).toBe('single');
+    expect(keyFor(keys, 'proj_any')).toEqual({ apiKey: 'k', apiSecret: 's' });
+  });
+
+  it('reads a pair per project, with an optional default for rows without (or with another) project', () => {
+    const keys = parse({ projects: { proj_a: { apiKey: 'ka', apiSecret: 'sa' } }, default: { apiKey: 'kd', apiSecret: 'sd' } });
+    expect(keyFor(keys, 'proj_a')).toEqual({ apiKey: 'ka', apiSecret: 'sa' });
+    expect(keyFor(keys, 'default')).toEqual({ apiKey: 'kd', apiSecret: 'sd' });
+    expect(keyFor(keys, 'proj_other')).toEqual({ apiKey: 'kd', apiSecret: 'sd' });
+    expect(keyFor(parse({ projects: { proj_a: { apiKey: 'ka', apiSecret: 'sa' } } }), 'proj_other')).toBeUndefined();
+  });
+
+  it('names every problem by its path inside the value, never a value', () => {
+    const message = problem({ projects: { proj_a: { apiKey: 'visible-key', apiSecret: '' }, 'bad id!': {}, default: { apiKey: 'k', apiSecret: 's' } }, default: { apiKey: 7 } });
+    expect(message).toContain('projects.proj_a.apiSecret is empty');
+    expect(message).toContain('projects["bad id!"] projectId is not 1-128');
+    expect(message).toContain('projects["default"] is reserved');
+    expect(message).toContain('default.apiKey is not a string');
+    expect(message).toContain('default.apiSecret is missing');
+    expect(message).not.toContain('visible-key');
+    expect(problem({ apiKey: 'k', apiSecret: 's', extra: 'x' })).toContain('"extra" is not expected here');
+    expect(problem({ projects: {} })).toContain('projects is empty and there is no default pair');
+  });
+});
+
+describe('SCENARIO_PROJECTS_FILE', () => {
+  const file = (mode: number) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'projects-'));
+    const name = path.join(dir, 'projects.json');
+    writeFileSync(name, JSON.stringify({ projects: { proj_a: { apiKey: 'ka', apiSecret: 'sa' } } }));
+    chmodSync(name, mode);
+    return name;
+  };
+
+  it('is read when only its owner may read it, and refused when every user may', async () => {
+    expect((await projectsFileCredentials(file(0o600)).get()).shape).toBe('projects');
+    await expect(projectsFileCredentials(file(0o644)).get()).rejects.toThrow(/readable by every user of this machine; make it private first: chmod 600/);
+  });
+
+  it('is one source of credentials: set with another, the run refuses to start and names them', () => {
+    const env = { [ENV.tableName]: 'tracked', [ENV.projectsFile]: '/tmp/p.json', [ENV.localApiKey]: 'k', [ENV.localApiSecret]: 's' };
+    expect(() => loadConfig(env, 'local')).toThrow(ConfigError);
+    expect(() => loadConfig(env, 'local')).toThrow(/SCENARIO_PROJECTS_FILE: is set together with SCENARIO_SDK_API_KEY\/SCENARIO_SDK_API_SECRET/);
+    const { [ENV.localApiKey]: _k, [ENV.localApiSecret]: _s, ...fileOnly } = env;
+    expect(loadConfig(fileOnly, 'local').credentials).toEqual({ kind: 'projects-file', path: '/tmp/p.json' });
+  });
+});
