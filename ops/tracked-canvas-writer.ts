@@ -5,7 +5,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { CANVAS_ATTRIBUTES } from '../functions/reaper/adapters/dynamo-canvas-store';
+import { CANVAS_ATTRIBUTES } from '../functions/reaper/table-contract';
 import type { RawRow } from './tracked-rows';
 
 /** `changed`: the row no longer holds what was read (a writer or the reaper got there first); nothing was written. */
@@ -54,12 +54,16 @@ async function unlessChanged(write: () => Promise<unknown>): Promise<WriteResult
 export function trackCanvas(
   client: DynamoDBClient,
   tableName: string,
-  row: { assetId: string; lockExpiresAt: string; lockId?: string },
+  row: { assetId: string; lockExpiresAt: string; lockId?: string; projectId?: string },
   seen: RawRow | undefined,
 ): Promise<WriteResult> {
   const condition = stillAsRead(seen);
   const values: Record<string, AttributeValue> = { ...condition.values, ':exp': { S: row.lockExpiresAt } };
   let update = 'SET #exp = :exp';
+  if (row.projectId !== undefined) {
+    values[':project'] = { S: row.projectId };
+    update += ', #project = :project';
+  }
   if (row.lockId !== undefined) {
     values[':lockId'] = { S: row.lockId };
     update += ', #lockId = :lockId';
@@ -73,7 +77,12 @@ export function trackCanvas(
         Key: { [CANVAS_ATTRIBUTES.assetId]: { S: row.assetId } },
         UpdateExpression: update,
         ConditionExpression: condition.expression,
-        ExpressionAttributeNames: { ...condition.names, '#exp': CANVAS_ATTRIBUTES.lockExpiresAt, '#lockId': CANVAS_ATTRIBUTES.lockId },
+        ExpressionAttributeNames: {
+          ...condition.names,
+          '#exp': CANVAS_ATTRIBUTES.lockExpiresAt,
+          '#lockId': CANVAS_ATTRIBUTES.lockId,
+          ...(row.projectId !== undefined ? { '#project': CANVAS_ATTRIBUTES.projectId } : {}),
+        },
         ExpressionAttributeValues: values,
       }),
     ),

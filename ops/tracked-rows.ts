@@ -17,6 +17,7 @@ const STATUS_NAMES = {
   '#exp': CANVAS_ATTRIBUTES.lockExpiresAt,
   '#lockId': CANVAS_ATTRIBUTES.lockId,
   '#lastAt': REAPER_ATTRIBUTES.lastUnlockedAt,
+  '#project': CANVAS_ATTRIBUTES.projectId,
 };
 
 /**
@@ -56,6 +57,7 @@ export function canvasOf(item: RawRow): TrackedCanvas {
     assetId: id?.S ?? `<assetId is not a string: ${JSON.stringify(id ?? null).slice(0, 60)}>`,
     lockExpiresAt: attributeReading(item[CANVAS_ATTRIBUTES.lockExpiresAt]),
     lockId: attributeReading(item[CANVAS_ATTRIBUTES.lockId]),
+    ...(item[CANVAS_ATTRIBUTES.projectId] ? { projectId: attributeReading(item[CANVAS_ATTRIBUTES.projectId]) } : {}),
   };
 }
 

@@ -14,14 +14,14 @@ import { UsageError } from './cli-kit/usage-error';
 import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { ENV } from './env';
-import { parseAssetIds, parseGraceSecondsFlag } from './payload';
+import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from './payload';
 import { SETTINGS } from './settings';
 import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApis, runSafetyOptions, systemClock, type AwsClients } from './wiring';
 
 /** Kept for the code that imported them from here before the CLI kit existed; new code imports the kit. */
 export { EXIT, exitCodeFor };
 
-export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--grace-seconds N] [--override-brake] [--json]
+export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json]
 
 Runs one reap from this machine, through the same code path as the Lambda: reads the tracked canvases,
 force-unlocks those whose lockExpiresAt + grace is past, updates their rows, and prints one JSON log line per
@@ -30,6 +30,7 @@ canvas acted on, then a one-line summary on stderr (and a summary table first, w
 Options:
   --dry-run            report what would be unlocked; no request to the API, no write to the table
   --asset-id ID        only these canvases (repeat the flag; at most 1000)
+  --project ID         only canvases of these Scenario projects (repeat; "default": rows without projectId)
   --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
   --override-brake     release the mass-expiry brake: unlock the stale locks it holds, and clear its state
   --json               print the run summary as one JSON object on stdout; the log lines go to stderr
@@ -60,6 +61,7 @@ interface CliRequest {
   overrideBrake: boolean;
   json: boolean;
   assetIds?: string[];
+  projectIds?: string[];
   graceSeconds?: number;
 }
 
@@ -97,6 +99,7 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
       dryRun: request.dryRun,
       graceSeconds: request.graceSeconds ?? config.graceSeconds,
       ...(request.assetIds ? { assetIds: request.assetIds } : {}),
+      ...(request.projectIds ? { projectIds: request.projectIds } : {}),
       maxInFlight: config.maxInFlight,
       deadlineMs: startedAt + config.runBudgetMs,
       safetyMarginMs: config.safetyMarginMs,
@@ -134,6 +137,7 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
       'dry-run': { type: 'boolean' },
       'override-brake': { type: 'boolean' },
       'asset-id': { type: 'string', multiple: true },
+      project: { type: 'string', multiple: true },
       'grace-seconds': { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -147,6 +151,11 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
     const ids = parseAssetIds(assetIds, problems);
     if (ids) request.assetIds = ids;
   }
+  const projects = values.project as string[] | undefined;
+  if (projects) {
+    const ids = parseProjectIds(projects, problems);
+    if (ids) request.projectIds = ids;
+  }
   const grace = values['grace-seconds'] as string | undefined;
   if (grace !== undefined) {
     try {
@@ -155,7 +164,7 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
       problems.push((error as Error).message);
     }
   }
-  if (problems.length > 0) throw new UsageError(problems.join('; ').replaceAll('assetIds', '--asset-id'));
+  if (problems.length > 0) throw new UsageError(problems.join('; ').replaceAll('assetIds', '--asset-id').replaceAll('projectIds', '--project'));
   return request;
 }
 

@@ -5,12 +5,12 @@ import { renderRunSummary } from '../../functions/reaper/cli-kit/run-summary-tab
 import { jsonForTerminal, terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import type { RunSummary } from '../../functions/reaper/core/summary';
-import { parseAssetIds, parseGraceSecondsFlag } from '../../functions/reaper/payload';
+import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '../../functions/reaper/payload';
 import { resolveFunctionName } from '../function-name';
 import { findStackOutput, STACK_OUTPUTS } from '../stack-outputs';
 import { asUsage, EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
 
-export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--grace-seconds N] [--override-brake] [--function-name NAME] [--json]
+export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--function-name NAME] [--json]
 
 Invokes the deployed reaper through the Lambda API (synchronously) with a manual payload and prints the run
 summary it returns. The call is made once, never retried: if the connection drops during the run, the run may
@@ -19,6 +19,7 @@ still be going, and the command says where to look instead of starting a second 
 Options:
   --dry-run             report what would be unlocked; unlock nothing
   --asset-id ID         only these canvases (repeat; at most 1000)
+  --project ID          only canvases of these Scenario projects (repeat; "default": rows without projectId)
   --grace-seconds N     another grace for this run
   --override-brake      release the mass-expiry brake: this run unlocks the stale locks it held, and clears it
   --function-name NAME  the function (default: ${'$'}REAPER_FUNCTION_NAME, else the FunctionName output in cdk-outputs.json)
@@ -36,6 +37,7 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     {
       'dry-run': { type: 'boolean' },
       'asset-id': { type: 'string', multiple: true },
+      project: { type: 'string', multiple: true },
       'grace-seconds': { type: 'string' },
       'override-brake': { type: 'boolean' },
       'function-name': { type: 'string' },
@@ -49,7 +51,13 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     io.stdout(`${INVOKE_USAGE}\n`);
     return EXIT.ok;
   }
-  const payload: { dryRun?: boolean; assetIds?: string[]; graceSeconds?: number; overrideBrake?: boolean } = {};
+  const payload: { dryRun?: boolean; assetIds?: string[]; graceSeconds?: number; overrideBrake?: boolean; projectIds?: string[] } = {};
+  if (values.project) {
+    const problems: string[] = [];
+    const ids = parseProjectIds(values.project, problems);
+    if (!ids) throw new UsageError(problems.join('; ').replaceAll('projectIds', '--project'));
+    payload.projectIds = ids;
+  }
   if (values['dry-run']) payload.dryRun = true;
   if (values['override-brake']) payload.overrideBrake = true;
   if (values['asset-id']) {

@@ -3,14 +3,15 @@ import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
 import { type Colour, colourWanted, jsonForTerminal } from '../../functions/reaper/cli-kit/terminal-text';
 import { type Cell, formatTable, relativeTime } from '../../functions/reaper/cli-kit/text-table';
 import { errorMessage } from '../../functions/reaper/core/error-message';
-import { stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
+import { DEFAULT_PROJECT } from '../../functions/reaper/core/project';
+import { readingText, stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 import { judgeCanvas } from '../../functions/reaper/core/verdict';
 import { parseGraceSecondsFlag } from '../../functions/reaper/payload';
 import { createAwsClients, systemClock } from '../../functions/reaper/wiring';
 import { asUsage, EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
 import { readBrakeState, scanStatusRows } from '../tracked-rows';
 
-export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id]
+export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--project ID] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id]
 
 Lists the tracked canvases with their lock state, as the reaper would judge them now:
   stale       lockExpiresAt + grace is past: the next reap frees it
@@ -22,6 +23,8 @@ Lists the tracked canvases with their lock state, as the reaper would judge them
 
 Options:
   --stale-only        only stale canvases
+  --project ID        only canvases of this Scenario project ("default": rows without projectId); the project
+                      column shows when any row names a project
   --json              one JSON object on stdout (canvases, counts), for scripts
   --grace-seconds N   judge with another grace (default GRACE_SECONDS or 60)
   --limit N           show at most N canvases (the counts still cover every row)
@@ -47,6 +50,8 @@ export interface CanvasStatus {
   expiresInSeconds?: number;
   problem?: string;
   lastForceUnlockedAt?: string;
+  /** The row's Scenario project, when it names one. */
+  projectId?: string;
 }
 
 /** Progress is drawn every this many rows, on a terminal only (it would litter a pipe or a log). */
@@ -55,7 +60,14 @@ const PROGRESS_EVERY_ROWS = 500;
 export const statusCommand: OpsCommand = async (argv, io) => {
   const { values, help } = parseCommandArgs(
     argv,
-    { 'stale-only': { type: 'boolean' }, json: { type: 'boolean' }, 'grace-seconds': { type: 'string' }, limit: { type: 'string' }, sort: { type: 'string' } },
+    {
+      'stale-only': { type: 'boolean' },
+      project: { type: 'string' },
+      json: { type: 'boolean' },
+      'grace-seconds': { type: 'string' },
+      limit: { type: 'string' },
+      sort: { type: 'string' },
+    },
     { min: 0, max: 0 },
   );
   if (help) {
@@ -92,7 +104,9 @@ export const statusCommand: OpsCommand = async (argv, io) => {
 
   const counts: Record<LockState, number> = { stale: 0, 'in-grace': 0, live: 0, 'not-locked': 0, invalid: 0 };
   for (const canvas of canvases) counts[canvas.state] += 1;
-  const matching = (values['stale-only'] ? canvases.filter((c) => c.state === 'stale') : canvases).sort(ORDER[sort]);
+  const project = values.project as string | undefined;
+  const ofProject = project === undefined ? canvases : canvases.filter((c) => (c.projectId ?? DEFAULT_PROJECT) === project);
+  const matching = (values['stale-only'] ? ofProject.filter((c) => c.state === 'stale') : ofProject).sort(ORDER[sort]);
   const shown = limit === undefined ? matching : matching.slice(0, limit);
   const omitted = matching.length - shown.length;
 
@@ -122,6 +136,7 @@ function statusOf(canvas: TrackedCanvas, lastForceUnlockedAt: string | undefined
     ...('expiresAt' in verdict ? { expiresInSeconds: Math.round((verdict.expiresAt - now) / 1000) } : {}),
     ...(verdict.kind === 'invalid' ? { problem: verdict.problem } : {}),
     ...(lastForceUnlockedAt !== undefined ? { lastForceUnlockedAt } : {}),
+    ...(canvas.projectId ? { projectId: readingText(canvas.projectId) ?? '' } : {}),
   };
 }
 
@@ -136,8 +151,10 @@ const ORDER: Record<Sort, (a: CanvasStatus, b: CanvasStatus) => number> = {
 
 function statusTable(shown: readonly CanvasStatus[], now: number, colour: boolean): string {
   const withProblems = shown.some((c) => c.problem !== undefined);
-  const header = ['asset id', 'state', 'expiry', 'lockExpiresAt', 'lockId', 'last unlocked', ...(withProblems ? ['problem'] : [])];
+  const withProjects = shown.some((c) => c.projectId !== undefined);
+  const header = [...(withProjects ? ['project'] : []), 'asset id', 'state', 'expiry', 'lockExpiresAt', 'lockId', 'last unlocked', ...(withProblems ? ['problem'] : [])];
   const rows = shown.map((c): Cell[] => [
+    ...(withProjects ? [c.projectId ?? DEFAULT_PROJECT] : []),
     c.assetId,
     { text: c.state, colour: STATE_COLOUR[c.state] },
     c.expiresInSeconds === undefined ? '' : relativeTime(c.expiresInSeconds),

@@ -1,3 +1,4 @@
+import { projectIdProblem } from '../../functions/reaper/core/project';
 import { loadTableConfig } from '../../functions/reaper/config';
 import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
 import { jsonForTerminal, terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
@@ -12,10 +13,11 @@ import { EXIT, parseCommandArgs, UsageError, type OpsCommand, type OpsIo } from 
 import { trackCanvas, untrackCanvas } from '../tracked-canvas-writer';
 import { canvasOf, readRow, type RawRow } from '../tracked-rows';
 
-export const TRACK_USAGE = `Usage: npm run ops -- track <assetId> --lock-expires-at <ISO-8601> [--lock-id <id>] [--yes]
+export const TRACK_USAGE = `Usage: npm run ops -- track <assetId> --lock-expires-at <ISO-8601> [--lock-id <id>] [--project <projectId>] [--yes]
 
 Writes the tracked row for a canvas in the table contract's shape (assetId, lockExpiresAt, lockId), keeping any
-other attribute the row already has. Without --lock-id, an old lockId is removed.
+other attribute the row already has. Without --lock-id, an old lockId is removed. --project sets the row's
+Scenario project (projectId: the reaper unlocks it with that project's key); without it, the row's project is kept.
 The write applies only if the row still holds what was read just before (else nothing is written, exit 1).
 Writing an expiry that has already passed over a row that holds a live lock hands that lock to the next reap:
 it asks for confirmation (--yes when not at a terminal).
@@ -77,7 +79,7 @@ function rowChanged(io: OpsIo, command: string, key: string, now: RawRow | undef
 export const trackCommand: OpsCommand = async (argv, io) => {
   const { values, positionals, help } = parseCommandArgs(
     argv,
-    { 'lock-expires-at': { type: 'string' }, 'lock-id': { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    { 'lock-expires-at': { type: 'string' }, 'lock-id': { type: 'string' }, project: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
     { min: 1, max: 1 },
   );
   if (help) {
@@ -93,6 +95,9 @@ export const trackCommand: OpsCommand = async (argv, io) => {
   if (lockId !== undefined && (lockId.trim() === '' || lockId.length > MAX_LOCK_ID_LENGTH)) {
     throw new UsageError(`--lock-id must be 1 to ${MAX_LOCK_ID_LENGTH} characters`);
   }
+  const projectId = values.project as string | undefined;
+  const projectProblem = projectId === undefined ? undefined : projectIdProblem(projectId);
+  if (projectProblem) throw new UsageError(`--project: ${projectProblem.replace(/^projectId /, '')}`);
   const config = loadTableConfig(io.env);
   const { dynamo } = io.awsClients ?? createAwsClients();
   await checkAwsSetup([dynamo], io.env);
@@ -114,13 +119,15 @@ export const trackCommand: OpsCommand = async (argv, io) => {
   }
   let result;
   try {
-    result = await trackCanvas(dynamo, config.tableName, { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}) }, seen);
+    result = await trackCanvas(dynamo, config.tableName, { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}), ...(projectId ? { projectId } : {}) }, seen);
   } catch (error) {
     io.stderr(`ops track: writing ${where} failed: ${terminalSafe(errorMessage(error))}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
-  io.stdout(`tracked ${assetId}: lockExpiresAt ${lockExpiresAt}${lockId ? `, lockId ${terminalSafe(lockId)}` : ''} (table ${config.tableName})\n`);
+  io.stdout(
+    `tracked ${assetId}: lockExpiresAt ${lockExpiresAt}${lockId ? `, lockId ${terminalSafe(lockId)}` : ''}${projectId ? `, project ${projectId}` : ''} (table ${config.tableName})\n`,
+  );
   return EXIT.ok;
 };
 

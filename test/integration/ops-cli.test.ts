@@ -258,6 +258,13 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
     await lambdaEndpoint.close();
   });
 
+  it('--project limits the run to some Scenario projects', async () => {
+    const { code } = await ops(['invoke', '--dry-run', '--project', 'proj_a', '--project', 'default', '--function-name', 'CanvasLockReaper-Reaper1234']);
+    expect(code).toBe(EXIT.ok);
+    expect(lambdaEndpoint.invocations).toEqual([{ functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, projectIds: ['proj_a', 'default'] } }]);
+    expect((await ops(['invoke', '--project', 'bad id', '--function-name', 'x'])).code).toBe(EXIT.usageOrConfig);
+  });
+
   it('--override-brake asks the function to release the mass-expiry brake', async () => {
     const { code } = await ops(['invoke', '--override-brake', '--dry-run', '--function-name', 'CanvasLockReaper-Reaper1234']);
     expect(code).toBe(EXIT.ok);

@@ -39,6 +39,22 @@ function ops(argv: string[], options: Partial<OpsIo> = {}) {
 const ids = (stdout: string) => stdout.split('\n').slice(2).filter((line) => line.startsWith('asset_')).map((line) => line.split(/\s+/)[0]);
 
 describe('ops status', () => {
+  it('shows a project column once a row names a Scenario project, and --project filters by it', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_stE_projA', lockExpiresAt: minutesAgo(90), extra: { projectId: { S: 'proj_a' } } });
+
+    const { stdout } = await ops(['status', '--sort', 'id']);
+    expect(stdout.split('\n')[0]).toMatch(/^project\s+asset id\s+state/);
+    expect(stdout).toMatch(/^proj_a\s+asset_stE_projA\s+stale/m);
+    expect(stdout).toMatch(/^default\s+asset_stA_live\s+live/m);
+
+    expect(ids((await ops(['status', '--project', 'proj_a'])).stdout.split('\n').map((line) => line.replace(/^\S+\s+/, '')).join('\n'))).toEqual(['asset_stE_projA']);
+    const report = JSON.parse((await ops(['status', '--project', 'default', '--json'])).stdout);
+    expect(report.canvases.map((c: { assetId: string }) => c.assetId)).not.toContain('asset_stE_projA');
+    expect(report.canvases).toHaveLength(4);
+    const all = JSON.parse((await ops(['status', '--json'])).stdout);
+    expect(all.canvases.find((c: { assetId: string }) => c.assetId === 'asset_stE_projA')).toMatchObject({ projectId: 'proj_a', state: 'stale' });
+  });
+
   it('shows an engaged mass-expiry brake, and never lists its state row as a canvas', async () => {
     await new DynamoCanvasStore({ client: dynamo, tableName }).engageBrake({ trippedAtMs: Date.parse('2026-11-27T09:00:00Z'), runId: 'run-x', newlyStale: 60, live: 0 });
 

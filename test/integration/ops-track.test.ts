@@ -186,3 +186,18 @@ describe('a row that changes after it was read', () => {
     expect(await lockOf('asset_racQ')).toEqual({ lockExpiresAt: renewed, lockId: 'lk_q2' });
   });
 });
+
+describe('ops track --project', () => {
+  it("writes the row's Scenario project, keeps it when not given, and refuses a bad project id", async () => {
+    const until = minutesFromNow(30);
+    expect((await ops(['track', 'asset_trkProj', '--lock-expires-at', until, '--project', 'proj_a'])).code).toBe(EXIT.ok);
+    expect((await getRow(dynamo, tableName, 'asset_trkProj'))?.projectId).toEqual({ S: 'proj_a' });
+
+    expect((await ops(['track', 'asset_trkProj', '--lock-expires-at', minutesFromNow(40)])).code).toBe(EXIT.ok);
+    expect((await getRow(dynamo, tableName, 'asset_trkProj'))?.projectId).toEqual({ S: 'proj_a' });
+
+    const bad = await ops(['track', 'asset_trkProj', '--lock-expires-at', until, '--project', 'proj a']);
+    expect(bad.code).toBe(EXIT.usageOrConfig);
+    expect(bad.stderr).toContain('--project: is not 1-128 letters');
+  });
+});
