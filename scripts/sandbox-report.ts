@@ -48,7 +48,10 @@ export function renderSandboxReport(input: SandboxReportInput): string {
     `Summary (npm run reap exited ${input.exitCode}): ${input.cliSummaryLine}`,
     finished
       ? `  examined ${finished.examined}, stale ${finished.stale}, unlocked ${finished.unlocked}, failed ${finished.failed}, ` +
-        `skipped ${JSON.stringify(finished.skipped)}, cut short: ${finished.cutShort}`
+        `skipped ${JSON.stringify(finished.skipped)}, cut short: ${finished.cutShort}\n` +
+        `  per project: ${Object.entries(finished.projects as Record<string, { unlocked: number; failed: number; refused: boolean }>)
+          .map(([project, p]) => `${project} ${p.unlocked} unlocked, ${p.failed} failed${p.refused ? ' (key REFUSED)' : ''}`)
+          .join('; ')}; refused projects: ${JSON.stringify(finished.refusedProjects)}`
       : '  (no summary line found)',
     `  ${input.apiRequests} request(s) reached the Scenario stand-in: ${input.unlockRequests} unlock(s), the rest GETs that verified each lock first.`,
     '',
@@ -58,7 +61,7 @@ export function renderSandboxReport(input: SandboxReportInput): string {
     leaked.length === 0
       ? `Secret check: none of the ${input.secretValues.length} secret values (API secret, Basic credential, URL signatures) appear in the run's output.`
       : `Secret check FAILED: ${leaked.length} secret value(s) appear in the output.`,
-    'Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (as here: one 404 and two invalid rows); 2 usage/config error.',
+    'Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (as here: one 404, one refused key and two invalid rows); 2 usage/config error.',
     '',
   ];
   return lines.join('\n');

@@ -16,7 +16,10 @@ import { renderSandboxReport, type SandboxCanvas } from './sandbox-report';
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();
 
 /** The seeded canvases and what a person should expect for each. */
-const CANVASES: (SandboxCanvas & { row: SeedRow; knownToApi: boolean; script?: 'flaky'; lockedAtScenario?: string })[] = [
+/** Two Scenario projects besides the default one: the studio's key works, the archive's key was revoked. */
+const PROJECTS = { studio: 'proj_studio', archive: 'proj_archive' } as const;
+
+const CANVASES: (SandboxCanvas & { row: SeedRow; knownToApi: boolean; script?: 'flaky'; lockedAtScenario?: string; projectId?: string })[] = [
   { row: { assetId: 'asset_sbxStaleTenMin', lockExpiresAt: minutes(-10), lockId: 'lock_a' }, knownToApi: true, expect: 'unlocked: expired 10 min ago' },
   { row: { assetId: 'asset_sbxStaleThreeDays', lockExpiresAt: minutes(-3 * 24 * 60) }, knownToApi: true, expect: 'unlocked: crashed editor, 3 days ago' },
   { row: { assetId: 'asset_sbxStaleFlakyApi', lockExpiresAt: minutes(-30) }, knownToApi: true, script: 'flaky', expect: 'unlocked after one 503 and a retry' },
@@ -32,23 +35,42 @@ const CANVASES: (SandboxCanvas & { row: SeedRow; knownToApi: boolean; script?: '
   { row: { assetId: 'asset_sbxBadDate', lockExpiresAt: 'tomorrow-ish' }, knownToApi: true, expect: 'invalid: lockExpiresAt is not a date; left untouched' },
   { row: { assetId: 'canvas-42', lockExpiresAt: minutes(-10) }, knownToApi: false, expect: 'invalid: not a Scenario asset id; no request' },
   { row: { assetId: 'asset_sbxDeletedAtScenario', lockExpiresAt: minutes(-45) }, knownToApi: false, expect: 'failed: 404, row kept for ops to untrack' },
+  {
+    row: { assetId: 'asset_sbxStudioStale', lockExpiresAt: minutes(-12), extra: { projectId: { S: PROJECTS.studio } } },
+    knownToApi: true,
+    projectId: PROJECTS.studio,
+    expect: `unlocked with project ${PROJECTS.studio}'s own key`,
+  },
+  {
+    row: { assetId: 'asset_sbxArchiveStale', lockExpiresAt: minutes(-12), extra: { projectId: { S: PROJECTS.archive } } },
+    knownToApi: true,
+    projectId: PROJECTS.archive,
+    expect: `failed: ${PROJECTS.archive}'s key refused (401); only that project stops`,
+  },
 ];
 
 async function main(): Promise<number> {
   // Node 20 is still what this machine runs; the SDK's notice about it is noise in a demo.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dynamo = await startLocalDynamoDb();
-  const api = await startScenarioStandIn();
+  const api = await startScenarioStandIn({ projects: { [PROJECTS.studio]: {}, [PROJECTS.archive]: {} } });
   const secrets = await startSecretsManagerStandIn();
   const client = localDynamoClient(dynamo.endpoint);
   try {
     const tableName = 'sandbox-tracked-canvases';
     const secretId = `sandbox/scenario-${randomUUID().slice(0, 8)}`;
     await createTrackedCanvasTable(client, tableName);
-    secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
+    // A key per project; the archive's secret was rotated at Scenario but not here, so its key is refused.
+    secrets.setSecret(
+      secretId,
+      JSON.stringify({
+        projects: { [PROJECTS.studio]: api.projectKey(PROJECTS.studio), [PROJECTS.archive]: { apiKey: api.projectKey(PROJECTS.archive).apiKey, apiSecret: 'revoked' } },
+        default: { apiKey: api.apiKey, apiSecret: api.apiSecret },
+      }),
+    );
     for (const canvas of CANVASES) {
       await putRow(client, tableName, canvas.row);
-      if (canvas.knownToApi) api.addCanvas(canvas.row.assetId);
+      if (canvas.knownToApi) api.addCanvas(canvas.row.assetId, canvas.projectId ? { projectId: canvas.projectId } : {});
       // The editor re-locked at Scenario; its mirror write to the table has not landed.
       if (canvas.lockedAtScenario) api.lock(canvas.row.assetId, canvas.lockedAtScenario);
       if (canvas.script === 'flaky') api.script(canvas.row.assetId, [{ status: 503, headers: { 'retry-after': '1' } }]);
@@ -85,7 +107,12 @@ async function main(): Promise<number> {
         cliSummaryLine: run.stderr.trim(),
         apiRequests: api.requests.length,
         unlockRequests: api.unlockRequests.length,
-        secretValues: [api.apiSecret, Buffer.from(`${api.apiKey}:${api.apiSecret}`).toString('base64'), ...api.issuedSignatures],
+        secretValues: [
+          api.apiSecret,
+          Buffer.from(`${api.apiKey}:${api.apiSecret}`).toString('base64'),
+          api.projectKey(PROJECTS.studio).apiSecret,
+          ...api.issuedSignatures,
+        ],
         rawOutput: run.stdout + run.stderr,
       }),
     );

@@ -28,7 +28,11 @@ describe('npm start (the sandbox)', () => {
     expect(line('canvas-42')).toContain('INVALID');
     expect(line('asset_sbxDeletedAtScenario')).toMatch(/FAILED \(asset-not-found 404\)\s+expired 45 min ago/);
     expect(stdout).toContain('npm run reap exited 1');
-    expect(stdout).toMatch(/examined 10, stale 5, unlocked 3, failed 1/);
+    expect(line('asset_sbxStudioStale')).toMatch(/UNLOCKED\s+free \(unlocked/);
+    expect(line('asset_sbxArchiveStale')).toMatch(/FAILED \(credentials-rejected 401\)\s+expired 12 min ago/);
+    expect(stdout).toMatch(/examined 12, stale 7, unlocked 4, failed 2/);
+    expect(stdout).toMatch(/per project: .*proj_archive 0 unlocked, 1 failed \(key REFUSED\)/);
+    expect(stdout).toContain('refused projects: ["proj_archive"]');
     expect(stdout).toContain('Secret check: none of the');
   });
 });
