@@ -1,7 +1,10 @@
 import type { ScriptedAnswer } from '../../local/scenario-stand-in';
-import { minutesAgo, type HarnessOptions } from '../support/reaper-harness';
+import { UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
+import type { LockApi, ProjectLockApis } from '../../functions/reaper/core/ports';
+import { minutesAgo, minutesFromNow, type HarnessOptions, type ReaperHarness } from '../support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
-import { describeInSummary, describeLog, describeOutcome, describeRow, harness, type Observed, type Resources } from './fault-kit';
+import { describeInSummary, describeLog, describeOutcome, describeRow, FAST_API, harness, type Observed, type Resources } from './fault-kit';
 
 /**
  * The Scenario API misbehaving, at its socket: each scenario seeds one stale target canvas and two stale bystanders,
@@ -20,23 +23,34 @@ interface ApiFaultSetup {
   knownToApi?: boolean;
   /** Adds to the outcome the gap between the target's 1st and 2nd request, as "≥ N ms" when at least `minGapMs`. */
   minGapMs?: number | ((firstRequestAtMs: number) => number);
+  /** Answers for the GETs that verify the target's lock at Scenario. */
+  getAnswers?: ScriptedAnswer[];
+  /** Set up the world before the run (e.g. a lock at Scenario the row does not show). */
+  before?: (h: ReaperHarness, target: string) => Promise<void> | void;
+  /** The target's Scenario project, and how the run's keys serve it (default: one key for every row). */
+  project?: { id: string; key: 'refused' | 'none' };
 }
 
 async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
   const TARGET = `asset_${setup.name}`;
   const BYSTANDERS = [`asset_${setup.name}_bystander1`, `asset_${setup.name}_bystander2`];
-  const h = await harness(r, setup.harness);
-  await h.seed([{ assetId: TARGET, lockExpiresAt: minutesAgo(10), lockId: 'lock-target', extra: { project: { S: 'p1' } } }], {
+  const h = await harness(r, { ...setup.harness, ...(setup.project ? { standIn: { projects: { [setup.project.id]: {} } } } : {}) });
+  const projectAttribute: Record<string, AttributeValue> = setup.project ? { projectId: { S: setup.project.id } } : {};
+  await h.seed([{ assetId: TARGET, lockExpiresAt: minutesAgo(10), lockId: 'lock-target', extra: { project: { S: 'p1' }, ...projectAttribute } }], {
     knownToApi: setup.knownToApi ?? true,
   });
+  if (setup.project) h.api.addCanvas(TARGET, { lockExpiresAt: minutesAgo(10), projectId: setup.project.id });
   await h.seed(BYSTANDERS.map((assetId) => ({ assetId, lockExpiresAt: minutesAgo(10) })));
   h.api.script(TARGET, setup.answers);
+  if (setup.getAnswers) h.api.script(TARGET, setup.getAnswers, 'get');
+  await setup.before?.(h, TARGET);
   const before = await h.row(TARGET);
 
   const result = await h.run({
     maxInFlight: 1,
     deadlineMs: Date.now() + (setup.budgetMs ?? 8_000),
     safetyMarginMs: setup.safetyMarginMs ?? 500,
+    ...(setup.project ? { lockApis: projectKeys(h, setup.project) } : {}),
   });
 
   const after = await h.row(TARGET);
@@ -75,6 +89,28 @@ async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
 
 const httpDate = (ms: number) => new Date(ms).toUTCString();
 
+/** Keys per project, as a studio's secret holds them: the default project's key, and the target project's (or none). */
+function projectKeys(h: ReaperHarness, project: { id: string; key: 'refused' | 'none' }): ProjectLockApis {
+  const apiWith = (credentials: { apiKey: string; apiSecret: string }) =>
+    createScenarioLockApi({ baseUrl: h.api.baseUrl, credentials, requestTimeoutMs: FAST_API.requestTimeoutMs, maxRetries: FAST_API.maxRetries, clock: h.clock });
+  const byProject = new Map<string, LockApi>([['default', apiWith({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret })]]);
+  if (project.key === 'refused') byProject.set(project.id, apiWith({ apiKey: h.api.projectKey(project.id).apiKey, apiSecret: 'revoked' }));
+  return { shape: 'projects', keyedProjects: [...byProject.keys()], forProject: (id) => byProject.get(id) };
+}
+
+/** A writer renews the target's row (a new expiry and lockId), as it would while the unlock is at the API. */
+const renewRow = (h: ReaperHarness, assetId: string) => () =>
+  h.client
+    .send(
+      new UpdateItemCommand({
+        TableName: h.tableName,
+        Key: { assetId: { S: assetId } },
+        UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
+        ExpressionAttributeValues: { ':exp': { S: minutesFromNow(10) }, ':id': { S: 'lock-renewed' } },
+      }),
+    )
+    .then(() => undefined);
+
 export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Observed>> = {
   'api-429-retry-after-seconds': (r) => apiFault(r, { name: 'api_429_retry_after_seconds', answers: [{ status: 429, headers: { 'retry-after': '1' } }], minGapMs: 1_000 }),
   'api-429-retry-after-date': (r) => {
@@ -112,4 +148,24 @@ export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Ob
   'api-401': (r) => apiFault(r, { name: 'api_401', answers: [{ status: 401, body: { message: 'Unauthorized' } }] }),
   'api-403': (r) => apiFault(r, { name: 'api_403', answers: [{ status: 403, body: { message: 'Forbidden' } }] }),
   'api-404': (r) => apiFault(r, { name: 'api_404', answers: [], knownToApi: false }),
+  'api-renewed-at-source': (r) =>
+    apiFault(r, { name: 'api_renewed_at_source', answers: [], before: (h, target) => void h.api.lock(target, minutesFromNow(15)) }),
+  'api-get-503-persistent': (r) => apiFault(r, { name: 'api_get_503_persistent', answers: [], getAnswers: [{ status: 503 }, { status: 503 }, { status: 503 }] }),
+  'api-get-hang-persistent': (r) => apiFault(r, { name: 'api_get_hang_persistent', answers: [], getAnswers: [{ hang: true }, { hang: true }, { hang: true }] }),
+  'api-apply-then-504-renewed': (r) =>
+    apiFault(r, {
+      name: 'api_apply_then_504_renewed',
+      answers: [],
+      before: (h, target) => h.api.script(target, [{ action: renewRow(h, target), then: { applyThen: { status: 504 } } }]),
+    }),
+  'api-apply-then-hang': (r) => apiFault(r, { name: 'api_apply_then_hang', answers: [{ applyThen: 'hang' }] }),
+  'api-apply-then-reset-newcomer': (r) =>
+    apiFault(r, {
+      name: 'api_apply_then_reset_newcomer',
+      answers: [{ applyThen: 'reset' }],
+      // The first GET verifies the stale lock; before the retry's GET, a newcomer has locked the canvas at Scenario.
+      before: (h, target) => h.api.script(target, [{ ok: true }, { action: () => void h.api.lock(target, minutesFromNow(20)) }], 'get'),
+    }),
+  'api-project-key-refused': (r) => apiFault(r, { name: 'api_project_key_refused', answers: [], project: { id: 'proj_target', key: 'refused' } }),
+  'api-project-no-key': (r) => apiFault(r, { name: 'api_project_no_key', answers: [], project: { id: 'proj_target', key: 'none' } }),
 };

@@ -142,7 +142,7 @@ export function describeInSummary(summary: RunSummary, assetId: string): string 
   const parts: string[] = [];
   const failure = summary.failures.find((f) => f.assetId === assetId);
   if (failure) parts.push(`failures: ${failure.kind}${failure.httpStatus === undefined ? '' : ` ${failure.httpStatus}`}`);
-  if (summary.warnings.some((w) => w.assetId === assetId)) parts.push('warnings: row changed');
+  for (const warning of summary.warnings.filter((w) => w.assetId === assetId)) parts.push(`warnings: ${warning.kind}`);
   if (summary.invalidRows.some((r) => r.assetId === assetId)) parts.push('invalidRows');
   if (summary.cutShort) parts.push(`cutShort, stopReason ${summary.stopReason}`);
   return parts.length > 0 ? parts.join('; ') : 'counted, no failure';
@@ -169,6 +169,10 @@ export function describeRow(before: Row, after: Row): string {
   if (writerSame && claimLeft) return 'keeps its lock; the claim stays until the run deadline';
   const { lastNotFoundAt, ...afterBut404 } = after;
   if (lastNotFoundAt && JSON.stringify(afterBut404) === JSON.stringify(before)) return 'keeps its lock, no claim left; lastNotFoundAt recorded';
+  if (after.lastHealedAt && !after.lockId && !claimLeft && after.lockExpiresAt?.S !== before?.lockExpiresAt?.S) {
+    return "healed: Scenario's live expiry, no (old) lockId, no claim; other attributes kept";
+  }
+  if (after.lockId?.S === 'lock-renewed' && !claimLeft) return "the writer's new lock, not overwritten";
   if (!after.lockExpiresAt && after.lastForceUnlockedAt && !claimLeft) {
     const otherSame = Object.keys(before ?? {})
       .filter((name) => !['lockExpiresAt', 'lockId'].includes(name))

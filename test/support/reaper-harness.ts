@@ -4,7 +4,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '../../functions/reaper/adapters/logger';
 import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
-import type { CanvasStore, Clock, LockApi } from '../../functions/reaper/core/ports';
+import type { CanvasStore, Clock, LockApi, ProjectLockApis } from '../../functions/reaper/core/ports';
 import { reap, type ReapOptions } from '../../functions/reaper/core/reap';
 import type { CanvasOutcome } from '../../functions/reaper/core/outcome';
 import { startScenarioStandIn, type ScenarioStandIn, type ScenarioStandInOptions } from '../../local/scenario-stand-in';
@@ -53,14 +53,15 @@ export async function createReaperHarness(options: HarnessOptions = {}) {
   };
 
   const run = async (
-    overrides: Partial<ReapOptions> & { store?: CanvasStore; lockApi?: LockApi } = {},
+    overrides: Partial<ReapOptions> & { store?: CanvasStore; lockApi?: LockApi; lockApis?: ProjectLockApis } = {},
   ) => {
     const outcomes: CanvasOutcome[] = [];
     const logger = asReapLogger(createLogger({ serviceName: 'reaper-test', logLevel: 'DEBUG' }));
-    const { store: storeOverride, lockApi: apiOverride, ...reapOverrides } = overrides;
+    const { store: storeOverride, lockApi: apiOverride, lockApis: apisOverride, ...reapOverrides } = overrides;
+    const keys = apisOverride ? { lockApis: apisOverride } : { lockApi: apiOverride ?? lockApi };
     const captured = await captureOutput(() =>
       reap(
-        { clock, store: storeOverride ?? store, lockApi: apiOverride ?? lockApi, logger, onOutcome: (o) => outcomes.push(o) },
+        { clock, store: storeOverride ?? store, ...keys, logger, onOutcome: (o) => outcomes.push(o) },
         {
           runId: `run-${randomUUID()}`,
           dryRun: false,
