@@ -165,7 +165,7 @@ export const SETTINGS = {
     default: 8,
     min: 1,
     max: 256,
-    doc: 'Unlock requests in flight at once.',
+    doc: 'Canvases between their claim and the end of their last request, at once (so at most this many GET/PUT requests in flight; each stale canvas costs two with verification on). With a key per project, one project holds at most half of them.',
   },
   requestTimeoutMs: {
     env: 'REQUEST_TIMEOUT_MS',

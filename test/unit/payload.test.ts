@@ -25,6 +25,7 @@ describe('parseInvocation', () => {
       } catch (e) {
         return e as PayloadError;
       }
+      return undefined;
     })();
     expect(error).toBeInstanceOf(PayloadError);
     expect(error?.problems).toEqual([
