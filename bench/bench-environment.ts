@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { startScenarioStandIn, type ScenarioStandIn } from '../local/scenario-stand-in';
+import { startScenarioStandIn, type RecordedRequest, type ScenarioStandIn } from '../local/scenario-stand-in';
 import { createTrackedCanvasTable, localDynamoClient } from '../local/tracked-canvas-table';
 import { bundleWithStackSettings } from './bundle';
 import { startDynamoDbServerProcess, type DynamoDbServerProcess } from './dynamodb-server';
@@ -10,10 +10,23 @@ import { runNodeForResult } from './node-process';
 import { machineBusyCpuMs, ownCpuMs, processCpuMs } from './process-cpu';
 import { RESULT_PREFIX, type ReaperJob, type ReaperProcessResult } from './reaper-job';
 import { seedTable, type SeedSpec, type SeededTable } from './seed-rows';
+import { median, percentile } from './stats';
+
+/** The verify→unlock window over one run's canvases, in milliseconds. */
+export interface WindowStats {
+  samples: number;
+  medianMs: number;
+  p99Ms: number;
+  maxMs: number;
+}
 
 export interface ReaperRun extends ReaperProcessResult {
-  /** Unlock requests the API stand-in received during the run. */
-  apiRequests: number;
+  /** Unlock requests (PUT /assets/{id}/unlock) the API stand-in received during the run. */
+  unlockRequests: number;
+  /** Verifications (GET /assets/{id}) the API stand-in received during the run. */
+  getRequests: number;
+  /** Per unlocked canvas, from its GET's arrival at the stand-in to its PUT's; undefined when no PUT followed a GET. */
+  verifyToUnlockWindow: WindowStats | undefined;
   /** CPU the local DynamoDB process used while the reaper process lived (undefined without /proc). */
   dynamoCpuMs: number | undefined;
   /** CPU this process (seeding aside: the API stand-in) used meanwhile. */
@@ -57,15 +70,18 @@ export class BenchEnvironment {
     await createTrackedCanvasTable(this.client, name);
   }
 
-  /** Writes (or rewrites, which re-locks what a run unlocked) the rows, and makes the stale ones known to the API. */
+  /**
+   * Writes (or rewrites, which re-locks what a run unlocked) the rows, and gives the stand-in the stale rows' own
+   * locks (expired an hour ago), so a verification GET finds the lock stale at Scenario too and lets the unlock go ahead.
+   */
   async seed(spec: SeedSpec): Promise<SeededTable> {
     const seeded = await seedTable(this.client, spec);
-    for (const assetId of seeded.staleIds) this.api.addCanvas(assetId);
+    for (const { assetId, lockExpiresAt, lockId } of seeded.staleLocks) this.api.addCanvas(assetId, { lockExpiresAt, lockId });
     return seeded;
   }
 
   /** One run in a fresh reaper process. */
-  async runReaper(job: Pick<ReaperJob, 'mode' | 'tableName' | 'maxInFlight' | 'logLevel'>): Promise<ReaperRun> {
+  async runReaper(job: Pick<ReaperJob, 'mode' | 'tableName' | 'maxInFlight' | 'verifyAtSource' | 'logLevel'>): Promise<ReaperRun> {
     // The stand-in keeps every request; forget the previous run's so only this run's are counted (and memory stays flat).
     this.api.requests.splice(0);
     this.api.issuedSignatures.splice(0);
@@ -84,10 +100,12 @@ export class BenchEnvironment {
     const standInCpuMs = ownCpuMs() - ownBefore;
     const dynamoCpuMs = difference(dynamoBefore, processCpuMs(this.dynamo.pid));
     const machineCpuMs = difference(machineBefore, machineBusyCpuMs());
-    const apiRequests = this.api.requests.filter((request) => request.method === 'PUT').length;
+    const unlockRequests = this.api.requests.filter((request) => request.route === 'unlock').length;
+    const getRequests = this.api.requests.filter((request) => request.route === 'get').length;
     const otherCpuMs =
       machineCpuMs === undefined || dynamoCpuMs === undefined ? undefined : Math.max(0, machineCpuMs - result.cpuMs - dynamoCpuMs - standInCpuMs);
-    return { ...result, apiRequests, dynamoCpuMs, standInCpuMs, otherCpuMs };
+    const verifyToUnlockWindow = windowStats(verifyToUnlockWindowsMs(this.api.requests));
+    return { ...result, unlockRequests, getRequests, verifyToUnlockWindow, dynamoCpuMs, standInCpuMs, otherCpuMs };
   }
 
   async close(): Promise<void> {
@@ -96,6 +114,30 @@ export class BenchEnvironment {
     await this.dynamo.stop();
     rmSync(this.workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * From the stand-in's request log (arrival order): for each unlock request, the time since the latest GET of the
+ * same asset arrived. The stand-in adds the same latency before reading a lock for a GET and before applying an
+ * unlock, so this is also the time between the state the GET read and the unlock's effect: how long a renewal at
+ * Scenario can go unseen.
+ */
+export function verifyToUnlockWindowsMs(requests: readonly RecordedRequest[]): number[] {
+  const lastGetAtMs = new Map<string, number>();
+  const windows: number[] = [];
+  for (const request of requests) {
+    if (request.assetId === undefined) continue;
+    if (request.route === 'get') lastGetAtMs.set(request.assetId, request.receivedAtMs);
+    if (request.route !== 'unlock') continue;
+    const getAtMs = lastGetAtMs.get(request.assetId);
+    if (getAtMs !== undefined) windows.push(request.receivedAtMs - getAtMs);
+  }
+  return windows;
+}
+
+function windowStats(windowsMs: readonly number[]): WindowStats | undefined {
+  if (windowsMs.length === 0) return undefined;
+  return { samples: windowsMs.length, medianMs: median(windowsMs), p99Ms: percentile(windowsMs, 99), maxMs: Math.max(...windowsMs) };
 }
 
 function difference(before: number | undefined, after: number | undefined): number | undefined {

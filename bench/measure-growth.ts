@@ -23,8 +23,8 @@ export async function measureGrowth(
   for (const rows of sizes) {
     // Rewriting the first rows again is harmless: every row is unlocked, so the table's content is the same.
     await env.seed({ tableName: TABLE, idTag: 'G', rows, state: () => 'unlocked' });
-    const reaper = await env.runReaper({ mode: 'reaper', tableName: TABLE, maxInFlight: 8, logLevel: 'WARN' });
-    const naive = await env.runReaper({ mode: 'naive', tableName: TABLE, maxInFlight: 1, logLevel: 'WARN' });
+    const reaper = await env.runReaper({ mode: 'reaper', tableName: TABLE, maxInFlight: 8, verifyAtSource: true, logLevel: 'WARN' });
+    const naive = await env.runReaper({ mode: 'naive', tableName: TABLE, maxInFlight: 1, verifyAtSource: false, logLevel: 'WARN' });
     progress(`idle at ${rows} rows: reaper ${reaper.runMs.toFixed(0)} ms ${reaper.peakRssMiB.toFixed(0)} MiB, naive ${naive.peakRssMiB.toFixed(0)} MiB`);
     points.push({ rows, reaper, naive });
   }

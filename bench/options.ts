@@ -15,8 +15,10 @@ export interface BenchOptions {
   concurrency: number;
   /** Rows of the unlock table: every row stale, so a run's time is unlock time. */
   unlockRows: number;
-  /** In-flight limits of the sweep (the headline limit is always included). */
+  /** In-flight limits of the sweep, verification on (the headline limit is always included). */
   sweep: number[];
+  /** In-flight limits measured with verification off too, beside on (the headline limit is always included). */
+  sweepOff: number[];
   /** Runs at the headline limit; the median is reported. */
   repeats: number;
   /** Fresh Node processes importing the bundled handler; the median is reported. */
@@ -27,9 +29,10 @@ const FULL = { rows: 100_000, unlockRows: 2_000, repeats: 3, importRuns: 7 };
 // Small enough for CI to finish in well under a minute, large enough to exercise every code path.
 const QUICK = { rows: 2_000, unlockRows: 100, repeats: 1, importRuns: 5 };
 const DEFAULT_SWEEP = [1, 4, 16, 64];
+const DEFAULT_SWEEP_OFF = [16];
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--json] [--rows N] [--stale-share F] [--latency-ms N] [--concurrency N]
-                            [--unlock-rows N] [--sweep 1,4,16,64] [--repeats N] [--import-runs N]`;
+                            [--unlock-rows N] [--sweep 1,4,16,64] [--sweep-off 16] [--repeats N] [--import-runs N]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flags = new Map<string, string | true>();
@@ -45,14 +48,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     flags.set(name, value);
   }
-  const known = new Set(['quick', 'json', 'rows', 'stale-share', 'latency-ms', 'concurrency', 'unlock-rows', 'sweep', 'repeats', 'import-runs']);
+  const known = new Set(['quick', 'json', 'rows', 'stale-share', 'latency-ms', 'concurrency', 'unlock-rows', 'sweep', 'sweep-off', 'repeats', 'import-runs']);
   for (const name of flags.keys()) if (!known.has(name)) throw new UsageError(`unknown flag --${name}`);
 
   const quick = flags.get('quick') === true;
   const preset = quick ? QUICK : FULL;
   const concurrency = integer(flags, 'concurrency', CONFIG_DEFAULTS.maxInFlight, 1, 256);
-  const sweepFlag = flags.get('sweep');
-  const sweep = typeof sweepFlag === 'string' ? sweepFlag.split(',').map((part) => toInteger('sweep', part, 1, 256)) : DEFAULT_SWEEP;
+  const sweep = limits(flags, 'sweep', DEFAULT_SWEEP, concurrency);
+  // Every limit measured with verification off is measured with it on too, so the two can be compared.
+  const sweepOff = limits(flags, 'sweep-off', DEFAULT_SWEEP_OFF, concurrency);
   return {
     quick,
     json: flags.get('json') === true,
@@ -61,10 +65,18 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     latencyMs: integer(flags, 'latency-ms', 50, 1, 10_000),
     concurrency,
     unlockRows: integer(flags, 'unlock-rows', preset.unlockRows, 1, 1_000_000),
-    sweep: [...new Set([...sweep, concurrency])].sort((a, b) => a - b),
+    sweep: [...new Set([...sweep, ...sweepOff])].sort((a, b) => a - b),
+    sweepOff,
     repeats: integer(flags, 'repeats', preset.repeats, 1, 50),
     importRuns: integer(flags, 'import-runs', preset.importRuns, 1, 100),
   };
+}
+
+/** A comma-separated list of in-flight limits, the headline limit added, sorted and without repeats. */
+function limits(flags: Map<string, string | true>, name: string, fallback: readonly number[], concurrency: number): number[] {
+  const raw = flags.get(name);
+  const listed = typeof raw === 'string' ? raw.split(',').map((part) => toInteger(name, part, 1, 256)) : fallback;
+  return [...new Set([...listed, concurrency])].sort((a, b) => a - b);
 }
 
 function integer(flags: Map<string, string | true>, name: string, fallback: number, min: number, max: number): number {

@@ -10,6 +10,11 @@ export interface ReaperJob {
   apiKey: string;
   apiSecret: string;
   maxInFlight: number;
+  /**
+   * GET each stale asset at Scenario before its unlock (VERIFY_AT_SOURCE). Always passed explicitly, so a change of
+   * the core's default cannot change what a measurement means. The naive reaper never verifies.
+   */
+  verifyAtSource: boolean;
   graceSeconds: number;
   /** Powertools log level of the real reaper ('WARN' keeps per-canvas lines out; 'INFO' is production's default). */
   logLevel: 'INFO' | 'WARN';
@@ -24,6 +29,12 @@ export interface ReaperProcessResult {
   stale: number;
   unlocked: number;
   failed: number;
+  /** Skipped because Scenario said the lock is live (0 in the bench: the stand-in holds the same expired locks). */
+  renewedAtSource: number;
+  /** Held by the mass-expiry brake (0 in the bench: its stale locks expired before the brake's window). */
+  heldByBrake: number;
+  /** What the run's summary says it did (undefined for the naive reaper). */
+  verifiedAtSource: boolean | undefined;
   stopReason: string | null;
   capacity: CapacityTally;
   /** process.resourceUsage().maxRSS of the reaper process over its whole life, in MiB. */

@@ -57,12 +57,24 @@ async function runReaper(job: ReaperJob, client: ReturnType<typeof localDynamoCl
       dryRun: false,
       graceSeconds: job.graceSeconds,
       maxInFlight: job.maxInFlight,
+      verifyAtSource: job.verifyAtSource,
+      // Production's brake; the bench's stale locks expired an hour ago, a backlog it never holds (heldByBrake says so).
+      brake: { windowSeconds: CONFIG_DEFAULTS.brakeWindowSeconds, minLocks: CONFIG_DEFAULTS.brakeMinLocks, share: CONFIG_DEFAULTS.brakeShare },
       // Far away: the bench measures speed, not the time budget (a Lambda run has at most its timeout).
       deadlineMs: clock.now() + HOUR_MS,
       safetyMarginMs: CONFIG_DEFAULTS.safetyMarginMs,
     },
   );
-  return { examined: summary.examined, stale: summary.stale, unlocked: summary.unlocked, failed: summary.failed, stopReason: summary.stopReason };
+  return {
+    examined: summary.examined,
+    stale: summary.stale,
+    unlocked: summary.unlocked,
+    failed: summary.failed,
+    renewedAtSource: summary.skipped.renewedAtSource,
+    heldByBrake: summary.skipped.heldByBrake,
+    verifiedAtSource: summary.verifyAtSource,
+    stopReason: summary.stopReason,
+  };
 }
 
 async function runNaive(job: ReaperJob, client: ReturnType<typeof localDynamoClient>) {
@@ -74,7 +86,7 @@ async function runNaive(job: ReaperJob, client: ReturnType<typeof localDynamoCli
     apiSecret: job.apiSecret,
     graceSeconds: job.graceSeconds,
   });
-  return { ...counts, stopReason: null };
+  return { ...counts, renewedAtSource: 0, heldByBrake: 0, verifiedAtSource: undefined, stopReason: null };
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import type { ReaperRun } from './bench-environment';
-import { medianPoint } from './measure-throughput';
+import { medianPoint, type ThroughputPoint } from './measure-throughput';
 import { fixed, type BenchResult } from './results';
 
 /** The results as Markdown: printed by `npm run bench` and saved as bench/results/last-run.md. */
@@ -14,21 +14,28 @@ export function renderReport(result: BenchResult): string {
     '|---|---|---|---|',
     ...result.targets.map((t) => `| ${t.name} | ${t.value} | ${t.target} | ${t.met ? 'yes' : '**no**'} |`),
     '',
-    `**Unlock throughput** (table of ${throughput.rows} rows, all stale; each run a fresh reaper process; Powertools logger at WARN):`,
+    `**Unlock throughput** (table of ${throughput.rows} rows, all stale, the stand-in holding the same expired locks; each run a fresh reaper process; Powertools logger at WARN). ` +
+      `With verification on (production's default) each stale canvas costs two requests, GET then PUT, inside its slot: bound = limit ÷ (2 × ${result.latencyMs} ms); ` +
+      `with it off, one: bound = limit ÷ ${result.latencyMs} ms. The verify→unlock window is, per canvas, the time from its GET's arrival at the stand-in to its PUT's (median / p99 over the run's canvases).`,
     '',
-    '| in-flight limit | bound (limit ÷ latency) | measured unlocks/s | efficiency | speedup vs naive | run time | CPU: reaper / DynamoDB / API stand-in / other processes |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
-    ...throughput.sweep.map(
-      (p) =>
-        `| ${p.inFlight} | ${fixed(p.boundUnlocksPerSecond, 0)} | ${fixed(p.unlocksPerSecond, 1)} | ${fixed(p.efficiency, 3)} | ${fixed(p.unlocksPerSecond / throughput.naive.unlocksPerSecond, 1)}× | ${seconds(p.run.runMs)} | ${cpu(p.run)} |`,
-    ),
-    `| naive (1 at a time) | ${fixed(1000 / result.latencyMs, 0)} | ${fixed(throughput.naive.unlocksPerSecond, 1)} | ${fixed(throughput.naive.unlocksPerSecond / (1000 / result.latencyMs), 3)} | 1× | ${seconds(throughput.naive.run.runMs)} | ${cpu(throughput.naive.run)} |`,
+    '| in-flight limit | verification | bound | measured unlocks/s | efficiency | on ÷ off | verify→unlock median / p99 | speedup vs naive | run time | CPU: reaper / DynamoDB / API stand-in / other processes |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...sweepRows(result),
+    `| naive (1 at a time) | off | ${fixed(1000 / result.latencyMs, 0)} | ${fixed(throughput.naive.unlocksPerSecond, 1)} | ${fixed(throughput.naive.unlocksPerSecond / (1000 / result.latencyMs), 3)} | | | 1× | ${seconds(throughput.naive.run.runMs)} | ${cpu(throughput.naive.run)} |`,
     '',
-    `At limit ${result.concurrency}: runs ${throughput.headline.map((p) => fixed(p.unlocksPerSecond, 1)).join(', ')} unlocks/s (median reported); ` +
-      `with the logger at INFO (a JSON line per unlocked canvas, production's default level) ${fixed(throughput.withInfoLogging.unlocksPerSecond, 1)} unlocks/s ` +
+    `At limit ${result.concurrency}, run by run (on, then off, back to back): ` +
+      throughput.headline.on.map((on, i) => pairText(on, throughput.headline.off[i])).join('; ') +
+      ` (medians reported: ${fixed(result.unlocksPerSecond, 1)} vs ${fixed(result.unlocksPerSecondVerifyOff, 1)}, ratio ${fixed(result.verifyOnOffRatio, 3)}). ` +
+      `With the logger at INFO (a JSON line per unlocked canvas, production's default level), verification on: ${fixed(throughput.withInfoLogging.unlocksPerSecond, 1)} unlocks/s ` +
       `(efficiency ${fixed(throughput.withInfoLogging.efficiency, 3)}).`,
     '',
+    windowText(result),
+    '',
     slotCycle(result),
+    '',
+    result.anomalies.length === 0
+      ? 'Every measured run unlocked every stale row, with one GET per unlock when verifying and none when not (nothing renewed at source, nothing held by the brake).'
+      : `**Anomalies** (these runs' numbers do not mean what they claim): ${result.anomalies.join('; ')}.`,
     '',
     `**Large table** (${largeTable.rows} rows, ${largeTable.stale} stale, ${fixed(largeTable.totalItemBytes / largeTable.rows, 0)} B per item on average, seeded in ${seconds(largeTable.seedMs)}):`,
     '',
@@ -61,21 +68,69 @@ function runRow(name: string, run: ReaperRun, rows: number): string {
   return `| ${name} | ${run.examined} | ${run.unlocked} | ${seconds(run.runMs)} | ${fixed(c.readUnits, 1)} | ${fixed((c.readUnits / rows) * 1000, 2)} | ${c.scanPages} | ${fixed(c.writeUnits, 0)} | ${fixed(run.peakRssMiB, 1)} MiB | ${cpu(run)} |`;
 }
 
+/** The sweep, a limit measured both ways on two rows (on first), with its on ÷ off ratio. */
+function sweepRows(result: BenchResult): string[] {
+  const { throughput } = result;
+  const naive = throughput.naive.unlocksPerSecond;
+  const rows: string[] = [];
+  const limits = [...new Set([...throughput.sweep, ...throughput.sweepOff].map((p) => p.inFlight))].sort((a, b) => a - b);
+  for (const limit of limits) {
+    const cost = throughput.verifyCost.find((c) => c.inFlight === limit);
+    for (const p of [...throughput.sweep, ...throughput.sweepOff].filter((q) => q.inFlight === limit)) {
+      const window = p.run.verifyToUnlockWindow;
+      rows.push(
+        `| ${p.inFlight} | ${p.verifyAtSource ? 'on' : 'off'} | ${fixed(p.boundUnlocksPerSecond, 0)} | ${fixed(p.unlocksPerSecond, 1)} | ${fixed(p.efficiency, 3)} | ` +
+          `${cost && p.verifyAtSource ? fixed(cost.ratio, 3) : ''} | ${window ? `${fixed(window.medianMs, 0)} / ${fixed(window.p99Ms, 0)} ms` : ''} | ` +
+          `${fixed(p.unlocksPerSecond / naive, 1)}× | ${seconds(p.run.runMs)} | ${cpu(p.run)} |`,
+      );
+    }
+  }
+  return rows;
+}
+
+function pairText(on: ThroughputPoint, off: ThroughputPoint | undefined): string {
+  const offText = off ? ` / off ${fixed(off.unlocksPerSecond, 1)} (ratio ${fixed(on.unlocksPerSecond / off.unlocksPerSecond, 3)})` : '';
+  return `on ${fixed(on.unlocksPerSecond, 1)}${offText} unlocks/s`;
+}
+
+/** The verify→unlock window of the headline run, and how it moves with the limit. */
+function windowText(result: BenchResult): string {
+  const w = result.verifyToUnlockWindowMs;
+  const sweep = result.throughput.sweep
+    .filter((p) => p.run.verifyToUnlockWindow)
+    .map((p) => `${p.inFlight}: ${fixed(p.run.verifyToUnlockWindow!.medianMs, 0)} / ${fixed(p.run.verifyToUnlockWindow!.p99Ms, 0)} ms`)
+    .join(', ');
+  return (
+    `**Verify→unlock window** at limit ${result.concurrency} (the median verification-on run, ${w.samples} canvases): median ${fixed(w.median, 0)} ms, ` +
+    `p99 ${fixed(w.p99, 0)} ms, max ${fixed(w.max, 0)} ms, from the GET's arrival at the stand-in to the PUT's (the stand-in's request log, ms resolution). ` +
+    `It includes the GET's ${result.latencyMs} ms of latency: the stand-in waits the same latency before reading the lock for a GET and before applying an unlock, ` +
+    `so this is also the time from the state the GET read to the unlock's effect, in which a renewal at Scenario goes unseen. ` +
+    `Median / p99 by limit: ${sweep}.`
+  );
+}
+
 /**
- * Where a request slot's time goes at the headline limit: the slot covers the API request only (the claim before it
- * and the row update after it run outside the slot), so what lowers the efficiency is time beyond the API's latency
- * spent in the HTTP client or waiting for a busy event loop.
+ * Where a request slot's time goes at the headline limit: a slot covers a canvas from its claim (a conditional
+ * UpdateItem) to the end of its last request (GET and PUT with verification, PUT alone without); the row update
+ * after it runs outside the slot. What lowers the efficiency is the claim and time beyond the API's latency spent in
+ * the HTTP client or waiting for a busy event loop.
  */
 function slotCycle(result: BenchResult): string {
-  const { run } = medianPoint(result.throughput.headline);
-  const cycleMs = (result.concurrency * 1000) / result.unlocksPerSecond;
-  const updates = run.capacity.requests.UpdateItemCommand ?? 0;
-  const updateMs = updates > 0 ? (run.capacity.requestMs.UpdateItemCommand ?? 0) / updates : 0;
-  const perUnlockUpdates = run.unlocked > 0 ? updates / run.unlocked : 0;
+  const on = medianPoint(result.throughput.headline.on);
+  const off = medianPoint(result.throughput.headline.off);
+  const part = (p: ThroughputPoint) => {
+    const cycleMs = (p.inFlight * 1000) / p.unlocksPerSecond;
+    const updates = p.run.capacity.requests.UpdateItemCommand ?? 0;
+    const updateMs = updates > 0 ? (p.run.capacity.requestMs.UpdateItemCommand ?? 0) / updates : 0;
+    const apiMs = p.requestsPerCanvas * result.latencyMs;
+    return (
+      `verification ${p.verifyAtSource ? 'on' : 'off'}: ${fixed(cycleMs, 1)} ms = ${apiMs} ms of API latency (${p.requestsPerCanvas} request${p.requestsPerCanvas === 1 ? '' : 's'}) ` +
+      `+ the claim (~${fixed(updateMs, 1)} ms, the mean UpdateItem as the reaper's client saw it) + ${fixed(cycleMs - apiMs - updateMs, 1)} ms in the HTTP client and waiting for the event loop`
+    );
+  };
   return (
-    `Per unlock at limit ${result.concurrency}, a request slot is busy ${fixed(cycleMs, 1)} ms (limit ÷ throughput): ${result.latencyMs} ms of API latency ` +
-    `and ${fixed(cycleMs - result.latencyMs, 1)} ms in the HTTP client and waiting for the event loop. The ${fixed(perUnlockUpdates, 1)} DynamoDB writes per unlock ` +
-    `(claim, mark unlocked; ${fixed(updateMs, 1)} ms each as the reaper's client saw them) run outside the slot, overlapped with other requests.`
+    `Per canvas at limit ${result.concurrency}, a slot is busy limit ÷ throughput from the claim to the end of the last request; ${part(on)}; ${part(off)}. ` +
+    `The row update after the last request (the second of ${fixed(on.run.unlocked > 0 ? (on.run.capacity.requests.UpdateItemCommand ?? 0) / on.run.unlocked : 0, 1)} DynamoDB writes per unlock) runs outside the slot, overlapped with other canvases' requests.`
   );
 }
 

@@ -28,6 +28,7 @@ export function assetIdOf(table: string, index: number): string {
  * besides (name, project, owner, timestamps, who holds the lock), so the projection has something to leave out.
  */
 export function trackedRow(assetId: string, state: RowState, index: number, nowMs: number): Record<string, AttributeValue> {
+  const lock = lockOf(state, index, nowMs);
   const item: Record<string, AttributeValue> = {
     [CANVAS_ATTRIBUTES.assetId]: { S: assetId },
     name: { S: `Storyboard canvas ${index}` },
@@ -36,13 +37,25 @@ export function trackedRow(assetId: string, state: RowState, index: number, nowM
     createdAt: { S: new Date(nowMs - 30 * 24 * HOUR_MS).toISOString() },
     updatedAt: { S: new Date(nowMs - 2 * HOUR_MS).toISOString() },
   };
-  if (state === 'unlocked') return item;
-  // Stale: expired an hour ago (far past the grace). Live: expires in a day (still live when the bench ends).
-  const expiresAtMs = state === 'stale' ? nowMs - HOUR_MS : nowMs + 24 * HOUR_MS;
-  item[CANVAS_ATTRIBUTES.lockExpiresAt] = { S: new Date(expiresAtMs).toISOString() };
-  item[CANVAS_ATTRIBUTES.lockId] = { S: `lock_${String(index).padStart(32, '0')}` };
+  if (!lock) return item;
+  item[CANVAS_ATTRIBUTES.lockExpiresAt] = { S: lock.lockExpiresAt };
+  item[CANVAS_ATTRIBUTES.lockId] = { S: lock.lockId };
   item.lockedBy = { S: `user_${String((index * 7) % 4_099).padStart(26, 'u')}` };
   return item;
+}
+
+/** A canvas's lock, the same in the table and at the Scenario stand-in. */
+export interface SeededLock {
+  lockExpiresAt: string;
+  lockId: string;
+}
+
+function lockOf(state: RowState, index: number, nowMs: number): SeededLock | undefined {
+  if (state === 'unlocked') return undefined;
+  // Stale: expired an hour ago (far past the grace, and before the brake's window: a backlog, never held by it).
+  // Live: expires in a day (still live when the bench ends).
+  const expiresAtMs = state === 'stale' ? nowMs - HOUR_MS : nowMs + 24 * HOUR_MS;
+  return { lockExpiresAt: new Date(expiresAtMs).toISOString(), lockId: `lock_${String(index).padStart(32, '0')}` };
 }
 
 /**
@@ -67,14 +80,15 @@ export interface SeedSpec {
 }
 
 export interface SeededTable {
-  staleIds: string[];
+  /** The stale rows and their locks, for the stand-in to hold the same (expired) locks. */
+  staleLocks: ({ assetId: string } & SeededLock)[];
   /** Sum of the items' billed sizes, for what a Scan of the whole table must cost at least. */
   totalItemBytes: number;
 }
 
 /** Writes (or overwrites) every row with BatchWriteItem, several batches at a time. */
 export async function seedTable(client: DynamoDBClient, spec: SeedSpec, nowMs = Date.now()): Promise<SeededTable> {
-  const staleIds: string[] = [];
+  const staleLocks: SeededTable['staleLocks'] = [];
   let totalItemBytes = 0;
   let next = 0;
   const nextBatch = (): WriteRequest[] => {
@@ -82,8 +96,9 @@ export async function seedTable(client: DynamoDBClient, spec: SeedSpec, nowMs = 
     for (; next < spec.rows && batch.length < BATCH_WRITE_MAX_ITEMS; next += 1) {
       const assetId = assetIdOf(spec.idTag, next);
       const state = spec.state(next);
-      if (state === 'stale') staleIds.push(assetId);
       const item = trackedRow(assetId, state, next, nowMs);
+      const lock = state === 'stale' ? lockOf(state, next, nowMs) : undefined;
+      if (lock) staleLocks.push({ assetId, ...lock });
       totalItemBytes += billedItemBytes(item);
       batch.push({ PutRequest: { Item: item } });
     }
@@ -93,7 +108,7 @@ export async function seedTable(client: DynamoDBClient, spec: SeedSpec, nowMs = 
     for (let batch = nextBatch(); batch.length > 0; batch = nextBatch()) await writeBatch(client, spec.tableName, batch);
   };
   await Promise.all(Array.from({ length: SEED_CONCURRENCY }, worker));
-  return { staleIds, totalItemBytes };
+  return { staleLocks, totalItemBytes };
 }
 
 async function writeBatch(client: DynamoDBClient, tableName: string, batch: WriteRequest[]): Promise<void> {
