@@ -29,6 +29,8 @@ import { runSchedule, startInterleavingServers, type InterleavingServers } from 
 const SCHEDULES = Number(process.env.REAPER_INTERLEAVING_SCHEDULES ?? DEFAULT_INTERLEAVING_SCHEDULES);
 const BASE_SEED = Number(process.env.REAPER_INTERLEAVING_SEED ?? 20_261_127);
 const CONCURRENT_SCHEDULES = 3;
+/** From this many schedules on, the schedules must have freed stale locks and met renewals at Scenario. */
+const EXERCISE_SIZE = 20;
 /** From this many schedules on, the rare interleavings must have shown up (the soak runs 400). */
 const SOAK_SIZE = 200;
 
@@ -83,9 +85,12 @@ describe('randomized interleavings of writers, overlapping reap runs and faults,
     await Promise.all(Array.from({ length: CONCURRENT_SCHEDULES }, worker));
     console.log(reportLine(total));
     expect(failures).toEqual([]);
-    // The schedules really exercise the reaper: stale locks freed, renewals found at Scenario, races with writers.
-    expect(total.staleLocksFreed).toBeGreaterThan(SCHEDULES);
-    if (SCHEDULES >= 20) expect(total.renewedAtSource).toBeGreaterThan(0);
+    // The schedules really exercise the reaper: stale locks freed, renewals found at Scenario, races with writers (a
+    // replay of one seed need not show any of them).
+    if (SCHEDULES >= EXERCISE_SIZE) {
+      expect(total.staleLocksFreed).toBeGreaterThan(SCHEDULES);
+      expect(total.renewedAtSource).toBeGreaterThan(0);
+    }
     if (SCHEDULES >= SOAK_SIZE) {
       expect(total.windowCases).toBeGreaterThan(0);
       expect(total.renewed + total.possibleLiveLockUnlocks).toBeGreaterThan(0);

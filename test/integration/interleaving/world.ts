@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoCanvasStore } from '../../../functions/reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '../../../functions/reaper/adapters/logger';
 import { createScenarioLockApi } from '../../../functions/reaper/adapters/scenario-lock-api';
@@ -11,24 +11,22 @@ import { startScenarioStandIn, type LockEvent, type RecordedRequest, type Scenar
 import { createTrackedCanvasTable, deleteTable, getRow } from '../../../local/tracked-canvas-table';
 import { proxiedClient } from '../../faults/fault-kit';
 import { captureOutput } from '../../support/output-capture';
-import { TIME_MODEL, type ApiFaultPlan, type CanvasPlan, type DynamoFaultKind, type MirrorPlan, type RunPlan, type SchedulePlan, type WriterOpPlan } from './generator';
+import { TIME_MODEL, type ApiFaultPlan, type DynamoFaultKind, type RunPlan, type SchedulePlan } from './generator';
+import { CanvasWriter, type Lock, type MirrorRecord, type WriterWorld } from './writer';
+
+export type { Lock, MirrorRecord } from './writer';
 
 /**
  * The world one schedule runs in: the real local DynamoDB server behind the fault proxy (which also orders the writes
  * to one item and logs them), the local Scenario stand-in holding the truth (real lock state, an ordered lock log),
- * writers who lock at Scenario first and mirror to the table later (or never), overlapping reap runs, and faults.
- * It runs a plan and returns everything the invariants need; it judges nothing itself.
+ * writers who lock at Scenario first and mirror to the table later or never (writer.ts), overlapping reap runs, and
+ * faults. It runs a plan and returns everything the invariants need; it judges nothing itself.
  */
 
 export const GRACE_SECONDS = 60;
 export const RUN_BUDGET_MS = 6_000;
 const REQUEST_TIMEOUT_MS = 400;
-const MINUTE = 60_000;
 
-export interface Lock {
-  lockExpiresAt?: string;
-  lockId?: string;
-}
 export const isLive = (lock: Lock, atMs: number) => lock.lockExpiresAt !== undefined && Date.parse(lock.lockExpiresAt) + GRACE_SECONDS * 1000 >= atMs;
 export const isStale = (lock: Lock, atMs: number) => lock.lockExpiresAt !== undefined && !isLive(lock, atMs);
 
@@ -67,15 +65,6 @@ export async function startInterleavingServers(dynamoEndpoint: string): Promise<
       await proxy.close();
     },
   };
-}
-
-/** One mirror write a writer meant to make, in the order it meant them (which is the order they land). */
-export interface MirrorRecord {
-  lock: Lock;
-  /** A writer-owned attribute, unique per write: finds the write in the proxy's log, and must survive the reaper. */
-  doc: string;
-  lost: boolean;
-  landed: boolean;
 }
 
 export interface ReportedOutcome {
@@ -137,14 +126,14 @@ export async function runSchedule(servers: InterleavingServers, plan: SchedulePl
   }
 }
 
-class ScheduleWorld {
+class ScheduleWorld implements WriterWorld {
   readonly tableName: string;
   readonly assetIds: string[];
   private readonly writers: CanvasWriter[];
   private readonly runs: RunRecord[] = [];
   private readonly sentUnlocks: SentUnlock[] = [];
-  readonly lockPositions = new Map<string, number>();
-  readonly releasedByWriter = new Set<string>();
+  private readonly lockPositions = new Map<string, number>();
+  private readonly releasedByWriter = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
   private docCounter = 0;
 
@@ -162,8 +151,20 @@ class ScheduleWorld {
     return this.servers.api;
   }
 
+  get writerClient(): DynamoDBClient {
+    return this.servers.writerClient;
+  }
+
   nextDoc(): string {
     return `doc-${(this.docCounter += 1)}`;
+  }
+
+  noteLock(lockId: string, position: number): void {
+    this.lockPositions.set(lockId, position);
+  }
+
+  noteRelease(lockId: string): void {
+    this.releasedByWriter.add(lockId);
   }
 
   /** Runs `action` after `ms`, and keeps the schedule open until it has. */
@@ -220,31 +221,6 @@ class ScheduleWorld {
       beforeFinal,
       rowsAfterFinal: await this.readRows(),
     };
-  }
-
-  /** A writer's mirror write: the row as the writer sees its canvas (it owns `doc`; the reaper must never touch it). */
-  async writeRow(assetId: string, lock: Lock, doc: string, how: MirrorPlan['how']): Promise<void> {
-    const { writerClient } = this.servers;
-    const Key = { assetId: { S: assetId } };
-    if (how === 'put') {
-      const Item: Row = { assetId: { S: assetId }, doc: { S: doc } };
-      if (lock.lockExpiresAt) Item.lockExpiresAt = { S: lock.lockExpiresAt };
-      if (lock.lockId) Item.lockId = { S: lock.lockId };
-      await writerClient.send(new PutItemCommand({ TableName: this.tableName, Item }));
-    } else if (lock.lockExpiresAt === undefined) {
-      await writerClient.send(
-        new UpdateItemCommand({ TableName: this.tableName, Key, UpdateExpression: 'REMOVE lockExpiresAt, lockId SET doc = :doc', ExpressionAttributeValues: { ':doc': { S: doc } } }),
-      );
-    } else {
-      await writerClient.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key,
-          UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id, doc = :doc',
-          ExpressionAttributeValues: { ':exp': { S: lock.lockExpiresAt }, ':id': { S: lock.lockId ?? '' }, ':doc': { S: doc } },
-        }),
-      );
-    }
   }
 
   private async reap(run: RunPlan, clockOffsetMs = 0): Promise<RunRecord> {
@@ -342,94 +318,6 @@ class ScheduleWorld {
     return rows;
   }
 
-  noteLock(lockId: string, position: number): void {
-    this.lockPositions.set(lockId, position);
-  }
-}
-
-/**
- * The editor side of one canvas: it locks at Scenario first (the truth), then mirrors the change into the table after
- * a lag, one mirror write at a time, and sometimes loses one. It releases over HTTP with its lockId, as a real
- * writer does (a 409 means its lock is already gone; it records the release either way: the editor is done).
- */
-class CanvasWriter {
-  readonly mirrors: MirrorRecord[] = [];
-  private heldLockId: string | undefined;
-  private mirrorQueue: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly world: ScheduleWorld,
-    readonly assetId: string,
-  ) {}
-
-  /** The canvas's starting state, mirrored at once. */
-  async start(plan: CanvasPlan): Promise<void> {
-    this.world.api.addCanvas(this.assetId);
-    const now: MirrorPlan = { lagMs: 0, how: 'put', lost: false };
-    const op = (action: WriterOpPlan['action'], lost = false): WriterOpPlan => ({ action, atMs: 0, minutes: plan.initialMinutes, mirror: { ...now, lost } });
-    if (plan.initial === 'free') this.mirror({}, now);
-    if (plan.initial === 'live') this.lock(op('renew'));
-    if (plan.initial === 'stale') this.lock(op('abandon'));
-    if (plan.initial === 'lagging') {
-      this.lock(op('abandon'));
-      await this.settled();
-      this.lock(op('renew', true));
-    }
-    await this.settled();
-  }
-
-  /** The planned operations, each at its moment. */
-  async act(ops: readonly WriterOpPlan[]): Promise<void> {
-    const startedAt = Date.now();
-    for (const op of ops) {
-      await sleep(startedAt + op.atMs - Date.now());
-      if (op.action === 'release') await this.release(op);
-      else this.lock(op);
-    }
-  }
-
-  /** Takes a lock at Scenario now, then mirrors it. `position`: see ScheduleRecord.lockPositions. */
-  lock(op: WriterOpPlan, position = this.world.api.requests.length): void {
-    const sign = op.action === 'abandon' ? -1 : 1;
-    const lockExpiresAt = new Date(Date.now() + sign * op.minutes * MINUTE).toISOString();
-    const lockId = this.world.api.lock(this.assetId, lockExpiresAt);
-    this.world.noteLock(lockId, position);
-    this.heldLockId = lockId;
-    this.mirror({ lockExpiresAt, lockId }, op.mirror);
-  }
-
-  private async release(op: WriterOpPlan): Promise<void> {
-    const lockId = this.heldLockId;
-    if (lockId === undefined) return;
-    this.heldLockId = undefined;
-    const { api } = this.world;
-    const response = await fetch(`${api.baseUrl}/assets/${encodeURIComponent(this.assetId)}/unlock`, {
-      method: 'PUT',
-      headers: { authorization: `Basic ${Buffer.from(`${api.apiKey}:${api.apiSecret}`).toString('base64')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ lockId }),
-      signal: AbortSignal.timeout(5_000),
-    });
-    await response.arrayBuffer();
-    if (response.status === 200) this.world.releasedByWriter.add(lockId);
-    else if (response.status !== 409) throw new Error(`a writer's release of ${this.assetId} got HTTP ${response.status}`);
-    this.mirror({}, op.mirror);
-  }
-
-  private mirror(lock: Lock, plan: MirrorPlan): void {
-    const record: MirrorRecord = { lock, doc: this.world.nextDoc(), lost: plan.lost, landed: false };
-    this.mirrors.push(record);
-    if (plan.lost) return;
-    const dueAt = Date.now() + plan.lagMs;
-    this.mirrorQueue = this.mirrorQueue.then(async () => {
-      await sleep(dueAt - Date.now());
-      await this.world.writeRow(this.assetId, lock, record.doc, plan.how);
-      record.landed = true;
-    });
-  }
-
-  settled(): Promise<void> {
-    return this.mirrorQueue;
-  }
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
