@@ -25,7 +25,8 @@ export type { Lock, MirrorRecord } from './writer';
 
 export const GRACE_SECONDS = 60;
 export const RUN_BUDGET_MS = 6_000;
-const REQUEST_TIMEOUT_MS = 400;
+/** Short, so hangs cost little; the final run, which meets no fault, gets the longer one so a loaded machine cannot fail it. */
+const REQUEST_TIMEOUT_MS: Record<'faulted' | 'final', number> = { faulted: 400, final: 2_000 };
 
 export const isLive = (lock: Lock, atMs: number) => lock.lockExpiresAt !== undefined && Date.parse(lock.lockExpiresAt) + GRACE_SECONDS * 1000 >= atMs;
 export const isStale = (lock: Lock, atMs: number) => lock.lockExpiresAt !== undefined && !isLive(lock, atMs);
@@ -201,7 +202,7 @@ class ScheduleWorld implements WriterWorld {
     // As a later scheduled run would be: once the claims of the runs above have lapsed (a claim is kept past a failed
     // row update or a failed release, until its run's deadline). Its clock is set past those deadlines.
     const finalStartSeq = api.lockLog.length;
-    const final = (await captureOutput(() => this.reap({ atMs: 0, maxInFlight: 4 }, RUN_BUDGET_MS + 5_000))).result;
+    const final = (await captureOutput(() => this.reap({ atMs: 0, maxInFlight: 4 }, { clockOffsetMs: RUN_BUDGET_MS + 5_000, requestTimeoutMs: REQUEST_TIMEOUT_MS.final }))).result;
 
     const ids = new Set(this.assetIds);
     return {
@@ -223,7 +224,7 @@ class ScheduleWorld implements WriterWorld {
     };
   }
 
-  private async reap(run: RunPlan, clockOffsetMs = 0): Promise<RunRecord> {
+  private async reap(run: RunPlan, { clockOffsetMs = 0, requestTimeoutMs = REQUEST_TIMEOUT_MS.faulted } = {}): Promise<RunRecord> {
     const { api, reaperClient } = this.servers;
     const runId = `run-${this.plan.seed}-${randomUUID().slice(0, 8)}`;
     const clock = { now: () => Date.now() + clockOffsetMs };
@@ -231,7 +232,7 @@ class ScheduleWorld implements WriterWorld {
     const lockApi = createScenarioLockApi({
       baseUrl: api.baseUrl,
       credentials: { apiKey: api.apiKey, apiSecret: api.apiSecret },
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      requestTimeoutMs,
       maxRetries: 1,
       clock,
       fetch: this.recordingFetch(runId),
