@@ -270,6 +270,8 @@ export const REAPER_WRITES = {
   claim: (body: DynamoRequestBody) => typeof body.UpdateExpression === 'string' && body.UpdateExpression.startsWith('SET #claimRun'),
   markUnlocked: (body: DynamoRequestBody) => typeof body.UpdateExpression === 'string' && body.UpdateExpression.startsWith('REMOVE #exp'),
   releaseClaim: (body: DynamoRequestBody) => body.UpdateExpression === 'REMOVE #claimRun, #claimUntil',
+  /** The heal: Scenario showed a live lock the row lacked; the row gets Scenario's expiry. */
+  heal: (body: DynamoRequestBody) => typeof body.UpdateExpression === 'string' && body.UpdateExpression.startsWith('SET #exp = :sourceExp'),
   /** The store's follow-up read after a failed claim. */
   whyClaimFailed: (body: DynamoRequestBody) => body.ProjectionExpression === '#exp, #lockId',
   forAsset: (assetId: string) => (body: DynamoRequestBody) => body.Key?.assetId?.S === assetId,

@@ -93,6 +93,8 @@ export interface UnlockEvent {
   assetId: string;
   atMs: number;
   freed?: { lockExpiresAt?: string; lockId?: string };
+  /** The index in `requests` of the request that performed it: who sent it (forceUnlock or lockId), and when. */
+  requestIndex: number;
 }
 
 /** One change of a canvas's lock at this server, in the order it happened: the truth a test checks against. */
@@ -105,6 +107,8 @@ export interface LockEvent {
   lockId?: string;
   /** For unlocks: the lock that was freed. */
   freed?: { lockExpiresAt?: string; lockId?: string };
+  /** For unlocks: the index in `requests` of the request that performed it (orders this log against that one). */
+  requestIndex?: number;
 }
 
 export interface ScenarioStandIn {
@@ -228,14 +232,14 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
   };
 
   /** Frees the lock (whatever it is) and records it; the caller decides what to answer. */
-  const applyUnlock = (assetId: string, canvas: StandInCanvas) => {
+  const applyUnlock = (assetId: string, canvas: StandInCanvas, requestIndex: number) => {
     const freed = canvas.lockExpiresAt === undefined ? undefined : { lockExpiresAt: canvas.lockExpiresAt, ...(canvas.lockId ? { lockId: canvas.lockId } : {}) };
     delete canvas.lockExpiresAt;
     delete canvas.lockId;
     unlocks.set(assetId, (unlocks.get(assetId) ?? 0) + 1);
     const atMs = Date.now();
-    unlockLog.push({ assetId, atMs, ...(freed ? { freed } : {}) });
-    lockLog.push({ seq: lockLog.length, assetId, atMs, kind: 'unlocked', ...(freed ? { freed } : {}) });
+    unlockLog.push({ assetId, atMs, ...(freed ? { freed } : {}), requestIndex });
+    lockLog.push({ seq: lockLog.length, assetId, atMs, kind: 'unlocked', ...(freed ? { freed } : {}), requestIndex });
     options.onUnlock?.(assetId, atMs);
   };
 
@@ -330,7 +334,7 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       if (parsed.lockId !== canvas.lockId) return sendJson(response, 409, { message: 'lockId does not match the lock on this canvas' });
     }
     if (scripted && 'ok' in scripted && scripted.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
-    applyUnlock(assetId, canvas);
+    applyUnlock(assetId, canvas, requests.lastIndexOf(recorded));
     if (scripted && 'applyThen' in scripted) {
       const failure = scripted.applyThen;
       if (failure === 'hang') return;
