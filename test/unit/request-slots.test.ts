@@ -25,3 +25,44 @@ describe('RequestSlots', () => {
     await slots.acquire();
   });
 });
+
+describe('RequestSlots shared by projects', () => {
+  it('gives no project more than its share, and lets another project in while one waits at its share', async () => {
+    const slots = new RequestSlots(4, 2);
+    const slowA = await slots.acquire('slow');
+    const slowB = await slots.acquire('slow');
+    let slowThirdIn = false;
+    const slowThird = slots.acquire('slow').then((release) => ((slowThirdIn = true), release));
+    // The slow project is at its share: the fast one still gets the other two slots at once.
+    const fastA = await slots.acquire('fast');
+    const fastB = await slots.acquire('fast');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(slowThirdIn).toBe(false);
+    fastA();
+    await new Promise((r) => setTimeout(r, 5));
+    // A fast slot freed does not let the slow project past its share.
+    expect(slowThirdIn).toBe(false);
+    slowA();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(slowThirdIn).toBe(true);
+    slowB();
+    fastB();
+    (await slowThird)();
+  });
+
+  it('takes turns between projects that wait for the global limit', async () => {
+    const slots = new RequestSlots(1, 1);
+    const first = await slots.acquire('a');
+    const order: string[] = [];
+    // Each holder gives its slot back at once, so the order of grants shows the turns.
+    const waiters = ['a', 'a', 'b', 'b'].map((project) =>
+      slots.acquire(project).then((release) => {
+        order.push(project);
+        setTimeout(release, 1);
+      }),
+    );
+    first();
+    await Promise.all(waiters);
+    expect(order).toEqual(['a', 'b', 'a', 'b']);
+  });
+});
