@@ -55,7 +55,7 @@ export type ScriptedAnswer =
    * Runs `action` when the request arrives, before answering (e.g. a writer renewing the lock while the unlock is in
    * flight), then answers with `then` (normally, if omitted).
    */
-  | { action: (request: RecordedRequest) => Promise<void> | void; then?: ScriptedAnswer };
+  | { action: (request: RecordedRequest) => Promise<void> | void; andThen?: ScriptedAnswer };
 
 /** Which endpoint a request was for; scripts are queued per endpoint. */
 export type StandInRoute = 'unlock' | 'get' | 'lock';
@@ -277,7 +277,7 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     let scripted = scripts.get(scriptKey(assetId, route))?.shift();
     if (scripted && 'action' in scripted) {
       await scripted.action(recorded);
-      scripted = scripted.then;
+      scripted = scripted.andThen;
     }
     if (scripted && 'hang' in scripted) return; // the client's timeout decides
     if (scripted && 'destroy' in scripted) {

@@ -156,7 +156,7 @@ export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Ob
     apiFault(r, {
       name: 'api_apply_then_504_renewed',
       answers: [],
-      before: (h, target) => h.api.script(target, [{ action: renewRow(h, target), then: { applyThen: { status: 504 } } }]),
+      before: (h, target) => h.api.script(target, [{ action: renewRow(h, target), andThen: { applyThen: { status: 504 } } }]),
     }),
   'api-apply-then-hang': (r) => apiFault(r, { name: 'api_apply_then_hang', answers: [{ applyThen: 'hang' }] }),
   'api-apply-then-reset-newcomer': (r) =>

@@ -112,7 +112,7 @@ const DYNAMO_CASES = [
     outcome: 'failed: store-error; 1 API request',
     summary: 'failures: store-error',
     row: 'keeps its lock; the claim stays until the run deadline',
-    run: 'goes on; a run before the claim lapses: skipped: claimed-by-other-run; a run after: unlocked after 1 attempt (API request #2), row then: lock removed, audit trail written, other attributes kept',
+    run: 'goes on; a run before the claim lapses: skipped: claimed-by-other-run; a run after: unlocked after 1 attempt (API request #2), row andThen: lock removed, audit trail written, other attributes kept',
     log: LOG_FAILED,
   }),
   db('db-mark-applied-answer-lost', 'the row update applied, but its answer lost (500 after the write; the SDK retries it)', {

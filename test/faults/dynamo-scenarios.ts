@@ -250,7 +250,7 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     const requests = o.t.h.api.unlockRequests.filter((req) => req.assetId === o.target).length;
     return {
       ...o.observed,
-      run: `goes on; a run before the claim lapses: ${describeOutcome(early.byAsset.get(o.target))}; a run after: ${describeOutcome(late.byAsset.get(o.target))} (API request #${requests}), row then: ${describeRow(o.t.before.get(o.target), await o.t.h.row(o.target))}`,
+      run: `goes on; a run before the claim lapses: ${describeOutcome(early.byAsset.get(o.target))}; a run after: ${describeOutcome(late.byAsset.get(o.target))} (API request #${requests}), row andThen: ${describeRow(o.t.before.get(o.target), await o.t.h.row(o.target))}`,
     };
   },
   'db-mark-applied-answer-lost': async (r) =>

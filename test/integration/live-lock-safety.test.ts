@@ -110,7 +110,7 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
     const renewedUntil = minutesFromNow(10);
     // 429 is refused, never applied; the editor renews in the table while the reaper waits the second asked for.
     h.api.script('asset_renewedInRetry', [
-      { action: () => void setTimeout(() => void rewriteRowLock('asset_renewedInRetry', renewedUntil, 'lk_new'), 100), then: { status: 429, headers: { 'retry-after': '1' } } },
+      { action: () => void setTimeout(() => void rewriteRowLock('asset_renewedInRetry', renewedUntil, 'lk_new'), 100), andThen: { status: 429, headers: { 'retry-after': '1' } } },
     ]);
 
     const { summary, byAsset } = await h.run();
@@ -157,7 +157,7 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
     const assetId = `asset_ambiguous${typeof failure === 'string' ? 'Reset' : 'Status'}`;
     await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
     const renewedUntil = minutesFromNow(10);
-    h.api.script(assetId, [{ action: () => rewriteRowLock(assetId, renewedUntil, 'lk_new').then(() => undefined), then: { applyThen: failure } }]);
+    h.api.script(assetId, [{ action: () => rewriteRowLock(assetId, renewedUntil, 'lk_new').then(() => undefined), andThen: { applyThen: failure } }]);
 
     const { summary, byAsset } = await h.run();
 

@@ -43,7 +43,7 @@ describe('stopping a run, and bounded claims', () => {
     await h.seed(Array.from({ length: 5 }, (_, i) => ({ assetId: `asset_int${i}`, lockExpiresAt: minutesAgo(600) })));
     const controller = new AbortController();
     // Whichever canvas the scan yields first, Ctrl-C comes while its unlock is at the API.
-    for (let i = 0; i < 5; i += 1) h.api.script(`asset_int${i}`, [{ action: () => controller.abort(), then: { ok: true, delayMs: 100 } }]);
+    for (let i = 0; i < 5; i += 1) h.api.script(`asset_int${i}`, [{ action: () => controller.abort(), andThen: { ok: true, delayMs: 100 } }]);
 
     const { summary } = await h.run({ maxInFlight: 1, signal: controller.signal });
 

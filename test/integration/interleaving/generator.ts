@@ -81,9 +81,9 @@ export type ApiFaultPlan =
   /** Plain scripted answers, for the next requests of one route. */
   | { kind: 'answers'; route: 'unlock' | 'get'; answers: ScriptedAnswer[] }
   /** A writer locks the canvas when the unlock arrives, before it is applied (inside the verify → unlock window). */
-  | { kind: 'newcomer-at-unlock'; op: WriterOpPlan; then?: ScriptedAnswer }
+  | { kind: 'newcomer-at-unlock'; op: WriterOpPlan; andThen?: ScriptedAnswer }
   /** The unlock is applied and its answer lost; a writer locks the canvas meanwhile (the retry must not free it). */
-  | { kind: 'newcomer-after-apply'; op: WriterOpPlan; then: ScriptedAnswer }
+  | { kind: 'newcomer-after-apply'; op: WriterOpPlan; andThen: ScriptedAnswer }
   /** A writer renews the lock when the reaper's GET arrives: the GET shows it, and the heal races the mirror write. */
   | { kind: 'renewal-at-get'; op: WriterOpPlan };
 
@@ -189,10 +189,10 @@ function planUnlockFault(rng: Rng): ApiFaultPlan {
       return { kind: 'answers', route: 'unlock', answers: [{ ok: true, delayMs: rng.int(TIME_MODEL.slowUnlockMs.min, TIME_MODEL.slowUnlockMs.max) }] };
     case 'newcomer-at-unlock': {
       const op = planWriterOp(rng, 'renew');
-      return rng.chance(0.5) ? { kind, op, then: rng.pick(APPLY_THEN_FAIL) } : { kind, op };
+      return rng.chance(0.5) ? { kind, op, andThen: rng.pick(APPLY_THEN_FAIL) } : { kind, op };
     }
     case 'newcomer-after-apply':
-      return { kind, op: planWriterOp(rng, 'renew'), then: rng.pick(APPLY_THEN_FAIL) };
+      return { kind, op: planWriterOp(rng, 'renew'), andThen: rng.pick(APPLY_THEN_FAIL) };
   }
 }
 

@@ -280,9 +280,9 @@ class ScheduleWorld implements WriterWorld {
       case 'answers':
         return api.script(assetId, fault.answers, fault.route);
       case 'newcomer-at-unlock':
-        return api.script(assetId, [{ action: () => writer.lock(fault.op), ...(fault.then ? { then: fault.then } : {}) }]);
+        return api.script(assetId, [{ action: () => writer.lock(fault.op), ...(fault.andThen ? { andThen: fault.andThen } : {}) }]);
       case 'newcomer-after-apply':
-        return api.script(assetId, [{ action: () => this.later(TIME_MODEL.newcomerAfterApplyMs, () => writer.lock(fault.op)), then: fault.then }]);
+        return api.script(assetId, [{ action: () => this.later(TIME_MODEL.newcomerAfterApplyMs, () => writer.lock(fault.op)), andThen: fault.andThen }]);
       case 'renewal-at-get':
         // The GET's answer is built after this action: the GET sees the lock.
         return api.script(assetId, [{ action: (request) => writer.lock(fault.op, api.requests.lastIndexOf(request)) }], 'get');
