@@ -22,7 +22,7 @@ export function createLogger(options: { serviceName: string; logLevel: LogLevel 
   });
 }
 
-/** Powertools' Logger already has this shape; the core depends on the narrow interface only. */
+/** The core's narrow logging port (a message and one object of fields) over Powertools' Logger. */
 export function asReapLogger(logger: Logger): ReapLogger {
   return {
     debug: (message, fields) => logger.debug(message, fields ?? {}),
