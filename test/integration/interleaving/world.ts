@@ -3,6 +3,9 @@ import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoCanvasStore } from '../../../functions/reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '../../../functions/reaper/adapters/logger';
 import { createScenarioLockApi } from '../../../functions/reaper/adapters/scenario-lock-api';
+import type { ProjectLockApis } from '#reaper/core/ports';
+import { DEFAULT_PROJECT } from '#reaper/core/project';
+
 import type { CanvasOutcome } from '../../../functions/reaper/core/outcome';
 import { reap } from '../../../functions/reaper/core/reap';
 import type { RunSummary } from '../../../functions/reaper/core/summary';
@@ -12,6 +15,9 @@ import { createTrackedCanvasTable, deleteTable, getRow } from '../../../local/tr
 import { proxiedClient } from '../../faults/fault-kit';
 import { captureOutput } from '../../support/output-capture';
 import { TIME_MODEL, type ApiFaultPlan, type DynamoFaultKind, type RunPlan, type SchedulePlan } from './generator';
+
+/** Half the canvases belong to a second Scenario project, with its own key. */
+const SECOND_PROJECT = 'proj_two';
 import { CanvasWriter, type Lock, type MirrorRecord, type WriterWorld } from './writer';
 
 export type { Lock, MirrorRecord } from './writer';
@@ -48,7 +54,8 @@ export interface InterleavingServers {
 
 export async function startInterleavingServers(dynamoEndpoint: string): Promise<InterleavingServers> {
   const proxy = await startDynamoFaultProxy({ upstream: dynamoEndpoint, serializeWritesPerItem: true });
-  const api = await startScenarioStandIn();
+  // Two Scenario projects, each with its own key: the reaper unlocks each canvas with its project's key.
+  const api = await startScenarioStandIn({ projects: { [SECOND_PROJECT]: {} } });
   const reaperClient = proxiedClient(proxy.endpoint, 3);
   const writerClient = proxiedClient(proxy.endpoint, 5);
   const directClient = proxiedClient(dynamoEndpoint, 3);
@@ -145,7 +152,7 @@ class ScheduleWorld implements WriterWorld {
     const tag = `s${plan.seed}_${randomUUID().slice(0, 6)}`;
     this.tableName = `interleave-${tag}`;
     this.assetIds = plan.canvases.map((_, i) => `asset_${tag}_${i}`);
-    this.writers = this.assetIds.map((assetId) => new CanvasWriter(this, assetId));
+    this.writers = this.assetIds.map((assetId, index) => new CanvasWriter(this, assetId, index % 2 === 0 ? DEFAULT_PROJECT : SECOND_PROJECT));
   }
 
   get api(): ScenarioStandIn {
@@ -229,18 +236,21 @@ class ScheduleWorld implements WriterWorld {
     const runId = `run-${this.plan.seed}-${randomUUID().slice(0, 8)}`;
     const clock = { now: () => Date.now() + clockOffsetMs };
     const outcomes: ReportedOutcome[] = [];
-    const lockApi = createScenarioLockApi({
-      baseUrl: api.baseUrl,
-      credentials: { apiKey: api.apiKey, apiSecret: api.apiSecret },
-      requestTimeoutMs,
-      maxRetries: 1,
-      clock,
-      fetch: this.recordingFetch(runId),
-    });
+    const lockApiFor = (project: string) =>
+      createScenarioLockApi({
+        baseUrl: api.baseUrl,
+        credentials: api.projectKey(project),
+        requestTimeoutMs,
+        maxRetries: 1,
+        clock,
+        fetch: this.recordingFetch(runId),
+      });
+    const byProject = new Map([DEFAULT_PROJECT, SECOND_PROJECT].map((project) => [project, lockApiFor(project)] as const));
+    const lockApis: ProjectLockApis = { shape: 'projects', keyedProjects: [...byProject.keys()], forProject: (project) => byProject.get(project) };
     const store = new DynamoCanvasStore({ client: reaperClient, tableName: this.tableName, ...(run.pageSize ? { pageSize: run.pageSize } : {}) });
     const logger = asReapLogger(createLogger({ serviceName: 'interleaving', logLevel: 'WARN' }));
     const summary = await reap(
-      { clock, store, lockApi, logger, onOutcome: (outcome) => outcomes.push({ outcome, atMs: Date.now() }) },
+      { clock, store, lockApis, logger, onOutcome: (outcome) => outcomes.push({ outcome, atMs: Date.now() }) },
       {
         runId,
         dryRun: false,

@@ -1,4 +1,5 @@
 import { PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_PROJECT } from '#reaper/core/project';
 import type { ScenarioStandIn } from '../../../local/scenario-stand-in';
 import type { CanvasPlan, MirrorPlan, WriterOpPlan } from './generator';
 
@@ -45,11 +46,13 @@ export class CanvasWriter {
   constructor(
     private readonly world: WriterWorld,
     readonly assetId: string,
+    /** The Scenario project the canvas belongs to: its key locks and releases it, and the row names it. */
+    readonly projectId: string = DEFAULT_PROJECT,
   ) {}
 
   /** The canvas's starting state, mirrored at once. */
   async start(plan: CanvasPlan): Promise<void> {
-    this.world.api.addCanvas(this.assetId);
+    this.world.api.addCanvas(this.assetId, { projectId: this.projectId });
     const now: MirrorPlan = { lagMs: 0, how: 'put', lost: false };
     const op = (action: WriterOpPlan['action'], lost = false): WriterOpPlan => ({ action, atMs: 0, minutes: plan.initialMinutes, mirror: { ...now, lost } });
     if (plan.initial === 'free') this.mirror({}, now);
@@ -93,9 +96,10 @@ export class CanvasWriter {
     if (lockId === undefined) return;
     this.heldLockId = undefined;
     const { api } = this.world;
+    const key = api.projectKey(this.projectId);
     const response = await fetch(`${api.baseUrl}/assets/${encodeURIComponent(this.assetId)}/unlock`, {
       method: 'PUT',
-      headers: { authorization: `Basic ${Buffer.from(`${api.apiKey}:${api.apiSecret}`).toString('base64')}`, 'content-type': 'application/json' },
+      headers: { authorization: `Basic ${Buffer.from(`${key.apiKey}:${key.apiSecret}`).toString('base64')}`, 'content-type': 'application/json' },
       body: JSON.stringify({ lockId }),
       signal: AbortSignal.timeout(5_000),
     });
@@ -123,6 +127,7 @@ export class CanvasWriter {
     const Key = { assetId: { S: this.assetId } };
     if (how === 'put') {
       const Item: Record<string, AttributeValue> = { assetId: { S: this.assetId }, doc: { S: doc } };
+      if (this.projectId !== DEFAULT_PROJECT) Item.projectId = { S: this.projectId };
       if (lock.lockExpiresAt) Item.lockExpiresAt = { S: lock.lockExpiresAt };
       if (lock.lockId) Item.lockId = { S: lock.lockId };
       await writerClient.send(new PutItemCommand({ TableName: tableName, Item }));
