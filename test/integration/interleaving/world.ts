@@ -16,9 +16,10 @@ import { proxiedClient } from '../../faults/fault-kit';
 import { captureOutput } from '../../support/output-capture';
 import { TIME_MODEL, type ApiFaultPlan, type DynamoFaultKind, type RunPlan, type SchedulePlan } from './generator';
 
+import { CanvasWriter, type Lock, type MirrorRecord, type WriterWorld } from './writer';
+
 /** Half the canvases belong to a second Scenario project, with its own key. */
 const SECOND_PROJECT = 'proj_two';
-import { CanvasWriter, type Lock, type MirrorRecord, type WriterWorld } from './writer';
 
 export type { Lock, MirrorRecord } from './writer';
 
