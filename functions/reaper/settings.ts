@@ -309,7 +309,7 @@ export const SETTINGS = {
     use: 'stack-only',
     type: 'boolean',
     default: true,
-    doc: '`false` deploys the schedule disabled: the kill switch (docs/deploy.md, "Pausing the reaper").',
+    doc: '`false` deploys the schedule disabled: the kill switch (docs/deploy.md, "Pausing and resuming").',
   },
   heartbeatMinutes: {
     context: 'reaper:heartbeatMinutes',

@@ -79,7 +79,7 @@ export class ReaperMonitoring extends Construct {
   readonly functionErrorsAlarm: Alarm;
   /** Unlocks failed in FAILED_UNLOCK_PERIODS_TO_ALARM consecutive heartbeat periods. */
   readonly failedUnlocksAlarm: Alarm;
-  /** A run stopped early: out of time, or the credentials were refused. */
+  /** A run stopped early (any stopReason: time budget, refused credentials, unreadable table, brake, suspect base URL, interrupted). */
   readonly runCutShortAlarm: Alarm;
   /** A run may have freed a lock that was live (the lock changed since its claim, and the unlock was or may have been applied). */
   readonly possibleLiveLockUnlockAlarm: Alarm;
@@ -181,7 +181,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'The reaper function threw or timed out. See its logs; runbook: docs/deploy.md#alarms.',
+      description: 'The reaper function threw or timed out. See its logs. Runbook: docs/day-2.md#functionerrors.',
     });
     this.failedUnlocksAlarm = this.alarm('FailedUnlocks', {
       name: `${prefix}-UnlocksFailing`,
@@ -189,7 +189,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: failedUnlockPeriods,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'Stale locks failed to unlock in consecutive runs (the Scenario API refuses or errors). Runbook: docs/deploy.md#alarms.',
+      description: 'Stale locks failed to unlock in consecutive runs (the Scenario API refuses or errors). Runbook: docs/day-2.md#unlocksfailing.',
     });
     this.runCutShortAlarm = this.alarm('RunCutShort', {
       name: `${prefix}-RunCutShort`,
@@ -197,7 +197,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'A run stopped early: out of time, or the Scenario credentials were refused. Runbook: docs/deploy.md#alarms.',
+      description: 'A run stopped early; its summary.stopReason says why (time-budget, credentials-rejected, store-error, brake, suspect-base-url, interrupted). Runbook: docs/day-2.md#runcutshort.',
     });
     this.possibleLiveLockUnlockAlarm = this.alarm('PossibleLiveLockUnlock', {
       name: `${prefix}-PossibleLiveLockUnlock`,
@@ -206,7 +206,7 @@ export class ReaperMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       description:
-        'A run may have freed a live lock: the lock changed since the claim and the unlock was (or may have been) applied. The run summary\'s warnings name the canvas and both locks; tell its editor. Runbook: docs/deploy.md#alarms.',
+        'A run may have freed a live lock: the lock changed since the claim and the unlock was (or may have been) applied. The run summary\'s warnings name the canvas and both locks; tell its editor. Runbook: docs/day-2.md#possiblelivelockunlock.',
     });
     this.brakeTrippedAlarm = this.alarm('BrakeTripped', {
       name: `${prefix}-BrakeTripped`,
@@ -215,7 +215,7 @@ export class ReaperMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       description:
-        'The mass-expiry brake is engaged: many locks went stale at once (is the editors\' writer down?), and newly stale locks are held. Release it with overrideBrake once safe. Runbook: docs/deploy.md#alarms.',
+        'The mass-expiry brake is engaged: many locks went stale at once (is the editors\' writer down?), and newly stale locks are held. Release it with overrideBrake once safe. Runbook: docs/day-2.md#braketripped.',
     });
     this.scheduleNotRunningAlarm = this.alarm('ScheduleNotRunning', {
       name: `${prefix}-NotRunning`,
@@ -226,8 +226,8 @@ export class ReaperMonitoring extends Construct {
       treatMissingData: TreatMissingData.BREACHING,
       actionsEnabled: props.scheduleEnabled,
       description: props.scheduleEnabled
-        ? 'No reaper run completed recently: the schedule is paused, failing to invoke, or every run fails. Runbook: docs/deploy.md#alarms.'
-        : 'The schedule was deployed disabled, so this alarm is expected to be in ALARM; its notifications are off. Runbook: docs/deploy.md#alarms.',
+        ? 'No reaper run completed recently: the schedule is paused, failing to invoke, or every run fails. Runbook: docs/day-2.md#notrunning.'
+        : 'The schedule was deployed disabled, so this alarm is expected to be in ALARM; its notifications are off. Runbook: docs/day-2.md#notrunning.',
     });
     this.functionFailureQueueAlarm = this.alarm('FunctionFailureQueue', {
       name: `${prefix}-FailedInvocationsQueued`,
@@ -235,7 +235,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'A reaper invocation failed or expired; its record waits in the failure queue. Runbook: docs/deploy.md#alarms.',
+      description: 'A reaper invocation failed or expired; its record waits in the failure queue. Runbook: docs/day-2.md#failedinvocationsqueued.',
     });
     this.scheduleDeadLetterQueueAlarm = this.alarm('ScheduleDeadLetterQueue', {
       name: `${prefix}-UndeliveredTicksQueued`,
@@ -243,7 +243,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'Scheduler could not invoke the reaper; the tick waits in the schedule dead-letter queue. Runbook: docs/deploy.md#alarms.',
+      description: 'Scheduler could not invoke the reaper; the tick waits in the schedule dead-letter queue. Runbook: docs/day-2.md#undeliveredticksqueued.',
     });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {

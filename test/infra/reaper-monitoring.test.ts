@@ -45,7 +45,7 @@ describe('the alarms', () => {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
       expect(alarm.Threshold).toBe(1);
-      expect(alarm.AlarmDescription).toMatch(/docs\/deploy\.md#alarms/);
+      expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/day-2\.md#[a-z]+\.$/);
     }
   });
 
