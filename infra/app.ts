@@ -1,5 +1,15 @@
 #!/usr/bin/env node
-// The CDK app entry (cdk.json "app"). Settings come from context keys; see infra/context.ts and docs/deploy.md.
+// The CDK app entry (cdk.json "app"). Settings come from the settings table's defaults, the environment file
+// `-c env=<name>` selects, and `-c` context keys; see infra/context.ts and docs/deploy.md.
+import { ContextError } from './context';
+import { EnvironmentFileError } from './environment-file';
 import { createReaperApp } from './reaper-app';
 
-createReaperApp().app.synth();
+try {
+  createReaperApp().app.synth();
+} catch (error) {
+  // A setting mistake is the deployer's to fix: say what it is, without a stack trace of the app.
+  if (!(error instanceof ContextError || error instanceof EnvironmentFileError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exitCode = 1;
+}

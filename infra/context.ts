@@ -3,14 +3,23 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { readSettings, type SettingSource } from '../functions/reaper/setting-values';
 import { CONTEXT_KEYS, CONTEXT_SETTING_NAMES, FUNCTION_TUNABLE_NAMES, type ContextKey } from '../functions/reaper/settings';
+import {
+  ENVIRONMENT_CONTEXT_KEY,
+  ENVIRONMENTS_DIR,
+  environmentFilesIn,
+  noEnvironmentWarning,
+  readEnvironmentFile,
+  type EnvironmentSettings,
+} from './environment-file';
 import type { ReaperSettings } from './reaper-environment';
 import type { ReaperStackProps } from './reaper-stack';
 import { readScheduleCadence } from './schedule-cadence';
 
 /**
  * The app's context keys are the `context` keys of the settings table (functions/reaper/settings.ts), which holds
- * their defaults, bounds and docs (docs/deploy.md's table is generated from it). Set one with
- * `npx cdk deploy -c <key>=<value>`. An empty string means "not set".
+ * their defaults, bounds and docs (docs/deploy.md's table is generated from it). A key's value is, in this order of
+ * precedence: `-c <key>=<value>`, else the environment file `-c env=<name>` selects (infra/environment-file.ts),
+ * else the table's default. An empty string means "not set" (an empty `-c` value unsets what the file sets).
  */
 export type { ContextKey };
 
@@ -42,24 +51,61 @@ export class ContextError extends Error {
 export interface ReaperAppConfig {
   readonly stackName: string;
   readonly stackProps: ReaperStackProps;
+  /** The environment file read (`-c env=<name>`), if any. */
+  readonly environment?: EnvironmentSettings;
 }
 
-/** Context values arrive as JSON from cdk.json and as strings from `-c key=value`; the table's readers take both. */
-function contextOf(node: Node): SettingSource {
+/** Where the app looks for environment files, and where it says that it read none. */
+export interface EnvironmentOptions {
+  /** @default ENVIRONMENTS_DIR (`environments/` at the repository root) */
+  readonly environmentsDir?: string;
+  /** Receives the warning printed when environment files exist but no `-c env=` was given. @default standard error */
+  readonly warn?: (message: string) => void;
+}
+
+/**
+ * Context values arrive as JSON from cdk.json and as strings from `-c key=value`; the table's readers take both.
+ * A key the context does not hold comes from the environment file, when there is one.
+ */
+function contextOf(node: Node, environment: EnvironmentSettings | undefined): SettingSource {
   return {
     nameOf: (spec) => spec.context ?? '',
-    rawOf: (spec) => (spec.context === undefined ? undefined : node.tryGetContext(spec.context)),
+    rawOf: (spec) => {
+      if (spec.context === undefined) return undefined;
+      const given = node.tryGetContext(spec.context);
+      return given !== undefined ? given : environment?.values[spec.context as ContextKey];
+    },
   };
 }
 
-/** Reads and validates every `reaper:*` context key; throws one ContextError naming every bad key. */
-export function readReaperContext(node: Node): ReaperAppConfig {
+/** The environment file `-c env=<name>` selects, or none (with a warning when files exist that could have been). */
+function selectEnvironment(node: Node, options: EnvironmentOptions): EnvironmentSettings | undefined {
+  const dir = options.environmentsDir ?? ENVIRONMENTS_DIR;
+  const name: unknown = node.tryGetContext(ENVIRONMENT_CONTEXT_KEY);
+  if (name === undefined || (typeof name === 'string' && name.trim() === '')) {
+    const files = environmentFilesIn(dir);
+    if (files.length > 0) (options.warn ?? ((message) => process.stderr.write(`${message}\n`)))(noEnvironmentWarning(files));
+    return undefined;
+  }
+  return readEnvironmentFile(dir, String(name).trim());
+}
+
+/**
+ * Reads and validates every `reaper:*` context key, over the environment file `-c env=<name>` selects; throws one
+ * ContextError naming every bad key (and the file, for a value that came from it).
+ */
+export function readReaperContext(node: Node, options: EnvironmentOptions = {}): ReaperAppConfig {
   const unknown = Object.keys(node.getAllContext()).filter((key) => key.startsWith('reaper:') && !KNOWN_KEYS.has(key));
   if (unknown.length > 0) {
     throw new Error(`Unknown context key(s) ${unknown.join(', ')}; the known keys are listed in docs/deploy.md`);
   }
-  const { values, problems: read } = readSettings(CONTEXT_SETTING_NAMES, contextOf(node));
-  const problems: ContextProblem[] = read.map(({ name, detail }) => ({ key: name as ContextKey, detail }));
+  const environment = selectEnvironment(node, options);
+  const { values, problems: read } = readSettings(CONTEXT_SETTING_NAMES, contextOf(node, environment));
+  const fromFile = (key: ContextKey) => environment !== undefined && node.tryGetContext(key) === undefined && key in environment.values;
+  const problems: ContextProblem[] = read.map(({ name, detail }) => {
+    const key = name as ContextKey;
+    return { key, detail: fromFile(key) ? `${detail} (set in ${environment!.file})` : detail };
+  });
 
   // The checks a single value cannot make: those that need aws-cdk-lib, and pairs of keys.
   const cadence = readScheduleCadence(values.scheduleExpression);
@@ -75,6 +121,7 @@ export function readReaperContext(node: Node): ReaperAppConfig {
   const settings = Object.fromEntries(FUNCTION_TUNABLE_NAMES.map((name) => [name, values[name]])) as ReaperSettings;
   return {
     stackName: values.stackName,
+    ...(environment ? { environment } : {}),
     stackProps: {
       existingTableName: values.existingTableName,
       existingTableArn: values.existingTableArn,
@@ -88,6 +135,7 @@ export function readReaperContext(node: Node): ReaperAppConfig {
       scheduleExpression: values.scheduleExpression,
       scheduleTimeZone: values.scheduleTimeZone,
       scheduleEnabled: values.scheduleEnabled,
+      tableDeletionProtection: values.tableDeletionProtection,
       heartbeatPeriod: values.heartbeatMinutes === undefined ? undefined : Duration.minutes(values.heartbeatMinutes),
     },
   };

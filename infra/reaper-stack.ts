@@ -4,11 +4,12 @@ import { Construct } from 'constructs';
 import { SETTINGS } from '../functions/reaper/settings';
 import { DEFAULT_REAPER_TIMEOUT, ReaperFunction } from './constructs/reaper-function';
 import { ReaperMonitoring } from './constructs/reaper-monitoring';
+import { ReaperOperatorPolicy } from './constructs/reaper-operator-policy';
 import { ReaperSchedule } from './constructs/reaper-schedule';
 import { ScenarioCredentialsSecret } from './constructs/scenario-credentials-secret';
 import { TrackedCanvasTable } from './constructs/tracked-canvas-table';
 import { DEFAULT_REAPER_SETTINGS, type ReaperSettings } from './reaper-environment';
-import { DEFAULT_SCHEDULE_EXPRESSION, parseScheduleCadence } from './schedule-cadence';
+import type { ScheduleCadence } from './schedule-cadence';
 
 /** The stack name `cdk deploy` uses unless the `reaper:stackName` context key says otherwise. */
 export const DEFAULT_STACK_NAME = SETTINGS.stackName.default;
@@ -23,6 +24,8 @@ export interface ReaperStackProps extends StackProps {
   readonly existingTableName?: string;
   /** Use this existing table of tracked canvases, by ARN. @default - a table is created */
   readonly existingTableArn?: string;
+  /** Deletion protection on a created table. @default true */
+  readonly tableDeletionProtection?: boolean;
   /** Use this existing credentials secret, by complete ARN. @default - an empty secret is created */
   readonly existingSecretArn?: string;
   /** Use this existing credentials secret, by name. @default - an empty secret is created */
@@ -65,6 +68,8 @@ export class ReaperStack extends Stack {
   readonly schedule: ReaperSchedule;
   /** Alarms, alarm topic and dashboard. */
   readonly monitoring: ReaperMonitoring;
+  /** What `npm run ops` needs, as a policy for the operators' role. */
+  readonly operatorPolicy: ReaperOperatorPolicy;
 
   constructor(scope: Construct, id: string, props: ReaperStackProps = {}) {
     super(scope, id, {
@@ -77,6 +82,7 @@ export class ReaperStack extends Stack {
     this.table = new TrackedCanvasTable(this, 'TrackedCanvases', {
       existingTableName: props.existingTableName,
       existingTableArn: props.existingTableArn,
+      deletionProtection: props.tableDeletionProtection,
     });
     this.credentials = new ScenarioCredentialsSecret(this, 'ScenarioCredentials', {
       existingSecretArn: props.existingSecretArn,
@@ -102,17 +108,39 @@ export class ReaperStack extends Stack {
       scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
       metricsNamespace: settings.metricsNamespace,
       serviceName: settings.serviceName,
-      heartbeatPeriod: props.heartbeatPeriod ?? defaultHeartbeat(props.scheduleExpression, functionTimeout),
+      heartbeatPeriod: props.heartbeatPeriod ?? defaultHeartbeat(this.schedule.cadence, functionTimeout),
       scheduleEnabled: this.schedule.enabled,
       alarmEmail: props.alarmEmail,
     });
+    this.operatorPolicy = new ReaperOperatorPolicy(this, 'Operator', {
+      table: this.table.table,
+      credentials: this.credentials,
+      function: this.reaper.function,
+      schedule: this.schedule.schedule,
+      scheduleRole: this.schedule.role,
+      logGroup: this.reaper.logGroup,
+      deadLetterQueues: [this.reaper.failureQueue, this.schedule.deadLetterQueue],
+    });
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The table of tracked canvases' });
+    new CfnOutput(this, 'TableArn', { value: this.table.table.tableArn, description: 'The table of tracked canvases, by ARN' });
+    new CfnOutput(this, 'TrackedCanvasWriterPolicyArn', {
+      value: this.table.writerPolicy.managedPolicyArn,
+      description: "Attach to the editors' backend role: GetItem, PutItem, UpdateItem, DeleteItem on the table only",
+    });
+    new CfnOutput(this, 'ReaperOperatorPolicyArn', {
+      value: this.operatorPolicy.policy.managedPolicyArn,
+      description: 'Attach to the operators\' role: exactly what npm run ops needs on this stack',
+    });
     new CfnOutput(this, 'SecretArn', {
       value: this.credentials.secretArn,
       description: 'The Scenario credentials secret: set its value with aws secretsmanager put-secret-value --secret-id <this>',
     });
     new CfnOutput(this, 'FunctionName', { value: this.reaper.function.functionName, description: 'The reaper function' });
+    new CfnOutput(this, 'FunctionVersion', {
+      value: this.reaper.version.version,
+      description: "The function version this deploy published (the schedule runs the same code, unqualified); see docs/deploy.md, Rollback",
+    });
     new CfnOutput(this, 'DryRunCommand', {
       value: `aws lambda invoke --region ${Aws.REGION} --function-name ${this.reaper.function.functionName} --cli-binary-format raw-in-base64-out --cli-read-timeout 0 --payload '${DRY_RUN_PAYLOAD}' dry-run.json`,
       description: 'A manual dry run: reports what the reaper would unlock, unlocks nothing; the summary lands in dry-run.json',
@@ -134,13 +162,18 @@ export class ReaperStack extends Stack {
       value: this.schedule.deadLetterQueue.queueUrl,
       description: 'Schedule ticks Scheduler could not deliver (alarm UndeliveredTicksQueued)',
     });
+    if (this.monitoring.undeliveredNotificationsQueue) {
+      new CfnOutput(this, 'UndeliveredAlarmNotificationsQueueUrl', {
+        value: this.monitoring.undeliveredNotificationsQueue.queueUrl,
+        description: 'Alarm e-mails SNS could not deliver (graphed on the dashboard; read with aws sqs receive-message)',
+      });
+    }
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard' });
   }
 }
 
 /** A run reports only when it ends, so runs cannot be counted more often than one function timeout apart. */
-function defaultHeartbeat(expression: string | undefined, functionTimeout: Duration): Duration {
-  const cadence = parseScheduleCadence(expression ?? DEFAULT_SCHEDULE_EXPRESSION, 'scheduleExpression');
+function defaultHeartbeat(cadence: ScheduleCadence, functionTimeout: Duration): Duration {
   if (cadence.kind === 'cron') return DEFAULT_CRON_HEARTBEAT;
   const minutes = Math.ceil(Math.max(cadence.interval.toSeconds(), functionTimeout.toSeconds()) / 60);
   return Duration.minutes(Math.min(minutes, 24 * 60));

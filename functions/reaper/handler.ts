@@ -1,7 +1,9 @@
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { loadConfig, type ReaperConfig } from './config';
 import { asReapLogger, createLogger } from './adapters/logger';
 import { CredentialsError, keyedProjects } from './adapters/credentials';
+import { powertoolsSpans, SPAN_NAMES, traceAwsClients, TracedCanvasStore, tracedLockApis } from './adapters/tracing';
 import { reap } from './core/reap';
 import type { Clock } from './core/ports';
 import type { RunSummary } from './core/summary';
@@ -31,10 +33,22 @@ export class ReapRunError extends Error {
   }
 }
 
+/**
+ * The X-Ray tracer of one handler. Powertools enables it only inside Lambda (AWS_EXECUTION_ENV), so tests and local
+ * runs never trace and never reach for the X-Ray daemon. In Lambda it also records each HTTP attempt (method, URL,
+ * status; never headers, so never the Authorization) as a subsegment. Created here, not in wiring.ts: the X-Ray SDK
+ * installs an async hook when it loads, which the CLI and ops, which never trace, should not pay for.
+ */
+export function createTracer(config: Pick<ReaperConfig, 'serviceName'>): Tracer {
+  return new Tracer({ serviceName: config.serviceName, captureHTTPsRequests: true });
+}
+
 export interface HandlerDependencies {
   env: Readonly<Record<string, string | undefined>>;
   clock?: Clock;
   awsClients?: AwsClients;
+  /** @default a Powertools Tracer for the config's service, enabled only inside Lambda (createTracer) */
+  tracer?: Tracer;
 }
 
 export type ReaperHandler = (event: unknown, context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>) => Promise<RunSummary>;
@@ -48,9 +62,11 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
   const clock = deps.clock ?? systemClock;
   const powertoolsLogger = createLogger(config);
   const logger = asReapLogger(powertoolsLogger);
-  const clients = deps.awsClients ?? createAwsClients();
+  const tracer = deps.tracer ?? createTracer(config);
+  const spans = powertoolsSpans(tracer);
+  const clients = traceAwsClients(deps.awsClients ?? createAwsClients(), tracer);
   const credentials = createCredentialsProvider(config, clients, clock);
-  const store = createCanvasStore(config, clients);
+  const store = new TracedCanvasStore(createCanvasStore(config, clients), spans);
 
   return async (event, context) => {
     powertoolsLogger.addContext(context as Context);
@@ -69,20 +85,31 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       throw error;
     }
     const startedAt = clock.now();
-    const summary = await reap(
-      { clock, store, lockApis: createLockApis(config, keys, clock), logger },
-      {
-        runId: context.awsRequestId,
-        dryRun: request.dryRun,
-        graceSeconds: request.graceSeconds ?? config.graceSeconds,
-        ...(request.assetIds ? { assetIds: request.assetIds } : {}),
-        ...(request.projectIds ? { projectIds: request.projectIds } : {}),
-        maxInFlight: config.maxInFlight,
-        deadlineMs: startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS,
-        safetyMarginMs: config.safetyMarginMs,
-        ...runSafetyOptions(config, request.overrideBrake ?? false),
-      },
-    );
+    const lockApis = tracedLockApis(createLockApis(config, keys, clock), spans);
+    const summary = await spans.inSpan(SPAN_NAMES.run, async (span) => {
+      tracer.annotateColdStart();
+      tracer.addServiceNameAnnotation();
+      span.annotate('runId', context.awsRequestId);
+      span.annotate('dryRun', request.dryRun);
+      const finished = await reap(
+        { clock, store, lockApis, logger },
+        {
+          runId: context.awsRequestId,
+          dryRun: request.dryRun,
+          graceSeconds: request.graceSeconds ?? config.graceSeconds,
+          ...(request.assetIds ? { assetIds: request.assetIds } : {}),
+          ...(request.projectIds ? { projectIds: request.projectIds } : {}),
+          maxInFlight: config.maxInFlight,
+          deadlineMs: startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS,
+          safetyMarginMs: config.safetyMarginMs,
+          ...runSafetyOptions(config, request.overrideBrake ?? false),
+        },
+      );
+      span.annotate('unlocked', finished.unlocked);
+      span.annotate('failed', finished.failed);
+      if (finished.stopReason) span.annotate('stopReason', finished.stopReason);
+      return finished;
+    });
     if (!summary.dryRun) {
       publishRunMetrics(() => createMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }), summary, keyedProjects(keys));
     }

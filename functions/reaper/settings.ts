@@ -317,7 +317,7 @@ export const SETTINGS = {
     use: 'stack-only',
     type: 'boolean',
     default: true,
-    doc: '`false` deploys the schedule disabled: the kill switch (docs/deploy.md, "Pausing the reaper").',
+    doc: '`false` deploys the schedule disabled: the kill switch (docs/deploy.md, "Pausing and resuming").',
   },
   heartbeatMinutes: {
     context: 'reaper:heartbeatMinutes',
@@ -343,6 +343,13 @@ export const SETTINGS = {
     format: 'table ARN',
     check: (value) => tableReferenceProblem(value, 'arn'),
     doc: 'Same, by ARN. Set at most one of the two.',
+  },
+  tableDeletionProtection: {
+    context: 'reaper:tableDeletionProtection',
+    use: 'stack-only',
+    type: 'boolean',
+    default: true,
+    doc: 'Deletion protection on the table the stack creates: DynamoDB refuses to delete it, even by hand. `false` for a dev stack you mean to remove completely (docs/deploy.md, "Removing it"). No effect on an existing table.',
   },
   existingSecretArn: {
     context: 'reaper:existingSecretArn',

@@ -7,13 +7,16 @@ export const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /** Props of {@link DeadLetterQueue}. */
 export interface DeadLetterQueueProps {
-  /** What lands here, for the queue's reader; it becomes the acknowledgement reason of cdk-nag's SQS3. */
+  /** What lands here, for the queue's reader; part of the reason cdk-nag's redrive rules are acknowledged. */
   readonly holds: string;
+  /** Who notices a message here, since no code consumes it: an alarm, a dashboard, a command. */
+  readonly watchedBy: string;
 }
 
 /**
- * A queue that receives failed invocations and is read by people, not by code: encrypted (SQS-managed keys, so
- * Lambda and Scheduler can write to it without a KMS grant), TLS only, and watched by an alarm.
+ * A queue that receives what could not be delivered or run, and is read by people, not by code: encrypted
+ * (SQS-managed keys, so Lambda, Scheduler and SNS can write to it without a KMS grant), TLS only, messages kept 14
+ * days. Being itself the last stop, it has no dead-letter queue of its own.
  */
 export class DeadLetterQueue extends Construct {
   /** The queue itself. */
@@ -26,9 +29,7 @@ export class DeadLetterQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: DEAD_LETTER_RETENTION,
     });
-    Validations.of(this.queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `This queue is itself a dead-letter queue (it holds ${props.holds}); nothing consumes it automatically, an alarm fires when it is not empty.`,
-    });
+    const reason = `This queue is itself a dead-letter queue (it holds ${props.holds}); nothing consumes it automatically: ${props.watchedBy}.`;
+    Validations.of(this.queue).acknowledge({ id: 'AwsSolutions-SQS3', reason }, { id: 'Serverless-SQSRedrivePolicy', reason });
   }
 }

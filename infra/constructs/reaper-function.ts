@@ -1,7 +1,7 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type DestinationConfig, type IDestination, type IFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type DestinationConfig, type IDestination, type IFunction, type IVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -74,26 +74,17 @@ export interface ReaperFunctionProps {
    */
   readonly timeout?: Duration;
   /**
-   * Memory size in MB.
-   * @default DEFAULT_REAPER_MEMORY_MB
-   */
-  readonly memorySize?: number;
-  /**
    * Retention of the function's log group.
    * @default DEFAULT_LOG_RETENTION (one month)
    */
   readonly logRetention?: RetentionDays;
-  /**
-   * The handler source file to bundle.
-   * @default REAPER_HANDLER_ENTRY (functions/reaper/handler.ts)
-   */
-  readonly entry?: string;
 }
 
 /**
  * The reaper Lambda: esbuild-bundled (the pinned AWS SDK included, no Docker), arm64, one run at a time
  * (reserved concurrency 1), no asynchronous retries because the next tick is the retry, failed invocations kept in a
- * queue. Its role allows writing its own logs, reading the one secret and reading/updating the one table.
+ * queue, X-Ray tracing on, a version published per deploy. Its role allows writing its own logs, reading the one
+ * secret, reading/updating the one table, and sending traces.
  */
 export class ReaperFunction extends Construct {
   /** The function. */
@@ -102,6 +93,8 @@ export class ReaperFunction extends Construct {
   readonly logGroup: LogGroup;
   /** Invocations that failed (or waited longer than REAPER_MAX_EVENT_AGE) land here. */
   readonly failureQueue: IQueue;
+  /** The version this deploy published (the schedule invokes the unqualified function, which is the same code). */
+  readonly version: IVersion;
 
   constructor(scope: Construct, id: string, props: ReaperFunctionProps) {
     super(scope, id);
@@ -125,17 +118,20 @@ export class ReaperFunction extends Construct {
     role.addToPrincipalPolicy(new PolicyStatement({ actions: [...REAPER_TABLE_ACTIONS], resources: [props.table.tableArn] }));
     props.credentials.grantGetSecretValue(role);
 
-    this.failureQueue = new DeadLetterQueue(this, 'FailedInvocations', { holds: 'reaper invocations that failed or expired' }).queue;
+    this.failureQueue = new DeadLetterQueue(this, 'FailedInvocations', {
+      holds: 'reaper invocations that failed or expired',
+      watchedBy: 'the FailedInvocationsQueued alarm fires when it is not empty, and ops dead-letters lists it',
+    }).queue;
 
     this.function = new NodejsFunction(this, 'Function', {
       description: 'Finds stale Scenario canvas locks tracked in DynamoDB and force-unlocks them',
-      entry: props.entry ?? REAPER_HANDLER_ENTRY,
+      entry: REAPER_HANDLER_ENTRY,
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
       runtime: REAPER_RUNTIME,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? DEFAULT_REAPER_MEMORY_MB,
+      memorySize: DEFAULT_REAPER_MEMORY_MB,
       timeout,
       role,
       logGroup: this.logGroup,
@@ -147,11 +143,29 @@ export class ReaperFunction extends Construct {
       maxEventAge: REAPER_MAX_EVENT_AGE,
       onFailure: new SendMessageOnlyQueueDestination(this.failureQueue),
       bundling: REAPER_BUNDLING,
+      // X-Ray traces of each run (the handler's spans: the run, Scan pages, GET and PUT requests, AWS calls).
+      tracing: Tracing.ACTIVE,
+      // A deploy that publishes a new version keeps the old ones (deleting the function deletes them all).
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     });
+    // A version published on every deploy that changes the function: the code of each release stays invocable by
+    // number (`--qualifier`) after the next one, and the FunctionVersion output says which one is live.
+    this.version = this.function.currentVersion;
 
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: `Pinned to ${REAPER_RUNTIME.name}, the line the bundle targets and the code is tested against; move up deliberately, with REAPER_BUNDLE_TARGET.`,
+    const pinnedRuntime = `Pinned to ${REAPER_RUNTIME.name}, the line the bundle targets and the code is tested against; move up deliberately, with REAPER_BUNDLE_TARGET.`;
+    Validations.of(this.function).acknowledge(
+      { id: 'AwsSolutions-L1', reason: pinnedRuntime },
+      { id: 'Serverless-LambdaLatestVersion', reason: pinnedRuntime },
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Failed asynchronous invocations go to an on-failure destination (the FailedInvocations queue), which records the payload, the error and the response, unlike a dead-letter queue; a DLQ as well would split the same failures over two queues.',
+      },
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "The only '*' resource is X-Ray's xray:PutTraceSegments and xray:PutTelemetryRecords, added by Tracing.ACTIVE: X-Ray supports no resource-level permissions for them (a test keeps every other statement on named resources).",
     });
   }
 }

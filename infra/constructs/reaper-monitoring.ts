@@ -1,4 +1,4 @@
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -11,11 +11,14 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DeadLetterQueue } from './dead-letter-queue';
 import { METRIC_NAMES, METRIC_SERVICE_DIMENSION, type MetricName } from '../../functions/reaper/metric-names';
 
 /** Function errors are counted over this window. */
@@ -24,6 +27,8 @@ export const ERROR_ALARM_PERIOD = Duration.minutes(5);
 export const MISSED_HEARTBEATS_TO_ALARM = 3;
 /** Consecutive heartbeat periods with failed unlocks before "unlocks failing" fires: one bad run is retried by the next. */
 export const FAILED_UNLOCK_PERIODS_TO_ALARM = 2;
+/** A deleted stack's alarm topic key waits this long before KMS deletes it (the shortest KMS allows). */
+export const ALARM_TOPIC_KEY_PENDING_WINDOW = Duration.days(7);
 /** CloudWatch evaluates an alarm over at most one day. */
 const MAX_ALARM_WINDOW = Duration.days(1);
 
@@ -61,13 +66,20 @@ export interface ReaperMonitoringProps {
  * function's errors and the two dead-letter queues. Every alarm notifies one SNS topic, on ALARM and on OK.
  */
 export class ReaperMonitoring extends Construct {
+  /**
+   * The customer-managed key the alarm topic is encrypted with. Not the AWS-managed `aws/sns` key: CloudWatch may
+   * not use that one, and alarm notifications to a topic encrypted with it are dropped without an error.
+   */
+  readonly alarmTopicKey: Key;
   /** The topic every alarm notifies. */
   readonly alarmTopic: Topic;
+  /** E-mail notifications SNS could not deliver (only with `alarmEmail`). */
+  readonly undeliveredNotificationsQueue?: IQueue;
   /** The function threw (or timed out) at least once in ERROR_ALARM_PERIOD. */
   readonly functionErrorsAlarm: Alarm;
   /** Unlocks failed in FAILED_UNLOCK_PERIODS_TO_ALARM consecutive heartbeat periods. */
   readonly failedUnlocksAlarm: Alarm;
-  /** A run stopped early: out of time, or the credentials were refused. */
+  /** A run stopped early (any stopReason: time budget, refused credentials, unreadable table, brake, suspect base URL, interrupted). */
   readonly runCutShortAlarm: Alarm;
   /** A run may have freed a lock that was live (the lock changed since its claim, and the unlock was or may have been applied). */
   readonly possibleLiveLockUnlockAlarm: Alarm;
@@ -85,15 +97,58 @@ export class ReaperMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: ReaperMonitoringProps) {
     super(scope, id);
     const heartbeat = props.heartbeatPeriod;
-    const heartbeatMinutes = heartbeat.toMinutes();
-    if (!Number.isInteger(heartbeatMinutes) || heartbeatMinutes < 1 || heartbeat.toSeconds() > MAX_ALARM_WINDOW.toSeconds()) {
+    // In seconds first: Duration.toMinutes() throws on a fraction of a minute before the check could say what is wrong.
+    const heartbeatSeconds = heartbeat.toSeconds();
+    const heartbeatMinutes = heartbeatSeconds / 60;
+    if (!Number.isInteger(heartbeatMinutes) || heartbeatMinutes < 1 || heartbeatSeconds > MAX_ALARM_WINDOW.toSeconds()) {
       throw new Error(`ReaperMonitoring: heartbeatPeriod must be whole minutes between 1 and 1440, got ${heartbeat.toHumanString()}`);
     }
     const missedHeartbeats = Math.max(1, Math.min(MISSED_HEARTBEATS_TO_ALARM, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)));
     const failedUnlockPeriods = Math.max(1, Math.min(FAILED_UNLOCK_PERIODS_TO_ALARM, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)));
 
-    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Canvas lock reaper alarms', enforceSSL: true });
-    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const prefix = Stack.of(this).stackName;
+    // Only this stack's alarms (their names start with the stack name), in this account: the confused-deputy guard.
+    const fromThisStacksAlarms = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnLike: {
+        'aws:SourceArn': Arn.format({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(this)),
+      },
+    };
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the canvas lock reaper alarm topic; the stack\'s CloudWatch alarms may use it to publish',
+      enableKeyRotation: true,
+      // Nothing outlives the topic under this key (SNS keeps no messages), so it goes with the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: ALARM_TOPIC_KEY_PENDING_WINDOW,
+    });
+    this.alarmTopicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublishToTheEncryptedTopic',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromThisStacksAlarms,
+      }),
+    );
+    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Canvas lock reaper alarms', enforceSSL: true, masterKey: this.alarmTopicKey });
+    // The topic policy replaces SNS's default one (enforceSSL writes it), so CloudWatch is allowed in by name.
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowThisStacksAlarmsToPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: fromThisStacksAlarms,
+      }),
+    );
+    if (props.alarmEmail) {
+      this.undeliveredNotificationsQueue = new DeadLetterQueue(this, 'UndeliveredNotifications', {
+        holds: 'alarm e-mails SNS could not deliver',
+        watchedBy: 'the dashboard graphs its depth (an alarm would notify the very topic whose deliveries fail)',
+      }).queue;
+      this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail, { deadLetterQueue: this.undeliveredNotificationsQueue }));
+    }
 
     const reaperMetric = (metricName: MetricName, label: string): Metric =>
       new Metric({
@@ -119,7 +174,6 @@ export class ReaperMonitoring extends Construct {
     const failureQueueDepth = queueDepth(props.functionFailureQueue, 'Failed invocations queued');
     const scheduleDlqDepth = queueDepth(props.scheduleDeadLetterQueue, 'Undelivered ticks queued');
 
-    const prefix = Stack.of(this).stackName;
     const atLeastOnce = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
     this.functionErrorsAlarm = this.alarm('FunctionErrors', {
       name: `${prefix}-FunctionErrors`,
@@ -127,7 +181,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'The reaper function threw or timed out. See its logs; runbook: docs/deploy.md#alarms.',
+      description: 'The reaper function threw or timed out. See its logs. Runbook: docs/day-2.md#functionerrors.',
     });
     this.failedUnlocksAlarm = this.alarm('FailedUnlocks', {
       name: `${prefix}-UnlocksFailing`,
@@ -135,7 +189,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: failedUnlockPeriods,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'Stale locks failed to unlock in consecutive runs (the Scenario API refuses or errors). Runbook: docs/deploy.md#alarms.',
+      description: 'Stale locks failed to unlock in consecutive runs (the Scenario API refuses or errors). Runbook: docs/day-2.md#unlocksfailing.',
     });
     this.runCutShortAlarm = this.alarm('RunCutShort', {
       name: `${prefix}-RunCutShort`,
@@ -143,7 +197,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'A run stopped early: out of time, or the Scenario credentials were refused. Runbook: docs/deploy.md#alarms.',
+      description: 'A run stopped early; its summary.stopReason says why (time-budget, credentials-rejected, store-error, brake, suspect-base-url, interrupted). Runbook: docs/day-2.md#runcutshort.',
     });
     this.possibleLiveLockUnlockAlarm = this.alarm('PossibleLiveLockUnlock', {
       name: `${prefix}-PossibleLiveLockUnlock`,
@@ -152,7 +206,7 @@ export class ReaperMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       description:
-        'A run may have freed a live lock: the lock changed since the claim and the unlock was (or may have been) applied. The run summary\'s warnings name the canvas and both locks; tell its editor. Runbook: docs/deploy.md#alarms.',
+        'A run may have freed a live lock: the lock changed since the claim and the unlock was (or may have been) applied. The run summary\'s warnings name the canvas and both locks; tell its editor. Runbook: docs/day-2.md#possiblelivelockunlock.',
     });
     this.brakeTrippedAlarm = this.alarm('BrakeTripped', {
       name: `${prefix}-BrakeTripped`,
@@ -161,7 +215,7 @@ export class ReaperMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       description:
-        'The mass-expiry brake is engaged: many locks went stale at once (is the editors\' writer down?), and newly stale locks are held. Release it with overrideBrake once safe. Runbook: docs/deploy.md#alarms.',
+        'The mass-expiry brake is engaged: many locks went stale at once (is the editors\' writer down?), and newly stale locks are held. Release it with overrideBrake once safe. Runbook: docs/day-2.md#braketripped.',
     });
     this.scheduleNotRunningAlarm = this.alarm('ScheduleNotRunning', {
       name: `${prefix}-NotRunning`,
@@ -172,8 +226,8 @@ export class ReaperMonitoring extends Construct {
       treatMissingData: TreatMissingData.BREACHING,
       actionsEnabled: props.scheduleEnabled,
       description: props.scheduleEnabled
-        ? 'No reaper run completed recently: the schedule is paused, failing to invoke, or every run fails. Runbook: docs/deploy.md#alarms.'
-        : 'The schedule was deployed disabled, so this alarm is expected to be in ALARM; its notifications are off. Runbook: docs/deploy.md#alarms.',
+        ? 'No reaper run completed recently: the schedule is paused, failing to invoke, or every run fails. Runbook: docs/day-2.md#notrunning.'
+        : 'The schedule was deployed disabled, so this alarm is expected to be in ALARM; its notifications are off. Runbook: docs/day-2.md#notrunning.',
     });
     this.functionFailureQueueAlarm = this.alarm('FunctionFailureQueue', {
       name: `${prefix}-FailedInvocationsQueued`,
@@ -181,7 +235,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'A reaper invocation failed or expired; its record waits in the failure queue. Runbook: docs/deploy.md#alarms.',
+      description: 'A reaper invocation failed or expired; its record waits in the failure queue. Runbook: docs/day-2.md#failedinvocationsqueued.',
     });
     this.scheduleDeadLetterQueueAlarm = this.alarm('ScheduleDeadLetterQueue', {
       name: `${prefix}-UndeliveredTicksQueued`,
@@ -189,7 +243,7 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'Scheduler could not invoke the reaper; the tick waits in the schedule dead-letter queue. Runbook: docs/deploy.md#alarms.',
+      description: 'Scheduler could not invoke the reaper; the tick waits in the schedule dead-letter queue. Runbook: docs/day-2.md#undeliveredticksqueued.',
     });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
@@ -217,7 +271,13 @@ export class ReaperMonitoring extends Construct {
     );
     this.dashboard.addWidgets(graph('Locks', [stale, unlocked, failed, invalid]), graph('Runs', [runs, cutShort]));
     this.dashboard.addWidgets(graph('Canvases examined', [examined]), graph('Function errors', [functionErrors]));
-    this.dashboard.addWidgets(graph('Dead-letter queues', [failureQueueDepth, scheduleDlqDepth]), graph('Safety', [possibleLiveLockUnlocks, brakeTripped]));
+    const undeliveredNotificationsDepth = this.undeliveredNotificationsQueue
+      ? [queueDepth(this.undeliveredNotificationsQueue, 'Undelivered alarm e-mails queued')]
+      : [];
+    this.dashboard.addWidgets(
+      graph('Dead-letter queues', [failureQueueDepth, scheduleDlqDepth, ...undeliveredNotificationsDepth]),
+      graph('Safety', [possibleLiveLockUnlocks, brakeTripped]),
+    );
   }
 
   private alarm(

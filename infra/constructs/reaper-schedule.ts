@@ -1,6 +1,6 @@
-import { Arn, ArnFormat, Aws, type CfnResource, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Arn, ArnFormat, Aws, type CfnElement, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -12,13 +12,15 @@ import { DeadLetterQueue } from './dead-letter-queue';
  * Retries of a tick Scheduler could not hand to Lambda (the invocation itself is asynchronous, so these cover
  * only the Invoke call). A few are enough: the next tick comes anyway.
  */
-export const DEFAULT_SCHEDULE_RETRY_ATTEMPTS = 2;
+export const SCHEDULE_RETRY_ATTEMPTS = 2;
 /** A tick Scheduler could not deliver within this time is dropped to the dead-letter queue rather than run late. */
-export const DEFAULT_SCHEDULE_MAX_EVENT_AGE = Duration.minutes(5);
+export const SCHEDULE_MAX_EVENT_AGE = Duration.minutes(5);
 /**
- * The payload of a scheduled invocation: shaped like an EventBridge event, which the handler reads as "a scheduled
- * run" (its logs then say so), carrying the schedule and the tick's time for tracing. Without an explicit input
- * Scheduler would send its own default notification, whose shape the handler does not promise to accept.
+ * The payload of a scheduled invocation: shaped like an EventBridge event, which the handler accepts as a normal run
+ * over every tracked canvas, carrying the schedule's ARN and the tick's time. An invocation that fails keeps this
+ * payload in its failure record, so `ops dead-letters` shows which schedule and which tick it was. Without an
+ * explicit input Scheduler would send its own default notification, whose shape the handler does not promise to
+ * accept.
  */
 export const SCHEDULED_RUN_INPUT = {
   source: 'aws.scheduler',
@@ -29,8 +31,8 @@ export const SCHEDULED_RUN_INPUT = {
 
 /** Props of {@link ReaperSchedule}. */
 export interface ReaperScheduleProps {
-  /** The function to invoke. */
-  readonly function: IFunction;
+  /** The function to invoke: one this app creates (the grant cdk-nag is told about names its resource). */
+  readonly function: LambdaFunction;
   /**
    * A recurring EventBridge Scheduler expression: `rate(...)` or `cron(...)`.
    * @default DEFAULT_SCHEDULE_EXPRESSION (`rate(5 minutes)`)
@@ -46,28 +48,20 @@ export interface ReaperScheduleProps {
    * @default true
    */
   readonly enabled?: boolean;
-  /**
-   * Retries of a tick Scheduler failed to deliver.
-   * @default DEFAULT_SCHEDULE_RETRY_ATTEMPTS
-   */
-  readonly retryAttempts?: number;
-  /**
-   * How long Scheduler keeps trying to deliver one tick (60 s to 24 h).
-   * @default DEFAULT_SCHEDULE_MAX_EVENT_AGE
-   */
-  readonly maxEventAge?: Duration;
 }
 
 /** The EventBridge Scheduler schedule that invokes the reaper, with bounded retries and a dead-letter queue. */
 export class ReaperSchedule extends Construct {
   /** The schedule. */
   readonly schedule: Schedule;
-  /** The parsed expression, for sizing the "not running" alarm. */
+  /** The parsed expression: the stack derives the alarms' heartbeat period from it. */
   readonly cadence: ScheduleCadence;
   /** Whether the schedule was deployed enabled. */
   readonly enabled: boolean;
   /** Ticks Scheduler could not deliver land here. */
   readonly deadLetterQueue: IQueue;
+  /** The role Scheduler invokes the function with; updating the schedule needs iam:PassRole on it. */
+  readonly role: IRole;
 
   constructor(scope: Construct, id: string, props: ReaperScheduleProps) {
     super(scope, id);
@@ -76,10 +70,13 @@ export class ReaperSchedule extends Construct {
     assertTimeZone(timeZone, 'ReaperSchedule.timeZone');
     this.enabled = props.enabled ?? true;
 
-    this.deadLetterQueue = new DeadLetterQueue(this, 'UndeliveredTicks', { holds: 'schedule ticks Scheduler could not deliver' }).queue;
+    this.deadLetterQueue = new DeadLetterQueue(this, 'UndeliveredTicks', {
+      holds: 'schedule ticks Scheduler could not deliver',
+      watchedBy: 'the UndeliveredTicksQueued alarm fires when it is not empty, and ops dead-letters lists it',
+    }).queue;
     // Our own role rather than the one LambdaInvoke would add at the stack's root, so it lives (and is
     // acknowledged) here. The conditions guard against the confused deputy, as the generated role does.
-    const role = new Role(this, 'InvokeRole', {
+    const role = (this.role = new Role(this, 'InvokeRole', {
       description: 'EventBridge Scheduler: invoke the canvas lock reaper, dead-letter undelivered ticks',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
@@ -92,12 +89,12 @@ export class ReaperSchedule extends Construct {
           },
         },
       }),
-    });
+    }));
     const target = new LambdaInvoke(props.function, {
       role,
       input: ScheduleTargetInput.fromObject(SCHEDULED_RUN_INPUT),
-      retryAttempts: props.retryAttempts ?? DEFAULT_SCHEDULE_RETRY_ATTEMPTS,
-      maxEventAge: props.maxEventAge ?? DEFAULT_SCHEDULE_MAX_EVENT_AGE,
+      retryAttempts: SCHEDULE_RETRY_ATTEMPTS,
+      maxEventAge: SCHEDULE_MAX_EVENT_AGE,
       deadLetterQueue: this.deadLetterQueue,
     });
     this.schedule = new Schedule(this, 'Schedule', {
@@ -110,7 +107,7 @@ export class ReaperSchedule extends Construct {
       enabled: this.enabled,
     });
 
-    const functionLogicalId = Stack.of(this).getLogicalId(props.function.node.defaultChild as CfnResource);
+    const functionLogicalId = Stack.of(this).getLogicalId(props.function.node.defaultChild as CfnElement);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
       reason: 'CDK grants lambda:InvokeFunction on the function and its versions/aliases (<arn>:*); the wildcard spans only qualifiers of this one function.',

@@ -1,5 +1,5 @@
 import { Arn, ArnFormat, Aws, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
@@ -81,17 +81,28 @@ export class ScenarioCredentialsSecret extends Construct {
     }
   }
 
-  /** Grants reading the secret's value and nothing else: no DescribeSecret, no listing, no writing. */
-  grantGetSecretValue(grantee: IGrantable): Grant {
-    const grant = Grant.addToPrincipal({ grantee, actions: ['secretsmanager:GetSecretValue'], resourceArns: this.arnsForPolicy });
+  /**
+   * What reading the secret's value takes, and nothing more (no DescribeSecret, no listing, no writing):
+   * GetSecretValue on the secret and, with a customer-managed key, kms:Decrypt on it through Secrets Manager only.
+   */
+  readStatements(): PolicyStatement[] {
+    const statements = [new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: this.arnsForPolicy })];
     if (this.encryptionKeyArn) {
-      Grant.addToPrincipal({
-        grantee,
-        actions: ['kms:Decrypt'],
-        resourceArns: [this.encryptionKeyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
-      });
+      statements.push(
+        new PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [this.encryptionKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
     }
-    return grant;
+    return statements;
+  }
+
+  /** Grants {@link readStatements} to a principal (the function's role). */
+  grantGetSecretValue(grantee: IGrantable): Grant {
+    const [getSecretValue, ...decrypt] = this.readStatements();
+    for (const statement of decrypt) grantee.grantPrincipal.addToPrincipalPolicy(statement);
+    return Grant.addToPrincipal({ grantee, actions: getSecretValue!.actions, resourceArns: getSecretValue!.resources });
   }
 }

@@ -1,9 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { TABLE_KEY } from '../../functions/reaper/table-contract';
 
-/** The table's partition key: the Scenario asset id of a tracked canvas. */
-export const TRACKED_CANVAS_PARTITION_KEY = 'assetId';
+/**
+ * What the editors' backend does to the table: lock (PutItem or UpdateItem), renew (UpdateItem), release
+ * (UpdateItem or DeleteItem), and read a row back (GetItem). README, "The table contract", shows the three calls.
+ */
+export const TRACKED_CANVAS_WRITER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 
 /** Props of {@link TrackedCanvasTable}. Pass at most one of the two `existing…` props. */
 export interface TrackedCanvasTableProps {
@@ -18,36 +23,50 @@ export interface TrackedCanvasTableProps {
    * @default - a new table is created
    */
   readonly existingTableArn?: string;
+  /**
+   * Deletion protection on a created table: DynamoDB refuses DeleteTable, from anyone, until it is turned off.
+   * `false` suits a dev stack meant to be removed completely. Ignored for an existing table.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
 }
 
 /**
- * The DynamoDB table of tracked canvases: the one the reaper scans and updates.
- * A created table is on-demand, has point-in-time recovery and survives stack deletion: losing it loses the record
- * of which canvases are locked, which no redeploy can rebuild.
+ * The DynamoDB table of tracked canvases: the one the reaper scans and updates, and the policy its writers attach.
+ * A created table is on-demand, has point-in-time recovery and deletion protection, and survives stack deletion:
+ * losing it loses the record of which canvases are locked, which no redeploy can rebuild.
  */
 export class TrackedCanvasTable extends Construct {
   /** The table, created or imported. */
   readonly table: ITable;
-  /** True when the stack created (and therefore owns) the table. */
-  readonly createdByStack: boolean;
+  /**
+   * A customer-managed policy with exactly TRACKED_CANVAS_WRITER_ACTIONS on this table, for the editors' backend
+   * role to attach (its ARN is the TrackedCanvasWriterPolicyArn output; CloudFormation names it, so two stacks in
+   * one account never collide).
+   */
+  readonly writerPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: TrackedCanvasTableProps = {}) {
     super(scope, id);
     if (props.existingTableName && props.existingTableArn) {
       throw new Error('TrackedCanvasTable: pass existingTableName or existingTableArn, not both');
     }
-    this.createdByStack = !props.existingTableName && !props.existingTableArn;
     if (props.existingTableArn) {
       this.table = Table.fromTableArn(this, 'Existing', props.existingTableArn);
     } else if (props.existingTableName) {
       this.table = Table.fromTableName(this, 'Existing', props.existingTableName);
     } else {
       this.table = new Table(this, 'Table', {
-        partitionKey: { name: TRACKED_CANVAS_PARTITION_KEY, type: AttributeType.STRING },
+        partitionKey: { name: TABLE_KEY, type: AttributeType.STRING },
         billingMode: BillingMode.PAY_PER_REQUEST,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: props.deletionProtection ?? true,
         removalPolicy: RemovalPolicy.RETAIN,
       });
     }
+    this.writerPolicy = new ManagedPolicy(this, 'WriterPolicy', {
+      description: 'Write tracked canvases (lock, renew, release) for the canvas lock reaper: this table only',
+      statements: [new PolicyStatement({ actions: [...TRACKED_CANVAS_WRITER_ACTIONS], resources: [this.table.tableArn] })],
+    });
   }
 }

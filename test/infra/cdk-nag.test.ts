@@ -18,11 +18,11 @@ afterAll(() => {
   for (const dir of outdirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Builds the app as `cdk synth` does (cdk-nag AwsSolutions on), synthesizes it and returns what cdk-nag reported. */
+/** Builds the app as `cdk synth` does (both cdk-nag packs on), synthesizes it and returns what cdk-nag reported. */
 function nagReport(overrides: Record<string, unknown> = {}, mutate?: (app: ReturnType<typeof createReaperApp>) => void) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'reaper-nag-'));
   outdirs.push(outdir);
-  const built = createReaperApp({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...overrides } });
+  const built = createReaperApp({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...overrides } }, { warn: () => {} });
   mutate?.(built);
   let synthError: unknown;
   try {
@@ -39,8 +39,22 @@ function nagReport(overrides: Record<string, unknown> = {}, mutate?: (app: Retur
   return { violations, synthError, built };
 }
 
-describe('cdk-nag (AwsSolutions)', () => {
-  it('reports no unacknowledged finding, error or warning, on the default stack', () => {
+/** Every acknowledgement in the app: the construct's path, the rule id and the reason. */
+function acknowledgements(built: ReturnType<typeof createReaperApp>) {
+  const acknowledged: { path: string; id: string; reason: string }[] = [];
+  for (const construct of built.app.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+        acknowledged.push({ path: construct.node.path, id: id.replace(/^Annotation::/, ''), reason });
+      }
+    }
+  }
+  return acknowledged;
+}
+
+describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
+  it('reports no unacknowledged finding, error or warning, on the default stack, from either pack', () => {
     const { violations, synthError } = nagReport();
     expect(violations).toEqual([]);
     expect(synthError).toBeUndefined();
@@ -63,34 +77,41 @@ describe('cdk-nag (AwsSolutions)', () => {
     expect(nagReport(context).violations).toEqual([]);
   });
 
-  it('is really on: a non-compliant resource added to the stack is reported and fails the synth', () => {
+  it('is really on, both packs: a non-compliant resource added to the stack is reported and fails the synth', () => {
     const { violations, synthError } = nagReport({}, ({ stack }) => {
       new Queue(stack, 'UncheckedQueue');
     });
     expect(violations).toContainEqual(expect.stringMatching(/^AwsSolutions error AwsSolutions-SQS4 at CanvasLockReaper\/UncheckedQueue/));
+    expect(violations).toContainEqual(expect.stringMatching(/^Serverless error Serverless-SQSRedrivePolicy at CanvasLockReaper\/UncheckedQueue/));
     expect(String(synthError)).toMatch(/^ValidationFailed: /);
   });
 
   it('acknowledges exactly these findings, each with a specific reason', () => {
-    const { built } = nagReport();
-    const acknowledged: { path: string; id: string; reason: string }[] = [];
-    for (const construct of built.app.node.findAll()) {
-      for (const entry of construct.node.metadata) {
-        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
-          acknowledged.push({ path: construct.node.path, id: id.replace(/^Annotation::/, ''), reason });
-        }
-      }
-    }
+    const acknowledged = acknowledgements(nagReport().built);
     expect(acknowledged.map(({ path: p, id }) => `${p} ${id}`).sort()).toEqual(
       [
         'CanvasLockReaper/Reaper/FailedInvocations/Queue AwsSolutions-SQS3',
+        'CanvasLockReaper/Reaper/FailedInvocations/Queue Serverless-SQSRedrivePolicy',
         'CanvasLockReaper/Reaper/Function AwsSolutions-L1',
+        'CanvasLockReaper/Reaper/Function Serverless-LambdaDLQ',
+        'CanvasLockReaper/Reaper/Function Serverless-LambdaLatestVersion',
+        'CanvasLockReaper/Reaper/Role AwsSolutions-IAM5[Resource::*]',
         'CanvasLockReaper/Schedule/InvokeRole AwsSolutions-IAM5[Resource::<ReaperFunctionF52F06D3.Arn>:*]',
         'CanvasLockReaper/Schedule/UndeliveredTicks/Queue AwsSolutions-SQS3',
+        'CanvasLockReaper/Schedule/UndeliveredTicks/Queue Serverless-SQSRedrivePolicy',
         'CanvasLockReaper/ScenarioCredentials/Secret AwsSolutions-SMG4',
       ].sort(),
     );
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(60);
+  });
+
+  it('with an alarm e-mail, acknowledges only that its dead-letter queue has no redrive of its own', () => {
+    const { violations, built } = nagReport({ 'reaper:alarmEmail': 'ops@example.com' });
+    expect(violations).toEqual([]);
+    const added = acknowledgements(built).filter(({ path: p }) => p.startsWith('CanvasLockReaper/Monitoring/'));
+    expect(added.map(({ path: p, id }) => `${p} ${id}`).sort()).toEqual([
+      'CanvasLockReaper/Monitoring/UndeliveredNotifications/Queue AwsSolutions-SQS3',
+      'CanvasLockReaper/Monitoring/UndeliveredNotifications/Queue Serverless-SQSRedrivePolicy',
+    ]);
   });
 });

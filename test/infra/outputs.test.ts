@@ -3,7 +3,7 @@ import { parseInvocation } from '../../functions/reaper/payload';
 import { logicalIdOf, synthReaper } from './support/synth-reaper';
 
 describe('the stack outputs', () => {
-  it('name the table, the secret, the function, the schedule, the queues, the alarm topic and the dashboard', () => {
+  it('name the table, the secret, the function and its version, the schedule, the queues, the alarm topic, the dashboard and the two policies', () => {
     const { stack, template } = synthReaper();
     const outputs = template.toJSON().Outputs;
     expect(Object.keys(outputs).sort()).toEqual([
@@ -12,10 +12,14 @@ describe('the stack outputs', () => {
       'DryRunCommand',
       'FailedInvocationsQueueUrl',
       'FunctionName',
+      'FunctionVersion',
       'LogGroupName',
+      'ReaperOperatorPolicyArn',
       'ScheduleName',
       'SecretArn',
+      'TableArn',
       'TableName',
+      'TrackedCanvasWriterPolicyArn',
       'UndeliveredTicksQueueUrl',
     ]);
     expect(outputs.FunctionName.Value).toEqual({ Ref: logicalIdOf(stack.reaper.function) });
@@ -25,6 +29,16 @@ describe('the stack outputs', () => {
     expect(outputs.UndeliveredTicksQueueUrl.Value).toEqual({ Ref: logicalIdOf(stack.schedule.deadLetterQueue) });
     expect(outputs.DashboardName.Value).toEqual({ Ref: logicalIdOf(stack.monitoring.dashboard) });
     expect(outputs.AlarmTopicArn.Value).toEqual({ Ref: logicalIdOf(stack.monitoring.alarmTopic) });
+    expect(outputs.TableArn.Value).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'Arn'] });
+    expect(outputs.TrackedCanvasWriterPolicyArn.Value).toEqual({ Ref: logicalIdOf(stack.table.writerPolicy) });
+    expect(outputs.ReaperOperatorPolicyArn.Value).toEqual({ Ref: logicalIdOf(stack.operatorPolicy.policy) });
+  });
+
+  it('add the undelivered alarm e-mails queue when an e-mail is subscribed', () => {
+    const { stack, template } = synthReaper({ 'reaper:alarmEmail': 'ops@example.com' });
+    expect(template.toJSON().Outputs.UndeliveredAlarmNotificationsQueueUrl.Value).toEqual({
+      Ref: logicalIdOf(stack.monitoring.undeliveredNotificationsQueue!),
+    });
   });
 
   it('include a ready-to-paste dry-run invoke whose payload the handler accepts as a dry run', () => {

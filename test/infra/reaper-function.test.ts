@@ -1,4 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { ReaperFunction } from '../../infra/constructs/reaper-function';
+import { ScenarioCredentialsSecret } from '../../infra/constructs/scenario-credentials-secret';
+import { DEFAULT_REAPER_SETTINGS } from '../../infra/reaper-environment';
+import { Duration } from 'aws-cdk-lib';
+import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 
 describe('the reaper function', () => {
@@ -60,7 +66,7 @@ describe('the reaper function', () => {
     ]);
   });
 
-  it('may write its logs, read the one secret, read and update the one table, and report a failure: nothing more', () => {
+  it('may write its logs, read the one secret, read and update the one table, report a failure and send traces: nothing more', () => {
     const { stack, template } = synthReaper();
     const roleId = logicalIdOf(stack.reaper.function.role!);
     const policies = Object.values<any>(template.toJSON().Resources).filter(
@@ -83,12 +89,28 @@ describe('the reaper function', () => {
         Effect: 'Allow',
         Resource: { Ref: onlyResource(template, 'AWS::SecretsManager::Secret').logicalId },
       },
+      // X-Ray has no resource-level permissions for these: the one '*' (acknowledged in cdk-nag, and only this).
+      { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
       {
         Action: 'sqs:SendMessage',
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalIdOf(stack.reaper.failureQueue), 'Arn'] },
       },
     ]);
+  });
+
+  it('is traced by X-Ray (the handler adds the spans)', () => {
+    const { template } = synthReaper();
+    expect(onlyResource(template, 'AWS::Lambda::Function').properties.TracingConfig).toEqual({ Mode: 'Active' });
+  });
+
+  it('publishes a version of the code it deploys, named by the FunctionVersion output', () => {
+    const { stack, template } = synthReaper();
+    const version = onlyResource(template, 'AWS::Lambda::Version');
+    expect(version.properties.FunctionName).toEqual({ Ref: logicalIdOf(stack.reaper.function) });
+    // Old versions stay when a deploy publishes a new one: each release remains invocable by number.
+    expect(version.resource.DeletionPolicy).toBe('Retain');
+    expect(template.toJSON().Outputs.FunctionVersion.Value).toEqual({ 'Fn::GetAtt': [version.logicalId, 'Version'] });
   });
 
   it('is the only thing with permissions on the table and the secret (no resource policy opens them)', () => {
@@ -115,5 +137,63 @@ describe('the reaper function', () => {
         Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
       },
     ]);
+  });
+});
+
+describe('ReaperFunction in a bare Stack', () => {
+  function reaperFunctionAlone(props: Partial<ConstructorParameters<typeof ReaperFunction>[2]> = {}) {
+    const stack = bareStack();
+    const reaper = new ReaperFunction(stack, 'Reaper', {
+      table: Table.fromTableName(stack, 'Table', 'tracked-canvases'),
+      credentials: new ScenarioCredentialsSecret(stack, 'Credentials', { existingSecretName: 'scenario' }),
+      settings: DEFAULT_REAPER_SETTINGS,
+      ...props,
+    });
+    return { stack, reaper, template: templateOf(stack) };
+  }
+
+  it('makes exactly a function with its role and policy, its log group, its failure queue (and its policy), its async config and a version', () => {
+    const { template } = reaperFunctionAlone();
+    const types = Object.values<any>(template.toJSON().Resources).map((r) => r.Type).sort();
+    expect(types).toEqual([
+      'AWS::IAM::Policy',
+      'AWS::IAM::Role',
+      'AWS::Lambda::EventInvokeConfig',
+      'AWS::Lambda::Function',
+      'AWS::Lambda::Version',
+      'AWS::Logs::LogGroup',
+      'AWS::SQS::Queue',
+      'AWS::SQS::QueuePolicy',
+    ]);
+  });
+
+  it('tells the function the table and the secret it is given, and grants exactly those', () => {
+    const { template } = reaperFunctionAlone();
+    const fn = onlyResource(template, 'AWS::Lambda::Function').properties;
+    expect(fn.Environment.Variables.TABLE_NAME).toBe('tracked-canvases');
+    expect(fn.Environment.Variables.SCENARIO_SECRET_ID).toBe('scenario');
+    const resources = statementsOf(template, 'AWS::IAM::Policy').map((statement) => JSON.stringify(statement.Resource));
+    expect(resources.some((r) => r.includes(':table/tracked-canvases'))).toBe(true);
+    expect(resources.some((r) => r.includes(':secret:scenario-??????'))).toBe(true);
+  });
+
+  it('takes its timeout, settings and log retention from its props', () => {
+    const { template } = reaperFunctionAlone({
+      timeout: Duration.minutes(2),
+      settings: { ...DEFAULT_REAPER_SETTINGS, maxInFlight: 4 },
+      logRetention: 7,
+    });
+    const fn = onlyResource(template, 'AWS::Lambda::Function').properties;
+    expect(fn.Timeout).toBe(120);
+    expect(fn.Environment.Variables.MAX_IN_FLIGHT).toBe('4');
+    expect(onlyResource(template, 'AWS::Logs::LogGroup').properties.RetentionInDays).toBe(7);
+  });
+
+  it('refuses a timeout above Lambda\'s 15 minutes', () => {
+    expect(() => reaperFunctionAlone({ timeout: Duration.minutes(16) })).toThrow(/timeout 960 s exceeds Lambda's maximum of 900 s/);
+  });
+
+  it("refuses settings the handler's own config would refuse, naming the variable", () => {
+    expect(() => reaperFunctionAlone({ settings: { ...DEFAULT_REAPER_SETTINGS, maxInFlight: 0 } })).toThrow(/MAX_IN_FLIGHT/);
   });
 });

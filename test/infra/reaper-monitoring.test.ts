@@ -1,5 +1,10 @@
+import { Duration } from 'aws-cdk-lib';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../functions/reaper/metric-names';
+import { ReaperMonitoring, type ReaperMonitoringProps } from '../../infra/constructs/reaper-monitoring';
+import { bareStack, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 
 type Template = ReturnType<typeof synthReaper>['template'];
@@ -40,7 +45,7 @@ describe('the alarms', () => {
       expect(alarm.AlarmActions).toEqual([topic]);
       expect(alarm.OKActions).toEqual([topic]);
       expect(alarm.Threshold).toBe(1);
-      expect(alarm.AlarmDescription).toMatch(/docs\/deploy\.md#alarms/);
+      expect(alarm.AlarmDescription).toMatch(/Runbook: docs\/day-2\.md#[a-z]+\.$/);
     }
   });
 
@@ -146,24 +151,91 @@ describe('the alarms', () => {
   });
 });
 
+/** What "this stack's alarms in this account" is in the topic's and the key's policies. */
+function fromThisStacksAlarms(stackName: string) {
+  return {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: {
+      'aws:SourceArn': {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:alarm:${stackName}-*`],
+        ],
+      },
+    },
+  };
+}
+
 describe('the alarm topic', () => {
   it('has no subscription unless an e-mail is given, and refuses publishing without TLS', () => {
     const { stack, template } = synthReaper();
     template.resourceCountIs('AWS::SNS::Subscription', 0);
+    template.resourceCountIs('AWS::SQS::Queue', 2);
     const policy = onlyResource(template, 'AWS::SNS::TopicPolicy').properties;
     expect(policy.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
     expect(template.toJSON().Outputs.AlarmTopicArn.Value).toEqual({ Ref: logicalIdOf(stack.monitoring.alarmTopic) });
+    expect(template.toJSON().Outputs.UndeliveredAlarmNotificationsQueueUrl).toBeUndefined();
   });
 
-  it('subscribes reaper:alarmEmail', () => {
+  it('lets only this stack\'s alarms, in this account, publish to it', () => {
+    const { stack, template } = synthReaper();
+    const topicRef = { Ref: logicalIdOf(stack.monitoring.alarmTopic) };
+    expect(onlyResource(template, 'AWS::SNS::TopicPolicy').properties.PolicyDocument.Statement).toContainEqual({
+      Sid: 'AllowThisStacksAlarmsToPublish',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: topicRef,
+      Condition: fromThisStacksAlarms('CanvasLockReaper'),
+    });
+  });
+
+  it('is encrypted with a customer-managed key, rotated, whose policy lets this stack\'s alarms use it (aws/sns would drop their notifications)', () => {
+    const { stack, template } = synthReaper();
+    const keyId = logicalIdOf(stack.monitoring.alarmTopicKey);
+    expect(onlyResource(template, 'AWS::SNS::Topic').properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    const key = onlyResource(template, 'AWS::KMS::Key');
+    expect(key.logicalId).toBe(keyId);
+    expect(key.properties.EnableKeyRotation).toBe(true);
+    expect(key.properties.PendingWindowInDays).toBe(7);
+    expect(key.resource.DeletionPolicy).toBe('Delete');
+    const statements = key.properties.KeyPolicy.Statement;
+    expect(statements).toContainEqual({
+      Sid: 'AllowThisStacksAlarmsToPublishToTheEncryptedTopic',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: fromThisStacksAlarms('CanvasLockReaper'),
+    });
+    // Besides that one, only the account's own administration of the key (CDK's default key policy).
+    expect(statements.filter((s: any) => s.Principal?.Service)).toHaveLength(1);
+    expect(statements.filter((s: any) => !s.Principal?.Service).map((s: any) => s.Action)).toEqual(['kms:*']);
+  });
+
+  it('subscribes reaper:alarmEmail, with a dead-letter queue for what SNS cannot deliver', () => {
     const { stack, template } = synthReaper({ 'reaper:alarmEmail': 'ops@example.com' });
+    const queue = stack.monitoring.undeliveredNotificationsQueue!;
+    const queueId = logicalIdOf(queue);
     expect(onlyResource(template, 'AWS::SNS::Subscription').properties).toEqual({
       Protocol: 'email',
       Endpoint: 'ops@example.com',
       TopicArn: { Ref: logicalIdOf(stack.monitoring.alarmTopic) },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
     });
+    expect(template.toJSON().Resources[queueId].Properties).toEqual({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+    expect(template.toJSON().Outputs.UndeliveredAlarmNotificationsQueueUrl.Value).toEqual({ Ref: queueId });
+    const queuePolicy = Object.values<any>(template.findResources('AWS::SQS::QueuePolicy')).find((p) => p.Properties.Queues.some((q: any) => q.Ref === queueId));
+    expect(queuePolicy.Properties.PolicyDocument.Statement).toContainEqual({
+      Action: 'sqs:SendMessage',
+      Effect: 'Allow',
+      Principal: { Service: 'sns.amazonaws.com' },
+      Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      Condition: { ArnEquals: { 'aws:SourceArn': { Ref: logicalIdOf(stack.monitoring.alarmTopic) } } },
+    });
+    expect(JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody).match(/ApproximateNumberOfMessagesVisible/g)).toHaveLength(3);
   });
 
   it('refuses something that is not an e-mail address, naming the key', () => {
@@ -184,11 +256,87 @@ describe('the dashboard', () => {
       stack.monitoring.functionErrorsAlarm,
       stack.monitoring.failedUnlocksAlarm,
       stack.monitoring.runCutShortAlarm,
+      stack.monitoring.possibleLiveLockUnlockAlarm,
+      stack.monitoring.brakeTrippedAlarm,
       stack.monitoring.scheduleNotRunningAlarm,
       stack.monitoring.functionFailureQueueAlarm,
       stack.monitoring.scheduleDeadLetterQueueAlarm,
     ]) {
       expect(body).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalIdOf(alarm), 'Arn'] }));
     }
+  });
+});
+
+describe('ReaperMonitoring in a bare Stack', () => {
+  function monitoringAlone(props: Partial<ReaperMonitoringProps> = {}) {
+    const stack = bareStack('Watched');
+    const monitoring = new ReaperMonitoring(stack, 'Monitoring', {
+      function: LambdaFunction.fromFunctionName(stack, 'Reaper', 'reaper'),
+      functionFailureQueue: Queue.fromQueueArn(stack, 'Failures', 'arn:aws:sqs:eu-west-1:123456789012:failures'),
+      scheduleDeadLetterQueue: Queue.fromQueueArn(stack, 'Ticks', 'arn:aws:sqs:eu-west-1:123456789012:ticks'),
+      metricsNamespace: 'Ns',
+      serviceName: 'svc',
+      heartbeatPeriod: Duration.minutes(10),
+      scheduleEnabled: true,
+      ...props,
+    });
+    return { monitoring, template: templateOf(stack) };
+  }
+  const alarms = (template: Template) => Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+
+  it('makes eight alarms named after the stack, the encrypted topic and its key, and the dashboard; no subscription', () => {
+    const { template } = monitoringAlone();
+    expect(alarms(template).map((a) => a.AlarmName).sort()).toEqual(
+      [
+        'BrakeTripped',
+        'FailedInvocationsQueued',
+        'FunctionErrors',
+        'NotRunning',
+        'PossibleLiveLockUnlock',
+        'RunCutShort',
+        'UndeliveredTicksQueued',
+        'UnlocksFailing',
+      ].map((name) => `Watched-${name}`),
+    );
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    // The key's grant to CloudWatch follows the alarms' names.
+    const keyStatements = onlyResource(template, 'AWS::KMS::Key').properties.KeyPolicy.Statement;
+    expect(JSON.stringify(keyStatements)).toContain(':alarm:Watched-*');
+  });
+
+  it('sizes the reaper-metric alarms from the heartbeat period: three silent periods for NotRunning, two failing ones for UnlocksFailing', () => {
+    const { template } = monitoringAlone({ heartbeatPeriod: Duration.minutes(10) });
+    const byName = Object.fromEntries(alarms(template).map((a) => [a.AlarmName, a]));
+    expect(byName['Watched-NotRunning'].EvaluationPeriods).toBe(3);
+    expect(watched(byName['Watched-NotRunning']).period).toBe(600);
+    expect(byName['Watched-UnlocksFailing'].EvaluationPeriods).toBe(2);
+    expect(watched(byName['Watched-UnlocksFailing'])).toMatchObject({ namespace: 'Ns', dimensions: [{ Name: 'service', Value: 'svc' }] });
+  });
+
+  it('keeps an alarm within the day CloudWatch can evaluate: a 12-hour heartbeat gives two periods, not three', () => {
+    const { template } = monitoringAlone({ heartbeatPeriod: Duration.hours(12) });
+    const notRunning = alarms(template).find((a) => a.AlarmName === 'Watched-NotRunning');
+    expect(notRunning.EvaluationPeriods).toBe(2);
+  });
+
+  it.each([Duration.seconds(90), Duration.minutes(0), Duration.minutes(1441)])('refuses a heartbeat period of %s', (heartbeatPeriod) => {
+    expect(() => monitoringAlone({ heartbeatPeriod })).toThrow(/ReaperMonitoring: heartbeatPeriod must be whole minutes between 1 and 1440/);
+  });
+
+  it('turns the NotRunning notifications off for a schedule deployed disabled', () => {
+    const { template } = monitoringAlone({ scheduleEnabled: false });
+    expect(alarms(template).find((a) => a.AlarmName === 'Watched-NotRunning').ActionsEnabled).toBe(false);
+  });
+
+  it('subscribes an e-mail with its dead-letter queue', () => {
+    const { monitoring, template } = monitoringAlone({ alarmEmail: 'ops@example.com' });
+    expect(monitoring.undeliveredNotificationsQueue).toBeDefined();
+    expect(onlyResource(template, 'AWS::SNS::Subscription').properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(monitoring.undeliveredNotificationsQueue!), 'Arn'] },
+    });
   });
 });

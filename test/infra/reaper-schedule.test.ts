@@ -1,5 +1,8 @@
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { parseInvocation } from '../../functions/reaper/payload';
+import { ReaperSchedule, type ReaperScheduleProps } from '../../infra/constructs/reaper-schedule';
+import { bareStack, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 
 describe('the schedule', () => {
@@ -103,5 +106,48 @@ describe('the schedule', () => {
       { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: [functionArn, { 'Fn::Join': ['', [functionArn, ':*']] }] },
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [logicalIdOf(stack.schedule.deadLetterQueue), 'Arn'] } },
     ]);
+  });
+});
+
+describe('ReaperSchedule in a bare Stack', () => {
+  function scheduleAlone(props: Partial<Omit<ReaperScheduleProps, 'function'>> = {}) {
+    const stack = bareStack();
+    const fn = new LambdaFunction(stack, 'Target', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {};') });
+    const schedule = new ReaperSchedule(stack, 'Schedule', { function: fn, ...props });
+    return { fn, schedule, template: templateOf(stack) };
+  }
+
+  it('makes the schedule, its invoke role (and policy), and its dead-letter queue (and policy); nothing else', () => {
+    const { template } = scheduleAlone();
+    // The target function and its own role are the test's, not the construct's.
+    const types = Object.entries<any>(template.toJSON().Resources)
+      .filter(([logicalId]) => !logicalId.startsWith('Target'))
+      .map(([, r]) => r.Type);
+    expect(types.sort()).toEqual(['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::SQS::Queue', 'AWS::SQS::QueuePolicy', 'AWS::Scheduler::Schedule']);
+  });
+
+  it('exposes the cadence it parsed and the role updating it must pass', () => {
+    const { schedule, template } = scheduleAlone({ expression: 'rate(10 minutes)' });
+    expect(schedule.cadence).toMatchObject({ kind: 'rate', expression: 'rate(10 minutes)' });
+    expect(schedule.cadence.kind === 'rate' && schedule.cadence.interval.toMinutes()).toBe(10);
+    expect(onlyResource(template, 'AWS::Scheduler::Schedule').properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(schedule.role), 'Arn'] });
+  });
+
+  it('reads a cron expression in its time zone, and ignores the time zone for a rate', () => {
+    const cron = scheduleAlone({ expression: 'cron(0 9 ? * MON-FRI *)', timeZone: 'Europe/Paris' });
+    expect(onlyResource(cron.template, 'AWS::Scheduler::Schedule').properties.ScheduleExpressionTimezone).toBe('Europe/Paris');
+    const rate = scheduleAlone({ timeZone: 'Europe/Paris' });
+    expect(onlyResource(rate.template, 'AWS::Scheduler::Schedule').properties.ScheduleExpressionTimezone).not.toBe('Europe/Paris');
+  });
+
+  it('is deployed disabled when asked', () => {
+    const { schedule, template } = scheduleAlone({ enabled: false });
+    expect(schedule.enabled).toBe(false);
+    expect(onlyResource(template, 'AWS::Scheduler::Schedule').properties.State).toBe('DISABLED');
+  });
+
+  it('refuses a one-time expression and an unknown time zone, naming the prop', () => {
+    expect(() => scheduleAlone({ expression: 'at(2030-01-01T00:00:00)' })).toThrow(/^ReaperSchedule.expression: /);
+    expect(() => scheduleAlone({ timeZone: 'Mars/Olympus' })).toThrow(/^ReaperSchedule.timeZone: /);
   });
 });

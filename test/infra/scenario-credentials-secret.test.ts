@@ -1,4 +1,7 @@
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
+import { ScenarioCredentialsSecret, type ScenarioCredentialsSecretProps } from '../../infra/constructs/scenario-credentials-secret';
+import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { ENV } from '../../functions/reaper/env';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 
@@ -85,6 +88,47 @@ describe('the credentials secret', () => {
   it('refuses a partial ARN in reaper:existingSecretArn, pointing at reaper:existingSecretName', () => {
     expect(() => synthReaper({ 'reaper:existingSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod' })).toThrow(
       /Context key reaper:existingSecretArn: .*complete secret ARN.*reaper:existingSecretName/,
+    );
+  });
+});
+
+describe('ScenarioCredentialsSecret in a bare Stack', () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  function secretAlone(props: ScenarioCredentialsSecretProps = {}) {
+    const stack = bareStack();
+    const secret = new ScenarioCredentialsSecret(stack, 'Credentials', props);
+    const reader = new Role(stack, 'Reader', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    secret.grantGetSecretValue(reader);
+    return { secret, template: templateOf(stack) };
+  }
+
+  it('creates only an empty secret by default; its id is the secret itself', () => {
+    const { secret, template } = secretAlone();
+    const created = onlyResource(template, 'AWS::SecretsManager::Secret');
+    expect(Object.keys(created.properties)).toEqual(['Description']);
+    expect(template.toJSON().Resources).not.toHaveProperty('SecretString');
+    expect(secret.secretId).toBe(secret.secretArn);
+  });
+
+  it('reads as GetSecretValue on the secret only, and with a customer key also kms:Decrypt through Secrets Manager only', () => {
+    expect(statementsOf(secretAlone().template, 'AWS::IAM::Policy').map((s) => s.Action)).toEqual(['secretsmanager:GetSecretValue']);
+    const { secret, template } = secretAlone({ encryptionKeyArn: keyArn });
+    expect(onlyResource(template, 'AWS::SecretsManager::Secret').properties.KmsKeyId).toBe(keyArn);
+    expect(statementsOf(template, 'AWS::IAM::Policy').map((s) => s.Action).sort()).toEqual(['kms:Decrypt', 'secretsmanager:GetSecretValue']);
+    // The same statements serve the operators' policy.
+    expect(secret.readStatements().map((statement) => statement.actions)).toEqual([['secretsmanager:GetSecretValue'], ['kms:Decrypt']]);
+  });
+
+  it('imports a secret by name: no secret is created, the function reads it by name', () => {
+    const { secret, template } = secretAlone({ existingSecretName: 'prod/scenario' });
+    template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(secret.secretId).toBe('prod/scenario');
+  });
+
+  it('refuses both an existing ARN and an existing name', () => {
+    expect(() => secretAlone({ existingSecretName: 'a', existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf' })).toThrow(
+      'ScenarioCredentialsSecret: pass existingSecretArn or existingSecretName, not both',
     );
   });
 });

@@ -26,10 +26,11 @@ export interface SynthesizedReaper {
  * template still holds every resource). cdk-nag.test.ts and bundle.test.ts synthesize exactly as the CLI does.
  */
 export function synthReaper(overrides: Record<string, unknown> = {}): SynthesizedReaper {
-  const { app, stack } = createReaperApp({
-    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...overrides },
-    builtinCloudFormationValidation: false,
-  });
+  const { app, stack } = createReaperApp(
+    { context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...overrides }, builtinCloudFormationValidation: false },
+    // The "no -c env=" warning is environment-file.test.ts's business; here it would only be noise.
+    { warn: () => {} },
+  );
   return { app, stack, template: Template.fromStack(stack) };
 }
 
