@@ -1,4 +1,4 @@
-import { assetIdProblem, preview } from './core/asset-id';
+import { assetIdProblem, clip, preview } from './core/asset-id';
 import { readWholeNumber } from './setting-values';
 import { SETTINGS } from './settings';
 
@@ -123,10 +123,15 @@ type Shape = Record<string, (value: unknown) => boolean>;
 function shapeMismatch(fields: Record<string, unknown>, shape: Shape): string | undefined {
   for (const [name, fits] of Object.entries(shape)) {
     if (!(name in fields)) return `no ${name}`;
-    if (!fits(fields[name])) return `${name} ${preview(fields[name], 60)} is not what it would carry`;
+    if (!fits(fields[name])) return `${name} ${shown(fields[name])} is not what it would carry`;
   }
   const extra = Object.keys(fields).find((name) => !(name in shape));
   return extra === undefined ? undefined : `field ${preview(extra, 40)} is not part of one`;
+}
+
+/** A field's value in a problem: a string quoted, anything else as JSON, both cut short. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? preview(value, 60) : clip(JSON.stringify(value) ?? String(value), 60);
 }
 
 /** Undefined when `fields` is the schedule's input or a rule's scheduled event; else why not, in a few words. */

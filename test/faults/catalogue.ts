@@ -255,6 +255,104 @@ const HOSTILE_CASES = [
     run: 'goes on',
     log: LOG_UNLOCKED,
   }),
+  refusedPayload(
+    'payload-event-lookalike',
+    'an event look-alike `{"source":"ops","detail-type":"manual","dryRun":true,"assetIds":["asset_x"]}` (it used to run a real reap of the whole table)',
+    'not a scheduled event (source "ops" is neither "aws.scheduler" nor "aws.events"); read as a manual payload',
+  ),
+  refusedPayload(
+    'payload-schedule-input-plus-field',
+    "the schedule's input with `\"dryRun\":true` added",
+    'not a scheduled event (as the stack\'s schedule input: field "dryRun" is not part of one); read as a manual payload',
+  ),
+  refusedPayload(
+    'payload-rule-event-with-detail',
+    "an EventBridge rule's Scheduled Event whose `detail` names assets",
+    'not a scheduled event (as an EventBridge rule\'s Scheduled Event: detail {"assetIds":["asset_x"]} is not what it would carry); read as a manual payload',
+  ),
+  hostile('payload-schedule-input', "the schedule's input as Scheduler sends it (its tick time and schedule ARN filled in)", {
+    outcome: 'unlocked once: 1 request',
+    summary: 'examined 1, unlocked 1',
+    row: FREED,
+    run: 'goes on',
+    log: LOG_UNLOCKED,
+  }),
+  hostile('payload-rule-event', "an EventBridge rule's Scheduled Event (all its standard fields)", {
+    outcome: 'unlocked once: 1 request',
+    summary: 'examined 1, unlocked 1',
+    row: FREED,
+    run: 'goes on',
+    log: LOG_UNLOCKED,
+  }),
+  refusedPayload('payload-problems-capped', 'manual payload with 50 unknown fields', '20 problems listed, then "…and 30 more"'),
+  hostile(
+    'secret-error-message-spellings',
+    'npm run reap: a 400 whose `message` quotes a JSON-escaped signed URL (`https:\\/\\/cdn…?X-Amz-Signature=…`), a percent-encoded one, a `#token=…` fragment and a lowercase `basic …` credential',
+    {
+      outcome: 'failed: request-rejected (HTTP 400); 1 request',
+      summary: 'failures: request-rejected 400, its message kept with 4 parts [redacted]',
+      row: KEPT,
+      run: 'npm run reap exit 1; summary on stdout, failure table on stderr',
+      log: LOG_FAILED,
+    },
+  ),
+  hostile(
+    'secret-asset-odd-places',
+    'a 200 unlock answer whose asset carries signed URLs as object keys of non-string fields (`kind`, `metadata.type`), in a list, protocol-relative, JSON-escaped, CloudFront-style and as a `#token=` fragment',
+    {
+      outcome: 'unlocked after 1 attempt',
+      summary: COUNTED,
+      row: FREED,
+      run: 'asset record: assetId "asset_secretAsset", lockExpiresAt "#token=[redacted]", name "[redacted]", status "success"',
+      log: 'info: canvas unlocked, redactedUrls kind.[key], privacy[0], url, metadata.name, metadata.type.[key], metadata.description',
+    },
+  ),
+  hostile('secret-thrown-error', 'the handler: refused credentials (401) whose `message` carries a percent-encoded signed URL and a `#token=` fragment', {
+    outcome: 'failed: credentials-rejected; the invocation fails (ReapRunError)',
+    summary: 'cutShort, stopReason credentials-rejected',
+    row: KEPT,
+    run: 'the thrown error (what the failure queue keeps) has 2 parts [redacted]',
+    log: LOG_FAILED,
+  }),
+  hostile('secret-ops-output', 'a tracked row whose `lockId` is a signed URL, shown by `ops status`, `ops status --json` and `ops untrack`', {
+    outcome: 'shown as "https://cdn.scenario.example/l.png?[redacted]" 3 times',
+    summary: 'n/a (ops output)',
+    row: 'untracked',
+    run: 'ops status, status --json, untrack --yes: exit 0, 0, 0',
+    log: 'n/a',
+  }),
+  hostile(
+    'config-base-url-hidden-parts',
+    '`SCENARIO_API_BASE_URL` of `https://api…/v1?` (a bare `?` leaves url.search empty), `…/v1#`, `…/v1/../admin`, `…/v1/%2e%2e/admin`, `https://api…\\v1`',
+    {
+      outcome: 'each refused at start: ConfigError naming SCENARIO_API_BASE_URL',
+      summary: 'none: the invocation fails',
+      row: 'unchanged',
+      run: 'nothing done: no read, no secret read, no request',
+      log: 'none: the cold start fails with the error',
+    },
+  ),
+  hostile('local-run-clock-ahead', "npm run reap from a laptop whose clock is 2 minutes ahead of DynamoDB's `Date` header (a lock that expired 90 s ago, grace 60 s)", {
+    outcome: 'refused: exit 2, clock error: about 2 min ahead, 15.0 s allowed (grace 60 s)',
+    summary: 'none: nothing ran',
+    row: 'unchanged',
+    run: 'nothing done: GetItem (the clock check), 0 API requests',
+    log: 'stderr: reap: clock error …; (nothing was done)',
+  }),
+  hostile('local-run-interrupted', 'SIGINT to npm run reap (a real process, one canvas at a time) while the first of 4 stale canvases is at the API', {
+    outcome: '1 unlocked (the canvas under way), 3 not started (run-stopped)',
+    summary: 'cutShort, stopReason interrupted',
+    row: '1 freed, 3 unchanged, 0 claims left',
+    run: 'exit 1; the summary so far on stdout; 2 API requests',
+    log: 'stderr: SIGINT: stopping; no canvas starts from now on…',
+  }),
+  hostile('db-scan-hangs', 'the handler: every Scan hangs (no answer); the DynamoDB client has a request and a connection timeout (300 ms here)', {
+    outcome: '0 API requests',
+    summary: 'examined 0; cutShort, stopReason store-error (stopDetail names the timeout)',
+    row: 'unchanged',
+    run: "stops after 4 Scan attempts (the SDK's default for DynamoDB), each ended by the client's timeout; the invocation fails (ReapRunError)",
+    log: 'warn: reap run finished',
+  }),
 ];
 
 const race = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'Races' as const, fault, expected });
@@ -487,7 +585,7 @@ export const FAULT_CASES = [
   api('api-404', '404 (the asset is gone at Scenario: the GET that verifies the lock answers 404)', {
     outcome: 'failed at verify: asset-not-found (HTTP 404); no unlock sent',
     summary: 'failures: asset-not-found 404',
-    row: KEPT,
+    row: 'keeps its lock, lastNotFoundAt recorded, no claim left',
     run: GOES_ON,
     log: LOG_FAILED,
   }),
