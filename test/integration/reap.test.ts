@@ -182,7 +182,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     expect(await h.row('asset_broken')).toEqual({ assetId: { S: 'asset_broken' }, lockExpiresAt: { S: expiredAt }, lockId: { S: 'k' } });
   });
 
-  it('reports a 404 (asset gone) and keeps the row, not deleting it', async () => {
+  it('reports a 404 (asset gone) and keeps the row, not deleting it, with lastNotFoundAt recorded', async () => {
     const expiredAt = minutesAgo(10);
     await h.seed([{ assetId: 'asset_gone', lockExpiresAt: expiredAt }], { knownToApi: false });
 
@@ -191,7 +191,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     expect(summary.failures).toEqual([
       { assetId: 'asset_gone', kind: 'asset-not-found', step: 'verify', httpStatus: 404, error: expect.stringContaining('untrack') },
     ]);
-    expect(await h.row('asset_gone')).toEqual({ assetId: { S: 'asset_gone' }, lockExpiresAt: { S: expiredAt } });
+    expect(await h.row('asset_gone')).toEqual({ assetId: { S: 'asset_gone' }, lockExpiresAt: { S: expiredAt }, lastNotFoundAt: { S: expect.any(String) } });
   });
 
   it('stops the whole run at the first 401, without hammering the API', async () => {
