@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assetLogRecord, MAX_REDACTED_URL_PATHS, REDACTED } from '../../functions/reaper/adapters/asset-log-record';
-import { redactJsonValue } from '../../functions/reaper/adapters/redact';
+import { jsonRedactor } from '../../functions/reaper/adapters/redact';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '../../local/fixtures/asset-unlock-response.example.json'), 'utf8')).asset;
 
@@ -101,10 +101,10 @@ describe('the logger\'s replacer (adapters/redact.ts)', () => {
     ['see https://cdn.example.com/a.png?X-Amz-Signature=abc&x=1 now', 'see https://cdn.example.com/a.png?[redacted] now'],
     ['plain words stay', 'plain words stay'],
   ])('%j → %j', (input, output) => {
-    expect(redactJsonValue('k', input)).toBe(output);
+    expect(jsonRedactor()('k', input)).toBe(output);
   });
 
   it('leaves non-strings alone', () => {
-    expect(redactJsonValue('k', 42)).toBe(42);
+    expect(jsonRedactor()('k', 42)).toBe(42);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeUrl, redactError, redactingWriter, redactJsonValue, redactText, redactValue } from '../../functions/reaper/adapters/redact';
+import { jsonRedactor, looksLikeUrl, redactError, redactingWriter, redactText, redactValue } from '../../functions/reaper/adapters/redact';
 
 const SIG = 'c0ffee5eedc0ffee5eed';
 
@@ -48,7 +48,7 @@ describe('looksLikeUrl', () => {
   it.each(['asset_x', 'a/b', 'plain'])('%j is not', (text) => expect(looksLikeUrl(text)).toBe(false));
 });
 
-describe('redactValue, redactJsonValue, redactError, redactingWriter', () => {
+describe('redactValue, jsonRedactor, redactError, redactingWriter', () => {
   it('copies a value with strings and keys redacted', () => {
     const input = { a: [`//h/p?sig=${SIG}`], [`https://h/p?X-Amz-Signature=${SIG}`]: { n: 1 } };
     const text = JSON.stringify(redactValue(input));
@@ -58,10 +58,11 @@ describe('redactValue, redactJsonValue, redactError, redactingWriter', () => {
 
   it('as a JSON replacer, redacts key names too, and keeps an object seen twice as one copy', () => {
     const inner = { [`//h/p?sig=${SIG}`]: true };
-    const text = JSON.stringify({ first: inner, second: inner, plain: { ok: 'yes' } }, redactJsonValue);
+    const replacer = jsonRedactor();
+    const text = JSON.stringify({ first: inner, second: inner, plain: { ok: 'yes' } }, replacer);
     expect(text).not.toContain(SIG);
     expect(JSON.parse(text).plain).toEqual({ ok: 'yes' });
-    expect(redactJsonValue('k', inner)).toBe(redactJsonValue('k', inner));
+    expect(replacer('k', inner)).toBe(replacer('k', inner));
   });
 
   it('redacts an error message and stack in place', () => {

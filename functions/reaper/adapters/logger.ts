@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel } from '../config';
 import type { ReapLogger } from '../core/ports';
-import { redactJsonValue } from './redact';
+import { jsonRedactor } from './redact';
 
 /**
  * Powertools Logger: one JSON line per call, Lambda request context attached when there is one. Every value (and
@@ -11,7 +11,7 @@ export function createLogger(options: { serviceName: string; logLevel: LogLevel 
   return new Logger({
     serviceName: options.serviceName,
     logLevel: options.logLevel,
-    jsonReplacerFn: redactJsonValue,
+    jsonReplacerFn: jsonRedactor(),
   });
 }
 

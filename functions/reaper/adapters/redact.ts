@@ -112,24 +112,25 @@ function copyRedacted(value: unknown, depth: number): unknown {
   return out;
 }
 
-/** Copies of objects whose keys needed redacting, so a structure seen twice maps to one copy (the logger's cycle check). */
-const keyRedactedCopies = new WeakMap<object, object>();
-
 /**
  * A JSON.stringify replacer (the logger's): strings are redacted, and an object with a secret in a key name is
- * replaced by a copy with its keys redacted (its values are then visited by the replacer in turn).
+ * replaced by a copy with its keys redacted (its values are then visited by the replacer in turn). Each replacer
+ * keeps its own copies, so a structure seen twice maps to one copy and the logger's cycle check still works.
  */
-export function redactJsonValue(_key: string, value: unknown): unknown {
-  if (typeof value === 'string') return redactText(value);
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Error) return value;
-  const cached = keyRedactedCopies.get(value);
-  if (cached) return cached;
-  const keys = Object.keys(value);
-  if (keys.every((key) => redactText(key) === key)) return value;
-  const copy: Record<string, unknown> = {};
-  for (const key of keys) copy[redactText(key)] = (value as Record<string, unknown>)[key];
-  keyRedactedCopies.set(value, copy);
-  return copy;
+export function jsonRedactor(): (key: string, value: unknown) => unknown {
+  const keyRedactedCopies = new WeakMap<object, object>();
+  return (_key, value) => {
+    if (typeof value === 'string') return redactText(value);
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Error) return value;
+    const cached = keyRedactedCopies.get(value);
+    if (cached) return cached;
+    const keys = Object.keys(value);
+    if (keys.every((key) => redactText(key) === key)) return value;
+    const copy: Record<string, unknown> = {};
+    for (const key of keys) copy[redactText(key)] = (value as Record<string, unknown>)[key];
+    keyRedactedCopies.set(value, copy);
+    return copy;
+  };
 }
 
 /**
