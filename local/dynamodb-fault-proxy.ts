@@ -38,6 +38,10 @@ export type DynamoFault =
   | { kind: 'answer'; status: number; body: object }
   /** The connection is destroyed before any answer; the request is not forwarded. */
   | { kind: 'drop-connection' }
+  /** The request is not forwarded and never answered: the client's own timeouts decide (or the proxy's close). */
+  | { kind: 'hang' }
+  /** Forwarded and answered as the server did, with the Date header moved by `offsetMs` (a clock that is off). */
+  | { kind: 'shift-date'; offsetMs: number }
   /** Runs `action` (e.g. a writer's renewal, sent straight to the server), then forwards the request. */
   | { kind: 'before'; action: (body: DynamoRequestBody) => Promise<void> | void }
   /** Forwards the request, then lets `rewrite` change the server's JSON answer before the client sees it. */
@@ -201,6 +205,8 @@ export async function startDynamoFaultProxy(options: DynamoFaultProxyOptions): P
         case 'drop-connection':
           request.socket.destroy();
           return;
+        case 'hang':
+          return;
         case 'before':
           await fault.action(body);
           break;
@@ -224,6 +230,11 @@ export async function startDynamoFaultProxy(options: DynamoFaultProxyOptions): P
         return reply(response, 200, fault.rewrite(entry.serverAnswer, body), answer.headers);
       }
       entry.clientStatus = answer.status;
+      if (fault?.kind === 'shift-date') {
+        const date = Date.parse(String(answer.headers.date ?? ''));
+        const base = Number.isFinite(date) ? date : Date.now();
+        return reply(response, answer.status, answer.body, { ...answer.headers, date: new Date(base + fault.offsetMs).toUTCString() });
+      }
       return reply(response, answer.status, answer.body, answer.headers);
     };
 

@@ -124,6 +124,8 @@ export interface ScenarioStandIn {
   readonly unlockRequests: RecordedRequest[];
   /** Every URL signature this server handed out, so a test can look for them in captured output. */
   readonly issuedSignatures: string[];
+  /** A new signature, recorded in issuedSignatures, for a hostile answer a test builds (signed URLs in odd spellings). */
+  sign(): string;
   /** Every unlock this server performed, in order. */
   readonly unlockLog: UnlockEvent[];
   /** Every lock and unlock, in order. */
@@ -178,9 +180,13 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
   let lockCounter = 0;
   let latencyMs = options.latencyMs ?? 0;
 
-  const signedUrl = (path: string) => {
+  const sign = () => {
     const signature = randomBytes(16).toString('hex');
     issuedSignatures.push(signature);
+    return signature;
+  };
+  const signedUrl = (path: string) => {
+    const signature = sign();
     return `https://cdn.scenario.example/${path}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=${signature}`;
   };
 
@@ -368,6 +374,7 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       return requests.filter((request) => request.route === 'unlock');
     },
     issuedSignatures,
+    sign,
     unlockLog,
     lockLog,
     addCanvas: (assetId, canvas = {}) => void canvases.set(assetId, { ...canvas }),

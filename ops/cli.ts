@@ -1,5 +1,7 @@
 import { createInterface } from 'node:readline/promises';
+import { redactingWriter } from '../functions/reaper/adapters/redact';
 import { runCli as runReapCli } from '../functions/reaper/cli';
+import { whileInterruptible } from '../functions/reaper/cli-kit/interrupt';
 import { pipeSafeWriter } from '../functions/reaper/cli-kit/process-output';
 import { exitForError, usageLine } from '../functions/reaper/cli-kit/report-error';
 import { terminalSafe } from '../functions/reaper/cli-kit/terminal-text';
@@ -31,8 +33,18 @@ Configuration comes from the same environment as the reaper (TABLE_NAME, SCENARI
 SCENARIO_SDK_API_KEY/SECRET, AWS_REGION/AWS_PROFILE, …).
 Exit codes: 0 ok; 1 a canvas failed, a row is invalid, or an AWS call failed; 2 usage or configuration error.`;
 
+/** npm run reap, with Ctrl-C/SIGTERM stopping the run as "interrupted" while it lasts. */
 const reapCommand: OpsCommand = (argv, io) =>
-  runReapCli(argv, { env: io.env, stdout: io.stdout, stderr: io.stderr, stderrIsTerminal: io.stderrIsTerminal === true, ...(io.awsClients ? { awsClients: io.awsClients } : {}) });
+  whileInterruptible(io.stderr, (signal) =>
+    runReapCli(argv, {
+      env: io.env,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      stderrIsTerminal: io.stderrIsTerminal === true,
+      ...(io.awsClients ? { awsClients: io.awsClients } : {}),
+      signal,
+    }),
+  );
 
 const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   status: { run: statusCommand, usage: STATUS_USAGE },
@@ -47,8 +59,9 @@ const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   'dead-letters': { run: deadLettersCommand, usage: DEAD_LETTERS_USAGE },
 };
 
-/** Runs one ops command and returns its exit code. */
-export async function runOps(argv: readonly string[], io: OpsIo): Promise<number> {
+/** Runs one ops command and returns its exit code. Every line it prints goes through the one redaction pass. */
+export async function runOps(argv: readonly string[], opsIo: OpsIo): Promise<number> {
+  const io: OpsIo = { ...opsIo, stdout: redactingWriter(opsIo.stdout), stderr: redactingWriter(opsIo.stderr) };
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(`${OPS_USAGE}\n`);

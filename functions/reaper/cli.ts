@@ -3,10 +3,13 @@ import { Console } from 'node:console';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from './config';
 import { asReapLogger, createLogger } from './adapters/logger';
+import { redactingWriter } from './adapters/redact';
 import { checkReaperAwsSetup } from './cli-kit/aws-setup';
+import { assertClockAgreesWithAws } from './cli-kit/clock-skew';
 import { EXIT, exitCodeFor } from './cli-kit/exit-codes';
 import { parseFlags } from './cli-kit/parse-flags';
 import { pipeSafeWriter } from './cli-kit/process-output';
+import { whileInterruptible } from './cli-kit/interrupt';
 import { exitForError } from './cli-kit/report-error';
 import { renderRunSummary } from './cli-kit/run-summary-table';
 import { jsonForTerminal, terminalSafe } from './cli-kit/terminal-text';
@@ -44,8 +47,13 @@ Environment:
   ${ENV.maxInFlight}, ${ENV.requestTimeoutMs}, ${ENV.maxRetries}, ${ENV.safetyMarginMs}, ${ENV.runBudgetSeconds} (default ${SETTINGS.runBudgetSeconds.default})
   AWS_REGION, AWS_PROFILE / credentials chain, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER
 
+Before a run that unlocks (not --dry-run), this machine's clock is compared with the Date header of a DynamoDB answer:
+more than the larger of 2 s and a quarter of the grace apart, and nothing is done (exit 2).
+Ctrl-C (or SIGTERM) stops the run: no canvas starts after it, those under way finish or give their claims back, and
+the summary so far is printed (stopReason "interrupted", exit 1). A second Ctrl-C quits at once.
+
 Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run stopped early, or the brake holds locks);
-2 usage or configuration error (nothing was done).`;
+2 usage or configuration error, or a clock too far from AWS's (nothing was done).`;
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -54,6 +62,8 @@ export interface CliIo {
   /** stderr is a terminal: a person is watching, so the run ends with a summary table. */
   stderrIsTerminal?: boolean;
   awsClients?: AwsClients;
+  /** Aborted on Ctrl-C or SIGTERM: the run stops as "interrupted" and reports what it did (see cli-kit/interrupt.ts). */
+  signal?: AbortSignal;
 }
 
 interface CliRequest {
@@ -68,7 +78,9 @@ interface CliRequest {
 const COMMAND = { name: 'reap', usage: USAGE, helpCommand: 'npm run reap -- --help' };
 
 /** Runs the CLI and returns its exit code (the caller sets process.exitCode; tests read it). */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<number> {
+  // Every line this command prints goes through the one redaction pass (a failure quotes what the API said).
+  const io: CliIo = { ...cliIo, stdout: redactingWriter(cliIo.stdout), stderr: redactingWriter(cliIo.stderr) };
   try {
     return await runReap(argv, io);
   } catch (error) {
@@ -86,6 +98,9 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const clock = systemClock;
   const clients = io.awsClients ?? createAwsClients();
   await checkReaperAwsSetup(config, clients, io.env);
+  const graceSeconds = request.graceSeconds ?? config.graceSeconds;
+  // A run that unlocks judges staleness and claims by this machine's clock: it must agree with AWS's.
+  if (!request.dryRun) await assertClockAgreesWithAws({ dynamo: clients.dynamo, tableName: config.tableName, clock, graceSeconds });
   const powertools = createLogger(config);
   // With --json, stdout carries the summary alone (so `> run.json` keeps it whole) and the log lines go to stderr.
   if (request.json) writeLogLinesToStderr(powertools);
@@ -97,13 +112,14 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
     {
       runId: `cli-${randomUUID()}`,
       dryRun: request.dryRun,
-      graceSeconds: request.graceSeconds ?? config.graceSeconds,
+      graceSeconds,
       ...(request.assetIds ? { assetIds: request.assetIds } : {}),
       ...(request.projectIds ? { projectIds: request.projectIds } : {}),
       maxInFlight: config.maxInFlight,
       deadlineMs: startedAt + config.runBudgetMs,
       safetyMarginMs: config.safetyMarginMs,
       ...runSafetyOptions(config, request.overrideBrake),
+      ...(io.signal ? { signal: io.signal } : {}),
     },
   );
   if (request.json) io.stdout(`${jsonForTerminal(summary, 2)}\n`);
@@ -172,12 +188,15 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
 if (require.main === module) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stderr = pipeSafeWriter(process.stderr);
-  runCli(process.argv.slice(2), {
-    env: process.env,
-    stdout: pipeSafeWriter(process.stdout),
-    stderr,
-    stderrIsTerminal: process.stderr.isTTY === true,
-  }).then(
+  whileInterruptible(stderr, (signal) =>
+    runCli(process.argv.slice(2), {
+      env: process.env,
+      stdout: pipeSafeWriter(process.stdout),
+      stderr,
+      stderrIsTerminal: process.stderr.isTTY === true,
+      signal,
+    }),
+  ).then(
     (code) => {
       process.exitCode = code;
     },

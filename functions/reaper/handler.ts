@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { loadConfig, type ReaperConfig } from './config';
 import { asReapLogger, createLogger } from './adapters/logger';
 import { CredentialsError, keyedProjects } from './adapters/credentials';
+import { redactError, redactValue } from './adapters/redact';
 import { powertoolsSpans, SPAN_NAMES, traceAwsClients, TracedCanvasStore, tracedLockApis } from './adapters/tracing';
 import { reap } from './core/reap';
 import type { Clock } from './core/ports';
@@ -24,12 +25,11 @@ export const REPORT_RESERVE_MS = 3_000;
 
 /** A run-level failure: the invocation fails (so Lambda's Errors metric and the failure queue see it). */
 export class ReapRunError extends Error {
-  constructor(
-    message: string,
-    readonly summary?: RunSummary,
-  ) {
+  readonly summary?: RunSummary;
+  constructor(message: string, summary?: RunSummary) {
     super(message);
     this.name = 'ReapRunError';
+    if (summary) this.summary = redactValue(summary);
   }
 }
 
@@ -68,7 +68,7 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
   const credentials = createCredentialsProvider(config, clients, clock);
   const store = new TracedCanvasStore(createCanvasStore(config, clients), spans);
 
-  return async (event, context) => {
+  const invoke: ReaperHandler = async (event, context) => {
     powertoolsLogger.addContext(context as Context);
     let request;
     try {
@@ -122,8 +122,14 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
     if (summary.stopReason === 'store-error') {
       throw new ReapRunError(`the tracked-canvases table could not be read: ${summary.stopDetail ?? ''}`, summary);
     }
-    return summary;
+    return redactValue(summary);
   };
+  // What leaves the invocation (its result, or its error: the failure queue keeps the message and the stack) goes
+  // through the one redaction pass, like every log line.
+  return (event, context) =>
+    invoke(event, context).catch((error: unknown) => {
+      throw redactError(error);
+    });
 }
 
 let lambdaHandler: ReaperHandler | undefined;
@@ -133,7 +139,12 @@ export const handler: ReaperHandler = (event, context) => {
   if (!lambdaHandler) {
     // The bundle ships a source map; stack traces in the log should point at our TypeScript, not minified code.
     process.setSourceMapsEnabled(true);
-    lambdaHandler = createHandler({ env: process.env });
+    try {
+      lambdaHandler = createHandler({ env: process.env });
+    } catch (error) {
+      // A configuration error quotes the value it refuses; that value may be a signed URL.
+      return Promise.reject(redactError(error));
+    }
   }
   return lambdaHandler(event, context);
 };

@@ -1,4 +1,4 @@
-import { assetIdProblem, preview } from './core/asset-id';
+import { assetIdProblem, clip, preview } from './core/asset-id';
 import { projectIdProblem } from './core/project';
 import { readWholeNumber } from './setting-values';
 import { SETTINGS } from './settings';
@@ -11,7 +11,6 @@ export const MAX_GRACE_SECONDS = GRACE.max;
 
 /** What one invocation asks for. */
 export interface RunRequest {
-  trigger: 'schedule' | 'manual';
   dryRun: boolean;
   assetIds?: string[];
   graceSeconds?: number;
@@ -21,34 +20,53 @@ export interface RunRequest {
   projectIds?: string[];
 }
 
+/** A refused payload lists at most this many problems, then "…and N more". */
+export const MAX_PAYLOAD_PROBLEMS = 20;
+
 /** A payload the reaper refuses; nothing was read or written. */
 export class PayloadError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid invoke payload: ${problems.join('; ')}. Expected {"dryRun"?: boolean, "assetIds"?: string[], "graceSeconds"?: number, "overrideBrake"?: boolean, "projectIds"?: string[]}`);
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    const listed = capProblems(problems);
+    super(
+      `invalid invoke payload: ${listed.join('; ')}. Expected {"dryRun"?: boolean, "assetIds"?: string[], "graceSeconds"?: number, "overrideBrake"?: boolean, "projectIds"?: string[]}`,
+    );
     this.name = 'PayloadError';
+    this.problems = listed;
   }
+}
+
+/** The first MAX_PAYLOAD_PROBLEMS problems, then one line counting the rest: a 10,000-key payload stays readable. */
+function capProblems(problems: readonly string[]): string[] {
+  if (problems.length <= MAX_PAYLOAD_PROBLEMS) return [...problems];
+  return [...problems.slice(0, MAX_PAYLOAD_PROBLEMS), `…and ${problems.length - MAX_PAYLOAD_PROBLEMS} more`];
 }
 
 const MANUAL_FIELDS = new Set(['dryRun', 'assetIds', 'graceSeconds', 'overrideBrake', 'projectIds']);
 
 /**
- * Reads an invocation: an EventBridge event (rule or Scheduler) or an empty payload runs a normal reap; a manual
- * payload may ask for a dry run, a set of assets or another grace period. Anything else is refused whole.
+ * Reads an invocation. Three payloads run a normal scheduled reap: none or `{}`, the input the stack's schedule sends
+ * (recognised by its exact shape), and an EventBridge rule's "Scheduled Event". Anything else is a manual payload,
+ * which may ask for a dry run, a set of assets, another grace period or the brake's release, and is refused whole
+ * when anything in it is unknown or wrong. Looking like an event (`source` and `detail-type`) earns nothing: such a
+ * payload is validated like any other.
  */
 export function parseInvocation(event: unknown): RunRequest {
-  if (event === undefined || event === null) return { trigger: 'manual', dryRun: false };
+  if (event === undefined || event === null) return { dryRun: false };
   if (typeof event !== 'object' || Array.isArray(event)) {
     throw new PayloadError([`the payload must be a JSON object, got ${Array.isArray(event) ? 'an array' : typeof event}`]);
   }
   const fields = event as Record<string, unknown>;
-  if (typeof fields.source === 'string' && typeof fields['detail-type'] === 'string') {
-    return { trigger: 'schedule', dryRun: false };
-  }
   const problems: string[] = [];
+  if ('source' in fields || 'detail-type' in fields) {
+    const mismatch = scheduledEventMismatch(fields);
+    if (mismatch === undefined) return { dryRun: false };
+    problems.push(`not a scheduled event (${mismatch}); read as a manual payload`);
+  }
   for (const key of Object.keys(fields)) {
     if (!MANUAL_FIELDS.has(key)) problems.push(`unknown field ${preview(key, 40)}`);
   }
-  const request: RunRequest = { trigger: 'manual', dryRun: false };
+  const request: RunRequest = { dryRun: false };
   if (fields.dryRun !== undefined) {
     if (typeof fields.dryRun === 'boolean') request.dryRun = fields.dryRun;
     else problems.push(`dryRun must be true or false, got ${preview(fields.dryRun, 40)}`);
@@ -77,6 +95,61 @@ export function parseInvocation(event: unknown): RunRequest {
   }
   if (problems.length > 0) throw new PayloadError(problems);
   return request;
+}
+
+/** Per-tick fields are checked for their form only; the time Scheduler or EventBridge fills in is ISO-8601 UTC. */
+const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+const SCHEDULE_ARN = /^arn:aws[a-z-]*:scheduler:[a-z0-9-]+:\d{12}:schedule\/[0-9A-Za-z_.-]{1,64}\/[0-9A-Za-z_.-]{1,64}$/;
+const RULE_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:rule\/[0-9A-Za-z_.\/-]{1,256}$/;
+
+/**
+ * The input infra/constructs/reaper-schedule.ts gives the schedule (SCHEDULED_RUN_INPUT), once Scheduler has filled in
+ * the tick's time and the schedule's ARN: exactly these four fields.
+ */
+const SCHEDULE_INPUT_SHAPE = {
+  source: (v: unknown) => v === 'aws.scheduler',
+  'detail-type': (v: unknown) => v === 'Scheduled Event',
+  time: (v: unknown) => typeof v === 'string' && EVENT_TIME.test(v),
+  resources: (v: unknown) => Array.isArray(v) && v.length === 1 && typeof v[0] === 'string' && SCHEDULE_ARN.test(v[0]),
+};
+
+/** An EventBridge rule's scheduled event: the standard event fields, an empty detail. */
+const RULE_EVENT_SHAPE = {
+  version: (v: unknown) => v === '0',
+  id: (v: unknown) => typeof v === 'string' && /^[0-9a-f-]{1,64}$/i.test(v),
+  'detail-type': (v: unknown) => v === 'Scheduled Event',
+  source: (v: unknown) => v === 'aws.events',
+  account: (v: unknown) => typeof v === 'string' && /^\d{12}$/.test(v),
+  time: (v: unknown) => typeof v === 'string' && EVENT_TIME.test(v),
+  region: (v: unknown) => typeof v === 'string' && /^[a-z0-9-]{1,32}$/.test(v),
+  resources: (v: unknown) => Array.isArray(v) && v.length >= 1 && v.length <= 5 && v.every((arn) => typeof arn === 'string' && RULE_ARN.test(arn)),
+  detail: (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0,
+};
+
+type Shape = Record<string, (value: unknown) => boolean>;
+
+/** Why `fields` is not exactly `shape` (the first difference), or undefined when it is. */
+function shapeMismatch(fields: Record<string, unknown>, shape: Shape): string | undefined {
+  for (const [name, fits] of Object.entries(shape)) {
+    if (!(name in fields)) return `no ${name}`;
+    if (!fits(fields[name])) return `${name} ${shown(fields[name])} is not what it would carry`;
+  }
+  const extra = Object.keys(fields).find((name) => !(name in shape));
+  return extra === undefined ? undefined : `field ${preview(extra, 40)} is not part of one`;
+}
+
+/** A field's value in a problem: a string quoted, anything else as JSON, both cut short. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? preview(value, 60) : clip(JSON.stringify(value) ?? String(value), 60);
+}
+
+/** Undefined when `fields` is the schedule's input or a rule's scheduled event; else why not, in a few words. */
+function scheduledEventMismatch(fields: Record<string, unknown>): string | undefined {
+  const source = fields.source;
+  const kind = source === 'aws.scheduler' ? 'the stack\'s schedule input' : source === 'aws.events' ? 'an EventBridge rule\'s Scheduled Event' : undefined;
+  if (kind === undefined) return `source ${preview(source, 40)} is neither "aws.scheduler" nor "aws.events"`;
+  const mismatch = shapeMismatch(fields, source === 'aws.scheduler' ? SCHEDULE_INPUT_SHAPE : RULE_EVENT_SHAPE);
+  return mismatch === undefined ? undefined : `as ${kind}: ${mismatch}`;
 }
 
 /** Validates and de-duplicates a list of asset ids; reports each bad entry by its position. */

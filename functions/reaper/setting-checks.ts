@@ -24,8 +24,16 @@ export function isLoopbackHost(hostname: string): boolean {
   return hostname === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) || hostname === '[::1]';
 }
 
-/** The Scenario API base URL: https (plain http to a loopback host only), no credentials, no query or fragment. */
+/**
+ * The Scenario API base URL: https (plain http to a loopback host only), no credentials, no query or fragment, no
+ * dot segment, no backslash. The raw text is checked, not only what URL makes of it: a bare "?" leaves url.search
+ * empty, and URL resolves "..", "%2e%2e" and "\\" away, so such a value would pass and every request go elsewhere.
+ */
 export function apiBaseUrlProblem(value: string): string | undefined {
+  if (value.includes('?') || value.includes('#')) return 'must not carry a query string or fragment ("?" or "#")';
+  if (value.includes('\\')) return 'must not contain a backslash';
+  const path = value.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
+  if (path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment))) return 'must not contain a dot segment ("." or "..", also as %2e)';
   let url: URL;
   try {
     url = new URL(value);

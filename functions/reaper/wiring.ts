@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ReaperConfig } from './config';
 import { DynamoCanvasStore } from './adapters/dynamo-canvas-store';
@@ -24,8 +24,40 @@ export interface AwsClients {
   secrets: SecretsManagerClient;
 }
 
+/**
+ * Bounds of one DynamoDB call attempt. Without them the SDK waits on a hung connection for its 5-minute socket
+ * default, so a hung call outlives the Lambda's timeout and the run dies without logging its summary. DynamoDB
+ * answers in milliseconds (a 1 MB Scan page in well under a second), so an attempt still unanswered after 5 s is
+ * hung: it ends as a TimeoutError, the SDK retries it on a fresh connection (DynamoDB's default: 4 attempts), and a
+ * call that keeps hanging ends as the run's store-error within ~25 s, leaving time to log the summary. A TCP/TLS
+ * connection within the region takes milliseconds; 2 s is a dead endpoint.
+ */
+export const DYNAMODB_REQUEST_TIMEOUT_MS = 5_000;
+export const DYNAMODB_CONNECTION_TIMEOUT_MS = 2_000;
+
+export interface DynamoTimeouts {
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+}
+
+/**
+ * The DynamoDB client of every run and command, with bounded attempts. Region, credentials and endpoint come from
+ * the standard SDK settings unless `config` sets them (tests aim it at a fault proxy, with shorter timeouts).
+ */
+export function createDynamoClient(
+  config: Omit<DynamoDBClientConfig, 'requestHandler'> = {},
+  timeouts: DynamoTimeouts = { requestTimeoutMs: DYNAMODB_REQUEST_TIMEOUT_MS, connectionTimeoutMs: DYNAMODB_CONNECTION_TIMEOUT_MS },
+): DynamoDBClient {
+  return new DynamoDBClient({
+    ...config,
+    // Options for the SDK's own NodeHttpHandler. requestTimeout alone only logs a warning in this SDK line;
+    // throwOnRequestTimeout makes it end the attempt.
+    requestHandler: { requestTimeout: timeouts.requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: timeouts.connectionTimeoutMs },
+  });
+}
+
 export function createAwsClients(): AwsClients {
-  return { dynamo: new DynamoDBClient({}), secrets: new SecretsManagerClient({}) };
+  return { dynamo: createDynamoClient(), secrets: new SecretsManagerClient({}) };
 }
 
 export function createCredentialsProvider(config: ReaperConfig, clients: AwsClients, clock: Clock): CredentialsProvider {

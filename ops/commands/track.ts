@@ -1,6 +1,7 @@
 import { projectIdProblem } from '../../functions/reaper/core/project';
 import { loadTableConfig } from '../../functions/reaper/config';
 import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
+import { assertClockAgreesWithAws } from '../../functions/reaper/cli-kit/clock-skew';
 import { jsonForTerminal, terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
 import { relativeTime } from '../../functions/reaper/cli-kit/text-table';
 import { assetIdProblem } from '../../functions/reaper/core/asset-id';
@@ -22,8 +23,9 @@ The write applies only if the row still holds what was read just before (else no
 Writing an expiry that has already passed over a row that holds a live lock hands that lock to the next reap:
 it asks for confirmation (--yes when not at a terminal).
 Example: npm run ops -- track asset_GTrL3mq4SXWyMxkOHRxlpw --lock-expires-at 2026-11-27T12:00:00Z --lock-id lk_123
+Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace from AWS's.
 Needs TABLE_NAME. Exit codes: 0 written; 1 the write failed or the row changed meanwhile; 2 usage or configuration
-error, or confirmation refused.`;
+error, a clock too far off, or confirmation refused.`;
 
 export const UNTRACK_USAGE = `Usage: npm run ops -- untrack <assetId> [--yes]
 
@@ -101,6 +103,8 @@ export const trackCommand: OpsCommand = async (argv, io) => {
   const config = loadTableConfig(io.env);
   const { dynamo } = io.awsClients ?? createAwsClients();
   await checkAwsSetup([dynamo], io.env);
+  // Whether the expiry written has passed, and whether the row's lock is live, are judged by this machine's clock.
+  await assertClockAgreesWithAws({ dynamo, tableName: config.tableName, clock: systemClock, graceSeconds: config.graceSeconds });
   const where = `${assetId} in ${config.tableName}`;
   let seen: RawRow | undefined;
   try {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../functions/reaper/config';
 import { asReapLogger, createLogger } from '../../functions/reaper/adapters/logger';
 import { checkReaperAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
+import { assertClockAgreesWithAws } from '../../functions/reaper/cli-kit/clock-skew';
 import { terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
 import { assetIdProblem } from '../../functions/reaper/core/asset-id';
 import { errorMessage } from '../../functions/reaper/core/error-message';
@@ -26,8 +27,9 @@ Options:
   --yes            do not ask for confirmation (needed when not at a terminal)
 
 Needs the reaper's configuration (TABLE_NAME, SCENARIO_SECRET_ID or SCENARIO_SDK_API_KEY/SECRET, …).
+Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace from AWS's.
 Exit codes: 0 unlocked (or nothing to unlock); 1 the unlock failed, the lock id differs or the canvas is not
-tracked; 2 usage or configuration error, or confirmation refused.`;
+tracked; 2 usage or configuration error, a clock too far off, or confirmation refused.`;
 
 export const unlockCommand: OpsCommand = async (argv, io) => {
   const { values, positionals, help } = parseCommandArgs(argv, { 'lock-id': { type: 'string' }, yes: { type: 'boolean', short: 'y' } }, { min: 1, max: 1 });
@@ -44,6 +46,8 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
   const clock = systemClock;
   const clients = io.awsClients ?? createAwsClients();
   await checkReaperAwsSetup(config, clients, io.env);
+  // The claim and the verdict shown in the prompt are judged by this machine's clock: it must agree with AWS's.
+  await assertClockAgreesWithAws({ dynamo: clients.dynamo, tableName: config.tableName, clock, graceSeconds: config.graceSeconds });
   const store = createCanvasStore(config, clients);
 
   let canvas: TrackedCanvas | undefined;

@@ -38,6 +38,11 @@ export class Resources {
   private readonly closers: (() => Promise<void> | void)[] = [];
   readonly harnesses: ReaperHarness[] = [];
   readonly results: RunResult[] = [];
+  /**
+   * Text that left a scenario another way than this process's stdout/stderr: a child process's output, the message
+   * and stack of an error a handler threw (what the failure queue keeps). The secrets test looks through it too.
+   */
+  readonly texts: string[] = [];
   add(close: () => Promise<void> | void): void {
     this.closers.push(close);
   }
@@ -50,9 +55,9 @@ export class Resources {
  * The real Lambda handler over a harness's table and API, reading its credentials from a local Secrets Manager
  * through the real client: what a deployed function does, minus AWS.
  */
-export async function deployedHandler(resources: Resources, h: ReaperHarness, env: Record<string, string>) {
+export async function deployedHandler(resources: Resources, h: ReaperHarness, env: Record<string, string>, options: { dynamo?: DynamoDBClient } = {}) {
   const secrets = await startSecretsManagerStandIn();
-  const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+  const dynamo = options.dynamo ?? localDynamoClient(inject('dynamoEndpoint'));
   const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   resources.add(async () => {
     dynamo.destroy();
@@ -149,7 +154,7 @@ export function describeInSummary(summary: RunSummary, assetId: string): string 
 }
 
 /** The level and message of the log lines about an asset (debug lines left out), deduplicated, in order. */
-export function describeLog(result: RunResult, assetId: string): string {
+export function describeLog(result: Pick<RunResult, 'lines'>, assetId: string): string {
   const seen = new Set<string>();
   for (const line of result.lines) {
     if (line.assetId !== assetId || line.level === 'DEBUG') continue;

@@ -6,6 +6,7 @@ import type { SeedRow } from '../../local/tracked-canvas-table';
 import { captureOutput } from '../support/output-capture';
 import { minutesAgo } from '../support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
+import { HOSTILE_EDGE_SCENARIOS } from './hostile-edges';
 import { deployedHandler, describeInSummary, describeLog, describeOutcome, describeRow, harness, proxiedStore, type Observed, type Resources, type RunResult } from './fault-kit';
 
 /**
@@ -73,7 +74,7 @@ const badId = (name: string, assetId: string) => (r: Resources) => hostileRow(r,
 const injected = (name: string, item: Record<string, AttributeValue>) => (r: Resources) => hostileRow(r, name, { inject: item });
 
 /** Invokes the real handler (config, payload parsing, Secrets Manager client, store) with a hostile payload. */
-async function hostilePayload(r: Resources, name: string, payload: unknown): Promise<Observed> {
+async function hostilePayload(r: Resources, name: string, payload: unknown, describeProblems = (problems: string[]) => problems[0]): Promise<Observed> {
   const h = await harness(r);
   const staleId = `asset_${name}`;
   await h.seed([{ assetId: staleId, lockExpiresAt: stale() }]);
@@ -86,12 +87,13 @@ async function hostilePayload(r: Resources, name: string, payload: unknown): Pro
     ),
   );
   if (result.summary) r.results.push({ summary: result.summary, output: '', lines, outcomes: [], byAsset: new Map() });
+  if (result.error instanceof Error) r.texts.push(result.error.message, result.error.stack ?? '');
   const rowAfter = await h.row(staleId);
   const nothingDone = secretReads() === 0 && h.api.requests.length === 0;
   const logLine = lines.find((line) => line.function_request_id === `req-${name}` && line.level === 'ERROR');
   if (result.error instanceof PayloadError) {
     return {
-      outcome: `rejected: PayloadError (${result.error.problems[0]})`,
+      outcome: `rejected: PayloadError (${describeProblems(result.error.problems)})`,
       summary: result.summary === undefined ? 'none: the invocation fails' : 'a summary?!',
       row: describeRow(before, rowAfter).startsWith('unchanged') ? 'unchanged' : describeRow(before, rowAfter),
       run: nothingDone ? 'nothing done: no read, no secret read, no request' : `side effects: ${secretReads()} secret reads, ${h.api.requests.length} requests`,
@@ -109,6 +111,26 @@ async function hostilePayload(r: Resources, name: string, payload: unknown): Pro
 }
 
 const payload = (name: string, value: unknown) => (r: Resources) => hostilePayload(r, name, value);
+
+/** The stack's schedule input as Scheduler sends it at a tick (infra/constructs/reaper-schedule.ts), per-tick fields filled in. */
+const scheduleTick = {
+  source: 'aws.scheduler',
+  'detail-type': 'Scheduled Event',
+  time: '2026-11-27T10:05:00Z',
+  resources: ['arn:aws:scheduler:eu-west-1:123456789012:schedule/default/CanvasLockReaper-Schedule'],
+};
+const ruleEvent = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-11-27T10:00:00Z',
+  region: 'eu-west-1',
+  resources: ['arn:aws:events:eu-west-1:123456789012:rule/reaper'],
+  detail: {},
+};
+const fiftyUnknownFields = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`field${i}`, i]));
 
 /** The adapter alone: each hostile id must be refused before any request is sent. */
 async function adapterHostileIds(r: Resources): Promise<Observed> {
@@ -174,4 +196,12 @@ export const HOSTILE_SCENARIOS: Record<CaseIdOf<'Hostile input'>, (r: Resources)
   'payload-number': payload('p_number', 42),
   'payload-string': payload('p_string', 'reap'),
   'payload-ids-duplicates': payload('p_dup', { assetIds: ['asset_p_dup', 'asset_p_dup', 'asset_p_dup'] }),
+  'payload-event-lookalike': payload('p_lookalike', { source: 'ops', 'detail-type': 'manual', dryRun: true, assetIds: ['asset_x'] }),
+  'payload-schedule-input-plus-field': payload('p_tick_plus', { ...scheduleTick, dryRun: true }),
+  'payload-rule-event-with-detail': payload('p_rule_detail', { ...ruleEvent, detail: { assetIds: ['asset_x'] } }),
+  'payload-schedule-input': payload('p_tick', scheduleTick),
+  'payload-rule-event': payload('p_rule', ruleEvent),
+  'payload-problems-capped': (r) =>
+    hostilePayload(r, 'p_capped', fiftyUnknownFields, (problems) => `${problems.length - 1} problems listed, then ${JSON.stringify(problems.at(-1))}`),
+  ...HOSTILE_EDGE_SCENARIOS,
 };

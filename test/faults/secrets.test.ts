@@ -18,7 +18,7 @@ async function eachWithConcurrency<T>(items: T[], limit: number, work: (item: T)
 }
 
 describe('secrets', () => {
-  it('no API secret, Authorization value or signed-URL signature reaches stdout, stderr or a summary, in any API, DynamoDB or hostile-input scenario', async () => {
+  it('no API secret, Authorization value or signed-URL signature reaches stdout, stderr, a summary, a CLI line or a thrown error, in any API, DynamoDB or hostile-input scenario', async () => {
     const ids = Object.keys(SCENARIOS);
     expect(ids.sort()).toEqual(FAULT_CASES.filter((c) => c.area !== 'Races').map((c) => c.id).sort());
     const done: { id: string; resources: Resources }[] = [];
@@ -40,12 +40,15 @@ describe('secrets', () => {
     let signatures = 0;
     for (const { id, resources } of done) {
       const summaries = JSON.stringify(resources.results.map((result) => [result.summary, result.outcomes]));
+      // Output that left another way: child processes, thrown errors (what the failure queue keeps), CLI lines.
+      const texts = resources.texts.join('\n');
       for (const h of resources.harnesses) {
         signatures += h.api.issuedSignatures.length;
         for (const secret of secretsOf(h)) {
           secretsChecked += 1;
           if (output.includes(secret)) leaks.push(`${id}: output shows ${secret.slice(0, 12)}…`);
           if (summaries.includes(secret)) leaks.push(`${id}: a summary shows ${secret.slice(0, 12)}…`);
+          if (texts.includes(secret)) leaks.push(`${id}: a CLI line, a child process or a thrown error shows ${secret.slice(0, 12)}…`);
         }
       }
     }

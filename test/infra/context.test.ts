@@ -57,6 +57,8 @@ describe('context keys', () => {
     ['reaper:existingTableName', 'a b', /"a b" is not a DynamoDB table name/],
     ['reaper:secretKmsKeyArn', 'alias/aws/secretsmanager', /is not a KMS key ARN/],
     ['reaper:stackName', '1-reaper', /is not a CloudFormation stack name/],
+    ['reaper:apiBaseUrl', 'https://api.cloud.scenario.com/v1?', /must not carry a query string or fragment/],
+    ['reaper:apiBaseUrl', 'https://api.cloud.scenario.com/v1/%2e%2e/admin', /must not contain a dot segment/],
   ])('refuse %s = %j with a message naming the key', (key, value, reason) => {
     expect(() => synthReaper({ [key]: value })).toThrow(new RegExp(`Context key ${key}: `));
     expect(() => synthReaper({ [key]: value })).toThrow(reason);

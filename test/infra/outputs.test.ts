@@ -57,6 +57,6 @@ describe('the stack outputs', () => {
       ],
     });
     const payload = /--payload '([^']+)'/.exec(command['Fn::Join'][1][4])![1]!;
-    expect(parseInvocation(JSON.parse(payload))).toEqual({ trigger: 'manual', dryRun: true });
+    expect(parseInvocation(JSON.parse(payload))).toEqual({ dryRun: true });
   });
 });

@@ -24,7 +24,15 @@ describe('the schedule', () => {
       time: '<aws.scheduler.scheduled-time>',
       resources: ['<aws.scheduler.schedule-arn>'],
     });
-    expect(parseInvocation(input)).toEqual({ trigger: 'schedule', dryRun: false });
+    // What Scheduler sends at a tick: the placeholders filled in with the tick's time and the schedule's ARN.
+    const tick = {
+      ...input,
+      time: '2026-11-27T10:05:00Z',
+      resources: ['arn:aws:scheduler:eu-west-1:123456789012:schedule/default/CanvasLockReaper-Schedule'],
+    };
+    expect(parseInvocation(tick)).toEqual({ dryRun: false });
+    // Only that exact shape: the same input carrying a manual field is validated as a manual payload and refused.
+    expect(() => parseInvocation({ ...tick, dryRun: true })).toThrow(/not a scheduled event/);
   });
 
   it('retries a tick it could not deliver at most twice within 5 minutes, then dead-letters it', () => {

@@ -182,7 +182,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     expect(await h.row('asset_broken')).toEqual({ assetId: { S: 'asset_broken' }, lockExpiresAt: { S: expiredAt }, lockId: { S: 'k' } });
   });
 
-  it('reports a 404 (asset gone) and keeps the row, not deleting it', async () => {
+  it('reports a 404 (asset gone) and keeps the row, not deleting it, with lastNotFoundAt recorded', async () => {
     const expiredAt = minutesAgo(10);
     await h.seed([{ assetId: 'asset_gone', lockExpiresAt: expiredAt }], { knownToApi: false });
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assetLogRecord, REDACTED } from '../../functions/reaper/adapters/asset-log-record';
-import { redactSecretsInLogValue } from '../../functions/reaper/adapters/logger';
+import { assetLogRecord, MAX_REDACTED_URL_PATHS, REDACTED } from '../../functions/reaper/adapters/asset-log-record';
+import { jsonRedactor } from '../../functions/reaper/adapters/redact';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '../../local/fixtures/asset-unlock-response.example.json'), 'utf8')).asset;
 
@@ -56,19 +56,55 @@ describe('assetLogRecord', () => {
     expect(String(record.name).length).toBeLessThanOrEqual(201);
     expect(Object.keys(record).sort()).toEqual(['assetId', 'name', 'redactedUrls']);
   });
+
+  it('keeps scalar fields only: a signed URL used as an object key in a non-string field never reaches the record', () => {
+    const key = 'https://cdn.example.com/k.png?X-Amz-Signature=deadbeefkey';
+    const record = assetLogRecord({
+      id: 'asset_x',
+      kind: { [key]: true },
+      status: ['//cdn.example.com/s?sig=deadbeefstatus'],
+      privacy: 7,
+      source: true,
+      metadata: { name: 'hello', type: { nested: key }, [`//cdn.example.com/m?sig=deadbeefmeta`]: 1 },
+    });
+    const text = JSON.stringify(record);
+    expect(text).not.toContain('deadbeef');
+    expect(text).not.toContain('cdn.example.com');
+    expect(record).toMatchObject({ assetId: 'asset_x', name: 'hello', privacy: 7, source: true });
+    expect(record).not.toHaveProperty('kind');
+    expect(record).not.toHaveProperty('status');
+    expect(record.redactedUrls).toEqual(expect.arrayContaining(['kind.[key]', 'status[0]', 'metadata.type.nested', 'metadata.[key]']));
+  });
+
+  it.each([
+    ['protocol-relative', '//cdn.example.com/p?sig=deadbeef1'],
+    ['JSON-escaped', 'https:\\/\\/cdn.example.com\\/p?X-Amz-Signature=deadbeef2'],
+    ['percent-encoded', 'https%3A%2F%2Fcdn.example.com%2Fp%3FX-Amz-Signature%3Ddeadbeef3'],
+    ['a fragment token', 'see #token=deadbeef4'],
+  ])('redacts a %s URL in a text field', (_name, value) => {
+    const record = assetLogRecord({ id: 'asset_x', metadata: { name: value } });
+    expect(JSON.stringify(record)).not.toContain('deadbeef');
+  });
+
+  it('caps the list of URL paths and counts the rest', () => {
+    const asset = { id: 'asset_x', links: Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`l${i}`, `https://cdn.example.com/${i}`])) };
+    const record = assetLogRecord(asset);
+    expect(record.redactedUrls).toHaveLength(MAX_REDACTED_URL_PATHS);
+    expect(record.redactedUrlsOmitted).toBe(80 - MAX_REDACTED_URL_PATHS);
+  });
 });
 
-describe('redactSecretsInLogValue (the logger\'s last line of defence)', () => {
+describe('the logger\'s replacer (adapters/redact.ts)', () => {
   it.each([
     ['Authorization: Basic a2V5OnNlY3JldHNlY3JldA==', 'Authorization: Basic [redacted]'],
     ['Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig', 'Bearer [redacted]'],
     ['see https://cdn.example.com/a.png?X-Amz-Signature=abc&x=1 now', 'see https://cdn.example.com/a.png?[redacted] now'],
     ['plain words stay', 'plain words stay'],
   ])('%j → %j', (input, output) => {
-    expect(redactSecretsInLogValue('k', input)).toBe(output);
+    expect(jsonRedactor()('k', input)).toBe(output);
   });
 
   it('leaves non-strings alone', () => {
-    expect(redactSecretsInLogValue('k', 42)).toBe(42);
+    expect(jsonRedactor()('k', 42)).toBe(42);
   });
 });

@@ -64,6 +64,15 @@ describe('loadConfig', () => {
     [{ [ENV.apiBaseUrl]: 'http://api.cloud.scenario.com/v1' }, 'SCENARIO_API_BASE_URL: plain http is refused for api.cloud.scenario.com'],
     [{ [ENV.apiBaseUrl]: 'https://user:pw@api.cloud.scenario.com/v1' }, 'SCENARIO_API_BASE_URL: must not carry credentials'],
     [{ [ENV.apiBaseUrl]: 'ftp://api.cloud.scenario.com/v1' }, 'protocol ftp: is not supported'],
+    // A bare "?" or "#" leaves url.search/url.hash empty; URL resolves dot segments and backslashes away.
+    [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1?' }, 'SCENARIO_API_BASE_URL: must not carry a query string or fragment'],
+    [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1#' }, 'SCENARIO_API_BASE_URL: must not carry a query string or fragment'],
+    [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1?x=1' }, 'SCENARIO_API_BASE_URL: must not carry a query string or fragment'],
+    [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1/../admin' }, 'SCENARIO_API_BASE_URL: must not contain a dot segment'],
+    [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1/%2E%2e' }, 'SCENARIO_API_BASE_URL: must not contain a dot segment'],
+    [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/./v1' }, 'SCENARIO_API_BASE_URL: must not contain a dot segment'],
+    [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com\\v1' }, 'SCENARIO_API_BASE_URL: must not contain a backslash'],
+    [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1\\..\\admin' }, 'SCENARIO_API_BASE_URL: must not contain a backslash'],
     [{ [ENV.graceSeconds]: '-1' }, 'GRACE_SECONDS: "-1" is not a whole number'],
     [{ [ENV.graceSeconds]: '1e3' }, 'GRACE_SECONDS: "1e3" is not a whole number'],
     [{ [ENV.maxInFlight]: '0' }, 'MAX_IN_FLIGHT: 0 is outside 1..256'],
@@ -82,6 +91,12 @@ describe('loadConfig', () => {
       expect(loadConfig({ ...lambdaEnv, [ENV.apiBaseUrl]: `http://${host}/v1` }, 'lambda').apiBaseUrl).toBe(`http://${host}/v1`);
     }
     expect(() => loadConfig({ ...lambdaEnv, [ENV.apiBaseUrl]: 'http://10.0.0.5/v1' }, 'lambda')).toThrow('plain http is refused');
+  });
+
+  it('keeps base URLs whose segments only contain dots', () => {
+    for (const url of ['https://api.cloud.scenario.com/v1', 'https://api.cloud.scenario.com/v1.2/x..y', 'https://api.cloud.scenario.com/.well-known']) {
+      expect(loadConfig({ ...lambdaEnv, [ENV.apiBaseUrl]: url }, 'lambda').apiBaseUrl).toBe(url);
+    }
   });
 
   it('lets a local run use the Scenario SDK variables, but not together with a secret', () => {

@@ -1,16 +1,24 @@
 import type { AssetLogRecord } from '../core/ports';
+import { looksLikeUrl, REDACTED, redactText } from './redact';
 
-export const REDACTED = '[redacted]';
+export { REDACTED } from './redact';
 /** Long free text (prompts, captions) is user content: cap it so one asset cannot flood the log. */
 const MAX_TEXT_LENGTH = 200;
 const MAX_WALK_NODES = 5_000;
+/** `redactedUrls` lists at most this many paths (the rest are counted in `redactedUrlsOmitted`), each at most so long. */
+export const MAX_REDACTED_URL_PATHS = 50;
+const MAX_PATH_LENGTH = 200;
+/** A key that is not a plain name (it may itself be a signed URL) appears in a path as this. */
+export const REDACTED_KEY = '[key]';
+const PLAIN_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
 
 type Json = Record<string, unknown>;
 
 /**
- * Turns an Asset returned by the unlock endpoint into one log-safe record: the fields ops look for,
- * and the paths of every URL the asset carried, never the URLs themselves (they are signed: a URL in a log
- * is a working download link).
+ * Turns an Asset returned by the unlock endpoint into one log-safe record: the fields ops look for, each kept only
+ * when it is a scalar (a string, number or boolean; an object in an odd place may carry a signed URL as a key), and
+ * the paths of every URL the asset carried, never the URLs themselves (they are signed: a URL in a log is a working
+ * download link).
  */
 export function assetLogRecord(asset: Json): AssetLogRecord {
   const metadata = asObject(asset.metadata);
@@ -32,42 +40,58 @@ export function assetLogRecord(asset: Json): AssetLogRecord {
     parentId: metadata?.parentId,
     thumbnailAssetId: thumbnail?.assetId,
     collectionIds: Array.isArray(asset.collectionIds) ? asset.collectionIds.length : undefined,
-    redactedUrls: urlPaths(asset),
   };
   const safe: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
-    if (value === undefined || value === null) continue;
-    safe[key] = typeof value === 'string' ? safeText(value) : value;
+    if (typeof value === 'string') safe[key] = safeText(value);
+    else if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') safe[key] = value;
   }
+  const { paths, omitted } = urlPaths(asset);
+  safe.redactedUrls = paths;
+  if (omitted > 0) safe.redactedUrlsOmitted = omitted;
   return safe;
 }
 
-/** Any string that carries a scheme is treated as a URL, wherever it sits: signed links turn up in odd fields. */
+/** Any string that looks like a URL, in any spelling, is dropped wherever it sits: signed links turn up in odd fields. */
 function safeText(value: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()) || /https?:\/\//i.test(value)) return REDACTED;
-  return value.length > MAX_TEXT_LENGTH ? `${value.slice(0, MAX_TEXT_LENGTH)}…` : value;
+  if (looksLikeUrl(value)) return REDACTED;
+  const text = redactText(value);
+  return text.length > MAX_TEXT_LENGTH ? `${text.slice(0, MAX_TEXT_LENGTH)}…` : text;
 }
 
-/** Dotted paths of every URL-looking string in the asset ("url", "thumbnail.url", "metadata.thumbnail.url", …). */
-function urlPaths(asset: Json): string[] {
+/**
+ * Dotted paths of every URL-looking string in the asset ("url", "thumbnail.url", "metadata.thumbnail.url", …), and
+ * of every key that is itself URL-like. Keys that are not plain names are written as "[key]" in a path.
+ */
+function urlPaths(asset: Json): { paths: string[]; omitted: number } {
   const paths: string[] = [];
+  let omitted = 0;
   let visited = 0;
+  const note = (path: string) => {
+    if (paths.length < MAX_REDACTED_URL_PATHS) paths.push(path.length > MAX_PATH_LENGTH ? `${path.slice(0, MAX_PATH_LENGTH)}…` : path);
+    else omitted += 1;
+  };
   const walk = (value: unknown, path: string) => {
     if (++visited > MAX_WALK_NODES) return;
     if (typeof value === 'string') {
-      if (/^https?:\/\//i.test(value) || /url$/i.test(path)) paths.push(path);
+      if (looksLikeUrl(value) || /url$/i.test(path)) note(path);
       return;
     }
     if (Array.isArray(value)) {
       // Arrays of numbers (embeddings, bboxes) hold no URLs; stepping into each would only cost time.
-      value.slice(0, 50).forEach((item, index) => typeof item === 'object' || typeof item === 'string' ? walk(item, `${path}[${index}]`) : undefined);
+      value.slice(0, 50).forEach((item, index) => (typeof item === 'object' || typeof item === 'string' ? walk(item, `${path}[${index}]`) : undefined));
       return;
     }
     const object = asObject(value);
-    if (object) for (const [key, inner] of Object.entries(object)) walk(inner, path ? `${path}.${key}` : key);
+    if (!object) return;
+    for (const [key, inner] of Object.entries(object)) {
+      const innerPath = path ? `${path}.${PLAIN_KEY.test(key) ? key : REDACTED_KEY}` : PLAIN_KEY.test(key) ? key : REDACTED_KEY;
+      if (looksLikeUrl(key)) note(innerPath);
+      walk(inner, innerPath);
+    }
   };
   walk(asset, '');
-  return paths;
+  return { paths, omitted };
 }
 
 function asObject(value: unknown): Json | undefined {

@@ -3,6 +3,7 @@ import { assetIdProblem, preview } from '../core/asset-id';
 import type { ApiFailure, ApiStep, Clock, LockApi, RetryDecision, RetryHalt, SourceLockResult, UnlockResult } from '../core/ports';
 import { ABSENT, type AttributeReading } from '../core/tracked-canvas';
 import { assetLogRecord } from './asset-log-record';
+import { looksLikeUrl, redactText } from './redact';
 import type { ApiCredentials } from './credentials';
 import { isTimeout, mayHaveBeenApplied, planRetry, RETRY_STATUSES } from './retry-policy';
 
@@ -10,6 +11,8 @@ export { BACKOFF_LIMIT_MS } from './retry-policy';
 
 const USER_AGENT = 'canvas-lock-reaper/0.1';
 const MAX_ERROR_MESSAGE_CHARS = 200;
+/** Of an error answer's `message`, only this much is looked at. */
+const MAX_ERROR_MESSAGE_READ_CHARS = 1_000;
 /** An asset is a few KB; a larger answer is not one, and reading it whole could exhaust the function's memory. */
 export const MAX_RESPONSE_BYTES = 1_000_000;
 
@@ -42,7 +45,7 @@ class RetryHalted extends Error {
 export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi {
   const basic = Buffer.from(`${options.credentials.apiKey}:${options.credentials.apiSecret}`).toString('base64');
   // An error message that echoes the request must not carry the credentials into a log.
-  const scrub = (text: string) => [basic, options.credentials.apiSecret].reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  const scrub = (text: string) => redactText(text, [`Basic ${basic}`, basic, options.credentials.apiSecret]);
   const base = new URL(options.baseUrl);
   const client: KyInstance = ky.create({
     // Origin and path only: whatever else the configured URL carried never reaches a request.
@@ -232,10 +235,12 @@ async function errorMessageOf(response: Response, scrub: (text: string) => strin
     return '';
   }
   if (typeof message !== 'string' || message.trim() === '') return '';
-  const safe = scrub(message)
-    .replace(/(?:[a-z][a-z0-9+.-]*:)?(?:\\?\/){2}\S+/gi, '[redacted-url]')
-    .replace(/\s+/g, ' ')
-    .trim();
+  // Cut first (the redaction then works on a bounded text), then redact, then drop every URL-like word whole.
+  const words = scrub(message.slice(0, MAX_ERROR_MESSAGE_READ_CHARS))
+    .split(/\s+/)
+    .filter((word) => word !== '')
+    .map((word) => (looksLikeUrl(word) ? '[redacted-url]' : word));
+  const safe = words.join(' ');
   return ` (message: ${safe.length > MAX_ERROR_MESSAGE_CHARS ? `${safe.slice(0, MAX_ERROR_MESSAGE_CHARS)}…` : safe})`;
 }
 
@@ -248,7 +253,8 @@ function failure(
     ok: false,
     failure: {
       kind,
-      message,
+      // Messages quote what the API sent back (an asset id, an error message): one more redaction pass at the source.
+      message: redactText(message),
       attempts: details.attempts,
       possiblyApplied: details.possiblyApplied ?? false,
       ...(details.status === undefined ? {} : { status: details.status }),

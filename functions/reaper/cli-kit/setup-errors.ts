@@ -1,9 +1,11 @@
 import { CredentialsError } from '../adapters/credentials';
 import { ConfigError } from '../config';
 import { AwsSetupError } from './aws-setup';
+import { ClockSkewError } from './clock-skew';
 
 /**
- * The message for an error the person running a command must fix before anything can be done (exit 2), or
+ * The message for an error the person running a command must fix before anything can be done (exit 2: a
+ * configuration, credentials, AWS setup or clock problem), or
  * undefined for any other error. The one place that knows which errors those are.
  */
 export function setupProblem(error: unknown): string | undefined {
@@ -14,5 +16,6 @@ export function setupProblem(error: unknown): string | undefined {
   }
   if (error instanceof CredentialsError) return `credentials error: ${error.message}`;
   if (error instanceof AwsSetupError) return error.message;
+  if (error instanceof ClockSkewError) return `clock error: ${error.message}`;
   return undefined;
 }

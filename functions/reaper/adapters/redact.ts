@@ -1,0 +1,151 @@
+/**
+ * The one redaction pass every text runs through before it leaves the process: log lines (the logger's JSON
+ * replacer), run summaries, the handler's thrown errors (they reach the failure queue) and every CLI line.
+ * Signed URLs and credentials turn up in any escaping (a JSON body quoted in a message, a percent-encoded link, a
+ * fragment), so the rules look for what makes a value secret (a signature-like parameter, a query string after a
+ * host, an Authorization value) rather than for one spelling of a URL. Pure and dependency-free.
+ */
+
+export const REDACTED = '[redacted]';
+
+/** A value already redacted is left as it is, so running the pass twice changes nothing. */
+const ALREADY = String.raw`\[redacted\]`;
+
+/** `%`, or `%25` once or more (a percent-encoded URL inside another one). */
+const PCT = '%(?:25)*';
+
+/**
+ * Names of query (or fragment) parameters that carry a signature or a credential: X-Amz-Signature, X-Amz-Credential,
+ * X-Amz-Security-Token, X-Goog-Signature, Signature, sig, token, access_token, api_key…, and CloudFront's
+ * Expires/Key-Pair-Id/Policy that go with its Signature.
+ */
+const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*?(?:signature|token|secret|passw(?:or)?d|credential|api[_-]?key|sig)|key-pair-id|policy|expires`;
+/** What may precede such a name: anything but a name character, or an encoded `?`, `&`, `#`, `;` (`%3F`, `\u0026`…). */
+const NAME_START = String.raw`(?<=^|[^A-Za-z0-9_.-]|${PCT}(?:3F|26|23|3B)|\\u0026)`;
+/** `=` as written raw, percent-encoded or JSON-unicode-escaped. */
+const EQUALS = String.raw`(?:=|${PCT}3D|\\u003d)`;
+/** A parameter value: up to the next separator; a JSON-escaped slash (`\/`) does not end it. */
+const VALUE = String.raw`(?:${ALREADY}|(?:\\\/|[^\s&"'\\<>#,;)}\]])+)`;
+
+const SECRET_PARAMETER = new RegExp(String.raw`${NAME_START}(${SECRET_NAME})(\s*${EQUALS}\s*)${VALUE}`, 'gi');
+/** The same names as JSON keys: `"X-Amz-Signature": "…"` (a body quoted inside a message). */
+const SECRET_JSON_MEMBER = new RegExp(String.raw`((\\?["'])(?:${SECRET_NAME})\2\s*:\s*(\\?"))(?:${ALREADY}|(?:\\[^"]|[^"\\])*?)(\3)`, 'gi');
+
+/**
+ * `//` as written raw or JSON-escaped (`\/\/`), with an optional scheme before it (none: protocol-relative). The
+ * scheme must start a word and is at most 32 characters, so a long run of letters is not re-scanned from each one.
+ */
+const SCHEME = String.raw`(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:`;
+const URL_START = String.raw`(?:${SCHEME})?(?:\/\/|\\\/\\\/)`;
+/**
+ * Host and path up to a `?` or `#`. It never runs over another `//` (that starts a URL of its own), which keeps the
+ * work linear on hostile text such as a long run of slashes.
+ */
+const URL_BODY = String.raw`(?:[^\s"'<>?#\\/]|\/(?!\/)|\\\/(?!\\\/))+`;
+/** A URL's query string or fragment, whatever it holds: `https://h/p?…`, `//h/p#…`, `https:\/\/h\/p?…`. */
+const URL_QUERY = new RegExp(String.raw`(${URL_START}${URL_BODY})([?#])(?:${ALREADY}|(?:\\\/|[^\s"'<>\\])+)`, 'gi');
+/** `%2F%2F` (or `%252F%252F`, double-encoded), the start of a percent-encoded URL. */
+const ENCODED_SLASHES = String.raw`${PCT}2F${PCT}2F`;
+/** The same in a percent-encoded URL: `https%3A%2F%2Fh%2Fp%3F…`; its body never runs over another `%2F%2F`. */
+const ENCODED_URL_QUERY = new RegExp(
+  String.raw`((?:${SCHEME.replace(':', `${PCT}3A`)})?${ENCODED_SLASHES}(?:[^\s"'<>?#%]|${PCT}(?!(?:25)*(?:3F|23|2F))[0-9a-f]{2}|${PCT}2F(?!${PCT}2F))+)(${PCT}(?:3F|23))(?:${ALREADY}|[^\s"'<>])+`,
+  'gi',
+);
+/** Credentials inside a URL: `https://user:password@host`. */
+const URL_USERINFO = new RegExp(String.raw`(${URL_START})[^\s"'<>/@\\]{1,256}@`, 'gi');
+
+/** An Authorization value: `Basic <base64>`, `bearer <token>`… in any case. */
+const AUTHORIZATION = /\b(basic|bearer|digest|negotiate)(\s+)([A-Za-z0-9+/=._~-]{8,})/gi;
+
+/**
+ * Whether the word after "basic"/"bearer" is a credential rather than prose ("basic configuration"): a credential
+ * has a digit, a base64 sign, or a capital letter after its first character.
+ */
+function looksLikeCredential(word: string): boolean {
+  return /[0-9+/=._~-]/.test(word) || /[A-Z]/.test(word.slice(1));
+}
+
+/** Minimum length of a literal secret to look for: shorter ones would redact ordinary text. */
+const MIN_LITERAL_SECRET_LENGTH = 6;
+
+/**
+ * The text with every secret-looking part replaced by `[redacted]`: Authorization values, credentials in URLs,
+ * URL query strings and fragments (raw, protocol-relative, JSON-escaped or percent-encoded), signature-like
+ * parameters wherever they appear, and the given literal secrets (an API secret the caller knows).
+ */
+export function redactText(text: string, literalSecrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of literalSecrets) {
+    if (secret.length >= MIN_LITERAL_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
+  }
+  return out
+    .replace(AUTHORIZATION, (match, scheme: string, space: string, word: string) => (looksLikeCredential(word) ? `${scheme}${space}${REDACTED}` : match))
+    .replace(URL_USERINFO, `$1${REDACTED}@`)
+    .replace(URL_QUERY, `$1$2${REDACTED}`)
+    .replace(ENCODED_URL_QUERY, `$1$2${REDACTED}`)
+    .replace(SECRET_JSON_MEMBER, `$1${REDACTED}$4`)
+    .replace(SECRET_PARAMETER, `$1$2${REDACTED}`);
+}
+
+const URL_LIKE = new RegExp(String.raw`${URL_START}[^\s/]|${ENCODED_SLASHES}`, 'i');
+
+/** Whether a text carries something URL-like (`//` after an optional scheme, raw, JSON-escaped or percent-encoded). */
+export function looksLikeUrl(text: string): boolean {
+  return URL_LIKE.test(text);
+}
+
+/** Depth past which a value is not copied (a summary is 3 deep; this only bounds hostile input). */
+const MAX_DEPTH = 32;
+
+/** A deep copy of a JSON-like value with every string and every object key redacted (a summary, an error's fields). */
+export function redactValue<T>(value: T): T {
+  return copyRedacted(value, 0) as T;
+}
+
+function copyRedacted(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (typeof value !== 'object' || value === null || value instanceof Date) return value;
+  if (depth >= MAX_DEPTH) return REDACTED;
+  if (Array.isArray(value)) return value.map((item) => copyRedacted(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) out[redactText(key)] = copyRedacted(inner, depth + 1);
+  return out;
+}
+
+/**
+ * A JSON.stringify replacer (the logger's): strings are redacted, and an object with a secret in a key name is
+ * replaced by a copy with its keys redacted (its values are then visited by the replacer in turn). Each replacer
+ * keeps its own copies, so a structure seen twice maps to one copy and the logger's cycle check still works.
+ */
+export function jsonRedactor(): (key: string, value: unknown) => unknown {
+  const keyRedactedCopies = new WeakMap<object, object>();
+  return (_key, value) => {
+    if (typeof value === 'string') return redactText(value);
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Error) return value;
+    const cached = keyRedactedCopies.get(value);
+    if (cached) return cached;
+    const keys = Object.keys(value);
+    if (keys.every((key) => redactText(key) === key)) return value;
+    const copy: Record<string, unknown> = {};
+    for (const key of keys) copy[redactText(key)] = (value as Record<string, unknown>)[key];
+    keyRedactedCopies.set(value, copy);
+    return copy;
+  };
+}
+
+/**
+ * The error with its message and stack redacted in place (and returned): what the Lambda runtime sends to the
+ * failure queue, and what a CLI prints, are its message and stack.
+ */
+export function redactError<T>(error: T): T {
+  if (error instanceof Error) {
+    error.message = redactText(error.message);
+    if (error.stack) error.stack = redactText(error.stack);
+  }
+  return error;
+}
+
+/** A line writer that redacts what it is given first: every CLI's stdout and stderr go through one. */
+export function redactingWriter(write: (text: string) => void): (text: string) => void {
+  return (text) => write(redactText(text));
+}

@@ -1,0 +1,327 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { runCli } from '../../functions/reaper/cli';
+import { ConfigError } from '../../functions/reaper/config';
+import { ENV } from '../../functions/reaper/env';
+import { createHandler, ReapRunError } from '../../functions/reaper/handler';
+import { REAPER_ATTRIBUTES } from '../../functions/reaper/table-contract';
+import { createDynamoClient } from '../../functions/reaper/wiring';
+import { runOps } from '../../ops/cli';
+import { captureOutput } from '../support/output-capture';
+import { minutesAgo } from '../support/reaper-harness';
+import { deployedHandler, describeLog, describeOutcome, describeRow, harness, proxiedStore, type Observed, type Resources } from './fault-kit';
+
+/**
+ * The hostile inputs of issue 11, each through the real parts: signed URLs in odd spellings (the secrets test looks
+ * for every signature the stand-in handed out), a wrong base URL, a skewed laptop, a Ctrl-C, a hung DynamoDB.
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const CDN = 'cdn.scenario.example';
+const unusedSecrets = () => new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const count = (text: string, part: string) => text.split(part).length - 1;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+type Harness = Awaited<ReturnType<typeof harness>>;
+
+/** The environment of a local run against a harness's table and API. */
+const localEnv = (h: Harness, extra: Record<string, string> = {}) => ({
+  [ENV.tableName]: h.tableName,
+  [ENV.apiBaseUrl]: h.api.baseUrl,
+  [ENV.localApiKey]: h.api.apiKey,
+  [ENV.localApiSecret]: h.api.apiSecret,
+  [ENV.requestTimeoutMs]: '300',
+  [ENV.maxRetries]: '2',
+  ...extra,
+});
+
+/** npm run reap in process, at a terminal (so the failure table is printed); everything it wrote is kept in r.texts. */
+async function reapCli(r: Resources, h: Harness, argv: string[], env = localEnv(h)) {
+  let stdout = '';
+  let stderr = '';
+  const secrets = unusedSecrets();
+  r.add(() => secrets.destroy());
+  const { result: code, output, lines } = await captureOutput(() =>
+    runCli(argv, { env, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stderrIsTerminal: true, awsClients: { dynamo: h.client, secrets } }),
+  );
+  r.texts.push(stdout, stderr, output);
+  return { code, stdout, stderr, lines };
+}
+
+/** A 400 whose message quotes signed URLs in four spellings and a lowercase basic credential, through npm run reap. */
+async function errorMessageSpellings(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = 'asset_secret400';
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
+  const before = await h.row(assetId);
+  // Short enough that all of it fits in the 200 characters of the message the failure keeps.
+  const message =
+    `authorization: basic ${h.api.sign()} #token=${h.api.sign()} next=https%3A%2F%2F${CDN}%2Fp%3FX-Amz-Signature%3D${h.api.sign()} ` +
+    `{"retry":"https:\\/\\/${CDN}\\/r?X-Amz-Signature=${h.api.sign()}"}`;
+  h.api.script(assetId, [{ status: 400, body: { message } }]);
+  const { code, stdout, lines } = await reapCli(r, h, ['--json']);
+  const summary = JSON.parse(stdout) as { failures: { assetId: string; kind: string; httpStatus?: number; error: string }[] };
+  const failure = summary.failures.find((f) => f.assetId === assetId);
+  return {
+    outcome: failure ? `failed: ${failure.kind} (HTTP ${failure.httpStatus}); ${plural(h.api.unlockRequests.length, 'request')}` : 'no failure reported',
+    summary: failure ? `failures: ${failure.kind} ${failure.httpStatus}, its message kept with ${count(failure.error, '[redacted')} parts [redacted]` : 'none',
+    row: describeRow(before, await h.row(assetId)),
+    run: `npm run reap exit ${code}; summary on stdout, failure table on stderr`,
+    log: describeLog({ lines }, assetId),
+  };
+}
+
+/** A 200 unlock answer whose asset hides signed URLs as keys of non-string fields and in odd spellings. */
+async function assetUrlsInOddPlaces(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = 'asset_secretAsset';
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
+  const before = await h.row(assetId);
+  const sig = () => h.api.sign();
+  h.api.script(assetId, [
+    {
+      status: 200,
+      body: {
+        asset: {
+          id: assetId,
+          status: 'success',
+          kind: { [`https://${CDN}/k.png?X-Amz-Signature=${sig()}`]: true },
+          privacy: [`//${CDN}/p.png?sig=${sig()}`],
+          url: `https://${CDN}/u.png?Expires=1700000000&Signature=${sig()}&Key-Pair-Id=K2JCJMDEHXQW5F`,
+          metadata: {
+            name: `see //${CDN}/n.png?sig=${sig()}`,
+            type: { [`https%3A%2F%2F${CDN}%2Ft%3FX-Amz-Signature%3D${sig()}`]: 1 },
+            description: `https:\\/\\/${CDN}\\/d.png?X-Amz-Signature=${sig()}`,
+            lockExpiresAt: `#token=${sig()}`,
+          },
+        },
+      },
+    },
+  ]);
+  const result = await h.run();
+  const line = result.lines.find((l) => l.assetId === assetId && l.message === 'canvas unlocked');
+  const asset = (line?.asset ?? {}) as Record<string, unknown>;
+  const fields = Object.keys(asset).filter((key) => key !== 'redactedUrls').sort();
+  return {
+    outcome: describeOutcome(result.byAsset.get(assetId)),
+    summary: result.summary.failures.length === 0 ? 'counted, no failure' : 'failures?!',
+    row: describeRow(before, await h.row(assetId)),
+    run: `asset record: ${fields.map((key) => `${key} ${JSON.stringify(asset[key])}`).join(', ')}`,
+    log: line ? `info: canvas unlocked, redactedUrls ${(asset.redactedUrls as string[]).join(', ')}` : 'no unlock line',
+  };
+}
+
+/** Refused credentials whose 401 message carries a percent-encoded signed URL and a fragment: the handler's thrown error. */
+async function thrownErrorSpellings(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = 'asset_secret401';
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
+  const before = await h.row(assetId);
+  h.api.script(assetId, [{ status: 401, body: { message: `expired: https%3A%2F%2Fauth.example%2Fcb%3Faccess_token%3D${h.api.sign()} then #token=${h.api.sign()}` } }]);
+  const { handler } = await deployedHandler(r, h, { [ENV.logLevel]: 'INFO' });
+  const { result: error, lines, output } = await captureOutput(() =>
+    handler({}, { awsRequestId: 'req-secret401', getRemainingTimeInMillis: () => 20_000 }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    ),
+  );
+  r.texts.push(output);
+  if (!(error instanceof ReapRunError)) return { outcome: `no ReapRunError: ${String(error)}`, summary: '', row: '', run: '', log: '' };
+  r.texts.push(error.message, error.stack ?? '', JSON.stringify(error.summary));
+  return {
+    outcome: `failed: credentials-rejected; the invocation fails (ReapRunError)`,
+    summary: `cutShort, stopReason ${error.summary?.stopReason}`,
+    row: describeRow(before, await h.row(assetId)),
+    run: `the thrown error (what the failure queue keeps) has ${count(error.message, '[redacted')} parts [redacted]`,
+    log: describeLog({ lines }, assetId),
+  };
+}
+
+/** A row whose lockId is a signed URL, shown by the ops CLI (status, status --json, untrack). */
+async function opsOutputOfASignedUrl(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = 'asset_secretOps';
+  const lockId = `https://${CDN}/l.png?X-Amz-Signature=${h.api.sign()}`;
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(30), lockId }]);
+  const secrets = unusedSecrets();
+  r.add(() => secrets.destroy());
+  const codes: number[] = [];
+  let shown = '';
+  for (const argv of [['status'], ['status', '--json'], ['untrack', assetId, '--yes']]) {
+    const { result: code, output } = await captureOutput(() =>
+      runOps(argv, {
+        env: { [ENV.tableName]: h.tableName },
+        stdout: (t) => void (shown += t),
+        stderr: (t) => void (shown += t),
+        interactive: false,
+        confirm: async () => false,
+        cwd: ROOT,
+        awsClients: { dynamo: h.client, secrets },
+      }),
+    );
+    codes.push(code);
+    r.texts.push(output);
+  }
+  r.texts.push(shown);
+  return {
+    outcome: `shown as ${JSON.stringify(`https://${CDN}/l.png?[redacted]`)} ${count(shown, `${CDN}/l.png?[redacted]`)} times`,
+    summary: 'n/a (ops output)',
+    row: (await h.row(assetId)) === undefined ? 'untracked' : 'still tracked?!',
+    run: `ops status, status --json, untrack --yes: exit ${codes.join(', ')}`,
+    log: 'n/a',
+  };
+}
+
+/** The handler's cold start with each base URL that URL parsing would have made harmless-looking. */
+async function hostileBaseUrls(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const values = ['https://api.cloud.scenario.com/v1?', 'https://api.cloud.scenario.com/v1#', 'https://api.cloud.scenario.com/v1/../admin', 'https://api.cloud.scenario.com/v1/%2e%2e/admin', 'https://api.cloud.scenario.com\\v1'];
+  const secrets = unusedSecrets();
+  r.add(() => secrets.destroy());
+  const outcomes = new Set<string>();
+  for (const value of values) {
+    try {
+      createHandler({ env: { [ENV.tableName]: h.tableName, [ENV.secretId]: 'reaper/x', [ENV.apiBaseUrl]: value }, awsClients: { dynamo: h.client, secrets } });
+      outcomes.add('accepted!');
+    } catch (error) {
+      outcomes.add(error instanceof ConfigError && error.problems.every((p) => p.variable === ENV.apiBaseUrl) ? 'ConfigError naming SCENARIO_API_BASE_URL' : String(error));
+    }
+  }
+  return {
+    outcome: `each refused at start: ${[...outcomes].join(' / ')}`,
+    summary: 'none: the invocation fails',
+    row: 'unchanged',
+    run: h.api.requests.length === 0 ? 'nothing done: no read, no secret read, no request' : 'requests sent!',
+    log: 'none: the cold start fails with the error',
+  };
+}
+
+/** npm run reap from a laptop whose clock is 2 minutes fast (the fault proxy moves DynamoDB's Date header back). */
+async function skewedLaptop(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = 'asset_clockSkew';
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(1.5) }]);
+  const before = await h.row(assetId);
+  const { proxy, client } = await proxiedStore(r, h);
+  proxy.inject({ operation: 'GetItem', times: Infinity, fault: { kind: 'shift-date', offsetMs: -120_000 } });
+  let stderr = '';
+  const secrets = unusedSecrets();
+  r.add(() => secrets.destroy());
+  const { result: code, output } = await captureOutput(() =>
+    runCli([], { env: localEnv(h), stdout: () => undefined, stderr: (t) => void (stderr += t), awsClients: { dynamo: client, secrets } }),
+  );
+  r.texts.push(stderr, output);
+  const measured = /at least (\d+\.\d) s ahead/.exec(stderr);
+  return {
+    outcome: `refused: exit ${code}, ${measured ? `clock error: about ${Math.round(Number(measured[1]) / 60)} min ahead, 15.0 s allowed (grace 60 s)` : stderr.trim()}`,
+    summary: 'none: nothing ran',
+    row: describeRow(before, await h.row(assetId)).startsWith('unchanged') ? 'unchanged' : 'changed!',
+    run: `nothing done: ${proxy.log.map((entry) => entry.operation).join(', ')} (the clock check), ${plural(h.api.requests.length, 'API request')}`,
+    log: 'stderr: reap: clock error …; (nothing was done)',
+  };
+}
+
+/** SIGINT to npm run reap (a real process) while the first of 4 stale canvases is at the API. */
+async function ctrlC(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const ids = ['asset_sigA', 'asset_sigB', 'asset_sigC', 'asset_sigD'];
+  await h.seed(ids.map((assetId) => ({ assetId, lockExpiresAt: minutesAgo(30) })));
+  let release = () => {};
+  const signalTaken = new Promise<void>((resolve) => (release = resolve));
+  r.add(() => release());
+  for (const assetId of ids) h.api.script(assetId, [{ action: () => signalTaken }], 'get');
+  const home = mkdtempSync(path.join(tmpdir(), 'reap-sigint-'));
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    AWS_CONFIG_FILE: path.join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    ...localEnv(h, { [ENV.maxInFlight]: '1' }),
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/reaper/cli.ts', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (stderr.includes('SIGINT: stopping')) release();
+  });
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  let exited = false;
+  void closed.then(() => (exited = true));
+  while (h.api.requests.length === 0 && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
+  child.kill('SIGINT');
+  const code = await closed;
+  r.texts.push(stdout, stderr);
+  let summary: { unlocked: number; skipped: { runStopped: number }; cutShort: boolean; stopReason: string | null } | undefined;
+  try {
+    summary = JSON.parse(stdout);
+  } catch {
+    summary = undefined;
+  }
+  const rows = await Promise.all(ids.map((assetId) => h.row(assetId)));
+  const freed = rows.filter((row) => row && row.lockExpiresAt === undefined).length;
+  const claims = rows.filter((row) => row?.[REAPER_ATTRIBUTES.claimRunId] !== undefined).length;
+  return {
+    outcome: summary ? `${summary.unlocked} unlocked (the canvas under way), ${summary.skipped.runStopped} not started (run-stopped)` : `no summary: ${stderr.slice(-200)}`,
+    summary: summary ? `cutShort, stopReason ${summary.stopReason}` : 'none',
+    row: `${freed} freed, ${rows.length - freed} unchanged, ${plural(claims, 'claim')} left`,
+    run: `exit ${code}; the summary so far on stdout; ${plural(h.api.requests.length, 'API request')}`,
+    log: stderr.includes('SIGINT: stopping; no canvas starts from now on') ? 'stderr: SIGINT: stopping; no canvas starts from now on…' : 'no stopping line',
+  };
+}
+
+/** Every Scan hangs; the handler's DynamoDB client has request and connection timeouts (shortened for the test). */
+async function hungScan(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = 'asset_hungScan';
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
+  const before = await h.row(assetId);
+  const { proxy } = await proxiedStore(r, h);
+  const dynamo = createDynamoClient(
+    { endpoint: proxy.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
+    { requestTimeoutMs: 300, connectionTimeoutMs: 300 },
+  );
+  proxy.inject({ operation: 'Scan', times: Infinity, fault: { kind: 'hang' } });
+  const { handler } = await deployedHandler(r, h, { [ENV.logLevel]: 'INFO' }, { dynamo });
+  const { result: error, lines, output } = await captureOutput(() =>
+    handler({}, { awsRequestId: 'req-hung-scan', getRemainingTimeInMillis: () => 60_000 }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    ),
+  );
+  r.texts.push(output);
+  const finished = lines.find((line) => line.message === 'reap run finished' && line.function_request_id === 'req-hung-scan');
+  const summary = finished?.summary as { examined: number; cutShort: boolean; stopReason: string; stopDetail?: string } | undefined;
+  const scans = proxy.log.filter((entry) => entry.operation === 'Scan');
+  return {
+    outcome: `${plural(h.api.requests.length, 'API request')}`,
+    summary: summary
+      ? `examined ${summary.examined}; cutShort, stopReason ${summary.stopReason}${/timeout|timed out/i.test(summary.stopDetail ?? '') ? ' (stopDetail names the timeout)' : ''}`
+      : 'no summary logged',
+    row: describeRow(before, await h.row(assetId)).startsWith('unchanged') ? 'unchanged' : 'changed!',
+    run: `stops after ${plural(scans.length, 'Scan attempt')} (the SDK's default for DynamoDB), each ended by the client's timeout; the invocation fails (${error instanceof Error ? error.name : 'no error'})`,
+    log: finished ? `${String(finished.level).toLowerCase()}: reap run finished` : 'no summary line',
+  };
+}
+
+export const HOSTILE_EDGE_SCENARIOS = {
+  'secret-error-message-spellings': errorMessageSpellings,
+  'secret-asset-odd-places': assetUrlsInOddPlaces,
+  'secret-thrown-error': thrownErrorSpellings,
+  'secret-ops-output': opsOutputOfASignedUrl,
+  'config-base-url-hidden-parts': hostileBaseUrls,
+  'local-run-clock-ahead': skewedLaptop,
+  'local-run-interrupted': ctrlC,
+  'db-scan-hangs': hungScan,
+} as const;

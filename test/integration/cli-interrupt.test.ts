@@ -1,0 +1,122 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
+import { ENV } from '../../functions/reaper/env';
+import { REAPER_ATTRIBUTES } from '../../functions/reaper/table-contract';
+import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
+import { minutesAgo } from '../support/reaper-harness';
+
+/**
+ * Ctrl-C in `npm run reap` (and `npm run ops -- reap`): a real process, a real signal. The Scenario stand-in holds
+ * the first request until the process has taken the signal, so it lands while a canvas is at the API; the run must
+ * start nothing more, let that canvas finish (or give its claim back), print the summary so far and exit 1.
+ */
+
+const ROOT = path.resolve(__dirname, '../..');
+const CANVASES = ['asset_intA', 'asset_intB', 'asset_intC', 'asset_intD'];
+
+let dynamo: DynamoDBClient;
+let api: ScenarioStandIn;
+let tableName: string;
+let home: string;
+
+beforeAll(() => {
+  dynamo = localDynamoClient(inject('dynamoEndpoint'));
+  home = mkdtempSync(path.join(tmpdir(), 'cli-int-home-'));
+});
+afterAll(() => dynamo.destroy());
+beforeEach(async () => {
+  api = await startScenarioStandIn();
+  tableName = `int-${randomUUID()}`;
+  await createTrackedCanvasTable(dynamo, tableName);
+  for (const assetId of CANVASES) {
+    const lockExpiresAt = minutesAgo(30);
+    await putRow(dynamo, tableName, { assetId, lockExpiresAt });
+    api.addCanvas(assetId, { lockExpiresAt });
+  }
+});
+afterEach(() => api.close());
+
+function shellEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    AWS_CONFIG_FILE: path.join(home, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    [ENV.tableName]: tableName,
+    [ENV.apiBaseUrl]: api.baseUrl,
+    [ENV.localApiKey]: api.apiKey,
+    [ENV.localApiSecret]: api.apiSecret,
+    // One canvas at a time, so the others are still waiting when the signal comes.
+    [ENV.maxInFlight]: '1',
+  };
+}
+
+/**
+ * Starts the command and sends `signal` once its first API request has arrived; that request is answered only after
+ * the command has said it is stopping. Waits for the command to end.
+ */
+async function interruptAfterFirstRequest(script: string, args: string[], signal: NodeJS.Signals) {
+  let release = () => {};
+  const signalTaken = new Promise<void>((resolve) => (release = resolve));
+  for (const assetId of CANVASES) api.script(assetId, [{ action: () => signalTaken }], 'get');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: shellEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    if (stderr.includes(`${signal}: stopping`)) release();
+  });
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  let exited = false;
+  void closed.then(() => (exited = true));
+  while (api.requests.length === 0 && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
+  const requestsAtSignal = api.requests.length;
+  child.kill(signal);
+  const code = await closed;
+  release();
+  return { code, stdout, stderr, requestsAtSignal };
+}
+
+async function rowsAfter() {
+  const rows = await Promise.all(CANVASES.map((assetId) => getRow(dynamo, tableName, assetId)));
+  return {
+    unlocked: rows.filter((row) => row && row.lockExpiresAt === undefined).length,
+    claimsLeft: rows.filter((row) => row?.[REAPER_ATTRIBUTES.claimRunId] !== undefined).length,
+  };
+}
+
+describe('SIGINT or SIGTERM during a run', () => {
+  it.each([
+    ['npm run reap, Ctrl-C', 'functions/reaper/cli.ts', ['--json'], 'SIGINT'],
+    ['npm run ops -- reap, SIGTERM', 'ops/cli.ts', ['reap', '--json'], 'SIGTERM'],
+  ] as const)('%s: the summary so far, stopReason "interrupted", exit 1, no claim left behind', async (_name, script, args, signal) => {
+    const { code, stdout, stderr, requestsAtSignal } = await interruptAfterFirstRequest(script, [...args], signal);
+    expect(requestsAtSignal, stderr).toBe(1);
+    expect(code, stderr).toBe(EXIT.canvasFailedOrInvalid);
+    expect(stderr).toContain(`${signal}: stopping; no canvas starts from now on`);
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ examined: 4, stale: 4, cutShort: true, stopReason: 'interrupted' });
+    // The canvas under way finished; no other started.
+    expect(summary).toMatchObject({ unlocked: 1, failed: 0, skipped: { runStopped: 3 } });
+    expect(api.requests.map((request) => request.route)).toEqual(['get', 'unlock']);
+    expect(stderr.trimEnd().split('\n').at(-1)).toMatch(/run cut short: interrupted/);
+    const rows = await rowsAfter();
+    expect(rows.unlocked).toBe(summary.unlocked);
+    expect(rows.claimsLeft).toBe(0);
+  });
+});
