@@ -6,6 +6,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  MathExpression,
   Metric,
   Stats,
   TreatMissingData,
@@ -19,7 +20,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DeadLetterQueue } from './dead-letter-queue';
-import { METRIC_NAMES, METRIC_SERVICE_DIMENSION, type MetricName } from '../../functions/reaper/metric-names';
+import { METRIC_NAMES, METRIC_PROJECT_DIMENSION, METRIC_SERVICE_DIMENSION, type MetricName } from '../../functions/reaper/metric-names';
 
 /** Function errors are counted over this window. */
 export const ERROR_ALARM_PERIOD = Duration.minutes(5);
@@ -277,6 +278,18 @@ export class ReaperMonitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Dead-letter queues', [failureQueueDepth, scheduleDlqDepth, ...undeliveredNotificationsDepth]),
       graph('Safety', [possibleLiveLockUnlocks, brakeTripped]),
+    );
+    // Unlocked and failed per Scenario project: whichever projects the secret names (a SEARCH, so adding a project to
+    // the secret needs no deploy for its series to show).
+    const perProject = (metricName: MetricName, label: string) =>
+      new MathExpression({
+        expression: `SEARCH('{${props.metricsNamespace},${METRIC_SERVICE_DIMENSION},${METRIC_PROJECT_DIMENSION}} MetricName="${metricName}" ${METRIC_SERVICE_DIMENSION}="${props.serviceName}"', 'Sum', ${heartbeat.toSeconds()})`,
+        label,
+        period: heartbeat,
+      });
+    this.dashboard.addWidgets(
+      graph('Unlocked per project', [perProject(METRIC_NAMES.unlocked, 'Locks unlocked')]),
+      graph('Failed per project', [perProject(METRIC_NAMES.failed, 'Unlocks failed')]),
     );
   }
 

@@ -251,6 +251,11 @@ describe('the dashboard', () => {
       expect(body).toContain(`[\\"CanvasLockReaper\\",\\"${metricName}\\",\\"service\\",\\"canvas-lock-reaper\\"`);
     }
     expect(body).toContain('\\"AWS/Lambda\\",\\"Errors\\"');
+    // Per Scenario project: a SEARCH over the Project dimension, so a project added to the secret shows without a deploy.
+    for (const metricName of [METRIC_NAMES.unlocked, METRIC_NAMES.failed]) {
+      const search = new RegExp(`SEARCH\\('\\{CanvasLockReaper,service,Project\\} MetricName=\\\\+"${metricName}\\\\+" service=\\\\+"canvas-lock-reaper\\\\+"', 'Sum', 300\\)`);
+      expect(body).toMatch(search);
+    }
     expect(body.match(/ApproximateNumberOfMessagesVisible/g)).toHaveLength(2);
     for (const alarm of [
       stack.monitoring.functionErrorsAlarm,
