@@ -1,15 +1,15 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { startScenarioStandIn, type RecordedRequest, type ScenarioStandIn } from '../local/scenario-stand-in';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type RecordedRequest, type ScenarioStandIn, startScenarioStandIn } from '../local/scenario-stand-in';
 import { createTrackedCanvasTable, localDynamoClient } from '../local/tracked-canvas-table';
 import { bundleWithStackSettings } from './bundle';
-import { startDynamoDbServerProcess, type DynamoDbServerProcess } from './dynamodb-server';
+import { type DynamoDbServerProcess, startDynamoDbServerProcess } from './dynamodb-server';
 import { runNodeForResult } from './node-process';
 import { machineBusyCpuMs, ownCpuMs, processCpuMs } from './process-cpu';
 import { RESULT_PREFIX, type ReaperJob, type ReaperProcessResult } from './reaper-job';
-import { seedTable, type SeedSpec, type SeededTable } from './seed-rows';
+import { type SeededTable, type SeedSpec, seedTable } from './seed-rows';
 import { median, percentile } from './stats';
 
 /** The verify→unlock window over one run's canvases, in milliseconds. */
@@ -103,7 +103,9 @@ export class BenchEnvironment {
     const unlockRequests = this.api.requests.filter((request) => request.route === 'unlock').length;
     const getRequests = this.api.requests.filter((request) => request.route === 'get').length;
     const otherCpuMs =
-      machineCpuMs === undefined || dynamoCpuMs === undefined ? undefined : Math.max(0, machineCpuMs - result.cpuMs - dynamoCpuMs - standInCpuMs);
+      machineCpuMs === undefined || dynamoCpuMs === undefined
+        ? undefined
+        : Math.max(0, machineCpuMs - result.cpuMs - dynamoCpuMs - standInCpuMs);
     const verifyToUnlockWindow = windowStats(verifyToUnlockWindowsMs(this.api.requests));
     return { ...result, unlockRequests, getRequests, verifyToUnlockWindow, dynamoCpuMs, standInCpuMs, otherCpuMs };
   }

@@ -26,14 +26,24 @@ const WRITES = new Set(['UpdateItemCommand', 'PutItemCommand', 'DeleteItemComman
  * halved for an eventually consistent read; a projection does not lower it.)
  */
 export function meterConsumedCapacity(client: DynamoDBClient): CapacityTally {
-  const tally: CapacityTally = { readUnits: 0, writeUnits: 0, scanReadUnits: 0, scanPages: 0, scannedItems: 0, requests: {}, requestMs: {} };
+  const tally: CapacityTally = {
+    readUnits: 0,
+    writeUnits: 0,
+    scanReadUnits: 0,
+    scanPages: 0,
+    scannedItems: 0,
+    requests: {},
+    requestMs: {},
+  };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = context.commandName ?? 'unknown';
       tally.requests[command] = (tally.requests[command] ?? 0) + 1;
       const metered = READS.has(command) || WRITES.has(command);
       const started = performance.now();
-      const result = await next(metered ? { ...args, input: { ...(args.input as object), ReturnConsumedCapacity: 'TOTAL' } } : args).finally(() => {
+      const result = await next(
+        metered ? { ...args, input: { ...(args.input as object), ReturnConsumedCapacity: 'TOTAL' } } : args,
+      ).finally(() => {
         tally.requestMs[command] = (tally.requestMs[command] ?? 0) + performance.now() - started;
       });
       if (!metered) return result;

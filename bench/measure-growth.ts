@@ -25,7 +25,9 @@ export async function measureGrowth(
     await env.seed({ tableName: TABLE, idTag: 'G', rows, state: () => 'unlocked' });
     const reaper = await env.runReaper({ mode: 'reaper', tableName: TABLE, maxInFlight: 8, verifyAtSource: true, logLevel: 'WARN' });
     const naive = await env.runReaper({ mode: 'naive', tableName: TABLE, maxInFlight: 1, verifyAtSource: false, logLevel: 'WARN' });
-    progress(`idle at ${rows} rows: reaper ${reaper.runMs.toFixed(0)} ms ${reaper.peakRssMiB.toFixed(0)} MiB, naive ${naive.peakRssMiB.toFixed(0)} MiB`);
+    progress(
+      `idle at ${rows} rows: reaper ${reaper.runMs.toFixed(0)} ms ${reaper.peakRssMiB.toFixed(0)} MiB, naive ${naive.peakRssMiB.toFixed(0)} MiB`,
+    );
     points.push({ rows, reaper, naive });
   }
   return points;

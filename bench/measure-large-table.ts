@@ -29,10 +29,30 @@ export async function measureLargeTable(
   const seeded = await env.seed({ tableName: TABLE, idTag: 'L', rows: options.rows, state: (i) => rowState(i, options.staleShare) });
   const seedMs = performance.now() - seedStart;
   progress(`seeded in ${(seedMs / 1000).toFixed(1)} s; reaping the large table (in-flight limit ${options.concurrency}, verification on)…`);
-  const firstRun = await env.runReaper({ mode: 'reaper', tableName: TABLE, maxInFlight: options.concurrency, verifyAtSource: true, logLevel: 'WARN' });
+  const firstRun = await env.runReaper({
+    mode: 'reaper',
+    tableName: TABLE,
+    maxInFlight: options.concurrency,
+    verifyAtSource: true,
+    logLevel: 'WARN',
+  });
   progress(`unlocked ${firstRun.unlocked} in ${(firstRun.runMs / 1000).toFixed(1)} s; idle run…`);
-  const idleRun = await env.runReaper({ mode: 'reaper', tableName: TABLE, maxInFlight: options.concurrency, verifyAtSource: true, logLevel: 'WARN' });
+  const idleRun = await env.runReaper({
+    mode: 'reaper',
+    tableName: TABLE,
+    maxInFlight: options.concurrency,
+    verifyAtSource: true,
+    logLevel: 'WARN',
+  });
   progress(`idle run ${idleRun.runMs.toFixed(0)} ms; naive idle run…`);
   const naiveIdleRun = await env.runReaper({ mode: 'naive', tableName: TABLE, maxInFlight: 1, verifyAtSource: false, logLevel: 'WARN' });
-  return { rows: options.rows, stale: seeded.staleLocks.length, totalItemBytes: seeded.totalItemBytes, seedMs, firstRun, idleRun, naiveIdleRun };
+  return {
+    rows: options.rows,
+    stale: seeded.staleLocks.length,
+    totalItemBytes: seeded.totalItemBytes,
+    seedMs,
+    firstRun,
+    idleRun,
+    naiveIdleRun,
+  };
 }

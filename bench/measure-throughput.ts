@@ -49,7 +49,14 @@ const TABLE = 'bench-unlock';
  */
 export async function measureThroughput(
   env: BenchEnvironment,
-  options: { unlockRows: number; latencyMs: number; concurrency: number; sweep: readonly number[]; sweepOff: readonly number[]; repeats: number },
+  options: {
+    unlockRows: number;
+    latencyMs: number;
+    concurrency: number;
+    sweep: readonly number[];
+    sweepOff: readonly number[];
+    repeats: number;
+  },
   progress: (message: string) => void,
 ): Promise<ThroughputMeasurement> {
   await env.createTable(TABLE);
@@ -65,7 +72,15 @@ export async function measureThroughput(
       `in flight ${inFlight}, verification ${verifyAtSource ? 'on' : 'off'} (${logLevel}): ${unlocksPerSecond.toFixed(1)} unlocks/s of ${boundUnlocksPerSecond} bound` +
         (window ? `; verify→unlock median ${window.medianMs} ms, p99 ${window.p99Ms} ms` : ''),
     );
-    return { inFlight, verifyAtSource, requestsPerCanvas, run, unlocksPerSecond, boundUnlocksPerSecond, efficiency: unlocksPerSecond / boundUnlocksPerSecond };
+    return {
+      inFlight,
+      verifyAtSource,
+      requestsPerCanvas,
+      run,
+      unlocksPerSecond,
+      boundUnlocksPerSecond,
+      efficiency: unlocksPerSecond / boundUnlocksPerSecond,
+    };
   };
 
   const headline = { on: [] as ThroughputPoint[], off: [] as ThroughputPoint[] };
@@ -88,7 +103,8 @@ export async function measureThroughput(
   for (const inFlight of [...new Set([...options.sweep, ...options.sweepOff])].sort((a, b) => a - b)) {
     const headlineLimit = inFlight === options.concurrency;
     if (options.sweep.includes(inFlight)) sweep.push(headlineLimit ? medianPoint(headline.on) : await point(inFlight, true, 'WARN'));
-    if (options.sweepOff.includes(inFlight)) sweepOff.push(headlineLimit ? medianPoint(headline.off) : await point(inFlight, false, 'WARN'));
+    if (options.sweepOff.includes(inFlight))
+      sweepOff.push(headlineLimit ? medianPoint(headline.off) : await point(inFlight, false, 'WARN'));
   }
 
   const verifyCost: VerifyCost[] = [];

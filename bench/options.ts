@@ -1,5 +1,5 @@
-import { CONFIG_DEFAULTS } from '../functions/reaper/config';
 import { UsageError } from '../functions/reaper/cli-kit/usage-error';
+import { CONFIG_DEFAULTS } from '../functions/reaper/config';
 
 /** What one `npm run bench` measures; every number here is printed with the results so a run explains itself. */
 export interface BenchOptions {
@@ -44,11 +44,24 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       flags.set(name, true);
       continue;
     }
-    const value = inline ?? argv[(i += 1)];
+    if (inline === undefined) i += 1;
+    const value = inline ?? argv[i];
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     flags.set(name, value);
   }
-  const known = new Set(['quick', 'json', 'rows', 'stale-share', 'latency-ms', 'concurrency', 'unlock-rows', 'sweep', 'sweep-off', 'repeats', 'import-runs']);
+  const known = new Set([
+    'quick',
+    'json',
+    'rows',
+    'stale-share',
+    'latency-ms',
+    'concurrency',
+    'unlock-rows',
+    'sweep',
+    'sweep-off',
+    'repeats',
+    'import-runs',
+  ]);
   for (const name of flags.keys()) if (!known.has(name)) throw new UsageError(`unknown flag --${name}`);
 
   const quick = flags.get('quick') === true;
@@ -86,7 +99,8 @@ function integer(flags: Map<string, string | true>, name: string, fallback: numb
 
 function toInteger(name: string, raw: string, min: number, max: number): number {
   const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be a whole number in ${min}..${max}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new UsageError(`--${name} must be a whole number in ${min}..${max}, got "${raw}"`);
   return value;
 }
 

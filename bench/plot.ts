@@ -21,7 +21,8 @@ export function renderThroughputSvg(throughput: ThroughputMeasurement, title: st
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const x = (limit: number) => MARGIN.left + ((Math.log2(limit) - xMin) / (xMax - xMin)) * plotW;
   const y = (value: number) => MARGIN.top + plotH - (value / yMax) * plotH;
-  const path = (pairs: [number, number][]) => pairs.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
+  const path = (pairs: [number, number][]) =>
+    pairs.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
 
   const parts: string[] = [];
   const yTicks = 5;

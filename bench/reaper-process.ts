@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { asReapLogger, createLogger } from '../functions/reaper/adapters/logger';
 import { DynamoCanvasStore } from '../functions/reaper/adapters/dynamo-canvas-store';
+import { asReapLogger, createLogger } from '../functions/reaper/adapters/logger';
 import { createScenarioLockApi } from '../functions/reaper/adapters/scenario-lock-api';
 import { CONFIG_DEFAULTS } from '../functions/reaper/config';
 import type { Clock } from '../functions/reaper/core/ports';
@@ -59,7 +59,11 @@ async function runReaper(job: ReaperJob, client: ReturnType<typeof localDynamoCl
       maxInFlight: job.maxInFlight,
       verifyAtSource: job.verifyAtSource,
       // Production's brake; the bench's stale locks expired an hour ago, a backlog it never holds (heldByBrake says so).
-      brake: { windowSeconds: CONFIG_DEFAULTS.brakeWindowSeconds, minLocks: CONFIG_DEFAULTS.brakeMinLocks, share: CONFIG_DEFAULTS.brakeShare },
+      brake: {
+        windowSeconds: CONFIG_DEFAULTS.brakeWindowSeconds,
+        minLocks: CONFIG_DEFAULTS.brakeMinLocks,
+        share: CONFIG_DEFAULTS.brakeShare,
+      },
       // Far away: the bench measures speed, not the time budget (a Lambda run has at most its timeout).
       deadlineMs: clock.now() + HOUR_MS,
       safetyMarginMs: CONFIG_DEFAULTS.safetyMarginMs,

@@ -1,6 +1,6 @@
 import type { ReaperRun } from './bench-environment';
 import { medianPoint, type ThroughputPoint } from './measure-throughput';
-import { fixed, type BenchResult } from './results';
+import { type BenchResult, fixed } from './results';
 
 /** The results as Markdown: printed by `npm run bench` and saved as bench/results/last-run.md. */
 export function renderReport(result: BenchResult): string {

@@ -1,9 +1,9 @@
 import * as os from 'node:os';
 import type { ReaperRun } from './bench-environment';
+import type { ArtifactMeasurement } from './measure-artifact';
 import type { GrowthPoint } from './measure-growth';
 import type { LargeTableMeasurement } from './measure-large-table';
 import { medianPoint, type ThroughputMeasurement } from './measure-throughput';
-import type { ArtifactMeasurement } from './measure-artifact';
 import type { BenchOptions } from './options';
 
 /** An eventually consistent read unit covers 8 KB: 0.5 RCU per 4 KB. */
@@ -66,7 +66,15 @@ export interface BenchResult {
   anomalies: string[];
   targets: TargetCheck[];
   options: BenchOptions;
-  machine: { cpus: number; cpuModel: string; totalMemoryGiB: number; node: string; platform: string; ranAt: string; loadAverageAtEnd: number[] };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    totalMemoryGiB: number;
+    node: string;
+    platform: string;
+    ranAt: string;
+    loadAverageAtEnd: number[];
+  };
   largeTable: LargeTableMeasurement;
   growth: GrowthPoint[];
   throughput: ThroughputMeasurement;
@@ -105,7 +113,12 @@ export function assembleResult(
     boundUnlocksPerSecondVerifyOff: headlineOff.boundUnlocksPerSecond,
     efficiencyVerifyOff: headlineOff.efficiency,
     verifyOnOffRatio,
-    verifyToUnlockWindowMs: { median: window?.medianMs ?? NaN, p99: window?.p99Ms ?? NaN, max: window?.maxMs ?? NaN, samples: window?.samples ?? 0 },
+    verifyToUnlockWindowMs: {
+      median: window?.medianMs ?? Number.NaN,
+      p99: window?.p99Ms ?? Number.NaN,
+      max: window?.maxMs ?? Number.NaN,
+      samples: window?.samples ?? 0,
+    },
     naiveUnlocksPerSecond: throughput.naive.unlocksPerSecond,
     speedupVsNaive,
     speedupVsNaiveVerifyOn: headline.unlocksPerSecond / throughput.naive.unlocksPerSecond,
@@ -158,7 +171,12 @@ export function assembleResult(
       `≥ ${TARGETS.speedupVsNaive}×`,
       speedupVsNaive >= TARGETS.speedupVsNaive,
     ),
-    check(`peak RSS at ${largeTable.rows} rows`, `${fixed(peakRssMiB, 1)} MiB`, `< ${TARGETS.peakRssMiB} MiB`, peakRssMiB < TARGETS.peakRssMiB),
+    check(
+      `peak RSS at ${largeTable.rows} rows`,
+      `${fixed(peakRssMiB, 1)} MiB`,
+      `< ${TARGETS.peakRssMiB} MiB`,
+      peakRssMiB < TARGETS.peakRssMiB,
+    ),
     check(
       'read capacity of one run',
       `${fixed(firstRun.capacity.readUnits, 1)} RCU (Scan ${fixed(firstRun.capacity.scanReadUnits, 1)}, other reads ${fixed(otherReadUnits, 1)})`,
@@ -174,7 +192,13 @@ export function assembleResult(
 /** What makes a run's numbers mean something else than they claim; printed with the results, never thrown. */
 function anomalies(throughput: ThroughputMeasurement, largeTable: LargeTableMeasurement): string[] {
   const found: string[] = [];
-  const points = [...throughput.headline.on, ...throughput.headline.off, throughput.withInfoLogging, ...throughput.sweep, ...throughput.sweepOff];
+  const points = [
+    ...throughput.headline.on,
+    ...throughput.headline.off,
+    throughput.withInfoLogging,
+    ...throughput.sweep,
+    ...throughput.sweepOff,
+  ];
   for (const p of new Set(points)) {
     const name = `in flight ${p.inFlight}, verification ${p.verifyAtSource ? 'on' : 'off'}`;
     found.push(...runAnomalies(name, p.run, throughput.rows, p.verifyAtSource));
@@ -185,12 +209,14 @@ function anomalies(throughput: ThroughputMeasurement, largeTable: LargeTableMeas
 
 function runAnomalies(name: string, run: ReaperRun, stale: number, verifyAtSource: boolean): string[] {
   const found: string[] = [];
-  if (run.unlocked !== stale) found.push(`${name}: unlocked ${run.unlocked} of ${stale} stale (failed ${run.failed}, stop reason ${run.stopReason ?? 'none'})`);
+  if (run.unlocked !== stale)
+    found.push(`${name}: unlocked ${run.unlocked} of ${stale} stale (failed ${run.failed}, stop reason ${run.stopReason ?? 'none'})`);
   if (run.verifiedAtSource !== verifyAtSource) found.push(`${name}: the run's summary says verifyAtSource ${String(run.verifiedAtSource)}`);
   const expectedGets = verifyAtSource ? run.unlocked : 0;
   if (run.getRequests !== expectedGets) found.push(`${name}: ${run.getRequests} GET requests for ${run.unlocked} unlocks`);
   if (run.unlockRequests !== run.unlocked) found.push(`${name}: ${run.unlockRequests} unlock requests for ${run.unlocked} unlocks`);
-  if (run.renewedAtSource > 0 || run.heldByBrake > 0) found.push(`${name}: ${run.renewedAtSource} renewed at source, ${run.heldByBrake} held by the brake`);
+  if (run.renewedAtSource > 0 || run.heldByBrake > 0)
+    found.push(`${name}: ${run.renewedAtSource} renewed at source, ${run.heldByBrake} held by the brake`);
   return found;
 }
 

@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { exitForError } from '../functions/reaper/cli-kit/report-error';
+import { UsageError } from '../functions/reaper/cli-kit/usage-error';
 import { CONFIG_DEFAULTS } from '../functions/reaper/config';
 import { BenchEnvironment } from './bench-environment';
 import { measureArtifact } from './measure-artifact';
 import { growthSizes, measureGrowth } from './measure-growth';
 import { measureLargeTable } from './measure-large-table';
 import { measureThroughput } from './measure-throughput';
-import { exitForError } from '../functions/reaper/cli-kit/report-error';
-import { UsageError } from '../functions/reaper/cli-kit/usage-error';
 import { parseOptions, USAGE } from './options';
 import { renderThroughputSvg } from './plot';
 import { renderReport } from './report';
@@ -26,18 +26,20 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n(see docs/performance.md for what each number measures)\n`);
     return;
   }
-  let options;
+  let options: ReturnType<typeof parseOptions>;
   try {
     options = parseOptions(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.exitCode = exitForError(error, { name: 'bench', usage: USAGE, helpCommand: 'npm run bench -- --help' }, (text) => process.stderr.write(text));
+    process.exitCode = exitForError(error, { name: 'bench', usage: USAGE, helpCommand: 'npm run bench -- --help' }, (text) =>
+      process.stderr.write(text),
+    );
     return;
   }
   const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
   const started = performance.now();
   const env = await BenchEnvironment.start({ latencyMs: options.latencyMs, graceSeconds: CONFIG_DEFAULTS.graceSeconds });
-  let result;
+  let result: ReturnType<typeof assembleResult>;
   try {
     const largeTable = await measureLargeTable(env, options, progress);
     const growth = await measureGrowth(env, growthSizes(options.rows), progress);

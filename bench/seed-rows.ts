@@ -1,4 +1,10 @@
-import { BatchWriteItemCommand, type AttributeValue, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  type BatchWriteItemCommandOutput,
+  type DynamoDBClient,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { CANVAS_ATTRIBUTES } from '../functions/reaper/adapters/dynamo-canvas-store';
 
 /** BatchWriteItem's own limit. */

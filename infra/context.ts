@@ -2,14 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { readSettings, type SettingSource } from '../functions/reaper/setting-values';
-import { CONTEXT_KEYS, CONTEXT_SETTING_NAMES, FUNCTION_TUNABLE_NAMES, type ContextKey } from '../functions/reaper/settings';
+import { CONTEXT_KEYS, CONTEXT_SETTING_NAMES, type ContextKey, FUNCTION_TUNABLE_NAMES } from '../functions/reaper/settings';
 import {
   ENVIRONMENT_CONTEXT_KEY,
   ENVIRONMENTS_DIR,
+  type EnvironmentSettings,
   environmentFilesIn,
   noEnvironmentWarning,
   readEnvironmentFile,
-  type EnvironmentSettings,
 } from './environment-file';
 import type { ReaperSettings } from './reaper-environment';
 import type { ReaperStackProps } from './reaper-stack';

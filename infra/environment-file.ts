@@ -74,11 +74,15 @@ export function readEnvironmentFile(dir: string, name: string): EnvironmentSetti
     throw new EnvironmentFileError(`${shown}: not valid JSON (${(error as Error).message})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new EnvironmentFileError(`${shown}: expected a JSON object of context keys and values, as in {"reaper:alarmEmail": "ops@example.com"}`);
+    throw new EnvironmentFileError(
+      `${shown}: expected a JSON object of context keys and values, as in {"reaper:alarmEmail": "ops@example.com"}`,
+    );
   }
   const unknown = Object.keys(parsed).filter((key) => !KNOWN_KEYS.has(key));
   if (unknown.length > 0) {
-    throw new EnvironmentFileError(`${shown}: unknown key(s) ${unknown.join(', ')}; the known keys are the reaper:* context keys listed in docs/deploy.md`);
+    throw new EnvironmentFileError(
+      `${shown}: unknown key(s) ${unknown.join(', ')}; the known keys are the reaper:* context keys listed in docs/deploy.md`,
+    );
   }
   return { name, file: shown, values: parsed as Partial<Record<ContextKey, unknown>> };
 }

@@ -1,6 +1,6 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { readReaperContext, type EnvironmentOptions } from './context';
+import { type EnvironmentOptions, readReaperContext } from './context';
 import { ReaperStack } from './reaper-stack';
 
 /**

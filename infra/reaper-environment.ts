@@ -3,12 +3,12 @@ import { loadConfig } from '../functions/reaper/config';
 import { ENV, type EnvName } from '../functions/reaper/env';
 import {
   FUNCTION_TUNABLE_NAMES,
+  type FunctionTunableName,
   LAMBDA_SETTING_NAMES,
   SETTING_SPECS,
-  settingDefaults,
-  type FunctionTunableName,
   type SettingValues,
   type StackResourceName,
+  settingDefaults,
 } from '../functions/reaper/settings';
 
 /**

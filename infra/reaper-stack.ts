@@ -1,6 +1,6 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { SETTINGS } from '../functions/reaper/settings';
 import { DEFAULT_REAPER_TIMEOUT, ReaperFunction } from './constructs/reaper-function';
 import { ReaperMonitoring } from './constructs/reaper-monitoring';
@@ -130,7 +130,7 @@ export class ReaperStack extends Stack {
     });
     new CfnOutput(this, 'ReaperOperatorPolicyArn', {
       value: this.operatorPolicy.policy.managedPolicyArn,
-      description: 'Attach to the operators\' role: exactly what npm run ops needs on this stack',
+      description: "Attach to the operators' role: exactly what npm run ops needs on this stack",
     });
     new CfnOutput(this, 'SecretArn', {
       value: this.credentials.secretArn,
@@ -139,7 +139,8 @@ export class ReaperStack extends Stack {
     new CfnOutput(this, 'FunctionName', { value: this.reaper.function.functionName, description: 'The reaper function' });
     new CfnOutput(this, 'FunctionVersion', {
       value: this.reaper.version.version,
-      description: "The function version this deploy published (the schedule runs the same code, unqualified); see docs/deploy.md, Rollback",
+      description:
+        'The function version this deploy published (the schedule runs the same code, unqualified); see docs/deploy.md, Rollback',
     });
     new CfnOutput(this, 'DryRunCommand', {
       value: `aws lambda invoke --region ${Aws.REGION} --function-name ${this.reaper.function.functionName} --cli-binary-format raw-in-base64-out --cli-read-timeout 0 --payload '${DRY_RUN_PAYLOAD}' dry-run.json`,

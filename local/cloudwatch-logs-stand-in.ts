@@ -43,7 +43,8 @@ export async function startCloudWatchLogsStandIn(options: CloudWatchLogsStandInO
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const text = await readBody(request);
     const target = String(request.headers['x-amz-target'] ?? '');
-    if (target !== `${TARGET_PREFIX}FilterLogEvents`) return fail(response, 'UnknownOperationException', `only FilterLogEvents is served here, not ${target}`);
+    if (target !== `${TARGET_PREFIX}FilterLogEvents`)
+      return fail(response, 'UnknownOperationException', `only FilterLogEvents is served here, not ${target}`);
     const body = parseJsonObject(text);
     if (!body) return fail(response, 'InvalidParameterException', 'The request body is not a JSON object.');
     if (body.logGroupName !== undefined && body.logGroupIdentifier !== undefined) {
@@ -53,9 +54,14 @@ export async function startCloudWatchLogsStandIn(options: CloudWatchLogsStandInO
     const events = groupName === undefined ? undefined : groups.get(groupName);
     if (!events) return fail(response, 'ResourceNotFoundException', 'The specified log group does not exist.');
     const terms = filterTerms(typeof body.filterPattern === 'string' ? body.filterPattern : '');
-    if (!terms) return fail(response, 'InvalidParameterException', `the local stand-in matches plain terms and "quoted phrases" only: ${String(body.filterPattern)}`);
-    const startTime = typeof body.startTime === 'number' ? body.startTime : -Infinity;
-    const endTime = typeof body.endTime === 'number' ? body.endTime : Infinity;
+    if (!terms)
+      return fail(
+        response,
+        'InvalidParameterException',
+        `the local stand-in matches plain terms and "quoted phrases" only: ${String(body.filterPattern)}`,
+      );
+    const startTime = typeof body.startTime === 'number' ? body.startTime : Number.NEGATIVE_INFINITY;
+    const endTime = typeof body.endTime === 'number' ? body.endTime : Number.POSITIVE_INFINITY;
     const streams = Array.isArray(body.logStreamNames) ? new Set(body.logStreamNames as string[]) : undefined;
     const matching = events
       .filter((e) => e.timestamp >= startTime && e.timestamp <= endTime && (!streams || streams.has(e.logStreamName)))
@@ -63,15 +69,24 @@ export async function startCloudWatchLogsStandIn(options: CloudWatchLogsStandInO
       .sort((a, b) => a.timestamp - b.timestamp);
     const offset = typeof body.nextToken === 'string' ? Number(Buffer.from(body.nextToken, 'base64url').toString('utf8')) : 0;
     if (!Number.isInteger(offset) || offset < 0) return fail(response, 'InvalidParameterException', 'The nextToken is not valid.');
-    const limit = Math.min(typeof body.limit === 'number' ? body.limit : Infinity, pageSize);
+    const limit = Math.min(typeof body.limit === 'number' ? body.limit : Number.POSITIVE_INFINITY, pageSize);
     const page = matching.slice(offset, offset + limit);
     const next = offset + page.length < matching.length ? Buffer.from(String(offset + page.length)).toString('base64url') : undefined;
     sendJson(
       response,
       200,
       {
-        events: page.map((e) => ({ logStreamName: e.logStreamName, timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime, eventId: e.eventId })),
-        searchedLogStreams: [...new Set(events.map((e) => e.logStreamName))].map((logStreamName) => ({ logStreamName, searchedCompletely: true })),
+        events: page.map((e) => ({
+          logStreamName: e.logStreamName,
+          timestamp: e.timestamp,
+          message: e.message,
+          ingestionTime: e.ingestionTime,
+          eventId: e.eventId,
+        })),
+        searchedLogStreams: [...new Set(events.map((e) => e.logStreamName))].map((logStreamName) => ({
+          logStreamName,
+          searchedCompletely: true,
+        })),
         ...(next ? { nextToken: next } : {}),
       },
       { 'content-type': 'application/x-amz-json-1.1' },

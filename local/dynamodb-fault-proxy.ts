@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from './loopback-server';
 import { crc32 } from 'node:zlib';
+import { listenOnLoopback } from './loopback-server';
 
 /**
  * An HTTP proxy in front of a local DynamoDB server (dynalite) that injects faults at the socket, so the unchanged
@@ -186,7 +186,15 @@ export async function startDynamoFaultProxy(options: DynamoFaultProxyOptions): P
     } catch {
       body = {};
     }
-    const entry: ProxyLogEntry = { seq: ++seq, operation, body, forwarded: false, clientStatus: 0, startedAtMs: Date.now(), finishedAtMs: 0 };
+    const entry: ProxyLogEntry = {
+      seq: ++seq,
+      operation,
+      body,
+      forwarded: false,
+      clientStatus: 0,
+      startedAtMs: Date.now(),
+      finishedAtMs: 0,
+    };
     log.push(entry);
     const fault = takeFault(operation, body);
     if (fault) entry.fault = fault.kind;

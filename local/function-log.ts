@@ -58,7 +58,9 @@ export function keepFunctionLog(put: (event: StandInLogEvent) => void): Function
         return await run();
       } catch (error) {
         const failure = error instanceof Error ? error : new Error(String(error));
-        keep(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: failure.name, errorMessage: failure.message })}`);
+        keep(
+          `${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: failure.name, errorMessage: failure.message })}`,
+        );
         throw error;
       } finally {
         active -= 1;

@@ -7,8 +7,14 @@ const minutesFromNow = (n: number) => new Date(Date.now() + n * 60_000).toISOStr
 
 /** The canvases a fresh local world tracks, each known to the Scenario stand-in with the same lock. */
 export const SEEDED_CANVASES: readonly { row: SeedRow; what: string }[] = [
-  { row: { assetId: 'asset_localStaleTenMin', lockExpiresAt: minutesFromNow(-10), lockId: 'lock_local1' }, what: 'stale: expired 10 min ago' },
-  { row: { assetId: 'asset_localStaleThreeDays', lockExpiresAt: minutesFromNow(-3 * 24 * 60) }, what: 'stale: a crashed editor, 3 days ago' },
+  {
+    row: { assetId: 'asset_localStaleTenMin', lockExpiresAt: minutesFromNow(-10), lockId: 'lock_local1' },
+    what: 'stale: expired 10 min ago',
+  },
+  {
+    row: { assetId: 'asset_localStaleThreeDays', lockExpiresAt: minutesFromNow(-3 * 24 * 60) },
+    what: 'stale: a crashed editor, 3 days ago',
+  },
   { row: { assetId: 'asset_localLive', lockExpiresAt: minutesFromNow(120), lockId: 'lock_local2' }, what: 'live: expires in 2 h' },
   { row: { assetId: 'asset_localNotLocked', extra: { title: { S: 'Moodboard' } } }, what: 'not locked' },
 ];
@@ -40,14 +46,24 @@ export function seedDeadLetters(options: {
   scheduleArn: string;
 }): void {
   const hoursAgo = (n: number) => Date.now() - n * 3_600_000;
-  const scheduledInput = (atMs: number) => ({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event', time: new Date(atMs).toISOString(), resources: [options.scheduleArn] });
+  const scheduledInput = (atMs: number) => ({
+    source: 'aws.scheduler',
+    'detail-type': 'Scheduled Event',
+    time: new Date(atMs).toISOString(),
+    resources: [options.scheduleArn],
+  });
   const failedAt = hoursAgo(2);
   options.sqs.send(options.failedInvocationsQueue, {
     sentAtMs: failedAt,
     body: JSON.stringify({
       version: '1.0',
       timestamp: new Date(failedAt).toISOString(),
-      requestContext: { requestId: 'f0e1d2c3-0000-4000-8000-000000000001', functionArn: `${options.functionArn}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: 1 },
+      requestContext: {
+        requestId: 'f0e1d2c3-0000-4000-8000-000000000001',
+        functionArn: `${options.functionArn}:$LATEST`,
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: 1,
+      },
       requestPayload: scheduledInput(failedAt - 1_000),
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: { errorType: 'ReapRunError', errorMessage: 'the Scenario API refused the credentials: 401 Unauthorized', trace: [] },
@@ -60,7 +76,9 @@ export function seedDeadLetters(options: {
     body: JSON.stringify(scheduledInput(tickAt)),
     messageAttributes: {
       ERROR_CODE: attribute('AccessDeniedException'),
-      ERROR_MESSAGE: attribute(`The schedule's role is not authorized to perform: lambda:InvokeFunction on resource: ${options.functionArn}`),
+      ERROR_MESSAGE: attribute(
+        `The schedule's role is not authorized to perform: lambda:InvokeFunction on resource: ${options.functionArn}`,
+      ),
       RETRY_ATTEMPTS: attribute('0'),
       SCHEDULED_TIME: attribute(new Date(tickAt).toISOString()),
       SCHEDULE_ARN: attribute(options.scheduleArn),

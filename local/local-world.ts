@@ -6,8 +6,8 @@ import { STACK_OUTPUTS } from '../ops/stack-outputs';
 import { startCloudWatchLogsStandIn } from './cloudwatch-logs-stand-in';
 import { keepFunctionLog } from './function-log';
 import { startLambdaStandIn } from './lambda-stand-in';
-import { seedCanvases, seedDeadLetters } from './local-world-seed';
 import { startLocalDynamoDb } from './local-dynamodb';
+import { seedCanvases, seedDeadLetters } from './local-world-seed';
 import { startScenarioStandIn } from './scenario-stand-in';
 import { startSchedulerStandIn } from './scheduler-stand-in';
 import { startSecretsManagerStandIn } from './secrets-manager-stand-in';
@@ -73,7 +73,11 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
 
     const arn = (service: string, resource: string) => `arn:aws:${service}:${names.region}:${names.account}:${resource}`;
     const functionArn = arn('lambda', `function:${names.functionName}`);
-    const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: names.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const secretsClient = new SecretsManagerClient({
+      endpoint: secrets.endpoint,
+      region: names.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     closers.push(() => secretsClient.destroy());
     const handler = createHandler({
       env: { [ENV.tableName]: names.tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: names.secretId },
@@ -117,7 +121,12 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
       Target: {
         Arn: functionArn,
         RoleArn: `arn:aws:iam::${names.account}:role/canvas-lock-reaper-local-schedule`,
-        Input: JSON.stringify({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event', time: '<aws.scheduler.scheduled-time>', resources: ['<aws.scheduler.schedule-arn>'] }),
+        Input: JSON.stringify({
+          source: 'aws.scheduler',
+          'detail-type': 'Scheduled Event',
+          time: '<aws.scheduler.scheduled-time>',
+          resources: ['<aws.scheduler.schedule-arn>'],
+        }),
         RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 },
         DeadLetterConfig: { Arn: sqs.queueArn(names.undeliveredTicksQueue) },
       },
@@ -125,7 +134,13 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
 
     if (options.seed) {
       await seedCanvases({ dynamo, tableName: names.tableName, api });
-      seedDeadLetters({ sqs, failedInvocationsQueue: names.failedInvocationsQueue, undeliveredTicksQueue: names.undeliveredTicksQueue, functionArn, scheduleArn });
+      seedDeadLetters({
+        sqs,
+        failedInvocationsQueue: names.failedInvocationsQueue,
+        undeliveredTicksQueue: names.undeliveredTicksQueue,
+        functionArn,
+        scheduleArn,
+      });
     }
 
     const env: Record<string, string> = {

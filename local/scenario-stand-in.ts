@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from './loopback-server';
 import exampleResponse from './fixtures/asset-unlock-response.example.json';
+import { listenOnLoopback } from './loopback-server';
 
 /**
  * A local stand-in for the Scenario API's lock endpoints, over real HTTP on loopback. It keeps real lock state per
@@ -232,14 +232,18 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
 
   const takeLock = (assetId: string, canvas: StandInCanvas, lockExpiresAt: string) => {
     canvas.lockExpiresAt = lockExpiresAt;
-    canvas.lockId = `lk_${(lockCounter += 1)}_${randomBytes(3).toString('hex')}`;
+    lockCounter += 1;
+    canvas.lockId = `lk_${lockCounter}_${randomBytes(3).toString('hex')}`;
     lockLog.push({ seq: lockLog.length, assetId, atMs: Date.now(), kind: 'locked', lockExpiresAt, lockId: canvas.lockId });
     return canvas.lockId;
   };
 
   /** Frees the lock (whatever it is) and records it; the caller decides what to answer. */
   const applyUnlock = (assetId: string, canvas: StandInCanvas, requestIndex: number) => {
-    const freed = canvas.lockExpiresAt === undefined ? undefined : { lockExpiresAt: canvas.lockExpiresAt, ...(canvas.lockId ? { lockId: canvas.lockId } : {}) };
+    const freed =
+      canvas.lockExpiresAt === undefined
+        ? undefined
+        : { lockExpiresAt: canvas.lockExpiresAt, ...(canvas.lockId ? { lockId: canvas.lockId } : {}) };
     delete canvas.lockExpiresAt;
     delete canvas.lockId;
     unlocks.set(assetId, (unlocks.get(assetId) ?? 0) + 1);
@@ -300,7 +304,11 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       return sendJson(
         response,
         scripted.status,
-        { message: `scripted ${scripted.status}`, authorization: request.headers.authorization ?? '', retryAt: signedUrl(`errors/${assetId}`) },
+        {
+          message: `scripted ${scripted.status}`,
+          authorization: request.headers.authorization ?? '',
+          retryAt: signedUrl(`errors/${assetId}`),
+        },
         scripted.headers,
       );
     }
@@ -312,7 +320,9 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     if (!canvas) return sendJson(response, 404, { message: `Asset ${assetId} not found` });
     if ((canvas.projectId ?? 'default') !== keyProject) {
       const status = options.crossProjectStatus ?? 403;
-      return sendJson(response, status, { message: status === 403 ? 'This API key does not belong to the project of this asset' : `Asset ${assetId} not found` });
+      return sendJson(response, status, {
+        message: status === 403 ? 'This API key does not belong to the project of this asset' : `Asset ${assetId} not found`,
+      });
     }
     if (route === 'get') return sendJson(response, 200, assetBody(assetId, canvas));
 
@@ -329,8 +339,10 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     }
     if (route === 'lock') {
       const wanted = parsed.lockExpiresAt;
-      if (typeof wanted !== 'string' || Number.isNaN(Date.parse(wanted))) return sendJson(response, 400, { message: 'lockExpiresAt must be an ISO date' });
-      const heldByOther = canvas.lockExpiresAt !== undefined && Date.parse(canvas.lockExpiresAt) > Date.now() && parsed.lockId !== canvas.lockId;
+      if (typeof wanted !== 'string' || Number.isNaN(Date.parse(wanted)))
+        return sendJson(response, 400, { message: 'lockExpiresAt must be an ISO date' });
+      const heldByOther =
+        canvas.lockExpiresAt !== undefined && Date.parse(canvas.lockExpiresAt) > Date.now() && parsed.lockId !== canvas.lockId;
       if (heldByOther) return sendJson(response, 409, { message: 'The canvas is locked by another editor' });
       const lockId = takeLock(assetId, canvas, wanted);
       return sendJson(response, 200, { ...assetBody(assetId, canvas), lockId });
@@ -381,7 +393,10 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     canvas: (assetId) => canvases.get(assetId),
     lock: (assetId, lockExpiresAt) => {
       let canvas = canvases.get(assetId);
-      if (!canvas) canvases.set(assetId, (canvas = {}));
+      if (!canvas) {
+        canvas = {};
+        canvases.set(assetId, canvas);
+      }
       return takeLock(assetId, canvas, lockExpiresAt);
     },
     script: (assetId, answers, route = 'unlock') => {

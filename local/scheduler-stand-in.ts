@@ -68,7 +68,13 @@ export async function startSchedulerStandIn(): Promise<SchedulerStandIn> {
     const url = new URL(request.url ?? '/', 'http://stand-in');
     const text = await readBody(request);
     const match = SCHEDULE_PATH.exec(url.pathname);
-    if (!match) return fail(response, 404, 'UnknownOperationException', `only GetSchedule and UpdateSchedule are served here, not ${request.method} ${url.pathname}`);
+    if (!match)
+      return fail(
+        response,
+        404,
+        'UnknownOperationException',
+        `only GetSchedule and UpdateSchedule are served here, not ${request.method} ${url.pathname}`,
+      );
     const name = decodeURIComponent(match[1]!);
 
     if (request.method === 'GET') {

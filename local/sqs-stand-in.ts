@@ -56,10 +56,15 @@ export async function startSqsStandIn(queueNames: readonly string[]): Promise<Sq
   const arnOf = (name: string) => `arn:aws:sqs:local:${ACCOUNT}:${name}`;
 
   const fail = (response: ServerResponse, code: string, message: string) =>
-    sendJson(response, 400, { __type: `com.amazonaws.sqs#${code}`, message }, {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amzn-query-error': QUERY_ERROR_CODES[code] ?? `${code};Sender`,
-    });
+    sendJson(
+      response,
+      400,
+      { __type: `com.amazonaws.sqs#${code}`, message },
+      {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-query-error': QUERY_ERROR_CODES[code] ?? `${code};Sender`,
+      },
+    );
   const ok = (response: ServerResponse, body: object) => sendJson(response, 200, body, { 'content-type': 'application/x-amz-json-1.0' });
 
   const send = (queue: Held[], message: { body: string; messageAttributes?: StandInMessageAttributes; sentAtMs?: number }) => {
@@ -89,13 +94,18 @@ export async function startSqsStandIn(queueNames: readonly string[]): Promise<Sq
 
     switch (operation) {
       case 'SendMessage': {
-        if (typeof body.MessageBody !== 'string' || !body.MessageBody) return fail(response, 'InvalidParameterValue', 'MessageBody is required.');
-        const held = send(queue, { body: body.MessageBody, messageAttributes: body.MessageAttributes as StandInMessageAttributes | undefined });
+        if (typeof body.MessageBody !== 'string' || !body.MessageBody)
+          return fail(response, 'InvalidParameterValue', 'MessageBody is required.');
+        const held = send(queue, {
+          body: body.MessageBody,
+          messageAttributes: body.MessageAttributes as StandInMessageAttributes | undefined,
+        });
         return ok(response, { MessageId: held.messageId, MD5OfMessageBody: md5(held.body) });
       }
       case 'ReceiveMessage': {
         const max = typeof body.MaxNumberOfMessages === 'number' ? body.MaxNumberOfMessages : 1;
-        if (!Number.isInteger(max) || max < 1 || max > MAX_MESSAGES_PER_RECEIVE) return fail(response, 'InvalidParameterValue', 'MaxNumberOfMessages must be 1 to 10.');
+        if (!Number.isInteger(max) || max < 1 || max > MAX_MESSAGES_PER_RECEIVE)
+          return fail(response, 'InvalidParameterValue', 'MaxNumberOfMessages must be 1 to 10.');
         const visibilitySeconds = typeof body.VisibilityTimeout === 'number' ? body.VisibilityTimeout : DEFAULT_VISIBILITY_TIMEOUT_SECONDS;
         const systemNames = new Set([...asStrings(body.AttributeNames), ...asStrings(body.MessageSystemAttributeNames)]);
         const attributeNames = asStrings(body.MessageAttributeNames);
@@ -115,7 +125,9 @@ export async function startSqsStandIn(queueNames: readonly string[]): Promise<Sq
             const wantsAll = systemNames.has('All');
             const attributes = Object.fromEntries(Object.entries(system).filter(([name]) => wantsAll || systemNames.has(name)));
             const messageAttributes = Object.fromEntries(
-              Object.entries(m.messageAttributes).filter(([name]) => attributeNames.some((wanted) => wanted === 'All' || wanted === '.*' || wanted === name)),
+              Object.entries(m.messageAttributes).filter(([name]) =>
+                attributeNames.some((wanted) => wanted === 'All' || wanted === '.*' || wanted === name),
+              ),
             );
             return {
               MessageId: m.messageId,
@@ -154,7 +166,9 @@ export async function startSqsStandIn(queueNames: readonly string[]): Promise<Sq
           MessageRetentionPeriod: String(14 * 24 * 3600),
           VisibilityTimeout: String(DEFAULT_VISIBILITY_TIMEOUT_SECONDS),
         };
-        return ok(response, { Attributes: Object.fromEntries(Object.entries(all).filter(([name]) => wanted.has('All') || wanted.has(name))) });
+        return ok(response, {
+          Attributes: Object.fromEntries(Object.entries(all).filter(([name]) => wanted.has('All') || wanted.has(name))),
+        });
       }
       default:
         return fail(response, 'UnsupportedOperation', `${target} is not served by the local SQS stand-in`);

@@ -1,11 +1,11 @@
 import {
+  type AttributeValue,
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { CANVAS_ATTRIBUTES } from '../functions/reaper/adapters/dynamo-canvas-store';
 

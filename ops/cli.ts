@@ -6,13 +6,13 @@ import { pipeSafeWriter } from '../functions/reaper/cli-kit/process-output';
 import { exitForError, usageLine } from '../functions/reaper/cli-kit/report-error';
 import { terminalSafe } from '../functions/reaper/cli-kit/terminal-text';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './commands/dead-letters';
-import { invokeCommand, INVOKE_USAGE } from './commands/invoke';
+import { INVOKE_USAGE, invokeCommand } from './commands/invoke';
 import { LAST_RUN_USAGE, lastRunCommand } from './commands/last-run';
 import { PAUSE_USAGE, pauseCommand } from './commands/pause';
 import { RESUME_USAGE, resumeCommand } from './commands/resume';
-import { statusCommand, STATUS_USAGE } from './commands/status';
-import { trackCommand, TRACK_USAGE, untrackCommand, UNTRACK_USAGE } from './commands/track';
-import { unlockCommand, UNLOCK_USAGE } from './commands/unlock';
+import { STATUS_USAGE, statusCommand } from './commands/status';
+import { TRACK_USAGE, trackCommand, UNTRACK_USAGE, untrackCommand } from './commands/track';
+import { UNLOCK_USAGE, unlockCommand } from './commands/unlock';
 import { EXIT, type OpsCommand, type OpsIo } from './io';
 
 export const OPS_USAGE = `Usage: npm run ops -- <command> [options]     (each command has --help)

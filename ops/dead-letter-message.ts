@@ -35,7 +35,9 @@ export function decodeDeadLetter(kind: DeadLetterQueueKind, message: Message): D
     ...(Number.isInteger(receiveCount) && receiveCount > 0 ? { receiveCount } : {}),
   };
   const body = parseJson(message.Body ?? '');
-  return kind === 'failed-invocations' ? { ...base, ...decodeInvocationRecord(body, message.Body ?? '') } : { ...base, ...decodeUndeliveredTick(body, message) };
+  return kind === 'failed-invocations'
+    ? { ...base, ...decodeInvocationRecord(body, message.Body ?? '') }
+    : { ...base, ...decodeUndeliveredTick(body, message) };
 }
 
 function decodeInvocationRecord(record: unknown, raw: string): Pick<DeadLetter, 'payload' | 'error' | 'details'> {
@@ -94,5 +96,9 @@ function parseJson(text: string): unknown {
 }
 
 function compact(values: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [k, String(v)]));
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([, v]) => v !== undefined && v !== '')
+      .map(([k, v]) => [k, String(v)]),
+  );
 }

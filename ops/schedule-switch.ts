@@ -1,13 +1,13 @@
 import {
   GetScheduleCommand,
-  UpdateScheduleCommand,
   type GetScheduleCommandOutput,
   type ScheduleState,
+  UpdateScheduleCommand,
   type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import { errorMessage } from '../functions/reaper/core/error-message';
 import { EXIT, parseCommandArgs } from './io';
-import { schedulerClient, type OperatorIo } from './operator-clients';
+import { type OperatorIo, schedulerClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from './stack-outputs';
 
 /** The schedule group the stack puts its schedule in. */
@@ -37,7 +37,9 @@ const CARRIED_OVER = {
 export function updateWithState(name: string, current: GetScheduleCommandOutput, state: ScheduleState): UpdateScheduleCommandInput {
   const { ScheduleExpression, Target, FlexibleTimeWindow } = current;
   if (!ScheduleExpression || !Target || !FlexibleTimeWindow) {
-    throw new Error(`GetSchedule returned schedule ${name} without ${!ScheduleExpression ? 'ScheduleExpression' : !Target ? 'Target' : 'FlexibleTimeWindow'}; not updating it`);
+    throw new Error(
+      `GetSchedule returned schedule ${name} without ${!ScheduleExpression ? 'ScheduleExpression' : !Target ? 'Target' : 'FlexibleTimeWindow'}; not updating it`,
+    );
   }
   const carried: Record<string, unknown> = {};
   for (const member of Object.keys(CARRIED_OVER) as (keyof typeof CARRIED_OVER)[]) {
@@ -85,7 +87,12 @@ Exit codes: 0 ${pause ? 'paused (or already paused)' : 'resumed (or already enab
 export async function switchSchedule(command: 'pause' | 'resume', argv: readonly string[], io: OperatorIo): Promise<number> {
   const { values, help } = parseCommandArgs(
     argv,
-    { 'schedule-name': { type: 'string' }, 'schedule-group': { type: 'string' }, 'outputs-file': { type: 'string' }, 'stack-name': { type: 'string' } },
+    {
+      'schedule-name': { type: 'string' },
+      'schedule-group': { type: 'string' },
+      'outputs-file': { type: 'string' },
+      'stack-name': { type: 'string' },
+    },
     { min: 0, max: 0 },
   );
   if (help) {
@@ -131,6 +138,8 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
     wanted === 'DISABLED'
       ? 'No scheduled run starts until `npm run ops -- resume`; a run in progress finishes, manual invokes still work.'
       : `The next tick (${current.ScheduleExpression}) runs the reaper.`;
-  io.stdout(`${command === 'pause' ? 'Paused' : 'Resumed'}: the ${where} was ${current.State}, is now ${wanted}. ${effect}\n${deployNote(wanted)}\n`);
+  io.stdout(
+    `${command === 'pause' ? 'Paused' : 'Resumed'}: the ${where} was ${current.State}, is now ${wanted}. ${effect}\n${deployNote(wanted)}\n`,
+  );
   return EXIT.ok;
 }

@@ -59,12 +59,18 @@ export function resolveStackOutput(name: StackOutputName, sources: StackOutputSo
   } catch {
     throw new Error(`no ${name.what}: ${file} is not JSON; ${howTo}`);
   }
-  const stacks = Object.entries(outputs).filter(([stack, values]) => (!sources.stackName || stack === sources.stackName) && typeof values?.[name.output] === 'string');
+  const stacks = Object.entries(outputs).filter(
+    ([stack, values]) => (!sources.stackName || stack === sources.stackName) && typeof values?.[name.output] === 'string',
+  );
   if (stacks.length === 1) return stacks[0]![1][name.output] as string;
   if (stacks.length === 0) {
-    throw new Error(`no ${name.what}: ${file} has no ${sources.stackName ? `stack ${sources.stackName} with a ` : ''}${name.output} output; ${howTo}`);
+    throw new Error(
+      `no ${name.what}: ${file} has no ${sources.stackName ? `stack ${sources.stackName} with a ` : ''}${name.output} output; ${howTo}`,
+    );
   }
-  throw new Error(`several stacks in ${file} have a ${name.output} output (${stacks.map(([stack]) => stack).join(', ')}); choose one with --stack-name`);
+  throw new Error(
+    `several stacks in ${file} have a ${name.output} output (${stacks.map(([stack]) => stack).join(', ')}); choose one with --stack-name`,
+  );
 }
 
 /** The same value when it can be found, or undefined (for a hint in a message, never for an action). */

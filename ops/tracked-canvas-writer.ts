@@ -1,9 +1,9 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DeleteItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CANVAS_ATTRIBUTES } from '../functions/reaper/table-contract';
 import type { RawRow } from './tracked-rows';

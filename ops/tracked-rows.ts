@@ -1,4 +1,4 @@
-import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { attributeReading, DynamoCanvasStore } from '../functions/reaper/adapters/dynamo-canvas-store';
 import type { BrakeState } from '../functions/reaper/core/brake';
 import type { TrackedCanvas } from '../functions/reaper/core/tracked-canvas';
@@ -36,17 +36,21 @@ export async function* scanStatusRows(client: DynamoDBClient, tableName: string)
       }),
     );
     // The reaper's own rows (the brake's state) are not tracked canvases.
-    yield (page.Items ?? []).filter((item) => !isReservedKey(item[CANVAS_ATTRIBUTES.assetId]?.S ?? '')).map((item) => {
-      const lastAt = item[REAPER_ATTRIBUTES.lastUnlockedAt]?.S;
-      return { canvas: canvasOf(item), ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}) };
-    });
+    yield (page.Items ?? [])
+      .filter((item) => !isReservedKey(item[CANVAS_ATTRIBUTES.assetId]?.S ?? ''))
+      .map((item) => {
+        const lastAt = item[REAPER_ATTRIBUTES.lastUnlockedAt]?.S;
+        return { canvas: canvasOf(item), ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}) };
+      });
     exclusiveStartKey = page.LastEvaluatedKey;
   } while (exclusiveStartKey);
 }
 
 /** One row, whole, read consistently: what an operator is shown before a change, and what the change is conditioned on. */
 export async function readRow(client: DynamoDBClient, tableName: string, key: string): Promise<RawRow | undefined> {
-  const answer = await client.send(new GetItemCommand({ TableName: tableName, Key: { [CANVAS_ATTRIBUTES.assetId]: { S: key } }, ConsistentRead: true }));
+  const answer = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { [CANVAS_ATTRIBUTES.assetId]: { S: key } }, ConsistentRead: true }),
+  );
   return answer.Item;
 }
 

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { errorMessage } from '../functions/reaper/core/error-message';
-import { LOCAL_WORLD_NAMES, startLocalWorld, type LocalWorld } from '../local/local-world';
+import { LOCAL_WORLD_NAMES, type LocalWorld, startLocalWorld } from '../local/local-world';
 import { SEEDED_CANVASES, UNTRACKED_CANVAS_IDS } from '../local/local-world-seed';
 import { exportLines, readRunningWorld, removeWorldState, worldStatePath, writeWorldState } from '../local/world-state-file';
 
@@ -27,10 +27,18 @@ Options:
 
 The running world is found through ${worldStatePath()} (removed at shutdown).`;
 
+function readFlags(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: { empty: { type: 'boolean' }, 'print-env': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  }).values;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
-  let values;
+  let values: ReturnType<typeof readFlags>;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { empty: { type: 'boolean' }, 'print-env': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    values = readFlags(argv);
   } catch (error) {
     process.stderr.write(`local: ${errorMessage(error)}\n\n${LOCAL_USAGE}\n`);
     return EXIT.usage;
@@ -50,7 +58,9 @@ async function main(argv: readonly string[]): Promise<number> {
     return EXIT.ok;
   }
   if (running) {
-    process.stderr.write(`local: a local world is already running (pid ${running.pid}); use it (eval "$(npm run -s local -- --print-env)") or stop it first\n`);
+    process.stderr.write(
+      `local: a local world is already running (pid ${running.pid}); use it (eval "$(npm run -s local -- --print-env)") or stop it first\n`,
+    );
     return EXIT.usage;
   }
 
@@ -96,13 +106,25 @@ function banner(world: LocalWorld): string {
   const e = world.endpoints;
   const kinds = new Map<string, number>();
   for (const c of SEEDED_CANVASES) kinds.set(c.what.split(':')[0]!, (kinds.get(c.what.split(':')[0]!) ?? 0) + 1);
-  const canvases = world.seeded ? `${SEEDED_CANVASES.length} canvases (${[...kinds].map(([kind, count]) => `${count} ${kind}`).join(', ')})` : 'no canvas (--empty)';
+  const canvases = world.seeded
+    ? `${SEEDED_CANVASES.length} canvases (${[...kinds].map(([kind, count]) => `${count} ${kind}`).join(', ')})`
+    : 'no canvas (--empty)';
   const rows: [string, string, string][] = [
     ['DynamoDB', e.dynamodb!, `table ${n.tableName}: ${canvases}`],
-    ['Scenario API', e.scenarioApi!, world.seeded ? `knows the tracked canvases, and ${UNTRACKED_CANVAS_IDS.join(', ')} (untracked: try ops track); other ids get 404` : 'knows no canvas (--empty): unlocks get 404'],
+    [
+      'Scenario API',
+      e.scenarioApi!,
+      world.seeded
+        ? `knows the tracked canvases, and ${UNTRACKED_CANVAS_IDS.join(', ')} (untracked: try ops track); other ids get 404`
+        : 'knows no canvas (--empty): unlocks get 404',
+    ],
     ['Secrets Manager', e.secretsManager!, `secret ${n.secretId}: the Scenario stand-in's key pair`],
     ['Lambda', e.lambda!, `function ${n.functionName}: the real handler; its log lines show below`],
-    ['Scheduler', e.scheduler!, `schedule ${n.scheduleName} (group ${n.scheduleGroup}), ENABLED; it does not tick here: ops invoke runs the function`],
+    [
+      'Scheduler',
+      e.scheduler!,
+      `schedule ${n.scheduleName} (group ${n.scheduleGroup}), ENABLED; it does not tick here: ops invoke runs the function`,
+    ],
     ['CloudWatch Logs', e.cloudwatchLogs!, `log group ${n.logGroupName}: the handler's log lines`],
     ['SQS', e.sqs!, `the failed-invocations and undelivered-ticks queues${world.seeded ? ', one sample dead letter in each' : ''}`],
   ];
@@ -130,7 +152,9 @@ main(process.argv.slice(2)).then(
     if (code !== EXIT.ok) process.exit(code);
   },
   (error: unknown) => {
-    process.stderr.write(`local: starting the local world failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `local: starting the local world failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(EXIT.failed);
   },
 );

@@ -19,35 +19,69 @@ const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();
 /** Two Scenario projects besides the default one: the studio's key works, the archive's key was revoked. */
 const PROJECTS = { studio: 'proj_studio', archive: 'proj_archive' } as const;
 
-const CANVASES: (SandboxCanvas & { row: SeedRow; knownToApi: boolean; script?: 'flaky'; lockedAtScenario?: string; projectId?: string })[] = [
-  { row: { assetId: 'asset_sbxStaleTenMin', lockExpiresAt: minutes(-10), lockId: 'lock_a' }, knownToApi: true, expect: 'unlocked: expired 10 min ago' },
-  { row: { assetId: 'asset_sbxStaleThreeDays', lockExpiresAt: minutes(-3 * 24 * 60) }, knownToApi: true, expect: 'unlocked: crashed editor, 3 days ago' },
-  { row: { assetId: 'asset_sbxStaleFlakyApi', lockExpiresAt: minutes(-30) }, knownToApi: true, script: 'flaky', expect: 'unlocked after one 503 and a retry' },
-  { row: { assetId: 'asset_sbxLive', lockExpiresAt: minutes(15), lockId: 'lock_b' }, knownToApi: true, expect: 'skipped: lock still live' },
-  {
-    row: { assetId: 'asset_sbxRenewedAtScenario', lockExpiresAt: minutes(-8), lockId: 'lock_old' },
-    knownToApi: true,
-    lockedAtScenario: minutes(20),
-    expect: 'skipped: re-locked at Scenario, the table lagged; row healed',
-  },
-  { row: { assetId: 'asset_sbxInGrace', lockExpiresAt: new Date(Date.now() - 20_000).toISOString() }, knownToApi: true, expect: 'skipped: expired 20 s ago, within the 60 s grace' },
-  { row: { assetId: 'asset_sbxNotLocked', extra: { title: { S: 'Moodboard' } } }, knownToApi: true, expect: 'skipped: not locked' },
-  { row: { assetId: 'asset_sbxBadDate', lockExpiresAt: 'tomorrow-ish' }, knownToApi: true, expect: 'invalid: lockExpiresAt is not a date; left untouched' },
-  { row: { assetId: 'canvas-42', lockExpiresAt: minutes(-10) }, knownToApi: false, expect: 'invalid: not a Scenario asset id; no request' },
-  { row: { assetId: 'asset_sbxDeletedAtScenario', lockExpiresAt: minutes(-45) }, knownToApi: false, expect: 'failed: 404, row kept for ops to untrack' },
-  {
-    row: { assetId: 'asset_sbxStudioStale', lockExpiresAt: minutes(-12), extra: { projectId: { S: PROJECTS.studio } } },
-    knownToApi: true,
-    projectId: PROJECTS.studio,
-    expect: `unlocked with project ${PROJECTS.studio}'s own key`,
-  },
-  {
-    row: { assetId: 'asset_sbxArchiveStale', lockExpiresAt: minutes(-12), extra: { projectId: { S: PROJECTS.archive } } },
-    knownToApi: true,
-    projectId: PROJECTS.archive,
-    expect: `failed: ${PROJECTS.archive}'s key refused (401); only that project stops`,
-  },
-];
+const CANVASES: (SandboxCanvas & { row: SeedRow; knownToApi: boolean; script?: 'flaky'; lockedAtScenario?: string; projectId?: string })[] =
+  [
+    {
+      row: { assetId: 'asset_sbxStaleTenMin', lockExpiresAt: minutes(-10), lockId: 'lock_a' },
+      knownToApi: true,
+      expect: 'unlocked: expired 10 min ago',
+    },
+    {
+      row: { assetId: 'asset_sbxStaleThreeDays', lockExpiresAt: minutes(-3 * 24 * 60) },
+      knownToApi: true,
+      expect: 'unlocked: crashed editor, 3 days ago',
+    },
+    {
+      row: { assetId: 'asset_sbxStaleFlakyApi', lockExpiresAt: minutes(-30) },
+      knownToApi: true,
+      script: 'flaky',
+      expect: 'unlocked after one 503 and a retry',
+    },
+    {
+      row: { assetId: 'asset_sbxLive', lockExpiresAt: minutes(15), lockId: 'lock_b' },
+      knownToApi: true,
+      expect: 'skipped: lock still live',
+    },
+    {
+      row: { assetId: 'asset_sbxRenewedAtScenario', lockExpiresAt: minutes(-8), lockId: 'lock_old' },
+      knownToApi: true,
+      lockedAtScenario: minutes(20),
+      expect: 'skipped: re-locked at Scenario, the table lagged; row healed',
+    },
+    {
+      row: { assetId: 'asset_sbxInGrace', lockExpiresAt: new Date(Date.now() - 20_000).toISOString() },
+      knownToApi: true,
+      expect: 'skipped: expired 20 s ago, within the 60 s grace',
+    },
+    { row: { assetId: 'asset_sbxNotLocked', extra: { title: { S: 'Moodboard' } } }, knownToApi: true, expect: 'skipped: not locked' },
+    {
+      row: { assetId: 'asset_sbxBadDate', lockExpiresAt: 'tomorrow-ish' },
+      knownToApi: true,
+      expect: 'invalid: lockExpiresAt is not a date; left untouched',
+    },
+    {
+      row: { assetId: 'canvas-42', lockExpiresAt: minutes(-10) },
+      knownToApi: false,
+      expect: 'invalid: not a Scenario asset id; no request',
+    },
+    {
+      row: { assetId: 'asset_sbxDeletedAtScenario', lockExpiresAt: minutes(-45) },
+      knownToApi: false,
+      expect: 'failed: 404, row kept for ops to untrack',
+    },
+    {
+      row: { assetId: 'asset_sbxStudioStale', lockExpiresAt: minutes(-12), extra: { projectId: { S: PROJECTS.studio } } },
+      knownToApi: true,
+      projectId: PROJECTS.studio,
+      expect: `unlocked with project ${PROJECTS.studio}'s own key`,
+    },
+    {
+      row: { assetId: 'asset_sbxArchiveStale', lockExpiresAt: minutes(-12), extra: { projectId: { S: PROJECTS.archive } } },
+      knownToApi: true,
+      projectId: PROJECTS.archive,
+      expect: `failed: ${PROJECTS.archive}'s key refused (401); only that project stops`,
+    },
+  ];
 
 async function main(): Promise<number> {
   // Node 20 is still what this machine runs; the SDK's notice about it is noise in a demo.
@@ -64,7 +98,10 @@ async function main(): Promise<number> {
     secrets.setSecret(
       secretId,
       JSON.stringify({
-        projects: { [PROJECTS.studio]: api.projectKey(PROJECTS.studio), [PROJECTS.archive]: { apiKey: api.projectKey(PROJECTS.archive).apiKey, apiSecret: 'revoked' } },
+        projects: {
+          [PROJECTS.studio]: api.projectKey(PROJECTS.studio),
+          [PROJECTS.archive]: { apiKey: api.projectKey(PROJECTS.archive).apiKey, apiSecret: 'revoked' },
+        },
         default: { apiKey: api.apiKey, apiSecret: api.apiSecret },
       }),
     );
@@ -75,7 +112,9 @@ async function main(): Promise<number> {
       if (canvas.lockedAtScenario) api.lock(canvas.row.assetId, canvas.lockedAtScenario);
       if (canvas.script === 'flaky') api.script(canvas.row.assetId, [{ status: 503, headers: { 'retry-after': '1' } }]);
     }
-    const before = new Map(await Promise.all(CANVASES.map(async (c) => [c.row.assetId, await getRow(client, tableName, c.row.assetId)] as const)));
+    const before = new Map(
+      await Promise.all(CANVASES.map(async (c) => [c.row.assetId, await getRow(client, tableName, c.row.assetId)] as const)),
+    );
 
     process.stdout.write(
       `Sandbox up: DynamoDB ${dynamo.endpoint}, Scenario API ${api.baseUrl}, Secrets Manager ${secrets.endpoint}\n` +
@@ -96,7 +135,9 @@ async function main(): Promise<number> {
       [ENV.localApiSecret]: '',
       [ENV.logLevel]: 'DEBUG',
     });
-    const after = new Map(await Promise.all(CANVASES.map(async (c) => [c.row.assetId, await getRow(client, tableName, c.row.assetId)] as const)));
+    const after = new Map(
+      await Promise.all(CANVASES.map(async (c) => [c.row.assetId, await getRow(client, tableName, c.row.assetId)] as const)),
+    );
     process.stdout.write(
       renderSandboxReport({
         canvases: CANVASES,
@@ -124,9 +165,15 @@ async function main(): Promise<number> {
 }
 
 /** The CLI runs in its own process, as `npm run reap` would; the parent hosts the servers, so spawn is async. */
-function runReapCli(env: NodeJS.ProcessEnv): Promise<{ exitCode: number; stdout: string; stderr: string; logLines: Record<string, any>[] }> {
+function runReapCli(
+  env: NodeJS.ProcessEnv,
+): Promise<{ exitCode: number; stdout: string; stderr: string; logLines: Record<string, any>[] }> {
   const root = path.resolve(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'functions/reaper/cli.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'functions/reaper/cli.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

@@ -2,9 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CONTEXT_SETTING_NAMES,
+  type ContextKey,
   ENV_SETTING_NAMES,
   SETTING_SPECS,
-  type ContextKey,
   type Setting,
   type SettingName,
 } from '../functions/reaper/settings';
@@ -122,7 +122,8 @@ export function withGeneratedSettings(file: string, text: string): string {
     const end = `<!-- settings-table:${block} end -->`;
     const start = result.indexOf(begin);
     const stop = result.indexOf(end, start);
-    if (start < 0 || stop < 0) throw new Error(`${file} has no "${block}" block: put the marker lines\n${begin}${end}\nwhere the table goes`);
+    if (start < 0 || stop < 0)
+      throw new Error(`${file} has no "${block}" block: put the marker lines\n${begin}${end}\nwhere the table goes`);
     result = `${result.slice(0, start + begin.length)}${render()}\n${result.slice(stop)}`;
   }
   return result;

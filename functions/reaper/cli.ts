@@ -1,25 +1,33 @@
-import { randomUUID } from 'node:crypto';
 import { Console } from 'node:console';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { loadConfig } from './config';
 import { asReapLogger, createLogger } from './adapters/logger';
 import { redactingWriter } from './adapters/redact';
 import { checkReaperAwsSetup } from './cli-kit/aws-setup';
 import { assertClockAgreesWithAws } from './cli-kit/clock-skew';
 import { EXIT, exitCodeFor } from './cli-kit/exit-codes';
+import { whileInterruptible } from './cli-kit/interrupt';
 import { parseFlags } from './cli-kit/parse-flags';
 import { pipeSafeWriter } from './cli-kit/process-output';
-import { whileInterruptible } from './cli-kit/interrupt';
 import { exitForError } from './cli-kit/report-error';
 import { renderRunSummary } from './cli-kit/run-summary-table';
 import { jsonForTerminal, terminalSafe } from './cli-kit/terminal-text';
 import { UsageError } from './cli-kit/usage-error';
+import { loadConfig } from './config';
 import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { ENV } from './env';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from './payload';
 import { SETTINGS } from './settings';
-import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApis, runSafetyOptions, systemClock, type AwsClients } from './wiring';
+import {
+  type AwsClients,
+  createAwsClients,
+  createCanvasStore,
+  createCredentialsProvider,
+  createLockApis,
+  runSafetyOptions,
+  systemClock,
+} from './wiring';
 
 /** Kept for the code that imported them from here before the CLI kit existed; new code imports the kit. */
 export { EXIT, exitCodeFor };
@@ -143,7 +151,9 @@ export function oneLineSummary(s: RunSummary): string {
   const stop = s.cutShort ? `; run cut short: ${s.stopReason} (${s.stopDetail ?? ''})` : '';
   const doubts = s.possibleLiveLockUnlocks > 0 ? `, ${s.possibleLiveLockUnlocks} POSSIBLE LIVE-LOCK UNLOCK(S) (see warnings)` : '';
   const renewed = `${s.skipped.renewed} renewed, ${s.skipped.renewedAtSource} renewed at Scenario`;
-  return terminalSafe(`reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}, ${s.skipped.invalid} invalid, ${renewed}${doubts}${stop}`);
+  return terminalSafe(
+    `reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}, ${s.skipped.invalid} invalid, ${renewed}${doubts}${stop}`,
+  );
 }
 
 function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
@@ -160,7 +170,11 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
     { min: 0, max: 0 },
   );
   if (help) return 'help';
-  const request: CliRequest = { dryRun: values['dry-run'] === true, overrideBrake: values['override-brake'] === true, json: values.json === true };
+  const request: CliRequest = {
+    dryRun: values['dry-run'] === true,
+    overrideBrake: values['override-brake'] === true,
+    json: values.json === true,
+  };
   const problems: string[] = [];
   const assetIds = values['asset-id'] as string[] | undefined;
   if (assetIds) {
@@ -180,7 +194,8 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
       problems.push((error as Error).message);
     }
   }
-  if (problems.length > 0) throw new UsageError(problems.join('; ').replaceAll('assetIds', '--asset-id').replaceAll('projectIds', '--project'));
+  if (problems.length > 0)
+    throw new UsageError(problems.join('; ').replaceAll('assetIds', '--asset-id').replaceAll('projectIds', '--project'));
   return request;
 }
 

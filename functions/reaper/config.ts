@@ -2,12 +2,12 @@ import { ENV } from './env';
 import { readSettings, type SettingSource } from './setting-values';
 import {
   FUNCTION_SETTING_NAMES,
+  type FunctionSettingName,
   LOCAL_ONLY_SETTING_NAMES,
   SETTING_SPECS,
-  settingDefaults,
-  type FunctionSettingName,
   type SettingValue,
   type SettingValues,
+  settingDefaults,
 } from './settings';
 
 export { isLoopbackHost } from './setting-checks';
@@ -91,7 +91,15 @@ export function loadConfig(env: Env, runtime: Runtime): ReaperConfig {
   problems.push(...read.problems.map(({ name, detail }) => ({ variable: name, detail })));
   const credentials = credentialsSource(read.values, runtime, problems);
   if (problems.length > 0 || credentials === undefined) throw new ConfigError(problems);
-  const { secretId: _secretId, localApiKey: _key, localApiSecret: _secret, projectsFile: _file, secretCacheSeconds: _cache, runBudgetSeconds, ...plain } = read.values;
+  const {
+    secretId: _secretId,
+    localApiKey: _key,
+    localApiSecret: _secret,
+    projectsFile: _file,
+    secretCacheSeconds: _cache,
+    runBudgetSeconds,
+    ...plain
+  } = read.values;
   return { ...plain, credentials, runBudgetMs: 1000 * runBudgetSeconds };
 }
 
@@ -114,9 +122,11 @@ function credentialsSource(
   problems: ConfigProblem[],
 ): CredentialsSource | undefined {
   const { secretId, localApiKey: apiKey, localApiSecret: apiSecret, projectsFile } = values;
-  const sources = [secretId && ENV.secretId, (apiKey || apiSecret) && `${ENV.localApiKey}/${ENV.localApiSecret}`, projectsFile && ENV.projectsFile].filter(
-    (name): name is string => typeof name === 'string' && name !== '',
-  );
+  const sources = [
+    secretId && ENV.secretId,
+    (apiKey || apiSecret) && `${ENV.localApiKey}/${ENV.localApiSecret}`,
+    projectsFile && ENV.projectsFile,
+  ].filter((name): name is string => typeof name === 'string' && name !== '');
   if (sources.length > 1) {
     problems.push({
       variable: secretId ? ENV.secretId : ENV.projectsFile,

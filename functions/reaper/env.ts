@@ -1,10 +1,10 @@
 import {
   ENV_SETTING_NAMES,
+  type EnvNameOf,
+  type EnvSettingName,
   LAMBDA_SETTING_NAMES,
   LOCAL_ONLY_SETTING_NAMES,
   SETTING_SPECS,
-  type EnvNameOf,
-  type EnvSettingName,
 } from './settings';
 
 /**

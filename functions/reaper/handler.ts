@@ -1,23 +1,23 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import { loadConfig, type ReaperConfig } from './config';
+import { CredentialsError, keyedProjects, type ScenarioKeys } from './adapters/credentials';
 import { asReapLogger, createLogger } from './adapters/logger';
-import { CredentialsError, keyedProjects } from './adapters/credentials';
 import { redactError, redactValue } from './adapters/redact';
-import { powertoolsSpans, SPAN_NAMES, traceAwsClients, TracedCanvasStore, tracedLockApis } from './adapters/tracing';
-import { reap } from './core/reap';
+import { powertoolsSpans, SPAN_NAMES, TracedCanvasStore, traceAwsClients, tracedLockApis } from './adapters/tracing';
+import { loadConfig, type ReaperConfig } from './config';
 import type { Clock } from './core/ports';
+import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { createMetrics, publishRunMetrics } from './metrics';
-import { parseInvocation, PayloadError } from './payload';
+import { PayloadError, parseInvocation, type RunRequest } from './payload';
 import {
+  type AwsClients,
   createAwsClients,
   createCanvasStore,
   createCredentialsProvider,
   createLockApis,
   runSafetyOptions,
   systemClock,
-  type AwsClients,
 } from './wiring';
 
 /** Room kept at the end of an invocation to update rows, log the summary and flush metrics. */
@@ -70,14 +70,14 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
 
   const invoke: ReaperHandler = async (event, context) => {
     powertoolsLogger.addContext(context as Context);
-    let request;
+    let request: RunRequest;
     try {
       request = parseInvocation(event);
     } catch (error) {
       if (error instanceof PayloadError) logger.error('invoke payload rejected; nothing was done', { problems: error.problems });
       throw error;
     }
-    let keys;
+    let keys: ScenarioKeys;
     try {
       keys = await credentials.get();
     } catch (error) {
@@ -111,7 +111,11 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       return finished;
     });
     if (!summary.dryRun) {
-      publishRunMetrics(() => createMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }), summary, keyedProjects(keys));
+      publishRunMetrics(
+        () => createMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }),
+        summary,
+        keyedProjects(keys),
+      );
     }
     if (summary.stopReason === 'credentials-rejected' || summary.refusedProjects.length > 0) {
       // The secret may have been rotated: read it again next time.

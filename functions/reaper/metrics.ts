@@ -8,11 +8,7 @@ import { MAX_PROJECT_DIMENSIONS, METRIC_NAMES, METRIC_PROJECT_DIMENSION } from '
  * named in the credentials (never a value a writer put in the table), at most MAX_PROJECT_DIMENSIONS of them, so a
  * bad row cannot create metric series.
  */
-export function publishRunMetrics(
-  newMetrics: () => Metrics,
-  summary: RunSummary,
-  keyedProjects: readonly string[] = [],
-): void {
+export function publishRunMetrics(newMetrics: () => Metrics, summary: RunSummary, keyedProjects: readonly string[] = []): void {
   const metrics = newMetrics();
   metrics.addMetric(METRIC_NAMES.runs, MetricUnit.Count, 1);
   metrics.addMetric(METRIC_NAMES.examined, MetricUnit.Count, summary.examined);

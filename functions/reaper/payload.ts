@@ -100,7 +100,7 @@ export function parseInvocation(event: unknown): RunRequest {
 /** Per-tick fields are checked for their form only; the time Scheduler or EventBridge fills in is ISO-8601 UTC. */
 const EVENT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 const SCHEDULE_ARN = /^arn:aws[a-z-]*:scheduler:[a-z0-9-]+:\d{12}:schedule\/[0-9A-Za-z_.-]{1,64}\/[0-9A-Za-z_.-]{1,64}$/;
-const RULE_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:rule\/[0-9A-Za-z_.\/-]{1,256}$/;
+const RULE_ARN = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:rule\/[0-9A-Za-z_./-]{1,256}$/;
 
 /**
  * The input infra/constructs/reaper-schedule.ts gives the schedule (SCHEDULED_RUN_INPUT), once Scheduler has filled in
@@ -122,7 +122,8 @@ const RULE_EVENT_SHAPE = {
   account: (v: unknown) => typeof v === 'string' && /^\d{12}$/.test(v),
   time: (v: unknown) => typeof v === 'string' && EVENT_TIME.test(v),
   region: (v: unknown) => typeof v === 'string' && /^[a-z0-9-]{1,32}$/.test(v),
-  resources: (v: unknown) => Array.isArray(v) && v.length >= 1 && v.length <= 5 && v.every((arn) => typeof arn === 'string' && RULE_ARN.test(arn)),
+  resources: (v: unknown) =>
+    Array.isArray(v) && v.length >= 1 && v.length <= 5 && v.every((arn) => typeof arn === 'string' && RULE_ARN.test(arn)),
   detail: (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0,
 };
 
@@ -146,7 +147,12 @@ function shown(value: unknown): string {
 /** Undefined when `fields` is the schedule's input or a rule's scheduled event; else why not, in a few words. */
 function scheduledEventMismatch(fields: Record<string, unknown>): string | undefined {
   const source = fields.source;
-  const kind = source === 'aws.scheduler' ? 'the stack\'s schedule input' : source === 'aws.events' ? 'an EventBridge rule\'s Scheduled Event' : undefined;
+  const kind =
+    source === 'aws.scheduler'
+      ? "the stack's schedule input"
+      : source === 'aws.events'
+        ? "an EventBridge rule's Scheduled Event"
+        : undefined;
   if (kind === undefined) return `source ${preview(source, 40)} is neither "aws.scheduler" nor "aws.events"`;
   const mismatch = shapeMismatch(fields, source === 'aws.scheduler' ? SCHEDULE_INPUT_SHAPE : RULE_EVENT_SHAPE);
   return mismatch === undefined ? undefined : `as ${kind}: ${mismatch}`;

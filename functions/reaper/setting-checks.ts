@@ -33,7 +33,8 @@ export function apiBaseUrlProblem(value: string): string | undefined {
   if (value.includes('?') || value.includes('#')) return 'must not carry a query string or fragment ("?" or "#")';
   if (value.includes('\\')) return 'must not contain a backslash';
   const path = value.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
-  if (path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment))) return 'must not contain a dot segment ("." or "..", also as %2e)';
+  if (path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment)))
+    return 'must not contain a dot segment ("." or "..", also as %2e)';
   let url: URL;
   try {
     url = new URL(value);

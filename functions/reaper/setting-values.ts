@@ -86,7 +86,9 @@ export function readSettingValue(spec: Setting, raw: unknown): Reading<string | 
     case 'enum': {
       const text = typeof raw === 'string' ? raw.trim() : undefined;
       const value = spec.values.find((candidate) => candidate.toLowerCase() === text?.toLowerCase());
-      return value === undefined ? refuse(`${shown(typeof raw === 'string' ? raw.toUpperCase() : raw)} is not one of ${spec.values.join(', ')}`) : accept(value);
+      return value === undefined
+        ? refuse(`${shown(typeof raw === 'string' ? raw.toUpperCase() : raw)} is not one of ${spec.values.join(', ')}`)
+        : accept(value);
     }
     case 'text': {
       if (typeof raw !== 'string') return refuse(spec.secret ? 'expected a string' : `expected a string, got ${shown(raw)}`);

@@ -356,7 +356,10 @@ export const SETTINGS = {
     use: 'stack-only',
     type: 'text',
     format: 'complete secret ARN (ending in `-` and six characters)',
-    check: matching(SECRET_COMPLETE_ARN, 'a complete secret ARN (ending in "-" and six characters); for a name use reaper:existingSecretName'),
+    check: matching(
+      SECRET_COMPLETE_ARN,
+      'a complete secret ARN (ending in "-" and six characters); for a name use reaper:existingSecretName',
+    ),
     doc: 'Use this existing credentials secret instead of creating an empty one.',
   },
   existingSecretName: {
@@ -432,7 +435,9 @@ export const FUNCTION_SETTING_NAMES = SETTING_NAMES.filter((name) => SETTING_SPE
 export const LAMBDA_SETTING_NAMES = SETTING_NAMES.filter((name) => SETTING_SPECS[name].use === 'lambda') as LambdaSettingName[];
 export const LOCAL_ONLY_SETTING_NAMES = SETTING_NAMES.filter((name) => SETTING_SPECS[name].use === 'local-only') as LocalOnlySettingName[];
 export const CONTEXT_SETTING_NAMES = SETTING_NAMES.filter((name) => SETTING_SPECS[name].context !== undefined) as ContextSettingName[];
-export const FUNCTION_TUNABLE_NAMES = LAMBDA_SETTING_NAMES.filter((name) => SETTING_SPECS[name].context !== undefined) as FunctionTunableName[];
+export const FUNCTION_TUNABLE_NAMES = LAMBDA_SETTING_NAMES.filter(
+  (name) => SETTING_SPECS[name].context !== undefined,
+) as FunctionTunableName[];
 export const ENV_SETTING_NAMES = SETTING_NAMES.filter((name) => SETTING_SPECS[name].env !== undefined) as EnvSettingName[];
 
 type ValueOf<S> = S extends { type: 'whole' | 'decimal' }

@@ -1,18 +1,18 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { ReaperConfig } from './config';
-import { DynamoCanvasStore } from './adapters/dynamo-canvas-store';
-import { createScenarioLockApi } from './adapters/scenario-lock-api';
 import {
+  type ApiCredentials,
+  type CredentialsProvider,
   keyedProjects,
   keyFor,
   projectsFileCredentials,
+  type ScenarioKeys,
   secretsManagerCredentials,
   staticCredentials,
-  type ApiCredentials,
-  type CredentialsProvider,
-  type ScenarioKeys,
 } from './adapters/credentials';
+import { DynamoCanvasStore } from './adapters/dynamo-canvas-store';
+import { createScenarioLockApi } from './adapters/scenario-lock-api';
+import type { ReaperConfig } from './config';
 import type { CanvasStore, Clock, LockApi, ProjectLockApis } from './core/ports';
 import type { ReapOptions } from './core/reap';
 
@@ -52,7 +52,11 @@ export function createDynamoClient(
     ...config,
     // Options for the SDK's own NodeHttpHandler. requestTimeout alone only logs a warning in this SDK line;
     // throwOnRequestTimeout makes it end the attempt.
-    requestHandler: { requestTimeout: timeouts.requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: timeouts.connectionTimeoutMs },
+    requestHandler: {
+      requestTimeout: timeouts.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      connectionTimeout: timeouts.connectionTimeoutMs,
+    },
   });
 }
 
@@ -96,14 +100,20 @@ export function createLockApis(config: ReaperConfig, keys: ScenarioKeys, clock: 
       const pair = keyFor(keys, projectId);
       if (!pair) return undefined;
       let api = byKey.get(pair);
-      if (!api) byKey.set(pair, (api = createLockApi(config, pair, clock)));
+      if (!api) {
+        api = createLockApi(config, pair, clock);
+        byKey.set(pair, api);
+      }
       return api;
     },
   };
 }
 
 /** The run options that guard live locks: verification at Scenario and the mass-expiry brake. */
-export function runSafetyOptions(config: ReaperConfig, overrideBrake: boolean): Pick<ReapOptions, 'verifyAtSource' | 'brake' | 'overrideBrake'> {
+export function runSafetyOptions(
+  config: ReaperConfig,
+  overrideBrake: boolean,
+): Pick<ReapOptions, 'verifyAtSource' | 'brake' | 'overrideBrake'> {
   return {
     verifyAtSource: config.verifyAtSource,
     brake: { windowSeconds: config.brakeWindowSeconds, minLocks: config.brakeMinLocks, share: config.brakeShare },

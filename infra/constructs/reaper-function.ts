@@ -1,14 +1,22 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type DestinationConfig, type IDestination, type IFunction, type IVersion, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type DestinationConfig,
+  type IDestination,
+  type IFunction,
+  type IVersion,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SETTINGS } from '../../functions/reaper/settings';
 import { LOCK_FILE, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
-import { reaperEnvironment, validateReaperEnvironment, type ReaperSettings } from '../reaper-environment';
+import { type ReaperSettings, reaperEnvironment, validateReaperEnvironment } from '../reaper-environment';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
 

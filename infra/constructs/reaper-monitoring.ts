@@ -19,8 +19,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DeadLetterQueue } from './dead-letter-queue';
 import { METRIC_NAMES, METRIC_PROJECT_DIMENSION, METRIC_SERVICE_DIMENSION, type MetricName } from '../../functions/reaper/metric-names';
+import { DeadLetterQueue } from './dead-letter-queue';
 
 /** Function errors are counted over this window. */
 export const ERROR_ALARM_PERIOD = Duration.minutes(5);
@@ -105,19 +105,25 @@ export class ReaperMonitoring extends Construct {
       throw new Error(`ReaperMonitoring: heartbeatPeriod must be whole minutes between 1 and 1440, got ${heartbeat.toHumanString()}`);
     }
     const missedHeartbeats = Math.max(1, Math.min(MISSED_HEARTBEATS_TO_ALARM, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)));
-    const failedUnlockPeriods = Math.max(1, Math.min(FAILED_UNLOCK_PERIODS_TO_ALARM, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)));
+    const failedUnlockPeriods = Math.max(
+      1,
+      Math.min(FAILED_UNLOCK_PERIODS_TO_ALARM, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)),
+    );
 
     const prefix = Stack.of(this).stackName;
     // Only this stack's alarms (their names start with the stack name), in this account: the confused-deputy guard.
     const fromThisStacksAlarms = {
       StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
       ArnLike: {
-        'aws:SourceArn': Arn.format({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, Stack.of(this)),
+        'aws:SourceArn': Arn.format(
+          { service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}-*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+          Stack.of(this),
+        ),
       },
     };
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
     this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
-      description: 'Encrypts the canvas lock reaper alarm topic; the stack\'s CloudWatch alarms may use it to publish',
+      description: "Encrypts the canvas lock reaper alarm topic; the stack's CloudWatch alarms may use it to publish",
       enableKeyRotation: true,
       // Nothing outlives the topic under this key (SNS keeps no messages), so it goes with the stack.
       removalPolicy: RemovalPolicy.DESTROY,
@@ -132,7 +138,11 @@ export class ReaperMonitoring extends Construct {
         conditions: fromThisStacksAlarms,
       }),
     );
-    this.alarmTopic = new Topic(this, 'AlarmTopic', { displayName: 'Canvas lock reaper alarms', enforceSSL: true, masterKey: this.alarmTopicKey });
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Canvas lock reaper alarms',
+      enforceSSL: true,
+      masterKey: this.alarmTopicKey,
+    });
     // The topic policy replaces SNS's default one (enforceSSL writes it), so CloudWatch is allowed in by name.
     this.alarmTopic.addToResourcePolicy(
       new PolicyStatement({
@@ -190,7 +200,8 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: failedUnlockPeriods,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'Stale locks failed to unlock in consecutive runs (the Scenario API refuses or errors). Runbook: docs/day-2.md#unlocksfailing.',
+      description:
+        'Stale locks failed to unlock in consecutive runs (the Scenario API refuses or errors). Runbook: docs/day-2.md#unlocksfailing.',
     });
     this.runCutShortAlarm = this.alarm('RunCutShort', {
       name: `${prefix}-RunCutShort`,
@@ -198,7 +209,8 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'A run stopped early; its summary.stopReason says why (time-budget, credentials-rejected, store-error, brake, suspect-base-url, interrupted). Runbook: docs/day-2.md#runcutshort.',
+      description:
+        'A run stopped early; its summary.stopReason says why (time-budget, credentials-rejected, store-error, brake, suspect-base-url, interrupted). Runbook: docs/day-2.md#runcutshort.',
     });
     this.possibleLiveLockUnlockAlarm = this.alarm('PossibleLiveLockUnlock', {
       name: `${prefix}-PossibleLiveLockUnlock`,
@@ -207,7 +219,7 @@ export class ReaperMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       description:
-        'A run may have freed a live lock: the lock changed since the claim and the unlock was (or may have been) applied. The run summary\'s warnings name the canvas and both locks; tell its editor. Runbook: docs/day-2.md#possiblelivelockunlock.',
+        "A run may have freed a live lock: the lock changed since the claim and the unlock was (or may have been) applied. The run summary's warnings name the canvas and both locks; tell its editor. Runbook: docs/day-2.md#possiblelivelockunlock.",
     });
     this.brakeTrippedAlarm = this.alarm('BrakeTripped', {
       name: `${prefix}-BrakeTripped`,
@@ -216,7 +228,7 @@ export class ReaperMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
       description:
-        'The mass-expiry brake is engaged: many locks went stale at once (is the editors\' writer down?), and newly stale locks are held. Release it with overrideBrake once safe. Runbook: docs/day-2.md#braketripped.',
+        "The mass-expiry brake is engaged: many locks went stale at once (is the editors' writer down?), and newly stale locks are held. Release it with overrideBrake once safe. Runbook: docs/day-2.md#braketripped.",
     });
     this.scheduleNotRunningAlarm = this.alarm('ScheduleNotRunning', {
       name: `${prefix}-NotRunning`,
@@ -236,7 +248,8 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'A reaper invocation failed or expired; its record waits in the failure queue. Runbook: docs/day-2.md#failedinvocationsqueued.',
+      description:
+        'A reaper invocation failed or expired; its record waits in the failure queue. Runbook: docs/day-2.md#failedinvocationsqueued.',
     });
     this.scheduleDeadLetterQueueAlarm = this.alarm('ScheduleDeadLetterQueue', {
       name: `${prefix}-UndeliveredTicksQueued`,
@@ -244,7 +257,8 @@ export class ReaperMonitoring extends Construct {
       comparisonOperator: atLeastOnce,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'Scheduler could not invoke the reaper; the tick waits in the schedule dead-letter queue. Runbook: docs/day-2.md#undeliveredticksqueued.',
+      description:
+        'Scheduler could not invoke the reaper; the tick waits in the schedule dead-letter queue. Runbook: docs/day-2.md#undeliveredticksqueued.',
     });
 
     this.dashboard = new Dashboard(this, 'Dashboard', {

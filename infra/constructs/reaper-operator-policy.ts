@@ -1,5 +1,5 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { ManagedPolicy, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
+import { type IRole, ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISchedule } from 'aws-cdk-lib/aws-scheduler';
@@ -12,9 +12,20 @@ import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
  * (UpdateItem, DeleteItem), unlock and reap read named rows (BatchGetItem) and claim and record (UpdateItem, GetItem).
  * No PutItem: no command writes a whole row.
  */
-export const OPERATOR_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'] as const;
+export const OPERATOR_TABLE_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+] as const;
 /** `ops dead-letters`: count, read, hand back (visibility 0) and, with --purge, delete the messages of the two queues. */
-export const OPERATOR_QUEUE_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'] as const;
+export const OPERATOR_QUEUE_ACTIONS = [
+  'sqs:ChangeMessageVisibility',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+  'sqs:ReceiveMessage',
+] as const;
 /** `ops pause` and `ops resume`: read the schedule, write it back with another state. */
 export const OPERATOR_SCHEDULE_ACTIONS = ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'] as const;
 

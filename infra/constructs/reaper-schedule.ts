@@ -5,7 +5,13 @@ import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } f
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { assertTimeZone, DEFAULT_SCHEDULE_EXPRESSION, DEFAULT_SCHEDULE_TIME_ZONE, parseScheduleCadence, type ScheduleCadence } from '../schedule-cadence';
+import {
+  assertTimeZone,
+  DEFAULT_SCHEDULE_EXPRESSION,
+  DEFAULT_SCHEDULE_TIME_ZONE,
+  parseScheduleCadence,
+  type ScheduleCadence,
+} from '../schedule-cadence';
 import { DeadLetterQueue } from './dead-letter-queue';
 
 /**
@@ -76,7 +82,7 @@ export class ReaperSchedule extends Construct {
     }).queue;
     // Our own role rather than the one LambdaInvoke would add at the stack's root, so it lives (and is
     // acknowledged) here. The conditions guard against the confused deputy, as the generated role does.
-    const role = (this.role = new Role(this, 'InvokeRole', {
+    this.role = new Role(this, 'InvokeRole', {
       description: 'EventBridge Scheduler: invoke the canvas lock reaper, dead-letter undelivered ticks',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
         conditions: {
@@ -89,7 +95,8 @@ export class ReaperSchedule extends Construct {
           },
         },
       }),
-    }));
+    });
+    const role = this.role;
     const target = new LambdaInvoke(props.function, {
       role,
       input: ScheduleTargetInput.fromObject(SCHEDULED_RUN_INPUT),
@@ -99,10 +106,7 @@ export class ReaperSchedule extends Construct {
     });
     this.schedule = new Schedule(this, 'Schedule', {
       description: 'Runs the canvas lock reaper',
-      schedule: ScheduleExpression.expression(
-        this.cadence.expression,
-        this.cadence.kind === 'cron' ? TimeZone.of(timeZone) : undefined,
-      ),
+      schedule: ScheduleExpression.expression(this.cadence.expression, this.cadence.kind === 'cron' ? TimeZone.of(timeZone) : undefined),
       target,
       enabled: this.enabled,
     });
@@ -110,7 +114,8 @@ export class ReaperSchedule extends Construct {
     const functionLogicalId = Stack.of(this).getLogicalId(props.function.node.defaultChild as CfnElement);
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${functionLogicalId}.Arn>:*]`,
-      reason: 'CDK grants lambda:InvokeFunction on the function and its versions/aliases (<arn>:*); the wildcard spans only qualifiers of this one function.',
+      reason:
+        'CDK grants lambda:InvokeFunction on the function and its versions/aliases (<arn>:*); the wildcard spans only qualifiers of this one function.',
     });
   }
 }

@@ -61,7 +61,8 @@ export class ScenarioCredentialsSecret extends Construct {
       this.arnsForPolicy = [arnForPolicy];
       Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.existingSecretName}-??????]`,
-        reason: 'A secret passed by name is granted by its name plus the six-character suffix Secrets Manager appends to every secret ARN; "??????" matches exactly that suffix.',
+        reason:
+          'A secret passed by name is granted by its name plus the six-character suffix Secrets Manager appends to every secret ARN; "??????" matches exactly that suffix.',
       });
     } else {
       // The L1 resource, because the L2 Secret always generates a value; omitting both SecretString and
@@ -73,7 +74,8 @@ export class ScenarioCredentialsSecret extends Construct {
       secret.applyRemovalPolicy(RemovalPolicy.RETAIN);
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'The secret holds a key pair issued by Scenario, which no rotation Lambda can mint; it is rotated by hand when Scenario reissues it (see docs/deploy.md).',
+        reason:
+          'The secret holds a key pair issued by Scenario, which no rotation Lambda can mint; it is rotated by hand when Scenario reissues it (see docs/deploy.md).',
       });
       this.secretArn = secret.ref;
       this.secretId = secret.ref;

@@ -8,7 +8,12 @@ import { TABLE_KEY } from '../../functions/reaper/table-contract';
  * What the editors' backend does to the table: lock (PutItem or UpdateItem), renew (UpdateItem), release
  * (UpdateItem or DeleteItem), and read a row back (GetItem). README, "The table contract", shows the three calls.
  */
-export const TRACKED_CANVAS_WRITER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
+export const TRACKED_CANVAS_WRITER_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
 
 /** Props of {@link TrackedCanvasTable}. Pass at most one of the two `existing…` props. */
 export interface TrackedCanvasTableProps {

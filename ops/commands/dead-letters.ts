@@ -2,18 +2,22 @@ import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   type Message,
+  ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { errorMessage } from '../../functions/reaper/core/error-message';
-import { decodeDeadLetter, type DeadLetter, type DeadLetterQueueKind } from '../dead-letter-message';
+import { type DeadLetter, type DeadLetterQueueKind, decodeDeadLetter } from '../dead-letter-message';
 import { EXIT, parseCommandArgs, UsageError } from '../io';
-import { sqsClient, type OperatorIo } from '../operator-clients';
+import { type OperatorIo, sqsClient } from '../operator-clients';
 import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from '../stack-outputs';
 import { relativeTime } from '../text-table';
 
-const QUEUES: { kind: DeadLetterQueueKind; title: string; output: (typeof STACK_OUTPUTS)['failedInvocationsQueueUrl' | 'undeliveredTicksQueueUrl'] }[] = [
+const QUEUES: {
+  kind: DeadLetterQueueKind;
+  title: string;
+  output: (typeof STACK_OUTPUTS)['failedInvocationsQueueUrl' | 'undeliveredTicksQueueUrl'];
+}[] = [
   { kind: 'failed-invocations', title: 'Failed invocations', output: STACK_OUTPUTS.failedInvocationsQueueUrl },
   { kind: 'undelivered-ticks', title: 'Undelivered ticks', output: STACK_OUTPUTS.undeliveredTicksQueueUrl },
 ];
@@ -88,7 +92,8 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
     return EXIT.ok;
   }
   const max = values.max === undefined ? DEFAULT_MAX_PER_QUEUE : Number(values.max);
-  if (!Number.isInteger(max) || max < 1 || max > 10_000) throw new UsageError(`--max: expected a whole number from 1 to 10000, got ${JSON.stringify(values.max)}`);
+  if (!Number.isInteger(max) || max < 1 || max > 10_000)
+    throw new UsageError(`--max: expected a whole number from 1 to 10000, got ${JSON.stringify(values.max)}`);
   if (values.yes && !values.purge) throw new UsageError('--yes only goes with --purge');
   const purge = values.purge === true;
   if (purge && !values.yes && !io.interactive) {
@@ -120,7 +125,13 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
       const approximateMessages = await countMessages(sqs, queueUrl);
       const { messages, complete } = await receiveAll(sqs, queueUrl, max);
       received.push(messages);
-      listings.push({ queue: queue.kind, queueUrl, approximateMessages, messages: messages.map((m) => decodeDeadLetter(queue.kind, m)), complete });
+      listings.push({
+        queue: queue.kind,
+        queueUrl,
+        approximateMessages,
+        messages: messages.map((m) => decodeDeadLetter(queue.kind, m)),
+        complete,
+      });
     }
   } catch (error) {
     await putBack(sqs, urls, received).catch(() => undefined);
@@ -168,7 +179,10 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
 
 async function countMessages(sqs: SQSClient, queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
@@ -197,7 +211,8 @@ async function receiveAll(sqs: SQSClient, queueUrl: string, max: number): Promis
 /** Makes the listed messages visible again at once, so the next look (or an alarm's count) sees them. */
 async function putBack(sqs: SQSClient, urls: readonly string[], received: readonly Message[][]): Promise<void> {
   for (const [index, messages] of received.entries()) {
-    for (const m of messages) await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: urls[index]!, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
+    for (const m of messages)
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: urls[index]!, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 }));
   }
 }
 
@@ -214,7 +229,11 @@ function renderListings(listings: readonly QueueListing[]): string {
           .filter(([k]) => SHOWN_DETAILS.has(k))
           .map(([k, v]) => `${k}=${v}`)
           .join(', ');
-        return [`  - ${age}  ${m.error}`, details ? `    ${details}` : '', `    payload: ${typeof m.payload === 'string' ? m.payload : JSON.stringify(m.payload)}`]
+        return [
+          `  - ${age}  ${m.error}`,
+          details ? `    ${details}` : '',
+          `    payload: ${typeof m.payload === 'string' ? m.payload : JSON.stringify(m.payload)}`,
+        ]
           .filter(Boolean)
           .join('\n');
       });

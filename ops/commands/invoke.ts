@@ -1,4 +1,4 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
 import { exitCodeFor } from '../../functions/reaper/cli-kit/exit-codes';
 import { renderRunSummary } from '../../functions/reaper/cli-kit/run-summary-table';
@@ -7,8 +7,8 @@ import { errorMessage } from '../../functions/reaper/core/error-message';
 import type { RunSummary } from '../../functions/reaper/core/summary';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '../../functions/reaper/payload';
 import { resolveFunctionName } from '../function-name';
+import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
 import { findStackOutput, STACK_OUTPUTS } from '../stack-outputs';
-import { asUsage, EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
 
 export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--function-name NAME] [--json]
 
@@ -83,7 +83,7 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
   }
 
   const lambda = createInvokeClient();
-  let answer;
+  let answer: InvokeCommandOutput;
   try {
     await checkAwsSetup([lambda], io.env);
     try {
@@ -91,7 +91,13 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
         new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
       );
     } catch (error) {
-      const sources = { flag: undefined, env: io.env, cwd: io.cwd, outputsFile: values['outputs-file'] as string | undefined, stackName: values['stack-name'] as string | undefined };
+      const sources = {
+        flag: undefined,
+        env: io.env,
+        cwd: io.cwd,
+        outputsFile: values['outputs-file'] as string | undefined,
+        stackName: values['stack-name'] as string | undefined,
+      };
       io.stderr(`ops invoke: ${invokeFailure(functionName, error, findStackOutput(STACK_OUTPUTS.logGroupName, sources))}\n`);
       return EXIT.canvasFailedOrInvalid;
     }

@@ -1,10 +1,10 @@
-import { FilterLogEventsCommand, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { exitCodeFor } from '../../functions/reaper/cli';
+import { renderRunSummary } from '../../functions/reaper/cli-kit/run-summary-table';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import type { RunSummary } from '../../functions/reaper/core/summary';
 import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
-import { renderRunSummary } from '../../functions/reaper/cli-kit/run-summary-table';
 import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from '../stack-outputs';
 import { relativeTime } from '../text-table';
 
@@ -44,7 +44,13 @@ export interface LastRun {
 export async function lastRunCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
   const { values, help } = parseCommandArgs(
     argv,
-    { since: { type: 'string' }, json: { type: 'boolean' }, 'log-group': { type: 'string' }, 'outputs-file': { type: 'string' }, 'stack-name': { type: 'string' } },
+    {
+      since: { type: 'string' },
+      json: { type: 'boolean' },
+      'log-group': { type: 'string' },
+      'outputs-file': { type: 'string' },
+      'stack-name': { type: 'string' },
+    },
     { min: 0, max: 0 },
   );
   if (help) {
@@ -76,7 +82,9 @@ export async function lastRunCommand(argv: readonly string[], io: OperatorIo): P
     return EXIT.canvasFailedOrInvalid;
   }
   if (!found) {
-    io.stderr(`ops last-run: no "${RUN_FINISHED_MESSAGE}" line in ${logGroupName} in the last ${since} (look further back with --since 7d)\n`);
+    io.stderr(
+      `ops last-run: no "${RUN_FINISHED_MESSAGE}" line in ${logGroupName} in the last ${since} (look further back with --since 7d)\n`,
+    );
     return EXIT.canvasFailedOrInvalid;
   }
   if (values.json) {
@@ -100,7 +108,13 @@ async function findLastRun(io: OperatorIo, logGroupName: string, startTime: numb
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_PAGES; page += 1) {
     const answer = await logs.send(
-      new FilterLogEventsCommand({ logGroupName, filterPattern: `"${RUN_FINISHED_MESSAGE}"`, startTime, endTime, ...(nextToken ? { nextToken } : {}) }),
+      new FilterLogEventsCommand({
+        logGroupName,
+        filterPattern: `"${RUN_FINISHED_MESSAGE}"`,
+        startTime,
+        endTime,
+        ...(nextToken ? { nextToken } : {}),
+      }),
     );
     for (const event of answer.events ?? []) {
       const line = runFinishedLine(event.message);

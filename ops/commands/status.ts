@@ -1,14 +1,14 @@
-import { loadTableConfig } from '../../functions/reaper/config';
 import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
 import { type Colour, colourWanted, jsonForTerminal } from '../../functions/reaper/cli-kit/terminal-text';
 import { type Cell, formatTable, relativeTime } from '../../functions/reaper/cli-kit/text-table';
+import { loadTableConfig } from '../../functions/reaper/config';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import { DEFAULT_PROJECT } from '../../functions/reaper/core/project';
 import { readingText, stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 import { judgeCanvas } from '../../functions/reaper/core/verdict';
 import { parseGraceSecondsFlag } from '../../functions/reaper/payload';
 import { createAwsClients, systemClock } from '../../functions/reaper/wiring';
-import { asUsage, EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
+import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
 import { readBrakeState, scanStatusRows } from '../tracked-rows';
 
 export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--project ID] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id]
@@ -36,7 +36,13 @@ read; 2 usage or configuration error.`;
 
 type LockState = 'stale' | 'in-grace' | 'live' | 'not-locked' | 'invalid';
 const STATE_ORDER: Record<LockState, number> = { stale: 0, 'in-grace': 1, invalid: 2, live: 3, 'not-locked': 4 };
-const STATE_COLOUR: Record<LockState, Colour> = { stale: 'red', 'in-grace': 'yellow', invalid: 'magenta', live: 'green', 'not-locked': 'dim' };
+const STATE_COLOUR: Record<LockState, Colour> = {
+  stale: 'red',
+  'in-grace': 'yellow',
+  invalid: 'magenta',
+  live: 'green',
+  'not-locked': 'dim',
+};
 const SORTS = ['expiry', 'id'] as const;
 type Sort = (typeof SORTS)[number] | 'state';
 const MAX_LIMIT = 1_000_000;
@@ -77,7 +83,8 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   const limit = values.limit === undefined ? undefined : asUsage(() => parseLimit(String(values.limit)));
   const sort = parseSort(values.sort as string | undefined);
   const config = loadTableConfig(io.env);
-  const graceSeconds = values['grace-seconds'] === undefined ? config.graceSeconds : asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
+  const graceSeconds =
+    values['grace-seconds'] === undefined ? config.graceSeconds : asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
   const clients = io.awsClients ?? createAwsClients();
   await checkAwsSetup([clients.dynamo], io.env);
   const now = systemClock.now();
@@ -99,7 +106,13 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   if (io.interactive && !values.json && scanned >= PROGRESS_EVERY_ROWS) io.stderr('\r\x1b[K');
   const brake = await readBrakeState(clients.dynamo, config.tableName);
   const brakeJson = brake
-    ? { engaged: true, trippedAt: new Date(brake.trippedAtMs).toISOString(), trippedByRunId: brake.runId, newlyStale: brake.newlyStale, live: brake.live }
+    ? {
+        engaged: true,
+        trippedAt: new Date(brake.trippedAtMs).toISOString(),
+        trippedByRunId: brake.runId,
+        newlyStale: brake.newlyStale,
+        live: brake.live,
+      }
     : { engaged: false };
 
   const counts: Record<LockState, number> = { stale: 0, 'in-grace': 0, live: 0, 'not-locked': 0, invalid: 0 };
@@ -111,7 +124,9 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   const omitted = matching.length - shown.length;
 
   if (values.json) {
-    io.stdout(`${jsonForTerminal({ table: config.tableName, graceSeconds, generatedAt: new Date(now).toISOString(), counts, brake: brakeJson, canvases: shown, omitted }, 2)}\n`);
+    io.stdout(
+      `${jsonForTerminal({ table: config.tableName, graceSeconds, generatedAt: new Date(now).toISOString(), counts, brake: brakeJson, canvases: shown, omitted }, 2)}\n`,
+    );
   } else {
     const totals = `${scanned} tracked: ${counts.stale} stale, ${counts['in-grace']} in grace, ${counts.live} live, ${counts['not-locked']} not locked, ${counts.invalid} invalid (grace ${graceSeconds} s)`;
     const more = omitted > 0 ? `\nshowing ${shown.length} of ${matching.length} (--limit ${limit})` : '';
@@ -142,7 +157,8 @@ function statusOf(canvas: TrackedCanvas, lastForceUnlockedAt: string | undefined
 
 const byId = (a: CanvasStatus, b: CanvasStatus) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0);
 /** Canvases without an expiry sort after every canvas that has one. */
-const byExpiry = (a: CanvasStatus, b: CanvasStatus) => (a.expiresInSeconds ?? Number.POSITIVE_INFINITY) - (b.expiresInSeconds ?? Number.POSITIVE_INFINITY) || 0;
+const byExpiry = (a: CanvasStatus, b: CanvasStatus) =>
+  (a.expiresInSeconds ?? Number.POSITIVE_INFINITY) - (b.expiresInSeconds ?? Number.POSITIVE_INFINITY) || 0;
 const ORDER: Record<Sort, (a: CanvasStatus, b: CanvasStatus) => number> = {
   state: (a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || byExpiry(a, b) || byId(a, b),
   expiry: (a, b) => byExpiry(a, b) || byId(a, b),
@@ -152,7 +168,16 @@ const ORDER: Record<Sort, (a: CanvasStatus, b: CanvasStatus) => number> = {
 function statusTable(shown: readonly CanvasStatus[], now: number, colour: boolean): string {
   const withProblems = shown.some((c) => c.problem !== undefined);
   const withProjects = shown.some((c) => c.projectId !== undefined);
-  const header = [...(withProjects ? ['project'] : []), 'asset id', 'state', 'expiry', 'lockExpiresAt', 'lockId', 'last unlocked', ...(withProblems ? ['problem'] : [])];
+  const header = [
+    ...(withProjects ? ['project'] : []),
+    'asset id',
+    'state',
+    'expiry',
+    'lockExpiresAt',
+    'lockId',
+    'last unlocked',
+    ...(withProblems ? ['problem'] : []),
+  ];
   const rows = shown.map((c): Cell[] => [
     ...(withProjects ? [c.projectId ?? DEFAULT_PROJECT] : []),
     c.assetId,
@@ -173,7 +198,8 @@ function lastUnlocked(at: string | undefined, now: number): string {
 }
 
 function parseLimit(raw: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIMIT) throw new Error(`--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_LIMIT)
+    throw new Error(`--limit must be a whole number from 1 to ${MAX_LIMIT}, got "${raw}"`);
   return Number(raw);
 }
 

@@ -1,18 +1,18 @@
-import { projectIdProblem } from '../../functions/reaper/core/project';
-import { loadTableConfig } from '../../functions/reaper/config';
 import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
 import { assertClockAgreesWithAws } from '../../functions/reaper/cli-kit/clock-skew';
 import { jsonForTerminal, terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
 import { relativeTime } from '../../functions/reaper/cli-kit/text-table';
+import { loadTableConfig } from '../../functions/reaper/config';
 import { assetIdProblem } from '../../functions/reaper/core/asset-id';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import { parseLockExpiry } from '../../functions/reaper/core/lock-expiry';
+import { projectIdProblem } from '../../functions/reaper/core/project';
 import { stringReading } from '../../functions/reaper/core/tracked-canvas';
 import { judgeCanvas } from '../../functions/reaper/core/verdict';
 import { createAwsClients, systemClock } from '../../functions/reaper/wiring';
-import { EXIT, parseCommandArgs, UsageError, type OpsCommand, type OpsIo } from '../io';
-import { trackCanvas, untrackCanvas } from '../tracked-canvas-writer';
-import { canvasOf, readRow, type RawRow } from '../tracked-rows';
+import { EXIT, type OpsCommand, type OpsIo, parseCommandArgs, UsageError } from '../io';
+import { trackCanvas, untrackCanvas, type WriteResult } from '../tracked-canvas-writer';
+import { canvasOf, type RawRow, readRow } from '../tracked-rows';
 
 export const TRACK_USAGE = `Usage: npm run ops -- track <assetId> --lock-expires-at <ISO-8601> [--lock-id <id>] [--project <projectId>] [--yes]
 
@@ -66,7 +66,12 @@ async function confirmed(io: OpsIo, command: string, yes: boolean, question: str
 function describeLock(row: RawRow, now: number): string {
   const canvas = canvasOf(row);
   const expiry = parseLockExpiry(canvas.lockExpiresAt);
-  const raw = canvas.lockExpiresAt.kind === 'string' ? canvas.lockExpiresAt.value : canvas.lockExpiresAt.kind === 'other' ? canvas.lockExpiresAt.preview : '(none)';
+  const raw =
+    canvas.lockExpiresAt.kind === 'string'
+      ? canvas.lockExpiresAt.value
+      : canvas.lockExpiresAt.kind === 'other'
+        ? canvas.lockExpiresAt.preview
+        : '(none)';
   const when = expiry.kind === 'valid' ? ` (${expiry.at > now ? 'expires' : 'expired'} ${relativeTime((expiry.at - now) / 1000)})` : '';
   const lockId = canvas.lockId.kind === 'string' ? canvas.lockId.value : canvas.lockId.kind === 'other' ? canvas.lockId.preview : '(none)';
   return `lockExpiresAt ${terminalSafe(raw)}${when}, lockId ${terminalSafe(lockId)}`;
@@ -74,14 +79,21 @@ function describeLock(row: RawRow, now: number): string {
 
 function rowChanged(io: OpsIo, command: string, key: string, now: RawRow | undefined, clock: number): number {
   const holds = now ? `it now holds ${describeLock(now, clock)}` : 'it is gone';
-  io.stderr(`ops ${command}: ${terminalSafe(key)} changed after it was read (${holds}); nothing was done. Look again (npm run ops -- status) and rerun.\n`);
+  io.stderr(
+    `ops ${command}: ${terminalSafe(key)} changed after it was read (${holds}); nothing was done. Look again (npm run ops -- status) and rerun.\n`,
+  );
   return EXIT.canvasFailedOrInvalid;
 }
 
 export const trackCommand: OpsCommand = async (argv, io) => {
   const { values, positionals, help } = parseCommandArgs(
     argv,
-    { 'lock-expires-at': { type: 'string' }, 'lock-id': { type: 'string' }, project: { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    {
+      'lock-expires-at': { type: 'string' },
+      'lock-id': { type: 'string' },
+      project: { type: 'string' },
+      yes: { type: 'boolean', short: 'y' },
+    },
     { min: 1, max: 1 },
   );
   if (help) {
@@ -92,7 +104,8 @@ export const trackCommand: OpsCommand = async (argv, io) => {
   const lockExpiresAt = values['lock-expires-at'] as string | undefined;
   if (lockExpiresAt === undefined) throw new UsageError('--lock-expires-at is required');
   const expiry = parseLockExpiry(stringReading(lockExpiresAt));
-  if (expiry.kind !== 'valid') throw new UsageError(`--lock-expires-at: ${expiry.kind === 'invalid' ? expiry.problem.replace(/^lockExpiresAt /, '') : 'missing'}`);
+  if (expiry.kind !== 'valid')
+    throw new UsageError(`--lock-expires-at: ${expiry.kind === 'invalid' ? expiry.problem.replace(/^lockExpiresAt /, '') : 'missing'}`);
   const lockId = values['lock-id'] as string | undefined;
   if (lockId !== undefined && (lockId.trim() === '' || lockId.length > MAX_LOCK_ID_LENGTH)) {
     throw new UsageError(`--lock-id must be 1 to ${MAX_LOCK_ID_LENGTH} characters`);
@@ -121,9 +134,14 @@ export const trackCommand: OpsCommand = async (argv, io) => {
       `(${describeLock(seen, now)}); with this expiry the next reap force-unlocks it once the ${config.graceSeconds} s grace has passed.`;
     if (!(await confirmed(io, 'track', values.yes === true, question))) return EXIT.usageOrConfig;
   }
-  let result;
+  let result: WriteResult;
   try {
-    result = await trackCanvas(dynamo, config.tableName, { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}), ...(projectId ? { projectId } : {}) }, seen);
+    result = await trackCanvas(
+      dynamo,
+      config.tableName,
+      { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}), ...(projectId ? { projectId } : {}) },
+      seen,
+    );
   } catch (error) {
     io.stderr(`ops track: writing ${where} failed: ${terminalSafe(errorMessage(error))}\n`);
     return EXIT.canvasFailedOrInvalid;
@@ -143,7 +161,8 @@ export const untrackCommand: OpsCommand = async (argv, io) => {
   }
   // Any key may be untracked, even one that is not a valid asset id: that is how ops clear an invalid row.
   const key = positionals[0] ?? '';
-  if (key === '' || Buffer.byteLength(key) > DYNAMODB_KEY_MAX_BYTES) throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
+  if (key === '' || Buffer.byteLength(key) > DYNAMODB_KEY_MAX_BYTES)
+    throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
   const shownKey = terminalSafe(key);
   const config = loadTableConfig(io.env);
   const { dynamo } = io.awsClients ?? createAwsClients();
@@ -164,7 +183,7 @@ export const untrackCommand: OpsCommand = async (argv, io) => {
     const question = `Untrack ${shownKey}? Its row holds a lock (${describeLock(seen, now)}): once untracked, the reaper will never free it.`;
     if (!(await confirmed(io, 'untrack', values.yes === true, question))) return EXIT.usageOrConfig;
   }
-  let result;
+  let result: WriteResult;
   try {
     result = await untrackCanvas(dynamo, config.tableName, key, seen);
   } catch (error) {

@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '../../functions/reaper/config';
 import { asReapLogger, createLogger } from '../../functions/reaper/adapters/logger';
 import { checkReaperAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
 import { assertClockAgreesWithAws } from '../../functions/reaper/cli-kit/clock-skew';
 import { terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
+import { loadConfig } from '../../functions/reaper/config';
 import { assetIdProblem } from '../../functions/reaper/core/asset-id';
 import { errorMessage } from '../../functions/reaper/core/error-message';
 import { logOutcome } from '../../functions/reaper/core/outcome-log';
 import { projectOf } from '../../functions/reaper/core/project';
+import { stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 import { deliberateUnlockRun, unlockCanvas } from '../../functions/reaper/core/unlock-canvas';
 import { judgeCanvas } from '../../functions/reaper/core/verdict';
-import { stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApis, systemClock } from '../../functions/reaper/wiring';
-import { EXIT, parseCommandArgs, UsageError, type OpsCommand } from '../io';
+import { EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
 import { relativeTime } from '../text-table';
 
 export const UNLOCK_USAGE = `Usage: npm run ops -- unlock <assetId> [--lock-id <id>] [--yes]
@@ -32,7 +32,11 @@ Exit codes: 0 unlocked (or nothing to unlock); 1 the unlock failed, the lock id 
 tracked; 2 usage or configuration error, a clock too far off, or confirmation refused.`;
 
 export const unlockCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseCommandArgs(argv, { 'lock-id': { type: 'string' }, yes: { type: 'boolean', short: 'y' } }, { min: 1, max: 1 });
+  const { values, positionals, help } = parseCommandArgs(
+    argv,
+    { 'lock-id': { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    { min: 1, max: 1 },
+  );
   if (help) {
     io.stdout(`${UNLOCK_USAGE}\n`);
     return EXIT.ok;
@@ -58,21 +62,27 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
     return EXIT.canvasFailedOrInvalid;
   }
   if (!canvas) {
-    io.stderr(`ops unlock: ${assetId} is not tracked in ${config.tableName}; nothing was done (track it first: npm run ops -- track --help)\n`);
+    io.stderr(
+      `ops unlock: ${assetId} is not tracked in ${config.tableName}; nothing was done (track it first: npm run ops -- track --help)\n`,
+    );
     return EXIT.canvasFailedOrInvalid;
   }
   const lockId = stringValue(canvas.lockId);
   if (expectedLockId !== undefined && expectedLockId !== lockId) {
-    io.stderr(`ops unlock: ${assetId} holds lock ${terminalSafe(lockId ?? '(none)')}, not ${terminalSafe(expectedLockId)}; nothing was done\n`);
+    io.stderr(
+      `ops unlock: ${assetId} holds lock ${terminalSafe(lockId ?? '(none)')}, not ${terminalSafe(expectedLockId)}; nothing was done\n`,
+    );
     return EXIT.canvasFailedOrInvalid;
   }
   if (canvas.lockExpiresAt.kind === 'absent') {
     io.stdout(`${assetId} is not locked; nothing to do\n`);
     return EXIT.ok;
   }
-  const lockExpiresAt = stringValue(canvas.lockExpiresAt) ?? `(not a date: ${canvas.lockExpiresAt.kind === 'other' ? canvas.lockExpiresAt.preview : ''})`;
+  const lockExpiresAt =
+    stringValue(canvas.lockExpiresAt) ?? `(not a date: ${canvas.lockExpiresAt.kind === 'other' ? canvas.lockExpiresAt.preview : ''})`;
   const verdict = judgeCanvas(canvas, clock.now(), config.graceSeconds * 1000);
-  const when = 'expiresAt' in verdict ? ` (${verdict.kind}, expires ${relativeTime((verdict.expiresAt - clock.now()) / 1000)})` : ` (${verdict.kind})`;
+  const when =
+    'expiresAt' in verdict ? ` (${verdict.kind}, expires ${relativeTime((verdict.expiresAt - clock.now()) / 1000)})` : ` (${verdict.kind})`;
 
   if (!values.yes) {
     if (!io.interactive) {
@@ -92,14 +102,21 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
   // The row's project decides the key, as in a reap run.
   const lockApi = createLockApis(config, keys, clock).forProject(projectOf(canvas));
   if (!lockApi) {
-    io.stderr(`ops unlock: no key for project ${terminalSafe(projectOf(canvas))} in the credentials, and no default key; nothing was done\n`);
+    io.stderr(
+      `ops unlock: no key for project ${terminalSafe(projectOf(canvas))} in the credentials, and no default key; nothing was done\n`,
+    );
     return EXIT.usageOrConfig;
   }
   const logger = asReapLogger(createLogger(config));
   const outcome = await unlockCanvas(
     { clock, store, lockApi, logger },
     canvas,
-    deliberateUnlockRun({ runId: `ops-${randomUUID()}`, deadlineMs: clock.now() + config.runBudgetMs, graceMs: config.graceSeconds * 1000, clock }),
+    deliberateUnlockRun({
+      runId: `ops-${randomUUID()}`,
+      deadlineMs: clock.now() + config.runBudgetMs,
+      graceMs: config.graceSeconds * 1000,
+      clock,
+    }),
   );
   logOutcome(logger, outcome);
   switch (outcome.status) {
@@ -107,13 +124,17 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
       io.stderr(`unlocked ${assetId}; its row no longer holds the lock\n`);
       return EXIT.ok;
     case 'unlocked-row-changed':
-      io.stderr(`unlocked ${assetId} at Scenario, but its row changed meanwhile (a new lock?) and was left as is; check: npm run ops -- status\n`);
+      io.stderr(
+        `unlocked ${assetId} at Scenario, but its row changed meanwhile (a new lock?) and was left as is; check: npm run ops -- status\n`,
+      );
       return EXIT.canvasFailedOrInvalid;
     case 'failed':
       io.stderr(`ops unlock: ${assetId} was not unlocked: ${terminalSafe(outcome.error)}\n`);
       return EXIT.canvasFailedOrInvalid;
     default:
-      io.stderr(`ops unlock: ${assetId} was not unlocked: ${outcome.status === 'skipped' ? `its row changed (${outcome.reason})` : outcome.status}\n`);
+      io.stderr(
+        `ops unlock: ${assetId} was not unlocked: ${outcome.status === 'skipped' ? `its row changed (${outcome.reason})` : outcome.status}\n`,
+      );
       return EXIT.canvasFailedOrInvalid;
   }
 };

@@ -55,7 +55,11 @@ describe('npx cdk synth', () => {
     const stackEnv = Object.fromEntries(
       Object.entries<unknown>(fn.Properties.Environment.Variables).map(([name, value]) => [
         name,
-        typeof value === 'string' ? value : name === ENV.tableName ? 'tracked-canvases' : 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
+        typeof value === 'string'
+          ? value
+          : name === ENV.tableName
+            ? 'tracked-canvases'
+            : 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
       ]),
     );
     const probe = await run(process.execPath, ['--input-type=module', '-e', LOAD_AND_PROBE, path.join(assetDir, 'index.mjs')], {

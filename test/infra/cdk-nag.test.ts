@@ -22,7 +22,10 @@ afterAll(() => {
 function nagReport(overrides: Record<string, unknown> = {}, mutate?: (app: ReturnType<typeof createReaperApp>) => void) {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'reaper-nag-'));
   outdirs.push(outdir);
-  const built = createReaperApp({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...overrides } }, { warn: () => {} });
+  const built = createReaperApp(
+    { outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...overrides } },
+    { warn: () => {} },
+  );
   mutate?.(built);
   let synthError: unknown;
   try {
@@ -34,7 +37,9 @@ function nagReport(overrides: Record<string, unknown> = {}, mutate?: (app: Retur
   if (!fs.existsSync(reportFile)) throw synthError ?? new Error('no validation report was written');
   const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as { pluginReports: { pluginName: string; violations: Violation[] }[] };
   const violations = report.pluginReports.flatMap((plugin) =>
-    plugin.violations.map((v) => `${plugin.pluginName} ${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`),
+    plugin.violations.map(
+      (v) => `${plugin.pluginName} ${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
+    ),
   );
   return { violations, synthError, built };
 }
@@ -82,7 +87,9 @@ describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
       new Queue(stack, 'UncheckedQueue');
     });
     expect(violations).toContainEqual(expect.stringMatching(/^AwsSolutions error AwsSolutions-SQS4 at CanvasLockReaper\/UncheckedQueue/));
-    expect(violations).toContainEqual(expect.stringMatching(/^Serverless error Serverless-SQSRedrivePolicy at CanvasLockReaper\/UncheckedQueue/));
+    expect(violations).toContainEqual(
+      expect.stringMatching(/^Serverless error Serverless-SQSRedrivePolicy at CanvasLockReaper\/UncheckedQueue/),
+    );
     expect(String(synthError)).toMatch(/^ValidationFailed: /);
   });
 

@@ -22,7 +22,9 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
 const cfnLint = await run('cfn-lint', ['--version']);
 const cfnLintMissing = cfnLint.code !== 0;
 if (cfnLintMissing) {
-  console.warn(`cfn-lint is not installed (${cfnLint.stderr.trim() || 'no version'}): the template lint tests are skipped. Install it with: pip install cfn-lint`);
+  console.warn(
+    `cfn-lint is not installed (${cfnLint.stderr.trim() || 'no version'}): the template lint tests are skipped. Install it with: pip install cfn-lint`,
+  );
 }
 
 /** CDK adds DependsOn entries its own GetAtt already implies; cfn-lint flags those as W3005. The one finding allowed. */
@@ -46,7 +48,7 @@ async function lintFindings(name: string, context: Record<string, unknown>): Pro
 }
 
 describe.skipIf(cfnLintMissing)(`cfn-lint ${cfnLint.stdout.trim()} on the synthesized template`, () => {
-  it('finds nothing in the default stack but CDK\'s own W3005', async () => {
+  it("finds nothing in the default stack but CDK's own W3005", async () => {
     expect(await lintFindings('default', {})).toEqual([]);
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
 import { CONTEXT_SETTING_NAMES, SETTING_SPECS, SETTINGS } from '../../functions/reaper/settings';
 import { ContextError } from '../../infra/context';
 import { cdkJsonContext, onlyResource, REPO_ROOT, synthReaper } from './support/synth-reaper';
@@ -85,9 +85,12 @@ describe('context keys', () => {
   });
 
   it('refuse both forms of an existing table, naming the key', () => {
-    expect(() => synthReaper({ 'reaper:existingTableName': 'canvases', 'reaper:existingTableArn': 'arn:aws:dynamodb:eu-west-1:123456789012:table/canvases' })).toThrow(
-      'Context key reaper:existingTableArn: set reaper:existingTableName or reaper:existingTableArn, not both',
-    );
+    expect(() =>
+      synthReaper({
+        'reaper:existingTableName': 'canvases',
+        'reaper:existingTableArn': 'arn:aws:dynamodb:eu-west-1:123456789012:table/canvases',
+      }),
+    ).toThrow('Context key reaper:existingTableArn: set reaper:existingTableName or reaper:existingTableArn, not both');
   });
 
   it('name the stack', () => {

@@ -24,7 +24,10 @@ describe('DeadLetterQueue in a bare Stack', () => {
     const acknowledged = dlq.queue.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
-    expect(acknowledged.map(([id]) => id.replace(/^Annotation::/, '')).sort()).toEqual(['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']);
+    expect(acknowledged.map(([id]) => id.replace(/^Annotation::/, '')).sort()).toEqual([
+      'AwsSolutions-SQS3',
+      'Serverless-SQSRedrivePolicy',
+    ]);
     for (const [, reason] of acknowledged) {
       expect(reason).toContain('things that failed');
       expect(reason).toContain('an alarm fires when it is not empty');

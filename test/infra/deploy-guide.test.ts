@@ -59,7 +59,8 @@ describe('the deploy guides (README.md, docs/deploy.md, docs/day-2.md)', () => {
   it('docs/deploy.md names every output of the stack', () => {
     const { template } = synthReaper({ 'reaper:alarmEmail': 'ops@example.com' });
     const guide = read('docs/deploy.md');
-    for (const output of Object.keys(template.toJSON().Outputs)) expect(guide, `docs/deploy.md does not mention ${output}`).toContain(`\`${output}\``);
+    for (const output of Object.keys(template.toJSON().Outputs))
+      expect(guide, `docs/deploy.md does not mention ${output}`).toContain(`\`${output}\``);
   });
 
   it('docs/deploy.md says how to remove every resource the stack keeps when it is deleted', () => {
@@ -71,7 +72,9 @@ describe('the deploy guides (README.md, docs/deploy.md, docs/day-2.md)', () => {
       // Kept by CloudFormation when a newer one is published; deleted with the function all the same.
       'AWS::Lambda::Version': 'deletes the function (all its versions)',
     };
-    const kept = Object.values<any>(template.toJSON().Resources).filter((r) => r.DeletionPolicy === 'Retain').map((r) => r.Type as string);
+    const kept = Object.values<any>(template.toJSON().Resources)
+      .filter((r) => r.DeletionPolicy === 'Retain')
+      .map((r) => r.Type as string);
     const guide = read('docs/deploy.md');
     for (const type of new Set(kept)) {
       expect(removal[type], `${type} is kept on deletion, but the teardown guide does not cover it`).toBeDefined();

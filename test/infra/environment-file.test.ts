@@ -38,7 +38,7 @@ function synthWith(dir: string, context: Record<string, unknown> = {}) {
 const prod = { 'reaper:graceSeconds': 90, 'reaper:alarmEmail': 'ops@example.com', 'reaper:stackName': 'CanvasLockReaper-Prod' };
 
 describe('-c env=<name>', () => {
-  it('reads environments/<name>.json over the settings table\'s defaults', () => {
+  it("reads environments/<name>.json over the settings table's defaults", () => {
     const { stack, template, variables, warnings } = synthWith(environments({ prod }), { env: 'prod' });
     expect(stack.stackName).toBe('CanvasLockReaper-Prod');
     expect(variables.GRACE_SECONDS).toBe('90');
@@ -49,7 +49,11 @@ describe('-c env=<name>', () => {
   });
 
   it('lets -c override the file, key by key; an empty -c value unsets what the file sets', () => {
-    const { variables, template } = synthWith(environments({ prod }), { env: 'prod', 'reaper:graceSeconds': '120', 'reaper:alarmEmail': '' });
+    const { variables, template } = synthWith(environments({ prod }), {
+      env: 'prod',
+      'reaper:graceSeconds': '120',
+      'reaper:alarmEmail': '',
+    });
     expect(variables.GRACE_SECONDS).toBe('120');
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
@@ -90,7 +94,12 @@ describe('-c env=<name>', () => {
   });
 
   it.each([
-    ['a missing file, listing the files there are', { dev: {} }, 'prod', /environments-\w+\/prod\.json does not exist; the environment files are .*dev\.json/],
+    [
+      'a missing file, listing the files there are',
+      { dev: {} },
+      'prod',
+      /environments-\w+\/prod\.json does not exist; the environment files are .*dev\.json/,
+    ],
     ['a file that is not JSON', { prod: '{"reaper:graceSeconds": 90,' }, 'prod', /prod\.json: not valid JSON/],
     ['a file that is not an object', { prod: '[1]' }, 'prod', /prod\.json: expected a JSON object of context keys/],
     ['a name that is not a plain file name', { prod }, '../prod', /Context key env: "\.\.\/prod" is not an environment name/],

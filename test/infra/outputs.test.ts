@@ -52,7 +52,7 @@ describe('the stack outputs', () => {
           { Ref: 'AWS::Region' },
           ' --function-name ',
           { Ref: logicalIdOf(stack.reaper.function) },
-          " --cli-binary-format raw-in-base64-out --cli-read-timeout 0 --payload '{\"dryRun\":true}' dry-run.json",
+          ' --cli-binary-format raw-in-base64-out --cli-read-timeout 0 --payload \'{"dryRun":true}\' dry-run.json',
         ],
       ],
     });

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { Duration } from 'aws-cdk-lib';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { ReaperFunction } from '../../infra/constructs/reaper-function';
 import { ScenarioCredentialsSecret } from '../../infra/constructs/scenario-credentials-secret';
 import { DEFAULT_REAPER_SETTINGS } from '../../infra/reaper-environment';
-import { Duration } from 'aws-cdk-lib';
 import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 
@@ -154,7 +154,9 @@ describe('ReaperFunction in a bare Stack', () => {
 
   it('makes exactly a function with its role and policy, its log group, its failure queue (and its policy), its async config and a version', () => {
     const { template } = reaperFunctionAlone();
-    const types = Object.values<any>(template.toJSON().Resources).map((r) => r.Type).sort();
+    const types = Object.values<any>(template.toJSON().Resources)
+      .map((r) => r.Type)
+      .sort();
     expect(types).toEqual([
       'AWS::IAM::Policy',
       'AWS::IAM::Role',
@@ -189,7 +191,7 @@ describe('ReaperFunction in a bare Stack', () => {
     expect(onlyResource(template, 'AWS::Logs::LogGroup').properties.RetentionInDays).toBe(7);
   });
 
-  it('refuses a timeout above Lambda\'s 15 minutes', () => {
+  it("refuses a timeout above Lambda's 15 minutes", () => {
     expect(() => reaperFunctionAlone({ timeout: Duration.minutes(16) })).toThrow(/timeout 960 s exceeds Lambda's maximum of 900 s/);
   });
 

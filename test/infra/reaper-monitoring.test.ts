@@ -19,7 +19,13 @@ function alarmNamed(template: Template, name: string): Record<string, any> {
 function watched(alarm: Record<string, any>) {
   expect(alarm.Metrics).toHaveLength(1);
   const stat = alarm.Metrics[0].MetricStat;
-  return { namespace: stat.Metric.Namespace, name: stat.Metric.MetricName, dimensions: stat.Metric.Dimensions, period: stat.Period, stat: stat.Stat };
+  return {
+    namespace: stat.Metric.Namespace,
+    name: stat.Metric.MetricName,
+    dimensions: stat.Metric.Dimensions,
+    period: stat.Period,
+    stat: stat.Stat,
+  };
 }
 
 const reaperDimensions = [{ Name: 'service', Value: 'canvas-lock-reaper' }];
@@ -71,27 +77,59 @@ describe('the alarms', () => {
       period: 300,
       stat: 'Sum',
     });
-    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, DatapointsToAlarm: 1, TreatMissingData: 'notBreaching' });
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   it('fire when unlocks failed in two consecutive periods (one bad run is retried by the next)', () => {
     const { template } = synthReaper();
     const alarm = alarmNamed(template, 'CanvasLockReaper-UnlocksFailing');
-    expect(watched(alarm)).toEqual({ namespace: 'CanvasLockReaper', name: METRIC_NAMES.failed, dimensions: reaperDimensions, period: 300, stat: 'Sum' });
-    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+    expect(watched(alarm)).toEqual({
+      namespace: 'CanvasLockReaper',
+      name: METRIC_NAMES.failed,
+      dimensions: reaperDimensions,
+      period: 300,
+      stat: 'Sum',
+    });
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   it('fire on any run cut short', () => {
     const { template } = synthReaper();
     const alarm = alarmNamed(template, 'CanvasLockReaper-RunCutShort');
-    expect(watched(alarm)).toEqual({ namespace: 'CanvasLockReaper', name: METRIC_NAMES.cutShort, dimensions: reaperDimensions, period: 300, stat: 'Sum' });
-    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+    expect(watched(alarm)).toEqual({
+      namespace: 'CanvasLockReaper',
+      name: METRIC_NAMES.cutShort,
+      dimensions: reaperDimensions,
+      period: 300,
+      stat: 'Sum',
+    });
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   it('fire when no run completed for three periods, counting silence as breaching', () => {
     const { template } = synthReaper();
     const alarm = alarmNamed(template, 'CanvasLockReaper-NotRunning');
-    expect(watched(alarm)).toEqual({ namespace: 'CanvasLockReaper', name: METRIC_NAMES.runs, dimensions: reaperDimensions, period: 300, stat: 'Sum' });
+    expect(watched(alarm)).toEqual({
+      namespace: 'CanvasLockReaper',
+      name: METRIC_NAMES.runs,
+      dimensions: reaperDimensions,
+      period: 300,
+      stat: 'Sum',
+    });
     expect(alarm).toMatchObject({
       ComparisonOperator: 'LessThanThreshold',
       EvaluationPeriods: 3,
@@ -123,7 +161,11 @@ describe('the alarms', () => {
         period: 300,
         stat: 'Maximum',
       });
-      expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+      expect(alarm).toMatchObject({
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+      });
     }
   });
 
@@ -159,7 +201,15 @@ function fromThisStacksAlarms(stackName: string) {
       'aws:SourceArn': {
         'Fn::Join': [
           '',
-          ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:alarm:${stackName}-*`],
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':cloudwatch:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            `:alarm:${stackName}-*`,
+          ],
         ],
       },
     },
@@ -179,7 +229,7 @@ describe('the alarm topic', () => {
     expect(template.toJSON().Outputs.UndeliveredAlarmNotificationsQueueUrl).toBeUndefined();
   });
 
-  it('lets only this stack\'s alarms, in this account, publish to it', () => {
+  it("lets only this stack's alarms, in this account, publish to it", () => {
     const { stack, template } = synthReaper();
     const topicRef = { Ref: logicalIdOf(stack.monitoring.alarmTopic) };
     expect(onlyResource(template, 'AWS::SNS::TopicPolicy').properties.PolicyDocument.Statement).toContainEqual({
@@ -192,7 +242,7 @@ describe('the alarm topic', () => {
     });
   });
 
-  it('is encrypted with a customer-managed key, rotated, whose policy lets this stack\'s alarms use it (aws/sns would drop their notifications)', () => {
+  it("is encrypted with a customer-managed key, rotated, whose policy lets this stack's alarms use it (aws/sns would drop their notifications)", () => {
     const { stack, template } = synthReaper();
     const keyId = logicalIdOf(stack.monitoring.alarmTopicKey);
     expect(onlyResource(template, 'AWS::SNS::Topic').properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
@@ -227,7 +277,9 @@ describe('the alarm topic', () => {
     });
     expect(template.toJSON().Resources[queueId].Properties).toEqual({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
     expect(template.toJSON().Outputs.UndeliveredAlarmNotificationsQueueUrl.Value).toEqual({ Ref: queueId });
-    const queuePolicy = Object.values<any>(template.findResources('AWS::SQS::QueuePolicy')).find((p) => p.Properties.Queues.some((q: any) => q.Ref === queueId));
+    const queuePolicy = Object.values<any>(template.findResources('AWS::SQS::QueuePolicy')).find((p) =>
+      p.Properties.Queues.some((q: any) => q.Ref === queueId),
+    );
     expect(queuePolicy.Properties.PolicyDocument.Statement).toContainEqual({
       Action: 'sqs:SendMessage',
       Effect: 'Allow',
@@ -235,11 +287,17 @@ describe('the alarm topic', () => {
       Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
       Condition: { ArnEquals: { 'aws:SourceArn': { Ref: logicalIdOf(stack.monitoring.alarmTopic) } } },
     });
-    expect(JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody).match(/ApproximateNumberOfMessagesVisible/g)).toHaveLength(3);
+    expect(
+      JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').properties.DashboardBody).match(
+        /ApproximateNumberOfMessagesVisible/g,
+      ),
+    ).toHaveLength(3);
   });
 
   it('refuses something that is not an e-mail address, naming the key', () => {
-    expect(() => synthReaper({ 'reaper:alarmEmail': 'ops at example' })).toThrow(/Context key reaper:alarmEmail: "ops at example" is not an e-mail address/);
+    expect(() => synthReaper({ 'reaper:alarmEmail': 'ops at example' })).toThrow(
+      /Context key reaper:alarmEmail: "ops at example" is not an e-mail address/,
+    );
   });
 });
 
@@ -253,7 +311,9 @@ describe('the dashboard', () => {
     expect(body).toContain('\\"AWS/Lambda\\",\\"Errors\\"');
     // Per Scenario project: a SEARCH over the Project dimension, so a project added to the secret shows without a deploy.
     for (const metricName of [METRIC_NAMES.unlocked, METRIC_NAMES.failed]) {
-      const search = new RegExp(`SEARCH\\('\\{CanvasLockReaper,service,Project\\} MetricName=\\\\+"${metricName}\\\\+" service=\\\\+"canvas-lock-reaper\\\\+"', 'Sum', 300\\)`);
+      const search = new RegExp(
+        `SEARCH\\('\\{CanvasLockReaper,service,Project\\} MetricName=\\\\+"${metricName}\\\\+" service=\\\\+"canvas-lock-reaper\\\\+"', 'Sum', 300\\)`,
+      );
       expect(body).toMatch(search);
     }
     expect(body.match(/ApproximateNumberOfMessagesVisible/g)).toHaveLength(2);
@@ -291,7 +351,11 @@ describe('ReaperMonitoring in a bare Stack', () => {
 
   it('makes eight alarms named after the stack, the encrypted topic and its key, and the dashboard; no subscription', () => {
     const { template } = monitoringAlone();
-    expect(alarms(template).map((a) => a.AlarmName).sort()).toEqual(
+    expect(
+      alarms(template)
+        .map((a) => a.AlarmName)
+        .sort(),
+    ).toEqual(
       [
         'BrakeTripped',
         'FailedInvocationsQueued',
@@ -329,7 +393,9 @@ describe('ReaperMonitoring in a bare Stack', () => {
   });
 
   it.each([Duration.seconds(90), Duration.minutes(0), Duration.minutes(1441)])('refuses a heartbeat period of %s', (heartbeatPeriod) => {
-    expect(() => monitoringAlone({ heartbeatPeriod })).toThrow(/ReaperMonitoring: heartbeatPeriod must be whole minutes between 1 and 1440/);
+    expect(() => monitoringAlone({ heartbeatPeriod })).toThrow(
+      /ReaperMonitoring: heartbeatPeriod must be whole minutes between 1 and 1440/,
+    );
   });
 
   it('turns the NotRunning notifications off for a schedule deployed disabled', () => {

@@ -54,7 +54,7 @@ function sourcesUnder(dir: string): string[] {
 }
 
 describe('the ReaperOperatorPolicy', () => {
-  it('holds exactly what npm run ops needs on this stack\'s resources, statement by statement', () => {
+  it("holds exactly what npm run ops needs on this stack's resources, statement by statement", () => {
     const { stack, template, policy } = operatorPolicy();
     expect(policy.Type).toBe('AWS::IAM::ManagedPolicy');
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
@@ -64,7 +64,11 @@ describe('the ReaperOperatorPolicy', () => {
         Action: ['dynamodb:BatchGetItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
         Resource: arnOf(logicalIdOf(stack.table.table)),
       },
-      { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: onlyResource(template, 'AWS::SecretsManager::Secret').logicalId } },
+      {
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: { Ref: onlyResource(template, 'AWS::SecretsManager::Secret').logicalId },
+      },
       { Sid: 'Invoke', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(logicalIdOf(stack.reaper.function)) },
       {
         Sid: 'PauseResume',
@@ -107,7 +111,9 @@ describe('the ReaperOperatorPolicy', () => {
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: keyArn,
-      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      Condition: {
+        StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      },
     });
   });
 
@@ -121,7 +127,11 @@ describe('the ReaperOperatorPolicy', () => {
 describe('ReaperOperatorPolicy in a bare Stack', () => {
   it('makes one managed policy over exactly the resources it is given', () => {
     const stack = bareStack();
-    const fn = new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {};') });
+    const fn = new LambdaFunction(stack, 'Fn', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => {};'),
+    });
     const role = new Role(stack, 'ScheduleRole', { assumedBy: new ServicePrincipal('scheduler.amazonaws.com') });
     const schedule = new Schedule(stack, 'Schedule', {
       schedule: ScheduleExpression.expression('rate(5 minutes)'),
@@ -130,7 +140,9 @@ describe('ReaperOperatorPolicy in a bare Stack', () => {
     const queue = Queue.fromQueueArn(stack, 'Queue', 'arn:aws:sqs:eu-west-1:123456789012:dead-letters');
     new ReaperOperatorPolicy(stack, 'Operator', {
       table: Table.fromTableName(stack, 'Table', 'canvases'),
-      credentials: new ScenarioCredentialsSecret(stack, 'Credentials', { existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf' }),
+      credentials: new ScenarioCredentialsSecret(stack, 'Credentials', {
+        existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
+      }),
       function: fn,
       schedule,
       scheduleRole: role,

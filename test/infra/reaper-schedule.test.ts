@@ -98,7 +98,15 @@ describe('the schedule', () => {
             'aws:SourceArn': {
               'Fn::Join': [
                 '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default'],
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':scheduler:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':schedule-group/default',
+                ],
               ],
             },
           },
@@ -120,7 +128,11 @@ describe('the schedule', () => {
 describe('ReaperSchedule in a bare Stack', () => {
   function scheduleAlone(props: Partial<Omit<ReaperScheduleProps, 'function'>> = {}) {
     const stack = bareStack();
-    const fn = new LambdaFunction(stack, 'Target', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {};') });
+    const fn = new LambdaFunction(stack, 'Target', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => {};'),
+    });
     const schedule = new ReaperSchedule(stack, 'Schedule', { function: fn, ...props });
     return { fn, schedule, template: templateOf(stack) };
   }
@@ -131,14 +143,22 @@ describe('ReaperSchedule in a bare Stack', () => {
     const types = Object.entries<any>(template.toJSON().Resources)
       .filter(([logicalId]) => !logicalId.startsWith('Target'))
       .map(([, r]) => r.Type);
-    expect(types.sort()).toEqual(['AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::SQS::Queue', 'AWS::SQS::QueuePolicy', 'AWS::Scheduler::Schedule']);
+    expect(types.sort()).toEqual([
+      'AWS::IAM::Policy',
+      'AWS::IAM::Role',
+      'AWS::SQS::Queue',
+      'AWS::SQS::QueuePolicy',
+      'AWS::Scheduler::Schedule',
+    ]);
   });
 
   it('exposes the cadence it parsed and the role updating it must pass', () => {
     const { schedule, template } = scheduleAlone({ expression: 'rate(10 minutes)' });
     expect(schedule.cadence).toMatchObject({ kind: 'rate', expression: 'rate(10 minutes)' });
     expect(schedule.cadence.kind === 'rate' && schedule.cadence.interval.toMinutes()).toBe(10);
-    expect(onlyResource(template, 'AWS::Scheduler::Schedule').properties.Target.RoleArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(schedule.role), 'Arn'] });
+    expect(onlyResource(template, 'AWS::Scheduler::Schedule').properties.Target.RoleArn).toEqual({
+      'Fn::GetAtt': [logicalIdOf(schedule.role), 'Arn'],
+    });
   });
 
   it('reads a cron expression in its time zone, and ignores the time zone for a rate', () => {

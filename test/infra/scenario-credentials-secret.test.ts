@@ -1,8 +1,8 @@
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
+import { ENV } from '../../functions/reaper/env';
 import { ScenarioCredentialsSecret, type ScenarioCredentialsSecretProps } from '../../infra/constructs/scenario-credentials-secret';
 import { bareStack, statementsOf, templateOf } from './support/bare-stack';
-import { ENV } from '../../functions/reaper/env';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 
 function functionStatements(template: ReturnType<typeof synthReaper>['template'], roleLogicalId: string): any[] {
@@ -63,7 +63,15 @@ describe('the credentials secret', () => {
         Resource: {
           'Fn::Join': [
             '',
-            ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:prod/scenario-??????'],
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':secretsmanager:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':secret:prod/scenario-??????',
+            ],
           ],
         },
       },
@@ -80,7 +88,9 @@ describe('the credentials secret', () => {
         Action: 'kms:Decrypt',
         Effect: 'Allow',
         Resource: keyArn,
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+        Condition: {
+          StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        },
       },
     ]);
   });
@@ -115,7 +125,11 @@ describe('ScenarioCredentialsSecret in a bare Stack', () => {
     expect(statementsOf(secretAlone().template, 'AWS::IAM::Policy').map((s) => s.Action)).toEqual(['secretsmanager:GetSecretValue']);
     const { secret, template } = secretAlone({ encryptionKeyArn: keyArn });
     expect(onlyResource(template, 'AWS::SecretsManager::Secret').properties.KmsKeyId).toBe(keyArn);
-    expect(statementsOf(template, 'AWS::IAM::Policy').map((s) => s.Action).sort()).toEqual(['kms:Decrypt', 'secretsmanager:GetSecretValue']);
+    expect(
+      statementsOf(template, 'AWS::IAM::Policy')
+        .map((s) => s.Action)
+        .sort(),
+    ).toEqual(['kms:Decrypt', 'secretsmanager:GetSecretValue']);
     // The same statements serve the operators' policy.
     expect(secret.readStatements().map((statement) => statement.actions)).toEqual([['secretsmanager:GetSecretValue'], ['kms:Decrypt']]);
   });
@@ -127,8 +141,8 @@ describe('ScenarioCredentialsSecret in a bare Stack', () => {
   });
 
   it('refuses both an existing ARN and an existing name', () => {
-    expect(() => secretAlone({ existingSecretName: 'a', existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf' })).toThrow(
-      'ScenarioCredentialsSecret: pass existingSecretArn or existingSecretName, not both',
-    );
+    expect(() =>
+      secretAlone({ existingSecretName: 'a', existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:a-AbCdEf' }),
+    ).toThrow('ScenarioCredentialsSecret: pass existingSecretArn or existingSecretName, not both');
   });
 });

@@ -38,7 +38,11 @@ describe('the table of tracked canvases', () => {
     // Attached by the editors' backend, not by anything in this stack.
     expect(policy.Properties.Roles ?? policy.Properties.Users ?? policy.Properties.Groups).toBeUndefined();
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
-      { Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Effect: 'Allow', Resource: tableArn },
+      {
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Effect: 'Allow',
+        Resource: tableArn,
+      },
     ]);
   });
 
@@ -91,12 +95,18 @@ describe('TrackedCanvasTable in a bare Stack', () => {
 
   it('creates a table and the writer policy, nothing else; deletion protection on by default', () => {
     const { template } = tableAlone();
-    expect(Object.values<any>(template.toJSON().Resources).map((r) => r.Type).sort()).toEqual(['AWS::DynamoDB::Table', 'AWS::IAM::ManagedPolicy']);
+    expect(
+      Object.values<any>(template.toJSON().Resources)
+        .map((r) => r.Type)
+        .sort(),
+    ).toEqual(['AWS::DynamoDB::Table', 'AWS::IAM::ManagedPolicy']);
     expect(onlyResource(template, 'AWS::DynamoDB::Table').properties.DeletionProtectionEnabled).toBe(true);
   });
 
   it('turns deletion protection off when asked', () => {
-    expect(onlyResource(tableAlone({ deletionProtection: false }).template, 'AWS::DynamoDB::Table').properties.DeletionProtectionEnabled).toBe(false);
+    expect(
+      onlyResource(tableAlone({ deletionProtection: false }).template, 'AWS::DynamoDB::Table').properties.DeletionProtectionEnabled,
+    ).toBe(false);
   });
 
   it('imports a table by name or by ARN, and the writer policy names that table', () => {

@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import {
@@ -9,9 +8,10 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { filterTerms, startCloudWatchLogsStandIn, type CloudWatchLogsStandIn } from '../../local/cloudwatch-logs-stand-in';
-import { startSchedulerStandIn, type SchedulerStandIn } from '../../local/scheduler-stand-in';
-import { startSqsStandIn, type SqsStandIn } from '../../local/sqs-stand-in';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CloudWatchLogsStandIn, filterTerms, startCloudWatchLogsStandIn } from '../../local/cloudwatch-logs-stand-in';
+import { type SchedulerStandIn, startSchedulerStandIn } from '../../local/scheduler-stand-in';
+import { type SqsStandIn, startSqsStandIn } from '../../local/sqs-stand-in';
 
 /** The stand-ins answer the real SDK clients the way the services do, on the points the ops commands rely on. */
 
@@ -31,7 +31,11 @@ describe('the Scheduler stand-in', () => {
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: 'arn:aws:lambda:local:000000000000:function:f', RoleArn: 'arn:aws:iam::000000000000:role/r', DeadLetterConfig: { Arn: 'arn:aws:sqs:local:000000000000:q' } },
+      Target: {
+        Arn: 'arn:aws:lambda:local:000000000000:function:f',
+        RoleArn: 'arn:aws:iam::000000000000:role/r',
+        DeadLetterConfig: { Arn: 'arn:aws:sqs:local:000000000000:q' },
+      },
     });
   });
   afterAll(async () => {
@@ -44,7 +48,12 @@ describe('the Scheduler stand-in', () => {
     expect(current).toMatchObject({ Name: 's1', GroupName: 'default', State: 'ENABLED', Description: 'kept only if sent back' });
     expect(current.CreationDate).toBeInstanceOf(Date);
     await client.send(
-      new UpdateScheduleCommand({ Name: 's1', ScheduleExpression: 'rate(10 minutes)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: current.Target!.Arn!, RoleArn: current.Target!.RoleArn! } }),
+      new UpdateScheduleCommand({
+        Name: 's1',
+        ScheduleExpression: 'rate(10 minutes)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: current.Target!.Arn!, RoleArn: current.Target!.RoleArn! },
+      }),
     );
     const after = await client.send(new GetScheduleCommand({ Name: 's1', GroupName: 'default' }));
     expect(after).toMatchObject({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
@@ -55,9 +64,18 @@ describe('the Scheduler stand-in', () => {
 
   it('answers ResourceNotFoundException and ValidationException as the SDK expects them', async () => {
     await expect(client.send(new GetScheduleCommand({ Name: 'nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
-    await expect(client.send(new GetScheduleCommand({ Name: 's1', GroupName: 'other' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(client.send(new GetScheduleCommand({ Name: 's1', GroupName: 'other' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
     await expect(
-      client.send(new UpdateScheduleCommand({ Name: 's1', ScheduleExpression: 'rate(1 hour)', FlexibleTimeWindow: { Mode: 'OFF' }, Target: { Arn: 'a', RoleArn: undefined as unknown as string } })),
+      client.send(
+        new UpdateScheduleCommand({
+          Name: 's1',
+          ScheduleExpression: 'rate(1 hour)',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: { Arn: 'a', RoleArn: undefined as unknown as string },
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'ValidationException' });
   });
 });
@@ -83,11 +101,17 @@ describe('the CloudWatch Logs stand-in', () => {
     const first = await client.send(new FilterLogEventsCommand({ logGroupName: '/g', filterPattern: '"reap run finished"' }));
     expect(first.events?.map((e) => e.message)).toEqual(['{"message":"reap run finished","n":1}']);
     expect(first.nextToken).toBeDefined();
-    const second = await client.send(new FilterLogEventsCommand({ logGroupName: '/g', filterPattern: '"reap run finished"', nextToken: first.nextToken }));
+    const second = await client.send(
+      new FilterLogEventsCommand({ logGroupName: '/g', filterPattern: '"reap run finished"', nextToken: first.nextToken }),
+    );
     expect(second.events?.map((e) => JSON.parse(e.message!).n)).toEqual([2]);
     expect(second.nextToken).toBeUndefined();
     const recent = await client.send(
-      new FilterLogEventsCommand({ logGroupIdentifier: 'arn:aws:logs:local:000000000000:log-group:/g:*', filterPattern: 'reap run', startTime: Date.now() - 2500 }),
+      new FilterLogEventsCommand({
+        logGroupIdentifier: 'arn:aws:logs:local:000000000000:log-group:/g:*',
+        filterPattern: 'reap run',
+        startTime: Date.now() - 2500,
+      }),
     );
     expect(recent.events?.map((e) => e.message)).toEqual(['reap run started']);
   });
@@ -96,10 +120,14 @@ describe('the CloudWatch Logs stand-in', () => {
     expect(filterTerms('"reap run finished" ERROR')).toEqual(['reap run finished', 'ERROR']);
     expect(filterTerms('{ $.level = "ERROR" }')).toBeUndefined();
     expect(filterTerms('?ERROR ?WARN')).toBeUndefined();
-    await expect(client.send(new FilterLogEventsCommand({ logGroupName: '/g', filterPattern: '{ $.level = "ERROR" }' }))).rejects.toMatchObject({
+    await expect(
+      client.send(new FilterLogEventsCommand({ logGroupName: '/g', filterPattern: '{ $.level = "ERROR" }' })),
+    ).rejects.toMatchObject({
       name: 'InvalidParameterException',
     });
-    await expect(client.send(new FilterLogEventsCommand({ logGroupName: '/nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    await expect(client.send(new FilterLogEventsCommand({ logGroupName: '/nope' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
   });
 });
 
@@ -122,22 +150,42 @@ describe('the SQS stand-in', () => {
   };
 
   it('hides a received message for its visibility timeout, shows it again when told, and deletes it by receipt handle', async () => {
-    await client.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"a":1}', MessageAttributes: { ERROR_CODE: { DataType: 'String', StringValue: 'X' } } }));
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: '{"a":1}',
+        MessageAttributes: { ERROR_CODE: { DataType: 'String', StringValue: 'X' } },
+      }),
+    );
     const receive = () =>
       client.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60, MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'], MessageAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 60,
+          MessageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+          MessageAttributeNames: ['All'],
+        }),
       );
     const first = await receive();
     expect(first.Messages).toHaveLength(1);
-    expect(first.Messages![0]).toMatchObject({ Body: '{"a":1}', Attributes: { ApproximateReceiveCount: '1' }, MessageAttributes: { ERROR_CODE: { StringValue: 'X' } } });
+    expect(first.Messages![0]).toMatchObject({
+      Body: '{"a":1}',
+      Attributes: { ApproximateReceiveCount: '1' },
+      MessageAttributes: { ERROR_CODE: { StringValue: 'X' } },
+    });
     expect(Number(first.Messages![0]!.Attributes!.SentTimestamp)).toBeGreaterThan(0);
     expect(await counts()).toEqual(['0', '1']);
     expect((await receive()).Messages ?? []).toEqual([]);
 
-    await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle!, VisibilityTimeout: 0 }));
+    await client.send(
+      new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle!, VisibilityTimeout: 0 }),
+    );
     const again = await receive();
     expect(again.Messages![0]!.Attributes!.ApproximateReceiveCount).toBe('2');
-    await expect(client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle! }))).rejects.toMatchObject({
+    await expect(
+      client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: first.Messages![0]!.ReceiptHandle! })),
+    ).rejects.toMatchObject({
       name: 'ReceiptHandleIsInvalid',
     });
     await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: again.Messages![0]!.ReceiptHandle! }));
@@ -145,7 +193,9 @@ describe('the SQS stand-in', () => {
   });
 
   it('answers QueueDoesNotExist for an unknown queue', async () => {
-    await expect(client.send(new GetQueueAttributesCommand({ QueueUrl: `${standIn.endpoint}/000000000000/nope`, AttributeNames: ['All'] }))).rejects.toMatchObject({
+    await expect(
+      client.send(new GetQueueAttributesCommand({ QueueUrl: `${standIn.endpoint}/000000000000/nope`, AttributeNames: ['All'] })),
+    ).rejects.toMatchObject({
       name: 'QueueDoesNotExist',
     });
   });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BRAKE_ROW_KEY } from '../../functions/reaper/table-contract';
 import type { BrakeSettings } from '../../functions/reaper/core/brake';
+import { BRAKE_ROW_KEY } from '../../functions/reaper/table-contract';
 import { putRow, type SeedRow } from '../../local/tracked-canvas-table';
 import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
 
@@ -29,8 +29,13 @@ describe('the brake on mass expiry', () => {
   };
   /** Expired `minutes` ago (plus the 60 s grace, so "newly stale" means within the last 15 minutes). */
   const stale = (prefix: string, count: number, minutes: number) =>
-    Array.from({ length: count }, (_, i) => ({ assetId: `asset_${prefix}${i}`, lockExpiresAt: minutesAgo(minutes), lockId: `lk_${prefix}${i}` }));
-  const live = (count: number) => Array.from({ length: count }, (_, i) => ({ assetId: `asset_live${i}`, lockExpiresAt: minutesFromNow(10) }));
+    Array.from({ length: count }, (_, i) => ({
+      assetId: `asset_${prefix}${i}`,
+      lockExpiresAt: minutesAgo(minutes),
+      lockId: `lk_${prefix}${i}`,
+    }));
+  const live = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ assetId: `asset_live${i}`, lockExpiresAt: minutesFromNow(10) }));
 
   it('a writer outage (60 newly stale, 0 live) trips it: nothing unlocked, stopReason brake, the state saved', async () => {
     await seedMany(stale('outage', 60, 5));
@@ -44,11 +49,25 @@ describe('the brake on mass expiry', () => {
       cutShort: true,
       stopReason: 'brake',
       skipped: expect.objectContaining({ heldByBrake: 60 }),
-      brake: expect.objectContaining({ applies: true, engaged: true, trippedNow: true, wouldTrip: true, newlyStale: 60, live: 0, share: 1, held: 60 }),
+      brake: expect.objectContaining({
+        applies: true,
+        engaged: true,
+        trippedNow: true,
+        wouldTrip: true,
+        newlyStale: 60,
+        live: 0,
+        share: 1,
+        held: 60,
+      }),
     });
     expect(summary.stopDetail).toContain('60 newly stale vs 0 live');
     const state = await h.row(BRAKE_ROW_KEY);
-    expect(state).toMatchObject({ brakeState: { S: 'engaged' }, brakeNewlyStale: { N: '60' }, brakeLive: { N: '0' }, brakeRunId: { S: summary.runId } });
+    expect(state).toMatchObject({
+      brakeState: { S: 'engaged' },
+      brakeNewlyStale: { N: '60' },
+      brakeLive: { N: '0' },
+      brakeRunId: { S: summary.runId },
+    });
   });
 
   it('a steady trickle (3 newly stale, 100 live) does not trip it', async () => {
@@ -56,7 +75,11 @@ describe('the brake on mass expiry', () => {
 
     const { summary } = await h.run({ brake: BRAKE });
 
-    expect(summary).toMatchObject({ unlocked: 3, stopReason: null, brake: expect.objectContaining({ wouldTrip: false, engaged: false, newlyStale: 3, live: 100 }) });
+    expect(summary).toMatchObject({
+      unlocked: 3,
+      stopReason: null,
+      brake: expect.objectContaining({ wouldTrip: false, engaged: false, newlyStale: 3, live: 100 }),
+    });
     expect(await h.row(BRAKE_ROW_KEY)).toBeUndefined();
   });
 
@@ -65,7 +88,11 @@ describe('the brake on mass expiry', () => {
 
     // The decision on the whole backlog, without 6,000 requests: a dry run over the 3,000 rows.
     const dry = await h.run({ brake: BRAKE, dryRun: true });
-    expect(dry.summary).toMatchObject({ stale: 3000, stopReason: null, brake: expect.objectContaining({ newlyStale: 0, wouldTrip: false, held: 0 }) });
+    expect(dry.summary).toMatchObject({
+      stale: 3000,
+      stopReason: null,
+      brake: expect.objectContaining({ newlyStale: 0, wouldTrip: false, held: 0 }),
+    });
     expect(dry.summary.wouldUnlock.length + dry.summary.omitted.wouldUnlock).toBe(3000);
 
     // And a real run frees them (the first 300 rows of the scan, by asset id, to keep the test short).
@@ -79,7 +106,12 @@ describe('the brake on mass expiry', () => {
 
     const { summary } = await h.run({ brake: BRAKE, dryRun: true });
 
-    expect(summary).toMatchObject({ dryRun: true, stopReason: 'brake', wouldUnlock: [], brake: expect.objectContaining({ wouldTrip: true, engaged: false, trippedNow: false }) });
+    expect(summary).toMatchObject({
+      dryRun: true,
+      stopReason: 'brake',
+      wouldUnlock: [],
+      brake: expect.objectContaining({ wouldTrip: true, engaged: false, trippedNow: false }),
+    });
     expect(summary.wouldUnlockNote).toContain('unverified');
     expect(h.api.requests).toEqual([]);
     expect(await h.row(BRAKE_ROW_KEY)).toBeUndefined();
@@ -88,20 +120,32 @@ describe('the brake on mass expiry', () => {
   it('stays engaged across runs (even once the held locks age past the window) until overrideBrake unlocks them and clears it', async () => {
     await seedMany([...stale('held', 30, 5), ...stale('old', 2, 600)]);
     const first = await h.run({ brake: BRAKE });
-    expect(first.summary).toMatchObject({ unlocked: 2, stopReason: 'brake', brake: expect.objectContaining({ trippedNow: true, held: 30 }) });
+    expect(first.summary).toMatchObject({
+      unlocked: 2,
+      stopReason: 'brake',
+      brake: expect.objectContaining({ trippedNow: true, held: 30 }),
+    });
 
     // An hour later (the reaper's clock), the held locks are no longer "newly stale": the engaged brake still holds them.
     const later = await createReaperHarness({ clock: { now: () => Date.now() + 60 * MINUTE } });
     try {
       const second = await later.run({ brake: BRAKE, store: h.store, lockApi: h.lockApi });
-      expect(second.summary).toMatchObject({ unlocked: 0, stopReason: 'brake', brake: expect.objectContaining({ engaged: true, trippedNow: false, newlyStale: 0, held: 30 }) });
+      expect(second.summary).toMatchObject({
+        unlocked: 0,
+        stopReason: 'brake',
+        brake: expect.objectContaining({ engaged: true, trippedNow: false, newlyStale: 0, held: 30 }),
+      });
     } finally {
       await later.close();
     }
     expect(h.api.unlockLog).toHaveLength(2);
 
     const released = await h.run({ brake: BRAKE, overrideBrake: true });
-    expect(released.summary).toMatchObject({ unlocked: 30, stopReason: null, brake: expect.objectContaining({ overridden: true, released: true }) });
+    expect(released.summary).toMatchObject({
+      unlocked: 30,
+      stopReason: null,
+      brake: expect.objectContaining({ overridden: true, released: true }),
+    });
     expect(await h.row(BRAKE_ROW_KEY)).toMatchObject({ brakeState: { S: 'released' }, brakeReleasedRunId: { S: released.summary.runId } });
 
     const after = await h.run({ brake: BRAKE });

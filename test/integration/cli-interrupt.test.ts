@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
 import { ENV } from '../../functions/reaper/env';
 import { REAPER_ATTRIBUTES } from '../../functions/reaper/table-contract';
-import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import { minutesAgo } from '../support/reaper-harness';
 
@@ -73,7 +72,11 @@ async function interruptAfterFirstRequest(script: string, args: string[], signal
   let release = () => {};
   const signalTaken = new Promise<void>((resolve) => (release = resolve));
   for (const assetId of CANVASES) api.script(assetId, [{ action: () => signalTaken }], 'get');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: shellEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    env: shellEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -3,12 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
 import { ENV } from '../../functions/reaper/env';
-import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import { parseJsonLines } from '../support/output-capture';
 import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
@@ -97,7 +96,12 @@ describe('AWS settings that cannot work', () => {
   it('exit 2 with the fix: a missing region names AWS_REGION, a missing profile names the profile', async () => {
     const noRegion = shellEnv({ AWS_REGION: undefined });
     const noProfile = shellEnv({ AWS_PROFILE: 'no-such-profile', AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined });
-    const results = await Promise.all([run(OPS, ['status'], noRegion), run(REAP, [], noRegion), run(OPS, ['status'], noProfile), run(REAP, [], noProfile)]);
+    const results = await Promise.all([
+      run(OPS, ['status'], noRegion),
+      run(REAP, [], noRegion),
+      run(OPS, ['status'], noProfile),
+      run(REAP, [], noProfile),
+    ]);
     for (const [i, result] of results.entries()) {
       expect(result.code, result.stderr).toBe(EXIT.usageOrConfig);
       expect(result.stderr).toContain(i < 2 ? 'set AWS_REGION' : 'profile "no-such-profile" (AWS_PROFILE)');

@@ -1,20 +1,23 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { runCli, type CliIo } from '../../functions/reaper/cli';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { type CliIo, runCli } from '../../functions/reaper/cli';
 import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
 import { ENV } from '../../functions/reaper/env';
-import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import { captureOutput } from '../support/output-capture';
 import { minutesAgo } from '../support/reaper-harness';
 
 let dynamo: DynamoDBClient;
-const unusedSecrets = new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const unusedSecrets = new SecretsManagerClient({
+  region: 'local',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
 let api: ScenarioStandIn;
 let tableName: string;
 
@@ -48,7 +51,17 @@ async function cli(argv: string[], env = cliEnv(), io: Partial<CliIo> = {}) {
   let stderr = '';
   const { result: code, output } = await captureOutput(() =>
     // The SDK reads endpoints from process.env; in-process, hand the CLI clients aimed at the local server instead.
-    runCli(argv, { env, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), awsClients: { dynamo, secrets: unusedSecrets }, ...io }),
+    runCli(argv, {
+      env,
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+      awsClients: { dynamo, secrets: unusedSecrets },
+      ...io,
+    }),
   );
   return { code, stdout, stderr, logs: output };
 }
@@ -117,7 +130,11 @@ describe('npm run reap (the local CLI)', () => {
     expect(code).toBe(EXIT.usageOrConfig);
     expect(stderr).toContain(message);
     // One usage line and where to read more, not the whole help.
-    expect(stderr.trimEnd().split('\n')).toEqual([expect.stringContaining(`reap: `), expect.stringMatching(/^Usage: npm run reap -- /), 'See: npm run reap -- --help']);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      expect.stringContaining('reap: '),
+      expect.stringMatching(/^Usage: npm run reap -- /),
+      'See: npm run reap -- --help',
+    ]);
     expect(stderr).not.toContain('ambiguous');
     expect(api.requests).toEqual([]);
   });

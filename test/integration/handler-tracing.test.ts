@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SPAN_NAMES } from '../../functions/reaper/adapters/tracing';
 import { ENV } from '../../functions/reaper/env';
 import { createHandler } from '../../functions/reaper/handler';
-import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
-import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import { useLocalAwsEnvironment } from '../support/local-aws-environment';
 import { captureOutput } from '../support/output-capture';
 import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
-import { spanTree, tracingTracer, withinSegment, type SpanNode } from '../support/x-ray';
+import { type SpanNode, spanTree, tracingTracer, withinSegment } from '../support/x-ray';
 
 let dynamo: DynamoDBClient;
 let secrets: SecretsManagerStandIn;
@@ -63,7 +62,14 @@ describe('the handler, traced as in Lambda', () => {
     const run = top.find((node) => node.name === SPAN_NAMES.run);
     expect(run, `top-level spans: ${names(top).join(', ')}`).toBeDefined();
     expect(run!.closed).toBe(true);
-    expect(run!.annotations).toMatchObject({ runId: 'req-traced', dryRun: false, unlocked: 1, failed: 0, ColdStart: true, Service: 'tracing-test' });
+    expect(run!.annotations).toMatchObject({
+      runId: 'req-traced',
+      dryRun: false,
+      unlocked: 1,
+      failed: 0,
+      ColdStart: true,
+      Service: 'tracing-test',
+    });
     // The secret is read before the run: its Secrets Manager call is a span of its own, outside the run.
     expect(names(top)).toContain('SecretsManager');
 

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createHandler, ReapRunError } from '../../functions/reaper/handler';
-import { ConfigError } from '../../functions/reaper/config';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { CredentialsError } from '../../functions/reaper/adapters/credentials';
-import { PayloadError } from '../../functions/reaper/payload';
+import { ConfigError } from '../../functions/reaper/config';
 import { ENV } from '../../functions/reaper/env';
-import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
-import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { createHandler, ReapRunError } from '../../functions/reaper/handler';
+import { PayloadError } from '../../functions/reaper/payload';
+import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import { useLocalAwsEnvironment } from '../support/local-aws-environment';
 import { captureOutput } from '../support/output-capture';
@@ -85,7 +84,14 @@ describe('the Lambda handler', () => {
 
     const { result: summary, lines } = await captureOutput(() => handler(scheduledEvent, lambdaContext()));
 
-    expect(summary).toMatchObject({ dryRun: false, examined: 2, stale: 1, unlocked: 1, failed: 0, skipped: expect.objectContaining({ live: 1 }) });
+    expect(summary).toMatchObject({
+      dryRun: false,
+      examined: 2,
+      stale: 1,
+      unlocked: 1,
+      failed: 0,
+      skipped: expect.objectContaining({ live: 1 }),
+    });
     expect((await getRow(dynamo, tableName, 'asset_h_stale'))?.lockExpiresAt).toBeUndefined();
     expect(api.requests.every((r) => r.authorized)).toBe(true);
     // Powertools Metrics wrote an EMF line with the run's counts.
@@ -116,7 +122,13 @@ describe('the Lambda handler', () => {
 
     const { result: summary, lines } = await captureOutput(() => handler(scheduledEvent, lambdaContext()));
 
-    expect(summary).toMatchObject({ verifyAtSource: true, unlocked: 1, possibleLiveLockUnlocks: 1, stopReason: 'brake', brake: expect.objectContaining({ engaged: true, held: 30 }) });
+    expect(summary).toMatchObject({
+      verifyAtSource: true,
+      unlocked: 1,
+      possibleLiveLockUnlocks: 1,
+      stopReason: 'brake',
+      brake: expect.objectContaining({ engaged: true, held: 30 }),
+    });
     expect(api.requests.filter((r) => r.route === 'get').map((r) => r.assetId)).toEqual(['asset_h_old']);
     expect(lines.find((line) => line._aws)).toMatchObject({ PossibleLiveLockUnlocks: 1, BrakeTripped: 1, RunsCutShort: 1 });
 
@@ -157,7 +169,12 @@ describe('the Lambda handler', () => {
     const before = await getRow(dynamo, tableName, 'asset_h_stale');
     const handler = createHandler({ env: lambdaEnv() });
 
-    const { result } = await captureOutput(() => handler(payload, lambdaContext()).then(() => undefined, (error: unknown) => error));
+    const { result } = await captureOutput(() =>
+      handler(payload, lambdaContext()).then(
+        () => undefined,
+        (error: unknown) => error,
+      ),
+    );
 
     expect(result).toBeInstanceOf(PayloadError);
     expect((result as Error).message).toContain(message);
@@ -169,9 +186,13 @@ describe('the Lambda handler', () => {
   it('fails at start with a message naming a missing or bad variable', () => {
     expect(() => createHandler({ env: lambdaEnv({ [ENV.tableName]: undefined }) })).toThrow(ConfigError);
     expect(() => createHandler({ env: lambdaEnv({ [ENV.tableName]: undefined }) })).toThrow(/^TABLE_NAME: is required/);
-    expect(() => createHandler({ env: lambdaEnv({ [ENV.apiBaseUrl]: 'http://api.example.com/v1' }) })).toThrow(/SCENARIO_API_BASE_URL: plain http is refused/);
+    expect(() => createHandler({ env: lambdaEnv({ [ENV.apiBaseUrl]: 'http://api.example.com/v1' }) })).toThrow(
+      /SCENARIO_API_BASE_URL: plain http is refused/,
+    );
     expect(() => createHandler({ env: lambdaEnv({ [ENV.maxInFlight]: 'lots' }) })).toThrow(/MAX_IN_FLIGHT: "lots" is not a whole number/);
-    expect(() => createHandler({ env: lambdaEnv({ [ENV.localApiSecret]: 'x' }) })).toThrow(/SCENARIO_SDK_API_SECRET: is for local runs only/);
+    expect(() => createHandler({ env: lambdaEnv({ [ENV.localApiSecret]: 'x' }) })).toThrow(
+      /SCENARIO_SDK_API_SECRET: is for local runs only/,
+    );
   });
 
   it.each([
@@ -183,7 +204,12 @@ describe('the Lambda handler', () => {
     await seedStaleAndLive();
     const handler = createHandler({ env: lambdaEnv() });
 
-    const { result, output } = await captureOutput(() => handler(scheduledEvent, lambdaContext()).then(() => undefined, (e: unknown) => e));
+    const { result, output } = await captureOutput(() =>
+      handler(scheduledEvent, lambdaContext()).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
 
     expect(result).toBeInstanceOf(CredentialsError);
     expect((result as Error).message).toContain(message);
@@ -198,7 +224,12 @@ describe('the Lambda handler', () => {
     await seedStaleAndLive();
     const handler = createHandler({ env: lambdaEnv() });
 
-    const { result } = await captureOutput(() => handler(scheduledEvent, lambdaContext()).then(() => undefined, (e: unknown) => e));
+    const { result } = await captureOutput(() =>
+      handler(scheduledEvent, lambdaContext()).then(
+        () => undefined,
+        (e: unknown) => e,
+      ),
+    );
 
     expect(result).toBeInstanceOf(ReapRunError);
     expect((result as ReapRunError).summary).toMatchObject({ stopReason: 'credentials-rejected', cutShort: true });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_INTERLEAVING_SCHEDULES } from '../faults/catalogue';
 import { planSchedule } from './interleaving/generator';
 import { checkSchedule, NO_STATS, type ScheduleStats } from './interleaving/invariants';
-import { runSchedule, startInterleavingServers, type InterleavingServers } from './interleaving/world';
+import { type InterleavingServers, runSchedule, startInterleavingServers } from './interleaving/world';
 
 /**
  * Randomized interleavings, with Scenario as the truth: writers lock at the Scenario stand-in first and mirror the
@@ -66,34 +66,38 @@ function reportLine(total: ScheduleStats): string {
 }
 
 describe('randomized interleavings of writers, overlapping reap runs and faults, with Scenario as the truth', () => {
-  it(`keeps the invariants over ${SCHEDULES} seeded schedules (seeds ${BASE_SEED}…${BASE_SEED + SCHEDULES - 1})`, async () => {
-    const failures: string[] = [];
-    const total: ScheduleStats = { ...NO_STATS };
-    const seeds = Array.from({ length: SCHEDULES }, (_, i) => BASE_SEED + i);
-    // A few schedules at a time, each worker taking the next seed as soon as its schedule is judged.
-    const worker = async () => {
-      for (let seed = seeds.shift(); seed !== undefined; seed = seeds.shift()) {
-        const { violations, stats } = await checkSeed(seed);
-        if (violations.length > 0) {
-          const message = `schedule seed ${seed} broke an invariant (replay: ${replayCommand(seed)}):\n  ${violations.join('\n  ')}`;
-          console.error(message);
-          failures.push(message);
+  it(
+    `keeps the invariants over ${SCHEDULES} seeded schedules (seeds ${BASE_SEED}…${BASE_SEED + SCHEDULES - 1})`,
+    async () => {
+      const failures: string[] = [];
+      const total: ScheduleStats = { ...NO_STATS };
+      const seeds = Array.from({ length: SCHEDULES }, (_, i) => BASE_SEED + i);
+      // A few schedules at a time, each worker taking the next seed as soon as its schedule is judged.
+      const worker = async () => {
+        for (let seed = seeds.shift(); seed !== undefined; seed = seeds.shift()) {
+          const { violations, stats } = await checkSeed(seed);
+          if (violations.length > 0) {
+            const message = `schedule seed ${seed} broke an invariant (replay: ${replayCommand(seed)}):\n  ${violations.join('\n  ')}`;
+            console.error(message);
+            failures.push(message);
+          }
+          if (stats) for (const k of Object.keys(total) as (keyof ScheduleStats)[]) total[k] += stats[k];
         }
-        if (stats) for (const k of Object.keys(total) as (keyof ScheduleStats)[]) total[k] += stats[k];
+      };
+      await Promise.all(Array.from({ length: CONCURRENT_SCHEDULES }, worker));
+      console.log(reportLine(total));
+      expect(failures).toEqual([]);
+      // The schedules really exercise the reaper: stale locks freed, renewals found at Scenario, races with writers (a
+      // replay of one seed need not show any of them).
+      if (SCHEDULES >= EXERCISE_SIZE) {
+        expect(total.staleLocksFreed).toBeGreaterThan(SCHEDULES);
+        expect(total.renewedAtSource).toBeGreaterThan(0);
       }
-    };
-    await Promise.all(Array.from({ length: CONCURRENT_SCHEDULES }, worker));
-    console.log(reportLine(total));
-    expect(failures).toEqual([]);
-    // The schedules really exercise the reaper: stale locks freed, renewals found at Scenario, races with writers (a
-    // replay of one seed need not show any of them).
-    if (SCHEDULES >= EXERCISE_SIZE) {
-      expect(total.staleLocksFreed).toBeGreaterThan(SCHEDULES);
-      expect(total.renewedAtSource).toBeGreaterThan(0);
-    }
-    if (SCHEDULES >= SOAK_SIZE) {
-      expect(total.windowCases).toBeGreaterThan(0);
-      expect(total.renewed + total.possibleLiveLockUnlocks).toBeGreaterThan(0);
-    }
-  }, 30_000 + SCHEDULES * 1_000);
+      if (SCHEDULES >= SOAK_SIZE) {
+        expect(total.windowCases).toBeGreaterThan(0);
+        expect(total.renewed + total.possibleLiveLockUnlocks).toBeGreaterThan(0);
+      }
+    },
+    30_000 + SCHEDULES * 1_000,
+  );
 });

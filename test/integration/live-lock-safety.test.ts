@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
 
 /**
@@ -100,7 +100,9 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
 
     const { summary } = await h.run();
 
-    expect(summary.failures).toEqual([expect.objectContaining({ assetId: 'asset_getFails', kind: 'server-error', step: 'verify', httpStatus: 503 })]);
+    expect(summary.failures).toEqual([
+      expect.objectContaining({ assetId: 'asset_getFails', kind: 'server-error', step: 'verify', httpStatus: 503 }),
+    ]);
     expect(h.api.unlockRequests).toEqual([]);
     expect((await h.row('asset_getFails'))?.reaperClaimRunId).toBeUndefined();
   });
@@ -110,7 +112,10 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
     const renewedUntil = minutesFromNow(10);
     // 429 is refused, never applied; the editor renews in the table while the reaper waits the second asked for.
     h.api.script('asset_renewedInRetry', [
-      { action: () => void setTimeout(() => void rewriteRowLock('asset_renewedInRetry', renewedUntil, 'lk_new'), 100), andThen: { status: 429, headers: { 'retry-after': '1' } } },
+      {
+        action: () => void setTimeout(() => void rewriteRowLock('asset_renewedInRetry', renewedUntil, 'lk_new'), 100),
+        andThen: { status: 429, headers: { 'retry-after': '1' } },
+      },
     ]);
 
     const { summary, byAsset } = await h.run();
@@ -153,23 +158,32 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
   it.each([
     ['answers 504', { status: 504 }],
     ['cuts the connection', 'reset'],
-  ] as const)('an unlock the API applied and then %s, with the row renewed meanwhile → failed, and a possible-live-lock-unlock warning', async (_, failure) => {
-    const assetId = `asset_ambiguous${typeof failure === 'string' ? 'Reset' : 'Status'}`;
-    await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
-    const renewedUntil = minutesFromNow(10);
-    h.api.script(assetId, [{ action: () => rewriteRowLock(assetId, renewedUntil, 'lk_new').then(() => undefined), andThen: { applyThen: failure } }]);
+  ] as const)(
+    'an unlock the API applied and then %s, with the row renewed meanwhile → failed, and a possible-live-lock-unlock warning',
+    async (_, failure) => {
+      const assetId = `asset_ambiguous${typeof failure === 'string' ? 'Reset' : 'Status'}`;
+      await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
+      const renewedUntil = minutesFromNow(10);
+      h.api.script(assetId, [
+        { action: () => rewriteRowLock(assetId, renewedUntil, 'lk_new').then(() => undefined), andThen: { applyThen: failure } },
+      ]);
 
-    const { summary, byAsset } = await h.run();
+      const { summary, byAsset } = await h.run();
 
-    expect(byAsset.get(assetId)).toMatchObject({ status: 'failed', step: 'unlock' });
-    expect(h.api.unlockRequests).toHaveLength(1);
-    expect(summary.possibleLiveLockUnlocks).toBe(1);
-    expect(summary.warnings).toEqual([
-      expect.objectContaining({ assetId, kind: 'possible-live-lock-unlock', currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' } }),
-    ]);
-    // The writer's row is left as the writer wrote it.
-    expect((await h.row(assetId))?.lockId).toEqual({ S: 'lk_new' });
-  });
+      expect(byAsset.get(assetId)).toMatchObject({ status: 'failed', step: 'unlock' });
+      expect(h.api.unlockRequests).toHaveLength(1);
+      expect(summary.possibleLiveLockUnlocks).toBe(1);
+      expect(summary.warnings).toEqual([
+        expect.objectContaining({
+          assetId,
+          kind: 'possible-live-lock-unlock',
+          currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' },
+        }),
+      ]);
+      // The writer's row is left as the writer wrote it.
+      expect((await h.row(assetId))?.lockId).toEqual({ S: 'lk_new' });
+    },
+  );
 
   it('a harmless GET timeout reads differently from a doubtful PUT timeout (failure step, and no warning)', async () => {
     await h.seed([{ assetId: 'asset_getHangs', lockExpiresAt: minutesAgo(10) }]);
@@ -186,7 +200,17 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
     await h.seed([{ assetId: 'asset_rowChanged', lockExpiresAt: minutesAgo(10) }]);
     const renewedUntil = minutesFromNow(10);
     h.api.script('asset_rowChanged', [
-      { action: () => h.client.send(new PutItemCommand({ TableName: h.tableName, Item: { assetId: { S: 'asset_rowChanged' }, lockExpiresAt: { S: renewedUntil } } })).then(() => undefined) },
+      {
+        action: () =>
+          h.client
+            .send(
+              new PutItemCommand({
+                TableName: h.tableName,
+                Item: { assetId: { S: 'asset_rowChanged' }, lockExpiresAt: { S: renewedUntil } },
+              }),
+            )
+            .then(() => undefined),
+      },
     ]);
 
     const { summary, byAsset } = await h.run();

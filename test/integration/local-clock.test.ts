@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../functions/reaper/cli';
 import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
 import { ENV } from '../../functions/reaper/env';
-import { startDynamoFaultProxy, type DynamoFaultProxy } from '../../local/dynamodb-fault-proxy';
-import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
+import { type DynamoFaultProxy, startDynamoFaultProxy } from '../../local/dynamodb-fault-proxy';
+import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import { runOpsCapturing } from '../support/ops-runner';
 import { captureOutput } from '../support/output-capture';
@@ -23,7 +22,11 @@ let proxy: DynamoFaultProxy;
 let proxied: DynamoDBClient;
 let api: ScenarioStandIn;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const unusedSecrets = new SecretsManagerClient({
+  region: 'local',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
 const STALE = 'asset_clockStale';
 const LIVE = 'asset_clockLive';
 
@@ -33,7 +36,11 @@ beforeAll(async () => {
 afterAll(() => direct.destroy());
 beforeEach(async () => {
   proxy = await startDynamoFaultProxy({ upstream: inject('dynamoEndpoint') });
-  proxied = new DynamoDBClient({ endpoint: proxy.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  proxied = new DynamoDBClient({
+    endpoint: proxy.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   api = await startScenarioStandIn();
   tableName = `clock-${randomUUID()}`;
   await createTrackedCanvasTable(direct, tableName);
@@ -49,7 +56,8 @@ afterEach(async () => {
 });
 
 /** DynamoDB's clock as this machine would see it: `offsetMs` added to every Date header. */
-const awsClockOffBy = (offsetMs: number) => proxy.inject({ operation: 'GetItem', times: Infinity, fault: { kind: 'shift-date', offsetMs } });
+const awsClockOffBy = (offsetMs: number) =>
+  proxy.inject({ operation: 'GetItem', times: Number.POSITIVE_INFINITY, fault: { kind: 'shift-date', offsetMs } });
 
 const env = (overrides: Record<string, string> = {}) => ({
   [ENV.tableName]: tableName,
@@ -63,19 +71,30 @@ async function reapCli(argv: string[], overrides: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const { result: code } = await captureOutput(() =>
-    runCli(argv, { env: env(overrides), stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), awsClients: { dynamo: proxied, secrets: unusedSecrets } }),
+    runCli(argv, {
+      env: env(overrides),
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+      awsClients: { dynamo: proxied, secrets: unusedSecrets },
+    }),
   );
   return { code, stdout, stderr };
 }
 
 const staleLock = async () => (await getRow(direct, tableName, STALE))?.lockExpiresAt?.S;
 
-describe('npm run reap refuses a clock too far from AWS\'s', () => {
+describe("npm run reap refuses a clock too far from AWS's", () => {
   it('a machine 2 minutes fast: exit 2 with the measured skew, nothing read or unlocked', async () => {
     awsClockOffBy(-120_000);
     const { code, stderr } = await reapCli([]);
     expect(code).toBe(EXIT.usageOrConfig);
-    expect(stderr).toMatch(/clock error: this machine's clock is at least 1(19|20)\.\d s ahead of AWS's .* allows 15\.0 s \(the larger of 2 s and a quarter of the 60 s grace\)/);
+    expect(stderr).toMatch(
+      /clock error: this machine's clock is at least 1(19|20)\.\d s ahead of AWS's .* allows 15\.0 s \(the larger of 2 s and a quarter of the 60 s grace\)/,
+    );
     expect(stderr).toContain('(nothing was done)');
     expect(api.requests).toEqual([]);
     expect(proxy.log.map((entry) => entry.operation)).toEqual(['GetItem']);
@@ -113,8 +132,7 @@ describe('npm run reap refuses a clock too far from AWS\'s', () => {
 });
 
 describe('ops commands that write or unlock refuse it too', () => {
-  const ops = (argv: string[]) =>
-    runOpsCapturing(argv, { env: env(), awsClients: { dynamo: proxied, secrets: unusedSecrets } });
+  const ops = (argv: string[]) => runOpsCapturing(argv, { env: env(), awsClients: { dynamo: proxied, secrets: unusedSecrets } });
 
   it('ops unlock and ops track: exit 2, the row untouched', async () => {
     awsClockOffBy(-120_000);

@@ -2,17 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ENV } from '../../functions/reaper/env';
 import { createHandler } from '../../functions/reaper/handler';
-import { EXIT, type OpsIo } from '../../ops/io';
-import { startLambdaStandIn, type LambdaStandIn } from '../../local/lambda-stand-in';
-import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
-import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { type LambdaStandIn, startLambdaStandIn } from '../../local/lambda-stand-in';
+import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
+import { EXIT, type OpsIo } from '../../ops/io';
 import { useLocalAwsEnvironment } from '../support/local-aws-environment';
 import { runOpsCapturing } from '../support/ops-runner';
 import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
@@ -20,7 +19,11 @@ import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
 let dynamo: DynamoDBClient;
 let api: ScenarioStandIn;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const unusedSecrets = new SecretsManagerClient({
+  region: 'local',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
 
 beforeAll(() => {
   dynamo = localDynamoClient(inject('dynamoEndpoint'));
@@ -139,7 +142,9 @@ describe('ops track / untrack', () => {
   });
 
   it('exits 2 naming TABLE_NAME when it is missing', async () => {
-    const { code, stderr } = await ops(['track', 'asset_x', '--lock-expires-at', '2026-12-01T10:00:00Z'], { env: env({ [ENV.tableName]: undefined }) });
+    const { code, stderr } = await ops(['track', 'asset_x', '--lock-expires-at', '2026-12-01T10:00:00Z'], {
+      env: env({ [ENV.tableName]: undefined }),
+    });
     expect(code).toBe(EXIT.usageOrConfig);
     expect(stderr).toContain('TABLE_NAME: is required');
   });
@@ -147,14 +152,21 @@ describe('ops track / untrack', () => {
 
 describe("ops unlock (a person's deliberate force-unlock)", () => {
   it('frees a live lock with --yes, logs the returned asset like the reaper, and updates the row', async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_opsU', lockExpiresAt: minutesFromNow(30), lockId: 'lk9', extra: { note: { S: 'keep' } } });
+    await putRow(dynamo, tableName, {
+      assetId: 'asset_opsU',
+      lockExpiresAt: minutesFromNow(30),
+      lockId: 'lk9',
+      extra: { note: { S: 'keep' } },
+    });
     api.addCanvas('asset_opsU');
 
     const { code, stderr, logLines } = await ops(['unlock', 'asset_opsU', '--lock-id', 'lk9', '--yes']);
 
     expect(code).toBe(EXIT.ok);
     expect(stderr).toContain('unlocked asset_opsU');
-    expect(api.requests.map((r) => [r.method, r.rawPath, JSON.parse(r.body)])).toEqual([['PUT', '/v1/assets/asset_opsU/unlock', { forceUnlock: true }]]);
+    expect(api.requests.map((r) => [r.method, r.rawPath, JSON.parse(r.body)])).toEqual([
+      ['PUT', '/v1/assets/asset_opsU/unlock', { forceUnlock: true }],
+    ]);
     const line = logLines.find((l) => l.message === 'canvas unlocked');
     expect(line?.asset).toMatchObject({ assetId: 'asset_opsU', type: 'canvas' });
     for (const signature of api.issuedSignatures) expect(JSON.stringify(logLines)).not.toContain(signature);
@@ -240,9 +252,12 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
   beforeEach(async () => {
     const secretId = `ops/${randomUUID()}`;
     secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
-    const deployed = createHandler({ env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId } });
+    const deployed = createHandler({
+      env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId },
+    });
     lambdaEndpoint = await startLambdaStandIn({
-      'CanvasLockReaper-Reaper1234': (payload) => deployed(payload, { awsRequestId: `inv-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 }),
+      'CanvasLockReaper-Reaper1234': (payload) =>
+        deployed(payload, { awsRequestId: `inv-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 }),
       // A deployment whose every run fails: shows how a function error reaches ops.
       'CanvasLockReaper-Broken': (payload) =>
         deployed({ ...(payload as object), bogus: true }, { awsRequestId: `inv-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 }),
@@ -259,22 +274,44 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
   });
 
   it('--project limits the run to some Scenario projects', async () => {
-    const { code } = await ops(['invoke', '--dry-run', '--project', 'proj_a', '--project', 'default', '--function-name', 'CanvasLockReaper-Reaper1234']);
+    const { code } = await ops([
+      'invoke',
+      '--dry-run',
+      '--project',
+      'proj_a',
+      '--project',
+      'default',
+      '--function-name',
+      'CanvasLockReaper-Reaper1234',
+    ]);
     expect(code).toBe(EXIT.ok);
-    expect(lambdaEndpoint.invocations).toEqual([{ functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, projectIds: ['proj_a', 'default'] } }]);
+    expect(lambdaEndpoint.invocations).toEqual([
+      { functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, projectIds: ['proj_a', 'default'] } },
+    ]);
     expect((await ops(['invoke', '--project', 'bad id', '--function-name', 'x'])).code).toBe(EXIT.usageOrConfig);
   });
 
   it('--override-brake asks the function to release the mass-expiry brake', async () => {
     const { code } = await ops(['invoke', '--override-brake', '--dry-run', '--function-name', 'CanvasLockReaper-Reaper1234']);
     expect(code).toBe(EXIT.ok);
-    expect(lambdaEndpoint.invocations).toEqual([{ functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, overrideBrake: true } }]);
+    expect(lambdaEndpoint.invocations).toEqual([
+      { functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, overrideBrake: true } },
+    ]);
   });
 
   it('sends the manual payload and prints the returned summary as a table', async () => {
-    const { code, stdout } = await ops(['invoke', '--dry-run', '--asset-id', 'asset_opsI1', '--function-name', 'CanvasLockReaper-Reaper1234']);
+    const { code, stdout } = await ops([
+      'invoke',
+      '--dry-run',
+      '--asset-id',
+      'asset_opsI1',
+      '--function-name',
+      'CanvasLockReaper-Reaper1234',
+    ]);
     expect(code).toBe(EXIT.ok);
-    expect(lambdaEndpoint.invocations).toEqual([{ functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, assetIds: ['asset_opsI1'] } }]);
+    expect(lambdaEndpoint.invocations).toEqual([
+      { functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, assetIds: ['asset_opsI1'] } },
+    ]);
     expect(stdout).toMatch(/^function\s+CanvasLockReaper-Reaper1234$/m);
     expect(stdout).toMatch(/^would unlock\s+1$/m);
     expect(stdout).toContain('would unlock: asset_opsI1');
@@ -283,7 +320,10 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
 
   it('finds the function in cdk-outputs.json and prints --json', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ops-outputs-'));
-    writeFileSync(path.join(dir, 'cdk-outputs.json'), JSON.stringify({ CanvasLockReaper: { FunctionName: 'CanvasLockReaper-Reaper1234', TableName: tableName } }));
+    writeFileSync(
+      path.join(dir, 'cdk-outputs.json'),
+      JSON.stringify({ CanvasLockReaper: { FunctionName: 'CanvasLockReaper-Reaper1234', TableName: tableName } }),
+    );
     const { code, stdout } = await ops(['invoke', '--json'], { cwd: dir });
     expect(code).toBe(EXIT.ok);
     expect(JSON.parse(stdout)).toMatchObject({ dryRun: false, examined: 2, stale: 1, unlocked: 1 });
@@ -304,7 +344,9 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
     const dir = mkdtempSync(path.join(tmpdir(), 'ops-empty-'));
     const noName = await ops(['invoke'], { cwd: dir });
     expect(noName.code).toBe(EXIT.usageOrConfig);
-    expect(noName.stderr).toContain('pass --function-name, set REAPER_FUNCTION_NAME, or deploy with: npx cdk deploy --outputs-file cdk-outputs.json');
+    expect(noName.stderr).toContain(
+      'pass --function-name, set REAPER_FUNCTION_NAME, or deploy with: npx cdk deploy --outputs-file cdk-outputs.json',
+    );
     const badId = await ops(['invoke', '--asset-id', 'nope', '--function-name', 'X']);
     expect(badId.code).toBe(EXIT.usageOrConfig);
     expect(badId.stderr).toContain('--asset-id[0] "nope"');
@@ -328,7 +370,11 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
   });
 
   it('lists the first would-unlock ids, then "…and N more"', async () => {
-    await Promise.all(Array.from({ length: 25 }, (_, i) => putRow(dynamo, tableName, { assetId: `asset_opsMany${String(i).padStart(2, '0')}`, lockExpiresAt: minutesAgo(3 * 24 * 60) })));
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        putRow(dynamo, tableName, { assetId: `asset_opsMany${String(i).padStart(2, '0')}`, lockExpiresAt: minutesAgo(3 * 24 * 60) }),
+      ),
+    );
     const { code, stdout } = await ops(['invoke', '--dry-run', '--function-name', 'CanvasLockReaper-Reaper1234']);
     expect(code).toBe(EXIT.ok);
     const line = stdout.split('\n').find((l) => l.startsWith('would unlock: '));
@@ -358,8 +404,14 @@ describe('ops itself', () => {
 
   it.each([
     [['status', '--grace-seconds', '-5'], /^ops status: --grace-seconds must be a whole number from 0 to \d+, got "-5"$/],
-    [['invoke', '--grace-seconds', '-5', '--function-name', 'X'], /^ops invoke: --grace-seconds must be a whole number from 0 to \d+, got "-5"$/],
-    [['status', '--limit', '--json'], /^ops status: --limit needs a value, got the option --json \(write a value that starts with "-" as --limit=VALUE\)$/],
+    [
+      ['invoke', '--grace-seconds', '-5', '--function-name', 'X'],
+      /^ops invoke: --grace-seconds must be a whole number from 0 to \d+, got "-5"$/,
+    ],
+    [
+      ['status', '--limit', '--json'],
+      /^ops status: --limit needs a value, got the option --json \(write a value that starts with "-" as --limit=VALUE\)$/,
+    ],
     [['status', '--sort'], /^ops status: --sort needs a value$/],
   ])('%j gets our own message, not parseArgs\' "ambiguous"', async (argv, message) => {
     const { code, stderr } = await ops(argv);

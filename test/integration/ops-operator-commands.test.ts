@@ -1,17 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../functions/reaper/core/summary';
+import { type CloudWatchLogsStandIn, startCloudWatchLogsStandIn } from '../../local/cloudwatch-logs-stand-in';
+import { type SchedulerStandIn, type StandInSchedule, startSchedulerStandIn } from '../../local/scheduler-stand-in';
+import { type SqsStandIn, startSqsStandIn } from '../../local/sqs-stand-in';
 import { runOps } from '../../ops/cli';
 import { EXIT } from '../../ops/io';
 import type { OperatorIo } from '../../ops/operator-clients';
-import { startCloudWatchLogsStandIn, type CloudWatchLogsStandIn } from '../../local/cloudwatch-logs-stand-in';
-import { startSchedulerStandIn, type SchedulerStandIn, type StandInSchedule } from '../../local/scheduler-stand-in';
-import { startSqsStandIn, type SqsStandIn } from '../../local/sqs-stand-in';
 import { aRunSummary } from '../support/run-summary';
 
 /** The ops commands that talk to Scheduler, CloudWatch Logs and SQS, run in process against the stand-ins through the real clients. */
@@ -56,8 +56,12 @@ async function ops(argv: string[], options: Partial<OperatorIo> = {}) {
   let stderr = '';
   const io: OperatorIo = {
     env: {},
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
     interactive: false,
     confirm: async () => false,
     cwd,
@@ -120,9 +124,14 @@ describe('ops pause / ops resume', () => {
     const missing = await ops(['pause']);
     expect(missing.code).toBe(EXIT.usageOrConfig);
     expect(missing.stderr).toContain('no schedule name');
-    expect(missing.stderr).toContain('pass --schedule-name, set REAPER_SCHEDULE_NAME, or deploy with: npx cdk deploy --outputs-file cdk-outputs.json');
+    expect(missing.stderr).toContain(
+      'pass --schedule-name, set REAPER_SCHEDULE_NAME, or deploy with: npx cdk deploy --outputs-file cdk-outputs.json',
+    );
 
-    writeFileSync(path.join(cwd, 'cdk-outputs.json'), JSON.stringify({ CanvasLockReaper: { ScheduleName: SCHEDULE, FunctionName: 'reaper' } }));
+    writeFileSync(
+      path.join(cwd, 'cdk-outputs.json'),
+      JSON.stringify({ CanvasLockReaper: { ScheduleName: SCHEDULE, FunctionName: 'reaper' } }),
+    );
     expect((await ops(['pause'])).code).toBe(EXIT.ok);
     expect(scheduler.schedule(SCHEDULE)!.State).toBe('DISABLED');
     expect((await ops(['resume'], { env: { REAPER_SCHEDULE_NAME: SCHEDULE } })).code).toBe(EXIT.ok);
@@ -151,13 +160,24 @@ describe('ops pause / ops resume', () => {
 });
 
 function summary(runId: string, overrides: Partial<RunSummary> = {}): RunSummary {
-  return aRunSummary({ runId, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), examined: 4, stale: 2, unlocked: 2, durationMs: 120, skipped: { ...aRunSummary().skipped, live: 1, notLocked: 1 }, ...overrides });
+  return aRunSummary({
+    runId,
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    examined: 4,
+    stale: 2,
+    unlocked: 2,
+    durationMs: 120,
+    skipped: { ...aRunSummary().skipped, live: 1, notLocked: 1 },
+    ...overrides,
+  });
 }
 
 describe('ops last-run', () => {
   let group: string;
   let groupCount = 0;
-  const finishedLine = (s: RunSummary, level = 'INFO') => JSON.stringify({ level, message: 'reap run finished', service: 'canvas-lock-reaper', summary: s });
+  const finishedLine = (s: RunSummary, level = 'INFO') =>
+    JSON.stringify({ level, message: 'reap run finished', service: 'canvas-lock-reaper', summary: s });
   const put = (minutesAgo: number, message: string) =>
     logs.putLogEvent(group, { logStreamName: '2026/11/27/[$LATEST]abc', timestamp: Date.now() - minutesAgo * 60_000, message });
 
@@ -171,7 +191,17 @@ describe('ops last-run', () => {
     put(180, finishedLine(summary('run-three-hours-ago')));
     put(12, 'START RequestId: x Version: $LATEST');
     put(11, JSON.stringify({ level: 'INFO', message: 'canvas unlocked', note: 'reap run finished is mentioned here, not the line' }));
-    put(10, finishedLine(summary('run-ten-minutes-ago', { failed: 1, unlocked: 1, failures: [{ assetId: 'asset_x', kind: 'server-error', httpStatus: 503, error: 'HTTP 503' }] }), 'WARN'));
+    put(
+      10,
+      finishedLine(
+        summary('run-ten-minutes-ago', {
+          failed: 1,
+          unlocked: 1,
+          failures: [{ assetId: 'asset_x', kind: 'server-error', httpStatus: 503, error: 'HTTP 503' }],
+        }),
+        'WARN',
+      ),
+    );
     put(9, 'reap run finished, but this line is not JSON');
     put(120, finishedLine(summary('run-two-hours-ago')));
 
@@ -216,7 +246,12 @@ describe('ops dead-letters', () => {
     JSON.stringify({
       version: '1.0',
       timestamp: new Date().toISOString(),
-      requestContext: { requestId: 'req-1', functionArn: 'arn:aws:lambda:local:000000000000:function:reaper:$LATEST', condition: 'RetriesExhausted', approximateInvokeCount: 1 },
+      requestContext: {
+        requestId: 'req-1',
+        functionArn: 'arn:aws:lambda:local:000000000000:function:reaper:$LATEST',
+        condition: 'RetriesExhausted',
+        approximateInvokeCount: 1,
+      },
       requestPayload: payload,
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: { errorType: 'ReapRunError', errorMessage: 'the tracked-canvases table could not be read: AccessDenied' },
@@ -257,7 +292,11 @@ describe('ops dead-letters', () => {
       ['failed-invocations', 1, true],
       ['undelivered-ticks', 1, true],
     ]);
-    expect(queues[0].messages[0]).toMatchObject({ receiveCount: 2, payload: { assetIds: ['asset_old'] }, details: { condition: 'RetriesExhausted', requestId: 'req-1' } });
+    expect(queues[0].messages[0]).toMatchObject({
+      receiveCount: 2,
+      payload: { assetIds: ['asset_old'] },
+      details: { condition: 'RetriesExhausted', requestId: 'req-1' },
+    });
     expect(queues[1].messages[0]).toMatchObject({ payload: tick, error: 'ThrottlingException: Rate exceeded', details: { retries: '2' } });
     expect(sqs.messages(FAILED)).toHaveLength(1);
     expect(sqs.messages(TICKS)).toHaveLength(1);

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
+import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
 import { ENV } from '../../functions/reaper/env';
 import { BRAKE_ROW_KEY } from '../../functions/reaper/table-contract';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
@@ -16,7 +15,11 @@ import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
 
 let dynamo: DynamoDBClient;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const unusedSecrets = new SecretsManagerClient({
+  region: 'local',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
 
 beforeAll(() => {
   dynamo = localDynamoClient(inject('dynamoEndpoint'));
@@ -33,10 +36,19 @@ beforeEach(async () => {
 });
 
 function ops(argv: string[], options: Partial<OpsIo> = {}) {
-  return runOpsCapturing(argv, { env: { [ENV.tableName]: tableName, NO_COLOR: undefined }, awsClients: { dynamo, secrets: unusedSecrets }, ...options });
+  return runOpsCapturing(argv, {
+    env: { [ENV.tableName]: tableName, NO_COLOR: undefined },
+    awsClients: { dynamo, secrets: unusedSecrets },
+    ...options,
+  });
 }
 
-const ids = (stdout: string) => stdout.split('\n').slice(2).filter((line) => line.startsWith('asset_')).map((line) => line.split(/\s+/)[0]);
+const ids = (stdout: string) =>
+  stdout
+    .split('\n')
+    .slice(2)
+    .filter((line) => line.startsWith('asset_'))
+    .map((line) => line.split(/\s+/)[0]);
 
 describe('ops status', () => {
   it('shows a project column once a row names a Scenario project, and --project filters by it', async () => {
@@ -47,16 +59,31 @@ describe('ops status', () => {
     expect(stdout).toMatch(/^proj_a\s+asset_stE_projA\s+stale/m);
     expect(stdout).toMatch(/^default\s+asset_stA_live\s+live/m);
 
-    expect(ids((await ops(['status', '--project', 'proj_a'])).stdout.split('\n').map((line) => line.replace(/^\S+\s+/, '')).join('\n'))).toEqual(['asset_stE_projA']);
+    expect(
+      ids(
+        (await ops(['status', '--project', 'proj_a'])).stdout
+          .split('\n')
+          .map((line) => line.replace(/^\S+\s+/, ''))
+          .join('\n'),
+      ),
+    ).toEqual(['asset_stE_projA']);
     const report = JSON.parse((await ops(['status', '--project', 'default', '--json'])).stdout);
     expect(report.canvases.map((c: { assetId: string }) => c.assetId)).not.toContain('asset_stE_projA');
     expect(report.canvases).toHaveLength(4);
     const all = JSON.parse((await ops(['status', '--json'])).stdout);
-    expect(all.canvases.find((c: { assetId: string }) => c.assetId === 'asset_stE_projA')).toMatchObject({ projectId: 'proj_a', state: 'stale' });
+    expect(all.canvases.find((c: { assetId: string }) => c.assetId === 'asset_stE_projA')).toMatchObject({
+      projectId: 'proj_a',
+      state: 'stale',
+    });
   });
 
   it('shows an engaged mass-expiry brake, and never lists its state row as a canvas', async () => {
-    await new DynamoCanvasStore({ client: dynamo, tableName }).engageBrake({ trippedAtMs: Date.parse('2026-11-27T09:00:00Z'), runId: 'run-x', newlyStale: 60, live: 0 });
+    await new DynamoCanvasStore({ client: dynamo, tableName }).engageBrake({
+      trippedAtMs: Date.parse('2026-11-27T09:00:00Z'),
+      runId: 'run-x',
+      newlyStale: 60,
+      live: 0,
+    });
 
     const { code, stdout } = await ops(['status']);
     expect(code).toBe(EXIT.ok);
@@ -65,7 +92,13 @@ describe('ops status', () => {
     expect(stdout).toContain('MASS-EXPIRY BRAKE ENGAGED since 2026-11-27T09:00:00.000Z (60 newly stale vs 0 live)');
     expect(stdout).toContain('npm run ops -- invoke --override-brake');
     const report = JSON.parse((await ops(['status', '--json'])).stdout);
-    expect(report.brake).toEqual({ engaged: true, trippedAt: '2026-11-27T09:00:00.000Z', trippedByRunId: 'run-x', newlyStale: 60, live: 0 });
+    expect(report.brake).toEqual({
+      engaged: true,
+      trippedAt: '2026-11-27T09:00:00.000Z',
+      trippedByRunId: 'run-x',
+      newlyStale: 60,
+      live: 0,
+    });
     expect(report.canvases.map((c: { assetId: string }) => c.assetId)).not.toContain(BRAKE_ROW_KEY);
   });
 
@@ -79,13 +112,30 @@ describe('ops status', () => {
 
     const report = JSON.parse((await ops(['status', '--grace-seconds', '600', '--json'])).stdout);
     expect(report.counts).toEqual({ stale: 1, 'in-grace': 1, live: 1, 'not-locked': 1, invalid: 0 });
-    expect(report.canvases.find((c: { assetId: string }) => c.assetId === 'asset_stD_grace')).toMatchObject({ state: 'in-grace', lockExpiresAt: expect.any(String) });
-    expect(report.canvases.find((c: { assetId: string }) => c.assetId === 'asset_stC_free')).toEqual({ assetId: 'asset_stC_free', state: 'not-locked', lastForceUnlockedAt: expect.any(String) });
+    expect(report.canvases.find((c: { assetId: string }) => c.assetId === 'asset_stD_grace')).toMatchObject({
+      state: 'in-grace',
+      lockExpiresAt: expect.any(String),
+    });
+    expect(report.canvases.find((c: { assetId: string }) => c.assetId === 'asset_stC_free')).toEqual({
+      assetId: 'asset_stC_free',
+      state: 'not-locked',
+      lastForceUnlockedAt: expect.any(String),
+    });
   });
 
   it('--sort id, --sort expiry (longest expired first, unlocked last) and --limit N', async () => {
-    expect(ids((await ops(['status', '--sort', 'id'])).stdout)).toEqual(['asset_stA_live', 'asset_stB_stale', 'asset_stC_free', 'asset_stD_grace']);
-    expect(ids((await ops(['status', '--sort', 'expiry'])).stdout)).toEqual(['asset_stB_stale', 'asset_stD_grace', 'asset_stA_live', 'asset_stC_free']);
+    expect(ids((await ops(['status', '--sort', 'id'])).stdout)).toEqual([
+      'asset_stA_live',
+      'asset_stB_stale',
+      'asset_stC_free',
+      'asset_stD_grace',
+    ]);
+    expect(ids((await ops(['status', '--sort', 'expiry'])).stdout)).toEqual([
+      'asset_stB_stale',
+      'asset_stD_grace',
+      'asset_stA_live',
+      'asset_stC_free',
+    ]);
 
     const limited = await ops(['status', '--sort', 'id', '--limit', '2']);
     expect(ids(limited.stdout)).toEqual(['asset_stA_live', 'asset_stB_stale']);

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
 import { ENV } from '../../functions/reaper/env';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
@@ -25,7 +24,11 @@ const EVIL_DATE = '\x1b]0;pwned\x07';
 
 let dynamo: DynamoDBClient;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const unusedSecrets = new SecretsManagerClient({
+  region: 'local',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
 
 beforeAll(() => {
   dynamo = localDynamoClient(inject('dynamoEndpoint'));
@@ -63,7 +66,12 @@ describe('values from the table, on a terminal', () => {
     const json = await ops(['status', '--json']);
     expect(json.stdout).not.toMatch(ACTS_ON_TERMINAL);
     const ids = JSON.parse(json.stdout).canvases.map((c: { assetId: string; lockId?: string }) => [c.assetId, c.lockId]);
-    expect(ids).toEqual(expect.arrayContaining([[EVIL_ID, undefined], ['asset_evilLock', EVIL_LOCK_ID]]));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        [EVIL_ID, undefined],
+        ['asset_evilLock', EVIL_LOCK_ID],
+      ]),
+    );
   });
 
   it('the ops unlock question cannot be rewritten by a lockId', async () => {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
 import { ENV } from '../../functions/reaper/env';
-import { startDynamoFaultProxy, type DynamoFaultProxy } from '../../local/dynamodb-fault-proxy';
+import { type DynamoFaultProxy, startDynamoFaultProxy } from '../../local/dynamodb-fault-proxy';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import type { OpsIo } from '../../ops/io';
 import { runOpsCapturing } from '../support/ops-runner';
@@ -18,7 +17,11 @@ import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
 
 let dynamo: DynamoDBClient;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const unusedSecrets = new SecretsManagerClient({
+  region: 'local',
+  endpoint: 'http://127.0.0.1:9',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+});
 
 beforeAll(() => {
   dynamo = localDynamoClient(inject('dynamoEndpoint'));
@@ -58,7 +61,9 @@ describe('ops track over a live lock with an expiry that has passed', () => {
     const refused = await ops(['track', 'asset_trkLive', '--lock-expires-at', past], { interactive: true, answer: false });
     expect(refused.code).toBe(EXIT.usageOrConfig);
     expect(refused.questions).toHaveLength(1);
-    expect(refused.questions[0]).toMatch(/^Track asset_trkLive with lockExpiresAt 2020-01-01T00:00:00Z \(.* ago\)\? Its row holds a live lock \(lockExpiresAt \S+ \(expires in .*\), lockId lk_live\)/);
+    expect(refused.questions[0]).toMatch(
+      /^Track asset_trkLive with lockExpiresAt 2020-01-01T00:00:00Z \(.* ago\)\? Its row holds a live lock \(lockExpiresAt \S+ \(expires in .*\), lockId lk_live\)/,
+    );
     expect(await lockOf('asset_trkLive')).toEqual({ lockExpiresAt: live, lockId: 'lk_live' });
 
     const confirmed = await ops(['track', 'asset_trkLive', '--lock-expires-at', past], { interactive: true, answer: true });
@@ -108,7 +113,9 @@ describe('ops untrack', () => {
 
     const refused = await ops(['untrack', 'asset_untLocked'], { interactive: true, answer: false });
     expect(refused.code).toBe(EXIT.usageOrConfig);
-    expect(refused.questions[0]).toMatch(/^Untrack asset_untLocked\? Its row holds a lock \(lockExpiresAt \S+ \(expired 45m( \d+s)? ago\), lockId lk_u\)/);
+    expect(refused.questions[0]).toMatch(
+      /^Untrack asset_untLocked\? Its row holds a lock \(lockExpiresAt \S+ \(expired 45m( \d+s)? ago\), lockId lk_u\)/,
+    );
     expect(await lockOf('asset_untLocked')).toEqual({ lockExpiresAt: expired, lockId: 'lk_u' });
 
     const confirmed = await ops(['untrack', 'asset_untLocked', '--yes']);
@@ -137,24 +144,36 @@ describe('a row that changes after it was read', () => {
       await proxy.close();
     };
   });
-  const throughProxy = (argv: string[], options: Partial<OpsIo> & { answer?: boolean } = {}) => ops(argv, { awsClients: { dynamo: proxied, secrets: unusedSecrets }, ...options });
+  const throughProxy = (argv: string[], options: Partial<OpsIo> & { answer?: boolean } = {}) =>
+    ops(argv, { awsClients: { dynamo: proxied, secrets: unusedSecrets }, ...options });
 
   it('is left as the writer made it: track writes nothing and exits 1', async () => {
     await putRow(dynamo, tableName, { assetId: 'asset_racT', lockExpiresAt: minutesAgo(10), lockId: 'lk_old' });
     const renewed = minutesFromNow(20);
     // The editor renews its lock between ops' read and ops' write.
-    proxy.inject({ operation: 'UpdateItem', fault: { kind: 'before', action: () => putRow(dynamo, tableName, { assetId: 'asset_racT', lockExpiresAt: renewed, lockId: 'lk_new' }) } });
+    proxy.inject({
+      operation: 'UpdateItem',
+      fault: {
+        kind: 'before',
+        action: () => putRow(dynamo, tableName, { assetId: 'asset_racT', lockExpiresAt: renewed, lockId: 'lk_new' }),
+      },
+    });
 
     const { code, stderr } = await throughProxy(['track', 'asset_racT', '--lock-expires-at', minutesFromNow(5)]);
 
     expect(code).toBe(EXIT.canvasFailedOrInvalid);
-    expect(stderr).toMatch(/asset_racT changed after it was read \(it now holds lockExpiresAt \S+ \(expires in .*\), lockId lk_new\); nothing was done/);
+    expect(stderr).toMatch(
+      /asset_racT changed after it was read \(it now holds lockExpiresAt \S+ \(expires in .*\), lockId lk_new\); nothing was done/,
+    );
     expect(await lockOf('asset_racT')).toEqual({ lockExpiresAt: renewed, lockId: 'lk_new' });
   });
 
   it('track of a new canvas does not overwrite a row a writer created meanwhile', async () => {
     const theirs = minutesFromNow(20);
-    proxy.inject({ operation: 'UpdateItem', fault: { kind: 'before', action: () => putRow(dynamo, tableName, { assetId: 'asset_racNew', lockExpiresAt: theirs }) } });
+    proxy.inject({
+      operation: 'UpdateItem',
+      fault: { kind: 'before', action: () => putRow(dynamo, tableName, { assetId: 'asset_racNew', lockExpiresAt: theirs }) },
+    });
     const { code } = await throughProxy(['track', 'asset_racNew', '--lock-expires-at', minutesFromNow(5)]);
     expect(code).toBe(EXIT.canvasFailedOrInvalid);
     expect(await lockOf('asset_racNew')).toEqual({ lockExpiresAt: theirs, lockId: undefined });
@@ -163,7 +182,13 @@ describe('a row that changes after it was read', () => {
   it('is left as the writer made it: untrack removes nothing and exits 1', async () => {
     await putRow(dynamo, tableName, { assetId: 'asset_racU' });
     const locked = minutesFromNow(20);
-    proxy.inject({ operation: 'DeleteItem', fault: { kind: 'before', action: () => putRow(dynamo, tableName, { assetId: 'asset_racU', lockExpiresAt: locked, lockId: 'lk_just_now' }) } });
+    proxy.inject({
+      operation: 'DeleteItem',
+      fault: {
+        kind: 'before',
+        action: () => putRow(dynamo, tableName, { assetId: 'asset_racU', lockExpiresAt: locked, lockId: 'lk_just_now' }),
+      },
+    });
 
     const { code, stderr } = await throughProxy(['untrack', 'asset_racU']);
 

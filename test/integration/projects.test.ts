@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createHandler, ReapRunError } from '../../functions/reaper/handler';
-import { ENV } from '../../functions/reaper/env';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { RunSummary } from '../../functions/reaper/core/summary';
-import { startScenarioStandIn, type ScenarioStandIn } from '../../local/scenario-stand-in';
-import { startSecretsManagerStandIn, type SecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
+import { ENV } from '../../functions/reaper/env';
+import { createHandler, ReapRunError } from '../../functions/reaper/handler';
+import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
 import { useLocalAwsEnvironment } from '../support/local-aws-environment';
 import { captureOutput } from '../support/output-capture';
@@ -59,7 +59,12 @@ async function seed(project: string | undefined, count: number, prefix = project
 }
 
 async function invoke(handler: ReturnType<typeof createHandler>, event: unknown = {}) {
-  const { result, lines } = await captureOutput(() => handler(event, context()).then((summary) => ({ summary, error: undefined }), (error: unknown) => ({ summary: (error as ReapRunError).summary, error })));
+  const { result, lines } = await captureOutput(() =>
+    handler(event, context()).then(
+      (summary) => ({ summary, error: undefined }),
+      (error: unknown) => ({ summary: (error as ReapRunError).summary, error }),
+    ),
+  );
   return { summary: result.summary as RunSummary, error: result.error, lines };
 }
 
@@ -105,15 +110,23 @@ describe('one reaper for many Scenario projects', () => {
     // The metrics: the service-level series, and unlocked/failed per project named in the secret.
     const emf = lines.filter((line) => line._aws);
     expect(emf.find((line) => !line.Project)).toMatchObject({ LocksUnlocked: 7, UnlockFailures: 1 });
-    expect(emf.filter((line) => line.Project).map((line) => [line.Project, line.LocksUnlocked, line.UnlockFailures]).sort()).toEqual([
+    expect(
+      emf
+        .filter((line) => line.Project)
+        .map((line) => [line.Project, line.LocksUnlocked, line.UnlockFailures])
+        .sort(),
+    ).toEqual([
       ['proj_fine', 5, 0],
       ['proj_refused', 0, 1],
       ['proj_slow', 2, 0],
     ]);
     // The logs: the refused project's canvas failed with credentials-rejected, the rest skipped project-refused.
-    expect(lines.filter((line) => line.reason === 'project-refused').map((line) => line.assetId).sort()).toEqual(
-      refused.filter((id) => lines.some((line) => line.assetId === id && line.reason === 'project-refused')).sort(),
-    );
+    expect(
+      lines
+        .filter((line) => line.reason === 'project-refused')
+        .map((line) => line.assetId)
+        .sort(),
+    ).toEqual(refused.filter((id) => lines.some((line) => line.assetId === id && line.reason === 'project-refused')).sort());
     expect(lines.some((line) => line.kind === 'credentials-rejected' && refused.includes(line.assetId))).toBe(true);
   }, 30_000);
 
@@ -132,8 +145,13 @@ describe('one reaper for many Scenario projects', () => {
     expect((await getRow(dynamo, tableName, orphan!))?.reaperClaimRunId).toBeUndefined();
 
     // With a default pair, rows without projectId use it (the orphan too: its project has no key of its own).
-    secrets.setSecret(secretId, JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine') }, default: api.projectKey('default') }));
-    const second = await invoke(createHandler({ env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId } }));
+    secrets.setSecret(
+      secretId,
+      JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine') }, default: api.projectKey('default') }),
+    );
+    const second = await invoke(
+      createHandler({ env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId } }),
+    );
     for (const id of defaults) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeUndefined();
     // The default key does not belong to proj_unknown: Scenario refuses it there, and that refusal stops only "default".
     expect(second.summary.projects.proj_unknown).toMatchObject({ failed: 1 });
@@ -142,18 +160,27 @@ describe('one reaper for many Scenario projects', () => {
   it('with every project refused, the run stops as credentials-rejected', async () => {
     await seed('proj_fine', 2);
     await seed('proj_slow', 2);
-    secrets.setSecret(secretId, JSON.stringify({ projects: { proj_fine: { apiKey: 'x', apiSecret: 'y' }, proj_slow: { apiKey: 'x', apiSecret: 'z' } } }));
+    secrets.setSecret(
+      secretId,
+      JSON.stringify({ projects: { proj_fine: { apiKey: 'x', apiSecret: 'y' }, proj_slow: { apiKey: 'x', apiSecret: 'z' } } }),
+    );
 
     const { summary, error } = await invoke(handlerWith({ [ENV.maxInFlight]: '1' }));
 
     expect(error).toBeInstanceOf(ReapRunError);
-    expect(summary).toMatchObject({ stopReason: 'credentials-rejected', refusedProjects: expect.arrayContaining(['proj_fine', 'proj_slow']) });
+    expect(summary).toMatchObject({
+      stopReason: 'credentials-rejected',
+      refusedProjects: expect.arrayContaining(['proj_fine', 'proj_slow']),
+    });
   });
 
   it('a manual run may be limited to some projects', async () => {
     await seed('proj_fine', 2);
     const slow = await seed('proj_slow', 1);
-    secrets.setSecret(secretId, JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine'), proj_slow: api.projectKey('proj_slow') } }));
+    secrets.setSecret(
+      secretId,
+      JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine'), proj_slow: api.projectKey('proj_slow') } }),
+    );
 
     const { summary } = await invoke(handlerWith(), { projectIds: ['proj_fine'] });
 
@@ -162,12 +189,18 @@ describe('one reaper for many Scenario projects', () => {
   });
 
   it('a row whose projectId is not a project id is invalid and untouched', async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_badProject', lockExpiresAt: minutesAgo(600), extra: { projectId: { S: 'proj a/b' } } });
+    await putRow(dynamo, tableName, {
+      assetId: 'asset_badProject',
+      lockExpiresAt: minutesAgo(600),
+      extra: { projectId: { S: 'proj a/b' } },
+    });
     secrets.setSecret(secretId, JSON.stringify(api.projectKey('default')));
 
     const { summary } = await invoke(handlerWith());
 
-    expect(summary.invalidRows).toEqual([{ assetId: 'asset_badProject', problem: expect.stringContaining('projectId is not 1-128 letters') }]);
+    expect(summary.invalidRows).toEqual([
+      { assetId: 'asset_badProject', problem: expect.stringContaining('projectId is not 1-128 letters') },
+    ]);
     expect(api.requests).toEqual([]);
   });
 });

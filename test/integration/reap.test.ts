@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CanvasStore } from '../../functions/reaper/core/ports';
+import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
 
 let h: ReaperHarness;
@@ -64,7 +64,15 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
       ownerId: 'proj_sandbox',
     });
     expect(unlockedLine?.asset.redactedUrls).toEqual(
-      expect.arrayContaining(['url', 'thumbnail.url', 'preview.url', 'firstFrame.url', 'lastFrame.url', 'metadata.thumbnail.url', 'originalFileUrl']),
+      expect.arrayContaining([
+        'url',
+        'thumbnail.url',
+        'preview.url',
+        'firstFrame.url',
+        'lastFrame.url',
+        'metadata.thumbnail.url',
+        'originalFileUrl',
+      ]),
     );
     expect(h.api.issuedSignatures.length).toBeGreaterThanOrEqual(7);
     for (const signature of h.api.issuedSignatures) expect(output).not.toContain(signature);
@@ -82,7 +90,9 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
       { assetId: 'not-an-asset-id', lockExpiresAt: minutesAgo(30) },
     ]);
     const before = await Promise.all(
-      ['asset_live', 'asset_withinGrace', 'asset_free', 'asset_badDate', 'asset_numberDate', 'asset_noZone', 'not-an-asset-id'].map((id) => h.row(id)),
+      ['asset_live', 'asset_withinGrace', 'asset_free', 'asset_badDate', 'asset_numberDate', 'asset_noZone', 'not-an-asset-id'].map((id) =>
+        h.row(id),
+      ),
     );
 
     const { summary, byAsset } = await h.run();
@@ -91,10 +101,17 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     expect(summary.skipped).toMatchObject({ live: 2, notLocked: 1, invalid: 4 });
     expect(byAsset.get('asset_badDate')).toMatchObject({ status: 'invalid', problem: expect.stringContaining('"next tuesday"') });
     expect(byAsset.get('asset_numberDate')).toMatchObject({ status: 'invalid', problem: expect.stringContaining('DynamoDB N') });
-    expect(summary.invalidRows.map((r) => r.assetId).sort()).toEqual(['asset_badDate', 'asset_noZone', 'asset_numberDate', 'not-an-asset-id']);
+    expect(summary.invalidRows.map((r) => r.assetId).sort()).toEqual([
+      'asset_badDate',
+      'asset_noZone',
+      'asset_numberDate',
+      'not-an-asset-id',
+    ]);
     expect(h.api.requests).toEqual([]);
     const after = await Promise.all(
-      ['asset_live', 'asset_withinGrace', 'asset_free', 'asset_badDate', 'asset_numberDate', 'asset_noZone', 'not-an-asset-id'].map((id) => h.row(id)),
+      ['asset_live', 'asset_withinGrace', 'asset_free', 'asset_badDate', 'asset_numberDate', 'asset_noZone', 'not-an-asset-id'].map((id) =>
+        h.row(id),
+      ),
     );
     expect(after).toEqual(before);
   });
@@ -121,7 +138,11 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     expect(byAsset.get('asset_renewed')).toMatchObject({ status: 'skipped', reason: 'renewed' });
     expect(summary).toMatchObject({ stale: 1, unlocked: 0, failed: 0, skipped: expect.objectContaining({ renewed: 1 }) });
     expect(h.api.requests).toEqual([]);
-    expect(await h.row('asset_renewed')).toEqual({ assetId: { S: 'asset_renewed' }, lockExpiresAt: { S: renewedUntil }, lockId: { S: 'new' } });
+    expect(await h.row('asset_renewed')).toEqual({
+      assetId: { S: 'asset_renewed' },
+      lockExpiresAt: { S: renewedUntil },
+      lockId: { S: 'new' },
+    });
   });
 
   it('never overwrites a row renewed while the unlock request was in flight, and says so', async () => {
@@ -177,7 +198,13 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
 
     expect(summary).toMatchObject({ unlocked: 1, failed: 1, cutShort: false });
     expect(summary.failures).toEqual([
-      { assetId: 'asset_broken', kind: 'server-error', step: 'unlock', httpStatus: 500, error: expect.stringContaining('after 3 attempts') },
+      {
+        assetId: 'asset_broken',
+        kind: 'server-error',
+        step: 'unlock',
+        httpStatus: 500,
+        error: expect.stringContaining('after 3 attempts'),
+      },
     ]);
     expect(await h.row('asset_broken')).toEqual({ assetId: { S: 'asset_broken' }, lockExpiresAt: { S: expiredAt }, lockId: { S: 'k' } });
   });
@@ -192,7 +219,11 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
       { assetId: 'asset_gone', kind: 'asset-not-found', step: 'verify', httpStatus: 404, error: expect.stringContaining('untrack') },
     ]);
     // Kept with its lock; the 404 is recorded, so it no longer counts toward the suspect-base-url stop.
-    expect(await h.row('asset_gone')).toEqual({ assetId: { S: 'asset_gone' }, lockExpiresAt: { S: expiredAt }, lastNotFoundAt: { S: expect.any(String) } });
+    expect(await h.row('asset_gone')).toEqual({
+      assetId: { S: 'asset_gone' },
+      lockExpiresAt: { S: expiredAt },
+      lastNotFoundAt: { S: expect.any(String) },
+    });
   });
 
   it('stops the whole run at the first 401, without hammering the API', async () => {

@@ -21,13 +21,21 @@ describe('stopping a run, and bounded claims', () => {
 
     const { summary } = await h.run({ maxInFlight: 1 });
 
-    expect(summary).toMatchObject({ cutShort: true, stopReason: 'suspect-base-url', failed: 5, skipped: expect.objectContaining({ runStopped: 3 }) });
+    expect(summary).toMatchObject({
+      cutShort: true,
+      stopReason: 'suspect-base-url',
+      failed: 5,
+      skipped: expect.objectContaining({ runStopped: 3 }),
+    });
     expect(summary.stopDetail).toContain('5 of 5 API answers were 404: check SCENARIO_API_BASE_URL');
     for (let i = 0; i < 8; i += 1) expect((await h.row(`asset_wrongUrl${i}`))?.lastNotFoundAt).toBeUndefined();
   });
 
   it('a few deleted canvases among many do not trip it; they are recorded, and then no longer count', async () => {
-    await h.seed(Array.from({ length: 6 }, (_, i) => ({ assetId: `asset_deleted${i}`, lockExpiresAt: minutesAgo(600) })), { knownToApi: false });
+    await h.seed(
+      Array.from({ length: 6 }, (_, i) => ({ assetId: `asset_deleted${i}`, lockExpiresAt: minutesAgo(600) })),
+      { knownToApi: false },
+    );
     await h.seed(Array.from({ length: 8 }, (_, i) => ({ assetId: `asset_fine${i}`, lockExpiresAt: minutesAgo(600) })));
 
     const first = await h.run({ maxInFlight: 2 });
@@ -43,11 +51,17 @@ describe('stopping a run, and bounded claims', () => {
     await h.seed(Array.from({ length: 5 }, (_, i) => ({ assetId: `asset_int${i}`, lockExpiresAt: minutesAgo(600) })));
     const controller = new AbortController();
     // Whichever canvas the scan yields first, Ctrl-C comes while its unlock is at the API.
-    for (let i = 0; i < 5; i += 1) h.api.script(`asset_int${i}`, [{ action: () => controller.abort(), andThen: { ok: true, delayMs: 100 } }]);
+    for (let i = 0; i < 5; i += 1)
+      h.api.script(`asset_int${i}`, [{ action: () => controller.abort(), andThen: { ok: true, delayMs: 100 } }]);
 
     const { summary } = await h.run({ maxInFlight: 1, signal: controller.signal });
 
-    expect(summary).toMatchObject({ cutShort: true, stopReason: 'interrupted', unlocked: 1, skipped: expect.objectContaining({ runStopped: 4 }) });
+    expect(summary).toMatchObject({
+      cutShort: true,
+      stopReason: 'interrupted',
+      unlocked: 1,
+      skipped: expect.objectContaining({ runStopped: 4 }),
+    });
     expect(h.api.unlockRequests).toHaveLength(1);
     for (let i = 0; i < 5; i += 1) expect((await h.row(`asset_int${i}`))?.reaperClaimRunId).toBeUndefined();
   });

@@ -23,7 +23,9 @@ describe('npm start (the sandbox)', () => {
     expect(line('asset_sbxStaleTenMin')).toMatch(/UNLOCKED\s+free \(unlocked/);
     expect(line('asset_sbxStaleFlakyApi')).toContain('UNLOCKED (2 attempts)');
     expect(line('asset_sbxLive')).toMatch(/skipped: live\s+expires in/);
-    expect(line('asset_sbxRenewedAtScenario')).toMatch(/expired 8 min ago\s+skipped: renewed-at-source \(live at Scenario\)\s+expires in 20 min \(healed from Scenario\)/);
+    expect(line('asset_sbxRenewedAtScenario')).toMatch(
+      /expired 8 min ago\s+skipped: renewed-at-source \(live at Scenario\)\s+expires in 20 min \(healed from Scenario\)/,
+    );
     expect(line('asset_sbxBadDate')).toContain('INVALID');
     expect(line('canvas-42')).toContain('INVALID');
     expect(line('asset_sbxDeletedAtScenario')).toMatch(/FAILED \(asset-not-found 404\)\s+expired 45 min ago/);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
 import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
@@ -12,12 +12,16 @@ import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
 /** The README's three writer calls, exactly as written there (plain JavaScript inside a ts block). */
 function readmeWriterCalls(): Record<'lock' | 'renew' | 'release', string> {
   const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
-  const calls = Object.fromEntries([...readme.matchAll(/<!-- writer-call: (\w+) -->\n```ts\n([\s\S]*?)```/g)].map(([, name, code]) => [name, code]));
+  const calls = Object.fromEntries(
+    [...readme.matchAll(/<!-- writer-call: (\w+) -->\n```ts\n([\s\S]*?)```/g)].map(([, name, code]) => [name, code]),
+  );
   expect(Object.keys(calls).sort()).toEqual(['lock', 'release', 'renew']);
   return calls as Record<'lock' | 'renew' | 'release', string>;
 }
 
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>;
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+  ...args: string[]
+) => (...values: unknown[]) => Promise<void>;
 const NAMES = ['dynamo', 'UpdateItemCommand', 'tableName', 'assetId', 'lockId', 'lockExpiresAt', 'renewedUntil'];
 
 let dynamo: DynamoDBClient;
@@ -32,14 +36,22 @@ afterAll(() => dynamo.destroy());
 describe("the README's writer calls", () => {
   const calls = readmeWriterCalls();
   const writer = (name: keyof typeof calls, values: { assetId: string; lockId: string; lockExpiresAt?: string; renewedUntil?: string }) =>
-    new AsyncFunction(...NAMES, calls[name])(dynamo, UpdateItemCommand, tableName, values.assetId, values.lockId, values.lockExpiresAt, values.renewedUntil);
+    new AsyncFunction(...NAMES, calls[name])(
+      dynamo,
+      UpdateItemCommand,
+      tableName,
+      values.assetId,
+      values.lockId,
+      values.lockExpiresAt,
+      values.renewedUntil,
+    );
 
   async function readByReaper(store: DynamoCanvasStore, assetId: string): Promise<TrackedCanvas> {
     for await (const page of store.pagesOf([assetId])) if (page[0]) return page[0];
     throw new Error(`${assetId} is not in the table`);
   }
 
-  it('lock records the lock over an existing row, keeping the reaper\'s audit attributes', async () => {
+  it("lock records the lock over an existing row, keeping the reaper's audit attributes", async () => {
     const assetId = 'asset_writerLock';
     await putRow(dynamo, tableName, { assetId, extra: { [REAPER_ATTRIBUTES.lastUnlockedAt]: { S: '2026-01-01T00:00:00.000Z' } } });
     const lockExpiresAt = minutesFromNow(15);
@@ -68,7 +80,9 @@ describe("the README's writer calls", () => {
   it('renew and release refuse a lock that is no longer theirs', async () => {
     const assetId = 'asset_writerOther';
     await writer('lock', { assetId, lockId: 'lk_new', lockExpiresAt: minutesFromNow(15) });
-    await expect(writer('renew', { assetId, lockId: 'lk_old', renewedUntil: minutesFromNow(30) })).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    await expect(writer('renew', { assetId, lockId: 'lk_old', renewedUntil: minutesFromNow(30) })).rejects.toBeInstanceOf(
+      ConditionalCheckFailedException,
+    );
     await expect(writer('release', { assetId, lockId: 'lk_old' })).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     expect((await getRow(dynamo, tableName, assetId))?.lockId).toEqual({ S: 'lk_new' });
   });

@@ -13,8 +13,12 @@ export async function runOpsCapturing(argv: string[], io: Partial<OpsIo> & { env
   const { answer, ...given } = io;
   const { result: code, lines } = await captureOutput(() =>
     runOps(argv, {
-      stdout: (text) => void (stdout += text),
-      stderr: (text) => void (stderr += text),
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
       interactive: false,
       confirm: async (question) => {
         questions.push(question);

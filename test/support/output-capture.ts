@@ -8,7 +8,8 @@ let active: { chunks: string[]; depth: number } | undefined;
  */
 export async function captureOutput<T>(run: () => Promise<T>): Promise<{ result: T; output: string; lines: Record<string, any>[] }> {
   const outer = active === undefined;
-  const capture = (active ??= { chunks: [], depth: 0 });
+  active ??= { chunks: [], depth: 0 };
+  const capture = active;
   capture.depth += 1;
   const spies = outer ? installSpies(capture.chunks) : [];
   const start = capture.chunks.length;

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
 import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '../../functions/reaper/adapters/logger';
 import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
-import type { CanvasStore, Clock, LockApi, ProjectLockApis } from '../../functions/reaper/core/ports';
-import { reap, type ReapOptions } from '../../functions/reaper/core/reap';
 import type { CanvasOutcome } from '../../functions/reaper/core/outcome';
-import { startScenarioStandIn, type ScenarioStandIn, type ScenarioStandInOptions } from '../../local/scenario-stand-in';
+import type { CanvasStore, Clock, LockApi, ProjectLockApis } from '../../functions/reaper/core/ports';
+import { type ReapOptions, reap } from '../../functions/reaper/core/reap';
+import { type ScenarioStandIn, type ScenarioStandInOptions, startScenarioStandIn } from '../../local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '../../local/tracked-canvas-table';
 import { captureOutput } from './output-capture';
 
@@ -52,9 +52,7 @@ export async function createReaperHarness(options: HarnessOptions = {}) {
     }
   };
 
-  const run = async (
-    overrides: Partial<ReapOptions> & { store?: CanvasStore; lockApi?: LockApi; lockApis?: ProjectLockApis } = {},
-  ) => {
+  const run = async (overrides: Partial<ReapOptions> & { store?: CanvasStore; lockApi?: LockApi; lockApis?: ProjectLockApis } = {}) => {
     const outcomes: CanvasOutcome[] = [];
     const logger = asReapLogger(createLogger({ serviceName: 'reaper-test', logLevel: 'DEBUG' }));
     const { store: storeOverride, lockApi: apiOverride, lockApis: apisOverride, ...reapOverrides } = overrides;

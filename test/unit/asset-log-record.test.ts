@@ -41,14 +41,21 @@ describe('assetLogRecord', () => {
       preview: { assetId: 'asset_p', url: signed('preview') },
       firstFrame: { assetId: 'asset_f', url: signed('first') },
       lastFrame: { assetId: 'asset_l', url: signed('last') },
-      metadata: { ...example.metadata, name: signed('sneaky-name'), thumbnail: { assetId: 'asset_mt', url: signed('meta-thumb') }, image: signed('image') },
+      metadata: {
+        ...example.metadata,
+        name: signed('sneaky-name'),
+        thumbnail: { assetId: 'asset_mt', url: signed('meta-thumb') },
+        image: signed('image'),
+      },
     };
     const record = assetLogRecord(asset);
     const text = JSON.stringify(record);
     expect(text).not.toContain('deadbeef');
     expect(text).not.toContain('cdn.example.com');
     expect(record.name).toBe(REDACTED);
-    expect(record.redactedUrls).toEqual(expect.arrayContaining(['metadata.image', 'metadata.name', 'metadata.thumbnail.url', 'url', 'thumbnail.url']));
+    expect(record.redactedUrls).toEqual(
+      expect.arrayContaining(['metadata.image', 'metadata.name', 'metadata.thumbnail.url', 'url', 'thumbnail.url']),
+    );
   });
 
   it('caps long user text and leaves out absent fields', () => {
@@ -65,7 +72,7 @@ describe('assetLogRecord', () => {
       status: ['//cdn.example.com/s?sig=deadbeefstatus'],
       privacy: 7,
       source: true,
-      metadata: { name: 'hello', type: { nested: key }, [`//cdn.example.com/m?sig=deadbeefmeta`]: 1 },
+      metadata: { name: 'hello', type: { nested: key }, '//cdn.example.com/m?sig=deadbeefmeta': 1 },
     });
     const text = JSON.stringify(record);
     expect(text).not.toContain('deadbeef');
@@ -87,14 +94,17 @@ describe('assetLogRecord', () => {
   });
 
   it('caps the list of URL paths and counts the rest', () => {
-    const asset = { id: 'asset_x', links: Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`l${i}`, `https://cdn.example.com/${i}`])) };
+    const asset = {
+      id: 'asset_x',
+      links: Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`l${i}`, `https://cdn.example.com/${i}`])),
+    };
     const record = assetLogRecord(asset);
     expect(record.redactedUrls).toHaveLength(MAX_REDACTED_URL_PATHS);
     expect(record.redactedUrlsOmitted).toBe(80 - MAX_REDACTED_URL_PATHS);
   });
 });
 
-describe('the logger\'s replacer (adapters/redact.ts)', () => {
+describe("the logger's replacer (adapters/redact.ts)", () => {
   it.each([
     ['Authorization: Basic a2V5OnNlY3JldHNlY3JldA==', 'Authorization: Basic [redacted]'],
     ['Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig', 'Bearer [redacted]'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heldByEngagedBrake, isNewlyStale, newlyStaleShare, tripsBrake, type BrakeSettings } from '#reaper/core/brake';
+import { type BrakeSettings, heldByEngagedBrake, isNewlyStale, newlyStaleShare, tripsBrake } from '#reaper/core/brake';
 
 const SETTINGS: BrakeSettings = { windowSeconds: 900, minLocks: 25, share: 0.5 };
 const NOW = Date.parse('2026-11-27T12:00:00Z');

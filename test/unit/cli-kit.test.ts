@@ -22,7 +22,9 @@ function summary(overrides: Partial<RunSummary> = {}): RunSummary {
 
 describe('terminal text', () => {
   it('writes out every character a terminal acts on, and leaves the rest alone', () => {
-    expect(terminalSafe('a\x1b[2Jb\rc\nd\te\x07f\x7fg\u009bh\u202ei\u2066j')).toBe('a\\x1b[2Jb\\rc\\nd\\te\\x07f\\x7fg\\x9bh\\u202ei\\u2066j');
+    expect(terminalSafe('a\x1b[2Jb\rc\nd\te\x07f\x7fg\u009bh\u202ei\u2066j')).toBe(
+      'a\\x1b[2Jb\\rc\\nd\\te\\x07f\\x7fg\\x9bh\\u202ei\\u2066j',
+    );
     expect(terminalSafe('asset_Ünïcødé 画布 ✓')).toBe('asset_Ünïcødé 画布 ✓');
   });
 
@@ -34,7 +36,10 @@ describe('terminal text', () => {
   });
 
   it('tables escape their cells, and colour never moves a column', () => {
-    const rows = [[{ text: 'stale', colour: 'red' as const }, 'a\x1b[2Jb'], ['live', 'c']];
+    const rows = [
+      [{ text: 'stale', colour: 'red' as const }, 'a\x1b[2Jb'],
+      ['live', 'c'],
+    ];
     const plain = formatTable(['state', 'value'], rows);
     expect(plain).not.toMatch(ACTS_ON_TERMINAL);
     expect(plain.split('\n')[2]).toBe('stale  a\\x1b[2Jb');
@@ -56,7 +61,10 @@ describe('parseFlags', () => {
   });
 
   it.each([
-    [['--grace-seconds', '--json'], '--grace-seconds needs a value, got the option --json (write a value that starts with "-" as --grace-seconds=VALUE)'],
+    [
+      ['--grace-seconds', '--json'],
+      '--grace-seconds needs a value, got the option --json (write a value that starts with "-" as --grace-seconds=VALUE)',
+    ],
     [['--grace-seconds'], '--grace-seconds needs a value'],
     [['--bogus'], "Unknown option '--bogus'"],
     [['--json=yes'], "Option '--json' does not take an argument"],
@@ -71,10 +79,16 @@ describe('parseFlags', () => {
 });
 
 describe('exitForError: the one place errors become exit codes', () => {
-  const command = { name: 'ops status', usage: 'Usage: npm run ops -- status [--json]\n\nLong help…', helpCommand: 'npm run ops -- status --help' };
+  const command = {
+    name: 'ops status',
+    usage: 'Usage: npm run ops -- status [--json]\n\nLong help…',
+    helpCommand: 'npm run ops -- status --help',
+  };
   const report = (error: unknown) => {
     let text = '';
-    const code = exitForError(error, command, (t) => void (text += t));
+    const code = exitForError(error, command, (t) => {
+      text += t;
+    });
     return { code, text };
   };
 
@@ -83,7 +97,10 @@ describe('exitForError: the one place errors become exit codes', () => {
       code: EXIT.usageOrConfig,
       text: 'ops status: bad flag\nUsage: npm run ops -- status [--json]\nSee: npm run ops -- status --help\n',
     });
-    expect(report(new ConfigError('TABLE_NAME', 'is required'))).toEqual({ code: EXIT.usageOrConfig, text: 'ops status: configuration error: TABLE_NAME: is required\n(nothing was done)\n' });
+    expect(report(new ConfigError('TABLE_NAME', 'is required'))).toEqual({
+      code: EXIT.usageOrConfig,
+      text: 'ops status: configuration error: TABLE_NAME: is required\n(nothing was done)\n',
+    });
     expect(report(new AwsSetupError('no AWS region: set AWS_REGION')).code).toBe(EXIT.usageOrConfig);
     expect(report(new Error('boom'))).toEqual({ code: EXIT.canvasFailedOrInvalid, text: 'ops status: unexpected error: Error: boom\n' });
   });
@@ -96,10 +113,14 @@ describe('checkAwsSetup', () => {
 
   it('names the fix: AWS_REGION, or the profile that could not be loaded', async () => {
     await expect(checkAwsSetup([client(fail('Region is missing'), ok)], {})).rejects.toThrow(/^no AWS region: set AWS_REGION/);
-    await expect(checkAwsSetup([client(ok, fail('Could not load credentials from any providers'))], { AWS_PROFILE: 'prod' })).rejects.toThrow(
+    await expect(
+      checkAwsSetup([client(ok, fail('Could not load credentials from any providers'))], { AWS_PROFILE: 'prod' }),
+    ).rejects.toThrow(
       'AWS credentials could not be loaded for profile "prod" (AWS_PROFILE) (Could not load credentials from any providers): check the name (aws configure list-profiles), or sign in (aws sso login --profile prod)',
     );
-    await expect(checkAwsSetup([client(ok, fail('none'))], {})).rejects.toThrow(/set AWS_PROFILE to a profile in ~\/\.aws\/config, or AWS_ACCESS_KEY_ID/);
+    await expect(checkAwsSetup([client(ok, fail('none'))], {})).rejects.toThrow(
+      /set AWS_PROFILE to a profile in ~\/\.aws\/config, or AWS_ACCESS_KEY_ID/,
+    );
     await expect(checkAwsSetup([client(ok, ok)], {})).resolves.toBeUndefined();
   });
 });
@@ -121,7 +142,9 @@ describe('pipeSafeWriter', () => {
 describe('the run summary for a person', () => {
   it('lists ten ids, then "…and N more", counting those the summary itself left out', () => {
     const ids = Array.from({ length: 100 }, (_, i) => `asset_${i}`);
-    const text = renderRunSummary(summary({ stale: 1700, wouldUnlock: ids, omitted: { wouldUnlock: 1600, failures: 0, invalidRows: 0, warnings: 0, projects: 0 } }));
+    const text = renderRunSummary(
+      summary({ stale: 1700, wouldUnlock: ids, omitted: { wouldUnlock: 1600, failures: 0, invalidRows: 0, warnings: 0, projects: 0 } }),
+    );
     const line = text.split('\n').find((l) => l.startsWith('would unlock: '));
     expect(line).toBe(`would unlock: ${ids.slice(0, 10).join(', ')}, …and 1690 more`);
     expect(listWithMore(['a', 'b'], 2)).toBe('a, b');
@@ -129,7 +152,9 @@ describe('the run summary for a person', () => {
 
   it('caps the failure table at 20 rows', () => {
     const failures = Array.from({ length: 30 }, (_, i) => ({ assetId: `asset_${i}`, kind: 'timeout' as const, error: 'timed out' }));
-    const text = renderRunSummary(summary({ dryRun: false, failed: 35, failures, omitted: { wouldUnlock: 0, failures: 5, invalidRows: 0, warnings: 0, projects: 0 } }));
+    const text = renderRunSummary(
+      summary({ dryRun: false, failed: 35, failures, omitted: { wouldUnlock: 0, failures: 5, invalidRows: 0, warnings: 0, projects: 0 } }),
+    );
     expect(text.split('\n').filter((l) => /^asset_\d+\s+timeout/.test(l))).toHaveLength(20);
     expect(text).toContain('…and 15 more');
   });

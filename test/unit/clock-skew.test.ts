@@ -6,11 +6,27 @@ const second = (s: number) => s * 1000;
 describe('leastSkewMs: the smallest skew one Date header allows', () => {
   it.each([
     // The header cuts the server's clock to the second: a right clock reads up to 999 ms "ahead" of it, which is 0 skew.
-    ['a right clock, the answer within the same second', { dateHeaderMs: second(100), sentAtMs: second(100) + 300, receivedAtMs: second(100) + 900 }, 0],
-    ['a right clock, the answer crossing a second', { dateHeaderMs: second(100), sentAtMs: second(100) + 990, receivedAtMs: second(101) + 40 }, 0],
+    [
+      'a right clock, the answer within the same second',
+      { dateHeaderMs: second(100), sentAtMs: second(100) + 300, receivedAtMs: second(100) + 900 },
+      0,
+    ],
+    [
+      'a right clock, the answer crossing a second',
+      { dateHeaderMs: second(100), sentAtMs: second(100) + 990, receivedAtMs: second(101) + 40 },
+      0,
+    ],
     ['a right clock, a slow answer', { dateHeaderMs: second(100), sentAtMs: second(99) + 200, receivedAtMs: second(103) }, 0],
-    ['a clock 2 minutes fast', { dateHeaderMs: second(100), sentAtMs: second(220) + 500, receivedAtMs: second(220) + 600 }, second(119) + 500],
-    ['a clock 2 minutes slow', { dateHeaderMs: second(100), sentAtMs: second(-20) + 500, receivedAtMs: second(-20) + 600 }, -(second(120) - 600)],
+    [
+      'a clock 2 minutes fast',
+      { dateHeaderMs: second(100), sentAtMs: second(220) + 500, receivedAtMs: second(220) + 600 },
+      second(119) + 500,
+    ],
+    [
+      'a clock 2 minutes slow',
+      { dateHeaderMs: second(100), sentAtMs: second(-20) + 500, receivedAtMs: second(-20) + 600 },
+      -(second(120) - 600),
+    ],
   ])('%s', (_name, reading, skew) => {
     expect(leastSkewMs(reading)).toBe(skew);
   });

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '../../functions/reaper/config';
 import { ENV, LAMBDA_ENV_NAMES, LOCAL_ONLY_ENV_NAMES } from '../../functions/reaper/env';
 
-const lambdaEnv = { [ENV.tableName]: 'tracked-canvases', [ENV.secretId]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:reaper-AbCdEf' };
+const lambdaEnv = {
+  [ENV.tableName]: 'tracked-canvases',
+  [ENV.secretId]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:reaper-AbCdEf',
+};
 
 describe('loadConfig', () => {
   it('applies the named defaults', () => {
@@ -94,16 +97,27 @@ describe('loadConfig', () => {
   });
 
   it('keeps base URLs whose segments only contain dots', () => {
-    for (const url of ['https://api.cloud.scenario.com/v1', 'https://api.cloud.scenario.com/v1.2/x..y', 'https://api.cloud.scenario.com/.well-known']) {
+    for (const url of [
+      'https://api.cloud.scenario.com/v1',
+      'https://api.cloud.scenario.com/v1.2/x..y',
+      'https://api.cloud.scenario.com/.well-known',
+    ]) {
       expect(loadConfig({ ...lambdaEnv, [ENV.apiBaseUrl]: url }, 'lambda').apiBaseUrl).toBe(url);
     }
   });
 
   it('lets a local run use the Scenario SDK variables, but not together with a secret', () => {
     const local = { [ENV.tableName]: 't-local', [ENV.localApiKey]: 'key', [ENV.localApiSecret]: 'hush', [ENV.runBudgetSeconds]: '30' };
-    expect(loadConfig(local, 'local')).toMatchObject({ credentials: { kind: 'environment', apiKey: 'key', apiSecret: 'hush' }, runBudgetMs: 30_000 });
-    expect(() => loadConfig({ ...local, [ENV.secretId]: 's' }, 'local')).toThrow('SCENARIO_SECRET_ID: is set together with SCENARIO_SDK_API_KEY');
-    expect(() => loadConfig({ [ENV.tableName]: 't-local', [ENV.localApiKey]: 'key' }, 'local')).toThrow('SCENARIO_SDK_API_SECRET: is required');
+    expect(loadConfig(local, 'local')).toMatchObject({
+      credentials: { kind: 'environment', apiKey: 'key', apiSecret: 'hush' },
+      runBudgetMs: 30_000,
+    });
+    expect(() => loadConfig({ ...local, [ENV.secretId]: 's' }, 'local')).toThrow(
+      'SCENARIO_SECRET_ID: is set together with SCENARIO_SDK_API_KEY',
+    );
+    expect(() => loadConfig({ [ENV.tableName]: 't-local', [ENV.localApiKey]: 'key' }, 'local')).toThrow(
+      'SCENARIO_SDK_API_SECRET: is required',
+    );
   });
 
   it('never echoes a credential in its errors', () => {
@@ -139,7 +153,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const configError = error as ConfigError;
     expect(configError.message.split('\n')).toEqual([
-      'RUN_BUDGET_SECONDS: is for local runs only; the Lambda uses the invocation\'s remaining time',
+      "RUN_BUDGET_SECONDS: is for local runs only; the Lambda uses the invocation's remaining time",
       'TABLE_NAME: is required (the DynamoDB table of tracked canvases)',
       'GRACE_SECONDS: "soon" is not a whole number',
       'MAX_IN_FLIGHT: 0 is outside 1..256',
@@ -169,7 +183,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...lambdaEnv, [ENV.verifyAtSource]: 'FALSE' }, 'lambda').verifyAtSource).toBe(false);
     expect(loadConfig({ ...lambdaEnv, [ENV.verifyAtSource]: ' True ' }, 'lambda').verifyAtSource).toBe(true);
     for (const value of ['1', '0', 'yes', 'off', 'truee']) {
-      expect(() => loadConfig({ ...lambdaEnv, [ENV.verifyAtSource]: value }, 'lambda')).toThrow(`VERIFY_AT_SOURCE: expected true or false, got "${value}"`);
+      expect(() => loadConfig({ ...lambdaEnv, [ENV.verifyAtSource]: value }, 'lambda')).toThrow(
+        `VERIFY_AT_SOURCE: expected true or false, got "${value}"`,
+      );
     }
   });
 
@@ -178,21 +194,37 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...lambdaEnv, [ENV.brakeShare]: '0.25' }, 'lambda').brakeShare).toBe(0.25);
     expect(loadConfig({ ...lambdaEnv, [ENV.brakeShare]: '0.001' }, 'lambda').brakeShare).toBe(0.001);
     for (const value of ['0', '0.0', '1.01']) {
-      expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeShare]: value }, 'lambda')).toThrow(`BRAKE_SHARE: ${Number(value)} is not greater than 0 and at most 1`);
+      expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeShare]: value }, 'lambda')).toThrow(
+        `BRAKE_SHARE: ${Number(value)} is not greater than 0 and at most 1`,
+      );
     }
     for (const value of ['-0.5', '.5', '1e-1', 'half', '0,5']) {
-      expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeShare]: value }, 'lambda')).toThrow(`BRAKE_SHARE: "${value}" is not a decimal number`);
+      expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeShare]: value }, 'lambda')).toThrow(
+        `BRAKE_SHARE: "${value}" is not a decimal number`,
+      );
     }
   });
 
   it('bounds the brake window and minimum', () => {
-    expect(loadConfig({ ...lambdaEnv, [ENV.brakeWindowSeconds]: '60', [ENV.brakeMinLocks]: '0' }, 'lambda')).toMatchObject({ brakeWindowSeconds: 60, brakeMinLocks: 0 });
-    expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeWindowSeconds]: '59' }, 'lambda')).toThrow('BRAKE_WINDOW_SECONDS: 59 is outside 60..86400');
-    expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeMinLocks]: '100001' }, 'lambda')).toThrow('BRAKE_MIN_LOCKS: 100001 is outside 0..100000');
+    expect(loadConfig({ ...lambdaEnv, [ENV.brakeWindowSeconds]: '60', [ENV.brakeMinLocks]: '0' }, 'lambda')).toMatchObject({
+      brakeWindowSeconds: 60,
+      brakeMinLocks: 0,
+    });
+    expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeWindowSeconds]: '59' }, 'lambda')).toThrow(
+      'BRAKE_WINDOW_SECONDS: 59 is outside 60..86400',
+    );
+    expect(() => loadConfig({ ...lambdaEnv, [ENV.brakeMinLocks]: '100001' }, 'lambda')).toThrow(
+      'BRAKE_MIN_LOCKS: 100001 is outside 0..100000',
+    );
   });
 
   it('refuses every local-only variable in Lambda, all at once, and lets a local run use them', () => {
-    const localOnly = { [ENV.localApiKey]: 'k-visible', [ENV.localApiSecret]: 'super-secret-value', [ENV.projectsFile]: '/tmp/projects.json', [ENV.runBudgetSeconds]: '60' };
+    const localOnly = {
+      [ENV.localApiKey]: 'k-visible',
+      [ENV.localApiSecret]: 'super-secret-value',
+      [ENV.projectsFile]: '/tmp/projects.json',
+      [ENV.runBudgetSeconds]: '60',
+    };
     let error: unknown;
     try {
       loadConfig({ ...lambdaEnv, ...localOnly }, 'lambda');
@@ -203,7 +235,9 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).not.toContain('super-secret-value');
     const { [ENV.secretId]: _secretId, ...withoutSecret } = lambdaEnv;
     const { [ENV.projectsFile]: _file, ...oneSource } = localOnly;
-    expect(loadConfig({ ...withoutSecret, ...oneSource }, 'local')).toMatchObject({ runBudgetMs: 60_000, credentials: { kind: 'environment' } });
+    expect(loadConfig({ ...withoutSecret, ...oneSource }, 'local')).toMatchObject({
+      runBudgetMs: 60_000,
+      credentials: { kind: 'environment' },
+    });
   });
 });
-

@@ -33,7 +33,10 @@ describe('the credentials value: one pair, or a pair per Scenario project', () =
   });
 
   it('names every problem by its path inside the value, never a value', () => {
-    const message = problem({ projects: { proj_a: { apiKey: 'visible-key', apiSecret: '' }, 'bad id!': {}, default: { apiKey: 'k', apiSecret: 's' } }, default: { apiKey: 7 } });
+    const message = problem({
+      projects: { proj_a: { apiKey: 'visible-key', apiSecret: '' }, 'bad id!': {}, default: { apiKey: 'k', apiSecret: 's' } },
+      default: { apiKey: 7 },
+    });
     expect(message).toContain('projects.proj_a.apiSecret is empty');
     expect(message).toContain('projects["bad id!"] projectId is not 1-128');
     expect(message).toContain('projects["default"] is reserved');
@@ -56,13 +59,17 @@ describe('SCENARIO_PROJECTS_FILE', () => {
 
   it('is read when only its owner may read it, and refused when every user may', async () => {
     expect((await projectsFileCredentials(file(0o600)).get()).shape).toBe('projects');
-    await expect(projectsFileCredentials(file(0o644)).get()).rejects.toThrow(/readable by every user of this machine; make it private first: chmod 600/);
+    await expect(projectsFileCredentials(file(0o644)).get()).rejects.toThrow(
+      /readable by every user of this machine; make it private first: chmod 600/,
+    );
   });
 
   it('is one source of credentials: set with another, the run refuses to start and names them', () => {
     const env = { [ENV.tableName]: 'tracked', [ENV.projectsFile]: '/tmp/p.json', [ENV.localApiKey]: 'k', [ENV.localApiSecret]: 's' };
     expect(() => loadConfig(env, 'local')).toThrow(ConfigError);
-    expect(() => loadConfig(env, 'local')).toThrow(/SCENARIO_PROJECTS_FILE: is set together with SCENARIO_SDK_API_KEY\/SCENARIO_SDK_API_SECRET/);
+    expect(() => loadConfig(env, 'local')).toThrow(
+      /SCENARIO_PROJECTS_FILE: is set together with SCENARIO_SDK_API_KEY\/SCENARIO_SDK_API_SECRET/,
+    );
     const { [ENV.localApiKey]: _k, [ENV.localApiSecret]: _s, ...fileOnly } = env;
     expect(loadConfig(fileOnly, 'local').credentials).toEqual({ kind: 'projects-file', path: '/tmp/p.json' });
   });

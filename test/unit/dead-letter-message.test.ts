@@ -9,7 +9,11 @@ describe('decodeDeadLetter', () => {
       requestContext: { requestId: 'r', functionArn: 'arn:f', condition: 'EventAgeExceeded', approximateInvokeCount: 0 },
       requestPayload: { dryRun: true },
     });
-    const decoded = decodeDeadLetter('failed-invocations', { MessageId: 'm1', Body: body, Attributes: { SentTimestamp: '1795777200000', ApproximateReceiveCount: '3' } });
+    const decoded = decodeDeadLetter('failed-invocations', {
+      MessageId: 'm1',
+      Body: body,
+      Attributes: { SentTimestamp: '1795777200000', ApproximateReceiveCount: '3' },
+    });
     expect(decoded).toEqual({
       messageId: 'm1',
       sentAt: new Date(1795777200000).toISOString(),
@@ -21,7 +25,10 @@ describe('decodeDeadLetter', () => {
   });
 
   it('shows a message of neither shape as it is, saying so', () => {
-    expect(decodeDeadLetter('failed-invocations', { MessageId: 'm2', Body: 'plain text' })).toMatchObject({ payload: 'plain text', error: '(not a Lambda invocation record)' });
+    expect(decodeDeadLetter('failed-invocations', { MessageId: 'm2', Body: 'plain text' })).toMatchObject({
+      payload: 'plain text',
+      error: '(not a Lambda invocation record)',
+    });
     expect(decodeDeadLetter('undelivered-ticks', { MessageId: 'm3', Body: '{"x":1}' })).toMatchObject({
       payload: { x: 1 },
       error: '(no ERROR_CODE/ERROR_MESSAGE attributes: not a Scheduler dead letter?)',

@@ -14,7 +14,12 @@ describe('package.json', () => {
   });
 
   it('keeps every AWS SDK client on one release, and every Powertools package on one version', () => {
-    const versionsOf = (prefix: string) => new Set(Object.entries(all).filter(([name]) => name.startsWith(prefix)).map(([, version]) => version));
+    const versionsOf = (prefix: string) =>
+      new Set(
+        Object.entries(all)
+          .filter(([name]) => name.startsWith(prefix))
+          .map(([, version]) => version),
+      );
     expect(versionsOf('@aws-sdk/client-').size).toBe(1);
     expect(versionsOf('@aws-lambda-powertools/').size).toBe(1);
   });

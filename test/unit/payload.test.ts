@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ASSET_IDS_PER_RUN, MAX_PAYLOAD_PROBLEMS, parseInvocation, PayloadError } from '../../functions/reaper/payload';
+import { MAX_ASSET_IDS_PER_RUN, MAX_PAYLOAD_PROBLEMS, PayloadError, parseInvocation } from '../../functions/reaper/payload';
 
 /** What Scheduler sends for the stack's schedule (infra/constructs/reaper-schedule.ts), its per-tick fields filled in. */
 const scheduleTick = {
@@ -35,14 +35,22 @@ function problemsOf(payload: unknown): string[] {
 describe('parseInvocation', () => {
   it("runs a normal reap for the schedule's input, an EventBridge rule's scheduled event, and an empty payload", () => {
     expect(parseInvocation(scheduleTick)).toEqual({ dryRun: false });
-    expect(parseInvocation({ ...scheduleTick, time: '2026-12-31T23:59:59.123Z', resources: ['arn:aws:scheduler:local:000000000000:schedule/default/s1'] })).toEqual({ dryRun: false });
+    expect(
+      parseInvocation({
+        ...scheduleTick,
+        time: '2026-12-31T23:59:59.123Z',
+        resources: ['arn:aws:scheduler:local:000000000000:schedule/default/s1'],
+      }),
+    ).toEqual({ dryRun: false });
     expect(parseInvocation(ruleEvent)).toEqual({ dryRun: false });
-    expect(parseInvocation({ ...ruleEvent, id: 'ffffffff-0000-4000-8000-000000000000', region: 'us-gov-west-1' })).toEqual({ dryRun: false });
+    expect(parseInvocation({ ...ruleEvent, id: 'ffffffff-0000-4000-8000-000000000000', region: 'us-gov-west-1' })).toEqual({
+      dryRun: false,
+    });
     expect(parseInvocation({})).toEqual({ dryRun: false });
     expect(parseInvocation(null)).toEqual({ dryRun: false });
   });
 
-  it('validates an event look-alike as a manual payload and refuses it whole (the issue\'s example ran a real reap)', () => {
+  it("validates an event look-alike as a manual payload and refuses it whole (the issue's example ran a real reap)", () => {
     expect(problemsOf({ source: 'ops', 'detail-type': 'manual', dryRun: true, assetIds: ['asset_x'] })).toEqual([
       'not a scheduled event (source "ops" is neither "aws.scheduler" nor "aws.events"); read as a manual payload',
       'unknown field "source"',
@@ -51,13 +59,25 @@ describe('parseInvocation', () => {
   });
 
   it.each([
-    ['the schedule input with a dryRun', { ...scheduleTick, dryRun: true }, 'as the stack\'s schedule input: field "dryRun" is not part of one'],
+    [
+      'the schedule input with a dryRun',
+      { ...scheduleTick, dryRun: true },
+      'as the stack\'s schedule input: field "dryRun" is not part of one',
+    ],
     ['the schedule input with assetIds', { ...scheduleTick, assetIds: ['asset_x'] }, 'field "assetIds" is not part of one'],
-    ['the schedule input without its time', { source: 'aws.scheduler', 'detail-type': 'Scheduled Event', resources: scheduleTick.resources }, 'no time'],
-    ['the schedule input with an unfilled placeholder', { ...scheduleTick, time: '<aws.scheduler.scheduled-time>' }, 'time "<aws.scheduler.scheduled-time>"'],
+    [
+      'the schedule input without its time',
+      { source: 'aws.scheduler', 'detail-type': 'Scheduled Event', resources: scheduleTick.resources },
+      'no time',
+    ],
+    [
+      'the schedule input with an unfilled placeholder',
+      { ...scheduleTick, time: '<aws.scheduler.scheduled-time>' },
+      'time "<aws.scheduler.scheduled-time>"',
+    ],
     ['the schedule input naming a rule', { ...scheduleTick, resources: ruleEvent.resources }, 'resources'],
     ['the schedule input with another detail-type', { ...scheduleTick, 'detail-type': 'manual' }, 'detail-type "manual"'],
-    ['a rule event with a detail', { ...ruleEvent, detail: { dryRun: true } }, 'as an EventBridge rule\'s Scheduled Event: detail'],
+    ['a rule event with a detail', { ...ruleEvent, detail: { dryRun: true } }, "as an EventBridge rule's Scheduled Event: detail"],
     ['a rule event with graceSeconds', { ...ruleEvent, graceSeconds: 0 }, 'field "graceSeconds" is not part of one'],
     ['a rule event without its standard fields', { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, 'no version'],
     ['a detail-type without a source', { 'detail-type': 'Scheduled Event' }, 'source undefined'],

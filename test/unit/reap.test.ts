@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CanvasStore, ClaimResult, LockApi, ReapLogger, UnlockResult } from '../../functions/reaper/core/ports';
-import { reap, type ReapOptions } from '../../functions/reaper/core/reap';
+import { type ReapOptions, reap } from '../../functions/reaper/core/reap';
 import { MAX_LISTED_PER_KIND } from '../../functions/reaper/core/summary';
 import { ABSENT, stringReading, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
 
@@ -121,7 +121,10 @@ describe('reap (orchestration rules, with fakes of our ports)', () => {
       readSourceLock: noLockAtSource,
       forceUnlock: async () => {
         calls += 1;
-        return { ok: false, failure: { kind: 'credentials-rejected', status: 401, message: 'HTTP 401', attempts: 1, possiblyApplied: false } };
+        return {
+          ok: false,
+          failure: { kind: 'credentials-rejected', status: 401, message: 'HTTP 401', attempts: 1, possiblyApplied: false },
+        };
       },
     };
     const { store, released } = fakeStore([Array.from({ length: 5 }, (_, i) => stale(`asset_${i}`))]);
@@ -166,20 +169,35 @@ describe('reap (orchestration rules, with fakes of our ports)', () => {
   it('releases the claim when the API refuses, and maps claim results to skip reasons', async () => {
     const refusing: LockApi = {
       readSourceLock: noLockAtSource,
-      forceUnlock: async () => ({ ok: false, failure: { kind: 'server-error', status: 503, message: 'HTTP 503', attempts: 4, possiblyApplied: false } }),
+      forceUnlock: async () => ({
+        ok: false,
+        failure: { kind: 'server-error', status: 503, message: 'HTTP 503', attempts: 4, possiblyApplied: false },
+      }),
     };
-    const claims: Record<string, ClaimResult> = { asset_gone: 'gone', asset_free: 'no-longer-locked', asset_new: 'lock-changed', asset_busy: 'claimed-by-other-run' };
-    const { store, released } = fakeStore([[stale('asset_fails'), ...Object.keys(claims).map(stale)]], { claim: (c) => claims[c.assetId] ?? 'claimed' });
+    const claims: Record<string, ClaimResult> = {
+      asset_gone: 'gone',
+      asset_free: 'no-longer-locked',
+      asset_new: 'lock-changed',
+      asset_busy: 'claimed-by-other-run',
+    };
+    const { store, released } = fakeStore([[stale('asset_fails'), ...Object.keys(claims).map(stale)]], {
+      claim: (c) => claims[c.assetId] ?? 'claimed',
+    });
 
     const summary = await reap({ clock: { now: () => NOW }, store, lockApi: refusing, logger: silentLogger }, options());
 
     expect(released).toEqual(['asset_fails']);
     expect(summary.skipped).toMatchObject({ notTracked: 1, notLocked: 1, renewed: 1, claimedByOtherRun: 1 });
-    expect(summary.failures).toEqual([{ assetId: 'asset_fails', kind: 'server-error', step: 'unlock', httpStatus: 503, error: 'HTTP 503' }]);
+    expect(summary.failures).toEqual([
+      { assetId: 'asset_fails', kind: 'server-error', step: 'unlock', httpStatus: 503, error: 'HTTP 503' },
+    ]);
   });
 
   it('caps the lists in the summary but keeps the counts exact', async () => {
-    const rows = Array.from({ length: MAX_LISTED_PER_KIND + 25 }, (_, i) => ({ ...stale(`asset_${i}`), lockExpiresAt: stringReading('garbage') }));
+    const rows = Array.from({ length: MAX_LISTED_PER_KIND + 25 }, (_, i) => ({
+      ...stale(`asset_${i}`),
+      lockExpiresAt: stringReading('garbage'),
+    }));
     const { store } = fakeStore([rows]);
     const summary = await reap({ clock: { now: () => NOW }, store, lockApi: okApi(), logger: silentLogger }, options());
     expect(summary.skipped.invalid).toBe(MAX_LISTED_PER_KIND + 25);

@@ -5,15 +5,31 @@ const SIG = 'c0ffee5eedc0ffee5eed';
 
 describe('redactText', () => {
   it.each([
-    ['a plain signed URL', `see https://cdn.example/a.png?X-Amz-Algorithm=AWS4&X-Amz-Signature=${SIG} now`, 'see https://cdn.example/a.png?[redacted] now'],
-    ['a JSON-escaped signed URL', `{"url":"https:\\/\\/cdn.example\\/a.png?X-Amz-Signature=${SIG}"}`, '{"url":"https:\\/\\/cdn.example\\/a.png?[redacted]"}'],
+    [
+      'a plain signed URL',
+      `see https://cdn.example/a.png?X-Amz-Algorithm=AWS4&X-Amz-Signature=${SIG} now`,
+      'see https://cdn.example/a.png?[redacted] now',
+    ],
+    [
+      'a JSON-escaped signed URL',
+      `{"url":"https:\\/\\/cdn.example\\/a.png?X-Amz-Signature=${SIG}"}`,
+      '{"url":"https:\\/\\/cdn.example\\/a.png?[redacted]"}',
+    ],
     ['a protocol-relative URL', `//cdn.example/p?sig=${SIG}`, '//cdn.example/p?[redacted]'],
     ['a fragment', `https://app.example/cb#access_token=${SIG}&x=1`, 'https://app.example/cb#[redacted]'],
     ['a bare #token fragment', `opened #token=${SIG}`, 'opened #token=[redacted]'],
-    ['a percent-encoded URL', `next=https%3A%2F%2Fcdn.example%2Fa%3FX-Amz-Signature%3D${SIG}`, 'next=https%3A%2F%2Fcdn.example%2Fa%3F[redacted]'],
+    [
+      'a percent-encoded URL',
+      `next=https%3A%2F%2Fcdn.example%2Fa%3FX-Amz-Signature%3D${SIG}`,
+      'next=https%3A%2F%2Fcdn.example%2Fa%3F[redacted]',
+    ],
     ['a double-encoded URL', `next=https%253A%252F%252Fcdn%252Fa%253Fsig%253D${SIG}`, 'next=https%253A%252F%252Fcdn%252Fa%253F[redacted]'],
     ['an encoded parameter alone', `q=a%26X-Goog-Signature%3D${SIG}`, 'q=a%26X-Goog-Signature%3D[redacted]'],
-    ['a CloudFront signed URL without a scheme or slashes', `img.png?Expires=1700000000&Signature=${SIG}&Key-Pair-Id=K2ABC`, 'img.png?Expires=[redacted]&Signature=[redacted]&Key-Pair-Id=[redacted]'],
+    [
+      'a CloudFront signed URL without a scheme or slashes',
+      `img.png?Expires=1700000000&Signature=${SIG}&Key-Pair-Id=K2ABC`,
+      'img.png?Expires=[redacted]&Signature=[redacted]&Key-Pair-Id=[redacted]',
+    ],
     ['an Azure SAS token', `?sv=2022&sig=${SIG}`, '?sv=2022&sig=[redacted]'],
     ['a JSON-escaped ampersand', `a\\u0026sig=${SIG}`, 'a\\u0026sig=[redacted]'],
     ['a signature as a JSON member', `{"X-Amz-Signature":"${SIG}","ok":1}`, '{"X-Amz-Signature":"[redacted]","ok":1}'],
@@ -44,7 +60,9 @@ describe('redactText', () => {
 });
 
 describe('looksLikeUrl', () => {
-  it.each(['https://h/p', '//h/p?x', 'https:\\/\\/h', 'https%3A%2F%2Fh'])('%j is URL-like', (text) => expect(looksLikeUrl(text)).toBe(true));
+  it.each(['https://h/p', '//h/p?x', 'https:\\/\\/h', 'https%3A%2F%2Fh'])('%j is URL-like', (text) =>
+    expect(looksLikeUrl(text)).toBe(true),
+  );
   it.each(['asset_x', 'a/b', 'plain'])('%j is not', (text) => expect(looksLikeUrl(text)).toBe(false));
 });
 

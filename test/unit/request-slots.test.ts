@@ -7,8 +7,12 @@ describe('RequestSlots', () => {
     const order: string[] = [];
     const first = await slots.acquire();
     const second = await slots.acquire();
-    const third = slots.acquire().then((release) => (order.push('third'), release));
-    const fourth = slots.acquire().then((release) => (order.push('fourth'), release));
+    const inOrder = (name: string) => (release: () => void) => {
+      order.push(name);
+      return release;
+    };
+    const third = slots.acquire().then(inOrder('third'));
+    const fourth = slots.acquire().then(inOrder('fourth'));
     await new Promise((r) => setTimeout(r, 5));
     expect(order).toEqual([]);
     first();
@@ -32,7 +36,10 @@ describe('RequestSlots shared by projects', () => {
     const slowA = await slots.acquire('slow');
     const slowB = await slots.acquire('slow');
     let slowThirdIn = false;
-    const slowThird = slots.acquire('slow').then((release) => ((slowThirdIn = true), release));
+    const slowThird = slots.acquire('slow').then((release) => {
+      slowThirdIn = true;
+      return release;
+    });
     // The slow project is at its share: the fast one still gets the other two slots at once.
     const fastA = await slots.acquire('fast');
     const fastB = await slots.acquire('fast');

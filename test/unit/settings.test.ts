@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_GRACE_SECONDS, parseGraceSecondsFlag, parseInvocation, PayloadError } from '../../functions/reaper/payload';
-import { readSettingValue, readWholeNumber } from '../../functions/reaper/setting-values';
+import { MAX_GRACE_SECONDS, PayloadError, parseGraceSecondsFlag, parseInvocation } from '../../functions/reaper/payload';
 import { tableReferenceProblem } from '../../functions/reaper/setting-checks';
+import { readSettingValue, readWholeNumber } from '../../functions/reaper/setting-values';
 import { SETTING_NAMES, SETTING_SPECS, SETTINGS } from '../../functions/reaper/settings';
 
 describe('the settings table', () => {
@@ -34,15 +34,46 @@ describe('the settings table', () => {
     for (const name of SETTING_NAMES) {
       const spec = SETTING_SPECS[name];
       if (spec.default === undefined) continue;
-      expect(readSettingValue(spec, typeof spec.default === 'string' ? spec.default : String(spec.default)), name).toEqual({ ok: true, value: spec.default });
+      expect(readSettingValue(spec, typeof spec.default === 'string' ? spec.default : String(spec.default)), name).toEqual({
+        ok: true,
+        value: spec.default,
+      });
     }
   });
 
   it('holds the four settings of verification and the brake, with their bounds', () => {
-    expect(SETTINGS.verifyAtSource).toMatchObject({ env: 'VERIFY_AT_SOURCE', context: 'reaper:verifyAtSource', use: 'lambda', type: 'boolean', default: true });
-    expect(SETTINGS.brakeWindowSeconds).toMatchObject({ env: 'BRAKE_WINDOW_SECONDS', context: 'reaper:brakeWindowSeconds', type: 'whole', default: 900, min: 60, max: 86_400 });
-    expect(SETTINGS.brakeMinLocks).toMatchObject({ env: 'BRAKE_MIN_LOCKS', context: 'reaper:brakeMinLocks', type: 'whole', default: 25, min: 0, max: 100_000 });
-    expect(SETTINGS.brakeShare).toMatchObject({ env: 'BRAKE_SHARE', context: 'reaper:brakeShare', type: 'decimal', default: 0.5, min: 0, minExclusive: true, max: 1 });
+    expect(SETTINGS.verifyAtSource).toMatchObject({
+      env: 'VERIFY_AT_SOURCE',
+      context: 'reaper:verifyAtSource',
+      use: 'lambda',
+      type: 'boolean',
+      default: true,
+    });
+    expect(SETTINGS.brakeWindowSeconds).toMatchObject({
+      env: 'BRAKE_WINDOW_SECONDS',
+      context: 'reaper:brakeWindowSeconds',
+      type: 'whole',
+      default: 900,
+      min: 60,
+      max: 86_400,
+    });
+    expect(SETTINGS.brakeMinLocks).toMatchObject({
+      env: 'BRAKE_MIN_LOCKS',
+      context: 'reaper:brakeMinLocks',
+      type: 'whole',
+      default: 25,
+      min: 0,
+      max: 100_000,
+    });
+    expect(SETTINGS.brakeShare).toMatchObject({
+      env: 'BRAKE_SHARE',
+      context: 'reaper:brakeShare',
+      type: 'decimal',
+      default: 0.5,
+      min: 0,
+      minExclusive: true,
+      max: 1,
+    });
   });
 });
 
@@ -74,17 +105,23 @@ describe('the one table reference check', () => {
     expect(tableReferenceProblem(arn, 'name-or-arn')).toBeUndefined();
     expect(tableReferenceProblem(arn, 'name')).toBe(`"${arn}" is not a DynamoDB table name`);
     expect(tableReferenceProblem('tracked-canvases', 'arn')).toBe('"tracked-canvases" is not a DynamoDB table ARN');
-    expect(tableReferenceProblem('arn:aws:dynamodb:eu-west-1:1234:table/t', 'name-or-arn')).toMatch(/is neither a DynamoDB table name nor a table ARN/);
+    expect(tableReferenceProblem('arn:aws:dynamodb:eu-west-1:1234:table/t', 'name-or-arn')).toMatch(
+      /is neither a DynamoDB table name nor a table ARN/,
+    );
   });
 });
 
-describe('a run\'s grace (payload field and CLI flag)', () => {
+describe("a run's grace (payload field and CLI flag)", () => {
   it('has the bounds of GRACE_SECONDS', () => {
     expect(MAX_GRACE_SECONDS).toBe(SETTINGS.graceSeconds.max);
     expect(parseInvocation({ graceSeconds: SETTINGS.graceSeconds.max }).graceSeconds).toBe(SETTINGS.graceSeconds.max);
     expect(() => parseInvocation({ graceSeconds: SETTINGS.graceSeconds.max + 1 })).toThrow(PayloadError);
-    expect(() => parseInvocation({ graceSeconds: '60' })).toThrow(`graceSeconds must be a whole number of seconds from 0 to ${SETTINGS.graceSeconds.max}, got "60"`);
+    expect(() => parseInvocation({ graceSeconds: '60' })).toThrow(
+      `graceSeconds must be a whole number of seconds from 0 to ${SETTINGS.graceSeconds.max}, got "60"`,
+    );
     expect(parseGraceSecondsFlag(String(SETTINGS.graceSeconds.max))).toBe(SETTINGS.graceSeconds.max);
-    expect(() => parseGraceSecondsFlag(String(SETTINGS.graceSeconds.max + 1))).toThrow(`--grace-seconds must be a whole number from 0 to ${SETTINGS.graceSeconds.max}, got "604801"`);
+    expect(() => parseGraceSecondsFlag(String(SETTINGS.graceSeconds.max + 1))).toThrow(
+      `--grace-seconds must be a whole number from 0 to ${SETTINGS.graceSeconds.max}, got "604801"`,
+    );
   });
 });

@@ -1,13 +1,13 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { describe, expect, it } from 'vitest';
 import {
+  type AnnotationValue,
   NO_SPANS,
   powertoolsSpans,
   SPAN_NAMES,
+  type Spans,
   TracedCanvasStore,
   tracedLockApi,
-  type AnnotationValue,
-  type Spans,
 } from '../../functions/reaper/adapters/tracing';
 import type { CanvasStore, LockApi, SourceLockResult, UnlockResult } from '../../functions/reaper/core/ports';
 import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
@@ -98,7 +98,7 @@ describe('the traced canvas store', () => {
     expect(opened.map((span) => span.name)).toEqual([SPAN_NAMES.namedAssetsPage, SPAN_NAMES.namedAssetsPage]);
   });
 
-  it("lets the store finish its iteration when the run stops reading early", async () => {
+  it('lets the store finish its iteration when the run stops reading early', async () => {
     const { store, iterationFinished } = fakeStore([[canvas('asset_a')], [canvas('asset_b')]]);
     for await (const page of new TracedCanvasStore(store, NO_SPANS).pages()) {
       expect(page).toHaveLength(1);
@@ -159,7 +159,11 @@ describe('the traced lock API', () => {
 
   it('hands the retry question to the real API untouched', async () => {
     let asked: unknown;
-    const traced = tracedLockApi({ ...api, forceUnlock: async (_id, options) => ((asked = options.mayRetry), refused) }, NO_SPANS);
+    const forceUnlock: typeof api.forceUnlock = async (_id, options) => {
+      asked = options.mayRetry;
+      return refused;
+    };
+    const traced = tracedLockApi({ ...api, forceUnlock }, NO_SPANS);
     const mayRetry = async () => ({ retry: true }) as const;
     await traced.forceUnlock('asset_a', { deadlineMs: 1, mayRetry });
     expect(asked).toBe(mayRetry);

@@ -5,7 +5,11 @@ import { judgeCanvas } from '../../functions/reaper/core/verdict';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 const GRACE_MS = 60_000;
-const canvas = (lockExpiresAt: TrackedCanvas['lockExpiresAt'], assetId = 'asset_abc'): TrackedCanvas => ({ assetId, lockExpiresAt, lockId: ABSENT });
+const canvas = (lockExpiresAt: TrackedCanvas['lockExpiresAt'], assetId = 'asset_abc'): TrackedCanvas => ({
+  assetId,
+  lockExpiresAt,
+  lockId: ABSENT,
+});
 
 describe('judgeCanvas', () => {
   it('calls a lock stale only once lockExpiresAt + grace is in the past', () => {

@@ -2,6 +2,7 @@ import type { AssetLogRecord } from '../core/ports';
 import { looksLikeUrl, REDACTED, redactText } from './redact';
 
 export { REDACTED } from './redact';
+
 /** Long free text (prompts, captions) is user content: cap it so one asset cannot flood the log. */
 const MAX_TEXT_LENGTH = 200;
 const MAX_WALK_NODES = 5_000;
@@ -79,7 +80,9 @@ function urlPaths(asset: Json): { paths: string[]; omitted: number } {
     }
     if (Array.isArray(value)) {
       // Arrays of numbers (embeddings, bboxes) hold no URLs; stepping into each would only cost time.
-      value.slice(0, 50).forEach((item, index) => (typeof item === 'object' || typeof item === 'string' ? walk(item, `${path}[${index}]`) : undefined));
+      value.slice(0, 50).forEach((item, index) => {
+        if (typeof item === 'object' || typeof item === 'string') walk(item, `${path}[${index}]`);
+      });
       return;
     }
     const object = asObject(value);

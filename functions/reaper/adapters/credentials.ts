@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DEFAULT_PROJECT, projectIdProblem } from '../core/project';
 import type { Clock } from '../core/ports';
+import { DEFAULT_PROJECT, projectIdProblem } from '../core/project';
 
 export interface ApiCredentials {
   apiKey: string;
@@ -97,7 +97,9 @@ export function projectsFileCredentials(path: string): CredentialsProvider {
         throw new CredentialsError(`projects file ${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
       }
       if ((mode & 0o004) !== 0) {
-        throw new CredentialsError(`projects file ${path} is readable by every user of this machine; make it private first: chmod 600 ${path}`);
+        throw new CredentialsError(
+          `projects file ${path} is readable by every user of this machine; make it private first: chmod 600 ${path}`,
+        );
       }
       return parseSecretValue(text, `projects file ${path}`);
     },
@@ -130,7 +132,8 @@ export function parseSecretValue(text: string | undefined, where: string): Scena
     return { shape: 'single', pair };
   }
   const projects = new Map<string, ApiCredentials>();
-  for (const key of Object.keys(parsed)) if (key !== 'projects' && key !== 'default') problems.push(`${label(key)} is not expected here (only "projects" and "default")`);
+  for (const key of Object.keys(parsed))
+    if (key !== 'projects' && key !== 'default') problems.push(`${label(key)} is not expected here (only "projects" and "default")`);
   if (!isObject(parsed.projects)) {
     problems.push('projects is not an object of {"<projectId>": {"apiKey","apiSecret"}}');
   } else {

@@ -1,16 +1,16 @@
 import {
+  type AttributeValue,
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
+  type DynamoDBClient,
   GetItemCommand,
   ScanCommand,
   UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { BrakeState } from '../core/brake';
 import type { CanvasStore, ClaimResult, HealResult, MarkUnlockedResult, RowCheck } from '../core/ports';
-import { ABSENT, readingText, type AttributeReading, type LockView, type TrackedCanvas } from '../core/tracked-canvas';
+import { ABSENT, type AttributeReading, type LockView, readingText, type TrackedCanvas } from '../core/tracked-canvas';
 import { BRAKE_ATTRIBUTES, BRAKE_ROW_KEY, BRAKE_STATES, CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '../table-contract';
 
 // Kept here too for the modules that imported the contract from the adapter before it had its own module.
@@ -82,7 +82,12 @@ export class DynamoCanvasStore implements CanvasStore {
         const answer: BatchGetItemCommandOutput = await this.options.client.send(
           new BatchGetItemCommand({
             RequestItems: {
-              [this.options.tableName]: { Keys: keys, ProjectionExpression: PROJECTION, ExpressionAttributeNames: NAMES, ConsistentRead: true },
+              [this.options.tableName]: {
+                Keys: keys,
+                ProjectionExpression: PROJECTION,
+                ExpressionAttributeNames: NAMES,
+                ConsistentRead: true,
+              },
             },
           }),
         );
@@ -108,7 +113,11 @@ export class DynamoCanvasStore implements CanvasStore {
     const lock = lockAsRead(canvas);
     const item = await this.readRow(canvas.assetId);
     const current = item ? lockViewOfItem(item) : null;
-    if (!item || !sameAttribute(item[CANVAS_ATTRIBUTES.lockExpiresAt], lock.lockExpiresAt) || !sameAttribute(item[CANVAS_ATTRIBUTES.lockId], lock.lockId)) {
+    if (
+      !item ||
+      !sameAttribute(item[CANVAS_ATTRIBUTES.lockExpiresAt], lock.lockExpiresAt) ||
+      !sameAttribute(item[CANVAS_ATTRIBUTES.lockId], lock.lockId)
+    ) {
       return { kind: 'lock-changed', current: current && current.lockExpiresAt === undefined ? null : current };
     }
     return item[REAPER_ATTRIBUTES.claimRunId]?.S === runId ? { kind: 'held' } : { kind: 'claim-lost', current: current ?? {} };
@@ -245,7 +254,8 @@ export class DynamoCanvasStore implements CanvasStore {
       new UpdateItemCommand({
         TableName: this.options.tableName,
         Key: { [CANVAS_ATTRIBUTES.assetId]: { S: BRAKE_ROW_KEY } },
-        UpdateExpression: 'SET #state = :engaged, #atMs = :atMs, #at = :at, #run = :run, #newly = :newly, #live = :live REMOVE #releasedAt, #releasedRun',
+        UpdateExpression:
+          'SET #state = :engaged, #atMs = :atMs, #at = :at, #run = :run, #newly = :newly, #live = :live REMOVE #releasedAt, #releasedRun',
         ExpressionAttributeNames: {
           '#state': BRAKE_ATTRIBUTES.state,
           '#atMs': BRAKE_ATTRIBUTES.trippedAtMs,
@@ -276,7 +286,11 @@ export class DynamoCanvasStore implements CanvasStore {
           Key: { [CANVAS_ATTRIBUTES.assetId]: { S: BRAKE_ROW_KEY } },
           UpdateExpression: 'SET #state = :released, #releasedAt = :at, #releasedRun = :run',
           ConditionExpression: '#state = :engaged',
-          ExpressionAttributeNames: { '#state': BRAKE_ATTRIBUTES.state, '#releasedAt': BRAKE_ATTRIBUTES.releasedAt, '#releasedRun': BRAKE_ATTRIBUTES.releasedRunId },
+          ExpressionAttributeNames: {
+            '#state': BRAKE_ATTRIBUTES.state,
+            '#releasedAt': BRAKE_ATTRIBUTES.releasedAt,
+            '#releasedRun': BRAKE_ATTRIBUTES.releasedRunId,
+          },
           ExpressionAttributeValues: {
             ':released': { S: BRAKE_STATES.released },
             ':engaged': { S: BRAKE_STATES.engaged },
@@ -334,7 +348,11 @@ function lockAsRead(canvas: TrackedCanvas): LockAsRead {
  * The "same lock" condition: true only while the row still holds the very lock that was read (lockExpiresAt and
  * lockId, or lockId's absence). Every write of the reaper carries it, so a renewed lock is never overwritten.
  */
-function sameLockCondition(lock: LockAsRead): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
+function sameLockCondition(lock: LockAsRead): {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, AttributeValue>;
+} {
   if (!lock.lockExpiresAt) throw new Error('only a locked row can be claimed or unlocked');
   const names: Record<string, string> = { '#exp': CANVAS_ATTRIBUTES.lockExpiresAt, '#lockId': CANVAS_ATTRIBUTES.lockId };
   if (!lock.lockId) return { expression: '#exp = :exp AND attribute_not_exists(#lockId)', names, values: { ':exp': lock.lockExpiresAt } };

@@ -19,7 +19,7 @@ const PCT = '%(?:25)*';
  * X-Amz-Security-Token, X-Goog-Signature, Signature, sig, token, access_token, api_key…, and CloudFront's
  * Expires/Key-Pair-Id/Policy that go with its Signature.
  */
-const SECRET_NAME = String.raw`[A-Za-z0-9_.-]*?(?:signature|token|secret|passw(?:or)?d|credential|api[_-]?key|sig)|key-pair-id|policy|expires`;
+const SECRET_NAME = '[A-Za-z0-9_.-]*?(?:signature|token|secret|passw(?:or)?d|credential|api[_-]?key|sig)|key-pair-id|policy|expires';
 /** What may precede such a name: anything but a name character, or an encoded `?`, `&`, `#`, `;` (`%3F`, `\u0026`…). */
 const NAME_START = String.raw`(?<=^|[^A-Za-z0-9_.-]|${PCT}(?:3F|26|23|3B)|\\u0026)`;
 /** `=` as written raw, percent-encoded or JSON-unicode-escaped. */
@@ -35,7 +35,7 @@ const SECRET_JSON_MEMBER = new RegExp(String.raw`((\\?["'])(?:${SECRET_NAME})\2\
  * `//` as written raw or JSON-escaped (`\/\/`), with an optional scheme before it (none: protocol-relative). The
  * scheme must start a word and is at most 32 characters, so a long run of letters is not re-scanned from each one.
  */
-const SCHEME = String.raw`(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:`;
+const SCHEME = '(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:';
 const URL_START = String.raw`(?:${SCHEME})?(?:\/\/|\\\/\\\/)`;
 /**
  * Host and path up to a `?` or `#`. It never runs over another `//` (that starts a URL of its own), which keeps the
@@ -45,7 +45,7 @@ const URL_BODY = String.raw`(?:[^\s"'<>?#\\/]|\/(?!\/)|\\\/(?!\\\/))+`;
 /** A URL's query string or fragment, whatever it holds: `https://h/p?…`, `//h/p#…`, `https:\/\/h\/p?…`. */
 const URL_QUERY = new RegExp(String.raw`(${URL_START}${URL_BODY})([?#])(?:${ALREADY}|(?:\\\/|[^\s"'<>\\])+)`, 'gi');
 /** `%2F%2F` (or `%252F%252F`, double-encoded), the start of a percent-encoded URL. */
-const ENCODED_SLASHES = String.raw`${PCT}2F${PCT}2F`;
+const ENCODED_SLASHES = `${PCT}2F${PCT}2F`;
 /** The same in a percent-encoded URL: `https%3A%2F%2Fh%2Fp%3F…`; its body never runs over another `%2F%2F`. */
 const ENCODED_URL_QUERY = new RegExp(
   String.raw`((?:${SCHEME.replace(':', `${PCT}3A`)})?${ENCODED_SLASHES}(?:[^\s"'<>?#%]|${PCT}(?!(?:25)*(?:3F|23|2F))[0-9a-f]{2}|${PCT}2F(?!${PCT}2F))+)(${PCT}(?:3F|23))(?:${ALREADY}|[^\s"'<>])+`,
@@ -79,7 +79,9 @@ export function redactText(text: string, literalSecrets: readonly string[] = [])
     if (secret.length >= MIN_LITERAL_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
   }
   return out
-    .replace(AUTHORIZATION, (match, scheme: string, space: string, word: string) => (looksLikeCredential(word) ? `${scheme}${space}${REDACTED}` : match))
+    .replace(AUTHORIZATION, (match, scheme: string, space: string, word: string) =>
+      looksLikeCredential(word) ? `${scheme}${space}${REDACTED}` : match,
+    )
     .replace(URL_USERINFO, `$1${REDACTED}@`)
     .replace(URL_QUERY, `$1$2${REDACTED}`)
     .replace(ENCODED_URL_QUERY, `$1$2${REDACTED}`)

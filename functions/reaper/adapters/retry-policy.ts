@@ -33,7 +33,10 @@ export function planRetry(error: unknown, retryCount: number, nowMs: number, rem
     // An unreadable header: back off as without one.
     if (asked && !Number.isNaN(asked.ms)) {
       if (asked.ms >= remainingMs) {
-        return { retry: false, reason: `the API asked to wait ${Math.ceil(asked.ms / 1000)} s (${asked.header}), past the run's time budget` };
+        return {
+          retry: false,
+          reason: `the API asked to wait ${Math.ceil(asked.ms / 1000)} s (${asked.header}), past the run's time budget`,
+        };
       }
       waitMs = Math.max(0, asked.ms);
     }

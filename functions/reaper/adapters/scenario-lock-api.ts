@@ -3,8 +3,8 @@ import { assetIdProblem, preview } from '../core/asset-id';
 import type { ApiFailure, ApiStep, Clock, LockApi, RetryDecision, RetryHalt, SourceLockResult, UnlockResult } from '../core/ports';
 import { ABSENT, type AttributeReading } from '../core/tracked-canvas';
 import { assetLogRecord } from './asset-log-record';
-import { looksLikeUrl, redactText } from './redact';
 import type { ApiCredentials } from './credentials';
+import { looksLikeUrl, redactText } from './redact';
 import { isTimeout, mayHaveBeenApplied, planRetry, RETRY_STATUSES } from './retry-policy';
 
 export { BACKOFF_LIMIT_MS } from './retry-policy';
@@ -101,7 +101,11 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
           },
         },
         hooks: {
-          beforeRequest: [() => void (attempts += 1)],
+          beforeRequest: [
+            () => {
+              attempts += 1;
+            },
+          ],
           beforeRetry: [
             async () => {
               const decision = mayRetry ? await mayRetry() : { retry: true as const };
@@ -113,7 +117,11 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       const body = await readCapped(response);
       if (body === undefined) {
         if (step === 'unlock') possiblyApplied = true;
-        return failure('bad-response', `200 answer is larger than ${MAX_RESPONSE_BYTES} bytes; ${unknownOutcome(step)}`, { attempts, status: 200, possiblyApplied });
+        return failure('bad-response', `200 answer is larger than ${MAX_RESPONSE_BYTES} bytes; ${unknownOutcome(step)}`, {
+          attempts,
+          status: 200,
+          possiblyApplied,
+        });
       }
       return { ok: true, body, attempts };
     } catch (error) {
@@ -134,7 +142,8 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       const asset = assetOf(answer.body, assetId);
       if (!asset.ok) return failure('bad-response', asset.problem, { attempts: answer.attempts, status: 200 });
       const metadata = asset.value.metadata;
-      const lockExpiresAt = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).lockExpiresAt : undefined;
+      const lockExpiresAt =
+        typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).lockExpiresAt : undefined;
       return { ok: true, lockExpiresAt: readingOf(lockExpiresAt), attempts: answer.attempts };
     },
 
@@ -143,7 +152,11 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       if (!answer.ok) return answer;
       const asset = assetOf(answer.body, assetId);
       if (!asset.ok) {
-        return failure('bad-response', `${asset.problem}; ${unknownOutcome('unlock')}`, { attempts: answer.attempts, status: 200, possiblyApplied: true });
+        return failure('bad-response', `${asset.problem}; ${unknownOutcome('unlock')}`, {
+          attempts: answer.attempts,
+          status: 200,
+          possiblyApplied: true,
+        });
       }
       return { ok: true, asset: assetLogRecord(asset.value), attempts: answer.attempts };
     },
@@ -163,7 +176,8 @@ function assetOf(body: string, assetId: string): { ok: true; value: Record<strin
     return { ok: false, problem: `200 answer is not JSON (${body.length} bytes)` };
   }
   const asset = (parsed as { asset?: unknown } | null)?.asset;
-  if (typeof asset !== 'object' || asset === null || Array.isArray(asset)) return { ok: false, problem: '200 answer has no "asset" object' };
+  if (typeof asset !== 'object' || asset === null || Array.isArray(asset))
+    return { ok: false, problem: '200 answer has no "asset" object' };
   const returnedId = (asset as { id?: unknown }).id;
   if (returnedId !== assetId) return { ok: false, problem: `200 answer is for asset ${preview(returnedId, 60)}, not the one requested` };
   return { ok: true, value: asset as Record<string, unknown> };
@@ -209,7 +223,12 @@ async function describeFailure(
     if (status === 401 || status === 403) {
       return failure('credentials-rejected', `HTTP ${status}: the API refused the credentials; the run stops${detail}`, withStatus).failure;
     }
-    if (status === 404) return failure('asset-not-found', `HTTP 404: Scenario does not know this asset (deleted?); untrack it once you are sure SCENARIO_API_BASE_URL is right${detail}`, withStatus).failure;
+    if (status === 404)
+      return failure(
+        'asset-not-found',
+        `HTTP 404: Scenario does not know this asset (deleted?); untrack it once you are sure SCENARIO_API_BASE_URL is right${detail}`,
+        withStatus,
+      ).failure;
     const why = context.giveUpReason ? `: ${context.giveUpReason}` : '';
     if (status === 429) return failure('rate-limited', `HTTP 429 ${tries}${why}${detail}`, withStatus).failure;
     if (status >= 500) return failure('server-error', `HTTP ${status} ${tries}${why}${detail}`, withStatus).failure;

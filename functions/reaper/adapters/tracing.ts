@@ -166,7 +166,10 @@ export function tracedLockApis(apis: ProjectLockApis, spans: Spans): ProjectLock
       const api = apis.forProject(projectId);
       if (!api) return undefined;
       let wrapped = traced.get(api);
-      if (!wrapped) traced.set(api, (wrapped = tracedLockApi(api, spans)));
+      if (!wrapped) {
+        wrapped = tracedLockApi(api, spans);
+        traced.set(api, wrapped);
+      }
       return wrapped;
     },
   };

@@ -1,4 +1,4 @@
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Clock } from '../core/ports';
 import { BRAKE_ROW_KEY, TABLE_KEY } from '../table-contract';
 
@@ -39,8 +39,17 @@ export function leastSkewMs(reading: { dateHeaderMs: number; sentAtMs: number; r
  * Reads AWS's clock: the Date header of a DynamoDB answer (a GetItem of the brake's row, which needs no permission a
  * run does not already need), with the local clock read just before sending and just after the answer.
  */
-export async function readAwsClock(dynamo: DynamoDBClient, tableName: string, clock: Clock): Promise<{ dateHeaderMs: number; sentAtMs: number; receivedAtMs: number }> {
-  const command = new GetItemCommand({ TableName: tableName, Key: { [TABLE_KEY]: { S: BRAKE_ROW_KEY } }, ProjectionExpression: '#key', ExpressionAttributeNames: { '#key': TABLE_KEY } });
+export async function readAwsClock(
+  dynamo: DynamoDBClient,
+  tableName: string,
+  clock: Clock,
+): Promise<{ dateHeaderMs: number; sentAtMs: number; receivedAtMs: number }> {
+  const command = new GetItemCommand({
+    TableName: tableName,
+    Key: { [TABLE_KEY]: { S: BRAKE_ROW_KEY } },
+    ProjectionExpression: '#key',
+    ExpressionAttributeNames: { '#key': TABLE_KEY },
+  });
   let dateHeader: string | undefined;
   let sentAtMs = 0;
   // At the deserialize step the raw HTTP answer is in hand; each retry attempt passes here again, so the header kept
@@ -59,7 +68,9 @@ export async function readAwsClock(dynamo: DynamoDBClient, tableName: string, cl
   const receivedAtMs = clock.now();
   const dateHeaderMs = dateHeader === undefined ? Number.NaN : Date.parse(dateHeader);
   if (!Number.isFinite(dateHeaderMs)) {
-    throw new ClockSkewError(`DynamoDB's answer has no readable Date header (${dateHeader === undefined ? 'none' : JSON.stringify(dateHeader.slice(0, 40))}), so this machine's clock cannot be checked; nothing was done`);
+    throw new ClockSkewError(
+      `DynamoDB's answer has no readable Date header (${dateHeader === undefined ? 'none' : JSON.stringify(dateHeader.slice(0, 40))}), so this machine's clock cannot be checked; nothing was done`,
+    );
   }
   return { dateHeaderMs, sentAtMs, receivedAtMs };
 }
@@ -69,7 +80,12 @@ export async function readAwsClock(dynamo: DynamoDBClient, tableName: string, cl
  * the larger of 2 s and a quarter of the grace: a clock 2 minutes fast would free live locks and take a Lambda's live
  * claim for an expired one.
  */
-export async function assertClockAgreesWithAws(options: { dynamo: DynamoDBClient; tableName: string; clock: Clock; graceSeconds: number }): Promise<void> {
+export async function assertClockAgreesWithAws(options: {
+  dynamo: DynamoDBClient;
+  tableName: string;
+  clock: Clock;
+  graceSeconds: number;
+}): Promise<void> {
   const skewMs = leastSkewMs(await readAwsClock(options.dynamo, options.tableName, options.clock));
   const limitMs = refusedSkewMs(options.graceSeconds);
   if (Math.abs(skewMs) <= limitMs) return;
@@ -77,6 +93,6 @@ export async function assertClockAgreesWithAws(options: { dynamo: DynamoDBClient
   throw new ClockSkewError(
     `this machine's clock is at least ${seconds(skewMs)} ${skewMs > 0 ? 'ahead of' : 'behind'} AWS's (the Date header of a DynamoDB answer); ` +
       `a local run that writes or unlocks allows ${seconds(limitMs)} (the larger of ${MIN_REFUSED_SKEW_MS / 1000} s and a quarter of the ${options.graceSeconds} s grace). ` +
-      'Set the clock right (timedatectl set-ntp true, or your OS\'s time settings) and run again; a --dry-run does not need it',
+      "Set the clock right (timedatectl set-ntp true, or your OS's time settings) and run again; a --dry-run does not need it",
   );
 }

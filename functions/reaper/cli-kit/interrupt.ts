@@ -17,7 +17,9 @@ export async function whileInterruptible<T>(stderr: (text: string) => void, run:
       process.kill(process.pid, name);
       return;
     }
-    stderr(`\n${name}: stopping; no canvas starts from now on, those under way finish or give their claims back (${name} again quits at once)\n`);
+    stderr(
+      `\n${name}: stopping; no canvas starts from now on, those under way finish or give their claims back (${name} again quits at once)\n`,
+    );
     controller.abort();
   }
   for (const name of SIGNALS) process.on(name, onSignal);

@@ -10,7 +10,9 @@ type FlagOptions = NonNullable<ParseArgsConfig['options']>;
  * `--no-` booleans, not negative numbers).
  */
 export function parseFlags<T extends FlagOptions>(argv: readonly string[], options: T, positionals: { min: number; max: number }) {
-  let parsed;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; options: T & { help: { type: 'boolean'; short: 'h' } }; strict: true; allowPositionals: true }>
+  >;
   try {
     parsed = parseArgs({
       args: joinNegativeValues(argv, options),
@@ -37,7 +39,8 @@ export function parseFlags<T extends FlagOptions>(argv: readonly string[], optio
 /** The flag named by `arg` when it is a value-taking flag written without `=value`. */
 function valueFlag(arg: string, options: FlagOptions): string | undefined {
   if (arg.startsWith('--') && !arg.includes('=')) return options[arg.slice(2)]?.type === 'string' ? arg : undefined;
-  if (/^-[A-Za-z]$/.test(arg)) return Object.values(options).some((option) => option.short === arg[1] && option.type === 'string') ? arg : undefined;
+  if (/^-[A-Za-z]$/.test(arg))
+    return Object.values(options).some((option) => option.short === arg[1] && option.type === 'string') ? arg : undefined;
   return undefined;
 }
 
@@ -55,7 +58,8 @@ function joinNegativeValues(argv: readonly string[], options: FlagOptions): stri
       args.push(arg);
       continue;
     }
-    if (!/^-\d/.test(next)) throw new UsageError(`${flag} needs a value, got the option ${next} (write a value that starts with "-" as ${flag}=VALUE)`);
+    if (!/^-\d/.test(next))
+      throw new UsageError(`${flag} needs a value, got the option ${next} (write a value that starts with "-" as ${flag}=VALUE)`);
     args.push(flag.startsWith('--') ? `${flag}=${next}` : `${flag}${next}`);
     i += 1;
   }

@@ -41,17 +41,27 @@ export function renderRunSummary(s: RunSummary, leadingRows: readonly [string, s
   if (s.failures.length > 0) {
     const table = formatTable(
       ['failed asset', 'kind', 'error'],
-      s.failures.slice(0, ROWS_SHOWN).map((f) => [f.assetId, `${f.kind}${f.httpStatus ? ` ${f.httpStatus}` : ''}${f.step ? ` at ${f.step}` : ''}`, f.error]),
+      s.failures
+        .slice(0, ROWS_SHOWN)
+        .map((f) => [f.assetId, `${f.kind}${f.httpStatus ? ` ${f.httpStatus}` : ''}${f.step ? ` at ${f.step}` : ''}`, f.error]),
       100,
     );
     parts.push(['', table, ...moreLine(s.failures.length, s.omitted.failures)].join('\n'));
   }
   if (s.invalidRows.length > 0) {
-    const table = formatTable(['invalid row', 'problem'], s.invalidRows.slice(0, ROWS_SHOWN).map((r) => [r.assetId, r.problem]), 100);
+    const table = formatTable(
+      ['invalid row', 'problem'],
+      s.invalidRows.slice(0, ROWS_SHOWN).map((r) => [r.assetId, r.problem]),
+      100,
+    );
     parts.push(['', table, ...moreLine(s.invalidRows.length, s.omitted.invalidRows)].join('\n'));
   }
   if (s.warnings.length > 0) {
-    const table = formatTable(['warning', 'message'], s.warnings.slice(0, ROWS_SHOWN).map((w) => [w.assetId ?? '-', `${w.kind}: ${w.message}`]), 100);
+    const table = formatTable(
+      ['warning', 'message'],
+      s.warnings.slice(0, ROWS_SHOWN).map((w) => [w.assetId ?? '-', `${w.kind}: ${w.message}`]),
+      100,
+    );
     parts.push(['', table, ...moreLine(s.warnings.length, s.omitted.warnings)].join('\n'));
   }
   return parts.join('\n');

@@ -27,7 +27,10 @@ export function terminalSafe(text: string): string {
  * escapes DEL, C1 and bidi controls (as \uXXXX), so the text stays valid JSON with the same values.
  */
 export function jsonForTerminal(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(UNPRINTABLE_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, indent).replace(
+    UNPRINTABLE_IN_JSON,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export type Colour = 'red' | 'green' | 'yellow' | 'magenta' | 'dim';

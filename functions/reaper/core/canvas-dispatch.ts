@@ -35,7 +35,10 @@ export class CanvasDispatch {
 
   private running(project: string): Set<Promise<void>> {
     let set = this.underWay.get(project);
-    if (!set) this.underWay.set(project, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.underWay.set(project, set);
+    }
     return set;
   }
 

@@ -1,10 +1,7 @@
 import { preview } from './asset-id';
 import type { AttributeReading } from './tracked-canvas';
 
-export type LockExpiry =
-  | { kind: 'absent' }
-  | { kind: 'valid'; at: number; raw: string }
-  | { kind: 'invalid'; problem: string };
+export type LockExpiry = { kind: 'absent' } | { kind: 'valid'; at: number; raw: string } | { kind: 'invalid'; problem: string };
 
 /**
  * ISO-8601 date-time with an explicit zone, as the Scenario API returns it ("2023-02-03T11:19:41.579Z").
@@ -22,7 +19,10 @@ export function parseLockExpiry(reading: AttributeReading): LockExpiry {
   if (!match) return { kind: 'invalid', problem: `lockExpiresAt ${preview(raw)} is not an ISO-8601 date-time with a time zone` };
   const [, year, month, day, hour, minute, second] = match;
   const at = Date.parse(raw);
-  if (Number.isNaN(at) || !isRealCalendarDate(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second ?? 0))) {
+  if (
+    Number.isNaN(at) ||
+    !isRealCalendarDate(Number(year), Number(month), Number(day), Number(hour), Number(minute), Number(second ?? 0))
+  ) {
     return { kind: 'invalid', problem: `lockExpiresAt ${preview(raw)} is not a real date and time` };
   }
   return { kind: 'valid', at, raw };

@@ -18,13 +18,15 @@ export function logOutcome(logger: ReapLogger, outcome: CanvasOutcome): void {
       return;
     case 'failed':
       logger.error(
-        outcome.doubt ? 'canvas unlock failed and may have freed a live lock; row keeps its lock' : 'canvas unlock failed; row keeps its lock for the next run',
+        outcome.doubt
+          ? 'canvas unlock failed and may have freed a live lock; row keeps its lock'
+          : 'canvas unlock failed; row keeps its lock for the next run',
         { ...outcome },
       );
       return;
     case 'skipped':
       if (outcome.reason === 'renewed-at-source') {
-        logger.warn('canvas stale in the table but live at Scenario; not unlocked, row healed with Scenario\'s expiry', { ...outcome });
+        logger.warn("canvas stale in the table but live at Scenario; not unlocked, row healed with Scenario's expiry", { ...outcome });
         return;
       }
       // Live and unlocked rows are the bulk of every run: keep them out of the default log level.
@@ -33,4 +35,3 @@ export function logOutcome(logger: ReapLogger, outcome: CanvasOutcome): void {
       return;
   }
 }
-

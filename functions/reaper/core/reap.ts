@@ -1,16 +1,16 @@
 import { clip } from './asset-id';
-import { heldByEngagedBrake, isNewlyStale, newlyStaleShare, tripsBrake, type BrakeSettings, type BrakeState } from './brake';
+import { type BrakeSettings, type BrakeState, heldByEngagedBrake, isNewlyStale, newlyStaleShare, tripsBrake } from './brake';
+import { CanvasDispatch } from './canvas-dispatch';
 import { errorMessage } from './error-message';
 import type { CanvasOutcome, SkipReason } from './outcome';
 import { logOutcome } from './outcome-log';
-import { CanvasDispatch } from './canvas-dispatch';
-import { singleKeyLockApis, type CanvasStore, type Clock, type LockApi, type ProjectLockApis, type ReapLogger } from './ports';
+import { type CanvasStore, type Clock, type LockApi, type ProjectLockApis, type ReapLogger, singleKeyLockApis } from './ports';
 import { projectOf } from './project';
 import { RequestSlots } from './request-slots';
 import { RunControl } from './run-control';
-import { SummaryBuilder, type BrakeReport, type RunSummary } from './summary';
+import { type BrakeReport, type RunSummary, SummaryBuilder } from './summary';
 import { stringValue, type TrackedCanvas } from './tracked-canvas';
-import { unlockCanvas, type CanvasRun } from './unlock-canvas';
+import { type CanvasRun, unlockCanvas } from './unlock-canvas';
 import { judgeCanvas } from './verdict';
 
 export type ReapDependencies = {
@@ -19,10 +19,7 @@ export type ReapDependencies = {
   logger: ReapLogger;
   /** Called once per canvas outcome, after it is logged (the sandbox draws its table from these). */
   onOutcome?: (outcome: CanvasOutcome) => void;
-} & (
-  | /** One key for every canvas. */ { lockApi: LockApi }
-  | /** A key per Scenario project. */ { lockApis: ProjectLockApis }
-);
+} & /** One key for every canvas. */ ({ lockApi: LockApi } | /** A key per Scenario project. */ { lockApis: ProjectLockApis });
 
 export interface ReapOptions {
   runId: string;
@@ -84,8 +81,14 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     startedAtMs: clock.now(),
     brake: emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake),
   });
-  const control = new RunControl(clock, options.deadlineMs, options.safetyMarginMs, lockApis.shape === 'projects' ? lockApis.keyedProjects : undefined);
-  const interrupted = () => control.stop('interrupted', 'interrupted (SIGINT/SIGTERM): no canvas started after it; those under way finished');
+  const control = new RunControl(
+    clock,
+    options.deadlineMs,
+    options.safetyMarginMs,
+    lockApis.shape === 'projects' ? lockApis.keyedProjects : undefined,
+  );
+  const interrupted = () =>
+    control.stop('interrupted', 'interrupted (SIGINT/SIGTERM): no canvas started after it; those under way finished');
   if (options.signal?.aborted) interrupted();
   options.signal?.addEventListener('abort', interrupted, { once: true });
   const notFound: TrackedCanvas[] = [];
@@ -176,13 +179,17 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
           if (verdict.kind === 'live') brake.live += 1;
           const reason: SkipReason = verdict.kind;
           const lockExpiresAt = stringValue(canvas.lockExpiresAt);
-          report({ assetId: canvas.assetId, status: 'skipped', reason, ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }) }, project);
+          report(
+            { assetId: canvas.assetId, status: 'skipped', reason, ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }) },
+            project,
+          );
           continue;
         }
         summary.countStale(project);
         const newlyStale = isNewlyStale(verdict.expiresAt, graceMs, clock.now(), brakeSettings);
         if (newlyStale) brake.newlyStale += 1;
-        const holdIt = brakeApplies && !overrideBrake && (engaged ? heldByEngagedBrake(verdict.expiresAt, graceMs, engaged, brakeSettings) : newlyStale);
+        const holdIt =
+          brakeApplies && !overrideBrake && (engaged ? heldByEngagedBrake(verdict.expiresAt, graceMs, engaged, brakeSettings) : newlyStale);
         if (holdIt) held.push(canvas);
         else await start(canvas);
       }
@@ -196,10 +203,18 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   brake.share = newlyStaleShare(brake);
   brake.wouldTrip = brakeApplies && tripsBrake(brake, brakeSettings);
   if (control.stopReason) {
-    for (const canvas of held) report({ assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' }, projectOf(canvas));
+    for (const canvas of held)
+      report(
+        { assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
+        projectOf(canvas),
+      );
   } else if (engaged || (brake.wouldTrip && !overrideBrake)) {
     brake.held = held.length;
-    for (const canvas of held) report({ assetId: canvas.assetId, status: 'skipped', reason: 'held-by-brake', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' }, projectOf(canvas));
+    for (const canvas of held)
+      report(
+        { assetId: canvas.assetId, status: 'skipped', reason: 'held-by-brake', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
+        projectOf(canvas),
+      );
     if (!engaged) await tripBrake(deps, summary, options);
     control.stop('brake', brakeDetail(brake));
   } else {
@@ -237,7 +252,10 @@ async function recordNotFound(deps: ReapDependencies, canvases: readonly Tracked
     try {
       await deps.store.markNotFound(canvas, { atMs: deps.clock.now() });
     } catch (error) {
-      deps.logger.warn('recording lastNotFoundAt failed; the next run counts this canvas again', { assetId: canvas.assetId, error: errorMessage(error) });
+      deps.logger.warn('recording lastNotFoundAt failed; the next run counts this canvas again', {
+        assetId: canvas.assetId,
+        error: errorMessage(error),
+      });
     }
   }
 }

@@ -31,9 +31,13 @@ export class RunControl {
 
   /** The API refused a project's key (401/403). */
   refuseProject(project: string, detail: string): void {
-    if (!this.keyedProjects) return this.stop('credentials-rejected', detail);
+    if (!this.keyedProjects) {
+      this.stop('credentials-rejected', detail);
+      return;
+    }
     if (!this.refused.has(project)) this.refused.set(project, detail);
-    if (this.keyedProjects.every((keyed) => this.refused.has(keyed))) this.stop('credentials-rejected', `every project's key was refused: ${detail}`);
+    if (this.keyedProjects.every((keyed) => this.refused.has(keyed)))
+      this.stop('credentials-rejected', `every project's key was refused: ${detail}`);
   }
 
   isRefused(project: string): boolean {

@@ -1,4 +1,4 @@
-import { doubtOf, type CanvasOutcome, type FailureKind, type FailureStep, type SkipReason } from './outcome';
+import { type CanvasOutcome, doubtOf, type FailureKind, type FailureStep, type SkipReason } from './outcome';
 import type { LockView } from './tracked-canvas';
 
 export type StopReason = 'time-budget' | 'credentials-rejected' | 'store-error' | 'brake' | 'suspect-base-url' | 'interrupted';
@@ -194,7 +194,8 @@ export class SummaryBuilder {
   /** One canvas's outcome; `project` is '' for outcomes that belong to no project (invalid rows, untracked ids). */
   record(outcome: CanvasOutcome, project = ''): void {
     const s = this.summary;
-    if (project !== '' && (outcome.status === 'unlocked' || outcome.status === 'unlocked-row-changed')) this.project(project, (p) => (p.unlocked += 1));
+    if (project !== '' && (outcome.status === 'unlocked' || outcome.status === 'unlocked-row-changed'))
+      this.project(project, (p) => (p.unlocked += 1));
     if (project !== '' && outcome.status === 'failed') this.project(project, (p) => (p.failed += 1));
     const doubt = doubtOf(outcome);
     if (doubt) {
@@ -246,7 +247,11 @@ export class SummaryBuilder {
     return this.summary.brake;
   }
 
-  finish(finishedAtMs: number, stop: { reason: StopReason; detail: string } | undefined, refusedProjects: readonly string[] = []): RunSummary {
+  finish(
+    finishedAtMs: number,
+    stop: { reason: StopReason; detail: string } | undefined,
+    refusedProjects: readonly string[] = [],
+  ): RunSummary {
     const s = this.summary;
     s.refusedProjects = [...refusedProjects];
     for (const project of refusedProjects) this.project(project, (p) => (p.refused = true));

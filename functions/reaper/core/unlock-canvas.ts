@@ -1,8 +1,19 @@
 import { errorMessage } from './error-message';
 import { parseLockExpiry } from './lock-expiry';
-import { projectOf } from './project';
 import type { CanvasOutcome, PossibleLiveLockUnlock, SkipReason } from './outcome';
-import type { ApiFailure, ApiStep, CanvasStore, ClaimResult, Clock, LockApi, ReapLogger, RetryDecision, RowCheck, UnlockFailureKind } from './ports';
+import type {
+  ApiFailure,
+  ApiStep,
+  CanvasStore,
+  ClaimResult,
+  Clock,
+  LockApi,
+  ReapLogger,
+  RetryDecision,
+  RowCheck,
+  UnlockFailureKind,
+} from './ports';
+import { projectOf } from './project';
 import { RequestSlots } from './request-slots';
 import { RunControl } from './run-control';
 import type { StopReason } from './summary';
@@ -141,7 +152,12 @@ function liveLockExpiry(reading: Parameters<typeof parseLockExpiry>[0], nowMs: n
  * The check before each retry of the unlock: the row must still hold the lock claimed and our claim (consistent
  * read), and Scenario must still show no live lock. Anything else stops the retries.
  */
-async function stillStale(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, run: CanvasRun, deadlineMs: number): Promise<RetryDecision> {
+async function stillStale(
+  deps: UnlockCanvasDependencies,
+  canvas: TrackedCanvas,
+  run: CanvasRun,
+  deadlineMs: number,
+): Promise<RetryDecision> {
   let row: RowCheck;
   try {
     row = await deps.store.check(canvas, run.runId);
@@ -155,10 +171,17 @@ async function stillStale(deps: UnlockCanvasDependencies, canvas: TrackedCanvas,
   if (!run.verifyAtSource) return { retry: true };
   const source = await deps.lockApi.readSourceLock(canvas.assetId, { deadlineMs });
   noteAnswer(run, canvas, source);
-  if (!source.ok) return { retry: false, lockChanged: false, reason: `the lock could not be verified again before a retry: ${source.failure.message}` };
+  if (!source.ok)
+    return { retry: false, lockChanged: false, reason: `the lock could not be verified again before a retry: ${source.failure.message}` };
   const live = liveLockExpiry(source.lockExpiresAt, deps.clock.now(), run.graceMs);
   if (live !== undefined) {
-    return { retry: false, lockChanged: true, current: { lockExpiresAt: live }, seenIn: 'scenario', reason: 'Scenario shows a live lock again' };
+    return {
+      retry: false,
+      lockChanged: true,
+      current: { lockExpiresAt: live },
+      seenIn: 'scenario',
+      reason: 'Scenario shows a live lock again',
+    };
   }
   return { retry: true };
 }
@@ -168,7 +191,12 @@ async function stillStale(deps: UnlockCanvasDependencies, canvas: TrackedCanvas,
  * applied; otherwise (and for any failure whose outcome is unknown) the row is read again, and a changed lock is a
  * possible live-lock unlock: reported, never silent.
  */
-async function unlockFailed(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, runId: string, failure: ApiFailure): Promise<CanvasOutcome> {
+async function unlockFailed(
+  deps: UnlockCanvasDependencies,
+  canvas: TrackedCanvas,
+  runId: string,
+  failure: ApiFailure,
+): Promise<CanvasOutcome> {
   const { assetId } = canvas;
   const lockExpiresAt = lockViewOf(canvas).lockExpiresAt ?? '';
   await giveBackClaim(deps, canvas, runId);
@@ -194,7 +222,11 @@ async function recordUnlock(
   try {
     const marked = await deps.store.markUnlocked(canvas, { runId, unlockedAtMs: deps.clock.now() });
     if (marked === 'updated') return { assetId, status: 'unlocked', lockExpiresAt, attempts, asset };
-    const doubt = (await changedSinceClaim(deps, canvas, runId)) ?? { claimed: lockViewOf(canvas), current: null, seenIn: 'table' as const };
+    const doubt = (await changedSinceClaim(deps, canvas, runId)) ?? {
+      claimed: lockViewOf(canvas),
+      current: null,
+      seenIn: 'table' as const,
+    };
     return { assetId, status: 'unlocked-row-changed', lockExpiresAt, asset, doubt };
   } catch (error) {
     return {
@@ -208,12 +240,19 @@ async function recordUnlock(
 }
 
 /** A consistent read after a doubtful outcome: the lock that replaced the claimed one, if it changed. */
-async function changedSinceClaim(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, runId: string): Promise<PossibleLiveLockUnlock | undefined> {
+async function changedSinceClaim(
+  deps: UnlockCanvasDependencies,
+  canvas: TrackedCanvas,
+  runId: string,
+): Promise<PossibleLiveLockUnlock | undefined> {
   let row: RowCheck;
   try {
     row = await deps.store.check(canvas, runId);
   } catch (error) {
-    deps.logger.warn('could not read the row again after an unknown unlock outcome', { assetId: canvas.assetId, error: errorMessage(error) });
+    deps.logger.warn('could not read the row again after an unknown unlock outcome', {
+      assetId: canvas.assetId,
+      error: errorMessage(error),
+    });
     return undefined;
   }
   return row.kind === 'lock-changed' ? { claimed: lockViewOf(canvas), current: row.current, seenIn: 'table' } : undefined;

@@ -1,6 +1,6 @@
 import { assetIdProblem, preview } from './asset-id';
-import { projectIdProblem } from './project';
 import { parseLockExpiry } from './lock-expiry';
+import { projectIdProblem } from './project';
 import type { TrackedCanvas } from './tracked-canvas';
 
 export type Verdict =
@@ -15,7 +15,8 @@ export function judgeCanvas(canvas: TrackedCanvas, nowMs: number, graceMs: numbe
   if (idProblem) return { kind: 'invalid', problem: idProblem };
   const project = canvas.projectId;
   if (project && project.kind !== 'absent') {
-    const problem = project.kind === 'string' ? projectIdProblem(project.value) : `projectId is a DynamoDB ${project.dynamoType}, not a string`;
+    const problem =
+      project.kind === 'string' ? projectIdProblem(project.value) : `projectId is a DynamoDB ${project.dynamoType}, not a string`;
     if (problem) return { kind: 'invalid', problem: project.kind === 'string' ? `${problem} (${preview(project.value, 40)})` : problem };
   }
   const expiry = parseLockExpiry(canvas.lockExpiresAt);

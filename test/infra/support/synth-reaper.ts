@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
 import { type App, CfnElement, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { createReaperApp } from '../../../infra/reaper-app';
 import type { ReaperStack } from '../../../infra/reaper-stack';
@@ -35,7 +35,10 @@ export function synthReaper(overrides: Record<string, unknown> = {}): Synthesize
 }
 
 /** The one resource of a type, failing when there are none or several. */
-export function onlyResource(template: Template, type: string): { logicalId: string; properties: Record<string, any>; resource: Record<string, any> } {
+export function onlyResource(
+  template: Template,
+  type: string,
+): { logicalId: string; properties: Record<string, any>; resource: Record<string, any> } {
   const found = Object.entries(template.findResources(type));
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   const [logicalId, resource] = found[0]!;

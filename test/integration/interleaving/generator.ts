@@ -176,7 +176,9 @@ function planWriterOp(rng: Rng, action: WriterAction): WriterOpPlan {
 }
 
 function planMirror(rng: Rng): MirrorPlan {
-  const lagMs = rng.chance(0.5) ? rng.int(0, TIME_MODEL.shortMirrorLagMaxMs) : rng.int(TIME_MODEL.shortMirrorLagMaxMs, TIME_MODEL.mirrorLagMaxMs);
+  const lagMs = rng.chance(0.5)
+    ? rng.int(0, TIME_MODEL.shortMirrorLagMaxMs)
+    : rng.int(TIME_MODEL.shortMirrorLagMaxMs, TIME_MODEL.mirrorLagMaxMs);
   return { lagMs, how: rng.chance(0.5) ? 'put' : 'update', lost: rng.chance(MIRROR_LOSS_CHANCE) };
 }
 
@@ -186,7 +188,11 @@ function planUnlockFault(rng: Rng): ApiFaultPlan {
     case 'answers':
       return { kind, route: 'unlock', answers: rng.pick(UNLOCK_ANSWERS) };
     case 'slow':
-      return { kind: 'answers', route: 'unlock', answers: [{ ok: true, delayMs: rng.int(TIME_MODEL.slowUnlockMs.min, TIME_MODEL.slowUnlockMs.max) }] };
+      return {
+        kind: 'answers',
+        route: 'unlock',
+        answers: [{ ok: true, delayMs: rng.int(TIME_MODEL.slowUnlockMs.min, TIME_MODEL.slowUnlockMs.max) }],
+      };
     case 'newcomer-at-unlock': {
       const op = planWriterOp(rng, 'renew');
       return rng.chance(0.5) ? { kind, op, andThen: rng.pick(APPLY_THEN_FAIL) } : { kind, op };
@@ -197,7 +203,9 @@ function planUnlockFault(rng: Rng): ApiFaultPlan {
 }
 
 function planGetFault(rng: Rng): ApiFaultPlan {
-  return rng.chance(0.3) ? { kind: 'renewal-at-get', op: planWriterOp(rng, 'renew') } : { kind: 'answers', route: 'get', answers: rng.pick(GET_ANSWERS) };
+  return rng.chance(0.3)
+    ? { kind: 'renewal-at-get', op: planWriterOp(rng, 'renew') }
+    : { kind: 'answers', route: 'get', answers: rng.pick(GET_ANSWERS) };
 }
 
 function planDynamoFault(rng: Rng): DynamoFaultPlan {

@@ -1,5 +1,5 @@
-import { doubtOf, type CanvasOutcome } from '../../../functions/reaper/core/outcome';
-import { itemKeyOf, REAPER_WRITES, type ProxyLogEntry } from '../../../local/dynamodb-fault-proxy';
+import { type CanvasOutcome, doubtOf } from '../../../functions/reaper/core/outcome';
+import { itemKeyOf, type ProxyLogEntry, REAPER_WRITES } from '../../../local/dynamodb-fault-proxy';
 import type { LockEvent } from '../../../local/scenario-stand-in';
 import { isLive, isStale, type Lock, type MirrorRecord, type Row, type RunRecord, type ScheduleRecord } from './world';
 
@@ -37,7 +37,9 @@ export function forcedUnlocksOf(record: ScheduleRecord): ForcedUnlock[] {
     if (parseBody(record.requests[event.requestIndex]?.body).forceUnlock !== true) continue;
     const requestIndex = event.requestIndex;
     const senders = new Set(
-      record.sentUnlocks.filter((sent) => sent.assetId === event.assetId && sent.fromIndex <= requestIndex && requestIndex < sent.toIndex).map((sent) => sent.runId),
+      record.sentUnlocks
+        .filter((sent) => sent.assetId === event.assetId && sent.fromIndex <= requestIndex && requestIndex < sent.toIndex)
+        .map((sent) => sent.runId),
     );
     const runId = senders.size === 1 ? [...senders][0] : undefined;
     forced.push({ event: { ...event, kind: 'unlocked', requestIndex }, ...(runId ? { runId } : {}) });
@@ -51,7 +53,10 @@ export function forcedUnlocksOf(record: ScheduleRecord): ForcedUnlock[] {
  * no earlier unlock attempt of the same run lies between that GET and this request (each retry is verified again).
  * Returns the window cases found (the allowed ones).
  */
-export function liveLocksAreFreedOnlyInTheWindow(record: ScheduleRecord, forced: readonly ForcedUnlock[]): { violations: string[]; cases: Omit<WindowCase, 'reported' | 'observable'>[] } {
+export function liveLocksAreFreedOnlyInTheWindow(
+  record: ScheduleRecord,
+  forced: readonly ForcedUnlock[],
+): { violations: string[]; cases: Omit<WindowCase, 'reported' | 'observable'>[] } {
   const violations: string[] = [];
   const cases: Omit<WindowCase, 'reported' | 'observable'>[] = [];
   for (const unlock of forced) {
@@ -63,7 +68,9 @@ export function liveLocksAreFreedOnlyInTheWindow(record: ScheduleRecord, forced:
     const freedBy = `force-unlocked by request #${event.requestIndex} (run ${unlock.runId ?? 'unknown'})`;
     if (takenAt === undefined || lastGet === undefined || takenAt <= lastGet) {
       const seen = lastGet === undefined ? 'no GET of it reached Scenario before' : `the last GET before the unlock (#${lastGet}) saw it`;
-      violations.push(`1: ${event.assetId}: live lock ${JSON.stringify(freed)}, taken at request position ${takenAt ?? '?'}, was ${freedBy}, although ${seen}`);
+      violations.push(
+        `1: ${event.assetId}: live lock ${JSON.stringify(freed)}, taken at request position ${takenAt ?? '?'}, was ${freedBy}, although ${seen}`,
+      );
       continue;
     }
     const unverifiedAttempt = earlierAttemptSince(record, unlock, lastGet);
@@ -84,7 +91,10 @@ export function liveLocksAreFreedOnlyInTheWindow(record: ScheduleRecord, forced:
  * own post-claim row check or record (a consistent GetItem, or its conditional row update), the run's outcome for the
  * canvas carries a doubt (and so counts in possibleLiveLockUnlocks). The others are the window's measured cost.
  */
-export function observableWindowCasesAreReported(record: ScheduleRecord, cases: readonly Omit<WindowCase, 'reported' | 'observable'>[]): { violations: string[]; cases: WindowCase[] } {
+export function observableWindowCasesAreReported(
+  record: ScheduleRecord,
+  cases: readonly Omit<WindowCase, 'reported' | 'observable'>[],
+): { violations: string[]; cases: WindowCase[] } {
   const violations: string[] = [];
   const judged = cases.map((found): WindowCase => {
     const { unlock, freed } = found;
@@ -111,7 +121,9 @@ export function appliedUnlocksAreNotReportedAsSkipped(record: ScheduleRecord, fo
     if (runId === undefined) continue;
     const outcome = outcomeOf(record, runId, event.assetId)?.outcome;
     if (!outcome || outcome.status === 'skipped' || outcome.status === 'invalid' || outcome.status === 'would-unlock') {
-      violations.push(`3: ${event.assetId}: Scenario applied run ${runId}'s unlock (request #${event.requestIndex}), and the run reported ${JSON.stringify(outcome ? brief(outcome) : 'nothing')}`);
+      violations.push(
+        `3: ${event.assetId}: Scenario applied run ${runId}'s unlock (request #${event.requestIndex}), and the run reported ${JSON.stringify(outcome ? brief(outcome) : 'nothing')}`,
+      );
     }
   }
   return violations;
@@ -136,7 +148,8 @@ export function rowsEndAsTheWritersLeftThem(record: ScheduleRecord): string[] {
     if (row.doc?.S !== last.doc) violations.push(`4: ${assetId}: doc is ${row.doc?.S}, the writer last wrote ${last.doc}`);
     const rowLock = lockOfRow(row);
     const asWritten = sameLock(rowLock, last.lock);
-    const reapedAfterWrite = rowLock.lockExpiresAt === undefined && isStale(last.lock, atMs) && row.lastForceUnlockedLockExpiresAt?.S === last.lock.lockExpiresAt;
+    const reapedAfterWrite =
+      rowLock.lockExpiresAt === undefined && isStale(last.lock, atMs) && row.lastForceUnlockedLockExpiresAt?.S === last.lock.lockExpiresAt;
     const healed =
       rowLock.lockExpiresAt !== undefined &&
       rowLock.lockId === undefined &&
@@ -144,7 +157,9 @@ export function rowsEndAsTheWritersLeftThem(record: ScheduleRecord): string[] {
       isStale(last.lock, atMs) &&
       record.lockLog.some((event) => event.assetId === assetId && event.kind === 'locked' && event.lockExpiresAt === rowLock.lockExpiresAt);
     if (!asWritten && !reapedAfterWrite && !healed) {
-      violations.push(`4: ${assetId}: row holds ${JSON.stringify(rowLock)}, the writer last mirrored ${JSON.stringify(last.lock)}: ${JSON.stringify(row)}`);
+      violations.push(
+        `4: ${assetId}: row holds ${JSON.stringify(rowLock)}, the writer last mirrored ${JSON.stringify(last.lock)}: ${JSON.stringify(row)}`,
+      );
     }
   }
   return violations;
@@ -164,7 +179,9 @@ export function reaperChangesOnlyItsClaimedStaleLock(record: ScheduleRecord): st
       const values = entry.body.ExpressionAttributeValues ?? {};
       const claimed: Lock = { lockExpiresAt: values[':exp']?.S, lockId: values[':lockId']?.S };
       if (!sameLock(lock, claimed) || !isStale(lock, entry.startedAtMs)) {
-        violations.push(`5: ${assetId}: the reaper's row update (${entry.body.UpdateExpression}) replaced ${JSON.stringify(lock)}, having claimed ${JSON.stringify(claimed)}`);
+        violations.push(
+          `5: ${assetId}: the reaper's row update (${entry.body.UpdateExpression}) replaced ${JSON.stringify(lock)}, having claimed ${JSON.stringify(claimed)}`,
+        );
       }
     }
   }
@@ -186,18 +203,27 @@ export function runsAreHonest(record: ScheduleRecord): string[] {
     if (new Set(assets).size !== assets.length) violations.push(`6: ${name} reported a canvas twice: ${assets.join(', ')}`);
     const examinedAll = summary.examined === record.assetIds.length;
     if (outcomes.length !== summary.examined || (!examinedAll && !summary.cutShort) || summary.examined > record.assetIds.length) {
-      violations.push(`6: ${name} examined ${summary.examined} rows with ${outcomes.length} outcomes, the table has ${record.assetIds.length} (cut short: ${summary.cutShort})`);
+      violations.push(
+        `6: ${name} examined ${summary.examined} rows with ${outcomes.length} outcomes, the table has ${record.assetIds.length} (cut short: ${summary.cutShort})`,
+      );
     }
-    if (summary.stopReason === 'store-error' && !summary.cutShort) violations.push(`6: ${name} stopped on a store error without saying it was cut short`);
+    if (summary.stopReason === 'store-error' && !summary.cutShort)
+      violations.push(`6: ${name} stopped on a store error without saying it was cut short`);
     const count = (status: CanvasOutcome['status']) => outcomes.filter((o) => o.status === status).length;
     const skippedTotal = Object.values(summary.skipped).reduce((a, b) => a + b, 0);
-    if (summary.unlocked !== count('unlocked') + count('unlocked-row-changed') || summary.failed !== count('failed') || skippedTotal !== count('skipped') + count('invalid')) {
+    if (
+      summary.unlocked !== count('unlocked') + count('unlocked-row-changed') ||
+      summary.failed !== count('failed') ||
+      skippedTotal !== count('skipped') + count('invalid')
+    ) {
       violations.push(`6: ${name}'s counters do not match its outcomes: ${JSON.stringify(summary)}`);
     }
     const doubts = outcomes.filter((o) => doubtOf(o)).length;
     const warnings = summary.warnings.filter((w) => w.kind === 'possible-live-lock-unlock').length;
     if (summary.possibleLiveLockUnlocks !== doubts || warnings !== doubts) {
-      violations.push(`6: ${name} counts ${summary.possibleLiveLockUnlocks} possible live-lock unlocks (${warnings} warnings) for ${doubts} doubtful outcomes`);
+      violations.push(
+        `6: ${name} counts ${summary.possibleLiveLockUnlocks} possible live-lock unlocks (${warnings} warnings) for ${doubts} doubtful outcomes`,
+      );
     }
   }
   return violations;
@@ -219,20 +245,35 @@ export function finalRunFreesWhatIsStaleAtScenario(record: ScheduleRecord): stri
     const outcome = outcomes.find((o) => o.outcome.assetId === assetId)?.outcome;
     if (rowStale && !isLive(atScenario, atMs)) {
       expectedFreed.push(assetId);
-      if (outcome?.status !== 'unlocked') violations.push(`7: ${assetId}: stale in the table and not live at Scenario, the final run reported ${JSON.stringify(outcome && brief(outcome))}`);
+      if (outcome?.status !== 'unlocked')
+        violations.push(
+          `7: ${assetId}: stale in the table and not live at Scenario, the final run reported ${JSON.stringify(outcome && brief(outcome))}`,
+        );
     } else if (rowStale) {
       if (outcome?.status !== 'skipped' || outcome.reason !== 'renewed-at-source') {
-        violations.push(`7: ${assetId}: stale in the table but live at Scenario, the final run reported ${JSON.stringify(outcome && brief(outcome))}`);
+        violations.push(
+          `7: ${assetId}: stale in the table but live at Scenario, the final run reported ${JSON.stringify(outcome && brief(outcome))}`,
+        );
       }
       const healedTo = lockOfRow(record.rowsAfterFinal.get(assetId)).lockExpiresAt;
-      if (healedTo !== atScenario.lockExpiresAt) violations.push(`7: ${assetId}: the row was not healed to Scenario's ${atScenario.lockExpiresAt} (holds ${healedTo})`);
+      if (healedTo !== atScenario.lockExpiresAt)
+        violations.push(`7: ${assetId}: the row was not healed to Scenario's ${atScenario.lockExpiresAt} (holds ${healedTo})`);
     }
     const after = lockOfRow(record.rowsAfterFinal.get(assetId));
-    if (isStale(after, Date.now())) violations.push(`7: ${assetId} still holds a stale lock after the final run: ${JSON.stringify(record.rowsAfterFinal.get(assetId))}`);
+    if (isStale(after, Date.now()))
+      violations.push(`7: ${assetId} still holds a stale lock after the final run: ${JSON.stringify(record.rowsAfterFinal.get(assetId))}`);
   }
   // Canvases, not unlocks: a retry after an applied attempt whose answer was late frees nothing more.
-  const freedNow = [...new Set(record.lockLog.filter((event) => event.seq >= record.finalStartSeq && event.kind === 'unlocked').map((event) => event.assetId))];
-  if (JSON.stringify(freedNow.sort()) !== JSON.stringify(expectedFreed.sort()) || summary.failed !== 0 || summary.possibleLiveLockUnlocks !== 0) {
+  const freedNow = [
+    ...new Set(
+      record.lockLog.filter((event) => event.seq >= record.finalStartSeq && event.kind === 'unlocked').map((event) => event.assetId),
+    ),
+  ];
+  if (
+    JSON.stringify(freedNow.sort()) !== JSON.stringify(expectedFreed.sort()) ||
+    summary.failed !== 0 ||
+    summary.possibleLiveLockUnlocks !== 0
+  ) {
     violations.push(
       `7: the final run freed [${freedNow.join(', ')}] (failed ${summary.failed}, doubts ${summary.possibleLiveLockUnlocks}); expected [${expectedFreed.join(', ')}]`,
     );
@@ -326,7 +367,9 @@ function earlierAttemptSince(record: ScheduleRecord, unlock: ForcedUnlock, getIn
   for (let i = getIndex + 1; i < requestIndex; i += 1) {
     const request = record.requests[i]!;
     if (request.route !== 'unlock' || request.assetId !== assetId || parseBody(request.body).forceUnlock !== true) continue;
-    const senders = new Set(record.sentUnlocks.filter((sent) => sent.assetId === assetId && sent.fromIndex <= i && i < sent.toIndex).map((sent) => sent.runId));
+    const senders = new Set(
+      record.sentUnlocks.filter((sent) => sent.assetId === assetId && sent.fromIndex <= i && i < sent.toIndex).map((sent) => sent.runId),
+    );
     const otherRun = unlock.runId !== undefined && senders.size === 1 && !senders.has(unlock.runId);
     if (!otherRun) return i;
   }
@@ -363,7 +406,10 @@ function observedMirror(record: ScheduleRecord, runId: string, assetId: string, 
 
 /** The writes that the server applied to one item, in the order it applied them. */
 function appliedWritesOf(record: ScheduleRecord, assetId: string): ProxyLogEntry[] {
-  return record.proxyLog.filter((entry) => ['PutItem', 'UpdateItem', 'DeleteItem'].includes(entry.operation) && entry.serverStatus === 200 && isOnItem(record, assetId, entry));
+  return record.proxyLog.filter(
+    (entry) =>
+      ['PutItem', 'UpdateItem', 'DeleteItem'].includes(entry.operation) && entry.serverStatus === 200 && isOnItem(record, assetId, entry),
+  );
 }
 
 /** The row's lock after these applied writes (writers' mirror writes, the reaper's unlocks and heals). */

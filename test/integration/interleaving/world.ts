@@ -1,20 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ProjectLockApis } from '#reaper/core/ports';
+import { DEFAULT_PROJECT } from '#reaper/core/project';
 import { DynamoCanvasStore } from '../../../functions/reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '../../../functions/reaper/adapters/logger';
 import { createScenarioLockApi } from '../../../functions/reaper/adapters/scenario-lock-api';
-import type { ProjectLockApis } from '#reaper/core/ports';
-import { DEFAULT_PROJECT } from '#reaper/core/project';
 
 import type { CanvasOutcome } from '../../../functions/reaper/core/outcome';
 import { reap } from '../../../functions/reaper/core/reap';
 import type { RunSummary } from '../../../functions/reaper/core/summary';
-import { REAPER_WRITES, startDynamoFaultProxy, type DynamoFault, type DynamoFaultProxy, type DynamoFaultRule, type ProxyLogEntry } from '../../../local/dynamodb-fault-proxy';
-import { startScenarioStandIn, type LockEvent, type RecordedRequest, type ScenarioStandIn } from '../../../local/scenario-stand-in';
+import {
+  type DynamoFault,
+  type DynamoFaultProxy,
+  type DynamoFaultRule,
+  type ProxyLogEntry,
+  REAPER_WRITES,
+  startDynamoFaultProxy,
+} from '../../../local/dynamodb-fault-proxy';
+import { type LockEvent, type RecordedRequest, type ScenarioStandIn, startScenarioStandIn } from '../../../local/scenario-stand-in';
 import { createTrackedCanvasTable, deleteTable, getRow } from '../../../local/tracked-canvas-table';
 import { proxiedClient } from '../../faults/fault-kit';
 import { captureOutput } from '../../support/output-capture';
-import { TIME_MODEL, type ApiFaultPlan, type DynamoFaultKind, type RunPlan, type SchedulePlan } from './generator';
+import { type ApiFaultPlan, type DynamoFaultKind, type RunPlan, type SchedulePlan, TIME_MODEL } from './generator';
 
 import { CanvasWriter, type Lock, type MirrorRecord, type WriterWorld } from './writer';
 
@@ -35,7 +42,8 @@ export const RUN_BUDGET_MS = 6_000;
 /** Short, so hangs cost little; the final run, which meets no fault, gets the longer one so a loaded machine cannot fail it. */
 const REQUEST_TIMEOUT_MS: Record<'faulted' | 'final', number> = { faulted: 400, final: 2_000 };
 
-export const isLive = (lock: Lock, atMs: number) => lock.lockExpiresAt !== undefined && Date.parse(lock.lockExpiresAt) + GRACE_SECONDS * 1000 >= atMs;
+export const isLive = (lock: Lock, atMs: number) =>
+  lock.lockExpiresAt !== undefined && Date.parse(lock.lockExpiresAt) + GRACE_SECONDS * 1000 >= atMs;
 export const isStale = (lock: Lock, atMs: number) => lock.lockExpiresAt !== undefined && !isLive(lock, atMs);
 
 export type Row = Record<string, AttributeValue>;
@@ -153,7 +161,9 @@ class ScheduleWorld implements WriterWorld {
     const tag = `s${plan.seed}_${randomUUID().slice(0, 6)}`;
     this.tableName = `interleave-${tag}`;
     this.assetIds = plan.canvases.map((_, i) => `asset_${tag}_${i}`);
-    this.writers = this.assetIds.map((assetId, index) => new CanvasWriter(this, assetId, index % 2 === 0 ? DEFAULT_PROJECT : SECOND_PROJECT));
+    this.writers = this.assetIds.map(
+      (assetId, index) => new CanvasWriter(this, assetId, index % 2 === 0 ? DEFAULT_PROJECT : SECOND_PROJECT),
+    );
   }
 
   get api(): ScenarioStandIn {
@@ -165,7 +175,8 @@ class ScheduleWorld implements WriterWorld {
   }
 
   nextDoc(): string {
-    return `doc-${(this.docCounter += 1)}`;
+    this.docCounter += 1;
+    return `doc-${this.docCounter}`;
   }
 
   noteLock(lockId: string, position: number): void {
@@ -186,7 +197,8 @@ class ScheduleWorld implements WriterWorld {
   async setUp(): Promise<void> {
     await createTrackedCanvasTable(this.servers.directClient, this.tableName);
     for (const [i, canvas] of this.plan.canvases.entries()) await this.writers[i]!.start(canvas);
-    for (const fault of this.plan.dynamoFaults) this.servers.proxy.inject({ ...this.dynamoRule(fault.kind), times: fault.times, tag: this.tableName });
+    for (const fault of this.plan.dynamoFaults)
+      this.servers.proxy.inject({ ...this.dynamoRule(fault.kind), times: fault.times, tag: this.tableName });
     for (const [i, canvas] of this.plan.canvases.entries()) for (const fault of canvas.apiFaults) this.scriptApi(this.writers[i]!, fault);
   }
 
@@ -210,7 +222,11 @@ class ScheduleWorld implements WriterWorld {
     // As a later scheduled run would be: once the claims of the runs above have lapsed (a claim is kept past a failed
     // row update or a failed release, until its run's deadline). Its clock is set past those deadlines.
     const finalStartSeq = api.lockLog.length;
-    const final = (await captureOutput(() => this.reap({ atMs: 0, maxInFlight: 4 }, { clockOffsetMs: RUN_BUDGET_MS + 5_000, requestTimeoutMs: REQUEST_TIMEOUT_MS.final }))).result;
+    const final = (
+      await captureOutput(() =>
+        this.reap({ atMs: 0, maxInFlight: 4 }, { clockOffsetMs: RUN_BUDGET_MS + 5_000, requestTimeoutMs: REQUEST_TIMEOUT_MS.final }),
+      )
+    ).result;
 
     const ids = new Set(this.assetIds);
     return {
@@ -247,8 +263,16 @@ class ScheduleWorld implements WriterWorld {
         fetch: this.recordingFetch(runId),
       });
     const byProject = new Map([DEFAULT_PROJECT, SECOND_PROJECT].map((project) => [project, lockApiFor(project)] as const));
-    const lockApis: ProjectLockApis = { shape: 'projects', keyedProjects: [...byProject.keys()], forProject: (project) => byProject.get(project) };
-    const store = new DynamoCanvasStore({ client: reaperClient, tableName: this.tableName, ...(run.pageSize ? { pageSize: run.pageSize } : {}) });
+    const lockApis: ProjectLockApis = {
+      shape: 'projects',
+      keyedProjects: [...byProject.keys()],
+      forProject: (project) => byProject.get(project),
+    };
+    const store = new DynamoCanvasStore({
+      client: reaperClient,
+      tableName: this.tableName,
+      ...(run.pageSize ? { pageSize: run.pageSize } : {}),
+    });
     const logger = asReapLogger(createLogger({ serviceName: 'interleaving', logLevel: 'WARN' }));
     const summary = await reap(
       { clock, store, lockApis, logger, onOutcome: (outcome) => outcomes.push({ outcome, atMs: Date.now() }) },
@@ -279,7 +303,8 @@ class ScheduleWorld implements WriterWorld {
         return await fetch(input, init);
       } finally {
         const unlock = /\/assets\/([^/]+)\/unlock$/.exec(path);
-        if (method === 'PUT' && unlock) this.sentUnlocks.push({ runId, assetId: decodeURIComponent(unlock[1]!), fromIndex, toIndex: api.requests.length });
+        if (method === 'PUT' && unlock)
+          this.sentUnlocks.push({ runId, assetId: decodeURIComponent(unlock[1]!), fromIndex, toIndex: api.requests.length });
       }
     };
   }
@@ -289,14 +314,20 @@ class ScheduleWorld implements WriterWorld {
     const { assetId } = writer;
     switch (fault.kind) {
       case 'answers':
-        return api.script(assetId, fault.answers, fault.route);
+        api.script(assetId, fault.answers, fault.route);
+        return;
       case 'newcomer-at-unlock':
-        return api.script(assetId, [{ action: () => writer.lock(fault.op), ...(fault.andThen ? { andThen: fault.andThen } : {}) }]);
+        api.script(assetId, [{ action: () => writer.lock(fault.op), ...(fault.andThen ? { andThen: fault.andThen } : {}) }]);
+        return;
       case 'newcomer-after-apply':
-        return api.script(assetId, [{ action: () => this.later(TIME_MODEL.newcomerAfterApplyMs, () => writer.lock(fault.op)), andThen: fault.andThen }]);
+        api.script(assetId, [
+          { action: () => this.later(TIME_MODEL.newcomerAfterApplyMs, () => writer.lock(fault.op)), andThen: fault.andThen },
+        ]);
+        return;
       case 'renewal-at-get':
         // The GET's answer is built after this action: the GET sees the lock.
-        return api.script(assetId, [{ action: (request) => writer.lock(fault.op, api.requests.lastIndexOf(request)) }], 'get');
+        api.script(assetId, [{ action: (request) => writer.lock(fault.op, api.requests.lastIndexOf(request)) }], 'get');
+        return;
     }
   }
 
@@ -329,7 +360,6 @@ class ScheduleWorld implements WriterWorld {
     for (const assetId of this.assetIds) rows.set(assetId, await getRow(this.servers.directClient, this.tableName, assetId));
     return rows;
   }
-
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -1,4 +1,4 @@
-import { PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
 import type { ScenarioStandIn } from '../../../local/scenario-stand-in';
 import type { CanvasPlan, MirrorPlan, WriterOpPlan } from './generator';
@@ -54,7 +54,12 @@ export class CanvasWriter {
   async start(plan: CanvasPlan): Promise<void> {
     this.world.api.addCanvas(this.assetId, { projectId: this.projectId });
     const now: MirrorPlan = { lagMs: 0, how: 'put', lost: false };
-    const op = (action: WriterOpPlan['action'], lost = false): WriterOpPlan => ({ action, atMs: 0, minutes: plan.initialMinutes, mirror: { ...now, lost } });
+    const op = (action: WriterOpPlan['action'], lost = false): WriterOpPlan => ({
+      action,
+      atMs: 0,
+      minutes: plan.initialMinutes,
+      mirror: { ...now, lost },
+    });
     if (plan.initial === 'free') this.mirror({}, now);
     if (plan.initial === 'live') this.lock(op('renew'));
     if (plan.initial === 'stale') this.lock(op('abandon'));
@@ -99,7 +104,10 @@ export class CanvasWriter {
     const key = api.projectKey(this.projectId);
     const response = await fetch(`${api.baseUrl}/assets/${encodeURIComponent(this.assetId)}/unlock`, {
       method: 'PUT',
-      headers: { authorization: `Basic ${Buffer.from(`${key.apiKey}:${key.apiSecret}`).toString('base64')}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${key.apiKey}:${key.apiSecret}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
       body: JSON.stringify({ lockId }),
       signal: AbortSignal.timeout(5_000),
     });
@@ -133,7 +141,12 @@ export class CanvasWriter {
       await writerClient.send(new PutItemCommand({ TableName: tableName, Item }));
     } else if (lock.lockExpiresAt === undefined) {
       await writerClient.send(
-        new UpdateItemCommand({ TableName: tableName, Key, UpdateExpression: 'REMOVE lockExpiresAt, lockId SET doc = :doc', ExpressionAttributeValues: { ':doc': { S: doc } } }),
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key,
+          UpdateExpression: 'REMOVE lockExpiresAt, lockId SET doc = :doc',
+          ExpressionAttributeValues: { ':doc': { S: doc } },
+        }),
       );
     } else {
       await writerClient.send(
