@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type BuildOptions, build } from 'esbuild';
-import { REAPER_BUNDLING } from '../infra/constructs/reaper-function';
+import { REAPER_BUNDLING } from '#infra/constructs/reaper-function';
 
 /** The esbuild options the stack's NodejsFunction derives from REAPER_BUNDLING (the one source of the settings). */
 export const STACK_ESBUILD_OPTIONS = {

@@ -1,4 +1,4 @@
-import { startLocalDynamoDb } from '../local/local-dynamodb';
+import { startLocalDynamoDb } from '#local/local-dynamodb';
 import { ENDPOINT_PREFIX } from './dynamodb-server';
 
 /**

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { REAPER_HANDLER_ENTRY } from '../infra/paths';
+import { REAPER_HANDLER_ENTRY } from '#infra/paths';
 import { bundleWithStackSettings } from './bundle';
 import { measureImportMs } from './import-time';
 import { median } from './stats';

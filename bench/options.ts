@@ -1,5 +1,5 @@
-import { UsageError } from '../functions/reaper/cli-kit/usage-error';
-import { CONFIG_DEFAULTS } from '../functions/reaper/config';
+import { UsageError } from '#reaper/cli-kit/usage-error';
+import { CONFIG_DEFAULTS } from '#reaper/config';
 
 /** What one `npm run bench` measures; every number here is printed with the results so a run explains itself. */
 export interface BenchOptions {

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoCanvasStore } from '../functions/reaper/adapters/dynamo-canvas-store';
-import { asReapLogger, createLogger } from '../functions/reaper/adapters/logger';
-import { createScenarioLockApi } from '../functions/reaper/adapters/scenario-lock-api';
-import { CONFIG_DEFAULTS } from '../functions/reaper/config';
-import type { Clock } from '../functions/reaper/core/ports';
-import { reap } from '../functions/reaper/core/reap';
-import { localDynamoClient } from '../local/tracked-canvas-table';
+import { localDynamoClient } from '#local/tracked-canvas-table';
+import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
+import { asReapLogger, createLogger } from '#reaper/adapters/logger';
+import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
+import { CONFIG_DEFAULTS } from '#reaper/config';
+import type { Clock } from '#reaper/core/ports';
+import { reap } from '#reaper/core/reap';
 import { meterConsumedCapacity } from './consumed-capacity';
 import { naiveReap } from './naive-reaper';
 import { RESULT_PREFIX, type ReaperJob, type ReaperProcessResult } from './reaper-job';

@@ -17,7 +17,8 @@ export const TARGETS = {
   verifyOnOffRatio: 0.45,
   speedupVsNaive: 10,
   peakRssMiB: 256,
-  bundleBytes: 500_000,
+  /** 500 KB before tracing; the Powertools Tracer (and the X-Ray SDK it loads) brings the handler to about 600 KB. */
+  bundleBytes: 700_000,
   importMs: 150,
 } as const;
 

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { exitForError } from '../functions/reaper/cli-kit/report-error';
-import { UsageError } from '../functions/reaper/cli-kit/usage-error';
-import { CONFIG_DEFAULTS } from '../functions/reaper/config';
+import { exitForError } from '#reaper/cli-kit/report-error';
+import { UsageError } from '#reaper/cli-kit/usage-error';
+import { CONFIG_DEFAULTS } from '#reaper/config';
 import { BenchEnvironment } from './bench-environment';
 import { measureArtifact } from './measure-artifact';
 import { growthSizes, measureGrowth } from './measure-growth';

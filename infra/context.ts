@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { readSettings, type SettingSource } from '../functions/reaper/setting-values';
-import { CONTEXT_KEYS, CONTEXT_SETTING_NAMES, type ContextKey, FUNCTION_TUNABLE_NAMES } from '../functions/reaper/settings';
+import { readSettings, type SettingSource } from '#reaper/setting-values';
+import { CONTEXT_KEYS, CONTEXT_SETTING_NAMES, type ContextKey, FUNCTION_TUNABLE_NAMES } from '#reaper/settings';
 import {
   ENVIRONMENT_CONTEXT_KEY,
   ENVIRONMENTS_DIR,

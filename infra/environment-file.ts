@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { CONTEXT_KEYS, type ContextKey } from '../functions/reaper/settings';
+import { CONTEXT_KEYS, type ContextKey } from '#reaper/settings';
 import { REPO_ROOT } from './paths';
 
 /**

@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { loadConfig } from '../functions/reaper/config';
-import { ENV, type EnvName } from '../functions/reaper/env';
+import { loadConfig } from '#reaper/config';
+import { ENV, type EnvName } from '#reaper/env';
 import {
   FUNCTION_TUNABLE_NAMES,
   type FunctionTunableName,
@@ -9,7 +9,7 @@ import {
   type SettingValues,
   type StackResourceName,
   settingDefaults,
-} from '../functions/reaper/settings';
+} from '#reaper/settings';
 
 /**
  * The reaper's tunables, as the function receives them: every Lambda setting of the settings table that has a

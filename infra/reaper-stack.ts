@@ -1,7 +1,7 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { SETTINGS } from '../functions/reaper/settings';
+import { SETTINGS } from '#reaper/settings';
 import { DEFAULT_REAPER_TIMEOUT, ReaperFunction } from './constructs/reaper-function';
 import { ReaperMonitoring } from './constructs/reaper-monitoring';
 import { ReaperOperatorPolicy } from './constructs/reaper-operator-policy';

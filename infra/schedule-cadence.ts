@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
-import { timeZoneProblem } from '../functions/reaper/setting-checks';
-import { SETTINGS } from '../functions/reaper/settings';
+import { timeZoneProblem } from '#reaper/setting-checks';
+import { SETTINGS } from '#reaper/settings';
 
 /** Every five minutes: a stale lock waits at most one interval (plus its grace) before it is freed. */
 export const DEFAULT_SCHEDULE_EXPRESSION = SETTINGS.scheduleExpression.default;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ENV } from '../functions/reaper/env';
-import { createHandler } from '../functions/reaper/handler';
-import { STACK_OUTPUTS } from '../ops/stack-outputs';
+import { STACK_OUTPUTS } from '#ops/stack-outputs';
+import { ENV } from '#reaper/env';
+import { createHandler } from '#reaper/handler';
 import { startCloudWatchLogsStandIn } from './cloudwatch-logs-stand-in';
 import { keepFunctionLog } from './function-log';
 import { startLambdaStandIn } from './lambda-stand-in';

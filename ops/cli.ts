@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline/promises';
-import { redactingWriter } from '../functions/reaper/adapters/redact';
-import { runCli as runReapCli } from '../functions/reaper/cli';
-import { whileInterruptible } from '../functions/reaper/cli-kit/interrupt';
-import { pipeSafeWriter } from '../functions/reaper/cli-kit/process-output';
-import { exitForError, usageLine } from '../functions/reaper/cli-kit/report-error';
-import { terminalSafe } from '../functions/reaper/cli-kit/terminal-text';
+import { redactingWriter } from '#reaper/adapters/redact';
+import { runCli as runReapCli } from '#reaper/cli';
+import { whileInterruptible } from '#reaper/cli-kit/interrupt';
+import { pipeSafeWriter } from '#reaper/cli-kit/process-output';
+import { exitForError, usageLine } from '#reaper/cli-kit/report-error';
+import { terminalSafe } from '#reaper/cli-kit/terminal-text';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './commands/dead-letters';
 import { INVOKE_USAGE, invokeCommand } from './commands/invoke';
 import { LAST_RUN_USAGE, lastRunCommand } from './commands/last-run';

@@ -5,7 +5,7 @@ import {
   UpdateScheduleCommand,
   type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
-import { errorMessage } from '../functions/reaper/core/error-message';
+import { errorMessage } from '#reaper/core/error-message';
 import { EXIT, parseCommandArgs } from './io';
 import { type OperatorIo, schedulerClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from './stack-outputs';

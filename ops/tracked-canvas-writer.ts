@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CANVAS_ATTRIBUTES } from '../functions/reaper/table-contract';
+import { CANVAS_ATTRIBUTES } from '#reaper/table-contract';
 import type { RawRow } from './tracked-rows';
 
 /** `changed`: the row no longer holds what was read (a writer or the reaper got there first); nothing was written. */

@@ -1,8 +1,8 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { attributeReading, DynamoCanvasStore } from '../functions/reaper/adapters/dynamo-canvas-store';
-import type { BrakeState } from '../functions/reaper/core/brake';
-import type { TrackedCanvas } from '../functions/reaper/core/tracked-canvas';
-import { CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '../functions/reaper/table-contract';
+import { attributeReading, DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
+import type { BrakeState } from '#reaper/core/brake';
+import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
+import { CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '#reaper/table-contract';
 
 export type RawRow = Record<string, AttributeValue>;
 

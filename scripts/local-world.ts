@@ -4,10 +4,10 @@
  * until Ctrl-C. `--print-env`, in that second shell, prints them again from the running world's state file.
  */
 import { parseArgs } from 'node:util';
-import { errorMessage } from '../functions/reaper/core/error-message';
-import { LOCAL_WORLD_NAMES, type LocalWorld, startLocalWorld } from '../local/local-world';
-import { SEEDED_CANVASES, UNTRACKED_CANVAS_IDS } from '../local/local-world-seed';
-import { exportLines, readRunningWorld, removeWorldState, worldStatePath, writeWorldState } from '../local/world-state-file';
+import { LOCAL_WORLD_NAMES, type LocalWorld, startLocalWorld } from '#local/local-world';
+import { SEEDED_CANVASES, UNTRACKED_CANVAS_IDS } from '#local/local-world-seed';
+import { exportLines, readRunningWorld, removeWorldState, worldStatePath, writeWorldState } from '#local/world-state-file';
+import { errorMessage } from '#reaper/core/error-message';
 
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 

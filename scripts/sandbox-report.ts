@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { SeedRow } from '../local/tracked-canvas-table';
-import { formatTable } from '../ops/text-table';
+import type { SeedRow } from '#local/tracked-canvas-table';
+import { formatTable } from '#ops/text-table';
 
 export interface SandboxCanvas {
   row: SeedRow;

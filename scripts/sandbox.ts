@@ -6,11 +6,11 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { ENV } from '../functions/reaper/env';
-import { startLocalDynamoDb } from '../local/local-dynamodb';
-import { startScenarioStandIn } from '../local/scenario-stand-in';
-import { startSecretsManagerStandIn } from '../local/secrets-manager-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '../local/tracked-canvas-table';
+import { startLocalDynamoDb } from '#local/local-dynamodb';
+import { startScenarioStandIn } from '#local/scenario-stand-in';
+import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '#local/tracked-canvas-table';
+import { ENV } from '#reaper/env';
 import { renderSandboxReport, type SandboxCanvas } from './sandbox-report';
 
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();

@@ -1,13 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CONTEXT_SETTING_NAMES,
-  type ContextKey,
-  ENV_SETTING_NAMES,
-  SETTING_SPECS,
-  type Setting,
-  type SettingName,
-} from '../functions/reaper/settings';
+import { CONTEXT_SETTING_NAMES, type ContextKey, ENV_SETTING_NAMES, SETTING_SPECS, type Setting, type SettingName } from '#reaper/settings';
 
 /**
  * Renders the settings tables of README.md and docs/deploy.md from the settings table

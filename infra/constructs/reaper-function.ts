@@ -14,7 +14,7 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SETTINGS } from '../../functions/reaper/settings';
+import { SETTINGS } from '#reaper/settings';
 import { LOCK_FILE, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
 import { type ReaperSettings, reaperEnvironment, validateReaperEnvironment } from '../reaper-environment';
 import { DeadLetterQueue } from './dead-letter-queue';

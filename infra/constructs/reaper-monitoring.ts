@@ -19,7 +19,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC_NAMES, METRIC_PROJECT_DIMENSION, METRIC_SERVICE_DIMENSION, type MetricName } from '../../functions/reaper/metric-names';
+import { METRIC_NAMES, METRIC_PROJECT_DIMENSION, METRIC_SERVICE_DIMENSION, type MetricName } from '#reaper/metric-names';
 import { DeadLetterQueue } from './dead-letter-queue';
 
 /** Function errors are counted over this window. */

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_KEY } from '../../functions/reaper/table-contract';
+import { TABLE_KEY } from '#reaper/table-contract';
 
 /**
  * What the editors' backend does to the table: lock (PutItem or UpdateItem), renew (UpdateItem), release

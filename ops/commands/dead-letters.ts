@@ -6,7 +6,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { errorMessage } from '../../functions/reaper/core/error-message';
+import { errorMessage } from '#reaper/core/error-message';
 import { type DeadLetter, type DeadLetterQueueKind, decodeDeadLetter } from '../dead-letter-message';
 import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { type OperatorIo, sqsClient } from '../operator-clients';

@@ -1,11 +1,11 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
-import { exitCodeFor } from '../../functions/reaper/cli-kit/exit-codes';
-import { renderRunSummary } from '../../functions/reaper/cli-kit/run-summary-table';
-import { jsonForTerminal, terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
-import { errorMessage } from '../../functions/reaper/core/error-message';
-import type { RunSummary } from '../../functions/reaper/core/summary';
-import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '../../functions/reaper/payload';
+import { checkAwsSetup } from '#reaper/cli-kit/aws-setup';
+import { exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { renderRunSummary } from '#reaper/cli-kit/run-summary-table';
+import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { errorMessage } from '#reaper/core/error-message';
+import type { RunSummary } from '#reaper/core/summary';
+import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
 import { resolveFunctionName } from '../function-name';
 import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
 import { findStackOutput, STACK_OUTPUTS } from '../stack-outputs';

@@ -1,8 +1,8 @@
 import { type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { exitCodeFor } from '../../functions/reaper/cli';
-import { renderRunSummary } from '../../functions/reaper/cli-kit/run-summary-table';
-import { errorMessage } from '../../functions/reaper/core/error-message';
-import type { RunSummary } from '../../functions/reaper/core/summary';
+import { exitCodeFor } from '#reaper/cli';
+import { renderRunSummary } from '#reaper/cli-kit/run-summary-table';
+import { errorMessage } from '#reaper/core/error-message';
+import type { RunSummary } from '#reaper/core/summary';
 import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from '../stack-outputs';

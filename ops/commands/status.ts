@@ -1,13 +1,13 @@
-import { checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
-import { type Colour, colourWanted, jsonForTerminal } from '../../functions/reaper/cli-kit/terminal-text';
-import { type Cell, formatTable, relativeTime } from '../../functions/reaper/cli-kit/text-table';
-import { loadTableConfig } from '../../functions/reaper/config';
-import { errorMessage } from '../../functions/reaper/core/error-message';
-import { DEFAULT_PROJECT } from '../../functions/reaper/core/project';
-import { readingText, stringValue, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
-import { judgeCanvas } from '../../functions/reaper/core/verdict';
-import { parseGraceSecondsFlag } from '../../functions/reaper/payload';
-import { createAwsClients, systemClock } from '../../functions/reaper/wiring';
+import { checkAwsSetup } from '#reaper/cli-kit/aws-setup';
+import { type Colour, colourWanted, jsonForTerminal } from '#reaper/cli-kit/terminal-text';
+import { type Cell, formatTable, relativeTime } from '#reaper/cli-kit/text-table';
+import { loadTableConfig } from '#reaper/config';
+import { errorMessage } from '#reaper/core/error-message';
+import { DEFAULT_PROJECT } from '#reaper/core/project';
+import { readingText, stringValue, type TrackedCanvas } from '#reaper/core/tracked-canvas';
+import { judgeCanvas } from '#reaper/core/verdict';
+import { parseGraceSecondsFlag } from '#reaper/payload';
+import { createAwsClients, systemClock } from '#reaper/wiring';
 import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
 import { readBrakeState, scanStatusRows } from '../tracked-rows';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createReaperApp } from '../../infra/reaper-app';
+import { createReaperApp } from '#infra/reaper-app';
 import { cdkJsonContext } from './support/synth-reaper';
 
 interface Violation {

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
-import { CONTEXT_SETTING_NAMES, SETTING_SPECS, SETTINGS } from '../../functions/reaper/settings';
-import { ContextError } from '../../infra/context';
+import { ContextError } from '#infra/context';
+import { CONTEXT_SETTING_NAMES, SETTING_SPECS, SETTINGS } from '#reaper/settings';
 import { cdkJsonContext, onlyResource, REPO_ROOT, synthReaper } from './support/synth-reaper';
 
 describe('cdk.json', () => {

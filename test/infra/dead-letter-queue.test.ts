@@ -1,6 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { DeadLetterQueue } from '../../infra/constructs/dead-letter-queue';
+import { DeadLetterQueue } from '#infra/constructs/dead-letter-queue';
 import { bareStack, templateOf } from './support/bare-stack';
 import { onlyResource } from './support/synth-reaper';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, loadConfig } from '../../functions/reaper/config';
-import { ENV, LAMBDA_ENV_NAMES, LOCAL_ONLY_ENV_NAMES } from '../../functions/reaper/env';
+import { CONFIG_DEFAULTS, loadConfig } from '#reaper/config';
+import { ENV, LAMBDA_ENV_NAMES, LOCAL_ONLY_ENV_NAMES } from '#reaper/env';
 import { onlyResource, synthReaper } from './support/synth-reaper';
 
 /** The function's environment as CloudFormation will set it, with deploy-time references replaced by plausible values. */

@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONTEXT_KEYS } from '../../functions/reaper/settings';
-import { ENVIRONMENTS_DIR, readEnvironmentFile } from '../../infra/environment-file';
-import { createReaperApp } from '../../infra/reaper-app';
+import { ENVIRONMENTS_DIR, readEnvironmentFile } from '#infra/environment-file';
+import { createReaperApp } from '#infra/reaper-app';
+import { CONTEXT_KEYS } from '#reaper/settings';
 import { cdkJsonContext, onlyResource } from './support/synth-reaper';
 
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STACK_OUTPUTS } from '../../ops/stack-outputs';
+import { STACK_OUTPUTS } from '#ops/stack-outputs';
 import { synthReaper } from './support/synth-reaper';
 
 describe('the outputs the ops CLI reads from cdk-outputs.json', () => {

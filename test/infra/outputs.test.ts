@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInvocation } from '../../functions/reaper/payload';
+import { parseInvocation } from '#reaper/payload';
 import { logicalIdOf, synthReaper } from './support/synth-reaper';
 
 describe('the stack outputs', () => {

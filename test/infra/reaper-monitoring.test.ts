@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { METRIC_NAMES } from '../../functions/reaper/metric-names';
-import { ReaperMonitoring, type ReaperMonitoringProps } from '../../infra/constructs/reaper-monitoring';
+import { ReaperMonitoring, type ReaperMonitoringProps } from '#infra/constructs/reaper-monitoring';
+import { METRIC_NAMES } from '#reaper/metric-names';
 import { bareStack, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 

@@ -8,8 +8,8 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { ReaperOperatorPolicy } from '../../infra/constructs/reaper-operator-policy';
-import { ScenarioCredentialsSecret } from '../../infra/constructs/scenario-credentials-secret';
+import { ReaperOperatorPolicy } from '#infra/constructs/reaper-operator-policy';
+import { ScenarioCredentialsSecret } from '#infra/constructs/scenario-credentials-secret';
 import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, REPO_ROOT, synthReaper } from './support/synth-reaper';
 

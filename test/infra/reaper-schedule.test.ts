@@ -1,7 +1,7 @@
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { parseInvocation } from '../../functions/reaper/payload';
-import { ReaperSchedule, type ReaperScheduleProps } from '../../infra/constructs/reaper-schedule';
+import { ReaperSchedule, type ReaperScheduleProps } from '#infra/constructs/reaper-schedule';
+import { parseInvocation } from '#reaper/payload';
 import { bareStack, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 

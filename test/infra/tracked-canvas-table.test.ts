@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/reaper/env';
-import { TrackedCanvasTable } from '../../infra/constructs/tracked-canvas-table';
+import { TrackedCanvasTable } from '#infra/constructs/tracked-canvas-table';
+import { ENV } from '#reaper/env';
 import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 

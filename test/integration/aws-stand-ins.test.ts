@@ -9,9 +9,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CloudWatchLogsStandIn, filterTerms, startCloudWatchLogsStandIn } from '../../local/cloudwatch-logs-stand-in';
-import { type SchedulerStandIn, startSchedulerStandIn } from '../../local/scheduler-stand-in';
-import { type SqsStandIn, startSqsStandIn } from '../../local/sqs-stand-in';
+import { type CloudWatchLogsStandIn, filterTerms, startCloudWatchLogsStandIn } from '#local/cloudwatch-logs-stand-in';
+import { type SchedulerStandIn, startSchedulerStandIn } from '#local/scheduler-stand-in';
+import { type SqsStandIn, startSqsStandIn } from '#local/sqs-stand-in';
 
 /** The stand-ins answer the real SDK clients the way the services do, on the points the ops commands rely on. */
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BrakeSettings } from '../../functions/reaper/core/brake';
-import { BRAKE_ROW_KEY } from '../../functions/reaper/table-contract';
-import { putRow, type SeedRow } from '../../local/tracked-canvas-table';
-import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
+import { putRow, type SeedRow } from '#local/tracked-canvas-table';
+import type { BrakeSettings } from '#reaper/core/brake';
+import { BRAKE_ROW_KEY } from '#reaper/table-contract';
+import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 
 /**
  * Issue 9: the brake on mass expiry, against the real store (local DynamoDB) and the Scenario stand-in. The four

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
-import { ENV } from '../../functions/reaper/env';
-import { REAPER_ATTRIBUTES } from '../../functions/reaper/table-contract';
-import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import { minutesAgo } from '../support/reaper-harness';
+import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { ENV } from '#reaper/env';
+import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
+import { minutesAgo } from '#test-support/reaper-harness';
 
 /**
  * Ctrl-C in `npm run reap` (and `npm run ops -- reap`): a real process, a real signal. The Scenario stand-in holds

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
-import { ENV } from '../../functions/reaper/env';
-import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
-import { createTrackedCanvasTable, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import { parseJsonLines } from '../support/output-capture';
-import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
+import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { ENV } from '#reaper/env';
+import { parseJsonLines } from '#test-support/output-capture';
+import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 /**
  * The command lines as a shell runs them: a real process with real pipes and the AWS SDK reading its own settings

@@ -4,13 +4,13 @@ import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { type CliIo, runCli } from '../../functions/reaper/cli';
-import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
-import { ENV } from '../../functions/reaper/env';
-import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import { captureOutput } from '../support/output-capture';
-import { minutesAgo } from '../support/reaper-harness';
+import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { type CliIo, runCli } from '#reaper/cli';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { ENV } from '#reaper/env';
+import { captureOutput } from '#test-support/output-capture';
+import { minutesAgo } from '#test-support/reaper-harness';
 
 let dynamo: DynamoDBClient;
 const unusedSecrets = new SecretsManagerClient({

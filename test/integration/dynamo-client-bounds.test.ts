@@ -1,7 +1,7 @@
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAwsClients, DYNAMODB_CONNECTION_TIMEOUT_MS, DYNAMODB_REQUEST_TIMEOUT_MS } from '../../functions/reaper/wiring';
-import { useLocalAwsEnvironment } from '../support/local-aws-environment';
+import { createAwsClients, DYNAMODB_CONNECTION_TIMEOUT_MS, DYNAMODB_REQUEST_TIMEOUT_MS } from '#reaper/wiring';
+import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
 
 /**
  * The DynamoDB client every run and command builds has a request and a connection timeout (a hung call then ends as

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SPAN_NAMES } from '../../functions/reaper/adapters/tracing';
-import { ENV } from '../../functions/reaper/env';
-import { createHandler } from '../../functions/reaper/handler';
-import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
-import { createTrackedCanvasTable, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import { useLocalAwsEnvironment } from '../support/local-aws-environment';
-import { captureOutput } from '../support/output-capture';
-import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
-import { type SpanNode, spanTree, tracingTracer, withinSegment } from '../support/x-ray';
+import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
+import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { SPAN_NAMES } from '#reaper/adapters/tracing';
+import { ENV } from '#reaper/env';
+import { createHandler } from '#reaper/handler';
+import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
+import { captureOutput } from '#test-support/output-capture';
+import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
+import { type SpanNode, spanTree, tracingTracer, withinSegment } from '#test-support/x-ray';
 
 let dynamo: DynamoDBClient;
 let secrets: SecretsManagerStandIn;

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { CredentialsError } from '../../functions/reaper/adapters/credentials';
-import { ConfigError } from '../../functions/reaper/config';
-import { ENV } from '../../functions/reaper/env';
-import { createHandler, ReapRunError } from '../../functions/reaper/handler';
-import { PayloadError } from '../../functions/reaper/payload';
-import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import { useLocalAwsEnvironment } from '../support/local-aws-environment';
-import { captureOutput } from '../support/output-capture';
-import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
+import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { CredentialsError } from '#reaper/adapters/credentials';
+import { ConfigError } from '#reaper/config';
+import { ENV } from '#reaper/env';
+import { createHandler, ReapRunError } from '#reaper/handler';
+import { PayloadError } from '#reaper/payload';
+import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
+import { captureOutput } from '#test-support/output-capture';
+import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 const scheduledEvent = {
   version: '0',

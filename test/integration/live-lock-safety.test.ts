@@ -1,6 +1,6 @@
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
+import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 
 /**
  * Issue 9: never free a lock that is live at Scenario. Each test drives the real reaper (AWS SDK → local DynamoDB,

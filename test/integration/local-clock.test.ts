@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../functions/reaper/cli';
-import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
-import { ENV } from '../../functions/reaper/env';
-import { type DynamoFaultProxy, startDynamoFaultProxy } from '../../local/dynamodb-fault-proxy';
-import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import { runOpsCapturing } from '../support/ops-runner';
-import { captureOutput } from '../support/output-capture';
-import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
+import { type DynamoFaultProxy, startDynamoFaultProxy } from '#local/dynamodb-fault-proxy';
+import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { runCli } from '#reaper/cli';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { ENV } from '#reaper/env';
+import { runOpsCapturing } from '#test-support/ops-runner';
+import { captureOutput } from '#test-support/output-capture';
+import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 /**
  * A local run judges staleness and claims by the operator's clock. Before it writes or unlocks it compares that clock

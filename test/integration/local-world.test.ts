@@ -6,7 +6,7 @@ import path from 'node:path';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { worldStatePath } from '../../local/world-state-file';
+import { worldStatePath } from '#local/world-state-file';
 
 /**
  * `npm run local` driven the way a person does: start it, eval its --print-env in a second shell, run the ops CLI

@@ -5,14 +5,14 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../functions/reaper/core/summary';
-import { type CloudWatchLogsStandIn, startCloudWatchLogsStandIn } from '../../local/cloudwatch-logs-stand-in';
-import { type SchedulerStandIn, type StandInSchedule, startSchedulerStandIn } from '../../local/scheduler-stand-in';
-import { type SqsStandIn, startSqsStandIn } from '../../local/sqs-stand-in';
-import { runOps } from '../../ops/cli';
-import { EXIT } from '../../ops/io';
-import type { OperatorIo } from '../../ops/operator-clients';
-import { aRunSummary } from '../support/run-summary';
+import { type CloudWatchLogsStandIn, startCloudWatchLogsStandIn } from '#local/cloudwatch-logs-stand-in';
+import { type SchedulerStandIn, type StandInSchedule, startSchedulerStandIn } from '#local/scheduler-stand-in';
+import { type SqsStandIn, startSqsStandIn } from '#local/sqs-stand-in';
+import { runOps } from '#ops/cli';
+import { EXIT } from '#ops/io';
+import type { OperatorIo } from '#ops/operator-clients';
+import type { RunSummary } from '#reaper/core/summary';
+import { aRunSummary } from '#test-support/run-summary';
 
 /** The ops commands that talk to Scheduler, CloudWatch Logs and SQS, run in process against the stand-ins through the real clients. */
 

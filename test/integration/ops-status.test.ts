@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
-import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
-import { ENV } from '../../functions/reaper/env';
-import { BRAKE_ROW_KEY } from '../../functions/reaper/table-contract';
-import { createTrackedCanvasTable, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import type { OpsIo } from '../../ops/io';
-import { runOpsCapturing } from '../support/ops-runner';
-import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
+import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import type { OpsIo } from '#ops/io';
+import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { ENV } from '#reaper/env';
+import { BRAKE_ROW_KEY } from '#reaper/table-contract';
+import { runOpsCapturing } from '#test-support/ops-runner';
+import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 /** What ops status gained: the in-grace state, the last unlock, --limit, --sort, colour on a terminal, the problem column. */
 

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
-import { ENV } from '../../functions/reaper/env';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import type { OpsIo } from '../../ops/io';
-import { runOpsCapturing } from '../support/ops-runner';
-import { minutesFromNow } from '../support/reaper-harness';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import type { OpsIo } from '#ops/io';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { ENV } from '#reaper/env';
+import { runOpsCapturing } from '#test-support/ops-runner';
+import { minutesFromNow } from '#test-support/reaper-harness';
 
 /**
  * Values from the table are other systems' data. Printed raw, an ESC sequence, a carriage return or a bidi override

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
-import { ENV } from '../../functions/reaper/env';
-import { type DynamoFaultProxy, startDynamoFaultProxy } from '../../local/dynamodb-fault-proxy';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import type { OpsIo } from '../../ops/io';
-import { runOpsCapturing } from '../support/ops-runner';
-import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
+import { type DynamoFaultProxy, startDynamoFaultProxy } from '#local/dynamodb-fault-proxy';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import type { OpsIo } from '#ops/io';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { ENV } from '#reaper/env';
+import { runOpsCapturing } from '#test-support/ops-runner';
+import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 /**
  * ops track and untrack change a row only if it still holds what the operator saw (conditional writes), and ask

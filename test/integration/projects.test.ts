@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { RunSummary } from '../../functions/reaper/core/summary';
-import { ENV } from '../../functions/reaper/env';
-import { createHandler, ReapRunError } from '../../functions/reaper/handler';
-import { type ScenarioStandIn, startScenarioStandIn } from '../../local/scenario-stand-in';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import { useLocalAwsEnvironment } from '../support/local-aws-environment';
-import { captureOutput } from '../support/output-capture';
-import { minutesAgo } from '../support/reaper-harness';
+import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import type { RunSummary } from '#reaper/core/summary';
+import { ENV } from '#reaper/env';
+import { createHandler, ReapRunError } from '#reaper/handler';
+import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
+import { captureOutput } from '#test-support/output-capture';
+import { minutesAgo } from '#test-support/reaper-harness';
 
 /**
  * Issue 12: one deployed reaper (the real handler, its secret in a local Secrets Manager) for several Scenario

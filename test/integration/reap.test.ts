@@ -1,8 +1,8 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CanvasStore } from '../../functions/reaper/core/ports';
-import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
-import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
+import type { CanvasStore } from '#reaper/core/ports';
+import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
+import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 
 let h: ReaperHarness;
 beforeEach(async () => {

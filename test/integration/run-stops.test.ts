@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_CLAIM_MS } from '../../functions/reaper/core/unlock-canvas';
-import { createReaperHarness, minutesAgo, type ReaperHarness } from '../support/reaper-harness';
+import { MAX_CLAIM_MS } from '#reaper/core/unlock-canvas';
+import { createReaperHarness, minutesAgo, type ReaperHarness } from '#test-support/reaper-harness';
 
 /** Issue 11: the run stops where going on would do harm, and a claim never outlives what it protects. */
 describe('stopping a run, and bounded claims', () => {

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
-import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
-import { REAPER_ATTRIBUTES } from '../../functions/reaper/table-contract';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '../../local/tracked-canvas-table';
-import { minutesAgo, minutesFromNow } from '../support/reaper-harness';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
+import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
+import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
+import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 /** The README's three writer calls, exactly as written there (plain JavaScript inside a ts block). */
 function readmeWriterCalls(): Record<'lock' | 'renew' | 'release', string> {

@@ -1,6 +1,6 @@
 import 'vitest';
 import type { TestProject } from 'vitest/node';
-import { startLocalDynamoDb } from '../../local/local-dynamodb';
+import { startLocalDynamoDb } from '#local/local-dynamodb';
 
 declare module 'vitest' {
   export interface ProvidedContext {

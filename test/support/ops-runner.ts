@@ -1,5 +1,5 @@
-import { runOps } from '../../ops/cli';
-import type { OpsIo } from '../../ops/io';
+import { runOps } from '#ops/cli';
+import type { OpsIo } from '#ops/io';
 import { captureOutput } from './output-capture';
 
 /**

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
-import { asReapLogger, createLogger } from '../../functions/reaper/adapters/logger';
-import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
-import type { CanvasOutcome } from '../../functions/reaper/core/outcome';
-import type { CanvasStore, Clock, LockApi, ProjectLockApis } from '../../functions/reaper/core/ports';
-import { type ReapOptions, reap } from '../../functions/reaper/core/reap';
-import { type ScenarioStandIn, type ScenarioStandInOptions, startScenarioStandIn } from '../../local/scenario-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '../../local/tracked-canvas-table';
+import { type ScenarioStandIn, type ScenarioStandInOptions, startScenarioStandIn } from '#local/scenario-stand-in';
+import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '#local/tracked-canvas-table';
+import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
+import { asReapLogger, createLogger } from '#reaper/adapters/logger';
+import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
+import type { CanvasOutcome } from '#reaper/core/outcome';
+import type { CanvasStore, Clock, LockApi, ProjectLockApis } from '#reaper/core/ports';
+import { type ReapOptions, reap } from '#reaper/core/reap';
 import { captureOutput } from './output-capture';
 
 export const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();

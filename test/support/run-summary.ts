@@ -1,4 +1,4 @@
-import type { RunSummary } from '../../functions/reaper/core/summary';
+import type { RunSummary } from '#reaper/core/summary';
 
 /** A complete, quiet run summary for tests of what renders one; override what the test is about. */
 export function aRunSummary(overrides: Partial<RunSummary> = {}): RunSummary {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assetIdProblem, MAX_ASSET_ID_LENGTH } from '../../functions/reaper/core/asset-id';
+import { assetIdProblem, MAX_ASSET_ID_LENGTH } from '#reaper/core/asset-id';
 
 describe('assetIdProblem', () => {
   it.each(['asset_GTrL3mq4SXWyMxkOHRxlpw', 'asset_a', 'asset_with-dash_and_underscore9'])('accepts %s', (id) => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assetLogRecord, MAX_REDACTED_URL_PATHS, REDACTED } from '../../functions/reaper/adapters/asset-log-record';
-import { jsonRedactor } from '../../functions/reaper/adapters/redact';
+import { assetLogRecord, MAX_REDACTED_URL_PATHS, REDACTED } from '#reaper/adapters/asset-log-record';
+import { jsonRedactor } from '#reaper/adapters/redact';
 
 const example = JSON.parse(readFileSync(path.resolve(__dirname, '../../local/fixtures/asset-unlock-response.example.json'), 'utf8')).asset;
 

@@ -1,18 +1,18 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { oneLineSummary } from '../../functions/reaper/cli';
-import { AwsSetupError, checkAwsSetup } from '../../functions/reaper/cli-kit/aws-setup';
-import { EXIT } from '../../functions/reaper/cli-kit/exit-codes';
-import { parseFlags } from '../../functions/reaper/cli-kit/parse-flags';
-import { pipeSafeWriter } from '../../functions/reaper/cli-kit/process-output';
-import { exitForError } from '../../functions/reaper/cli-kit/report-error';
-import { listWithMore, renderRunSummary } from '../../functions/reaper/cli-kit/run-summary-table';
-import { jsonForTerminal, terminalSafe } from '../../functions/reaper/cli-kit/terminal-text';
-import { formatTable } from '../../functions/reaper/cli-kit/text-table';
-import { UsageError } from '../../functions/reaper/cli-kit/usage-error';
-import { ConfigError } from '../../functions/reaper/config';
-import type { RunSummary } from '../../functions/reaper/core/summary';
-import { aRunSummary } from '../support/run-summary';
+import { oneLineSummary } from '#reaper/cli';
+import { AwsSetupError, checkAwsSetup } from '#reaper/cli-kit/aws-setup';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
+import { pipeSafeWriter } from '#reaper/cli-kit/process-output';
+import { exitForError } from '#reaper/cli-kit/report-error';
+import { listWithMore, renderRunSummary } from '#reaper/cli-kit/run-summary-table';
+import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { formatTable } from '#reaper/cli-kit/text-table';
+import { UsageError } from '#reaper/cli-kit/usage-error';
+import { ConfigError } from '#reaper/config';
+import type { RunSummary } from '#reaper/core/summary';
+import { aRunSummary } from '#test-support/run-summary';
 
 const ACTS_ON_TERMINAL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 

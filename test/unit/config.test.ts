@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '../../functions/reaper/config';
-import { ENV, LAMBDA_ENV_NAMES, LOCAL_ONLY_ENV_NAMES } from '../../functions/reaper/env';
+import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '#reaper/config';
+import { ENV, LAMBDA_ENV_NAMES, LOCAL_ONLY_ENV_NAMES } from '#reaper/env';
 
 const lambdaEnv = {
   [ENV.tableName]: 'tracked-canvases',

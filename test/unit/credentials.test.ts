@@ -2,9 +2,9 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CredentialsError, keyFor, parseSecretValue, projectsFileCredentials } from '../../functions/reaper/adapters/credentials';
-import { ConfigError, loadConfig } from '../../functions/reaper/config';
-import { ENV } from '../../functions/reaper/env';
+import { CredentialsError, keyFor, parseSecretValue, projectsFileCredentials } from '#reaper/adapters/credentials';
+import { ConfigError, loadConfig } from '#reaper/config';
+import { ENV } from '#reaper/env';
 
 const parse = (value: unknown) => parseSecretValue(JSON.stringify(value), 'secret s');
 const problem = (value: unknown) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeDeadLetter } from '../../ops/dead-letter-message';
+import { decodeDeadLetter } from '#ops/dead-letter-message';
 
 describe('decodeDeadLetter', () => {
   it("reads Lambda's on-failure record of an invocation that waited too long (no response)", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_ASSET_IDS_PER_RUN, MAX_PAYLOAD_PROBLEMS, PayloadError, parseInvocation } from '../../functions/reaper/payload';
+import { MAX_ASSET_IDS_PER_RUN, MAX_PAYLOAD_PROBLEMS, PayloadError, parseInvocation } from '#reaper/payload';
 
 /** What Scheduler sends for the stack's schedule (infra/constructs/reaper-schedule.ts), its per-tick fields filled in. */
 const scheduleTick = {

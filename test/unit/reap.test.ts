@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CanvasStore, ClaimResult, LockApi, ReapLogger, UnlockResult } from '../../functions/reaper/core/ports';
-import { type ReapOptions, reap } from '../../functions/reaper/core/reap';
-import { MAX_LISTED_PER_KIND } from '../../functions/reaper/core/summary';
-import { ABSENT, stringReading, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
+import type { CanvasStore, ClaimResult, LockApi, ReapLogger, UnlockResult } from '#reaper/core/ports';
+import { type ReapOptions, reap } from '#reaper/core/reap';
+import { MAX_LISTED_PER_KIND } from '#reaper/core/summary';
+import { ABSENT, stringReading, type TrackedCanvas } from '#reaper/core/tracked-canvas';
 
 // Small fakes of our own ports: they isolate the orchestration rules. The real adapters are covered in test/integration.
 const NOW = Date.parse('2026-11-27T12:00:00Z');

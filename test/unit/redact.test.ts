@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonRedactor, looksLikeUrl, redactError, redactingWriter, redactText, redactValue } from '../../functions/reaper/adapters/redact';
+import { jsonRedactor, looksLikeUrl, redactError, redactingWriter, redactText, redactValue } from '#reaper/adapters/redact';
 
 const SIG = 'c0ffee5eedc0ffee5eed';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestSlots } from '../../functions/reaper/core/request-slots';
+import { RequestSlots } from '#reaper/core/request-slots';
 
 describe('RequestSlots', () => {
   it('lets at most `limit` holders in, and the next waiter in order as each leaves', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_GRACE_SECONDS, PayloadError, parseGraceSecondsFlag, parseInvocation } from '../../functions/reaper/payload';
-import { tableReferenceProblem } from '../../functions/reaper/setting-checks';
-import { readSettingValue, readWholeNumber } from '../../functions/reaper/setting-values';
-import { SETTING_NAMES, SETTING_SPECS, SETTINGS } from '../../functions/reaper/settings';
+import { MAX_GRACE_SECONDS, PayloadError, parseGraceSecondsFlag, parseInvocation } from '#reaper/payload';
+import { tableReferenceProblem } from '#reaper/setting-checks';
+import { readSettingValue, readWholeNumber } from '#reaper/setting-values';
+import { SETTING_NAMES, SETTING_SPECS, SETTINGS } from '#reaper/settings';
 
 describe('the settings table', () => {
   it('gives every function setting a variable, every stack-only and no local-only setting a context key', () => {

@@ -8,10 +8,10 @@ import {
   type Spans,
   TracedCanvasStore,
   tracedLockApi,
-} from '../../functions/reaper/adapters/tracing';
-import type { CanvasStore, LockApi, SourceLockResult, UnlockResult } from '../../functions/reaper/core/ports';
-import type { TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
-import { spanTree, tracingTracer, withinSegment } from '../support/x-ray';
+} from '#reaper/adapters/tracing';
+import type { CanvasStore, LockApi, SourceLockResult, UnlockResult } from '#reaper/core/ports';
+import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
+import { spanTree, tracingTracer, withinSegment } from '#test-support/x-ray';
 
 /** Spans recorded in the order they opened, with their annotations and whether their work has finished. */
 function recordingSpans() {

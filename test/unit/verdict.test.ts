@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseLockExpiry } from '../../functions/reaper/core/lock-expiry';
-import { ABSENT, stringReading, type TrackedCanvas } from '../../functions/reaper/core/tracked-canvas';
-import { judgeCanvas } from '../../functions/reaper/core/verdict';
+import { parseLockExpiry } from '#reaper/core/lock-expiry';
+import { ABSENT, stringReading, type TrackedCanvas } from '#reaper/core/tracked-canvas';
+import { judgeCanvas } from '#reaper/core/verdict';
 
 const NOW = Date.parse('2026-11-27T12:00:00.000Z');
 const GRACE_MS = 60_000;

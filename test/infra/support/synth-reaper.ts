@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { type App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { createReaperApp } from '../../../infra/reaper-app';
-import type { ReaperStack } from '../../../infra/reaper-stack';
+import { createReaperApp } from '#infra/reaper-app';
+import type { ReaperStack } from '#infra/reaper-stack';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 

@@ -1,4 +1,4 @@
-import type { ScriptedAnswer } from '../../../local/scenario-stand-in';
+import type { ScriptedAnswer } from '#local/scenario-stand-in';
 
 /**
  * The schedule generator: from a seed, a plan of what happens in one schedule (the canvases and their writers, the

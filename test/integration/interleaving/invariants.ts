@@ -1,6 +1,6 @@
-import { type CanvasOutcome, doubtOf } from '../../../functions/reaper/core/outcome';
-import { itemKeyOf, type ProxyLogEntry, REAPER_WRITES } from '../../../local/dynamodb-fault-proxy';
-import type { LockEvent } from '../../../local/scenario-stand-in';
+import { itemKeyOf, type ProxyLogEntry, REAPER_WRITES } from '#local/dynamodb-fault-proxy';
+import type { LockEvent } from '#local/scenario-stand-in';
+import { type CanvasOutcome, doubtOf } from '#reaper/core/outcome';
 import { isLive, isStale, type Lock, type MirrorRecord, type Row, type RunRecord, type ScheduleRecord } from './world';
 
 /**

@@ -1,14 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ProjectLockApis } from '#reaper/core/ports';
-import { DEFAULT_PROJECT } from '#reaper/core/project';
-import { DynamoCanvasStore } from '../../../functions/reaper/adapters/dynamo-canvas-store';
-import { asReapLogger, createLogger } from '../../../functions/reaper/adapters/logger';
-import { createScenarioLockApi } from '../../../functions/reaper/adapters/scenario-lock-api';
-
-import type { CanvasOutcome } from '../../../functions/reaper/core/outcome';
-import { reap } from '../../../functions/reaper/core/reap';
-import type { RunSummary } from '../../../functions/reaper/core/summary';
 import {
   type DynamoFault,
   type DynamoFaultProxy,
@@ -16,11 +7,19 @@ import {
   type ProxyLogEntry,
   REAPER_WRITES,
   startDynamoFaultProxy,
-} from '../../../local/dynamodb-fault-proxy';
-import { type LockEvent, type RecordedRequest, type ScenarioStandIn, startScenarioStandIn } from '../../../local/scenario-stand-in';
-import { createTrackedCanvasTable, deleteTable, getRow } from '../../../local/tracked-canvas-table';
+} from '#local/dynamodb-fault-proxy';
+import { type LockEvent, type RecordedRequest, type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { createTrackedCanvasTable, deleteTable, getRow } from '#local/tracked-canvas-table';
+import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
+import { asReapLogger, createLogger } from '#reaper/adapters/logger';
+import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
+import type { CanvasOutcome } from '#reaper/core/outcome';
+import type { ProjectLockApis } from '#reaper/core/ports';
+import { DEFAULT_PROJECT } from '#reaper/core/project';
+import { reap } from '#reaper/core/reap';
+import type { RunSummary } from '#reaper/core/summary';
+import { captureOutput } from '#test-support/output-capture';
 import { proxiedClient } from '../../faults/fault-kit';
-import { captureOutput } from '../../support/output-capture';
 import { type ApiFaultPlan, type DynamoFaultKind, type RunPlan, type SchedulePlan, TIME_MODEL } from './generator';
 
 import { CanvasWriter, type Lock, type MirrorRecord, type WriterWorld } from './writer';

@@ -1,6 +1,6 @@
 import { type AttributeValue, type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { ScenarioStandIn } from '#local/scenario-stand-in';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
-import type { ScenarioStandIn } from '../../../local/scenario-stand-in';
 import type { CanvasPlan, MirrorPlan, WriterOpPlan } from './generator';
 
 const MINUTE = 60_000;
