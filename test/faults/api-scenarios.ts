@@ -4,12 +4,13 @@ import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-
 import type { LockApi, ProjectLockApis } from '../../functions/reaper/core/ports';
 import { minutesAgo, minutesFromNow, type HarnessOptions, type ReaperHarness } from '../support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
-import { describeInSummary, describeLog, describeOutcome, describeRow, FAST_API, harness, type Observed, type Resources } from './fault-kit';
+import type { Observed, Run } from './expectations';
+import { FAST_API, harness, logOf, rowChange, summaryEntryOf, verdictOf, type Resources } from './fault-kit';
 
 /**
  * The Scenario API misbehaving, at its socket: each scenario seeds one stale target canvas and two stale bystanders,
  * scripts the local stand-in's answers for the target, runs the real reaper (ky → HTTP → stand-in), and renders what
- * happened in the words of the reliability table.
+ * observes what happened as the catalogue's values.
  */
 
 interface ApiFaultSetup {
@@ -21,7 +22,7 @@ interface ApiFaultSetup {
   budgetMs?: number;
   safetyMarginMs?: number;
   knownToApi?: boolean;
-  /** Adds to the outcome the gap between the target's 1st and 2nd request, as "≥ N ms" when at least `minGapMs`. */
+  /** Checks that the target's 2nd request came at least `minGapMs` after its 1st (the wait the server asked for). */
   minGapMs?: number | ((firstRequestAtMs: number) => number);
   /** Answers for the GETs that verify the target's lock at Scenario. */
   getAnswers?: ScriptedAnswer[];
@@ -56,34 +57,30 @@ async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
   const after = await h.row(TARGET);
   const requests = h.api.unlockRequests.filter((request) => request.assetId === TARGET);
   // Requests that can free a lock (the unlocks); the GETs that verify it are not counted.
-  let outcome = `${describeOutcome(result.byAsset.get(TARGET))}; ${requests.length === 0 ? 'no unlock sent' : `${requests.length} request${requests.length === 1 ? '' : 's'}`}`;
+  let waitHonoured: boolean | undefined;
   if (setup.minGapMs !== undefined && requests.length >= 2) {
     const minGap = typeof setup.minGapMs === 'number' ? setup.minGapMs : setup.minGapMs(requests[0]!.receivedAtMs);
-    const gap = requests[1]!.receivedAtMs - requests[0]!.receivedAtMs;
     // Retry-After is honoured: the second request is not sent before the time the server asked for.
-    outcome += gap >= minGap ? `, the 2nd one after the wait asked for` : `, the 2nd one only ${gap} ms after the 1st (wanted ≥ ${minGap})`;
+    waitHonoured = requests[1]!.receivedAtMs - requests[0]!.receivedAtMs >= minGap;
   }
 
   const { summary } = result;
-  let run: string;
-  const bystanderStates = BYSTANDERS.map((id) => result.byAsset.get(id)?.status === 'unlocked');
+  let run: Run;
   if (!summary.cutShort) {
-    run = bystanderStates.every(Boolean) ? 'goes on: the other stale canvases are unlocked' : `goes on, but bystanders: ${JSON.stringify(BYSTANDERS.map((id) => result.byAsset.get(id)))}`;
+    run = { goesOn: true, othersUnlocked: BYSTANDERS.every((id) => result.byAsset.get(id)?.status === 'unlocked') };
   } else {
-    const last = h.api.requests.at(-1);
-    const noneAfter = last?.assetId === TARGET;
-    const othersAccounted = BYSTANDERS.every((id) => {
+    const notTriedRunStopped = BYSTANDERS.every((id) => {
       const o = result.byAsset.get(id);
       return o?.status === 'unlocked' || (o?.status === 'skipped' && o.reason === 'run-stopped');
     });
-    run = `stops (${summary.stopReason}): ${noneAfter ? 'no request after it' : 'MORE REQUESTS after it'}, ${othersAccounted ? 'canvases not yet tried reported run-stopped' : 'bystanders unaccounted'}`;
+    run = { stops: summary.stopReason, requestAfterIt: h.api.requests.at(-1)?.assetId !== TARGET, notTriedRunStopped };
   }
   return {
-    outcome,
-    summary: describeInSummary(summary, TARGET),
-    row: describeRow(before, after),
+    outcome: { canvas: verdictOf(result.byAsset.get(TARGET)), unlockRequests: requests.length, ...(waitHonoured === undefined ? {} : { waitHonoured }) },
+    summary: summaryEntryOf(summary, TARGET),
+    row: { row: rowChange(before, after) },
     run,
-    log: describeLog(result, TARGET),
+    log: logOf(result, TARGET),
   };
 }
 

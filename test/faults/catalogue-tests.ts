@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { casesOf, type Area, type CaseIdOf } from './catalogue';
-import { Resources, type Observed } from './fault-kit';
+import type { Observed } from './expectations';
+import { Resources } from './fault-kit';
+import { outcomeText } from './prose';
 
-/** Test names carry the expected outcome; long ones are cut so the reporter stays readable. */
+/** Test names carry the expected outcome (in the doc's words); long ones are cut so the reporter stays readable. */
 const MAX_OUTCOME_IN_NAME = 120;
 
 /**
- * One test per catalogued fault of `area`: runs its scenario against the real parts and compares what happened,
- * in the catalogue's words, with the catalogue's expectation. Resources are closed whatever the result.
+ * One test per catalogued fault of `area`: runs its scenario against the real parts and compares the values it
+ * observed with the catalogue's expected values (toEqual). The test's name gives the expected outcome in the doc's words. Resources are closed whatever the result.
  */
 export function describeCatalogueArea<A extends Area>(
   title: string,
@@ -16,7 +18,7 @@ export function describeCatalogueArea<A extends Area>(
 ): void {
   describe.concurrent(title, () => {
     for (const c of casesOf(area)) {
-      it(`${c.fault} → ${c.expected.outcome.slice(0, MAX_OUTCOME_IN_NAME)}`, async () => {
+      it(`${c.fault} → ${outcomeText(c.expected.outcome).slice(0, MAX_OUTCOME_IN_NAME)}`, async () => {
         const resources = new Resources();
         try {
           expect(await scenarios[c.id as CaseIdOf<A>](resources)).toEqual(c.expected);

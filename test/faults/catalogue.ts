@@ -1,8 +1,15 @@
+import type { FailureKind, SkipReason } from '../../functions/reaper/core/outcome';
+import type { Expected, Log, Outcome, Row, RowChange, Run, RunCounts, Summary, Verdict } from './expectations';
+
 /**
- * Every fault the suite injects, with the outcome the tests demand, in words. The fault tests compute these words
- * from what really happened (run summary, log lines, the row, the stand-in's request log) and compare them with
- * `expected`; docs/reliability.md is generated from this list (test/faults/print-reliability-table.ts) and a test
- * checks it is up to date. So the table can neither drift from the tests nor claim an outcome no test sees.
+ * Every fault the suite injects, with the outcome the tests demand, as typed values (expectations.ts). The fault
+ * tests observe the same values from what really happened (run summary, log lines, the row, the stand-in's request
+ * log) and compare them with `expected`; docs/reliability.md is generated from this list (prose.ts renders the
+ * values, print-reliability-table.ts the doc) and a test checks it is up to date. So the table can neither drift
+ * from the tests nor claim an outcome no test sees.
+ *
+ * To add a case: add it here (its id, area, the fault in words, the expected values), add a scenario under the same
+ * id in the area's scenarios file (TypeScript requires one), and regenerate the doc.
  */
 
 /** Schedules the interleaving test runs under \`npm test\` (REAPER_INTERLEAVING_SCHEDULES overrides it; the soak runs 400). */
@@ -10,180 +17,184 @@ export const DEFAULT_INTERLEAVING_SCHEDULES = 48;
 
 export type Area = 'API' | 'DynamoDB' | 'Hostile input' | 'Races';
 
-export interface Expected {
-  outcome: string;
-  summary: string;
-  row: string;
-  run: string;
-  log: string;
-}
-
 export interface FaultCase {
   id: string;
   area: Area;
   fault: string;
   expected: Expected;
+  /** Words the doc adds after a column's value, where a value would be contrived; no test computes or checks them. */
+  notes?: Partial<Record<keyof Expected, string>>;
 }
 
-const KEPT = 'unchanged: keeps its lock, no claim left';
-const FREED = 'lock removed, audit trail written, other attributes kept';
-const GOES_ON = 'goes on: the other stale canvases are unlocked';
-const LOG_FAILED = 'error: canvas unlock failed; row keeps its lock for the next run';
-const LOG_UNLOCKED = 'info: canvas unlocked';
-const COUNTED = 'counted, no failure';
+const KEPT = { row: 'kept' } as const satisfies Row;
+const KEPT_CLAIMED = { row: 'kept-claimed' } as const satisfies Row;
+const FREED = { row: 'freed' } as const satisfies Row;
+const GOES_ON = { goesOn: true, othersUnlocked: true } as const satisfies Run;
+const GOES_ON_ALONE = { goesOn: true } as const satisfies Run;
+const LOG_FAILED = { lines: [{ level: 'error', message: 'canvas unlock failed; row keeps its lock for the next run' }] } as const satisfies Log;
+const LOG_UNLOCKED = { lines: [{ level: 'info', message: 'canvas unlocked' }] } as const satisfies Log;
+const LOG_SKIPPED = { lines: [{ level: 'info', message: 'canvas skipped' }] } as const satisfies Log;
+const LOG_NOTHING = { lines: [] } as const satisfies Log;
+const LOG_ROW_CHANGED = { lines: [{ level: 'warn', message: 'canvas unlocked but its row changed meanwhile; row left as is' }] } as const satisfies Log;
+const LOG_MAY_HAVE_FREED_LIVE = { lines: [{ level: 'error', message: 'canvas unlock failed and may have freed a live lock; row keeps its lock' }] } as const satisfies Log;
+const logRunFinished = (level: 'info' | 'warn') => ({ lines: [{ level, message: 'reap run finished' }] }) satisfies Log;
+const COUNTED = {} as const satisfies Summary;
+const POSSIBLE_LIVE_LOCK_UNLOCK = { warnings: ['possible-live-lock-unlock'] } satisfies Summary;
 
-const db = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'DynamoDB' as const, fault, expected });
-const ALL_FREED_ONCE = 'all 6 unlocked, one request each';
-const SIX_FREED = 'no row lost: 6 freed (audit trail written, other attributes kept)';
-const TARGET_GOES_ON = 'goes on: the other stale canvases are unlocked';
+const unlocked = (attempts: number) => ({ status: 'unlocked', attempts }) as const satisfies Verdict;
+const skipped = (reason: SkipReason) => ({ status: 'skipped', reason }) as const satisfies Verdict;
+const failed = (kind: FailureKind, httpStatus?: number, step?: 'verify'): Verdict => ({
+  status: 'failed',
+  kind,
+  ...(httpStatus === undefined ? {} : { httpStatus }),
+  ...(step ? { step } : {}),
+});
+const ROW_CHANGED = { status: 'unlocked-row-changed' } as const satisfies Verdict;
+/** The target canvas's verdict and its unlock requests. */
+const canvas = (verdict: Verdict, unlockRequests: number, waitHonoured?: boolean): Outcome => ({ canvas: verdict, unlockRequests, ...(waitHonoured === undefined ? {} : { waitHonoured }) });
+const failure = (kind: FailureKind, httpStatus?: number): Summary => ({ failure: { kind, ...(httpStatus === undefined ? {} : { httpStatus }) } });
+const allOnce = (n: number) => ({ requestsPerCanvas: { once: n, none: 0 } }) satisfies Outcome;
+const noRequest = (n: number) => ({ requestsPerCanvas: { once: 0, none: n } }) satisfies Outcome;
+const counts = (c: RunCounts) => ({ counts: c }) satisfies Summary;
+const rows = (freed: number, unchanged: number) => ({ rows: { freed, unchanged } }) satisfies Row;
+
+const db = <I extends string>(id: I, fault: string, expected: Expected, notes?: FaultCase['notes']) => ({ id, area: 'DynamoDB' as const, fault, expected, ...(notes ? { notes } : {}) });
+/** The target canvas among two stale bystanders, the fault aimed at its own requests. */
+const dbTarget = <I extends string>(id: I, fault: string, outcome: Outcome, summary: Summary, row: Row, log: Log, run: Run = GOES_ON) =>
+  db(id, fault, { outcome, summary, row, run, log });
+const DB_UNLOCKED = [canvas(unlocked(1), 1), COUNTED, FREED, LOG_UNLOCKED] as const;
+const SIX_STALE_UNLOCKED = counts({ examined: 6, stale: 6, unlocked: 6, failed: 0 });
 
 const DYNAMO_CASES = [
   db('db-scan-throttled-recovers', 'Scan throttled (ProvisionedThroughputExceededException) twice', {
-    outcome: ALL_FREED_ONCE,
-    summary: 'examined 6, stale 6, unlocked 6, failed 0',
-    row: SIX_FREED,
-    run: 'goes on: the SDK retried the 2 throttled Scans',
-    log: 'info: reap run finished',
+    outcome: allOnce(6),
+    summary: SIX_STALE_UNLOCKED,
+    row: rows(6, 0),
+    run: { sdkRetried: 2, operation: 'Scan' },
+    log: logRunFinished('info'),
   }),
   db('db-scan-internal-error-recovers', 'Scan answered 500 InternalServerError once', {
-    outcome: ALL_FREED_ONCE,
-    summary: 'examined 6, stale 6, unlocked 6, failed 0',
-    row: SIX_FREED,
-    run: 'goes on: the SDK retried the 1 failed Scan',
-    log: 'info: reap run finished',
+    outcome: allOnce(6),
+    summary: SIX_STALE_UNLOCKED,
+    row: rows(6, 0),
+    run: { sdkRetried: 1, operation: 'Scan' },
+    log: logRunFinished('info'),
   }),
   db('db-scan-throttled-gives-up', 'Scan throttled on every attempt', {
-    outcome: 'no API request',
-    summary: 'examined 0, stale 0, unlocked 0, failed 0; cutShort, stopReason store-error (stopDetail names the throttling)',
-    row: 'no row lost: 6 unchanged',
-    run: 'stops after 3 Scan attempts; the next run unlocks 6, all 6 unlocked, one request each',
-    log: 'warn: reap run finished',
+    outcome: noRequest(6),
+    summary: counts({ examined: 0, stale: 0, unlocked: 0, failed: 0, cutShort: 'store-error', stopDetailNames: 'throttling' }),
+    row: rows(0, 6),
+    run: { stopsAfterAttempts: 3, operation: 'Scan', atPage: 1, nextRun: { unlocks: 6, thenRequestsPerCanvas: { once: 6, none: 0 } } },
+    log: logRunFinished('warn'),
   }),
   db('db-scan-second-page-gives-up', 'the 2nd Scan page throttled on every attempt (page size 3)', {
-    outcome: '3 unlocked with one request each, 3 without any request',
-    summary: 'examined 3, stale 3, unlocked 3, failed 0; cutShort, stopReason store-error',
-    row: 'no row lost: 3 freed (audit trail written, other attributes kept), 3 unchanged',
-    run: 'stops at page 2; the next run unlocks the other 3; then all 6 unlocked, one request each, no row lost: 6 freed (audit trail written, other attributes kept)',
-    log: 'warn: reap run finished',
+    outcome: { requestsPerCanvas: { once: 3, none: 3 } },
+    summary: counts({ examined: 3, stale: 3, unlocked: 3, failed: 0, cutShort: 'store-error' }),
+    row: rows(3, 3),
+    run: {
+      stopsAfterAttempts: 3,
+      operation: 'Scan',
+      atPage: 2,
+      nextRun: { unlocks: 3, thenRequestsPerCanvas: { once: 6, none: 0 }, thenRows: { freed: 6, unchanged: 0 } },
+    },
+    log: logRunFinished('warn'),
   }),
   db('db-page-boundary-writes', 'between two Scan pages a writer renews one unread canvas and releases another (page size 2)', {
-    outcome: 'the 4 still-stale canvases unlocked once each; the renewed and the released one: no request',
-    summary: 'examined 6, stale 4, unlocked 4, failed 0, live 1, notLocked 1',
-    row: 'renewed and released rows exactly as the writer left them',
-    run: 'goes on across 4 Scan pages; every row examined once',
-    log: 'info: reap run finished',
+    outcome: { stillStaleUnlockedOnce: 4, writerCanvasesUnlocked: 0 },
+    summary: counts({ examined: 6, stale: 4, unlocked: 4, failed: 0, skipped: { live: 1, notLocked: 1 } }),
+    row: { row: 'as-writer-left-it' },
+    run: { scanPages: 4, everyRowExaminedOnce: true },
+    log: logRunFinished('info'),
+  }, { row: '(the renewed and the released row)' }),
+  dbTarget('db-claim-throttled-recovers', 'the claim (conditional UpdateItem) throttled twice', ...DB_UNLOCKED),
+  dbTarget('db-claim-throttled-gives-up', 'the claim throttled on every attempt', canvas(failed('store-error'), 0), failure('store-error'), KEPT, LOG_FAILED),
+  dbTarget('db-claim-applied-answer-lost', 'the claim applied, but its answer lost (500 after the write)', ...DB_UNLOCKED),
+  dbTarget('db-claim-connection-dropped', 'the connection dropped on the claim request', ...DB_UNLOCKED),
+  dbTarget('db-mark-throttled-recovers', 'the row update after the unlock throttled twice', ...DB_UNLOCKED),
+  dbTarget('db-mark-throttled-gives-up', 'the row update after the unlock throttled on every attempt', canvas(failed('store-error'), 1), failure('store-error'), KEPT_CLAIMED, LOG_FAILED, {
+    othersUnlocked: true,
+    beforeLapse: skipped('claimed-by-other-run'),
+    afterLapse: unlocked(1),
+    unlockRequestsInAll: 2,
+    rowAfterwards: 'freed',
   }),
-  db('db-claim-throttled-recovers', 'the claim (conditional UpdateItem) throttled twice', {
-    outcome: 'unlocked after 1 attempt; 1 API request',
-    summary: COUNTED,
-    row: FREED,
-    run: TARGET_GOES_ON,
-    log: LOG_UNLOCKED,
-  }),
-  db('db-claim-throttled-gives-up', 'the claim throttled on every attempt', {
-    outcome: 'failed: store-error; 0 API requests',
-    summary: 'failures: store-error',
-    row: KEPT,
-    run: TARGET_GOES_ON,
-    log: LOG_FAILED,
-  }),
-  db('db-claim-applied-answer-lost', 'the claim applied, but its answer lost (500 after the write)', {
-    outcome: 'unlocked after 1 attempt; 1 API request',
-    summary: COUNTED,
-    row: FREED,
-    run: TARGET_GOES_ON,
-    log: LOG_UNLOCKED,
-  }),
-  db('db-claim-connection-dropped', 'the connection dropped on the claim request', {
-    outcome: 'unlocked after 1 attempt; 1 API request',
-    summary: COUNTED,
-    row: FREED,
-    run: TARGET_GOES_ON,
-    log: LOG_UNLOCKED,
-  }),
-  db('db-mark-throttled-recovers', 'the row update after the unlock throttled twice', {
-    outcome: 'unlocked after 1 attempt; 1 API request',
-    summary: COUNTED,
-    row: FREED,
-    run: TARGET_GOES_ON,
-    log: LOG_UNLOCKED,
-  }),
-  db('db-mark-throttled-gives-up', 'the row update after the unlock throttled on every attempt', {
-    outcome: 'failed: store-error; 1 API request',
-    summary: 'failures: store-error',
-    row: 'keeps its lock; the claim stays until the run deadline',
-    run: 'goes on; a run before the claim lapses: skipped: claimed-by-other-run; a run after: unlocked after 1 attempt (API request #2), row andThen: lock removed, audit trail written, other attributes kept',
-    log: LOG_FAILED,
-  }),
-  db('db-mark-applied-answer-lost', 'the row update applied, but its answer lost (500 after the write; the SDK retries it)', {
-    outcome: 'unlocked after 1 attempt; 1 API request',
-    summary: COUNTED,
-    row: FREED,
-    run: TARGET_GOES_ON,
-    log: LOG_UNLOCKED,
-  }),
-  db('db-release-claim-fails', 'API 500 on every attempt, then giving the claim back throttled on every attempt', {
-    outcome: 'failed: server-error (HTTP 500); 3 API requests',
-    summary: 'failures: server-error 500',
-    row: 'keeps its lock; the claim stays until the run deadline',
-    run: TARGET_GOES_ON,
-    log: 'warn: releasing the claim failed; it lapses at the run deadline + ' + LOG_FAILED,
-  }),
-  db('db-claim-condition-renewed', 'condition failure on the claim: a writer renewed the lock (UpdateItem) just before it', {
-    outcome: 'skipped: renewed; 0 API requests',
-    summary: COUNTED,
-    row: "the writer's renewed lock, untouched",
-    run: TARGET_GOES_ON,
-    log: 'info: canvas skipped',
-  }),
-  db('db-mark-condition-renewed', 'condition failure on the row update: a writer renewed the lock after the unlock', {
-    outcome: 'unlocked at the API, row changed meanwhile (unlocked-row-changed); 1 API request',
-    summary: 'warnings: possible-live-lock-unlock',
-    row: "the writer's renewed lock, not overwritten (the claim lingers until the run deadline)",
-    run: TARGET_GOES_ON,
-    log: 'warn: canvas unlocked but its row changed meanwhile; row left as is',
-  }),
+  dbTarget('db-mark-applied-answer-lost', 'the row update applied, but its answer lost (500 after the write; the SDK retries it)', ...DB_UNLOCKED),
+  dbTarget(
+    'db-release-claim-fails',
+    'API 500 on every attempt, then giving the claim back throttled on every attempt',
+    canvas(failed('server-error', 500), 3),
+    failure('server-error', 500),
+    KEPT_CLAIMED,
+    { lines: [{ level: 'warn', message: 'releasing the claim failed; it lapses at the run deadline' }, ...LOG_FAILED.lines] },
+  ),
+  dbTarget(
+    'db-claim-condition-renewed',
+    'condition failure on the claim: a writer renewed the lock (UpdateItem) just before it',
+    canvas(skipped('renewed'), 0),
+    COUNTED,
+    { row: { writerLockKept: true, claimLingers: false } },
+    LOG_SKIPPED,
+  ),
+  dbTarget(
+    'db-mark-condition-renewed',
+    'condition failure on the row update: a writer renewed the lock after the unlock',
+    canvas(ROW_CHANGED, 1),
+    POSSIBLE_LIVE_LOCK_UNLOCK,
+    { row: { writerLockKept: true, claimLingers: true } },
+    LOG_ROW_CHANGED,
+  ),
   db('db-batchget-unprocessed-recovers', 'manual run: BatchGetItem leaves every key unprocessed twice', {
-    outcome: 'all 3 unlocked, one request each',
-    summary: 'examined 3, stale 3, unlocked 3, failed 0',
-    row: 'no row lost: 3 freed (audit trail written, other attributes kept)',
-    run: 'goes on after 3 BatchGetItem rounds, waiting 50, 100 ms between them',
-    log: 'info: reap run finished',
+    outcome: allOnce(3),
+    summary: counts({ examined: 3, stale: 3, unlocked: 3, failed: 0 }),
+    row: rows(3, 0),
+    run: { batchGetRounds: 3, waitsMs: [50, 100], stops: false },
+    log: logRunFinished('info'),
   }),
   db('db-batchget-unprocessed-gives-up', 'manual run: BatchGetItem leaves every key unprocessed, every round', {
-    outcome: 'no API request',
-    summary: 'examined 0, stale 0, unlocked 0, failed 0; cutShort, stopReason store-error',
-    row: 'no row lost: 3 unchanged',
-    run: 'stops after 8 BatchGetItem rounds, waiting 50, 100, 200, 400, 800, 1600, 3200 ms between them',
-    log: 'warn: reap run finished',
+    outcome: noRequest(3),
+    summary: counts({ examined: 0, stale: 0, unlocked: 0, failed: 0, cutShort: 'store-error' }),
+    row: rows(0, 3),
+    run: { batchGetRounds: 8, waitsMs: [50, 100, 200, 400, 800, 1600, 3200], stops: true },
+    log: logRunFinished('warn'),
   }),
   db('db-batchget-throttled-gives-up', 'manual run: BatchGetItem throttled on every attempt', {
-    outcome: 'no API request',
-    summary: 'examined 0, stale 0, unlocked 0, failed 0; cutShort, stopReason store-error',
-    row: 'no row lost: 3 unchanged',
-    run: 'stops after 3 BatchGetItem attempts; named canvases not reported as not-tracked',
-    log: 'warn: reap run finished',
+    outcome: noRequest(3),
+    summary: counts({ examined: 0, stale: 0, unlocked: 0, failed: 0, cutShort: 'store-error' }),
+    row: rows(0, 3),
+    run: { stopsAfterAttempts: 3, operation: 'BatchGetItem', notTrackedReported: 0 },
+    log: logRunFinished('warn'),
   }),
 ];
 
-const hostile = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'Hostile input' as const, fault, expected });
-const NOT_AN_ID = 'invalid: assetId is not "asset_" followed by letters, digits, "_" or "-"';
-/** A row the reaper refuses to act on: reported, untouched, no request. */
-const refusedRow = <I extends string>(id: I, fault: string, outcome: string) =>
+const hostile = <I extends string>(id: I, fault: string, expected: Expected, notes?: FaultCase['notes']) => ({ id, area: 'Hostile input' as const, fault, expected, ...(notes ? { notes } : {}) });
+const NOT_AN_ID = 'assetId is not "asset_" followed by letters, digits, "_" or "-"';
+/** The run goes on (its ordinary stale bystander unlocked), and every request it sent is on the API's asset paths. */
+const onPath = (requestsForIt: number) => ({ goesOn: true, othersUnlocked: true, requestsForIt, offPathRequests: [] }) satisfies Run;
+/** A row the reaper refuses to act on: reported, untouched (or, injected into a Scan answer, never in the table), no request. */
+const refusedRow = <I extends string>(id: I, fault: string, problem: string, stored: 'in-table' | 'injected' = 'in-table') =>
   hostile(id, fault, {
-    outcome,
-    summary: 'invalidRows',
-    row: 'unchanged',
-    run: 'goes on: no request for it; every request on /v1/assets/{id} or /v1/assets/{id}/unlock',
-    log: 'warn: tracked row is invalid; left untouched',
+    outcome: { verdict: { status: 'invalid', problem } },
+    summary: { invalidRow: true },
+    row: stored === 'in-table' ? KEPT : { notInTable: true },
+    run: onPath(0),
+    log: { lines: [{ level: 'warn', message: 'tracked row is invalid; left untouched' }] },
   });
-const refusedPayload = <I extends string>(id: I, fault: string, problem: string) =>
+const NOTHING_DONE = { nothingDone: { secretReads: 0, apiRequests: 0 } } as const satisfies Run;
+const refusedPayload = <I extends string>(id: I, fault: string, firstProblem: string) =>
   hostile(id, fault, {
-    outcome: `rejected: PayloadError (${problem})`,
-    summary: 'none: the invocation fails',
-    row: 'unchanged',
-    run: 'nothing done: no read, no secret read, no request',
-    log: 'error: invoke payload rejected; nothing was done',
+    outcome: { payloadRejected: { firstProblem } },
+    summary: { invocationFails: true },
+    row: KEPT,
+    run: NOTHING_DONE,
+    log: { lines: [{ level: 'error', message: 'invoke payload rejected; nothing was done' }] },
+  });
+const acceptedPayload = <I extends string>(id: I, fault: string) =>
+  hostile(id, fault, {
+    outcome: { unlockCount: 1, unlockRequests: 1 },
+    summary: counts({ examined: 1, unlocked: 1 }),
+    row: FREED,
+    run: GOES_ON_ALONE,
+    log: LOG_UNLOCKED,
   });
 
 const HOSTILE_CASES = [
@@ -196,46 +207,46 @@ const HOSTILE_CASES = [
   refusedRow('row-id-unicode', 'row id `asset_é` (unicode)', NOT_AN_ID),
   refusedRow('row-id-fullwidth', 'row id `asset_ＡＢＣ` (full-width letters)', NOT_AN_ID),
   refusedRow('row-id-control', 'row id with a NUL and a newline', NOT_AN_ID),
-  refusedRow('row-id-2kb', 'row id of 2,000 characters (about DynamoDB\'s key limit)', 'invalid: assetId is 2000 characters long (at most 128)'),
-  refusedRow('row-id-empty', 'row id `""` (DynamoDB refuses it as a key; injected into a Scan answer)', 'invalid: assetId is empty'),
-  refusedRow('row-id-10kb', 'row id of 10 KB (injected into a Scan answer)', 'invalid: assetId is 10240 characters long (at most 128)'),
-  refusedRow('row-id-number', 'row whose assetId is a number (injected into a Scan answer)', NOT_AN_ID),
-  refusedRow('row-id-missing', 'row without assetId (injected into a Scan answer)', NOT_AN_ID),
-  refusedRow('row-exp-number', '`lockExpiresAt` as a number', 'invalid: lockExpiresAt is a DynamoDB N ("1700000000"), not an ISO-8601 string'),
-  refusedRow('row-exp-no-zone', '`lockExpiresAt` without a time zone', 'invalid: lockExpiresAt "2020-01-01T00:00:00" is not an ISO-8601 date-time with a time zone'),
-  refusedRow('row-exp-empty', '`lockExpiresAt` an empty string', 'invalid: lockExpiresAt "" is not an ISO-8601 date-time with a time zone'),
-  refusedRow('row-exp-date-only', '`lockExpiresAt` a date without a time', 'invalid: lockExpiresAt "2020-01-01" is not an ISO-8601 date-time with a time zone'),
-  refusedRow('row-exp-not-real', '`lockExpiresAt` on February 30th', 'invalid: lockExpiresAt "2024-02-30T10:00:00Z" is not a real date and time'),
-  refusedRow('row-exp-10kb', '`lockExpiresAt` a 10 KB string', `invalid: lockExpiresAt "${'9'.repeat(79)}…(10002 chars) is not an ISO-8601 date-time with a time zone`),
-  refusedRow('row-exp-bool', '`lockExpiresAt` a boolean', 'invalid: lockExpiresAt is a DynamoDB BOOL (true), not an ISO-8601 string'),
-  refusedRow('row-exp-map', '`lockExpiresAt` a map', 'invalid: lockExpiresAt is a DynamoDB M ({"at":{"S":"2020-01-01T00:00:00Z"}}), not an ISO-8601 string'),
+  refusedRow('row-id-2kb', 'row id of 2,000 characters (about DynamoDB\'s key limit)', 'assetId is 2000 characters long (at most 128)'),
+  refusedRow('row-id-empty', 'row id `""` (DynamoDB refuses it as a key; injected into a Scan answer)', 'assetId is empty', 'injected'),
+  refusedRow('row-id-10kb', 'row id of 10 KB (injected into a Scan answer)', 'assetId is 10240 characters long (at most 128)', 'injected'),
+  refusedRow('row-id-number', 'row whose assetId is a number (injected into a Scan answer)', NOT_AN_ID, 'injected'),
+  refusedRow('row-id-missing', 'row without assetId (injected into a Scan answer)', NOT_AN_ID, 'injected'),
+  refusedRow('row-exp-number', '`lockExpiresAt` as a number', 'lockExpiresAt is a DynamoDB N ("1700000000"), not an ISO-8601 string'),
+  refusedRow('row-exp-no-zone', '`lockExpiresAt` without a time zone', 'lockExpiresAt "2020-01-01T00:00:00" is not an ISO-8601 date-time with a time zone'),
+  refusedRow('row-exp-empty', '`lockExpiresAt` an empty string', 'lockExpiresAt "" is not an ISO-8601 date-time with a time zone'),
+  refusedRow('row-exp-date-only', '`lockExpiresAt` a date without a time', 'lockExpiresAt "2020-01-01" is not an ISO-8601 date-time with a time zone'),
+  refusedRow('row-exp-not-real', '`lockExpiresAt` on February 30th', 'lockExpiresAt "2024-02-30T10:00:00Z" is not a real date and time'),
+  refusedRow('row-exp-10kb', '`lockExpiresAt` a 10 KB string', `lockExpiresAt "${'9'.repeat(79)}…(10002 chars) is not an ISO-8601 date-time with a time zone`),
+  refusedRow('row-exp-bool', '`lockExpiresAt` a boolean', 'lockExpiresAt is a DynamoDB BOOL (true), not an ISO-8601 string'),
+  refusedRow('row-exp-map', '`lockExpiresAt` a map', 'lockExpiresAt is a DynamoDB M ({"at":{"S":"2020-01-01T00:00:00Z"}}), not an ISO-8601 string'),
   hostile('row-exp-far-past', '`lockExpiresAt` far in the past (`0001-01-01T00:00:00Z`)', {
-    outcome: 'unlocked after 1 attempt',
+    outcome: { verdict: unlocked(1) },
     summary: COUNTED,
     row: FREED,
-    run: 'goes on: every request on /v1/assets/{id} or /v1/assets/{id}/unlock',
+    run: onPath(2),
     log: LOG_UNLOCKED,
   }),
   hostile('row-exp-far-future', '`lockExpiresAt` far in the future (`9999-12-31T23:59:59Z`)', {
-    outcome: 'skipped: live',
+    outcome: { verdict: skipped('live') },
     summary: COUNTED,
-    row: 'unchanged',
-    run: 'goes on: no request for it; every request on /v1/assets/{id} or /v1/assets/{id}/unlock',
-    log: 'nothing above debug',
+    row: KEPT,
+    run: onPath(0),
+    log: LOG_NOTHING,
   }),
   hostile('row-lockid-number', 'stale row whose `lockId` is a number', {
-    outcome: 'unlocked after 1 attempt',
+    outcome: { verdict: unlocked(1) },
     summary: COUNTED,
     row: FREED,
-    run: 'goes on: every request on /v1/assets/{id} or /v1/assets/{id}/unlock',
+    run: onPath(2),
     log: LOG_UNLOCKED,
   }),
   hostile('adapter-hostile-ids', 'the lock API adapter called directly with `..`, `.`, `""`, `a/b`, `x?y`, `x#y`, `%2F`, unicode, 10 KB ids', {
-    outcome: 'request-rejected, 0 attempts for each',
-    summary: 'n/a (adapter only)',
-    row: 'n/a',
-    run: 'no request at all',
-    log: 'n/a',
+    outcome: { adapterResults: [{ kind: 'request-rejected', attempts: 0 }] },
+    summary: null,
+    row: null,
+    run: { adapterRequests: 0 },
+    log: null,
   }),
   refusedPayload('payload-dryrun-string', 'manual payload `{"dryRun":"yes"}`', 'dryRun must be true or false, got "yes"'),
   refusedPayload('payload-grace-fraction', 'manual payload `{"graceSeconds":1.5}`', 'graceSeconds must be a whole number of seconds from 0 to 604800, got 1.5'),
@@ -248,13 +259,7 @@ const HOSTILE_CASES = [
   refusedPayload('payload-extra-field', 'manual payload with an extra field `{"dryRun":true,"force":true}`', 'unknown field "force"'),
   refusedPayload('payload-number', 'payload `42`', 'the payload must be a JSON object, got number'),
   refusedPayload('payload-string', 'payload `"reap"`', 'the payload must be a JSON object, got string'),
-  hostile('payload-ids-duplicates', 'manual payload naming the same stale canvas 3 times', {
-    outcome: 'unlocked once: 1 request',
-    summary: 'examined 1, unlocked 1',
-    row: FREED,
-    run: 'goes on',
-    log: LOG_UNLOCKED,
-  }),
+  acceptedPayload('payload-ids-duplicates', 'manual payload naming the same stale canvas 3 times'),
   refusedPayload(
     'payload-event-lookalike',
     'an event look-alike `{"source":"ops","detail-type":"manual","dryRun":true,"assetIds":["asset_x"]}` (it used to run a real reap of the whole table)',
@@ -270,29 +275,23 @@ const HOSTILE_CASES = [
     "an EventBridge rule's Scheduled Event whose `detail` names assets",
     'not a scheduled event (as an EventBridge rule\'s Scheduled Event: detail {"assetIds":["asset_x"]} is not what it would carry); read as a manual payload',
   ),
-  hostile('payload-schedule-input', "the schedule's input as Scheduler sends it (its tick time and schedule ARN filled in)", {
-    outcome: 'unlocked once: 1 request',
-    summary: 'examined 1, unlocked 1',
-    row: FREED,
-    run: 'goes on',
-    log: LOG_UNLOCKED,
+  acceptedPayload('payload-schedule-input', "the schedule's input as Scheduler sends it (its tick time and schedule ARN filled in)"),
+  acceptedPayload('payload-rule-event', "an EventBridge rule's Scheduled Event (all its standard fields)"),
+  hostile('payload-problems-capped', 'manual payload with 50 unknown fields', {
+    outcome: { payloadRejected: { problemsListed: 20, lastProblem: '…and 30 more' } },
+    summary: { invocationFails: true },
+    row: KEPT,
+    run: NOTHING_DONE,
+    log: { lines: [{ level: 'error', message: 'invoke payload rejected; nothing was done' }] },
   }),
-  hostile('payload-rule-event', "an EventBridge rule's Scheduled Event (all its standard fields)", {
-    outcome: 'unlocked once: 1 request',
-    summary: 'examined 1, unlocked 1',
-    row: FREED,
-    run: 'goes on',
-    log: LOG_UNLOCKED,
-  }),
-  refusedPayload('payload-problems-capped', 'manual payload with 50 unknown fields', '20 problems listed, then "…and 30 more"'),
   hostile(
     'secret-error-message-spellings',
     'npm run reap: a 400 whose `message` quotes a JSON-escaped signed URL (`https:\\/\\/cdn…?X-Amz-Signature=…`), a percent-encoded one, a `#token=…` fragment and a lowercase `basic …` credential',
     {
-      outcome: 'failed: request-rejected (HTTP 400); 1 request',
-      summary: 'failures: request-rejected 400, its message kept with 4 parts [redacted]',
+      outcome: canvas(failed('request-rejected', 400), 1),
+      summary: { failure: { kind: 'request-rejected', httpStatus: 400 }, failureRedactions: 4 },
       row: KEPT,
-      run: 'npm run reap exit 1; summary on stdout, failure table on stderr',
+      run: { exitCode: 1, summaryOnStdout: true, failureTableOnStderr: true },
       log: LOG_FAILED,
     },
   ),
@@ -300,117 +299,116 @@ const HOSTILE_CASES = [
     'secret-asset-odd-places',
     'a 200 unlock answer whose asset carries signed URLs as object keys of non-string fields (`kind`, `metadata.type`), in a list, protocol-relative, JSON-escaped, CloudFront-style and as a `#token=` fragment',
     {
-      outcome: 'unlocked after 1 attempt',
+      outcome: { verdict: unlocked(1) },
       summary: COUNTED,
       row: FREED,
-      run: 'asset record: assetId "asset_secretAsset", lockExpiresAt "#token=[redacted]", name "[redacted]", status "success"',
-      log: 'info: canvas unlocked, redactedUrls kind.[key], privacy[0], url, metadata.name, metadata.type.[key], metadata.description',
+      run: { assetRecord: { assetId: 'asset_secretAsset', lockExpiresAt: '#token=[redacted]', name: '[redacted]', status: 'success' } },
+      log: {
+        lines: [
+          {
+            level: 'info',
+            message: 'canvas unlocked',
+            redactedUrls: ['kind.[key]', 'privacy[0]', 'url', 'metadata.name', 'metadata.type.[key]', 'metadata.description'],
+          },
+        ],
+      },
     },
   ),
   hostile('secret-thrown-error', 'the handler: refused credentials (401) whose `message` carries a percent-encoded signed URL and a `#token=` fragment', {
-    outcome: 'failed: credentials-rejected; the invocation fails (ReapRunError)',
-    summary: 'cutShort, stopReason credentials-rejected',
+    outcome: { thrown: 'ReapRunError' },
+    summary: { failure: { kind: 'credentials-rejected', httpStatus: 401 }, cutShort: 'credentials-rejected' },
     row: KEPT,
-    run: 'the thrown error (what the failure queue keeps) has 2 parts [redacted]',
+    run: { thrownRedactions: 2 },
     log: LOG_FAILED,
   }),
   hostile('secret-ops-output', 'a tracked row whose `lockId` is a signed URL, shown by `ops status`, `ops status --json` and `ops untrack`', {
-    outcome: 'shown as "https://cdn.scenario.example/l.png?[redacted]" 3 times',
-    summary: 'n/a (ops output)',
-    row: 'untracked',
-    run: 'ops status, status --json, untrack --yes: exit 0, 0, 0',
-    log: 'n/a',
+    outcome: { redactedLockIdShown: 3 },
+    summary: null,
+    row: { row: 'untracked' },
+    run: { exitCodes: [0, 0, 0] },
+    log: null,
   }),
   hostile(
     'config-base-url-hidden-parts',
     '`SCENARIO_API_BASE_URL` of `https://api…/v1?` (a bare `?` leaves url.search empty), `…/v1#`, `…/v1/../admin`, `…/v1/%2e%2e/admin`, `https://api…\\v1`',
     {
-      outcome: 'each refused at start: ConfigError naming SCENARIO_API_BASE_URL',
-      summary: 'none: the invocation fails',
-      row: 'unchanged',
-      run: 'nothing done: no read, no secret read, no request',
-      log: 'none: the cold start fails with the error',
+      outcome: { refusedAtStart: 5, of: 5, variable: 'SCENARIO_API_BASE_URL' },
+      summary: { invocationFails: true },
+      row: null,
+      run: { nothingDone: { apiRequests: 0 } },
+      log: null,
     },
+    { log: 'none: the cold start fails with the error' },
   ),
   hostile('local-run-clock-ahead', "npm run reap from a laptop whose clock is 2 minutes ahead of DynamoDB's `Date` header (a lock that expired 90 s ago, grace 60 s)", {
-    outcome: 'refused: exit 2, clock error: about 2 min ahead, 15.0 s allowed (grace 60 s)',
-    summary: 'none: nothing ran',
-    row: 'unchanged',
-    run: 'nothing done: GetItem (the clock check), 0 API requests',
-    log: 'stderr: reap: clock error …; (nothing was done)',
+    outcome: { exitCode: 2, clockAheadMinutes: 2, allowedSeconds: 15, graceSeconds: 60 },
+    summary: null,
+    row: KEPT,
+    run: { nothingDone: { apiRequests: 0, dynamoOperations: ['GetItem'] } },
+    log: { stderr: 'clock error, nothing done' },
   }),
   hostile('local-run-interrupted', 'SIGINT to npm run reap (a real process, one canvas at a time) while the first of 4 stale canvases is at the API', {
-    outcome: '1 unlocked (the canvas under way), 3 not started (run-stopped)',
-    summary: 'cutShort, stopReason interrupted',
-    row: '1 freed, 3 unchanged, 0 claims left',
-    run: 'exit 1; the summary so far on stdout; 2 API requests',
-    log: 'stderr: SIGINT: stopping; no canvas starts from now on…',
+    outcome: { unlocked: 1, runStopped: 3 },
+    summary: { cutShort: 'interrupted' },
+    row: { rows: { freed: 1, unchanged: 3, claimsLeft: 0 } },
+    run: { exitCode: 1, summaryOnStdout: true, apiRequests: 2 },
+    log: { stderr: 'SIGINT: stopping, no canvas starts' },
   }),
   hostile('db-scan-hangs', 'the handler: every Scan hangs (no answer); the DynamoDB client has a request and a connection timeout (300 ms here)', {
-    outcome: '0 API requests',
-    summary: 'examined 0; cutShort, stopReason store-error (stopDetail names the timeout)',
-    row: 'unchanged',
-    run: "stops after 4 Scan attempts (the SDK's default for DynamoDB), each ended by the client's timeout; the invocation fails (ReapRunError)",
-    log: 'warn: reap run finished',
-  }),
+    outcome: { apiRequests: 0 },
+    summary: counts({ examined: 0, cutShort: 'store-error', stopDetailNames: 'timeout' }),
+    row: KEPT,
+    run: { stopsAfterAttempts: 4, operation: 'Scan', thrown: 'ReapRunError' },
+    log: logRunFinished('warn'),
+  }, { run: "(4: the SDK's default for DynamoDB; each attempt ended by the client's timeout)" }),
 ];
 
 const race = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'Races' as const, fault, expected });
-const NA = 'n/a';
-const beforeClaim = <I extends string>(id: I, fault: string, outcome: string, row: string, log: string) =>
-  race(id, fault, { outcome: `${outcome}; 0 API requests`, summary: COUNTED, row, run: 'goes on', log });
-const duringUnlock = <I extends string>(id: I, fault: string, row: string) =>
+const NOTHING_AT_WARN = { warnOrAbove: [] } as const satisfies Log;
+const beforeClaim = <I extends string>(id: I, fault: string, verdict: Verdict, row: RowChange, log: Log) =>
+  race(id, fault, { outcome: canvas(verdict, 0), summary: COUNTED, row: { row }, run: GOES_ON_ALONE, log });
+const duringUnlock = <I extends string>(id: I, fault: string, claimLingers: boolean) =>
   race(id, fault, {
-    outcome: 'unlocked at the API, row changed meanwhile (unlocked-row-changed); 1 API request',
-    summary: 'warnings: possible-live-lock-unlock',
-    row,
-    run: 'goes on',
-    log: 'warn: canvas unlocked but its row changed meanwhile; row left as is',
+    outcome: canvas(ROW_CHANGED, 1),
+    summary: POSSIBLE_LIVE_LOCK_UNLOCK,
+    row: { row: { writerLockKept: true, claimLingers } },
+    run: GOES_ON_ALONE,
+    log: LOG_ROW_CHANGED,
   });
+/** Only the canvases' verdicts are compared. */
+const verdictsOnly = <I extends string>(id: I, fault: string, outcome: Outcome) => race(id, fault, { outcome, summary: null, row: null, run: null, log: null });
 
 const RACE_CASES = [
   race('race-four-overlapping-runs', 'four reap runs overlap on 24 stale canvases (different concurrency, two reading 5-row pages)', {
-    outcome: 'each of the 24 stale canvases unlocked exactly once (24 API requests in all)',
-    summary: "runs' unlocked add up to 24; failed 0; warnings 0; each run examined every row and gave each one outcome (unlocked, claimed-by-other-run or not-locked)",
-    row: 'every row freed once, no claim left',
-    run: '4 runs (2 with 5-row pages) overlap; 24 distinct canvases unlocked',
-    log: 'nothing at warn or above about these canvases',
+    outcome: { unlockedOnce: { once: 24, none: 0 }, unlockRequestsInAll: 24 },
+    summary: { unlockedInAll: 24, failedInAll: 0, warningsInAll: 0, everyRunAccountsForEveryRow: true },
+    row: { everyRowFreed: true, claimsLeft: 0 },
+    run: { runs: 4, distinctUnlocked: 24 },
+    log: NOTHING_AT_WARN,
   }),
   race('race-cli-and-lambda', 'the Lambda handler and the CLI reap the same 16 stale canvases at the same time', {
-    outcome: 'each of the 16 stale canvases unlocked exactly once (16 API requests in all)',
-    summary: "the Lambda's and the CLI's unlocked add up to 16",
-    row: 'every row freed once',
-    run: 'CLI exit code 0, the Lambda returns its summary',
-    log: 'nothing at warn or above about these canvases',
+    outcome: { unlockedOnce: { once: 16, none: 0 }, unlockRequestsInAll: 16 },
+    summary: { unlockedInAll: 16 },
+    row: { everyRowFreed: true },
+    run: { cliExitCode: 0, lambdaReturnedSummary: true },
+    log: NOTHING_AT_WARN,
   }),
-  beforeClaim('race-renew-update-before-claim', 'between read and claim, the writer renews (UpdateItem: new expiry and lockId)', 'skipped: renewed', 'exactly as the writer left it', 'info: canvas skipped'),
-  beforeClaim('race-renew-put-before-claim', 'between read and claim, the writer rewrites the whole row (PutItem)', 'skipped: renewed', 'exactly as the writer left it', 'info: canvas skipped'),
-  beforeClaim('race-new-lockid-before-claim', 'between read and claim, the writer sets a new lockId only (same expiry)', 'skipped: renewed', 'exactly as the writer left it', 'info: canvas skipped'),
-  beforeClaim('race-release-before-claim', 'between read and claim, the writer releases the lock', 'skipped: not-locked', 'exactly as the writer left it', 'nothing above debug'),
-  beforeClaim('race-delete-before-claim', 'between read and claim, the row is deleted (canvas untracked)', 'skipped: not-tracked', 'still deleted (not recreated)', 'info: canvas skipped'),
-  duringUnlock('race-renew-update-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer renews (UpdateItem)', "the writer's new lock, not overwritten (the claim lingers until the run deadline)"),
-  duringUnlock('race-renew-put-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer rewrites the row (PutItem)', "the writer's new lock, not overwritten"),
-  duringUnlock('race-new-lockid-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer sets a new lockId', "the writer's new lock, not overwritten (the claim lingers until the run deadline)"),
-  race('grace-sweep', 'grace G of 0, 60, 300, 3600 s: locks that expired 0.5·G and 0.9·G ago (G = 0: expiring in 10 s), and 1.1·G + 5 s ago', {
-    outcome: '0 freed inside the grace, 0 kept past it (G=0s, G=60s, G=300s, G=3600s)',
-    summary: NA,
-    row: NA,
-    run: NA,
-    log: NA,
+  beforeClaim('race-renew-update-before-claim', 'between read and claim, the writer renews (UpdateItem: new expiry and lockId)', skipped('renewed'), 'as-writer-left-it', LOG_SKIPPED),
+  beforeClaim('race-renew-put-before-claim', 'between read and claim, the writer rewrites the whole row (PutItem)', skipped('renewed'), 'as-writer-left-it', LOG_SKIPPED),
+  beforeClaim('race-new-lockid-before-claim', 'between read and claim, the writer sets a new lockId only (same expiry)', skipped('renewed'), 'as-writer-left-it', LOG_SKIPPED),
+  beforeClaim('race-release-before-claim', 'between read and claim, the writer releases the lock', skipped('not-locked'), 'as-writer-left-it', LOG_NOTHING),
+  beforeClaim('race-delete-before-claim', 'between read and claim, the row is deleted (canvas untracked)', skipped('not-tracked'), 'still-deleted', LOG_SKIPPED),
+  duringUnlock('race-renew-update-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer renews (UpdateItem)', true),
+  duringUnlock('race-renew-put-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer rewrites the row (PutItem)', false),
+  duringUnlock('race-new-lockid-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer sets a new lockId', true),
+  verdictsOnly('grace-sweep', 'grace G of 0, 60, 300, 3600 s: locks that expired 0.5·G and 0.9·G ago (G = 0: expiring in 10 s), and 1.1·G + 5 s ago', {
+    grace: { freedInside: 0, keptPast: 0, gracesSeconds: [0, 60, 300, 3600] },
   }),
-  race('grace-boundary', 'frozen clock, G = 60 s: a lock that expired exactly G ago, and one G + 1 ms ago', {
-    outcome: 'exactly G ago: skipped: live; G + 1 ms ago: unlocked after 1 attempt',
-    summary: NA,
-    row: NA,
-    run: NA,
-    log: NA,
+  verdictsOnly('grace-boundary', 'frozen clock, G = 60 s: a lock that expired exactly G ago, and one G + 1 ms ago', {
+    verdicts: { 'exactly G ago': skipped('live'), 'G + 1 ms ago': unlocked(1) },
   }),
-  race('grace-skewed-reaper-clock', "the reaper's clock 45 s ahead of the writers', G = 60 s", {
-    outcome: 'recent: skipped: live; live: skipped: live; old: unlocked after 1 attempt',
-    summary: NA,
-    row: NA,
-    run: NA,
-    log: NA,
+  verdictsOnly('grace-skewed-reaper-clock', "the reaper's clock 45 s ahead of the writers', G = 60 s", {
+    verdicts: { recent: skipped('live'), live: skipped('live'), old: unlocked(1) },
   }),
 ];
 
@@ -418,63 +416,63 @@ const api = <I extends string>(id: I, fault: string, expected: Expected) => ({ i
 
 export const FAULT_CASES = [
   api('api-429-retry-after-seconds', '429 with `Retry-After: 1`', {
-    outcome: 'unlocked after 2 attempts; 2 requests, the 2nd one after the wait asked for',
+    outcome: canvas(unlocked(2), 2, true),
     summary: COUNTED,
     row: FREED,
     run: GOES_ON,
     log: LOG_UNLOCKED,
   }),
   api('api-429-retry-after-date', '429 with `Retry-After` as an HTTP-date ~2 s ahead', {
-    outcome: 'unlocked after 2 attempts; 2 requests, the 2nd one after the wait asked for',
+    outcome: canvas(unlocked(2), 2, true),
     summary: COUNTED,
     row: FREED,
     run: GOES_ON,
     log: LOG_UNLOCKED,
   }),
   api('api-429-retry-after-huge-seconds', '429 with `Retry-After: 3600` (past the run budget)', {
-    outcome: 'failed: rate-limited (HTTP 429); 1 request',
-    summary: 'failures: rate-limited 429',
+    outcome: canvas(failed('rate-limited', 429), 1),
+    summary: failure('rate-limited', 429),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-429-retry-after-huge-date', '429 with `Retry-After` as an HTTP-date an hour ahead', {
-    outcome: 'failed: rate-limited (HTTP 429); 1 request',
-    summary: 'failures: rate-limited 429',
+    outcome: canvas(failed('rate-limited', 429), 1),
+    summary: failure('rate-limited', 429),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-429-ratelimit-reset-huge', '429 with no `Retry-After` but `RateLimit-Reset: 3600` (ky honours it too)', {
-    outcome: 'failed: rate-limited (HTTP 429); 1 request',
-    summary: 'failures: rate-limited 429',
+    outcome: canvas(failed('rate-limited', 429), 1),
+    summary: failure('rate-limited', 429),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-429-retry-after-garbage', '429 with an unreadable `Retry-After: soon`', {
-    outcome: 'unlocked after 2 attempts; 2 requests',
+    outcome: canvas(unlocked(2), 2),
     summary: COUNTED,
     row: FREED,
     run: GOES_ON,
     log: LOG_UNLOCKED,
   }),
   api('api-429-no-retry-after-persistent', '429 without `Retry-After`, 3 times (every attempt)', {
-    outcome: 'failed: rate-limited (HTTP 429); 3 requests',
-    summary: 'failures: rate-limited 429',
+    outcome: canvas(failed('rate-limited', 429), 3),
+    summary: failure('rate-limited', 429),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-429-no-retry-after-once', '429 without `Retry-After`, once', {
-    outcome: 'unlocked after 2 attempts; 2 requests',
+    outcome: canvas(unlocked(2), 2),
     summary: COUNTED,
     row: FREED,
     run: GOES_ON,
     log: LOG_UNLOCKED,
   }),
   api('api-503-retry-after', '503 with `Retry-After: 1`', {
-    outcome: 'unlocked after 2 attempts; 2 requests, the 2nd one after the wait asked for',
+    outcome: canvas(unlocked(2), 2, true),
     summary: COUNTED,
     row: FREED,
     run: GOES_ON,
@@ -482,165 +480,165 @@ export const FAULT_CASES = [
   }),
   ...([500, 502, 503, 504] as const).map((status) =>
     api(`api-${status}-persistent` as const, `${status} on every attempt`, {
-      outcome: `failed: server-error (HTTP ${status}); 3 requests`,
-      summary: `failures: server-error ${status}`,
+      outcome: canvas(failed('server-error', status), 3),
+      summary: failure('server-error', status),
       row: KEPT,
       run: GOES_ON,
       log: LOG_FAILED,
     }),
   ),
   api('api-502-once', '502 once, then a normal answer', {
-    outcome: 'unlocked after 2 attempts; 2 requests',
+    outcome: canvas(unlocked(2), 2),
     summary: COUNTED,
     row: FREED,
     run: GOES_ON,
     log: LOG_UNLOCKED,
   }),
   api('api-hang-persistent', 'every attempt hangs past the 300 ms request timeout', {
-    outcome: 'failed: timeout; 3 requests',
-    summary: 'failures: timeout',
+    outcome: canvas(failed('timeout'), 3),
+    summary: failure('timeout'),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-hang-once', 'one attempt hangs past the request timeout, the next answers', {
-    outcome: 'unlocked after 2 attempts; 2 requests',
+    outcome: canvas(unlocked(2), 2),
     summary: COUNTED,
     row: FREED,
     run: GOES_ON,
     log: LOG_UNLOCKED,
   }),
   api('api-hang-past-deadline', 'a request hangs past the run deadline (request timeout longer than the budget)', {
-    outcome: 'failed: out-of-time; 1 request',
-    summary: 'failures: out-of-time; cutShort, stopReason time-budget',
+    outcome: canvas(failed('out-of-time'), 1),
+    summary: { ...failure('out-of-time'), cutShort: 'time-budget' },
     row: KEPT,
-    run: 'stops (time-budget): no request after it, canvases not yet tried reported run-stopped',
+    run: { stops: 'time-budget', requestAfterIt: false, notTriedRunStopped: true },
     log: LOG_FAILED,
   }),
   api('api-reset-mid-response', 'connection reset in the middle of a 200 answer', {
-    outcome: 'failed: network-error; 1 request',
-    summary: 'failures: network-error',
+    outcome: canvas(failed('network-error'), 1),
+    summary: failure('network-error'),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-connection-refused-once', 'connection reset before any answer, once', {
-    outcome: 'unlocked after 2 attempts; 2 requests',
+    outcome: canvas(unlocked(2), 2),
     summary: COUNTED,
     row: FREED,
     run: GOES_ON,
     log: LOG_UNLOCKED,
   }),
   api('api-connection-reset-persistent', 'connection reset before any answer, every attempt', {
-    outcome: 'failed: network-error; 3 requests',
-    summary: 'failures: network-error',
+    outcome: canvas(failed('network-error'), 3),
+    summary: failure('network-error'),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-200-not-json', '200 whose body is HTML, not JSON', {
-    outcome: 'failed: bad-response (HTTP 200); 1 request',
-    summary: 'failures: bad-response 200',
+    outcome: canvas(failed('bad-response', 200), 1),
+    summary: failure('bad-response', 200),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-200-other-asset', '200 whose asset id is not the one requested', {
-    outcome: 'failed: bad-response (HTTP 200); 1 request',
-    summary: 'failures: bad-response 200',
+    outcome: canvas(failed('bad-response', 200), 1),
+    summary: failure('bad-response', 200),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-200-no-asset', '200 with JSON but no `asset` object', {
-    outcome: 'failed: bad-response (HTTP 200); 1 request',
-    summary: 'failures: bad-response 200',
+    outcome: canvas(failed('bad-response', 200), 1),
+    summary: failure('bad-response', 200),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-400', '400', {
-    outcome: 'failed: request-rejected (HTTP 400); 1 request',
-    summary: 'failures: request-rejected 400',
+    outcome: canvas(failed('request-rejected', 400), 1),
+    summary: failure('request-rejected', 400),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-400-echoing-credentials', '400 whose body echoes the Authorization header and a signed URL', {
-    outcome: 'failed: request-rejected (HTTP 400); 1 request',
-    summary: 'failures: request-rejected 400',
+    outcome: canvas(failed('request-rejected', 400), 1),
+    summary: failure('request-rejected', 400),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   ...([401, 403] as const).map((status) =>
     api(`api-${status}` as const, `${status}`, {
-      outcome: `failed: credentials-rejected (HTTP ${status}); 1 request`,
-      summary: 'failures: credentials-rejected ' + status + '; cutShort, stopReason credentials-rejected',
+      outcome: canvas(failed('credentials-rejected', status), 1),
+      summary: { ...failure('credentials-rejected', status), cutShort: 'credentials-rejected' },
       row: KEPT,
-      run: 'stops (credentials-rejected): no request after it, canvases not yet tried reported run-stopped',
+      run: { stops: 'credentials-rejected', requestAfterIt: false, notTriedRunStopped: true },
       log: LOG_FAILED,
     }),
   ),
   api('api-404', '404 (the asset is gone at Scenario: the GET that verifies the lock answers 404)', {
-    outcome: 'failed at verify: asset-not-found (HTTP 404); no unlock sent',
-    summary: 'failures: asset-not-found 404',
-    row: 'keeps its lock, no claim left; lastNotFoundAt recorded',
+    outcome: canvas(failed('asset-not-found', 404, 'verify'), 0),
+    summary: failure('asset-not-found', 404),
+    row: { row: 'kept-not-found-recorded' },
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-renewed-at-source', 'the row says stale, but Scenario holds a live lock (an editor re-locked; its mirror write lags)', {
-    outcome: 'skipped: renewed-at-source; no unlock sent',
+    outcome: canvas(skipped('renewed-at-source'), 0),
     summary: COUNTED,
-    row: "healed: Scenario's live expiry, no (old) lockId, no claim; other attributes kept",
+    row: { row: 'healed' },
     run: GOES_ON,
-    log: "warn: canvas stale in the table but live at Scenario; not unlocked, row healed with Scenario's expiry",
+    log: { lines: [{ level: 'warn', message: "canvas stale in the table but live at Scenario; not unlocked, row healed with Scenario's expiry" }] },
   }),
   api('api-get-503-persistent', 'the GET that verifies the lock answers 503 on every attempt', {
-    outcome: 'failed at verify: server-error (HTTP 503); no unlock sent',
-    summary: 'failures: server-error 503',
+    outcome: canvas(failed('server-error', 503, 'verify'), 0),
+    summary: failure('server-error', 503),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-get-hang-persistent', 'the GET that verifies the lock hangs past the request timeout on every attempt (harmless: nothing was unlocked)', {
-    outcome: 'failed at verify: timeout; no unlock sent',
-    summary: 'failures: timeout',
+    outcome: canvas(failed('timeout', undefined, 'verify'), 0),
+    summary: failure('timeout'),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-apply-then-504-renewed', 'the API applies the unlock, then answers 504; the writer renewed the row meanwhile', {
-    outcome: 'failed: server-error (HTTP 504); 1 request',
-    summary: 'failures: server-error 504; warnings: possible-live-lock-unlock',
-    row: "the writer's new lock, not overwritten",
+    outcome: canvas(failed('server-error', 504), 1),
+    summary: { ...failure('server-error', 504), ...POSSIBLE_LIVE_LOCK_UNLOCK },
+    row: { row: { writerLockKept: true, claimLingers: false } },
     run: GOES_ON,
-    log: 'error: canvas unlock failed and may have freed a live lock; row keeps its lock',
+    log: LOG_MAY_HAVE_FREED_LIVE,
   }),
   api('api-apply-then-hang', 'the API applies the unlock, then never answers; nobody took the lock meanwhile', {
-    outcome: 'unlocked after 2 attempts; 2 requests',
+    outcome: canvas(unlocked(2), 2),
     summary: COUNTED,
     row: FREED,
     run: GOES_ON,
     log: LOG_UNLOCKED,
   }),
   api('api-apply-then-reset-newcomer', 'the API applies the unlock, then cuts the connection; a newcomer locks the canvas at Scenario before the retry', {
-    outcome: 'failed: network-error; 1 request',
-    summary: 'failures: network-error; warnings: possible-live-lock-unlock',
+    outcome: canvas(failed('network-error'), 1),
+    summary: { ...failure('network-error'), ...POSSIBLE_LIVE_LOCK_UNLOCK },
     row: KEPT,
     run: GOES_ON,
-    log: 'error: canvas unlock failed and may have freed a live lock; row keeps its lock',
+    log: LOG_MAY_HAVE_FREED_LIVE,
   }),
   api('api-project-key-refused', "a key per project: the target's project key is refused (401); the other projects' canvases go on", {
-    outcome: 'failed at verify: credentials-rejected (HTTP 401); no unlock sent',
-    summary: 'failures: credentials-rejected 401',
+    outcome: canvas(failed('credentials-rejected', 401, 'verify'), 0),
+    summary: failure('credentials-rejected', 401),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,
   }),
   api('api-project-no-key', "a key per project: the target's project has no key and there is no default", {
-    outcome: 'failed: no-credentials-for-project; no unlock sent',
-    summary: 'failures: no-credentials-for-project',
+    outcome: canvas(failed('no-credentials-for-project'), 0),
+    summary: failure('no-credentials-for-project'),
     row: KEPT,
     run: GOES_ON,
     log: LOG_FAILED,

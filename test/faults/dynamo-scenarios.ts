@@ -2,15 +2,17 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { REAPER_WRITES, type DynamoFaultRule, type DynamoRequestBody } from '../../local/dynamodb-fault-proxy';
 import { minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
+import type { Observed, RequestTally, RowChange } from './expectations';
 import {
-  describeInSummary,
-  describeLog,
-  describeOutcome,
-  describeRow,
   harness,
+  logLine,
   proxiedStore,
+  logOf,
+  rowChange,
   sleep,
-  type Observed,
+  summaryEntryOf,
+  tallyOf,
+  verdictOf,
   type Proxied,
   type Resources,
   type Row,
@@ -44,70 +46,63 @@ async function table(r: Resources, name: string, stale: number, options: { pageS
   return { h, p, ids, before };
 }
 
-async function rowsReport(t: Table): Promise<{ freed: string[]; unchanged: string[]; other: string[] }> {
-  const report = { freed: [] as string[], unchanged: [] as string[], other: [] as string[] };
+/** The table's rows now: how many freed, how many unchanged, and what became of the others. */
+async function rowsReport(t: Table): Promise<{ freed: number; unchanged: number; other?: RowChange[] }> {
+  let freed = 0;
+  let unchanged = 0;
+  const other: RowChange[] = [];
   for (const id of t.ids) {
-    const text = describeRow(t.before.get(id), await t.h.row(id));
-    if (text.startsWith('lock removed, audit trail written, other')) report.freed.push(id);
-    else if (text.startsWith('unchanged')) report.unchanged.push(id);
-    else report.other.push(`${id}: ${text}`);
+    const change = rowChange(t.before.get(id), await t.h.row(id));
+    if (change === 'freed') freed += 1;
+    else if (change === 'kept') unchanged += 1;
+    else other.push(change);
   }
-  return report;
+  return { freed, unchanged, ...(other.length ? { other } : {}) };
 }
 
-function rowsText(report: { freed: string[]; unchanged: string[]; other: string[] }): string {
-  const parts = [];
-  if (report.freed.length) parts.push(`${report.freed.length} freed (audit trail written, other attributes kept)`);
-  if (report.unchanged.length) parts.push(`${report.unchanged.length} unchanged`);
-  parts.push(...report.other);
-  return `no row lost: ${parts.join(', ')}`;
+function countsOf(s: RunResult['summary'], stopDetailNames?: 'throttling' | 'timeout') {
+  const skipped = Object.fromEntries(Object.entries(s.skipped).filter(([, n]) => n > 0));
+  return {
+    counts: {
+      examined: s.examined,
+      stale: s.stale,
+      unlocked: s.unlocked,
+      failed: s.failed,
+      ...(Object.keys(skipped).length ? { skipped } : {}),
+      ...(s.cutShort && s.stopReason ? { cutShort: s.stopReason } : {}),
+      ...(stopDetailNames ? { stopDetailNames } : {}),
+    },
+  };
 }
 
-function countsText(s: RunResult['summary']): string {
-  const skipped = Object.entries(s.skipped)
-    .filter(([, n]) => n > 0)
-    .map(([k, n]) => `${k} ${n}`);
-  return [`examined ${s.examined}`, `stale ${s.stale}`, `unlocked ${s.unlocked}`, `failed ${s.failed}`, ...skipped].join(', ') +
-    (s.cutShort ? `; cutShort, stopReason ${s.stopReason}` : '');
-}
-
-/** The run's own lines (scenarios run at the same time share the captured output). */
-function runLog(result: RunResult, ids: string[]): string {
+/** The run's own lines (scenarios run at the same time share the captured output): its canvases' warnings and errors, then its summary line. */
+function runLog(result: RunResult, ids: string[]): Observed['log'] {
   const finished = result.lines.find((line) => line.message === 'reap run finished' && line.summary?.runId === result.summary.runId);
-  const others = new Set(
-    result.lines
-      .filter((line) => ['WARN', 'ERROR'].includes(line.level) && ids.includes(line.assetId))
-      .map((line) => `${String(line.level).toLowerCase()}: ${line.message}`),
+  const others = new Map(
+    result.lines.filter((line) => ['WARN', 'ERROR'].includes(line.level) && ids.includes(line.assetId)).map((line) => [`${line.level} ${line.message}`, logLine(line)]),
   );
-  return [...others, `${String(finished?.level).toLowerCase()}: reap run finished`].join(' + ');
+  return { lines: [...others.values(), ...(finished ? [logLine(finished)] : [])] };
 }
 
-function requestsPerCanvas(t: Table): string {
-  const counts = t.ids.map((id) => t.h.api.unlockRequests.filter((req) => req.assetId === id).length);
-  const total = counts.reduce((a, b) => a + b, 0);
-  if (total === 0) return 'no API request';
-  if (counts.every((n) => n === 1)) return `all ${t.ids.length} unlocked, one request each`;
-  const once = counts.filter((n) => n === 1).length;
-  const none = counts.filter((n) => n === 0).length;
-  if (once + none === counts.length) return `${once} unlocked with one request each, ${none} without any request`;
-  return `requests per canvas: ${counts.join(', ')}`;
-}
+const requestsPerCanvas = (t: Table): RequestTally => tallyOf(t.ids.map((id) => t.h.api.unlockCount(id)));
 
 const faults = (t: Table, operation: string) => t.p.proxy.log.filter((e) => e.operation === operation && e.fault).length;
+/** The Scan page the run stopped at: the pages answered before the faulted one, plus one. */
+const faultedPage = (t: Table) => t.p.proxy.log.filter((e) => e.operation === 'Scan' && !e.fault).length + 1;
 
-async function wholeTable(r: Resources, name: string, rule: (t: Table) => DynamoFaultRule, pageSize?: number): Promise<Observed & { t: Table; result: RunResult }> {
+async function wholeTable(r: Resources, name: string, rule: (t: Table) => DynamoFaultRule, pageSize?: number) {
   const t = await table(r, name, 6, pageSize ? { pageSize } : {});
   t.p.proxy.inject(rule(t));
   const result = await t.h.run({ store: t.p.store });
-  const rows = await rowsReport(t);
   return {
     t,
     result,
-    outcome: requestsPerCanvas(t),
-    summary: countsText(result.summary),
-    row: rowsText(rows),
-    run: '',
-    log: runLog(result, t.ids),
+    observed: {
+      outcome: { requestsPerCanvas: requestsPerCanvas(t) },
+      summary: countsOf(result.summary),
+      row: { rows: await rowsReport(t) },
+      log: runLog(result, t.ids),
+    },
   };
 }
 
@@ -130,11 +125,11 @@ async function targeted(
     target,
     result,
     observed: {
-      outcome: `${describeOutcome(result.byAsset.get(target))}; ${requests} API request${requests === 1 ? '' : 's'}`,
-      summary: describeInSummary(result.summary, target),
-      row: describeRow(t.before.get(target), after),
-      run: others ? 'goes on: the other stale canvases are unlocked' : 'bystanders NOT all unlocked',
-      log: describeLog(result, target),
+      outcome: { canvas: verdictOf(result.byAsset.get(target)), unlockRequests: requests },
+      summary: summaryEntryOf(result.summary, target),
+      row: { row: rowChange(t.before.get(target), after) },
+      run: { goesOn: true, othersUnlocked: others },
+      log: logOf(result, target),
     } satisfies Observed,
   };
 }
@@ -155,22 +150,23 @@ const renewWith = (h: ReaperHarness, assetId: string, until: string) => () =>
 export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Promise<Observed>> = {
   'db-scan-throttled-recovers': async (r) => {
     const o = await wholeTable(r, 'db_scan_thr', () => ({ operation: 'Scan', times: 2, fault: { kind: 'throttle' } }));
-    return strip({ ...o, run: `goes on: the SDK retried the ${faults(o.t, 'Scan')} throttled Scans` });
+    return { ...o.observed, run: { sdkRetried: faults(o.t, 'Scan'), operation: 'Scan' } };
   },
   'db-scan-internal-error-recovers': async (r) => {
     const o = await wholeTable(r, 'db_scan_500', () => ({ operation: 'Scan', times: 1, fault: { kind: 'internal-error' } }));
-    return strip({ ...o, run: `goes on: the SDK retried the ${faults(o.t, 'Scan')} failed Scan` });
+    return { ...o.observed, run: { sdkRetried: faults(o.t, 'Scan'), operation: 'Scan' } };
   },
   'db-scan-throttled-gives-up': async (r) => {
     const o = await wholeTable(r, 'db_scan_stop', () => ({ operation: 'Scan', times: Infinity, fault: { kind: 'throttle' } }));
-    const detail = o.result.summary.stopDetail?.includes('ProvisionedThroughputExceededException') ? 'stopDetail names the throttling' : `stopDetail: ${o.result.summary.stopDetail}`;
+    const namesThrottling = o.result.summary.stopDetail?.includes('ProvisionedThroughputExceededException');
+    const stopped = { stopsAfterAttempts: faults(o.t, 'Scan'), operation: 'Scan' as const, atPage: faultedPage(o.t) };
     o.t.p.proxy.clearFaults();
     const next = await o.t.h.run({ store: o.t.p.store });
-    return strip({
-      ...o,
-      summary: `${o.summary} (${detail})`,
-      run: `stops after ${faults(o.t, 'Scan')} Scan attempts; the next run unlocks ${next.summary.unlocked}, ${requestsPerCanvas(o.t)}`,
-    });
+    return {
+      ...o.observed,
+      summary: countsOf(o.result.summary, namesThrottling ? 'throttling' : undefined),
+      run: { ...stopped, nextRun: { unlocks: next.summary.unlocked, thenRequestsPerCanvas: requestsPerCanvas(o.t) } },
+    };
   },
   'db-scan-second-page-gives-up': async (r) => {
     const o = await wholeTable(
@@ -179,13 +175,14 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
       () => ({ operation: 'Scan', times: Infinity, match: (body) => body.ExclusiveStartKey !== undefined, fault: { kind: 'throttle' } }),
       3,
     );
+    const stopped = { stopsAfterAttempts: faults(o.t, 'Scan'), operation: 'Scan' as const, atPage: faultedPage(o.t) };
     o.t.p.proxy.clearFaults();
     const next = await o.t.h.run({ store: o.t.p.store });
-    const after = await rowsReport(o.t);
-    return strip({
-      ...o,
-      run: `stops at page 2; the next run unlocks the other ${next.summary.unlocked}; then ${requestsPerCanvas(o.t)}, ${rowsText(after)}`,
-    });
+    const { freed, unchanged } = await rowsReport(o.t);
+    return {
+      ...o.observed,
+      run: { ...stopped, nextRun: { unlocks: next.summary.unlocked, thenRequestsPerCanvas: requestsPerCanvas(o.t), thenRows: { freed, unchanged } } },
+    };
   },
   'db-page-boundary-writes': async (r) => {
     const t = await table(r, 'db_boundary', 6, { pageSize: 2 });
@@ -216,12 +213,14 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     const writerKept =
       renewedRow?.lockExpiresAt?.S === renewedUntil && renewedRow?.lockId?.S === 'lock-renewed' && releasedRow?.lockExpiresAt === undefined && !releasedRow?.lastForceUnlockedAt;
     const freed = t.ids.filter((id) => id !== renewed && id !== released);
-    const oncePerFreed = freed.every((id) => t.h.api.unlockCount(id) === 1) && t.h.api.unlockCount(renewed) === 0 && t.h.api.unlockCount(released) === 0;
     return {
-      outcome: oncePerFreed ? `the ${freed.length} still-stale canvases unlocked once each; the renewed and the released one: no request` : `unlock counts: ${t.ids.map((id) => t.h.api.unlockCount(id)).join(', ')}`,
-      summary: countsText(result.summary),
-      row: writerKept ? 'renewed and released rows exactly as the writer left them' : `writer rows changed: ${JSON.stringify([renewedRow, releasedRow])}`,
-      run: `goes on across ${t.p.proxy.log.filter((e) => e.operation === 'Scan').length} Scan pages; every row examined once`,
+      outcome: {
+        stillStaleUnlockedOnce: freed.filter((id) => t.h.api.unlockCount(id) === 1).length,
+        writerCanvasesUnlocked: t.h.api.unlockCount(renewed) + t.h.api.unlockCount(released),
+      },
+      summary: countsOf(result.summary),
+      row: writerKept ? { row: 'as-writer-left-it' } : { row: { changedTo: [renewedRow, releasedRow] } },
+      run: { scanPages: t.p.proxy.log.filter((e) => e.operation === 'Scan').length, everyRowExaminedOnce: result.outcomes.length === t.ids.length && new Set(result.outcomes.map((o) => o.assetId)).size === t.ids.length },
       log: runLog(result, t.ids),
     };
   },
@@ -247,10 +246,15 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     const early = await o.t.h.run({ store: o.t.p.store });
     await sleep(Math.max(0, deadlineMs - Date.now() + 20));
     const late = await o.t.h.run({ store: o.t.p.store });
-    const requests = o.t.h.api.unlockRequests.filter((req) => req.assetId === o.target).length;
     return {
       ...o.observed,
-      run: `goes on; a run before the claim lapses: ${describeOutcome(early.byAsset.get(o.target))}; a run after: ${describeOutcome(late.byAsset.get(o.target))} (API request #${requests}), row andThen: ${describeRow(o.t.before.get(o.target), await o.t.h.row(o.target))}`,
+      run: {
+        othersUnlocked: 'othersUnlocked' in o.observed.run && o.observed.run.othersUnlocked === true,
+        beforeLapse: verdictOf(early.byAsset.get(o.target)),
+        afterLapse: verdictOf(late.byAsset.get(o.target)),
+        unlockRequestsInAll: o.t.h.api.unlockRequests.filter((req) => req.assetId === o.target).length,
+        rowAfterwards: rowChange(o.t.before.get(o.target), await o.t.h.row(o.target)),
+      },
     };
   },
   'db-mark-applied-answer-lost': async (r) =>
@@ -268,7 +272,8 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
       { operation: 'UpdateItem', match: both(claim, forAsset(target)), fault: { kind: 'before', action: renewWith(t.h, target, until) } },
     ]);
     const row = await o.t.h.row(o.target);
-    return { ...o.observed, row: row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && !row.reaperClaimRunId ? "the writer's renewed lock, untouched" : o.observed.row };
+    const writerKept = row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && row?.doc?.S === 'doc-0' && !row.lastForceUnlockedAt;
+    return { ...o.observed, row: writerKept ? { row: { writerLockKept: true, claimLingers: row.reaperClaimRunId !== undefined } } : o.observed.row };
   },
   'db-mark-condition-renewed': async (r) => {
     const until = minutesFromNow(10);
@@ -277,10 +282,7 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     ]);
     const row = await o.t.h.row(o.target);
     const writerKept = row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && row?.doc?.S === 'doc-0' && !row.lastForceUnlockedAt;
-    return {
-      ...o.observed,
-      row: writerKept ? `the writer's renewed lock, not overwritten${row?.reaperClaimRunId ? ' (the claim lingers until the run deadline)' : ''}` : o.observed.row,
-    };
+    return { ...o.observed, row: writerKept ? { row: { writerLockKept: true, claimLingers: row.reaperClaimRunId !== undefined } } : o.observed.row };
   },
   'db-batchget-unprocessed-recovers': async (r) => batchGet(r, 'db_bg_ok', 2),
   'db-batchget-unprocessed-gives-up': async (r) => batchGet(r, 'db_bg_stop', Infinity),
@@ -289,10 +291,10 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     t.p.proxy.inject({ operation: 'BatchGetItem', times: Infinity, fault: { kind: 'throttle' } });
     const result = await t.h.run({ store: t.p.store, assetIds: t.ids });
     return {
-      outcome: requestsPerCanvas(t),
-      summary: countsText(result.summary),
-      row: rowsText(await rowsReport(t)),
-      run: `stops after ${faults(t, 'BatchGetItem')} BatchGetItem attempts; named canvases not reported as not-tracked`,
+      outcome: { requestsPerCanvas: requestsPerCanvas(t) },
+      summary: countsOf(result.summary),
+      row: { rows: await rowsReport(t) },
+      run: { stopsAfterAttempts: faults(t, 'BatchGetItem'), operation: 'BatchGetItem', notTrackedReported: result.summary.skipped.notTracked },
       log: runLog(result, t.ids),
     };
   },
@@ -321,15 +323,10 @@ async function batchGet(r: Resources, name: string, rounds: number): Promise<Obs
   });
   const result = await t.h.run({ store: t.p.store, assetIds: t.ids });
   return {
-    outcome: requestsPerCanvas(t),
-    summary: countsText(result.summary),
-    row: rowsText(await rowsReport(t)),
-    run: `${result.summary.cutShort ? 'stops' : 'goes on'} after ${t.p.proxy.log.filter((e) => e.operation === 'BatchGetItem').length} BatchGetItem rounds, waiting ${waits.join(', ')} ms between them`,
+    outcome: { requestsPerCanvas: requestsPerCanvas(t) },
+    summary: countsOf(result.summary),
+    row: { rows: await rowsReport(t) },
+    run: { batchGetRounds: t.p.proxy.log.filter((e) => e.operation === 'BatchGetItem').length, waitsMs: waits, stops: result.summary.cutShort },
     log: runLog(result, t.ids),
   };
-}
-
-function strip(o: Observed & { t?: unknown; result?: unknown }): Observed {
-  const { outcome, summary, row, run, log } = o;
-  return { outcome, summary, row, run, log };
 }

@@ -8,24 +8,11 @@ import { ENV } from '../../functions/reaper/env';
 import { createHandler } from '../../functions/reaper/handler';
 import type { CanvasOutcome } from '../../functions/reaper/core/outcome';
 import type { RunSummary } from '../../functions/reaper/core/summary';
+import type { Log, LogLine, RequestTally, RowChange, Summary, Verdict } from './expectations';
 import { startDynamoFaultProxy, type DynamoFaultProxy } from '../../local/dynamodb-fault-proxy';
 import { startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
 import { localDynamoClient } from '../../local/tracked-canvas-table';
 import { createReaperHarness, type HarnessOptions, type ReaperHarness } from '../support/reaper-harness';
-
-/** What a fault test observed, rendered as the words of the reliability table (docs/reliability.md). */
-export interface Observed {
-  /** What happened to the canvas (or canvases) the fault was aimed at. */
-  outcome: string;
-  /** What the run summary says about it. */
-  summary: string;
-  /** What the table row holds afterwards. */
-  row: string;
-  /** Whether the run went on, stopped, or what the next run did. */
-  run: string;
-  /** The log line(s) about it: level and message. */
-  log: string;
-}
 
 export type RunResult = Awaited<ReturnType<ReaperHarness['run']>>;
 export type Row = Record<string, AttributeValue> | undefined;
@@ -124,67 +111,82 @@ export async function proxiedStore(
   return { proxy, client, store };
 }
 
-export function describeOutcome(outcome: CanvasOutcome | undefined): string {
-  if (!outcome) return 'no outcome reported';
+/** The core's outcome for a canvas, as the catalogue states it. */
+export function verdictOf(outcome: CanvasOutcome | undefined): Verdict {
+  if (!outcome) return { status: 'none' };
   switch (outcome.status) {
     case 'unlocked':
-      return `unlocked after ${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}`;
+      return { status: 'unlocked', attempts: outcome.attempts };
     case 'unlocked-row-changed':
-      return 'unlocked at the API, row changed meanwhile (unlocked-row-changed)';
     case 'would-unlock':
-      return 'would unlock (dry run)';
+      return { status: outcome.status };
     case 'skipped':
-      return `skipped: ${outcome.reason}`;
+      return { status: 'skipped', reason: outcome.reason };
     case 'invalid':
-      return `invalid: ${outcome.problem}`;
+      return { status: 'invalid', problem: outcome.problem };
     case 'failed':
-      return `failed${outcome.step === 'verify' ? ' at verify' : ''}: ${outcome.kind}${outcome.httpStatus === undefined ? '' : ` (HTTP ${outcome.httpStatus})`}`;
+      return {
+        status: 'failed',
+        kind: outcome.kind,
+        ...(outcome.httpStatus === undefined ? {} : { httpStatus: outcome.httpStatus }),
+        ...(outcome.step === 'verify' ? { step: 'verify' as const } : {}),
+      };
   }
 }
 
-/** How the summary accounts for one asset. */
-export function describeInSummary(summary: RunSummary, assetId: string): string {
-  const parts: string[] = [];
+/** How the summary accounts for one asset (an empty object: counted, no failure). */
+export function summaryEntryOf(summary: RunSummary, assetId: string): Summary {
   const failure = summary.failures.find((f) => f.assetId === assetId);
-  if (failure) parts.push(`failures: ${failure.kind}${failure.httpStatus === undefined ? '' : ` ${failure.httpStatus}`}`);
-  for (const warning of summary.warnings.filter((w) => w.assetId === assetId)) parts.push(`warnings: ${warning.kind}`);
-  if (summary.invalidRows.some((r) => r.assetId === assetId)) parts.push('invalidRows');
-  if (summary.cutShort) parts.push(`cutShort, stopReason ${summary.stopReason}`);
-  return parts.length > 0 ? parts.join('; ') : 'counted, no failure';
+  const warnings = summary.warnings.filter((w) => w.assetId === assetId).map((w) => w.kind);
+  return {
+    ...(failure ? { failure: { kind: failure.kind, ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }) } } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
+    ...(summary.invalidRows.some((r) => r.assetId === assetId) ? { invalidRow: true as const } : {}),
+    ...(summary.cutShort && summary.stopReason ? { cutShort: summary.stopReason } : {}),
+  };
 }
 
-/** The level and message of the log lines about an asset (debug lines left out), deduplicated, in order. */
-export function describeLog(result: Pick<RunResult, 'lines'>, assetId: string): string {
-  const seen = new Set<string>();
-  for (const line of result.lines) {
-    if (line.assetId !== assetId || line.level === 'DEBUG') continue;
-    seen.add(`${String(line.level).toLowerCase()}: ${line.message}`);
+export const logLine = (line: Record<string, any>): LogLine => ({ level: String(line.level).toLowerCase() as LogLine['level'], message: String(line.message) });
+
+/** The log lines about an asset (debug lines left out), deduplicated, in order. */
+export function linesAbout(lines: readonly Record<string, any>[], assetId: string, levels = ['INFO', 'WARN', 'ERROR', 'CRITICAL']): LogLine[] {
+  const seen = new Map<string, LogLine>();
+  for (const line of lines) {
+    if (line.assetId !== assetId || !levels.includes(line.level)) continue;
+    seen.set(`${line.level} ${line.message}`, logLine(line));
   }
-  return seen.size > 0 ? [...seen].join(' + ') : 'nothing above debug';
+  return [...seen.values()];
 }
+
+export const logOf = (result: Pick<RunResult, 'lines'>, assetId: string): Log => ({ lines: linesAbout(result.lines, assetId) });
 
 const WRITER_ATTRIBUTES = ['assetId', 'lockExpiresAt', 'lockId'];
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** What the row holds now, compared with before the run. */
-export function describeRow(before: Row, after: Row): string {
-  if (!after) return before ? 'row LOST' : 'no row';
-  if (JSON.stringify(after) === JSON.stringify(before)) return 'unchanged: keeps its lock, no claim left';
+export function rowChange(before: Row, after: Row): RowChange {
+  if (!after) return before ? 'lost' : 'absent';
+  if (same(after, before)) return 'kept';
   const claimLeft = after.reaperClaimRunId !== undefined;
-  const writerSame = WRITER_ATTRIBUTES.every((name) => JSON.stringify(after[name]) === JSON.stringify(before?.[name]));
-  if (writerSame && claimLeft) return 'keeps its lock; the claim stays until the run deadline';
+  const writerSame = WRITER_ATTRIBUTES.every((name) => same(after[name], before?.[name]));
+  if (writerSame && claimLeft) return 'kept-claimed';
   const { lastNotFoundAt, ...afterBut404 } = after;
-  if (lastNotFoundAt && JSON.stringify(afterBut404) === JSON.stringify(before)) return 'keeps its lock, no claim left; lastNotFoundAt recorded';
-  if (after.lastHealedAt && !after.lockId && !claimLeft && after.lockExpiresAt?.S !== before?.lockExpiresAt?.S) {
-    return "healed: Scenario's live expiry, no (old) lockId, no claim; other attributes kept";
-  }
-  if (after.lockId?.S === 'lock-renewed' && !claimLeft) return "the writer's new lock, not overwritten";
+  if (lastNotFoundAt && same(afterBut404, before)) return 'kept-not-found-recorded';
+  if (after.lastHealedAt && !after.lockId && !claimLeft && after.lockExpiresAt?.S !== before?.lockExpiresAt?.S) return 'healed';
+  if (after.lockId?.S === 'lock-renewed' && !after.lastForceUnlockedAt) return { writerLockKept: true, claimLingers: claimLeft };
   if (!after.lockExpiresAt && after.lastForceUnlockedAt && !claimLeft) {
     const otherSame = Object.keys(before ?? {})
       .filter((name) => !['lockExpiresAt', 'lockId'].includes(name))
-      .every((name) => JSON.stringify(after[name]) === JSON.stringify(before?.[name]));
-    return otherSame ? 'lock removed, audit trail written, other attributes kept' : 'lock removed, but other attributes CHANGED';
+      .every((name) => same(after[name], before?.[name]));
+    return otherSame ? 'freed' : 'freed-other-attributes-changed';
   }
-  return `changed: ${JSON.stringify(after)}`;
+  return { changedTo: after };
+}
+
+/** How many of `ids` got exactly one unlock request, none, or more. */
+export function tallyOf(counts: number[]): RequestTally {
+  const more = counts.filter((n) => n > 1).length;
+  return { once: counts.filter((n) => n === 1).length, none: counts.filter((n) => n === 0).length, ...(more ? { more } : {}) };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runCli } from '../../functions/reaper/cli';
 import { ConfigError } from '../../functions/reaper/config';
+import type { RunSummary, StopReason } from '../../functions/reaper/core/summary';
 import { ENV } from '../../functions/reaper/env';
 import { createHandler, ReapRunError } from '../../functions/reaper/handler';
 import { REAPER_ATTRIBUTES } from '../../functions/reaper/table-contract';
@@ -13,7 +14,8 @@ import { createDynamoClient } from '../../functions/reaper/wiring';
 import { runOps } from '../../ops/cli';
 import { captureOutput } from '../support/output-capture';
 import { minutesAgo } from '../support/reaper-harness';
-import { deployedHandler, describeLog, describeOutcome, describeRow, harness, proxiedStore, type Observed, type Resources } from './fault-kit';
+import type { Observed } from './expectations';
+import { deployedHandler, harness, logLine, logOf, proxiedStore, rowChange, summaryEntryOf, verdictOf, type Resources } from './fault-kit';
 
 /**
  * The hostile inputs of issue 11, each through the real parts: signed URLs in odd spellings (the secrets test looks
@@ -24,7 +26,6 @@ const ROOT = path.resolve(__dirname, '../..');
 const CDN = 'cdn.scenario.example';
 const unusedSecrets = () => new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const count = (text: string, part: string) => text.split(part).length - 1;
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 type Harness = Awaited<ReturnType<typeof harness>>;
 
@@ -63,15 +64,23 @@ async function errorMessageSpellings(r: Resources): Promise<Observed> {
     `authorization: basic ${h.api.sign()} #token=${h.api.sign()} next=https%3A%2F%2F${CDN}%2Fp%3FX-Amz-Signature%3D${h.api.sign()} ` +
     `{"retry":"https:\\/\\/${CDN}\\/r?X-Amz-Signature=${h.api.sign()}"}`;
   h.api.script(assetId, [{ status: 400, body: { message } }]);
-  const { code, stdout, lines } = await reapCli(r, h, ['--json']);
-  const summary = JSON.parse(stdout) as { failures: { assetId: string; kind: string; httpStatus?: number; error: string }[] };
-  const failure = summary.failures.find((f) => f.assetId === assetId);
+  const { code, stdout, stderr, lines } = await reapCli(r, h, ['--json']);
+  let summary: RunSummary | undefined;
+  try {
+    summary = JSON.parse(stdout) as RunSummary;
+  } catch {
+    summary = undefined;
+  }
+  const failure = summary?.failures.find((f) => f.assetId === assetId);
   return {
-    outcome: failure ? `failed: ${failure.kind} (HTTP ${failure.httpStatus}); ${plural(h.api.unlockRequests.length, 'request')}` : 'no failure reported',
-    summary: failure ? `failures: ${failure.kind} ${failure.httpStatus}, its message kept with ${count(failure.error, '[redacted')} parts [redacted]` : 'none',
-    row: describeRow(before, await h.row(assetId)),
-    run: `npm run reap exit ${code}; summary on stdout, failure table on stderr`,
-    log: describeLog({ lines }, assetId),
+    outcome: {
+      canvas: failure ? { status: 'failed', kind: failure.kind, ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }) } : { status: 'none' },
+      unlockRequests: h.api.unlockRequests.length,
+    },
+    summary: summary ? { ...summaryEntryOf(summary, assetId), ...(failure ? { failureRedactions: count(failure.error, '[redacted') } : {}) } : { invocationFails: true },
+    row: { row: rowChange(before, await h.row(assetId)) },
+    run: { exitCode: code, summaryOnStdout: summary !== undefined, failureTableOnStderr: stderr.includes(assetId) },
+    log: logOf({ lines }, assetId),
   };
 }
 
@@ -107,11 +116,11 @@ async function assetUrlsInOddPlaces(r: Resources): Promise<Observed> {
   const asset = (line?.asset ?? {}) as Record<string, unknown>;
   const fields = Object.keys(asset).filter((key) => key !== 'redactedUrls').sort();
   return {
-    outcome: describeOutcome(result.byAsset.get(assetId)),
-    summary: result.summary.failures.length === 0 ? 'counted, no failure' : 'failures?!',
-    row: describeRow(before, await h.row(assetId)),
-    run: `asset record: ${fields.map((key) => `${key} ${JSON.stringify(asset[key])}`).join(', ')}`,
-    log: line ? `info: canvas unlocked, redactedUrls ${(asset.redactedUrls as string[]).join(', ')}` : 'no unlock line',
+    outcome: { verdict: verdictOf(result.byAsset.get(assetId)) },
+    summary: summaryEntryOf(result.summary, assetId),
+    row: { row: rowChange(before, await h.row(assetId)) },
+    run: { assetRecord: Object.fromEntries(fields.map((key) => [key, asset[key]])) },
+    log: { lines: line ? [{ ...logLine(line), redactedUrls: asset.redactedUrls as string[] }] : [] },
   };
 }
 
@@ -130,14 +139,14 @@ async function thrownErrorSpellings(r: Resources): Promise<Observed> {
     ),
   );
   r.texts.push(output);
-  if (!(error instanceof ReapRunError)) return { outcome: `no ReapRunError: ${String(error)}`, summary: '', row: '', run: '', log: '' };
-  r.texts.push(error.message, error.stack ?? '', JSON.stringify(error.summary));
+  if (error instanceof Error) r.texts.push(error.message, error.stack ?? '');
+  if (error instanceof ReapRunError) r.texts.push(JSON.stringify(error.summary));
   return {
-    outcome: `failed: credentials-rejected; the invocation fails (ReapRunError)`,
-    summary: `cutShort, stopReason ${error.summary?.stopReason}`,
-    row: describeRow(before, await h.row(assetId)),
-    run: `the thrown error (what the failure queue keeps) has ${count(error.message, '[redacted')} parts [redacted]`,
-    log: describeLog({ lines }, assetId),
+    outcome: { thrown: error instanceof Error ? error.name : String(error) },
+    summary: error instanceof ReapRunError && error.summary ? summaryEntryOf(error.summary, assetId) : null,
+    row: { row: rowChange(before, await h.row(assetId)) },
+    run: { thrownRedactions: error instanceof Error ? count(error.message, '[redacted') : 0 },
+    log: logOf({ lines }, assetId),
   };
 }
 
@@ -168,11 +177,11 @@ async function opsOutputOfASignedUrl(r: Resources): Promise<Observed> {
   }
   r.texts.push(shown);
   return {
-    outcome: `shown as ${JSON.stringify(`https://${CDN}/l.png?[redacted]`)} ${count(shown, `${CDN}/l.png?[redacted]`)} times`,
-    summary: 'n/a (ops output)',
-    row: (await h.row(assetId)) === undefined ? 'untracked' : 'still tracked?!',
-    run: `ops status, status --json, untrack --yes: exit ${codes.join(', ')}`,
-    log: 'n/a',
+    outcome: { redactedLockIdShown: count(shown, `https://${CDN}/l.png?[redacted]`) },
+    summary: null,
+    row: { row: (await h.row(assetId)) === undefined ? 'untracked' : 'kept' },
+    run: { exitCodes: codes },
+    log: null,
   };
 }
 
@@ -182,21 +191,21 @@ async function hostileBaseUrls(r: Resources): Promise<Observed> {
   const values = ['https://api.cloud.scenario.com/v1?', 'https://api.cloud.scenario.com/v1#', 'https://api.cloud.scenario.com/v1/../admin', 'https://api.cloud.scenario.com/v1/%2e%2e/admin', 'https://api.cloud.scenario.com\\v1'];
   const secrets = unusedSecrets();
   r.add(() => secrets.destroy());
-  const outcomes = new Set<string>();
+  let refused = 0;
   for (const value of values) {
     try {
       createHandler({ env: { [ENV.tableName]: h.tableName, [ENV.secretId]: 'reaper/x', [ENV.apiBaseUrl]: value }, awsClients: { dynamo: h.client, secrets } });
-      outcomes.add('accepted!');
     } catch (error) {
-      outcomes.add(error instanceof ConfigError && error.problems.every((p) => p.variable === ENV.apiBaseUrl) ? 'ConfigError naming SCENARIO_API_BASE_URL' : String(error));
+      if (error instanceof ConfigError && error.problems.every((p) => p.variable === ENV.apiBaseUrl)) refused += 1;
     }
   }
   return {
-    outcome: `each refused at start: ${[...outcomes].join(' / ')}`,
-    summary: 'none: the invocation fails',
-    row: 'unchanged',
-    run: h.api.requests.length === 0 ? 'nothing done: no read, no secret read, no request' : 'requests sent!',
-    log: 'none: the cold start fails with the error',
+    outcome: { refusedAtStart: refused, of: values.length, variable: ENV.apiBaseUrl },
+    // No handler, so no invocation can run.
+    summary: refused === values.length ? { invocationFails: true } : null,
+    row: null,
+    run: { nothingDone: { apiRequests: h.api.requests.length } },
+    log: null,
   };
 }
 
@@ -215,13 +224,19 @@ async function skewedLaptop(r: Resources): Promise<Observed> {
     runCli([], { env: localEnv(h), stdout: () => undefined, stderr: (t) => void (stderr += t), awsClients: { dynamo: client, secrets } }),
   );
   r.texts.push(stderr, output);
-  const measured = /at least (\d+\.\d) s ahead/.exec(stderr);
+  const ahead = /at least (\d+\.\d) s ahead/.exec(stderr);
+  const allowed = /allows (\d+\.\d) s \(the larger of \d+ s and a quarter of the (\d+) s grace\)/.exec(stderr);
   return {
-    outcome: `refused: exit ${code}, ${measured ? `clock error: about ${Math.round(Number(measured[1]) / 60)} min ahead, 15.0 s allowed (grace 60 s)` : stderr.trim()}`,
-    summary: 'none: nothing ran',
-    row: describeRow(before, await h.row(assetId)).startsWith('unchanged') ? 'unchanged' : 'changed!',
-    run: `nothing done: ${proxy.log.map((entry) => entry.operation).join(', ')} (the clock check), ${plural(h.api.requests.length, 'API request')}`,
-    log: 'stderr: reap: clock error …; (nothing was done)',
+    outcome: {
+      exitCode: code,
+      clockAheadMinutes: ahead ? Math.round(Number(ahead[1]) / 60) : null,
+      allowedSeconds: allowed ? Number(allowed[1]) : null,
+      graceSeconds: allowed ? Number(allowed[2]) : null,
+    },
+    summary: null,
+    row: { row: rowChange(before, await h.row(assetId)) },
+    run: { nothingDone: { apiRequests: h.api.requests.length, dynamoOperations: proxy.log.map((entry) => entry.operation) } },
+    log: { stderr: stderr.includes('reap: clock error') && stderr.includes('nothing was done') ? 'clock error, nothing done' : 'something else' },
   };
 }
 
@@ -273,11 +288,11 @@ async function ctrlC(r: Resources): Promise<Observed> {
   const freed = rows.filter((row) => row && row.lockExpiresAt === undefined).length;
   const claims = rows.filter((row) => row?.[REAPER_ATTRIBUTES.claimRunId] !== undefined).length;
   return {
-    outcome: summary ? `${summary.unlocked} unlocked (the canvas under way), ${summary.skipped.runStopped} not started (run-stopped)` : `no summary: ${stderr.slice(-200)}`,
-    summary: summary ? `cutShort, stopReason ${summary.stopReason}` : 'none',
-    row: `${freed} freed, ${rows.length - freed} unchanged, ${plural(claims, 'claim')} left`,
-    run: `exit ${code}; the summary so far on stdout; ${plural(h.api.requests.length, 'API request')}`,
-    log: stderr.includes('SIGINT: stopping; no canvas starts from now on') ? 'stderr: SIGINT: stopping; no canvas starts from now on…' : 'no stopping line',
+    outcome: { unlocked: summary?.unlocked ?? -1, runStopped: summary?.skipped.runStopped ?? -1 },
+    summary: summary?.cutShort && summary.stopReason ? { cutShort: summary.stopReason as StopReason } : {},
+    row: { rows: { freed, unchanged: rows.length - freed, claimsLeft: claims } },
+    run: { exitCode: code ?? -1, summaryOnStdout: summary !== undefined, apiRequests: h.api.requests.length },
+    log: { stderr: stderr.includes('SIGINT: stopping; no canvas starts from now on') ? 'SIGINT: stopping, no canvas starts' : 'something else' },
   };
 }
 
@@ -304,14 +319,15 @@ async function hungScan(r: Resources): Promise<Observed> {
   const finished = lines.find((line) => line.message === 'reap run finished' && line.function_request_id === 'req-hung-scan');
   const summary = finished?.summary as { examined: number; cutShort: boolean; stopReason: string; stopDetail?: string } | undefined;
   const scans = proxy.log.filter((entry) => entry.operation === 'Scan');
+  const namesTimeout = /timeout|timed out/i.test(summary?.stopDetail ?? '');
   return {
-    outcome: `${plural(h.api.requests.length, 'API request')}`,
+    outcome: { apiRequests: h.api.requests.length },
     summary: summary
-      ? `examined ${summary.examined}; cutShort, stopReason ${summary.stopReason}${/timeout|timed out/i.test(summary.stopDetail ?? '') ? ' (stopDetail names the timeout)' : ''}`
-      : 'no summary logged',
-    row: describeRow(before, await h.row(assetId)).startsWith('unchanged') ? 'unchanged' : 'changed!',
-    run: `stops after ${plural(scans.length, 'Scan attempt')} (the SDK's default for DynamoDB), each ended by the client's timeout; the invocation fails (${error instanceof Error ? error.name : 'no error'})`,
-    log: finished ? `${String(finished.level).toLowerCase()}: reap run finished` : 'no summary line',
+      ? { counts: { examined: summary.examined, ...(summary.cutShort ? { cutShort: summary.stopReason as StopReason } : {}), ...(namesTimeout ? { stopDetailNames: 'timeout' as const } : {}) } }
+      : null,
+    row: { row: rowChange(before, await h.row(assetId)) },
+    run: { stopsAfterAttempts: scans.length, operation: 'Scan', thrown: error instanceof Error ? error.name : 'nothing' },
+    log: { lines: finished ? [logLine(finished)] : [] },
   };
 }
 

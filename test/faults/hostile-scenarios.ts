@@ -1,13 +1,14 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
 import { ENV } from '../../functions/reaper/env';
 import { PayloadError } from '../../functions/reaper/payload';
 import type { SeedRow } from '../../local/tracked-canvas-table';
 import { captureOutput } from '../support/output-capture';
-import { minutesAgo } from '../support/reaper-harness';
+import { minutesAgo, type ReaperHarness } from '../support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
 import { HOSTILE_EDGE_SCENARIOS } from './hostile-edges';
-import { deployedHandler, describeInSummary, describeLog, describeOutcome, describeRow, harness, proxiedStore, type Observed, type Resources, type RunResult } from './fault-kit';
+import type { Log, Observed } from './expectations';
+import { deployedHandler, harness, logLine, logOf, proxiedStore, rowChange, summaryEntryOf, verdictOf, type Resources, type RunResult } from './fault-kit';
 
 /**
  * Hostile rows (through the real Scan, or injected into a Scan answer by the DynamoDB fault proxy when DynamoDB
@@ -20,7 +21,7 @@ const stale = () => minutesAgo(30);
 
 type RowInput = { seed: SeedRow } | { inject: Record<string, AttributeValue> };
 
-/** Runs a table holding the hostile row and one ordinary stale bystander; renders what happened to the hostile one. */
+/** Runs a table holding the hostile row and one ordinary stale bystander; observes what happened to the hostile one. */
 async function hostileRow(r: Resources, name: string, input: RowInput): Promise<Observed> {
   const h = await harness(r);
   const bystander = `asset_${name}_bystander`;
@@ -41,31 +42,29 @@ async function hostileRow(r: Resources, name: string, input: RowInput): Promise<
   const assetId = outcome?.assetId ?? '';
   const offPath = h.api.requests.filter((req) => !API_PATH.test(req.rawPath));
   const forIt = h.api.requests.filter((req) => req.assetId === assetId);
-  const bystanderDone = result.byAsset.get(bystander)?.status === 'unlocked';
-  let row: string;
-  if ('seed' in input) {
-    const text = describeRow(before, await h.row(input.seed.assetId));
-    row = text.startsWith('unchanged') ? 'unchanged' : text;
-  } else {
-    row = 'unchanged';
-  }
-  const inSummary = describeInSummary(result.summary, assetId);
   return {
-    outcome: outcome?.status === 'unlocked' ? `unlocked after ${outcome.attempts} attempt${outcome.attempts === 1 ? '' : 's'}` : describeOutcome(outcome),
-    summary: inSummary,
-    row,
-    run:
-      (bystanderDone ? 'goes on: ' : 'bystander NOT unlocked: ') +
-      (forIt.length === 0 ? 'no request for it; ' : '') +
-      (offPath.length === 0 ? 'every request on /v1/assets/{id} or /v1/assets/{id}/unlock' : `requests OFF the path: ${offPath.map((req) => req.rawPath).join(' ')}`),
-    log: assetId === '' ? describeEmptyIdLog(result) : describeLog(result, assetId),
+    outcome: { verdict: verdictOf(outcome) },
+    summary: summaryEntryOf(result.summary, assetId),
+    // A row DynamoDB would not store was never in the table; it can only have been created there.
+    row: 'seed' in input ? { row: rowChange(before, await h.row(input.seed.assetId)) } : (await rowCount(h)) === 1 ? { notInTable: true } : { row: { changedTo: 'a row was written' } },
+    run: {
+      goesOn: true,
+      othersUnlocked: result.byAsset.get(bystander)?.status === 'unlocked',
+      requestsForIt: forIt.length,
+      offPathRequests: offPath.map((req) => req.rawPath),
+    },
+    log: assetId === '' ? emptyIdLog(result) : logOf(result, assetId),
   };
 }
 
+/** How many rows the table holds (the bystander alone, unless the reaper wrote one). */
+async function rowCount(h: ReaperHarness): Promise<number | undefined> {
+  return (await h.client.send(new ScanCommand({ TableName: h.tableName, Select: 'COUNT' }))).Count;
+}
+
 /** Powertools leaves empty strings out of a log line: the line about an empty id has no assetId field, only its problem. */
-function describeEmptyIdLog(result: RunResult): string {
-  const line = result.lines.find((l) => l.status === 'invalid' && l.assetId === undefined && l.problem === 'assetId is empty');
-  return line ? `${String(line.level).toLowerCase()}: ${line.message}` : 'no line about it';
+function emptyIdLog(result: RunResult): Log {
+  return { lines: result.lines.filter((l) => l.status === 'invalid' && l.assetId === undefined && l.problem === 'assetId is empty').map(logLine) };
 }
 
 const row = (name: string, seed: Omit<SeedRow, 'assetId'> & { assetId?: string }) => (r: Resources) =>
@@ -74,7 +73,7 @@ const badId = (name: string, assetId: string) => (r: Resources) => hostileRow(r,
 const injected = (name: string, item: Record<string, AttributeValue>) => (r: Resources) => hostileRow(r, name, { inject: item });
 
 /** Invokes the real handler (config, payload parsing, Secrets Manager client, store) with a hostile payload. */
-async function hostilePayload(r: Resources, name: string, payload: unknown, describeProblems = (problems: string[]) => problems[0]): Promise<Observed> {
+async function hostilePayload(r: Resources, name: string, payload: unknown, problemsShown: 'first' | 'capped' = 'first'): Promise<Observed> {
   const h = await harness(r);
   const staleId = `asset_${name}`;
   await h.seed([{ assetId: staleId, lockExpiresAt: stale() }]);
@@ -89,24 +88,24 @@ async function hostilePayload(r: Resources, name: string, payload: unknown, desc
   if (result.summary) r.results.push({ summary: result.summary, output: '', lines, outcomes: [], byAsset: new Map() });
   if (result.error instanceof Error) r.texts.push(result.error.message, result.error.stack ?? '');
   const rowAfter = await h.row(staleId);
-  const nothingDone = secretReads() === 0 && h.api.requests.length === 0;
-  const logLine = lines.find((line) => line.function_request_id === `req-${name}` && line.level === 'ERROR');
+  const ownLines = lines.filter((line) => line.function_request_id === `req-${name}`);
   if (result.error instanceof PayloadError) {
+    const { problems } = result.error;
     return {
-      outcome: `rejected: PayloadError (${describeProblems(result.error.problems)})`,
-      summary: result.summary === undefined ? 'none: the invocation fails' : 'a summary?!',
-      row: describeRow(before, rowAfter).startsWith('unchanged') ? 'unchanged' : describeRow(before, rowAfter),
-      run: nothingDone ? 'nothing done: no read, no secret read, no request' : `side effects: ${secretReads()} secret reads, ${h.api.requests.length} requests`,
-      log: logLine ? `error: ${logLine.message}` : 'no error line',
+      outcome: { payloadRejected: problemsShown === 'first' ? { firstProblem: problems[0]! } : { problemsListed: problems.length - 1, lastProblem: problems.at(-1)! } },
+      summary: result.summary === undefined ? { invocationFails: true } : { counts: { examined: result.summary.examined } },
+      row: { row: rowChange(before, rowAfter) },
+      run: { nothingDone: { secretReads: secretReads(), apiRequests: h.api.requests.length } },
+      log: { lines: ownLines.filter((line) => line.level === 'ERROR').map(logLine) },
     };
   }
   const s = result.summary;
   return {
-    outcome: `unlocked ${h.api.unlockCount(staleId) === 1 ? 'once' : `${h.api.unlockCount(staleId)} times`}: ${h.api.unlockRequests.length} request${h.api.unlockRequests.length === 1 ? '' : 's'}`,
-    summary: s ? `examined ${s.examined}, unlocked ${s.unlocked}` : `error: ${String(result.error)}`,
-    row: describeRow(before, rowAfter),
-    run: s && !s.cutShort ? 'goes on' : 'stopped',
-    log: lines.some((line) => line.function_request_id === `req-${name}` && line.message === 'canvas unlocked' && line.level === 'INFO') ? 'info: canvas unlocked' : 'no unlock line',
+    outcome: { unlockCount: h.api.unlockCount(staleId), unlockRequests: h.api.unlockRequests.length },
+    summary: s ? { counts: { examined: s.examined, unlocked: s.unlocked } } : { invocationFails: true },
+    row: { row: rowChange(before, rowAfter) },
+    run: s && !s.cutShort ? { goesOn: true } : { stops: s?.stopReason ?? null, requestAfterIt: false, notTriedRunStopped: false },
+    log: { lines: ownLines.filter((line) => line.assetId === staleId && ['INFO', 'WARN', 'ERROR'].includes(line.level)).map(logLine) },
   };
 }
 
@@ -143,18 +142,13 @@ async function adapterHostileIds(r: Resources): Promise<Observed> {
     clock: h.clock,
   });
   const ids = ['..', '.', '', 'asset_a/b', '../../admin', 'asset_x?force=1', 'asset_x#y', 'asset_%2F..%2F', 'asset_é', 'x'.repeat(10_240)];
-  const kinds = new Set<string>();
+  const results = new Map<string, { kind: string; attempts: number }>();
   for (const id of ids) {
     const result = await lockApi.forceUnlock(id, { deadlineMs: Date.now() + 2_000 });
-    kinds.add(result.ok ? 'ok!' : `${result.failure.kind}, ${result.failure.attempts} attempts`);
+    const seen = result.ok ? { kind: 'ok', attempts: 1 } : { kind: result.failure.kind, attempts: result.failure.attempts };
+    results.set(JSON.stringify(seen), seen);
   }
-  return {
-    outcome: `${[...kinds].join(' / ')} for each`.replace('for each', kinds.size === 1 ? 'for each' : '(mixed)'),
-    summary: 'n/a (adapter only)',
-    row: 'n/a',
-    run: h.api.requests.length === 0 ? 'no request at all' : `requests: ${h.api.requests.map((req) => req.rawPath.slice(0, 60)).join(' ')}`,
-    log: 'n/a',
-  };
+  return { outcome: { adapterResults: [...results.values()] }, summary: null, row: null, run: { adapterRequests: h.api.requests.length }, log: null };
 }
 
 export const HOSTILE_SCENARIOS: Record<CaseIdOf<'Hostile input'>, (r: Resources) => Promise<Observed>> = {
@@ -202,6 +196,6 @@ export const HOSTILE_SCENARIOS: Record<CaseIdOf<'Hostile input'>, (r: Resources)
   'payload-schedule-input': payload('p_tick', scheduleTick),
   'payload-rule-event': payload('p_rule', ruleEvent),
   'payload-problems-capped': (r) =>
-    hostilePayload(r, 'p_capped', fiftyUnknownFields, (problems) => `${problems.length - 1} problems listed, then ${JSON.stringify(problems.at(-1))}`),
+    hostilePayload(r, 'p_capped', fiftyUnknownFields, 'capped'),
   ...HOSTILE_EDGE_SCENARIOS,
 };

@@ -1,4 +1,5 @@
 import { DEFAULT_INTERLEAVING_SCHEDULES, FAULT_CASES, type Area, type FaultCase } from './catalogue';
+import { expectedText } from './prose';
 
 /**
  * Renders docs/reliability.md from the fault catalogue (test/faults/catalogue.ts), whose expected outcomes the fault
@@ -41,7 +42,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
 function table(cases: readonly FaultCase[]): string {
   const lines = ['| Fault injected | Outcome for the canvas | Run summary | Row afterwards | The run | Logged |', '|---|---|---|---|---|---|'];
   for (const c of cases) {
-    const e = c.expected;
+    const e = expectedText(c.expected, 'notes' in c ? c.notes : undefined);
     lines.push(`| ${[c.fault, e.outcome, e.summary, e.row, e.run, e.log].map(cell).join(' | ')} |`);
   }
   return lines.join('\n');
@@ -57,7 +58,7 @@ export function reliabilityDoc(): string {
 
 Every row below is a test in \`test/faults/\` that runs the real code path (AWS SDK → local DynamoDB server, ky → local
 HTTP server) with the fault injected at the socket or the server, renders what happened (run summary, log lines, the
-row, the requests the API received) in these words, and compares them with this table's. The table is generated
+row, the requests the API received) as typed values, and compares them with the values this table is rendered from. The table is generated
 from the same list (\`npx tsx test/faults/print-reliability-table.ts > docs/reliability.md\`) and a test fails when this
 file is out of date, so it cannot drift from what the tests see. ${FAULT_CASES.length} faults in all.
 

@@ -7,7 +7,8 @@ import { REAPER_WRITES } from '../../local/dynamodb-fault-proxy';
 import { captureOutput } from '../support/output-capture';
 import { minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
-import { deployedHandler, describeInSummary, describeLog, describeOutcome, harness, proxiedStore, sleep, type Observed, type Resources, type Row } from './fault-kit';
+import type { Log, Observed, Outcome } from './expectations';
+import { deployedHandler, harness, logLine, logOf, proxiedStore, sleep, summaryEntryOf, tallyOf, verdictOf, type Resources, type Row } from './fault-kit';
 
 /**
  * Races are about ordering, not timeouts: a request gets time enough on a loaded 2-core machine, so a writer's step
@@ -25,21 +26,21 @@ const lockOf = (row: Row) => ({ lockExpiresAt: row?.lockExpiresAt?.S, lockId: ro
 const sameWriterRow = (row: Row, expected: { lockExpiresAt?: string; lockId?: string }) =>
   row?.lockExpiresAt?.S === expected.lockExpiresAt && row?.lockId?.S === expected.lockId && row?.lastForceUnlockedAt === undefined;
 
-/** Each canvas's unlock count at the API, summarized. */
-function unlockCounts(h: ReaperHarness, ids: string[]): string {
-  const counts = ids.map((id) => h.api.unlockCount(id));
-  if (counts.every((n) => n === 1)) return `each of the ${ids.length} stale canvases unlocked exactly once (${h.api.unlockRequests.length} API requests in all)`;
-  return `unlock counts: ${counts.join(', ')}`;
+/** How many canvases the API unlocked exactly once (or not, or more), and its unlock requests in all. */
+function unlockCounts(h: ReaperHarness, ids: string[]): Outcome {
+  return { unlockedOnce: tallyOf(ids.map((id) => h.api.unlockCount(id))), unlockRequestsInAll: h.api.unlockRequests.length };
 }
 
-function overlapSummary(summaries: RunSummary[], stale: number): string {
-  const unlocked = summaries.reduce((sum, s) => sum + s.unlocked, 0);
-  const failed = summaries.reduce((sum, s) => sum + s.failed, 0);
-  const warnings = summaries.reduce((sum, s) => sum + s.warnings.length, 0);
-  const honest = summaries.every(
+function overlapSummary(summaries: RunSummary[], stale: number): Observed['summary'] {
+  const everyRunAccountsForEveryRow = summaries.every(
     (s) => s.examined === stale && s.unlocked + s.failed + Object.values(s.skipped).reduce((a, b) => a + b, 0) === s.examined && s.skipped.live === 0 && s.skipped.invalid === 0,
   );
-  return `runs' unlocked add up to ${unlocked}; failed ${failed}; warnings ${warnings}; ${honest ? 'each run examined every row and gave each one outcome (unlocked, claimed-by-other-run or not-locked)' : 'a run does NOT account for every canvas'}`;
+  return {
+    unlockedInAll: summaries.reduce((sum, s) => sum + s.unlocked, 0),
+    failedInAll: summaries.reduce((sum, s) => sum + s.failed, 0),
+    warningsInAll: summaries.reduce((sum, s) => sum + s.warnings.length, 0),
+    everyRunAccountsForEveryRow,
+  };
 }
 
 async function overlappingRuns(r: Resources): Promise<Observed> {
@@ -54,12 +55,12 @@ async function overlappingRuns(r: Resources): Promise<Observed> {
     sleep(10).then(() => h.run({ maxInFlight: 8, store: paged.store })),
     sleep(20).then(() => h.run({ maxInFlight: 2, store: paged.store })),
   ]);
-  const rowsFreed = (await Promise.all(ids.map((id) => h.row(id)))).every((row) => row && !row.lockExpiresAt && !row.reaperClaimRunId);
+  const rows = await Promise.all(ids.map((id) => h.row(id)));
   return {
     outcome: unlockCounts(h, ids),
     summary: overlapSummary(runs.map((run) => run.summary), ids.length),
-    row: rowsFreed ? 'every row freed once, no claim left' : 'rows NOT all freed',
-    run: `4 runs (2 with 5-row pages) overlap; ${new Set(runs.flatMap((run) => run.outcomes.filter((o) => o.status === 'unlocked').map((o) => o.assetId))).size} distinct canvases unlocked`,
+    row: { everyRowFreed: rows.every((row) => row && !row.lockExpiresAt), claimsLeft: rows.filter((row) => row?.reaperClaimRunId !== undefined).length },
+    run: { runs: runs.length, distinctUnlocked: new Set(runs.flatMap((run) => run.outcomes.filter((o) => o.status === 'unlocked').map((o) => o.assetId))).size },
     log: warnOrAbove(runs.flatMap((run) => run.lines), ids),
   };
 }
@@ -87,16 +88,16 @@ async function cliAndLambda(r: Resources): Promise<Observed> {
   const cliUnlocked = Number(/(\d+) unlocked/.exec(cliSummaryLine)?.[1] ?? NaN);
   return {
     outcome: unlockCounts(h, ids),
-    summary: lambdaSummary.unlocked + cliUnlocked === ids.length ? `the Lambda's and the CLI's unlocked add up to ${ids.length}` : `lambda ${lambdaSummary.unlocked} + cli ${cliUnlocked}`,
-    row: (await Promise.all(ids.map((id) => h.row(id)))).every((row) => row && !row.lockExpiresAt) ? 'every row freed once' : 'rows NOT all freed',
-    run: `CLI exit code ${cliExit}, the Lambda returns its summary`,
+    summary: { unlockedInAll: lambdaSummary.unlocked + cliUnlocked },
+    row: { everyRowFreed: (await Promise.all(ids.map((id) => h.row(id)))).every((row) => row && !row.lockExpiresAt) },
+    run: { cliExitCode: cliExit, lambdaReturnedSummary: typeof lambdaSummary.runId === 'string' },
     log: warnOrAbove(lines, ids),
   };
 }
 
-function warnOrAbove(lines: Record<string, any>[], ids: string[]): string {
-  const found = new Set(lines.filter((l) => ids.includes(l.assetId) && ['WARN', 'ERROR', 'CRITICAL'].includes(l.level)).map((l) => `${l.level}: ${l.message}`));
-  return found.size === 0 ? 'nothing at warn or above about these canvases' : [...found].join(' + ');
+function warnOrAbove(lines: Record<string, any>[], ids: string[]): Log {
+  const found = new Map(lines.filter((l) => ids.includes(l.assetId) && ['WARN', 'ERROR', 'CRITICAL'].includes(l.level)).map((l) => [`${l.level} ${l.message}`, logLine(l)]));
+  return { warnOrAbove: [...found.values()] };
 }
 
 type Writer = (h: ReaperHarness, assetId: string) => Promise<{ lockExpiresAt?: string; lockId?: string } | 'deleted'>;
@@ -149,12 +150,13 @@ async function writerBeforeClaim(r: Resources, name: string, writer: Writer): Pr
   });
   const result = await h.run({ store });
   const row = await h.row(assetId);
+  const writerKept = written === 'deleted' ? row === undefined : sameWriterRow(row, written) && !row?.reaperClaimRunId;
   return {
-    outcome: `${describeOutcome(result.byAsset.get(assetId))}; ${h.api.unlockRequests.length} API requests`,
-    summary: describeInSummary(result.summary, assetId),
-    row: written === 'deleted' ? (row === undefined ? 'still deleted (not recreated)' : 'RECREATED') : sameWriterRow(row, written) && !row?.reaperClaimRunId ? "exactly as the writer left it" : `changed: ${JSON.stringify(row)}`,
-    run: 'goes on',
-    log: describeLog(result, assetId),
+    outcome: { canvas: verdictOf(result.byAsset.get(assetId)), unlockRequests: h.api.unlockRequests.length },
+    summary: summaryEntryOf(result.summary, assetId),
+    row: { row: writerKept ? (written === 'deleted' ? 'still-deleted' : 'as-writer-left-it') : { changedTo: row ?? 'recreated' } },
+    run: result.summary.cutShort ? { stops: result.summary.stopReason, requestAfterIt: false, notTriedRunStopped: false } : { goesOn: true },
+    log: logOf(result, assetId),
   };
 }
 
@@ -169,11 +171,11 @@ async function writerDuringUnlock(r: Resources, name: string, writer: Writer): P
   const row = await h.row(assetId);
   const kept = written !== 'deleted' && sameWriterRow(row, written);
   return {
-    outcome: `${describeOutcome(result.byAsset.get(assetId))}; ${h.api.unlockRequests.length} API request`,
-    summary: describeInSummary(result.summary, assetId),
-    row: kept ? `the writer's new lock, not overwritten${row?.reaperClaimRunId ? ' (the claim lingers until the run deadline)' : ''}` : `OVERWRITTEN: ${JSON.stringify(lockOf(row))}`,
-    run: 'goes on',
-    log: describeLog(result, assetId),
+    outcome: { canvas: verdictOf(result.byAsset.get(assetId)), unlockRequests: h.api.unlockRequests.length },
+    summary: summaryEntryOf(result.summary, assetId),
+    row: { row: kept ? { writerLockKept: true, claimLingers: row?.reaperClaimRunId !== undefined } : { changedTo: lockOf(row) } },
+    run: result.summary.cutShort ? { stops: result.summary.stopReason, requestAfterIt: false, notTriedRunStopped: false } : { goesOn: true },
+    log: logOf(result, assetId),
   };
 }
 
@@ -181,7 +183,7 @@ async function writerDuringUnlock(r: Resources, name: string, writer: Writer): P
 async function graceSweep(r: Resources): Promise<Observed> {
   const h = await harness(r, RACE_API);
   const graces = [0, 60, 300, 3600];
-  const verdicts: string[] = [];
+  const gracesSeconds: number[] = [];
   let freedInsideGrace = 0;
   let keptPastGrace = 0;
   for (const grace of graces) {
@@ -201,15 +203,9 @@ async function graceSweep(r: Resources): Promise<Observed> {
       if (name.includes('_in') && freed) freedInsideGrace += 1;
       if (name.includes('_past') && !freed) keptPastGrace += 1;
     }
-    verdicts.push(`G=${grace}s`);
+    gracesSeconds.push(grace);
   }
-  return {
-    outcome: `${freedInsideGrace} freed inside the grace, ${keptPastGrace} kept past it (${verdicts.join(', ')})`,
-    summary: 'n/a',
-    row: 'n/a',
-    run: 'n/a',
-    log: 'n/a',
-  };
+  return { outcome: { grace: { freedInside: freedInsideGrace, keptPast: keptPastGrace, gracesSeconds } }, summary: null, row: null, run: null, log: null };
 }
 
 /** The exact boundary, with a frozen clock: expired exactly G ago is still live; 1 ms more is stale. */
@@ -223,11 +219,11 @@ async function graceBoundary(r: Resources): Promise<Observed> {
   ]);
   const result = await h.run({ graceSeconds: grace, deadlineMs: frozen + 20_000 });
   return {
-    outcome: `exactly G ago: ${describeOutcome(result.byAsset.get('asset_boundary_exact'))}; G + 1 ms ago: ${describeOutcome(result.byAsset.get('asset_boundary_past'))}`,
-    summary: 'n/a',
-    row: 'n/a',
-    run: 'n/a',
-    log: 'n/a',
+    outcome: { verdicts: { 'exactly G ago': verdictOf(result.byAsset.get('asset_boundary_exact')), 'G + 1 ms ago': verdictOf(result.byAsset.get('asset_boundary_past')) } },
+    summary: null,
+    row: null,
+    run: null,
+    log: null,
   };
 }
 
@@ -243,13 +239,8 @@ async function skewedReaperClock(r: Resources): Promise<Observed> {
     { assetId: 'asset_skew_old', lockExpiresAt: minutesAgo(10) },
   ]);
   const result = await h.run({ graceSeconds: 60, deadlineMs: Date.now() + skewMs + 20_000 });
-  return {
-    outcome: ['asset_skew_recent', 'asset_skew_live', 'asset_skew_old'].map((id) => `${id.slice(11)}: ${describeOutcome(result.byAsset.get(id))}`).join('; '),
-    summary: 'n/a',
-    row: 'n/a',
-    run: 'n/a',
-    log: 'n/a',
-  };
+  const verdicts = Object.fromEntries(['asset_skew_recent', 'asset_skew_live', 'asset_skew_old'].map((id) => [id.slice('asset_skew_'.length), verdictOf(result.byAsset.get(id))]));
+  return { outcome: { verdicts }, summary: null, row: null, run: null, log: null };
 }
 
 export const RACE_SCENARIOS: Record<CaseIdOf<'Races'>, (r: Resources) => Promise<Observed>> = {

@@ -3,7 +3,8 @@ import { captureOutput } from '../support/output-capture';
 import { API_SCENARIOS } from './api-scenarios';
 import { FAULT_CASES } from './catalogue';
 import { DYNAMO_SCENARIOS } from './dynamo-scenarios';
-import { Resources, secretsOf, type Observed } from './fault-kit';
+import type { Observed } from './expectations';
+import { Resources, secretsOf } from './fault-kit';
 import { HOSTILE_SCENARIOS } from './hostile-scenarios';
 
 const SCENARIOS: Record<string, (r: Resources) => Promise<Observed>> = { ...API_SCENARIOS, ...DYNAMO_SCENARIOS, ...HOSTILE_SCENARIOS };
