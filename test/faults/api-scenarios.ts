@@ -1,11 +1,11 @@
-import type { ScriptedAnswer } from '../../local/scenario-stand-in';
-import { UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
-import type { LockApi, ProjectLockApis } from '../../functions/reaper/core/ports';
-import { minutesAgo, minutesFromNow, type HarnessOptions, type ReaperHarness } from '../support/reaper-harness';
+import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { ScriptedAnswer } from '#local/scenario-stand-in';
+import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
+import type { LockApi, ProjectLockApis } from '#reaper/core/ports';
+import { type HarnessOptions, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
 import type { Observed, Run } from './expectations';
-import { FAST_API, harness, logOf, rowChange, summaryEntryOf, verdictOf, type Resources } from './fault-kit';
+import { FAST_API, harness, logOf, type Resources, rowChange, summaryEntryOf, verdictOf } from './fault-kit';
 
 /**
  * The Scenario API misbehaving, at its socket: each scenario seeds one stale target canvas and two stale bystanders,
@@ -37,9 +37,12 @@ async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
   const BYSTANDERS = [`asset_${setup.name}_bystander1`, `asset_${setup.name}_bystander2`];
   const h = await harness(r, { ...setup.harness, ...(setup.project ? { standIn: { projects: { [setup.project.id]: {} } } } : {}) });
   const projectAttribute: Record<string, AttributeValue> = setup.project ? { projectId: { S: setup.project.id } } : {};
-  await h.seed([{ assetId: TARGET, lockExpiresAt: minutesAgo(10), lockId: 'lock-target', extra: { project: { S: 'p1' }, ...projectAttribute } }], {
-    knownToApi: setup.knownToApi ?? true,
-  });
+  await h.seed(
+    [{ assetId: TARGET, lockExpiresAt: minutesAgo(10), lockId: 'lock-target', extra: { project: { S: 'p1' }, ...projectAttribute } }],
+    {
+      knownToApi: setup.knownToApi ?? true,
+    },
+  );
   if (setup.project) h.api.addCanvas(TARGET, { lockExpiresAt: minutesAgo(10), projectId: setup.project.id });
   await h.seed(BYSTANDERS.map((assetId) => ({ assetId, lockExpiresAt: minutesAgo(10) })));
   h.api.script(TARGET, setup.answers);
@@ -76,7 +79,11 @@ async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
     run = { stops: summary.stopReason, requestAfterIt: h.api.requests.at(-1)?.assetId !== TARGET, notTriedRunStopped };
   }
   return {
-    outcome: { canvas: verdictOf(result.byAsset.get(TARGET)), unlockRequests: requests.length, ...(waitHonoured === undefined ? {} : { waitHonoured }) },
+    outcome: {
+      canvas: verdictOf(result.byAsset.get(TARGET)),
+      unlockRequests: requests.length,
+      ...(waitHonoured === undefined ? {} : { waitHonoured }),
+    },
     summary: summaryEntryOf(summary, TARGET),
     row: { row: rowChange(before, after) },
     run,
@@ -89,7 +96,13 @@ const httpDate = (ms: number) => new Date(ms).toUTCString();
 /** Keys per project, as a studio's secret holds them: the default project's key, and the target project's (or none). */
 function projectKeys(h: ReaperHarness, project: { id: string; key: 'refused' | 'none' }): ProjectLockApis {
   const apiWith = (credentials: { apiKey: string; apiSecret: string }) =>
-    createScenarioLockApi({ baseUrl: h.api.baseUrl, credentials, requestTimeoutMs: FAST_API.requestTimeoutMs, maxRetries: FAST_API.maxRetries, clock: h.clock });
+    createScenarioLockApi({
+      baseUrl: h.api.baseUrl,
+      credentials,
+      requestTimeoutMs: FAST_API.requestTimeoutMs,
+      maxRetries: FAST_API.maxRetries,
+      clock: h.clock,
+    });
   const byProject = new Map<string, LockApi>([['default', apiWith({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret })]]);
   if (project.key === 'refused') byProject.set(project.id, apiWith({ apiKey: h.api.projectKey(project.id).apiKey, apiSecret: 'revoked' }));
   return { shape: 'projects', keyedProjects: [...byProject.keys()], forProject: (id) => byProject.get(id) };
@@ -109,20 +122,37 @@ const renewRow = (h: ReaperHarness, assetId: string) => () =>
     .then(() => undefined);
 
 export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Observed>> = {
-  'api-429-retry-after-seconds': (r) => apiFault(r, { name: 'api_429_retry_after_seconds', answers: [{ status: 429, headers: { 'retry-after': '1' } }], minGapMs: 1_000 }),
+  'api-429-retry-after-seconds': (r) =>
+    apiFault(r, { name: 'api_429_retry_after_seconds', answers: [{ status: 429, headers: { 'retry-after': '1' } }], minGapMs: 1_000 }),
   'api-429-retry-after-date': (r) => {
     // An HTTP-date has whole seconds: ask for the second after next; ky waits until that instant.
     const at = (Math.floor(Date.now() / 1000) + 2) * 1000;
-    return apiFault(r, { name: 'api_429_retry_after_date', answers: [{ status: 429, headers: { 'retry-after': httpDate(at) } }], minGapMs: (first) => at - first - 5 });
+    return apiFault(r, {
+      name: 'api_429_retry_after_date',
+      answers: [{ status: 429, headers: { 'retry-after': httpDate(at) } }],
+      minGapMs: (first) => at - first - 5,
+    });
   },
-  'api-429-retry-after-huge-seconds': (r) => apiFault(r, { name: 'api_429_retry_after_huge_seconds', answers: [{ status: 429, headers: { 'retry-after': '3600' } }] }),
+  'api-429-retry-after-huge-seconds': (r) =>
+    apiFault(r, { name: 'api_429_retry_after_huge_seconds', answers: [{ status: 429, headers: { 'retry-after': '3600' } }] }),
   'api-429-retry-after-huge-date': (r) =>
-    apiFault(r, { name: 'api_429_retry_after_huge_date', answers: [{ status: 429, headers: { 'retry-after': httpDate(Date.now() + 3_600_000) } }] }),
-  'api-429-ratelimit-reset-huge': (r) => apiFault(r, { name: 'api_429_ratelimit_reset_huge', answers: [{ status: 429, headers: { 'ratelimit-reset': '3600' } }], budgetMs: 4_000 }),
-  'api-429-retry-after-garbage': (r) => apiFault(r, { name: 'api_429_retry_after_garbage', answers: [{ status: 429, headers: { 'retry-after': 'soon' } }], budgetMs: 4_000 }),
-  'api-429-no-retry-after-persistent': (r) => apiFault(r, { name: 'api_429_no_retry_after_persistent', answers: [{ status: 429 }, { status: 429 }, { status: 429 }] }),
+    apiFault(r, {
+      name: 'api_429_retry_after_huge_date',
+      answers: [{ status: 429, headers: { 'retry-after': httpDate(Date.now() + 3_600_000) } }],
+    }),
+  'api-429-ratelimit-reset-huge': (r) =>
+    apiFault(r, {
+      name: 'api_429_ratelimit_reset_huge',
+      answers: [{ status: 429, headers: { 'ratelimit-reset': '3600' } }],
+      budgetMs: 4_000,
+    }),
+  'api-429-retry-after-garbage': (r) =>
+    apiFault(r, { name: 'api_429_retry_after_garbage', answers: [{ status: 429, headers: { 'retry-after': 'soon' } }], budgetMs: 4_000 }),
+  'api-429-no-retry-after-persistent': (r) =>
+    apiFault(r, { name: 'api_429_no_retry_after_persistent', answers: [{ status: 429 }, { status: 429 }, { status: 429 }] }),
   'api-429-no-retry-after-once': (r) => apiFault(r, { name: 'api_429_no_retry_after_once', answers: [{ status: 429 }] }),
-  'api-503-retry-after': (r) => apiFault(r, { name: 'api_503_retry_after', answers: [{ status: 503, headers: { 'retry-after': '1' } }], minGapMs: 1_000 }),
+  'api-503-retry-after': (r) =>
+    apiFault(r, { name: 'api_503_retry_after', answers: [{ status: 503, headers: { 'retry-after': '1' } }], minGapMs: 1_000 }),
   'api-500-persistent': (r) => apiFault(r, { name: 'api_500_persistent', answers: [{ status: 500 }, { status: 500 }, { status: 500 }] }),
   'api-502-persistent': (r) => apiFault(r, { name: 'api_502_persistent', answers: [{ status: 502 }, { status: 502 }, { status: 502 }] }),
   'api-503-persistent': (r) => apiFault(r, { name: 'api_503_persistent', answers: [{ status: 503 }, { status: 503 }, { status: 503 }] }),
@@ -131,14 +161,27 @@ export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Ob
   'api-hang-persistent': (r) => apiFault(r, { name: 'api_hang_persistent', answers: [{ hang: true }, { hang: true }, { hang: true }] }),
   'api-hang-once': (r) => apiFault(r, { name: 'api_hang_once', answers: [{ hang: true }] }),
   'api-hang-past-deadline': (r) =>
-    apiFault(r, { name: 'api_hang_past_deadline', answers: [{ hang: true }], harness: { requestTimeoutMs: 5_000 }, budgetMs: 1_500, safetyMarginMs: 200 }),
+    apiFault(r, {
+      name: 'api_hang_past_deadline',
+      answers: [{ hang: true }],
+      harness: { requestTimeoutMs: 5_000 },
+      budgetMs: 1_500,
+      safetyMarginMs: 200,
+    }),
   'api-reset-mid-response': (r) => apiFault(r, { name: 'api_reset_mid_response', answers: [{ reset: true }] }),
   'api-connection-refused-once': (r) => apiFault(r, { name: 'api_connection_refused_once', answers: [{ destroy: true }] }),
-  'api-connection-reset-persistent': (r) => apiFault(r, { name: 'api_connection_reset_persistent', answers: [{ destroy: true }, { destroy: true }, { destroy: true }] }),
+  'api-connection-reset-persistent': (r) =>
+    apiFault(r, { name: 'api_connection_reset_persistent', answers: [{ destroy: true }, { destroy: true }, { destroy: true }] }),
   'api-200-not-json': (r) =>
-    apiFault(r, { name: 'api_200_not_json', answers: [{ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>Bad gateway</html>' }] }),
+    apiFault(r, {
+      name: 'api_200_not_json',
+      answers: [{ status: 200, headers: { 'content-type': 'text/html' }, body: '<html>Bad gateway</html>' }],
+    }),
   'api-200-other-asset': (r) =>
-    apiFault(r, { name: 'api_200_other_asset', answers: [{ status: 200, body: { asset: { id: 'asset_someoneElse', url: 'https://cdn.example/x?X-Amz-Signature=abc' } } }] }),
+    apiFault(r, {
+      name: 'api_200_other_asset',
+      answers: [{ status: 200, body: { asset: { id: 'asset_someoneElse', url: 'https://cdn.example/x?X-Amz-Signature=abc' } } }],
+    }),
   'api-200-no-asset': (r) => apiFault(r, { name: 'api_200_no_asset', answers: [{ status: 200, body: { ok: true } }] }),
   'api-400': (r) => apiFault(r, { name: 'api_400', answers: [{ status: 400, body: { message: 'Invalid lockId' } }] }),
   'api-400-echoing-credentials': (r) => apiFault(r, { name: 'api_400_echoing_credentials', answers: [{ status: 400, echoRequest: true }] }),
@@ -147,8 +190,10 @@ export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Ob
   'api-404': (r) => apiFault(r, { name: 'api_404', answers: [], knownToApi: false }),
   'api-renewed-at-source': (r) =>
     apiFault(r, { name: 'api_renewed_at_source', answers: [], before: (h, target) => void h.api.lock(target, minutesFromNow(15)) }),
-  'api-get-503-persistent': (r) => apiFault(r, { name: 'api_get_503_persistent', answers: [], getAnswers: [{ status: 503 }, { status: 503 }, { status: 503 }] }),
-  'api-get-hang-persistent': (r) => apiFault(r, { name: 'api_get_hang_persistent', answers: [], getAnswers: [{ hang: true }, { hang: true }, { hang: true }] }),
+  'api-get-503-persistent': (r) =>
+    apiFault(r, { name: 'api_get_503_persistent', answers: [], getAnswers: [{ status: 503 }, { status: 503 }, { status: 503 }] }),
+  'api-get-hang-persistent': (r) =>
+    apiFault(r, { name: 'api_get_hang_persistent', answers: [], getAnswers: [{ hang: true }, { hang: true }, { hang: true }] }),
   'api-apply-then-504-renewed': (r) =>
     apiFault(r, {
       name: 'api_apply_then_504_renewed',
@@ -163,6 +208,7 @@ export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Ob
       // The first GET verifies the stale lock; before the retry's GET, a newcomer has locked the canvas at Scenario.
       before: (h, target) => h.api.script(target, [{ ok: true }, { action: () => void h.api.lock(target, minutesFromNow(20)) }], 'get'),
     }),
-  'api-project-key-refused': (r) => apiFault(r, { name: 'api_project_key_refused', answers: [], project: { id: 'proj_target', key: 'refused' } }),
+  'api-project-key-refused': (r) =>
+    apiFault(r, { name: 'api_project_key_refused', answers: [], project: { id: 'proj_target', key: 'refused' } }),
   'api-project-no-key': (r) => apiFault(r, { name: 'api_project_no_key', answers: [], project: { id: 'proj_target', key: 'none' } }),
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { casesOf, type Area, type CaseIdOf } from './catalogue';
+import { type Area, type CaseIdOf, casesOf } from './catalogue';
 import type { Observed } from './expectations';
 import { Resources } from './fault-kit';
 import { outcomeText } from './prose';

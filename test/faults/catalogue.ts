@@ -1,4 +1,4 @@
-import type { FailureKind, SkipReason } from '../../functions/reaper/core/outcome';
+import type { FailureKind, SkipReason } from '#reaper/core/outcome';
 import type { Expected, Log, Outcome, Row, RowChange, Run, RunCounts, Summary, Verdict } from './expectations';
 
 /**
@@ -31,12 +31,18 @@ const KEPT_CLAIMED = { row: 'kept-claimed' } as const satisfies Row;
 const FREED = { row: 'freed' } as const satisfies Row;
 const GOES_ON = { goesOn: true, othersUnlocked: true } as const satisfies Run;
 const GOES_ON_ALONE = { goesOn: true } as const satisfies Run;
-const LOG_FAILED = { lines: [{ level: 'error', message: 'canvas unlock failed; row keeps its lock for the next run' }] } as const satisfies Log;
+const LOG_FAILED = {
+  lines: [{ level: 'error', message: 'canvas unlock failed; row keeps its lock for the next run' }],
+} as const satisfies Log;
 const LOG_UNLOCKED = { lines: [{ level: 'info', message: 'canvas unlocked' }] } as const satisfies Log;
 const LOG_SKIPPED = { lines: [{ level: 'info', message: 'canvas skipped' }] } as const satisfies Log;
 const LOG_NOTHING = { lines: [] } as const satisfies Log;
-const LOG_ROW_CHANGED = { lines: [{ level: 'warn', message: 'canvas unlocked but its row changed meanwhile; row left as is' }] } as const satisfies Log;
-const LOG_MAY_HAVE_FREED_LIVE = { lines: [{ level: 'error', message: 'canvas unlock failed and may have freed a live lock; row keeps its lock' }] } as const satisfies Log;
+const LOG_ROW_CHANGED = {
+  lines: [{ level: 'warn', message: 'canvas unlocked but its row changed meanwhile; row left as is' }],
+} as const satisfies Log;
+const LOG_MAY_HAVE_FREED_LIVE = {
+  lines: [{ level: 'error', message: 'canvas unlock failed and may have freed a live lock; row keeps its lock' }],
+} as const satisfies Log;
 const logRunFinished = (level: 'info' | 'warn') => ({ lines: [{ level, message: 'reap run finished' }] }) satisfies Log;
 const COUNTED = {} as const satisfies Summary;
 const POSSIBLE_LIVE_LOCK_UNLOCK = { warnings: ['possible-live-lock-unlock'] } satisfies Summary;
@@ -51,14 +57,26 @@ const failed = (kind: FailureKind, httpStatus?: number, step?: 'verify'): Verdic
 });
 const ROW_CHANGED = { status: 'unlocked-row-changed' } as const satisfies Verdict;
 /** The target canvas's verdict and its unlock requests. */
-const canvas = (verdict: Verdict, unlockRequests: number, waitHonoured?: boolean): Outcome => ({ canvas: verdict, unlockRequests, ...(waitHonoured === undefined ? {} : { waitHonoured }) });
-const failure = (kind: FailureKind, httpStatus?: number): Summary => ({ failure: { kind, ...(httpStatus === undefined ? {} : { httpStatus }) } });
+const canvas = (verdict: Verdict, unlockRequests: number, waitHonoured?: boolean): Outcome => ({
+  canvas: verdict,
+  unlockRequests,
+  ...(waitHonoured === undefined ? {} : { waitHonoured }),
+});
+const failure = (kind: FailureKind, httpStatus?: number): Summary => ({
+  failure: { kind, ...(httpStatus === undefined ? {} : { httpStatus }) },
+});
 const allOnce = (n: number) => ({ requestsPerCanvas: { once: n, none: 0 } }) satisfies Outcome;
 const noRequest = (n: number) => ({ requestsPerCanvas: { once: 0, none: n } }) satisfies Outcome;
 const counts = (c: RunCounts) => ({ counts: c }) satisfies Summary;
 const rows = (freed: number, unchanged: number) => ({ rows: { freed, unchanged } }) satisfies Row;
 
-const db = <I extends string>(id: I, fault: string, expected: Expected, notes?: FaultCase['notes']) => ({ id, area: 'DynamoDB' as const, fault, expected, ...(notes ? { notes } : {}) });
+const db = <I extends string>(id: I, fault: string, expected: Expected, notes?: FaultCase['notes']) => ({
+  id,
+  area: 'DynamoDB' as const,
+  fault,
+  expected,
+  ...(notes ? { notes } : {}),
+});
 /** The target canvas among two stale bystanders, the fault aimed at its own requests. */
 const dbTarget = <I extends string>(id: I, fault: string, outcome: Outcome, summary: Summary, row: Row, log: Log, run: Run = GOES_ON) =>
   db(id, fault, { outcome, summary, row, run, log });
@@ -99,26 +117,50 @@ const DYNAMO_CASES = [
     },
     log: logRunFinished('warn'),
   }),
-  db('db-page-boundary-writes', 'between two Scan pages a writer renews one unread canvas and releases another (page size 2)', {
-    outcome: { stillStaleUnlockedOnce: 4, writerCanvasesUnlocked: 0 },
-    summary: counts({ examined: 6, stale: 4, unlocked: 4, failed: 0, skipped: { live: 1, notLocked: 1 } }),
-    row: { row: 'as-writer-left-it' },
-    run: { scanPages: 4, everyRowExaminedOnce: true },
-    log: logRunFinished('info'),
-  }, { row: '(the renewed and the released row)' }),
+  db(
+    'db-page-boundary-writes',
+    'between two Scan pages a writer renews one unread canvas and releases another (page size 2)',
+    {
+      outcome: { stillStaleUnlockedOnce: 4, writerCanvasesUnlocked: 0 },
+      summary: counts({ examined: 6, stale: 4, unlocked: 4, failed: 0, skipped: { live: 1, notLocked: 1 } }),
+      row: { row: 'as-writer-left-it' },
+      run: { scanPages: 4, everyRowExaminedOnce: true },
+      log: logRunFinished('info'),
+    },
+    { row: '(the renewed and the released row)' },
+  ),
   dbTarget('db-claim-throttled-recovers', 'the claim (conditional UpdateItem) throttled twice', ...DB_UNLOCKED),
-  dbTarget('db-claim-throttled-gives-up', 'the claim throttled on every attempt', canvas(failed('store-error'), 0), failure('store-error'), KEPT, LOG_FAILED),
+  dbTarget(
+    'db-claim-throttled-gives-up',
+    'the claim throttled on every attempt',
+    canvas(failed('store-error'), 0),
+    failure('store-error'),
+    KEPT,
+    LOG_FAILED,
+  ),
   dbTarget('db-claim-applied-answer-lost', 'the claim applied, but its answer lost (500 after the write)', ...DB_UNLOCKED),
   dbTarget('db-claim-connection-dropped', 'the connection dropped on the claim request', ...DB_UNLOCKED),
   dbTarget('db-mark-throttled-recovers', 'the row update after the unlock throttled twice', ...DB_UNLOCKED),
-  dbTarget('db-mark-throttled-gives-up', 'the row update after the unlock throttled on every attempt', canvas(failed('store-error'), 1), failure('store-error'), KEPT_CLAIMED, LOG_FAILED, {
-    othersUnlocked: true,
-    beforeLapse: skipped('claimed-by-other-run'),
-    afterLapse: unlocked(1),
-    unlockRequestsInAll: 2,
-    rowAfterwards: 'freed',
-  }),
-  dbTarget('db-mark-applied-answer-lost', 'the row update applied, but its answer lost (500 after the write; the SDK retries it)', ...DB_UNLOCKED),
+  dbTarget(
+    'db-mark-throttled-gives-up',
+    'the row update after the unlock throttled on every attempt',
+    canvas(failed('store-error'), 1),
+    failure('store-error'),
+    KEPT_CLAIMED,
+    LOG_FAILED,
+    {
+      othersUnlocked: true,
+      beforeLapse: skipped('claimed-by-other-run'),
+      afterLapse: unlocked(1),
+      unlockRequestsInAll: 2,
+      rowAfterwards: 'freed',
+    },
+  ),
+  dbTarget(
+    'db-mark-applied-answer-lost',
+    'the row update applied, but its answer lost (500 after the write; the SDK retries it)',
+    ...DB_UNLOCKED,
+  ),
   dbTarget(
     'db-release-claim-fails',
     'API 500 on every attempt, then giving the claim back throttled on every attempt',
@@ -166,7 +208,13 @@ const DYNAMO_CASES = [
   }),
 ];
 
-const hostile = <I extends string>(id: I, fault: string, expected: Expected, notes?: FaultCase['notes']) => ({ id, area: 'Hostile input' as const, fault, expected, ...(notes ? { notes } : {}) });
+const hostile = <I extends string>(id: I, fault: string, expected: Expected, notes?: FaultCase['notes']) => ({
+  id,
+  area: 'Hostile input' as const,
+  fault,
+  expected,
+  ...(notes ? { notes } : {}),
+});
 const NOT_AN_ID = 'assetId is not "asset_" followed by letters, digits, "_" or "-"';
 /** The run goes on (its ordinary stale bystander unlocked), and every request it sent is on the API's asset paths. */
 const onPath = (requestsForIt: number) => ({ goesOn: true, othersUnlocked: true, requestsForIt, offPathRequests: [] }) satisfies Run;
@@ -207,19 +255,35 @@ const HOSTILE_CASES = [
   refusedRow('row-id-unicode', 'row id `asset_é` (unicode)', NOT_AN_ID),
   refusedRow('row-id-fullwidth', 'row id `asset_ＡＢＣ` (full-width letters)', NOT_AN_ID),
   refusedRow('row-id-control', 'row id with a NUL and a newline', NOT_AN_ID),
-  refusedRow('row-id-2kb', 'row id of 2,000 characters (about DynamoDB\'s key limit)', 'assetId is 2000 characters long (at most 128)'),
+  refusedRow('row-id-2kb', "row id of 2,000 characters (about DynamoDB's key limit)", 'assetId is 2000 characters long (at most 128)'),
   refusedRow('row-id-empty', 'row id `""` (DynamoDB refuses it as a key; injected into a Scan answer)', 'assetId is empty', 'injected'),
   refusedRow('row-id-10kb', 'row id of 10 KB (injected into a Scan answer)', 'assetId is 10240 characters long (at most 128)', 'injected'),
   refusedRow('row-id-number', 'row whose assetId is a number (injected into a Scan answer)', NOT_AN_ID, 'injected'),
   refusedRow('row-id-missing', 'row without assetId (injected into a Scan answer)', NOT_AN_ID, 'injected'),
   refusedRow('row-exp-number', '`lockExpiresAt` as a number', 'lockExpiresAt is a DynamoDB N ("1700000000"), not an ISO-8601 string'),
-  refusedRow('row-exp-no-zone', '`lockExpiresAt` without a time zone', 'lockExpiresAt "2020-01-01T00:00:00" is not an ISO-8601 date-time with a time zone'),
+  refusedRow(
+    'row-exp-no-zone',
+    '`lockExpiresAt` without a time zone',
+    'lockExpiresAt "2020-01-01T00:00:00" is not an ISO-8601 date-time with a time zone',
+  ),
   refusedRow('row-exp-empty', '`lockExpiresAt` an empty string', 'lockExpiresAt "" is not an ISO-8601 date-time with a time zone'),
-  refusedRow('row-exp-date-only', '`lockExpiresAt` a date without a time', 'lockExpiresAt "2020-01-01" is not an ISO-8601 date-time with a time zone'),
+  refusedRow(
+    'row-exp-date-only',
+    '`lockExpiresAt` a date without a time',
+    'lockExpiresAt "2020-01-01" is not an ISO-8601 date-time with a time zone',
+  ),
   refusedRow('row-exp-not-real', '`lockExpiresAt` on February 30th', 'lockExpiresAt "2024-02-30T10:00:00Z" is not a real date and time'),
-  refusedRow('row-exp-10kb', '`lockExpiresAt` a 10 KB string', `lockExpiresAt "${'9'.repeat(79)}…(10002 chars) is not an ISO-8601 date-time with a time zone`),
+  refusedRow(
+    'row-exp-10kb',
+    '`lockExpiresAt` a 10 KB string',
+    `lockExpiresAt "${'9'.repeat(79)}…(10002 chars) is not an ISO-8601 date-time with a time zone`,
+  ),
   refusedRow('row-exp-bool', '`lockExpiresAt` a boolean', 'lockExpiresAt is a DynamoDB BOOL (true), not an ISO-8601 string'),
-  refusedRow('row-exp-map', '`lockExpiresAt` a map', 'lockExpiresAt is a DynamoDB M ({"at":{"S":"2020-01-01T00:00:00Z"}}), not an ISO-8601 string'),
+  refusedRow(
+    'row-exp-map',
+    '`lockExpiresAt` a map',
+    'lockExpiresAt is a DynamoDB M ({"at":{"S":"2020-01-01T00:00:00Z"}}), not an ISO-8601 string',
+  ),
   hostile('row-exp-far-past', '`lockExpiresAt` far in the past (`0001-01-01T00:00:00Z`)', {
     outcome: { verdict: unlocked(1) },
     summary: COUNTED,
@@ -241,19 +305,35 @@ const HOSTILE_CASES = [
     run: onPath(2),
     log: LOG_UNLOCKED,
   }),
-  hostile('adapter-hostile-ids', 'the lock API adapter called directly with `..`, `.`, `""`, `a/b`, `x?y`, `x#y`, `%2F`, unicode, 10 KB ids', {
-    outcome: { adapterResults: [{ kind: 'request-rejected', attempts: 0 }] },
-    summary: null,
-    row: null,
-    run: { adapterRequests: 0 },
-    log: null,
-  }),
+  hostile(
+    'adapter-hostile-ids',
+    'the lock API adapter called directly with `..`, `.`, `""`, `a/b`, `x?y`, `x#y`, `%2F`, unicode, 10 KB ids',
+    {
+      outcome: { adapterResults: [{ kind: 'request-rejected', attempts: 0 }] },
+      summary: null,
+      row: null,
+      run: { adapterRequests: 0 },
+      log: null,
+    },
+  ),
   refusedPayload('payload-dryrun-string', 'manual payload `{"dryRun":"yes"}`', 'dryRun must be true or false, got "yes"'),
-  refusedPayload('payload-grace-fraction', 'manual payload `{"graceSeconds":1.5}`', 'graceSeconds must be a whole number of seconds from 0 to 604800, got 1.5'),
-  refusedPayload('payload-grace-string', 'manual payload `{"graceSeconds":"60"}`', 'graceSeconds must be a whole number of seconds from 0 to 604800, got "60"'),
+  refusedPayload(
+    'payload-grace-fraction',
+    'manual payload `{"graceSeconds":1.5}`',
+    'graceSeconds must be a whole number of seconds from 0 to 604800, got 1.5',
+  ),
+  refusedPayload(
+    'payload-grace-string',
+    'manual payload `{"graceSeconds":"60"}`',
+    'graceSeconds must be a whole number of seconds from 0 to 604800, got "60"',
+  ),
   refusedPayload('payload-ids-string', 'manual payload `{"assetIds":"asset_x"}`', 'assetIds must be an array of asset ids, got string'),
   refusedPayload('payload-ids-numbers', 'manual payload `{"assetIds":[1,null]}`', 'assetIds[0] 1: assetId must be a string, got number'),
-  refusedPayload('payload-ids-hostile', 'manual payload naming `asset_x/../admin`, `..`, `asset_%2F`, `asset_é`, `""`', 'assetIds[0] "asset_x/../admin": assetId is not "asset_" followed by letters, digits, "_" or "-"'),
+  refusedPayload(
+    'payload-ids-hostile',
+    'manual payload naming `asset_x/../admin`, `..`, `asset_%2F`, `asset_é`, `""`',
+    'assetIds[0] "asset_x/../admin": assetId is not "asset_" followed by letters, digits, "_" or "-"',
+  ),
   refusedPayload('payload-ids-empty', 'manual payload `{"assetIds":[]}`', 'assetIds is empty (omit it to reap every tracked canvas)'),
   refusedPayload('payload-ids-10k', 'manual payload with 10,000 asset ids', 'assetIds has 10000 entries (at most 1000 per run)'),
   refusedPayload('payload-extra-field', 'manual payload with an extra field `{"dryRun":true,"force":true}`', 'unknown field "force"'),
@@ -267,7 +347,7 @@ const HOSTILE_CASES = [
   ),
   refusedPayload(
     'payload-schedule-input-plus-field',
-    "the schedule's input with `\"dryRun\":true` added",
+    'the schedule\'s input with `"dryRun":true` added',
     'not a scheduled event (as the stack\'s schedule input: field "dryRun" is not part of one); read as a manual payload',
   ),
   refusedPayload(
@@ -314,20 +394,28 @@ const HOSTILE_CASES = [
       },
     },
   ),
-  hostile('secret-thrown-error', 'the handler: refused credentials (401) whose `message` carries a percent-encoded signed URL and a `#token=` fragment', {
-    outcome: { thrown: 'ReapRunError' },
-    summary: { failure: { kind: 'credentials-rejected', httpStatus: 401 }, cutShort: 'credentials-rejected' },
-    row: KEPT,
-    run: { thrownRedactions: 2 },
-    log: LOG_FAILED,
-  }),
-  hostile('secret-ops-output', 'a tracked row whose `lockId` is a signed URL, shown by `ops status`, `ops status --json` and `ops untrack`', {
-    outcome: { redactedLockIdShown: 3 },
-    summary: null,
-    row: { row: 'untracked' },
-    run: { exitCodes: [0, 0, 0] },
-    log: null,
-  }),
+  hostile(
+    'secret-thrown-error',
+    'the handler: refused credentials (401) whose `message` carries a percent-encoded signed URL and a `#token=` fragment',
+    {
+      outcome: { thrown: 'ReapRunError' },
+      summary: { failure: { kind: 'credentials-rejected', httpStatus: 401 }, cutShort: 'credentials-rejected' },
+      row: KEPT,
+      run: { thrownRedactions: 2 },
+      log: LOG_FAILED,
+    },
+  ),
+  hostile(
+    'secret-ops-output',
+    'a tracked row whose `lockId` is a signed URL, shown by `ops status`, `ops status --json` and `ops untrack`',
+    {
+      outcome: { redactedLockIdShown: 3 },
+      summary: null,
+      row: { row: 'untracked' },
+      run: { exitCodes: [0, 0, 0] },
+      log: null,
+    },
+  ),
   hostile(
     'config-base-url-hidden-parts',
     '`SCENARIO_API_BASE_URL` of `https://api…/v1?` (a bare `?` leaves url.search empty), `…/v1#`, `…/v1/../admin`, `…/v1/%2e%2e/admin`, `https://api…\\v1`',
@@ -340,27 +428,40 @@ const HOSTILE_CASES = [
     },
     { log: 'none: the cold start fails with the error' },
   ),
-  hostile('local-run-clock-ahead', "npm run reap from a laptop whose clock is 2 minutes ahead of DynamoDB's `Date` header (a lock that expired 90 s ago, grace 60 s)", {
-    outcome: { exitCode: 2, clockAheadMinutes: 2, allowedSeconds: 15, graceSeconds: 60 },
-    summary: null,
-    row: KEPT,
-    run: { nothingDone: { apiRequests: 0, dynamoOperations: ['GetItem'] } },
-    log: { stderr: 'clock error, nothing done' },
-  }),
-  hostile('local-run-interrupted', 'SIGINT to npm run reap (a real process, one canvas at a time) while the first of 4 stale canvases is at the API', {
-    outcome: { unlocked: 1, runStopped: 3 },
-    summary: { cutShort: 'interrupted' },
-    row: { rows: { freed: 1, unchanged: 3, claimsLeft: 0 } },
-    run: { exitCode: 1, summaryOnStdout: true, apiRequests: 2 },
-    log: { stderr: 'SIGINT: stopping, no canvas starts' },
-  }),
-  hostile('db-scan-hangs', 'the handler: every Scan hangs (no answer); the DynamoDB client has a request and a connection timeout (300 ms here)', {
-    outcome: { apiRequests: 0 },
-    summary: counts({ examined: 0, cutShort: 'store-error', stopDetailNames: 'timeout' }),
-    row: KEPT,
-    run: { stopsAfterAttempts: 4, operation: 'Scan', thrown: 'ReapRunError' },
-    log: logRunFinished('warn'),
-  }, { run: "(4: the SDK's default for DynamoDB; each attempt ended by the client's timeout)" }),
+  hostile(
+    'local-run-clock-ahead',
+    "npm run reap from a laptop whose clock is 2 minutes ahead of DynamoDB's `Date` header (a lock that expired 90 s ago, grace 60 s)",
+    {
+      outcome: { exitCode: 2, clockAheadMinutes: 2, allowedSeconds: 15, graceSeconds: 60 },
+      summary: null,
+      row: KEPT,
+      run: { nothingDone: { apiRequests: 0, dynamoOperations: ['GetItem'] } },
+      log: { stderr: 'clock error, nothing done' },
+    },
+  ),
+  hostile(
+    'local-run-interrupted',
+    'SIGINT to npm run reap (a real process, one canvas at a time) while the first of 4 stale canvases is at the API',
+    {
+      outcome: { unlocked: 1, runStopped: 3 },
+      summary: { cutShort: 'interrupted' },
+      row: { rows: { freed: 1, unchanged: 3, claimsLeft: 0 } },
+      run: { exitCode: 1, summaryOnStdout: true, apiRequests: 2 },
+      log: { stderr: 'SIGINT: stopping, no canvas starts' },
+    },
+  ),
+  hostile(
+    'db-scan-hangs',
+    'the handler: every Scan hangs (no answer); the DynamoDB client has a request and a connection timeout (300 ms here)',
+    {
+      outcome: { apiRequests: 0 },
+      summary: counts({ examined: 0, cutShort: 'store-error', stopDetailNames: 'timeout' }),
+      row: KEPT,
+      run: { stopsAfterAttempts: 4, operation: 'Scan', thrown: 'ReapRunError' },
+      log: logRunFinished('warn'),
+    },
+    { run: "(4: the SDK's default for DynamoDB; each attempt ended by the client's timeout)" },
+  ),
 ];
 
 const race = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'Races' as const, fault, expected });
@@ -376,7 +477,8 @@ const duringUnlock = <I extends string>(id: I, fault: string, claimLingers: bool
     log: LOG_ROW_CHANGED,
   });
 /** Only the canvases' verdicts are compared. */
-const verdictsOnly = <I extends string>(id: I, fault: string, outcome: Outcome) => race(id, fault, { outcome, summary: null, row: null, run: null, log: null });
+const verdictsOnly = <I extends string>(id: I, fault: string, outcome: Outcome) =>
+  race(id, fault, { outcome, summary: null, row: null, run: null, log: null });
 
 const RACE_CASES = [
   race('race-four-overlapping-runs', 'four reap runs overlap on 24 stale canvases (different concurrency, two reading 5-row pages)', {
@@ -393,17 +495,63 @@ const RACE_CASES = [
     run: { cliExitCode: 0, lambdaReturnedSummary: true },
     log: NOTHING_AT_WARN,
   }),
-  beforeClaim('race-renew-update-before-claim', 'between read and claim, the writer renews (UpdateItem: new expiry and lockId)', skipped('renewed'), 'as-writer-left-it', LOG_SKIPPED),
-  beforeClaim('race-renew-put-before-claim', 'between read and claim, the writer rewrites the whole row (PutItem)', skipped('renewed'), 'as-writer-left-it', LOG_SKIPPED),
-  beforeClaim('race-new-lockid-before-claim', 'between read and claim, the writer sets a new lockId only (same expiry)', skipped('renewed'), 'as-writer-left-it', LOG_SKIPPED),
-  beforeClaim('race-release-before-claim', 'between read and claim, the writer releases the lock', skipped('not-locked'), 'as-writer-left-it', LOG_NOTHING),
-  beforeClaim('race-delete-before-claim', 'between read and claim, the row is deleted (canvas untracked)', skipped('not-tracked'), 'still-deleted', LOG_SKIPPED),
-  duringUnlock('race-renew-update-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer renews (UpdateItem)', true),
-  duringUnlock('race-renew-put-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer rewrites the row (PutItem)', false),
-  duringUnlock('race-new-lockid-during-unlock', 'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer sets a new lockId', true),
-  verdictsOnly('grace-sweep', 'grace G of 0, 60, 300, 3600 s: locks that expired 0.5·G and 0.9·G ago (G = 0: expiring in 10 s), and 1.1·G + 5 s ago', {
-    grace: { freedInside: 0, keptPast: 0, gracesSeconds: [0, 60, 300, 3600] },
-  }),
+  beforeClaim(
+    'race-renew-update-before-claim',
+    'between read and claim, the writer renews (UpdateItem: new expiry and lockId)',
+    skipped('renewed'),
+    'as-writer-left-it',
+    LOG_SKIPPED,
+  ),
+  beforeClaim(
+    'race-renew-put-before-claim',
+    'between read and claim, the writer rewrites the whole row (PutItem)',
+    skipped('renewed'),
+    'as-writer-left-it',
+    LOG_SKIPPED,
+  ),
+  beforeClaim(
+    'race-new-lockid-before-claim',
+    'between read and claim, the writer sets a new lockId only (same expiry)',
+    skipped('renewed'),
+    'as-writer-left-it',
+    LOG_SKIPPED,
+  ),
+  beforeClaim(
+    'race-release-before-claim',
+    'between read and claim, the writer releases the lock',
+    skipped('not-locked'),
+    'as-writer-left-it',
+    LOG_NOTHING,
+  ),
+  beforeClaim(
+    'race-delete-before-claim',
+    'between read and claim, the row is deleted (canvas untracked)',
+    skipped('not-tracked'),
+    'still-deleted',
+    LOG_SKIPPED,
+  ),
+  duringUnlock(
+    'race-renew-update-during-unlock',
+    'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer renews (UpdateItem)',
+    true,
+  ),
+  duringUnlock(
+    'race-renew-put-during-unlock',
+    'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer rewrites the row (PutItem)',
+    false,
+  ),
+  duringUnlock(
+    'race-new-lockid-during-unlock',
+    'KNOWN LIMITATION: after the claim, while the unlock is at the API, the writer sets a new lockId',
+    true,
+  ),
+  verdictsOnly(
+    'grace-sweep',
+    'grace G of 0, 60, 300, 3600 s: locks that expired 0.5·G and 0.9·G ago (G = 0: expiring in 10 s), and 1.1·G + 5 s ago',
+    {
+      grace: { freedInside: 0, keptPast: 0, gracesSeconds: [0, 60, 300, 3600] },
+    },
+  ),
   verdictsOnly('grace-boundary', 'frozen clock, G = 60 s: a lock that expired exactly G ago, and one G + 1 ms ago', {
     verdicts: { 'exactly G ago': skipped('live'), 'G + 1 ms ago': unlocked(1) },
   }),
@@ -592,7 +740,11 @@ export const FAULT_CASES = [
     summary: COUNTED,
     row: { row: 'healed' },
     run: GOES_ON,
-    log: { lines: [{ level: 'warn', message: "canvas stale in the table but live at Scenario; not unlocked, row healed with Scenario's expiry" }] },
+    log: {
+      lines: [
+        { level: 'warn', message: "canvas stale in the table but live at Scenario; not unlocked, row healed with Scenario's expiry" },
+      ],
+    },
   }),
   api('api-get-503-persistent', 'the GET that verifies the lock answers 503 on every attempt', {
     outcome: canvas(failed('server-error', 503, 'verify'), 0),
@@ -601,13 +753,17 @@ export const FAULT_CASES = [
     run: GOES_ON,
     log: LOG_FAILED,
   }),
-  api('api-get-hang-persistent', 'the GET that verifies the lock hangs past the request timeout on every attempt (harmless: nothing was unlocked)', {
-    outcome: canvas(failed('timeout', undefined, 'verify'), 0),
-    summary: failure('timeout'),
-    row: KEPT,
-    run: GOES_ON,
-    log: LOG_FAILED,
-  }),
+  api(
+    'api-get-hang-persistent',
+    'the GET that verifies the lock hangs past the request timeout on every attempt (harmless: nothing was unlocked)',
+    {
+      outcome: canvas(failed('timeout', undefined, 'verify'), 0),
+      summary: failure('timeout'),
+      row: KEPT,
+      run: GOES_ON,
+      log: LOG_FAILED,
+    },
+  ),
   api('api-apply-then-504-renewed', 'the API applies the unlock, then answers 504; the writer renewed the row meanwhile', {
     outcome: canvas(failed('server-error', 504), 1),
     summary: { ...failure('server-error', 504), ...POSSIBLE_LIVE_LOCK_UNLOCK },
@@ -622,13 +778,17 @@ export const FAULT_CASES = [
     run: GOES_ON,
     log: LOG_UNLOCKED,
   }),
-  api('api-apply-then-reset-newcomer', 'the API applies the unlock, then cuts the connection; a newcomer locks the canvas at Scenario before the retry', {
-    outcome: canvas(failed('network-error'), 1),
-    summary: { ...failure('network-error'), ...POSSIBLE_LIVE_LOCK_UNLOCK },
-    row: KEPT,
-    run: GOES_ON,
-    log: LOG_MAY_HAVE_FREED_LIVE,
-  }),
+  api(
+    'api-apply-then-reset-newcomer',
+    'the API applies the unlock, then cuts the connection; a newcomer locks the canvas at Scenario before the retry',
+    {
+      outcome: canvas(failed('network-error'), 1),
+      summary: { ...failure('network-error'), ...POSSIBLE_LIVE_LOCK_UNLOCK },
+      row: KEPT,
+      run: GOES_ON,
+      log: LOG_MAY_HAVE_FREED_LIVE,
+    },
+  ),
   api('api-project-key-refused', "a key per project: the target's project key is refused (401); the other projects' canvases go on", {
     outcome: canvas(failed('credentials-rejected', 401, 'verify'), 0),
     summary: failure('credentials-rejected', 401),

@@ -1,22 +1,22 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { REAPER_WRITES, type DynamoFaultRule, type DynamoRequestBody } from '../../local/dynamodb-fault-proxy';
-import { minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
+import { type DynamoFaultRule, type DynamoRequestBody, REAPER_WRITES } from '#local/dynamodb-fault-proxy';
+import { minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
 import type { Observed, RequestTally, RowChange } from './expectations';
 import {
   harness,
   logLine,
-  proxiedStore,
   logOf,
+  type Proxied,
+  proxiedStore,
+  type Resources,
+  type Row,
+  type RunResult,
   rowChange,
   sleep,
   summaryEntryOf,
   tallyOf,
   verdictOf,
-  type Proxied,
-  type Resources,
-  type Row,
-  type RunResult,
 } from './fault-kit';
 
 /**
@@ -26,7 +26,8 @@ import {
  */
 
 const { claim, markUnlocked, releaseClaim, forAsset } = REAPER_WRITES;
-const both = (a: (b: DynamoRequestBody) => boolean, b: (b: DynamoRequestBody) => boolean) => (body: DynamoRequestBody) => a(body) && b(body);
+const both = (a: (b: DynamoRequestBody) => boolean, b: (b: DynamoRequestBody) => boolean) => (body: DynamoRequestBody) =>
+  a(body) && b(body);
 
 interface Table {
   h: ReaperHarness;
@@ -36,10 +37,17 @@ interface Table {
 }
 
 /** `stale` stale canvases named asset_<name>_<i>, through a proxied store. */
-async function table(r: Resources, name: string, stale: number, options: { pageSize?: number; sleep?: (ms: number) => Promise<void> } = {}): Promise<Table> {
+async function table(
+  r: Resources,
+  name: string,
+  stale: number,
+  options: { pageSize?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<Table> {
   const h = await harness(r);
   const ids = Array.from({ length: stale }, (_, i) => `asset_${name}_${i}`);
-  await h.seed(ids.map((assetId, i) => ({ assetId, lockExpiresAt: minutesAgo(10 + i), lockId: `lock-${i}`, extra: { doc: { S: `doc-${i}` } } })));
+  await h.seed(
+    ids.map((assetId, i) => ({ assetId, lockExpiresAt: minutesAgo(10 + i), lockId: `lock-${i}`, extra: { doc: { S: `doc-${i}` } } })),
+  );
   const p = await proxiedStore(r, h, options);
   const before = new Map<string, Row>();
   for (const id of ids) before.set(id, await h.row(id));
@@ -79,7 +87,9 @@ function countsOf(s: RunResult['summary'], stopDetailNames?: 'throttling' | 'tim
 function runLog(result: RunResult, ids: string[]): Observed['log'] {
   const finished = result.lines.find((line) => line.message === 'reap run finished' && line.summary?.runId === result.summary.runId);
   const others = new Map(
-    result.lines.filter((line) => ['WARN', 'ERROR'].includes(line.level) && ids.includes(line.assetId)).map((line) => [`${line.level} ${line.message}`, logLine(line)]),
+    result.lines
+      .filter((line) => ['WARN', 'ERROR'].includes(line.level) && ids.includes(line.assetId))
+      .map((line) => [`${line.level} ${line.message}`, logLine(line)]),
   );
   return { lines: [...others.values(), ...(finished ? [logLine(finished)] : [])] };
 }
@@ -157,7 +167,11 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     return { ...o.observed, run: { sdkRetried: faults(o.t, 'Scan'), operation: 'Scan' } };
   },
   'db-scan-throttled-gives-up': async (r) => {
-    const o = await wholeTable(r, 'db_scan_stop', () => ({ operation: 'Scan', times: Infinity, fault: { kind: 'throttle' } }));
+    const o = await wholeTable(r, 'db_scan_stop', () => ({
+      operation: 'Scan',
+      times: Number.POSITIVE_INFINITY,
+      fault: { kind: 'throttle' },
+    }));
     const namesThrottling = o.result.summary.stopDetail?.includes('ProvisionedThroughputExceededException');
     const stopped = { stopsAfterAttempts: faults(o.t, 'Scan'), operation: 'Scan' as const, atPage: faultedPage(o.t) };
     o.t.p.proxy.clearFaults();
@@ -172,7 +186,12 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     const o = await wholeTable(
       r,
       'db_page2',
-      () => ({ operation: 'Scan', times: Infinity, match: (body) => body.ExclusiveStartKey !== undefined, fault: { kind: 'throttle' } }),
+      () => ({
+        operation: 'Scan',
+        times: Number.POSITIVE_INFINITY,
+        match: (body) => body.ExclusiveStartKey !== undefined,
+        fault: { kind: 'throttle' },
+      }),
       3,
     );
     const stopped = { stopsAfterAttempts: faults(o.t, 'Scan'), operation: 'Scan' as const, atPage: faultedPage(o.t) };
@@ -181,7 +200,10 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     const { freed, unchanged } = await rowsReport(o.t);
     return {
       ...o.observed,
-      run: { ...stopped, nextRun: { unlocks: next.summary.unlocked, thenRequestsPerCanvas: requestsPerCanvas(o.t), thenRows: { freed, unchanged } } },
+      run: {
+        ...stopped,
+        nextRun: { unlocks: next.summary.unlocked, thenRequestsPerCanvas: requestsPerCanvas(o.t), thenRows: { freed, unchanged } },
+      },
     };
   },
   'db-page-boundary-writes': async (r) => {
@@ -196,13 +218,19 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
         kind: 'before',
         action: async () => {
           // Between two pages, a writer renews one canvas and releases another, both on pages not read yet.
-          const firstPage = (t.p.proxy.log.find((e) => e.operation === 'Scan')?.serverAnswer?.Items ?? []).map((item: any) => item.assetId.S);
+          const firstPage = (t.p.proxy.log.find((e) => e.operation === 'Scan')?.serverAnswer?.Items ?? []).map(
+            (item: any) => item.assetId.S,
+          );
           const unread = t.ids.filter((id) => !firstPage.includes(id));
           renewed = unread[0]!;
           released = unread[1]!;
           await renewWith(t.h, renewed, renewedUntil)();
           await t.h.client.send(
-            new UpdateItemCommand({ TableName: t.h.tableName, Key: { assetId: { S: released } }, UpdateExpression: 'REMOVE lockExpiresAt, lockId' }),
+            new UpdateItemCommand({
+              TableName: t.h.tableName,
+              Key: { assetId: { S: released } },
+              UpdateExpression: 'REMOVE lockExpiresAt, lockId',
+            }),
           );
         },
       },
@@ -211,7 +239,10 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     const renewedRow = await t.h.row(renewed);
     const releasedRow = await t.h.row(released);
     const writerKept =
-      renewedRow?.lockExpiresAt?.S === renewedUntil && renewedRow?.lockId?.S === 'lock-renewed' && releasedRow?.lockExpiresAt === undefined && !releasedRow?.lastForceUnlockedAt;
+      renewedRow?.lockExpiresAt?.S === renewedUntil &&
+      renewedRow?.lockId?.S === 'lock-renewed' &&
+      releasedRow?.lockExpiresAt === undefined &&
+      !releasedRow?.lastForceUnlockedAt;
     const freed = t.ids.filter((id) => id !== renewed && id !== released);
     return {
       outcome: {
@@ -220,26 +251,57 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
       },
       summary: countsOf(result.summary),
       row: writerKept ? { row: 'as-writer-left-it' } : { row: { changedTo: [renewedRow, releasedRow] } },
-      run: { scanPages: t.p.proxy.log.filter((e) => e.operation === 'Scan').length, everyRowExaminedOnce: result.outcomes.length === t.ids.length && new Set(result.outcomes.map((o) => o.assetId)).size === t.ids.length },
+      run: {
+        scanPages: t.p.proxy.log.filter((e) => e.operation === 'Scan').length,
+        everyRowExaminedOnce:
+          result.outcomes.length === t.ids.length && new Set(result.outcomes.map((o) => o.assetId)).size === t.ids.length,
+      },
       log: runLog(result, t.ids),
     };
   },
   'db-claim-throttled-recovers': async (r) =>
-    (await targeted(r, 'db_claim_thr', (target) => [{ operation: 'UpdateItem', match: both(claim, forAsset(target)), times: 2, fault: { kind: 'throttle' } }])).observed,
+    (
+      await targeted(r, 'db_claim_thr', (target) => [
+        { operation: 'UpdateItem', match: both(claim, forAsset(target)), times: 2, fault: { kind: 'throttle' } },
+      ])
+    ).observed,
   'db-claim-throttled-gives-up': async (r) =>
-    (await targeted(r, 'db_claim_stop', (target) => [{ operation: 'UpdateItem', match: both(claim, forAsset(target)), times: Infinity, fault: { kind: 'throttle' } }])).observed,
+    (
+      await targeted(r, 'db_claim_stop', (target) => [
+        { operation: 'UpdateItem', match: both(claim, forAsset(target)), times: Number.POSITIVE_INFINITY, fault: { kind: 'throttle' } },
+      ])
+    ).observed,
   'db-claim-applied-answer-lost': async (r) =>
-    (await targeted(r, 'db_claim_lost', (target) => [{ operation: 'UpdateItem', match: both(claim, forAsset(target)), fault: { kind: 'apply-then-internal-error' } }])).observed,
+    (
+      await targeted(r, 'db_claim_lost', (target) => [
+        { operation: 'UpdateItem', match: both(claim, forAsset(target)), fault: { kind: 'apply-then-internal-error' } },
+      ])
+    ).observed,
   'db-claim-connection-dropped': async (r) =>
-    (await targeted(r, 'db_claim_drop', (target) => [{ operation: 'UpdateItem', match: both(claim, forAsset(target)), fault: { kind: 'drop-connection' } }])).observed,
+    (
+      await targeted(r, 'db_claim_drop', (target) => [
+        { operation: 'UpdateItem', match: both(claim, forAsset(target)), fault: { kind: 'drop-connection' } },
+      ])
+    ).observed,
   'db-mark-throttled-recovers': async (r) =>
-    (await targeted(r, 'db_mark_thr', (target) => [{ operation: 'UpdateItem', match: both(markUnlocked, forAsset(target)), times: 2, fault: { kind: 'throttle' } }])).observed,
+    (
+      await targeted(r, 'db_mark_thr', (target) => [
+        { operation: 'UpdateItem', match: both(markUnlocked, forAsset(target)), times: 2, fault: { kind: 'throttle' } },
+      ])
+    ).observed,
   'db-mark-throttled-gives-up': async (r) => {
     const deadlineMs = Date.now() + 2_000;
     const o = await targeted(
       r,
       'db_mark_stop',
-      (target) => [{ operation: 'UpdateItem', match: both(markUnlocked, forAsset(target)), times: Infinity, fault: { kind: 'throttle' } }],
+      (target) => [
+        {
+          operation: 'UpdateItem',
+          match: both(markUnlocked, forAsset(target)),
+          times: Number.POSITIVE_INFINITY,
+          fault: { kind: 'throttle' },
+        },
+      ],
       { deadlineMs, safetyMarginMs: 200 },
     );
     o.t.p.proxy.clearFaults();
@@ -258,11 +320,22 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     };
   },
   'db-mark-applied-answer-lost': async (r) =>
-    (await targeted(r, 'db_mark_lost', (target) => [{ operation: 'UpdateItem', match: both(markUnlocked, forAsset(target)), fault: { kind: 'apply-then-internal-error' } }])).observed,
+    (
+      await targeted(r, 'db_mark_lost', (target) => [
+        { operation: 'UpdateItem', match: both(markUnlocked, forAsset(target)), fault: { kind: 'apply-then-internal-error' } },
+      ])
+    ).observed,
   'db-release-claim-fails': async (r) => {
     const o = await targeted(r, 'db_release', (target, t) => {
       t.h.api.script(target, [{ status: 500 }, { status: 500 }, { status: 500 }]);
-      return [{ operation: 'UpdateItem', match: both(releaseClaim, forAsset(target)), times: Infinity, fault: { kind: 'throttle' } }];
+      return [
+        {
+          operation: 'UpdateItem',
+          match: both(releaseClaim, forAsset(target)),
+          times: Number.POSITIVE_INFINITY,
+          fault: { kind: 'throttle' },
+        },
+      ];
     });
     return o.observed;
   },
@@ -272,29 +345,45 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
       { operation: 'UpdateItem', match: both(claim, forAsset(target)), fault: { kind: 'before', action: renewWith(t.h, target, until) } },
     ]);
     const row = await o.t.h.row(o.target);
-    const writerKept = row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && row?.doc?.S === 'doc-0' && !row.lastForceUnlockedAt;
-    return { ...o.observed, row: writerKept ? { row: { writerLockKept: true, claimLingers: row.reaperClaimRunId !== undefined } } : o.observed.row };
+    const writerKept =
+      row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && row?.doc?.S === 'doc-0' && !row.lastForceUnlockedAt;
+    return {
+      ...o.observed,
+      row: writerKept ? { row: { writerLockKept: true, claimLingers: row.reaperClaimRunId !== undefined } } : o.observed.row,
+    };
   },
   'db-mark-condition-renewed': async (r) => {
     const until = minutesFromNow(10);
     const o = await targeted(r, 'db_mark_cond', (target, t) => [
-      { operation: 'UpdateItem', match: both(markUnlocked, forAsset(target)), fault: { kind: 'before', action: renewWith(t.h, target, until) } },
+      {
+        operation: 'UpdateItem',
+        match: both(markUnlocked, forAsset(target)),
+        fault: { kind: 'before', action: renewWith(t.h, target, until) },
+      },
     ]);
     const row = await o.t.h.row(o.target);
-    const writerKept = row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && row?.doc?.S === 'doc-0' && !row.lastForceUnlockedAt;
-    return { ...o.observed, row: writerKept ? { row: { writerLockKept: true, claimLingers: row.reaperClaimRunId !== undefined } } : o.observed.row };
+    const writerKept =
+      row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && row?.doc?.S === 'doc-0' && !row.lastForceUnlockedAt;
+    return {
+      ...o.observed,
+      row: writerKept ? { row: { writerLockKept: true, claimLingers: row.reaperClaimRunId !== undefined } } : o.observed.row,
+    };
   },
   'db-batchget-unprocessed-recovers': async (r) => batchGet(r, 'db_bg_ok', 2),
-  'db-batchget-unprocessed-gives-up': async (r) => batchGet(r, 'db_bg_stop', Infinity),
+  'db-batchget-unprocessed-gives-up': async (r) => batchGet(r, 'db_bg_stop', Number.POSITIVE_INFINITY),
   'db-batchget-throttled-gives-up': async (r) => {
     const t = await table(r, 'db_bg_thr', 3);
-    t.p.proxy.inject({ operation: 'BatchGetItem', times: Infinity, fault: { kind: 'throttle' } });
+    t.p.proxy.inject({ operation: 'BatchGetItem', times: Number.POSITIVE_INFINITY, fault: { kind: 'throttle' } });
     const result = await t.h.run({ store: t.p.store, assetIds: t.ids });
     return {
       outcome: { requestsPerCanvas: requestsPerCanvas(t) },
       summary: countsOf(result.summary),
       row: { rows: await rowsReport(t) },
-      run: { stopsAfterAttempts: faults(t, 'BatchGetItem'), operation: 'BatchGetItem', notTrackedReported: result.summary.skipped.notTracked },
+      run: {
+        stopsAfterAttempts: faults(t, 'BatchGetItem'),
+        operation: 'BatchGetItem',
+        notTrackedReported: result.summary.skipped.notTracked,
+      },
       log: runLog(result, t.ids),
     };
   },
@@ -326,7 +415,11 @@ async function batchGet(r: Resources, name: string, rounds: number): Promise<Obs
     outcome: { requestsPerCanvas: requestsPerCanvas(t) },
     summary: countsOf(result.summary),
     row: { rows: await rowsReport(t) },
-    run: { batchGetRounds: t.p.proxy.log.filter((e) => e.operation === 'BatchGetItem').length, waitsMs: waits, stops: result.summary.cutShort },
+    run: {
+      batchGetRounds: t.p.proxy.log.filter((e) => e.operation === 'BatchGetItem').length,
+      waitsMs: waits,
+      stops: result.summary.cutShort,
+    },
     log: runLog(result, t.ids),
   };
 }

@@ -1,5 +1,5 @@
-import type { FailureKind, SkipReason } from '../../functions/reaper/core/outcome';
-import type { RunSummary, StopReason, WarningKind } from '../../functions/reaper/core/summary';
+import type { FailureKind, SkipReason } from '#reaper/core/outcome';
+import type { RunSummary, StopReason, WarningKind } from '#reaper/core/summary';
 
 /**
  * The values a fault test compares: the catalogue (catalogue.ts) states them, a scenario observes them from the real

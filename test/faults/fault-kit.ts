@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { DynamoCanvasStore } from '../../functions/reaper/adapters/dynamo-canvas-store';
-import { ENV } from '../../functions/reaper/env';
-import { createHandler } from '../../functions/reaper/handler';
-import type { CanvasOutcome } from '../../functions/reaper/core/outcome';
-import type { RunSummary } from '../../functions/reaper/core/summary';
+import { inject } from 'vitest';
+import { type DynamoFaultProxy, startDynamoFaultProxy } from '#local/dynamodb-fault-proxy';
+import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
+import { localDynamoClient } from '#local/tracked-canvas-table';
+import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
+import type { CanvasOutcome } from '#reaper/core/outcome';
+import type { RunSummary } from '#reaper/core/summary';
+import { ENV } from '#reaper/env';
+import { createHandler } from '#reaper/handler';
+import { createReaperHarness, type HarnessOptions, type ReaperHarness } from '#test-support/reaper-harness';
 import type { Log, LogLine, RequestTally, RowChange, Summary, Verdict } from './expectations';
-import { startDynamoFaultProxy, type DynamoFaultProxy } from '../../local/dynamodb-fault-proxy';
-import { startSecretsManagerStandIn } from '../../local/secrets-manager-stand-in';
-import { localDynamoClient } from '../../local/tracked-canvas-table';
-import { createReaperHarness, type HarnessOptions, type ReaperHarness } from '../support/reaper-harness';
 
 export type RunResult = Awaited<ReturnType<ReaperHarness['run']>>;
 export type Row = Record<string, AttributeValue> | undefined;
@@ -42,10 +42,19 @@ export class Resources {
  * The real Lambda handler over a harness's table and API, reading its credentials from a local Secrets Manager
  * through the real client: what a deployed function does, minus AWS.
  */
-export async function deployedHandler(resources: Resources, h: ReaperHarness, env: Record<string, string>, options: { dynamo?: DynamoDBClient } = {}) {
+export async function deployedHandler(
+  resources: Resources,
+  h: ReaperHarness,
+  env: Record<string, string>,
+  options: { dynamo?: DynamoDBClient } = {},
+) {
   const secrets = await startSecretsManagerStandIn();
   const dynamo = options.dynamo ?? localDynamoClient(inject('dynamoEndpoint'));
-  const secretsClient = new SecretsManagerClient({ endpoint: secrets.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const secretsClient = new SecretsManagerClient({
+    endpoint: secrets.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   resources.add(async () => {
     dynamo.destroy();
     secretsClient.destroy();
@@ -54,7 +63,10 @@ export async function deployedHandler(resources: Resources, h: ReaperHarness, en
   const secretId = `reaper/${randomUUID()}`;
   secrets.setSecret(secretId, JSON.stringify({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret }));
   const awsClients = { dynamo, secrets: secretsClient };
-  const handler = createHandler({ env: { [ENV.tableName]: h.tableName, [ENV.apiBaseUrl]: h.api.baseUrl, ...env, [ENV.secretId]: secretId }, awsClients });
+  const handler = createHandler({
+    env: { [ENV.tableName]: h.tableName, [ENV.apiBaseUrl]: h.api.baseUrl, ...env, [ENV.secretId]: secretId },
+    awsClients,
+  });
   return { handler, awsClients, secretReads: () => secrets.reads(secretId) };
 }
 
@@ -96,7 +108,10 @@ export async function proxiedStore(
   h: ReaperHarness,
   options: { pageSize?: number; maxAttempts?: number; sleep?: (ms: number) => Promise<void>; serializeWritesPerItem?: boolean } = {},
 ): Promise<Proxied> {
-  const proxy = await startDynamoFaultProxy({ upstream: inject('dynamoEndpoint'), serializeWritesPerItem: options.serializeWritesPerItem ?? false });
+  const proxy = await startDynamoFaultProxy({
+    upstream: inject('dynamoEndpoint'),
+    serializeWritesPerItem: options.serializeWritesPerItem ?? false,
+  });
   const client = proxiedClient(proxy.endpoint, options.maxAttempts);
   resources.add(async () => {
     client.destroy();
@@ -139,17 +154,26 @@ export function summaryEntryOf(summary: RunSummary, assetId: string): Summary {
   const failure = summary.failures.find((f) => f.assetId === assetId);
   const warnings = summary.warnings.filter((w) => w.assetId === assetId).map((w) => w.kind);
   return {
-    ...(failure ? { failure: { kind: failure.kind, ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }) } } : {}),
+    ...(failure
+      ? { failure: { kind: failure.kind, ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }) } }
+      : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
     ...(summary.invalidRows.some((r) => r.assetId === assetId) ? { invalidRow: true as const } : {}),
     ...(summary.cutShort && summary.stopReason ? { cutShort: summary.stopReason } : {}),
   };
 }
 
-export const logLine = (line: Record<string, any>): LogLine => ({ level: String(line.level).toLowerCase() as LogLine['level'], message: String(line.message) });
+export const logLine = (line: Record<string, any>): LogLine => ({
+  level: String(line.level).toLowerCase() as LogLine['level'],
+  message: String(line.message),
+});
 
 /** The log lines about an asset (debug lines left out), deduplicated, in order. */
-export function linesAbout(lines: readonly Record<string, any>[], assetId: string, levels = ['INFO', 'WARN', 'ERROR', 'CRITICAL']): LogLine[] {
+export function linesAbout(
+  lines: readonly Record<string, any>[],
+  assetId: string,
+  levels = ['INFO', 'WARN', 'ERROR', 'CRITICAL'],
+): LogLine[] {
   const seen = new Map<string, LogLine>();
   for (const line of lines) {
     if (line.assetId !== assetId || !levels.includes(line.level)) continue;

@@ -2,20 +2,20 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { runCli } from '../../functions/reaper/cli';
-import { ConfigError } from '../../functions/reaper/config';
-import type { RunSummary, StopReason } from '../../functions/reaper/core/summary';
-import { ENV } from '../../functions/reaper/env';
-import { createHandler, ReapRunError } from '../../functions/reaper/handler';
-import { REAPER_ATTRIBUTES } from '../../functions/reaper/table-contract';
-import { createDynamoClient } from '../../functions/reaper/wiring';
-import { runOps } from '../../ops/cli';
-import { captureOutput } from '../support/output-capture';
-import { minutesAgo } from '../support/reaper-harness';
+import { inject } from 'vitest';
+import { runOps } from '#ops/cli';
+import { runCli } from '#reaper/cli';
+import { ConfigError } from '#reaper/config';
+import type { RunSummary, StopReason } from '#reaper/core/summary';
+import { ENV } from '#reaper/env';
+import { createHandler, ReapRunError } from '#reaper/handler';
+import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
+import { createDynamoClient } from '#reaper/wiring';
+import { captureOutput } from '#test-support/output-capture';
+import { minutesAgo } from '#test-support/reaper-harness';
 import type { Observed } from './expectations';
-import { deployedHandler, harness, logLine, logOf, proxiedStore, rowChange, summaryEntryOf, verdictOf, type Resources } from './fault-kit';
+import { deployedHandler, harness, logLine, logOf, proxiedStore, type Resources, rowChange, summaryEntryOf, verdictOf } from './fault-kit';
 
 /**
  * The hostile inputs of issue 11, each through the real parts: signed URLs in odd spellings (the secrets test looks
@@ -24,7 +24,8 @@ import { deployedHandler, harness, logLine, logOf, proxiedStore, rowChange, summ
 
 const ROOT = path.resolve(__dirname, '../..');
 const CDN = 'cdn.scenario.example';
-const unusedSecrets = () => new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const unusedSecrets = () =>
+  new SecretsManagerClient({ region: 'local', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const count = (text: string, part: string) => text.split(part).length - 1;
 
 type Harness = Awaited<ReturnType<typeof harness>>;
@@ -46,8 +47,22 @@ async function reapCli(r: Resources, h: Harness, argv: string[], env = localEnv(
   let stderr = '';
   const secrets = unusedSecrets();
   r.add(() => secrets.destroy());
-  const { result: code, output, lines } = await captureOutput(() =>
-    runCli(argv, { env, stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), stderrIsTerminal: true, awsClients: { dynamo: h.client, secrets } }),
+  const {
+    result: code,
+    output,
+    lines,
+  } = await captureOutput(() =>
+    runCli(argv, {
+      env,
+      stdout: (t) => {
+        stdout += t;
+      },
+      stderr: (t) => {
+        stderr += t;
+      },
+      stderrIsTerminal: true,
+      awsClients: { dynamo: h.client, secrets },
+    }),
   );
   r.texts.push(stdout, stderr, output);
   return { code, stdout, stderr, lines };
@@ -74,10 +89,14 @@ async function errorMessageSpellings(r: Resources): Promise<Observed> {
   const failure = summary?.failures.find((f) => f.assetId === assetId);
   return {
     outcome: {
-      canvas: failure ? { status: 'failed', kind: failure.kind, ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }) } : { status: 'none' },
+      canvas: failure
+        ? { status: 'failed', kind: failure.kind, ...(failure.httpStatus === undefined ? {} : { httpStatus: failure.httpStatus }) }
+        : { status: 'none' },
       unlockRequests: h.api.unlockRequests.length,
     },
-    summary: summary ? { ...summaryEntryOf(summary, assetId), ...(failure ? { failureRedactions: count(failure.error, '[redacted') } : {}) } : { invocationFails: true },
+    summary: summary
+      ? { ...summaryEntryOf(summary, assetId), ...(failure ? { failureRedactions: count(failure.error, '[redacted') } : {}) }
+      : { invocationFails: true },
     row: { row: rowChange(before, await h.row(assetId)) },
     run: { exitCode: code, summaryOnStdout: summary !== undefined, failureTableOnStderr: stderr.includes(assetId) },
     log: logOf({ lines }, assetId),
@@ -114,7 +133,9 @@ async function assetUrlsInOddPlaces(r: Resources): Promise<Observed> {
   const result = await h.run();
   const line = result.lines.find((l) => l.assetId === assetId && l.message === 'canvas unlocked');
   const asset = (line?.asset ?? {}) as Record<string, unknown>;
-  const fields = Object.keys(asset).filter((key) => key !== 'redactedUrls').sort();
+  const fields = Object.keys(asset)
+    .filter((key) => key !== 'redactedUrls')
+    .sort();
   return {
     outcome: { verdict: verdictOf(result.byAsset.get(assetId)) },
     summary: summaryEntryOf(result.summary, assetId),
@@ -130,9 +151,18 @@ async function thrownErrorSpellings(r: Resources): Promise<Observed> {
   const assetId = 'asset_secret401';
   await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
   const before = await h.row(assetId);
-  h.api.script(assetId, [{ status: 401, body: { message: `expired: https%3A%2F%2Fauth.example%2Fcb%3Faccess_token%3D${h.api.sign()} then #token=${h.api.sign()}` } }]);
+  h.api.script(assetId, [
+    {
+      status: 401,
+      body: { message: `expired: https%3A%2F%2Fauth.example%2Fcb%3Faccess_token%3D${h.api.sign()} then #token=${h.api.sign()}` },
+    },
+  ]);
   const { handler } = await deployedHandler(r, h, { [ENV.logLevel]: 'INFO' });
-  const { result: error, lines, output } = await captureOutput(() =>
+  const {
+    result: error,
+    lines,
+    output,
+  } = await captureOutput(() =>
     handler({}, { awsRequestId: 'req-secret401', getRemainingTimeInMillis: () => 20_000 }).then(
       () => undefined,
       (thrown: unknown) => thrown,
@@ -164,8 +194,12 @@ async function opsOutputOfASignedUrl(r: Resources): Promise<Observed> {
     const { result: code, output } = await captureOutput(() =>
       runOps(argv, {
         env: { [ENV.tableName]: h.tableName },
-        stdout: (t) => void (shown += t),
-        stderr: (t) => void (shown += t),
+        stdout: (t) => {
+          shown += t;
+        },
+        stderr: (t) => {
+          shown += t;
+        },
         interactive: false,
         confirm: async () => false,
         cwd: ROOT,
@@ -188,13 +222,22 @@ async function opsOutputOfASignedUrl(r: Resources): Promise<Observed> {
 /** The handler's cold start with each base URL that URL parsing would have made harmless-looking. */
 async function hostileBaseUrls(r: Resources): Promise<Observed> {
   const h = await harness(r);
-  const values = ['https://api.cloud.scenario.com/v1?', 'https://api.cloud.scenario.com/v1#', 'https://api.cloud.scenario.com/v1/../admin', 'https://api.cloud.scenario.com/v1/%2e%2e/admin', 'https://api.cloud.scenario.com\\v1'];
+  const values = [
+    'https://api.cloud.scenario.com/v1?',
+    'https://api.cloud.scenario.com/v1#',
+    'https://api.cloud.scenario.com/v1/../admin',
+    'https://api.cloud.scenario.com/v1/%2e%2e/admin',
+    'https://api.cloud.scenario.com\\v1',
+  ];
   const secrets = unusedSecrets();
   r.add(() => secrets.destroy());
   let refused = 0;
   for (const value of values) {
     try {
-      createHandler({ env: { [ENV.tableName]: h.tableName, [ENV.secretId]: 'reaper/x', [ENV.apiBaseUrl]: value }, awsClients: { dynamo: h.client, secrets } });
+      createHandler({
+        env: { [ENV.tableName]: h.tableName, [ENV.secretId]: 'reaper/x', [ENV.apiBaseUrl]: value },
+        awsClients: { dynamo: h.client, secrets },
+      });
     } catch (error) {
       if (error instanceof ConfigError && error.problems.every((p) => p.variable === ENV.apiBaseUrl)) refused += 1;
     }
@@ -216,12 +259,19 @@ async function skewedLaptop(r: Resources): Promise<Observed> {
   await h.seed([{ assetId, lockExpiresAt: minutesAgo(1.5) }]);
   const before = await h.row(assetId);
   const { proxy, client } = await proxiedStore(r, h);
-  proxy.inject({ operation: 'GetItem', times: Infinity, fault: { kind: 'shift-date', offsetMs: -120_000 } });
+  proxy.inject({ operation: 'GetItem', times: Number.POSITIVE_INFINITY, fault: { kind: 'shift-date', offsetMs: -120_000 } });
   let stderr = '';
   const secrets = unusedSecrets();
   r.add(() => secrets.destroy());
   const { result: code, output } = await captureOutput(() =>
-    runCli([], { env: localEnv(h), stdout: () => undefined, stderr: (t) => void (stderr += t), awsClients: { dynamo: client, secrets } }),
+    runCli([], {
+      env: localEnv(h),
+      stdout: () => undefined,
+      stderr: (t) => {
+        stderr += t;
+      },
+      awsClients: { dynamo: client, secrets },
+    }),
   );
   r.texts.push(stderr, output);
   const ahead = /at least (\d+\.\d) s ahead/.exec(stderr);
@@ -236,7 +286,9 @@ async function skewedLaptop(r: Resources): Promise<Observed> {
     summary: null,
     row: { row: rowChange(before, await h.row(assetId)) },
     run: { nothingDone: { apiRequests: h.api.requests.length, dynamoOperations: proxy.log.map((entry) => entry.operation) } },
-    log: { stderr: stderr.includes('reap: clock error') && stderr.includes('nothing was done') ? 'clock error, nothing done' : 'something else' },
+    log: {
+      stderr: stderr.includes('reap: clock error') && stderr.includes('nothing was done') ? 'clock error, nothing done' : 'something else',
+    },
   };
 }
 
@@ -263,7 +315,11 @@ async function ctrlC(r: Resources): Promise<Observed> {
     AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
     ...localEnv(h, { [ENV.maxInFlight]: '1' }),
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/reaper/cli.ts', '--json'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/reaper/cli.ts', '--json'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -292,7 +348,9 @@ async function ctrlC(r: Resources): Promise<Observed> {
     summary: summary?.cutShort && summary.stopReason ? { cutShort: summary.stopReason as StopReason } : {},
     row: { rows: { freed, unchanged: rows.length - freed, claimsLeft: claims } },
     run: { exitCode: code ?? -1, summaryOnStdout: summary !== undefined, apiRequests: h.api.requests.length },
-    log: { stderr: stderr.includes('SIGINT: stopping; no canvas starts from now on') ? 'SIGINT: stopping, no canvas starts' : 'something else' },
+    log: {
+      stderr: stderr.includes('SIGINT: stopping; no canvas starts from now on') ? 'SIGINT: stopping, no canvas starts' : 'something else',
+    },
   };
 }
 
@@ -307,9 +365,13 @@ async function hungScan(r: Resources): Promise<Observed> {
     { endpoint: proxy.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
     { requestTimeoutMs: 300, connectionTimeoutMs: 300 },
   );
-  proxy.inject({ operation: 'Scan', times: Infinity, fault: { kind: 'hang' } });
+  proxy.inject({ operation: 'Scan', times: Number.POSITIVE_INFINITY, fault: { kind: 'hang' } });
   const { handler } = await deployedHandler(r, h, { [ENV.logLevel]: 'INFO' }, { dynamo });
-  const { result: error, lines, output } = await captureOutput(() =>
+  const {
+    result: error,
+    lines,
+    output,
+  } = await captureOutput(() =>
     handler({}, { awsRequestId: 'req-hung-scan', getRemainingTimeInMillis: () => 60_000 }).then(
       () => undefined,
       (thrown: unknown) => thrown,
@@ -323,7 +385,13 @@ async function hungScan(r: Resources): Promise<Observed> {
   return {
     outcome: { apiRequests: h.api.requests.length },
     summary: summary
-      ? { counts: { examined: summary.examined, ...(summary.cutShort ? { cutShort: summary.stopReason as StopReason } : {}), ...(namesTimeout ? { stopDetailNames: 'timeout' as const } : {}) } }
+      ? {
+          counts: {
+            examined: summary.examined,
+            ...(summary.cutShort ? { cutShort: summary.stopReason as StopReason } : {}),
+            ...(namesTimeout ? { stopDetailNames: 'timeout' as const } : {}),
+          },
+        }
       : null,
     row: { row: rowChange(before, await h.row(assetId)) },
     run: { stopsAfterAttempts: scans.length, operation: 'Scan', thrown: error instanceof Error ? error.name : 'nothing' },

@@ -1,14 +1,26 @@
-import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { createScenarioLockApi } from '../../functions/reaper/adapters/scenario-lock-api';
-import { ENV } from '../../functions/reaper/env';
-import { PayloadError } from '../../functions/reaper/payload';
-import type { SeedRow } from '../../local/tracked-canvas-table';
-import { captureOutput } from '../support/output-capture';
-import { minutesAgo, type ReaperHarness } from '../support/reaper-harness';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { SeedRow } from '#local/tracked-canvas-table';
+import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
+import { ENV } from '#reaper/env';
+import { PayloadError } from '#reaper/payload';
+import { captureOutput } from '#test-support/output-capture';
+import { minutesAgo, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
-import { HOSTILE_EDGE_SCENARIOS } from './hostile-edges';
 import type { Log, Observed } from './expectations';
-import { deployedHandler, harness, logLine, logOf, proxiedStore, rowChange, summaryEntryOf, verdictOf, type Resources, type RunResult } from './fault-kit';
+import {
+  deployedHandler,
+  harness,
+  logLine,
+  logOf,
+  proxiedStore,
+  type Resources,
+  type Row,
+  type RunResult,
+  rowChange,
+  summaryEntryOf,
+  verdictOf,
+} from './fault-kit';
+import { HOSTILE_EDGE_SCENARIOS } from './hostile-edges';
 
 /**
  * Hostile rows (through the real Scan, or injected into a Scan answer by the DynamoDB fault proxy when DynamoDB
@@ -27,14 +39,20 @@ async function hostileRow(r: Resources, name: string, input: RowInput): Promise<
   const bystander = `asset_${name}_bystander`;
   await h.seed([{ assetId: bystander, lockExpiresAt: stale() }]);
   let runOptions = {};
-  let before;
+  let before: Row;
   if ('seed' in input) {
     await h.seed([input.seed], { knownToApi: true });
     before = await h.row(input.seed.assetId);
   } else {
     // DynamoDB would not store this row: the proxy adds it to the Scan answer, as a corrupted or foreign table might.
     const { proxy, store } = await proxiedStore(r, h);
-    proxy.inject({ operation: 'Scan', fault: { kind: 'rewrite', rewrite: (answer) => ({ ...answer, Items: [input.inject, ...(answer.Items ?? [])], Count: (answer.Count ?? 0) + 1 }) } });
+    proxy.inject({
+      operation: 'Scan',
+      fault: {
+        kind: 'rewrite',
+        rewrite: (answer) => ({ ...answer, Items: [input.inject, ...(answer.Items ?? [])], Count: (answer.Count ?? 0) + 1 }),
+      },
+    });
     runOptions = { store };
   }
   const result = await h.run(runOptions);
@@ -46,7 +64,12 @@ async function hostileRow(r: Resources, name: string, input: RowInput): Promise<
     outcome: { verdict: verdictOf(outcome) },
     summary: summaryEntryOf(result.summary, assetId),
     // A row DynamoDB would not store was never in the table; it can only have been created there.
-    row: 'seed' in input ? { row: rowChange(before, await h.row(input.seed.assetId)) } : (await rowCount(h)) === 1 ? { notInTable: true } : { row: { changedTo: 'a row was written' } },
+    row:
+      'seed' in input
+        ? { row: rowChange(before, await h.row(input.seed.assetId)) }
+        : (await rowCount(h)) === 1
+          ? { notInTable: true }
+          : { row: { changedTo: 'a row was written' } },
     run: {
       goesOn: true,
       othersUnlocked: result.byAsset.get(bystander)?.status === 'unlocked',
@@ -64,7 +87,9 @@ async function rowCount(h: ReaperHarness): Promise<number | undefined> {
 
 /** Powertools leaves empty strings out of a log line: the line about an empty id has no assetId field, only its problem. */
 function emptyIdLog(result: RunResult): Log {
-  return { lines: result.lines.filter((l) => l.status === 'invalid' && l.assetId === undefined && l.problem === 'assetId is empty').map(logLine) };
+  return {
+    lines: result.lines.filter((l) => l.status === 'invalid' && l.assetId === undefined && l.problem === 'assetId is empty').map(logLine),
+  };
 }
 
 const row = (name: string, seed: Omit<SeedRow, 'assetId'> & { assetId?: string }) => (r: Resources) =>
@@ -73,7 +98,12 @@ const badId = (name: string, assetId: string) => (r: Resources) => hostileRow(r,
 const injected = (name: string, item: Record<string, AttributeValue>) => (r: Resources) => hostileRow(r, name, { inject: item });
 
 /** Invokes the real handler (config, payload parsing, Secrets Manager client, store) with a hostile payload. */
-async function hostilePayload(r: Resources, name: string, payload: unknown, problemsShown: 'first' | 'capped' = 'first'): Promise<Observed> {
+async function hostilePayload(
+  r: Resources,
+  name: string,
+  payload: unknown,
+  problemsShown: 'first' | 'capped' = 'first',
+): Promise<Observed> {
   const h = await harness(r);
   const staleId = `asset_${name}`;
   await h.seed([{ assetId: staleId, lockExpiresAt: stale() }]);
@@ -92,7 +122,12 @@ async function hostilePayload(r: Resources, name: string, payload: unknown, prob
   if (result.error instanceof PayloadError) {
     const { problems } = result.error;
     return {
-      outcome: { payloadRejected: problemsShown === 'first' ? { firstProblem: problems[0]! } : { problemsListed: problems.length - 1, lastProblem: problems.at(-1)! } },
+      outcome: {
+        payloadRejected:
+          problemsShown === 'first'
+            ? { firstProblem: problems[0]! }
+            : { problemsListed: problems.length - 1, lastProblem: problems.at(-1)! },
+      },
       summary: result.summary === undefined ? { invocationFails: true } : { counts: { examined: result.summary.examined } },
       row: { row: rowChange(before, rowAfter) },
       run: { nothingDone: { secretReads: secretReads(), apiRequests: h.api.requests.length } },
@@ -148,7 +183,13 @@ async function adapterHostileIds(r: Resources): Promise<Observed> {
     const seen = result.ok ? { kind: 'ok', attempts: 1 } : { kind: result.failure.kind, attempts: result.failure.attempts };
     results.set(JSON.stringify(seen), seen);
   }
-  return { outcome: { adapterResults: [...results.values()] }, summary: null, row: null, run: { adapterRequests: h.api.requests.length }, log: null };
+  return {
+    outcome: { adapterResults: [...results.values()] },
+    summary: null,
+    row: null,
+    run: { adapterRequests: h.api.requests.length },
+    log: null,
+  };
 }
 
 export const HOSTILE_SCENARIOS: Record<CaseIdOf<'Hostile input'>, (r: Resources) => Promise<Observed>> = {
@@ -195,7 +236,6 @@ export const HOSTILE_SCENARIOS: Record<CaseIdOf<'Hostile input'>, (r: Resources)
   'payload-rule-event-with-detail': payload('p_rule_detail', { ...ruleEvent, detail: { assetIds: ['asset_x'] } }),
   'payload-schedule-input': payload('p_tick', scheduleTick),
   'payload-rule-event': payload('p_rule', ruleEvent),
-  'payload-problems-capped': (r) =>
-    hostilePayload(r, 'p_capped', fiftyUnknownFields, 'capped'),
+  'payload-problems-capped': (r) => hostilePayload(r, 'p_capped', fiftyUnknownFields, 'capped'),
   ...HOSTILE_EDGE_SCENARIOS,
 };

@@ -1,4 +1,4 @@
-import { DEFAULT_INTERLEAVING_SCHEDULES, FAULT_CASES, type Area, type FaultCase } from './catalogue';
+import { type Area, DEFAULT_INTERLEAVING_SCHEDULES, FAULT_CASES, type FaultCase } from './catalogue';
 import { expectedText } from './prose';
 
 /**
@@ -21,7 +21,7 @@ const AREAS: { area: Area; title: string; intro: string }[] = [
     area: 'DynamoDB',
     title: 'DynamoDB faults',
     intro:
-      'The reaper\'s DynamoDB client (standard retry mode, 3 attempts, short backoff) talks to the local DynamoDB server through `local/dynamodb-fault-proxy.ts`, which throttles (`ProvisionedThroughputExceededException`), fails (`InternalServerError`, before or after applying the write), drops connections, rewrites answers, or lets a writer write just before a request is forwarded.',
+      "The reaper's DynamoDB client (standard retry mode, 3 attempts, short backoff) talks to the local DynamoDB server through `local/dynamodb-fault-proxy.ts`, which throttles (`ProvisionedThroughputExceededException`), fails (`InternalServerError`, before or after applying the write), drops connections, rewrites answers, or lets a writer write just before a request is forwarded.",
   },
   {
     area: 'Hostile input',
@@ -40,7 +40,10 @@ const AREAS: { area: Area; title: string; intro: string }[] = [
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
 function table(cases: readonly FaultCase[]): string {
-  const lines = ['| Fault injected | Outcome for the canvas | Run summary | Row afterwards | The run | Logged |', '|---|---|---|---|---|---|'];
+  const lines = [
+    '| Fault injected | Outcome for the canvas | Run summary | Row afterwards | The run | Logged |',
+    '|---|---|---|---|---|---|',
+  ];
   for (const c of cases) {
     const e = expectedText(c.expected, 'notes' in c ? c.notes : undefined);
     lines.push(`| ${[c.fault, e.outcome, e.summary, e.row, e.run, e.log].map(cell).join(' | ')} |`);

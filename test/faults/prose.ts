@@ -38,7 +38,12 @@ const tallyTotal = (t: RequestTally) => t.once + t.none + (t.more ?? 0);
 export function outcomeText(o: Outcome): string {
   if ('canvas' in o) {
     const requests = o.unlockRequests === 0 ? 'no unlock sent' : plural(o.unlockRequests, 'unlock request');
-    const wait = o.waitHonoured === undefined ? '' : o.waitHonoured ? ', the 2nd one after the wait asked for' : ', the 2nd one BEFORE the wait asked for';
+    const wait =
+      o.waitHonoured === undefined
+        ? ''
+        : o.waitHonoured
+          ? ', the 2nd one after the wait asked for'
+          : ', the 2nd one BEFORE the wait asked for';
     return `${verdictText(o.canvas)}; ${requests}${wait}`;
   }
   if ('verdict' in o) return verdictText(o.verdict);
@@ -52,15 +57,22 @@ export function outcomeText(o: Outcome): string {
   if ('stillStaleUnlockedOnce' in o) {
     return `the ${o.stillStaleUnlockedOnce} still-stale canvases unlocked once each; the renewed and the released one: ${o.writerCanvasesUnlocked === 0 ? 'no request' : plural(o.writerCanvasesUnlocked, 'unlock')}`;
   }
-  if ('verdicts' in o) return Object.entries(o.verdicts).map(([label, v]) => `${label}: ${verdictText(v)}`).join('; ');
+  if ('verdicts' in o)
+    return Object.entries(o.verdicts)
+      .map(([label, v]) => `${label}: ${verdictText(v)}`)
+      .join('; ');
   if ('adapterResults' in o) {
-    return o.adapterResults.map((r) => `${r.kind}, ${plural(r.attempts, 'attempt')}`).join(' / ') + (o.adapterResults.length === 1 ? ' for each' : ' (mixed)');
+    return (
+      o.adapterResults.map((r) => `${r.kind}, ${plural(r.attempts, 'attempt')}`).join(' / ') +
+      (o.adapterResults.length === 1 ? ' for each' : ' (mixed)')
+    );
   }
   if ('payloadRejected' in o) {
     const p = o.payloadRejected;
     return `rejected: PayloadError (${'firstProblem' in p ? p.firstProblem : `${p.problemsListed} problems listed, then ${JSON.stringify(p.lastProblem)}`})`;
   }
-  if ('unlockCount' in o) return `unlocked ${o.unlockCount === 1 ? 'once' : `${o.unlockCount} times`}: ${plural(o.unlockRequests, 'request')}`;
+  if ('unlockCount' in o)
+    return `unlocked ${o.unlockCount === 1 ? 'once' : `${o.unlockCount} times`}: ${plural(o.unlockRequests, 'request')}`;
   if ('thrown' in o) return `the invocation fails (${o.thrown})`;
   if ('redactedLockIdShown' in o) return `shown as "https://cdn.scenario.example/l.png?[redacted]" ${o.redactedLockIdShown} times`;
   if ('refusedAtStart' in o) return `${o.refusedAtStart} of ${o.of} refused at start: ConfigError naming only ${o.variable}`;
@@ -91,7 +103,9 @@ export function summaryText(s: Summary): string {
     if (s.failedInAll !== undefined) parts.push(`failed ${s.failedInAll}`);
     if (s.warningsInAll !== undefined) parts.push(`warnings ${s.warningsInAll}`);
     if (s.everyRunAccountsForEveryRow !== undefined) {
-      parts.push(s.everyRunAccountsForEveryRow ? 'each run examined every row and gave each one outcome' : 'a run does NOT account for every row');
+      parts.push(
+        s.everyRunAccountsForEveryRow ? 'each run examined every row and gave each one outcome' : 'a run does NOT account for every row',
+      );
     }
     return `the runs' ${parts.join('; ')}`;
   }
@@ -109,7 +123,8 @@ export function summaryText(s: Summary): string {
 
 export function rowChangeText(r: RowChange): string {
   if (typeof r === 'object') {
-    if ('writerLockKept' in r) return `the writer's new lock, not overwritten${r.claimLingers ? ' (the claim lingers until the run deadline)' : ''}`;
+    if ('writerLockKept' in r)
+      return `the writer's new lock, not overwritten${r.claimLingers ? ' (the claim lingers until the run deadline)' : ''}`;
     return `changed: ${JSON.stringify(r.changedTo)}`;
   }
   const words: Record<typeof r, string> = {
@@ -151,7 +166,8 @@ export function runText(r: Run): string {
     const parts: string[] = [];
     if (r.othersUnlocked === true) parts.push('the other stale canvases are unlocked');
     if (r.othersUnlocked === false) parts.push('but the other stale canvases are NOT all unlocked');
-    if (r.requestsForIt !== undefined) parts.push(r.requestsForIt === 0 ? 'no request for it' : `${plural(r.requestsForIt, 'request')} for it`);
+    if (r.requestsForIt !== undefined)
+      parts.push(r.requestsForIt === 0 ? 'no request for it' : `${plural(r.requestsForIt, 'request')} for it`);
     if (r.offPathRequests) parts.push(r.offPathRequests.length === 0 ? API_PATHS : `requests OFF the path: ${r.offPathRequests.join(' ')}`);
     return parts.length === 0 ? 'goes on' : `goes on: ${parts.join('; ')}`;
   }
@@ -161,7 +177,7 @@ export function runText(r: Run): string {
   if ('beforeLapse' in r) {
     return `goes on${r.othersUnlocked ? '' : ' (the other stale canvases NOT all unlocked)'}; a run before the claim lapses: ${verdictText(r.beforeLapse)}; a run after: ${verdictText(r.afterLapse)} (unlock request #${r.unlockRequestsInAll}), then the row: ${rowChangeText(r.rowAfterwards)}`;
   }
-  if ('sdkRetried' in r) return `goes on: the SDK retried the ${plural(r.sdkRetried, 'faulted ' + r.operation)}`;
+  if ('sdkRetried' in r) return `goes on: the SDK retried the ${plural(r.sdkRetried, `faulted ${r.operation}`)}`;
   if ('stopsAfterAttempts' in r) {
     let text = `stops after ${r.stopsAfterAttempts} ${r.operation} attempts${r.atPage === undefined ? '' : ` at page ${r.atPage}`}`;
     if (r.notTrackedReported !== undefined) text += `; named canvases reported as not-tracked: ${r.notTrackedReported}`;
@@ -172,36 +188,50 @@ export function runText(r: Run): string {
     }
     return text;
   }
-  if ('scanPages' in r) return `goes on across ${r.scanPages} Scan pages${r.everyRowExaminedOnce ? '; every row examined once' : '; NOT every row examined once'}`;
-  if ('batchGetRounds' in r) return `${r.stops ? 'stops' : 'goes on'} after ${r.batchGetRounds} BatchGetItem rounds, waiting ${r.waitsMs.join(', ')} ms between them`;
+  if ('scanPages' in r)
+    return `goes on across ${r.scanPages} Scan pages${r.everyRowExaminedOnce ? '; every row examined once' : '; NOT every row examined once'}`;
+  if ('batchGetRounds' in r)
+    return `${r.stops ? 'stops' : 'goes on'} after ${r.batchGetRounds} BatchGetItem rounds, waiting ${r.waitsMs.join(', ')} ms between them`;
   if ('nothingDone' in r) {
     const n = r.nothingDone;
     const parts = [
-      ...(n.dynamoOperations ? [n.dynamoOperations.length === 0 ? 'no DynamoDB request' : `only ${n.dynamoOperations.join(', ')} (the clock check)`] : []),
+      ...(n.dynamoOperations
+        ? [n.dynamoOperations.length === 0 ? 'no DynamoDB request' : `only ${n.dynamoOperations.join(', ')} (the clock check)`]
+        : []),
       ...(n.secretReads === undefined ? [] : [n.secretReads === 0 ? 'no secret read' : plural(n.secretReads, 'secret read')]),
       n.apiRequests === 0 ? 'no API request' : plural(n.apiRequests, 'API request'),
     ];
     return `nothing done: ${parts.join(', ')}`;
   }
-  if ('assetRecord' in r) return `asset record: ${Object.entries(r.assetRecord).map(([key, value]) => `${key} ${JSON.stringify(value)}`).join(', ')}`;
+  if ('assetRecord' in r)
+    return `asset record: ${Object.entries(r.assetRecord)
+      .map(([key, value]) => `${key} ${JSON.stringify(value)}`)
+      .join(', ')}`;
   if ('thrownRedactions' in r) return `the thrown error (what the failure queue keeps) has ${r.thrownRedactions} parts [redacted]`;
   if ('exitCodes' in r) return `ops status, status --json, untrack --yes: exit ${r.exitCodes.join(', ')}`;
   if ('exitCode' in r) {
     let text = `exit ${r.exitCode}; ${r.summaryOnStdout ? 'the summary on stdout' : 'NO summary on stdout'}`;
-    if (r.failureTableOnStderr !== undefined) text += r.failureTableOnStderr ? ', the failure table on stderr' : ', NO failure table on stderr';
+    if (r.failureTableOnStderr !== undefined)
+      text += r.failureTableOnStderr ? ', the failure table on stderr' : ', NO failure table on stderr';
     if (r.apiRequests !== undefined) text += `; ${plural(r.apiRequests, 'API request')}`;
     return text;
   }
   if ('runs' in r) return `${r.runs} runs overlap; ${r.distinctUnlocked} distinct canvases unlocked`;
-  if ('cliExitCode' in r) return `CLI exit code ${r.cliExitCode}, ${r.lambdaReturnedSummary ? 'the Lambda returns its summary' : 'the Lambda returns NO summary'}`;
+  if ('cliExitCode' in r)
+    return `CLI exit code ${r.cliExitCode}, ${r.lambdaReturnedSummary ? 'the Lambda returns its summary' : 'the Lambda returns NO summary'}`;
   return r.adapterRequests === 0 ? 'no request at all' : plural(r.adapterRequests, 'request');
 }
 
 export function logText(l: Log): string {
   if ('stderr' in l) return `stderr: ${l.stderr}`;
-  if ('warnOrAbove' in l) return l.warnOrAbove.length === 0 ? 'nothing at warn or above about these canvases' : l.warnOrAbove.map((line) => `${line.level}: ${line.message}`).join(' + ');
+  if ('warnOrAbove' in l)
+    return l.warnOrAbove.length === 0
+      ? 'nothing at warn or above about these canvases'
+      : l.warnOrAbove.map((line) => `${line.level}: ${line.message}`).join(' + ');
   if (l.lines.length === 0) return 'nothing above debug';
-  return l.lines.map((line) => `${line.level}: ${line.message}${line.redactedUrls ? `, redactedUrls ${line.redactedUrls.join(', ')}` : ''}`).join(' + ');
+  return l.lines
+    .map((line) => `${line.level}: ${line.message}${line.redactedUrls ? `, redactedUrls ${line.redactedUrls.join(', ')}` : ''}`)
+    .join(' + ');
 }
 
 /** The five outcome columns of a case, in words; `notes` (doc-only) follow the value they qualify. */

@@ -1,14 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { runCli } from '../../functions/reaper/cli';
-import { ENV } from '../../functions/reaper/env';
-import type { RunSummary } from '../../functions/reaper/core/summary';
-import { REAPER_WRITES } from '../../local/dynamodb-fault-proxy';
-import { captureOutput } from '../support/output-capture';
-import { minutesAgo, minutesFromNow, type ReaperHarness } from '../support/reaper-harness';
+import { REAPER_WRITES } from '#local/dynamodb-fault-proxy';
+import { runCli } from '#reaper/cli';
+import type { RunSummary } from '#reaper/core/summary';
+import { ENV } from '#reaper/env';
+import { captureOutput } from '#test-support/output-capture';
+import { minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
 import type { Log, Observed, Outcome } from './expectations';
-import { deployedHandler, harness, logLine, logOf, proxiedStore, sleep, summaryEntryOf, tallyOf, verdictOf, type Resources, type Row } from './fault-kit';
+import {
+  deployedHandler,
+  harness,
+  logLine,
+  logOf,
+  proxiedStore,
+  type Resources,
+  type Row,
+  sleep,
+  summaryEntryOf,
+  tallyOf,
+  verdictOf,
+} from './fault-kit';
 
 /**
  * Races are about ordering, not timeouts: a request gets time enough on a loaded 2-core machine, so a writer's step
@@ -33,7 +45,11 @@ function unlockCounts(h: ReaperHarness, ids: string[]): Outcome {
 
 function overlapSummary(summaries: RunSummary[], stale: number): Observed['summary'] {
   const everyRunAccountsForEveryRow = summaries.every(
-    (s) => s.examined === stale && s.unlocked + s.failed + Object.values(s.skipped).reduce((a, b) => a + b, 0) === s.examined && s.skipped.live === 0 && s.skipped.invalid === 0,
+    (s) =>
+      s.examined === stale &&
+      s.unlocked + s.failed + Object.values(s.skipped).reduce((a, b) => a + b, 0) === s.examined &&
+      s.skipped.live === 0 &&
+      s.skipped.invalid === 0,
   );
   return {
     unlockedInAll: summaries.reduce((sum, s) => sum + s.unlocked, 0),
@@ -58,10 +74,22 @@ async function overlappingRuns(r: Resources): Promise<Observed> {
   const rows = await Promise.all(ids.map((id) => h.row(id)));
   return {
     outcome: unlockCounts(h, ids),
-    summary: overlapSummary(runs.map((run) => run.summary), ids.length),
-    row: { everyRowFreed: rows.every((row) => row && !row.lockExpiresAt), claimsLeft: rows.filter((row) => row?.reaperClaimRunId !== undefined).length },
-    run: { runs: runs.length, distinctUnlocked: new Set(runs.flatMap((run) => run.outcomes.filter((o) => o.status === 'unlocked').map((o) => o.assetId))).size },
-    log: warnOrAbove(runs.flatMap((run) => run.lines), ids),
+    summary: overlapSummary(
+      runs.map((run) => run.summary),
+      ids.length,
+    ),
+    row: {
+      everyRowFreed: rows.every((row) => row && !row.lockExpiresAt),
+      claimsLeft: rows.filter((row) => row?.reaperClaimRunId !== undefined).length,
+    },
+    run: {
+      runs: runs.length,
+      distinctUnlocked: new Set(runs.flatMap((run) => run.outcomes.filter((o) => o.status === 'unlocked').map((o) => o.assetId))).size,
+    },
+    log: warnOrAbove(
+      runs.flatMap((run) => run.lines),
+      ids,
+    ),
   };
 }
 
@@ -79,13 +107,15 @@ async function cliAndLambda(r: Resources): Promise<Observed> {
       runCli([], {
         env: { ...common, [ENV.localApiKey]: h.api.apiKey, [ENV.localApiSecret]: h.api.apiSecret },
         stdout: () => undefined,
-        stderr: (text) => void (cliSummaryLine += text),
+        stderr: (text) => {
+          cliSummaryLine += text;
+        },
         awsClients,
       }),
     ]),
   );
   const [lambdaSummary, cliExit] = result;
-  const cliUnlocked = Number(/(\d+) unlocked/.exec(cliSummaryLine)?.[1] ?? NaN);
+  const cliUnlocked = Number(/(\d+) unlocked/.exec(cliSummaryLine)?.[1] ?? Number.NaN);
   return {
     outcome: unlockCounts(h, ids),
     summary: { unlockedInAll: lambdaSummary.unlocked + cliUnlocked },
@@ -96,7 +126,11 @@ async function cliAndLambda(r: Resources): Promise<Observed> {
 }
 
 function warnOrAbove(lines: Record<string, any>[], ids: string[]): Log {
-  const found = new Map(lines.filter((l) => ids.includes(l.assetId) && ['WARN', 'ERROR', 'CRITICAL'].includes(l.level)).map((l) => [`${l.level} ${l.message}`, logLine(l)]));
+  const found = new Map(
+    lines
+      .filter((l) => ids.includes(l.assetId) && ['WARN', 'ERROR', 'CRITICAL'].includes(l.level))
+      .map((l) => [`${l.level} ${l.message}`, logLine(l)]),
+  );
   return { warnOrAbove: [...found.values()] };
 }
 
@@ -116,19 +150,31 @@ const renewByUpdate: Writer = async (h, assetId) => {
 };
 const renewByPut: Writer = async (h, assetId) => {
   const until = minutesFromNow(10);
-  await h.client.send(new PutItemCommand({ TableName: h.tableName, Item: { assetId: { S: assetId }, lockExpiresAt: { S: until }, lockId: { S: 'lock-2' }, doc: { S: 'v2' } } }));
+  await h.client.send(
+    new PutItemCommand({
+      TableName: h.tableName,
+      Item: { assetId: { S: assetId }, lockExpiresAt: { S: until }, lockId: { S: 'lock-2' }, doc: { S: 'v2' } },
+    }),
+  );
   return { lockExpiresAt: until, lockId: 'lock-2' };
 };
 /** The editor takes the canvas over with a new lock id, keeping the expiry it had (the reaper must see the change). */
 const newLockIdOnly: Writer = async (h, assetId) => {
   const row = await h.row(assetId);
   await h.client.send(
-    new UpdateItemCommand({ TableName: h.tableName, Key: { assetId: { S: assetId } }, UpdateExpression: 'SET lockId = :id', ExpressionAttributeValues: { ':id': { S: 'lock-2' } } }),
+    new UpdateItemCommand({
+      TableName: h.tableName,
+      Key: { assetId: { S: assetId } },
+      UpdateExpression: 'SET lockId = :id',
+      ExpressionAttributeValues: { ':id': { S: 'lock-2' } },
+    }),
   );
   return { lockExpiresAt: row?.lockExpiresAt?.S, lockId: 'lock-2' };
 };
 const release: Writer = async (h, assetId) => {
-  await h.client.send(new UpdateItemCommand({ TableName: h.tableName, Key: { assetId: { S: assetId } }, UpdateExpression: 'REMOVE lockExpiresAt, lockId' }));
+  await h.client.send(
+    new UpdateItemCommand({ TableName: h.tableName, Key: { assetId: { S: assetId } }, UpdateExpression: 'REMOVE lockExpiresAt, lockId' }),
+  );
   return {};
 };
 const remove: Writer = async (h, assetId) => {
@@ -146,7 +192,12 @@ async function writerBeforeClaim(r: Resources, name: string, writer: Writer): Pr
   proxy.inject({
     operation: 'UpdateItem',
     match: REAPER_WRITES.claim,
-    fault: { kind: 'before', action: async () => void (written = await writer(h, assetId)) },
+    fault: {
+      kind: 'before',
+      action: async () => {
+        written = await writer(h, assetId);
+      },
+    },
   });
   const result = await h.run({ store });
   const row = await h.row(assetId);
@@ -155,7 +206,9 @@ async function writerBeforeClaim(r: Resources, name: string, writer: Writer): Pr
     outcome: { canvas: verdictOf(result.byAsset.get(assetId)), unlockRequests: h.api.unlockRequests.length },
     summary: summaryEntryOf(result.summary, assetId),
     row: { row: writerKept ? (written === 'deleted' ? 'still-deleted' : 'as-writer-left-it') : { changedTo: row ?? 'recreated' } },
-    run: result.summary.cutShort ? { stops: result.summary.stopReason, requestAfterIt: false, notTriedRunStopped: false } : { goesOn: true },
+    run: result.summary.cutShort
+      ? { stops: result.summary.stopReason, requestAfterIt: false, notTriedRunStopped: false }
+      : { goesOn: true },
     log: logOf(result, assetId),
   };
 }
@@ -166,7 +219,13 @@ async function writerDuringUnlock(r: Resources, name: string, writer: Writer): P
   const assetId = `asset_${name}`;
   await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lock-1', extra: { doc: { S: 'v1' } } }]);
   let written = {} as Awaited<ReturnType<Writer>>;
-  h.api.script(assetId, [{ action: async () => void (written = await writer(h, assetId)) }]);
+  h.api.script(assetId, [
+    {
+      action: async () => {
+        written = await writer(h, assetId);
+      },
+    },
+  ]);
   const result = await h.run();
   const row = await h.row(assetId);
   const kept = written !== 'deleted' && sameWriterRow(row, written);
@@ -174,7 +233,9 @@ async function writerDuringUnlock(r: Resources, name: string, writer: Writer): P
     outcome: { canvas: verdictOf(result.byAsset.get(assetId)), unlockRequests: h.api.unlockRequests.length },
     summary: summaryEntryOf(result.summary, assetId),
     row: { row: kept ? { writerLockKept: true, claimLingers: row?.reaperClaimRunId !== undefined } : { changedTo: lockOf(row) } },
-    run: result.summary.cutShort ? { stops: result.summary.stopReason, requestAfterIt: false, notTriedRunStopped: false } : { goesOn: true },
+    run: result.summary.cutShort
+      ? { stops: result.summary.stopReason, requestAfterIt: false, notTriedRunStopped: false }
+      : { goesOn: true },
     log: logOf(result, assetId),
   };
 }
@@ -205,7 +266,13 @@ async function graceSweep(r: Resources): Promise<Observed> {
     }
     gracesSeconds.push(grace);
   }
-  return { outcome: { grace: { freedInside: freedInsideGrace, keptPast: keptPastGrace, gracesSeconds } }, summary: null, row: null, run: null, log: null };
+  return {
+    outcome: { grace: { freedInside: freedInsideGrace, keptPast: keptPastGrace, gracesSeconds } },
+    summary: null,
+    row: null,
+    run: null,
+    log: null,
+  };
 }
 
 /** The exact boundary, with a frozen clock: expired exactly G ago is still live; 1 ms more is stale. */
@@ -219,7 +286,12 @@ async function graceBoundary(r: Resources): Promise<Observed> {
   ]);
   const result = await h.run({ graceSeconds: grace, deadlineMs: frozen + 20_000 });
   return {
-    outcome: { verdicts: { 'exactly G ago': verdictOf(result.byAsset.get('asset_boundary_exact')), 'G + 1 ms ago': verdictOf(result.byAsset.get('asset_boundary_past')) } },
+    outcome: {
+      verdicts: {
+        'exactly G ago': verdictOf(result.byAsset.get('asset_boundary_exact')),
+        'G + 1 ms ago': verdictOf(result.byAsset.get('asset_boundary_past')),
+      },
+    },
     summary: null,
     row: null,
     run: null,
@@ -239,7 +311,12 @@ async function skewedReaperClock(r: Resources): Promise<Observed> {
     { assetId: 'asset_skew_old', lockExpiresAt: minutesAgo(10) },
   ]);
   const result = await h.run({ graceSeconds: 60, deadlineMs: Date.now() + skewMs + 20_000 });
-  const verdicts = Object.fromEntries(['asset_skew_recent', 'asset_skew_live', 'asset_skew_old'].map((id) => [id.slice('asset_skew_'.length), verdictOf(result.byAsset.get(id))]));
+  const verdicts = Object.fromEntries(
+    ['asset_skew_recent', 'asset_skew_live', 'asset_skew_old'].map((id) => [
+      id.slice('asset_skew_'.length),
+      verdictOf(result.byAsset.get(id)),
+    ]),
+  );
   return { outcome: { verdicts }, summary: null, row: null, run: null, log: null };
 }
 

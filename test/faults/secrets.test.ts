@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { captureOutput } from '../support/output-capture';
+import { captureOutput } from '#test-support/output-capture';
 import { API_SCENARIOS } from './api-scenarios';
 import { FAULT_CASES } from './catalogue';
 import { DYNAMO_SCENARIOS } from './dynamo-scenarios';
@@ -21,7 +21,11 @@ async function eachWithConcurrency<T>(items: T[], limit: number, work: (item: T)
 describe('secrets', () => {
   it('no API secret, Authorization value or signed-URL signature reaches stdout, stderr, a summary, a CLI line or a thrown error, in any API, DynamoDB or hostile-input scenario', async () => {
     const ids = Object.keys(SCENARIOS);
-    expect(ids.sort()).toEqual(FAULT_CASES.filter((c) => c.area !== 'Races').map((c) => c.id).sort());
+    expect(ids.sort()).toEqual(
+      FAULT_CASES.filter((c) => c.area !== 'Races')
+        .map((c) => c.id)
+        .sort(),
+    );
     const done: { id: string; resources: Resources }[] = [];
 
     const { output } = await captureOutput(() =>
