@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { CANVAS_ATTRIBUTES } from '#reaper/adapters/dynamo-canvas-store';
+import { CANVAS_ATTRIBUTES } from '#reaper/table-contract';
 
 /** BatchWriteItem's own limit. */
 const BATCH_WRITE_MAX_ITEMS = 25;

@@ -7,7 +7,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CANVAS_ATTRIBUTES } from '#reaper/adapters/dynamo-canvas-store';
+import { CANVAS_ATTRIBUTES } from '#reaper/table-contract';
 
 /** Fixed local credentials: dynalite accepts any, and the SDK must not go looking for real ones. */
 export function localDynamoClient(endpoint: string): DynamoDBClient {

@@ -49,10 +49,10 @@ export function updateWithState(name: string, current: GetScheduleCommandOutput,
 }
 
 const deployNote = (state: ScheduleState) =>
-  `The next \`cdk deploy\` restores the deployed setting (${SCHEDULE_ENABLED_SETTING}: true unless that deploy passes -c ${SCHEDULE_ENABLED_SETTING}=false).\n` +
+  `The next \`cdk deploy\` restores the deployed setting (${SCHEDULE_ENABLED_SETTING}: true unless the environment file, environments/<env>.json, or -c says false).\n` +
   (state === 'DISABLED'
-    ? `For a pause that survives deploys, deploy with -c ${SCHEDULE_ENABLED_SETTING}=false (and later without it to resume).`
-    : `A stack deployed with -c ${SCHEDULE_ENABLED_SETTING}=false comes back paused at its next deploy; deploy without it to keep the schedule on.`);
+    ? `For a pause that survives deploys, set "${SCHEDULE_ENABLED_SETTING}": false in the environment's file and deploy (set it back to resume).`
+    : `A stack whose environment file sets "${SCHEDULE_ENABLED_SETTING}": false comes back paused at its next deploy; set it to true there to keep the schedule on.`);
 
 export function scheduleSwitchUsage(command: 'pause' | 'resume'): string {
   const pause = command === 'pause';
@@ -67,7 +67,7 @@ the next tick runs the reaper again.`
 }
 
 The next \`cdk deploy\` restores the deployed setting (${SCHEDULE_ENABLED_SETTING}). A pause that survives deploys
-is a deploy with -c ${SCHEDULE_ENABLED_SETTING}=false.
+is "${SCHEDULE_ENABLED_SETTING}": false in the environment's file (environments/<env>.json), then a deploy.
 
 It reads the schedule (GetSchedule) and writes it back whole with the new state: UpdateSchedule replaces every
 field, so each one is carried over. Needs scheduler:GetSchedule, scheduler:UpdateSchedule, and iam:PassRole on

@@ -13,8 +13,6 @@ import type { CanvasStore, ClaimResult, HealResult, MarkUnlockedResult, RowCheck
 import { ABSENT, type AttributeReading, type LockView, readingText, type TrackedCanvas } from '../core/tracked-canvas';
 import { BRAKE_ATTRIBUTES, BRAKE_ROW_KEY, BRAKE_STATES, CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '../table-contract';
 
-// Kept here too for the modules that imported the contract from the adapter before it had its own module.
-export { CANVAS_ATTRIBUTES, REAPER_ATTRIBUTES } from '../table-contract';
 
 /** BatchGetItem's own limit. */
 const BATCH_GET_MAX_KEYS = 100;
