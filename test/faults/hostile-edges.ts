@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { inject } from 'vitest';
 import { runOps } from '#ops/cli';
 import { runCli } from '#reaper/cli';
 import { ConfigError } from '#reaper/config';
@@ -12,6 +11,7 @@ import { ENV } from '#reaper/env';
 import { createHandler, ReapRunError } from '#reaper/handler';
 import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
 import { createDynamoClient } from '#reaper/wiring';
+import { isolatedProcessEnv } from '#test-support/child-env';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo } from '#test-support/reaper-harness';
 import type { Observed } from './expectations';
@@ -302,19 +302,7 @@ async function ctrlC(r: Resources): Promise<Observed> {
   r.add(() => release());
   for (const assetId of ids) h.api.script(assetId, [{ action: () => signalTaken }], 'get');
   const home = mkdtempSync(path.join(tmpdir(), 'reap-sigint-'));
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: home,
-    AWS_CONFIG_FILE: path.join(home, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-    ...localEnv(h, { [ENV.maxInFlight]: '1' }),
-  };
+  const env = isolatedProcessEnv(home, localEnv(h, { [ENV.maxInFlight]: '1' }));
   const child = spawn(process.execPath, ['--import', 'tsx', 'functions/reaper/cli.ts', '--json'], {
     cwd: ROOT,
     env,

@@ -5,6 +5,7 @@ import { ENV } from '#reaper/env';
 import { PayloadError } from '#reaper/payload';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, type ReaperHarness } from '#test-support/reaper-harness';
+import { ruleEvent, scheduleTick } from '#test-support/scheduled-events';
 import type { CaseIdOf } from './catalogue';
 import type { Log, Observed } from './expectations';
 import {
@@ -146,24 +147,6 @@ async function hostilePayload(
 
 const payload = (name: string, value: unknown) => (r: Resources) => hostilePayload(r, name, value);
 
-/** The stack's schedule input as Scheduler sends it at a tick (infra/constructs/reaper-schedule.ts), per-tick fields filled in. */
-const scheduleTick = {
-  source: 'aws.scheduler',
-  'detail-type': 'Scheduled Event',
-  time: '2026-11-27T10:05:00Z',
-  resources: ['arn:aws:scheduler:eu-west-1:123456789012:schedule/default/CanvasLockReaper-Schedule'],
-};
-const ruleEvent = {
-  version: '0',
-  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '123456789012',
-  time: '2026-11-27T10:00:00Z',
-  region: 'eu-west-1',
-  resources: ['arn:aws:events:eu-west-1:123456789012:rule/reaper'],
-  detail: {},
-};
 const fiftyUnknownFields = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`field${i}`, i]));
 
 /** The adapter alone: each hostile id must be refused before any request is sent. */

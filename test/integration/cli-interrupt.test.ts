@@ -10,6 +10,7 @@ import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#lo
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/env';
 import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
+import { isolatedProcessEnv } from '#test-support/child-env';
 import { minutesAgo } from '#test-support/reaper-harness';
 
 /**
@@ -44,24 +45,14 @@ beforeEach(async () => {
 afterEach(() => api.close());
 
 function shellEnv(): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: home,
-    AWS_CONFIG_FILE: path.join(home, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+  return isolatedProcessEnv(home, {
     [ENV.tableName]: tableName,
     [ENV.apiBaseUrl]: api.baseUrl,
     [ENV.localApiKey]: api.apiKey,
     [ENV.localApiSecret]: api.apiSecret,
     // One canvas at a time, so the others are still waiting when the signal comes.
     [ENV.maxInFlight]: '1',
-  };
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/env';
+import { isolatedProcessEnv } from '#test-support/child-env';
 import { parseJsonLines } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
@@ -44,25 +45,13 @@ afterEach(() => api.close());
 
 /** A shell's environment aimed at the local servers; `overrides` with undefined remove a variable. */
 function shellEnv(overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const env: Record<string, string | undefined> = {
-    PATH: process.env.PATH,
-    HOME: home,
-    AWS_CONFIG_FILE: path.join(home, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(home, 'credentials'),
-    // The credentials chain would otherwise ask an EC2 metadata endpoint: tests stay off the network.
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_REGION: 'local',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+  return isolatedProcessEnv(home, {
     [ENV.tableName]: tableName,
     [ENV.apiBaseUrl]: api.baseUrl,
     [ENV.localApiKey]: api.apiKey,
     [ENV.localApiSecret]: api.apiSecret,
     ...overrides,
-  };
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  });
 }
 
 /** Runs a command line to its end; `readerGone` closes our end of its stdout pipe before it writes anything. */

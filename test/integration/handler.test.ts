@@ -12,18 +12,9 @@ import { PayloadError } from '#reaper/payload';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
+import { ruleEvent } from '#test-support/scheduled-events';
 
-const scheduledEvent = {
-  version: '0',
-  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
-  'detail-type': 'Scheduled Event',
-  source: 'aws.events',
-  account: '123456789012',
-  time: '2026-11-27T10:00:00Z',
-  region: 'eu-west-1',
-  resources: ['arn:aws:events:eu-west-1:123456789012:rule/reaper'],
-  detail: {},
-};
+const scheduledEvent = ruleEvent;
 
 const lambdaContext = (remainingMs = 60_000) => ({ awsRequestId: `req-${randomUUID()}`, getRemainingTimeInMillis: () => remainingMs });
 
