@@ -2,22 +2,18 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { type CliIo, runCli } from '#reaper/cli';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/env';
+import { unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo } from '#test-support/reaper-harness';
 
 let dynamo: DynamoDBClient;
-const unusedSecrets = new SecretsManagerClient({
-  region: 'local',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-});
+const unusedSecrets = unusedSecretsClient();
 let api: ScenarioStandIn;
 let tableName: string;
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type DynamoFaultProxy, startDynamoFaultProxy } from '#local/dynamodb-fault-proxy';
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
@@ -8,7 +7,7 @@ import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#lo
 import { runCli } from '#reaper/cli';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/env';
-import { runOpsCapturing } from '#test-support/ops-runner';
+import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
@@ -22,11 +21,7 @@ let proxy: DynamoFaultProxy;
 let proxied: DynamoDBClient;
 let api: ScenarioStandIn;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({
-  region: 'local',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-});
+const unusedSecrets = unusedSecretsClient();
 const STALE = 'asset_clockStale';
 const LIVE = 'asset_clockLive';
 

@@ -3,7 +3,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type LambdaStandIn, startLambdaStandIn } from '#local/lambda-stand-in';
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
@@ -13,17 +12,13 @@ import { EXIT, type OpsIo } from '#ops/io';
 import { ENV } from '#reaper/env';
 import { createHandler } from '#reaper/handler';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
-import { runOpsCapturing } from '#test-support/ops-runner';
+import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 let dynamo: DynamoDBClient;
 let api: ScenarioStandIn;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({
-  region: 'local',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-});
+const unusedSecrets = unusedSecretsClient();
 
 beforeAll(() => {
   dynamo = localDynamoClient(inject('dynamoEndpoint'));

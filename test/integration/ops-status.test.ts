@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import type { OpsIo } from '#ops/io';
@@ -8,18 +7,14 @@ import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/env';
 import { BRAKE_ROW_KEY } from '#reaper/table-contract';
-import { runOpsCapturing } from '#test-support/ops-runner';
+import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 /** What ops status gained: the in-grace state, the last unlock, --limit, --sort, colour on a terminal, the problem column. */
 
 let dynamo: DynamoDBClient;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({
-  region: 'local',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-});
+const unusedSecrets = unusedSecretsClient();
 
 beforeAll(() => {
   dynamo = localDynamoClient(inject('dynamoEndpoint'));

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import type { OpsIo } from '#ops/io';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/env';
-import { runOpsCapturing } from '#test-support/ops-runner';
+import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesFromNow } from '#test-support/reaper-harness';
 
 /**
@@ -24,11 +23,7 @@ const EVIL_DATE = '\x1b]0;pwned\x07';
 
 let dynamo: DynamoDBClient;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({
-  region: 'local',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-});
+const unusedSecrets = unusedSecretsClient();
 
 beforeAll(() => {
   dynamo = localDynamoClient(inject('dynamoEndpoint'));

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type DynamoFaultProxy, startDynamoFaultProxy } from '#local/dynamodb-fault-proxy';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import type { OpsIo } from '#ops/io';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/env';
-import { runOpsCapturing } from '#test-support/ops-runner';
+import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 /**
@@ -17,11 +16,7 @@ import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 let dynamo: DynamoDBClient;
 let tableName: string;
-const unusedSecrets = new SecretsManagerClient({
-  region: 'local',
-  endpoint: 'http://127.0.0.1:9',
-  credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-});
+const unusedSecrets = unusedSecretsClient();
 
 beforeAll(() => {
   dynamo = localDynamoClient(inject('dynamoEndpoint'));

@@ -1,3 +1,4 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runOps } from '#ops/cli';
 import type { OpsIo } from '#ops/io';
 import { captureOutput } from './output-capture';
@@ -29,4 +30,13 @@ export async function runOpsCapturing(argv: string[], io: Partial<OpsIo> & { env
     }),
   );
   return { code, stdout, stderr, questions, logLines: lines };
+}
+
+/** A Secrets Manager client for commands that must not read a secret: it points at a closed port, never at AWS. */
+export function unusedSecretsClient(): SecretsManagerClient {
+  return new SecretsManagerClient({
+    region: 'local',
+    endpoint: 'http://127.0.0.1:9',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
 }
