@@ -90,6 +90,23 @@ describe('npm run reap (the local CLI)', () => {
     expect(released.stderr).toMatch(/30 examined, 30 stale, 30 unlocked, 0 failed/);
   });
 
+  it('--project limits the run to some Scenario projects; a bad project id is a usage error', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_cliDefault', lockExpiresAt: minutesAgo(600) });
+    await putRow(dynamo, tableName, {
+      assetId: 'asset_cliOther',
+      lockExpiresAt: minutesAgo(600),
+      extra: { projectId: { S: 'proj_other' } },
+    });
+    api.addCanvas('asset_cliDefault');
+
+    const { code, stderr } = await cli(['--project', 'default']);
+
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toMatch(/1 examined, 1 stale, 1 unlocked, 0 failed/);
+    expect((await getRow(dynamo, tableName, 'asset_cliOther'))?.lockExpiresAt).toBeDefined();
+    expect((await cli(['--project', 'proj other'])).code).toBe(EXIT.usageOrConfig);
+  });
+
   it('exits 1 when a canvas failed or a row is invalid', async () => {
     await putRow(dynamo, tableName, { assetId: 'asset_cliGone', lockExpiresAt: minutesAgo(10) });
     expect((await cli([])).code).toBe(EXIT.canvasFailedOrInvalid);

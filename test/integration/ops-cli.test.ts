@@ -171,6 +171,25 @@ describe("ops unlock (a person's deliberate force-unlock)", () => {
     expect(row?.lastForceUnlockedRunId?.S).toMatch(/^ops-/);
   });
 
+  it("unlocks a canvas of another Scenario project with that project's key (SCENARIO_PROJECTS_FILE)", async () => {
+    const studio = await startScenarioStandIn({ projects: { proj_x: {} } });
+    try {
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'ops-projects-')), 'projects.json');
+      writeFileSync(file, JSON.stringify({ projects: { proj_x: studio.projectKey('proj_x') } }), { mode: 0o600 });
+      await putRow(dynamo, tableName, { assetId: 'asset_opsProj', lockExpiresAt: minutesFromNow(30), extra: { projectId: { S: 'proj_x' } } });
+      studio.addCanvas('asset_opsProj', { projectId: 'proj_x' });
+
+      const projectEnv = env({ [ENV.apiBaseUrl]: studio.baseUrl, [ENV.localApiKey]: undefined, [ENV.localApiSecret]: undefined, [ENV.projectsFile]: file });
+      const { code } = await runOpsCapturing(['unlock', 'asset_opsProj', '--yes'], { env: projectEnv, awsClients: { dynamo, secrets: unusedSecrets } });
+
+      expect(code).toBe(EXIT.ok);
+      expect(studio.unlockRequests.map((r) => r.authorized)).toEqual([true]);
+      expect(studio.unlockLog.map((u) => u.assetId)).toEqual(['asset_opsProj']);
+    } finally {
+      await studio.close();
+    }
+  });
+
   it('asks for confirmation on a terminal and does nothing when refused', async () => {
     await putRow(dynamo, tableName, { assetId: 'asset_opsAsk', lockExpiresAt: minutesFromNow(30) });
     api.addCanvas('asset_opsAsk');
