@@ -13,7 +13,6 @@ import type { CanvasStore, ClaimResult, HealResult, MarkUnlockedResult, RowCheck
 import { ABSENT, type AttributeReading, type LockView, readingText, type TrackedCanvas } from '../core/tracked-canvas';
 import { BRAKE_ATTRIBUTES, BRAKE_ROW_KEY, BRAKE_STATES, CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '../table-contract';
 
-
 /** BatchGetItem's own limit. */
 const BATCH_GET_MAX_KEYS = 100;
 const UNPROCESSED_KEYS_MAX_ROUNDS = 8;

@@ -4,7 +4,8 @@ import type { TrackedCanvas } from './tracked-canvas';
  * Starts canvases' lives a bounded number per project at a time, and never makes the table read wait on one project:
  * while a project's canvases are all under way (its API slow or throttling), its next ones wait in its own queue,
  * and the scan goes on to other projects' canvases. Only a project with `maxQueuedPerProject` canvases waiting makes
- * the scan wait, so memory stays bounded.
+ * the scan wait, so memory stays bounded; with one key for every row there is nobody to be fair to, and the scan
+ * simply waits for room (maxQueuedPerProject 0), keeping no canvas in memory beyond those under way.
  */
 export class CanvasDispatch {
   private readonly underWay = new Map<string, Set<Promise<void>>>();
@@ -17,11 +18,19 @@ export class CanvasDispatch {
 
   async submit(canvas: TrackedCanvas, project: string): Promise<void> {
     const running = this.running(project);
-    if (running.size < this.limits.underWayPerProject) return this.begin(canvas, project);
-    const queue = this.queued.get(project) ?? [];
-    this.queued.set(project, queue);
-    queue.push(canvas);
-    while (queue.length >= this.limits.maxQueuedPerProject) await Promise.race(running);
+    let queue = this.queued.get(project);
+    if (!queue) {
+      queue = [];
+      this.queued.set(project, queue);
+    }
+    for (;;) {
+      if (running.size < this.limits.underWayPerProject && queue.length === 0) return this.begin(canvas, project);
+      if (queue.length < this.limits.maxQueuedPerProject) {
+        queue.push(canvas);
+        return;
+      }
+      await Promise.race(running);
+    }
   }
 
   /** Resolves once every submitted canvas has run its course. */

@@ -51,8 +51,12 @@ const MAX_NOT_FOUND_RECORDED = 1000;
 
 /** Canvases whose requests are done but whose row update is still under way, per request slot. */
 const RECORDS_PENDING_PER_SLOT = 1;
-/** Stale canvases one project may have waiting for its turn before the scan waits for it. */
-const MAX_QUEUED_PER_PROJECT = 10_000;
+/**
+ * With a key per project, the stale canvases one project may have waiting for its turn before the scan waits for it:
+ * enough that a slow project does not hold up the others' canvases further down the table, small enough to keep
+ * memory flat.
+ */
+const MAX_QUEUED_PER_PROJECT = 256;
 
 /**
  * One reap run: streams the tracked canvases and frees the stale ones, a bounded number at a time, and returns what
@@ -116,7 +120,10 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       const lockApi = lockApis.forProject(project);
       if (lockApi) report(await unlockCanvas({ clock, store, logger, lockApi }, canvas, run), project);
     },
-    { underWayPerProject: slotsPerProject * (1 + RECORDS_PENDING_PER_SLOT), maxQueuedPerProject: MAX_QUEUED_PER_PROJECT },
+    {
+      underWayPerProject: slotsPerProject * (1 + RECORDS_PENDING_PER_SLOT),
+      maxQueuedPerProject: lockApis.shape === 'projects' ? MAX_QUEUED_PER_PROJECT : 0,
+    },
   );
   const start = async (canvas: TrackedCanvas) => {
     const { assetId } = canvas;
