@@ -176,11 +176,23 @@ describe("ops unlock (a person's deliberate force-unlock)", () => {
     try {
       const file = path.join(mkdtempSync(path.join(tmpdir(), 'ops-projects-')), 'projects.json');
       writeFileSync(file, JSON.stringify({ projects: { proj_x: studio.projectKey('proj_x') } }), { mode: 0o600 });
-      await putRow(dynamo, tableName, { assetId: 'asset_opsProj', lockExpiresAt: minutesFromNow(30), extra: { projectId: { S: 'proj_x' } } });
+      await putRow(dynamo, tableName, {
+        assetId: 'asset_opsProj',
+        lockExpiresAt: minutesFromNow(30),
+        extra: { projectId: { S: 'proj_x' } },
+      });
       studio.addCanvas('asset_opsProj', { projectId: 'proj_x' });
 
-      const projectEnv = env({ [ENV.apiBaseUrl]: studio.baseUrl, [ENV.localApiKey]: undefined, [ENV.localApiSecret]: undefined, [ENV.projectsFile]: file });
-      const { code } = await runOpsCapturing(['unlock', 'asset_opsProj', '--yes'], { env: projectEnv, awsClients: { dynamo, secrets: unusedSecrets } });
+      const projectEnv = env({
+        [ENV.apiBaseUrl]: studio.baseUrl,
+        [ENV.localApiKey]: undefined,
+        [ENV.localApiSecret]: undefined,
+        [ENV.projectsFile]: file,
+      });
+      const { code } = await runOpsCapturing(['unlock', 'asset_opsProj', '--yes'], {
+        env: projectEnv,
+        awsClients: { dynamo, secrets: unusedSecrets },
+      });
 
       expect(code).toBe(EXIT.ok);
       expect(studio.unlockRequests.map((r) => r.authorized)).toEqual([true]);
