@@ -102,7 +102,7 @@ describe('ops pause / ops resume', () => {
     expect(paused.code).toBe(EXIT.ok);
     expect(paused.stdout).toContain(`the schedule ${SCHEDULE} (group default) was ENABLED, is now DISABLED`);
     expect(paused.stdout).toContain('The next `cdk deploy` restores the deployed setting');
-    expect(paused.stdout).toContain('deploy with -c reaper:scheduleEnabled=false');
+    expect(paused.stdout).toContain('set "reaper:scheduleEnabled": false in the environment\'s file and deploy');
     expect(withoutDates(scheduler.schedule(SCHEDULE)!)).toEqual({ ...deployed, State: 'DISABLED' });
 
     const resumed = await ops(['resume', '--schedule-name', SCHEDULE]);
@@ -153,7 +153,7 @@ describe('ops pause / ops resume', () => {
       const { code, stdout } = await ops([command, '--help']);
       expect(code).toBe(EXIT.ok);
       expect(stdout).toContain(`Usage: npm run ops -- ${command}`);
-      expect(stdout).toContain('-c reaper:scheduleEnabled=false');
+      expect(stdout).toContain('"reaper:scheduleEnabled": false in the environment\'s file (environments/<env>.json)');
       expect(stdout).toContain('iam:PassRole');
     }
   });
