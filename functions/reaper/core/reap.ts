@@ -8,7 +8,7 @@ import { type CanvasStore, type Clock, type LockApi, type ProjectLockApis, type 
 import { projectOf } from './project';
 import { RequestSlots } from './request-slots';
 import { RunControl } from './run-control';
-import { type BrakeReport, type RunSummary, SummaryBuilder } from './summary';
+import { type BrakeReport, emptyBrakeReport, type RunSummary, SummaryBuilder } from './summary';
 import { stringValue, type TrackedCanvas } from './tracked-canvas';
 import { type CanvasRun, unlockCanvas } from './unlock-canvas';
 import { judgeCanvas } from './verdict';
@@ -290,22 +290,4 @@ function brakeDetail(brake: BrakeReport): string {
   const counts = `${brake.newlyStale} newly stale vs ${brake.live} live locks (share ${brake.share}; trips at ≥ ${brake.minLocks} and ≥ ${brake.minShare})`;
   const since = brake.trippedAt ? `engaged since ${brake.trippedAt}` : 'would trip (dry run)';
   return `mass-expiry brake ${since}: ${brake.held} stale lock(s) held; ${counts}. Release it with "overrideBrake": true, --override-brake or ops invoke --override-brake`;
-}
-
-function emptyBrakeReport(settings: BrakeSettings, applies: boolean, overridden: boolean): BrakeReport {
-  return {
-    applies,
-    engaged: false,
-    wouldTrip: false,
-    trippedNow: false,
-    released: false,
-    overridden,
-    newlyStale: 0,
-    live: 0,
-    share: 0,
-    held: 0,
-    windowSeconds: settings.windowSeconds,
-    minLocks: settings.minLocks,
-    minShare: settings.share,
-  };
 }

@@ -1,3 +1,4 @@
+import type { BrakeSettings } from './brake';
 import { type CanvasOutcome, doubtOf, type FailureKind, type FailureStep, type SkipReason } from './outcome';
 import type { LockView } from './tracked-canvas';
 
@@ -124,6 +125,25 @@ const SKIP_COUNTER: Record<SkipReason, keyof RunSummary['skipped']> = {
 
 export const UNVERIFIED_DRY_RUN_NOTE =
   'unverified: a dry run sends no request, so Scenario was not asked; a real run verifies each lock first and may skip some';
+
+/** The brake's report before a run has seen anything. */
+export function emptyBrakeReport(settings: BrakeSettings, applies: boolean, overridden: boolean): BrakeReport {
+  return {
+    applies,
+    engaged: false,
+    wouldTrip: false,
+    trippedNow: false,
+    released: false,
+    overridden,
+    newlyStale: 0,
+    live: 0,
+    share: 0,
+    held: 0,
+    windowSeconds: settings.windowSeconds,
+    minLocks: settings.minLocks,
+    minShare: settings.share,
+  };
+}
 
 /** Accumulates outcomes into the run summary. */
 export class SummaryBuilder {
