@@ -8,7 +8,7 @@ import {
 import { errorMessage } from '#reaper/core/error-message';
 import { EXIT, parseCommandArgs } from './io';
 import { type OperatorIo, schedulerClient } from './operator-clients';
-import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from './stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS, sourcesFromFlags } from './stack-outputs';
 
 /** The schedule group the stack puts its schedule in. */
 export const DEFAULT_SCHEDULE_GROUP = 'default';
@@ -101,13 +101,7 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
   }
   let name: string;
   try {
-    name = resolveStackOutput(STACK_OUTPUTS.scheduleName, {
-      flag: values['schedule-name'] as string | undefined,
-      env: io.env,
-      cwd: io.cwd,
-      outputsFile: values['outputs-file'] as string | undefined,
-      stackName: values['stack-name'] as string | undefined,
-    });
+    name = resolveStackOutput(STACK_OUTPUTS.scheduleName, sourcesFromFlags(STACK_OUTPUTS.scheduleName, values, io));
   } catch (error) {
     io.stderr(`ops ${command}: ${errorMessage(error).replace(/^Error: /, '')}\n`);
     return EXIT.usageOrConfig;

@@ -43,6 +43,24 @@ export interface StackOutputSources {
 }
 
 /**
+ * Where a command finds a value of the stack: its own flag for it (`name.flag`, when given), its --outputs-file and
+ * --stack-name flags, its environment and its folder.
+ */
+export function sourcesFromFlags(
+  name: StackOutputName | undefined,
+  values: Readonly<Record<string, unknown>>,
+  io: { env: Readonly<Record<string, string | undefined>>; cwd: string },
+): StackOutputSources {
+  return {
+    flag: name ? (values[name.flag.slice(2)] as string | undefined) : undefined,
+    env: io.env,
+    cwd: io.cwd,
+    outputsFile: values['outputs-file'] as string | undefined,
+    stackName: values['stack-name'] as string | undefined,
+  };
+}
+
+/**
  * A value of the deployed stack: the flag, else the variable, else the output of the stack in cdk-outputs.json.
  * Throws a message that says how to provide it.
  */

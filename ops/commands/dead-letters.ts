@@ -10,7 +10,7 @@ import { errorMessage } from '#reaper/core/error-message';
 import { type DeadLetter, type DeadLetterQueueKind, decodeDeadLetter } from '../dead-letter-message';
 import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { type OperatorIo, sqsClient } from '../operator-clients';
-import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from '../stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
 import { relativeTime } from '../text-table';
 
 const QUEUES: {
@@ -102,15 +102,7 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
   }
   let urls: string[];
   try {
-    urls = QUEUES.map((q) =>
-      resolveStackOutput(q.output, {
-        flag: values[q.output.flag.slice(2)] as string | undefined,
-        env: io.env,
-        cwd: io.cwd,
-        outputsFile: values['outputs-file'] as string | undefined,
-        stackName: values['stack-name'] as string | undefined,
-      }),
-    );
+    urls = QUEUES.map((q) => resolveStackOutput(q.output, sourcesFromFlags(q.output, values, io)));
   } catch (error) {
     io.stderr(`ops dead-letters: ${errorMessage(error).replace(/^Error: /, '')}\n`);
     return EXIT.usageOrConfig;

@@ -6,9 +6,8 @@ import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
 import { errorMessage } from '#reaper/core/error-message';
 import type { RunSummary } from '#reaper/core/summary';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
-import { resolveFunctionName } from '../function-name';
 import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
-import { findStackOutput, STACK_OUTPUTS } from '../stack-outputs';
+import { findStackOutput, resolveStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
 
 export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--function-name NAME] [--json]
 
@@ -70,13 +69,7 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
 
   let functionName: string;
   try {
-    functionName = resolveFunctionName({
-      flag: values['function-name'] as string | undefined,
-      env: io.env,
-      cwd: io.cwd,
-      outputsFile: values['outputs-file'] as string | undefined,
-      stackName: values['stack-name'] as string | undefined,
-    });
+    functionName = resolveStackOutput(STACK_OUTPUTS.functionName, sourcesFromFlags(STACK_OUTPUTS.functionName, values, io));
   } catch (error) {
     io.stderr(`ops invoke: ${errorMessage(error).replace(/^Error: /, '')}\n`);
     return EXIT.usageOrConfig;
@@ -91,14 +84,8 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
         new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
       );
     } catch (error) {
-      const sources = {
-        flag: undefined,
-        env: io.env,
-        cwd: io.cwd,
-        outputsFile: values['outputs-file'] as string | undefined,
-        stackName: values['stack-name'] as string | undefined,
-      };
-      io.stderr(`ops invoke: ${invokeFailure(functionName, error, findStackOutput(STACK_OUTPUTS.logGroupName, sources))}\n`);
+      const logGroup = findStackOutput(STACK_OUTPUTS.logGroupName, sourcesFromFlags(undefined, values, io));
+      io.stderr(`ops invoke: ${invokeFailure(functionName, error, logGroup)}\n`);
       return EXIT.canvasFailedOrInvalid;
     }
   } finally {

@@ -5,7 +5,7 @@ import { errorMessage } from '#reaper/core/error-message';
 import type { RunSummary } from '#reaper/core/summary';
 import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
-import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS } from '../stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
 import { relativeTime } from '../text-table';
 
 /** The message of the line each run ends with (functions/reaper/core/reap.ts); its `summary` field is the run summary. */
@@ -61,13 +61,7 @@ export async function lastRunCommand(argv: readonly string[], io: OperatorIo): P
   const sinceMs = parseDuration(since);
   let logGroupName: string;
   try {
-    logGroupName = resolveStackOutput(STACK_OUTPUTS.logGroupName, {
-      flag: values['log-group'] as string | undefined,
-      env: io.env,
-      cwd: io.cwd,
-      outputsFile: values['outputs-file'] as string | undefined,
-      stackName: values['stack-name'] as string | undefined,
-    });
+    logGroupName = resolveStackOutput(STACK_OUTPUTS.logGroupName, sourcesFromFlags(STACK_OUTPUTS.logGroupName, values, io));
   } catch (error) {
     io.stderr(`ops last-run: ${errorMessage(error).replace(/^Error: /, '')}\n`);
     return EXIT.usageOrConfig;
