@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { BrakeState } from '../core/brake';
 import type { CanvasStore, ClaimResult, HealResult, MarkUnlockedResult, RowCheck } from '../core/ports';
-import { ABSENT, type AttributeReading, type LockView, readingText, type TrackedCanvas } from '../core/tracked-canvas';
+import { ABSENT, type AttributeReading, lockViewOf, type TrackedCanvas } from '../core/tracked-canvas';
 import { BRAKE_ATTRIBUTES, BRAKE_ROW_KEY, BRAKE_STATES, CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '../table-contract';
 
 /** BatchGetItem's own limit. */
@@ -109,7 +109,7 @@ export class DynamoCanvasStore implements CanvasStore {
   async check(canvas: TrackedCanvas, runId: string): Promise<RowCheck> {
     const lock = lockAsRead(canvas);
     const item = await this.readRow(canvas.assetId);
-    const current = item ? lockViewOfItem(item) : null;
+    const current = item ? lockViewOf(toCanvas(item)) : null;
     if (
       !item ||
       !sameAttribute(item[CANVAS_ATTRIBUTES.lockExpiresAt], lock.lockExpiresAt) ||
@@ -354,12 +354,6 @@ function sameLockCondition(lock: LockAsRead): {
   const names: Record<string, string> = { '#exp': CANVAS_ATTRIBUTES.lockExpiresAt, '#lockId': CANVAS_ATTRIBUTES.lockId };
   if (!lock.lockId) return { expression: '#exp = :exp AND attribute_not_exists(#lockId)', names, values: { ':exp': lock.lockExpiresAt } };
   return { expression: '#exp = :exp AND #lockId = :lockId', names, values: { ':exp': lock.lockExpiresAt, ':lockId': lock.lockId } };
-}
-
-function lockViewOfItem(item: Record<string, AttributeValue>): LockView {
-  const lockExpiresAt = readingText(attributeReading(item[CANVAS_ATTRIBUTES.lockExpiresAt]));
-  const lockId = readingText(attributeReading(item[CANVAS_ATTRIBUTES.lockId]));
-  return { ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }), ...(lockId === undefined ? {} : { lockId }) };
 }
 
 function keyAsString(value: AttributeValue | undefined): string {

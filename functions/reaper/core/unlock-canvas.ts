@@ -34,7 +34,10 @@ export interface CanvasRun {
   graceMs: number;
   /** GET the asset before the unlock, and again before each retry (VERIFY_AT_SOURCE). */
   verifyAtSource: boolean;
-  /** The run's in-flight limit: one slot covers a canvas from its claim to the end of its last request. */
+  /**
+   * The run's in-flight limit: one slot covers a canvas from its claim to the end of its last request. Its release
+   * may be called more than once (only the first counts), as RequestSlots' does.
+   */
   slots: { acquire(project: string): Promise<() => void> };
   /** The run's stopping rule. */
   control: Pick<RunControl, 'mayStart' | 'stop' | 'noteApiAnswer' | 'refuseProject' | 'isRefused'>;
@@ -92,7 +95,7 @@ export async function unlockCanvas(deps: UnlockCanvasDependencies, canvas: Track
   const { assetId } = canvas;
   const project = projectOf(canvas);
   const lockExpiresAt = lockViewOf(canvas).lockExpiresAt ?? '';
-  const releaseSlot = onlyOnce(await run.slots.acquire(project));
+  const releaseSlot = await run.slots.acquire(project);
   let requestsDone = false;
   try {
     if (!run.control.mayStart()) return { assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt };
@@ -301,14 +304,5 @@ function failedAt(step: ApiStep, assetId: string, failure: ApiFailure): Extract<
     step,
     ...(failure.status === undefined ? {} : { httpStatus: failure.status }),
     error: `${step === 'verify' ? 'verifying the lock at Scenario failed (no unlock was sent): ' : ''}${failure.message}${halt}`,
-  };
-}
-
-function onlyOnce(release: () => void): () => void {
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    release();
   };
 }
