@@ -1,22 +1,10 @@
 import { errorMessage } from './error-message';
 import { parseLockExpiry } from './lock-expiry';
 import type { CanvasOutcome, PossibleLiveLockUnlock, SkipReason } from './outcome';
-import type {
-  ApiFailure,
-  ApiStep,
-  CanvasStore,
-  ClaimResult,
-  Clock,
-  LockApi,
-  ReapLogger,
-  RetryDecision,
-  RowCheck,
-  UnlockFailureKind,
-} from './ports';
+import type { ApiFailure, ApiStep, CanvasStore, ClaimResult, Clock, LockApi, ReapLogger, RetryDecision, RowCheck } from './ports';
 import { projectOf } from './project';
 import { RequestSlots } from './request-slots';
 import { RunControl } from './run-control';
-import type { StopReason } from './summary';
 import { lockViewOf, type TrackedCanvas } from './tracked-canvas';
 
 export interface UnlockCanvasDependencies {
@@ -71,11 +59,6 @@ const CLAIM_SKIP_REASON: Record<Exclude<ClaimResult, 'claimed'>, SkipReason> = {
   'no-longer-locked': 'not-locked',
   'lock-changed': 'renewed',
   'claimed-by-other-run': 'claimed-by-other-run',
-};
-
-/** Failures that say something about the whole run, not this canvas: hammering on helps no one. */
-const STOPPING_FAILURES: Partial<Record<UnlockFailureKind, StopReason>> = {
-  'out-of-time': 'time-budget',
 };
 
 /**
@@ -282,11 +265,22 @@ async function giveBackClaim(deps: UnlockCanvasDependencies, canvas: TrackedCanv
   }
 }
 
+/**
+ * What a failure says beyond this canvas, told before the slot passes on: out of time stops the run; a refused key
+ * stops its project (or the run, with one key); a 404 is noted for the run's record of gone canvases.
+ */
 function stopRunIfRunWide(run: CanvasRun, canvas: TrackedCanvas, failure: ApiFailure): void {
-  const reason = STOPPING_FAILURES[failure.kind];
-  if (reason) run.control.stop(reason, failure.message);
-  if (failure.kind === 'credentials-rejected') run.control.refuseProject(projectOf(canvas), failure.message);
-  if (failure.kind === 'asset-not-found') run.onNotFound?.(canvas);
+  switch (failure.kind) {
+    case 'out-of-time':
+      run.control.stop('time-budget', failure.message);
+      return;
+    case 'credentials-rejected':
+      run.control.refuseProject(projectOf(canvas), failure.message);
+      return;
+    case 'asset-not-found':
+      run.onNotFound?.(canvas);
+      return;
+  }
 }
 
 /** Every HTTP answer counts toward the run's "suspect base URL" rule; a timeout is no answer. */
