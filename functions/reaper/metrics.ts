@@ -23,8 +23,9 @@ export function publishRunMetrics(newMetrics: () => Metrics, summary: RunSummary
 
   if (keyedProjects.length < 2) return;
   for (const project of keyedProjects.slice(0, MAX_PROJECT_DIMENSIONS)) {
-    const counts = summary.projects[project];
-    if (!counts) continue;
+    // Project ids are data: only the summary's own entries count (never a name every object inherits).
+    if (!Object.hasOwn(summary.projects, project)) continue;
+    const counts = summary.projects[project]!;
     const perProject = newMetrics();
     perProject.addDimension(METRIC_PROJECT_DIMENSION, project);
     perProject.addMetric(METRIC_NAMES.unlocked, MetricUnit.Count, counts.unlocked);
