@@ -1,7 +1,7 @@
 import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ScriptedAnswer } from '#local/scenario-stand-in';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
-import type { LockApi, ProjectLockApis } from '#reaper/core/ports';
+import type { LockApi, LockApis } from '#reaper/core/ports';
 import { type HarnessOptions, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
 import type { Observed, Run } from './expectations';
@@ -94,7 +94,7 @@ async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
 const httpDate = (ms: number) => new Date(ms).toUTCString();
 
 /** Keys per project, as a studio's secret holds them: the default project's key, and the target project's (or none). */
-function projectKeys(h: ReaperHarness, project: { id: string; key: 'refused' | 'none' }): ProjectLockApis {
+function projectKeys(h: ReaperHarness, project: { id: string; key: 'refused' | 'none' }): LockApis {
   const apiWith = (credentials: { apiKey: string; apiSecret: string }) =>
     createScenarioLockApi({
       baseUrl: h.api.baseUrl,
@@ -103,9 +103,10 @@ function projectKeys(h: ReaperHarness, project: { id: string; key: 'refused' | '
       maxRetries: FAST_API.maxRetries,
       clock: h.clock,
     });
+  // The bystanders' rows name no project: a key for the project "default" serves them, and no other project.
   const byProject = new Map<string, LockApi>([['default', apiWith({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret })]]);
   if (project.key === 'refused') byProject.set(project.id, apiWith({ apiKey: h.api.projectKey(project.id).apiKey, apiSecret: 'revoked' }));
-  return { shape: 'projects', keyedProjects: [...byProject.keys()], forProject: (id) => byProject.get(id) };
+  return { byProject };
 }
 
 /** A writer renews the target's row (a new expiry and lockId), as it would while the unlock is at the API. */

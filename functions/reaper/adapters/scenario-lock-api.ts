@@ -220,8 +220,19 @@ async function describeFailure(
     const status = error.response.status;
     const detail = await errorMessageOf(error.response, context.scrub);
     const withStatus = { ...options, status };
-    if (status === 401 || status === 403) {
-      return failure('credentials-rejected', `HTTP ${status}: the API refused the credentials; the run stops${detail}`, withStatus).failure;
+    if (status === 401) {
+      return failure(
+        'credentials-rejected',
+        `HTTP 401: the API refused the key; its canvases are skipped (the run stops once every key is refused)${detail}`,
+        withStatus,
+      ).failure;
+    }
+    if (status === 403) {
+      return failure(
+        'forbidden',
+        `HTTP 403: the API refused this asset to the key; only this canvas fails (the key is refused after 403s on two assets with no success)${detail}`,
+        withStatus,
+      ).failure;
     }
     if (status === 404)
       return failure(

@@ -1,4 +1,5 @@
 import type { BrakeState } from './brake';
+import type { ProjectKeys } from './project';
 import type { AttributeReading, LockView, TrackedCanvas } from './tracked-canvas';
 
 /** Milliseconds since the epoch; injected so tests decide what "now" is. */
@@ -58,7 +59,10 @@ export interface CanvasStore {
 
 export type UnlockFailureKind =
   | 'asset-not-found'
+  /** 401: the key is refused. */
   | 'credentials-rejected'
+  /** 403: this asset is refused to this key (the key is refused only after two such assets; see RunControl). */
+  | 'forbidden'
   | 'request-rejected'
   | 'rate-limited'
   | 'server-error'
@@ -118,23 +122,8 @@ export interface LockApi {
   forceUnlock(assetId: string, options: { deadlineMs: number; mayRetry?: () => Promise<RetryDecision> }): Promise<UnlockResult>;
 }
 
-/**
- * The lock API per Scenario project: API keys belong to one project, so each canvas is verified and unlocked with its
- * project's key.
- */
-export interface ProjectLockApis {
-  /** 'single': one key for every row (a refusal stops the run); 'projects': a key per project. */
-  readonly shape: 'single' | 'projects';
-  /** The projects that have a key (the default pair as "default"). */
-  readonly keyedProjects: readonly string[];
-  /** The API with this project's key; undefined when there is no key for it and no default. */
-  forProject(projectId: string): LockApi | undefined;
-}
-
-/** One key for every canvas. */
-export function singleKeyLockApis(lockApi: LockApi): ProjectLockApis {
-  return { shape: 'single', keyedProjects: ['default'], forProject: () => lockApi };
-}
+/** The lock API with each project's key (see ProjectKeys): each canvas is verified and unlocked with its project's key. */
+export type LockApis = ProjectKeys<LockApi>;
 
 /** Structured logging; each call becomes one JSON line in production. */
 export interface ReapLogger {

@@ -14,7 +14,7 @@ import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
 import type { CanvasOutcome } from '#reaper/core/outcome';
-import type { ProjectLockApis } from '#reaper/core/ports';
+import type { LockApis } from '#reaper/core/ports';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
 import { reap } from '#reaper/core/reap';
 import type { RunSummary } from '#reaper/core/summary';
@@ -261,12 +261,7 @@ class ScheduleWorld implements WriterWorld {
         clock,
         fetch: this.recordingFetch(runId),
       });
-    const byProject = new Map([DEFAULT_PROJECT, SECOND_PROJECT].map((project) => [project, lockApiFor(project)] as const));
-    const lockApis: ProjectLockApis = {
-      shape: 'projects',
-      keyedProjects: [...byProject.keys()],
-      forProject: (project) => byProject.get(project),
-    };
+    const lockApis: LockApis = { byProject: new Map([[SECOND_PROJECT, lockApiFor(SECOND_PROJECT)]]), default: lockApiFor(DEFAULT_PROJECT) };
     const store = new DynamoCanvasStore({
       client: reaperClient,
       tableName: this.tableName,
