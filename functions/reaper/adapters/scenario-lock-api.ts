@@ -1,5 +1,7 @@
 import ky, { HTTPError, type KyInstance } from 'ky';
-import { assetIdProblem, preview } from '../core/asset-id';
+import { jsonForTerminal } from '../cli-kit/terminal-text';
+import { assetIdProblem, clip, preview } from '../core/asset-id';
+import { parseLockExpiry } from '../core/lock-expiry';
 import type { ApiFailure, ApiStep, Clock, LockApi, RetryDecision, RetryHalt, SourceLockResult, UnlockResult } from '../core/ports';
 import { ABSENT, type AttributeReading } from '../core/tracked-canvas';
 import { assetLogRecord } from './asset-log-record';
@@ -127,7 +129,9 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     } catch (error) {
       if (error instanceof RetryHalted) {
         const last = await describeFailure(lastError, { attempts, giveUpReason, deadlinePassed: false, scrub });
-        return { ok: false, failure: { ...last, possiblyApplied, halted: error.halt } };
+        // A check that read something it did not understand fails the canvas with that kind, not the attempt's.
+        const kind = error.halt.failureKind ?? last.kind;
+        return { ok: false, failure: { ...last, kind, possiblyApplied, halted: error.halt } };
       }
       if (error !== lastError) noteAttemptFailed(error);
       const described = await describeFailure(error, { attempts, giveUpReason, deadlinePassed: remainingMs() <= 0, scrub });
@@ -141,10 +145,10 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       if (!answer.ok) return answer;
       const asset = assetOf(answer.body, assetId);
       if (!asset.ok) return failure('bad-response', asset.problem, { attempts: answer.attempts, status: 200 });
-      const metadata = asset.value.metadata;
-      const lockExpiresAt =
-        typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).lockExpiresAt : undefined;
-      return { ok: true, lockExpiresAt: readingOf(lockExpiresAt), attempts: answer.attempts };
+      const lock = sourceLockOf(asset.value);
+      if (!lock.ok)
+        return failure('bad-response', `${lock.problem}; ${unknownOutcome('verify')}`, { attempts: answer.attempts, status: 200 });
+      return { ok: true, lockExpiresAt: lock.reading, attempts: answer.attempts };
     },
 
     async forceUnlock(assetId, { deadlineMs, mayRetry }): Promise<UnlockResult> {
@@ -183,11 +187,44 @@ function assetOf(body: string, assetId: string): { ok: true; value: Record<strin
   return { ok: true, value: asset as Record<string, unknown> };
 }
 
-/** Scenario's `metadata.lockExpiresAt`, read like a table attribute (the same strict date rules then apply). */
-function readingOf(value: unknown): AttributeReading {
-  if (value === undefined || value === null) return ABSENT;
-  if (typeof value === 'string') return { kind: 'string', value };
-  return { kind: 'other', dynamoType: typeof value, preview: preview(value, 60) };
+/**
+ * Scenario's lock, read strictly: "no lock" is exactly a JSON object `metadata` whose `lockExpiresAt` is absent or
+ * null; a lock is a timestamp in the form the table contract accepts (parseLockExpiry). Anything else is not
+ * understood, and says what was read: reading it as "no lock" would free a lock that may be live.
+ */
+function sourceLockOf(asset: Record<string, unknown>): { ok: true; reading: AttributeReading } | { ok: false; problem: string } {
+  const unreadable = (problem: string) => ({ ok: false as const, problem: `Scenario's lock could not be read: ${problem}` });
+  if (!Object.hasOwn(asset, 'metadata')) return unreadable('metadata is absent');
+  const metadata = asset.metadata;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    return unreadable(`metadata is ${jsonTypeOf(metadata)} ${shownValue(metadata)}, not an object`);
+  }
+  const value = Object.hasOwn(metadata, 'lockExpiresAt') ? (metadata as Record<string, unknown>).lockExpiresAt : undefined;
+  if (value === undefined || value === null) return { ok: true, reading: ABSENT };
+  if (typeof value !== 'string') {
+    return unreadable(`metadata.lockExpiresAt is ${jsonTypeOf(value)} ${shownValue(value)}, not an ISO-8601 date-time string`);
+  }
+  const reading: AttributeReading = { kind: 'string', value };
+  const expiry = parseLockExpiry(reading);
+  if (expiry.kind === 'invalid') {
+    return unreadable(
+      `metadata.lockExpiresAt ${shownValue(value)} is not an ISO-8601 date-time with a time zone (as the table contract requires)`,
+    );
+  }
+  return { ok: true, reading };
+}
+
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+const MAX_SHOWN_CHARS = 120;
+
+/** A value Scenario sent, as a failure shows it: JSON with terminal controls escaped, clipped (failure() redacts). */
+function shownValue(value: unknown): string {
+  return clip(jsonForTerminal(value) ?? String(value), MAX_SHOWN_CHARS);
 }
 
 /** The body as text, or undefined when it is larger than MAX_RESPONSE_BYTES (reading stops there). */
