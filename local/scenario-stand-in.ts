@@ -54,8 +54,8 @@ type ScriptedAnswerShape =
    * in place or return another value to send instead: odd shapes of a real answer (no `metadata`, an unparsable lock).
    */
   | { reshape: (asset: Record<string, any>) => unknown }
-  /** Send the 200 headers, then one space (valid leading JSON whitespace) every `intervalMs`, until the client leaves. */
-  | { drip: { intervalMs: number } }
+  /** Send the headers (200 by default), then one space (valid JSON whitespace) every `intervalMs`, until the client leaves. */
+  | { drip: { intervalMs: number; status?: number } }
   /** Answer normally (unlock and return the asset), after `delayMs`. */
   | { ok: true; delayMs?: number }
   /**
@@ -309,7 +309,7 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       if (scripted?.note !== undefined) recorded.note = scripted.note;
     }
     if (scripted && 'hang' in scripted) return; // the client's timeout decides
-    if (scripted && 'drip' in scripted) return drip(request, response, scripted.drip.intervalMs);
+    if (scripted && 'drip' in scripted) return drip(request, response, scripted.drip);
     if (scripted && 'destroy' in scripted) {
       request.socket.destroy();
       return;
@@ -391,8 +391,12 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
   };
 
   /** A body that never ends: one byte at a time, until the client gives up (or a bound far past any test's timeout). */
-  const drip = (request: IncomingMessage, response: ServerResponse, intervalMs: number) => {
-    response.writeHead(200, { 'content-type': 'application/json' });
+  const drip = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    { intervalMs, status = 200 }: { intervalMs: number; status?: number },
+  ) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
     let sent = 0;
     const timer = setInterval(() => {
       sent += 1;
