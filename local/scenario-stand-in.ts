@@ -397,6 +397,8 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     { intervalMs, status = 200 }: { intervalMs: number; status?: number },
   ) => {
     response.writeHead(status, { 'content-type': 'application/json' });
+    // The headers go now (Node would hold them until the first byte): the body, not the headers, is what drips.
+    response.flushHeaders();
     let sent = 0;
     const timer = setInterval(() => {
       sent += 1;
