@@ -214,8 +214,7 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       const asset = assetOf(answer.body, assetId);
       if (!asset.ok) return failure('bad-response', asset.problem, { attempts: answer.attempts, status: 200 });
       const lock = sourceLockOf(asset.value);
-      if (!lock.ok)
-        return failure('bad-response', `${lock.problem}; ${unknownOutcome('verify')}`, { attempts: answer.attempts, status: 200 });
+      if (!lock.ok) return failure('bad-response', lock.problem, { attempts: answer.attempts, status: 200 });
       return { ok: true, lockExpiresAt: lock.reading, attempts: answer.attempts };
     },
 
