@@ -15,6 +15,8 @@ const USER_AGENT = 'canvas-lock-reaper/0.1';
 const MAX_ERROR_MESSAGE_CHARS = 200;
 /** Of an error answer's `message`, only this much is looked at. */
 const MAX_ERROR_MESSAGE_READ_CHARS = 1_000;
+/** setTimeout fires at once past this (2^31 - 1 ms, about 24 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 /** An asset is a few KB; a larger answer is not one, and reading it whole could exhaust the function's memory. */
 export const MAX_RESPONSE_BYTES = 1_000_000;
 
@@ -119,7 +121,7 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     // The run deadline as a timer held here and cleared below. (AbortSignal.timeout() would be referenced only by
     // ky's AbortSignal.any(), which Node 20 holds weakly: after a garbage collection it may never fire.)
     const runDeadline = new AbortController();
-    const deadlineTimer = setTimeout(() => runDeadline.abort(), Math.max(1, remainingMs()));
+    const deadlineTimer = setTimeout(() => runDeadline.abort(), Math.min(MAX_TIMER_MS, Math.max(1, remainingMs())));
     try {
       const response = await client(path, {
         method: step === 'unlock' ? 'put' : 'get',
@@ -291,7 +293,7 @@ const MAX_SHOWN_CHARS = 120;
 
 /** A value Scenario sent, as a failure shows it: JSON with terminal controls escaped, clipped (failure() redacts). */
 function shownValue(value: unknown): string {
-  return clip(jsonForTerminal(value) ?? String(value), MAX_SHOWN_CHARS);
+  return clip(value === undefined ? 'undefined' : jsonForTerminal(value), MAX_SHOWN_CHARS);
 }
 
 function isRedirect(response: Response): boolean {
