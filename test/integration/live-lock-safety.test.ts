@@ -323,4 +323,38 @@ describe('a lock reading Scenario gives that the reaper cannot parse is not "no 
     expect(summary.warnings).toEqual([]);
     expect((await h.row(assetId))?.reaperClaimRunId).toBeUndefined();
   });
+
+  it('…and when the row changed meanwhile, that doubt check reports the possible live-lock unlock', async () => {
+    const assetId = 'asset_unreadableOnRetryRenewed';
+    await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
+    const renewedUntil = minutesFromNow(10);
+    const renewRow = () =>
+      h.client
+        .send(
+          new UpdateItemCommand({
+            TableName: h.tableName,
+            Key: { assetId: { S: assetId } },
+            UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
+            ExpressionAttributeValues: { ':exp': { S: renewedUntil }, ':id': { S: 'lk_new' } },
+          }),
+        )
+        .then(() => undefined);
+    // The PUT is applied and answered 503; while the GET before the retry is at Scenario, the writer's mirror write
+    // lands; that GET's answer is unreadable.
+    h.api.script(assetId, [{ applyThen: { status: 503 } }]);
+    h.api.script(assetId, [{ ok: true }, { action: renewRow, andThen: { reshape: setLock(4102444800000) } }], 'get');
+
+    const { summary, byAsset } = await h.run();
+
+    expect(byAsset.get(assetId)).toMatchObject({ status: 'failed', kind: 'bad-response', step: 'unlock' });
+    expect(h.api.unlockRequests).toHaveLength(1);
+    expect(summary.possibleLiveLockUnlocks).toBe(1);
+    expect(summary.warnings).toEqual([
+      expect.objectContaining({
+        assetId,
+        kind: 'possible-live-lock-unlock',
+        currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' },
+      }),
+    ]);
+  });
 });
