@@ -52,10 +52,10 @@ export const MIN_WORKING_TIME = Duration.seconds(30);
 /** Lambda's ceiling for a function timeout (the bound of `reaper:functionTimeoutSeconds`). */
 export const MAX_LAMBDA_TIMEOUT = Duration.seconds(SETTINGS.functionTimeoutSeconds.max);
 /**
- * Lambda gives CPU in proportion to memory (1,769 MB = one vCPU). The benchmark measured ~4 ms of CPU per unlock and
- * ~0.7 s per idle pass over 100,000 rows on a full core, and a peak RSS of ~220 MiB at that size: 256 MB would be
- * both short of memory and a seventh of a vCPU (a large backlog would then take minutes of CPU). 1,024 MB costs about
- * the same GB-seconds for this CPU-bound work, since it finishes proportionally sooner.
+ * Lambda gives CPU in proportion to memory (1,769 MB = one vCPU), and a backlog costs CPU per canvas: 256 MB would be
+ * a seventh of a vCPU, and of the order of the peak RSS the benchmark measures on a 100,000-row table (docs/performance.md,
+ * "Large table", has the current CPU and memory figures). 1,024 MB costs about the same GB-seconds for this CPU-bound
+ * work, since it finishes proportionally sooner.
  */
 export const DEFAULT_REAPER_MEMORY_MB = 1024;
 /** How long the function's logs are kept (one month). */
