@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -14,9 +14,9 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SETTINGS } from '#reaper/settings';
+import { loadConfig } from '#reaper/config';
+import { ENV, SETTINGS, type SettingValues, settingDefaults, TUNABLE_NAMES } from '#reaper/settings';
 import { LOCK_FILE, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
-import { type ReaperSettings, reaperEnvironment, validateReaperEnvironment } from '../reaper-environment';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
 
@@ -68,6 +68,14 @@ export const REAPER_MAX_EVENT_AGE = Duration.minutes(30);
 /** The DynamoDB actions the reaper performs: find stale locks, read named assets, clear a lock conditionally. */
 export const REAPER_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'] as const;
 
+/**
+ * The reaper's tunables, as the function receives them: every Lambda setting of the settings table that has a context
+ * key, by setting name (functions/reaper/settings.ts describes each).
+ */
+export type ReaperSettings = Readonly<SettingValues<(typeof TUNABLE_NAMES)[number]>>;
+/** The table's defaults, so the stack and a local run behave the same. */
+export const DEFAULT_REAPER_SETTINGS: ReaperSettings = settingDefaults(TUNABLE_NAMES);
+
 /** Props of {@link ReaperFunction}. */
 export interface ReaperFunctionProps {
   /** The table of tracked canvases the function scans and updates. */
@@ -109,11 +117,20 @@ export class ReaperFunction extends Construct {
     const timeout = props.timeout ?? DEFAULT_REAPER_TIMEOUT;
     assertTimeoutLeavesWorkingTime(timeout, props.settings.safetyMarginMs);
 
-    const environment = reaperEnvironment(props.settings, {
-      tableName: props.table.tableName,
-      secretId: props.credentials.secretId,
-    });
-    validateReaperEnvironment(environment);
+    // The function's environment: each tunable's variable, and the table and secret it is given.
+    const environment: Record<string, string> = { [ENV.tableName]: props.table.tableName, [ENV.secretId]: props.credentials.secretId };
+    for (const name of TUNABLE_NAMES) environment[ENV[name]] = String(props.settings[name]);
+    // The handler's own validation, so a bad value fails `cdk synth` (naming its variable) instead of every run; a
+    // deploy-time token (the table's name, the secret's ARN) is replaced by a valid stand-in.
+    const resolvable = (value: string, standIn: string) => (Token.isUnresolved(value) ? standIn : value);
+    loadConfig(
+      {
+        ...environment,
+        [ENV.tableName]: resolvable(props.table.tableName, 'tracked-canvases'),
+        [ENV.secretId]: resolvable(props.credentials.secretId, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:scenario-AbCdEf'),
+      },
+      'lambda',
+    );
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? DEFAULT_LOG_RETENTION });
     // An explicit role instead of the default one: the default attaches AWSLambdaBasicExecutionRole, which may

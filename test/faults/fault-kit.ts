@@ -9,8 +9,8 @@ import { localDynamoClient } from '#local/tracked-canvas-table';
 import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import type { CanvasOutcome } from '#reaper/core/outcome';
 import type { RunSummary } from '#reaper/core/summary';
-import { ENV } from '#reaper/env';
 import { createHandler } from '#reaper/handler';
+import { ENV } from '#reaper/settings';
 import { createReaperHarness, type HarnessOptions, type ReaperHarness } from '#test-support/reaper-harness';
 import type { Log, LogLine, RequestTally, RowChange, Summary, Verdict } from './expectations';
 

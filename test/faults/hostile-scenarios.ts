@@ -1,8 +1,8 @@
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { SeedRow } from '#local/tracked-canvas-table';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
-import { ENV } from '#reaper/env';
 import { PayloadError } from '#reaper/payload';
+import { ENV } from '#reaper/settings';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, type ReaperHarness } from '#test-support/reaper-harness';
 import { ruleEvent, scheduleTick } from '#test-support/scheduled-events';

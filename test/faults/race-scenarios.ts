@@ -3,7 +3,7 @@ import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/c
 import { REAPER_WRITES } from '#local/dynamodb-fault-proxy';
 import { runCli } from '#reaper/cli';
 import type { RunSummary } from '#reaper/core/summary';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CredentialsError, keyFor, parseSecretValue, projectsFileCredentials } from '#reaper/adapters/credentials';
 import { ConfigError, loadConfig } from '#reaper/config';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 
 const parse = (value: unknown) => parseSecretValue(JSON.stringify(value), 'secret s');
 const problem = (value: unknown) => {
