@@ -53,14 +53,6 @@ export interface EnvironmentSettings {
   readonly values: Readonly<Record<string, unknown>>;
 }
 
-/** What infra/app.ts needs to build the stack. */
-export interface ReaperAppConfig {
-  readonly stackName: string;
-  readonly stackProps: ReaperStackProps;
-  /** The environment file read (`-c env=<name>`), if any. */
-  readonly environment?: EnvironmentSettings;
-}
-
 /** Where the app looks for environment files, and where it says that it read none. */
 export interface EnvironmentOptions {
   /** @default ENVIRONMENTS_DIR (`environments/` at the repository root) */
@@ -73,7 +65,7 @@ export interface EnvironmentOptions {
  * Reads and validates every `reaper:*` context key, over the environment file `-c env=<name>` selects; throws one
  * ContextError naming every bad key (and the file, for a value that came from it).
  */
-export function readReaperContext(node: Node, options: EnvironmentOptions = {}): ReaperAppConfig {
+export function readReaperContext(node: Node, options: EnvironmentOptions = {}): { stackName: string; stackProps: ReaperStackProps } {
   const unknown = Object.keys(node.getAllContext()).filter((key) => key.startsWith('reaper:') && !CONTEXT_KEYS.includes(key));
   if (unknown.length > 0) {
     throw new Error(`Unknown context key(s) ${unknown.join(', ')}; the known keys are listed in docs/deploy.md`);
@@ -102,7 +94,7 @@ export function readReaperContext(node: Node, options: EnvironmentOptions = {}):
 
   const pick = <N extends keyof typeof values>(names: readonly N[]) => Object.fromEntries(names.map((name) => [name, values[name]]));
   const stackProps: ReaperStackProps = { ...pick(STACK_SETTING_NAMES), settings: pick(TUNABLE_NAMES) };
-  return { stackName: values.stackName, stackProps, ...(environment ? { environment } : {}) };
+  return { stackName: values.stackName, stackProps };
 }
 
 /** The file of an environment as messages show it. */

@@ -7,11 +7,12 @@
  * The names are contracts with ops: extend, never rename. The Lambda bundle imports this module: no aws-cdk-lib here.
  */
 
-/** Who reads a setting: the function (Lambda and local runs; the stack sets it), local runs only, or the stack only. */
-export type SettingUse = 'lambda' | 'local-only' | 'stack-only';
-
+/**
+ * One row. `use`: who reads it: the function (Lambda and local runs; the stack sets it), local runs only, or the stack.
+ * A decimal with `minExclusive` must be greater than `min`; an enum is accepted in any case, its value as written here.
+ */
 export type Setting = {
-  readonly use: SettingUse;
+  readonly use: 'lambda' | 'local-only' | 'stack-only';
   /** The environment variable the function reads; none for stack-only keys. */
   readonly env?: string;
   /** The CDK context key (`-c key=value`); none for local-only variables and for values the stack supplies itself. */
@@ -24,10 +25,8 @@ export type Setting = {
   readonly defaultDoc?: string;
 } & (
   | { readonly type: 'whole'; readonly default?: number; readonly min: number; readonly max: number; readonly oneOf?: readonly number[] }
-  /** minExclusive: the value must be greater than min, not equal to it. */
   | { readonly type: 'decimal'; readonly default: number; readonly min: number; readonly max: number; readonly minExclusive?: boolean }
   | { readonly type: 'boolean'; readonly default: boolean }
-  /** Accepted in any case; the value is the one written here. */
   | { readonly type: 'enum'; readonly values: readonly string[]; readonly default: string }
   | {
       readonly type: 'text';

@@ -13,6 +13,7 @@ import {
   harness,
   logLine,
   logOf,
+  notUnlocked,
   proxiedStore,
   type Resources,
   type Row,
@@ -73,7 +74,7 @@ async function hostileRow(r: Resources, name: string, input: RowInput): Promise<
           : { row: { changedTo: 'a row was written' } },
     run: {
       goesOn: true,
-      othersUnlocked: result.byAsset.get(bystander)?.status === 'unlocked',
+      othersNotUnlocked: notUnlocked(result, [bystander]),
       requestsForIt: forIt.length,
       offPathRequests: offPath.map((req) => req.rawPath),
     },
@@ -140,7 +141,11 @@ async function hostilePayload(
     outcome: { unlockCount: h.api.unlockCount(staleId), unlockRequests: h.api.unlockRequests.length },
     summary: s ? { counts: { examined: s.examined, unlocked: s.unlocked } } : { invocationFails: true },
     row: { row: rowChange(before, rowAfter) },
-    run: s && !s.cutShort ? { goesOn: true } : { stops: s?.stopReason ?? null, requestAfterIt: false, notTriedRunStopped: false },
+    // Stopped: no canvas was the run's target; the stale one is unaccounted unless it was unlocked.
+    run:
+      s && !s.cutShort
+        ? { goesOn: true }
+        : { stops: s?.stopReason ?? null, requestsAfterIt: [], notTriedUnaccounted: h.api.unlockCount(staleId) > 0 ? [] : [staleId] },
     log: { lines: ownLines.filter((line) => line.assetId === staleId && ['INFO', 'WARN', 'ERROR'].includes(line.level)).map(logLine) },
   };
 }
