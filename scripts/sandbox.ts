@@ -10,7 +10,7 @@ import { startLocalDynamoDb } from '#local/local-dynamodb';
 import { startScenarioStandIn } from '#local/scenario-stand-in';
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '#local/tracked-canvas-table';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { renderSandboxReport, type SandboxCanvas } from './sandbox-report';
 
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();

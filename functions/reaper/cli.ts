@@ -16,9 +16,8 @@ import { UsageError } from './cli-kit/usage-error';
 import { loadConfig } from './config';
 import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
-import { ENV } from './env';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from './payload';
-import { SETTINGS } from './settings';
+import { ENV, SETTINGS } from './settings';
 import {
   type AwsClients,
   createAwsClients,

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
 import { isolatedProcessEnv } from '#test-support/child-env';
 import { minutesAgo } from '#test-support/reaper-harness';

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { isolatedProcessEnv } from '#test-support/child-env';
 import { parseJsonLines } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
