@@ -7,12 +7,14 @@ import { checkReaperAwsSetup } from './cli-kit/aws-setup';
 import { assertClockAgreesWithAws } from './cli-kit/clock-skew';
 import { EXIT, exitCodeFor } from './cli-kit/exit-codes';
 import { whileInterruptible } from './cli-kit/interrupt';
+import { flagsNpmTookMessage, type NpmScript } from './cli-kit/npm-run-guard';
 import { parseFlags } from './cli-kit/parse-flags';
 import { pipeSafeWriter } from './cli-kit/process-output';
 import { exitForError } from './cli-kit/report-error';
 import { renderRunSummary } from './cli-kit/run-summary-table';
 import { jsonForTerminal, terminalSafe } from './cli-kit/terminal-text';
 import { UsageError } from './cli-kit/usage-error';
+import { versionLine } from './cli-kit/version';
 import { loadConfig } from './config';
 import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
@@ -45,6 +47,7 @@ Options:
   --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
   --override-brake     release the mass-expiry brake: unlock the stale locks it holds, and clear its state
   --json               print the run summary as one JSON object on stdout; the log lines go to stderr
+  --version            print the package's name and version
   -h, --help           this text
 
 Environment:
@@ -85,6 +88,20 @@ interface CliRequest {
 
 const COMMAND = { name: 'reap', usage: USAGE, helpCommand: 'npm run reap -- --help' };
 
+/** The flags `reap` takes (parsed by parseCliArgs; the npm run guard checks npm did not take one of them). */
+const REAP_FLAGS = {
+  'dry-run': { type: 'boolean' },
+  'override-brake': { type: 'boolean' },
+  'asset-id': { type: 'string', multiple: true },
+  project: { type: 'string', multiple: true },
+  'grace-seconds': { type: 'string' },
+  json: { type: 'boolean' },
+  version: { type: 'boolean' },
+} as const;
+
+/** `npm run reap`, the alias of the `canvas-reaper` bin. */
+export const REAP_NPM_SCRIPT: NpmScript = { script: 'reap', bin: 'canvas-reaper', flags: Object.keys(REAP_FLAGS) };
+
 /** Runs the CLI and returns its exit code (the caller sets process.exitCode; tests read it). */
 export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<number> {
   // Every line this command prints goes through the one redaction pass (a failure quotes what the API said).
@@ -97,9 +114,14 @@ export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<num
 }
 
 async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
+  const npmTook = flagsNpmTookMessage(io.env, argv, REAP_NPM_SCRIPT);
+  if (npmTook !== undefined) {
+    io.stderr(`reap: ${npmTook}\n`);
+    return EXIT.usageOrConfig;
+  }
   const request = parseCliArgs(argv);
-  if (request === 'help') {
-    io.stdout(`${USAGE}\n`);
+  if (request === 'help' || request === 'version') {
+    io.stdout(`${request === 'help' ? USAGE : versionLine()}\n`);
     return EXIT.ok;
   }
   const config = loadConfig(io.env, 'local');
@@ -156,20 +178,10 @@ export function oneLineSummary(s: RunSummary): string {
   );
 }
 
-function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
-  const { values, help } = parseFlags(
-    argv,
-    {
-      'dry-run': { type: 'boolean' },
-      'override-brake': { type: 'boolean' },
-      'asset-id': { type: 'string', multiple: true },
-      project: { type: 'string', multiple: true },
-      'grace-seconds': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    { min: 0, max: 0 },
-  );
+function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' {
+  const { values, help } = parseFlags(argv, REAP_FLAGS, { min: 0, max: 0 });
   if (help) return 'help';
+  if (values.version === true) return 'version';
   const request: CliRequest = {
     dryRun: values['dry-run'] === true,
     overrideBrake: values['override-brake'] === true,
@@ -199,8 +211,8 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
   return request;
 }
 
-// Run only when executed directly (npm run reap), not when imported by tests.
-if (require.main === module) {
+/** The `canvas-reaper` bin (bin/canvas-reaper.js, and `npm run reap`): this process's arguments, streams and signals. */
+export function runReapProcess(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stderr = pipeSafeWriter(process.stderr);
   whileInterruptible(stderr, (signal) =>
@@ -220,3 +232,6 @@ if (require.main === module) {
     },
   );
 }
+
+// Run when executed directly (`tsx functions/reaper/cli.ts`), not when imported by the bin or by tests.
+if (require.main === module) runReapProcess();
