@@ -44,6 +44,7 @@ const reapCommand: OpsCommand = (argv, io) =>
       stdout: io.stdout,
       stderr: io.stderr,
       stderrIsTerminal: io.stderrIsTerminal === true,
+      stdoutIsTerminal: io.stdoutIsTerminal === true,
       ...(io.awsClients ? { awsClients: io.awsClients } : {}),
       signal,
     }),

@@ -6,16 +6,20 @@ import { redactingWriter } from './adapters/redact';
 import { checkReaperAwsSetup } from './cli-kit/aws-setup';
 import { assertClockAgreesWithAws } from './cli-kit/clock-skew';
 import { EXIT, exitCodeFor } from './cli-kit/exit-codes';
+import { humanReapLogger } from './cli-kit/human-reap-log';
 import { whileInterruptible } from './cli-kit/interrupt';
 import { flagsNpmTookMessage, type NpmScript } from './cli-kit/npm-run-guard';
 import { parseFlags } from './cli-kit/parse-flags';
 import { pipeSafeWriter } from './cli-kit/process-output';
 import { exitForError } from './cli-kit/report-error';
 import { renderRunSummary } from './cli-kit/run-summary-table';
+import { assertTableReachable } from './cli-kit/table-preflight';
 import { jsonForTerminal, terminalSafe } from './cli-kit/terminal-text';
+import { wrapText } from './cli-kit/text-table';
 import { UsageError } from './cli-kit/usage-error';
 import { versionLine } from './cli-kit/version';
 import { loadConfig } from './config';
+import type { ReapLogger } from './core/ports';
 import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { ENV } from './env';
@@ -36,9 +40,13 @@ export { EXIT, exitCodeFor };
 
 export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json]
 
+       npx canvas-reaper [same options]     (the package's bin: no \`--\` needed)
+
 Runs one reap from this machine, through the same code path as the Lambda: reads the tracked canvases,
-force-unlocks those whose lockExpiresAt + grace is past, updates their rows, and prints one JSON log line per
-canvas acted on, then a one-line summary on stderr (and a summary table first, when stderr is a terminal).
+force-unlocks those whose lockExpiresAt + grace is past, updates their rows, and prints one line per canvas acted on
+(a human line on a terminal, a JSON log line in a pipe), then a one-line summary on stderr (and a summary table
+first, when stderr is a terminal). Under npm run, a flag written before \`--\` is taken by npm: the command refuses
+to run (exit 2) rather than run without it.
 
 Options:
   --dry-run            report what would be unlocked; no request to the API, no write to the table
@@ -47,6 +55,8 @@ Options:
   --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
   --override-brake     release the mass-expiry brake: unlock the stale locks it holds, and clear its state
   --json               print the run summary as one JSON object on stdout; the log lines go to stderr
+  --log-format F       human (one line per canvas; the default on a terminal) or json (the Lambda's log lines;
+                       the default in a pipe)
   --version            print the package's name and version
   -h, --help           this text
 
@@ -61,7 +71,8 @@ Environment:
 Before a run that unlocks (not --dry-run), this machine's clock is compared with the Date header of a DynamoDB answer:
 more than the larger of 2 s and a quarter of the grace apart, and nothing is done (exit 2).
 Ctrl-C (or SIGTERM) stops the run: no canvas starts after it, those under way finish or give their claims back, and
-the summary so far is printed (stopReason "interrupted", exit 1). A second Ctrl-C quits at once.
+the summary so far is printed (stopReason "interrupted", exit 1). Copies of the signal within 1 s (the terminal and
+npm both send one) count as the same Ctrl-C; a second Ctrl-C after that quits at once.
 
 Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run stopped early, or the brake holds locks);
 2 usage or configuration error, or a clock too far from AWS's (nothing was done).`;
@@ -72,6 +83,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** stderr is a terminal: a person is watching, so the run ends with a summary table. */
   stderrIsTerminal?: boolean;
+  /** stdout is a terminal: the log becomes one human line per canvas (unless --log-format json). */
+  stdoutIsTerminal?: boolean;
+  /** The terminal's width; every line written to a terminal fits it (80 when a terminal does not say). */
+  terminalColumns?: number;
   awsClients?: AwsClients;
   /** Aborted on Ctrl-C or SIGTERM: the run stops as "interrupted" and reports what it did (see cli-kit/interrupt.ts). */
   signal?: AbortSignal;
@@ -81,6 +96,7 @@ interface CliRequest {
   dryRun: boolean;
   overrideBrake: boolean;
   json: boolean;
+  logFormat?: LogFormat;
   assetIds?: string[];
   projectIds?: string[];
   graceSeconds?: number;
@@ -96,8 +112,15 @@ const REAP_FLAGS = {
   project: { type: 'string', multiple: true },
   'grace-seconds': { type: 'string' },
   json: { type: 'boolean' },
+  'log-format': { type: 'string' },
   version: { type: 'boolean' },
 } as const;
+
+const LOG_FORMATS = ['human', 'json'] as const;
+type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** A terminal's width when it does not say (a pseudo-terminal of size 0, a terminal that reports none). */
+export const DEFAULT_TERMINAL_COLUMNS = 80;
 
 /** `npm run reap`, the alias of the `canvas-reaper` bin. */
 export const REAP_NPM_SCRIPT: NpmScript = { script: 'reap', bin: 'canvas-reaper', flags: Object.keys(REAP_FLAGS) };
@@ -109,14 +132,21 @@ export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<num
   try {
     return await runReap(argv, io);
   } catch (error) {
-    return exitForError(error, COMMAND, io.stderr);
+    return exitForError(error, COMMAND, proseWriter(io));
   }
+}
+
+/** stderr for a message: on a terminal, wrapped to its width. */
+function proseWriter(io: CliIo): (text: string) => void {
+  if (!io.stderrIsTerminal) return io.stderr;
+  const width = terminalWidth(io);
+  return (text) => io.stderr(wrapText(text, width, 2));
 }
 
 async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const npmTook = flagsNpmTookMessage(io.env, argv, REAP_NPM_SCRIPT);
   if (npmTook !== undefined) {
-    io.stderr(`reap: ${npmTook}\n`);
+    proseWriter(io)(`reap: ${npmTook}\n`);
     return EXIT.usageOrConfig;
   }
   const request = parseCliArgs(argv);
@@ -128,13 +158,11 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const clock = systemClock;
   const clients = io.awsClients ?? createAwsClients();
   await checkReaperAwsSetup(config, clients, io.env);
+  await assertTableReachable(clients.dynamo, config.tableName, io.env);
   const graceSeconds = request.graceSeconds ?? config.graceSeconds;
   // A run that unlocks judges staleness and claims by this machine's clock: it must agree with AWS's.
   if (!request.dryRun) await assertClockAgreesWithAws({ dynamo: clients.dynamo, tableName: config.tableName, clock, graceSeconds });
-  const powertools = createLogger(config);
-  // With --json, stdout carries the summary alone (so `> run.json` keeps it whole) and the log lines go to stderr.
-  if (request.json) writeLogLinesToStderr(powertools);
-  const logger = asReapLogger(powertools);
+  const logger = reapLogger(request, config, io);
   const credentials = await createCredentialsProvider(config, clients, clock).get();
   const startedAt = clock.now();
   const summary = await reap(
@@ -153,9 +181,36 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
     },
   );
   if (request.json) io.stdout(`${jsonForTerminal(summary, 2)}\n`);
-  if (io.stderrIsTerminal) io.stderr(`\n${renderRunSummary(summary)}\n\n`);
-  io.stderr(`${oneLineSummary(summary)}\n`);
+  const width = io.stderrIsTerminal ? terminalWidth(io) : undefined;
+  if (io.stderrIsTerminal) io.stderr(`\n${renderRunSummary(summary, [], { width })}\n\n`);
+  // On a terminal the line leaves out zero counters and wraps; in a pipe it stays one whole line, as scripts read it.
+  io.stderr(`${width === undefined ? oneLineSummary(summary) : wrapText(oneLineSummary(summary, { hideZeroCounters: true }), width, 2)}\n`);
   return exitCodeFor(summary);
+}
+
+function terminalWidth(io: CliIo): number {
+  return io.terminalColumns !== undefined && io.terminalColumns > 0 ? io.terminalColumns : DEFAULT_TERMINAL_COLUMNS;
+}
+
+/**
+ * Where the run's per-canvas log goes and in which form: one human line per canvas on a terminal, JSON lines
+ * (Powertools, as the Lambda writes them) in a pipe or with --log-format json. With --json, stdout carries the summary
+ * alone (so `> run.json` keeps it whole) and the log goes to stderr.
+ */
+function reapLogger(request: CliRequest, config: ReturnType<typeof loadConfig>, io: CliIo): ReapLogger {
+  const logOnTerminal = request.json ? io.stderrIsTerminal === true : io.stdoutIsTerminal === true;
+  const format = request.logFormat ?? (logOnTerminal ? 'human' : 'json');
+  if (format === 'human') {
+    return humanReapLogger({
+      write: request.json ? io.stderr : io.stdout,
+      width: logOnTerminal ? terminalWidth(io) : Number.POSITIVE_INFINITY,
+      level: config.logLevel,
+      now: () => systemClock.now(),
+    });
+  }
+  const powertools = createLogger(config);
+  if (request.json) writeLogLinesToStderr(powertools);
+  return asReapLogger(powertools);
 }
 
 /**
@@ -167,15 +222,24 @@ function writeLogLinesToStderr(logger: Logger): void {
   (logger as unknown as { console: Console }).console = toStderr;
 }
 
-/** The run in one line, escaped for the terminal (its detail can quote an error about a row). */
-export function oneLineSummary(s: RunSummary): string {
-  const verb = s.dryRun ? `${s.stale} would be unlocked (dry run)` : `${s.unlocked} unlocked, ${s.failed} failed`;
+/**
+ * The run in one line, escaped for the terminal (its detail can quote an error about a row). A dry run says it was
+ * not verified at Scenario. `hideZeroCounters` (a person at a terminal) leaves out the invalid and renewed counts when 0.
+ */
+export function oneLineSummary(s: RunSummary, options: { hideZeroCounters?: boolean } = {}): string {
+  const verb = s.dryRun ? `${s.stale} would be unlocked (dry run), NOT verified at Scenario` : `${s.unlocked} unlocked, ${s.failed} failed`;
   const stop = s.cutShort ? `; run cut short: ${s.stopReason} (${s.stopDetail ?? ''})` : '';
   const doubts = s.possibleLiveLockUnlocks > 0 ? `, ${s.possibleLiveLockUnlocks} POSSIBLE LIVE-LOCK UNLOCK(S) (see warnings)` : '';
-  const renewed = `${s.skipped.renewed} renewed, ${s.skipped.renewedAtSource} renewed at Scenario`;
-  return terminalSafe(
-    `reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}, ${s.skipped.invalid} invalid, ${renewed}${doubts}${stop}`,
-  );
+  const counters = [
+    [s.skipped.invalid, 'invalid'],
+    [s.skipped.renewed, 'renewed'],
+    [s.skipped.renewedAtSource, 'renewed at Scenario'],
+  ] as const;
+  const more = counters
+    .filter(([count]) => count > 0 || !options.hideZeroCounters)
+    .map(([count, label]) => `, ${count} ${label}`)
+    .join('');
+  return terminalSafe(`reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}${more}${doubts}${stop}`);
 }
 
 function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' {
@@ -188,6 +252,11 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' 
     json: values.json === true,
   };
   const problems: string[] = [];
+  const logFormat = values['log-format'] as string | undefined;
+  if (logFormat !== undefined) {
+    if ((LOG_FORMATS as readonly string[]).includes(logFormat)) request.logFormat = logFormat as LogFormat;
+    else problems.push(`--log-format must be ${LOG_FORMATS.join(' or ')}, got ${JSON.stringify(logFormat.slice(0, 40))}`);
+  }
   const assetIds = values['asset-id'] as string[] | undefined;
   if (assetIds) {
     const ids = parseAssetIds(assetIds, problems);
@@ -221,6 +290,9 @@ export function runReapProcess(): void {
       stdout: pipeSafeWriter(process.stdout),
       stderr,
       stderrIsTerminal: process.stderr.isTTY === true,
+      stdoutIsTerminal: process.stdout.isTTY === true,
+      // The width of the terminal (stdout's, else stderr's); a pseudo-terminal of unknown size says 0.
+      terminalColumns: process.stdout.columns || process.stderr.columns || DEFAULT_TERMINAL_COLUMNS,
       signal,
     }),
   ).then(
