@@ -68,8 +68,9 @@ export function renderRunSummary(s: RunSummary, leadingRows: readonly [string, s
     ['cut short', s.cutShort ? `yes (${s.stopReason}: ${s.stopDetail ?? ''})` : 'no'],
   ];
   const width = layout.width;
+  // The last column (the value, the error, the message) gives way first: the labels and ids say what a row is.
   const table = (header: readonly string[], body: readonly (readonly string[])[]) =>
-    formatTable(header, body, 100, false, width === undefined ? {} : { lineWidth: width });
+    formatTable(header, body, 100, false, width === undefined ? {} : { lineWidth: width, squeezeFirst: [header.length - 1] });
   const parts = [table(['', ''], rows).split('\n').slice(2).join('\n')];
   if (s.wouldUnlock.length > 0) {
     const line = `would unlock: ${listWithMore(s.wouldUnlock, s.wouldUnlock.length + s.omitted.wouldUnlock)}`;
