@@ -284,23 +284,21 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' 
 export function runReapProcess(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stderr = pipeSafeWriter(process.stderr);
-  whileInterruptible(stderr, (signal) =>
-    runCli(process.argv.slice(2), {
-      env: process.env,
-      stdout: pipeSafeWriter(process.stdout),
-      stderr,
-      stderrIsTerminal: process.stderr.isTTY === true,
-      stdoutIsTerminal: process.stdout.isTTY === true,
-      // The width of the terminal (stdout's, else stderr's); a pseudo-terminal of unknown size says 0.
-      terminalColumns: process.stdout.columns || process.stderr.columns || DEFAULT_TERMINAL_COLUMNS,
-      signal,
-    }),
-  ).then(
+  const io: CliIo = {
+    env: process.env,
+    stdout: pipeSafeWriter(process.stdout),
+    stderr,
+    stderrIsTerminal: process.stderr.isTTY === true,
+    stdoutIsTerminal: process.stdout.isTTY === true,
+    // The width of the terminal (stdout's, else stderr's); a pseudo-terminal of unknown size says 0.
+    terminalColumns: process.stdout.columns || process.stderr.columns || DEFAULT_TERMINAL_COLUMNS,
+  };
+  whileInterruptible(proseWriter(io), (signal) => runCli(process.argv.slice(2), { ...io, signal })).then(
     (code) => {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.exitCode = exitForError(error, COMMAND, stderr);
+      process.exitCode = exitForError(error, COMMAND, proseWriter(io));
     },
   );
 }

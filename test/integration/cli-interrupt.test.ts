@@ -160,3 +160,43 @@ describe('one Ctrl-C at a terminal: the whole process group is signalled, wrappe
     expect({ code, killedBy }, stderr).toEqual(ended);
   });
 });
+
+describe('Ctrl-C typed at a real (pseudo-)terminal: the terminal itself signals the foreground process group', () => {
+  it('npm run reap: the summary so far, stopReason "interrupted", exit 1, no claim left behind', async () => {
+    let release = () => {};
+    const signalTaken = new Promise<void>((resolve) => (release = resolve));
+    for (const assetId of CANVASES) api.script(assetId, [{ action: () => signalTaken }], 'get');
+    // script(1) runs the command on a new pseudo-terminal; what we write to its stdin is typed at that terminal.
+    // -e: script exits with the command's exit code; exec: no shell between the terminal and npm.
+    const child = spawn('script', ['-qec', 'exec npm run reap -- --json', '/dev/null'], {
+      cwd: ROOT,
+      env: { ...shellEnv(), npm_config_update_notifier: 'false', npm_config_offline: 'true' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('SIGINT: stopping')) release();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    let exited = false;
+    void closed.then(() => (exited = true));
+    while (api.requests.length === 0 && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(api.requests, output).toHaveLength(1);
+    // Ctrl-C, as a person types it: the terminal's line discipline turns it into SIGINT for the whole foreground group.
+    child.stdin.write('\x03');
+    const code = await closed;
+    release();
+    const text = output.replaceAll('\r', '');
+    expect(text.match(/SIGINT: stopping/g), text).toHaveLength(1);
+    const json = text.slice(text.indexOf('\n{\n') + 1, text.indexOf('\n}\n') + 2);
+    expect(JSON.parse(json)).toMatchObject({ examined: 4, stale: 4, cutShort: true, stopReason: 'interrupted', unlocked: 1 });
+    // npm waited for the reap (its script execs node) and exits with the reap's code.
+    expect(code, text).toBe(EXIT.canvasFailedOrInvalid);
+    const rows = await rowsAfter();
+    expect(rows.unlocked).toBe(1);
+    expect(rows.claimsLeft).toBe(0);
+  });
+});
