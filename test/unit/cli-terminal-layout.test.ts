@@ -19,6 +19,12 @@ describe('text for a terminal of a given width', () => {
     expect(formatTable(['canvas'], [['asset_aVeryLongCanvasIdentifier']])).toContain('asset_aVeryLongCanvasIdentifier');
   });
 
+  it("keeps a line's own indentation (a list of problems) on the lines it wraps into", () => {
+    expect(wrapText('errors:\n  GRACE_SECONDS: "soon" is not a whole number\n', 24, 2)).toBe(
+      'errors:\n  GRACE_SECONDS: "soon"\n    is not a whole\n    number\n',
+    );
+  });
+
   it('wraps prose at spaces, splits a word longer than a line, and indents the lines that follow', () => {
     const wrapped = wrapText('reap run-1: 12 examined, 7 stale, see https://example.test/a-very-long-path-indeed', 24, 2);
     expect(longest(wrapped)).toBeLessThanOrEqual(24);

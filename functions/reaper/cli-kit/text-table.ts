@@ -23,7 +23,15 @@ export function clipText(text: string, width: number): string {
 export function wrapText(text: string, width: number, indent = 0): string {
   return text
     .split('\n')
-    .map((paragraph) => wrapParagraph(paragraph, width, indent))
+    .map((paragraph) => {
+      // A paragraph's own leading spaces (a list's indentation) stay, and its following lines keep them too.
+      const lead = /^ */.exec(paragraph)?.[0] ?? '';
+      const wrapped = wrapParagraph(paragraph.slice(lead.length), width - lead.length, indent);
+      return wrapped
+        .split('\n')
+        .map((line) => (line === '' ? line : `${lead}${line}`))
+        .join('\n');
+    })
     .join('\n');
 }
 
