@@ -38,44 +38,55 @@ import {
 /** Kept for the code that imported them from here before the CLI kit existed; new code imports the kit. */
 export { EXIT, exitCodeFor };
 
-export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json]
+export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json] [--log-format human|json]
+       npx canvas-reaper [same options]      (the package's bin: no \`--\` needed)
 
-       npx canvas-reaper [same options]     (the package's bin: no \`--\` needed)
-
-Runs one reap from this machine, through the same code path as the Lambda: reads the tracked canvases,
-force-unlocks those whose lockExpiresAt + grace is past, updates their rows, and prints one line per canvas acted on
-(a human line on a terminal, a JSON log line in a pipe), then a one-line summary on stderr (and a summary table
-first, when stderr is a terminal). Under npm run, a flag written before \`--\` is taken by npm: the command refuses
-to run (exit 2) rather than run without it.
+Runs one reap from this machine, through the same code path as the Lambda:
+reads the tracked canvases, force-unlocks those whose lockExpiresAt + grace is
+past, updates their rows, and prints one line per canvas acted on (a human line
+on a terminal, a JSON log line in a pipe), then a one-line summary on stderr
+(and a summary table first, when stderr is a terminal). Under npm run, a flag
+written before \`--\` is taken by npm: the command refuses to run (exit 2).
 
 Options:
-  --dry-run            report what would be unlocked; no request to the API, no write to the table
-  --asset-id ID        only these canvases (repeat the flag; at most 1000)
-  --project ID         only canvases of these Scenario projects (repeat; "default": rows without projectId)
-  --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
-  --override-brake     release the mass-expiry brake: unlock the stale locks it holds, and clear its state
-  --json               print the run summary as one JSON object on stdout; the log lines go to stderr
-  --log-format F       human (one line per canvas; the default on a terminal) or json (the Lambda's log lines;
-                       the default in a pipe)
-  --version            print the package's name and version
-  -h, --help           this text
+  --dry-run          report what would be unlocked; no request to the API, no
+                     write to the table
+  --asset-id ID      only these canvases (repeat the flag; at most 1000)
+  --project ID       only canvases of these Scenario projects (repeat;
+                     "default": rows without projectId)
+  --grace-seconds N  grace after lockExpiresAt before a lock counts as stale
+                     (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
+  --override-brake   release the mass-expiry brake: unlock the stale locks it
+                     holds, and clear its state
+  --json             print the run summary as one JSON object on stdout; the
+                     log lines go to stderr
+  --log-format F     human (one line per canvas; the default on a terminal) or
+                     json (the Lambda's log lines; the default in a pipe)
+  --version          print the package's name and version
+  -h, --help         this text
 
 Environment:
-  ${ENV.tableName} (required)      the DynamoDB table of tracked canvases
-  ${ENV.secretId}                  Secrets Manager secret with {"apiKey","apiSecret"}, or else
-  ${ENV.localApiKey} + ${ENV.localApiSecret}
-  ${ENV.apiBaseUrl}                default ${SETTINGS.apiBaseUrl.default}
-  ${ENV.maxInFlight}, ${ENV.requestTimeoutMs}, ${ENV.maxRetries}, ${ENV.safetyMarginMs}, ${ENV.runBudgetSeconds} (default ${SETTINGS.runBudgetSeconds.default})
-  AWS_REGION, AWS_PROFILE / credentials chain, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER
+  ${ENV.tableName} (required)   the DynamoDB table of tracked canvases
+  ${ENV.secretId}               Secrets Manager secret with {"apiKey","apiSecret"},
+                                or else ${ENV.localApiKey} + ${ENV.localApiSecret}
+  ${ENV.apiBaseUrl}             default ${SETTINGS.apiBaseUrl.default}
+  ${ENV.maxInFlight}, ${ENV.requestTimeoutMs}, ${ENV.maxRetries}, ${ENV.safetyMarginMs},
+  ${ENV.runBudgetSeconds} (default ${SETTINGS.runBudgetSeconds.default})
+  AWS_REGION, AWS_PROFILE / credentials chain, AWS_ENDPOINT_URL_DYNAMODB,
+  AWS_ENDPOINT_URL_SECRETS_MANAGER
 
-Before a run that unlocks (not --dry-run), this machine's clock is compared with the Date header of a DynamoDB answer:
-more than the larger of 2 s and a quarter of the grace apart, and nothing is done (exit 2).
-Ctrl-C (or SIGTERM) stops the run: no canvas starts after it, those under way finish or give their claims back, and
-the summary so far is printed (stopReason "interrupted", exit 1). Copies of the signal within 1 s (the terminal and
-npm both send one) count as the same Ctrl-C; a second Ctrl-C after that quits at once.
+Before a run that unlocks (not --dry-run), this machine's clock is compared with
+the Date header of a DynamoDB answer: more than the larger of 2 s and a quarter
+of the grace apart, and nothing is done (exit 2).
 
-Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run stopped early, or the brake holds locks);
-2 usage or configuration error, or a clock too far from AWS's (nothing was done).`;
+Ctrl-C (or SIGTERM) stops the run: no canvas starts after it, those under way
+finish or give their claims back, and the summary so far is printed (stopReason
+"interrupted", exit 1). Copies of the signal within 1 s (the terminal and npm
+both send one) count as the same Ctrl-C; a second Ctrl-C after that quits at once.
+
+Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run
+stopped early, or the brake holds locks); 2 usage or configuration error, or a
+clock too far from AWS's (nothing was done).`;
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -151,7 +162,8 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const request = parseCliArgs(argv);
   if (request === 'help' || request === 'version') {
-    io.stdout(`${request === 'help' ? USAGE : versionLine()}\n`);
+    const text = request === 'help' ? USAGE : versionLine();
+    io.stdout(`${io.stdoutIsTerminal ? wrapText(text, terminalWidth(io), 2) : text}\n`);
     return EXIT.ok;
   }
   const config = loadConfig(io.env, 'local');

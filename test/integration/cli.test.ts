@@ -278,6 +278,14 @@ describe('on a terminal: output made for a person (issue 17 items 3 and 7)', () 
     expect(stdout + stderr).toContain('…');
   });
 
+  it('--help fits the terminal too (and stays as written in a pipe)', async () => {
+    const onTerminal = await cli(['--help'], cliEnv(), terminal);
+    expect(onTerminal.code).toBe(EXIT.ok);
+    expect(widest(onTerminal.stdout)).toBeLessThanOrEqual(60);
+    expect(unwrapped(onTerminal.stdout)).toContain('--log-format human|json');
+    expect((await cli(['--help'])).stdout.split('\n')[0]).toMatch(/^Usage: npm run reap -- .*\[--log-format human\|json\]$/);
+  });
+
   it('--log-format json on a terminal, and any pipe: the JSON log lines, as before', async () => {
     await putRow(dynamo, tableName, { assetId: 'asset_ttyJson', lockExpiresAt: minutesAgo(10) });
     const onTerminal = await cli(['--dry-run', '--log-format', 'json'], cliEnv(), terminal);
