@@ -14,6 +14,8 @@ import { STATUS_USAGE, statusCommand } from './commands/status';
 import { TRACK_USAGE, trackCommand, UNTRACK_USAGE, untrackCommand } from './commands/track';
 import { UNLOCK_USAGE, unlockCommand } from './commands/unlock';
 import { EXIT, type OpsCommand, type OpsIo } from './io';
+import { resolveTableTarget, takeTableTargetFlags } from './table-target';
+import { MissingTargetError, TargetFailedError } from './target';
 
 export const OPS_USAGE = `Usage: npm run ops -- <command> [options]     (each command has --help)
 
@@ -22,7 +24,7 @@ Commands:
   track      write a tracked row:   track <assetId> --lock-expires-at <ISO> [--lock-id <id>]
   untrack    remove a tracked row:  untrack <assetId>
   unlock     a person's deliberate force-unlock of one canvas, now: unlock <assetId> [--lock-id <id>] [--yes]
-  reap       one reap run from this machine (same as npm run reap)
+  reap       one reap run from this machine (same as npm run reap; also takes --table-name, --outputs-file, --stack-name)
   invoke     invoke the deployed function: invoke [--dry-run] [--asset-id ID]...
   pause      disable the schedule now (until resume or the next deploy)
   resume     enable the schedule now
@@ -33,18 +35,27 @@ Configuration comes from the same environment as the reaper (TABLE_NAME, SCENARI
 SCENARIO_SDK_API_KEY/SECRET, AWS_REGION/AWS_PROFILE, …).
 Exit codes: 0 ok; 1 a canvas failed, a row is invalid, or an AWS call failed; 2 usage or configuration error.`;
 
-/** npm run reap, with Ctrl-C/SIGTERM stopping the run as "interrupted" while it lasts. */
-const reapCommand: OpsCommand = (argv, io) =>
-  whileInterruptible(io.stderr, (signal) =>
-    runReapCli(argv, {
-      env: io.env,
+/**
+ * npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with Ctrl-C/SIGTERM
+ * stopping the run as "interrupted" while it lasts.
+ */
+const reapCommand: OpsCommand = async (argv, io) => {
+  const wantsHelp = argv.some((arg) => arg === '--help' || arg === '-h');
+  const { values, rest } = wantsHelp ? { values: {}, rest: [...argv] } : takeTableTargetFlags(argv);
+  const { env, clients } = wantsHelp
+    ? { env: io.env, clients: io.awsClients }
+    : await resolveTableTarget('reap', values, io, { credentials: true });
+  return whileInterruptible(io.stderr, (signal) =>
+    runReapCli(rest, {
+      env,
       stdout: io.stdout,
       stderr: io.stderr,
       stderrIsTerminal: io.stderrIsTerminal === true,
-      ...(io.awsClients ? { awsClients: io.awsClients } : {}),
+      ...(clients ? { awsClients: clients } : {}),
       signal,
     }),
   );
+};
 
 const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   status: { run: statusCommand, usage: STATUS_USAGE },
@@ -75,6 +86,10 @@ export async function runOps(argv: readonly string[], opsIo: OpsIo): Promise<num
   try {
     return await command.run(rest, io);
   } catch (error) {
+    if (error instanceof MissingTargetError || error instanceof TargetFailedError) {
+      io.stderr(`ops ${name}: ${terminalSafe(error.message)}\n`);
+      return error instanceof MissingTargetError ? EXIT.usageOrConfig : EXIT.canvasFailedOrInvalid;
+    }
     return exitForError(error, { name: `ops ${name}`, usage: command.usage, helpCommand: `npm run ops -- ${name} --help` }, io.stderr);
   }
 }

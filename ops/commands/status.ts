@@ -1,14 +1,14 @@
-import { checkAwsSetup } from '#reaper/cli-kit/aws-setup';
 import { type Colour, colourWanted, jsonForTerminal } from '#reaper/cli-kit/terminal-text';
 import { type Cell, formatTable, relativeTime } from '#reaper/cli-kit/text-table';
 import { loadTableConfig } from '#reaper/config';
-import { errorMessage } from '#reaper/core/error-message';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
 import { readingText, stringValue, type TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { parseGraceSecondsFlag } from '#reaper/payload';
-import { createAwsClients, systemClock } from '#reaper/wiring';
+import { systemClock } from '#reaper/wiring';
 import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
+import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
+import { explainFailure } from '../target';
 import { readBrakeState, scanStatusRows } from '../tracked-rows';
 
 export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--project ID] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id]
@@ -73,6 +73,7 @@ export const statusCommand: OpsCommand = async (argv, io) => {
       'grace-seconds': { type: 'string' },
       limit: { type: 'string' },
       sort: { type: 'string' },
+      ...TABLE_TARGET_OPTIONS,
     },
     { min: 0, max: 0 },
   );
@@ -82,11 +83,10 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   }
   const limit = values.limit === undefined ? undefined : asUsage(() => parseLimit(String(values.limit)));
   const sort = parseSort(values.sort as string | undefined);
-  const config = loadTableConfig(io.env);
+  const { env, clients, target } = await resolveTableTarget('status', values, io);
+  const config = loadTableConfig(env);
   const graceSeconds =
     values['grace-seconds'] === undefined ? config.graceSeconds : asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
-  const clients = io.awsClients ?? createAwsClients();
-  await checkAwsSetup([clients.dynamo], io.env);
   const now = systemClock.now();
   const canvases: CanvasStatus[] = [];
   let scanned = 0;
@@ -100,11 +100,11 @@ export const statusCommand: OpsCommand = async (argv, io) => {
     }
   } catch (error) {
     if (io.interactive) io.stderr('\n');
-    io.stderr(`ops status: reading table ${config.tableName} failed after ${scanned} rows: ${errorMessage(error)}\n`);
+    io.stderr(`ops status: ${explainFailure(error, target)} (after ${scanned} rows)\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (io.interactive && !values.json && scanned >= PROGRESS_EVERY_ROWS) io.stderr('\r\x1b[K');
-  const brake = await readBrakeState(clients.dynamo, config.tableName);
+  const brake = await onTable(target, () => readBrakeState(clients.dynamo, config.tableName));
   const brakeJson = brake
     ? {
         engaged: true,
