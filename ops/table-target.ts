@@ -4,7 +4,7 @@ import { ENV } from '#reaper/env';
 import { type AwsClients, createAwsClients } from '#reaper/wiring';
 import { type OpsIo, UsageError } from './io';
 import { DEFAULT_OUTPUTS_FILE, findStackOutput, resolveStackOutputWithSource, STACK_OUTPUTS, sourcesFromFlags } from './stack-outputs';
-import { describeTarget, MissingTargetError, type Target, TargetFailedError, explainFailure, targetLine } from './target';
+import { describeTarget, explainFailure, MissingTargetError, type Target, TargetFailedError, targetLine } from './target';
 
 /** The flags every command on the table takes to name it (besides TABLE_NAME and cdk-outputs.json). */
 export const TABLE_TARGET_OPTIONS = {

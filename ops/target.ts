@@ -95,7 +95,11 @@ const LOOPBACK = /^https?:\/\/(127\.|localhost|\[::1\])/;
 export function explainFailure(error: unknown, target: Target): string {
   const detail = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const where = target.endpoint ? `at ${target.endpoint}` : `in region ${target.region} (${target.account ?? ''})`;
-  if (detail.name === 'ResourceNotFoundException' || detail.name === 'QueueDoesNotExist' || detail.name === 'AWS.SimpleQueueService.NonExistentQueue') {
+  if (
+    detail.name === 'ResourceNotFoundException' ||
+    detail.name === 'QueueDoesNotExist' ||
+    detail.name === 'AWS.SimpleQueueService.NonExistentQueue'
+  ) {
     return `${target.what} was not found ${where}; its name came from ${target.source}: check the name, the region (AWS_REGION/AWS_PROFILE) and the account`;
   }
   const message = errorMessage(error);

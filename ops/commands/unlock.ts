@@ -12,7 +12,7 @@ import { deliberateUnlockRun, unlockCanvas } from '#reaper/core/unlock-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { createCanvasStore, createCredentialsProvider, createLockApis, systemClock } from '#reaper/wiring';
 import { EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
-import { resolveTableTarget, onTable, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
+import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
 import { relativeTime } from '../text-table';
 

@@ -126,7 +126,14 @@ describe('the target line without an endpoint names whose AWS it is', () => {
     const client = new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     writeOutputs({ CanvasLockReaper: { TableName: 't', TableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/t' } });
     const sources = { flag: undefined, env: {}, cwd, outputsFile: undefined, stackName: undefined };
-    const fromArns = await describeTarget('table t', 'cdk-outputs.json (stack CanvasLockReaper)', client, 'DYNAMODB', { env: {}, cwd }, sources);
+    const fromArns = await describeTarget(
+      'table t',
+      'cdk-outputs.json (stack CanvasLockReaper)',
+      client,
+      'DYNAMODB',
+      { env: {}, cwd },
+      sources,
+    );
     expect(targetLine('status', fromArns)).toBe(
       "ops status: table t (from cdk-outputs.json (stack CanvasLockReaper)), region eu-west-1, account 123456789012 (from the outputs' ARNs)\n",
     );
@@ -139,10 +146,17 @@ describe('the target line without an endpoint names whose AWS it is', () => {
 
 describe('errors point at the cause', () => {
   it('a table that does not exist: named, with its region and where the name came from (exit 1)', async () => {
-    for (const argv of [['status'], ['track', 'asset_x', '--lock-expires-at', minutesFromNow(5)], ['untrack', 'asset_x'], ['unlock', 'asset_x', '--yes']]) {
+    for (const argv of [
+      ['status'],
+      ['track', 'asset_x', '--lock-expires-at', minutesFromNow(5)],
+      ['untrack', 'asset_x'],
+      ['unlock', 'asset_x', '--yes'],
+    ]) {
       const { code, stderr } = await ops(argv, { env: { ...apiEnv(), [ENV.tableName]: 'nope' } });
       expect(code).toBe(EXIT.canvasFailedOrInvalid);
-      expect(stderr).toMatch(new RegExp(`^ops ${argv[0]}: .*table nope was not found at ${inject('dynamoEndpoint')}; its name came from TABLE_NAME`, 'm'));
+      expect(stderr).toMatch(
+        new RegExp(`^ops ${argv[0]}: .*table nope was not found at ${inject('dynamoEndpoint')}; its name came from TABLE_NAME`, 'm'),
+      );
       expect(stderr).not.toContain('unexpected error');
     }
   });
