@@ -1,5 +1,12 @@
 import { errorMessage } from '#reaper/core/error-message';
-import { type StackOutputSources, stackAccount } from './stack-outputs';
+import {
+  type ResolvedStackOutput,
+  resolveStackOutputWithSource,
+  type StackOutputName,
+  type StackOutputSources,
+  sourcesFromFlags,
+  stackAccount,
+} from './stack-outputs';
 
 /** The AWS services the ops commands call, as their AWS_ENDPOINT_URL_<SERVICE> variables name them. */
 export type TargetService = 'DYNAMODB' | 'LAMBDA' | 'SCHEDULER' | 'CLOUDWATCH_LOGS' | 'SQS';
@@ -44,6 +51,20 @@ export class TargetFailedError extends Error {
   }
 }
 
+/** A value of the stack found the ops way (flag, variable, cdk-outputs.json), or a MissingTargetError saying how to give it. */
+export function resolveNamed(
+  name: StackOutputName,
+  values: Readonly<Record<string, unknown>>,
+  io: { env: Env; cwd: string },
+): ResolvedStackOutput & { sources: StackOutputSources } {
+  const sources = sourcesFromFlags(name, values, io);
+  try {
+    return { ...resolveStackOutputWithSource(name, sources), sources };
+  } catch (error) {
+    throw new MissingTargetError(errorMessage(error).replace(/^Error: /, ''));
+  }
+}
+
 export async function describeTarget(
   what: string,
   source: string,
@@ -81,8 +102,10 @@ async function endpointOf(client: ClientSettings, service: TargetService, env: E
     const { protocol, hostname, port, path } = await client.config.endpoint();
     return `${protocol}//${hostname}${port ? `:${port}` : ''}${path === '/' ? '' : path}`;
   }
-  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true') return undefined;
-  return env[`AWS_ENDPOINT_URL_${service}`]?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
+  // A client the command builds itself reads the process's environment, as the SDK does.
+  const read = (name: string) => (env[name] ?? process.env[name])?.trim() || undefined;
+  if (read('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS') === 'true') return undefined;
+  return read(`AWS_ENDPOINT_URL_${service}`) ?? read('AWS_ENDPOINT_URL');
 }
 
 const CONNECTION_REFUSED = /ECONNREFUSED/;

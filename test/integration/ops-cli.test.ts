@@ -338,7 +338,7 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
   });
 
   it('sends the manual payload and prints the returned summary as a table', async () => {
-    const { code, stdout } = await ops([
+    const { code, stdout, stderr } = await ops([
       'invoke',
       '--dry-run',
       '--asset-id',
@@ -351,6 +351,9 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
       { functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, assetIds: ['asset_opsI1'] } },
     ]);
     expect(stdout).toMatch(/^function\s+CanvasLockReaper-Reaper1234$/m);
+    expect(stderr.split('\n')[0]).toBe(
+      `ops invoke: function CanvasLockReaper-Reaper1234 (from --function-name), region eu-west-1, endpoint ${lambdaEndpoint.endpoint}`,
+    );
     expect(stdout).toMatch(/^would unlock\s+1$/m);
     expect(stdout).toContain('would unlock: asset_opsI1');
     expect(api.requests).toEqual([]);
@@ -364,8 +367,14 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
     );
     const { code, stdout } = await ops(['invoke', '--json'], { cwd: dir });
     expect(code).toBe(EXIT.ok);
-    expect(JSON.parse(stdout)).toMatchObject({ dryRun: false, examined: 2, stale: 1, unlocked: 1 });
+    expect(JSON.parse(stdout)).toMatchObject({ dryRun: false, examined: 2, stale: 1, unlocked: 1, unlockedAssetIds: ['asset_opsI1'] });
     expect((await getRow(dynamo, tableName, 'asset_opsI1'))?.lockExpiresAt).toBeUndefined();
+  });
+
+  it('names the canvases the run unlocked after its summary', async () => {
+    const { code, stdout } = await ops(['invoke', '--function-name', 'CanvasLockReaper-Reaper1234']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/^unlocked: asset_opsI1$/m);
   });
 
   it('reports a failed run (the function threw) and an unknown function with exit 1', async () => {

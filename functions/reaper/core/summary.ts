@@ -89,6 +89,8 @@ export interface RunSummary {
     heldByBrake: number;
     projectRefused: number;
   };
+  /** The canvases this run unlocked (the first MAX_LISTED_PER_KIND; `omitted.unlockedAssetIds` counts the rest). */
+  unlockedAssetIds: string[];
   /** Dry run: the canvases a real run would have unlocked, as far as the table says. */
   wouldUnlock: string[];
   /** Dry run: says that wouldUnlock was not verified at Scenario (a dry run sends no request). */
@@ -105,7 +107,7 @@ export interface RunSummary {
   /** Projects whose key the API refused (401/403) in this run: their remaining canvases were skipped. */
   refusedProjects: string[];
   /** How many entries each list above left out (see MAX_LISTED_PER_KIND); the per-canvas log lines have them all. */
-  omitted: { wouldUnlock: number; failures: number; invalidRows: number; warnings: number; projects: number };
+  omitted: { unlockedAssetIds: number; wouldUnlock: number; failures: number; invalidRows: number; warnings: number; projects: number };
   cutShort: boolean;
   stopReason: StopReason | null;
   stopDetail?: string;
@@ -185,6 +187,7 @@ export class SummaryBuilder {
         heldByBrake: 0,
         projectRefused: 0,
       },
+      unlockedAssetIds: [],
       wouldUnlock: [],
       ...(init.dryRun ? { wouldUnlockNote: UNVERIFIED_DRY_RUN_NOTE } : {}),
       failures: [],
@@ -194,7 +197,7 @@ export class SummaryBuilder {
       brake: init.brake,
       projects: {},
       refusedProjects: [],
-      omitted: { wouldUnlock: 0, failures: 0, invalidRows: 0, warnings: 0, projects: 0 },
+      omitted: { unlockedAssetIds: 0, wouldUnlock: 0, failures: 0, invalidRows: 0, warnings: 0, projects: 0 },
       cutShort: false,
       stopReason: null,
     };
@@ -235,6 +238,7 @@ export class SummaryBuilder {
       case 'unlocked':
       case 'unlocked-row-changed':
         s.unlocked += 1;
+        this.list('unlockedAssetIds', outcome.assetId);
         return;
       case 'would-unlock':
         this.list('wouldUnlock', outcome.assetId);
@@ -295,7 +299,7 @@ export class SummaryBuilder {
     change(report);
   }
 
-  private list<K extends 'wouldUnlock' | 'failures' | 'invalidRows' | 'warnings'>(key: K, entry: RunSummary[K][number]): void {
+  private list<K extends 'unlockedAssetIds' | 'wouldUnlock' | 'failures' | 'invalidRows' | 'warnings'>(key: K, entry: RunSummary[K][number]): void {
     const target = this.summary[key] as RunSummary[K][number][];
     if (target.length < MAX_LISTED_PER_KIND) target.push(entry);
     else this.summary.omitted[key] += 1;
