@@ -10,6 +10,7 @@ import { INVOKE_USAGE, invokeCommand } from './commands/invoke';
 import { LAST_RUN_USAGE, lastRunCommand } from './commands/last-run';
 import { PAUSE_USAGE, pauseCommand } from './commands/pause';
 import { RESUME_USAGE, resumeCommand } from './commands/resume';
+import { RUNS_USAGE, runsCommand } from './commands/runs';
 import { STATUS_USAGE, statusCommand } from './commands/status';
 import { TRACK_USAGE, trackCommand, UNTRACK_USAGE, untrackCommand } from './commands/track';
 import { UNLOCK_USAGE, unlockCommand } from './commands/unlock';
@@ -29,6 +30,7 @@ Commands:
   pause      disable the schedule now (until resume or the next deploy)
   resume     enable the schedule now
   last-run   the last finished run's summary, from the function's log group [--json]
+  runs       every run of a window, one line each: runs [--since 24h] [--with-warnings] [--failed] [--json]
   dead-letters  the failed-invocations and undelivered-ticks queues, decoded [--purge --yes]
 
 Configuration comes from the same environment as the reaper (TABLE_NAME, SCENARIO_SECRET_ID or
@@ -67,6 +69,7 @@ const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   pause: { run: pauseCommand, usage: PAUSE_USAGE },
   resume: { run: resumeCommand, usage: RESUME_USAGE },
   'last-run': { run: lastRunCommand, usage: LAST_RUN_USAGE },
+  runs: { run: runsCommand, usage: RUNS_USAGE },
   'dead-letters': { run: deadLettersCommand, usage: DEAD_LETTERS_USAGE },
 };
 

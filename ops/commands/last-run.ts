@@ -1,19 +1,17 @@
-import { type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { exitCodeFor } from '#reaper/cli';
 import { renderRunSummary } from '#reaper/cli-kit/run-summary-table';
 import type { RunSummary } from '#reaper/core/summary';
-import { EXIT, parseCommandArgs, UsageError } from '../io';
+import { EXIT, parseCommandArgs } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
+import { type FinishedRun, finishedRunPages, parseDuration, RUN_FINISHED_MESSAGE } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
-import { unlockedLine } from '../unlocked-canvases';
 import { relativeTime } from '../text-table';
+import { unlockedLine } from '../unlocked-canvases';
 
-/** The message of the line each run ends with (functions/reaper/core/reap.ts); its `summary` field is the run summary. */
-export const RUN_FINISHED_MESSAGE = 'reap run finished';
+export { parseDuration, RUN_FINISHED_MESSAGE, runFinishedLine } from '../run-log';
+
 const DEFAULT_SINCE = '24h';
-/** A bound on pages read, so a misbehaving endpoint cannot keep the command paging forever. */
-const MAX_PAGES = 1000;
 
 export const LAST_RUN_USAGE = `Usage: npm run ops -- last-run [--since DURATION] [--json] [--check] [--log-group NAME]
 
@@ -98,62 +96,12 @@ export async function lastRunCommand(argv: readonly string[], io: OperatorIo): P
   return values.check ? exitCodeFor(found.summary) : EXIT.ok;
 }
 
-/** The newest run-finished line between the two times (the events come oldest first, over several pages). */
+/** The newest run-finished line between the two times (pages come in no promised order across pages). */
 async function findLastRun(io: OperatorIo, logGroupName: string, startTime: number, endTime: number): Promise<LastRun | undefined> {
-  const logs = logsClient(io);
-  let newest: { event: FilteredLogEvent; line: Record<string, unknown> } | undefined;
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page += 1) {
-    const answer = await logs.send(
-      new FilterLogEventsCommand({
-        logGroupName,
-        filterPattern: `"${RUN_FINISHED_MESSAGE}"`,
-        startTime,
-        endTime,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    for (const event of answer.events ?? []) {
-      const line = runFinishedLine(event.message);
-      if (line && (!newest || (event.timestamp ?? 0) >= (newest.event.timestamp ?? 0))) newest = { event, line };
-    }
-    nextToken = answer.nextToken;
-    if (!nextToken) {
-      if (!newest) return undefined;
-      return {
-        logGroupName,
-        logStreamName: newest.event.logStreamName ?? '',
-        loggedAt: new Date(newest.event.timestamp ?? 0).toISOString(),
-        level: String(newest.line.level ?? ''),
-        summary: newest.line.summary as RunSummary,
-      };
-    }
+  let newest: FinishedRun | undefined;
+  for await (const runs of finishedRunPages(logsClient(io), logGroupName, startTime, endTime)) {
+    for (const run of runs) if (!newest || run.timestampMs >= newest.timestampMs) newest = run;
   }
-  throw new Error(`still paging after ${MAX_PAGES} pages; narrow --since`);
-}
-
-/**
- * The JSON log line of a finished run, or undefined for any other line the filter let through (the phrase inside
- * another message, a line that is not JSON). Lambda's text format may put a prefix before the JSON.
- */
-export function runFinishedLine(message: string | undefined): Record<string, unknown> | undefined {
-  const start = message?.indexOf('{') ?? -1;
-  if (!message || start < 0) return undefined;
-  try {
-    const line = JSON.parse(message.slice(start)) as Record<string, unknown>;
-    const summary = line.summary as Record<string, unknown> | undefined;
-    return line.message === RUN_FINISHED_MESSAGE && typeof summary?.runId === 'string' ? line : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const DURATION_UNITS_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "30m", "6h", "7d" in milliseconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d{1,4})([mhd])$/.exec(text.trim());
-  const amount = match ? Number(match[1]) : 0;
-  if (!match || amount < 1) throw new UsageError(`--since: expected a duration such as 30m, 6h or 7d, got ${JSON.stringify(text)}`);
-  return amount * DURATION_UNITS_MS[match[2]!]!;
+  if (!newest) return undefined;
+  return { logGroupName, logStreamName: newest.logStreamName, loggedAt: newest.loggedAt, level: newest.level, summary: newest.summary };
 }

@@ -238,7 +238,9 @@ describe('ops last-run', () => {
   it('says its target (the log group, where its name came from, the region, the endpoint) on stderr first', async () => {
     put(5, finishedLine(summary('run-five-minutes-ago')));
     const { stderr } = await ops(['last-run'], { env: { REAPER_LOG_GROUP_NAME: group } });
-    expect(stderr.split('\n')[0]).toBe(`ops last-run: log group ${group} (from REAPER_LOG_GROUP_NAME), region local, endpoint ${logs.endpoint}`);
+    expect(stderr.split('\n')[0]).toBe(
+      `ops last-run: log group ${group} (from REAPER_LOG_GROUP_NAME), region local, endpoint ${logs.endpoint}`,
+    );
   });
 
   it('exits 1 when the log group cannot be read, 2 on a bad --since or no log group', async () => {

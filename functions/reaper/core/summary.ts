@@ -299,7 +299,10 @@ export class SummaryBuilder {
     change(report);
   }
 
-  private list<K extends 'unlockedAssetIds' | 'wouldUnlock' | 'failures' | 'invalidRows' | 'warnings'>(key: K, entry: RunSummary[K][number]): void {
+  private list<K extends 'unlockedAssetIds' | 'wouldUnlock' | 'failures' | 'invalidRows' | 'warnings'>(
+    key: K,
+    entry: RunSummary[K][number],
+  ): void {
     const target = this.summary[key] as RunSummary[K][number][];
     if (target.length < MAX_LISTED_PER_KIND) target.push(entry);
     else this.summary.omitted[key] += 1;
