@@ -33,9 +33,13 @@ Commands:
   runs       every run of a window, one line each: runs [--since 24h] [--with-warnings] [--failed] [--json]
   dead-letters  the failed-invocations and undelivered-ticks queues, decoded [--purge --yes]
 
-Configuration comes from the same environment as the reaper (TABLE_NAME, SCENARIO_SECRET_ID or
-SCENARIO_SDK_API_KEY/SECRET, AWS_REGION/AWS_PROFILE, …).
-Exit codes: 0 ok; 1 a canvas failed, a row is invalid, or an AWS call failed; 2 usage or configuration error.`;
+The table comes from --table-name, else TABLE_NAME, else the TableName output in cdk-outputs.json (--outputs-file,
+--stack-name); the function, schedule, log group and queues the same way (each command's --help names its flag and
+variable). Each command says its target (what, region, endpoint or account) on stderr before it acts. The rest of
+the configuration comes from the reaper's environment (SCENARIO_SECRET_ID or SCENARIO_SDK_API_KEY/SECRET,
+AWS_REGION/AWS_PROFILE, …).
+Exit codes: 0 ok (a read command: it ran, findings or not); 1 a canvas failed, a row is invalid, or an AWS call
+failed (read commands: an AWS call failed, or --check and findings); 2 usage or configuration error.`;
 
 /**
  * npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with Ctrl-C/SIGTERM
