@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT, type OpsIo } from '#ops/io';
 import { describeTarget, targetLine } from '#ops/target';
@@ -117,6 +119,37 @@ describe('the table commands read cdk-outputs.json like the others', () => {
       const { stderr } = await ops(argv, { env });
       const first = stderr.split('\n')[0];
       expect(first).toBe(`ops ${argv[0]}: table ${tableName} (from TABLE_NAME), region local, endpoint ${inject('dynamoEndpoint')}`);
+    }
+  });
+});
+
+describe("the stack's secret", () => {
+  it('unlock and reap take SecretArn from cdk-outputs.json when no variable names credentials and the table came from there', async () => {
+    const secrets = await startSecretsManagerStandIn();
+    const secretsClient = new SecretsManagerClient({
+      region: 'local',
+      endpoint: secrets.endpoint,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    try {
+      const secretArn = 'arn:aws:secretsmanager:local:000000000000:secret:reaper-creds';
+      secrets.setSecret(secretArn, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
+      writeOutputs({ CanvasLockReaper: { TableName: tableName, SecretArn: secretArn } });
+      await putRow(dynamo, tableName, { assetId: 'asset_tgSecret', lockExpiresAt: minutesAgo(30) });
+      api.addCanvas('asset_tgSecret');
+      const clients = { awsClients: { dynamo, secrets: secretsClient } };
+
+      const fromOutputs = await ops(['reap', '--dry-run'], { env: { [ENV.apiBaseUrl]: api.baseUrl }, ...clients });
+      expect(fromOutputs.code).toBe(EXIT.ok);
+      expect(fromOutputs.stderr).toMatch(/1 would be unlocked \(dry run\)/);
+
+      // The table from TABLE_NAME and a secret from the file could be two worlds: the secret is not taken then.
+      const mixed = await ops(['reap', '--dry-run'], { env: { [ENV.apiBaseUrl]: api.baseUrl, [ENV.tableName]: tableName }, ...clients });
+      expect(mixed.code).toBe(EXIT.usageOrConfig);
+      expect(mixed.stderr).toContain('SCENARIO_SDK_API_KEY');
+    } finally {
+      secretsClient.destroy();
+      await secrets.close();
     }
   });
 });
