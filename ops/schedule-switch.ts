@@ -9,7 +9,7 @@ import { errorMessage } from '#reaper/core/error-message';
 import { EXIT, parseCommandArgs } from './io';
 import { type OperatorIo, schedulerClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from './stack-outputs';
-import { describeTarget, resolveNamed, targetLine } from './target';
+import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
 
 /** The schedule group the stack puts its schedule in. */
 export const DEFAULT_SCHEDULE_GROUP = 'default';
@@ -106,13 +106,14 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
   const wanted: ScheduleState = command === 'pause' ? 'DISABLED' : 'ENABLED';
   const scheduler = schedulerClient(io);
   const where = `schedule ${name} (group ${group})`;
-  io.stderr(targetLine(command, await describeTarget(where, source, scheduler, 'SCHEDULER', io, sources)));
+  const target = await describeTarget(where, source, scheduler, 'SCHEDULER', io, sources);
+  io.stderr(targetLine(command, target));
 
   let current: GetScheduleCommandOutput;
   try {
     current = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
   } catch (error) {
-    io.stderr(`ops ${command}: reading ${where} failed: ${errorMessage(error)}\n`);
+    io.stderr(`ops ${command}: reading ${where} failed: ${explainFailure(error, target)}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (current.State === wanted) {

@@ -145,7 +145,9 @@ describe('ops pause / ops resume', () => {
     const unknown = await ops(['pause', '--schedule-name', 'no-such-schedule']);
     expect(unknown.code).toBe(EXIT.canvasFailedOrInvalid);
     expect(unknown.stderr).toContain('reading schedule no-such-schedule (group default) failed');
-    expect(unknown.stderr).toContain('does not exist');
+    expect(unknown.stderr).toContain(
+      `schedule no-such-schedule (group default) was not found at ${scheduler.endpoint}; its name came from --schedule-name`,
+    );
     const bad = await ops(['resume', '--state', 'on']);
     expect(bad.code).toBe(EXIT.usageOrConfig);
     expect(bad.stderr).toContain('Usage: npm run ops -- resume');
