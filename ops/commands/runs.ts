@@ -159,11 +159,12 @@ function humanLine(run: RunLine): string {
   const counts = nonZero([
     [run.examined, 'examined'],
     [run.stale, 'stale'],
-    [run.dryRun ? run.wouldUnlock : 0, 'would unlock (dry run)'],
+    [run.dryRun ? run.wouldUnlock : 0, 'would unlock'],
     [run.unlocked, 'unlocked'],
     [run.failed, 'failed'],
   ]);
   const parts = [run.loggedAt.replace(/\.\d{3}Z$/, 'Z'), run.runId, counts || 'nothing examined'];
+  if (run.dryRun) parts.push('dry run');
   if (run.cutShort) parts.push(`stopped: ${run.stopReason ?? 'cut short'}`);
   const doubts = doubtsOf(run);
   if (doubts.length > 0) parts.push(`doubts: ${doubts.join('; ')}`);
