@@ -110,6 +110,13 @@ async function endpointOf(client: ClientSettings, service: TargetService, env: E
 
 const CONNECTION_REFUSED = /ECONNREFUSED/;
 const LOOPBACK = /^https?:\/\/(127\.|localhost|\[::1\])/;
+const LOCAL_WORLD_HINT = ': is `npm run local` still running? (start it, then export the variables it prints)';
+
+/** The question to ask when a loopback endpoint refused the connection: the local world has probably stopped. */
+export function localWorldHint(error: unknown, target: Target): string {
+  const refused = (error as { code?: string }).code === 'ECONNREFUSED' || CONNECTION_REFUSED.test(errorMessage(error));
+  return refused && target.endpoint && LOOPBACK.test(target.endpoint) ? LOCAL_WORLD_HINT : '';
+}
 
 /**
  * What a failed AWS call on the target means, in the words of the fix: a resource that does not exist is named with
@@ -127,8 +134,7 @@ export function explainFailure(error: unknown, target: Target): string {
   }
   const message = errorMessage(error);
   if (detail.code === 'ECONNREFUSED' || CONNECTION_REFUSED.test(message)) {
-    const local = target.endpoint && LOOPBACK.test(target.endpoint);
-    return `could not connect to ${target.endpoint ?? 'AWS'} for ${target.what} (connection refused)${local ? ': is `npm run local` still running? (start it, then export the variables it prints)' : ''}`;
+    return `could not connect to ${target.endpoint ?? 'AWS'} for ${target.what} (connection refused)${localWorldHint(error, target)}`;
   }
   if (detail.name === 'AccessDeniedException' || detail.name === 'AccessDenied') {
     return `access to ${target.what} ${where} was denied: ${message} (the stack's ReaperOperatorPolicyArn output grants what ops needs)`;

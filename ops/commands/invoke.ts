@@ -8,7 +8,7 @@ import type { RunSummary } from '#reaper/core/summary';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
 import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
 import { findStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
-import { describeTarget, resolveNamed, targetLine } from '../target';
+import { describeTarget, localWorldHint, resolveNamed, targetLine } from '../target';
 import { unlockedLine } from '../unlocked-canvases';
 
 export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--function-name NAME] [--json]
@@ -76,14 +76,15 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
   let answer: InvokeCommandOutput;
   try {
     await checkAwsSetup([lambda], io.env);
-    io.stderr(targetLine('invoke', await describeTarget(`function ${functionName}`, source, lambda, 'LAMBDA', io, sources)));
+    const target = await describeTarget(`function ${functionName}`, source, lambda, 'LAMBDA', io, sources);
+    io.stderr(targetLine('invoke', target));
     try {
       answer = await lambda.send(
         new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
       );
     } catch (error) {
       const logGroup = findStackOutput(STACK_OUTPUTS.logGroupName, sourcesFromFlags(undefined, values, io));
-      io.stderr(`ops invoke: ${invokeFailure(functionName, error, logGroup)}\n`);
+      io.stderr(`ops invoke: ${invokeFailure(functionName, error, logGroup)}${localWorldHint(error, target)}\n`);
       return EXIT.canvasFailedOrInvalid;
     }
   } finally {

@@ -371,6 +371,14 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
     expect((await getRow(dynamo, tableName, 'asset_opsI1'))?.lockExpiresAt).toBeUndefined();
   });
 
+  it('asks whether the local world still runs when its Lambda endpoint refuses the connection', async () => {
+    process.env.AWS_ENDPOINT_URL_LAMBDA = 'http://127.0.0.1:9';
+    const { code, stderr } = await ops(['invoke', '--dry-run', '--function-name', 'CanvasLockReaper-Reaper1234']);
+    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(stderr).toContain('could not reach Lambda; CanvasLockReaper-Reaper1234 was not invoked');
+    expect(stderr).toContain('is `npm run local` still running?');
+  });
+
   it('names the canvases the run unlocked after its summary', async () => {
     const { code, stdout } = await ops(['invoke', '--function-name', 'CanvasLockReaper-Reaper1234']);
     expect(code).toBe(EXIT.ok);
