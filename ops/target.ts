@@ -1,3 +1,4 @@
+import { terminalSafe } from '#reaper/cli-kit/terminal-text';
 import { errorMessage } from '#reaper/core/error-message';
 import {
   type ResolvedStackOutput,
@@ -94,7 +95,8 @@ export async function describeTarget(
 /** "ops status: table canvas-locks (from TABLE_NAME), region eu-west-1, endpoint http://127.0.0.1:8000". */
 export function targetLine(command: string, target: Target): string {
   const whose = target.endpoint ? `endpoint ${target.endpoint}` : (target.account ?? '');
-  return `ops ${command}: ${target.what} (from ${target.source}), region ${target.region}, ${whose}\n`;
+  // Names come from flags, variables and a file: escaped, so none can act on the terminal.
+  return `${terminalSafe(`ops ${command}: ${target.what} (from ${target.source}), region ${target.region}, ${whose}`)}\n`;
 }
 
 async function endpointOf(client: ClientSettings, service: TargetService, env: Env): Promise<string | undefined> {
@@ -123,6 +125,10 @@ export function localWorldHint(error: unknown, target: Target): string {
  * its region and where its name came from; a refused connection to a local endpoint asks whether the local world runs.
  */
 export function explainFailure(error: unknown, target: Target): string {
+  return terminalSafe(explanation(error, target));
+}
+
+function explanation(error: unknown, target: Target): string {
   const detail = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const where = target.endpoint ? `at ${target.endpoint}` : `in region ${target.region} (${target.account ?? ''})`;
   if (

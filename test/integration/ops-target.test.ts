@@ -9,7 +9,7 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT, type OpsIo } from '#ops/io';
-import { describeTarget, targetLine } from '#ops/target';
+import { describeTarget, explainFailure, targetLine } from '#ops/target';
 import { ENV } from '#reaper/env';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
@@ -173,6 +173,13 @@ describe('the target line without an endpoint names whose AWS it is', () => {
     rmSync(path.join(cwd, 'cdk-outputs.json'));
     const fromProfile = await describeTarget('table t', 'TABLE_NAME', client, 'DYNAMODB', { env: { AWS_PROFILE: 'prod' }, cwd }, sources);
     expect(targetLine('status', fromProfile)).toBe('ops status: table t (from TABLE_NAME), region eu-west-1, profile prod\n');
+    expect(
+      explainFailure(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }), fromProfile),
+    ).toBe(
+      'table t was not found in region eu-west-1 (profile prod); its name came from TABLE_NAME: check the name, the region (AWS_REGION/AWS_PROFILE) and the account',
+    );
+    const hostile = await describeTarget('table t\x1b[2J', 'TABLE_NAME', client, 'DYNAMODB', { env: {}, cwd }, sources);
+    expect(targetLine('status', hostile)).toContain('table t\\x1b[2J');
     client.destroy();
   });
 });
