@@ -122,7 +122,7 @@ if (require.main === module) {
     confirm: confirmOnTerminal,
     cwd: process.cwd(),
     stdoutIsTerminal: process.stdout.isTTY === true,
-    ...(process.stdout.isTTY ? { columns: process.stdout.columns || 80 } : {}),
+    ...(process.stdout.isTTY ? { terminalColumns: process.stdout.columns || 80 } : {}),
     stderrIsTerminal: process.stderr.isTTY === true,
   }).then(
     (code) => {

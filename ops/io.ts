@@ -20,7 +20,7 @@ export interface OpsIo {
   stdoutIsTerminal?: boolean;
   stderrIsTerminal?: boolean;
   /** The terminal's width, when stdout is one: tables and lines are fitted to it. */
-  columns?: number;
+  terminalColumns?: number;
   awsClients?: AwsClients;
 }
 

@@ -106,7 +106,7 @@ export async function runsCommand(argv: readonly string[], io: OperatorIo): Prom
   if (values.json) {
     io.stdout(`${jsonForTerminal({ logGroupName, since, generatedAt: new Date(now).toISOString(), runs: shown }, 2)}\n`);
   } else {
-    const columns = io.stdoutIsTerminal ? io.columns : undefined;
+    const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
     const lines = shown.map((run) => clipLine(humanLine(run), columns));
     lines.push(clipLine(totalsLine(runs, shown, since), columns));
     io.stdout(`${lines.join('\n')}\n`);

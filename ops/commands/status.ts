@@ -145,7 +145,7 @@ export const statusCommand: OpsCommand = async (argv, io) => {
     const brakeLine = brake
       ? `\nMASS-EXPIRY BRAKE ENGAGED since ${brakeJson.trippedAt} (${brake.newlyStale} newly stale vs ${brake.live} live): stale locks that expired after then − the window are held. Release: npm run ops -- invoke --override-brake`
       : '';
-    const columns = io.stdoutIsTerminal ? io.columns : undefined;
+    const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
     const prose = `${totals}${more}${brakeLine}`;
     io.stdout(
       `${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal), columns)}\n\n${columns ? wrapProse(prose, columns) : prose}\n`,

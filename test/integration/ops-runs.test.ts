@@ -181,7 +181,7 @@ describe('ops runs', () => {
 
   it('fits each line to a terminal', async () => {
     seedDay();
-    const { stdout } = await ops(['runs', '--log-group', group], { stdoutIsTerminal: true, columns: 60 });
+    const { stdout } = await ops(['runs', '--log-group', group], { stdoutIsTerminal: true, terminalColumns: 60 });
     for (const line of stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
     expect(stdout).toMatch(/run-doubtful .*…$/m);
   });

@@ -175,11 +175,11 @@ describe('ops status', () => {
   it('fits the terminal: each line at most its width, long cells clipped with an ellipsis; piped output is not clipped', async () => {
     const longLockId = `lk_${'x'.repeat(120)}`;
     await putRow(dynamo, tableName, { assetId: 'asset_stG_long', lockExpiresAt: minutesFromNow(50), lockId: longLockId });
-    const tty = await ops(['status'], { stdoutIsTerminal: true, columns: 72, env: { [ENV.tableName]: tableName, NO_COLOR: '1' } });
+    const tty = await ops(['status'], { stdoutIsTerminal: true, terminalColumns: 72, env: { [ENV.tableName]: tableName, NO_COLOR: '1' } });
     for (const line of tty.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
     expect(tty.stdout).toMatch(/^asset_stG_long\s+live\s+.*lk_x+…/m);
     expect(tty.stdout).not.toContain(longLockId);
-    const piped = await ops(['status'], { columns: 72 });
+    const piped = await ops(['status'], { terminalColumns: 72 });
     expect(piped.stdout.split('\n').some((line) => line.length > 72)).toBe(true);
   });
 
