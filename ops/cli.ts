@@ -21,7 +21,7 @@ import { MissingTargetError, TargetFailedError } from './target';
 export const OPS_USAGE = `Usage: npm run ops -- <command> [options]     (each command has --help)
 
 Commands:
-  status     the tracked canvases and their lock state (stale, in grace, live, not locked, invalid)
+  status     the tracked canvases and their lock state (stale, in-grace, live, not-locked, invalid)
   track      write a tracked row:   track <assetId> --lock-expires-at <ISO> [--lock-id <id>]
   untrack    remove a tracked row:  untrack <assetId>
   unlock     a person's deliberate force-unlock of one canvas, now: unlock <assetId> [--lock-id <id>] [--yes]
