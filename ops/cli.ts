@@ -12,43 +12,60 @@ import { INVOKE_USAGE, invokeCommand } from './commands/invoke';
 import { LAST_RUN_USAGE, lastRunCommand } from './commands/last-run';
 import { PAUSE_USAGE, pauseCommand } from './commands/pause';
 import { RESUME_USAGE, resumeCommand } from './commands/resume';
+import { RUNS_USAGE, runsCommand } from './commands/runs';
 import { STATUS_USAGE, statusCommand } from './commands/status';
 import { TRACK_USAGE, trackCommand, UNTRACK_USAGE, untrackCommand } from './commands/track';
 import { UNLOCK_USAGE, unlockCommand } from './commands/unlock';
 import { EXIT, type OpsCommand, type OpsIo } from './io';
+import { resolveTableTarget, takeTableTargetFlags } from './table-target';
+import { MissingTargetError, TargetFailedError } from './target';
 
 export const OPS_USAGE = `Usage: npm run ops -- <command> [options]     (each command has --help)
 
 Commands:
-  status     the tracked canvases and their lock state (stale, in grace, live, not locked, invalid)
+  status     the tracked canvases and their lock state (stale, in-grace, live, not-locked, invalid)
   track      write a tracked row:   track <assetId> --lock-expires-at <ISO> [--lock-id <id>]
   untrack    remove a tracked row:  untrack <assetId>
   unlock     a person's deliberate force-unlock of one canvas, now: unlock <assetId> [--lock-id <id>] [--yes]
-  reap       one reap run from this machine (same as npm run reap)
+  reap       one reap run from this machine (same as npm run reap; also takes --table-name, --outputs-file, --stack-name)
   invoke     invoke the deployed function: invoke [--dry-run] [--asset-id ID]...
   pause      disable the schedule now (until resume or the next deploy)
   resume     enable the schedule now
   last-run   the last finished run's summary, from the function's log group [--json]
+  runs       every run of a window, one line each: runs [--since 24h] [--with-warnings] [--failed] [--json]
   dead-letters  the failed-invocations and undelivered-ticks queues, decoded [--purge --yes]
 
-Configuration comes from the same environment as the reaper (TABLE_NAME, SCENARIO_SECRET_ID or
-SCENARIO_SDK_API_KEY/SECRET, AWS_REGION/AWS_PROFILE, …).
+The table comes from --table-name, else TABLE_NAME, else the TableName output in cdk-outputs.json (--outputs-file,
+--stack-name); the function, schedule, log group and queues the same way (each command's --help names its flag and
+variable). Each command says its target (what, region, endpoint or account) on stderr before it acts. The rest of
+the configuration comes from the reaper's environment (SCENARIO_SECRET_ID or SCENARIO_SDK_API_KEY/SECRET,
+AWS_REGION/AWS_PROFILE, …).
 Also: npx canvas-reaper-ops <command> [options] (the package's bin); --version prints the package's name and version.
-Exit codes: 0 ok; 1 a canvas failed, a row is invalid, or an AWS call failed; 2 usage or configuration error.`;
+Exit codes: 0 ok (a read command: it ran, findings or not); 1 a canvas failed, a row is invalid, or an AWS call
+failed (read commands: an AWS call failed, or --check and findings); 2 usage or configuration error.`;
 
-/** npm run reap, with Ctrl-C/SIGTERM stopping the run as "interrupted" while it lasts. */
-const reapCommand: OpsCommand = (argv, io) =>
-  whileInterruptible(io.stderr, (signal) =>
-    runReapCli(argv, {
-      env: io.env,
+/**
+ * npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with Ctrl-C/SIGTERM
+ * stopping the run as "interrupted" while it lasts.
+ */
+const reapCommand: OpsCommand = async (argv, io) => {
+  const wantsHelp = argv.some((arg) => arg === '--help' || arg === '-h');
+  const { values, rest } = wantsHelp ? { values: {}, rest: [...argv] } : takeTableTargetFlags(argv);
+  const { env, clients } = wantsHelp
+    ? { env: io.env, clients: io.awsClients }
+    : await resolveTableTarget('reap', values, io, { credentials: true });
+  return whileInterruptible(io.stderr, (signal) =>
+    runReapCli(rest, {
+      env,
       stdout: io.stdout,
       stderr: io.stderr,
       stderrIsTerminal: io.stderrIsTerminal === true,
       stdoutIsTerminal: io.stdoutIsTerminal === true,
-      ...(io.awsClients ? { awsClients: io.awsClients } : {}),
+      ...(clients ? { awsClients: clients } : {}),
       signal,
     }),
   );
+};
 
 const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   status: { run: statusCommand, usage: STATUS_USAGE },
@@ -60,6 +77,7 @@ const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   pause: { run: pauseCommand, usage: PAUSE_USAGE },
   resume: { run: resumeCommand, usage: RESUME_USAGE },
   'last-run': { run: lastRunCommand, usage: LAST_RUN_USAGE },
+  runs: { run: runsCommand, usage: RUNS_USAGE },
   'dead-letters': { run: deadLettersCommand, usage: DEAD_LETTERS_USAGE },
 };
 
@@ -95,6 +113,10 @@ export async function runOps(argv: readonly string[], opsIo: OpsIo): Promise<num
   try {
     return await command.run(rest, io);
   } catch (error) {
+    if (error instanceof MissingTargetError || error instanceof TargetFailedError) {
+      io.stderr(`ops ${name}: ${terminalSafe(error.message)}\n`);
+      return error instanceof MissingTargetError ? EXIT.usageOrConfig : EXIT.canvasFailedOrInvalid;
+    }
     return exitForError(error, { name: `ops ${name}`, usage: command.usage, helpCommand: `npm run ops -- ${name} --help` }, io.stderr);
   }
 }
@@ -121,6 +143,7 @@ export function runOpsProcess(): void {
     confirm: confirmOnTerminal,
     cwd: process.cwd(),
     stdoutIsTerminal: process.stdout.isTTY === true,
+    ...(process.stdout.isTTY ? { terminalColumns: process.stdout.columns || 80 } : {}),
     stderrIsTerminal: process.stderr.isTTY === true,
   }).then(
     (code) => {
