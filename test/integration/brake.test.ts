@@ -372,14 +372,18 @@ describe('the brake, per project', () => {
     });
     await runAt(-60, { projectIds: ['proj_B'] });
     await runAt(-60, { assetIds: ['asset_mB0'] });
-    const cut = await runAt(-60, { projectIds: undefined, deadlineMs: Date.now() + 500, safetyMarginMs: 1_000 });
-    expect(cut.summary.stopReason).toBe('time-budget');
+    // A run cut short at its first unlock (an old lock of a project tracked since), its deadline already near.
+    await seed(rowsOf('proj_C', 'mC', 1, minutesAgo(3 * 24 * 60)));
+    const cut = await runAt(-60, { deadlineMs: Date.now() - 60 * MINUTE + 500, safetyMarginMs: 1_000 });
+    expect(cut.summary).toMatchObject({ stopReason: 'time-budget', examined: 42 });
     expect(await markOf('proj_A')).toBe(mark);
     expect(await markOf('proj_B')).toBe(mark);
+    expect(await markOf('proj_C')).toBeUndefined();
     expect(h.api.unlockRequests).toEqual([]);
 
     const { summary } = await h.run({ brake: BRAKE });
-    expect(summary).toMatchObject({ unlocked: 0, stopReason: 'brake', brake: expect.objectContaining({ heldProjects: ['proj_A'] }) });
+    expect(summary).toMatchObject({ unlocked: 1, stopReason: 'brake', brake: expect.objectContaining({ heldProjects: ['proj_A'] }) });
+    expect(unlockedOf('mC')).toBe(1);
     expect(await markOf('proj_B')).toBe(Date.parse(summary.startedAt));
   });
 

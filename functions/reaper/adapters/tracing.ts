@@ -140,6 +140,10 @@ export class TracedCanvasStore implements CanvasStore {
   releaseBrake(...args: Parameters<CanvasStore['releaseBrake']>) {
     return this.store.releaseBrake(...args);
   }
+
+  advanceMarks(...args: Parameters<CanvasStore['advanceMarks']>) {
+    return this.store.advanceMarks(...args);
+  }
 }
 
 /** The outcome of a request as annotations: `outcome` is "ok" or the failure kind, with attempts and HTTP status. */
