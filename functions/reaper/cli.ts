@@ -43,7 +43,8 @@ Options:
   --asset-id ID        only these canvases (repeat the flag; at most 1000)
   --project ID         only canvases of these Scenario projects (repeat; "default": rows without projectId)
   --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
-  --override-brake     release the mass-expiry brake: unlock the stale locks it holds, and clear its state
+  --override-brake     release the mass-expiry brake for the projects the run covers (all, or --project): unlock
+                       the stale locks held there and record the release
   --json               print the run summary as one JSON object on stdout; the log lines go to stderr
   -h, --help           this text
 

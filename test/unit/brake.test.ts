@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type BrakeCounts,
   type BrakeSettings,
+  decideBrake,
   engagedTotals,
   engagementOf,
   heldByEngagedBrake,
@@ -9,6 +10,7 @@ import {
   judgeProjects,
   newlyStaleShare,
   newlyStaleSince,
+  releasedByOverride,
   tripsBrake,
 } from '#reaper/core/brake';
 
@@ -120,5 +122,34 @@ describe('the state a project is held by', () => {
       live: 3,
     });
     expect(engagedTotals({ projects: { c: { markMs: NOW } } })).toBeUndefined();
+  });
+});
+
+describe('what a run decides, and what an override releases', () => {
+  const engaged = { trippedAtMs: NOW, runId: 'run-1', heldSinceMs: NOW - 20 * MINUTE, newlyStale: 40, live: 1 };
+  const legacy = { trippedAtMs: NOW - HOUR, runId: 'run-old', newlyStale: 60, live: 0 };
+  const row = {
+    legacy,
+    projects: { proj_A: { engaged }, proj_M: { markMs: NOW }, proj_R: { released: { releasedAtMs: NOW, runId: 'r' } } },
+  };
+  const counts = new Map(
+    Object.entries({ proj_A: { newlyStale: 0, live: 0 }, proj_N: { newlyStale: 30, live: 0 }, proj_R: { newlyStale: 30, live: 0 } }),
+  );
+
+  it('holds the engaged projects the run covers, trips only the others, and never anything when overriding', () => {
+    const whole = decideBrake({ counts, row, settings: SETTINGS, override: false });
+    // proj_N is held by the legacy engagement already (it has no entry of its own); proj_R was released and trips anew.
+    expect([...whole.engaged.keys()].sort()).toEqual(['proj_A', 'proj_M', 'proj_N']);
+    expect(whole.trips).toEqual(['proj_R']);
+    expect(whole.legacyEngaged).toBe(true);
+    const scoped = decideBrake({ counts, row, settings: SETTINGS, override: false, projectIds: ['proj_R', 'proj_N'] });
+    expect([...scoped.engaged.keys()]).toEqual(['proj_N']);
+    expect(scoped.legacyEngaged).toBe(false);
+    expect(decideBrake({ counts, row, settings: SETTINGS, override: true })).toMatchObject({ trips: [], legacyEngaged: false });
+  });
+
+  it('an override releases the named projects, or every own engagement (a legacy one is released as such)', () => {
+    expect([...releasedByOverride(row, SETTINGS, ['proj_M', 'proj_R']).keys()]).toEqual(['proj_M']);
+    expect([...releasedByOverride(row, SETTINGS).keys()]).toEqual(['proj_A']);
   });
 });

@@ -213,6 +213,15 @@ export function coveredEngagements(
   return engaged;
 }
 
+/**
+ * What an override releases: the named projects (their own engagement, or a legacy one), or, over the whole table,
+ * every project's own engagement (a legacy whole-table engagement is released as such, not copied per project).
+ */
+export function releasedByOverride(row: BrakeRow, settings: BrakeSettings, projectIds?: readonly string[]): Map<string, ProjectEngagement> {
+  if (projectIds) return coveredEngagements(row, [], settings, projectIds);
+  return new Map(Object.entries(row.projects).flatMap(([project, entry]) => (entry.engaged ? [[project, entry.engaged] as const] : [])));
+}
+
 export function decideBrake(input: {
   counts: ReadonlyMap<string, BrakeCounts>;
   row: BrakeRow;

@@ -4,7 +4,6 @@ import {
   type BrakeDecision,
   type BrakeRow,
   type BrakeSettings,
-  coveredEngagements,
   decideBrake,
   EMPTY_BRAKE_ROW,
   engagementOf,
@@ -12,6 +11,7 @@ import {
   newlyStaleShare,
   newlyStaleSince,
   type ProjectEngagement,
+  releasedByOverride,
   wentStaleAfter,
 } from './brake';
 import { CanvasDispatch } from './canvas-dispatch';
@@ -259,15 +259,16 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   const heldProjects = new Set([...decision.engaged.keys(), ...decision.trips]);
   const scanCutShort = control.stopReason !== undefined;
   let brakeStateSaved = true;
+  const heldCount = new Map<string, number>();
   if (scanCutShort) {
     for (const canvas of held)
       report(
         { assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
         projectOf(canvas),
       );
+    heldProjects.clear();
   } else {
     // Only the held projects' canvases stay held; the other projects' newly stale canvases go on in this run.
-    const heldCount = new Map<string, number>();
     for (const canvas of held) {
       const project = projectOf(canvas);
       if (!heldProjects.has(project)) {
@@ -281,12 +282,12 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       );
     }
     if (decision.trips.length > 0) brakeStateSaved = await tripBrake(deps, summary, options, decision, brakeProjects);
-    reportBrake(brake, decision, brakeProjects, heldCount, heldProjects);
   }
+  reportBrake(brake, decision, brakeProjects, heldCount, heldProjects, decision.legacyEngaged ? brakeRow.legacy : undefined);
   // Canvases already under way finish even when the run stopped: their rows were claimed and may still be written.
   await dispatch.drain();
   const brakeEngaged = !scanCutShort && (heldProjects.size > 0 || decision.legacyEngaged);
-  brake.engaged = !scanCutShort && (decision.engaged.size > 0 || decision.legacyEngaged);
+  brake.engaged = decision.engaged.size > 0 || decision.legacyEngaged;
   // The marks move only at the end of a complete, non-dry run over the whole table, and not past a trip not saved.
   if (brakeApplies && !options.dryRun && !options.projectIds && !control.stopReason && brakeStateSaved) {
     await advanceMarks(
@@ -304,8 +305,8 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
 
   if (overrideBrake && !options.dryRun) {
     try {
-      // Only what this run covers: every project, or those named (a legacy whole-table engagement only with every one).
-      const released = coveredEngagements(brakeRow, brakeCounts.keys(), brakeSettings, options.projectIds);
+      // Only what this run covers: the named projects, or every project (and a legacy whole-table engagement).
+      const released = releasedByOverride(brakeRow, brakeSettings, options.projectIds);
       await store.releaseBrake({
         runId: options.runId,
         releasedAtMs: clock.now(),
@@ -397,6 +398,7 @@ function reportBrake(
   projects: ReadonlyMap<string, { counts: BrakeCounts }>,
   heldCount: ReadonlyMap<string, number>,
   heldProjects: ReadonlySet<string>,
+  legacy: { trippedAtMs: number } | undefined,
 ): void {
   const reports = new Map<string, BrakeProjectReport>();
   for (const project of new Set([...projects.keys(), ...heldProjects])) {
@@ -415,7 +417,7 @@ function reportBrake(
   brake.live = [...reports.values()].reduce((sum, r) => sum + r.live, 0);
   brake.share = newlyStaleShare(brake);
   brake.wouldTrip = [...decision.judgements.values()].some((j) => j.trips);
-  const trippedAt = [...decision.engaged.values()].map((e) => e.trippedAtMs);
+  const trippedAt = [...decision.engaged.values(), ...(legacy ? [legacy] : [])].map((e) => e.trippedAtMs);
   if (trippedAt.length > 0) brake.trippedAt = new Date(Math.min(...trippedAt)).toISOString();
   // Held projects first, then the most newly stale: the ones a person looks at.
   const order = [...reports].sort(
