@@ -186,7 +186,6 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     }
   }
   const brake = summary.brake;
-  const brakeStartMs = startedAtMs;
   // Per project: its counts, and (looked up once) the engagement that holds it and its "newly stale" boundary.
   const brakeCounts = new Map<string, BrakeCounts>();
   const brakeProjects = new Map<string, { counts: BrakeCounts; engagement?: ProjectEngagement; sinceMs: number }>();
@@ -195,7 +194,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     if (!entry) {
       const counts = { newlyStale: 0, live: 0 };
       const engagement = brakeApplies && !overrideBrake ? engagementOf(brakeRow, project, brakeSettings) : undefined;
-      const sinceMs = newlyStaleSince(brakeRow.projects[project]?.markMs, brakeStartMs, brakeSettings);
+      const sinceMs = newlyStaleSince(brakeRow.projects[project]?.markMs, startedAtMs, brakeSettings);
       entry = { counts, sinceMs, ...(engagement ? { engagement } : {}) };
       brakeProjects.set(project, entry);
       brakeCounts.set(project, counts);
@@ -292,7 +291,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   if (brakeApplies && !options.dryRun && !options.projectIds && !control.stopReason && brakeStateSaved) {
     await advanceMarks(
       deps,
-      brakeStartMs,
+      startedAtMs,
       [...brakeCounts.keys()].filter((project) => !control.isRefused(project)),
     );
   }
@@ -416,7 +415,7 @@ function reportBrake(
   brake.newlyStale = [...reports.values()].reduce((sum, r) => sum + r.newlyStale, 0);
   brake.live = [...reports.values()].reduce((sum, r) => sum + r.live, 0);
   brake.share = newlyStaleShare(brake);
-  brake.wouldTrip = [...decision.judgements.values()].some((j) => j.trips);
+  brake.wouldTrip = brake.applies && [...decision.judgements.values()].some((j) => j.trips);
   const trippedAt = [...decision.engaged.values(), ...(legacy ? [legacy] : [])].map((e) => e.trippedAtMs);
   if (trippedAt.length > 0) brake.trippedAt = new Date(Math.min(...trippedAt)).toISOString();
   // Held projects first, then the most newly stale: the ones a person looks at.
