@@ -194,7 +194,7 @@ const DYNAMO_CASES = [
   }),
   db(
     'db-brake-trip-not-saved',
-    '30 newly stale canvases of one project trip the brake, and saving it (UpdateItem of `#reaper-brake`) throttled on every attempt',
+    '30 newly stale canvases of one project trip the brake, and saving its engagement (UpdateItem of `#reaper-brake`) throttled on every attempt',
     {
       outcome: noRequest(30),
       summary: { warnings: ['brake-state-not-saved'], cutShort: 'brake' },

@@ -200,7 +200,13 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     const before = new Map<string, Row>();
     for (const id of ids) before.set(id, await h.row(id));
     const t: Table = { h, p, ids, before };
-    p.proxy.inject({ operation: 'UpdateItem', match: brakeRow, times: Number.POSITIVE_INFINITY, fault: { kind: 'throttle' } });
+    // Only the engagement's write fails: a write of the marks would go through, so "not moved" is the run's choice.
+    p.proxy.inject({
+      operation: 'UpdateItem',
+      match: both(brakeRow, namesAttribute('project:')),
+      times: Number.POSITIVE_INFINITY,
+      fault: { kind: 'throttle' },
+    });
     const result = await h.run({ store: p.store, brake: BRAKE });
     const row = await h.store.readBrake();
     // Only this scenario trips the brake among those that share the captured output.
