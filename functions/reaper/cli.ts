@@ -55,8 +55,9 @@ Options:
                      "default": rows without projectId)
   --grace-seconds N  grace after lockExpiresAt before a lock counts as stale
                      (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
-  --override-brake   release the mass-expiry brake: unlock the stale locks it
-                     holds, and clear its state
+  --override-brake   release the mass-expiry brake for the projects the run
+                     covers (all, or --project): unlock the stale locks held
+                     there and record the release
   --json             print the run summary as one JSON object on stdout; the
                      log lines go to stderr
   --log-format F     human (one line per canvas; the default on a terminal) or

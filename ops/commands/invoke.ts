@@ -22,7 +22,8 @@ Options:
   --asset-id ID         only these canvases (repeat; at most 1000)
   --project ID          only canvases of these Scenario projects (repeat; "default": rows without projectId)
   --grace-seconds N     another grace for this run
-  --override-brake      release the mass-expiry brake: this run unlocks the stale locks it held, and clears it
+  --override-brake      release the mass-expiry brake for the projects the run covers (all, or --project): it
+                        unlocks the stale locks held there and records the release
   --function-name NAME  the function (default: ${'$'}REAPER_FUNCTION_NAME, else the FunctionName output in cdk-outputs.json)
   --outputs-file FILE   where to read stack outputs (default cdk-outputs.json, from: npx cdk deploy --outputs-file cdk-outputs.json)
   --stack-name NAME     the stack in that file, when it holds several

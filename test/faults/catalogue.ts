@@ -185,6 +185,45 @@ const DYNAMO_CASES = [
     { row: { writerLockKept: true, claimLingers: true } },
     LOG_ROW_CHANGED,
   ),
+  db('db-brake-read-gives-up', "the brake row's read (GetItem of `#reaper-brake`, before the scan) throttled on every attempt", {
+    outcome: noRequest(6),
+    summary: counts({ examined: 0, stale: 0, unlocked: 0, failed: 0, cutShort: 'store-error' }),
+    row: rows(0, 6),
+    run: { stopsAfterAttempts: 3, operation: 'GetItem', nextRun: { unlocks: 6, thenRequestsPerCanvas: { once: 6, none: 0 } } },
+    log: logRunFinished('warn'),
+  }),
+  db(
+    'db-brake-trip-not-saved',
+    '30 newly stale canvases of one project trip the brake, and saving its engagement (UpdateItem of `#reaper-brake`) throttled on every attempt',
+    {
+      outcome: noRequest(30),
+      summary: { warnings: ['brake-state-not-saved'], cutShort: 'brake' },
+      row: rows(0, 30),
+      run: { brakeHolds: ['default'], engagedInRow: false, marksMoved: false },
+      log: {
+        lines: [
+          { level: 'error', message: 'mass-expiry brake tripped: newly stale locks held, not unlocked, until a person releases the brake' },
+          { level: 'warn', message: 'reap run finished' },
+        ],
+      },
+    },
+  ),
+  db(
+    'db-brake-marks-not-saved',
+    'saving the marks at the end of a complete run (UpdateItem of `#reaper-brake`) throttled on every attempt',
+    {
+      outcome: allOnce(6),
+      summary: SIX_STALE_UNLOCKED,
+      row: rows(6, 0),
+      run: GOES_ON_ALONE,
+      log: {
+        lines: [
+          { level: 'warn', message: "saving the brake's marks failed; the next run looks back to the older ones" },
+          { level: 'info', message: 'reap run finished' },
+        ],
+      },
+    },
+  ),
   db('db-batchget-unprocessed-recovers', 'manual run: BatchGetItem leaves every key unprocessed twice', {
     outcome: allOnce(3),
     summary: counts({ examined: 3, stale: 3, unlocked: 3, failed: 0 }),
@@ -364,6 +403,18 @@ const HOSTILE_CASES = [
     run: NOTHING_DONE,
     log: { lines: [{ level: 'error', message: 'invoke payload rejected; nothing was done' }] },
   }),
+  hostile(
+    'brake-entry-damaged',
+    "the brake row's entry for a project is damaged (an unknown state, `trippedAtMs` and `heldSinceMs` not numbers)",
+    {
+      outcome: { verdicts: { 'stale 2 h ago': skipped('held-by-brake'), 'stale 2 days ago': unlocked(1) } },
+      summary: { cutShort: 'brake' },
+      row: rows(1, 1),
+      run: { brakeHolds: ['proj_dmg'], engagedInRow: true, marksMoved: true },
+      log: LOG_SKIPPED,
+    },
+    { outcome: '(read as engaged since now, holding the last 24 h: a damaged entry frees nothing it might hold)' },
+  ),
   hostile(
     'secret-error-message-spellings',
     'npm run reap: a 400 whose `message` quotes a JSON-escaped signed URL (`https:\\/\\/cdn…?X-Amz-Signature=…`), a percent-encoded one, a `#token=…` fragment and a lowercase `basic …` credential',

@@ -132,7 +132,8 @@ export type Run =
   /** The run stops after the SDK's attempts (at a Scan page); what the next run, without the fault, does. */
   | {
       stopsAfterAttempts: number;
-      operation: 'Scan' | 'BatchGetItem';
+      /** GetItem: the brake row's read, before the scan. */
+      operation: 'Scan' | 'BatchGetItem' | 'GetItem';
       atPage?: number;
       /** Named canvases the run reported as not-tracked (it could not read them). */
       notTrackedReported?: number;
@@ -149,6 +150,8 @@ export type Run =
   | { exitCodes: number[] }
   | { exitCode: number; summaryOnStdout: boolean; failureTableOnStderr?: boolean; apiRequests?: number }
   | { runs: number; distinctUnlocked: number }
+  /** The brake stopped the run holding these projects; whether the brake row holds their engagement afterwards, and whether the run moved the marks. */
+  | { brakeHolds: string[]; engagedInRow: boolean; marksMoved: boolean }
   | { cliExitCode: number; lambdaReturnedSummary: boolean }
   | { adapterRequests: number };
 

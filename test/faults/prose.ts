@@ -198,6 +198,8 @@ export function runText(r: Run): string {
     }
     return text;
   }
+  if ('brakeHolds' in r)
+    return `stops (brake), holding ${r.brakeHolds.length === 0 ? 'no project' : r.brakeHolds.join(', ')}; ${r.engagedInRow ? 'the brake row holds the engagement' : 'the engagement NOT in the brake row (the next run decides again)'}; ${r.marksMoved ? 'the marks moved' : 'the marks not moved'}`;
   if ('scanPages' in r)
     return `goes on across ${r.scanPages} Scan pages; ${r.notExaminedOnce.length === 0 ? 'every row examined once' : `NOT examined once: ${r.notExaminedOnce.join(', ')}`}`;
   if ('batchGetRounds' in r)
