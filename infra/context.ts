@@ -25,16 +25,19 @@ export type { ContextKey };
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set(CONTEXT_KEYS);
 
-/** One unusable context value. */
+/** One unusable context value: a known key's bad value, or a `reaper:*` key the app does not know. */
 export interface ContextProblem {
-  readonly key: ContextKey;
+  readonly key: ContextKey | UnknownContextKey;
   readonly detail: string;
 }
+
+/** A `reaper:*` context key that is not in the settings table (a typo such as `reaper:scheduleEnable`). */
+export type UnknownContextKey = `reaper:${string}`;
 
 /** Every unusable context value of a synth, one line each (`Context key <key>: <detail>`); `key` is the first. */
 export class ContextError extends Error {
   readonly problems: readonly ContextProblem[];
-  readonly key: ContextKey;
+  readonly key: ContextKey | UnknownContextKey;
 
   constructor(key: ContextKey, detail: string);
   constructor(problems: readonly ContextProblem[]);
@@ -95,17 +98,17 @@ function selectEnvironment(node: Node, options: EnvironmentOptions): Environment
  * ContextError naming every bad key (and the file, for a value that came from it).
  */
 export function readReaperContext(node: Node, options: EnvironmentOptions = {}): ReaperAppConfig {
-  const unknown = Object.keys(node.getAllContext()).filter((key) => key.startsWith('reaper:') && !KNOWN_KEYS.has(key));
-  if (unknown.length > 0) {
-    throw new Error(`Unknown context key(s) ${unknown.join(', ')}; the known keys are listed in docs/deploy.md`);
-  }
+  // An unknown key is one more problem, listed with the others: a deployer fixes every mistake in one go.
+  const problems: ContextProblem[] = Object.keys(node.getAllContext())
+    .filter((key): key is UnknownContextKey => key.startsWith('reaper:') && !KNOWN_KEYS.has(key))
+    .map((key) => ({ key, detail: 'unknown key; the known keys are listed in docs/deploy.md, "Settings"' }));
   const environment = selectEnvironment(node, options);
   const { values, problems: read } = readSettings(CONTEXT_SETTING_NAMES, contextOf(node, environment));
   const fromFile = (key: ContextKey) => environment !== undefined && node.tryGetContext(key) === undefined && key in environment.values;
-  const problems: ContextProblem[] = read.map(({ name, detail }) => {
+  for (const { name, detail } of read) {
     const key = name as ContextKey;
-    return { key, detail: fromFile(key) ? `${detail} (set in ${environment!.file})` : detail };
-  });
+    problems.push({ key, detail: fromFile(key) ? `${detail} (set in ${environment!.file})` : detail });
+  }
 
   // The checks a single value cannot make: those that need aws-cdk-lib, and pairs of keys.
   const cadence = readScheduleCadence(values.scheduleExpression);
