@@ -78,3 +78,15 @@ describe('cdk synth with bad context', () => {
     expect(output).toMatch(/^Context key reaper:foo: unknown key; the known keys are listed in docs\/deploy\.md/m);
   });
 });
+
+describe('cdk synth', () => {
+  it('prints no notice: every feature flag is configured, and cdk.json keeps notices and telemetry off', async () => {
+    const run = await cdkSynth(['-c', 'env=dev']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/feature flags? (are|is) not configured/i);
+    expect(run.stderr).not.toMatch(/NOTICES|telemetry/i);
+    // What is left is esbuild's own report of the bundle it built.
+    const lines = run.stderr.split('\n').filter((line) => line.trim() !== '');
+    for (const line of lines) expect(line).toMatch(/^(Bundling asset |\s+\S*index\.mjs(\.map)?\s+[\d.]+[kmg]?b$|⚡ Done in \d+m?s$)/);
+  }, 120_000);
+});
