@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTEXT_SETTING_NAMES, type ContextKey, ENV_SETTING_NAMES, SETTING_SPECS, type Setting, type SettingName } from '#reaper/settings';
+import { CONTEXT_SETTING_NAMES, ENV_SETTING_NAMES, SETTING_SPECS, type Setting, type SettingName } from '#reaper/settings';
 
 /**
- * Renders the settings tables of README.md and docs/deploy.md from the settings table
+ * Renders the settings tables of docs/settings.md and docs/deploy.md from the settings table
  * (functions/reaper/settings.ts), between marker comments. Regenerate with:
  *
  *   npm run docs:settings            (writes the files)
@@ -11,22 +11,6 @@ import { CONTEXT_SETTING_NAMES, type ContextKey, ENV_SETTING_NAMES, SETTING_SPEC
  *
  * test/unit/settings-docs.test.ts fails when a file and this output differ.
  */
-
-/** The keys the README's short deploy section shows; docs/deploy.md shows them all. */
-const README_CONTEXT_KEYS: readonly ContextKey[] = [
-  'reaper:scheduleExpression',
-  'reaper:scheduleTimeZone',
-  'reaper:scheduleEnabled',
-  'reaper:existingTableName',
-  'reaper:existingTableArn',
-  'reaper:existingSecretArn',
-  'reaper:existingSecretName',
-  'reaper:alarmEmail',
-  'reaper:graceSeconds',
-  'reaper:maxInFlight',
-  'reaper:functionTimeoutSeconds',
-  'reaper:verifyAtSource',
-];
 
 const code = (text: string | number | boolean) => `\`${text}\``;
 const cell = (text: string) => text.replace(/\|/g, '\\|');
@@ -62,7 +46,7 @@ function meaningText(spec: Setting): string {
   return spec.use === 'local-only' ? `**Local runs only**; the Lambda refuses it. ${spec.doc}` : spec.doc;
 }
 
-/** README "Configuration": every environment variable. */
+/** docs/settings.md: every environment variable. */
 function variablesTable(): string {
   const lines = [row(['Variable', 'Context key', 'Default', 'Values', 'Meaning']), '|---|---|---|---|---|'];
   for (const name of ENV_SETTING_NAMES) {
@@ -89,19 +73,9 @@ function allContextKeysTable(): string {
   return contextKeysTable([...stackOnly, ...function_]);
 }
 
-function readmeContextKeysTable(): string {
-  const names = README_CONTEXT_KEYS.map((key) => {
-    const name = CONTEXT_SETTING_NAMES.find((candidate) => SETTING_SPECS[candidate].context === key);
-    if (!name) throw new Error(`README_CONTEXT_KEYS names ${key}, which is not in the settings table`);
-    return name;
-  });
-  return contextKeysTable(names);
-}
-
 /** Each generated block: the file it lives in, its marker name, and its content. */
 export const SETTINGS_DOC_BLOCKS: readonly { file: string; block: string; render: () => string }[] = [
-  { file: 'README.md', block: 'variables', render: variablesTable },
-  { file: 'README.md', block: 'context-keys-short', render: readmeContextKeysTable },
+  { file: join('docs', 'settings.md'), block: 'variables', render: variablesTable },
   { file: join('docs', 'deploy.md'), block: 'context-keys', render: allContextKeysTable },
 ];
 

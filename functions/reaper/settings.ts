@@ -14,7 +14,7 @@ import {
 /**
  * Every setting of the reaper, in one table: the function's environment variables and the stack's context keys.
  * From it come the config loader (config.ts), the variable names (env.ts), the payload's and CLI's grace bound
- * (payload.ts), the stack's context reader and the Lambda environment (infra/), and the README's and
+ * (payload.ts), the stack's context reader and the Lambda environment (infra/), and docs/settings.md's and
  * docs/deploy.md's tables (`npm run docs:settings`). Defaults live here and nowhere else (not in cdk.json).
  *
  * The names are contracts with ops: extend, never rename. The keys of this table are the ReaperConfig field names.
