@@ -1,11 +1,17 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, synthReaper } from './support/synth-reaper';
 
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
-const GUIDES = ['README.md', 'docs/deploy.md', 'docs/day-2.md'];
+/** README.md and every page of docs/: a deploy or ops command may appear on any of them. */
+const GUIDES = [
+  'README.md',
+  ...readdirSync(path.join(REPO_ROOT, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => `docs/${file}`),
+];
 
 /** The lines of a Markdown file's fenced code blocks, continuation lines (after a trailing backslash) joined. */
 function commandLines(markdown: string): string[] {
@@ -34,7 +40,7 @@ function isIgnored(file: string): Promise<boolean> {
   });
 }
 
-describe('the deploy guides (README.md, docs/deploy.md, docs/day-2.md)', () => {
+describe('the guides (README.md, docs/*.md)', () => {
   it.each(GUIDES)('%s: every cdk command names its environment, and every deploy writes cdk-outputs.json', (file) => {
     const cdkCommands = commandLines(read(file)).filter((line) => /\bnpx cdk (synth|diff|deploy|destroy)\b/.test(line));
     for (const command of cdkCommands) {
@@ -45,7 +51,7 @@ describe('the deploy guides (README.md, docs/deploy.md, docs/day-2.md)', () => {
 
   it.each(GUIDES)('%s: every npm run ops command exists', (file) => {
     expect(OPS_COMMANDS).toContain('dead-letters');
-    const used = [...read(file).matchAll(/npm run ops -- ([a-z-]+)/g)].map(([, name]) => name!);
+    const used = [...read(file).matchAll(/npm run (?:-s )?ops -- ([a-z-]+)/g)].map(([, name]) => name!);
     for (const name of used) expect(OPS_COMMANDS, `${file} uses npm run ops -- ${name}`).toContain(name);
   });
 
