@@ -1,10 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import { redactingWriter } from '#reaper/adapters/redact';
-import { runCli as runReapCli } from '#reaper/cli';
+import { USAGE as REAP_USAGE, runCli as runReapCli } from '#reaper/cli';
 import { whileInterruptible } from '#reaper/cli-kit/interrupt';
+import { flagsNpmTookMessage, type NpmScript } from '#reaper/cli-kit/npm-run-guard';
 import { pipeSafeWriter } from '#reaper/cli-kit/process-output';
 import { exitForError, usageLine } from '#reaper/cli-kit/report-error';
 import { terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { versionLine } from '#reaper/cli-kit/version';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './commands/dead-letters';
 import { INVOKE_USAGE, invokeCommand } from './commands/invoke';
 import { LAST_RUN_USAGE, lastRunCommand } from './commands/last-run';
@@ -31,6 +33,7 @@ Commands:
 
 Configuration comes from the same environment as the reaper (TABLE_NAME, SCENARIO_SECRET_ID or
 SCENARIO_SDK_API_KEY/SECRET, AWS_REGION/AWS_PROFILE, …).
+Also: npx canvas-reaper-ops <command> [options] (the package's bin); --version prints the package's name and version.
 Exit codes: 0 ok; 1 a canvas failed, a row is invalid, or an AWS call failed; 2 usage or configuration error.`;
 
 /** npm run reap, with Ctrl-C/SIGTERM stopping the run as "interrupted" while it lasts. */
@@ -41,6 +44,7 @@ const reapCommand: OpsCommand = (argv, io) =>
       stdout: io.stdout,
       stderr: io.stderr,
       stderrIsTerminal: io.stderrIsTerminal === true,
+      stdoutIsTerminal: io.stdoutIsTerminal === true,
       ...(io.awsClients ? { awsClients: io.awsClients } : {}),
       signal,
     }),
@@ -59,10 +63,26 @@ const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   'dead-letters': { run: deadLettersCommand, usage: DEAD_LETTERS_USAGE },
 };
 
+/** `npm run ops`, the alias of the `canvas-reaper-ops` bin; its flags are every flag its commands' help names. */
+export const OPS_NPM_SCRIPT: NpmScript = {
+  script: 'ops',
+  bin: 'canvas-reaper-ops',
+  flags: [...new Set([OPS_USAGE, REAP_USAGE, ...Object.values(COMMANDS).map((c) => c.usage)].join('\n').match(/(?<=--)[a-z][a-z0-9-]*/g))],
+};
+
 /** Runs one ops command and returns its exit code. Every line it prints goes through the one redaction pass. */
 export async function runOps(argv: readonly string[], opsIo: OpsIo): Promise<number> {
   const io: OpsIo = { ...opsIo, stdout: redactingWriter(opsIo.stdout), stderr: redactingWriter(opsIo.stderr) };
+  const npmTook = flagsNpmTookMessage(io.env, argv, OPS_NPM_SCRIPT);
+  if (npmTook !== undefined) {
+    io.stderr(`ops: ${npmTook}\n`);
+    return EXIT.usageOrConfig;
+  }
   const [name, ...rest] = argv;
+  if (name === '--version') {
+    io.stdout(`${versionLine()}\n`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(`${OPS_USAGE}\n`);
     return name === undefined ? EXIT.usageOrConfig : EXIT.ok;
@@ -89,7 +109,8 @@ async function confirmOnTerminal(question: string): Promise<boolean> {
   }
 }
 
-if (require.main === module) {
+/** The `canvas-reaper-ops` bin (bin/canvas-reaper-ops.js, and `npm run ops`). */
+export function runOpsProcess(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stderr = pipeSafeWriter(process.stderr);
   runOps(process.argv.slice(2), {
@@ -110,3 +131,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runOpsProcess();

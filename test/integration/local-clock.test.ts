@@ -6,7 +6,7 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { runCli } from '#reaper/cli';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';

@@ -9,8 +9,8 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT, type OpsIo } from '#ops/io';
-import { ENV } from '#reaper/env';
 import { createHandler } from '#reaper/handler';
+import { ENV } from '#reaper/settings';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';

@@ -5,7 +5,7 @@ import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/trac
 import type { OpsIo } from '#ops/io';
 import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { BRAKE_ROW_KEY } from '#reaper/table-contract';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import type { OpsIo } from '#ops/io';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesFromNow } from '#test-support/reaper-harness';
 
