@@ -6,7 +6,7 @@ import { BRAKE_ROW_KEY, TABLE_KEY } from '#reaper/table-contract';
 
 /**
  * What the editors' backend does to the table: lock (PutItem or UpdateItem), renew (UpdateItem), release
- * (UpdateItem or DeleteItem), and read a row back (GetItem). README, "The table contract", shows the three calls.
+ * (UpdateItem or DeleteItem), and read a row back (GetItem). docs/table-contract.md shows the three calls.
  */
 export const TRACKED_CANVAS_WRITER_ACTIONS = [
   'dynamodb:GetItem',
