@@ -25,13 +25,15 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * The Scenario API base URL: https (plain http to a loopback host only), no credentials, no query or fragment, no
- * dot segment, no backslash. The raw text is checked, not only what URL makes of it: a bare "?" leaves url.search
+ * The Scenario API base URL: https (plain http to a loopback host only), no credentials, no query or fragment (also
+ * none percent-encoded: %3F, %23), no dot segment, no backslash. The raw text is checked, not only what URL makes of it: a bare "?" leaves url.search
  * empty, and URL resolves "..", "%2e%2e" and "\\" away, so such a value would pass and every request go elsewhere.
  */
 export function apiBaseUrlProblem(value: string): string | undefined {
   if (value.includes('?') || value.includes('#')) return 'must not carry a query string or fragment ("?" or "#")';
   if (value.includes('\\')) return 'must not contain a backslash';
+  // Encoded, they reach Scenario inside the path, where a proxy or a server may decode them into a query.
+  if (/%(?:3f|23)/i.test(value)) return 'must not contain a percent-encoded "?" or "#" (%3F, %23)';
   const path = value.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   if (path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment)))
     return 'must not contain a dot segment ("." or "..", also as %2e)';
