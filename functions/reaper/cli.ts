@@ -56,7 +56,7 @@ Environment:
   AWS_REGION, AWS_PROFILE / credentials chain, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER
 
 Before a run that unlocks (not --dry-run), this machine's clock is compared with the Date header of a DynamoDB answer:
-more than the larger of 2 s and a quarter of the grace apart, and nothing is done (exit 2).
+more than the larger of 2 s and a quarter of the grace (at most 60 s) apart, and nothing is done (exit 2).
 Ctrl-C (or SIGTERM) stops the run: no canvas starts after it, those under way finish or give their claims back, and
 the summary so far is printed (stopReason "interrupted", exit 1). A second Ctrl-C quits at once.
 

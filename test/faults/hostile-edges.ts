@@ -275,7 +275,7 @@ async function skewedLaptop(r: Resources): Promise<Observed> {
   );
   r.texts.push(stderr, output);
   const ahead = /at least (\d+\.\d) s ahead/.exec(stderr);
-  const allowed = /allows (\d+\.\d) s \(the larger of \d+ s and a quarter of the (\d+) s grace\)/.exec(stderr);
+  const allowed = /allows (\d+\.\d) s \(the larger of \d+ s and a quarter of the (\d+) s grace, at most \d+ s\)/.exec(stderr);
   return {
     outcome: {
       exitCode: code,
