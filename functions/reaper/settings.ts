@@ -143,9 +143,9 @@ export const SETTINGS = {
     env: 'SCENARIO_PROJECTS_FILE',
     use: 'local-only',
     type: 'text',
-    format: 'path of a JSON file (not world-readable)',
+    format: 'path of a JSON file (mode 600 or stricter, not a symlink)',
     lambdaInstead: 'reads its credentials from SCENARIO_SECRET_ID',
-    doc: 'A local JSON file of the secret\'s shape, with a key pair per Scenario project (`{"projects":{"<projectId>":{"apiKey","apiSecret"}},"default"?:{…}}`), instead of `SCENARIO_SECRET_ID` or the two `SCENARIO_SDK_*` variables. Refused when any user of the machine may read it.',
+    doc: 'A local JSON file of the secret\'s shape, with a key pair per Scenario project (`{"projects":{"<projectId>":{"apiKey","apiSecret"}},"default"?:{…}}`), instead of `SCENARIO_SECRET_ID` or the two `SCENARIO_SDK_*` variables. Refused when its mode grants anything to group or others (`chmod 600`), and when it is a symbolic link (name the file itself).',
   },
   graceSeconds: {
     env: 'GRACE_SECONDS',
