@@ -1,4 +1,3 @@
-import { Console } from 'node:console';
 import { Logger, type LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { escapeTerminalControlsInJson } from '../cli-kit/terminal-text';
 import type { LogLevel } from '../config';
@@ -11,14 +10,14 @@ import { jsonRedactor } from './redact';
  * are written as \uXXXX escapes, so each line is still JSON with the same values.
  */
 class TerminalSafeLogger extends Logger {
-  readonly #out = new Console({ stdout: process.stdout, stderr: process.stderr });
-
   protected override printLog(logLevel: number, log: LogItem): void {
     log.prepareForPrint();
     const line = escapeTerminalControlsInJson(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
-    // As Powertools does: WARN and above to stderr, the rest to stdout.
-    if (logLevel >= LogLevelThreshold.WARN) this.#out.error(line);
-    else this.#out.log(line);
+    // Through the console Powertools built (private to TypeScript only), so whoever redirects it (npm run reap --json
+    // sends the lines to stderr) still does; as Powertools does, WARN and above go to its stderr.
+    const out = (this as unknown as { console: Console }).console;
+    if (logLevel >= LogLevelThreshold.WARN) out.error(line);
+    else out.log(line);
   }
 
   /** A child logger (createChild) is terminal-safe too. */
