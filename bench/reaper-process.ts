@@ -5,6 +5,7 @@ import { asReapLogger, createLogger } from '#reaper/adapters/logger';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
 import { CONFIG_DEFAULTS } from '#reaper/config';
 import type { Clock } from '#reaper/core/ports';
+import { oneKey } from '#reaper/core/project';
 import { reap } from '#reaper/core/reap';
 import { meterConsumedCapacity } from './consumed-capacity';
 import { naiveReap } from './naive-reaper';
@@ -43,13 +44,15 @@ async function runReaper(job: ReaperJob, client: ReturnType<typeof localDynamoCl
     {
       clock,
       store: new DynamoCanvasStore({ client, tableName: job.tableName }),
-      lockApi: createScenarioLockApi({
-        baseUrl: job.apiBaseUrl,
-        credentials: { apiKey: job.apiKey, apiSecret: job.apiSecret },
-        requestTimeoutMs: CONFIG_DEFAULTS.requestTimeoutMs,
-        maxRetries: CONFIG_DEFAULTS.maxRetries,
-        clock,
-      }),
+      lockApis: oneKey(
+        createScenarioLockApi({
+          baseUrl: job.apiBaseUrl,
+          credentials: { apiKey: job.apiKey, apiSecret: job.apiSecret },
+          requestTimeoutMs: CONFIG_DEFAULTS.requestTimeoutMs,
+          maxRetries: CONFIG_DEFAULTS.maxRetries,
+          clock,
+        }),
+      ),
       logger,
     },
     {

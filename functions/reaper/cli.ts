@@ -25,7 +25,7 @@ import {
   createCanvasStore,
   createCredentialsProvider,
   createLockApis,
-  runSafetyOptions,
+  reapOptions,
   systemClock,
 } from './wiring';
 
@@ -117,18 +117,7 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const startedAt = clock.now();
   const summary = await reap(
     { clock, store: createCanvasStore(config, clients), lockApis: createLockApis(config, credentials, clock), logger },
-    {
-      runId: `cli-${randomUUID()}`,
-      dryRun: request.dryRun,
-      graceSeconds,
-      ...(request.assetIds ? { assetIds: request.assetIds } : {}),
-      ...(request.projectIds ? { projectIds: request.projectIds } : {}),
-      maxInFlight: config.maxInFlight,
-      deadlineMs: startedAt + config.runBudgetMs,
-      safetyMarginMs: config.safetyMarginMs,
-      ...runSafetyOptions(config, request.overrideBrake),
-      ...(io.signal ? { signal: io.signal } : {}),
-    },
+    reapOptions(config, request, { runId: `cli-${randomUUID()}`, deadlineMs: startedAt + config.runBudgetMs, signal: io.signal }),
   );
   if (request.json) io.stdout(`${jsonForTerminal(summary, 2)}\n`);
   if (io.stderrIsTerminal) io.stderr(`\n${renderRunSummary(summary)}\n\n`);

@@ -1,11 +1,12 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import { CredentialsError, keyedProjects, type ScenarioKeys } from './adapters/credentials';
+import { CredentialsError, type ScenarioKeys } from './adapters/credentials';
 import { asReapLogger, createLogger } from './adapters/logger';
 import { redactError, redactValue } from './adapters/redact';
 import { powertoolsSpans, SPAN_NAMES, TracedCanvasStore, traceAwsClients, tracedLockApis } from './adapters/tracing';
 import { loadConfig, type ReaperConfig } from './config';
 import type { Clock } from './core/ports';
+import { projectsNamed } from './core/project';
 import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { createMetrics, publishRunMetrics } from './metrics';
@@ -16,7 +17,7 @@ import {
   createCanvasStore,
   createCredentialsProvider,
   createLockApis,
-  runSafetyOptions,
+  reapOptions,
   systemClock,
 } from './wiring';
 
@@ -93,17 +94,10 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       span.annotate('dryRun', request.dryRun);
       const finished = await reap(
         { clock, store, lockApis, logger },
-        {
+        reapOptions(config, request, {
           runId: context.awsRequestId,
-          dryRun: request.dryRun,
-          graceSeconds: request.graceSeconds ?? config.graceSeconds,
-          ...(request.assetIds ? { assetIds: request.assetIds } : {}),
-          ...(request.projectIds ? { projectIds: request.projectIds } : {}),
-          maxInFlight: config.maxInFlight,
           deadlineMs: startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS,
-          safetyMarginMs: config.safetyMarginMs,
-          ...runSafetyOptions(config, request.overrideBrake ?? false),
-        },
+        }),
       );
       span.annotate('unlocked', finished.unlocked);
       span.annotate('failed', finished.failed);
@@ -114,11 +108,12 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       publishRunMetrics(
         () => createMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }),
         summary,
-        keyedProjects(keys),
+        projectsNamed(keys),
       );
     }
     if (summary.stopReason === 'credentials-rejected' || summary.refusedProjects.length > 0) {
-      // The secret may have been rotated: read it again next time.
+      // A key was refused (never a single 403: that is one asset's problem): the secret may have been rotated, so it
+      // is read again next time.
       credentials.invalidate();
       const which = summary.refusedProjects.length > 0 ? ` (projects ${summary.refusedProjects.join(', ')})` : '';
       throw new ReapRunError(`the Scenario API refused the credentials${which}: ${summary.stopDetail ?? ''}`, summary);

@@ -8,7 +8,7 @@ import { MAX_PROJECT_DIMENSIONS, METRIC_NAMES, METRIC_PROJECT_DIMENSION } from '
  * named in the credentials (never a value a writer put in the table), at most MAX_PROJECT_DIMENSIONS of them, so a
  * bad row cannot create metric series.
  */
-export function publishRunMetrics(newMetrics: () => Metrics, summary: RunSummary, keyedProjects: readonly string[] = []): void {
+export function publishRunMetrics(newMetrics: () => Metrics, summary: RunSummary, projectsInCredentials: readonly string[] = []): void {
   const metrics = newMetrics();
   metrics.addMetric(METRIC_NAMES.runs, MetricUnit.Count, 1);
   metrics.addMetric(METRIC_NAMES.examined, MetricUnit.Count, summary.examined);
@@ -21,10 +21,11 @@ export function publishRunMetrics(newMetrics: () => Metrics, summary: RunSummary
   metrics.addMetric(METRIC_NAMES.brakeTripped, MetricUnit.Count, summary.brake.engaged ? 1 : 0);
   metrics.publishStoredMetrics();
 
-  if (keyedProjects.length < 2) return;
-  for (const project of keyedProjects.slice(0, MAX_PROJECT_DIMENSIONS)) {
-    const counts = summary.projects[project];
-    if (!counts) continue;
+  if (projectsInCredentials.length < 2) return;
+  for (const project of projectsInCredentials.slice(0, MAX_PROJECT_DIMENSIONS)) {
+    // Project ids are data: only the summary's own entries count (never a name every object inherits).
+    if (!Object.hasOwn(summary.projects, project)) continue;
+    const counts = summary.projects[project]!;
     const perProject = newMetrics();
     perProject.addDimension(METRIC_PROJECT_DIMENSION, project);
     perProject.addMetric(METRIC_NAMES.unlocked, MetricUnit.Count, counts.unlocked);

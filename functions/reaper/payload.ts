@@ -135,7 +135,7 @@ function shapeMismatch(fields: Record<string, unknown>, shape: Shape): string | 
     if (!(name in fields)) return `no ${name}`;
     if (!fits(fields[name])) return `${name} ${shown(fields[name])} is not what it would carry`;
   }
-  const extra = Object.keys(fields).find((name) => !(name in shape));
+  const extra = Object.keys(fields).find((name) => !Object.hasOwn(shape, name));
   return extra === undefined ? undefined : `field ${preview(extra, 40)} is not part of one`;
 }
 

@@ -3,8 +3,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   type ApiCredentials,
   type CredentialsProvider,
-  keyedProjects,
-  keyFor,
   projectsFileCredentials,
   type ScenarioKeys,
   secretsManagerCredentials,
@@ -13,8 +11,10 @@ import {
 import { DynamoCanvasStore } from './adapters/dynamo-canvas-store';
 import { createScenarioLockApi } from './adapters/scenario-lock-api';
 import type { ReaperConfig } from './config';
-import type { CanvasStore, Clock, LockApi, ProjectLockApis } from './core/ports';
+import type { CanvasStore, Clock, LockApi, LockApis } from './core/ports';
+import { mapKeys, oneKey } from './core/project';
 import type { ReapOptions } from './core/reap';
+import type { RunRequest } from './payload';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
@@ -68,7 +68,7 @@ export function createCredentialsProvider(config: ReaperConfig, clients: AwsClie
   const source = config.credentials;
   switch (source.kind) {
     case 'environment':
-      return staticCredentials({ shape: 'single', pair: { apiKey: source.apiKey, apiSecret: source.apiSecret } });
+      return staticCredentials(oneKey({ apiKey: source.apiKey, apiSecret: source.apiSecret }));
     case 'projects-file':
       return projectsFileCredentials(source.path);
     case 'secrets-manager':
@@ -90,33 +90,32 @@ export function createLockApi(config: ReaperConfig, credentials: ApiCredentials,
   });
 }
 
-/** The lock API for each Scenario project, with its key (one ky client per key, made when first needed). */
-export function createLockApis(config: ReaperConfig, keys: ScenarioKeys, clock: Clock): ProjectLockApis {
-  const byKey = new Map<ApiCredentials, LockApi>();
-  return {
-    shape: keys.shape,
-    keyedProjects: keyedProjects(keys),
-    forProject(projectId) {
-      const pair = keyFor(keys, projectId);
-      if (!pair) return undefined;
-      let api = byKey.get(pair);
-      if (!api) {
-        api = createLockApi(config, pair, clock);
-        byKey.set(pair, api);
-      }
-      return api;
-    },
-  };
+/** The lock API for each Scenario project, with its key (one ky client per distinct key). */
+export function createLockApis(config: ReaperConfig, keys: ScenarioKeys, clock: Clock): LockApis {
+  return mapKeys(keys, (pair) => createLockApi(config, pair, clock));
 }
 
-/** The run options that guard live locks: verification at Scenario and the mass-expiry brake. */
-export function runSafetyOptions(
+/**
+ * The options of one reap run, built in one place for the Lambda handler and the local CLI: what the request asks
+ * for (payload or flags), the config's limits and the run's safety guards (verification at Scenario, the brake).
+ */
+export function reapOptions(
   config: ReaperConfig,
-  overrideBrake: boolean,
-): Pick<ReapOptions, 'verifyAtSource' | 'brake' | 'overrideBrake'> {
+  request: RunRequest,
+  run: { runId: string; deadlineMs: number; signal?: AbortSignal | undefined },
+): ReapOptions {
   return {
+    runId: run.runId,
+    dryRun: request.dryRun,
+    graceSeconds: request.graceSeconds ?? config.graceSeconds,
+    ...(request.assetIds ? { assetIds: request.assetIds } : {}),
+    ...(request.projectIds ? { projectIds: request.projectIds } : {}),
+    maxInFlight: config.maxInFlight,
+    deadlineMs: run.deadlineMs,
+    safetyMarginMs: config.safetyMarginMs,
     verifyAtSource: config.verifyAtSource,
     brake: { windowSeconds: config.brakeWindowSeconds, minLocks: config.brakeMinLocks, share: config.brakeShare },
-    overrideBrake,
+    overrideBrake: request.overrideBrake ?? false,
+    ...(run.signal ? { signal: run.signal } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { loadConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { errorMessage } from '#reaper/core/error-message';
 import { logOutcome } from '#reaper/core/outcome-log';
-import { projectOf } from '#reaper/core/project';
+import { keyOf, projectOf } from '#reaper/core/project';
 import { stringValue, type TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { deliberateUnlockRun, unlockCanvas } from '#reaper/core/unlock-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
@@ -100,7 +100,7 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
 
   const keys = await createCredentialsProvider(config, clients, clock).get();
   // The row's project decides the key, as in a reap run.
-  const lockApi = createLockApis(config, keys, clock).forProject(projectOf(canvas));
+  const lockApi = keyOf(createLockApis(config, keys, clock), projectOf(canvas));
   if (!lockApi) {
     io.stderr(
       `ops unlock: no key for project ${terminalSafe(projectOf(canvas))} in the credentials, and no default key; nothing was done\n`,

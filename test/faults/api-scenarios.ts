@@ -1,7 +1,7 @@
 import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ScriptedAnswer } from '#local/scenario-stand-in';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
-import type { LockApi, ProjectLockApis } from '#reaper/core/ports';
+import type { LockApi, LockApis } from '#reaper/core/ports';
 import { type HarnessOptions, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
 import type { Observed, Run } from './expectations';
@@ -94,7 +94,7 @@ async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
 const httpDate = (ms: number) => new Date(ms).toUTCString();
 
 /** Keys per project, as a studio's secret holds them: the default project's key, and the target project's (or none). */
-function projectKeys(h: ReaperHarness, project: { id: string; key: 'refused' | 'none' }): ProjectLockApis {
+function projectKeys(h: ReaperHarness, project: { id: string; key: 'refused' | 'none' }): LockApis {
   const apiWith = (credentials: { apiKey: string; apiSecret: string }) =>
     createScenarioLockApi({
       baseUrl: h.api.baseUrl,
@@ -103,10 +103,20 @@ function projectKeys(h: ReaperHarness, project: { id: string; key: 'refused' | '
       maxRetries: FAST_API.maxRetries,
       clock: h.clock,
     });
+  // The bystanders' rows name no project: a key for the project "default" serves them, and no other project.
   const byProject = new Map<string, LockApi>([['default', apiWith({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret })]]);
   if (project.key === 'refused') byProject.set(project.id, apiWith({ apiKey: h.api.projectKey(project.id).apiKey, apiSecret: 'revoked' }));
-  return { shape: 'projects', keyedProjects: [...byProject.keys()], forProject: (id) => byProject.get(id) };
+  return { byProject };
 }
+
+/** Scenario's answer showing `lockExpiresAt` as `value`. */
+const lockShownAs = (value: unknown) => (asset: Record<string, any>) => {
+  asset.metadata.lockExpiresAt = value;
+};
+/** Where a redirect points: never followed, so nothing needs to listen there. */
+const ELSEWHERE = 'http://127.0.0.1:9/v1/assets/elsewhere';
+/** A 200 whose body arrives one byte every 0.5 s (the request timeout here is 300 ms). */
+const DRIP = { drip: { intervalMs: 500 } } as const;
 
 /** A writer renews the target's row (a new expiry and lockId), as it would while the unlock is at the API. */
 const renewRow = (h: ReaperHarness, assetId: string) => () =>
@@ -208,6 +218,17 @@ export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Ob
       // The first GET verifies the stale lock; before the retry's GET, a newcomer has locked the canvas at Scenario.
       before: (h, target) => h.api.script(target, [{ ok: true }, { action: () => void h.api.lock(target, minutesFromNow(20)) }], 'get'),
     }),
+  'api-get-lock-no-zone': (r) =>
+    apiFault(r, { name: 'api_get_lock_no_zone', answers: [], getAnswers: [{ reshape: lockShownAs('2099-01-01T00:00:00') }] }),
+  'api-get-lock-number': (r) =>
+    apiFault(r, { name: 'api_get_lock_number', answers: [], getAnswers: [{ reshape: lockShownAs(4102444800000) }] }),
+  'api-get-metadata-absent': (r) =>
+    apiFault(r, { name: 'api_get_metadata_absent', answers: [], getAnswers: [{ reshape: (asset) => void delete asset.metadata }] }),
+  'api-get-redirect': (r) =>
+    apiFault(r, { name: 'api_get_redirect', answers: [], getAnswers: [{ status: 302, headers: { location: ELSEWHERE } }] }),
+  'api-put-redirect': (r) => apiFault(r, { name: 'api_put_redirect', answers: [{ status: 307, headers: { location: ELSEWHERE } }] }),
+  'api-get-body-drip': (r) => apiFault(r, { name: 'api_get_body_drip', answers: [], getAnswers: [DRIP, DRIP, DRIP] }),
+  'api-put-body-drip': (r) => apiFault(r, { name: 'api_put_body_drip', answers: [DRIP] }),
   'api-project-key-refused': (r) =>
     apiFault(r, { name: 'api_project_key_refused', answers: [], project: { id: 'proj_target', key: 'refused' } }),
   'api-project-no-key': (r) => apiFault(r, { name: 'api_project_no_key', answers: [], project: { id: 'proj_target', key: 'none' } }),

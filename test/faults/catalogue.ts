@@ -567,6 +567,57 @@ const HOSTILE_CASES = [
     },
     { run: "(4: the SDK's default for DynamoDB; each attempt ended by the client's timeout)" },
   ),
+  refusedRow(
+    'row-project-reserved',
+    'row whose `projectId` is `__proto__` (`constructor` and `prototype` alike: names every JavaScript object has)',
+    'projectId "__proto__" is reserved (a name every JavaScript object has) ("__proto__")',
+  ),
+  hostile('row-project-inherited-name', 'row whose `projectId` is `toString` (a name every object inherits, but an ordinary id)', {
+    outcome: { verdict: unlocked(1) },
+    summary: COUNTED,
+    row: FREED,
+    run: onPath(2),
+    log: LOG_UNLOCKED,
+  }),
+  hostile('secret-project-reserved', 'the handler: a secret naming a project `constructor` beside a valid default pair', {
+    outcome: { thrown: 'CredentialsError' },
+    summary: { invocationFails: true },
+    row: KEPT,
+    run: { nothingDone: { secretReads: 1, apiRequests: 0 } },
+    log: { lines: [{ level: 'error', message: 'credentials unavailable; nothing was done' }] },
+  }),
+  hostile('key-forbidden-one-asset', 'Scenario answers 403 to the unlock of one asset; the key unlocks the others', {
+    outcome: canvas(failed('forbidden', 403), 1),
+    summary: failure('forbidden', 403),
+    row: KEPT,
+    run: GOES_ON,
+    log: LOG_FAILED,
+  }),
+  hostile(
+    'key-forbidden-two-assets',
+    'a key that may read but not unlock: the unlocks of two different assets answer 403, none 2xx (one key, one canvas at a time)',
+    {
+      outcome: {
+        verdicts: { first: failed('forbidden', 403), second: failed('forbidden', 403), third: skipped('run-stopped') },
+      },
+      summary: counts({ examined: 3, stale: 3, unlocked: 0, failed: 2, skipped: { runStopped: 1 }, cutShort: 'credentials-rejected' }),
+      row: rows(0, 3),
+      run: { stops: 'credentials-rejected', requestAfterIt: false, notTriedRunStopped: true },
+      log: LOG_FAILED,
+    },
+  ),
+  hostile(
+    'not-found-without-success',
+    'a wrong base URL answers 404 for the only three stale canvases (fewer than the suspect-base-url count), no 2xx',
+    {
+      outcome: canvas(failed('asset-not-found', 404, 'verify'), 0),
+      summary: failure('asset-not-found', 404),
+      row: KEPT,
+      run: { goesOn: true, othersUnlocked: false },
+      log: LOG_FAILED,
+    },
+    { row: '(no `lastNotFoundAt`: its key had no 2xx in the run)' },
+  ),
 ];
 
 const race = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'Races' as const, fault, expected });
@@ -824,15 +875,20 @@ export const FAULT_CASES = [
     run: GOES_ON,
     log: LOG_FAILED,
   }),
-  ...([401, 403] as const).map((status) =>
-    api(`api-${status}` as const, `${status}`, {
-      outcome: canvas(failed('credentials-rejected', status), 1),
-      summary: { ...failure('credentials-rejected', status), cutShort: 'credentials-rejected' },
-      row: KEPT,
-      run: { stops: 'credentials-rejected', requestAfterIt: false, notTriedRunStopped: true },
-      log: LOG_FAILED,
-    }),
-  ),
+  api('api-401', '401 (the one key of the credentials is refused)', {
+    outcome: canvas(failed('credentials-rejected', 401), 1),
+    summary: { ...failure('credentials-rejected', 401), cutShort: 'credentials-rejected' },
+    row: KEPT,
+    run: { stops: 'credentials-rejected', requestAfterIt: false, notTriedRunStopped: true },
+    log: LOG_FAILED,
+  }),
+  api('api-403', '403 on one asset (its unlock refused to the key; other assets answer 2xx)', {
+    outcome: canvas(failed('forbidden', 403), 1),
+    summary: failure('forbidden', 403),
+    row: KEPT,
+    run: GOES_ON,
+    log: LOG_FAILED,
+  }),
   api('api-404', '404 (the asset is gone at Scenario: the GET that verifies the lock answers 404)', {
     outcome: canvas(failed('asset-not-found', 404, 'verify'), 0),
     summary: failure('asset-not-found', 404),
@@ -894,6 +950,55 @@ export const FAULT_CASES = [
       log: LOG_MAY_HAVE_FREED_LIVE,
     },
   ),
+  api('api-get-lock-no-zone', 'the GET that verifies the lock shows `lockExpiresAt` `2099-01-01T00:00:00` (no time zone)', {
+    outcome: canvas(failed('bad-response', 200, 'verify'), 0),
+    summary: failure('bad-response', 200),
+    row: KEPT,
+    run: GOES_ON,
+    log: LOG_FAILED,
+  }),
+  api('api-get-lock-number', 'the GET that verifies the lock shows `lockExpiresAt` as the number `4102444800000`', {
+    outcome: canvas(failed('bad-response', 200, 'verify'), 0),
+    summary: failure('bad-response', 200),
+    row: KEPT,
+    run: GOES_ON,
+    log: LOG_FAILED,
+  }),
+  api('api-get-metadata-absent', 'the GET that verifies the lock answers an asset without `metadata`', {
+    outcome: canvas(failed('bad-response', 200, 'verify'), 0),
+    summary: failure('bad-response', 200),
+    row: KEPT,
+    run: GOES_ON,
+    log: LOG_FAILED,
+  }),
+  api('api-get-redirect', 'the GET that verifies the lock answers 302 to another host (which would show no lock)', {
+    outcome: canvas(failed('unexpected-redirect', 302, 'verify'), 0),
+    summary: failure('unexpected-redirect', 302),
+    row: KEPT,
+    run: GOES_ON,
+    log: LOG_FAILED,
+  }),
+  api('api-put-redirect', 'the unlock answers 307 to another host', {
+    outcome: canvas(failed('unexpected-redirect', 307), 1),
+    summary: failure('unexpected-redirect', 307),
+    row: KEPT,
+    run: GOES_ON,
+    log: LOG_FAILED,
+  }),
+  api('api-get-body-drip', "the GET's 200 body drips one byte every 0.5 s, on every attempt (ky's own timer stops at the headers)", {
+    outcome: canvas(failed('timeout', undefined, 'verify'), 0),
+    summary: failure('timeout'),
+    row: KEPT,
+    run: GOES_ON,
+    log: LOG_FAILED,
+  }),
+  api('api-put-body-drip', "the unlock's 200 body drips one byte every 0.5 s; nobody took the lock meanwhile", {
+    outcome: canvas(failed('timeout'), 1),
+    summary: failure('timeout'),
+    row: KEPT,
+    run: GOES_ON,
+    log: LOG_FAILED,
+  }),
   api('api-project-key-refused', "a key per project: the target's project key is refused (401); the other projects' canvases go on", {
     outcome: canvas(failed('credentials-rejected', 401, 'verify'), 0),
     summary: failure('credentials-rejected', 401),

@@ -46,7 +46,7 @@ export async function deployedHandler(
   resources: Resources,
   h: ReaperHarness,
   env: Record<string, string>,
-  options: { dynamo?: DynamoDBClient } = {},
+  options: { dynamo?: DynamoDBClient; secretString?: string } = {},
 ) {
   const secrets = await startSecretsManagerStandIn();
   const dynamo = options.dynamo ?? localDynamoClient(inject('dynamoEndpoint'));
@@ -61,7 +61,7 @@ export async function deployedHandler(
     await secrets.close();
   });
   const secretId = `reaper/${randomUUID()}`;
-  secrets.setSecret(secretId, JSON.stringify({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret }));
+  secrets.setSecret(secretId, options.secretString ?? JSON.stringify({ apiKey: h.api.apiKey, apiSecret: h.api.apiSecret }));
   const awsClients = { dynamo, secrets: secretsClient };
   const handler = createHandler({
     env: { [ENV.tableName]: h.tableName, [ENV.apiBaseUrl]: h.api.baseUrl, ...env, [ENV.secretId]: secretId },

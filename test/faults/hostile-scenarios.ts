@@ -22,6 +22,7 @@ import {
   verdictOf,
 } from './fault-kit';
 import { HOSTILE_EDGE_SCENARIOS } from './hostile-edges';
+import { HOSTILE_KEY_SCENARIOS } from './hostile-keys';
 
 /**
  * Hostile rows (through the real Scan, or injected into a Scan answer by the DynamoDB fault proxy when DynamoDB
@@ -220,5 +221,8 @@ export const HOSTILE_SCENARIOS: Record<CaseIdOf<'Hostile input'>, (r: Resources)
   'payload-schedule-input': payload('p_tick', scheduleTick),
   'payload-rule-event': payload('p_rule', ruleEvent),
   'payload-problems-capped': (r) => hostilePayload(r, 'p_capped', fiftyUnknownFields, 'capped'),
+  'row-project-reserved': row('row_project_reserved', { lockExpiresAt: stale(), extra: { projectId: { S: '__proto__' } } }),
+  'row-project-inherited-name': row('row_project_to_string', { lockExpiresAt: stale(), extra: { projectId: { S: 'toString' } } }),
+  ...HOSTILE_KEY_SCENARIOS,
   ...HOSTILE_EDGE_SCENARIOS,
 };

@@ -219,5 +219,11 @@ describe('ops track --project', () => {
     const bad = await ops(['track', 'asset_trkProj', '--lock-expires-at', until, '--project', 'proj a']);
     expect(bad.code).toBe(EXIT.usageOrConfig);
     expect(bad.stderr).toContain('--project: is not 1-128 letters');
+
+    // A name every JavaScript object has is refused (issue 16 item 5); the row keeps its project.
+    const reserved = await ops(['track', 'asset_trkProj', '--lock-expires-at', until, '--project', '__proto__']);
+    expect(reserved.code).toBe(EXIT.usageOrConfig);
+    expect(reserved.stderr).toContain('"__proto__" is reserved');
+    expect((await getRow(dynamo, tableName, 'asset_trkProj'))?.projectId).toEqual({ S: 'proj_a' });
   });
 });

@@ -204,3 +204,94 @@ describe('one reaper for many Scenario projects', () => {
     expect(api.requests).toEqual([]);
   });
 });
+
+/**
+ * Issue 16 item 5: project ids from rows and secrets are data, never property names. `__proto__`, `constructor` and
+ * `prototype` are refused by name; `toString` and `hasOwnProperty` are ordinary projects; nothing a row or a secret
+ * names changes Object.prototype, and the metrics step does not throw.
+ */
+describe('project ids are data', () => {
+  const prototypeNow = () => Object.getOwnPropertyNames(Object.prototype).map((name) => [name, typeof Reflect.get(Object.prototype, name)]);
+
+  it('rows naming __proto__, constructor or prototype are invalid; toString and hasOwnProperty are served; Object.prototype is unchanged', async () => {
+    const prototypeBefore = prototypeNow();
+    await api.close();
+    api = await startScenarioStandIn({ projects: { toString: {}, hasOwnProperty: {} } });
+    const toStringRows = await seed('toString', 2);
+    const hasOwnRows = await seed('hasOwnProperty', 1);
+    for (const reserved of ['__proto__', 'constructor', 'prototype'])
+      await putRow(dynamo, tableName, {
+        assetId: `asset_reserved_${reserved.replace(/_/g, '')}`,
+        lockExpiresAt: minutesAgo(600),
+        extra: { projectId: { S: reserved } },
+      });
+    secrets.setSecret(
+      secretId,
+      JSON.stringify({ projects: { toString: api.projectKey('toString'), hasOwnProperty: api.projectKey('hasOwnProperty') } }),
+    );
+
+    const { summary, error, lines } = await invoke(handlerWith());
+
+    expect(error).toBeUndefined();
+    expect(summary).toMatchObject({ unlocked: 3, failed: 0, stopReason: null, refusedProjects: [] });
+    expect(summary.invalidRows.map((row) => row.problem).sort()).toEqual([
+      expect.stringContaining('projectId "__proto__" is reserved'),
+      expect.stringContaining('projectId "constructor" is reserved'),
+      expect.stringContaining('projectId "prototype" is reserved'),
+    ]);
+    expect(JSON.parse(JSON.stringify(summary.projects))).toEqual({
+      toString: { examined: 2, stale: 2, unlocked: 2, failed: 0, refused: false },
+      hasOwnProperty: { examined: 1, stale: 1, unlocked: 1, failed: 0, refused: false },
+    });
+    for (const id of [...toStringRows, ...hasOwnRows]) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeUndefined();
+    // The metrics step ran: per-project series for both projects of the secret.
+    const perProject = lines.filter((line) => line._aws && line.Project).map((line) => [line.Project, line.LocksUnlocked]);
+    expect(perProject.sort()).toEqual([
+      ['hasOwnProperty', 1],
+      ['toString', 2],
+    ]);
+    expect(prototypeNow()).toEqual(prototypeBefore);
+    expect(({} as Record<string, unknown>).refused).toBeUndefined();
+  });
+
+  it('a secret naming a project constructor, __proto__ or prototype is refused by path; nothing is done', async () => {
+    const prototypeBefore = prototypeNow();
+    const rows = await seed('proj_fine', 1);
+    for (const reserved of ['constructor', '__proto__', 'prototype']) {
+      secrets.setSecret(
+        secretId,
+        `{"projects":{"proj_fine":${JSON.stringify(api.projectKey('proj_fine'))},"${reserved}":{"apiKey":"k","apiSecret":"s"}}}`,
+      );
+      const { error } = await invoke(handlerWith());
+      expect((error as Error).message).toContain(`projects["${reserved}"] projectId "${reserved}" is reserved`);
+    }
+    expect(api.requests).toEqual([]);
+    expect((await getRow(dynamo, tableName, rows[0]!))?.lockExpiresAt).toBeDefined();
+    expect(prototypeNow()).toEqual(prototypeBefore);
+  });
+});
+
+/** Issue 16 item 3: a 403 is one asset's problem; a key is refused after two (or a 401); only a refusal drops the cached secret. */
+describe('a 403 is one asset’s problem', () => {
+  it('one canvas answering 403 fails as forbidden, the others are unlocked, the invocation succeeds and keeps its cached secret', async () => {
+    const ours = await seed(undefined, 3);
+    // A canvas of another project: the default key gets a 403 for it.
+    const [foreign] = await seed('proj_fine', 1);
+    secrets.setSecret(secretId, JSON.stringify(api.projectKey('default')));
+    const handler = handlerWith({ [ENV.maxInFlight]: '1' });
+
+    const { summary, error } = await invoke(handler);
+
+    expect(error).toBeUndefined();
+    expect(summary).toMatchObject({ unlocked: 3, failed: 1, stopReason: null, refusedProjects: [] });
+    expect(summary.failures).toEqual([expect.objectContaining({ assetId: foreign, kind: 'forbidden', httpStatus: 403 })]);
+    for (const id of ours) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeUndefined();
+    // The secret is still cached (a 403 refuses no key): the next invocation does not read it again.
+    expect(secrets.reads(secretId)).toBe(1);
+    await seed(undefined, 1, 'later');
+    const second = await invoke(handler);
+    expect(second.error).toBeUndefined();
+    expect(second.summary.failures.map((f) => f.kind)).toEqual(['forbidden']);
+    expect(secrets.reads(secretId)).toBe(1);
+  });
+});

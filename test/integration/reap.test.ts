@@ -212,6 +212,8 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
   it('reports a 404 (asset gone) and keeps the row, not deleting it, with lastNotFoundAt recorded', async () => {
     const expiredAt = minutesAgo(10);
     await h.seed([{ assetId: 'asset_gone', lockExpiresAt: expiredAt }], { knownToApi: false });
+    // A 404 is recorded only when the same key also had a 2xx in the run (else the base URL may be wrong).
+    await h.seed([{ assetId: 'asset_known', lockExpiresAt: expiredAt }]);
 
     const { summary } = await h.run();
 

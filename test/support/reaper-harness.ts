@@ -7,7 +7,8 @@ import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
 import type { CanvasOutcome } from '#reaper/core/outcome';
-import type { CanvasStore, Clock, LockApi, ProjectLockApis } from '#reaper/core/ports';
+import type { CanvasStore, Clock, LockApi, LockApis } from '#reaper/core/ports';
+import { oneKey } from '#reaper/core/project';
 import { type ReapOptions, reap } from '#reaper/core/reap';
 import { captureOutput } from './output-capture';
 
@@ -52,14 +53,14 @@ export async function createReaperHarness(options: HarnessOptions = {}) {
     }
   };
 
-  const run = async (overrides: Partial<ReapOptions> & { store?: CanvasStore; lockApi?: LockApi; lockApis?: ProjectLockApis } = {}) => {
+  const run = async (overrides: Partial<ReapOptions> & { store?: CanvasStore; lockApi?: LockApi; lockApis?: LockApis } = {}) => {
     const outcomes: CanvasOutcome[] = [];
     const logger = asReapLogger(createLogger({ serviceName: 'reaper-test', logLevel: 'DEBUG' }));
     const { store: storeOverride, lockApi: apiOverride, lockApis: apisOverride, ...reapOverrides } = overrides;
-    const keys = apisOverride ? { lockApis: apisOverride } : { lockApi: apiOverride ?? lockApi };
+    const lockApis = apisOverride ?? oneKey(apiOverride ?? lockApi);
     const captured = await captureOutput(() =>
       reap(
-        { clock, store: storeOverride ?? store, ...keys, logger, onOutcome: (o) => outcomes.push(o) },
+        { clock, store: storeOverride ?? store, lockApis, logger, onOutcome: (o) => outcomes.push(o) },
         {
           runId: `run-${randomUUID()}`,
           dryRun: false,

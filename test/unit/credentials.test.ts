@@ -2,8 +2,9 @@ import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CredentialsError, keyFor, parseSecretValue, projectsFileCredentials } from '#reaper/adapters/credentials';
+import { CredentialsError, parseSecretValue, projectsFileCredentials } from '#reaper/adapters/credentials';
 import { ConfigError, loadConfig } from '#reaper/config';
+import { distinctKeys, keyOf } from '#reaper/core/project';
 import { ENV } from '#reaper/env';
 
 const parse = (value: unknown) => parseSecretValue(JSON.stringify(value), 'secret s');
@@ -18,18 +19,40 @@ const problem = (value: unknown) => {
 };
 
 describe('the credentials value: one pair, or a pair per Scenario project', () => {
-  it("reads today's single pair: every project uses it", () => {
+  it("reads today's single pair as the default key: every project uses it", () => {
     const keys = parse({ apiKey: 'k', apiSecret: 's' });
-    expect(keys.shape).toBe('single');
-    expect(keyFor(keys, 'proj_any')).toEqual({ apiKey: 'k', apiSecret: 's' });
+    expect(keys.byProject.size).toBe(0);
+    expect(keyOf(keys, 'proj_any')).toEqual({ apiKey: 'k', apiSecret: 's' });
+    expect(keyOf(keys, 'default')).toEqual({ apiKey: 'k', apiSecret: 's' });
+  });
+
+  it('one pair listed for several projects is one key (a refusal covers every project that lists it)', () => {
+    const pair = { apiKey: 'k', apiSecret: 's' };
+    const keys = parse({ projects: { proj_a: pair, proj_b: pair, proj_c: { apiKey: 'k', apiSecret: 'other' } }, default: pair });
+    expect(distinctKeys(keys)).toHaveLength(2);
+    expect(keyOf(keys, 'proj_a')).toBe(keyOf(keys, 'proj_b'));
+    expect(keyOf(keys, 'proj_a')).toBe(keyOf(keys, 'default'));
+  });
+
+  it('refuses __proto__, constructor and prototype as project ids, by path; toString and hasOwnProperty are ordinary ids', () => {
+    const pair = { apiKey: 'k', apiSecret: 's' };
+    for (const reserved of ['__proto__', 'constructor', 'prototype']) {
+      const text = `{"projects":{"${reserved}":{"apiKey":"k","apiSecret":"s"}}}`;
+      expect(() => parseSecretValue(text, 'secret s')).toThrow(`projects["${reserved}"] projectId "${reserved}" is reserved`);
+    }
+    const keys = parse({ projects: { toString: pair, hasOwnProperty: { apiKey: 'k2', apiSecret: 's2' } } });
+    expect(keyOf(keys, 'toString')).toEqual(pair);
+    expect(keyOf(keys, 'hasOwnProperty')).toEqual({ apiKey: 'k2', apiSecret: 's2' });
+    expect(keyOf(keys, 'valueOf')).toBeUndefined();
+    expect(({} as Record<string, unknown>).apiKey).toBeUndefined();
   });
 
   it('reads a pair per project, with an optional default for rows without (or with another) project', () => {
     const keys = parse({ projects: { proj_a: { apiKey: 'ka', apiSecret: 'sa' } }, default: { apiKey: 'kd', apiSecret: 'sd' } });
-    expect(keyFor(keys, 'proj_a')).toEqual({ apiKey: 'ka', apiSecret: 'sa' });
-    expect(keyFor(keys, 'default')).toEqual({ apiKey: 'kd', apiSecret: 'sd' });
-    expect(keyFor(keys, 'proj_other')).toEqual({ apiKey: 'kd', apiSecret: 'sd' });
-    expect(keyFor(parse({ projects: { proj_a: { apiKey: 'ka', apiSecret: 'sa' } } }), 'proj_other')).toBeUndefined();
+    expect(keyOf(keys, 'proj_a')).toEqual({ apiKey: 'ka', apiSecret: 'sa' });
+    expect(keyOf(keys, 'default')).toEqual({ apiKey: 'kd', apiSecret: 'sd' });
+    expect(keyOf(keys, 'proj_other')).toEqual({ apiKey: 'kd', apiSecret: 'sd' });
+    expect(keyOf(parse({ projects: { proj_a: { apiKey: 'ka', apiSecret: 'sa' } } }), 'proj_other')).toBeUndefined();
   });
 
   it('names every problem by its path inside the value, never a value', () => {
@@ -58,7 +81,7 @@ describe('SCENARIO_PROJECTS_FILE', () => {
   };
 
   it('is read when only its owner may read it, and refused when every user may', async () => {
-    expect((await projectsFileCredentials(file(0o600)).get()).shape).toBe('projects');
+    expect((await projectsFileCredentials(file(0o600)).get()).byProject.has('proj_a')).toBe(true);
     await expect(projectsFileCredentials(file(0o644)).get()).rejects.toThrow(
       /grants permissions to group or others \(mode 0644\); make it private first: chmod 600/,
     );
@@ -74,7 +97,7 @@ describe('SCENARIO_PROJECTS_FILE', () => {
   });
 
   it('is read with mode 400, and refused when it is a symlink, even to a private file', async () => {
-    expect((await projectsFileCredentials(file(0o400)).get()).shape).toBe('projects');
+    expect((await projectsFileCredentials(file(0o400)).get()).byProject.has('proj_a')).toBe(true);
     const target = file(0o600);
     const link = path.join(path.dirname(target), 'link.json');
     symlinkSync(target, link);

@@ -128,3 +128,26 @@ describe('parseInvocation', () => {
     }
   });
 });
+
+describe('project ids and field names are data (issue 16 item 5)', () => {
+  it('refuses __proto__, constructor and prototype in projectIds by position; toString and hasOwnProperty are ids', () => {
+    expect(() => parseInvocation(JSON.parse('{"projectIds":["proj_a","__proto__","constructor","prototype"]}'))).toThrow(
+      /projectIds\[1\] "__proto__": projectId "__proto__" is reserved.*projectIds\[2\].*projectIds\[3\]/,
+    );
+    expect(parseInvocation({ projectIds: ['toString', 'hasOwnProperty'] })).toEqual({
+      dryRun: false,
+      projectIds: ['toString', 'hasOwnProperty'],
+    });
+  });
+
+  it('a scheduled event with an extra field named after an inherited property is not a scheduled event', () => {
+    const tick = {
+      source: 'aws.scheduler',
+      'detail-type': 'Scheduled Event',
+      time: '2026-12-01T00:00:00Z',
+      resources: ['arn:aws:scheduler:eu-west-1:123456789012:schedule/default/reaper'],
+    };
+    expect(parseInvocation(tick)).toEqual({ dryRun: false });
+    expect(() => parseInvocation({ ...tick, toString: 'x' })).toThrow(/not a scheduled event/);
+  });
+});

@@ -131,3 +131,22 @@ describe('redactValue, jsonRedactor, redactError, redactingWriter', () => {
     expect(written).toEqual(['x //h?[redacted]\n']);
   });
 });
+
+describe('names are data in redacted copies (issue 16 item 5)', () => {
+  it('a "__proto__" key of a parsed answer stays an own data key of the copy; no prototype is changed', () => {
+    const parsed = JSON.parse('{"__proto__":{"polluted":true},"constructor":"x","name":"n"}') as Record<string, unknown>;
+    const copy = redactValue(parsed) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    expect(Object.keys(copy)).toEqual(['__proto__', 'constructor', 'name']);
+    expect((copy as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(copy))).toEqual(parsed);
+  });
+
+  it('the log replacer keeps a "__proto__" key beside a key it redacts', () => {
+    const parsed = JSON.parse('{"__proto__":{"polluted":true},"https://x.example/a?X-Amz-Signature=abc":1}') as object;
+    const text = JSON.stringify(parsed, jsonRedactor());
+    expect(text).toContain('"__proto__":{"polluted":true}');
+    expect(text).not.toContain('abc');
+  });
+});

@@ -1,7 +1,7 @@
 import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from '../core/ports';
-import { DEFAULT_PROJECT, projectIdProblem } from '../core/project';
+import { DEFAULT_PROJECT, type ProjectKeys, projectIdProblem } from '../core/project';
 
 export interface ApiCredentials {
   apiKey: string;
@@ -9,30 +9,16 @@ export interface ApiCredentials {
 }
 
 /**
- * The Scenario key pairs a run may use. Scenario API keys belong to one project: a studio with several projects
- * gives one pair per project, and optionally a `default` pair for rows that name no project (or another one).
+ * The Scenario key pairs a run may use: a pair per project, and an optional default pair for rows that name no
+ * project (or another one). Scenario API keys belong to one project, so a studio with several projects gives one pair
+ * per project. A secret with one pair (`{"apiKey","apiSecret"}`) is just the default. Identical pairs are one object,
+ * so the run judges (and refuses) the key, not the projects that list it.
  */
-export type ScenarioKeys =
-  /** Today's `{"apiKey","apiSecret"}`: every row uses it, and a refusal stops the run. */
-  | { shape: 'single'; pair: ApiCredentials }
-  /** `{"projects": {"<projectId>": {…}}, "default"?: {…}}`: a refusal stops only that project's canvases. */
-  | { shape: 'projects'; projects: ReadonlyMap<string, ApiCredentials>; default?: ApiCredentials };
-
-/** The pair for a project (a row without projectId is the default project), or undefined when there is none. */
-export function keyFor(keys: ScenarioKeys, projectId: string): ApiCredentials | undefined {
-  if (keys.shape === 'single') return keys.pair;
-  return projectId === DEFAULT_PROJECT ? keys.default : (keys.projects.get(projectId) ?? keys.default);
-}
-
-/** The projects that have a key of their own (and `default` when there is a default pair). */
-export function keyedProjects(keys: ScenarioKeys): string[] {
-  if (keys.shape === 'single') return [DEFAULT_PROJECT];
-  return [...keys.projects.keys(), ...(keys.default ? [DEFAULT_PROJECT] : [])];
-}
+export type ScenarioKeys = ProjectKeys<ApiCredentials>;
 
 export interface CredentialsProvider {
   get(): Promise<ScenarioKeys>;
-  /** Forget the cached value (after the API refused it: the secret may have been rotated). */
+  /** Forget the cached value (after the API refused a key of it: the secret may have been rotated). */
   invalidate(): void;
 }
 
@@ -130,6 +116,13 @@ const PROJECTS_SHAPE = '{"projects":{"<projectId>":{"apiKey":"…","apiSecret":"
  * its path inside the value (`projects.proj_a.apiSecret is empty`); no part of the value is ever echoed.
  */
 export function parseSecretValue(text: string | undefined, where: string): ScenarioKeys {
+  const pairs = new Map<string, ApiCredentials>();
+  // The same pair given twice is the same key (one object): refusing it refuses every project that lists it.
+  const samePair = (pair: ApiCredentials) => {
+    const id = JSON.stringify([pair.apiKey, pair.apiSecret]);
+    if (!pairs.has(id)) pairs.set(id, pair);
+    return pairs.get(id) as ApiCredentials;
+  };
   const expected = `expected ${SINGLE_SHAPE} or ${PROJECTS_SHAPE}`;
   if (text === undefined || text.trim() === '') throw new CredentialsError(`${where} has no string value; ${expected}`);
   let parsed: unknown;
@@ -140,11 +133,11 @@ export function parseSecretValue(text: string | undefined, where: string): Scena
   }
   if (!isObject(parsed)) throw new CredentialsError(`${where} is JSON but not an object; ${expected}`);
   const problems: string[] = [];
-  if (!('projects' in parsed)) {
+  if (!Object.hasOwn(parsed, 'projects')) {
     const pair = keyPair(parsed, '', problems);
     for (const key of Object.keys(parsed)) if (key !== 'apiKey' && key !== 'apiSecret') problems.push(`${label(key)} is not expected here`);
     if (problems.length > 0 || !pair) throw new CredentialsError(`${where}: ${problems.join('; ')}`);
-    return { shape: 'single', pair };
+    return { byProject: new Map(), default: pair };
   }
   const projects = new Map<string, ApiCredentials>();
   for (const key of Object.keys(parsed))
@@ -159,13 +152,13 @@ export function parseSecretValue(text: string | undefined, where: string): Scena
         continue;
       }
       const pair = keyPair(value, `projects.${projectId}.`, problems);
-      if (pair) projects.set(projectId, pair);
+      if (pair) projects.set(projectId, samePair(pair));
     }
   }
-  const defaultPair = parsed.default === undefined ? undefined : keyPair(parsed.default, 'default.', problems);
+  const defaultPair = Object.hasOwn(parsed, 'default') ? keyPair(parsed.default, 'default.', problems) : undefined;
   if (problems.length === 0 && projects.size === 0 && !defaultPair) problems.push('projects is empty and there is no default pair');
   if (problems.length > 0) throw new CredentialsError(`${where}: ${problems.join('; ')}`);
-  return { shape: 'projects', projects, ...(defaultPair ? { default: defaultPair } : {}) };
+  return { byProject: projects, ...(defaultPair ? { default: samePair(defaultPair) } : {}) };
 }
 
 function keyPair(value: unknown, path: string, problems: string[]): ApiCredentials | undefined {
@@ -175,7 +168,7 @@ function keyPair(value: unknown, path: string, problems: string[]): ApiCredentia
   }
   const before = problems.length;
   const field = (name: 'apiKey' | 'apiSecret') => {
-    const raw = value[name];
+    const raw = Object.hasOwn(value, name) ? value[name] : undefined;
     if (raw === undefined) problems.push(`${path}${name} is missing`);
     else if (typeof raw !== 'string') problems.push(`${path}${name} is not a string`);
     else if (raw.trim() === '') problems.push(`${path}${name} is empty`);

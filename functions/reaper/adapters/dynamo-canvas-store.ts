@@ -41,7 +41,10 @@ const NAMES = {
 };
 const PROJECTION = '#id, #exp, #lockId, #notFound, #project';
 
-/** The tracked-canvases table in DynamoDB, read with a projection of the three attributes the reaper needs. */
+/**
+ * The tracked-canvases table in DynamoDB, read with a projection of the five attributes the reaper needs (assetId,
+ * lockExpiresAt, lockId, lastNotFoundAt, projectId).
+ */
 export class DynamoCanvasStore implements CanvasStore {
   private readonly sleep: (ms: number) => Promise<void>;
 

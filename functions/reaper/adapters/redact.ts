@@ -139,8 +139,13 @@ function copyRedacted(value: unknown, depth: number): unknown {
   if (depth >= MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) return value.map((item) => copyRedacted(item, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) out[redactText(key)] = copyRedacted(inner, depth + 1);
+  for (const [key, inner] of Object.entries(value)) setOwn(out, redactText(key), copyRedacted(inner, depth + 1));
   return out;
+}
+
+/** Keys are data: a key named `__proto__` becomes an own property, never the object's prototype. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /**
@@ -158,7 +163,7 @@ export function jsonRedactor(): (key: string, value: unknown) => unknown {
     const keys = Object.keys(value);
     if (keys.every((key) => redactText(key) === key)) return value;
     const copy: Record<string, unknown> = {};
-    for (const key of keys) copy[redactText(key)] = (value as Record<string, unknown>)[key];
+    for (const key of keys) setOwn(copy, redactText(key), (value as Record<string, unknown>)[key]);
     keyRedactedCopies.set(value, copy);
     return copy;
   };

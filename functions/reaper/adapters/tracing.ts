@@ -1,5 +1,6 @@
 import type { Tracer } from '@aws-lambda-powertools/tracer';
-import type { CanvasStore, LockApi, ProjectLockApis, SourceLockResult, UnlockResult } from '../core/ports';
+import type { CanvasStore, LockApi, LockApis, SourceLockResult, UnlockResult } from '../core/ports';
+import { mapKeys } from '../core/project';
 import type { TrackedCanvas } from '../core/tracked-canvas';
 
 /**
@@ -155,26 +156,12 @@ function annotateOutcome(span: Span, result: SourceLockResult | UnlockResult): v
   if (result.failure.possiblyApplied) span.annotate('possiblyApplied', true);
 }
 
-/** The Scenario lock API with a span per GET (verify) and per PUT (unlock), each annotated with its asset id and outcome. */
-/** Every project's lock API, each traced. */
-export function tracedLockApis(apis: ProjectLockApis, spans: Spans): ProjectLockApis {
-  const traced = new Map<LockApi, LockApi>();
-  return {
-    shape: apis.shape,
-    keyedProjects: apis.keyedProjects,
-    forProject(projectId) {
-      const api = apis.forProject(projectId);
-      if (!api) return undefined;
-      let wrapped = traced.get(api);
-      if (!wrapped) {
-        wrapped = tracedLockApi(api, spans);
-        traced.set(api, wrapped);
-      }
-      return wrapped;
-    },
-  };
+/** Every project's lock API, each traced (a key shared by projects stays one object). */
+export function tracedLockApis(apis: LockApis, spans: Spans): LockApis {
+  return mapKeys(apis, (api) => tracedLockApi(api, spans));
 }
 
+/** The Scenario lock API with a span per GET (verify) and per PUT (unlock), each annotated with its asset id and outcome. */
 export function tracedLockApi(api: LockApi, spans: Spans): LockApi {
   return {
     readSourceLock: (assetId, options) =>

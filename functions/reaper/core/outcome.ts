@@ -14,11 +14,11 @@ export type SkipReason =
   | 'claimed-by-other-run'
   /** Named in a manual run but not in the table (or removed while the run went on). */
   | 'not-tracked'
-  /** Stale, but the run stopped (time budget, refused credentials, store error) before trying it. */
+  /** Stale, but the run stopped (time budget, every key refused, store error) before trying it. */
   | 'run-stopped'
   /** Stale, but held by the mass-expiry brake (tripped now, or engaged since an earlier run). */
   | 'held-by-brake'
-  /** Stale, but its project's key was refused (401/403) earlier in this run; other projects went on. */
+  /** Stale, but the key its project uses was refused earlier in this run (see RunControl); other keys went on. */
   | 'project-refused';
 
 export type FailureKind = UnlockFailureKind | 'store-error' | 'internal-error' | 'no-credentials-for-project';

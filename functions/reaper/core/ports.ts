@@ -1,4 +1,5 @@
 import type { BrakeState } from './brake';
+import type { ProjectKeys } from './project';
 import type { AttributeReading, LockView, TrackedCanvas } from './tracked-canvas';
 
 /** Milliseconds since the epoch; injected so tests decide what "now" is. */
@@ -58,13 +59,18 @@ export interface CanvasStore {
 
 export type UnlockFailureKind =
   | 'asset-not-found'
+  /** 401: the key is refused. */
   | 'credentials-rejected'
+  /** 403: this asset is refused to this key (the key is refused only after two such assets; see RunControl). */
+  | 'forbidden'
   | 'request-rejected'
   | 'rate-limited'
   | 'server-error'
   | 'timeout'
   | 'network-error'
   | 'bad-response'
+  /** Scenario answered 3xx: never followed (an answer from elsewhere is not Scenario's, and carries no key). */
+  | 'unexpected-redirect'
   | 'out-of-time';
 
 /** Which request of a canvas's life failed: the GET that verifies the lock at Scenario, or the PUT that frees it. */
@@ -91,7 +97,11 @@ export type AssetLogRecord = Readonly<Record<string, unknown>>;
 
 export type UnlockResult = { ok: true; asset: AssetLogRecord; attempts: number } | { ok: false; failure: ApiFailure };
 
-/** Scenario's own view of the lock: `metadata.lockExpiresAt` of the asset (absent when the API gives none). */
+/**
+ * Scenario's own view of the lock: `metadata.lockExpiresAt` of the asset, absent or a timestamp the table contract
+ * accepts. An answer that is neither (no `metadata` object, an unparsable value) is a `bad-response` failure, never
+ * "no lock".
+ */
 export type SourceLockResult = { ok: true; lockExpiresAt: AttributeReading; attempts: number } | { ok: false; failure: ApiFailure };
 
 /** Why the run stopped retrying an unlock: the truth no longer says the lock is stale. */
@@ -103,6 +113,11 @@ export interface RetryHalt {
   current?: LockView | null;
   /** Where the change was seen. */
   seenIn?: 'table' | 'scenario';
+  /**
+   * The check read an answer it does not understand (an unreadable lock, a redirect): the canvas fails with this kind
+   * rather than the kind of the last unlock attempt.
+   */
+  failureKind?: UnlockFailureKind;
 }
 
 export type RetryDecision = { retry: true } | ({ retry: false } & RetryHalt);
@@ -118,23 +133,8 @@ export interface LockApi {
   forceUnlock(assetId: string, options: { deadlineMs: number; mayRetry?: () => Promise<RetryDecision> }): Promise<UnlockResult>;
 }
 
-/**
- * The lock API per Scenario project: API keys belong to one project, so each canvas is verified and unlocked with its
- * project's key.
- */
-export interface ProjectLockApis {
-  /** 'single': one key for every row (a refusal stops the run); 'projects': a key per project. */
-  readonly shape: 'single' | 'projects';
-  /** The projects that have a key (the default pair as "default"). */
-  readonly keyedProjects: readonly string[];
-  /** The API with this project's key; undefined when there is no key for it and no default. */
-  forProject(projectId: string): LockApi | undefined;
-}
-
-/** One key for every canvas. */
-export function singleKeyLockApis(lockApi: LockApi): ProjectLockApis {
-  return { shape: 'single', keyedProjects: ['default'], forProject: () => lockApi };
-}
+/** The lock API with each project's key (see ProjectKeys): each canvas is verified and unlocked with its project's key. */
+export type LockApis = ProjectKeys<LockApi>;
 
 /** Structured logging; each call becomes one JSON line in production. */
 export interface ReapLogger {

@@ -1,12 +1,11 @@
 import { clip } from './asset-id';
 import { type BrakeSettings, type BrakeState, heldByEngagedBrake, isNewlyStale, newlyStaleShare, tripsBrake } from './brake';
-import { CanvasDispatch } from './canvas-dispatch';
+import { CanvasLimiter } from './canvas-limiter';
 import { errorMessage } from './error-message';
 import type { CanvasOutcome, SkipReason } from './outcome';
 import { logOutcome } from './outcome-log';
-import { type CanvasStore, type Clock, type LockApi, type ProjectLockApis, type ReapLogger, singleKeyLockApis } from './ports';
-import { projectOf } from './project';
-import { RequestSlots } from './request-slots';
+import type { CanvasStore, Clock, LockApi, LockApis, ReapLogger } from './ports';
+import { distinctKeys, keyOf, projectOf, projectsNamed } from './project';
 import { RunControl } from './run-control';
 import { type BrakeReport, emptyBrakeReport, type RunSummary, SummaryBuilder } from './summary';
 import { stringValue, type TrackedCanvas } from './tracked-canvas';
@@ -17,9 +16,11 @@ export type ReapDependencies = {
   clock: Clock;
   store: CanvasStore;
   logger: ReapLogger;
-  /** Called once per canvas outcome, after it is logged (the sandbox draws its table from these). */
+  /** The lock API with each project's key, and the default key for the rest (oneKey(api): one key for every row). */
+  lockApis: LockApis;
+  /** Called once per canvas outcome, after it is logged (tests and the interleaving model collect them). */
   onOutcome?: (outcome: CanvasOutcome) => void;
-} & /** One key for every canvas. */ ({ lockApi: LockApi } | /** A key per Scenario project. */ { lockApis: ProjectLockApis });
+};
 
 export interface ReapOptions {
   runId: string;
@@ -49,15 +50,6 @@ export interface ReapOptions {
 /** Canvases Scenario answered 404 for are recorded at the end of a run, at most this many (the rest the next run). */
 const MAX_NOT_FOUND_RECORDED = 1000;
 
-/** Canvases whose requests are done but whose row update is still under way, per request slot. */
-const RECORDS_PENDING_PER_SLOT = 1;
-/**
- * With a key per project, the stale canvases one project may have waiting for its turn before the scan waits for it:
- * enough that a slow project does not hold up the others' canvases further down the table, small enough to keep
- * memory flat.
- */
-const MAX_QUEUED_PER_PROJECT = 256;
-
 /**
  * One reap run: streams the tracked canvases and frees the stale ones, a bounded number at a time, and returns what
  * happened. Locks that went stale long ago are unlocked as they stream by; newly stale ones are held until the scan
@@ -66,10 +58,7 @@ const MAX_QUEUED_PER_PROJECT = 256;
  * summary (stopReason), and no row is ever deleted.
  */
 export async function reap(deps: ReapDependencies, options: ReapOptions): Promise<RunSummary> {
-  const { clock, store, logger } = deps;
-  const lockApis = 'lockApis' in deps ? deps.lockApis : singleKeyLockApis(deps.lockApi);
-  // With a key per project, no project may hold more than half the slots: a slow one cannot starve the others.
-  const slotsPerProject = lockApis.shape === 'projects' ? Math.max(1, Math.ceil(options.maxInFlight / 2)) : options.maxInFlight;
+  const { clock, store, logger, lockApis } = deps;
   const graceMs = options.graceSeconds * 1000;
   const verifyAtSource = options.verifyAtSource ?? true;
   const brakeSettings: BrakeSettings = options.brake ?? { windowSeconds: 0, minLocks: 0, share: 1 };
@@ -85,17 +74,12 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     startedAtMs: clock.now(),
     brake: emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake),
   });
-  const control = new RunControl(
-    clock,
-    options.deadlineMs,
-    options.safetyMarginMs,
-    lockApis.shape === 'projects' ? lockApis.keyedProjects : undefined,
-  );
+  const control = new RunControl<LockApi>(clock, options.deadlineMs, options.safetyMarginMs, distinctKeys(lockApis).length);
   const interrupted = () =>
     control.stop('interrupted', 'interrupted (SIGINT/SIGTERM): no canvas started after it; those under way finished');
   if (options.signal?.aborted) interrupted();
   options.signal?.addEventListener('abort', interrupted, { once: true });
-  const notFound: TrackedCanvas[] = [];
+  const notFound: { canvas: TrackedCanvas; key: LockApi }[] = [];
   const report = (outcome: CanvasOutcome, project: string) => {
     logOutcome(logger, outcome);
     summary.record(outcome, project);
@@ -106,37 +90,26 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     deadlineMs: options.deadlineMs,
     graceMs,
     verifyAtSource,
-    slots: new RequestSlots(options.maxInFlight, slotsPerProject),
     control,
-    onNotFound: (canvas) => {
-      if (!canvas.knownNotFound && notFound.length < MAX_NOT_FOUND_RECORDED) notFound.push(canvas);
+    onNotFound: (canvas, key) => {
+      if (!canvas.knownNotFound && notFound.length < MAX_NOT_FOUND_RECORDED) notFound.push({ canvas, key });
     },
   };
-  // A canvas holds a request slot only until its last request ends; its row update then overlaps other canvases'
-  // requests, and the dispatch bounds how many are under way per project.
-  const dispatch = new CanvasDispatch(
-    async (canvas) => {
-      const project = projectOf(canvas);
-      const lockApi = lockApis.forProject(project);
-      if (lockApi) report(await unlockCanvas({ clock, store, logger, lockApi }, canvas, run), project);
-    },
-    {
-      underWayPerProject: slotsPerProject * (1 + RECORDS_PENDING_PER_SLOT),
-      maxQueuedPerProject: lockApis.shape === 'projects' ? MAX_QUEUED_PER_PROJECT : 0,
-    },
-  );
-  const start = async (canvas: TrackedCanvas) => {
+  // One limiter for the run: global and per-key request slots, a bounded queue per key (see CanvasLimiter).
+  const limiter = new CanvasLimiter<LockApi>({ maxInFlight: options.maxInFlight });
+  /** Hands a stale canvas to its key's queue; its gates (run stopped, key refused) are checked as it starts. */
+  const submit = async (canvas: TrackedCanvas) => {
     const { assetId } = canvas;
     const project = projectOf(canvas);
-    const lockExpiresAt = stringValue(canvas.lockExpiresAt) ?? '';
-    if (!lockApis.forProject(project)) {
+    const lockApi = keyOf(lockApis, project);
+    if (!lockApi) {
       const error = `no key for project ${project} in the credentials, and no default key; the row is left untouched`;
       return report({ assetId, status: 'failed', kind: 'no-credentials-for-project', error }, project);
     }
-    if (options.dryRun) return report({ assetId, status: 'would-unlock', lockExpiresAt }, project);
-    if (control.isRefused(project)) return report({ assetId, status: 'skipped', reason: 'project-refused', lockExpiresAt }, project);
-    if (!control.mayStart()) return report({ assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt }, project);
-    await dispatch.submit(canvas, project);
+    if (options.dryRun) return report({ assetId, status: 'would-unlock', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' }, project);
+    await limiter.submit(lockApi, async (releaseSlot) =>
+      report(await unlockCanvas({ clock, store, logger, lockApi }, canvas, run, releaseSlot), project),
+    );
   };
 
   logger.info('reap run started', {
@@ -147,7 +120,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     ...(options.assetIds ? { assetIds: options.assetIds.length } : {}),
     ...(options.projectIds ? { projectIds: options.projectIds } : {}),
     ...(overrideBrake ? { overrideBrake } : {}),
-    ...(lockApis.shape === 'projects' ? { keyedProjects: lockApis.keyedProjects } : {}),
+    ...(lockApis.byProject.size > 0 ? { keyedProjects: projectsNamed(lockApis) } : {}),
   });
 
   let engaged: BrakeState | undefined;
@@ -198,7 +171,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
         const holdIt =
           brakeApplies && !overrideBrake && (engaged ? heldByEngagedBrake(verdict.expiresAt, graceMs, engaged, brakeSettings) : newlyStale);
         if (holdIt) held.push(canvas);
-        else await start(canvas);
+        else await submit(canvas);
       }
       if (control.stopReason) break;
     }
@@ -225,15 +198,20 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     if (!engaged) await tripBrake(deps, summary, options);
     control.stop('brake', brakeDetail(brake));
   } else {
-    for (const canvas of held) await start(canvas);
+    for (const canvas of held) await submit(canvas);
   }
   // Canvases already under way finish even when the run stopped: their rows were claimed and may still be written.
-  await dispatch.drain();
+  await limiter.drain();
 
   options.signal?.removeEventListener('abort', interrupted);
-  // A 404 is recorded on its row only when the run did not find the 404s suspect (a wrong base URL answers 404 for
-  // everything; recording them would hide the next run's storm).
-  if (control.stopReason?.reason !== 'suspect-base-url') await recordNotFound(deps, notFound);
+  // A 404 is recorded on its row only when the run did not find the 404s suspect, and only when its key also had a
+  // 2xx in this run: a wrong base URL answers 404 for everything, and recording fewer 404s than the suspect-base-url
+  // count would exempt those rows from the next run's count.
+  if (control.stopReason?.reason !== 'suspect-base-url')
+    await recordNotFound(
+      deps,
+      notFound.filter(({ key }) => control.hadSuccess(key)).map(({ canvas }) => canvas),
+    );
 
   if (overrideBrake && !options.dryRun) {
     try {

@@ -100,9 +100,12 @@ export interface RunSummary {
   /** Canvases whose unlock may have freed a live lock (every one, even past the warnings list's cap). */
   possibleLiveLockUnlocks: number;
   brake: BrakeReport;
-  /** Per Scenario project ("default": rows without projectId): what happened to its canvases. */
+  /**
+   * Per Scenario project ("default": rows without projectId): what happened to its canvases. A null-prototype object
+   * (project ids are data, not property names): read it with Object.hasOwn; it is a plain JSON object in the output.
+   */
   projects: Record<string, ProjectReport>;
-  /** Projects whose key the API refused (401/403) in this run: their remaining canvases were skipped. */
+  /** Projects whose rows used a key the API refused in this run (see RunControl): their remaining canvases were skipped. */
   refusedProjects: string[];
   /** How many entries each list above left out (see MAX_LISTED_PER_KIND); the per-canvas log lines have them all. */
   omitted: { wouldUnlock: number; failures: number; invalidRows: number; warnings: number; projects: number };
@@ -192,7 +195,7 @@ export class SummaryBuilder {
       warnings: [],
       possibleLiveLockUnlocks: 0,
       brake: init.brake,
-      projects: {},
+      projects: Object.create(null) as Record<string, ProjectReport>,
       refusedProjects: [],
       omitted: { wouldUnlock: 0, failures: 0, invalidRows: 0, warnings: 0, projects: 0 },
       cutShort: false,
@@ -284,15 +287,20 @@ export class SummaryBuilder {
   }
 
   private project(project: string, change: (report: ProjectReport) => void): void {
-    let report = this.summary.projects[project];
-    if (!report) {
-      if (Object.keys(this.summary.projects).length >= MAX_PROJECTS_LISTED) {
+    const projects = this.summary.projects;
+    if (!Object.hasOwn(projects, project)) {
+      if (Object.keys(projects).length >= MAX_PROJECTS_LISTED) {
         this.summary.omitted.projects += 1;
         return;
       }
-      report = this.summary.projects[project] = { examined: 0, stale: 0, unlocked: 0, failed: 0, refused: false };
+      Object.defineProperty(projects, project, {
+        value: { examined: 0, stale: 0, unlocked: 0, failed: 0, refused: false },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
-    change(report);
+    change(projects[project] as ProjectReport);
   }
 
   private list<K extends 'wouldUnlock' | 'failures' | 'invalidRows' | 'warnings'>(key: K, entry: RunSummary[K][number]): void {

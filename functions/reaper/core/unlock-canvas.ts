@@ -3,7 +3,6 @@ import { parseLockExpiry } from './lock-expiry';
 import type { CanvasOutcome, PossibleLiveLockUnlock, SkipReason } from './outcome';
 import type { ApiFailure, ApiStep, CanvasStore, ClaimResult, Clock, LockApi, ReapLogger, RetryDecision, RowCheck } from './ports';
 import { projectOf } from './project';
-import { RequestSlots } from './request-slots';
 import { RunControl } from './run-control';
 import { lockViewOf, type TrackedCanvas } from './tracked-canvas';
 
@@ -22,15 +21,10 @@ export interface CanvasRun {
   graceMs: number;
   /** GET the asset before the unlock, and again before each retry (VERIFY_AT_SOURCE). */
   verifyAtSource: boolean;
-  /**
-   * The run's in-flight limit: one slot covers a canvas from its claim to the end of its last request. Its release
-   * may be called more than once (only the first counts), as RequestSlots' does.
-   */
-  slots: { acquire(project: string): Promise<() => void> };
-  /** The run's stopping rule. */
-  control: Pick<RunControl, 'mayStart' | 'stop' | 'noteApiAnswer' | 'refuseProject' | 'isRefused'>;
-  /** Told of each canvas Scenario answered 404 for; the run records them once it knows the 404s were real. */
-  onNotFound?: (canvas: TrackedCanvas) => void;
+  /** The run's stopping rule, and its judgement of each key. */
+  control: Pick<RunControl<LockApi>, 'mayStart' | 'stop' | 'noteAnswer' | 'noteKeyUse' | 'isRefused'>;
+  /** Told of each canvas Scenario answered 404 for (and the key it used); the run records them if the 404s were real. */
+  onNotFound?: (canvas: TrackedCanvas, key: LockApi) => void;
 }
 
 /**
@@ -49,7 +43,6 @@ export function deliberateUnlockRun(options: { runId: string; deadlineMs: number
     deadlineMs: options.deadlineMs,
     graceMs: options.graceMs,
     verifyAtSource: false,
-    slots: new RequestSlots(1),
     control: new RunControl(options.clock, options.deadlineMs, 0),
   };
 }
@@ -62,27 +55,32 @@ const CLAIM_SKIP_REASON: Record<Exclude<ClaimResult, 'claimed'>, SkipReason> = {
 };
 
 /**
- * The life of one stale canvas, in order:
- *   1. slot    wait for a request slot (no claim is held while waiting);
+ * The life of one stale canvas, once it holds a request slot (no claim is held while waiting for one), in order:
+ *   1. gates   the run must not have stopped, and the canvas's key must not be refused;
  *   2. claim   mark the row as this run's, only if it still holds the lock read (the last look at the table);
  *   3. verify  GET the asset: Scenario holds the truth, the row is a mirror that can lag. A live lock there is not
  *              unlocked, and the row is healed with Scenario's expiry;
  *   4. unlock  force-unlock; before each retry, look again (row and Scenario) and stop if the lock changed;
  *   5. record  update the row, only if it still holds the lock read and our claim.
- * The slot is given back after the last request, so the table writes of one canvas overlap other canvases' requests.
- * Whatever happens, no row is deleted, a renewed lock is never overwritten, and every doubt is reported. A failure
- * that stops the run says so before its slot passes on. Never throws for an expected failure.
+ * The slot is given back (`releaseSlot`, which may be called more than once) after the last request, so the table
+ * writes of one canvas overlap other canvases' requests. Whatever happens, no row is deleted, a renewed lock is never
+ * overwritten, and every doubt is reported. What an answer says about the run or the key is told before the slot
+ * passes on. Never throws for an expected failure.
  */
-export async function unlockCanvas(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, run: CanvasRun): Promise<CanvasOutcome> {
+export async function unlockCanvas(
+  deps: UnlockCanvasDependencies,
+  canvas: TrackedCanvas,
+  run: CanvasRun,
+  releaseSlot: () => void = () => undefined,
+): Promise<CanvasOutcome> {
   const { clock, store, lockApi } = deps;
   const { assetId } = canvas;
-  const project = projectOf(canvas);
   const lockExpiresAt = lockViewOf(canvas).lockExpiresAt ?? '';
-  const releaseSlot = await run.slots.acquire(project);
   let requestsDone = false;
   try {
+    run.control.noteKeyUse(lockApi, projectOf(canvas));
     if (!run.control.mayStart()) return { assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt };
-    if (run.control.isRefused(project)) return { assetId, status: 'skipped', reason: 'project-refused', lockExpiresAt };
+    if (run.control.isRefused(lockApi)) return { assetId, status: 'skipped', reason: 'project-refused', lockExpiresAt };
 
     const deadlineMs = Math.min(run.deadlineMs, clock.now() + MAX_CLAIM_MS);
     try {
@@ -94,9 +92,9 @@ export async function unlockCanvas(deps: UnlockCanvasDependencies, canvas: Track
 
     if (run.verifyAtSource) {
       const source = await lockApi.readSourceLock(assetId, { deadlineMs });
-      noteAnswer(run, canvas, source);
+      noteAnswer(run, lockApi, canvas, 'verify', source);
       if (!source.ok) {
-        stopRunIfRunWide(run, canvas, source.failure);
+        noteFailureForRun(run, lockApi, canvas, source.failure);
         releaseSlot();
         await giveBackClaim(deps, canvas, run.runId);
         return failedAt('verify', assetId, source.failure);
@@ -111,9 +109,9 @@ export async function unlockCanvas(deps: UnlockCanvasDependencies, canvas: Track
 
     const unlock = await lockApi.forceUnlock(assetId, { deadlineMs, mayRetry: () => stillStale(deps, canvas, run, deadlineMs) });
     requestsDone = true;
-    noteAnswer(run, canvas, unlock);
+    noteAnswer(run, lockApi, canvas, 'unlock', unlock);
     if (!unlock.ok) {
-      stopRunIfRunWide(run, canvas, unlock.failure);
+      noteFailureForRun(run, lockApi, canvas, unlock.failure);
       releaseSlot();
       return await unlockFailed(deps, canvas, run.runId, unlock.failure);
     }
@@ -128,11 +126,18 @@ export async function unlockCanvas(deps: UnlockCanvasDependencies, canvas: Track
   }
 }
 
-/** Scenario's expiry when it is a live lock (with the grace); undefined when absent, unreadable or stale too. */
+/**
+ * Scenario's expiry when it is a live lock (with the grace); undefined when absent or stale too. The lock API answers
+ * an unreadable lock with a bad-response failure; one that reaches here anyway is a bug, and frees nothing.
+ */
 function liveLockExpiry(reading: Parameters<typeof parseLockExpiry>[0], nowMs: number, graceMs: number): string | undefined {
   const expiry = parseLockExpiry(reading);
+  if (expiry.kind === 'invalid') throw new Error(`the lock API passed on a lock it could not read: ${expiry.problem}`);
   return expiry.kind === 'valid' && expiry.at + graceMs >= nowMs ? expiry.raw : undefined;
 }
+
+/** Answers the check before a retry did not understand: the canvas fails with their kind. */
+const NOT_UNDERSTOOD_KINDS: ReadonlySet<ApiFailure['kind']> = new Set(['bad-response', 'unexpected-redirect']);
 
 /**
  * The check before each retry of the unlock: the row must still hold the lock claimed and our claim (consistent
@@ -156,9 +161,22 @@ async function stillStale(
   if (row.kind === 'claim-lost') return { retry: false, lockChanged: false, reason: 'the claim lapsed and another run holds the row' };
   if (!run.verifyAtSource) return { retry: true };
   const source = await deps.lockApi.readSourceLock(canvas.assetId, { deadlineMs });
-  noteAnswer(run, canvas, source);
-  if (!source.ok)
-    return { retry: false, lockChanged: false, reason: `the lock could not be verified again before a retry: ${source.failure.message}` };
+  noteAnswer(run, deps.lockApi, canvas, 'verify', source);
+  if (!source.ok) {
+    const reason = `the lock could not be verified again before a retry: ${source.failure.message}`;
+    // An answer the check does not understand fails the canvas as such; a failed request stays the attempt's failure.
+    const notUnderstood = NOT_UNDERSTOOD_KINDS.has(source.failure.kind);
+    return { retry: false, lockChanged: false, reason, ...(notUnderstood ? { failureKind: source.failure.kind } : {}) };
+  }
+  const expiry = parseLockExpiry(source.lockExpiresAt);
+  if (expiry.kind === 'invalid') {
+    return {
+      retry: false,
+      lockChanged: false,
+      failureKind: 'bad-response',
+      reason: `Scenario's lock could not be read: ${expiry.problem}`,
+    };
+  }
   const live = liveLockExpiry(source.lockExpiresAt, deps.clock.now(), run.graceMs);
   if (live !== undefined) {
     return {
@@ -266,27 +284,36 @@ async function giveBackClaim(deps: UnlockCanvasDependencies, canvas: TrackedCanv
 }
 
 /**
- * What a failure says beyond this canvas, told before the slot passes on: out of time stops the run; a refused key
- * stops its project (or the run, with one key); a 404 is noted for the run's record of gone canvases.
+ * What a canvas's final failure tells the run, before the slot passes on: out of time stops the run; a 404 is noted
+ * for the run's record of gone canvases (kept only if the 404s prove real). A refused key was judged by noteAnswer.
  */
-function stopRunIfRunWide(run: CanvasRun, canvas: TrackedCanvas, failure: ApiFailure): void {
-  switch (failure.kind) {
-    case 'out-of-time':
-      run.control.stop('time-budget', failure.message);
-      return;
-    case 'credentials-rejected':
-      run.control.refuseProject(projectOf(canvas), failure.message);
-      return;
-    case 'asset-not-found':
-      run.onNotFound?.(canvas);
-      return;
-  }
+function noteFailureForRun(run: CanvasRun, key: LockApi, canvas: TrackedCanvas, failure: ApiFailure): void {
+  if (failure.kind === 'out-of-time') run.control.stop('time-budget', failure.message);
+  else if (failure.kind === 'asset-not-found') run.onNotFound?.(canvas, key);
 }
 
-/** Every HTTP answer counts toward the run's "suspect base URL" rule; a timeout is no answer. */
-function noteAnswer(run: CanvasRun, canvas: TrackedCanvas, result: { ok: true } | { ok: false; failure: ApiFailure }): void {
-  const status = result.ok ? 200 : result.failure.status;
-  if (status !== undefined) run.control.noteApiAnswer(status, canvas.knownNotFound ?? false, projectOf(canvas));
+/** Every HTTP answer judges the key that got it, and counts toward the run's "suspect base URL" rule. */
+function noteAnswer(
+  run: CanvasRun,
+  key: LockApi,
+  canvas: TrackedCanvas,
+  step: ApiStep,
+  result: { ok: true } | { ok: false; failure: ApiFailure },
+): void {
+  run.control.noteAnswer({
+    key,
+    step,
+    assetId: canvas.assetId,
+    project: projectOf(canvas),
+    knownNotFound: canvas.knownNotFound ?? false,
+    ...(result.ok
+      ? { status: 200 }
+      : {
+          failure: result.failure.kind,
+          message: result.failure.message,
+          ...(result.failure.status === undefined ? {} : { status: result.failure.status }),
+        }),
+  });
 }
 
 function failedAt(step: ApiStep, assetId: string, failure: ApiFailure): Extract<CanvasOutcome, { status: 'failed' }> {
