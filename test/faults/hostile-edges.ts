@@ -532,10 +532,11 @@ async function plantedWorldState(r: Resources): Promise<Observed> {
   plant(openFolder, 0o777, false);
   const linkedFile = mkdtempSync(path.join(shared, 'link-'));
   plant(linkedFile, 0o700, true);
-  const runs = [];
-  for (const base of [openFolder, linkedFile]) {
-    runs.push(await runScript('scripts/local-world.ts', ['--print-env'], isolatedProcessEnv(base, { TMPDIR: base })));
-  }
+  const runs = await Promise.all(
+    [openFolder, linkedFile].map((base) =>
+      runScript('scripts/local-world.ts', ['--print-env'], isolatedProcessEnv(base, { TMPDIR: base })),
+    ),
+  );
   const SAID = 'is not trusted';
   const refused = runs.filter((run) => run.code === 2 && run.stdout === '' && run.stderr.includes(SAID));
   return {
