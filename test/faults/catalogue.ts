@@ -501,7 +501,7 @@ const HOSTILE_CASES = [
     'local-projects-file-open',
     'npm run reap with `SCENARIO_PROJECTS_FILE` of mode 0640 (group may read), and as a symlink to a 0600 file',
     {
-      outcome: { cli: 'npm run reap', refused: 2, of: 2, exitCode: 2, said: 'reap: credentials error: projects file ' },
+      outcome: { cli: 'npm run reap', refused: 2, of: 2, exitCode: 2, said: 'reap: credentials error: projects file' },
       summary: null,
       row: KEPT,
       run: { nothingDone: { apiRequests: 0 } },

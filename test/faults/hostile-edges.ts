@@ -436,7 +436,8 @@ async function terminalControlsInLogLines(r: Resources): Promise<Observed> {
   const assetId = 'asset_c1\u009b2J\u202eFAKE\u2066x\u2069';
   await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
   const before = await h.row(assetId);
-  const { code, stdout, lines } = await reapCli(r, h, ['--json']);
+  // JSON log lines even at a terminal (a person at one gets human lines, escaped by terminalSafe).
+  const { code, stdout, lines } = await reapCli(r, h, ['--json', '--log-format', 'json']);
   let summary: RunSummary | undefined;
   try {
     summary = JSON.parse(stdout) as RunSummary;
@@ -472,13 +473,14 @@ async function openProjectsFile(r: Resources): Promise<Observed> {
   writeFileSync(privateFile, pairs, { mode: 0o600 });
   const link = path.join(dir, 'link.json');
   symlinkSync(privateFile, link);
-  const SAID = 'reap: credentials error: projects file ';
+  const SAID = 'reap: credentials error: projects file';
   const runs = [];
   for (const file of [groupReadable, link]) {
     const { [ENV.localApiKey]: _key, [ENV.localApiSecret]: _secret, ...env } = localEnv(h);
     runs.push(await reapCli(r, h, [], { ...env, [ENV.projectsFile]: file }));
   }
-  const refused = runs.filter((run) => run.code === 2 && run.stderr.startsWith(SAID));
+  // The CLI names its target on stderr first; the refusal follows.
+  const refused = runs.filter((run) => run.code === 2 && run.stderr.includes(SAID));
   return {
     outcome: {
       cli: 'npm run reap',
@@ -564,7 +566,7 @@ async function invokeNotASummary(r: Resources): Promise<Observed> {
   const run = await runScript('ops/cli.ts', ['invoke', '--function-name', 'SomethingElse-Api'], env);
   r.texts.push(run.stdout, run.stderr);
   const SAID = 'ops invoke: SomethingElse-Api answered JSON that is not a run summary';
-  const ok = run.stdout === '' && run.stderr.startsWith(SAID) && run.stderr.length < 1_000 && !run.stderr.includes('TypeError');
+  const ok = run.stdout === '' && run.stderr.includes(SAID) && run.stderr.length < 1_000 && !run.stderr.includes('TypeError');
   return {
     outcome: { cli: 'ops invoke', refused: ok ? 1 : 0, of: 1, exitCode: run.code ?? -1, said: ok ? SAID : 'something else' },
     summary: null,
