@@ -77,7 +77,7 @@ Environment:
 
 Before a run that unlocks (not --dry-run), this machine's clock is compared with
 the Date header of a DynamoDB answer: more than the larger of 2 s and a quarter
-of the grace apart, and nothing is done (exit 2).
+of the grace (at most 60 s) apart, and nothing is done (exit 2).
 
 Ctrl-C (or SIGTERM) stops the run: no canvas starts after it, those under way
 finish or give their claims back, and the summary so far is printed (stopReason

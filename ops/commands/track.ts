@@ -24,7 +24,7 @@ The write applies only if the row still holds what was read just before (else no
 Writing an expiry that has already passed over a row that holds a live lock hands that lock to the next reap:
 it asks for confirmation (--yes when not at a terminal).
 Example: npm run ops -- track asset_GTrL3mq4SXWyMxkOHRxlpw --lock-expires-at 2026-11-27T12:00:00Z --lock-id lk_123
-Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace from AWS's.
+Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace (at most 60 s) from AWS's.
 
 Options:
   --lock-expires-at ISO  the lock's expiry (required)

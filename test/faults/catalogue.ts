@@ -491,6 +491,111 @@ const HOSTILE_CASES = [
     },
   ),
   hostile(
+    'local-run-clock-ahead-long-grace',
+    'the same laptop, 2 minutes ahead, asking for a 7-day grace (`--grace-seconds 604800`): the allowed skew stops at 60 s whatever the grace',
+    {
+      outcome: { exitCode: 2, clockAheadMinutes: 2, allowedSeconds: 60, graceSeconds: 604800 },
+      summary: null,
+      row: KEPT,
+      run: { nothingDone: { apiRequests: 0, dynamoOperations: ['GetItem'] } },
+      log: { stderr: 'clock error, nothing done' },
+    },
+  ),
+  hostile(
+    'secret-asset-url-spellings',
+    'a 200 unlock answer whose `status`, `ownerId`, `authorId`, `mimeType` and `metadata.name` are URLs spelled `https:/\\/…?hmac=`, `cdn…/o.png?hmac=` (no scheme), `https:\\u002f\\u002f…`, `…;jsessionid=` and `https:\\\\…\\n.png?hmac=` (a parameter name on no list)',
+    {
+      outcome: { verdict: unlocked(1) },
+      summary: COUNTED,
+      row: FREED,
+      run: {
+        assetRecord: {
+          assetId: 'asset_urlSpellings',
+          authorId: '[redacted]',
+          mimeType: '[redacted]',
+          name: '[redacted]',
+          ownerId: '[redacted]',
+          status: '[redacted]',
+        },
+      },
+      log: {
+        lines: [
+          { level: 'info', message: 'canvas unlocked', redactedUrls: ['status', 'ownerId', 'authorId', 'mimeType', 'metadata.name'] },
+        ],
+      },
+    },
+  ),
+  hostile(
+    'config-base-url-encoded',
+    '`SCENARIO_API_BASE_URL` with a percent-encoded `?` or `#`: `https://api…/v1%3F`, `…/v1%3fx=1`, `…/v1%23top`',
+    {
+      outcome: { refusedAtStart: 3, of: 3, variable: 'SCENARIO_API_BASE_URL' },
+      summary: { invocationFails: true },
+      row: null,
+      run: { nothingDone: { apiRequests: 0 } },
+      log: null,
+    },
+    { log: 'none: the cold start fails with the error' },
+  ),
+  hostile(
+    'local-run-terminal-controls',
+    'npm run reap --json over a row whose id carries a C1 CSI (U+009B) and bidi overrides (U+202E, U+2066, U+2069)',
+    {
+      outcome: { verdict: { status: 'invalid', problem: NOT_AN_ID } },
+      summary: { invalidRow: true },
+      row: KEPT,
+      run: { exitCode: 1, summaryOnStdout: true },
+      log: { jsonLines: 1, rawTerminalControls: 0 },
+    },
+  ),
+  hostile(
+    'local-projects-file-open',
+    'npm run reap with `SCENARIO_PROJECTS_FILE` of mode 0640 (group may read), and as a symlink to a 0600 file',
+    {
+      outcome: { cli: 'npm run reap', refused: 2, of: 2, exitCode: 2, said: 'reap: credentials error: projects file' },
+      summary: null,
+      row: KEPT,
+      run: { nothingDone: { apiRequests: 0 } },
+      log: null,
+    },
+  ),
+  hostile(
+    'local-world-state-planted',
+    '`npm run local -- --print-env` (real processes) where the per-user state folder is open to all (0777), and where the state file is a symlink',
+    {
+      outcome: {
+        cli: 'npm run local -- --print-env',
+        refused: 2,
+        of: 2,
+        exitCode: 2,
+        said: 'local: <the folder or file> is not trusted',
+      },
+      summary: null,
+      row: null,
+      run: null,
+      log: null,
+    },
+    { run: 'nothing printed on stdout, so an eval runs nothing' },
+  ),
+  hostile(
+    'ops-invoke-not-a-summary',
+    '`ops invoke` (a real process) against a function that answers JSON that is not a run summary (`{"statusCode":200,"body":"xxx…"}`, 5 KB)',
+    {
+      outcome: {
+        cli: 'ops invoke',
+        refused: 1,
+        of: 1,
+        exitCode: 1,
+        said: 'ops invoke: SomethingElse-Api answered JSON that is not a run summary',
+      },
+      summary: null,
+      row: null,
+      run: { adapterRequests: 1 },
+      log: null,
+    },
+    { run: '(the one Invoke; the answer shown clipped to 200 characters, escaped)' },
+  ),
+  hostile(
     'local-run-interrupted',
     'SIGINT to npm run reap (a real process, one canvas at a time) while the first of 4 stale canvases is at the API',
     {

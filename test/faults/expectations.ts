@@ -68,6 +68,8 @@ export type Outcome =
   | { refusedAtStart: number; of: number; variable: string }
   | { exitCode: number; clockAheadMinutes: number | null; allowedSeconds: number | null; graceSeconds: number | null }
   | { unlocked: number; runStopped: number }
+  /** A command line refused what it was given: its exit code and the words its message starts with. */
+  | { cli: string; refused: number; of: number; exitCode: number; said: string }
   | { apiRequests: number }
   | { grace: { freedInside: number; keptPast: number; gracesSeconds: number[] } };
 
@@ -168,7 +170,9 @@ export type Log =
   /** Several runs' lines at warn or above about the canvases. */
   | { warnOrAbove: LogLine[] }
   /** What a CLI wrote to stderr, as far as the case cares. */
-  | { stderr: 'clock error, nothing done' | 'SIGINT: stopping, no canvas starts' | 'something else' };
+  | { stderr: 'clock error, nothing done' | 'SIGINT: stopping, no canvas starts' | 'something else' }
+  /** The JSON log lines a CLI printed, and how many C1 or bidi control characters they held raw (not escaped). */
+  | { jsonLines: number; rawTerminalControls: number };
 
 /** Everything a fault test compares. `null`: the column does not apply to the case (the doc prints "n/a"). */
 export interface Expected {

@@ -79,6 +79,7 @@ export function outcomeText(o: Outcome): string {
   if ('clockAheadMinutes' in o) {
     return `refused: exit ${o.exitCode}, clock error: about ${o.clockAheadMinutes} min ahead, ${o.allowedSeconds?.toFixed(1)} s allowed (grace ${o.graceSeconds} s)`;
   }
+  if ('cli' in o) return `${o.cli}: ${o.refused} of ${o.of} refused, exit ${o.exitCode}, saying "${o.said}…"`;
   if ('runStopped' in o) return `${o.unlocked} unlocked (the canvas under way), ${o.runStopped} not started (run-stopped)`;
   if ('apiRequests' in o) return plural(o.apiRequests, 'API request');
   const g = o.grace;
@@ -236,6 +237,8 @@ export function runText(r: Run): string {
 
 export function logText(l: Log): string {
   if ('stderr' in l) return `stderr: ${l.stderr}`;
+  if ('rawTerminalControls' in l)
+    return `${plural(l.jsonLines, 'JSON log line')}, ${l.rawTerminalControls === 0 ? 'no C1 or bidi control raw in them (written \\uXXXX)' : `${l.rawTerminalControls} C1 or bidi controls RAW in them`}`;
   if ('warnOrAbove' in l)
     return l.warnOrAbove.length === 0
       ? 'nothing at warn or above about these canvases'
