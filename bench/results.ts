@@ -28,6 +28,8 @@ export const TARGETS = {
   cpuMsPerVerifiedCanvas: 4,
   /** Issue 20: the deployed memory's CPU ceiling ÷ the API bound at the default in-flight limit (verification on). */
   cpuCeilingOverApiBound: 1.5,
+  /** The idle run (nothing stale) against the naive reaper's idle run over the same table, wall time. */
+  idleOverNaive: 1.2,
   /** 500 KB before tracing; the Powertools Tracer (and the X-Ray SDK it loads) brings the handler to about 600 KB. */
   bundleBytes: 700_000,
   importMs: 150,
@@ -255,6 +257,12 @@ export function assembleResult(
       `${fixed(firstRun.capacity.readUnits, 1)} RCU (Scan ${fixed(firstRun.capacity.scanReadUnits, 1)}, other reads ${fixed(otherReadUnits, 1)})`,
       `Scan ≤ ${fixed(allowedReadUnits, 1)} RCU (one pass) + ≤ ${BRAKE_STATE_READ_UNITS} RCU (the brake's state)`,
       firstRun.capacity.scanReadUnits <= allowedReadUnits && otherReadUnits <= BRAKE_STATE_READ_UNITS,
+    ),
+    check(
+      `idle run ÷ the naive reaper's idle run at ${largeTable.rows} rows`,
+      `${fixed(idleRun.runMs, 0)} ms ÷ ${fixed(largeTable.naiveIdleRun.runMs, 0)} ms = ${fixed(idleRun.runMs / largeTable.naiveIdleRun.runMs, 2)}`,
+      `≤ ${TARGETS.idleOverNaive}`,
+      idleRun.runMs <= TARGETS.idleOverNaive * largeTable.naiveIdleRun.runMs,
     ),
     check('bundled handler', `${artifact.bundleBytes} B`, `≤ ${TARGETS.bundleBytes} B`, artifact.bundleBytes <= TARGETS.bundleBytes),
     check('import time (median)', `${fixed(artifact.importMs, 1)} ms`, `≤ ${TARGETS.importMs} ms`, artifact.importMs <= TARGETS.importMs),
