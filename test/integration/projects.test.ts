@@ -15,7 +15,12 @@ import { minutesAgo } from '#test-support/reaper-harness';
  * Issue 12: one deployed reaper (the real handler, its secret in a local Secrets Manager) for several Scenario
  * projects, each with its own key, against a Scenario stand-in whose keys each belong to one project.
  */
-const SLOW_MS = 1_500;
+/**
+ * The slow project's latency. The fairness check orders the fine project's five canvases (each a claim, a GET, a PUT
+ * and a row update on loopback) before the slow project's second request: under a loaded CI machine running test files
+ * in parallel, 1.5 s was once not room enough for those twenty local round trips, so the margin is wider.
+ */
+const SLOW_MS = 3_000;
 const context = () => ({ awsRequestId: `req-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 });
 
 let dynamo: DynamoDBClient;
