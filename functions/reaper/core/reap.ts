@@ -2,6 +2,7 @@ import { clip } from './asset-id';
 import { type BrakeSettings, type BrakeState, heldByEngagedBrake, isNewlyStale, newlyStaleShare, tripsBrake } from './brake';
 import { CanvasLimiter } from './canvas-limiter';
 import { errorMessage } from './error-message';
+import { type LockEventPublisher, LockEventRecorder, NO_LOCK_EVENTS, type RunTrigger, WHOLE_TABLE_BRAKE } from './lock-events';
 import type { CanvasOutcome, SkipReason } from './outcome';
 import { logOutcome } from './outcome-log';
 import type { CanvasStore, Clock, LockApi, LockApis, ReapLogger } from './ports';
@@ -20,6 +21,8 @@ export type ReapDependencies = {
   lockApis: LockApis;
   /** Called once per canvas outcome, after it is logged (tests and the interleaving model collect them). */
   onOutcome?: (outcome: CanvasOutcome) => void;
+  /** Where lock events go (docs/events.md), and what started the run; omitted: none. A dry run publishes nothing. */
+  lockEvents?: { publisher: LockEventPublisher; trigger: RunTrigger };
 };
 
 export interface ReapOptions {
@@ -80,9 +83,16 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   if (options.signal?.aborted) interrupted();
   options.signal?.addEventListener('abort', interrupted, { once: true });
   const notFound: { canvas: TrackedCanvas; key: LockApi }[] = [];
-  const report = (outcome: CanvasOutcome, project: string) => {
+  // Events go out as outcomes are recorded (the publisher batches them outside the request slots), never in a dry run.
+  const events = new LockEventRecorder(options.dryRun ? NO_LOCK_EVENTS : (deps.lockEvents?.publisher ?? NO_LOCK_EVENTS), {
+    runId: options.runId,
+    trigger: deps.lockEvents?.trigger ?? 'invoke',
+    clock,
+  });
+  const report = (outcome: CanvasOutcome, project: string, canvas?: TrackedCanvas) => {
     logOutcome(logger, outcome);
     summary.record(outcome, project);
+    events.outcome(outcome, canvas);
     deps.onOutcome?.(outcome);
   };
   const run: CanvasRun = {
@@ -108,7 +118,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     }
     if (options.dryRun) return report({ assetId, status: 'would-unlock', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' }, project);
     await limiter.submit(lockApi, async (releaseSlot) =>
-      report(await unlockCanvas({ clock, store, logger, lockApi }, canvas, run, releaseSlot), project),
+      report(await unlockCanvas({ clock, store, logger, lockApi }, canvas, run, releaseSlot), project, canvas),
     );
   };
 
@@ -195,7 +205,12 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
         { assetId: canvas.assetId, status: 'skipped', reason: 'held-by-brake', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
         projectOf(canvas),
       );
-    if (!engaged) await tripBrake(deps, summary, options);
+    if (!engaged && (await tripBrake(deps, summary, options)))
+      events.brakeEngaged(
+        WHOLE_TABLE_BRAKE,
+        { newlyStale: brake.newlyStale, live: brake.live, held: brake.held, share: brake.share },
+        Date.parse(brake.trippedAt ?? '') || clock.now(),
+      );
     control.stop('brake', brakeDetail(brake));
   } else {
     for (const canvas of held) await submit(canvas);
@@ -215,8 +230,10 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
 
   if (overrideBrake && !options.dryRun) {
     try {
-      await store.releaseBrake({ runId: options.runId, releasedAtMs: clock.now() });
+      const releasedAtMs = clock.now();
+      await store.releaseBrake({ runId: options.runId, releasedAtMs });
       brake.released = true;
+      events.brakeReleased(WHOLE_TABLE_BRAKE, releasedAtMs);
     } catch (error) {
       logger.error('releasing the brake failed; it stays engaged', { error: errorMessage(error) });
     }
@@ -226,6 +243,9 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' }, '');
     }
   }
+  // The run returns only once every event batch is settled, so a run that dies later has published what it did.
+  const { notPublished } = await events.settle();
+  summary.countEventsNotPublished(notPublished.length);
   const result = summary.finish(clock.now(), control.stopReason, control.refusedProjects);
   const level = result.failed > 0 || result.cutShort || result.warnings.length > 0 ? 'warn' : 'info';
   logger[level]('reap run finished', { summary: result });
@@ -245,16 +265,21 @@ async function recordNotFound(deps: ReapDependencies, canvases: readonly Tracked
   }
 }
 
-/** Saves the tripped brake, so it holds across runs until a person releases it. A dry run only says it would trip. */
-async function tripBrake(deps: ReapDependencies, summary: SummaryBuilder, options: ReapOptions): Promise<void> {
+/**
+ * Saves the tripped brake, so it holds across runs until a person releases it. A dry run only says it would trip.
+ * True when the brake's state was saved.
+ */
+async function tripBrake(deps: ReapDependencies, summary: SummaryBuilder, options: ReapOptions): Promise<boolean> {
   const brake = summary.brake;
-  if (options.dryRun) return;
+  if (options.dryRun) return false;
+  let saved = false;
   const state: BrakeState = { trippedAtMs: deps.clock.now(), runId: options.runId, newlyStale: brake.newlyStale, live: brake.live };
   try {
     await deps.store.engageBrake(state);
     brake.trippedNow = true;
     brake.engaged = true;
     brake.trippedAt = new Date(state.trippedAtMs).toISOString();
+    saved = true;
   } catch (error) {
     summary.warn({
       kind: 'brake-state-not-saved',
@@ -262,6 +287,7 @@ async function tripBrake(deps: ReapDependencies, summary: SummaryBuilder, option
     });
   }
   deps.logger.error('mass-expiry brake tripped: newly stale locks held, not unlocked, until a person releases the brake', { brake });
+  return saved;
 }
 
 function brakeDetail(brake: BrakeReport): string {
