@@ -75,3 +75,10 @@ export const SECRET_COMPLETE_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 export const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** An EventBridge bus: its name (1-256 of letters, digits, `.`, `-`, `_`, `/`) or its ARN; empty means none. */
+const EVENT_BUS = /^(?:[A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256})$/;
+
+export function lockEventBusProblem(value: string): string | undefined {
+  return value === '' || EVENT_BUS.test(value) ? undefined : 'is not an EventBridge event bus name or ARN';
+}

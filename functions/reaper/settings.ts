@@ -2,6 +2,7 @@ import {
   apiBaseUrlProblem,
   EMAIL,
   KMS_KEY_ARN,
+  lockEventBusProblem,
   matching,
   normalizeApiBaseUrl,
   SECRET_COMPLETE_ARN,
@@ -256,6 +257,24 @@ export const SETTINGS = {
     max: 1,
     doc: 'The brake trips only when the newly stale locks are at least this share of newly stale plus live locks.',
   },
+  lockEventsBus: {
+    env: 'LOCK_EVENTS_BUS',
+    use: 'lambda',
+    type: 'text',
+    default: '',
+    defaultDoc: '(empty: no events; the stack sets it)',
+    format: 'EventBridge event bus name or ARN; empty for none',
+    check: lockEventBusProblem,
+    doc: 'The event bus the run publishes its lock events to (docs/events.md); the stack sets it to the bus it creates. Empty: no events. `npm run reap` and `ops unlock` publish too when it is set.',
+  },
+  lockEvents: {
+    env: 'LOCK_EVENTS',
+    context: 'reaper:lockEvents',
+    use: 'lambda',
+    type: 'boolean',
+    default: true,
+    doc: 'Publish an event per released lock, doubt, healed row and brake change to `LOCK_EVENTS_BUS` (docs/events.md); `false` publishes none (the bus stays).',
+  },
   serviceName: {
     env: 'POWERTOOLS_SERVICE_NAME',
     context: 'reaper:serviceName',
@@ -395,6 +414,17 @@ export const SETTINGS = {
     // Lambda's ceiling for a function timeout.
     max: 900,
     doc: "Function timeout in seconds. A run's time budget is this minus `reaper:safetyMarginMs` (at least 30 s must remain), so a longer timeout lets one run clear a larger backlog.",
+  },
+  lockEventsArchiveDays: {
+    context: 'reaper:lockEventsArchiveDays',
+    use: 'stack-only',
+    type: 'whole',
+    default: 90,
+    min: 0,
+    max: 3653,
+    // 0, or a CloudWatch Logs retention (the events' log group keeps them as long as the archive).
+    oneOf: [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653],
+    doc: "How long the lock events' archive (for replay) and their log group keep the events, in days. 0: no archive (in CloudFormation an archive's 0 would mean forever), and the log group keeps them as long as the function's logs.",
   },
   logRetentionDays: {
     context: 'reaper:logRetentionDays',

@@ -86,6 +86,11 @@ export interface ReaperFunctionProps {
    * @default DEFAULT_LOG_RETENTION (one month)
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The bus the function publishes its lock events to (LOCK_EVENTS_BUS); the grant is the bus construct's.
+   * @default - none: no events
+   */
+  readonly lockEventBusName?: string;
 }
 
 /**
@@ -112,6 +117,7 @@ export class ReaperFunction extends Construct {
     const environment = reaperEnvironment(props.settings, {
       tableName: props.table.tableName,
       secretId: props.credentials.secretId,
+      lockEventsBus: props.lockEventBusName ?? '',
     });
     validateReaperEnvironment(environment);
 
