@@ -27,7 +27,12 @@ export interface StandInProjectKey {
 }
 
 /** One scripted answer for the next request about an asset. */
-export type ScriptedAnswer =
+export type ScriptedAnswer = ScriptedAnswerShape & {
+  /** Copied into the request's record (RecordedRequest.note), so a test can tell afterwards which answer a request got. */
+  note?: string;
+};
+
+type ScriptedAnswerShape =
   | {
       status: number;
       headers?: Record<string, string>;
@@ -44,6 +49,13 @@ export type ScriptedAnswer =
   | { reset: true }
   /** Cut the connection before any answer (a reset the client sees as a network error). */
   | { destroy: true }
+  /**
+   * Answer as normal (the unlock applied), but the asset shown is first passed through `reshape`, which may change it
+   * in place or return another value to send instead: odd shapes of a real answer (no `metadata`, an unparsable lock).
+   */
+  | { reshape: (asset: Record<string, any>) => unknown }
+  /** Send the headers (200 by default), then one space (valid JSON whitespace) every `intervalMs`, until the client leaves. */
+  | { drip: { intervalMs: number; status?: number } }
   /** Answer normally (unlock and return the asset), after `delayMs`. */
   | { ok: true; delayMs?: number }
   /**
@@ -70,6 +82,8 @@ export interface RecordedRequest {
   authorized: boolean;
   body: string;
   receivedAtMs: number;
+  /** The `note` of the scripted answer this request got, if it got one that had a note. */
+  note?: string;
 }
 
 export interface ScenarioStandInOptions {
@@ -146,6 +160,9 @@ export interface ScenarioStandIn {
   setLatencyMs(ms: number): void;
   close(): Promise<void>;
 }
+
+/** A drip stops after this many bytes, so a client that never gives up cannot keep the stand-in busy forever. */
+const MAX_DRIP_BYTES = 240;
 
 const ASSET_PATH = /^\/v1\/assets\/([^/?#]+)(\/unlock|\/lock)?$/;
 
@@ -285,11 +302,14 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       return sendJson(response, 404, { message: `No route for ${request.method} ${rawPath}` });
     }
     let scripted = scripts.get(scriptKey(assetId, route))?.shift();
+    if (scripted?.note !== undefined) recorded.note = scripted.note;
     if (scripted && 'action' in scripted) {
       await scripted.action(recorded);
       scripted = scripted.andThen;
+      if (scripted?.note !== undefined) recorded.note = scripted.note;
     }
     if (scripted && 'hang' in scripted) return; // the client's timeout decides
+    if (scripted && 'drip' in scripted) return drip(request, response, scripted.drip);
     if (scripted && 'destroy' in scripted) {
       request.socket.destroy();
       return;
@@ -324,7 +344,12 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
         message: status === 403 ? 'This API key does not belong to the project of this asset' : `Asset ${assetId} not found`,
       });
     }
-    if (route === 'get') return sendJson(response, 200, assetBody(assetId, canvas));
+    const shown = (body: { asset: Record<string, any> }) => {
+      if (!scripted || !('reshape' in scripted)) return body;
+      const replaced = scripted.reshape(body.asset);
+      return replaced === undefined ? body : replaced;
+    };
+    if (route === 'get') return sendJson(response, 200, shown(assetBody(assetId, canvas)));
 
     let parsed: Record<string, unknown>;
     try {
@@ -362,7 +387,29 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       }
       return sendJson(response, failure.status, { message: `scripted ${failure.status} after applying the unlock` });
     }
-    sendJson(response, 200, assetBody(assetId, canvas));
+    sendJson(response, 200, shown(assetBody(assetId, canvas)));
+  };
+
+  /** A body that never ends: one byte at a time, until the client gives up (or a bound far past any test's timeout). */
+  const drip = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    { intervalMs, status = 200 }: { intervalMs: number; status?: number },
+  ) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    // The headers go now (Node would hold them until the first byte): the body, not the headers, is what drips.
+    response.flushHeaders();
+    let sent = 0;
+    const timer = setInterval(() => {
+      sent += 1;
+      if (sent > MAX_DRIP_BYTES || response.destroyed) {
+        clearInterval(timer);
+        request.socket.destroy();
+        return;
+      }
+      response.write(' ');
+    }, intervalMs);
+    response.on('close', () => clearInterval(timer));
   };
 
   const server = createServer((request, response) => {

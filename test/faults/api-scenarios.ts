@@ -109,6 +109,15 @@ function projectKeys(h: ReaperHarness, project: { id: string; key: 'refused' | '
   return { byProject };
 }
 
+/** Scenario's answer showing `lockExpiresAt` as `value`. */
+const lockShownAs = (value: unknown) => (asset: Record<string, any>) => {
+  asset.metadata.lockExpiresAt = value;
+};
+/** Where a redirect points: never followed, so nothing needs to listen there. */
+const ELSEWHERE = 'http://127.0.0.1:9/v1/assets/elsewhere';
+/** A 200 whose body arrives one byte every 0.5 s (the request timeout here is 300 ms). */
+const DRIP = { drip: { intervalMs: 500 } } as const;
+
 /** A writer renews the target's row (a new expiry and lockId), as it would while the unlock is at the API. */
 const renewRow = (h: ReaperHarness, assetId: string) => () =>
   h.client
@@ -209,6 +218,17 @@ export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Ob
       // The first GET verifies the stale lock; before the retry's GET, a newcomer has locked the canvas at Scenario.
       before: (h, target) => h.api.script(target, [{ ok: true }, { action: () => void h.api.lock(target, minutesFromNow(20)) }], 'get'),
     }),
+  'api-get-lock-no-zone': (r) =>
+    apiFault(r, { name: 'api_get_lock_no_zone', answers: [], getAnswers: [{ reshape: lockShownAs('2099-01-01T00:00:00') }] }),
+  'api-get-lock-number': (r) =>
+    apiFault(r, { name: 'api_get_lock_number', answers: [], getAnswers: [{ reshape: lockShownAs(4102444800000) }] }),
+  'api-get-metadata-absent': (r) =>
+    apiFault(r, { name: 'api_get_metadata_absent', answers: [], getAnswers: [{ reshape: (asset) => void delete asset.metadata }] }),
+  'api-get-redirect': (r) =>
+    apiFault(r, { name: 'api_get_redirect', answers: [], getAnswers: [{ status: 302, headers: { location: ELSEWHERE } }] }),
+  'api-put-redirect': (r) => apiFault(r, { name: 'api_put_redirect', answers: [{ status: 307, headers: { location: ELSEWHERE } }] }),
+  'api-get-body-drip': (r) => apiFault(r, { name: 'api_get_body_drip', answers: [], getAnswers: [DRIP, DRIP, DRIP] }),
+  'api-put-body-drip': (r) => apiFault(r, { name: 'api_put_body_drip', answers: [DRIP] }),
   'api-project-key-refused': (r) =>
     apiFault(r, { name: 'api_project_key_refused', answers: [], project: { id: 'proj_target', key: 'refused' } }),
   'api-project-no-key': (r) => apiFault(r, { name: 'api_project_no_key', answers: [], project: { id: 'proj_target', key: 'none' } }),

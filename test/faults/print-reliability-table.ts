@@ -96,6 +96,12 @@ fails, the row is left exactly as the writer wrote it (never overwritten), the c
   is recognised as the run's own (not reported as a changed row).
 - A 200 whose body cannot be trusted (not JSON, no asset, another asset's id) and a connection reset in the middle of
   the answer are failures: the lock may or may not be freed, so the row keeps it and the next run unlocks again.
+- "No lock at Scenario" means exactly a JSON object \`metadata\` whose \`lockExpiresAt\` is absent or null. Any other
+  shape, or a \`lockExpiresAt\` that is not a timestamp the table contract accepts, fails the canvas at \`verify\` as
+  \`bad-response\`, quoting what was read (clipped, escaped, redacted); no unlock is sent. On the GET before a retry it
+  stops the retries (\`bad-response\` at \`unlock\`, with the doubt check).
+- A redirect (any 3xx) is never followed: the canvas fails with \`unexpected-redirect\` at its step, and a redirected
+  unlock is not a possible one. The request timeout bounds each attempt's body as well as its headers.
 - A wait asked for by the API (\`Retry-After\`, or \`RateLimit-Reset\` and the other headers ky honours) that ends past
   the run's deadline makes the reaper give up on that canvas at once; an unreadable one is treated as absent.
 - Claims lapse at the claiming run's deadline, so a run that dies never blocks a canvas for longer than that.
@@ -125,7 +131,11 @@ and request log and the proxy's ordered write log:
 6. every run examines every row once and gives it exactly one outcome (or says it was cut short), its counters match
    its outcomes, and it counts each doubtful outcome as a possible live-lock unlock, with a warning;
 7. a later run without faults frees exactly what is stale at Scenario among the rows the table says are stale (the
-   others it skips as \`renewed-at-source\` and heals), with no failure and no doubt, and no stale row is left.
+   others it skips as \`renewed-at-source\` and heals), with no failure and no doubt, and no stale row is left;
+8. in the odd-answers variant (every other seed), where Scenario also answers some canvases' GETs or unlocks with an
+   asset without \`metadata\`, an unparsable lock, a redirect or a 403: each such answer fails its canvas in the run
+   that got it, and no unlock follows an odd GET. The report counts the live locks freed outside the verify→unlock
+   window, which must be 0.
 
 It prints what it measured, e.g. "… K live locks freed inside the verify→unlock window (J reported, K−J unobservable)".
 

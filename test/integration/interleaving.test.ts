@@ -19,7 +19,9 @@ import { type InterleavingServers, runSchedule, startInterleavingServers } from 
  *  4. no row is lost, and each row ends as its writer left it (or freed of that stale lock, or healed from Scenario);
  *  5. the reaper changes a row's lock only over the stale lock it claimed;
  *  6. honest runs: one outcome per examined row, counters that match, every doubt counted;
- *  7. a final fault-free run frees exactly what is stale at Scenario among the rows the table says are stale.
+ *  7. a final fault-free run frees exactly what is stale at Scenario among the rows the table says are stale;
+ *  8. (the odd-answers variant, every other seed) an answer Scenario gives in an odd shape (no metadata, an
+ *     unparsable lock, a redirect, a 403) fails its canvas in that run, and no unlock follows an odd GET.
  *
  * A failing schedule prints its seed and the command that replays it:
  *
@@ -61,7 +63,9 @@ function reportLine(total: ScheduleStats): string {
     `(${total.staleLocksFreed} stale locks freed), ${total.renewedAtSource} renewed at source (${total.heals} rows healed), ` +
     `${total.renewed} renewed, ${total.mirrorsLost} mirror writes lost, ${total.possibleLiveLockUnlocks} possible live-lock unlocks reported; ` +
     `${total.windowCases} live locks freed inside the verify→unlock window (${total.windowReported} reported, ${unobservable} unobservable; ` +
-    `${total.windowObservable} observable by the timing rule, ${total.windowAmbiguous} ambiguous)`
+    `${total.windowObservable} observable by the timing rule, ${total.windowAmbiguous} ambiguous); ` +
+    `odd-answers variant: ${total.oddSchedules} schedules, ${total.oddAnswers} odd answers (${total.oddAnswersAttributed} tied to a run); ` +
+    `${total.liveFreedOutsideWindow} live locks freed outside the verify→unlock window`
   );
 }
 
@@ -87,11 +91,13 @@ describe('randomized interleavings of writers, overlapping reap runs and faults,
       await Promise.all(Array.from({ length: CONCURRENT_SCHEDULES }, worker));
       console.log(reportLine(total));
       expect(failures).toEqual([]);
+      expect(total.liveFreedOutsideWindow).toBe(0);
       // The schedules really exercise the reaper: stale locks freed, renewals found at Scenario, races with writers (a
       // replay of one seed need not show any of them).
       if (SCHEDULES >= EXERCISE_SIZE) {
         expect(total.staleLocksFreed).toBeGreaterThan(SCHEDULES);
         expect(total.renewedAtSource).toBeGreaterThan(0);
+        expect(total.oddAnswersAttributed).toBeGreaterThan(0);
       }
       if (SCHEDULES >= SOAK_SIZE) {
         expect(total.windowCases).toBeGreaterThan(0);

@@ -220,3 +220,141 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
     expect(summary.warnings[0]).toMatchObject({ kind: 'possible-live-lock-unlock', currentLock: { lockExpiresAt: renewedUntil } });
   });
 });
+
+/**
+ * Issue 16 item 1: "no lock at Scenario" means exactly that `metadata` is a JSON object and `lockExpiresAt` is absent or
+ * null. Any other answer is one the reaper does not understand: it frees nothing for that canvas and says what it read.
+ */
+describe('a lock reading Scenario gives that the reaper cannot parse is not "no lock"', () => {
+  let h: ReaperHarness;
+  beforeEach(async () => {
+    h = await createReaperHarness({ requestTimeoutMs: 300, maxRetries: 2 });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const setLock = (value: unknown) => (asset: Record<string, any>) => {
+    asset.metadata.lockExpiresAt = value;
+  };
+  const setMetadata = (value: unknown) => (asset: Record<string, any>) => {
+    if (value === undefined) delete asset.metadata;
+    else asset.metadata = value;
+  };
+
+  it.each([
+    ['a live lock without a time zone', setLock('2099-01-01T00:00:00'), '"2099-01-01T00:00:00"'],
+    ['the number 4102444800000', setLock(4102444800000), '4102444800000'],
+    ['second 60 (…T23:59:60Z)', setLock('2099-01-01T23:59:60Z'), '"2099-01-01T23:59:60Z"'],
+    ['hour 24 (…T24:00:00Z)', setLock('2099-01-01T24:00:00Z'), '"2099-01-01T24:00:00Z"'],
+    ['a lowercase t and z', setLock('2099-01-01t00:00:00z'), '"2099-01-01t00:00:00z"'],
+    ['a space instead of T', setLock('2099-01-01 00:00:00Z'), '"2099-01-01 00:00:00Z"'],
+    ['an expanded year (+275760-…)', setLock('+275760-09-13T00:00:00Z'), '"+275760-09-13T00:00:00Z"'],
+    ['no metadata at all', setMetadata(undefined), 'metadata is absent'],
+    ['metadata a string', setMetadata('locked until 2099'), '"locked until 2099"'],
+    ['metadata an array', setMetadata([{ lockExpiresAt: '2099-01-01T00:00:00Z' }]), '[{"lockExpiresAt":"2099-01-01T00:00:00Z"}]'],
+    ['lockExpiresAt an object', setLock({ at: '2099-01-01T00:00:00Z' }), '{"at":"2099-01-01T00:00:00Z"}'],
+    ['lockExpiresAt true', setLock(true), 'true'],
+    ['lockExpiresAt an empty string', setLock(''), '""'],
+  ])('%s → failed at verify with bad-response saying what it read; no PUT; the claim given back', async (_, reshape, shown) => {
+    const assetId = 'asset_unreadableLock';
+    const expired = minutesAgo(10);
+    await h.seed([{ assetId, lockExpiresAt: expired, lockId: 'lk_old' }]);
+    const before = await h.row(assetId);
+    h.api.script(assetId, [{ reshape }], 'get');
+
+    const { summary, byAsset, lines } = await h.run();
+
+    expect(byAsset.get(assetId)).toMatchObject({ status: 'failed', kind: 'bad-response', step: 'verify', httpStatus: 200 });
+    const failure = summary.failures.find((f) => f.assetId === assetId);
+    expect(failure?.error).toContain(shown);
+    expect(summary).toMatchObject({ unlocked: 0, failed: 1 });
+    expect(h.api.unlockRequests).toEqual([]);
+    // The row keeps its lock and is left without our claim: the next run tries again, and fails the same way.
+    expect(await h.row(assetId)).toEqual(before);
+    expect(lines.some((line) => line.message === 'canvas unlocked')).toBe(false);
+  });
+
+  it('the value read is clipped, escaped and redacted in the failure', async () => {
+    const assetId = 'asset_hostileLock';
+    await h.seed([{ assetId, lockExpiresAt: minutesAgo(10) }]);
+    const signature = h.api.sign();
+    const hostile = `https://cdn.example/x.png?X-Amz-Signature=${signature}\u009b31m\u202e${'9'.repeat(5_000)}`;
+    h.api.script(assetId, [{ reshape: setLock(hostile) }], 'get');
+
+    const { summary, output } = await h.run();
+
+    const error = summary.failures.find((f) => f.assetId === assetId)?.error ?? '';
+    expect(summary.failures).toEqual([expect.objectContaining({ assetId, kind: 'bad-response', step: 'verify' })]);
+    expect(error.length).toBeLessThan(600);
+    expect(error).not.toContain(signature);
+    expect(output).not.toContain(signature);
+    expect(error).not.toMatch(/[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(error).toContain('\\u009b');
+    expect(h.api.unlockRequests).toEqual([]);
+  });
+
+  it('still unlocks when metadata is an object whose lockExpiresAt is absent or null', async () => {
+    await h.seed([
+      { assetId: 'asset_lockAbsent', lockExpiresAt: minutesAgo(10) },
+      { assetId: 'asset_lockNull', lockExpiresAt: minutesAgo(10) },
+    ]);
+    h.api.script('asset_lockAbsent', [{ reshape: (asset) => void delete asset.metadata.lockExpiresAt }], 'get');
+    h.api.script('asset_lockNull', [{ reshape: setLock(null) }], 'get');
+
+    const { summary } = await h.run();
+
+    expect(summary).toMatchObject({ stale: 2, unlocked: 2, failed: 0 });
+  });
+
+  it('an unreadable lock on the GET before a retry stops the retries: failed, bad-response, step unlock, with the doubt check', async () => {
+    const assetId = 'asset_unreadableOnRetry';
+    await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
+    // The first GET reads no lock; the PUT answers 503 (maybe applied); the GET before the retry is unreadable.
+    h.api.script(assetId, [{ ok: true }, { reshape: setLock('2099-01-01T00:00:00') }], 'get');
+    h.api.script(assetId, [{ status: 503 }]);
+
+    const { summary, byAsset } = await h.run();
+
+    expect(byAsset.get(assetId)).toMatchObject({ status: 'failed', kind: 'bad-response', step: 'unlock' });
+    expect(summary.failures.find((f) => f.assetId === assetId)?.error).toContain('"2099-01-01T00:00:00"');
+    expect(h.api.unlockRequests).toHaveLength(1);
+    // The doubt check ran (the 503 may have been applied) and found the row unchanged: no warning.
+    expect(summary.warnings).toEqual([]);
+    expect((await h.row(assetId))?.reaperClaimRunId).toBeUndefined();
+  });
+
+  it('…and when the row changed meanwhile, that doubt check reports the possible live-lock unlock', async () => {
+    const assetId = 'asset_unreadableOnRetryRenewed';
+    await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
+    const renewedUntil = minutesFromNow(10);
+    const renewRow = () =>
+      h.client
+        .send(
+          new UpdateItemCommand({
+            TableName: h.tableName,
+            Key: { assetId: { S: assetId } },
+            UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
+            ExpressionAttributeValues: { ':exp': { S: renewedUntil }, ':id': { S: 'lk_new' } },
+          }),
+        )
+        .then(() => undefined);
+    // The PUT is applied and answered 503; while the GET before the retry is at Scenario, the writer's mirror write
+    // lands; that GET's answer is unreadable.
+    h.api.script(assetId, [{ applyThen: { status: 503 } }]);
+    h.api.script(assetId, [{ ok: true }, { action: renewRow, andThen: { reshape: setLock(4102444800000) } }], 'get');
+
+    const { summary, byAsset } = await h.run();
+
+    expect(byAsset.get(assetId)).toMatchObject({ status: 'failed', kind: 'bad-response', step: 'unlock' });
+    expect(h.api.unlockRequests).toHaveLength(1);
+    expect(summary.possibleLiveLockUnlocks).toBe(1);
+    expect(summary.warnings).toEqual([
+      expect.objectContaining({
+        assetId,
+        kind: 'possible-live-lock-unlock',
+        currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' },
+      }),
+    ]);
+  });
+});

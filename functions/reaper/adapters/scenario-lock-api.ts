@@ -1,5 +1,7 @@
 import ky, { HTTPError, type KyInstance } from 'ky';
-import { assetIdProblem, preview } from '../core/asset-id';
+import { jsonForTerminal } from '../cli-kit/terminal-text';
+import { assetIdProblem, clip, preview } from '../core/asset-id';
+import { parseLockExpiry } from '../core/lock-expiry';
 import type { ApiFailure, ApiStep, Clock, LockApi, RetryDecision, RetryHalt, SourceLockResult, UnlockResult } from '../core/ports';
 import { ABSENT, type AttributeReading } from '../core/tracked-canvas';
 import { assetLogRecord } from './asset-log-record';
@@ -13,6 +15,8 @@ const USER_AGENT = 'canvas-lock-reaper/0.1';
 const MAX_ERROR_MESSAGE_CHARS = 200;
 /** Of an error answer's `message`, only this much is looked at. */
 const MAX_ERROR_MESSAGE_READ_CHARS = 1_000;
+/** setTimeout fires at once past this (2^31 - 1 ms, about 24 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 /** An asset is a few KB; a larger answer is not one, and reading it whole could exhaust the function's memory. */
 export const MAX_RESPONSE_BYTES = 1_000_000;
 
@@ -28,6 +32,32 @@ export interface ScenarioLockApiOptions {
   /** Replaced in tests to observe requests; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
+
+/** Thrown from ky's afterResponse hook: Scenario answered 3xx, or the answer came from another origin. Never followed. */
+class UnexpectedRedirect extends Error {
+  constructor(
+    readonly status: number,
+    readonly location: string | null,
+  ) {
+    super(`HTTP ${status} redirect`);
+    this.name = 'UnexpectedRedirect';
+  }
+}
+
+/**
+ * Thrown from ky's afterResponse hook when the body has not arrived in full by the end of the attempt. Named like a
+ * timeout, so it is retried (GET) or counted as possibly applied (PUT) exactly as a timeout before the headers is.
+ */
+class BodyTimeout extends Error {
+  constructor() {
+    super("the answer's body did not arrive in full within the request timeout");
+    this.name = 'TimeoutError';
+  }
+}
+
+/** The body of an answer that was larger than MAX_RESPONSE_BYTES (reading stopped there). */
+const TOO_LARGE = Symbol('too large');
+type BufferedBody = string | typeof TOO_LARGE;
 
 /** Thrown from ky's beforeRetry hook when the run's check says the lock is no longer stale. */
 class RetryHalted extends Error {
@@ -51,7 +81,10 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     // Origin and path only: whatever else the configured URL carried never reaches a request.
     prefixUrl: `${base.origin}${base.pathname}`,
     headers: { authorization: `Basic ${basic}`, accept: 'application/json', 'user-agent': USER_AGENT },
+    // ky's own timer ends an attempt that has no headers in time; the body is bounded by ours (see send).
     timeout: options.requestTimeoutMs,
+    // Never followed: a redirect would carry the request to a host that is not Scenario (and without the key).
+    redirect: 'manual',
     throwHttpErrors: true,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
@@ -70,6 +103,12 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     const remainingMs = () => deadlineMs - options.clock.now();
     if (remainingMs() <= 0) return failure('out-of-time', 'the run deadline passed before the request started', { attempts: 0 });
     let attempts = 0;
+    /** Wall-clock end of the current attempt, body included: the request timeout, or the run's deadline if sooner. */
+    let attemptEndsAtMs = 0;
+    /** Every answer's body, read inside its attempt; ky hands on the body-less copies that key this map. */
+    const bodies = new WeakMap<Response, BufferedBody>();
+    /** Errors of a 2xx answer's body (its status known): a PUT that got that far is not sent again. */
+    const bodyFailures = new WeakSet<object>();
     let possiblyApplied = false;
     let lastError: unknown;
     let plannedWaitMs = 0;
@@ -79,11 +118,15 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       lastError = error;
       if (step === 'unlock' && mayHaveBeenApplied(error)) possiblyApplied = true;
     };
+    // The run deadline as a timer held here and cleared below. (AbortSignal.timeout() would be referenced only by
+    // ky's AbortSignal.any(), which Node 20 holds weakly: after a garbage collection it may never fire.)
+    const runDeadline = new AbortController();
+    const deadlineTimer = setTimeout(() => runDeadline.abort(), Math.min(MAX_TIMER_MS, Math.max(1, remainingMs())));
     try {
       const response = await client(path, {
         method: step === 'unlock' ? 'put' : 'get',
         ...(step === 'unlock' ? { json: { forceUnlock: true } } : {}),
-        signal: AbortSignal.timeout(Math.max(1, remainingMs())),
+        signal: runDeadline.signal,
         retry: {
           limit: options.maxRetries,
           methods: ['get', 'put'],
@@ -91,6 +134,8 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
           delay: () => plannedWaitMs,
           shouldRetry: ({ error, retryCount }) => {
             noteAttemptFailed(error);
+            // Scenario answered 2xx to the unlock: it applied it. Another attempt could only free a newcomer's lock.
+            if (step === 'unlock' && bodyFailures.has(error)) return false;
             const plan = planRetry(error, retryCount, options.clock.now(), remainingMs());
             if (!plan.retry) {
               giveUpReason = plan.reason;
@@ -104,6 +149,30 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
           beforeRequest: [
             () => {
               attempts += 1;
+              attemptEndsAtMs = Date.now() + Math.min(options.requestTimeoutMs, Math.max(1, remainingMs()));
+            },
+          ],
+          // Inside the attempt (so ky's retry rules see its failures): refuse redirects, and read the body whole
+          // before the attempt's end, with a timer held here (ky clears its own once the headers arrive).
+          afterResponse: [
+            async (_request, _options, answer) => {
+              if (isRedirect(answer) || !fromOrigin(answer, base.origin)) {
+                throw new UnexpectedRedirect(answer.status, answer.headers.get('location'));
+              }
+              let body: BufferedBody;
+              try {
+                body = await readBefore(answer, attemptEndsAtMs);
+              } catch (error) {
+                // An error answer's status is known without its body (only its message is lost); a 2xx is not.
+                if (!answer.ok) body = '';
+                else {
+                  if (typeof error === 'object' && error !== null) bodyFailures.add(error);
+                  throw error;
+                }
+              }
+              const copy = new Response(null, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+              bodies.set(copy, body);
+              return copy;
             },
           ],
           beforeRetry: [
@@ -114,8 +183,8 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
           ],
         },
       });
-      const body = await readCapped(response);
-      if (body === undefined) {
+      const body = bodies.get(response) ?? TOO_LARGE;
+      if (body === TOO_LARGE) {
         if (step === 'unlock') possiblyApplied = true;
         return failure('bad-response', `200 answer is larger than ${MAX_RESPONSE_BYTES} bytes; ${unknownOutcome(step)}`, {
           attempts,
@@ -126,12 +195,17 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       return { ok: true, body, attempts };
     } catch (error) {
       if (error instanceof RetryHalted) {
-        const last = await describeFailure(lastError, { attempts, giveUpReason, deadlinePassed: false, scrub });
-        return { ok: false, failure: { ...last, possiblyApplied, halted: error.halt } };
+        const last = describeFailure(lastError, { step, attempts, giveUpReason, deadlinePassed: false, scrub, bodies });
+        // A check that read something it did not understand fails the canvas with that kind, not the attempt's.
+        const kind = error.halt.failureKind ?? last.kind;
+        return { ok: false, failure: { ...last, kind, possiblyApplied, halted: error.halt } };
       }
       if (error !== lastError) noteAttemptFailed(error);
-      const described = await describeFailure(error, { attempts, giveUpReason, deadlinePassed: remainingMs() <= 0, scrub });
+      const deadlinePassed = remainingMs() <= 0;
+      const described = describeFailure(error, { step, attempts, giveUpReason, deadlinePassed, scrub, bodies });
       return { ok: false, failure: { ...described, possiblyApplied } };
+    } finally {
+      clearTimeout(deadlineTimer);
     }
   }
 
@@ -141,10 +215,9 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       if (!answer.ok) return answer;
       const asset = assetOf(answer.body, assetId);
       if (!asset.ok) return failure('bad-response', asset.problem, { attempts: answer.attempts, status: 200 });
-      const metadata = asset.value.metadata;
-      const lockExpiresAt =
-        typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).lockExpiresAt : undefined;
-      return { ok: true, lockExpiresAt: readingOf(lockExpiresAt), attempts: answer.attempts };
+      const lock = sourceLockOf(asset.value);
+      if (!lock.ok) return failure('bad-response', lock.problem, { attempts: answer.attempts, status: 200 });
+      return { ok: true, lockExpiresAt: lock.reading, attempts: answer.attempts };
     },
 
     async forceUnlock(assetId, { deadlineMs, mayRetry }): Promise<UnlockResult> {
@@ -183,42 +256,121 @@ function assetOf(body: string, assetId: string): { ok: true; value: Record<strin
   return { ok: true, value: asset as Record<string, unknown> };
 }
 
-/** Scenario's `metadata.lockExpiresAt`, read like a table attribute (the same strict date rules then apply). */
-function readingOf(value: unknown): AttributeReading {
-  if (value === undefined || value === null) return ABSENT;
-  if (typeof value === 'string') return { kind: 'string', value };
-  return { kind: 'other', dynamoType: typeof value, preview: preview(value, 60) };
+/**
+ * Scenario's lock, read strictly: "no lock" is exactly a JSON object `metadata` whose `lockExpiresAt` is absent or
+ * null; a lock is a timestamp in the form the table contract accepts (parseLockExpiry). Anything else is not
+ * understood, and says what was read: reading it as "no lock" would free a lock that may be live.
+ */
+function sourceLockOf(asset: Record<string, unknown>): { ok: true; reading: AttributeReading } | { ok: false; problem: string } {
+  const unreadable = (problem: string) => ({ ok: false as const, problem: `Scenario's lock could not be read: ${problem}` });
+  if (!Object.hasOwn(asset, 'metadata')) return unreadable('metadata is absent');
+  const metadata = asset.metadata;
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    return unreadable(`metadata is ${jsonTypeOf(metadata)} ${shownValue(metadata)}, not an object`);
+  }
+  const value = Object.hasOwn(metadata, 'lockExpiresAt') ? (metadata as Record<string, unknown>).lockExpiresAt : undefined;
+  if (value === undefined || value === null) return { ok: true, reading: ABSENT };
+  if (typeof value !== 'string') {
+    return unreadable(`metadata.lockExpiresAt is ${jsonTypeOf(value)} ${shownValue(value)}, not an ISO-8601 date-time string`);
+  }
+  const reading: AttributeReading = { kind: 'string', value };
+  const expiry = parseLockExpiry(reading);
+  if (expiry.kind === 'invalid') {
+    return unreadable(
+      `metadata.lockExpiresAt ${shownValue(value)} is not an ISO-8601 date-time with a time zone (as the table contract requires)`,
+    );
+  }
+  return { ok: true, reading };
 }
 
-/** The body as text, or undefined when it is larger than MAX_RESPONSE_BYTES (reading stops there). */
-async function readCapped(response: Response): Promise<string | undefined> {
+function jsonTypeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+const MAX_SHOWN_CHARS = 120;
+
+/** A value Scenario sent, as a failure shows it: JSON with terminal controls escaped, clipped (failure() redacts). */
+function shownValue(value: unknown): string {
+  return clip(value === undefined ? 'undefined' : jsonForTerminal(value), MAX_SHOWN_CHARS);
+}
+
+function isRedirect(response: Response): boolean {
+  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status <= 399);
+}
+
+/** Only an answer from the configured origin is Scenario's (a Response not from the network has no url: refused). */
+function fromOrigin(response: Response, origin: string): boolean {
+  if (response.redirected || response.url === '') return false;
+  try {
+    return new URL(response.url).origin === origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The body as text, or TOO_LARGE past MAX_RESPONSE_BYTES (reading stops there); throws BodyTimeout when it has not
+ * arrived in full by `endsAtMs`. The timer is held here and cleared on every path.
+ */
+async function readBefore(response: Response, endsAtMs: number): Promise<BufferedBody> {
   if (!response.body) return '';
   const reader = response.body.getReader();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, endsAtMs - Date.now()));
+  });
+  timedOut.catch(() => undefined);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), timedOut]);
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_RESPONSE_BYTES) {
+        void reader.cancel().catch(() => undefined);
+        return TOO_LARGE;
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (error) {
+    // Not awaited: a stalled stream may never settle its cancel; ky cancels the response it read from as well.
+    void reader.cancel().catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function describeFailure(
+function describeFailure(
   error: unknown,
-  context: { attempts: number; giveUpReason: string | undefined; deadlinePassed: boolean; scrub: (text: string) => string },
-): Promise<ApiFailure> {
+  context: {
+    step: ApiStep;
+    attempts: number;
+    giveUpReason: string | undefined;
+    deadlinePassed: boolean;
+    scrub: (text: string) => string;
+    bodies: WeakMap<Response, BufferedBody>;
+  },
+): ApiFailure {
   const { attempts } = context;
   const tries = `after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
   const options = { attempts };
+  if (error instanceof UnexpectedRedirect) {
+    const to = redirectTarget(error.location);
+    const what = context.step === 'unlock' ? 'the unlock was not sent on' : 'no unlock was sent';
+    return failure(
+      'unexpected-redirect',
+      `HTTP ${error.status}: Scenario answered with a redirect${to}; redirects are never followed (${what})`,
+      { ...options, status: error.status },
+    ).failure;
+  }
   if (error instanceof HTTPError) {
     const status = error.response.status;
-    const detail = await errorMessageOf(error.response, context.scrub);
+    const detail = errorMessageOf(context.bodies.get(error.response), context.scrub);
     const withStatus = { ...options, status };
     if (status === 401) {
       return failure(
@@ -246,21 +398,31 @@ async function describeFailure(
     return failure('request-rejected', `HTTP ${status}: the API rejected the request${detail}`, withStatus).failure;
   }
   if (context.deadlinePassed) return failure('out-of-time', `the run's time budget ran out ${tries}`, options).failure;
+  if (error instanceof BodyTimeout) return failure('timeout', `${error.message} ${tries}`, options).failure;
   if (isTimeout(error)) return failure('timeout', `no answer within the request timeout ${tries}`, options).failure;
   const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
   const name = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return failure('network-error', `${context.scrub(`${name}${cause}`)} ${tries}`, options).failure;
 }
 
+/** Where a redirect pointed, as a failure may show it: the origin only (a path or query may carry a signature). */
+function redirectTarget(location: string | null): string {
+  if (location === null) return ' without a Location';
+  try {
+    return ` to ${new URL(location).origin}`;
+  } catch {
+    return ' to a relative Location';
+  }
+}
+
 /**
  * What an error answer says, for ops: only a short scalar `message` field, redacted. The body itself is never copied
  * (it may echo the request, or carry signed URLs in any escaping).
  */
-async function errorMessageOf(response: Response, scrub: (text: string) => string): Promise<string> {
+function errorMessageOf(body: BufferedBody | undefined, scrub: (text: string) => string): string {
   let message: unknown;
   try {
-    const text = await readCapped(response);
-    message = text === undefined ? undefined : (JSON.parse(text) as { message?: unknown } | null)?.message;
+    message = typeof body === 'string' ? (JSON.parse(body) as { message?: unknown } | null)?.message : undefined;
   } catch {
     return '';
   }

@@ -69,6 +69,8 @@ export type UnlockFailureKind =
   | 'timeout'
   | 'network-error'
   | 'bad-response'
+  /** Scenario answered 3xx: never followed (an answer from elsewhere is not Scenario's, and carries no key). */
+  | 'unexpected-redirect'
   | 'out-of-time';
 
 /** Which request of a canvas's life failed: the GET that verifies the lock at Scenario, or the PUT that frees it. */
@@ -95,7 +97,11 @@ export type AssetLogRecord = Readonly<Record<string, unknown>>;
 
 export type UnlockResult = { ok: true; asset: AssetLogRecord; attempts: number } | { ok: false; failure: ApiFailure };
 
-/** Scenario's own view of the lock: `metadata.lockExpiresAt` of the asset (absent when the API gives none). */
+/**
+ * Scenario's own view of the lock: `metadata.lockExpiresAt` of the asset, absent or a timestamp the table contract
+ * accepts. An answer that is neither (no `metadata` object, an unparsable value) is a `bad-response` failure, never
+ * "no lock".
+ */
 export type SourceLockResult = { ok: true; lockExpiresAt: AttributeReading; attempts: number } | { ok: false; failure: ApiFailure };
 
 /** Why the run stopped retrying an unlock: the truth no longer says the lock is stale. */
@@ -107,6 +113,11 @@ export interface RetryHalt {
   current?: LockView | null;
   /** Where the change was seen. */
   seenIn?: 'table' | 'scenario';
+  /**
+   * The check read an answer it does not understand (an unreadable lock, a redirect): the canvas fails with this kind
+   * rather than the kind of the last unlock attempt.
+   */
+  failureKind?: UnlockFailureKind;
 }
 
 export type RetryDecision = { retry: true } | ({ retry: false } & RetryHalt);

@@ -133,11 +133,18 @@ export async function unlockCanvas(
   }
 }
 
-/** Scenario's expiry when it is a live lock (with the grace); undefined when absent, unreadable or stale too. */
+/**
+ * Scenario's expiry when it is a live lock (with the grace); undefined when absent or stale too. The lock API answers
+ * an unreadable lock with a bad-response failure; one that reaches here anyway is a bug, and frees nothing.
+ */
 function liveLockExpiry(reading: Parameters<typeof parseLockExpiry>[0], nowMs: number, graceMs: number): string | undefined {
   const expiry = parseLockExpiry(reading);
+  if (expiry.kind === 'invalid') throw new Error(`the lock API passed on a lock it could not read: ${expiry.problem}`);
   return expiry.kind === 'valid' && expiry.at + graceMs >= nowMs ? expiry.raw : undefined;
 }
+
+/** Answers the check before a retry did not understand: the canvas fails with their kind. */
+const NOT_UNDERSTOOD_KINDS: ReadonlySet<ApiFailure['kind']> = new Set(['bad-response', 'unexpected-redirect']);
 
 /**
  * The check before each retry of the unlock: the row must still hold the lock claimed and our claim (consistent
@@ -162,8 +169,21 @@ async function stillStale(
   if (!run.verifyAtSource) return { retry: true };
   const source = await deps.lockApi.readSourceLock(canvas.assetId, { deadlineMs });
   noteAnswer(run, deps.lockApi, canvas, 'verify', source);
-  if (!source.ok)
-    return { retry: false, lockChanged: false, reason: `the lock could not be verified again before a retry: ${source.failure.message}` };
+  if (!source.ok) {
+    const reason = `the lock could not be verified again before a retry: ${source.failure.message}`;
+    // An answer the check does not understand fails the canvas as such; a failed request stays the attempt's failure.
+    const notUnderstood = NOT_UNDERSTOOD_KINDS.has(source.failure.kind);
+    return { retry: false, lockChanged: false, reason, ...(notUnderstood ? { failureKind: source.failure.kind } : {}) };
+  }
+  const expiry = parseLockExpiry(source.lockExpiresAt);
+  if (expiry.kind === 'invalid') {
+    return {
+      retry: false,
+      lockChanged: false,
+      failureKind: 'bad-response',
+      reason: `Scenario's lock could not be read: ${expiry.problem}`,
+    };
+  }
   const live = liveLockExpiry(source.lockExpiresAt, deps.clock.now(), run.graceMs);
   if (live !== undefined) {
     return {

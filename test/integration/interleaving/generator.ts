@@ -85,7 +85,18 @@ export type ApiFaultPlan =
   /** The unlock is applied and its answer lost; a writer locks the canvas meanwhile (the retry must not free it). */
   | { kind: 'newcomer-after-apply'; op: WriterOpPlan; andThen: ScriptedAnswer }
   /** A writer renews the lock when the reaper's GET arrives: the GET shows it, and the heal races the mirror write. */
-  | { kind: 'renewal-at-get'; op: WriterOpPlan };
+  | { kind: 'renewal-at-get'; op: WriterOpPlan }
+  /** The odd-answers variant: Scenario answers the next `times` requests of one route with an odd shape. */
+  | { kind: 'odd-answer'; route: 'unlock' | 'get'; shape: OddShape; times: number };
+
+/**
+ * Answers the reaper must not understand as "no lock" or "unlocked" (issue 16): an asset without `metadata`, a lock it
+ * cannot parse, a redirect (never followed), and a 403 (the key refused for this asset). Each frees nothing.
+ */
+export const ODD_SHAPES = ['metadata-absent', 'lock-unparsable', 'redirect', 'forbidden'] as const;
+export type OddShape = (typeof ODD_SHAPES)[number];
+/** Shapes a PUT can get (an asset shape only matters to the GET that reads the lock). */
+const ODD_UNLOCK_SHAPES: readonly OddShape[] = ['redirect', 'forbidden'];
 
 export interface CanvasPlan {
   initial: InitialState;
@@ -123,8 +134,18 @@ export interface RunPlan {
   pageSize?: number;
 }
 
+/**
+ * 'plain': writers, runs and faults as ever. 'odd-answers': the same, and Scenario also answers some canvases' requests
+ * with odd shapes (ODD_SHAPES); the invariants must hold all the same (every other seed).
+ */
+export type ScheduleVariant = 'plain' | 'odd-answers';
+
+/** Chance that a canvas of the odd-answers variant gets odd answers. */
+export const ODD_ANSWER_CHANCE = 0.5;
+
 export interface SchedulePlan {
   seed: number;
+  variant: ScheduleVariant;
   canvases: CanvasPlan[];
   /** Faults on the reaper's own DynamoDB requests (writers are never faulted). */
   dynamoFaults: DynamoFaultPlan[];
@@ -156,7 +177,20 @@ export function planSchedule(seed: number): SchedulePlan {
     maxInFlight: rng.int(1, 4),
     ...(rng.chance(0.5) ? { pageSize: 2 } : {}),
   }));
-  return { seed, canvases, dynamoFaults, runs };
+  const variant: ScheduleVariant = seed % 2 === 0 ? 'plain' : 'odd-answers';
+  // The odd answers come from a PRNG of their own, so the rest of each seed's plan is the same in both variants.
+  if (variant === 'odd-answers') {
+    const odd = prng(seed ^ 0x0dd5);
+    for (const canvas of canvases) if (odd.chance(ODD_ANSWER_CHANCE)) canvas.apiFaults.push(planOddAnswer(odd, canvas.releases));
+  }
+  return { seed, variant, canvases, dynamoFaults, runs };
+}
+
+function planOddAnswer(rng: Rng, releases: boolean): ApiFaultPlan {
+  // Scripted unlock answers are queued per canvas: a canvas whose writer releases over HTTP gets GET answers only.
+  const route = !releases && rng.chance(0.3) ? 'unlock' : 'get';
+  const shape = rng.pick(route === 'unlock' ? ODD_UNLOCK_SHAPES : ODD_SHAPES);
+  return { kind: 'odd-answer', route, shape, times: rng.int(1, 3) };
 }
 
 function planCanvas(rng: Rng): CanvasPlan {

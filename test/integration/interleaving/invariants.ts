@@ -1,7 +1,17 @@
 import { itemKeyOf, type ProxyLogEntry, REAPER_WRITES } from '#local/dynamodb-fault-proxy';
 import type { LockEvent } from '#local/scenario-stand-in';
 import { type CanvasOutcome, doubtOf } from '#reaper/core/outcome';
-import { isLive, isStale, type Lock, type MirrorRecord, type Row, type RunRecord, type ScheduleRecord } from './world';
+import {
+  isLive,
+  isOddNote,
+  isStale,
+  type Lock,
+  type MirrorRecord,
+  type Row,
+  type RunRecord,
+  type ScheduleRecord,
+  type SentGet,
+} from './world';
 
 /**
  * The invariants of one schedule, each a named function over its record (see world.ts) that returns the violations
@@ -281,6 +291,43 @@ export function finalRunFreesWhatIsStaleAtScenario(record: ScheduleRecord): stri
   return violations;
 }
 
+/**
+ * 8. An odd answer frees nothing (the odd-answers variant): a request of this schedule that Scenario answered with an
+ * odd shape (no metadata, an unparsable lock, a redirect, a 403) ends its canvas as failed in the run that got it,
+ * and after an odd GET that run sends no unlock for the canvas. (Whether a 403 also stops the canvas's key is the
+ * run's business: this holds either way.) Returns how many odd answers there were, and how many were tied to a run.
+ */
+export function oddAnswersFreeNothing(record: ScheduleRecord): { violations: string[]; odd: number; attributed: number } {
+  const violations: string[] = [];
+  const ids = new Set(record.assetIds);
+  let odd = 0;
+  let attributed = 0;
+  for (const [index, request] of record.requests.entries()) {
+    if (!isOddNote(request.note) || request.assetId === undefined || !ids.has(request.assetId)) continue;
+    odd += 1;
+    const sent: readonly SentGet[] = request.route === 'get' ? record.sentGets : record.sentUnlocks;
+    const senders = new Set(
+      sent.filter((s) => s.assetId === request.assetId && s.fromIndex <= index && index < s.toIndex).map((s) => s.runId),
+    );
+    if (senders.size !== 1) continue;
+    attributed += 1;
+    const runId = [...senders][0]!;
+    const outcome = outcomeOf(record, runId, request.assetId)?.outcome;
+    const answered = `${request.method} #${index} answered ${request.note}`;
+    if (outcome?.status !== 'failed') {
+      violations.push(`8: ${request.assetId}: ${answered} for run ${runId}, which reported ${JSON.stringify(outcome && brief(outcome))}`);
+    }
+    if (request.route !== 'get') continue;
+    const unlockAfter = record.sentUnlocks.find((s) => s.runId === runId && s.assetId === request.assetId && s.fromIndex > index);
+    if (unlockAfter) {
+      violations.push(
+        `8: ${request.assetId}: ${answered} for run ${runId}, which then sent an unlock (from request #${unlockAfter.fromIndex})`,
+      );
+    }
+  }
+  return { violations, odd, attributed };
+}
+
 /** What one schedule measured (summed over schedules for the report line). */
 export interface ScheduleStats {
   runs: number;
@@ -296,6 +343,12 @@ export interface ScheduleStats {
   windowObservable: number;
   windowAmbiguous: number;
   mirrorsLost: number;
+  /** Schedules of the odd-answers variant, the odd answers Scenario gave in them, and how many were tied to a run. */
+  oddSchedules: number;
+  oddAnswers: number;
+  oddAnswersAttributed: number;
+  /** Invariant 1's violations: live locks freed outside the verify → unlock window (must stay 0). */
+  liveFreedOutsideWindow: number;
 }
 
 export const NO_STATS: ScheduleStats = {
@@ -312,6 +365,10 @@ export const NO_STATS: ScheduleStats = {
   windowObservable: 0,
   windowAmbiguous: 0,
   mirrorsLost: 0,
+  oddSchedules: 0,
+  oddAnswers: 0,
+  oddAnswersAttributed: 0,
+  liveFreedOutsideWindow: 0,
 };
 
 /** All invariants of one schedule, and what it measured. */
@@ -319,6 +376,7 @@ export function checkSchedule(record: ScheduleRecord): { violations: string[]; s
   const forced = forcedUnlocksOf(record);
   const window = liveLocksAreFreedOnlyInTheWindow(record, forced);
   const reported = observableWindowCasesAreReported(record, window.cases);
+  const odd = oddAnswersFreeNothing(record);
   const violations = [
     ...window.violations,
     ...reported.violations,
@@ -327,6 +385,7 @@ export function checkSchedule(record: ScheduleRecord): { violations: string[]; s
     ...reaperChangesOnlyItsClaimedStaleLock(record),
     ...runsAreHonest(record),
     ...finalRunFreesWhatIsStaleAtScenario(record),
+    ...odd.violations,
   ];
   const runs = [...record.runs, record.final];
   const outcomes = runs.flatMap((run) => run.outcomes.map((o) => o.outcome));
@@ -345,6 +404,10 @@ export function checkSchedule(record: ScheduleRecord): { violations: string[]; s
     windowObservable: cases.filter((c) => c.observable === true).length,
     windowAmbiguous: cases.filter((c) => c.observable === 'ambiguous').length,
     mirrorsLost: [...record.mirrors.values()].flat().filter((m) => m.lost).length,
+    oddSchedules: record.plan.variant === 'odd-answers' ? 1 : 0,
+    oddAnswers: odd.odd,
+    oddAnswersAttributed: odd.attributed,
+    liveFreedOutsideWindow: window.violations.length,
   };
   return { violations, stats };
 }

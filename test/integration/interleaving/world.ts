@@ -8,7 +8,13 @@ import {
   REAPER_WRITES,
   startDynamoFaultProxy,
 } from '#local/dynamodb-fault-proxy';
-import { type LockEvent, type RecordedRequest, type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import {
+  type LockEvent,
+  type RecordedRequest,
+  type ScenarioStandIn,
+  type ScriptedAnswer,
+  startScenarioStandIn,
+} from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, deleteTable, getRow } from '#local/tracked-canvas-table';
 import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
@@ -20,7 +26,7 @@ import { reap } from '#reaper/core/reap';
 import type { RunSummary } from '#reaper/core/summary';
 import { captureOutput } from '#test-support/output-capture';
 import { proxiedClient } from '../../faults/fault-kit';
-import { type ApiFaultPlan, type DynamoFaultKind, type RunPlan, type SchedulePlan, TIME_MODEL } from './generator';
+import { type ApiFaultPlan, type DynamoFaultKind, type OddShape, type RunPlan, type SchedulePlan, TIME_MODEL } from './generator';
 
 import { CanvasWriter, type Lock, type MirrorRecord, type WriterWorld } from './writer';
 
@@ -102,6 +108,15 @@ export interface SentUnlock {
   toIndex: number;
 }
 
+/** One GET of an asset a run sent (to verify its lock), placed in the stand-in's request log like a SentUnlock. */
+export type SentGet = SentUnlock;
+
+/** The note a scripted odd answer leaves on the request that got it (RecordedRequest.note). */
+export const oddNote = (shape: OddShape) => `odd:${shape}`;
+export const isOddNote = (note: string | undefined) => note?.startsWith('odd:') ?? false;
+/** Where a redirect points: never followed, so nothing listens there. */
+const REDIRECT_TARGET = 'http://127.0.0.1:9/elsewhere';
+
 export interface ScheduleRecord {
   plan: SchedulePlan;
   tableName: string;
@@ -125,6 +140,8 @@ export interface ScheduleRecord {
   releasedByWriter: ReadonlySet<string>;
   mirrors: ReadonlyMap<string, readonly MirrorRecord[]>;
   sentUnlocks: SentUnlock[];
+  /** The GETs each run sent (to tie an odd answer to the run that got it). */
+  sentGets: SentGet[];
   /** The proxy's log for this table (reaper and writers), in arrival order. */
   proxyLog: ProxyLogEntry[];
   beforeFinal: { atMs: number; rows: Map<string, Row | undefined>; scenario: Map<string, Lock> };
@@ -148,6 +165,7 @@ class ScheduleWorld implements WriterWorld {
   private readonly writers: CanvasWriter[];
   private readonly runs: RunRecord[] = [];
   private readonly sentUnlocks: SentUnlock[] = [];
+  private readonly sentGets: SentGet[] = [];
   private readonly lockPositions = new Map<string, number>();
   private readonly releasedByWriter = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
@@ -241,6 +259,7 @@ class ScheduleWorld implements WriterWorld {
       releasedByWriter: this.releasedByWriter,
       mirrors: new Map(this.writers.map((writer) => [writer.assetId, writer.mirrors])),
       sentUnlocks: this.sentUnlocks,
+      sentGets: this.sentGets,
       proxyLog: proxy.log.filter((entry) => entry.body.TableName === this.tableName),
       beforeFinal,
       rowsAfterFinal: await this.readRows(),
@@ -285,7 +304,7 @@ class ScheduleWorld implements WriterWorld {
     return record;
   }
 
-  /** The global fetch, noting which run sent each unlock (the stand-in's log does not know its callers). */
+  /** The global fetch, noting which run sent each unlock and GET (the stand-in's log does not know its callers). */
   private recordingFetch(runId: string): typeof fetch {
     const { api } = this.servers;
     return async (input, init) => {
@@ -299,6 +318,9 @@ class ScheduleWorld implements WriterWorld {
         const unlock = /\/assets\/([^/]+)\/unlock$/.exec(path);
         if (method === 'PUT' && unlock)
           this.sentUnlocks.push({ runId, assetId: decodeURIComponent(unlock[1]!), fromIndex, toIndex: api.requests.length });
+        const get = /\/assets\/([^/]+)$/.exec(path);
+        if (method === 'GET' && get)
+          this.sentGets.push({ runId, assetId: decodeURIComponent(get[1]!), fromIndex, toIndex: api.requests.length });
       }
     };
   }
@@ -317,6 +339,13 @@ class ScheduleWorld implements WriterWorld {
         api.script(assetId, [
           { action: () => this.later(TIME_MODEL.newcomerAfterApplyMs, () => writer.lock(fault.op)), andThen: fault.andThen },
         ]);
+        return;
+      case 'odd-answer':
+        api.script(
+          assetId,
+          Array.from({ length: fault.times }, () => oddAnswer(fault.shape, fault.route)),
+          fault.route,
+        );
         return;
       case 'renewal-at-get':
         // The GET's answer is built after this action: the GET sees the lock.
@@ -353,6 +382,22 @@ class ScheduleWorld implements WriterWorld {
     const rows = new Map<string, Row | undefined>();
     for (const assetId of this.assetIds) rows.set(assetId, await getRow(this.servers.directClient, this.tableName, assetId));
     return rows;
+  }
+}
+
+/** One odd answer, noted on the request that gets it. */
+function oddAnswer(shape: OddShape, route: 'get' | 'unlock'): ScriptedAnswer {
+  const note = oddNote(shape);
+  switch (shape) {
+    case 'metadata-absent':
+      return { note, reshape: (asset) => void delete asset.metadata };
+    case 'lock-unparsable':
+      // A live lock written without a zone: read as "no lock", it would be freed.
+      return { note, reshape: (asset) => void Object.assign(asset.metadata, { lockExpiresAt: '2099-01-01T00:00:00' }) };
+    case 'redirect':
+      return { note, status: route === 'get' ? 302 : 307, headers: { location: REDIRECT_TARGET }, body: { message: 'moved' } };
+    case 'forbidden':
+      return { note, status: 403, body: { message: 'Forbidden' } };
   }
 }
 
