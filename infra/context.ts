@@ -132,6 +132,7 @@ export function readReaperContext(node: Node, options: EnvironmentOptions = {}):
       settings,
       functionTimeout: Duration.seconds(values.functionTimeoutSeconds),
       logRetention: values.logRetentionDays as RetentionDays,
+      lockEventsArchiveDays: values.lockEventsArchiveDays,
       scheduleExpression: values.scheduleExpression,
       scheduleTimeZone: values.scheduleTimeZone,
       scheduleEnabled: values.scheduleEnabled,
