@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // The CDK app entry (cdk.json "app"). Settings come from the settings table's defaults, the environment file
 // `-c env=<name>` selects, and `-c` context keys; see infra/context.ts and docs/deploy.md.
-import { ContextError } from './context';
-import { EnvironmentFileError } from './environment-file';
+import { ContextError, EnvironmentFileError } from './context';
 import { createReaperApp } from './reaper-app';
 
 try {

@@ -1,58 +1,56 @@
-import { Duration } from 'aws-cdk-lib';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { Node } from 'constructs';
-import { readSettings, type SettingSource } from '#reaper/setting-values';
-import { CONTEXT_KEYS, CONTEXT_SETTING_NAMES, type ContextKey, FUNCTION_TUNABLE_NAMES } from '#reaper/settings';
-import {
-  ENVIRONMENT_CONTEXT_KEY,
-  ENVIRONMENTS_DIR,
-  type EnvironmentSettings,
-  environmentFilesIn,
-  noEnvironmentWarning,
-  readEnvironmentFile,
-} from './environment-file';
-import type { ReaperSettings } from './reaper-environment';
+import { readSettings } from '#reaper/config';
+import { CONTEXT_KEYS, CONTEXT_SETTING_NAMES, STACK_SETTING_NAMES, TUNABLE_NAMES } from '#reaper/settings';
+import { REPO_ROOT } from './paths';
 import type { ReaperStackProps } from './reaper-stack';
 import { readScheduleCadence } from './schedule-cadence';
 
 /**
- * The app's context keys are the `context` keys of the settings table (functions/reaper/settings.ts), which holds
- * their defaults, bounds and docs (docs/deploy.md's table is generated from it). A key's value is, in this order of
- * precedence: `-c <key>=<value>`, else the environment file `-c env=<name>` selects (infra/environment-file.ts),
- * else the table's default. An empty string means "not set" (an empty `-c` value unsets what the file sets).
+ * The app's settings are the context keys of the settings table (functions/reaper/settings.ts), which holds their
+ * defaults, bounds and docs. A key's value is, in this order of precedence: `-c <key>=<value>`, else the environment
+ * file `-c env=<name>` selects, else the table's default. An empty string means "not set" (an empty `-c` value unsets
+ * what the file sets).
+ *
+ * Environment files: `-c env=prod` reads `environments/prod.json`, a committed JSON object of context keys and values,
+ * on every synth and deploy of that environment, so the alarm e-mail or any other setting of prod lives in one
+ * reviewed file, and a deploy that forgets a `-c` flag no longer drops it.
  */
-export type { ContextKey };
 
-const KNOWN_KEYS: ReadonlySet<string> = new Set(CONTEXT_KEYS);
+/** The context key that names the environment: `npx cdk deploy -c env=prod`. */
+export const ENVIRONMENT_CONTEXT_KEY = 'env';
+/** Where the environment files are: `environments/<name>.json` at the repository root. */
+export const ENVIRONMENTS_DIR = path.join(REPO_ROOT, 'environments');
 
 /** One unusable context value. */
 export interface ContextProblem {
-  readonly key: ContextKey;
+  readonly key: string;
   readonly detail: string;
 }
 
 /** Every unusable context value of a synth, one line each (`Context key <key>: <detail>`); `key` is the first. */
 export class ContextError extends Error {
-  readonly problems: readonly ContextProblem[];
-  readonly key: ContextKey;
+  readonly key: string;
 
-  constructor(key: ContextKey, detail: string);
-  constructor(problems: readonly ContextProblem[]);
-  constructor(first: ContextKey | readonly ContextProblem[], detail = '') {
-    const problems = typeof first === 'string' ? [{ key: first, detail }] : first;
+  constructor(readonly problems: readonly ContextProblem[]) {
     super(problems.map((problem) => `Context key ${problem.key}: ${problem.detail}`).join('\n'));
     this.name = 'ContextError';
-    this.problems = problems;
     this.key = problems[0]!.key;
   }
 }
 
-/** What infra/app.ts needs to build the stack. */
-export interface ReaperAppConfig {
-  readonly stackName: string;
-  readonly stackProps: ReaperStackProps;
-  /** The environment file read (`-c env=<name>`), if any. */
-  readonly environment?: EnvironmentSettings;
+/** An environment file that cannot be used; the message names the file (or the `env` context key). */
+export class EnvironmentFileError extends Error {
+  override name = 'EnvironmentFileError';
+}
+
+/** The settings of one environment, as its file holds them (values unchecked: the settings table reads them). */
+export interface EnvironmentSettings {
+  readonly name: string;
+  /** The file, relative to the repository root when inside it (for messages). */
+  readonly file: string;
+  readonly values: Readonly<Record<string, unknown>>;
 }
 
 /** Where the app looks for environment files, and where it says that it read none. */
@@ -64,48 +62,24 @@ export interface EnvironmentOptions {
 }
 
 /**
- * Context values arrive as JSON from cdk.json and as strings from `-c key=value`; the table's readers take both.
- * A key the context does not hold comes from the environment file, when there is one.
- */
-function contextOf(node: Node, environment: EnvironmentSettings | undefined): SettingSource {
-  return {
-    nameOf: (spec) => spec.context ?? '',
-    rawOf: (spec) => {
-      if (spec.context === undefined) return undefined;
-      const given = node.tryGetContext(spec.context);
-      return given !== undefined ? given : environment?.values[spec.context as ContextKey];
-    },
-  };
-}
-
-/** The environment file `-c env=<name>` selects, or none (with a warning when files exist that could have been). */
-function selectEnvironment(node: Node, options: EnvironmentOptions): EnvironmentSettings | undefined {
-  const dir = options.environmentsDir ?? ENVIRONMENTS_DIR;
-  const name: unknown = node.tryGetContext(ENVIRONMENT_CONTEXT_KEY);
-  if (name === undefined || (typeof name === 'string' && name.trim() === '')) {
-    const files = environmentFilesIn(dir);
-    if (files.length > 0) (options.warn ?? ((message) => process.stderr.write(`${message}\n`)))(noEnvironmentWarning(files));
-    return undefined;
-  }
-  return readEnvironmentFile(dir, String(name).trim());
-}
-
-/**
  * Reads and validates every `reaper:*` context key, over the environment file `-c env=<name>` selects; throws one
  * ContextError naming every bad key (and the file, for a value that came from it).
  */
-export function readReaperContext(node: Node, options: EnvironmentOptions = {}): ReaperAppConfig {
-  const unknown = Object.keys(node.getAllContext()).filter((key) => key.startsWith('reaper:') && !KNOWN_KEYS.has(key));
+export function readReaperContext(node: Node, options: EnvironmentOptions = {}): { stackName: string; stackProps: ReaperStackProps } {
+  const unknown = Object.keys(node.getAllContext()).filter((key) => key.startsWith('reaper:') && !CONTEXT_KEYS.includes(key));
   if (unknown.length > 0) {
     throw new Error(`Unknown context key(s) ${unknown.join(', ')}; the known keys are listed in docs/deploy.md`);
   }
   const environment = selectEnvironment(node, options);
-  const { values, problems: read } = readSettings(CONTEXT_SETTING_NAMES, contextOf(node, environment));
-  const fromFile = (key: ContextKey) => environment !== undefined && node.tryGetContext(key) === undefined && key in environment.values;
-  const problems: ContextProblem[] = read.map(({ name, detail }) => {
-    const key = name as ContextKey;
-    return { key, detail: fromFile(key) ? `${detail} (set in ${environment!.file})` : detail };
-  });
+  // Context values arrive as JSON from cdk.json and as strings from `-c key=value`; the table's readers take both.
+  const fromFile = (key: string) => environment !== undefined && node.tryGetContext(key) === undefined && key in environment.values;
+  const { values, problems: read } = readSettings(CONTEXT_SETTING_NAMES, 'context', (key) =>
+    fromFile(key) ? environment!.values[key] : node.tryGetContext(key),
+  );
+  const problems = read.map(({ name: key, detail }) => ({
+    key,
+    detail: fromFile(key) ? `${detail} (set in ${environment!.file})` : detail,
+  }));
 
   // The checks a single value cannot make: those that need aws-cdk-lib, and pairs of keys.
   const cadence = readScheduleCadence(values.scheduleExpression);
@@ -118,26 +92,75 @@ export function readReaperContext(node: Node, options: EnvironmentOptions = {}):
   }
   if (problems.length > 0) throw new ContextError(problems);
 
-  const settings = Object.fromEntries(FUNCTION_TUNABLE_NAMES.map((name) => [name, values[name]])) as ReaperSettings;
-  return {
-    stackName: values.stackName,
-    ...(environment ? { environment } : {}),
-    stackProps: {
-      existingTableName: values.existingTableName,
-      existingTableArn: values.existingTableArn,
-      existingSecretArn: values.existingSecretArn,
-      existingSecretName: values.existingSecretName,
-      secretKmsKeyArn: values.secretKmsKeyArn,
-      alarmEmail: values.alarmEmail,
-      settings,
-      functionTimeout: Duration.seconds(values.functionTimeoutSeconds),
-      logRetention: values.logRetentionDays as RetentionDays,
-      lockEventsArchiveDays: values.lockEventsArchiveDays,
-      scheduleExpression: values.scheduleExpression,
-      scheduleTimeZone: values.scheduleTimeZone,
-      scheduleEnabled: values.scheduleEnabled,
-      tableDeletionProtection: values.tableDeletionProtection,
-      heartbeatPeriod: values.heartbeatMinutes === undefined ? undefined : Duration.minutes(values.heartbeatMinutes),
-    },
-  };
+  const pick = <N extends keyof typeof values>(names: readonly N[]) => Object.fromEntries(names.map((name) => [name, values[name]]));
+  const stackProps: ReaperStackProps = { ...pick(STACK_SETTING_NAMES), settings: pick(TUNABLE_NAMES) };
+  return { stackName: values.stackName, stackProps };
+}
+
+/** The file of an environment as messages show it. */
+function shownPath(file: string): string {
+  const relative = path.relative(REPO_ROOT, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+/** The environment files in `dir`, as messages show them (sorted; none when the folder does not exist). */
+function environmentFilesIn(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((entry) => entry.endsWith('.json'))
+    .sort()
+    .map((entry) => shownPath(path.join(dir, entry)));
+}
+
+/** The environment file `-c env=<name>` selects, or none (with a warning when files exist that could have been). */
+function selectEnvironment(node: Node, options: EnvironmentOptions): EnvironmentSettings | undefined {
+  const dir = options.environmentsDir ?? ENVIRONMENTS_DIR;
+  const name: unknown = node.tryGetContext(ENVIRONMENT_CONTEXT_KEY);
+  if (name !== undefined && !(typeof name === 'string' && name.trim() === '')) return readEnvironmentFile(dir, String(name).trim());
+  const files = environmentFilesIn(dir);
+  if (files.length > 0) {
+    (options.warn ?? ((message) => process.stderr.write(`${message}\n`)))(
+      `Warning: no -c ${ENVIRONMENT_CONTEXT_KEY}=<name> given, so no environment file is read: this synth uses the settings table's defaults ` +
+        `and the -c values only. Environment files: ${files.join(', ')}. Pass -c ${ENVIRONMENT_CONTEXT_KEY}=<name> to deploy one of them.`,
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Reads `<dir>/<name>.json`: a JSON object whose keys are the app's context keys. Throws an EnvironmentFileError
+ * naming the file for a missing file, bad JSON, a value that is not an object, or keys the app does not know.
+ */
+export function readEnvironmentFile(dir: string, name: string): EnvironmentSettings {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(name)) {
+    throw new EnvironmentFileError(
+      `Context key ${ENVIRONMENT_CONTEXT_KEY}: "${name}" is not an environment name (letters, digits, "-" and "_", as in -c ${ENVIRONMENT_CONTEXT_KEY}=prod)`,
+    );
+  }
+  const file = path.join(dir, `${name}.json`);
+  const shown = shownPath(file);
+  if (!existsSync(file)) {
+    const available = environmentFilesIn(dir);
+    throw new EnvironmentFileError(
+      `Context key ${ENVIRONMENT_CONTEXT_KEY}: ${shown} does not exist; ${available.length > 0 ? `the environment files are ${available.join(', ')}` : `there are no environment files in ${shownPath(dir)}`}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new EnvironmentFileError(`${shown}: not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new EnvironmentFileError(
+      `${shown}: expected a JSON object of context keys and values, as in {"reaper:alarmEmail": "ops@example.com"}`,
+    );
+  }
+  const unknown = Object.keys(parsed).filter((key) => !CONTEXT_KEYS.includes(key));
+  if (unknown.length > 0) {
+    throw new EnvironmentFileError(
+      `${shown}: unknown key(s) ${unknown.join(', ')}; the known keys are the reaper:* context keys listed in docs/deploy.md`,
+    );
+  }
+  return { name, file: shown, values: parsed as Record<string, unknown> };
 }

@@ -1,15 +1,14 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { SETTINGS } from '#reaper/settings';
+import { SETTINGS, type SettingValues, type STACK_SETTING_NAMES } from '#reaper/settings';
 import { LockEventBus } from './constructs/lock-event-bus';
-import { DEFAULT_REAPER_TIMEOUT, ReaperFunction } from './constructs/reaper-function';
+import { DEFAULT_REAPER_SETTINGS, ReaperFunction, type ReaperSettings } from './constructs/reaper-function';
 import { ReaperMonitoring } from './constructs/reaper-monitoring';
 import { ReaperOperatorPolicy } from './constructs/reaper-operator-policy';
 import { ReaperSchedule } from './constructs/reaper-schedule';
 import { ScenarioCredentialsSecret } from './constructs/scenario-credentials-secret';
 import { TrackedCanvasTable } from './constructs/tracked-canvas-table';
-import { DEFAULT_REAPER_SETTINGS, type ReaperSettings } from './reaper-environment';
 import type { ScheduleCadence } from './schedule-cadence';
 
 /** The stack name `cdk deploy` uses unless the `reaper:stackName` context key says otherwise. */
@@ -19,41 +18,14 @@ export const DEFAULT_CRON_HEARTBEAT = Duration.hours(1);
 /** The payload of the ready-to-paste manual invocation in the DryRunCommand output. */
 export const DRY_RUN_PAYLOAD = '{"dryRun":true}';
 
-/** Props of {@link ReaperStack}; every one is optional and mirrors a context key of infra/context.ts. */
-export interface ReaperStackProps extends StackProps {
-  /** Use this existing table of tracked canvases, by name. @default - a table is created */
-  readonly existingTableName?: string;
-  /** Use this existing table of tracked canvases, by ARN. @default - a table is created */
-  readonly existingTableArn?: string;
-  /** Deletion protection on a created table. @default true */
-  readonly tableDeletionProtection?: boolean;
-  /** Use this existing credentials secret, by complete ARN. @default - an empty secret is created */
-  readonly existingSecretArn?: string;
-  /** Use this existing credentials secret, by name. @default - an empty secret is created */
-  readonly existingSecretName?: string;
-  /** Customer-managed KMS key of the secret. @default - the AWS-managed key, no grant needed */
-  readonly secretKmsKeyArn?: string;
+/**
+ * Props of {@link ReaperStack}: every one is optional. Besides StackProps, one prop per stack-only row of the settings
+ * table (functions/reaper/settings.ts documents each and holds its default), by the row's name, and the function's
+ * tunables. A new stack-only row becomes a prop here by itself; the stack hands it to its construct.
+ */
+export interface ReaperStackProps extends StackProps, Partial<Omit<SettingValues<(typeof STACK_SETTING_NAMES)[number]>, 'stackName'>> {
   /** Overrides of the reaper's tunables. @default DEFAULT_REAPER_SETTINGS (the settings table's defaults) */
   readonly settings?: Partial<ReaperSettings>;
-  /** Function timeout. @default DEFAULT_REAPER_TIMEOUT (5 minutes) */
-  readonly functionTimeout?: Duration;
-  /** Retention of the function's logs. @default DEFAULT_LOG_RETENTION (one month) */
-  readonly logRetention?: RetentionDays;
-  /** Recurring schedule expression. @default DEFAULT_SCHEDULE_EXPRESSION (`rate(5 minutes)`) */
-  readonly scheduleExpression?: string;
-  /** Time zone of a cron schedule expression. @default DEFAULT_SCHEDULE_TIME_ZONE (UTC) */
-  readonly scheduleTimeZone?: string;
-  /** Deploy the schedule enabled (false: the kill switch). @default true */
-  readonly scheduleEnabled?: boolean;
-  /**
-   * Period of the "not running" and "unlocks failing" alarms: the longest normal gap between completed runs.
-   * @default - for a rate expression the larger of its interval and the function timeout; for cron DEFAULT_CRON_HEARTBEAT
-   */
-  readonly heartbeatPeriod?: Duration;
-  /** E-mail subscribed to the alarm topic. @default - none */
-  readonly alarmEmail?: string;
-  /** Days the lock events' archive and log group keep them; 0: no archive. @default DEFAULT_LOCK_EVENTS_ARCHIVE_DAYS (90) */
-  readonly lockEventsArchiveDays?: number;
 }
 
 /**
@@ -82,7 +54,7 @@ export class ReaperStack extends Stack {
       ...props,
     });
     const settings: ReaperSettings = { ...DEFAULT_REAPER_SETTINGS, ...props.settings };
-    const functionTimeout = props.functionTimeout ?? DEFAULT_REAPER_TIMEOUT;
+    const functionTimeout = Duration.seconds(props.functionTimeoutSeconds ?? SETTINGS.functionTimeoutSeconds.default);
 
     this.table = new TrackedCanvasTable(this, 'TrackedCanvases', {
       existingTableName: props.existingTableName,
@@ -96,15 +68,15 @@ export class ReaperStack extends Stack {
     });
     this.lockEvents = new LockEventBus(this, 'LockEvents', {
       archiveDays: props.lockEventsArchiveDays,
-      logRetentionWithoutArchive: props.logRetention,
+      logRetentionWithoutArchive: props.logRetentionDays as RetentionDays | undefined,
     });
     this.reaper = new ReaperFunction(this, 'Reaper', {
+      lockEventBusName: this.lockEvents.bus.eventBusName,
       table: this.table.table,
       credentials: this.credentials,
       settings,
       timeout: functionTimeout,
-      logRetention: props.logRetention,
-      lockEventBusName: this.lockEvents.bus.eventBusName,
+      logRetention: props.logRetentionDays as RetentionDays | undefined,
     });
     this.reaper.function.addToRolePolicy(this.lockEvents.putEventsStatement());
     this.schedule = new ReaperSchedule(this, 'Schedule', {
@@ -119,7 +91,10 @@ export class ReaperStack extends Stack {
       scheduleDeadLetterQueue: this.schedule.deadLetterQueue,
       metricsNamespace: settings.metricsNamespace,
       serviceName: settings.serviceName,
-      heartbeatPeriod: props.heartbeatPeriod ?? defaultHeartbeat(this.schedule.cadence, functionTimeout),
+      heartbeatPeriod:
+        props.heartbeatMinutes === undefined
+          ? defaultHeartbeat(this.schedule.cadence, functionTimeout)
+          : Duration.minutes(props.heartbeatMinutes),
       scheduleEnabled: this.schedule.enabled,
       alarmEmail: props.alarmEmail,
     });

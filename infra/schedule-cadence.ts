@@ -1,6 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { timeZoneProblem } from '#reaper/setting-checks';
-import { SETTINGS } from '#reaper/settings';
+import { SETTINGS, timeZoneProblem } from '#reaper/settings';
 
 /** Every five minutes: a stale lock waits at most one interval (plus its grace) before it is freed. */
 export const DEFAULT_SCHEDULE_EXPRESSION = SETTINGS.scheduleExpression.default;

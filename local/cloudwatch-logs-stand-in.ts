@@ -22,6 +22,11 @@ export interface CloudWatchLogsStandIn {
 export interface CloudWatchLogsStandInOptions {
   /** Events per FilterLogEvents page (the service pages by size and time; a small value makes callers page). */
   pageSize?: number;
+  /**
+   * Answer this many pages of no events, each with a nextToken, before the first events of a query. The service does
+   * that while it searches (its documentation: a call may return empty results with a token); callers must keep paging.
+   */
+  emptyPagesFirst?: number;
 }
 
 const TARGET_PREFIX = 'Logs_20140328.';
@@ -34,6 +39,7 @@ const DEFAULT_PAGE_SIZE = 1000;
  */
 export async function startCloudWatchLogsStandIn(options: CloudWatchLogsStandInOptions = {}): Promise<CloudWatchLogsStandIn> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const emptyPagesFirst = options.emptyPagesFirst ?? 0;
   const groups = new Map<string, (StandInLogEvent & { ingestionTime: number; eventId: string })[]>();
   let nextEventId = 0;
 
@@ -67,11 +73,22 @@ export async function startCloudWatchLogsStandIn(options: CloudWatchLogsStandInO
       .filter((e) => e.timestamp >= startTime && e.timestamp <= endTime && (!streams || streams.has(e.logStreamName)))
       .filter((e) => terms.every((term) => e.message.includes(term)))
       .sort((a, b) => a.timestamp - b.timestamp);
-    const offset = typeof body.nextToken === 'string' ? Number(Buffer.from(body.nextToken, 'base64url').toString('utf8')) : 0;
-    if (!Number.isInteger(offset) || offset < 0) return fail(response, 'InvalidParameterException', 'The nextToken is not valid.');
+    if (
+      body.limit !== undefined &&
+      (typeof body.limit !== 'number' || !Number.isInteger(body.limit) || body.limit < 1 || body.limit > 10_000)
+    )
+      return fail(response, 'InvalidParameterException', 'limit must be from 1 to 10000.');
+    const token = typeof body.nextToken === 'string' ? decodeToken(body.nextToken) : { offset: 0, empties: 0 };
+    if (!token) return fail(response, 'InvalidParameterException', 'The nextToken is not valid.');
+    const { offset, empties } = token;
     const limit = Math.min(typeof body.limit === 'number' ? body.limit : Number.POSITIVE_INFINITY, pageSize);
-    const page = matching.slice(offset, offset + limit);
-    const next = offset + page.length < matching.length ? Buffer.from(String(offset + page.length)).toString('base64url') : undefined;
+    const stillSearching = empties < emptyPagesFirst;
+    const page = stillSearching ? [] : matching.slice(offset, offset + limit);
+    const next = stillSearching
+      ? encodeToken({ offset, empties: empties + 1 })
+      : offset + page.length < matching.length
+        ? encodeToken({ offset: offset + page.length, empties })
+        : undefined;
     sendJson(
       response,
       200,
@@ -111,6 +128,17 @@ export async function startCloudWatchLogsStandIn(options: CloudWatchLogsStandInO
     events: (name) => (groups.get(name) ?? []).map(({ logStreamName, timestamp, message }) => ({ logStreamName, timestamp, message })),
     close: listening.close,
   };
+}
+
+function encodeToken(token: { offset: number; empties: number }): string {
+  return Buffer.from(`${token.offset}:${token.empties}`).toString('base64url');
+}
+
+function decodeToken(text: string): { offset: number; empties: number } | undefined {
+  const [offset, empties] = Buffer.from(text, 'base64url').toString('utf8').split(':').map(Number);
+  return Number.isInteger(offset) && offset! >= 0 && Number.isInteger(empties) && empties! >= 0
+    ? { offset: offset!, empties: empties! }
+    : undefined;
 }
 
 /** A log group name, or the name inside a log group ARN (arn:aws:logs:region:account:log-group:NAME[:*]). */

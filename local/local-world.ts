@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STACK_OUTPUTS } from '#ops/stack-outputs';
-import { ENV } from '#reaper/env';
 import { createHandler } from '#reaper/handler';
+import { ENV } from '#reaper/settings';
 import { startCloudWatchLogsStandIn } from './cloudwatch-logs-stand-in';
 import { keepFunctionLog } from './function-log';
 import { startLambdaStandIn } from './lambda-stand-in';

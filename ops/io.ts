@@ -19,6 +19,8 @@ export interface OpsIo {
   /** stdout / stderr is a terminal: only then colour and the human summary table. */
   stdoutIsTerminal?: boolean;
   stderrIsTerminal?: boolean;
+  /** The terminal's width, when stdout is one: tables and lines are fitted to it. */
+  terminalColumns?: number;
   awsClients?: AwsClients;
 }
 

@@ -8,7 +8,8 @@ import {
 import { errorMessage } from '#reaper/core/error-message';
 import { EXIT, parseCommandArgs } from './io';
 import { type OperatorIo, schedulerClient } from './operator-clients';
-import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS, sourcesFromFlags } from './stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from './stack-outputs';
+import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
 
 /** The schedule group the stack puts its schedule in. */
 export const DEFAULT_SCHEDULE_GROUP = 'default';
@@ -80,6 +81,7 @@ Options:
   --stack-name NAME      the stack in that file, when it holds several
 
 Uses the usual AWS settings (AWS_PROFILE, AWS_REGION, …; AWS_ENDPOINT_URL_SCHEDULER for a local endpoint).
+It says its target (schedule, region, endpoint or account) on stderr first.
 Exit codes: 0 ${pause ? 'paused (or already paused)' : 'resumed (or already enabled)'}; 1 the schedule could not be read or updated; 2 usage or configuration error.`;
 }
 
@@ -99,23 +101,19 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
     io.stdout(`${scheduleSwitchUsage(command)}\n`);
     return EXIT.ok;
   }
-  let name: string;
-  try {
-    name = resolveStackOutput(STACK_OUTPUTS.scheduleName, sourcesFromFlags(STACK_OUTPUTS.scheduleName, values, io));
-  } catch (error) {
-    io.stderr(`ops ${command}: ${errorMessage(error).replace(/^Error: /, '')}\n`);
-    return EXIT.usageOrConfig;
-  }
+  const { value: name, source, sources } = resolveNamed(STACK_OUTPUTS.scheduleName, values, io);
   const group = (values['schedule-group'] as string | undefined) ?? DEFAULT_SCHEDULE_GROUP;
   const wanted: ScheduleState = command === 'pause' ? 'DISABLED' : 'ENABLED';
   const scheduler = schedulerClient(io);
   const where = `schedule ${name} (group ${group})`;
+  const target = await describeTarget(where, source, scheduler, 'SCHEDULER', io, sources);
+  io.stderr(targetLine(command, target));
 
   let current: GetScheduleCommandOutput;
   try {
     current = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
   } catch (error) {
-    io.stderr(`ops ${command}: reading ${where} failed: ${errorMessage(error)}\n`);
+    io.stderr(`ops ${command}: reading ${where} failed: ${explainFailure(error, target)}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (current.State === wanted) {

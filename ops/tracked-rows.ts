@@ -10,6 +10,8 @@ export type RawRow = Record<string, AttributeValue>;
 export interface StatusRow {
   canvas: TrackedCanvas;
   lastForceUnlockedAt?: string;
+  /** The run that holds the row's claim and until when (epoch ms); a claim left by a run that died stays visible. */
+  claim?: { runId: string; expiresAtMs: number };
 }
 
 const STATUS_NAMES = {
@@ -18,11 +20,13 @@ const STATUS_NAMES = {
   '#lockId': CANVAS_ATTRIBUTES.lockId,
   '#lastAt': REAPER_ATTRIBUTES.lastUnlockedAt,
   '#project': CANVAS_ATTRIBUTES.projectId,
+  '#claimRun': REAPER_ATTRIBUTES.claimRunId,
+  '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt,
 };
 
 /**
- * Every tracked row, a Scan page at a time, with the reaper's three attributes and `lastForceUnlockedAt` (the
- * reaper's store projects only the three it decides on).
+ * Every tracked row, a Scan page at a time, with the reaper's three attributes, `lastForceUnlockedAt` and the claim
+ * (the reaper's store projects only the three it decides on).
  */
 export async function* scanStatusRows(client: DynamoDBClient, tableName: string): AsyncIterable<readonly StatusRow[]> {
   let exclusiveStartKey: RawRow | undefined;
@@ -40,7 +44,13 @@ export async function* scanStatusRows(client: DynamoDBClient, tableName: string)
       .filter((item) => !isReservedKey(item[CANVAS_ATTRIBUTES.assetId]?.S ?? ''))
       .map((item) => {
         const lastAt = item[REAPER_ATTRIBUTES.lastUnlockedAt]?.S;
-        return { canvas: canvasOf(item), ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}) };
+        const claimRunId = item[REAPER_ATTRIBUTES.claimRunId]?.S;
+        const claimUntil = Number(item[REAPER_ATTRIBUTES.claimExpiresAt]?.N);
+        return {
+          canvas: canvasOf(item),
+          ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}),
+          ...(claimRunId !== undefined ? { claim: { runId: claimRunId, expiresAtMs: claimUntil } } : {}),
+        };
       });
     exclusiveStartKey = page.LastEvaluatedKey;
   } while (exclusiveStartKey);

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SeedRow } from '#local/tracked-canvas-table';
-import { formatTable } from '#ops/text-table';
+import { formatTable, wrapText } from '#reaper/cli-kit/text-table';
 
 export interface SandboxCanvas {
   row: SeedRow;
@@ -22,6 +22,8 @@ export interface SandboxReportInput {
   /** Values that must never appear in the output: the API secret, the Basic credential, URL signatures. */
   secretValues: string[];
   rawOutput: string;
+  /** A terminal's columns: every line fits them (cells clipped with an ellipsis, prose wrapped). None in a pipe. */
+  width?: number;
 }
 
 /** Renders the sandbox run for a person: one line per canvas, the summary, and the safety checks. */
@@ -38,7 +40,10 @@ export function renderSandboxReport(input: SandboxReportInput): string {
       canvas.expect,
     ];
   });
-  const table = formatTable(['canvas', 'lock before', 'outcome', 'lock after', 'expected'], rows);
+  const table = formatTable(['canvas', 'lock before', 'outcome', 'lock after', 'expected'], rows, 60, false, {
+    // On a narrow terminal the two lock columns give way first: the outcome is what a person came to see.
+    ...(input.width === undefined ? {} : { lineWidth: input.width, squeezeFirst: [3, 1] }),
+  });
   const finished = input.logLines.find((line) => line.message === 'reap run finished')?.summary;
   const assetLine = input.logLines.find((line) => line.message === 'canvas unlocked');
   const leaked = input.secretValues.filter((value) => value && input.rawOutput.includes(value));
@@ -48,7 +53,7 @@ export function renderSandboxReport(input: SandboxReportInput): string {
     `Summary (npm run reap exited ${input.exitCode}): ${input.cliSummaryLine}`,
     finished
       ? `  examined ${finished.examined}, stale ${finished.stale}, unlocked ${finished.unlocked}, failed ${finished.failed}, ` +
-        `skipped ${JSON.stringify(finished.skipped)}, cut short: ${finished.cutShort}\n` +
+        `skipped: ${skippedText(finished.skipped)}; cut short: ${finished.cutShort}\n` +
         `  per project: ${Object.entries(finished.projects as Record<string, { unlocked: number; failed: number; refused: boolean }>)
           .map(([project, p]) => `${project} ${p.unlocked} unlocked, ${p.failed} failed${p.refused ? ' (key REFUSED)' : ''}`)
           .join('; ')}; refused projects: ${JSON.stringify(finished.refusedProjects)}`
@@ -64,7 +69,22 @@ export function renderSandboxReport(input: SandboxReportInput): string {
     'Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (as here: one 404, one refused key and two invalid rows); 2 usage/config error.',
     '',
   ];
-  return lines.join('\n');
+  const width = input.width;
+  // The table's lines are fitted already; every other line is prose (or one JSON log line), wrapped to the terminal.
+  const fitted = (line: string) => {
+    if (width === undefined) return line;
+    // The JSON log line is cut into whole lines of the terminal's width, so it reads (and copies) as one line would.
+    if (line.startsWith('  {')) return (line.match(new RegExp(`.{1,${width}}`, 'gu')) ?? []).join('\n');
+    return wrapText(line, width, 4);
+  };
+  return [table, ...lines.slice(1).map(fitted)].join('\n');
+}
+
+/** The skip counters that are not zero, in the words of ops status and the summary table ("live or in-grace 2"). */
+function skippedText(skipped: Record<string, number>): string {
+  const words: Record<string, string> = { live: 'live or in-grace', notLocked: 'not-locked', renewedAtSource: 'renewed-at-source' };
+  const counted = Object.entries(skipped).filter(([, count]) => count > 0);
+  return counted.length === 0 ? 'none' : counted.map(([reason, count]) => `${words[reason] ?? reason} ${count}`).join(', ');
 }
 
 function lockText(row: Row): string {
@@ -92,7 +112,10 @@ function describeOutcome(line: Record<string, any>): string {
     case 'unlocked':
       return `UNLOCKED${line.attempts > 1 ? ` (${line.attempts} attempts)` : ''}`;
     case 'skipped':
-      return line.reason === 'renewed-at-source' ? 'skipped: renewed-at-source (live at Scenario)' : `skipped: ${line.reason}`;
+      if (line.reason === 'renewed-at-source') return 'skipped: renewed-at-source (live at Scenario)';
+      // The reaper's reason "live" covers an expired lock still within the grace: ops status calls that in-grace.
+      if (line.reason === 'live' && Date.parse(line.lockExpiresAt) <= Date.parse(line.timestamp ?? '')) return 'skipped: in-grace';
+      return `skipped: ${line.reason}`;
     case 'invalid':
       return `INVALID: ${line.problem}`;
     case 'failed':

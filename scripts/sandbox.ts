@@ -10,7 +10,9 @@ import { startLocalDynamoDb } from '#local/local-dynamodb';
 import { startScenarioStandIn } from '#local/scenario-stand-in';
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '#local/tracked-canvas-table';
-import { ENV } from '#reaper/env';
+import { DEFAULT_TERMINAL_COLUMNS } from '#reaper/cli';
+import { wrapText } from '#reaper/cli-kit/text-table';
+import { ENV } from '#reaper/settings';
 import { renderSandboxReport, type SandboxCanvas } from './sandbox-report';
 
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString();
@@ -116,9 +118,11 @@ async function main(): Promise<number> {
       await Promise.all(CANVASES.map(async (c) => [c.row.assetId, await getRow(client, tableName, c.row.assetId)] as const)),
     );
 
+    const width = terminalWidth(process.stdout);
+    const prose = (text: string) => (width === undefined ? text : wrapText(text, width, 4));
     process.stdout.write(
-      `Sandbox up: DynamoDB ${dynamo.endpoint}, Scenario API ${api.baseUrl}, Secrets Manager ${secrets.endpoint}\n` +
-        `Seeded ${CANVASES.length} tracked canvases into table "${tableName}". Running: npm run reap\n\n`,
+      `${prose(`Sandbox up: DynamoDB ${dynamo.endpoint}, Scenario API ${api.baseUrl}, Secrets Manager ${secrets.endpoint}`)}\n` +
+        `${prose(`Seeded ${CANVASES.length} tracked canvases into table "${tableName}". Running: npm run reap`)}\n\n`,
     );
     const run = await runReapCli({
       ...process.env,
@@ -155,6 +159,7 @@ async function main(): Promise<number> {
           ...api.issuedSignatures,
         ],
         rawOutput: run.stdout + run.stderr,
+        ...(width === undefined ? {} : { width }),
       }),
     );
     return 0;
@@ -162,6 +167,12 @@ async function main(): Promise<number> {
     client.destroy();
     await Promise.all([api.close(), secrets.close(), dynamo.close()]);
   }
+}
+
+/** A terminal's columns (80 when it does not say), or undefined when the output is not a terminal. */
+function terminalWidth(stream: NodeJS.WriteStream): number | undefined {
+  if (!stream.isTTY) return undefined;
+  return stream.columns || DEFAULT_TERMINAL_COLUMNS;
 }
 
 /** The CLI runs in its own process, as `npm run reap` would; the parent hosts the servers, so spawn is async. */

@@ -1,19 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTEXT_SETTING_NAMES, type ContextKey, ENV_SETTING_NAMES, SETTING_SPECS, type Setting, type SettingName } from '#reaper/settings';
+import { SETTING_NAMES, SETTING_SPECS, type Setting } from '#reaper/settings';
 
 /**
- * Renders the settings tables of README.md and docs/deploy.md from the settings table
- * (functions/reaper/settings.ts), between marker comments. Regenerate with:
- *
- *   npm run docs:settings            (writes the files)
- *   npm run docs:settings -- --check (exit 1 when a file is out of date)
- *
- * test/unit/settings-docs.test.ts fails when a file and this output differ.
+ * Renders the settings tables of README.md and docs/deploy.md from the settings table (functions/reaper/settings.ts),
+ * between marker comments: `npm run docs:settings` writes the files, `npm run docs:settings -- --check` exits 1 when
+ * one is out of date. test/unit/settings-docs.test.ts fails when a file and this output differ.
  */
 
-/** The keys the README's short deploy section shows; docs/deploy.md shows them all. */
-const README_CONTEXT_KEYS: readonly ContextKey[] = [
+/** The keys the README's short deploy section shows, in this order; docs/deploy.md shows them all. */
+const README_CONTEXT_KEYS = [
   'reaper:scheduleExpression',
   'reaper:scheduleTimeZone',
   'reaper:scheduleEnabled',
@@ -28,9 +24,11 @@ const README_CONTEXT_KEYS: readonly ContextKey[] = [
   'reaper:verifyAtSource',
 ];
 
+const SPECS = SETTING_NAMES.map((name) => SETTING_SPECS[name]);
 const code = (text: string | number | boolean) => `\`${text}\``;
-const cell = (text: string) => text.replace(/\|/g, '\\|');
-const row = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
+const row = (cells: readonly string[]) => `| ${cells.map((text) => text.replace(/\|/g, '\\|')).join(' | ')} |`;
+const table = (header: readonly string[], rows: readonly string[][]) =>
+  [row(header), `|${'---|'.repeat(header.length)}`, ...rows.map(row)].join('\n');
 
 function valuesText(spec: Setting): string {
   switch (spec.type) {
@@ -49,57 +47,50 @@ function valuesText(spec: Setting): string {
 
 function defaultText(spec: Setting): string {
   if (spec.default !== undefined) return code(spec.default);
-  if (spec.defaultDoc) return spec.defaultDoc;
-  return spec.type === 'text' && spec.required ? '(required)' : '(not set)';
+  return spec.defaultDoc ?? (spec.type === 'text' && spec.required ? '(required)' : '(not set)');
 }
 
-function contextKeyText(spec: Setting): string {
-  if (spec.context) return code(spec.context);
-  return spec.use === 'local-only' ? '(local runs only)' : '(set by the stack)';
-}
-
-function meaningText(spec: Setting): string {
-  return spec.use === 'local-only' ? `**Local runs only**; the Lambda refuses it. ${spec.doc}` : spec.doc;
-}
-
-/** README "Configuration": every environment variable. */
+/** Every environment variable. */
 function variablesTable(): string {
-  const lines = [row(['Variable', 'Context key', 'Default', 'Values', 'Meaning']), '|---|---|---|---|---|'];
-  for (const name of ENV_SETTING_NAMES) {
-    const spec = SETTING_SPECS[name];
-    lines.push(row([code(spec.env!), contextKeyText(spec), defaultText(spec), valuesText(spec), meaningText(spec)]));
-  }
-  return lines.join('\n');
+  const rows = SPECS.filter((spec) => spec.env).map((spec) => [
+    code(spec.env!),
+    spec.context ? code(spec.context) : spec.use === 'local-only' ? '(local runs only)' : '(set by the stack)',
+    defaultText(spec),
+    valuesText(spec),
+    spec.use === 'local-only' ? `**Local runs only**; the Lambda refuses it. ${spec.doc}` : spec.doc,
+  ]);
+  return table(['Variable', 'Context key', 'Default', 'Values', 'Meaning'], rows);
 }
 
-function contextKeysTable(names: readonly SettingName[]): string {
-  const lines = [row(['Key', 'Default', 'Values', 'Meaning']), '|---|---|---|---|'];
-  for (const name of names) {
-    const spec = SETTING_SPECS[name];
-    const meaning = spec.env ? `${spec.doc} Sets ${code(spec.env)}.` : spec.doc;
-    lines.push(row([code(spec.context!), defaultText(spec), valuesText(spec), meaning]));
-  }
-  return lines.join('\n');
+function contextKeysTable(specs: readonly Setting[]): string {
+  const rows = specs.map((spec) => [
+    code(spec.context!),
+    defaultText(spec),
+    valuesText(spec),
+    spec.env ? `${spec.doc} Sets ${code(spec.env)}.` : spec.doc,
+  ]);
+  return table(['Key', 'Default', 'Values', 'Meaning'], rows);
 }
 
 /** The stack's own keys first, then those that set a function variable. */
-function allContextKeysTable(): string {
-  const stackOnly = CONTEXT_SETTING_NAMES.filter((name) => SETTING_SPECS[name].use === 'stack-only');
-  const function_ = CONTEXT_SETTING_NAMES.filter((name) => SETTING_SPECS[name].use !== 'stack-only');
-  return contextKeysTable([...stackOnly, ...function_]);
-}
+const allContextKeysTable = () =>
+  contextKeysTable([
+    ...SPECS.filter((spec) => spec.use === 'stack-only'),
+    ...SPECS.filter((spec) => spec.context && spec.use !== 'stack-only'),
+  ]);
 
 function readmeContextKeysTable(): string {
-  const names = README_CONTEXT_KEYS.map((key) => {
-    const name = CONTEXT_SETTING_NAMES.find((candidate) => SETTING_SPECS[candidate].context === key);
-    if (!name) throw new Error(`README_CONTEXT_KEYS names ${key}, which is not in the settings table`);
-    return name;
-  });
-  return contextKeysTable(names);
+  return contextKeysTable(
+    README_CONTEXT_KEYS.map((key) => {
+      const spec = SPECS.find((candidate) => candidate.context === key);
+      if (!spec) throw new Error(`README_CONTEXT_KEYS names ${key}, which is not in the settings table`);
+      return spec;
+    }),
+  );
 }
 
 /** Each generated block: the file it lives in, its marker name, and its content. */
-export const SETTINGS_DOC_BLOCKS: readonly { file: string; block: string; render: () => string }[] = [
+const SETTINGS_DOC_BLOCKS: readonly { file: string; block: string; render: () => string }[] = [
   { file: 'README.md', block: 'variables', render: variablesTable },
   { file: 'README.md', block: 'context-keys-short', render: readmeContextKeysTable },
   { file: join('docs', 'deploy.md'), block: 'context-keys', render: allContextKeysTable },
@@ -122,23 +113,16 @@ export function withGeneratedSettings(file: string, text: string): string {
   return result;
 }
 
-function main(argv: readonly string[], root: string): number {
-  const check = argv.includes('--check');
-  const stale: string[] = [];
-  for (const file of SETTINGS_DOC_FILES) {
-    const path = join(root, file);
-    const current = readFileSync(path, 'utf8');
+if (require.main === module) {
+  const root = join(__dirname, '..');
+  const check = process.argv.includes('--check');
+  const stale = SETTINGS_DOC_FILES.filter((file) => {
+    const current = readFileSync(join(root, file), 'utf8');
     const generated = withGeneratedSettings(file, current);
-    if (generated === current) continue;
-    stale.push(file);
-    if (!check) writeFileSync(path, generated);
-  }
-  if (check && stale.length > 0) {
-    process.stderr.write(`out of date: ${stale.join(', ')}; run npm run docs:settings\n`);
-    return 1;
-  }
-  process.stdout.write(stale.length === 0 ? 'settings docs are up to date\n' : `updated ${stale.join(', ')}\n`);
-  return 0;
+    if (generated !== current && !check) writeFileSync(join(root, file), generated);
+    return generated !== current;
+  });
+  if (check && stale.length > 0) process.stderr.write(`out of date: ${stale.join(', ')}; run npm run docs:settings\n`);
+  else process.stdout.write(stale.length === 0 ? 'settings docs are up to date\n' : `updated ${stale.join(', ')}\n`);
+  process.exitCode = check && stale.length > 0 ? 1 : 0;
 }
-
-if (require.main === module) process.exitCode = main(process.argv.slice(2), join(__dirname, '..'));

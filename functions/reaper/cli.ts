@@ -6,19 +6,24 @@ import { redactingWriter } from './adapters/redact';
 import { checkReaperAwsSetup } from './cli-kit/aws-setup';
 import { assertClockAgreesWithAws } from './cli-kit/clock-skew';
 import { EXIT, exitCodeFor } from './cli-kit/exit-codes';
+import { humanReapLogger } from './cli-kit/human-reap-log';
 import { whileInterruptible } from './cli-kit/interrupt';
+import { flagsNpmTookMessage, type NpmScript } from './cli-kit/npm-run-guard';
 import { parseFlags } from './cli-kit/parse-flags';
 import { pipeSafeWriter } from './cli-kit/process-output';
 import { exitForError } from './cli-kit/report-error';
 import { renderRunSummary } from './cli-kit/run-summary-table';
+import { assertTableReachable } from './cli-kit/table-preflight';
 import { jsonForTerminal, terminalSafe } from './cli-kit/terminal-text';
+import { wrapText } from './cli-kit/text-table';
 import { UsageError } from './cli-kit/usage-error';
+import { versionLine } from './cli-kit/version';
 import { loadConfig } from './config';
+import type { ReapLogger } from './core/ports';
 import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
-import { ENV } from './env';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from './payload';
-import { SETTINGS } from './settings';
+import { ENV, SETTINGS } from './settings';
 import {
   type AwsClients,
   createAwsClients,
@@ -33,36 +38,55 @@ import {
 /** Kept for the code that imported them from here before the CLI kit existed; new code imports the kit. */
 export { EXIT, exitCodeFor };
 
-export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json]
+export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json] [--log-format human|json]
+       npx canvas-reaper [same options]      (the package's bin: no \`--\` needed)
 
-Runs one reap from this machine, through the same code path as the Lambda: reads the tracked canvases,
-force-unlocks those whose lockExpiresAt + grace is past, updates their rows, and prints one JSON log line per
-canvas acted on, then a one-line summary on stderr (and a summary table first, when stderr is a terminal).
+Runs one reap from this machine, through the same code path as the Lambda:
+reads the tracked canvases, force-unlocks those whose lockExpiresAt + grace is
+past, updates their rows, and prints one line per canvas acted on (a human line
+on a terminal, a JSON log line in a pipe), then a one-line summary on stderr
+(and a summary table first, when stderr is a terminal). Under npm run, a flag
+written before \`--\` is taken by npm: the command refuses to run (exit 2).
 
 Options:
-  --dry-run            report what would be unlocked; no request to the API, no write to the table
-  --asset-id ID        only these canvases (repeat the flag; at most 1000)
-  --project ID         only canvases of these Scenario projects (repeat; "default": rows without projectId)
-  --grace-seconds N    grace after lockExpiresAt before a lock counts as stale (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
-  --override-brake     release the mass-expiry brake: unlock the stale locks it holds, and clear its state
-  --json               print the run summary as one JSON object on stdout; the log lines go to stderr
-  -h, --help           this text
+  --dry-run          report what would be unlocked; no request to the API, no
+                     write to the table
+  --asset-id ID      only these canvases (repeat the flag; at most 1000)
+  --project ID       only canvases of these Scenario projects (repeat;
+                     "default": rows without projectId)
+  --grace-seconds N  grace after lockExpiresAt before a lock counts as stale
+                     (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
+  --override-brake   release the mass-expiry brake: unlock the stale locks it
+                     holds, and clear its state
+  --json             print the run summary as one JSON object on stdout; the
+                     log lines go to stderr
+  --log-format F     human (one line per canvas; the default on a terminal) or
+                     json (the Lambda's log lines; the default in a pipe)
+  --version          print the package's name and version
+  -h, --help         this text
 
 Environment:
-  ${ENV.tableName} (required)      the DynamoDB table of tracked canvases
-  ${ENV.secretId}                  Secrets Manager secret with {"apiKey","apiSecret"}, or else
-  ${ENV.localApiKey} + ${ENV.localApiSecret}
-  ${ENV.apiBaseUrl}                default ${SETTINGS.apiBaseUrl.default}
-  ${ENV.maxInFlight}, ${ENV.requestTimeoutMs}, ${ENV.maxRetries}, ${ENV.safetyMarginMs}, ${ENV.runBudgetSeconds} (default ${SETTINGS.runBudgetSeconds.default})
-  AWS_REGION, AWS_PROFILE / credentials chain, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER
+  ${ENV.tableName} (required)   the DynamoDB table of tracked canvases
+  ${ENV.secretId}               Secrets Manager secret with {"apiKey","apiSecret"},
+                                or else ${ENV.localApiKey} + ${ENV.localApiSecret}
+  ${ENV.apiBaseUrl}             default ${SETTINGS.apiBaseUrl.default}
+  ${ENV.maxInFlight}, ${ENV.requestTimeoutMs}, ${ENV.maxRetries}, ${ENV.safetyMarginMs},
+  ${ENV.runBudgetSeconds} (default ${SETTINGS.runBudgetSeconds.default})
+  AWS_REGION, AWS_PROFILE / credentials chain, AWS_ENDPOINT_URL_DYNAMODB,
+  AWS_ENDPOINT_URL_SECRETS_MANAGER
 
-Before a run that unlocks (not --dry-run), this machine's clock is compared with the Date header of a DynamoDB answer:
-more than the larger of 2 s and a quarter of the grace apart, and nothing is done (exit 2).
-Ctrl-C (or SIGTERM) stops the run: no canvas starts after it, those under way finish or give their claims back, and
-the summary so far is printed (stopReason "interrupted", exit 1). A second Ctrl-C quits at once.
+Before a run that unlocks (not --dry-run), this machine's clock is compared with
+the Date header of a DynamoDB answer: more than the larger of 2 s and a quarter
+of the grace apart, and nothing is done (exit 2).
 
-Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run stopped early, or the brake holds locks);
-2 usage or configuration error, or a clock too far from AWS's (nothing was done).`;
+Ctrl-C (or SIGTERM) stops the run: no canvas starts after it, those under way
+finish or give their claims back, and the summary so far is printed (stopReason
+"interrupted", exit 1). Copies of the signal within 1 s (the terminal and npm
+both send one) count as the same Ctrl-C; a second Ctrl-C after that quits at once.
+
+Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run
+stopped early, or the brake holds locks); 2 usage or configuration error, or a
+clock too far from AWS's (nothing was done).`;
 
 export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -70,6 +94,10 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** stderr is a terminal: a person is watching, so the run ends with a summary table. */
   stderrIsTerminal?: boolean;
+  /** stdout is a terminal: the log becomes one human line per canvas (unless --log-format json). */
+  stdoutIsTerminal?: boolean;
+  /** The terminal's width; every line written to a terminal fits it (80 when a terminal does not say). */
+  terminalColumns?: number;
   awsClients?: AwsClients;
   /** Aborted on Ctrl-C or SIGTERM: the run stops as "interrupted" and reports what it did (see cli-kit/interrupt.ts). */
   signal?: AbortSignal;
@@ -79,12 +107,34 @@ interface CliRequest {
   dryRun: boolean;
   overrideBrake: boolean;
   json: boolean;
+  logFormat?: LogFormat;
   assetIds?: string[];
   projectIds?: string[];
   graceSeconds?: number;
 }
 
 const COMMAND = { name: 'reap', usage: USAGE, helpCommand: 'npm run reap -- --help' };
+
+/** The flags `reap` takes (parsed by parseCliArgs; the npm run guard checks npm did not take one of them). */
+const REAP_FLAGS = {
+  'dry-run': { type: 'boolean' },
+  'override-brake': { type: 'boolean' },
+  'asset-id': { type: 'string', multiple: true },
+  project: { type: 'string', multiple: true },
+  'grace-seconds': { type: 'string' },
+  json: { type: 'boolean' },
+  'log-format': { type: 'string' },
+  version: { type: 'boolean' },
+} as const;
+
+const LOG_FORMATS = ['human', 'json'] as const;
+type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** A terminal's width when it does not say (a pseudo-terminal of size 0, a terminal that reports none). */
+export const DEFAULT_TERMINAL_COLUMNS = 80;
+
+/** `npm run reap`, the alias of the `canvas-reaper` bin. */
+export const REAP_NPM_SCRIPT: NpmScript = { script: 'reap', bin: 'canvas-reaper', flags: Object.keys(REAP_FLAGS) };
 
 /** Runs the CLI and returns its exit code (the caller sets process.exitCode; tests read it). */
 export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<number> {
@@ -93,27 +143,38 @@ export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<num
   try {
     return await runReap(argv, io);
   } catch (error) {
-    return exitForError(error, COMMAND, io.stderr);
+    return exitForError(error, COMMAND, proseWriter(io));
   }
 }
 
+/** stderr for a message: on a terminal, wrapped to its width. */
+function proseWriter(io: CliIo): (text: string) => void {
+  if (!io.stderrIsTerminal) return io.stderr;
+  const width = terminalWidth(io);
+  return (text) => io.stderr(wrapText(text, width, 2));
+}
+
 async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
+  const npmTook = flagsNpmTookMessage(io.env, argv, REAP_NPM_SCRIPT);
+  if (npmTook !== undefined) {
+    proseWriter(io)(`reap: ${npmTook}\n`);
+    return EXIT.usageOrConfig;
+  }
   const request = parseCliArgs(argv);
-  if (request === 'help') {
-    io.stdout(`${USAGE}\n`);
+  if (request === 'help' || request === 'version') {
+    const text = request === 'help' ? USAGE : versionLine();
+    io.stdout(`${io.stdoutIsTerminal ? wrapText(text, terminalWidth(io), 2) : text}\n`);
     return EXIT.ok;
   }
   const config = loadConfig(io.env, 'local');
   const clock = systemClock;
   const clients = io.awsClients ?? createAwsClients();
   await checkReaperAwsSetup(config, clients, io.env);
+  await assertTableReachable(clients.dynamo, config.tableName, io.env);
   const graceSeconds = request.graceSeconds ?? config.graceSeconds;
   // A run that unlocks judges staleness and claims by this machine's clock: it must agree with AWS's.
   if (!request.dryRun) await assertClockAgreesWithAws({ dynamo: clients.dynamo, tableName: config.tableName, clock, graceSeconds });
-  const powertools = createLogger(config);
-  // With --json, stdout carries the summary alone (so `> run.json` keeps it whole) and the log lines go to stderr.
-  if (request.json) writeLogLinesToStderr(powertools);
-  const logger = asReapLogger(powertools);
+  const logger = reapLogger(request, config, io);
   const credentials = await createCredentialsProvider(config, clients, clock).get();
   const startedAt = clock.now();
   const deadlineMs = startedAt + config.runBudgetMs;
@@ -129,9 +190,36 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
     reapOptions(config, request, { runId: `cli-${randomUUID()}`, deadlineMs, signal: io.signal }),
   );
   if (request.json) io.stdout(`${jsonForTerminal(summary, 2)}\n`);
-  if (io.stderrIsTerminal) io.stderr(`\n${renderRunSummary(summary)}\n\n`);
-  io.stderr(`${oneLineSummary(summary)}\n`);
+  const width = io.stderrIsTerminal ? terminalWidth(io) : undefined;
+  if (io.stderrIsTerminal) io.stderr(`\n${renderRunSummary(summary, [], { width })}\n\n`);
+  // On a terminal the line leaves out zero counters and wraps; in a pipe it stays one whole line, as scripts read it.
+  io.stderr(`${width === undefined ? oneLineSummary(summary) : wrapText(oneLineSummary(summary, { hideZeroCounters: true }), width, 2)}\n`);
   return exitCodeFor(summary);
+}
+
+function terminalWidth(io: CliIo): number {
+  return io.terminalColumns !== undefined && io.terminalColumns > 0 ? io.terminalColumns : DEFAULT_TERMINAL_COLUMNS;
+}
+
+/**
+ * Where the run's per-canvas log goes and in which form: one human line per canvas on a terminal, JSON lines
+ * (Powertools, as the Lambda writes them) in a pipe or with --log-format json. With --json, stdout carries the summary
+ * alone (so `> run.json` keeps it whole) and the log goes to stderr.
+ */
+function reapLogger(request: CliRequest, config: ReturnType<typeof loadConfig>, io: CliIo): ReapLogger {
+  const logOnTerminal = request.json ? io.stderrIsTerminal === true : io.stdoutIsTerminal === true;
+  const format = request.logFormat ?? (logOnTerminal ? 'human' : 'json');
+  if (format === 'human') {
+    return humanReapLogger({
+      write: request.json ? io.stderr : io.stdout,
+      width: logOnTerminal ? terminalWidth(io) : Number.POSITIVE_INFINITY,
+      level: config.logLevel,
+      now: () => systemClock.now(),
+    });
+  }
+  const powertools = createLogger(config);
+  if (request.json) writeLogLinesToStderr(powertools);
+  return asReapLogger(powertools);
 }
 
 /**
@@ -143,37 +231,41 @@ function writeLogLinesToStderr(logger: Logger): void {
   (logger as unknown as { console: Console }).console = toStderr;
 }
 
-/** The run in one line, escaped for the terminal (its detail can quote an error about a row). */
-export function oneLineSummary(s: RunSummary): string {
-  const verb = s.dryRun ? `${s.stale} would be unlocked (dry run)` : `${s.unlocked} unlocked, ${s.failed} failed`;
+/**
+ * The run in one line, escaped for the terminal (its detail can quote an error about a row). A dry run says it was
+ * not verified at Scenario. `hideZeroCounters` (a person at a terminal) leaves out the invalid and renewed counts when 0.
+ */
+export function oneLineSummary(s: RunSummary, options: { hideZeroCounters?: boolean } = {}): string {
+  const verb = s.dryRun ? `${s.stale} would be unlocked (dry run), NOT verified at Scenario` : `${s.unlocked} unlocked, ${s.failed} failed`;
   const stop = s.cutShort ? `; run cut short: ${s.stopReason} (${s.stopDetail ?? ''})` : '';
   const doubts = s.possibleLiveLockUnlocks > 0 ? `, ${s.possibleLiveLockUnlocks} POSSIBLE LIVE-LOCK UNLOCK(S) (see warnings)` : '';
-  const renewed = `${s.skipped.renewed} renewed, ${s.skipped.renewedAtSource} renewed at Scenario`;
-  return terminalSafe(
-    `reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}, ${s.skipped.invalid} invalid, ${renewed}${doubts}${stop}`,
-  );
+  const counters = [
+    [s.skipped.invalid, 'invalid'],
+    [s.skipped.renewed, 'renewed'],
+    [s.skipped.renewedAtSource, 'renewed at Scenario'],
+  ] as const;
+  const more = counters
+    .filter(([count]) => count > 0 || !options.hideZeroCounters)
+    .map(([count, label]) => `, ${count} ${label}`)
+    .join('');
+  return terminalSafe(`reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}${more}${doubts}${stop}`);
 }
 
-function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
-  const { values, help } = parseFlags(
-    argv,
-    {
-      'dry-run': { type: 'boolean' },
-      'override-brake': { type: 'boolean' },
-      'asset-id': { type: 'string', multiple: true },
-      project: { type: 'string', multiple: true },
-      'grace-seconds': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    { min: 0, max: 0 },
-  );
+function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' {
+  const { values, help } = parseFlags(argv, REAP_FLAGS, { min: 0, max: 0 });
   if (help) return 'help';
+  if (values.version === true) return 'version';
   const request: CliRequest = {
     dryRun: values['dry-run'] === true,
     overrideBrake: values['override-brake'] === true,
     json: values.json === true,
   };
   const problems: string[] = [];
+  const logFormat = values['log-format'] as string | undefined;
+  if (logFormat !== undefined) {
+    if ((LOG_FORMATS as readonly string[]).includes(logFormat)) request.logFormat = logFormat as LogFormat;
+    else problems.push(`--log-format must be ${LOG_FORMATS.join(' or ')}, got ${JSON.stringify(logFormat.slice(0, 40))}`);
+  }
   const assetIds = values['asset-id'] as string[] | undefined;
   if (assetIds) {
     const ids = parseAssetIds(assetIds, problems);
@@ -197,24 +289,28 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' {
   return request;
 }
 
-// Run only when executed directly (npm run reap), not when imported by tests.
-if (require.main === module) {
+/** The `canvas-reaper` bin (bin/canvas-reaper.js, and `npm run reap`): this process's arguments, streams and signals. */
+export function runReapProcess(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stderr = pipeSafeWriter(process.stderr);
-  whileInterruptible(stderr, (signal) =>
-    runCli(process.argv.slice(2), {
-      env: process.env,
-      stdout: pipeSafeWriter(process.stdout),
-      stderr,
-      stderrIsTerminal: process.stderr.isTTY === true,
-      signal,
-    }),
-  ).then(
+  const io: CliIo = {
+    env: process.env,
+    stdout: pipeSafeWriter(process.stdout),
+    stderr,
+    stderrIsTerminal: process.stderr.isTTY === true,
+    stdoutIsTerminal: process.stdout.isTTY === true,
+    // The width of the terminal (stdout's, else stderr's); a pseudo-terminal of unknown size says 0.
+    terminalColumns: process.stdout.columns || process.stderr.columns || DEFAULT_TERMINAL_COLUMNS,
+  };
+  whileInterruptible(proseWriter(io), (signal) => runCli(process.argv.slice(2), { ...io, signal })).then(
     (code) => {
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.exitCode = exitForError(error, COMMAND, stderr);
+      process.exitCode = exitForError(error, COMMAND, proseWriter(io));
     },
   );
 }
+
+// Run when executed directly (`tsx functions/reaper/cli.ts`), not when imported by the bin or by tests.
+if (require.main === module) runReapProcess();

@@ -1,35 +1,138 @@
-import { ENV } from './env';
-import { readSettings, type SettingSource } from './setting-values';
 import {
+  ENV,
   FUNCTION_SETTING_NAMES,
-  type FunctionSettingName,
-  LOCAL_ONLY_SETTING_NAMES,
   SETTING_SPECS,
-  type SettingValue,
+  type Setting,
+  type SettingName,
   type SettingValues,
   settingDefaults,
 } from './settings';
 
-export { isLoopbackHost } from './setting-checks';
+/**
+ * Reading settings (settings.ts) from where they are set: the function's environment variables here, the stack's
+ * context keys in infra/context.ts, a run's grace in payload.ts. One reader per type; every problem is collected, not
+ * only the first, so one message lists them all.
+ */
 
-/** The function's defaults, by setting name, from the settings table (settings.ts). */
+export type Reading<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
+
+const accept = <T>(value: T): Reading<T> => ({ ok: true, value });
+const refuse = (problem: string): Reading<never> => ({ ok: false, problem });
+/** A raw value as a message shows it: text in quotes, JSON values as JSON. */
+const shown = (raw: unknown) => JSON.stringify(typeof raw === 'string' ? raw.trim() : raw) ?? String(raw);
+/** Numbers and text are both accepted: `-c key=60` arrives as text, cdk.json and payloads give numbers. */
+const numberText = (raw: unknown) => (typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined);
+
+/** The one whole-number reader: digits only (no sign, exponent or fraction), within the bounds. */
+export function readWholeNumber(raw: unknown, bounds: { min: number; max: number; oneOf?: readonly number[] }): Reading<number> {
+  const text = numberText(raw);
+  if (text === undefined || !/^\d+$/.test(text)) return refuse(`${shown(raw)} is not a whole number`);
+  const value = Number(text);
+  if (value < bounds.min || value > bounds.max) return refuse(`${value} is outside ${bounds.min}..${bounds.max}`);
+  if (bounds.oneOf && !bounds.oneOf.includes(value)) return refuse(`${value} is not one of ${bounds.oneOf.join(', ')}`);
+  return accept(value);
+}
+
+/** Reads one set value of a setting by its type (unset values are the caller's business). */
+export function readSettingValue(spec: Setting, raw: unknown): Reading<string | number | boolean> {
+  switch (spec.type) {
+    case 'whole':
+      return readWholeNumber(raw, spec);
+    case 'decimal': {
+      // Written plainly (`0.5`, `1`).
+      const text = numberText(raw);
+      if (text === undefined || !/^\d+(\.\d+)?$/.test(text)) return refuse(`${shown(raw)} is not a decimal number`);
+      const value = Number(text);
+      if (spec.minExclusive ? value > spec.min && value <= spec.max : value >= spec.min && value <= spec.max) return accept(value);
+      return refuse(
+        spec.minExclusive
+          ? `${value} is not greater than ${spec.min} and at most ${spec.max}`
+          : `${value} is outside ${spec.min}..${spec.max}`,
+      );
+    }
+    case 'boolean': {
+      // JSON booleans, or the words in any case.
+      const text = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
+      return text === true || text === 'true'
+        ? accept(true)
+        : text === false || text === 'false'
+          ? accept(false)
+          : refuse(`expected true or false, got ${shown(raw)}`);
+    }
+    case 'enum': {
+      const text = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
+      const value = spec.values.find((candidate) => candidate.toLowerCase() === text);
+      return value === undefined
+        ? refuse(`${shown(typeof raw === 'string' ? raw.toUpperCase() : raw)} is not one of ${spec.values.join(', ')}`)
+        : accept(value);
+    }
+    case 'text': {
+      if (typeof raw !== 'string') return refuse(spec.secret ? 'expected a string' : `expected a string, got ${shown(raw)}`);
+      const value = raw.trim();
+      const problem = spec.check?.(value);
+      if (problem !== undefined) return refuse(spec.secret ? 'is not valid (value not shown: it is a credential)' : problem);
+      return accept(spec.normalize ? spec.normalize(value) : value);
+    }
+  }
+}
+
+/** One problem with one setting, named as it was set (its variable or context key). */
+export interface SettingProblem {
+  readonly name: string;
+  readonly detail: string;
+}
+
+/**
+ * Reads these settings by their variable or their context key (`by`); `rawOf` gives the value set under that name.
+ * An unset value (absent, null, empty text) or a wrong one takes the default, so the caller's own checks still run,
+ * and the caller throws with every problem.
+ */
+export function readSettings<N extends SettingName>(
+  names: readonly N[],
+  by: 'env' | 'context',
+  rawOf: (name: string) => unknown,
+): { values: SettingValues<N>; problems: SettingProblem[] } {
+  const values: Record<string, unknown> = {};
+  const problems: SettingProblem[] = [];
+  for (const setting of names) {
+    const spec = SETTING_SPECS[setting];
+    const name = spec[by] ?? '';
+    const raw = rawOf(name);
+    values[setting] = spec.default;
+    if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
+      if (spec.type === 'text' && spec.required) problems.push({ name, detail: `is required (${spec.required})` });
+      continue;
+    }
+    const reading = readSettingValue(spec, raw);
+    if (reading.ok) values[setting] = reading.value;
+    else problems.push({ name, detail: reading.problem });
+  }
+  return { values: values as SettingValues<N>, problems };
+}
+
+// ---- The function's config ----
+
+/** The function's defaults, by setting name. */
 export const CONFIG_DEFAULTS = settingDefaults(FUNCTION_SETTING_NAMES);
 
-export type LogLevel = SettingValue<'logLevel'>;
+export type LogLevel = SettingValues<'logLevel'>['logLevel'];
 
 export type CredentialsSource =
   | { kind: 'secrets-manager'; secretId: string; cacheSeconds: number }
   | { kind: 'environment'; apiKey: string; apiSecret: string }
   | { kind: 'projects-file'; path: string };
 
-/** Settings the loader combines into other fields rather than passing through as they are. */
-type CombinedSettingName = 'secretId' | 'localApiKey' | 'localApiSecret' | 'projectsFile' | 'secretCacheSeconds' | 'runBudgetSeconds';
+type FunctionSettingValues = SettingValues<(typeof FUNCTION_SETTING_NAMES)[number]>;
 
 /**
  * The function's validated config: one field per setting of the table (same name, same meaning), except the
  * credentials, combined into one source, and the local run budget, in milliseconds.
  */
-export interface ReaperConfig extends Omit<SettingValues<FunctionSettingName>, CombinedSettingName> {
+export interface ReaperConfig
+  extends Omit<
+    FunctionSettingValues,
+    'secretId' | 'localApiKey' | 'localApiSecret' | 'projectsFile' | 'secretCacheSeconds' | 'runBudgetSeconds'
+  > {
   credentials: CredentialsSource;
   /** Only meaningful for local runs; a Lambda run is bounded by the invocation's remaining time. */
   runBudgetMs: number;
@@ -64,51 +167,40 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The environment as a settings source; a Lambda never reads a local-only variable (it refuses it instead). */
-function environment(env: Env, runtime: Runtime): SettingSource {
-  return {
-    nameOf: (spec) => spec.env ?? '',
-    rawOf: (spec) => (spec.env === undefined || (runtime === 'lambda' && spec.use === 'local-only') ? undefined : env[spec.env]),
-  };
-}
-
-function present(env: Env, name: string): boolean {
-  return (env[name] ?? '').trim() !== '';
-}
+const asConfigProblems = (problems: readonly SettingProblem[]) => problems.map(({ name, detail }) => ({ variable: name, detail }));
 
 /** Reads and validates the whole config once; throws one ConfigError listing every mistake. */
 export function loadConfig(env: Env, runtime: Runtime): ReaperConfig {
   const problems: ConfigProblem[] = [];
-  if (runtime === 'lambda') {
-    for (const name of LOCAL_ONLY_SETTING_NAMES) {
-      const spec = SETTING_SPECS[name];
-      if (spec.env && present(env, spec.env)) {
-        problems.push({ variable: spec.env, detail: `is for local runs only; the Lambda ${spec.lambdaInstead ?? 'does not read it'}` });
-      }
-    }
+  // A Lambda refuses local-only variables (so a key never sits in its plain environment) rather than reading them.
+  const refused =
+    runtime === 'lambda' ? FUNCTION_SETTING_NAMES.map((name) => SETTING_SPECS[name]).filter((spec) => spec.use === 'local-only') : [];
+  for (const { env: variable, lambdaInstead } of refused) {
+    if ((env[variable!] ?? '').trim() !== '')
+      problems.push({ variable: variable!, detail: `is for local runs only; the Lambda ${lambdaInstead}` });
   }
-  const read = readSettings(FUNCTION_SETTING_NAMES, environment(env, runtime));
-  problems.push(...read.problems.map(({ name, detail }) => ({ variable: name, detail })));
+  const read = readSettings(FUNCTION_SETTING_NAMES, 'env', (name) => (refused.some((spec) => spec.env === name) ? undefined : env[name]));
+  problems.push(...asConfigProblems(read.problems));
   const credentials = credentialsSource(read.values, runtime, problems);
   if (problems.length > 0 || credentials === undefined) throw new ConfigError(problems);
   const {
-    secretId: _secretId,
+    secretId: _id,
     localApiKey: _key,
     localApiSecret: _secret,
     projectsFile: _file,
     secretCacheSeconds: _cache,
-    runBudgetSeconds,
     ...plain
   } = read.values;
-  return { ...plain, credentials, runBudgetMs: 1000 * runBudgetSeconds };
+  const { runBudgetSeconds, ...config } = plain;
+  return { ...config, credentials, runBudgetMs: 1000 * runBudgetSeconds };
 }
 
 const TABLE_COMMAND_SETTINGS = ['tableName', 'graceSeconds', 'logLevel', 'serviceName'] as const;
 
 /** What commands that only read or write the table need (ops status/track/untrack): no API credentials. */
 export function loadTableConfig(env: Env): Pick<ReaperConfig, (typeof TABLE_COMMAND_SETTINGS)[number]> {
-  const read = readSettings(TABLE_COMMAND_SETTINGS, environment(env, 'local'));
-  if (read.problems.length > 0) throw new ConfigError(read.problems.map(({ name, detail }) => ({ variable: name, detail })));
+  const read = readSettings(TABLE_COMMAND_SETTINGS, 'env', (name) => env[name]);
+  if (read.problems.length > 0) throw new ConfigError(asConfigProblems(read.problems));
   return read.values;
 }
 
@@ -116,36 +208,26 @@ export function loadTableConfig(env: Env): Pick<ReaperConfig, (typeof TABLE_COMM
  * Exactly one source of API credentials: the secret, or (local runs only) the Scenario SDK's two variables (the
  * default project's key), or a projects file.
  */
-function credentialsSource(
-  values: SettingValues<FunctionSettingName>,
-  runtime: Runtime,
-  problems: ConfigProblem[],
-): CredentialsSource | undefined {
+function credentialsSource(values: FunctionSettingValues, runtime: Runtime, problems: ConfigProblem[]): CredentialsSource | undefined {
   const { secretId, localApiKey: apiKey, localApiSecret: apiSecret, projectsFile } = values;
-  const sources = [
-    secretId && ENV.secretId,
-    (apiKey || apiSecret) && `${ENV.localApiKey}/${ENV.localApiSecret}`,
-    projectsFile && ENV.projectsFile,
-  ].filter((name): name is string => typeof name === 'string' && name !== '');
+  const sdkPair = `${ENV.localApiKey}/${ENV.localApiSecret}`;
+  const sources = [secretId && ENV.secretId, (apiKey || apiSecret) && sdkPair, projectsFile && ENV.projectsFile].filter((name) => !!name);
   if (sources.length > 1) {
-    problems.push({
-      variable: secretId ? ENV.secretId : ENV.projectsFile,
-      detail: `is set together with ${sources.filter((name) => !name.startsWith(secretId ? ENV.secretId : ENV.projectsFile)).join(' and ')}; set one source of credentials, not several`,
-    });
+    const variable = secretId ? ENV.secretId : ENV.projectsFile;
+    const others = sources.filter((name) => name !== variable).join(' and ');
+    problems.push({ variable, detail: `is set together with ${others}; set one source of credentials, not several` });
     return undefined;
   }
   if (secretId) return { kind: 'secrets-manager', secretId, cacheSeconds: values.secretCacheSeconds };
   if (projectsFile) return { kind: 'projects-file', path: projectsFile };
-  if (runtime === 'lambda') {
-    problems.push({ variable: ENV.secretId, detail: 'is required: the secret holding {"apiKey","apiSecret"}' });
-    return undefined;
-  }
-  if (!apiKey || !apiSecret) {
-    problems.push({
-      variable: apiKey ? ENV.localApiSecret : ENV.localApiKey,
-      detail: `is required when ${ENV.secretId} is not set (set ${ENV.secretId}, or both ${ENV.localApiKey} and ${ENV.localApiSecret})`,
-    });
-    return undefined;
-  }
-  return { kind: 'environment', apiKey, apiSecret };
+  if (runtime === 'local' && apiKey && apiSecret) return { kind: 'environment', apiKey, apiSecret };
+  problems.push(
+    runtime === 'lambda'
+      ? { variable: ENV.secretId, detail: 'is required: the secret holding {"apiKey","apiSecret"}' }
+      : {
+          variable: apiKey ? ENV.localApiSecret : ENV.localApiKey,
+          detail: `is required when ${ENV.secretId} is not set (set ${ENV.secretId}, or both ${ENV.localApiKey} and ${ENV.localApiSecret})`,
+        },
+  );
+  return undefined;
 }

@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { CredentialsError, type ScenarioKeys } from './adapters/credentials';
 import { asReapLogger, createLogger } from './adapters/logger';
 import { redactError, redactValue } from './adapters/redact';
-import { powertoolsSpans, SPAN_NAMES, TracedCanvasStore, traceAwsClients, tracedLockApis } from './adapters/tracing';
+import { powertoolsSpans, SPAN_NAMES, traceAwsClients, tracedCanvasStore, tracedLockApis } from './adapters/tracing';
 import { loadConfig, type ReaperConfig } from './config';
 import type { RunTrigger } from './core/lock-events';
 import type { Clock } from './core/ports';
@@ -69,7 +69,7 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
   const spans = powertoolsSpans(tracer);
   const clients = traceAwsClients(deps.awsClients ?? createAwsClients(), tracer);
   const credentials = createCredentialsProvider(config, clients, clock);
-  const store = new TracedCanvasStore(createCanvasStore(config, clients), spans);
+  const store = tracedCanvasStore(createCanvasStore(config, clients), spans);
 
   const invoke: ReaperHandler = async (event, context) => {
     powertoolsLogger.addContext(context as Context);

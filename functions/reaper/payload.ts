@@ -1,6 +1,6 @@
+import { readWholeNumber } from './config';
 import { assetIdProblem, clip, preview } from './core/asset-id';
 import { projectIdProblem } from './core/project';
-import { readWholeNumber } from './setting-values';
 import { SETTINGS } from './settings';
 
 /** A manual invoke may name at most this many assets (ten BatchGetItem calls). */

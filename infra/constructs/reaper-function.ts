@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
@@ -14,9 +14,9 @@ import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SETTINGS } from '#reaper/settings';
+import { loadConfig } from '#reaper/config';
+import { ENV, SETTINGS, type SettingValues, settingDefaults, TUNABLE_NAMES } from '#reaper/settings';
 import { LOCK_FILE, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
-import { type ReaperSettings, reaperEnvironment, validateReaperEnvironment } from '../reaper-environment';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
 
@@ -52,10 +52,10 @@ export const MIN_WORKING_TIME = Duration.seconds(30);
 /** Lambda's ceiling for a function timeout (the bound of `reaper:functionTimeoutSeconds`). */
 export const MAX_LAMBDA_TIMEOUT = Duration.seconds(SETTINGS.functionTimeoutSeconds.max);
 /**
- * Lambda gives CPU in proportion to memory (1,769 MB = one vCPU). The benchmark measured ~4 ms of CPU per unlock and
- * ~0.7 s per idle pass over 100,000 rows on a full core, and a peak RSS of ~220 MiB at that size: 256 MB would be
- * both short of memory and a seventh of a vCPU (a large backlog would then take minutes of CPU). 1,024 MB costs about
- * the same GB-seconds for this CPU-bound work, since it finishes proportionally sooner.
+ * Lambda gives CPU in proportion to memory (1,769 MB = one vCPU), and a backlog costs CPU per canvas: 256 MB would be
+ * a seventh of a vCPU, and of the order of the peak RSS the benchmark measures on a 100,000-row table (docs/performance.md,
+ * "Large table", has the current CPU and memory figures). 1,024 MB costs about the same GB-seconds for this CPU-bound
+ * work, since it finishes proportionally sooner.
  */
 export const DEFAULT_REAPER_MEMORY_MB = 1024;
 /** How long the function's logs are kept (one month). */
@@ -67,6 +67,14 @@ export const DEFAULT_LOG_RETENTION = SETTINGS.logRetentionDays.default as Retent
 export const REAPER_MAX_EVENT_AGE = Duration.minutes(30);
 /** The DynamoDB actions the reaper performs: find stale locks, read named assets, clear a lock conditionally. */
 export const REAPER_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'] as const;
+
+/**
+ * The reaper's tunables, as the function receives them: every Lambda setting of the settings table that has a context
+ * key, by setting name (functions/reaper/settings.ts describes each).
+ */
+export type ReaperSettings = Readonly<SettingValues<(typeof TUNABLE_NAMES)[number]>>;
+/** The table's defaults, so the stack and a local run behave the same. */
+export const DEFAULT_REAPER_SETTINGS: ReaperSettings = settingDefaults(TUNABLE_NAMES);
 
 /** Props of {@link ReaperFunction}. */
 export interface ReaperFunctionProps {
@@ -87,7 +95,7 @@ export interface ReaperFunctionProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * The bus the function publishes its lock events to (LOCK_EVENTS_BUS); the grant is the bus construct's.
+   * The bus the function publishes its lock events to (LOCK_EVENTS_BUS); the grant is given where the bus is made.
    * @default - none: no events
    */
   readonly lockEventBusName?: string;
@@ -114,12 +122,25 @@ export class ReaperFunction extends Construct {
     const timeout = props.timeout ?? DEFAULT_REAPER_TIMEOUT;
     assertTimeoutLeavesWorkingTime(timeout, props.settings.safetyMarginMs);
 
-    const environment = reaperEnvironment(props.settings, {
-      tableName: props.table.tableName,
-      secretId: props.credentials.secretId,
-      lockEventsBus: props.lockEventBusName ?? '',
-    });
-    validateReaperEnvironment(environment);
+    // The function's environment: each tunable's variable, and the table and secret it is given.
+    const environment: Record<string, string> = {
+      [ENV.tableName]: props.table.tableName,
+      [ENV.secretId]: props.credentials.secretId,
+      [ENV.lockEventsBus]: props.lockEventBusName ?? '',
+    };
+    for (const name of TUNABLE_NAMES) environment[ENV[name]] = String(props.settings[name]);
+    // The handler's own validation, so a bad value fails `cdk synth` (naming its variable) instead of every run; a
+    // deploy-time token (the table's name, the secret's ARN) is replaced by a valid stand-in.
+    const resolvable = (value: string, standIn: string) => (Token.isUnresolved(value) ? standIn : value);
+    loadConfig(
+      {
+        ...environment,
+        [ENV.tableName]: resolvable(props.table.tableName, 'tracked-canvases'),
+        [ENV.secretId]: resolvable(props.credentials.secretId, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:scenario-AbCdEf'),
+        [ENV.lockEventsBus]: resolvable(props.lockEventBusName ?? '', 'lock-events'),
+      },
+      'lambda',
+    );
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? DEFAULT_LOG_RETENTION });
     // An explicit role instead of the default one: the default attaches AWSLambdaBasicExecutionRole, which may

@@ -10,7 +10,8 @@ import { errorMessage } from '#reaper/core/error-message';
 import { type DeadLetter, type DeadLetterQueueKind, decodeDeadLetter } from '../dead-letter-message';
 import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { type OperatorIo, sqsClient } from '../operator-clients';
-import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
+import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
 import { relativeTime } from '../text-table';
 
 const QUEUES: {
@@ -27,7 +28,7 @@ const SHOWN_DETAILS = new Set(['condition', 'attempts', 'functionError', 'retrie
 /** Listing receives the messages (SQS has no peek); they stay hidden this long unless put back or deleted. */
 const LISTING_VISIBILITY_SECONDS = 60;
 
-export const DEAD_LETTERS_USAGE = `Usage: npm run ops -- dead-letters [--json] [--max N] [--purge --yes]
+export const DEAD_LETTERS_USAGE = `Usage: npm run ops -- dead-letters [--json] [--max N] [--check] [--purge --yes]
 
 Lists the reaper's two dead-letter queues, each message with its age, its decoded payload and its error:
   failed invocations  runs that failed or waited too long (Lambda's on-failure record: condition, attempts,
@@ -44,6 +45,7 @@ Options:
   --purge       delete the listed messages, once you have read them and fixed the cause; only what was listed
                 is deleted, so a message that arrives meanwhile is kept for the next look
   --yes         do not ask for confirmation (needed with --purge when not at a terminal)
+  --check       exit 1 when dead letters wait (a listing otherwise exits 0 when it ran)
   --failed-invocations-queue-url URL   (default: ${'$'}${STACK_OUTPUTS.failedInvocationsQueueUrl.env}, else the ${STACK_OUTPUTS.failedInvocationsQueueUrl.output} output)
   --undelivered-ticks-queue-url URL    (default: ${'$'}${STACK_OUTPUTS.undeliveredTicksQueueUrl.env}, else the ${STACK_OUTPUTS.undeliveredTicksQueueUrl.output} output)
   --outputs-file FILE  where to read stack outputs (default ${DEFAULT_OUTPUTS_FILE})
@@ -57,7 +59,9 @@ to run now, use \`npm run ops -- invoke\` with a payload you write today.
 
 Needs sqs:GetQueueAttributes, sqs:ReceiveMessage, sqs:ChangeMessageVisibility and (for --purge) sqs:DeleteMessage.
 Uses the usual AWS settings (AWS_PROFILE, AWS_REGION, …; AWS_ENDPOINT_URL_SQS for a local endpoint).
-Exit codes: 0 both queues are empty (or everything was purged); 1 dead letters remain, or an SQS call failed;
+It says its target (the queues, region, endpoint or account) on stderr first.
+Exit codes: listing: 0 it ran (messages or not); 1 an SQS call failed, or --check and dead letters wait.
+With --purge: 0 everything listed was purged and nothing more waits; 1 dead letters remain, or an SQS call failed.
 2 usage or configuration error, or purge not confirmed.`;
 
 interface QueueListing {
@@ -84,6 +88,7 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
       'undelivered-ticks-queue-url': { type: 'string' },
       'outputs-file': { type: 'string' },
       'stack-name': { type: 'string' },
+      check: { type: 'boolean' },
     },
     { min: 0, max: 0 },
   );
@@ -100,15 +105,18 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
     io.stderr('ops dead-letters: refusing to purge without confirmation; pass --yes\n');
     return EXIT.usageOrConfig;
   }
-  let urls: string[];
-  try {
-    urls = QUEUES.map((q) => resolveStackOutput(q.output, sourcesFromFlags(q.output, values, io)));
-  } catch (error) {
-    io.stderr(`ops dead-letters: ${errorMessage(error).replace(/^Error: /, '')}\n`);
-    return EXIT.usageOrConfig;
-  }
-
+  const found = QUEUES.map((q) => resolveNamed(q.output, values, io));
+  const urls = found.map((f) => f.value);
   const sqs = sqsClient(io);
+  const target = await describeTarget(
+    `queues ${urls.join(' and ')}`,
+    [...new Set(found.map((f) => f.source))].join(', '),
+    sqs,
+    'SQS',
+    io,
+    found[0]!.sources,
+  );
+  io.stderr(targetLine('dead-letters', target));
   const received: Message[][] = [];
   const listings: QueueListing[] = [];
   try {
@@ -127,7 +135,7 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
     }
   } catch (error) {
     await putBack(sqs, urls, received).catch(() => undefined);
-    io.stderr(`ops dead-letters: reading the queues failed: ${errorMessage(error)}\n`);
+    io.stderr(`ops dead-letters: reading the queues failed: ${explainFailure(error, target)}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
 
@@ -166,7 +174,8 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
 
   // SQS's counts lag behind deletes, so what remains is judged from the listing itself: messages kept, or not all listed.
   const remaining = listings.some((l) => !l.complete || (l.purged === undefined && l.messages.length > 0));
-  return remaining ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+  // --purge acts: what it could not clear is a failure. A listing only reads: what it found is a finding (--check).
+  return remaining && (purge || values.check) ? EXIT.canvasFailedOrInvalid : EXIT.ok;
 }
 
 async function countMessages(sqs: SQSClient, queueUrl: string): Promise<number> {

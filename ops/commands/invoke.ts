@@ -7,7 +7,9 @@ import { errorMessage } from '#reaper/core/error-message';
 import type { RunSummary } from '#reaper/core/summary';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
 import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
-import { findStackOutput, resolveStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
+import { findStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
+import { describeTarget, localWorldHint, resolveNamed, targetLine } from '../target';
+import { unlockedLine } from '../unlocked-canvases';
 
 export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--function-name NAME] [--json]
 
@@ -27,6 +29,7 @@ Options:
   --json                print the summary as JSON
 
 Uses the usual AWS settings (AWS_PROFILE, AWS_REGION, …; AWS_ENDPOINT_URL_LAMBDA for a local endpoint).
+It says its target (function, region, endpoint or account) on stderr first.
 Exit codes: 0 the run had no failure; 1 a canvas failed, a row is invalid, the run stopped early, or the
 invocation failed; 2 usage or configuration error.`;
 
@@ -67,25 +70,21 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
   }
   if (values['grace-seconds'] !== undefined) payload.graceSeconds = asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
 
-  let functionName: string;
-  try {
-    functionName = resolveStackOutput(STACK_OUTPUTS.functionName, sourcesFromFlags(STACK_OUTPUTS.functionName, values, io));
-  } catch (error) {
-    io.stderr(`ops invoke: ${errorMessage(error).replace(/^Error: /, '')}\n`);
-    return EXIT.usageOrConfig;
-  }
+  const { value: functionName, source, sources } = resolveNamed(STACK_OUTPUTS.functionName, values, io);
 
   const lambda = createInvokeClient();
   let answer: InvokeCommandOutput;
   try {
     await checkAwsSetup([lambda], io.env);
+    const target = await describeTarget(`function ${functionName}`, source, lambda, 'LAMBDA', io, sources);
+    io.stderr(targetLine('invoke', target));
     try {
       answer = await lambda.send(
         new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
       );
     } catch (error) {
       const logGroup = findStackOutput(STACK_OUTPUTS.logGroupName, sourcesFromFlags(undefined, values, io));
-      io.stderr(`ops invoke: ${invokeFailure(functionName, error, logGroup)}\n`);
+      io.stderr(`ops invoke: ${invokeFailure(functionName, error, logGroup)}${localWorldHint(error, target)}\n`);
       return EXIT.canvasFailedOrInvalid;
     }
   } finally {
@@ -110,7 +109,11 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     io.stderr(`ops invoke: the function answered something that is not a run summary (${body.length} bytes)\n`);
     return EXIT.canvasFailedOrInvalid;
   }
-  io.stdout(values.json ? `${jsonForTerminal(summary, 2)}\n` : `${renderRunSummary(summary, [['function', functionName]])}\n`);
+  io.stdout(
+    values.json
+      ? `${jsonForTerminal(summary, 2)}\n`
+      : `${renderRunSummary(summary, [['function', functionName]])}${unlockedLine(summary)}\n`,
+  );
   return exitCodeFor(summary);
 };
 

@@ -1,37 +1,40 @@
-import { type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { exitCodeFor } from '#reaper/cli';
 import { renderRunSummary } from '#reaper/cli-kit/run-summary-table';
-import { errorMessage } from '#reaper/core/error-message';
 import type { RunSummary } from '#reaper/core/summary';
-import { EXIT, parseCommandArgs, UsageError } from '../io';
+import { EXIT, parseCommandArgs } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
-import { DEFAULT_OUTPUTS_FILE, resolveStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
+import { type FinishedRun, finishedRunPages, parseDuration, RUN_FINISHED_MESSAGE } from '../run-log';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
+import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
 import { relativeTime } from '../text-table';
+import { unlockedLine } from '../unlocked-canvases';
 
-/** The message of the line each run ends with (functions/reaper/core/reap.ts); its `summary` field is the run summary. */
-export const RUN_FINISHED_MESSAGE = 'reap run finished';
+export { parseDuration, RUN_FINISHED_MESSAGE, runFinishedLine } from '../run-log';
+
 const DEFAULT_SINCE = '24h';
-/** A bound on pages read, so a misbehaving endpoint cannot keep the command paging forever. */
-const MAX_PAGES = 1000;
 
-export const LAST_RUN_USAGE = `Usage: npm run ops -- last-run [--since DURATION] [--json] [--log-group NAME]
+export const LAST_RUN_USAGE = `Usage: npm run ops -- last-run [--since DURATION] [--json] [--check] [--log-group NAME]
 
 Shows the summary of the last run that finished: the newest "${RUN_FINISHED_MESSAGE}" line in the function's log
 group (CloudWatch Logs FilterLogEvents), scheduled or invoked by hand. A run that failed (refused credentials,
 unreadable table) logs that line too; one that crashed or timed out before it does not: then see the log group's
 ERROR lines and \`npm run ops -- dead-letters\`.
 
+Every run in a window, one line each: npm run ops -- runs --since 24h.
+
 Options:
   --since DURATION   how far back to look: 30m, 6h, 7d (default ${DEFAULT_SINCE})
+  --check            exit 1 when the run needs a look (a failure, an invalid row, an early stop, a possible
+                     live-lock unlock) or no run finished in that time
   --json             print {logGroupName, logStreamName, loggedAt, level, summary} as JSON
   --log-group NAME   the log group (default: ${'$'}${STACK_OUTPUTS.logGroupName.env}, else the ${STACK_OUTPUTS.logGroupName.output} output in ${DEFAULT_OUTPUTS_FILE})
   --outputs-file FILE  where to read stack outputs (default ${DEFAULT_OUTPUTS_FILE})
   --stack-name NAME    the stack in that file, when it holds several
 
 Needs logs:FilterLogEvents on the log group. Uses the usual AWS settings (AWS_PROFILE, AWS_REGION, …;
-AWS_ENDPOINT_URL_CLOUDWATCH_LOGS for a local endpoint).
-Exit codes: 0 the last run had no failure; 1 it had a failure, an invalid row or stopped early, no run finished
-in that time, or the log could not be read; 2 usage or configuration error.`;
+AWS_ENDPOINT_URL_CLOUDWATCH_LOGS for a local endpoint). It says its target on stderr first.
+Exit codes: 0 it ran (whatever the run found); 1 the log could not be read, or --check and the run needs a look or
+none finished; 2 usage or configuration error.`;
 
 export interface LastRun {
   logGroupName: string;
@@ -50,6 +53,7 @@ export async function lastRunCommand(argv: readonly string[], io: OperatorIo): P
       'log-group': { type: 'string' },
       'outputs-file': { type: 'string' },
       'stack-name': { type: 'string' },
+      check: { type: 'boolean' },
     },
     { min: 0, max: 0 },
   );
@@ -59,27 +63,23 @@ export async function lastRunCommand(argv: readonly string[], io: OperatorIo): P
   }
   const since = (values.since as string | undefined) ?? DEFAULT_SINCE;
   const sinceMs = parseDuration(since);
-  let logGroupName: string;
-  try {
-    logGroupName = resolveStackOutput(STACK_OUTPUTS.logGroupName, sourcesFromFlags(STACK_OUTPUTS.logGroupName, values, io));
-  } catch (error) {
-    io.stderr(`ops last-run: ${errorMessage(error).replace(/^Error: /, '')}\n`);
-    return EXIT.usageOrConfig;
-  }
+  const { value: logGroupName, source, sources } = resolveNamed(STACK_OUTPUTS.logGroupName, values, io);
+  const target = await describeTarget(`log group ${logGroupName}`, source, logsClient(io), 'CLOUDWATCH_LOGS', io, sources);
+  io.stderr(targetLine('last-run', target));
 
   const now = Date.now();
   let found: LastRun | undefined;
   try {
     found = await findLastRun(io, logGroupName, now - sinceMs, now);
   } catch (error) {
-    io.stderr(`ops last-run: reading log group ${logGroupName} failed: ${errorMessage(error)}\n`);
+    io.stderr(`ops last-run: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (!found) {
     io.stderr(
       `ops last-run: no "${RUN_FINISHED_MESSAGE}" line in ${logGroupName} in the last ${since} (look further back with --since 7d)\n`,
     );
-    return EXIT.canvasFailedOrInvalid;
+    return values.check ? EXIT.canvasFailedOrInvalid : EXIT.ok;
   }
   if (values.json) {
     io.stdout(`${JSON.stringify(found, null, 2)}\n`);
@@ -89,68 +89,19 @@ export async function lastRunCommand(argv: readonly string[], io: OperatorIo): P
       `${renderRunSummary(found.summary, [
         ['finished', `${found.loggedAt} (${relativeTime(ageSeconds)})`],
         ['log', `${found.level} in ${logGroupName} ${found.logStreamName}`],
-      ])}\n`,
+      ])}${unlockedLine(found.summary)}\n`,
     );
   }
-  return exitCodeFor(found.summary);
+  // It ran: the run's failures, invalid rows and early stop are findings, an exit 1 only when asked (--check).
+  return values.check ? exitCodeFor(found.summary) : EXIT.ok;
 }
 
-/** The newest run-finished line between the two times (the events come oldest first, over several pages). */
+/** The newest run-finished line between the two times (pages come in no promised order across pages). */
 async function findLastRun(io: OperatorIo, logGroupName: string, startTime: number, endTime: number): Promise<LastRun | undefined> {
-  const logs = logsClient(io);
-  let newest: { event: FilteredLogEvent; line: Record<string, unknown> } | undefined;
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page += 1) {
-    const answer = await logs.send(
-      new FilterLogEventsCommand({
-        logGroupName,
-        filterPattern: `"${RUN_FINISHED_MESSAGE}"`,
-        startTime,
-        endTime,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    for (const event of answer.events ?? []) {
-      const line = runFinishedLine(event.message);
-      if (line && (!newest || (event.timestamp ?? 0) >= (newest.event.timestamp ?? 0))) newest = { event, line };
-    }
-    nextToken = answer.nextToken;
-    if (!nextToken) {
-      if (!newest) return undefined;
-      return {
-        logGroupName,
-        logStreamName: newest.event.logStreamName ?? '',
-        loggedAt: new Date(newest.event.timestamp ?? 0).toISOString(),
-        level: String(newest.line.level ?? ''),
-        summary: newest.line.summary as RunSummary,
-      };
-    }
+  let newest: FinishedRun | undefined;
+  for await (const runs of finishedRunPages(logsClient(io), logGroupName, startTime, endTime)) {
+    for (const run of runs) if (!newest || run.timestampMs >= newest.timestampMs) newest = run;
   }
-  throw new Error(`still paging after ${MAX_PAGES} pages; narrow --since`);
-}
-
-/**
- * The JSON log line of a finished run, or undefined for any other line the filter let through (the phrase inside
- * another message, a line that is not JSON). Lambda's text format may put a prefix before the JSON.
- */
-export function runFinishedLine(message: string | undefined): Record<string, unknown> | undefined {
-  const start = message?.indexOf('{') ?? -1;
-  if (!message || start < 0) return undefined;
-  try {
-    const line = JSON.parse(message.slice(start)) as Record<string, unknown>;
-    const summary = line.summary as Record<string, unknown> | undefined;
-    return line.message === RUN_FINISHED_MESSAGE && typeof summary?.runId === 'string' ? line : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-const DURATION_UNITS_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "30m", "6h", "7d" in milliseconds. */
-export function parseDuration(text: string): number {
-  const match = /^(\d{1,4})([mhd])$/.exec(text.trim());
-  const amount = match ? Number(match[1]) : 0;
-  if (!match || amount < 1) throw new UsageError(`--since: expected a duration such as 30m, 6h or 7d, got ${JSON.stringify(text)}`);
-  return amount * DURATION_UNITS_MS[match[2]!]!;
+  if (!newest) return undefined;
+  return { logGroupName, logStreamName: newest.logStreamName, loggedAt: newest.loggedAt, level: newest.level, summary: newest.summary };
 }

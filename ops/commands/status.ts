@@ -1,17 +1,18 @@
-import { checkAwsSetup } from '#reaper/cli-kit/aws-setup';
 import { type Colour, colourWanted, jsonForTerminal } from '#reaper/cli-kit/terminal-text';
 import { type Cell, formatTable, relativeTime } from '#reaper/cli-kit/text-table';
 import { loadTableConfig } from '#reaper/config';
-import { errorMessage } from '#reaper/core/error-message';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
-import { readingText, stringValue, type TrackedCanvas } from '#reaper/core/tracked-canvas';
+import { readingText, stringValue } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { parseGraceSecondsFlag } from '#reaper/payload';
-import { createAwsClients, systemClock } from '#reaper/wiring';
+import { systemClock } from '#reaper/wiring';
 import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
-import { readBrakeState, scanStatusRows } from '../tracked-rows';
+import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
+import { explainFailure } from '../target';
+import { fitRows, NO_CELL_CAP, wrapProse } from '../terminal-fit';
+import { readBrakeState, type StatusRow, scanStatusRows } from '../tracked-rows';
 
-export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--project ID] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id]
+export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--project ID] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id] [--check]
 
 Lists the tracked canvases with their lock state, as the reaper would judge them now:
   stale       lockExpiresAt + grace is past: the next reap frees it
@@ -20,6 +21,8 @@ Lists the tracked canvases with their lock state, as the reaper would judge them
   not-locked  no lockExpiresAt
   invalid     bad assetId or lockExpiresAt (the problem column says which): the reaper leaves it alone; fix or untrack it
 "last unlocked" is when the reaper (or ops unlock) last force-unlocked the canvas (lastForceUnlockedAt).
+"claim" shows a run's claim on the row (claimed by run X until T): a run holds it while it unlocks the canvas; one
+left by a run that died expires by itself, and the next run takes the canvas over.
 
 Options:
   --stale-only        only stale canvases
@@ -29,10 +32,13 @@ Options:
   --grace-seconds N   judge with another grace (default GRACE_SECONDS or 60)
   --limit N           show at most N canvases (the counts still cover every row)
   --sort expiry|id    order by expiry (longest expired first) or by asset id; default: by state, then expiry
-Colour only when stdout is a terminal and NO_COLOR is not set.
+  --check             exit 1 when there is something to look at: an invalid row, or the mass-expiry brake engaged
+${TABLE_TARGET_HELP}
+On a terminal, lines fit its width (long cells end in "…") and the state is coloured (never with NO_COLOR).
+It says its target (table, region, endpoint or account) on stderr first.
 
-Needs TABLE_NAME (and the usual AWS settings). Exit codes: 0 ok; 1 an invalid row exists or the table could not be
-read; 2 usage or configuration error.`;
+Exit codes: 0 it ran (findings or not); 1 the table could not be read, or --check and there are findings;
+2 usage or configuration error.`;
 
 type LockState = 'stale' | 'in-grace' | 'live' | 'not-locked' | 'invalid';
 const STATE_ORDER: Record<LockState, number> = { stale: 0, 'in-grace': 1, invalid: 2, live: 3, 'not-locked': 4 };
@@ -58,6 +64,8 @@ export interface CanvasStatus {
   lastForceUnlockedAt?: string;
   /** The row's Scenario project, when it names one. */
   projectId?: string;
+  /** A run's claim on the row: which run, until when. */
+  claim?: { runId: string; expiresAt: string };
 }
 
 /** Progress is drawn every this many rows, on a terminal only (it would litter a pipe or a log). */
@@ -73,6 +81,8 @@ export const statusCommand: OpsCommand = async (argv, io) => {
       'grace-seconds': { type: 'string' },
       limit: { type: 'string' },
       sort: { type: 'string' },
+      check: { type: 'boolean' },
+      ...TABLE_TARGET_OPTIONS,
     },
     { min: 0, max: 0 },
   );
@@ -82,11 +92,11 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   }
   const limit = values.limit === undefined ? undefined : asUsage(() => parseLimit(String(values.limit)));
   const sort = parseSort(values.sort as string | undefined);
-  const config = loadTableConfig(io.env);
-  const graceSeconds =
-    values['grace-seconds'] === undefined ? config.graceSeconds : asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
-  const clients = io.awsClients ?? createAwsClients();
-  await checkAwsSetup([clients.dynamo], io.env);
+  const graceFlag =
+    values['grace-seconds'] === undefined ? undefined : asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
+  const { env, clients, target } = await resolveTableTarget('status', values, io);
+  const config = loadTableConfig(env);
+  const graceSeconds = graceFlag ?? config.graceSeconds;
   const now = systemClock.now();
   const canvases: CanvasStatus[] = [];
   let scanned = 0;
@@ -94,17 +104,17 @@ export const statusCommand: OpsCommand = async (argv, io) => {
     for await (const page of scanStatusRows(clients.dynamo, config.tableName)) {
       for (const row of page) {
         scanned += 1;
-        canvases.push(statusOf(row.canvas, row.lastForceUnlockedAt, now, graceSeconds));
+        canvases.push(statusOf(row, now, graceSeconds));
       }
       if (io.interactive && !values.json && scanned % PROGRESS_EVERY_ROWS < page.length) io.stderr(`\rscanned ${scanned} rows…`);
     }
   } catch (error) {
     if (io.interactive) io.stderr('\n');
-    io.stderr(`ops status: reading table ${config.tableName} failed after ${scanned} rows: ${errorMessage(error)}\n`);
+    io.stderr(`ops status: ${explainFailure(error, target)} (after ${scanned} rows)\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (io.interactive && !values.json && scanned >= PROGRESS_EVERY_ROWS) io.stderr('\r\x1b[K');
-  const brake = await readBrakeState(clients.dynamo, config.tableName);
+  const brake = await onTable(target, () => readBrakeState(clients.dynamo, config.tableName));
   const brakeJson = brake
     ? {
         engaged: true,
@@ -128,17 +138,25 @@ export const statusCommand: OpsCommand = async (argv, io) => {
       `${jsonForTerminal({ table: config.tableName, graceSeconds, generatedAt: new Date(now).toISOString(), counts, brake: brakeJson, canvases: shown, omitted }, 2)}\n`,
     );
   } else {
-    const totals = `${scanned} tracked: ${counts.stale} stale, ${counts['in-grace']} in grace, ${counts.live} live, ${counts['not-locked']} not locked, ${counts.invalid} invalid (grace ${graceSeconds} s)`;
+    // Human output hides the zero counts (the JSON keeps every one); one word per state, as in the table.
+    const nonZero = (Object.keys(counts) as LockState[]).filter((state) => counts[state] > 0).map((state) => `${counts[state]} ${state}`);
+    const totals = `${scanned} tracked${nonZero.length > 0 ? `: ${nonZero.join(', ')}` : ''} (grace ${graceSeconds} s)`;
     const more = omitted > 0 ? `\nshowing ${shown.length} of ${matching.length} (--limit ${limit})` : '';
     const brakeLine = brake
       ? `\nMASS-EXPIRY BRAKE ENGAGED since ${brakeJson.trippedAt} (${brake.newlyStale} newly stale vs ${brake.live} live): stale locks that expired after then − the window are held. Release: npm run ops -- invoke --override-brake`
       : '';
-    io.stdout(`${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal))}\n\n${totals}${more}${brakeLine}\n`);
+    const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
+    const prose = `${totals}${more}${brakeLine}`;
+    io.stdout(
+      `${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal), columns)}\n\n${columns ? wrapProse(prose, columns) : prose}\n`,
+    );
   }
-  return counts.invalid > 0 ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+  // It ran: findings are reported, not failed on, unless the script asked (--check).
+  const findings = counts.invalid > 0 || brake !== undefined;
+  return values.check && findings ? EXIT.canvasFailedOrInvalid : EXIT.ok;
 };
 
-function statusOf(canvas: TrackedCanvas, lastForceUnlockedAt: string | undefined, now: number, graceSeconds: number): CanvasStatus {
+function statusOf({ canvas, lastForceUnlockedAt, claim }: StatusRow, now: number, graceSeconds: number): CanvasStatus {
   const verdict = judgeCanvas(canvas, now, graceSeconds * 1000);
   const lockExpiresAt = stringValue(canvas.lockExpiresAt);
   const lockId = stringValue(canvas.lockId);
@@ -152,7 +170,12 @@ function statusOf(canvas: TrackedCanvas, lastForceUnlockedAt: string | undefined
     ...(verdict.kind === 'invalid' ? { problem: verdict.problem } : {}),
     ...(lastForceUnlockedAt !== undefined ? { lastForceUnlockedAt } : {}),
     ...(canvas.projectId ? { projectId: readingText(canvas.projectId) ?? '' } : {}),
+    ...(claim ? { claim: { runId: claim.runId, expiresAt: isoOrRaw(claim.expiresAtMs) } } : {}),
   };
+}
+
+function isoOrRaw(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : '(no reaperClaimExpiresAt)';
 }
 
 const byId = (a: CanvasStatus, b: CanvasStatus) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0);
@@ -165,9 +188,10 @@ const ORDER: Record<Sort, (a: CanvasStatus, b: CanvasStatus) => number> = {
   id: byId,
 };
 
-function statusTable(shown: readonly CanvasStatus[], now: number, colour: boolean): string {
+function statusTable(shown: readonly CanvasStatus[], now: number, colour: boolean, columns: number | undefined): string {
   const withProblems = shown.some((c) => c.problem !== undefined);
   const withProjects = shown.some((c) => c.projectId !== undefined);
+  const withClaims = shown.some((c) => c.claim !== undefined);
   const header = [
     ...(withProjects ? ['project'] : []),
     'asset id',
@@ -177,6 +201,7 @@ function statusTable(shown: readonly CanvasStatus[], now: number, colour: boolea
     'lockId',
     'last unlocked',
     ...(withProblems ? ['problem'] : []),
+    ...(withClaims ? ['claim'] : []),
   ];
   const rows = shown.map((c): Cell[] => [
     ...(withProjects ? [c.projectId ?? DEFAULT_PROJECT] : []),
@@ -187,8 +212,19 @@ function statusTable(shown: readonly CanvasStatus[], now: number, colour: boolea
     c.lockId ?? '',
     lastUnlocked(c.lastForceUnlockedAt, now),
     ...(withProblems ? [c.problem ?? ''] : []),
+    ...(withClaims ? [c.claim ? claimText(c.claim, now) : ''] : []),
   ]);
-  return formatTable(header, rows, withProblems ? 100 : 60, colour);
+  if (columns !== undefined) {
+    // The project, the asset id and the state are read whole; the other columns give way.
+    const fitted = fitRows(header, rows, columns, withProjects ? [0, 1, 2] : [0, 1]);
+    return formatTable(fitted.header, fitted.rows, NO_CELL_CAP, colour);
+  }
+  return formatTable(header, rows, withClaims ? 120 : withProblems ? 100 : 60, colour);
+}
+
+function claimText(claim: NonNullable<CanvasStatus['claim']>, now: number): string {
+  const ms = Date.parse(claim.expiresAt);
+  return `claimed by run ${claim.runId} until ${claim.expiresAt}${Number.isNaN(ms) ? '' : ` (${relativeTime((ms - now) / 1000)})`}`;
 }
 
 function lastUnlocked(at: string | undefined, now: number): string {

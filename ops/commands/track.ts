@@ -1,16 +1,16 @@
-import { checkAwsSetup } from '#reaper/cli-kit/aws-setup';
 import { assertClockAgreesWithAws } from '#reaper/cli-kit/clock-skew';
 import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
 import { relativeTime } from '#reaper/cli-kit/text-table';
 import { loadTableConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
-import { errorMessage } from '#reaper/core/error-message';
 import { parseLockExpiry } from '#reaper/core/lock-expiry';
 import { projectIdProblem } from '#reaper/core/project';
 import { stringReading } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
-import { createAwsClients, systemClock } from '#reaper/wiring';
+import { systemClock } from '#reaper/wiring';
 import { EXIT, type OpsCommand, type OpsIo, parseCommandArgs, UsageError } from '../io';
+import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
+import { explainFailure } from '../target';
 import { trackCanvas, untrackCanvas, type WriteResult } from '../tracked-canvas-writer';
 import { canvasOf, type RawRow, readRow } from '../tracked-rows';
 
@@ -24,7 +24,15 @@ Writing an expiry that has already passed over a row that holds a live lock hand
 it asks for confirmation (--yes when not at a terminal).
 Example: npm run ops -- track asset_GTrL3mq4SXWyMxkOHRxlpw --lock-expires-at 2026-11-27T12:00:00Z --lock-id lk_123
 Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace from AWS's.
-Needs TABLE_NAME. Exit codes: 0 written; 1 the write failed or the row changed meanwhile; 2 usage or configuration
+
+Options:
+  --lock-expires-at ISO  the lock's expiry (required)
+  --lock-id ID           the lock's id
+  --project ID           the row's Scenario project
+  --yes                  do not ask for confirmation (needed when not at a terminal)
+${TABLE_TARGET_HELP}
+It says its target (table, region, endpoint or account) on stderr first.
+Exit codes: 0 written; 1 the write failed or the row changed meanwhile; 2 usage or configuration
 error, a clock too far off, or confirmation refused.`;
 
 export const UNTRACK_USAGE = `Usage: npm run ops -- untrack <assetId> [--yes]
@@ -35,7 +43,12 @@ Prints what the row held. Untracking a canvas that is not tracked is not an erro
 The delete applies only if the row still holds the lock that was read just before (else nothing is removed, exit 1).
 A row that holds a lock is one the reaper would never free once untracked: it asks for confirmation (--yes when
 not at a terminal).
-Needs TABLE_NAME. Exit codes: 0 removed (or was not there); 1 the delete failed or the row changed meanwhile;
+
+Options:
+  --yes                do not ask for confirmation (needed when not at a terminal)
+${TABLE_TARGET_HELP}
+It says its target (table, region, endpoint or account) on stderr first.
+Exit codes: 0 removed (or was not there); 1 the delete failed or the row changed meanwhile;
 2 usage or configuration error, or confirmation refused.`;
 
 const MAX_LOCK_ID_LENGTH = 256;
@@ -93,6 +106,7 @@ export const trackCommand: OpsCommand = async (argv, io) => {
       'lock-id': { type: 'string' },
       project: { type: 'string' },
       yes: { type: 'boolean', short: 'y' },
+      ...TABLE_TARGET_OPTIONS,
     },
     { min: 1, max: 1 },
   );
@@ -113,17 +127,19 @@ export const trackCommand: OpsCommand = async (argv, io) => {
   const projectId = values.project as string | undefined;
   const projectProblem = projectId === undefined ? undefined : projectIdProblem(projectId);
   if (projectProblem) throw new UsageError(`--project: ${projectProblem.replace(/^projectId /, '')}`);
-  const config = loadTableConfig(io.env);
-  const { dynamo } = io.awsClients ?? createAwsClients();
-  await checkAwsSetup([dynamo], io.env);
+  const { env, clients, target } = await resolveTableTarget('track', values, io);
+  const config = loadTableConfig(env);
+  const { dynamo } = clients;
   // Whether the expiry written has passed, and whether the row's lock is live, are judged by this machine's clock.
-  await assertClockAgreesWithAws({ dynamo, tableName: config.tableName, clock: systemClock, graceSeconds: config.graceSeconds });
+  await onTable(target, () =>
+    assertClockAgreesWithAws({ dynamo, tableName: config.tableName, clock: systemClock, graceSeconds: config.graceSeconds }),
+  );
   const where = `${assetId} in ${config.tableName}`;
   let seen: RawRow | undefined;
   try {
     seen = await readRow(dynamo, config.tableName, assetId);
   } catch (error) {
-    io.stderr(`ops track: reading ${where} failed: ${terminalSafe(errorMessage(error))}\n`);
+    io.stderr(`ops track: reading ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   const now = systemClock.now();
@@ -143,7 +159,7 @@ export const trackCommand: OpsCommand = async (argv, io) => {
       seen,
     );
   } catch (error) {
-    io.stderr(`ops track: writing ${where} failed: ${terminalSafe(errorMessage(error))}\n`);
+    io.stderr(`ops track: writing ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
@@ -154,7 +170,11 @@ export const trackCommand: OpsCommand = async (argv, io) => {
 };
 
 export const untrackCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseCommandArgs(argv, { yes: { type: 'boolean', short: 'y' } }, { min: 1, max: 1 });
+  const { values, positionals, help } = parseCommandArgs(
+    argv,
+    { yes: { type: 'boolean', short: 'y' }, ...TABLE_TARGET_OPTIONS },
+    { min: 1, max: 1 },
+  );
   if (help) {
     io.stdout(`${UNTRACK_USAGE}\n`);
     return EXIT.ok;
@@ -164,14 +184,14 @@ export const untrackCommand: OpsCommand = async (argv, io) => {
   if (key === '' || Buffer.byteLength(key) > DYNAMODB_KEY_MAX_BYTES)
     throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
   const shownKey = terminalSafe(key);
-  const config = loadTableConfig(io.env);
-  const { dynamo } = io.awsClients ?? createAwsClients();
-  await checkAwsSetup([dynamo], io.env);
+  const { env, clients, target } = await resolveTableTarget('untrack', values, io);
+  const config = loadTableConfig(env);
+  const { dynamo } = clients;
   let seen: RawRow | undefined;
   try {
     seen = await readRow(dynamo, config.tableName, key);
   } catch (error) {
-    io.stderr(`ops untrack: reading ${shownKey} in ${config.tableName} failed: ${terminalSafe(errorMessage(error))}\n`);
+    io.stderr(`ops untrack: reading ${shownKey} failed: ${terminalSafe(explainFailure(error, target))}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (!seen) {
@@ -187,7 +207,7 @@ export const untrackCommand: OpsCommand = async (argv, io) => {
   try {
     result = await untrackCanvas(dynamo, config.tableName, key, seen);
   } catch (error) {
-    io.stderr(`ops untrack: removing ${shownKey} from ${config.tableName} failed: ${terminalSafe(errorMessage(error))}\n`);
+    io.stderr(`ops untrack: removing ${shownKey} from ${config.tableName} failed: ${terminalSafe(explainFailure(error, target))}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (result === 'changed') return rowChanged(io, 'untrack', key, await readRow(dynamo, config.tableName, key), now);

@@ -5,15 +5,16 @@ import { assertClockAgreesWithAws } from '#reaper/cli-kit/clock-skew';
 import { terminalSafe } from '#reaper/cli-kit/terminal-text';
 import { loadConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
-import { errorMessage } from '#reaper/core/error-message';
 import { LockEventRecorder } from '#reaper/core/lock-events';
 import { logOutcome } from '#reaper/core/outcome-log';
 import { keyOf, projectOf } from '#reaper/core/project';
 import { stringValue, type TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { deliberateUnlockRun, unlockCanvas } from '#reaper/core/unlock-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
-import { createAwsClients, createCanvasStore, createCredentialsProvider, createLockApis, lockEventsOf, systemClock } from '#reaper/wiring';
+import { createCanvasStore, createCredentialsProvider, createLockApis, lockEventsOf, systemClock } from '#reaper/wiring';
 import { EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
+import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
+import { explainFailure } from '../target';
 import { relativeTime } from '../text-table';
 
 export const UNLOCK_USAGE = `Usage: npm run ops -- unlock <assetId> [--lock-id <id>] [--yes]
@@ -26,8 +27,11 @@ sure you free the lock you mean: if the canvas holds another lock, nothing is do
 Options:
   --lock-id <id>   only if the row's lockId is this one
   --yes            do not ask for confirmation (needed when not at a terminal)
+${TABLE_TARGET_HELP}
 
-Needs the reaper's configuration (TABLE_NAME, SCENARIO_SECRET_ID or SCENARIO_SDK_API_KEY/SECRET, …).
+Needs the reaper's configuration (SCENARIO_SECRET_ID or SCENARIO_SDK_API_KEY/SECRET, …). When none names the
+credentials and the table came from cdk-outputs.json, the stack's secret (SecretArn) there is used.
+It says its target (table, region, endpoint or account) on stderr first.
 Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace from AWS's.
 Exit codes: 0 unlocked (or nothing to unlock); 1 the unlock failed, the lock id differs or the canvas is not
 tracked; 2 usage or configuration error, a clock too far off, or confirmation refused.`;
@@ -35,7 +39,7 @@ tracked; 2 usage or configuration error, a clock too far off, or confirmation re
 export const unlockCommand: OpsCommand = async (argv, io) => {
   const { values, positionals, help } = parseCommandArgs(
     argv,
-    { 'lock-id': { type: 'string' }, yes: { type: 'boolean', short: 'y' } },
+    { 'lock-id': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, ...TABLE_TARGET_OPTIONS },
     { min: 1, max: 1 },
   );
   if (help) {
@@ -47,19 +51,21 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
   if (idProblem) throw new UsageError(idProblem);
   const expectedLockId = values['lock-id'] as string | undefined;
 
-  const config = loadConfig(io.env, 'local');
+  const { env, clients, target } = await resolveTableTarget('unlock', values, io, { credentials: true });
+  const config = loadConfig(env, 'local');
   const clock = systemClock;
-  const clients = io.awsClients ?? createAwsClients();
   await checkReaperAwsSetup(config, clients, io.env);
   // The claim and the verdict shown in the prompt are judged by this machine's clock: it must agree with AWS's.
-  await assertClockAgreesWithAws({ dynamo: clients.dynamo, tableName: config.tableName, clock, graceSeconds: config.graceSeconds });
+  await onTable(target, () =>
+    assertClockAgreesWithAws({ dynamo: clients.dynamo, tableName: config.tableName, clock, graceSeconds: config.graceSeconds }),
+  );
   const store = createCanvasStore(config, clients);
 
   let canvas: TrackedCanvas | undefined;
   try {
     for await (const page of store.pagesOf([assetId])) canvas ??= page[0];
   } catch (error) {
-    io.stderr(`ops unlock: reading ${assetId} failed: ${terminalSafe(errorMessage(error))}\n`);
+    io.stderr(`ops unlock: reading ${assetId} failed: ${terminalSafe(explainFailure(error, target))}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
   if (!canvas) {

@@ -5,7 +5,7 @@ import type { LockApi, LockApis } from '#reaper/core/ports';
 import { type HarnessOptions, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
 import type { Observed, Run } from './expectations';
-import { FAST_API, harness, logOf, type Resources, rowChange, summaryEntryOf, verdictOf } from './fault-kit';
+import { FAST_API, harness, logOf, notUnlocked, type Resources, rowChange, stoppedAt, summaryEntryOf, verdictOf } from './fault-kit';
 
 /**
  * The Scenario API misbehaving, at its socket: each scenario seeds one stale target canvas and two stale bystanders,
@@ -60,29 +60,22 @@ async function apiFault(r: Resources, setup: ApiFaultSetup): Promise<Observed> {
   const after = await h.row(TARGET);
   const requests = h.api.unlockRequests.filter((request) => request.assetId === TARGET);
   // Requests that can free a lock (the unlocks); the GETs that verify it are not counted.
-  let waitHonoured: boolean | undefined;
+  let sentEarlyByMs: number | undefined;
   if (setup.minGapMs !== undefined && requests.length >= 2) {
     const minGap = typeof setup.minGapMs === 'number' ? setup.minGapMs : setup.minGapMs(requests[0]!.receivedAtMs);
-    // Retry-After is honoured: the second request is not sent before the time the server asked for.
-    waitHonoured = requests[1]!.receivedAtMs - requests[0]!.receivedAtMs >= minGap;
+    // Retry-After is honoured when the second request is not sent before the time the server asked for.
+    sentEarlyByMs = Math.max(0, minGap - (requests[1]!.receivedAtMs - requests[0]!.receivedAtMs));
   }
 
   const { summary } = result;
-  let run: Run;
-  if (!summary.cutShort) {
-    run = { goesOn: true, othersUnlocked: BYSTANDERS.every((id) => result.byAsset.get(id)?.status === 'unlocked') };
-  } else {
-    const notTriedRunStopped = BYSTANDERS.every((id) => {
-      const o = result.byAsset.get(id);
-      return o?.status === 'unlocked' || (o?.status === 'skipped' && o.reason === 'run-stopped');
-    });
-    run = { stops: summary.stopReason, requestAfterIt: h.api.requests.at(-1)?.assetId !== TARGET, notTriedRunStopped };
-  }
+  const run: Run = summary.cutShort
+    ? stoppedAt(result, h, TARGET, BYSTANDERS)
+    : { goesOn: true, othersNotUnlocked: notUnlocked(result, BYSTANDERS) };
   return {
     outcome: {
       canvas: verdictOf(result.byAsset.get(TARGET)),
       unlockRequests: requests.length,
-      ...(waitHonoured === undefined ? {} : { waitHonoured }),
+      ...(sentEarlyByMs === undefined ? {} : { sentEarlyByMs }),
     },
     summary: summaryEntryOf(summary, TARGET),
     row: { row: rowChange(before, after) },

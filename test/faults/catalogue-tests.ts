@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Area, type CaseIdOf, casesOf } from './catalogue';
+import { type Area, type CaseIdOf, casesOf, type FaultCase } from './catalogue';
 import type { Observed } from './expectations';
 import { Resources } from './fault-kit';
 import { outcomeText } from './prose';
@@ -8,8 +8,17 @@ import { outcomeText } from './prose';
 const MAX_OUTCOME_IN_NAME = 120;
 
 /**
+ * Compares what a scenario observed with its catalogue row. A failure names the row (its id) and shows the columns
+ * that differ; a rule over several rows is observed as the list of what breaks it, so the diff shows those ids.
+ */
+export function expectAsCatalogued(c: FaultCase, observed: Observed): void {
+  expect(observed, `catalogue row ${c.id} (${c.fault})`).toEqual(c.expected);
+}
+
+/**
  * One test per catalogued fault of `area`: runs its scenario against the real parts and compares the values it
- * observed with the catalogue's expected values (toEqual). The test's name gives the expected outcome in the doc's words. Resources are closed whatever the result.
+ * observed with the catalogue's expected values. The test's name gives the expected outcome in the doc's words.
+ * Resources are closed whatever the result.
  */
 export function describeCatalogueArea<A extends Area>(
   title: string,
@@ -21,7 +30,7 @@ export function describeCatalogueArea<A extends Area>(
       it(`${c.fault} → ${outcomeText(c.expected.outcome).slice(0, MAX_OUTCOME_IN_NAME)}`, async () => {
         const resources = new Resources();
         try {
-          expect(await scenarios[c.id as CaseIdOf<A>](resources)).toEqual(c.expected);
+          expectAsCatalogued(c, await scenarios[c.id as CaseIdOf<A>](resources));
         } finally {
           await resources.closeAll();
         }

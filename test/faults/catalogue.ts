@@ -29,7 +29,7 @@ export interface FaultCase {
 const KEPT = { row: 'kept' } as const satisfies Row;
 const KEPT_CLAIMED = { row: 'kept-claimed' } as const satisfies Row;
 const FREED = { row: 'freed' } as const satisfies Row;
-const GOES_ON = { goesOn: true, othersUnlocked: true } as const satisfies Run;
+const GOES_ON = { goesOn: true, othersNotUnlocked: [] } as const satisfies Run;
 const GOES_ON_ALONE = { goesOn: true } as const satisfies Run;
 const LOG_FAILED = {
   lines: [{ level: 'error', message: 'canvas unlock failed; row keeps its lock for the next run' }],
@@ -56,11 +56,11 @@ const failed = (kind: FailureKind, httpStatus?: number, step?: 'verify'): Verdic
   ...(step ? { step } : {}),
 });
 const ROW_CHANGED = { status: 'unlocked-row-changed' } as const satisfies Verdict;
-/** The target canvas's verdict and its unlock requests. */
-const canvas = (verdict: Verdict, unlockRequests: number, waitHonoured?: boolean): Outcome => ({
+/** The target canvas's verdict and its unlock requests; `waitHonoured`: the 2nd request came no earlier than asked. */
+const canvas = (verdict: Verdict, unlockRequests: number, waitHonoured?: true): Outcome => ({
   canvas: verdict,
   unlockRequests,
-  ...(waitHonoured === undefined ? {} : { waitHonoured }),
+  ...(waitHonoured ? { sentEarlyByMs: 0 } : {}),
 });
 const failure = (kind: FailureKind, httpStatus?: number): Summary => ({
   failure: { kind, ...(httpStatus === undefined ? {} : { httpStatus }) },
@@ -124,7 +124,7 @@ const DYNAMO_CASES = [
       outcome: { stillStaleUnlockedOnce: 4, writerCanvasesUnlocked: 0 },
       summary: counts({ examined: 6, stale: 4, unlocked: 4, failed: 0, skipped: { live: 1, notLocked: 1 } }),
       row: { row: 'as-writer-left-it' },
-      run: { scanPages: 4, everyRowExaminedOnce: true },
+      run: { scanPages: 4, notExaminedOnce: [] },
       log: logRunFinished('info'),
     },
     { row: '(the renewed and the released row)' },
@@ -149,7 +149,7 @@ const DYNAMO_CASES = [
     KEPT_CLAIMED,
     LOG_FAILED,
     {
-      othersUnlocked: true,
+      othersNotUnlocked: [],
       beforeLapse: skipped('claimed-by-other-run'),
       afterLapse: unlocked(1),
       unlockRequestsInAll: 2,
@@ -217,7 +217,7 @@ const hostile = <I extends string>(id: I, fault: string, expected: Expected, not
 });
 const NOT_AN_ID = 'assetId is not "asset_" followed by letters, digits, "_" or "-"';
 /** The run goes on (its ordinary stale bystander unlocked), and every request it sent is on the API's asset paths. */
-const onPath = (requestsForIt: number) => ({ goesOn: true, othersUnlocked: true, requestsForIt, offPathRequests: [] }) satisfies Run;
+const onPath = (requestsForIt: number) => ({ goesOn: true, othersNotUnlocked: [], requestsForIt, offPathRequests: [] }) satisfies Run;
 /** A row the reaper refuses to act on: reported, untouched (or, injected into a Scan answer, never in the table), no request. */
 const refusedRow = <I extends string>(id: I, fault: string, problem: string, stored: 'in-table' | 'injected' = 'in-table') =>
   hostile(id, fault, {
@@ -497,7 +497,7 @@ const HOSTILE_CASES = [
       },
       summary: counts({ examined: 3, stale: 3, unlocked: 0, failed: 2, skipped: { runStopped: 1 }, cutShort: 'credentials-rejected' }),
       row: rows(0, 3),
-      run: { stops: 'credentials-rejected', requestAfterIt: false, notTriedRunStopped: true },
+      run: { stops: 'credentials-rejected', requestsAfterIt: [], notTriedUnaccounted: [] },
       log: LOG_FAILED,
     },
   ),
@@ -508,7 +508,7 @@ const HOSTILE_CASES = [
       outcome: canvas(failed('asset-not-found', 404, 'verify'), 0),
       summary: failure('asset-not-found', 404),
       row: KEPT,
-      run: { goesOn: true, othersUnlocked: false },
+      run: { goesOn: true, othersNotUnlocked: ['asset_nf_no_success_b1', 'asset_nf_no_success_b2'] },
       log: LOG_FAILED,
     },
     { row: '(no `lastNotFoundAt`: its key had no 2xx in the run)' },
@@ -534,15 +534,15 @@ const verdictsOnly = <I extends string>(id: I, fault: string, outcome: Outcome) 
 const RACE_CASES = [
   race('race-four-overlapping-runs', 'four reap runs overlap on 24 stale canvases (different concurrency, two reading 5-row pages)', {
     outcome: { unlockedOnce: { once: 24, none: 0 }, unlockRequestsInAll: 24 },
-    summary: { unlockedInAll: 24, failedInAll: 0, warningsInAll: 0, everyRunAccountsForEveryRow: true },
-    row: { everyRowFreed: true, claimsLeft: 0 },
+    summary: { unlockedInAll: 24, failedInAll: 0, warningsInAll: 0, notAccountedFor: [] },
+    row: { notFreed: [], claimsLeftOn: [] },
     run: { runs: 4, distinctUnlocked: 24 },
     log: NOTHING_AT_WARN,
   }),
   race('race-cli-and-lambda', 'the Lambda handler and the CLI reap the same 16 stale canvases at the same time', {
     outcome: { unlockedOnce: { once: 16, none: 0 }, unlockRequestsInAll: 16 },
     summary: { unlockedInAll: 16 },
-    row: { everyRowFreed: true },
+    row: { notFreed: [] },
     run: { cliExitCode: 0, lambdaReturnedSummary: true },
     log: NOTHING_AT_WARN,
   }),
@@ -711,7 +711,7 @@ export const FAULT_CASES = [
     outcome: canvas(failed('out-of-time'), 1),
     summary: { ...failure('out-of-time'), cutShort: 'time-budget' },
     row: KEPT,
-    run: { stops: 'time-budget', requestAfterIt: false, notTriedRunStopped: true },
+    run: { stops: 'time-budget', requestsAfterIt: [], notTriedUnaccounted: [] },
     log: LOG_FAILED,
   }),
   api('api-reset-mid-response', 'connection reset in the middle of a 200 answer', {
@@ -774,7 +774,7 @@ export const FAULT_CASES = [
     outcome: canvas(failed('credentials-rejected', 401), 1),
     summary: { ...failure('credentials-rejected', 401), cutShort: 'credentials-rejected' },
     row: KEPT,
-    run: { stops: 'credentials-rejected', requestAfterIt: false, notTriedRunStopped: true },
+    run: { stops: 'credentials-rejected', requestsAfterIt: [], notTriedUnaccounted: [] },
     log: LOG_FAILED,
   }),
   api('api-403', '403 on one asset (its unlock refused to the key; other assets answer 2xx)', {

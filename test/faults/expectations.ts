@@ -5,9 +5,10 @@ import type { RunSummary, StopReason, WarningKind } from '#reaper/core/summary';
  * The values a fault test compares: the catalogue (catalogue.ts) states them, a scenario observes them from the real
  * run, and the test compares the two with toEqual. Only docs/reliability.md turns them into words (prose.ts).
  *
- * Each column is a union of small shapes; a shape is told apart by a key only it has. Counts are numbers, checks are
- * booleans: a scenario never writes a sentence. Optional fields are left out (undefined) when they do not apply, so
- * an observation only shows them when something went wrong.
+ * Each column is a union of small shapes; a shape is told apart by a key only it has. Counts are numbers; a rule over
+ * several rows or requests is observed as the list of what breaks it (asset ids, with why), expected `[]`, so a failing
+ * test prints which rows broke it rather than `false`. A scenario never writes a sentence. Optional fields are left
+ * out (undefined) when they do not apply, so an observation only shows them when something went wrong.
  */
 
 /** What happened to one canvas: the core's outcome, without what differs from run to run (ids, times, messages). */
@@ -21,11 +22,11 @@ export type Verdict =
   /** The run reported nothing for it. */
   | { status: 'none' };
 
-/** How many canvases got exactly one unlock request, none, or more than one. */
+/** How many canvases got exactly one unlock request, or none; and those that got more than one (`<assetId> ×<requests>`). */
 export interface RequestTally {
   once: number;
   none: number;
-  more?: number;
+  more?: string[];
 }
 
 /** A run's own counters (the skipped ones only when not zero). */
@@ -41,8 +42,11 @@ export interface RunCounts {
 }
 
 export type Outcome =
-  /** The canvas the fault was aimed at, and how many unlock requests (not the GETs that verify) it got. */
-  | { canvas: Verdict; unlockRequests: number; waitHonoured?: boolean }
+  /**
+   * The canvas the fault was aimed at, and how many unlock requests (not the GETs that verify) it got; when the API
+   * asked for a wait, how much earlier than asked the 2nd request came (0: the wait was honoured).
+   */
+  | { canvas: Verdict; unlockRequests: number; sentEarlyByMs?: number }
   /** The canvas's verdict alone (its requests are in the run column). */
   | { verdict: Verdict }
   /** Every canvas of the table. */
@@ -79,8 +83,11 @@ export type Summary =
     }
   | { counts: RunCounts }
   | { invocationFails: true }
-  /** Several runs: their counters added up, and whether each one gave every row exactly one outcome. */
-  | { unlockedInAll: number; failedInAll?: number; warningsInAll?: number; everyRunAccountsForEveryRow?: boolean };
+  /**
+   * Several runs: their counters added up, and the rows a run did not account for (`run <n>: <assetId> (<why>)`: not
+   * exactly one outcome, or skipped as live or invalid).
+   */
+  | { unlockedInAll: number; failedInAll?: number; warningsInAll?: number; notAccountedFor?: string[] };
 
 /** What one row holds after the run, compared with before it. */
 export type RowChange =
@@ -108,15 +115,19 @@ export type Row =
   /** A row that was never stored (injected into a Scan answer): the table holds no row for it. */
   | { notInTable: true }
   | { rows: { freed: number; unchanged: number; claimsLeft?: number; other?: RowChange[] } }
-  | { everyRowFreed: boolean; claimsLeft?: number };
+  /** The rows still holding a lock after the runs, and those still holding a claim. */
+  | { notFreed: string[]; claimsLeftOn?: string[] };
 
 export type Run =
-  /** The run goes on; `othersUnlocked`: the other stale canvases of the run were unlocked. */
-  | { goesOn: true; othersUnlocked?: boolean; requestsForIt?: number; offPathRequests?: string[] }
-  /** The run stopped at this canvas: no request after it, and the canvases not yet tried were reported run-stopped. */
-  | { stops: StopReason | null; requestAfterIt: boolean; notTriedRunStopped: boolean }
+  /** The run goes on; `othersNotUnlocked`: the other stale canvases of the run that were not unlocked. */
+  | { goesOn: true; othersNotUnlocked?: string[]; requestsForIt?: number; offPathRequests?: string[] }
+  /**
+   * The run stopped at this canvas: the requests sent after it (their asset ids), and the canvases not yet tried that
+   * were not reported run-stopped.
+   */
+  | { stops: StopReason | null; requestsAfterIt: string[]; notTriedUnaccounted: string[] }
   /** A row update gave up: what a run before the claim lapses and one after it did, and the row after both. */
-  | { othersUnlocked: boolean; beforeLapse: Verdict; afterLapse: Verdict; unlockRequestsInAll: number; rowAfterwards: RowChange }
+  | { othersNotUnlocked: string[]; beforeLapse: Verdict; afterLapse: Verdict; unlockRequestsInAll: number; rowAfterwards: RowChange }
   | { sdkRetried: number; operation: 'Scan' }
   /** The run stops after the SDK's attempts (at a Scan page); what the next run, without the fault, does. */
   | {
@@ -128,7 +139,8 @@ export type Run =
       thrown?: string;
       nextRun?: { unlocks: number; thenRequestsPerCanvas: RequestTally; thenRows?: { freed: number; unchanged: number } };
     }
-  | { scanPages: number; everyRowExaminedOnce: boolean }
+  /** The Scan pages read, and the rows not examined exactly once (`<assetId> ×<times>`). */
+  | { scanPages: number; notExaminedOnce: string[] }
   | { batchGetRounds: number; waitsMs: number[]; stops: boolean }
   /** Nothing was done: no secret read (when it was looked at) and no request to the API. */
   | { nothingDone: { secretReads?: number; apiRequests: number; dynamoOperations?: string[] } }

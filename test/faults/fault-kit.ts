@@ -9,10 +9,10 @@ import { localDynamoClient } from '#local/tracked-canvas-table';
 import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import type { CanvasOutcome } from '#reaper/core/outcome';
 import type { RunSummary } from '#reaper/core/summary';
-import { ENV } from '#reaper/env';
 import { createHandler } from '#reaper/handler';
+import { ENV } from '#reaper/settings';
 import { createReaperHarness, type HarnessOptions, type ReaperHarness } from '#test-support/reaper-harness';
-import type { Log, LogLine, RequestTally, RowChange, Summary, Verdict } from './expectations';
+import type { Log, LogLine, RequestTally, RowChange, Run, Summary, Verdict } from './expectations';
 
 export type RunResult = Awaited<ReturnType<ReaperHarness['run']>>;
 export type Row = Record<string, AttributeValue> | undefined;
@@ -207,10 +207,38 @@ export function rowChange(before: Row, after: Row): RowChange {
   return { changedTo: after };
 }
 
-/** How many of `ids` got exactly one unlock request, none, or more. */
-export function tallyOf(counts: number[]): RequestTally {
-  const more = counts.filter((n) => n > 1).length;
-  return { once: counts.filter((n) => n === 1).length, none: counts.filter((n) => n === 0).length, ...(more ? { more } : {}) };
+/** The canvases among `ids` the run did not unlock (a rule's breakers: expected none). */
+export function notUnlocked(result: RunResult, ids: readonly string[]): string[] {
+  return ids.filter((id) => result.byAsset.get(id)?.status !== 'unlocked');
+}
+
+/**
+ * How a run stopped at `target`: the requests the API got after the target's last one (their asset ids), and the
+ * canvases of `notTried` the run neither unlocked nor reported run-stopped.
+ */
+export function stoppedAt(result: RunResult, h: ReaperHarness, target: string, notTried: readonly string[]): Run {
+  const requests = h.api.requests.map((request) => request.assetId ?? request.rawPath);
+  const lastForTarget = requests.lastIndexOf(target);
+  return {
+    stops: result.summary.stopReason,
+    // None for the target at all: every request came after the point it stopped at.
+    requestsAfterIt: requests.slice(lastForTarget + 1),
+    notTriedUnaccounted: notTried.filter((id) => {
+      const o = result.byAsset.get(id);
+      return !(o?.status === 'unlocked' || (o?.status === 'skipped' && o.reason === 'run-stopped'));
+    }),
+  };
+}
+
+/** How many of `ids` got exactly one unlock request, or none; and which got more (left out when none did). */
+export function tallyOf(ids: readonly string[], h: ReaperHarness): RequestTally {
+  const counts = ids.map((id) => ({ id, n: h.api.unlockCount(id) }));
+  const more = counts.filter(({ n }) => n > 1).map(({ id, n }) => `${id} ×${n}`);
+  return {
+    once: counts.filter(({ n }) => n === 1).length,
+    none: counts.filter(({ n }) => n === 0).length,
+    ...(more.length ? { more } : {}),
+  };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -2,7 +2,7 @@ import type { CanvasOutcome } from '#reaper/core/outcome';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo } from '#test-support/reaper-harness';
 import type { Observed, Verdict } from './expectations';
-import { deployedHandler, harness, logOf, type Resources, rowChange, summaryEntryOf, verdictOf } from './fault-kit';
+import { deployedHandler, harness, logOf, notUnlocked, type Resources, rowChange, stoppedAt, summaryEntryOf, verdictOf } from './fault-kit';
 
 /**
  * Keys and names from the secret: a 403 is one asset's problem until two assets answer it to the same method with
@@ -29,8 +29,8 @@ async function forbiddenOneAsset(r: Resources): Promise<Observed> {
     summary: summaryEntryOf(result.summary, target),
     row: { row: rowChange(before, await h.row(target)) },
     run: result.summary.cutShort
-      ? { stops: result.summary.stopReason, requestAfterIt: true, notTriedRunStopped: false }
-      : { goesOn: true, othersUnlocked: bystanders.every((id) => result.byAsset.get(id)?.status === 'unlocked') },
+      ? stoppedAt(result, h, target, bystanders)
+      : { goesOn: true, othersNotUnlocked: notUnlocked(result, bystanders) },
     log: logOf(result, target),
   };
 }
@@ -52,7 +52,6 @@ async function forbiddenTwoAssets(r: Resources): Promise<Observed> {
   const ordered = [...ids].sort((a, b) => firstRequest(a) - firstRequest(b));
   const verdict = (id: string | undefined): Verdict => verdictOf(id === undefined ? undefined : (result.byAsset.get(id) as CanvasOutcome));
   const second = ordered[1] ?? '';
-  const secondsLastRequest = h.api.requests.map((request) => request.assetId).lastIndexOf(second);
   const after = await Promise.all(ids.map((id) => h.row(id)));
   const changes = after.map((row, i) => rowChange(before[i], row));
   return {
@@ -68,11 +67,7 @@ async function forbiddenTwoAssets(r: Resources): Promise<Observed> {
       },
     },
     row: { rows: { freed: changes.filter((c) => c === 'freed').length, unchanged: changes.filter((c) => c === 'kept').length } },
-    run: {
-      stops: result.summary.stopReason,
-      requestAfterIt: secondsLastRequest < h.api.requests.length - 1,
-      notTriedRunStopped: verdict(ordered[2]).status === 'skipped' && firstRequest(ordered[2] ?? '') === Number.POSITIVE_INFINITY,
-    },
+    run: stoppedAt(result, h, second, ordered.slice(2)),
     log: logOf(result, second),
   };
 }
@@ -95,9 +90,7 @@ async function notFoundWithoutSuccess(r: Resources): Promise<Observed> {
     },
     summary: summaryEntryOf(result.summary, target),
     row: { row: rowChange(before, await h.row(target)) },
-    run: result.summary.cutShort
-      ? { stops: result.summary.stopReason, requestAfterIt: true, notTriedRunStopped: false }
-      : { goesOn: true, othersUnlocked: others.every((id) => result.byAsset.get(id)?.status === 'unlocked') },
+    run: result.summary.cutShort ? stoppedAt(result, h, target, others) : { goesOn: true, othersNotUnlocked: notUnlocked(result, others) },
     log: logOf(result, target),
   };
 }

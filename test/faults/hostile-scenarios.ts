@@ -1,8 +1,8 @@
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { SeedRow } from '#local/tracked-canvas-table';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
-import { ENV } from '#reaper/env';
 import { PayloadError } from '#reaper/payload';
+import { ENV } from '#reaper/settings';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, type ReaperHarness } from '#test-support/reaper-harness';
 import { ruleEvent, scheduleTick } from '#test-support/scheduled-events';
@@ -13,6 +13,7 @@ import {
   harness,
   logLine,
   logOf,
+  notUnlocked,
   proxiedStore,
   type Resources,
   type Row,
@@ -74,7 +75,7 @@ async function hostileRow(r: Resources, name: string, input: RowInput): Promise<
           : { row: { changedTo: 'a row was written' } },
     run: {
       goesOn: true,
-      othersUnlocked: result.byAsset.get(bystander)?.status === 'unlocked',
+      othersNotUnlocked: notUnlocked(result, [bystander]),
       requestsForIt: forIt.length,
       offPathRequests: offPath.map((req) => req.rawPath),
     },
@@ -141,7 +142,11 @@ async function hostilePayload(
     outcome: { unlockCount: h.api.unlockCount(staleId), unlockRequests: h.api.unlockRequests.length },
     summary: s ? { counts: { examined: s.examined, unlocked: s.unlocked } } : { invocationFails: true },
     row: { row: rowChange(before, rowAfter) },
-    run: s && !s.cutShort ? { goesOn: true } : { stops: s?.stopReason ?? null, requestAfterIt: false, notTriedRunStopped: false },
+    // Stopped: no canvas was the run's target; the stale one is unaccounted unless it was unlocked.
+    run:
+      s && !s.cutShort
+        ? { goesOn: true }
+        : { stops: s?.stopReason ?? null, requestsAfterIt: [], notTriedUnaccounted: h.api.unlockCount(staleId) > 0 ? [] : [staleId] },
     log: { lines: ownLines.filter((line) => line.assetId === staleId && ['INFO', 'WARN', 'ERROR'].includes(line.level)).map(logLine) },
   };
 }

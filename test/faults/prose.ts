@@ -30,20 +30,20 @@ function tallyText(t: RequestTally, total: number): string {
   if (t.once === 0 && !t.more) return 'no API request';
   if (t.none === 0 && !t.more) return `all ${total} unlocked, one request each`;
   const parts = [`${t.once} unlocked with one request each`, `${t.none} without any request`];
-  if (t.more) parts.push(`${t.more} with more than one`);
+  if (t.more) parts.push(`${t.more.length} with more than one (${t.more.join(', ')})`);
   return parts.join(', ');
 }
-const tallyTotal = (t: RequestTally) => t.once + t.none + (t.more ?? 0);
+const tallyTotal = (t: RequestTally) => t.once + t.none + (t.more?.length ?? 0);
 
 export function outcomeText(o: Outcome): string {
   if ('canvas' in o) {
     const requests = o.unlockRequests === 0 ? 'no unlock sent' : plural(o.unlockRequests, 'unlock request');
     const wait =
-      o.waitHonoured === undefined
+      o.sentEarlyByMs === undefined
         ? ''
-        : o.waitHonoured
+        : o.sentEarlyByMs === 0
           ? ', the 2nd one after the wait asked for'
-          : ', the 2nd one BEFORE the wait asked for';
+          : `, the 2nd one ${o.sentEarlyByMs} ms BEFORE the wait asked for`;
     return `${verdictText(o.canvas)}; ${requests}${wait}`;
   }
   if ('verdict' in o) return verdictText(o.verdict);
@@ -102,9 +102,11 @@ export function summaryText(s: Summary): string {
     const parts = [`unlocked add up to ${s.unlockedInAll}`];
     if (s.failedInAll !== undefined) parts.push(`failed ${s.failedInAll}`);
     if (s.warningsInAll !== undefined) parts.push(`warnings ${s.warningsInAll}`);
-    if (s.everyRunAccountsForEveryRow !== undefined) {
+    if (s.notAccountedFor !== undefined) {
       parts.push(
-        s.everyRunAccountsForEveryRow ? 'each run examined every row and gave each one outcome' : 'a run does NOT account for every row',
+        s.notAccountedFor.length === 0
+          ? 'each run examined every row and gave each one outcome'
+          : `rows NOT accounted for: ${s.notAccountedFor.join(', ')}`,
       );
     }
     return `the runs' ${parts.join('; ')}`;
@@ -156,7 +158,9 @@ export function rowText(r: Row): string {
   if ('row' in r) return rowChangeText(r.row);
   if ('notInTable' in r) return 'none in the table (DynamoDB would not store it); nothing written';
   if ('rows' in r) return rowsText(r.rows);
-  return `${r.everyRowFreed ? 'every row freed once' : 'rows NOT all freed'}${r.claimsLeft === undefined ? '' : `, ${r.claimsLeft === 0 ? 'no' : r.claimsLeft} claim left`}`;
+  const claims =
+    r.claimsLeftOn === undefined ? '' : `, ${r.claimsLeftOn.length === 0 ? 'no claim' : `claims on ${r.claimsLeftOn.join(', ')}`} left`;
+  return `${r.notFreed.length === 0 ? 'every row freed once' : `rows NOT freed: ${r.notFreed.join(', ')}`}${claims}`;
 }
 
 const API_PATHS = 'every request on /v1/assets/{id} or /v1/assets/{id}/unlock';
@@ -164,18 +168,24 @@ const API_PATHS = 'every request on /v1/assets/{id} or /v1/assets/{id}/unlock';
 export function runText(r: Run): string {
   if ('goesOn' in r) {
     const parts: string[] = [];
-    if (r.othersUnlocked === true) parts.push('the other stale canvases are unlocked');
-    if (r.othersUnlocked === false) parts.push('but the other stale canvases are NOT all unlocked');
+    if (r.othersNotUnlocked?.length === 0) parts.push('the other stale canvases are unlocked');
+    if (r.othersNotUnlocked?.length) parts.push(`but other stale canvases are NOT unlocked: ${r.othersNotUnlocked.join(', ')}`);
     if (r.requestsForIt !== undefined)
       parts.push(r.requestsForIt === 0 ? 'no request for it' : `${plural(r.requestsForIt, 'request')} for it`);
     if (r.offPathRequests) parts.push(r.offPathRequests.length === 0 ? API_PATHS : `requests OFF the path: ${r.offPathRequests.join(' ')}`);
     return parts.length === 0 ? 'goes on' : `goes on: ${parts.join('; ')}`;
   }
-  if ('stops' in r && 'requestAfterIt' in r) {
-    return `stops (${r.stops}): ${r.requestAfterIt ? 'MORE REQUESTS after it' : 'no request after it'}, ${r.notTriedRunStopped ? 'canvases not yet tried reported run-stopped' : 'canvases not yet tried unaccounted'}`;
+  if ('stops' in r && 'requestsAfterIt' in r) {
+    const after = r.requestsAfterIt.length === 0 ? 'no request after it' : `MORE REQUESTS after it: ${r.requestsAfterIt.join(', ')}`;
+    const notTried =
+      r.notTriedUnaccounted.length === 0
+        ? 'canvases not yet tried reported run-stopped'
+        : `canvases not yet tried unaccounted: ${r.notTriedUnaccounted.join(', ')}`;
+    return `stops (${r.stops}): ${after}, ${notTried}`;
   }
   if ('beforeLapse' in r) {
-    return `goes on${r.othersUnlocked ? '' : ' (the other stale canvases NOT all unlocked)'}; a run before the claim lapses: ${verdictText(r.beforeLapse)}; a run after: ${verdictText(r.afterLapse)} (unlock request #${r.unlockRequestsInAll}), then the row: ${rowChangeText(r.rowAfterwards)}`;
+    const others = r.othersNotUnlocked.length === 0 ? '' : ` (other stale canvases NOT unlocked: ${r.othersNotUnlocked.join(', ')})`;
+    return `goes on${others}; a run before the claim lapses: ${verdictText(r.beforeLapse)}; a run after: ${verdictText(r.afterLapse)} (unlock request #${r.unlockRequestsInAll}), then the row: ${rowChangeText(r.rowAfterwards)}`;
   }
   if ('sdkRetried' in r) return `goes on: the SDK retried the ${plural(r.sdkRetried, `faulted ${r.operation}`)}`;
   if ('stopsAfterAttempts' in r) {
@@ -189,7 +199,7 @@ export function runText(r: Run): string {
     return text;
   }
   if ('scanPages' in r)
-    return `goes on across ${r.scanPages} Scan pages${r.everyRowExaminedOnce ? '; every row examined once' : '; NOT every row examined once'}`;
+    return `goes on across ${r.scanPages} Scan pages; ${r.notExaminedOnce.length === 0 ? 'every row examined once' : `NOT examined once: ${r.notExaminedOnce.join(', ')}`}`;
   if ('batchGetRounds' in r)
     return `${r.stops ? 'stops' : 'goes on'} after ${r.batchGetRounds} BatchGetItem rounds, waiting ${r.waitsMs.join(', ')} ms between them`;
   if ('nothingDone' in r) {

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { REAPER_WRITES } from '#local/dynamodb-fault-proxy';
 import { runCli } from '#reaper/cli';
-import type { RunSummary } from '#reaper/core/summary';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
@@ -16,7 +15,9 @@ import {
   proxiedStore,
   type Resources,
   type Row,
+  type RunResult,
   sleep,
+  stoppedAt,
   summaryEntryOf,
   tallyOf,
   verdictOf,
@@ -40,24 +41,43 @@ const sameWriterRow = (row: Row, expected: { lockExpiresAt?: string; lockId?: st
 
 /** How many canvases the API unlocked exactly once (or not, or more), and its unlock requests in all. */
 function unlockCounts(h: ReaperHarness, ids: string[]): Outcome {
-  return { unlockedOnce: tallyOf(ids.map((id) => h.api.unlockCount(id))), unlockRequestsInAll: h.api.unlockRequests.length };
+  return { unlockedOnce: tallyOf(ids, h), unlockRequestsInAll: h.api.unlockRequests.length };
 }
 
-function overlapSummary(summaries: RunSummary[], stale: number): Observed['summary'] {
-  const everyRunAccountsForEveryRow = summaries.every(
-    (s) =>
-      s.examined === stale &&
-      s.unlocked + s.failed + Object.values(s.skipped).reduce((a, b) => a + b, 0) === s.examined &&
-      s.skipped.live === 0 &&
-      s.skipped.invalid === 0,
-  );
+/**
+ * The runs' counters added up, and the rows a run did not account for: each run must examine every row and give each
+ * one exactly one outcome, none of them live or invalid (the rows are all stale and valid), and its counters must
+ * add up to what it examined.
+ */
+function overlapSummary(runs: RunResult[], ids: readonly string[]): Observed['summary'] {
+  const notAccountedFor = runs.flatMap(({ summary: s, outcomes }, index) => {
+    const run = `run ${index + 1}`;
+    const byRow = ids.flatMap((id) => {
+      const mine = outcomes.filter((o) => o.assetId === id);
+      if (mine.length !== 1) return [`${run}: ${id} (${mine.length} outcomes)`];
+      const o = mine[0]!;
+      return o.status === 'invalid' || (o.status === 'skipped' && o.reason === 'live')
+        ? [`${run}: ${id} (${o.status === 'invalid' ? 'invalid' : 'live'})`]
+        : [];
+    });
+    const counted = s.unlocked + s.failed + Object.values(s.skipped).reduce((a, b) => a + b, 0);
+    const totals =
+      s.examined === ids.length && counted === s.examined ? [] : [`${run}: examined ${s.examined}, counted ${counted}, of ${ids.length}`];
+    return [...byRow, ...totals];
+  });
   return {
-    unlockedInAll: summaries.reduce((sum, s) => sum + s.unlocked, 0),
-    failedInAll: summaries.reduce((sum, s) => sum + s.failed, 0),
-    warningsInAll: summaries.reduce((sum, s) => sum + s.warnings.length, 0),
-    everyRunAccountsForEveryRow,
+    unlockedInAll: runs.reduce((sum, run) => sum + run.summary.unlocked, 0),
+    failedInAll: runs.reduce((sum, run) => sum + run.summary.failed, 0),
+    warningsInAll: runs.reduce((sum, run) => sum + run.summary.warnings.length, 0),
+    notAccountedFor,
   };
 }
+
+/** The rows among `ids` still holding a lock. */
+const notFreed = async (h: ReaperHarness, ids: readonly string[]) =>
+  (await Promise.all(ids.map(async (id) => ({ id, row: await h.row(id) }))))
+    .filter(({ row }) => !row || row.lockExpiresAt)
+    .map(({ id }) => id);
 
 async function overlappingRuns(r: Resources): Promise<Observed> {
   const h = await harness(r, RACE_API);
@@ -71,17 +91,11 @@ async function overlappingRuns(r: Resources): Promise<Observed> {
     sleep(10).then(() => h.run({ maxInFlight: 8, store: paged.store })),
     sleep(20).then(() => h.run({ maxInFlight: 2, store: paged.store })),
   ]);
-  const rows = await Promise.all(ids.map((id) => h.row(id)));
+  const claimed = await Promise.all(ids.map(async (id) => ((await h.row(id))?.reaperClaimRunId === undefined ? [] : [id])));
   return {
     outcome: unlockCounts(h, ids),
-    summary: overlapSummary(
-      runs.map((run) => run.summary),
-      ids.length,
-    ),
-    row: {
-      everyRowFreed: rows.every((row) => row && !row.lockExpiresAt),
-      claimsLeft: rows.filter((row) => row?.reaperClaimRunId !== undefined).length,
-    },
+    summary: overlapSummary(runs, ids),
+    row: { notFreed: await notFreed(h, ids), claimsLeftOn: claimed.flat() },
     run: {
       runs: runs.length,
       distinctUnlocked: new Set(runs.flatMap((run) => run.outcomes.filter((o) => o.status === 'unlocked').map((o) => o.assetId))).size,
@@ -119,7 +133,7 @@ async function cliAndLambda(r: Resources): Promise<Observed> {
   return {
     outcome: unlockCounts(h, ids),
     summary: { unlockedInAll: lambdaSummary.unlocked + cliUnlocked },
-    row: { everyRowFreed: (await Promise.all(ids.map((id) => h.row(id)))).every((row) => row && !row.lockExpiresAt) },
+    row: { notFreed: await notFreed(h, ids) },
     run: { cliExitCode: cliExit, lambdaReturnedSummary: typeof lambdaSummary.runId === 'string' },
     log: warnOrAbove(lines, ids),
   };
@@ -206,9 +220,7 @@ async function writerBeforeClaim(r: Resources, name: string, writer: Writer): Pr
     outcome: { canvas: verdictOf(result.byAsset.get(assetId)), unlockRequests: h.api.unlockRequests.length },
     summary: summaryEntryOf(result.summary, assetId),
     row: { row: writerKept ? (written === 'deleted' ? 'still-deleted' : 'as-writer-left-it') : { changedTo: row ?? 'recreated' } },
-    run: result.summary.cutShort
-      ? { stops: result.summary.stopReason, requestAfterIt: false, notTriedRunStopped: false }
-      : { goesOn: true },
+    run: result.summary.cutShort ? stoppedAt(result, h, assetId, []) : { goesOn: true },
     log: logOf(result, assetId),
   };
 }
@@ -233,9 +245,7 @@ async function writerDuringUnlock(r: Resources, name: string, writer: Writer): P
     outcome: { canvas: verdictOf(result.byAsset.get(assetId)), unlockRequests: h.api.unlockRequests.length },
     summary: summaryEntryOf(result.summary, assetId),
     row: { row: kept ? { writerLockKept: true, claimLingers: row?.reaperClaimRunId !== undefined } : { changedTo: lockOf(row) } },
-    run: result.summary.cutShort
-      ? { stops: result.summary.stopReason, requestAfterIt: false, notTriedRunStopped: false }
-      : { goesOn: true },
+    run: result.summary.cutShort ? stoppedAt(result, h, assetId, []) : { goesOn: true },
     log: logOf(result, assetId),
   };
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { REPO_ROOT } from './support/synth-reaper';
 
 /** Runs a command without blocking this process (the vitest main process hosts the local DynamoDB). */

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, loadConfig } from '#reaper/config';
-import { ENV, LAMBDA_ENV_NAMES, LOCAL_ONLY_ENV_NAMES } from '#reaper/env';
+import { ENV, SETTING_NAMES, SETTING_SPECS } from '#reaper/settings';
 import { onlyResource, synthReaper } from './support/synth-reaper';
+
+/** The variables the Lambda reads, and those only a local run may use (the settings table's rows by use). */
+const envNamesOf = (use: string) => SETTING_NAMES.filter((name) => SETTING_SPECS[name].use === use).map((name) => SETTING_SPECS[name].env!);
+const LAMBDA_ENV_NAMES = envNamesOf('lambda');
+const LOCAL_ONLY_ENV_NAMES = envNamesOf('local-only');
 
 /** The function's environment as CloudFormation will set it, with deploy-time references replaced by plausible values. */
 function deployedEnvironment(variables: Record<string, unknown>): Record<string, string> {

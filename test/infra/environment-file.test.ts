@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENVIRONMENTS_DIR, readEnvironmentFile } from '#infra/environment-file';
+import { ENVIRONMENTS_DIR, readEnvironmentFile } from '#infra/context';
 import { createReaperApp } from '#infra/reaper-app';
 import { CONTEXT_KEYS } from '#reaper/settings';
 import { cdkJsonContext, onlyResource } from './support/synth-reaper';

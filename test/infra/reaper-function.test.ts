@@ -1,9 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { ReaperFunction } from '#infra/constructs/reaper-function';
+import { DEFAULT_REAPER_SETTINGS, ReaperFunction } from '#infra/constructs/reaper-function';
 import { ScenarioCredentialsSecret } from '#infra/constructs/scenario-credentials-secret';
-import { DEFAULT_REAPER_SETTINGS } from '#infra/reaper-environment';
 import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 

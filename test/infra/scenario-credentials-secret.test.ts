@@ -1,7 +1,7 @@
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { ScenarioCredentialsSecret, type ScenarioCredentialsSecretProps } from '#infra/constructs/scenario-credentials-secret';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TrackedCanvasTable } from '#infra/constructs/tracked-canvas-table';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 

@@ -116,6 +116,29 @@ describe('the CloudWatch Logs stand-in', () => {
     expect(recent.events?.map((e) => e.message)).toEqual(['reap run started']);
   });
 
+  it('may answer empty pages that still carry a nextToken, as the service does, and refuses a limit out of 1..10000', async () => {
+    const sparse = await startCloudWatchLogsStandIn({ pageSize: 1, emptyPagesFirst: 2 });
+    const sparseClient = new CloudWatchLogsClient({ ...LOCAL, endpoint: sparse.endpoint });
+    try {
+      sparse.createLogGroup('/g');
+      sparse.putLogEvent('/g', { logStreamName: 's', timestamp: Date.now(), message: 'one' });
+      const pages: number[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await sparseClient.send(new FilterLogEventsCommand({ logGroupName: '/g', nextToken }));
+        pages.push(page.events?.length ?? 0);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      expect(pages).toEqual([0, 0, 1]);
+      await expect(sparseClient.send(new FilterLogEventsCommand({ logGroupName: '/g', limit: 0 }))).rejects.toMatchObject({
+        name: 'InvalidParameterException',
+      });
+    } finally {
+      sparseClient.destroy();
+      await sparse.close();
+    }
+  });
+
   it('refuses patterns it does not implement, and unknown groups', async () => {
     expect(filterTerms('"reap run finished" ERROR')).toEqual(['reap run finished', 'ERROR']);
     expect(filterTerms('{ $.level = "ERROR" }')).toBeUndefined();

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
 import { isolatedProcessEnv } from '#test-support/child-env';
 import { minutesAgo } from '#test-support/reaper-harness';
@@ -60,13 +60,24 @@ function shellEnv(): Record<string, string> {
  * the command has said it is stopping. Waits for the command to end.
  */
 async function interruptAfterFirstRequest(script: string, args: string[], signal: NodeJS.Signals) {
+  return interruptCommand(process.execPath, ['--import', 'tsx', script, ...args], signal, 'process');
+}
+
+/**
+ * Starts `command` (in its own process group with `target` "group", as a terminal runs a job) and sends `signal` once
+ * the first API request has arrived: to the process, or to its whole group as a terminal's Ctrl-C does, so npm and
+ * any wrapper see it too and relay it again.
+ */
+async function interruptCommand(command: string, args: string[], signal: NodeJS.Signals, target: 'process' | 'group') {
   let release = () => {};
   const signalTaken = new Promise<void>((resolve) => (release = resolve));
   for (const assetId of CANVASES) api.script(assetId, [{ action: () => signalTaken }], 'get');
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(command, args, {
     cwd: ROOT,
-    env: shellEnv(),
+    env: { ...shellEnv(), npm_config_update_notifier: 'false', npm_config_offline: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // setsid(): the child leads a new process group (and session), so -pid names exactly its group.
+    detached: target === 'group',
   });
   let stdout = '';
   let stderr = '';
@@ -75,15 +86,22 @@ async function interruptAfterFirstRequest(script: string, args: string[], signal
     stderr += chunk.toString();
     if (stderr.includes(`${signal}: stopping`)) release();
   });
-  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  let killedBy: NodeJS.Signals | null = null;
+  const closed = new Promise<number | null>((resolve) =>
+    child.once('close', (code, by) => {
+      killedBy = by;
+      resolve(code);
+    }),
+  );
   let exited = false;
   void closed.then(() => (exited = true));
   while (api.requests.length === 0 && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
   const requestsAtSignal = api.requests.length;
-  child.kill(signal);
+  if (target === 'group') process.kill(-child.pid!, signal);
+  else child.kill(signal);
   const code = await closed;
   release();
-  return { code, stdout, stderr, requestsAtSignal };
+  return { code, killedBy: killedBy as NodeJS.Signals | null, stdout, stderr, requestsAtSignal };
 }
 
 async function rowsAfter() {
@@ -111,6 +129,74 @@ describe('SIGINT or SIGTERM during a run', () => {
     expect(stderr.trimEnd().split('\n').at(-1)).toMatch(/run cut short: interrupted/);
     const rows = await rowsAfter();
     expect(rows.unlocked).toBe(summary.unlocked);
+    expect(rows.claimsLeft).toBe(0);
+  });
+});
+
+/** The summary object a `--json` run printed, after whatever npm printed before the script (its banner). */
+function summaryIn(stdout: string) {
+  return JSON.parse(stdout.slice(stdout.indexOf('\n{') + 1));
+}
+
+describe('one Ctrl-C at a terminal: the whole process group is signalled, wrappers relay it again', () => {
+  it.each([
+    // The script is `exec node bin/…`: npm waits for the reap itself and exits with its code.
+    ['npm run reap', 'npm', ['run', 'reap', '--', '--json'], { code: EXIT.canvasFailedOrInvalid, killedBy: null }],
+    // npx runs the bin through `sh -c`, and that shell dies of the SIGINT at once, so npx does too (a shell shows 130);
+    // the reap goes on, prints its summary and gives its claims back (it holds the output pipes: 'close' waits for it).
+    ['npx canvas-reaper', 'npx', ['canvas-reaper', '--json'], { code: null, killedBy: 'SIGINT' }],
+    ['the canvas-reaper bin', 'node', ['bin/canvas-reaper.js', '--json'], { code: EXIT.canvasFailedOrInvalid, killedBy: null }],
+  ] as const)('%s: the summary so far, stopReason "interrupted", no claim left behind', async (_name, command, args, ended) => {
+    const { code, killedBy, stdout, stderr, requestsAtSignal } = await interruptCommand(command, [...args], 'SIGINT', 'group');
+    expect(requestsAtSignal, stderr).toBe(1);
+    // One Ctrl-C, however many copies of the signal arrived: one "stopping" line, and no second-signal exit.
+    expect(stderr.match(/SIGINT: stopping/g), stderr).toHaveLength(1);
+    const summary = summaryIn(stdout);
+    expect(summary).toMatchObject({ examined: 4, stale: 4, cutShort: true, stopReason: 'interrupted', unlocked: 1 });
+    expect(stderr).toMatch(/run cut short: interrupted/);
+    const rows = await rowsAfter();
+    expect(rows.unlocked).toBe(summary.unlocked);
+    expect(rows.claimsLeft).toBe(0);
+    expect({ code, killedBy }, stderr).toEqual(ended);
+  });
+});
+
+describe('Ctrl-C typed at a real (pseudo-)terminal: the terminal itself signals the foreground process group', () => {
+  it('npm run reap: the summary so far, stopReason "interrupted", exit 1, no claim left behind', async () => {
+    let release = () => {};
+    const signalTaken = new Promise<void>((resolve) => (release = resolve));
+    for (const assetId of CANVASES) api.script(assetId, [{ action: () => signalTaken }], 'get');
+    // script(1) runs the command on a new pseudo-terminal; what we write to its stdin is typed at that terminal.
+    // -e: script exits with the command's exit code; exec: no shell between the terminal and npm.
+    const child = spawn('script', ['-qec', 'exec npm run reap -- --json', '/dev/null'], {
+      cwd: ROOT,
+      env: { ...shellEnv(), npm_config_update_notifier: 'false', npm_config_offline: 'true' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('SIGINT: stopping')) release();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+    let exited = false;
+    void closed.then(() => (exited = true));
+    while (api.requests.length === 0 && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(api.requests, output).toHaveLength(1);
+    // Ctrl-C, as a person types it: the terminal's line discipline turns it into SIGINT for the whole foreground group.
+    child.stdin.write('\x03');
+    const code = await closed;
+    release();
+    const text = output.replaceAll('\r', '');
+    expect(text.match(/SIGINT: stopping/g), text).toHaveLength(1);
+    const json = text.slice(text.indexOf('\n{\n') + 1, text.indexOf('\n}\n') + 2);
+    expect(JSON.parse(json)).toMatchObject({ examined: 4, stale: 4, cutShort: true, stopReason: 'interrupted', unlocked: 1 });
+    // npm waited for the reap (its script execs node) and exits with the reap's code.
+    expect(code, text).toBe(EXIT.canvasFailedOrInvalid);
+    const rows = await rowsAfter();
+    expect(rows.unlocked).toBe(1);
     expect(rows.claimsLeft).toBe(0);
   });
 });

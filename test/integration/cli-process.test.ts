@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -8,7 +10,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { isolatedProcessEnv } from '#test-support/child-env';
 import { parseJsonLines } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
@@ -72,7 +74,8 @@ describe('a closed stdout pipe (`| head -30`)', () => {
       run(OPS, ['status', '--stale-only'], shellEnv(), { readerGone: true }),
       run(REAP, ['--dry-run'], shellEnv(), { readerGone: true }),
     ]);
-    expect(status.stderr).toBe('');
+    // Only the target line (ops commands say their target on stderr), nothing about the closed pipe.
+    expect(status.stderr).toMatch(/^ops status: table \S+ \(from TABLE_NAME\), region local, endpoint \S+\n$/);
     expect(status.code).toBe(EXIT.ok);
     // The reap's log lines go to the closed stdout; its one-line summary still reaches stderr.
     expect(reap.stderr).not.toMatch(/EPIPE|Error|^\s+at /m);
@@ -109,5 +112,27 @@ describe('npm run reap -- --json > run.json', () => {
     const logLines = parseJsonLines(stderr);
     expect(logLines.map((line) => line.message)).toEqual(expect.arrayContaining(['canvas unlocked', 'reap run finished']));
     expect(stderr.trimEnd().split('\n').at(-1)).toMatch(/^reap cli-\S+: 2 examined, 1 stale, 1 unlocked, 0 failed/);
+  });
+});
+
+describe('errors point at the cause (issue 17 item 6)', () => {
+  it('a table that does not exist is named, with its region and variable, not "reading the brake\'s state"', async () => {
+    const { code, stderr } = await run(REAP, ['--dry-run'], shellEnv({ [ENV.tableName]: 'nope' }));
+    expect(code, stderr).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain('table `nope` was not found in region local (TABLE_NAME)');
+    expect(stderr).not.toContain('brake');
+    expect(api.requests).toEqual([]);
+  });
+
+  it('a stopped local world: asks whether `npm run local` is still running, instead of a bare ECONNREFUSED', async () => {
+    // A loopback port that nothing listens on any more.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const { code, stderr } = await run(REAP, ['--dry-run'], shellEnv({ AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}` }));
+    expect(code, stderr).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain(`nothing answers at http://127.0.0.1:${port} (AWS_ENDPOINT_URL_DYNAMODB)`);
+    expect(stderr).toContain('is `npm run local` still running?');
   });
 });

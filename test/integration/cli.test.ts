@@ -7,7 +7,7 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { type CliIo, runCli } from '#reaper/cli';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo } from '#test-support/reaper-harness';
@@ -170,7 +170,7 @@ describe('npm run reap (the local CLI)', () => {
     expect(tty.stderr).toMatch(/^examined\s+2$/m);
     expect(tty.stderr).toMatch(/^unlocked\s+1$/m);
     expect(tty.stderr).toMatch(/^asset_cliTtyGone\s+asset-not-found 404\s+/m);
-    expect(tty.stderr.trimEnd().split('\n').at(-1)).toMatch(/^reap cli-\S+: 2 examined, 2 stale, 1 unlocked, 1 failed/);
+    expect(unwrapped(tty.stderr).trimEnd().split('\n').at(-1)).toMatch(/^reap cli-\S+: 2 examined, 2 stale, 1 unlocked, 1 failed/);
 
     await putRow(dynamo, tableName, { assetId: 'asset_cliTty', lockExpiresAt: minutesAgo(10) });
     const piped = await cli([]);
@@ -227,5 +227,75 @@ describe('npm run reap (the local CLI)', () => {
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(code).toBe(EXIT.usageOrConfig);
     expect(stderr).toContain('TABLE_NAME: is required');
+  });
+});
+
+/** Prose wrapped for a terminal (following lines indented by two spaces) back on one line. */
+function unwrapped(text: string): string {
+  return text.replaceAll('\n  ', ' ');
+}
+
+/** Every line of `text` fits `columns` (as a terminal counts them: one character, one column here). */
+function widest(text: string): number {
+  return Math.max(0, ...text.split('\n').map((line) => [...line].length));
+}
+
+describe('on a terminal: output made for a person (issue 17 items 3 and 7)', () => {
+  const terminal = { stdoutIsTerminal: true, stderrIsTerminal: true, terminalColumns: 60 };
+
+  it("a dry run's summary says it was NOT verified at Scenario, in the table and in the one-line summary", async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_ttyDry', lockExpiresAt: minutesAgo(10) });
+    const { code, stderr } = await cli(['--dry-run'], cliEnv(), terminal);
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).toMatch(/^verified at Scenario\s+NOT verified \(dry run\)$/m);
+    expect(stderr).not.toMatch(/verified at Scenario\s+yes/);
+    expect(unwrapped(stderr).trimEnd().split('\n').at(-1)).toMatch(/1 would be unlocked \(dry run\), NOT verified at Scenario/);
+    expect(api.requests).toEqual([]);
+  });
+
+  it('one human line per canvas, one word per state, zero counters hidden, every line within the width', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_ttyStale', lockExpiresAt: minutesAgo(10) });
+    await putRow(dynamo, tableName, { assetId: 'asset_ttyGraceLock', lockExpiresAt: new Date(Date.now() - 20_000).toISOString() });
+    await putRow(dynamo, tableName, { assetId: 'asset_ttyGoneAtScenarioWithAVeryLongName', lockExpiresAt: minutesAgo(10) });
+    api.addCanvas('asset_ttyStale');
+
+    const { code, stdout, stderr, logs } = await cli([], cliEnv({ [ENV.logLevel]: 'DEBUG' }), terminal);
+
+    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    // No JSON log line reaches the terminal: one line per canvas instead.
+    expect(logs).toBe('');
+    expect(stdout).toMatch(/^asset_ttyStale\s+unlocked\b/m);
+    expect(stdout).toMatch(/^asset_ttyGraceLock\s+in-grace\b/m);
+    expect(stdout).toMatch(/^asset_ttyGoneAtScenario\S*\s+failed\b/m);
+    expect(stdout).not.toMatch(/^\{/m);
+    // Zero counters hidden (failed is 1 here and stays); JSON fields are not touched (see the --json test).
+    expect(stderr).not.toMatch(/^(possible live-lock unlocks|skipped: [a-zA-Z]+)\s+0$/m);
+    expect(stderr).toMatch(/^failed\s+1$/m);
+    expect(unwrapped(stderr).trimEnd().split('\n').at(-1)).not.toMatch(/, 0 (invalid|renewed)/);
+    expect(widest(stdout)).toBeLessThanOrEqual(60);
+    expect(widest(stderr)).toBeLessThanOrEqual(60);
+    // A clipped cell ends in an ellipsis.
+    expect(stdout + stderr).toContain('…');
+  });
+
+  it('--help fits the terminal too (and stays as written in a pipe)', async () => {
+    const onTerminal = await cli(['--help'], cliEnv(), terminal);
+    expect(onTerminal.code).toBe(EXIT.ok);
+    expect(widest(onTerminal.stdout)).toBeLessThanOrEqual(60);
+    expect(unwrapped(onTerminal.stdout)).toContain('--log-format human|json');
+    expect((await cli(['--help'])).stdout.split('\n')[0]).toMatch(/^Usage: npm run reap -- .*\[--log-format human\|json\]$/);
+  });
+
+  it('--log-format json on a terminal, and any pipe: the JSON log lines, as before', async () => {
+    await putRow(dynamo, tableName, { assetId: 'asset_ttyJson', lockExpiresAt: minutesAgo(10) });
+    const onTerminal = await cli(['--dry-run', '--log-format', 'json'], cliEnv(), terminal);
+    expect(onTerminal.logs).toContain('"message":"canvas would be unlocked (dry run)"');
+    expect(onTerminal.stdout).toBe('');
+    const piped = await cli(['--dry-run']);
+    expect(piped.logs).toContain('"message":"canvas would be unlocked (dry run)"');
+    expect(piped.stdout).toBe('');
+    // Piped, the summary line is whole (and keeps its zero counters), however long.
+    expect(piped.stderr).toMatch(/1 would be unlocked \(dry run\), NOT verified at Scenario, 0 invalid, 0 renewed/);
+    expect((await cli(['--log-format', 'yaml'])).code).toBe(EXIT.usageOrConfig);
   });
 });

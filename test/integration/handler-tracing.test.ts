@@ -5,8 +5,8 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { SPAN_NAMES } from '#reaper/adapters/tracing';
-import { ENV } from '#reaper/env';
 import { createHandler } from '#reaper/handler';
+import { ENV } from '#reaper/settings';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';

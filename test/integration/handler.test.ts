@@ -6,9 +6,9 @@ import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/s
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { CredentialsError } from '#reaper/adapters/credentials';
 import { ConfigError } from '#reaper/config';
-import { ENV } from '#reaper/env';
 import { createHandler, ReapRunError } from '#reaper/handler';
 import { PayloadError } from '#reaper/payload';
+import { ENV } from '#reaper/settings';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';

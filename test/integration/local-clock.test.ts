@@ -6,7 +6,7 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { runCli } from '#reaper/cli';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
@@ -133,10 +133,10 @@ describe('ops commands that write or unlock refuse it too', () => {
     awsClockOffBy(-120_000);
     const unlock = await ops(['unlock', STALE, '--yes']);
     expect(unlock.code).toBe(EXIT.usageOrConfig);
-    expect(unlock.stderr).toMatch(/^ops unlock: clock error: this machine's clock is at least 1(19|20)\.\d s ahead/);
+    expect(unlock.stderr).toMatch(/^ops unlock: clock error: this machine's clock is at least 1(19|20)\.\d s ahead/m);
     const track = await ops(['track', LIVE, '--lock-expires-at', '2020-01-01T00:00:00Z', '--yes']);
     expect(track.code).toBe(EXIT.usageOrConfig);
-    expect(track.stderr).toMatch(/^ops track: clock error/);
+    expect(track.stderr).toMatch(/^ops track: clock error/m);
     expect(api.requests).toEqual([]);
     expect(await staleLock()).toBeDefined();
     expect((await getRow(direct, tableName, LIVE))?.lockExpiresAt?.S).not.toBe('2020-01-01T00:00:00Z');

@@ -7,8 +7,8 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { runCli } from '#reaper/cli';
-import { ENV } from '#reaper/env';
 import { createHandler, triggerOf } from '#reaper/handler';
+import { ENV } from '#reaper/settings';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';

@@ -9,8 +9,8 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT, type OpsIo } from '#ops/io';
-import { ENV } from '#reaper/env';
 import { createHandler } from '#reaper/handler';
+import { ENV } from '#reaper/settings';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
@@ -60,7 +60,7 @@ describe('ops status', () => {
     expect(lines[2]).toMatch(/^asset_opsStale\s+stale\s+1h 30m ago\s+\S+Z\s+lk1$/);
     expect(lines[3]).toMatch(/^asset_opsLive\s+live\s+in 4m 5\ds|^asset_opsLive\s+live\s+in 5m/);
     expect(lines[4]).toMatch(/^asset_opsFree\s+not-locked$/);
-    expect(stdout).toContain('3 tracked: 1 stale, 0 in grace, 1 live, 1 not locked, 0 invalid (grace 60 s)');
+    expect(stdout).toContain('3 tracked: 1 stale, 1 live, 1 not-locked (grace 60 s)');
   });
 
   it('--stale-only --json gives scripts one JSON object', async () => {
@@ -74,12 +74,22 @@ describe('ops status', () => {
     expect(report.canvases[0].expiresInSeconds).toBeLessThanOrEqual(-5399);
   });
 
-  it('exits 1 when an invalid row exists, and shows its problem in its own column', async () => {
+  it('exits 0 when it ran, even with an invalid row (shown with its problem in its own column); --check makes that exit 1', async () => {
     await putRow(dynamo, tableName, { assetId: 'asset_opsBad', lockExpiresAt: 'whenever' });
     const { code, stdout } = await ops(['status']);
-    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(code).toBe(EXIT.ok);
     expect(stdout.split('\n')[0]).toMatch(/\s+last unlocked\s+problem$/);
     expect(stdout).toMatch(/^asset_opsBad\s+invalid\s+whenever\s+lockExpiresAt "whenever" is not/m);
+    expect(stdout).toContain('4 tracked: 1 stale, 1 live, 1 not-locked, 1 invalid (grace 60 s)');
+
+    const checked = await ops(['status', '--check']);
+    expect(checked.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(checked.stdout).toBe(stdout);
+    expect((await ops(['status', '--check', '--json'])).code).toBe(EXIT.canvasFailedOrInvalid);
+  });
+
+  it('--check exits 0 when there is nothing to look at', async () => {
+    expect((await ops(['status', '--check'])).code).toBe(EXIT.ok);
   });
 
   it('shows progress on a terminal only', async () => {
@@ -87,7 +97,7 @@ describe('ops status', () => {
       await Promise.all(Array.from({ length: 25 }, (_, j) => putRow(dynamo, tableName, { assetId: `asset_bulk${i + j}` })));
     }
     const piped = await ops(['status']);
-    expect(piped.stderr).toBe('');
+    expect(piped.stderr).not.toContain('scanned');
     const tty = await ops(['status'], { interactive: true });
     expect(tty.stderr).toContain('scanned ');
     expect(tty.stdout).toContain('603 tracked');
@@ -136,12 +146,14 @@ describe('ops track / untrack', () => {
     expect((await ops(['untrack', 'canvas-42'])).stdout).toContain('canvas-42 was not tracked; nothing to do');
   });
 
-  it('exits 2 naming TABLE_NAME when it is missing', async () => {
+  it('exits 2 saying how to name the table when nothing names it', async () => {
     const { code, stderr } = await ops(['track', 'asset_x', '--lock-expires-at', '2026-12-01T10:00:00Z'], {
       env: env({ [ENV.tableName]: undefined }),
+      cwd: mkdtempSync(path.join(tmpdir(), 'ops-no-outputs-')),
     });
     expect(code).toBe(EXIT.usageOrConfig);
-    expect(stderr).toContain('TABLE_NAME: is required');
+    expect(stderr).toContain('no table name');
+    expect(stderr).toContain('pass --table-name, set TABLE_NAME');
   });
 });
 
@@ -326,7 +338,7 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
   });
 
   it('sends the manual payload and prints the returned summary as a table', async () => {
-    const { code, stdout } = await ops([
+    const { code, stdout, stderr } = await ops([
       'invoke',
       '--dry-run',
       '--asset-id',
@@ -339,6 +351,9 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
       { functionName: 'CanvasLockReaper-Reaper1234', payload: { dryRun: true, assetIds: ['asset_opsI1'] } },
     ]);
     expect(stdout).toMatch(/^function\s+CanvasLockReaper-Reaper1234$/m);
+    expect(stderr.split('\n')[0]).toBe(
+      `ops invoke: function CanvasLockReaper-Reaper1234 (from --function-name), region eu-west-1, endpoint ${lambdaEndpoint.endpoint}`,
+    );
     expect(stdout).toMatch(/^would unlock\s+1$/m);
     expect(stdout).toContain('would unlock: asset_opsI1');
     expect(api.requests).toEqual([]);
@@ -352,8 +367,22 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
     );
     const { code, stdout } = await ops(['invoke', '--json'], { cwd: dir });
     expect(code).toBe(EXIT.ok);
-    expect(JSON.parse(stdout)).toMatchObject({ dryRun: false, examined: 2, stale: 1, unlocked: 1 });
+    expect(JSON.parse(stdout)).toMatchObject({ dryRun: false, examined: 2, stale: 1, unlocked: 1, unlockedAssetIds: ['asset_opsI1'] });
     expect((await getRow(dynamo, tableName, 'asset_opsI1'))?.lockExpiresAt).toBeUndefined();
+  });
+
+  it('asks whether the local world still runs when its Lambda endpoint refuses the connection', async () => {
+    process.env.AWS_ENDPOINT_URL_LAMBDA = 'http://127.0.0.1:9';
+    const { code, stderr } = await ops(['invoke', '--dry-run', '--function-name', 'CanvasLockReaper-Reaper1234']);
+    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(stderr).toContain('could not reach Lambda; CanvasLockReaper-Reaper1234 was not invoked');
+    expect(stderr).toContain('is `npm run local` still running?');
+  });
+
+  it('names the canvases the run unlocked after its summary', async () => {
+    const { code, stdout } = await ops(['invoke', '--function-name', 'CanvasLockReaper-Reaper1234']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/^unlocked: asset_opsI1$/m);
   });
 
   it('reports a failed run (the function threw) and an unknown function with exit 1', async () => {

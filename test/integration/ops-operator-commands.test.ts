@@ -100,6 +100,9 @@ describe('ops pause / ops resume', () => {
   it('pause disables the schedule and carries every other field over (UpdateSchedule replaces the whole schedule); resume enables it', async () => {
     const paused = await ops(['pause', '--schedule-name', SCHEDULE]);
     expect(paused.code).toBe(EXIT.ok);
+    expect(paused.stderr.split('\n')[0]).toBe(
+      `ops pause: schedule ${SCHEDULE} (group default) (from --schedule-name), region local, endpoint ${scheduler.endpoint}`,
+    );
     expect(paused.stdout).toContain(`the schedule ${SCHEDULE} (group default) was ENABLED, is now DISABLED`);
     expect(paused.stdout).toContain('The next `cdk deploy` restores the deployed setting');
     expect(paused.stdout).toContain('set "reaper:scheduleEnabled": false in the environment\'s file and deploy');
@@ -142,7 +145,9 @@ describe('ops pause / ops resume', () => {
     const unknown = await ops(['pause', '--schedule-name', 'no-such-schedule']);
     expect(unknown.code).toBe(EXIT.canvasFailedOrInvalid);
     expect(unknown.stderr).toContain('reading schedule no-such-schedule (group default) failed');
-    expect(unknown.stderr).toContain('does not exist');
+    expect(unknown.stderr).toContain(
+      `schedule no-such-schedule (group default) was not found at ${scheduler.endpoint}; its name came from --schedule-name`,
+    );
     const bad = await ops(['resume', '--state', 'on']);
     expect(bad.code).toBe(EXIT.usageOrConfig);
     expect(bad.stderr).toContain('Usage: npm run ops -- resume');
@@ -196,7 +201,9 @@ describe('ops last-run', () => {
       finishedLine(
         summary('run-ten-minutes-ago', {
           failed: 1,
-          unlocked: 1,
+          unlocked: 105,
+          unlockedAssetIds: Array.from({ length: 100 }, (_, i) => `asset_u${i}`),
+          omitted: { ...aRunSummary().omitted, unlockedAssetIds: 5 },
           failures: [{ assetId: 'asset_x', kind: 'server-error', httpStatus: 503, error: 'HTTP 503' }],
         }),
         'WARN',
@@ -207,10 +214,12 @@ describe('ops last-run', () => {
 
     const { code, stdout } = await ops(['last-run', '--log-group', group]);
     expect(stdout).toContain('run-ten-minutes-ago');
+    expect(stdout).toMatch(/^unlocked: asset_u0, asset_u1, asset_u2, (asset_u\d, ){7}…and 95 more$/m);
     expect(stdout).toMatch(/finished\s+\S+ \(10m/);
     expect(stdout).toMatch(/log\s+WARN in/);
     expect(stdout).toMatch(/asset_x\s+server-error 503/);
-    expect(code).toBe(EXIT.canvasFailedOrInvalid); // the last run had a failure, as invoke's exit code says
+    expect(code).toBe(EXIT.ok); // it ran; the run's failure is a finding
+    expect((await ops(['last-run', '--log-group', group, '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
 
     const json = await ops(['last-run', '--json'], { env: { REAPER_LOG_GROUP_NAME: group } });
     const parsed = JSON.parse(json.stdout);
@@ -218,12 +227,22 @@ describe('ops last-run', () => {
     expect(Date.now() - Date.parse(parsed.loggedAt)).toBeGreaterThanOrEqual(10 * 60_000);
   });
 
-  it('exits 0 when the last run went well, and 1 with advice when no run finished within --since', async () => {
+  it('exits 0 when it ran; with --check, 1 when no run finished within --since, 0 when the last run went well', async () => {
     put(90, finishedLine(summary('run-ninety-minutes-ago')));
     expect((await ops(['last-run', '--log-group', group])).code).toBe(EXIT.ok);
+    expect((await ops(['last-run', '--log-group', group, '--check'])).code).toBe(EXIT.ok);
     const none = await ops(['last-run', '--log-group', group, '--since', '30m']);
-    expect(none.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(none.code).toBe(EXIT.ok);
     expect(none.stderr).toContain(`no "reap run finished" line in ${group} in the last 30m`);
+    expect((await ops(['last-run', '--log-group', group, '--since', '30m', '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
+  });
+
+  it('says its target (the log group, where its name came from, the region, the endpoint) on stderr first', async () => {
+    put(5, finishedLine(summary('run-five-minutes-ago')));
+    const { stderr } = await ops(['last-run'], { env: { REAPER_LOG_GROUP_NAME: group } });
+    expect(stderr.split('\n')[0]).toBe(
+      `ops last-run: log group ${group} (from REAPER_LOG_GROUP_NAME), region local, endpoint ${logs.endpoint}`,
+    );
   });
 
   it('exits 1 when the log group cannot be read, 2 on a bad --since or no log group', async () => {
@@ -274,9 +293,12 @@ describe('ops dead-letters', () => {
     });
   });
 
-  it('lists both queues with each message age, decoded payload and error, and leaves them in place (exit 1)', async () => {
-    const { code, stdout } = await ops(['dead-letters', ...queueFlags()]);
-    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+  it('lists both queues with each message age, decoded payload and error, and leaves them in place (exit 0: it ran)', async () => {
+    const { code, stdout, stderr } = await ops(['dead-letters', ...queueFlags()]);
+    expect(code).toBe(EXIT.ok);
+    expect(stderr.split('\n')[0]).toBe(
+      `ops dead-letters: queues ${sqs.queueUrl(FAILED)} and ${sqs.queueUrl(TICKS)} (from --failed-invocations-queue-url, --undelivered-ticks-queue-url), region local, endpoint ${sqs.endpoint}`,
+    );
     expect(stdout).toContain('Failed invocations: 1 message(s)');
     expect(stdout).toContain('- 3h ago  ReapRunError: the tracked-canvases table could not be read: AccessDenied');
     expect(stdout).toContain('condition=RetriesExhausted, attempts=1, functionError=Unhandled');
@@ -300,6 +322,9 @@ describe('ops dead-letters', () => {
     expect(queues[1].messages[0]).toMatchObject({ payload: tick, error: 'ThrottlingException: Rate exceeded', details: { retries: '2' } });
     expect(sqs.messages(FAILED)).toHaveLength(1);
     expect(sqs.messages(TICKS)).toHaveLength(1);
+
+    // --check: dead letters waiting are a finding.
+    expect((await ops(['dead-letters', '--check', ...queueFlags()])).code).toBe(EXIT.canvasFailedOrInvalid);
   });
 
   it('--purge --yes deletes what it listed; both queues are then empty (exit 0)', async () => {
@@ -308,7 +333,7 @@ describe('ops dead-letters', () => {
     expect(code).toBe(EXIT.ok);
     expect(sqs.messages(FAILED)).toEqual([]);
     expect(sqs.messages(TICKS)).toEqual([]);
-    const after = await ops(['dead-letters', ...queueFlags()]);
+    const after = await ops(['dead-letters', '--check', ...queueFlags()]);
     expect(after.code).toBe(EXIT.ok);
     expect(after.stdout).toContain('Failed invocations: none');
   });

@@ -5,7 +5,7 @@ import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/trac
 import type { OpsIo } from '#ops/io';
 import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 import { BRAKE_ROW_KEY } from '#reaper/table-contract';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
@@ -82,6 +82,7 @@ describe('ops status', () => {
 
     const { code, stdout } = await ops(['status']);
     expect(code).toBe(EXIT.ok);
+    expect((await ops(['status', '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
     expect(stdout).toContain('4 tracked:');
     expect(stdout).not.toContain(BRAKE_ROW_KEY);
     expect(stdout).toContain('MASS-EXPIRY BRAKE ENGAGED since 2026-11-27T09:00:00.000Z (60 newly stale vs 0 live)');
@@ -102,7 +103,7 @@ describe('ops status', () => {
     expect(code).toBe(EXIT.ok);
     expect(stdout).toMatch(/^asset_stD_grace\s+in-grace\s+3m( \d+s)? ago\s+\S+Z$/m);
     expect(stdout).toMatch(/^asset_stC_free\s+not-locked\s+2h 5m ago$/m);
-    expect(stdout).toContain('4 tracked: 1 stale, 1 in grace, 1 live, 1 not locked, 0 invalid (grace 600 s)');
+    expect(stdout).toContain('4 tracked: 1 stale, 1 in-grace, 1 live, 1 not-locked (grace 600 s)');
     expect(ids(stdout)).toEqual(['asset_stB_stale', 'asset_stD_grace', 'asset_stA_live', 'asset_stC_free']);
 
     const report = JSON.parse((await ops(['status', '--grace-seconds', '600', '--json'])).stdout);
@@ -149,6 +150,37 @@ describe('ops status', () => {
     const { code, stderr } = await ops(argv);
     expect(code).toBe(EXIT.usageOrConfig);
     expect(stderr).toContain(message);
+  });
+
+  it('shows a claim, so a claim left behind by a run is visible', async () => {
+    const until = Date.now() + 4 * 60_000;
+    await putRow(dynamo, tableName, {
+      assetId: 'asset_stF_claimed',
+      lockExpiresAt: minutesAgo(90),
+      extra: { reaperClaimRunId: { S: 'run-crashed-1' }, reaperClaimExpiresAt: { N: String(until) } },
+    });
+    const { stdout } = await ops(['status']);
+    expect(stdout.split('\n')[0]).toMatch(/\s+claim$/);
+    expect(stdout).toMatch(
+      new RegExp(`^asset_stF_claimed\\s+stale\\s+.*claimed by run run-crashed-1 until ${new Date(until).toISOString()} \\(in [34]m`, 'm'),
+    );
+    const report = JSON.parse((await ops(['status', '--json'])).stdout);
+    expect(report.canvases.find((c: { assetId: string }) => c.assetId === 'asset_stF_claimed').claim).toEqual({
+      runId: 'run-crashed-1',
+      expiresAt: new Date(until).toISOString(),
+    });
+    expect(report.canvases.find((c: { assetId: string }) => c.assetId === 'asset_stB_stale').claim).toBeUndefined();
+  });
+
+  it('fits the terminal: each line at most its width, long cells clipped with an ellipsis; piped output is not clipped', async () => {
+    const longLockId = `lk_${'x'.repeat(120)}`;
+    await putRow(dynamo, tableName, { assetId: 'asset_stG_long', lockExpiresAt: minutesFromNow(50), lockId: longLockId });
+    const tty = await ops(['status'], { stdoutIsTerminal: true, terminalColumns: 72, env: { [ENV.tableName]: tableName, NO_COLOR: '1' } });
+    for (const line of tty.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
+    expect(tty.stdout).toMatch(/^asset_stG_long\s+live\s+.*lk_x+…/m);
+    expect(tty.stdout).not.toContain(longLockId);
+    const piped = await ops(['status'], { terminalColumns: 72 });
+    expect(piped.stdout.split('\n').some((line) => line.length > 72)).toBe(true);
   });
 
   it('colours the state on a terminal only, and never with NO_COLOR', async () => {

@@ -23,6 +23,8 @@ describe('npm start (the sandbox)', () => {
     expect(line('asset_sbxStaleTenMin')).toMatch(/UNLOCKED\s+free \(unlocked/);
     expect(line('asset_sbxStaleFlakyApi')).toContain('UNLOCKED (2 attempts)');
     expect(line('asset_sbxLive')).toMatch(/skipped: live\s+expires in/);
+    // One word for one state, as ops status says: an expired lock within the grace is in-grace, not live.
+    expect(line('asset_sbxInGrace')).toMatch(/skipped: in-grace\s/);
     expect(line('asset_sbxRenewedAtScenario')).toMatch(
       /expired 8 min ago\s+skipped: renewed-at-source \(live at Scenario\)\s+expires in 20 min \(healed from Scenario\)/,
     );
@@ -36,5 +38,28 @@ describe('npm start (the sandbox)', () => {
     expect(stdout).toMatch(/per project: .*proj_archive 0 unlocked, 1 failed \(key REFUSED\)/);
     expect(stdout).toContain('refused projects: ["proj_archive"]');
     expect(stdout).toContain('Secret check: none of the');
+  });
+});
+
+/** `npm start` in a pseudo-terminal of `columns` columns (script(1)), as a person at a terminal runs it. */
+function runSandboxOnTerminal(columns: number): Promise<{ code: number | null; output: string }> {
+  const command = `stty cols ${columns}; exec ${process.execPath} --import tsx scripts/sandbox.ts`;
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, output })));
+}
+
+describe('npm start on a terminal (issue 17 item 7)', () => {
+  it('every line fits the width: long cells clipped with an ellipsis, prose wrapped; zero counters hidden', async () => {
+    const { code, output } = await runSandboxOnTerminal(90);
+    expect(code, output).toBe(0);
+    const lines = output.replaceAll('\r', '').split('\n');
+    expect(lines.filter((line) => [...line].length > 90)).toEqual([]);
+    expect(output).toContain('…');
+    expect(output).toMatch(/^asset_sbxInGrace\S*\s+.*skipped: in-grace/m);
+    expect(output).toContain('Secret check: none of the');
+    expect(output).not.toMatch(/\b(heldByBrake|projectRefused)\b.{0,3}\b0\b/);
   });
 });

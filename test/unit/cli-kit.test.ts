@@ -143,7 +143,11 @@ describe('the run summary for a person', () => {
   it('lists ten ids, then "…and N more", counting those the summary itself left out', () => {
     const ids = Array.from({ length: 100 }, (_, i) => `asset_${i}`);
     const text = renderRunSummary(
-      summary({ stale: 1700, wouldUnlock: ids, omitted: { wouldUnlock: 1600, failures: 0, invalidRows: 0, warnings: 0, projects: 0 } }),
+      summary({
+        stale: 1700,
+        wouldUnlock: ids,
+        omitted: { unlockedAssetIds: 0, wouldUnlock: 1600, failures: 0, invalidRows: 0, warnings: 0, projects: 0 },
+      }),
     );
     const line = text.split('\n').find((l) => l.startsWith('would unlock: '));
     expect(line).toBe(`would unlock: ${ids.slice(0, 10).join(', ')}, …and 1690 more`);
@@ -153,7 +157,12 @@ describe('the run summary for a person', () => {
   it('caps the failure table at 20 rows', () => {
     const failures = Array.from({ length: 30 }, (_, i) => ({ assetId: `asset_${i}`, kind: 'timeout' as const, error: 'timed out' }));
     const text = renderRunSummary(
-      summary({ dryRun: false, failed: 35, failures, omitted: { wouldUnlock: 0, failures: 5, invalidRows: 0, warnings: 0, projects: 0 } }),
+      summary({
+        dryRun: false,
+        failed: 35,
+        failures,
+        omitted: { unlockedAssetIds: 0, wouldUnlock: 0, failures: 5, invalidRows: 0, warnings: 0, projects: 0 },
+      }),
     );
     expect(text.split('\n').filter((l) => /^asset_\d+\s+timeout/.test(l))).toHaveLength(20);
     expect(text).toContain('…and 15 more');

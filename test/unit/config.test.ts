@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS, ConfigError, loadConfig } from '#reaper/config';
-import { ENV, LAMBDA_ENV_NAMES, LOCAL_ONLY_ENV_NAMES } from '#reaper/env';
+import { ENV, SETTING_NAMES, SETTING_SPECS } from '#reaper/settings';
+
+/** The variables the Lambda reads, and those only a local run may use (the settings table's rows by use). */
+const envNamesOf = (use: string) => SETTING_NAMES.filter((name) => SETTING_SPECS[name].use === use).map((name) => SETTING_SPECS[name].env!);
+const LAMBDA_ENV_NAMES = envNamesOf('lambda');
+const LOCAL_ONLY_ENV_NAMES = envNamesOf('local-only');
 
 const lambdaEnv = {
   [ENV.tableName]: 'tracked-canvases',

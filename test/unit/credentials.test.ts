@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CredentialsError, parseSecretValue, projectsFileCredentials } from '#reaper/adapters/credentials';
 import { ConfigError, loadConfig } from '#reaper/config';
 import { distinctKeys, keyOf } from '#reaper/core/project';
-import { ENV } from '#reaper/env';
+import { ENV } from '#reaper/settings';
 
 const parse = (value: unknown) => parseSecretValue(JSON.stringify(value), 'secret s');
 const problem = (value: unknown) => {

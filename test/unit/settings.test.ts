@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { readSettingValue, readWholeNumber } from '#reaper/config';
 import { MAX_GRACE_SECONDS, PayloadError, parseGraceSecondsFlag, parseInvocation } from '#reaper/payload';
-import { tableReferenceProblem } from '#reaper/setting-checks';
-import { readSettingValue, readWholeNumber } from '#reaper/setting-values';
-import { SETTING_NAMES, SETTING_SPECS, SETTINGS } from '#reaper/settings';
+import { SETTING_NAMES, SETTING_SPECS, SETTINGS, tableReferenceProblem } from '#reaper/settings';
 
 describe('the settings table', () => {
   it('gives every function setting a variable, every stack-only and no local-only setting a context key', () => {

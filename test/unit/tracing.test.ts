@@ -6,7 +6,7 @@ import {
   powertoolsSpans,
   SPAN_NAMES,
   type Spans,
-  TracedCanvasStore,
+  tracedCanvasStore,
   tracedLockApi,
 } from '#reaper/adapters/tracing';
 import type { CanvasStore, LockApi, SourceLockResult, UnlockResult } from '#reaper/core/ports';
@@ -79,7 +79,7 @@ describe('the traced canvas store', () => {
     const pages = [[canvas('asset_a'), canvas('asset_b')], [canvas('asset_c')]];
     const { store } = fakeStore(pages);
     const { spans, opened } = recordingSpans();
-    const read = await collect(new TracedCanvasStore(store, spans).pages());
+    const read = await collect(tracedCanvasStore(store, spans).pages());
     expect(read).toEqual(pages);
     expect(read[0]).toBe(pages[0]);
     // The last span is the read that finds no further page.
@@ -93,14 +93,14 @@ describe('the traced canvas store', () => {
   it('names the pages of a run over named assets after BatchGetItem, passing the ids through', async () => {
     const { store, calls } = fakeStore([[canvas('asset_a')]]);
     const { spans, opened } = recordingSpans();
-    await collect(new TracedCanvasStore(store, spans).pagesOf(['asset_a', 'asset_z']));
+    await collect(tracedCanvasStore(store, spans).pagesOf(['asset_a', 'asset_z']));
     expect(calls).toEqual([{ method: 'pagesOf', args: [['asset_a', 'asset_z']] }]);
     expect(opened.map((span) => span.name)).toEqual([SPAN_NAMES.namedAssetsPage, SPAN_NAMES.namedAssetsPage]);
   });
 
   it('lets the store finish its iteration when the run stops reading early', async () => {
     const { store, iterationFinished } = fakeStore([[canvas('asset_a')], [canvas('asset_b')]]);
-    for await (const page of new TracedCanvasStore(store, NO_SPANS).pages()) {
+    for await (const page of tracedCanvasStore(store, NO_SPANS).pages()) {
       expect(page).toHaveLength(1);
       break;
     }
@@ -109,7 +109,7 @@ describe('the traced canvas store', () => {
 
   it('passes every other call through unchanged, arguments and answer', async () => {
     const { store, calls } = fakeStore([]);
-    const traced = new TracedCanvasStore(store, NO_SPANS);
+    const traced = tracedCanvasStore(store, NO_SPANS);
     const target = canvas('asset_a');
     const claim = { runId: 'run-1', untilMs: 2, nowMs: 1 };
     expect(await traced.claim(target, claim)).toBe('claimed');

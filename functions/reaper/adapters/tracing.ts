@@ -91,56 +91,22 @@ async function* tracedPages(
   }
 }
 
-/** The table store with a span per page read; every other call is passed through as is. */
-export class TracedCanvasStore implements CanvasStore {
-  constructor(
-    private readonly store: CanvasStore,
-    private readonly spans: Spans,
-  ) {}
-
-  pages(): AsyncIterable<readonly TrackedCanvas[]> {
-    return tracedPages(SPAN_NAMES.scanPage, this.store.pages(), this.spans);
-  }
-
-  pagesOf(assetIds: readonly string[]): AsyncIterable<readonly TrackedCanvas[]> {
-    return tracedPages(SPAN_NAMES.namedAssetsPage, this.store.pagesOf(assetIds), this.spans);
-  }
-
-  claim(...args: Parameters<CanvasStore['claim']>) {
-    return this.store.claim(...args);
-  }
-
-  check(...args: Parameters<CanvasStore['check']>) {
-    return this.store.check(...args);
-  }
-
-  healFromSource(...args: Parameters<CanvasStore['healFromSource']>) {
-    return this.store.healFromSource(...args);
-  }
-
-  markUnlocked(...args: Parameters<CanvasStore['markUnlocked']>) {
-    return this.store.markUnlocked(...args);
-  }
-
-  markNotFound(...args: Parameters<CanvasStore['markNotFound']>) {
-    return this.store.markNotFound(...args);
-  }
-
-  releaseClaim(...args: Parameters<CanvasStore['releaseClaim']>) {
-    return this.store.releaseClaim(...args);
-  }
-
-  readBrake() {
-    return this.store.readBrake();
-  }
-
-  engageBrake(...args: Parameters<CanvasStore['engageBrake']>) {
-    return this.store.engageBrake(...args);
-  }
-
-  releaseBrake(...args: Parameters<CanvasStore['releaseBrake']>) {
-    return this.store.releaseBrake(...args);
-  }
+/**
+ * The table store with a span per page read. Only the two reads are wrapped: every other property is the store's
+ * own, called on the store itself, so a method the store gains needs nothing here.
+ */
+export function tracedCanvasStore(store: CanvasStore, spans: Spans): CanvasStore {
+  const traced: Pick<CanvasStore, 'pages' | 'pagesOf'> = {
+    pages: () => tracedPages(SPAN_NAMES.scanPage, store.pages(), spans),
+    pagesOf: (assetIds) => tracedPages(SPAN_NAMES.namedAssetsPage, store.pagesOf(assetIds), spans),
+  };
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'pages' || key === 'pagesOf') return traced[key];
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** The outcome of a request as annotations: `outcome` is "ok" or the failure kind, with attempts and HTTP status. */

@@ -1,6 +1,6 @@
 import type { RunSummary } from '../core/summary';
 import { terminalSafe } from './terminal-text';
-import { formatTable } from './text-table';
+import { formatTable, wrapText } from './text-table';
 
 /** A person reads the first few; the rest are in --json and the run's log lines. */
 const IDS_SHOWN = 10;
@@ -18,8 +18,37 @@ function moreLine(listed: number, omitted: number): string[] {
   return more > 0 ? [`…and ${more} more`] : [];
 }
 
-/** The run summary as a short table for a person: counts first, then the canvases that need a look. */
-export function renderRunSummary(s: RunSummary, leadingRows: readonly [string, string][] = []): string {
+/** How the summary is laid out: `width` is the terminal's columns (every line fits it); none in a pipe. */
+export interface RunSummaryLayout {
+  width?: number;
+}
+
+/** The skip counters under the words a person reads elsewhere (ops status, the per-canvas lines). */
+const SKIP_LABEL: Record<keyof RunSummary['skipped'], string> = {
+  live: 'live or in-grace',
+  notLocked: 'not-locked',
+  invalid: 'invalid',
+  renewed: 'renewed',
+  renewedAtSource: 'renewed-at-source',
+  claimedByOtherRun: 'claimed-by-other-run',
+  notTracked: 'not-tracked',
+  runStopped: 'run-stopped',
+  heldByBrake: 'held-by-brake',
+  projectRefused: 'project-refused',
+};
+
+/** What the "verified at Scenario" row says: a dry run asks Scenario nothing, whatever VERIFY_AT_SOURCE says. */
+export function verifiedAtScenarioText(s: Pick<RunSummary, 'dryRun' | 'verifyAtSource'>): string {
+  if (s.dryRun) return 'NOT verified (dry run)';
+  return s.verifyAtSource ? 'yes' : 'no (VERIFY_AT_SOURCE=false)';
+}
+
+/**
+ * The run summary as a short table for a person: counts first, then the canvases that need a look. Counters that are
+ * zero are left out (examined, stale and unlocked always show); the JSON summary keeps every field.
+ */
+export function renderRunSummary(s: RunSummary, leadingRows: readonly [string, string][] = [], layout: RunSummaryLayout = {}): string {
+  const counter = (label: string, count: number): [string, string][] => (count === 0 ? [] : [[label, String(count)]]);
   const rows: [string, string][] = [
     ...leadingRows,
     ['run id', s.runId],
@@ -29,40 +58,46 @@ export function renderRunSummary(s: RunSummary, leadingRows: readonly [string, s
     ['examined', String(s.examined)],
     ['stale', String(s.stale)],
     [s.dryRun ? 'would unlock' : 'unlocked', String(s.dryRun ? s.wouldUnlock.length + s.omitted.wouldUnlock : s.unlocked)],
-    ['failed', String(s.failed)],
-    ['possible live-lock unlocks', String(s.possibleLiveLockUnlocks)],
-    ['verified at Scenario', s.verifyAtSource ? 'yes' : 'no (VERIFY_AT_SOURCE=false)'],
+    ...counter('failed', s.failed),
+    ...counter('possible live-lock unlocks', s.possibleLiveLockUnlocks),
+    ['verified at Scenario', verifiedAtScenarioText(s)],
     ['brake', brakeText(s.brake)],
-    ...Object.entries(s.skipped).map(([reason, count]) => [`skipped: ${reason}`, String(count)] as [string, string]),
+    ...Object.entries(s.skipped).flatMap(([reason, count]) =>
+      counter(`skipped: ${SKIP_LABEL[reason as keyof RunSummary['skipped']] ?? reason}`, count),
+    ),
     ['cut short', s.cutShort ? `yes (${s.stopReason}: ${s.stopDetail ?? ''})` : 'no'],
   ];
-  const parts = [formatTable(['', ''], rows, 100).split('\n').slice(2).join('\n')];
-  if (s.wouldUnlock.length > 0) parts.push(`\nwould unlock: ${listWithMore(s.wouldUnlock, s.wouldUnlock.length + s.omitted.wouldUnlock)}`);
+  const width = layout.width;
+  // The last column (the value, the error, the message) gives way first: the labels and ids say what a row is.
+  const table = (header: readonly string[], body: readonly (readonly string[])[]) =>
+    formatTable(header, body, 100, false, width === undefined ? {} : { lineWidth: width, squeezeFirst: [header.length - 1] });
+  const parts = [table(['', ''], rows).split('\n').slice(2).join('\n')];
+  if (s.wouldUnlock.length > 0) {
+    const line = `would unlock: ${listWithMore(s.wouldUnlock, s.wouldUnlock.length + s.omitted.wouldUnlock)}`;
+    parts.push(`\n${width === undefined ? line : wrapText(line, width, 2)}`);
+  }
   if (s.failures.length > 0) {
-    const table = formatTable(
+    const failed = table(
       ['failed asset', 'kind', 'error'],
       s.failures
         .slice(0, ROWS_SHOWN)
         .map((f) => [f.assetId, `${f.kind}${f.httpStatus ? ` ${f.httpStatus}` : ''}${f.step ? ` at ${f.step}` : ''}`, f.error]),
-      100,
     );
-    parts.push(['', table, ...moreLine(s.failures.length, s.omitted.failures)].join('\n'));
+    parts.push(['', failed, ...moreLine(s.failures.length, s.omitted.failures)].join('\n'));
   }
   if (s.invalidRows.length > 0) {
-    const table = formatTable(
+    const invalid = table(
       ['invalid row', 'problem'],
       s.invalidRows.slice(0, ROWS_SHOWN).map((r) => [r.assetId, r.problem]),
-      100,
     );
-    parts.push(['', table, ...moreLine(s.invalidRows.length, s.omitted.invalidRows)].join('\n'));
+    parts.push(['', invalid, ...moreLine(s.invalidRows.length, s.omitted.invalidRows)].join('\n'));
   }
   if (s.warnings.length > 0) {
-    const table = formatTable(
+    const warnings = table(
       ['warning', 'message'],
       s.warnings.slice(0, ROWS_SHOWN).map((w) => [w.assetId ?? '-', `${w.kind}: ${w.message}`]),
-      100,
     );
-    parts.push(['', table, ...moreLine(s.warnings.length, s.omitted.warnings)].join('\n'));
+    parts.push(['', warnings, ...moreLine(s.warnings.length, s.omitted.warnings)].join('\n'));
   }
   return parts.join('\n');
 }

@@ -89,6 +89,8 @@ export interface RunSummary {
     heldByBrake: number;
     projectRefused: number;
   };
+  /** The canvases this run unlocked (the first MAX_LISTED_PER_KIND; `omitted.unlockedAssetIds` counts the rest). */
+  unlockedAssetIds: string[];
   /** Dry run: the canvases a real run would have unlocked, as far as the table says. */
   wouldUnlock: string[];
   /** Dry run: says that wouldUnlock was not verified at Scenario (a dry run sends no request). */
@@ -110,7 +112,7 @@ export interface RunSummary {
   /** Projects whose rows used a key the API refused in this run (see RunControl): their remaining canvases were skipped. */
   refusedProjects: string[];
   /** How many entries each list above left out (see MAX_LISTED_PER_KIND); the per-canvas log lines have them all. */
-  omitted: { wouldUnlock: number; failures: number; invalidRows: number; warnings: number; projects: number };
+  omitted: { unlockedAssetIds: number; wouldUnlock: number; failures: number; invalidRows: number; warnings: number; projects: number };
   cutShort: boolean;
   stopReason: StopReason | null;
   stopDetail?: string;
@@ -190,6 +192,7 @@ export class SummaryBuilder {
         heldByBrake: 0,
         projectRefused: 0,
       },
+      unlockedAssetIds: [],
       wouldUnlock: [],
       ...(init.dryRun ? { wouldUnlockNote: UNVERIFIED_DRY_RUN_NOTE } : {}),
       failures: [],
@@ -200,7 +203,7 @@ export class SummaryBuilder {
       brake: init.brake,
       projects: Object.create(null) as Record<string, ProjectReport>,
       refusedProjects: [],
-      omitted: { wouldUnlock: 0, failures: 0, invalidRows: 0, warnings: 0, projects: 0 },
+      omitted: { unlockedAssetIds: 0, wouldUnlock: 0, failures: 0, invalidRows: 0, warnings: 0, projects: 0 },
       cutShort: false,
       stopReason: null,
     };
@@ -241,6 +244,7 @@ export class SummaryBuilder {
       case 'unlocked':
       case 'unlocked-row-changed':
         s.unlocked += 1;
+        this.list('unlockedAssetIds', outcome.assetId);
         return;
       case 'would-unlock':
         this.list('wouldUnlock', outcome.assetId);
@@ -311,7 +315,10 @@ export class SummaryBuilder {
     change(projects[project] as ProjectReport);
   }
 
-  private list<K extends 'wouldUnlock' | 'failures' | 'invalidRows' | 'warnings'>(key: K, entry: RunSummary[K][number]): void {
+  private list<K extends 'unlockedAssetIds' | 'wouldUnlock' | 'failures' | 'invalidRows' | 'warnings'>(
+    key: K,
+    entry: RunSummary[K][number],
+  ): void {
     const target = this.summary[key] as RunSummary[K][number][];
     if (target.length < MAX_LISTED_PER_KIND) target.push(entry);
     else this.summary.omitted[key] += 1;

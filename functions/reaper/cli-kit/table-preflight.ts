@@ -1,0 +1,58 @@
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { ENV } from '../settings';
+import { BRAKE_ROW_KEY, TABLE_KEY } from '../table-contract';
+import { AwsSetupError } from './aws-setup';
+import { terminalSafe } from './terminal-text';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The variables that point the SDK's DynamoDB client at another endpoint (the local world sets the first). */
+const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL'] as const;
+
+/**
+ * Reads the brake's row once (a read every run does anyway, so no extra permission) before the run starts, so that a
+ * wrong TABLE_NAME, region or stopped local world stops the command with its cause (exit 2, nothing done) instead of a
+ * run cut short "reading the brake's state" with the SDK's words. Any other error is left to the run to report.
+ */
+export async function assertTableReachable(dynamo: DynamoDBClient, tableName: string, env: Env): Promise<void> {
+  try {
+    await dynamo.send(
+      new GetItemCommand({
+        TableName: tableName,
+        Key: { [TABLE_KEY]: { S: BRAKE_ROW_KEY } },
+        ProjectionExpression: '#key',
+        ExpressionAttributeNames: { '#key': TABLE_KEY },
+      }),
+    );
+  } catch (error) {
+    const problem = await tableProblem(error, dynamo, tableName, env);
+    if (problem === undefined) throw error;
+    throw new AwsSetupError(problem);
+  }
+}
+
+async function tableProblem(error: unknown, dynamo: DynamoDBClient, tableName: string, env: Env): Promise<string | undefined> {
+  const endpointVariable = ENDPOINT_VARIABLES.find((name) => env[name]);
+  const at = endpointVariable ? ` at ${terminalSafe(env[endpointVariable] ?? '')} (${endpointVariable})` : '';
+  if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+    const region = await dynamo.config.region().catch(() => '?');
+    return (
+      `table \`${terminalSafe(tableName)}\` was not found in region ${terminalSafe(region)} (${ENV.tableName})${at}: ` +
+      'check the name (the stack output TableName), AWS_REGION and AWS_PROFILE'
+    );
+  }
+  if (isConnectionRefused(error) && endpointVariable) {
+    return (
+      `nothing answers at ${terminalSafe(env[endpointVariable] ?? '')} (${endpointVariable}): connection refused; ` +
+      'is `npm run local` still running? (in this shell: eval "$(npm run -s local -- --print-env)")'
+    );
+  }
+  return undefined;
+}
+
+function isConnectionRefused(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = (cause as Error & { cause?: unknown }).cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED' || /\bECONNREFUSED\b/.test(cause.message)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,92 @@
+import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import type { RunSummary } from '#reaper/core/summary';
+import { UsageError } from './io';
+
+/** The message of the line each run ends with (functions/reaper/core/reap.ts); its `summary` field is the run summary. */
+export const RUN_FINISHED_MESSAGE = 'reap run finished';
+/** A bound on pages read, so a misbehaving endpoint cannot keep a command paging forever. */
+const MAX_PAGES = 1000;
+
+/** One "reap run finished" line of the function's log group. */
+export interface FinishedRun {
+  logStreamName: string;
+  /** The event's time, ISO. */
+  loggedAt: string;
+  timestampMs: number;
+  level: string;
+  summary: RunSummary;
+}
+
+/**
+ * Every run-finished line between two times, a FilterLogEvents page at a time, to the service's contract: a page may
+ * hold no events and still carry a nextToken (keep paging until there is none), events come sorted within a page
+ * only (callers sort), and an event is seen once by its eventId. Lines the filter let through that are not a run's
+ * last line (the phrase inside another message, a line that is not JSON) are skipped.
+ */
+export async function* finishedRunPages(
+  logs: CloudWatchLogsClient,
+  logGroupName: string,
+  startTime: number,
+  endTime: number,
+): AsyncIterable<FinishedRun[]> {
+  const seen = new Set<string>();
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page += 1) {
+    const answer = await logs.send(
+      new FilterLogEventsCommand({
+        logGroupName,
+        filterPattern: `"${RUN_FINISHED_MESSAGE}"`,
+        startTime,
+        endTime,
+        ...(nextToken ? { nextToken } : {}),
+      }),
+    );
+    const runs: FinishedRun[] = [];
+    for (const event of answer.events ?? []) {
+      if (event.eventId !== undefined) {
+        if (seen.has(event.eventId)) continue;
+        seen.add(event.eventId);
+      }
+      const line = runFinishedLine(event.message);
+      if (!line) continue;
+      const timestampMs = event.timestamp ?? 0;
+      runs.push({
+        logStreamName: event.logStreamName ?? '',
+        loggedAt: new Date(timestampMs).toISOString(),
+        timestampMs,
+        level: String(line.level ?? ''),
+        summary: line.summary as RunSummary,
+      });
+    }
+    yield runs;
+    nextToken = answer.nextToken;
+    if (!nextToken) return;
+  }
+  throw new Error(`still paging after ${MAX_PAGES} pages; narrow --since`);
+}
+
+/**
+ * The JSON log line of a finished run, or undefined for any other line the filter let through (the phrase inside
+ * another message, a line that is not JSON). Lambda's text format may put a prefix before the JSON.
+ */
+export function runFinishedLine(message: string | undefined): Record<string, unknown> | undefined {
+  const start = message?.indexOf('{') ?? -1;
+  if (!message || start < 0) return undefined;
+  try {
+    const line = JSON.parse(message.slice(start)) as Record<string, unknown>;
+    const summary = line.summary as Record<string, unknown> | undefined;
+    return line.message === RUN_FINISHED_MESSAGE && typeof summary?.runId === 'string' ? line : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "30m", "6h", "7d" in milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d{1,4})([mhd])$/.exec(text.trim());
+  const amount = match ? Number(match[1]) : 0;
+  if (!match || amount < 1) throw new UsageError(`--since: expected a duration such as 30m, 6h or 7d, got ${JSON.stringify(text)}`);
+  return amount * DURATION_UNITS_MS[match[2]!]!;
+}

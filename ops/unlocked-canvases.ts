@@ -1,0 +1,12 @@
+import { listWithMore } from '#reaper/cli-kit/run-summary-table';
+import type { RunSummary } from '#reaper/core/summary';
+
+/**
+ * "\n\nunlocked: asset_a, asset_b, …and 40 more": the canvases a run unlocked, after its summary table, for a person to
+ * check. Empty when it unlocked none, or when the summary predates the `unlockedAssetIds` field (an old log line).
+ */
+export function unlockedLine(summary: RunSummary): string {
+  const ids = Array.isArray(summary.unlockedAssetIds) ? summary.unlockedAssetIds : [];
+  if (ids.length === 0) return '';
+  return `\n\nunlocked: ${listWithMore(ids, ids.length + (summary.omitted?.unlockedAssetIds ?? 0))}`;
+}
