@@ -10,6 +10,7 @@ import { runCli } from '#reaper/cli';
 import { createHandler, triggerOf } from '#reaper/handler';
 import { ENV } from '#reaper/settings';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
+import { lockEventSchemas, schemaProblems } from '#test-support/lock-event-schemas';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo } from '#test-support/reaper-harness';
@@ -35,6 +36,9 @@ beforeAll(async () => {
   dynamo = localDynamoClient(inject('dynamoEndpoint'));
 });
 afterAll(async () => {
+  // Every event these runs published fits docs/events.md's schema of its detail-type.
+  const schemas = lockEventSchemas();
+  for (const event of bus.events()) expect(schemaProblems(schemas.get(event['detail-type']), event.detail)).toEqual([]);
   restoreEnvironment();
   await secrets.close();
   await bus.close();

@@ -1,10 +1,11 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DeliveredEvent, type EventBridgeStandIn, startEventBridgeStandIn } from '#local/eventbridge-stand-in';
 import { EventBridgeLockEvents } from '#reaper/adapters/eventbridge-lock-events';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
-import { LOCK_EVENT_SOURCE, type RunTrigger } from '#reaper/core/lock-events';
+import { LOCK_EVENT_SOURCE, LOCK_EVENT_TYPE_NAMES, type RunTrigger } from '#reaper/core/lock-events';
+import { lockEventSchemas, schemaProblems } from '#test-support/lock-event-schemas';
 import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 
 /**
@@ -238,4 +239,22 @@ describe('lock events on the bus', () => {
     expect(text).not.toContain('abcdef123456');
     expect(ofType('Canvas Lock Released')[0]?.detail).toMatchObject({ lockId: 'https://cdn.example/x?[redacted]' });
   });
+
+  afterAll(() => {
+    // The contract: every event these tests saw has a schema in docs/events.md, and fits it.
+    expect(everyEvent.length).toBeGreaterThan(0);
+    const seenTypes = new Set(everyEvent.map((event) => event['detail-type']));
+    expect([...seenTypes].sort()).toEqual([...LOCK_EVENT_TYPE_NAMES].sort());
+    const schemas = lockEventSchemas();
+    for (const event of everyEvent) {
+      const schema = schemas.get(event['detail-type']);
+      expect(schema, event['detail-type']).toBeDefined();
+      expect(schemaProblems(schema, event.detail), `${event['detail-type']} ${JSON.stringify(event.detail)}`).toEqual([]);
+    }
+  });
+});
+
+// Keep the loaded schemas honest even when this file runs alone.
+beforeAll(() => {
+  expect(lockEventSchemas().size).toBe(LOCK_EVENT_TYPE_NAMES.length);
 });

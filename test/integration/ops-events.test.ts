@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalWorld, startLocalWorld } from '#local/local-world';
+import { lockEventSchemas, schemaProblems } from '#test-support/lock-event-schemas';
 import { runOpsCapturing } from '#test-support/ops-runner';
 
 /**
@@ -36,7 +37,11 @@ describe('ops events against the local world', () => {
     const events = JSON.parse(listed.stdout) as { 'detail-type': string; source: string; detail: Record<string, unknown> }[];
     const released = events.filter((event) => event['detail-type'] === 'Canvas Lock Released');
     expect(released.length).toBeGreaterThan(0);
-    for (const event of events) expect(event.source).toBe('canvas-lock-reaper');
+    const schemas = lockEventSchemas();
+    for (const event of events) {
+      expect(event.source).toBe('canvas-lock-reaper');
+      expect(schemaProblems(schemas.get(event['detail-type']), event.detail)).toEqual([]);
+    }
     expect(unlocked.length).toBeGreaterThan(0);
     expect(released.map((event) => event.detail.assetId).sort()).toEqual([...unlocked].sort());
     expect(new Set(released.map((event) => event.detail.trigger))).toEqual(new Set(['scheduled']));
