@@ -23,7 +23,7 @@ export const ENVIRONMENT_CONTEXT_KEY = 'env';
 /** Where the environment files are: `environments/<name>.json` at the repository root. */
 export const ENVIRONMENTS_DIR = path.join(REPO_ROOT, 'environments');
 
-/** One unusable context value. */
+/** One unusable context value: a known key's bad value, or a `reaper:*` key the app does not know. */
 export interface ContextProblem {
   readonly key: string;
   readonly detail: string;
@@ -66,20 +66,18 @@ export interface EnvironmentOptions {
  * ContextError naming every bad key (and the file, for a value that came from it).
  */
 export function readReaperContext(node: Node, options: EnvironmentOptions = {}): { stackName: string; stackProps: ReaperStackProps } {
+  // An unknown key is one more problem, listed with the others: a deployer fixes every mistake in one go.
   const unknown = Object.keys(node.getAllContext()).filter((key) => key.startsWith('reaper:') && !CONTEXT_KEYS.includes(key));
-  if (unknown.length > 0) {
-    throw new Error(`Unknown context key(s) ${unknown.join(', ')}; the known keys are listed in docs/deploy.md`);
-  }
   const environment = selectEnvironment(node, options);
   // Context values arrive as JSON from cdk.json and as strings from `-c key=value`; the table's readers take both.
   const fromFile = (key: string) => environment !== undefined && node.tryGetContext(key) === undefined && key in environment.values;
   const { values, problems: read } = readSettings(CONTEXT_SETTING_NAMES, 'context', (key) =>
     fromFile(key) ? environment!.values[key] : node.tryGetContext(key),
   );
-  const problems = read.map(({ name: key, detail }) => ({
-    key,
-    detail: fromFile(key) ? `${detail} (set in ${environment!.file})` : detail,
-  }));
+  const problems: ContextProblem[] = [
+    ...unknown.map((key) => ({ key, detail: 'unknown key; the known keys are listed in docs/deploy.md, "Settings"' })),
+    ...read.map(({ name: key, detail }) => ({ key, detail: fromFile(key) ? `${detail} (set in ${environment!.file})` : detail })),
+  ];
 
   // The checks a single value cannot make: those that need aws-cdk-lib, and pairs of keys.
   const cadence = readScheduleCadence(values.scheduleExpression);

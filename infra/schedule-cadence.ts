@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { MAX_LOOK_BACK_MS } from '#reaper/core/brake';
 import { SETTINGS, timeZoneProblem } from '#reaper/settings';
 
 /** Every five minutes: a stale lock waits at most one interval (plus its grace) before it is freed. */
@@ -42,6 +43,13 @@ export function readScheduleCadence(expression: string): ScheduleCadence | { rea
       : unit.startsWith('hour')
         ? Duration.hours(value)
         : Duration.days(value);
+    // The brake counts as newly stale what went stale since the previous complete run, at most 24 h back: a longer
+    // gap between runs would turn a mass expiry in it into backlog, unlocked without the brake.
+    if (interval.toMilliseconds() > MAX_LOOK_BACK_MS) {
+      return {
+        problem: `"${trimmed}" is longer than 24 h, the mass-expiry brake's look-back: locks that went stale earlier in a gap would be unlocked as backlog without the brake. Use a rate of at most 24 h, or a cron() schedule (docs/deploy.md, "Schedule gaps and the brake")`,
+      };
+    }
     return { kind: 'rate', expression: trimmed, interval };
   }
   if (CRON.test(trimmed)) return { kind: 'cron', expression: trimmed };

@@ -32,6 +32,31 @@ export const LOCAL_WORLD_NAMES = {
   undeliveredTicksQueue: 'canvas-lock-reaper-local-undelivered-ticks',
 } as const;
 
+/**
+ * Every variable the world hands a second shell. `--print-env` prints these names only, whatever a state file holds:
+ * a name is code once a shell evals it.
+ */
+export const LOCAL_WORLD_ENV_NAMES: readonly string[] = [
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_LAMBDA',
+  'AWS_ENDPOINT_URL_SCHEDULER',
+  'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+  'AWS_ENDPOINT_URL_SQS',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+  ENV.tableName,
+  ENV.apiBaseUrl,
+  ENV.secretId,
+  STACK_OUTPUTS.functionName.env,
+  STACK_OUTPUTS.scheduleName.env,
+  STACK_OUTPUTS.logGroupName.env,
+  STACK_OUTPUTS.failedInvocationsQueueUrl.env,
+  STACK_OUTPUTS.undeliveredTicksQueueUrl.env,
+];
+
 /** The stack's default function timeout (infra/constructs/reaper-function.ts), the budget of each local invocation. */
 const FUNCTION_TIMEOUT_MS = 300_000;
 
@@ -195,6 +220,8 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
       [STACK_OUTPUTS.failedInvocationsQueueUrl.env]: sqs.queueUrl(names.failedInvocationsQueue),
       [STACK_OUTPUTS.undeliveredTicksQueueUrl.env]: sqs.queueUrl(names.undeliveredTicksQueue),
     };
+    const unlisted = Object.keys(env).filter((name) => !LOCAL_WORLD_ENV_NAMES.includes(name));
+    if (unlisted.length > 0) throw new Error(`LOCAL_WORLD_ENV_NAMES lacks ${unlisted.join(', ')}: --print-env would leave them out`);
     return {
       env,
       endpoints: {

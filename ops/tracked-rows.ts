@@ -1,6 +1,6 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { attributeReading, DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
-import type { BrakeState } from '#reaper/core/brake';
+import { type BrakeState, engagedTotals } from '#reaper/core/brake';
 import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '#reaper/table-contract';
 
@@ -75,7 +75,7 @@ export function canvasOf(item: RawRow): TrackedCanvas {
   };
 }
 
-/** The mass-expiry brake's state, as the reaper reads it: undefined when it is not engaged. */
-export function readBrakeState(client: DynamoDBClient, tableName: string): Promise<BrakeState | undefined> {
-  return new DynamoCanvasStore({ client, tableName }).readBrake();
+/** The mass-expiry brake's state, as the reaper reads it, totalled over the engaged projects: undefined when none is. */
+export async function readBrakeState(client: DynamoDBClient, tableName: string): Promise<BrakeState | undefined> {
+  return engagedTotals(await new DynamoCanvasStore({ client, tableName }).readBrake());
 }

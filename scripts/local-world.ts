@@ -3,11 +3,25 @@
  * `npm run reap` talk to (see local/local-world.ts), prints the variables a second shell needs, and keeps running
  * until Ctrl-C. `--print-env`, in that second shell, prints them again from the running world's state file.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOCAL_WORLD_NAMES, type LocalWorld, startLocalWorld } from '#local/local-world';
+import { LOCAL_WORLD_ENV_NAMES, LOCAL_WORLD_NAMES, type LocalWorld, startLocalWorld } from '#local/local-world';
 import { SEEDED_CANVASES, UNTRACKED_CANVAS_IDS } from '#local/local-world-seed';
-import { exportLines, readRunningWorld, removeWorldState, worldStatePath, writeWorldState } from '#local/world-state-file';
+import {
+  exportLines,
+  readRunningWorld,
+  removeWorldState,
+  type WorldState,
+  WorldStateError,
+  worldStateDirectory,
+  worldStatePath,
+  writeWorldState,
+} from '#local/world-state-file';
+import { terminalSafe } from '#reaper/cli-kit/terminal-text';
 import { errorMessage } from '#reaper/core/error-message';
+
+/** This checkout: one world per checkout, so a second clone's --print-env never finds this one's world. */
+const CHECKOUT = path.resolve(__dirname, '..');
 
 const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -25,7 +39,8 @@ Options:
   --print-env   print only the export lines of the world that is running (exit 2 when none is)
   --help        this text
 
-The running world is found through ${worldStatePath()} (removed at shutdown).`;
+The running world of this checkout is found through a state file in ${worldStateDirectory()} (a folder of
+yours alone, mode 0700; anything else there is refused), removed at shutdown. Each checkout has its own world.`;
 
 function readFlags(argv: readonly string[]) {
   return parseArgs({
@@ -47,14 +62,26 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${LOCAL_USAGE}\n`);
     return EXIT.ok;
   }
-  const stateFile = worldStatePath();
-  const running = readRunningWorld(stateFile);
+  const stateFile = worldStatePath({ checkout: CHECKOUT });
+  let running: WorldState | undefined;
+  try {
+    running = readRunningWorld(stateFile, { checkout: CHECKOUT });
+  } catch (error) {
+    if (!(error instanceof WorldStateError)) throw error;
+    process.stderr.write(`local: ${terminalSafe(error.message)}\n`);
+    return EXIT.usage;
+  }
   if (values['print-env']) {
     if (!running) {
-      process.stderr.write('local: no local world is running; start one with: npm run local\n');
+      process.stderr.write(`local: no local world is running for this checkout (${CHECKOUT}); start one with: npm run local\n`);
       return EXIT.usage;
     }
-    process.stdout.write(`${exportLines(running.env)}\n`);
+    const { text, ignored } = exportLines(running.env, LOCAL_WORLD_ENV_NAMES);
+    if (ignored.length > 0) {
+      const names = ignored.slice(0, 5).map((name) => JSON.stringify(terminalSafe(name.slice(0, 40))));
+      process.stderr.write(`local: left out ${ignored.length} variable(s) the local world does not set: ${names.join(', ')}\n`);
+    }
+    process.stdout.write(`${text}\n`);
     return EXIT.ok;
   }
   if (running) {
@@ -67,9 +94,16 @@ async function main(argv: readonly string[]): Promise<number> {
   // Node 20 is still what this machine runs; the SDK's notice about it is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const world = await startLocalWorld({ seed: !values.empty });
-  writeWorldState(stateFile, { pid: process.pid, startedAt: new Date().toISOString(), env: world.env });
+  try {
+    writeWorldState(stateFile, { pid: process.pid, startedAt: new Date().toISOString(), checkout: CHECKOUT, env: world.env });
+  } catch (error) {
+    await world.close();
+    if (!(error instanceof WorldStateError)) throw error;
+    process.stderr.write(`local: ${terminalSafe(error.message)}\n`);
+    return EXIT.usage;
+  }
   // A crash must not leave a state file that points at closed ports (a clean stop removes it itself).
-  process.once('exit', () => removeWorldState(stateFile));
+  process.once('exit', () => removeWorldState(stateFile, { checkout: CHECKOUT }));
   stopOnSignals(world, stateFile);
   process.stdout.write(banner(world));
   return EXIT.ok;
@@ -85,7 +119,7 @@ function stopOnSignals(world: LocalWorld, stateFile: string): void {
     stopping = true;
     process.stdout.write(`\n${signal}: stopping the local world…\n`);
     // The state file goes first: a --print-env from now on must not hand out ports that are closing.
-    removeWorldState(stateFile);
+    removeWorldState(stateFile, { checkout: CHECKOUT });
     world.close().then(
       () => {
         process.stdout.write('Stopped: every server closed, state file removed.\n');
@@ -141,7 +175,7 @@ function banner(world: LocalWorld): string {
     '  npm run ops -- pause; npm run ops -- resume; npm run ops -- dead-letters',
     '',
     'or paste these lines:',
-    exportLines(world.env),
+    exportLines(world.env, LOCAL_WORLD_ENV_NAMES).text,
     '',
     '',
   ].join('\n');

@@ -3,26 +3,10 @@ import { join } from 'node:path';
 import { SETTING_NAMES, SETTING_SPECS, type Setting } from '#reaper/settings';
 
 /**
- * Renders the settings tables of README.md and docs/deploy.md from the settings table (functions/reaper/settings.ts),
+ * Renders the settings tables of docs/settings.md and docs/deploy.md from the settings table (functions/reaper/settings.ts),
  * between marker comments: `npm run docs:settings` writes the files, `npm run docs:settings -- --check` exits 1 when
  * one is out of date. test/unit/settings-docs.test.ts fails when a file and this output differ.
  */
-
-/** The keys the README's short deploy section shows, in this order; docs/deploy.md shows them all. */
-const README_CONTEXT_KEYS = [
-  'reaper:scheduleExpression',
-  'reaper:scheduleTimeZone',
-  'reaper:scheduleEnabled',
-  'reaper:existingTableName',
-  'reaper:existingTableArn',
-  'reaper:existingSecretArn',
-  'reaper:existingSecretName',
-  'reaper:alarmEmail',
-  'reaper:graceSeconds',
-  'reaper:maxInFlight',
-  'reaper:functionTimeoutSeconds',
-  'reaper:verifyAtSource',
-];
 
 const SPECS = SETTING_NAMES.map((name) => SETTING_SPECS[name]);
 const code = (text: string | number | boolean) => `\`${text}\``;
@@ -79,20 +63,9 @@ const allContextKeysTable = () =>
     ...SPECS.filter((spec) => spec.context && spec.use !== 'stack-only'),
   ]);
 
-function readmeContextKeysTable(): string {
-  return contextKeysTable(
-    README_CONTEXT_KEYS.map((key) => {
-      const spec = SPECS.find((candidate) => candidate.context === key);
-      if (!spec) throw new Error(`README_CONTEXT_KEYS names ${key}, which is not in the settings table`);
-      return spec;
-    }),
-  );
-}
-
 /** Each generated block: the file it lives in, its marker name, and its content. */
 const SETTINGS_DOC_BLOCKS: readonly { file: string; block: string; render: () => string }[] = [
-  { file: 'README.md', block: 'variables', render: variablesTable },
-  { file: 'README.md', block: 'context-keys-short', render: readmeContextKeysTable },
+  { file: join('docs', 'settings.md'), block: 'variables', render: variablesTable },
   { file: join('docs', 'deploy.md'), block: 'context-keys', render: allContextKeysTable },
 ];
 

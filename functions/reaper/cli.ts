@@ -56,8 +56,9 @@ Options:
                      "default": rows without projectId)
   --grace-seconds N  grace after lockExpiresAt before a lock counts as stale
                      (default ${ENV.graceSeconds} or ${SETTINGS.graceSeconds.default})
-  --override-brake   release the mass-expiry brake: unlock the stale locks it
-                     holds, and clear its state
+  --override-brake   release the mass-expiry brake for the projects the run
+                     covers (all, or --project): unlock the stale locks held
+                     there and record the release
   --json             print the run summary as one JSON object on stdout; the
                      log lines go to stderr
   --log-format F     human (one line per canvas; the default on a terminal) or
@@ -77,7 +78,7 @@ Environment:
 
 Before a run that unlocks (not --dry-run), this machine's clock is compared with
 the Date header of a DynamoDB answer: more than the larger of 2 s and a quarter
-of the grace apart, and nothing is done (exit 2).
+of the grace (at most 60 s) apart, and nothing is done (exit 2).
 
 Ctrl-C (or SIGTERM) stops the run: no canvas starts after it, those under way
 finish or give their claims back, and the summary so far is printed (stopReason

@@ -62,13 +62,15 @@ const isLoopbackHost = (hostname: string) =>
   hostname === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) || hostname === '[::1]';
 
 /**
- * The Scenario API base URL: https (plain http to a loopback host only), no credentials, no query or fragment, no
- * dot segment, no backslash. The raw text is checked, not only what URL makes of it: a bare "?" leaves url.search
+ * The Scenario API base URL: https (plain http to a loopback host only), no credentials, no query or fragment (also
+ * none percent-encoded: %3F, %23), no dot segment, no backslash. The raw text is checked, not only what URL makes of it: a bare "?" leaves url.search
  * empty, and URL resolves "..", "%2e%2e" and "\\" away, so such a value would pass and every request go elsewhere.
  */
 function apiBaseUrlProblem(value: string): string | undefined {
   if (value.includes('?') || value.includes('#')) return 'must not carry a query string or fragment ("?" or "#")';
   if (value.includes('\\')) return 'must not contain a backslash';
+  // Encoded, they reach Scenario inside the path, where a proxy or a server may decode them into a query.
+  if (/%(?:3f|23)/i.test(value)) return 'must not contain a percent-encoded "?" or "#" (%3F, %23)';
   const path = value.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '');
   if (path.split('/').some((segment) => /^(?:\.|%2e){1,2}$/i.test(segment)))
     return 'must not contain a dot segment ("." or "..", also as %2e)';
@@ -126,8 +128,8 @@ export const SETTINGS = {
     doc: "The Scenario API key (the Scenario SDK's name), with `SCENARIO_SDK_API_SECRET`, when `SCENARIO_SECRET_ID` is not set." },
   localApiSecret: { use: 'local-only', env: 'SCENARIO_SDK_API_SECRET', type: 'text', secret: true, format: 'Scenario API secret', lambdaInstead: SECRETS,
     doc: "The Scenario API secret (the Scenario SDK's name), with `SCENARIO_SDK_API_KEY`." },
-  projectsFile: { use: 'local-only', env: 'SCENARIO_PROJECTS_FILE', type: 'text', format: 'path of a JSON file (not world-readable)', lambdaInstead: SECRETS,
-    doc: 'A local JSON file of the secret\'s shape, with a key pair per Scenario project (`{"projects":{"<projectId>":{"apiKey","apiSecret"}},"default"?:{…}}`), instead of `SCENARIO_SECRET_ID` or the two `SCENARIO_SDK_*` variables. Refused when any user of the machine may read it.' },
+  projectsFile: { use: 'local-only', env: 'SCENARIO_PROJECTS_FILE', type: 'text', format: 'path of a JSON file (mode 600 or stricter, not a symlink)', lambdaInstead: SECRETS,
+    doc: 'A local JSON file of the secret\'s shape, with a key pair per Scenario project (`{"projects":{"<projectId>":{"apiKey","apiSecret"}},"default"?:{…}}`), instead of `SCENARIO_SECRET_ID` or the two `SCENARIO_SDK_*` variables. Refused when its mode grants anything to group or others (`chmod 600`), and when it is a symbolic link (name the file itself).' },
   graceSeconds: { use: 'lambda', env: 'GRACE_SECONDS', context: 'reaper:graceSeconds', type: 'whole', default: 60, min: 0, max: 7 * 24 * 3600,
     doc: 'A lock is stale once its `lockExpiresAt` plus this many seconds is past (absorbs clock skew). A manual run may ask for another grace, within the same bounds.' },
   maxInFlight: { use: 'lambda', env: 'MAX_IN_FLIGHT', context: 'reaper:maxInFlight', type: 'whole', default: 8, min: 1, max: 256,

@@ -61,6 +61,30 @@ export const BRAKE_ATTRIBUTES = {
 
 export const BRAKE_STATES = { engaged: 'engaged', released: 'released' } as const;
 
+/**
+ * The brake row's per-project entries, one top-level attribute each so that one project's write never rewrites
+ * another's: `project:<projectId>`, a map of BRAKE_PROJECT_FIELDS (engaged or released), and `mark:<projectId>`, the
+ * epoch ms at which the last complete run over the whole table started looking at it. The row-wide attributes above
+ * are a brake engaged before per-project entries existed (it holds every project without an entry of its own).
+ */
+export const BRAKE_PROJECT_PREFIX = 'project:';
+export const BRAKE_MARK_PREFIX = 'mark:';
+
+export const BRAKE_PROJECT_FIELDS = {
+  /** "engaged" or "released". */
+  state: 'state',
+  /** Epoch ms of the trip, the run that tripped it, and the boundary of what it holds (stale after it). */
+  trippedAtMs: 'trippedAtMs',
+  runId: 'runId',
+  heldSinceMs: 'heldSinceMs',
+  /** The project's counts that tripped it. */
+  newlyStale: 'newlyStale',
+  live: 'live',
+  /** Epoch ms and run of the release. */
+  releasedAtMs: 'releasedAtMs',
+  releasedRunId: 'releasedRunId',
+} as const;
+
 /** Keys the reaper reserves for itself: never a tracked canvas. */
 export function isReservedKey(assetId: string): boolean {
   return assetId.startsWith('#');

@@ -1,5 +1,5 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IRole, ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, type IRole, ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISchedule } from 'aws-cdk-lib/aws-scheduler';
@@ -7,6 +7,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { LockEventBus } from './lock-event-bus';
 import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
+import { RESERVED_KEYS_CONDITION } from './tracked-canvas-table';
 
 /**
  * The table calls of `npm run ops`: status reads (Scan, GetItem), track and untrack write conditionally
@@ -68,6 +69,15 @@ export class ReaperOperatorPolicy extends Construct {
       description: 'Operate the canvas lock reaper with npm run ops: its table, secret, function, schedule, logs and dead-letter queues',
       statements: [
         new PolicyStatement({ sid: 'TrackedCanvases', actions: [...OPERATOR_TABLE_ACTIONS], resources: [props.table.tableArn] }),
+        // The brake's row is not deleted by hand (that would release it with no override on record); operators' local
+        // runs still write it through the reaper's own code, with UpdateItem.
+        new PolicyStatement({
+          sid: 'NoDeletingReservedKeys',
+          effect: Effect.DENY,
+          actions: ['dynamodb:DeleteItem'],
+          resources: [props.table.tableArn],
+          conditions: RESERVED_KEYS_CONDITION,
+        }),
         ...props.credentials.readStatements(),
         new PolicyStatement({ sid: 'Invoke', actions: ['lambda:InvokeFunction'], resources: [props.function.functionArn] }),
         new PolicyStatement({ sid: 'PauseResume', actions: [...OPERATOR_SCHEDULE_ACTIONS], resources: [props.schedule.scheduleArn] }),

@@ -1,18 +1,32 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, type ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Effect, ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { TABLE_KEY } from '#reaper/table-contract';
+import { BRAKE_ROW_KEY, TABLE_KEY } from '#reaper/table-contract';
 
 /**
  * What the editors' backend does to the table: lock (PutItem or UpdateItem), renew (UpdateItem), release
- * (UpdateItem or DeleteItem), and read a row back (GetItem). README, "The table contract", shows the three calls.
+ * (UpdateItem or DeleteItem), and read a row back (GetItem). docs/table-contract.md shows the three calls.
  */
 export const TRACKED_CANVAS_WRITER_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
+] as const;
+
+/**
+ * Keys beginning with "#" (BRAKE_ROW_KEY and any later reserved row) belong to the reaper: an IAM condition on the
+ * partition key of the item a request names. `ForAnyValue`: a request naming several items is denied if any is one.
+ */
+export const RESERVED_KEYS_CONDITION = { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${BRAKE_ROW_KEY[0]}*`] } };
+
+/** Every call that writes or deletes an item: the writers may make none of them on a reserved key. */
+export const RESERVED_KEY_DENIED_WRITER_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
 ] as const;
 
 /** Props of {@link TrackedCanvasTable}. Pass at most one of the two `existing…` props. */
@@ -45,7 +59,8 @@ export class TrackedCanvasTable extends Construct {
   /** The table, created or imported. */
   readonly table: ITable;
   /**
-   * A customer-managed policy with exactly TRACKED_CANVAS_WRITER_ACTIONS on this table, for the editors' backend
+   * A customer-managed policy with exactly TRACKED_CANVAS_WRITER_ACTIONS on this table, none of them on a key that
+   * begins with "#" (the reaper's own rows, RESERVED_KEYS_CONDITION), for the editors' backend
    * role to attach (its ARN is the TrackedCanvasWriterPolicyArn output; CloudFormation names it, so two stacks in
    * one account never collide).
    */
@@ -71,7 +86,18 @@ export class TrackedCanvasTable extends Construct {
     }
     this.writerPolicy = new ManagedPolicy(this, 'WriterPolicy', {
       description: 'Write tracked canvases (lock, renew, release) for the canvas lock reaper: this table only',
-      statements: [new PolicyStatement({ actions: [...TRACKED_CANVAS_WRITER_ACTIONS], resources: [this.table.tableArn] })],
+      statements: [
+        new PolicyStatement({ actions: [...TRACKED_CANVAS_WRITER_ACTIONS], resources: [this.table.tableArn] }),
+        // The brake's state is the reaper's alone: a writer that deleted or rewrote it would release the brake
+        // without anyone's override on record.
+        new PolicyStatement({
+          sid: 'NoWritesToReservedKeys',
+          effect: Effect.DENY,
+          actions: [...RESERVED_KEY_DENIED_WRITER_ACTIONS],
+          resources: [this.table.tableArn],
+          conditions: RESERVED_KEYS_CONDITION,
+        }),
+      ],
     });
   }
 }

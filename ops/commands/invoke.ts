@@ -22,7 +22,8 @@ Options:
   --asset-id ID         only these canvases (repeat; at most 1000)
   --project ID          only canvases of these Scenario projects (repeat; "default": rows without projectId)
   --grace-seconds N     another grace for this run
-  --override-brake      release the mass-expiry brake: this run unlocks the stale locks it held, and clears it
+  --override-brake      release the mass-expiry brake for the projects the run covers (all, or --project): it
+                        unlocks the stale locks held there and records the release
   --function-name NAME  the function (default: ${'$'}REAPER_FUNCTION_NAME, else the FunctionName output in cdk-outputs.json)
   --outputs-file FILE   where to read stack outputs (default cdk-outputs.json, from: npx cdk deploy --outputs-file cdk-outputs.json)
   --stack-name NAME     the stack in that file, when it holds several
@@ -102,13 +103,21 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     io.stderr(`ops invoke: the run failed (${answer.FunctionError}): ${terminalSafe(detail)}\n`);
     return EXIT.canvasFailedOrInvalid;
   }
-  let summary: RunSummary;
+  let parsed: unknown;
   try {
-    summary = JSON.parse(body) as RunSummary;
+    parsed = JSON.parse(body);
   } catch {
     io.stderr(`ops invoke: the function answered something that is not a run summary (${body.length} bytes)\n`);
     return EXIT.canvasFailedOrInvalid;
   }
+  const problem = runSummaryProblem(parsed);
+  if (problem) {
+    io.stderr(
+      `ops invoke: ${functionName} answered JSON that is not a run summary (${problem}); is it the reaper? It answered: ${clippedAnswer(body)}\n`,
+    );
+    return EXIT.canvasFailedOrInvalid;
+  }
+  const summary = parsed as RunSummary;
   io.stdout(
     values.json
       ? `${jsonForTerminal(summary, 2)}\n`
@@ -116,6 +125,37 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
   );
   return exitCodeFor(summary);
 };
+
+/** How much of an answer that is not a run summary is shown: enough to recognise it. */
+const ANSWER_SHOWN = 200;
+
+function clippedAnswer(body: string): string {
+  const shown = body.length > ANSWER_SHOWN ? `${body.slice(0, ANSWER_SHOWN)}… (${body.length} bytes in all)` : body;
+  return terminalSafe(shown);
+}
+
+const SUMMARY_COUNTS = ['graceSeconds', 'durationMs', 'examined', 'stale', 'unlocked', 'failed', 'possibleLiveLockUnlocks'] as const;
+const SUMMARY_LISTS = ['wouldUnlock', 'failures', 'invalidRows', 'warnings'] as const;
+
+/**
+ * What keeps a parsed answer from being read as a run summary (the fields the table and the exit code read), or
+ * undefined when it has them all: another function under the reaper's name answers JSON of its own.
+ */
+export function runSummaryProblem(value: unknown): string | undefined {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value)) return Array.isArray(value) ? 'an array' : `${value === null ? 'null' : typeof value}, not an object`;
+  const missing: string[] = [];
+  if (typeof value.runId !== 'string') missing.push('runId');
+  for (const key of ['dryRun', 'verifyAtSource', 'cutShort'] as const) if (typeof value[key] !== 'boolean') missing.push(key);
+  for (const key of SUMMARY_COUNTS) if (typeof value[key] !== 'number') missing.push(key);
+  for (const key of SUMMARY_LISTS) if (!Array.isArray(value[key])) missing.push(key);
+  for (const key of ['skipped', 'omitted', 'brake'] as const) if (!isObject(value[key])) missing.push(key);
+  if (isObject(value.skipped) && typeof value.skipped.invalid !== 'number') missing.push('skipped.invalid');
+  if (isObject(value.brake) && typeof value.brake.applies !== 'boolean') missing.push('brake.applies');
+  if (missing.length === 0) return undefined;
+  const named = missing.slice(0, 5).join(', ');
+  return `no ${named}${missing.length > 5 ? `, …and ${missing.length - 5} more` : ''}`;
+}
 
 /**
  * One attempt only. A reap runs for minutes; the SDK's default retries would send a second Invoke when the

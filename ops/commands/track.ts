@@ -7,6 +7,7 @@ import { parseLockExpiry } from '#reaper/core/lock-expiry';
 import { projectIdProblem } from '#reaper/core/project';
 import { stringReading } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
+import { isReservedKey } from '#reaper/table-contract';
 import { systemClock } from '#reaper/wiring';
 import { EXIT, type OpsCommand, type OpsIo, parseCommandArgs, UsageError } from '../io';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
@@ -23,7 +24,7 @@ The write applies only if the row still holds what was read just before (else no
 Writing an expiry that has already passed over a row that holds a live lock hands that lock to the next reap:
 it asks for confirmation (--yes when not at a terminal).
 Example: npm run ops -- track asset_GTrL3mq4SXWyMxkOHRxlpw --lock-expires-at 2026-11-27T12:00:00Z --lock-id lk_123
-Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace from AWS's.
+Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace (at most 60 s) from AWS's.
 
 Options:
   --lock-expires-at ISO  the lock's expiry (required)
@@ -38,7 +39,8 @@ error, a clock too far off, or confirmation refused.`;
 export const UNTRACK_USAGE = `Usage: npm run ops -- untrack <assetId> [--yes]
 
 Removes the tracked row of a canvas (the reaper never deletes rows; this is how a row for a deleted asset goes,
-and how an invalid row, whatever its key, is cleared).
+and how an invalid row, whatever its key, is cleared). Keys beginning with "#" are the reaper's own (the brake's
+state) and are refused (exit 2): release the brake with invoke --override-brake.
 Prints what the row held. Untracking a canvas that is not tracked is not an error.
 The delete applies only if the row still holds the lock that was read just before (else nothing is removed, exit 1).
 A row that holds a lock is one the reaper would never free once untracked: it asks for confirmation (--yes when
@@ -54,7 +56,20 @@ Exit codes: 0 removed (or was not there); 1 the delete failed or the row changed
 const MAX_LOCK_ID_LENGTH = 256;
 const DYNAMODB_KEY_MAX_BYTES = 2048;
 
+/**
+ * Keys beginning with "#" are the reaper's own rows (the brake's state): a person changes them only through the
+ * reaper, which records who released what and when.
+ */
+function refuseReservedKey(key: string): void {
+  if (isReservedKey(key))
+    throw new UsageError(
+      `${terminalSafe(key)} is reserved: a key the reaper keeps for itself (the mass-expiry brake's state), not a tracked canvas; ` +
+        'to release the brake, run: npm run ops -- invoke --override-brake [--project ID]... (or npm run reap -- --override-brake)',
+    );
+}
+
 function requireAssetId(value: string | undefined): string {
+  if (value !== undefined) refuseReservedKey(value);
   const problem = assetIdProblem(value);
   if (problem || value === undefined) throw new UsageError(problem ?? 'an asset id is required');
   return value;
@@ -183,6 +198,7 @@ export const untrackCommand: OpsCommand = async (argv, io) => {
   const key = positionals[0] ?? '';
   if (key === '' || Buffer.byteLength(key) > DYNAMODB_KEY_MAX_BYTES)
     throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
+  refuseReservedKey(key);
   const shownKey = terminalSafe(key);
   const { env, clients, target } = await resolveTableTarget('untrack', values, io);
   const config = loadTableConfig(env);

@@ -32,7 +32,7 @@ ${TABLE_TARGET_HELP}
 Needs the reaper's configuration (SCENARIO_SECRET_ID or SCENARIO_SDK_API_KEY/SECRET, …). When none names the
 credentials and the table came from cdk-outputs.json, the stack's secret (SecretArn) there is used.
 It says its target (table, region, endpoint or account) on stderr first.
-Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace from AWS's.
+Refused (exit 2) when this machine's clock is more than the larger of 2 s and a quarter of the grace (at most 60 s) from AWS's.
 Exit codes: 0 unlocked (or nothing to unlock); 1 the unlock failed, the lock id differs or the canvas is not
 tracked; 2 usage or configuration error, a clock too far off, or confirmation refused.`;
 

@@ -185,6 +185,45 @@ const DYNAMO_CASES = [
     { row: { writerLockKept: true, claimLingers: true } },
     LOG_ROW_CHANGED,
   ),
+  db('db-brake-read-gives-up', "the brake row's read (GetItem of `#reaper-brake`, before the scan) throttled on every attempt", {
+    outcome: noRequest(6),
+    summary: counts({ examined: 0, stale: 0, unlocked: 0, failed: 0, cutShort: 'store-error' }),
+    row: rows(0, 6),
+    run: { stopsAfterAttempts: 3, operation: 'GetItem', nextRun: { unlocks: 6, thenRequestsPerCanvas: { once: 6, none: 0 } } },
+    log: logRunFinished('warn'),
+  }),
+  db(
+    'db-brake-trip-not-saved',
+    '30 newly stale canvases of one project trip the brake, and saving its engagement (UpdateItem of `#reaper-brake`) throttled on every attempt',
+    {
+      outcome: noRequest(30),
+      summary: { warnings: ['brake-state-not-saved'], cutShort: 'brake' },
+      row: rows(0, 30),
+      run: { brakeHolds: ['default'], engagedInRow: false, marksMoved: false },
+      log: {
+        lines: [
+          { level: 'error', message: 'mass-expiry brake tripped: newly stale locks held, not unlocked, until a person releases the brake' },
+          { level: 'warn', message: 'reap run finished' },
+        ],
+      },
+    },
+  ),
+  db(
+    'db-brake-marks-not-saved',
+    'saving the marks at the end of a complete run (UpdateItem of `#reaper-brake`) throttled on every attempt',
+    {
+      outcome: allOnce(6),
+      summary: SIX_STALE_UNLOCKED,
+      row: rows(6, 0),
+      run: GOES_ON_ALONE,
+      log: {
+        lines: [
+          { level: 'warn', message: "saving the brake's marks failed; the next run looks back to the older ones" },
+          { level: 'info', message: 'reap run finished' },
+        ],
+      },
+    },
+  ),
   db('db-batchget-unprocessed-recovers', 'manual run: BatchGetItem leaves every key unprocessed twice', {
     outcome: allOnce(3),
     summary: counts({ examined: 3, stale: 3, unlocked: 3, failed: 0 }),
@@ -365,6 +404,18 @@ const HOSTILE_CASES = [
     log: { lines: [{ level: 'error', message: 'invoke payload rejected; nothing was done' }] },
   }),
   hostile(
+    'brake-entry-damaged',
+    "the brake row's entry for a project is damaged (an unknown state, `trippedAtMs` and `heldSinceMs` not numbers)",
+    {
+      outcome: { verdicts: { 'stale 2 h ago': skipped('held-by-brake'), 'stale 2 days ago': unlocked(1) } },
+      summary: { cutShort: 'brake' },
+      row: rows(1, 1),
+      run: { brakeHolds: ['proj_dmg'], engagedInRow: true, marksMoved: true },
+      log: LOG_SKIPPED,
+    },
+    { outcome: '(read as engaged since now, holding the last 24 h: a damaged entry frees nothing it might hold)' },
+  ),
+  hostile(
     'secret-error-message-spellings',
     'npm run reap: a 400 whose `message` quotes a JSON-escaped signed URL (`https:\\/\\/cdn…?X-Amz-Signature=…`), a percent-encoded one, a `#token=…` fragment and a lowercase `basic …` credential',
     {
@@ -438,6 +489,111 @@ const HOSTILE_CASES = [
       run: { nothingDone: { apiRequests: 0, dynamoOperations: ['GetItem'] } },
       log: { stderr: 'clock error, nothing done' },
     },
+  ),
+  hostile(
+    'local-run-clock-ahead-long-grace',
+    'the same laptop, 2 minutes ahead, asking for a 7-day grace (`--grace-seconds 604800`): the allowed skew stops at 60 s whatever the grace',
+    {
+      outcome: { exitCode: 2, clockAheadMinutes: 2, allowedSeconds: 60, graceSeconds: 604800 },
+      summary: null,
+      row: KEPT,
+      run: { nothingDone: { apiRequests: 0, dynamoOperations: ['GetItem'] } },
+      log: { stderr: 'clock error, nothing done' },
+    },
+  ),
+  hostile(
+    'secret-asset-url-spellings',
+    'a 200 unlock answer whose `status`, `ownerId`, `authorId`, `mimeType` and `metadata.name` are URLs spelled `https:/\\/…?hmac=`, `cdn…/o.png?hmac=` (no scheme), `https:\\u002f\\u002f…`, `…;jsessionid=` and `https:\\\\…\\n.png?hmac=` (a parameter name on no list)',
+    {
+      outcome: { verdict: unlocked(1) },
+      summary: COUNTED,
+      row: FREED,
+      run: {
+        assetRecord: {
+          assetId: 'asset_urlSpellings',
+          authorId: '[redacted]',
+          mimeType: '[redacted]',
+          name: '[redacted]',
+          ownerId: '[redacted]',
+          status: '[redacted]',
+        },
+      },
+      log: {
+        lines: [
+          { level: 'info', message: 'canvas unlocked', redactedUrls: ['status', 'ownerId', 'authorId', 'mimeType', 'metadata.name'] },
+        ],
+      },
+    },
+  ),
+  hostile(
+    'config-base-url-encoded',
+    '`SCENARIO_API_BASE_URL` with a percent-encoded `?` or `#`: `https://api…/v1%3F`, `…/v1%3fx=1`, `…/v1%23top`',
+    {
+      outcome: { refusedAtStart: 3, of: 3, variable: 'SCENARIO_API_BASE_URL' },
+      summary: { invocationFails: true },
+      row: null,
+      run: { nothingDone: { apiRequests: 0 } },
+      log: null,
+    },
+    { log: 'none: the cold start fails with the error' },
+  ),
+  hostile(
+    'local-run-terminal-controls',
+    'npm run reap --json over a row whose id carries a C1 CSI (U+009B) and bidi overrides (U+202E, U+2066, U+2069)',
+    {
+      outcome: { verdict: { status: 'invalid', problem: NOT_AN_ID } },
+      summary: { invalidRow: true },
+      row: KEPT,
+      run: { exitCode: 1, summaryOnStdout: true },
+      log: { jsonLines: 1, rawTerminalControls: 0 },
+    },
+  ),
+  hostile(
+    'local-projects-file-open',
+    'npm run reap with `SCENARIO_PROJECTS_FILE` of mode 0640 (group may read), and as a symlink to a 0600 file',
+    {
+      outcome: { cli: 'npm run reap', refused: 2, of: 2, exitCode: 2, said: 'reap: credentials error: projects file' },
+      summary: null,
+      row: KEPT,
+      run: { nothingDone: { apiRequests: 0 } },
+      log: null,
+    },
+  ),
+  hostile(
+    'local-world-state-planted',
+    '`npm run local -- --print-env` (real processes) where the per-user state folder is open to all (0777), and where the state file is a symlink',
+    {
+      outcome: {
+        cli: 'npm run local -- --print-env',
+        refused: 2,
+        of: 2,
+        exitCode: 2,
+        said: 'local: <the folder or file> is not trusted',
+      },
+      summary: null,
+      row: null,
+      run: null,
+      log: null,
+    },
+    { run: 'nothing printed on stdout, so an eval runs nothing' },
+  ),
+  hostile(
+    'ops-invoke-not-a-summary',
+    '`ops invoke` (a real process) against a function that answers JSON that is not a run summary (`{"statusCode":200,"body":"xxx…"}`, 5 KB)',
+    {
+      outcome: {
+        cli: 'ops invoke',
+        refused: 1,
+        of: 1,
+        exitCode: 1,
+        said: 'ops invoke: SomethingElse-Api answered JSON that is not a run summary',
+      },
+      summary: null,
+      row: null,
+      run: { adapterRequests: 1 },
+      log: null,
+    },
+    { run: '(the one Invoke; the answer shown clipped to 200 characters, escaped)' },
   ),
   hostile(
     'local-run-interrupted',

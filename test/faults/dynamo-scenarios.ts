@@ -1,8 +1,10 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoFaultRule, type DynamoRequestBody, REAPER_WRITES } from '#local/dynamodb-fault-proxy';
+import type { BrakeSettings } from '#reaper/core/brake';
+import { BRAKE_ROW_KEY } from '#reaper/table-contract';
 import { minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 import type { CaseIdOf } from './catalogue';
-import type { Observed, RequestTally, RowChange } from './expectations';
+import type { LogLine, Observed, RequestTally, RowChange } from './expectations';
 import {
   harness,
   logLine,
@@ -95,13 +97,17 @@ function countsOf(s: RunResult['summary'], stopDetailNames?: 'throttling' | 'tim
 
 /** The run's own lines (scenarios run at the same time share the captured output): its canvases' warnings and errors, then its summary line. */
 function runLog(result: RunResult, ids: string[]): Observed['log'] {
+  return { lines: runLines(result, ids) };
+}
+
+function runLines(result: RunResult, ids: string[]): LogLine[] {
   const finished = result.lines.find((line) => line.message === 'reap run finished' && line.summary?.runId === result.summary.runId);
   const others = new Map(
     result.lines
       .filter((line) => ['WARN', 'ERROR'].includes(line.level) && ids.includes(line.assetId))
       .map((line) => [`${line.level} ${line.message}`, logLine(line)]),
   );
-  return { lines: [...others.values(), ...(finished ? [logLine(finished)] : [])] };
+  return [...others.values(), ...(finished ? [logLine(finished)] : [])];
 }
 
 const requestsPerCanvas = (t: Table): RequestTally => tallyOf(t.ids, t.h);
@@ -166,7 +172,90 @@ const renewWith = (h: ReaperHarness, assetId: string, until: string) => () =>
     )
     .then(() => undefined);
 
+/** Production's brake settings. */
+const BRAKE: BrakeSettings = { windowSeconds: 900, minLocks: 25, share: 0.5 };
+const brakeRow = (body: DynamoRequestBody) => body.Key?.assetId?.S === BRAKE_ROW_KEY;
+const namesAttribute = (prefix: string) => (body: DynamoRequestBody) =>
+  Object.values<string>(body.ExpressionAttributeNames ?? {}).some((name) => name.startsWith(prefix));
+
 export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Promise<Observed>> = {
+  'db-brake-read-gives-up': async (r) => {
+    const t = await table(r, 'db_brake_read', 6);
+    t.p.proxy.inject({ operation: 'GetItem', match: brakeRow, times: Number.POSITIVE_INFINITY, fault: { kind: 'throttle' } });
+    const result = await t.h.run({ store: t.p.store, brake: BRAKE });
+    const observed = {
+      outcome: { requestsPerCanvas: requestsPerCanvas(t) },
+      summary: countsOf(result.summary),
+      row: { rows: await rowsReport(t) },
+      log: runLog(result, t.ids),
+    };
+    const attempts = faults(t, 'GetItem');
+    t.p.proxy.clearFaults();
+    const next = await t.h.run({ store: t.p.store, brake: BRAKE });
+    return {
+      ...observed,
+      run: {
+        stopsAfterAttempts: attempts,
+        operation: 'GetItem',
+        nextRun: { unlocks: next.summary.unlocked, thenRequestsPerCanvas: requestsPerCanvas(t) },
+      },
+    };
+  },
+  'db-brake-trip-not-saved': async (r) => {
+    const h = await harness(r);
+    const ids = Array.from({ length: 30 }, (_, i) => `asset_db_brake_trip_${i}`);
+    await h.seed(ids.map((assetId, i) => ({ assetId, lockExpiresAt: minutesAgo(3), lockId: `lock-${i}` })));
+    const p = await proxiedStore(r, h);
+    const before = new Map<string, Row>();
+    for (const id of ids) before.set(id, await h.row(id));
+    const t: Table = { h, p, ids, before };
+    // Only the engagement's write fails: a write of the marks would go through, so "not moved" is the run's choice.
+    p.proxy.inject({
+      operation: 'UpdateItem',
+      match: both(brakeRow, namesAttribute('project:')),
+      times: Number.POSITIVE_INFINITY,
+      fault: { kind: 'throttle' },
+    });
+    const result = await h.run({ store: p.store, brake: BRAKE });
+    const row = await h.store.readBrake();
+    // Only this scenario trips the brake among those that share the captured output.
+    const tripped = result.lines.find((line) => line.message?.startsWith('mass-expiry brake tripped') && line.level === 'ERROR');
+    const s = result.summary;
+    return {
+      outcome: { requestsPerCanvas: requestsPerCanvas(t) },
+      summary: {
+        warnings: s.warnings.filter((w) => w.assetId === undefined).map((w) => w.kind),
+        ...(s.cutShort && s.stopReason ? { cutShort: s.stopReason } : {}),
+      },
+      row: { rows: await rowsReport(t) },
+      run: {
+        brakeHolds: result.summary.brake.heldProjects,
+        engagedInRow: result.summary.brake.heldProjects.every((project) => row.projects[project]?.engaged !== undefined),
+        marksMoved: Object.values(row.projects).some((entry) => entry.markMs !== undefined),
+      },
+      log: { lines: [...(tripped ? [logLine(tripped)] : []), ...runLines(result, ids)] },
+    };
+  },
+  'db-brake-marks-not-saved': async (r) => {
+    const t = await table(r, 'db_brake_marks', 6);
+    t.p.proxy.inject({
+      operation: 'UpdateItem',
+      match: both(brakeRow, namesAttribute('mark:')),
+      times: Number.POSITIVE_INFINITY,
+      fault: { kind: 'throttle' },
+    });
+    const result = await t.h.run({ store: t.p.store, brake: BRAKE });
+    const marksLine = result.lines.find(
+      (line) => line.message === "saving the brake's marks failed; the next run looks back to the older ones" && line.level === 'WARN',
+    );
+    return {
+      outcome: { requestsPerCanvas: requestsPerCanvas(t) },
+      summary: countsOf(result.summary),
+      row: { rows: await rowsReport(t) },
+      run: { goesOn: true },
+      log: { lines: [...(marksLine ? [logLine(marksLine)] : []), ...runLines(result, t.ids)] },
+    };
+  },
   'db-scan-throttled-recovers': async (r) => {
     const o = await wholeTable(r, 'db_scan_thr', () => ({ operation: 'Scan', times: 2, fault: { kind: 'throttle' } }));
     return { ...o.observed, run: { sdkRetried: faults(o.t, 'Scan'), operation: 'Scan' } };

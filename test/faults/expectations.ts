@@ -68,6 +68,8 @@ export type Outcome =
   | { refusedAtStart: number; of: number; variable: string }
   | { exitCode: number; clockAheadMinutes: number | null; allowedSeconds: number | null; graceSeconds: number | null }
   | { unlocked: number; runStopped: number }
+  /** A command line refused what it was given: its exit code and the words its message starts with. */
+  | { cli: string; refused: number; of: number; exitCode: number; said: string }
   | { apiRequests: number }
   | { grace: { freedInside: number; keptPast: number; gracesSeconds: number[] } };
 
@@ -132,7 +134,8 @@ export type Run =
   /** The run stops after the SDK's attempts (at a Scan page); what the next run, without the fault, does. */
   | {
       stopsAfterAttempts: number;
-      operation: 'Scan' | 'BatchGetItem';
+      /** GetItem: the brake row's read, before the scan. */
+      operation: 'Scan' | 'BatchGetItem' | 'GetItem';
       atPage?: number;
       /** Named canvases the run reported as not-tracked (it could not read them). */
       notTrackedReported?: number;
@@ -149,6 +152,8 @@ export type Run =
   | { exitCodes: number[] }
   | { exitCode: number; summaryOnStdout: boolean; failureTableOnStderr?: boolean; apiRequests?: number }
   | { runs: number; distinctUnlocked: number }
+  /** The brake stopped the run holding these projects; whether the brake row holds their engagement afterwards, and whether the run moved the marks. */
+  | { brakeHolds: string[]; engagedInRow: boolean; marksMoved: boolean }
   | { cliExitCode: number; lambdaReturnedSummary: boolean }
   | { adapterRequests: number };
 
@@ -165,7 +170,9 @@ export type Log =
   /** Several runs' lines at warn or above about the canvases. */
   | { warnOrAbove: LogLine[] }
   /** What a CLI wrote to stderr, as far as the case cares. */
-  | { stderr: 'clock error, nothing done' | 'SIGINT: stopping, no canvas starts' | 'something else' };
+  | { stderr: 'clock error, nothing done' | 'SIGINT: stopping, no canvas starts' | 'something else' }
+  /** The JSON log lines a CLI printed, and how many C1 or bidi control characters they held raw (not escaped). */
+  | { jsonLines: number; rawTerminalControls: number };
 
 /** Everything a fault test compares. `null`: the column does not apply to the case (the doc prints "n/a"). */
 export interface Expected {

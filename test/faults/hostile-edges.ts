@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { startLambdaStandIn } from '#local/lambda-stand-in';
+import { worldStatePath } from '#local/world-state-file';
 import { runOps } from '#ops/cli';
 import { runCli } from '#reaper/cli';
 import { ConfigError } from '#reaper/config';
@@ -42,7 +44,7 @@ const localEnv = (h: Harness, extra: Record<string, string> = {}) => ({
 });
 
 /** npm run reap in process, at a terminal (so the failure table is printed); everything it wrote is kept in r.texts. */
-async function reapCli(r: Resources, h: Harness, argv: string[], env = localEnv(h)) {
+async function reapCli(r: Resources, h: Harness, argv: string[], env: Record<string, string> = localEnv(h)) {
   let stdout = '';
   let stderr = '';
   const secrets = unusedSecrets();
@@ -220,15 +222,16 @@ async function opsOutputOfASignedUrl(r: Resources): Promise<Observed> {
 }
 
 /** The handler's cold start with each base URL that URL parsing would have made harmless-looking. */
-async function hostileBaseUrls(r: Resources): Promise<Observed> {
+const HIDDEN_PART_BASE_URLS = [
+  'https://api.cloud.scenario.com/v1?',
+  'https://api.cloud.scenario.com/v1#',
+  'https://api.cloud.scenario.com/v1/../admin',
+  'https://api.cloud.scenario.com/v1/%2e%2e/admin',
+  'https://api.cloud.scenario.com\\v1',
+];
+
+async function hostileBaseUrls(r: Resources, values: readonly string[] = HIDDEN_PART_BASE_URLS): Promise<Observed> {
   const h = await harness(r);
-  const values = [
-    'https://api.cloud.scenario.com/v1?',
-    'https://api.cloud.scenario.com/v1#',
-    'https://api.cloud.scenario.com/v1/../admin',
-    'https://api.cloud.scenario.com/v1/%2e%2e/admin',
-    'https://api.cloud.scenario.com\\v1',
-  ];
   const secrets = unusedSecrets();
   r.add(() => secrets.destroy());
   let refused = 0;
@@ -253,7 +256,7 @@ async function hostileBaseUrls(r: Resources): Promise<Observed> {
 }
 
 /** npm run reap from a laptop whose clock is 2 minutes fast (the fault proxy moves DynamoDB's Date header back). */
-async function skewedLaptop(r: Resources): Promise<Observed> {
+async function skewedLaptop(r: Resources, argv: string[] = []): Promise<Observed> {
   const h = await harness(r);
   const assetId = 'asset_clockSkew';
   await h.seed([{ assetId, lockExpiresAt: minutesAgo(1.5) }]);
@@ -264,7 +267,7 @@ async function skewedLaptop(r: Resources): Promise<Observed> {
   const secrets = unusedSecrets();
   r.add(() => secrets.destroy());
   const { result: code, output } = await captureOutput(() =>
-    runCli([], {
+    runCli(argv, {
       env: localEnv(h),
       stdout: () => undefined,
       stderr: (t) => {
@@ -275,7 +278,7 @@ async function skewedLaptop(r: Resources): Promise<Observed> {
   );
   r.texts.push(stderr, output);
   const ahead = /at least (\d+\.\d) s ahead/.exec(stderr);
-  const allowed = /allows (\d+\.\d) s \(the larger of \d+ s and a quarter of the (\d+) s grace\)/.exec(stderr);
+  const allowed = /allows (\d+\.\d) s \(the larger of \d+ s and a quarter of the (\d+) s grace, at most \d+ s\)/.exec(stderr);
   return {
     outcome: {
       exitCode: code,
@@ -387,7 +390,205 @@ async function hungScan(r: Resources): Promise<Observed> {
   };
 }
 
+/** A 200 unlock answer whose asset's text fields carry URLs in the spellings issue 16 found leaking (item 6). */
+async function assetUrlSpellings(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = 'asset_urlSpellings';
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
+  const before = await h.row(assetId);
+  const sig = () => h.api.sign();
+  h.api.script(assetId, [
+    {
+      status: 200,
+      body: {
+        asset: {
+          id: assetId,
+          status: `https:/\\/${CDN}/s.png?hmac=${sig()}`,
+          ownerId: `${CDN}/o.png?hmac=${sig()}`,
+          authorId: `https:\\u002f\\u002f${CDN}\\u002fa.png?hmac=${sig()}`,
+          mimeType: `https://${CDN}/m.png;jsessionid=${sig()}`,
+          metadata: { name: `https:\\\\${CDN}\\n.png?hmac=${sig()}` },
+        },
+      },
+    },
+  ]);
+  const result = await h.run();
+  const line = result.lines.find((l) => l.assetId === assetId && l.message === 'canvas unlocked');
+  const asset = (line?.asset ?? {}) as Record<string, unknown>;
+  const fields = Object.keys(asset)
+    .filter((key) => key !== 'redactedUrls')
+    .sort();
+  return {
+    outcome: { verdict: verdictOf(result.byAsset.get(assetId)) },
+    summary: summaryEntryOf(result.summary, assetId),
+    row: { row: rowChange(before, await h.row(assetId)) },
+    run: { assetRecord: Object.fromEntries(fields.map((key) => [key, asset[key]])) },
+    log: { lines: line ? [{ ...logLine(line), redactedUrls: asset.redactedUrls as string[] }] : [] },
+  };
+}
+
+/** Characters a terminal acts on that JSON.stringify leaves raw: C1 controls and bidi overrides. */
+const RAW_TERMINAL_CONTROLS = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** npm run reap over a row whose id carries a C1 CSI and bidi overrides: its JSON log lines (item 7). */
+async function terminalControlsInLogLines(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = 'asset_c1\u009b2J\u202eFAKE\u2066x\u2069';
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
+  const before = await h.row(assetId);
+  // JSON log lines even at a terminal (a person at one gets human lines, escaped by terminalSafe).
+  const { code, stdout, lines } = await reapCli(r, h, ['--json', '--log-format', 'json']);
+  let summary: RunSummary | undefined;
+  try {
+    summary = JSON.parse(stdout) as RunSummary;
+  } catch {
+    summary = undefined;
+  }
+  const problem = summary?.invalidRows.find((row) => row.assetId === assetId)?.problem;
+  return {
+    outcome: { verdict: problem === undefined ? { status: 'none' } : { status: 'invalid', problem } },
+    summary: summary ? summaryEntryOf(summary, assetId) : { invocationFails: true },
+    row: { row: rowChange(before, await h.row(assetId)) },
+    run: { exitCode: code, summaryOnStdout: summary !== undefined },
+    log: {
+      jsonLines: lines.filter((line) => line.assetId === assetId).length,
+      rawTerminalControls: (r.texts.join('\n').match(RAW_TERMINAL_CONTROLS) ?? []).length,
+    },
+  };
+}
+
+/** npm run reap with SCENARIO_PROJECTS_FILE open to the group, and as a link to a private file (item 10). */
+async function openProjectsFile(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const assetId = 'asset_projectsFile';
+  await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
+  const before = await h.row(assetId);
+  const dir = mkdtempSync(path.join(tmpdir(), 'projects-file-'));
+  r.add(() => rmSync(dir, { recursive: true, force: true }));
+  const pairs = JSON.stringify({ default: { apiKey: h.api.apiKey, apiSecret: h.api.apiSecret } });
+  const groupReadable = path.join(dir, 'group.json');
+  writeFileSync(groupReadable, pairs);
+  chmodSync(groupReadable, 0o640);
+  const privateFile = path.join(dir, 'private.json');
+  writeFileSync(privateFile, pairs, { mode: 0o600 });
+  const link = path.join(dir, 'link.json');
+  symlinkSync(privateFile, link);
+  const SAID = 'reap: credentials error: projects file';
+  const runs = [];
+  for (const file of [groupReadable, link]) {
+    const { [ENV.localApiKey]: _key, [ENV.localApiSecret]: _secret, ...env } = localEnv(h);
+    runs.push(await reapCli(r, h, [], { ...env, [ENV.projectsFile]: file }));
+  }
+  // The CLI names its target on stderr first; the refusal follows.
+  const refused = runs.filter((run) => run.code === 2 && run.stderr.includes(SAID));
+  return {
+    outcome: {
+      cli: 'npm run reap',
+      refused: refused.length,
+      of: runs.length,
+      exitCode: runs[0]!.code,
+      said: refused.length === runs.length ? SAID : 'something else',
+    },
+    summary: null,
+    row: { row: rowChange(before, await h.row(assetId)) },
+    run: { nothingDone: { apiRequests: h.api.requests.length } },
+    log: null,
+  };
+}
+
+/** A child process of this checkout's scripts, with its own environment; what it printed and its exit code. */
+function runScript(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `npm run local -- --print-env` where another user could have planted the state: a folder open to all, a link (item 10). */
+async function plantedWorldState(r: Resources): Promise<Observed> {
+  const shared = mkdtempSync(path.join(tmpdir(), 'planted-world-'));
+  r.add(() => rmSync(shared, { recursive: true, force: true }));
+  const plant = (base: string, folderMode: number, fileAsLink: boolean) => {
+    const file = worldStatePath({ checkout: ROOT, base });
+    mkdirSync(path.dirname(file), { recursive: true });
+    chmodSync(path.dirname(file), folderMode);
+    const state = JSON.stringify({ pid: process.pid, startedAt: '', checkout: ROOT, env: { TABLE_NAME: 'planted' } });
+    if (fileAsLink) {
+      const target = path.join(base, 'elsewhere.json');
+      writeFileSync(target, state, { mode: 0o600 });
+      symlinkSync(target, file);
+    } else {
+      writeFileSync(file, state, { mode: 0o600 });
+    }
+  };
+  const openFolder = mkdtempSync(path.join(shared, 'open-'));
+  plant(openFolder, 0o777, false);
+  const linkedFile = mkdtempSync(path.join(shared, 'link-'));
+  plant(linkedFile, 0o700, true);
+  const runs = await Promise.all(
+    [openFolder, linkedFile].map((base) =>
+      runScript('scripts/local-world.ts', ['--print-env'], isolatedProcessEnv(base, { TMPDIR: base })),
+    ),
+  );
+  const SAID = 'is not trusted';
+  const refused = runs.filter((run) => run.code === 2 && run.stdout === '' && run.stderr.includes(SAID));
+  return {
+    outcome: {
+      cli: 'npm run local -- --print-env',
+      refused: refused.length,
+      of: runs.length,
+      exitCode: runs[0]!.code ?? -1,
+      said: refused.length === runs.length ? `local: <the folder or file> ${SAID}` : 'something else',
+    },
+    summary: null,
+    row: null,
+    run: null,
+    log: null,
+  };
+}
+
+/** `ops invoke` against a function that answers JSON that is not a run summary (item 11), as a real process. */
+async function invokeNotASummary(r: Resources): Promise<Observed> {
+  const lambda = await startLambdaStandIn({ 'SomethingElse-Api': async () => ({ statusCode: 200, body: 'x'.repeat(5_000) }) });
+  r.add(() => lambda.close());
+  const home = mkdtempSync(path.join(tmpdir(), 'ops-invoke-'));
+  r.add(() => rmSync(home, { recursive: true, force: true }));
+  const env = isolatedProcessEnv(home, { AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint });
+  const run = await runScript('ops/cli.ts', ['invoke', '--function-name', 'SomethingElse-Api'], env);
+  r.texts.push(run.stdout, run.stderr);
+  const SAID = 'ops invoke: SomethingElse-Api answered JSON that is not a run summary';
+  const ok = run.stdout === '' && run.stderr.includes(SAID) && run.stderr.length < 1_000 && !run.stderr.includes('TypeError');
+  return {
+    outcome: { cli: 'ops invoke', refused: ok ? 1 : 0, of: 1, exitCode: run.code ?? -1, said: ok ? SAID : 'something else' },
+    summary: null,
+    row: null,
+    run: { adapterRequests: lambda.invocations.length },
+    log: null,
+  };
+}
+
 export const HOSTILE_EDGE_SCENARIOS = {
+  'secret-asset-url-spellings': assetUrlSpellings,
+  'config-base-url-encoded': (r: Resources) =>
+    hostileBaseUrls(r, [
+      'https://api.cloud.scenario.com/v1%3F',
+      'https://api.cloud.scenario.com/v1%3fx=1',
+      'https://api.cloud.scenario.com/v1%23top',
+    ]),
+  'local-run-clock-ahead-long-grace': (r: Resources) => skewedLaptop(r, ['--grace-seconds', '604800']),
+  'local-run-terminal-controls': terminalControlsInLogLines,
+  'local-projects-file-open': openProjectsFile,
+  'local-world-state-planted': plantedWorldState,
+  'ops-invoke-not-a-summary': invokeNotASummary,
   'secret-error-message-spellings': errorMessageSpellings,
   'secret-asset-odd-places': assetUrlsInOddPlaces,
   'secret-thrown-error': thrownErrorSpellings,

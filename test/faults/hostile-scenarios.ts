@@ -1,8 +1,9 @@
-import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { SeedRow } from '#local/tracked-canvas-table';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
 import { PayloadError } from '#reaper/payload';
 import { ENV } from '#reaper/settings';
+import { BRAKE_ROW_KEY } from '#reaper/table-contract';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, type ReaperHarness } from '#test-support/reaper-harness';
 import { ruleEvent, scheduleTick } from '#test-support/scheduled-events';
@@ -181,7 +182,53 @@ async function adapterHostileIds(r: Resources): Promise<Observed> {
   };
 }
 
+/**
+ * The brake row's entry for proj_dmg is unreadable; the project has a lock that went stale 2 h ago (inside the
+ * 24 h look-back) and one 2 days ago (backlog). Production's brake settings.
+ */
+async function brakeEntryDamaged(r: Resources): Promise<Observed> {
+  const h = await harness(r);
+  const project = { projectId: { S: 'proj_dmg' } };
+  const recent = 'asset_brake_dmg_recent';
+  const old = 'asset_brake_dmg_old';
+  await h.seed([
+    { assetId: recent, lockExpiresAt: minutesAgo(120), lockId: 'l1', extra: project },
+    { assetId: old, lockExpiresAt: minutesAgo(2 * 24 * 60), lockId: 'l2', extra: project },
+  ]);
+  await h.client.send(
+    new PutItemCommand({
+      TableName: h.tableName,
+      Item: {
+        assetId: { S: BRAKE_ROW_KEY },
+        'project:proj_dmg': { M: { state: { S: 'paused?' }, trippedAtMs: { S: 'yesterday' }, heldSinceMs: { BOOL: true } } },
+      },
+    }),
+  );
+  const before = new Map<string, Row>([
+    [recent, await h.row(recent)],
+    [old, await h.row(old)],
+  ]);
+  const result = await h.run({ brake: { windowSeconds: 900, minLocks: 25, share: 0.5 } });
+  const after = await Promise.all([recent, old].map((id) => h.row(id)));
+  const rowsNow = [recent, old].map((id, i) => rowChange(before.get(id), after[i]));
+  const row = await h.store.readBrake();
+  return {
+    outcome: {
+      verdicts: { 'stale 2 h ago': verdictOf(result.byAsset.get(recent)), 'stale 2 days ago': verdictOf(result.byAsset.get(old)) },
+    },
+    summary: summaryEntryOf(result.summary, recent),
+    row: { rows: { freed: rowsNow.filter((c) => c === 'freed').length, unchanged: rowsNow.filter((c) => c === 'kept').length } },
+    run: {
+      brakeHolds: result.summary.brake.heldProjects,
+      engagedInRow: row.projects.proj_dmg?.engaged !== undefined,
+      marksMoved: row.projects.proj_dmg?.markMs === Date.parse(result.summary.startedAt),
+    },
+    log: logOf(result, recent),
+  };
+}
+
 export const HOSTILE_SCENARIOS: Record<CaseIdOf<'Hostile input'>, (r: Resources) => Promise<Observed>> = {
+  'brake-entry-damaged': brakeEntryDamaged,
   'row-id-slash': badId('row-id-slash', 'asset_a/b'),
   'row-id-dotdot': badId('row-id-dotdot', '..'),
   'row-id-dotdot-path': badId('row-id-dotdot-path', 'asset_x/../../admin'),

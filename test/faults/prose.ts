@@ -79,6 +79,7 @@ export function outcomeText(o: Outcome): string {
   if ('clockAheadMinutes' in o) {
     return `refused: exit ${o.exitCode}, clock error: about ${o.clockAheadMinutes} min ahead, ${o.allowedSeconds?.toFixed(1)} s allowed (grace ${o.graceSeconds} s)`;
   }
+  if ('cli' in o) return `${o.cli}: ${o.refused} of ${o.of} refused, exit ${o.exitCode}, saying "${o.said}…"`;
   if ('runStopped' in o) return `${o.unlocked} unlocked (the canvas under way), ${o.runStopped} not started (run-stopped)`;
   if ('apiRequests' in o) return plural(o.apiRequests, 'API request');
   const g = o.grace;
@@ -198,6 +199,8 @@ export function runText(r: Run): string {
     }
     return text;
   }
+  if ('brakeHolds' in r)
+    return `stops (brake), holding ${r.brakeHolds.length === 0 ? 'no project' : r.brakeHolds.join(', ')}; ${r.engagedInRow ? 'the brake row holds the engagement' : 'the engagement NOT in the brake row (the next run decides again)'}; ${r.marksMoved ? 'the marks moved' : 'the marks not moved'}`;
   if ('scanPages' in r)
     return `goes on across ${r.scanPages} Scan pages; ${r.notExaminedOnce.length === 0 ? 'every row examined once' : `NOT examined once: ${r.notExaminedOnce.join(', ')}`}`;
   if ('batchGetRounds' in r)
@@ -234,6 +237,8 @@ export function runText(r: Run): string {
 
 export function logText(l: Log): string {
   if ('stderr' in l) return `stderr: ${l.stderr}`;
+  if ('rawTerminalControls' in l)
+    return `${plural(l.jsonLines, 'JSON log line')}, ${l.rawTerminalControls === 0 ? 'no C1 or bidi control raw in them (written \\uXXXX)' : `${l.rawTerminalControls} C1 or bidi controls RAW in them`}`;
   if ('warnOrAbove' in l)
     return l.warnOrAbove.length === 0
       ? 'nothing at warn or above about these canvases'

@@ -65,5 +65,7 @@ describe('secrets', () => {
     expect(output).toContain('"message":"canvas unlocked"');
     expect(output).toContain('"redactedUrls":["');
     expect(done).toHaveLength(ids.length);
-  });
+    // Every API, DynamoDB and hostile-input scenario runs here (some start real processes): a bound for a hung one,
+    // not a speed requirement, above the 30 s a single test gets by default.
+  }, 240_000);
 });

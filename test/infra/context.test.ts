@@ -33,7 +33,7 @@ describe('docs/deploy.md', () => {
 
 describe('context keys', () => {
   it('refuse an unknown reaper:* key, so a typo is not silently ignored', () => {
-    expect(() => synthReaper({ 'reaper:scheduleEnable': false })).toThrow(/Unknown context key\(s\) reaper:scheduleEnable/);
+    expect(() => synthReaper({ 'reaper:scheduleEnable': false })).toThrow(/Context key reaper:scheduleEnable: unknown key/);
   });
 
   it('accept strings from -c as well as JSON values from cdk.json', () => {
@@ -65,6 +65,8 @@ describe('context keys', () => {
     ['reaper:stackName', '1-reaper', /is not a CloudFormation stack name/],
     ['reaper:apiBaseUrl', 'https://api.cloud.scenario.com/v1?', /must not carry a query string or fragment/],
     ['reaper:apiBaseUrl', 'https://api.cloud.scenario.com/v1/%2e%2e/admin', /must not contain a dot segment/],
+    ['reaper:apiBaseUrl', 'https://api.cloud.scenario.com/v1%3F', /must not contain a percent-encoded "\?" or "#"/],
+    ['reaper:apiBaseUrl', 'https://api.cloud.scenario.com/v1%23x', /must not contain a percent-encoded "\?" or "#"/],
   ])('refuse %s = %j with a message naming the key', (key, value, reason) => {
     expect(() => synthReaper({ [key]: value })).toThrow(new RegExp(`Context key ${key}: `));
     expect(() => synthReaper({ [key]: value })).toThrow(reason);

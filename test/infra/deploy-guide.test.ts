@@ -1,11 +1,18 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, synthReaper } from './support/synth-reaper';
 
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
-const GUIDES = ['README.md', 'docs/deploy.md', 'docs/day-2.md'];
+/** README.md and every page of docs/: a deploy or ops command may appear on any of them. */
+const GUIDES = [
+  'README.md',
+  ...readdirSync(path.join(REPO_ROOT, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => `docs/${file}`),
+];
 
 /** The lines of a Markdown file's fenced code blocks, continuation lines (after a trailing backslash) joined. */
 function commandLines(markdown: string): string[] {
@@ -34,7 +41,7 @@ function isIgnored(file: string): Promise<boolean> {
   });
 }
 
-describe('the deploy guides (README.md, docs/deploy.md, docs/day-2.md)', () => {
+describe('the guides (README.md, docs/*.md)', () => {
   it.each(GUIDES)('%s: every cdk command names its environment, and every deploy writes cdk-outputs.json', (file) => {
     const cdkCommands = commandLines(read(file)).filter((line) => /\bnpx cdk (synth|diff|deploy|destroy)\b/.test(line));
     for (const command of cdkCommands) {
@@ -45,7 +52,7 @@ describe('the deploy guides (README.md, docs/deploy.md, docs/day-2.md)', () => {
 
   it.each(GUIDES)('%s: every npm run ops command exists', (file) => {
     expect(OPS_COMMANDS).toContain('dead-letters');
-    const used = [...read(file).matchAll(/npm run ops -- ([a-z-]+)/g)].map(([, name]) => name!);
+    const used = [...read(file).matchAll(/npm run (?:-s )?ops -- ([a-z-]+)/g)].map(([, name]) => name!);
     for (const name of used) expect(OPS_COMMANDS, `${file} uses npm run ops -- ${name}`).toContain(name);
   });
 
@@ -81,6 +88,55 @@ describe('the deploy guides (README.md, docs/deploy.md, docs/day-2.md)', () => {
       expect(guide).toContain(removal[type]);
     }
   });
+});
+
+/** A shell command's output, run in `cwd` (async: the vitest main process hosts the local DynamoDB). */
+function shell(command: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const jqMissing = spawnSync('jq', ['--version']).status !== 0;
+if (jqMissing) console.warn('jq is not installed: the jq paths of the guides are not run. Install it (apt-get install jq).');
+
+describe.skipIf(jqMissing)('the jq paths of the guides into cdk-outputs.json', () => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), 'reaper-outputs-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  /** Each `jq … cdk-outputs.json` of a guide, in its code blocks or its prose; a shell variable in it is left out. */
+  const jqCommands = (file: string) =>
+    [...commandLines(read(file)), ...[...read(file).matchAll(/`([^`\n]+)`/g)].map(([, span]) => span!)]
+      .flatMap((line) => [...line.matchAll(/\bjq\b(?:(?!\bjq\b)[^|;&`])*?\bcdk-outputs\.json/g)].map(([command]) => command))
+      .filter((command) => !/\$\w/.test(command.replace(/'[^']*'/g, '')));
+
+  it('are found', () => {
+    expect(GUIDES.flatMap(jqCommands).length).toBeGreaterThan(10);
+  });
+
+  it.each(GUIDES)(
+    '%s: each reads an output of the one stack in the file, whatever its name (dev.json names it otherwise)',
+    async (file) => {
+      const { template } = synthReaper({ 'reaper:alarmEmail': 'ops@example.com' });
+      const stackName = JSON.parse(read('environments/dev.json'))['reaper:stackName'];
+      expect(stackName).not.toBe('CanvasLockReaper');
+      const outputs = Object.fromEntries(Object.keys(template.toJSON().Outputs).map((name) => [name, `value-of-${name}`]));
+      writeFileSync(path.join(folder, 'cdk-outputs.json'), JSON.stringify({ [stackName]: outputs }));
+      for (const command of jqCommands(file)) {
+        const ran = await shell(command, folder);
+        expect(ran.code, `${file}: ${command}: ${ran.stderr}`).toBe(0);
+        // An output's value, or the stack's name (`jq -r 'keys[0]'`).
+        expect(ran.stdout, `${file}: ${command}`).toMatch(new RegExp(`value-of-|^${stackName}$`, 'm'));
+        expect(ran.stdout, `${file}: ${command}`).not.toMatch(/\bnull\b/);
+      }
+    },
+  );
 });
 
 describe('docs/day-2.md', () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS_DIR, readEnvironmentFile } from '#infra/context';
 import { createReaperApp } from '#infra/reaper-app';
 import { CONTEXT_KEYS } from '#reaper/settings';
+import { cdkTestOutdir } from './support/cdk-outdir';
 import { cdkJsonContext, onlyResource } from './support/synth-reaper';
 
 const dirs: string[] = [];
@@ -27,7 +28,11 @@ function environments(files: Record<string, unknown>): string {
 function synthWith(dir: string, context: Record<string, unknown> = {}) {
   const warnings: string[] = [];
   const { stack } = createReaperApp(
-    { context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context }, builtinCloudFormationValidation: false },
+    {
+      outdir: cdkTestOutdir(),
+      context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context },
+      builtinCloudFormationValidation: false,
+    },
     { environmentsDir: dir, warn: (message) => warnings.push(message) },
   );
   const template = Template.fromStack(stack);

@@ -90,7 +90,7 @@ describe('the reaper function', () => {
         Resource: { Ref: onlyResource(template, 'AWS::SecretsManager::Secret').logicalId },
       },
       // X-Ray has no resource-level permissions for these: the one '*' (acknowledged in cdk-nag, and only this).
-      { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+      { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
       {
         Action: 'sqs:SendMessage',
         Effect: 'Allow',

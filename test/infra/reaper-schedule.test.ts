@@ -76,6 +76,22 @@ describe('the schedule', () => {
     expect(() => synthReaper({ 'reaper:scheduleExpression': expression })).toThrow(reason);
   });
 
+  it.each(['rate(2 days)', 'rate(25 hours)', 'rate(1441 minutes)'])(
+    "refuses %s: longer than the brake's 24 h look-back, naming the key and the look-back",
+    (expression) => {
+      expect(() => synthReaper({ 'reaper:scheduleExpression': expression })).toThrow(
+        /Context key reaper:scheduleExpression: .*longer than 24 h, the mass-expiry brake's look-back/,
+      );
+    },
+  );
+
+  it("takes a rate of 24 h at most, and any cron (a weekday-only cron's weekend is covered by the look-back, see docs/deploy.md)", () => {
+    for (const expression of ['rate(1 day)', 'rate(24 hours)', 'rate(1440 minutes)', 'cron(0/5 8-18 ? * MON-FRI *)']) {
+      const { template } = synthReaper({ 'reaper:scheduleExpression': expression });
+      expect(onlyResource(template, 'AWS::Scheduler::Schedule').properties.ScheduleExpression).toBe(expression);
+    }
+  });
+
   it('refuses an unknown time zone, naming the key', () => {
     expect(() => synthReaper({ 'reaper:scheduleTimeZone': 'Mars/Olympus' })).toThrow(
       /Context key reaper:scheduleTimeZone: "Mars\/Olympus" is not an IANA time zone name/,

@@ -26,7 +26,7 @@ describe('the table of tracked canvases', () => {
     }
   });
 
-  it('is named by the TableArn output, and writers get a policy for exactly their four calls on it', () => {
+  it("is named by the TableArn output, and writers get a policy for exactly their four calls on it, never on the reaper's reserved keys", () => {
     const { stack, template } = synthReaper();
     const tableArn = { 'Fn::GetAtt': [logicalIdOf(stack.table.table), 'Arn'] };
     const outputs = template.toJSON().Outputs;
@@ -39,9 +39,17 @@ describe('the table of tracked canvases', () => {
     expect(policy.Properties.Roles ?? policy.Properties.Users ?? policy.Properties.Groups).toBeUndefined();
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
       {
-        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         Effect: 'Allow',
         Resource: tableArn,
+      },
+      // Keys beginning with "#" are the reaper's (the brake's state): no writer may write or delete them.
+      {
+        Sid: 'NoWritesToReservedKeys',
+        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+        Effect: 'Deny',
+        Resource: tableArn,
+        Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['#*'] } },
       },
     ]);
   });

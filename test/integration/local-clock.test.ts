@@ -88,7 +88,7 @@ describe("npm run reap refuses a clock too far from AWS's", () => {
     const { code, stderr } = await reapCli([]);
     expect(code).toBe(EXIT.usageOrConfig);
     expect(stderr).toMatch(
-      /clock error: this machine's clock is at least 1(19|20)\.\d s ahead of AWS's .* allows 15\.0 s \(the larger of 2 s and a quarter of the 60 s grace\)/,
+      /clock error: this machine's clock is at least 1(19|20)\.\d s ahead of AWS's .* allows 15\.0 s \(the larger of 2 s and a quarter of the 60 s grace, at most 60 s\)/,
     );
     expect(stderr).toContain('(nothing was done)');
     expect(api.requests).toEqual([]);
@@ -103,12 +103,21 @@ describe("npm run reap refuses a clock too far from AWS's", () => {
     expect(stderr).toMatch(/at least 11\d\.\d s behind AWS's/);
   });
 
-  it('allows a quarter of the grace: 100 s off runs with a 600 s grace, not with the default 60 s', async () => {
-    awsClockOffBy(-100_000);
+  it('allows a quarter of the grace: 50 s off runs with a 600 s grace, not with the default 60 s', async () => {
+    awsClockOffBy(-50_000);
     expect((await reapCli([])).code).toBe(EXIT.usageOrConfig);
     const { code, stderr } = await reapCli(['--grace-seconds', '600']);
     expect(stderr).toMatch(/1 unlocked, 0 failed/);
     expect(code).toBe(EXIT.ok);
+  });
+
+  it('never allows more than 60 s, whatever the grace: 100 s off is refused even with a 7-day grace (issue 16 item 9)', async () => {
+    awsClockOffBy(-100_000);
+    const { code, stderr } = await reapCli(['--grace-seconds', '604800']);
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toMatch(/allows 60\.0 s \(the larger of 2 s and a quarter of the 604800 s grace, at most 60 s\)/);
+    expect(api.requests).toEqual([]);
+    expect(await staleLock()).toBeDefined();
   });
 
   it('a right clock runs even with a grace of 0 (the Date header only names the second)', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -56,6 +56,16 @@ function parseExports(text: string): Record<string, string> {
     parsed[match[1]!] = value.startsWith("'") ? value.slice(1, -1).replaceAll(`'\\''`, "'") : value;
   }
   return parsed;
+}
+
+/** A copy of this checkout's sources elsewhere (node_modules linked), as a second clone of the repository is. */
+function secondClone(): string {
+  const clone = mkdtempSync(path.join(stateDir, 'clone-'));
+  for (const part of ['package.json', 'tsconfig.json', 'scripts', 'local', 'functions', 'ops', 'infra']) {
+    cpSync(path.join(root, part), path.join(clone, part), { recursive: true });
+  }
+  symlinkSync(path.join(root, 'node_modules'), path.join(clone, 'node_modules'));
+  return clone;
 }
 
 function portRefuses(endpoint: string): Promise<boolean> {
@@ -256,9 +266,46 @@ describe('npm run local', () => {
   );
 
   it(
+    "a second clone's --print-env does not point at this checkout's world (issue 16 item 10)",
+    async () => {
+      const clone = secondClone();
+      const printed = await run(process.execPath, ['--import', 'tsx', path.join(clone, 'scripts/local-world.ts'), '--print-env'], {});
+      expect(printed.stdout).toBe('');
+      expect(printed.code).toBe(2);
+      expect(printed.stderr).toContain('no local world is running for this checkout');
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "a state file planted in the shared temp folder runs no command when --print-env is eval'd (issue 16 item 10)",
+    async () => {
+      // Another user's plant: the predictable name in the shared temp folder, and the per-user folder made first, open to all.
+      const shared = mkdtempSync(path.join(stateDir, 'shared-'));
+      chmodSync(shared, 0o1777);
+      const marker = path.join(shared, 'PWNED');
+      const planted = JSON.stringify({
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        env: { [`X=1; touch ${marker}; Y`]: 'v', TABLE_NAME: `x'; touch ${marker}; '` },
+      });
+      writeFileSync(path.join(shared, `canvas-lock-reaper-local-world-${process.getuid?.() ?? 'user'}.json`), planted);
+      const perUser = path.join(shared, `canvas-lock-reaper-${process.getuid?.() ?? 'user'}`);
+      mkdirSync(perUser, { mode: 0o777 });
+      chmodSync(perUser, 0o777);
+      const shell = await run('sh', ['-c', `eval "$(${process.execPath} --import tsx scripts/local-world.ts --print-env)"`], {
+        TMPDIR: shared,
+      });
+      expect(existsSync(marker)).toBe(false);
+      expect(shell.stderr).toMatch(/local: .*canvas-lock-reaper-\d+ .*(group or others|mode)/);
+    },
+    STEP_TIMEOUT_MS,
+  );
+
+  it(
     'stops on Ctrl-C (SIGINT): exit 0, state file removed, every port closed; --print-env then exits 2',
     async () => {
-      const stateFile = worldStatePath(stateDir);
+      const stateFile = worldStatePath({ checkout: root, base: stateDir });
       expect(existsSync(stateFile)).toBe(true);
       world.kill('SIGINT');
       expect(await worldExit).toBe(0);

@@ -163,13 +163,12 @@ describe('lock events on the bus', () => {
     expect(tripped.summary.stopReason).toBe('brake');
     expect(ofType('Reaper Brake Engaged').map((event) => event.detail)).toEqual([
       expect.objectContaining({
-        eventId: `${tripped.summary.runId}:*:Reaper Brake Engaged`,
-        projectId: '*',
+        eventId: `${tripped.summary.runId}:default:Reaper Brake Engaged`,
+        projectId: 'default',
         newlyStale: 4,
         live: 0,
         held: 4,
         share: 1,
-        engagedAt: tripped.summary.brake.trippedAt,
       }),
     ]);
     expect(ofType('Canvas Lock Released')).toEqual([]);
@@ -177,7 +176,7 @@ describe('lock events on the bus', () => {
     const released = await run('invoke', { brake, overrideBrake: true });
     expect(released.summary.unlocked).toBe(4);
     expect(ofType('Reaper Brake Released').map((event) => event.detail)).toEqual([
-      expect.objectContaining({ projectId: '*', releasedByRunId: released.summary.runId, releasedByTrigger: 'invoke' }),
+      expect.objectContaining({ projectId: 'default', releasedByRunId: released.summary.runId, releasedByTrigger: 'invoke' }),
     ]);
     expect(ofType('Canvas Lock Released')).toHaveLength(4);
   });

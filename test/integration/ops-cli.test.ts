@@ -299,6 +299,9 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
       // A deployment whose every run fails: shows how a function error reaches ops.
       'CanvasLockReaper-Broken': (payload) =>
         deployed({ ...(payload as object), bogus: true }, { awsRequestId: `inv-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 }),
+      // Another function under the reaper's name: it answers JSON, but not a run summary.
+      'SomethingElse-Api': async () => ({ statusCode: 200, body: `hello ${'x'.repeat(2_000)}`, note: '\u009b2J' }),
+      'SomethingElse-List': async () => [1, 2, 3],
     });
     // ops invoke builds its own client (one attempt); the standard endpoint setting aims it at the stand-in.
     process.env.AWS_ENDPOINT_URL_LAMBDA = lambdaEndpoint.endpoint;
@@ -394,6 +397,25 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
     expect(missing.code).toBe(EXIT.canvasFailedOrInvalid);
     expect(missing.stderr).toContain('ResourceNotFoundException');
   });
+
+  it.each([
+    ['SomethingElse-Api', '{"statusCode":200,"body":"hello xxx'],
+    ['SomethingElse-List', '[1,2,3]'],
+  ])(
+    'says so, shows the answer clipped and exits 1 when %s answers JSON that is not a run summary (issue 16 item 11)',
+    async (name, start) => {
+      for (const json of [false, true]) {
+        const { code, stdout, stderr } = await ops(['invoke', '--function-name', name, ...(json ? ['--json'] : [])]);
+        expect(code).toBe(EXIT.canvasFailedOrInvalid);
+        expect(stdout).toBe('');
+        expect(stderr).toContain(`ops invoke: ${name} answered JSON that is not a run summary`);
+        expect(stderr).toContain(start);
+        expect(stderr).not.toContain('TypeError');
+        expect(stderr.length).toBeLessThan(800);
+        expect(stderr).not.toMatch(/[\u0080-\u009f]/);
+      }
+    },
+  );
 
   it('exits 2 with advice when no function name can be found, and on bad flags', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ops-empty-'));

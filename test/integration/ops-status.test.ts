@@ -74,10 +74,7 @@ describe('ops status', () => {
 
   it('shows an engaged mass-expiry brake, and never lists its state row as a canvas', async () => {
     await new DynamoCanvasStore({ client: dynamo, tableName }).engageBrake({
-      trippedAtMs: Date.parse('2026-11-27T09:00:00Z'),
-      runId: 'run-x',
-      newlyStale: 60,
-      live: 0,
+      default: { trippedAtMs: Date.parse('2026-11-27T09:00:00Z'), runId: 'run-x', heldSinceMs: 0, newlyStale: 60, live: 0 },
     });
 
     const { code, stdout } = await ops(['status']);

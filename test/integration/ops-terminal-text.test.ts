@@ -3,9 +3,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import type { OpsIo } from '#ops/io';
+import { runCli } from '#reaper/cli';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
+import { captureOutput } from '#test-support/output-capture';
 import { minutesFromNow } from '#test-support/reaper-harness';
 
 /**
@@ -96,5 +98,31 @@ describe('values from the table, on a terminal', () => {
 
     const untrackDate = await ops(['untrack', 'asset_evilDate']);
     expect(untrackDate.stdout).not.toMatch(ACTS_ON_TERMINAL);
+  });
+});
+
+describe("npm run reap's JSON log lines (issue 16 item 7)", () => {
+  it('escape C1 controls and bidi overrides from table values, and keep the values themselves', async () => {
+    // An id that is not a valid asset id is logged as it was read (the invalid-row line): C1 CSI, bidi overrides.
+    const c1Id = 'asset_c1\u009b2J\u202eFAKE\u2066x\u2069';
+    await putRow(dynamo, tableName, { assetId: c1Id, lockExpiresAt: minutesFromNow(-30) });
+    const env = {
+      [ENV.tableName]: tableName,
+      [ENV.apiBaseUrl]: 'http://127.0.0.1:9/v1',
+      [ENV.localApiKey]: 'key',
+      [ENV.localApiSecret]: 'secret',
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    };
+    const { result: code, output } = await captureOutput(() =>
+      runCli(['--dry-run'], { env, stdout: () => {}, stderr: () => {}, awsClients: { dynamo, secrets: unusedSecrets } }),
+    );
+    expect(code).toBe(EXIT.canvasFailedOrInvalid); // asset_evilDate is an invalid row
+    const lines = output.split('\n').filter((line) => line.startsWith('{'));
+    // The lines really carry the hostile values (else this test would pass on any output).
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.filter((line) => line.assetId === c1Id)).toHaveLength(1);
+    for (const line of lines) expect(line).not.toMatch(ACTS_ON_TERMINAL);
+    expect(output).toContain('\\u009b');
+    expect(output).toContain('\\u202e');
   });
 });

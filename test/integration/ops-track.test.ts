@@ -6,6 +6,7 @@ import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#lo
 import type { OpsIo } from '#ops/io';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/settings';
+import { BRAKE_ROW_KEY } from '#reaper/table-contract';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
@@ -125,6 +126,33 @@ describe('ops untrack', () => {
     expect(code).toBe(EXIT.ok);
     expect(questions).toEqual([]);
     expect(await getRow(dynamo, tableName, 'asset_untFree')).toBeUndefined();
+  });
+});
+
+describe("the reaper's reserved rows (keys beginning with #)", () => {
+  it('ops untrack refuses them, even with --yes, and points to --override-brake; the engaged brake stays', async () => {
+    await putRow(dynamo, tableName, {
+      assetId: BRAKE_ROW_KEY,
+      extra: { 'project:proj_A': { M: { state: { S: 'engaged' }, trippedAtMs: { N: String(Date.now()) }, runId: { S: 'run-1' } } } },
+    });
+    for (const argv of [
+      ['untrack', BRAKE_ROW_KEY],
+      ['untrack', BRAKE_ROW_KEY, '--yes'],
+      ['untrack', '#other-reserved', '--yes'],
+    ]) {
+      const { code, stderr } = await ops(argv, { interactive: true });
+      expect(code, stderr).toBe(EXIT.usageOrConfig);
+      expect(stderr).toContain('reserved');
+      expect(stderr).toContain('--override-brake');
+    }
+    expect(await getRow(dynamo, tableName, BRAKE_ROW_KEY)).toBeDefined();
+  });
+
+  it('ops track refuses them too, and points to --override-brake', async () => {
+    const { code, stderr } = await ops(['track', BRAKE_ROW_KEY, '--lock-expires-at', minutesAgo(5), '--yes']);
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain('--override-brake');
+    expect(await getRow(dynamo, tableName, BRAKE_ROW_KEY)).toBeUndefined();
   });
 });
 

@@ -9,11 +9,11 @@ import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
-/** The README's three writer calls, exactly as written there (plain JavaScript inside a ts block). */
-function readmeWriterCalls(): Record<'lock' | 'renew' | 'release', string> {
-  const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+/** docs/table-contract.md's three writer calls, exactly as written there (plain JavaScript inside a ts block). */
+function documentedWriterCalls(): Record<'lock' | 'renew' | 'release', string> {
+  const guide = readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'table-contract.md'), 'utf8');
   const calls = Object.fromEntries(
-    [...readme.matchAll(/<!-- writer-call: (\w+) -->\n```ts\n([\s\S]*?)```/g)].map(([, name, code]) => [name, code]),
+    [...guide.matchAll(/<!-- writer-call: (\w+) -->\n```ts\n([\s\S]*?)```/g)].map(([, name, code]) => [name, code]),
   );
   expect(Object.keys(calls).sort()).toEqual(['lock', 'release', 'renew']);
   return calls as Record<'lock' | 'renew' | 'release', string>;
@@ -33,8 +33,8 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.destroy());
 
-describe("the README's writer calls", () => {
-  const calls = readmeWriterCalls();
+describe('the writer calls of docs/table-contract.md', () => {
+  const calls = documentedWriterCalls();
   const writer = (name: keyof typeof calls, values: { assetId: string; lockId: string; lockExpiresAt?: string; renewedUntil?: string }) =>
     new AsyncFunction(...NAMES, calls[name])(
       dynamo,

@@ -93,6 +93,31 @@ describe('assetLogRecord', () => {
     expect(JSON.stringify(record)).not.toContain('deadbeef');
   });
 
+  // Issue 16 item 6: every string field of the record gets the fail-closed pass, in every spelling of a URL.
+  it.each([
+    ['an unlisted parameter', 'https://cdn.x.com/a.png?hmac=deadbeef5'],
+    ['a path parameter', 'https://cdn.x.com/a.png;jsessionid=deadbeef6'],
+    ['backslashes', 'https:\\\\cdn.x.com\\a.png?hmac=deadbeef7'],
+    ['a mixed slash spelling', 'https:/\\/cdn.x.com/a.png?hmac=deadbeef8'],
+    ['no scheme', 'cdn.x.com/a.png?hmac=deadbeef9'],
+    ['unicode-escaped slashes', 'https:\\u002f\\u002fcdn.x.com\\u002fa.png?hmac=deadbeefa'],
+  ])('drops a URL with %s from name, status, ownerId and every other text field', (_name, value) => {
+    const record = assetLogRecord({
+      id: 'asset_x',
+      status: value,
+      ownerId: value,
+      authorId: value,
+      kind: value,
+      mimeType: value,
+      metadata: { name: value, type: value, parentId: value, lockExpiresAt: value },
+    });
+    expect(JSON.stringify(record)).not.toContain('deadbeef');
+    expect(JSON.stringify(record)).not.toContain('cdn.x.com');
+    for (const field of ['status', 'ownerId', 'authorId', 'kind', 'mimeType', 'name', 'type', 'parentId', 'lockExpiresAt'])
+      expect(record[field]).toBe(REDACTED);
+    expect(record.redactedUrls).toEqual(expect.arrayContaining(['status', 'ownerId', 'metadata.name']));
+  });
+
   it('caps the list of URL paths and counts the rest', () => {
     const asset = {
       id: 'asset_x',

@@ -32,12 +32,15 @@ describe('leastSkewMs: the smallest skew one Date header allows', () => {
   });
 });
 
-describe('refusedSkewMs: the larger of 2 s and a quarter of the grace', () => {
+describe('refusedSkewMs: the larger of 2 s and a quarter of the grace, never more than 60 s', () => {
   it.each([
     [0, 2_000],
     [4, 2_000],
     [60, 15_000],
-    [600, 150_000],
+    [240, 60_000],
+    // Issue 16 item 9: a long grace must not let a clock hours off through (claims last at most 15 min).
+    [600, 60_000],
+    [604_800, 60_000],
   ])('grace %i s → %i ms', (grace, limit) => {
     expect(refusedSkewMs(grace)).toBe(limit);
   });

@@ -90,6 +90,16 @@ describe('loadConfig', () => {
     [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1?' }, 'SCENARIO_API_BASE_URL: must not carry a query string or fragment'],
     [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1#' }, 'SCENARIO_API_BASE_URL: must not carry a query string or fragment'],
     [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1?x=1' }, 'SCENARIO_API_BASE_URL: must not carry a query string or fragment'],
+    // Issue 16 item 8: a percent-encoded "?" or "#" would reach Scenario as part of the path.
+    [
+      { [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1%3Fx=1' },
+      'SCENARIO_API_BASE_URL: must not contain a percent-encoded "?" or "#"',
+    ],
+    [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1%3f' }, 'SCENARIO_API_BASE_URL: must not contain a percent-encoded "?" or "#"'],
+    [
+      { [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1%23frag' },
+      'SCENARIO_API_BASE_URL: must not contain a percent-encoded "?" or "#"',
+    ],
     [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1/../admin' }, 'SCENARIO_API_BASE_URL: must not contain a dot segment'],
     [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/v1/%2E%2e' }, 'SCENARIO_API_BASE_URL: must not contain a dot segment'],
     [{ [ENV.apiBaseUrl]: 'https://api.cloud.scenario.com/./v1' }, 'SCENARIO_API_BASE_URL: must not contain a dot segment'],

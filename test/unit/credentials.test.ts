@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,7 +83,26 @@ describe('SCENARIO_PROJECTS_FILE', () => {
   it('is read when only its owner may read it, and refused when every user may', async () => {
     expect((await projectsFileCredentials(file(0o600)).get()).byProject.has('proj_a')).toBe(true);
     await expect(projectsFileCredentials(file(0o644)).get()).rejects.toThrow(
-      /readable by every user of this machine; make it private first: chmod 600/,
+      /grants permissions to group or others \(mode 0644\); make it private first: chmod 600/,
+    );
+  });
+
+  // Issue 16 item 10: any permission for group or others is refused, as is a symlink (its target's mode is not the
+  // file's, and the link may be swapped between the check and the read).
+  it.each(['640', '604', '660', '620', '610', '601'])('is refused with mode %s (group or others have a permission)', async (mode) => {
+    const name = file(Number.parseInt(mode, 8));
+    await expect(projectsFileCredentials(name).get()).rejects.toThrow(
+      new RegExp(`projects file ${name} grants permissions to group or others \\(mode 0${mode}\\); make it private first: chmod 600`),
+    );
+  });
+
+  it('is read with mode 400, and refused when it is a symlink, even to a private file', async () => {
+    expect((await projectsFileCredentials(file(0o400)).get()).byProject.has('proj_a')).toBe(true);
+    const target = file(0o600);
+    const link = path.join(path.dirname(target), 'link.json');
+    symlinkSync(target, link);
+    await expect(projectsFileCredentials(link).get()).rejects.toThrow(
+      /projects file .*link\.json is a symbolic link; name the file itself/,
     );
   });
 

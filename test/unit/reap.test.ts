@@ -35,9 +35,10 @@ function fakeStore(
     },
     releaseClaim: async (canvas) => void released.push(canvas.assetId),
     markNotFound: async () => undefined,
-    readBrake: async () => undefined,
+    readBrake: async () => ({ projects: {} }),
     engageBrake: async () => undefined,
     releaseBrake: async () => undefined,
+    advanceMarks: async () => undefined,
   };
   return { store, marked, released };
 }

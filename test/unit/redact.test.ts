@@ -26,9 +26,14 @@ describe('redactText', () => {
     ['a double-encoded URL', `next=https%253A%252F%252Fcdn%252Fa%253Fsig%253D${SIG}`, 'next=https%253A%252F%252Fcdn%252Fa%253F[redacted]'],
     ['an encoded parameter alone', `q=a%26X-Goog-Signature%3D${SIG}`, 'q=a%26X-Goog-Signature%3D[redacted]'],
     [
-      'a CloudFront signed URL without a scheme or slashes',
+      'a CloudFront signed URL without a scheme or slashes (a file name is enough to drop the whole query)',
       `img.png?Expires=1700000000&Signature=${SIG}&Key-Pair-Id=K2ABC`,
-      'img.png?Expires=[redacted]&Signature=[redacted]&Key-Pair-Id=[redacted]',
+      'img.png?[redacted]',
+    ],
+    [
+      'CloudFront parameters with nothing URL-like before them',
+      `query Expires=1700000000&Signature=${SIG}&Key-Pair-Id=K2ABC`,
+      'query Expires=[redacted]&Signature=[redacted]&Key-Pair-Id=[redacted]',
     ],
     ['an Azure SAS token', `?sv=2022&sig=${SIG}`, '?sv=2022&sig=[redacted]'],
     ['a JSON-escaped ampersand', `a\\u0026sig=${SIG}`, 'a\\u0026sig=[redacted]'],
@@ -41,6 +46,30 @@ describe('redactText', () => {
   ])('%s', (_name, input, output) => {
     expect(redactText(input)).toBe(output);
     expect(redactText(output)).toBe(output);
+  });
+
+  // Issue 16 item 6: a URL loses its whole query and fragment (and its ;parameters), whatever the parameter names and
+  // however the URL is spelled.
+  it.each([
+    ['an unlisted parameter name', `https://cdn.x.com/a.png?hmac=${SIG}`, 'https://cdn.x.com/a.png?[redacted]'],
+    ['a path parameter', `https://cdn.x.com/a.png;jsessionid=${SIG}`, 'https://cdn.x.com/a.png;[redacted]'],
+    ['a path parameter before a query', `https://cdn.x.com/a;jsessionid=${SIG}?a=1`, 'https://cdn.x.com/a;[redacted]'],
+    ['backslashes for slashes', `https:\\\\cdn.x.com\\a.png?hmac=${SIG}`, 'https:\\\\cdn.x.com\\a.png?[redacted]'],
+    ['a mixed slash spelling', `https:/\\/cdn.x.com/a.png?hmac=${SIG}`, 'https:/\\/cdn.x.com/a.png?[redacted]'],
+    ['no scheme and no slashes before the host', `cdn.x.com/a.png?hmac=${SIG}`, 'cdn.x.com/a.png?[redacted]'],
+    ['a scheme-less URL in a sentence', `fetched cdn.x.com/a.png#hmac=${SIG} ok`, 'fetched cdn.x.com/a.png#[redacted] ok'],
+    [
+      'JSON unicode-escaped slashes',
+      `https:\\u002f\\u002fcdn.x.com\\u002fa.png?hmac=${SIG}`,
+      'https:\\u002f\\u002fcdn.x.com\\u002fa.png?[redacted]',
+    ],
+    ['a unicode-escaped question mark', `//cdn.x.com/a.png\\u003fhmac=${SIG}`, '//cdn.x.com/a.png\\u003f[redacted]'],
+    ['an encoded question mark after a host', `cdn.x.com/a.png%3Fhmac%3D${SIG}`, 'cdn.x.com/a.png%3F[redacted]'],
+    ['a query ending at an escaped quote', `{\\"u\\":\\"//h.x.com/p?hmac=${SIG}\\"}`, '{\\"u\\":\\"//h.x.com/p?[redacted]\\"}'],
+  ])('fails closed on %s', (_name, input, output) => {
+    expect(redactText(input)).toBe(output);
+    expect(redactText(output)).toBe(output);
+    expect(redactText(input)).not.toContain(SIG);
   });
 
   it.each([
@@ -60,9 +89,16 @@ describe('redactText', () => {
 });
 
 describe('looksLikeUrl', () => {
-  it.each(['https://h/p', '//h/p?x', 'https:\\/\\/h', 'https%3A%2F%2Fh'])('%j is URL-like', (text) =>
-    expect(looksLikeUrl(text)).toBe(true),
-  );
+  it.each([
+    'https://h/p',
+    '//h/p?x',
+    'https:\\/\\/h',
+    'https%3A%2F%2Fh',
+    'https:\\\\h\\p',
+    'https:/\\/h/p',
+    'cdn.x.com/a.png',
+    'h:\\u002f\\u002fh',
+  ])('%j is URL-like', (text) => expect(looksLikeUrl(text)).toBe(true));
   it.each(['asset_x', 'a/b', 'plain'])('%j is not', (text) => expect(looksLikeUrl(text)).toBe(false));
 });
 

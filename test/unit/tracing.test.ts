@@ -64,6 +64,7 @@ function fakeStore(pages: TrackedCanvas[][]) {
     readBrake: record('readBrake', undefined) as CanvasStore['readBrake'],
     engageBrake: record('engageBrake', undefined) as CanvasStore['engageBrake'],
     releaseBrake: record('releaseBrake', undefined) as CanvasStore['releaseBrake'],
+    advanceMarks: record('advanceMarks', undefined) as CanvasStore['advanceMarks'],
   };
   return { store, calls, iterationFinished: () => iterationFinished };
 }
@@ -119,7 +120,7 @@ describe('the traced canvas store', () => {
     await traced.markNotFound(target, { atMs: 5 });
     await traced.releaseClaim(target, 'run-1');
     await traced.readBrake();
-    await traced.releaseBrake({ runId: 'run-1', releasedAtMs: 6 });
+    await traced.releaseBrake({ runId: 'run-1', releasedAtMs: 6, projects: {}, legacy: false });
     expect(calls.map((call) => call.method)).toEqual([
       'claim',
       'check',

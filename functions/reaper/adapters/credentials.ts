@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from '../core/ports';
 import { DEFAULT_PROJECT, type ProjectKeys, projectIdProblem } from '../core/project';
@@ -68,26 +68,41 @@ export function secretsManagerCredentials(options: {
 }
 
 /**
- * A local JSON file of the secret's shape (SCENARIO_PROJECTS_FILE), read on each run. It holds API secrets, so a
- * file any user of the machine may read is refused.
+ * A local JSON file of the secret's shape (SCENARIO_PROJECTS_FILE), read on each run. It holds API secrets, so it is
+ * refused when its mode grants anything to group or others, and when it is a symbolic link (the link's target could
+ * be swapped between the check and the read). The file is opened without following a link and checked through the
+ * open descriptor, so what is checked is what is read.
  */
 export function projectsFileCredentials(path: string): CredentialsProvider {
   return {
     async get() {
-      let mode: number;
+      const where = `projects file ${path}`;
       let text: string;
       try {
-        mode = statSync(path).mode;
-        text = readFileSync(path, 'utf8');
+        if (lstatSync(path).isSymbolicLink()) {
+          throw new CredentialsError(`${where} is a symbolic link; name the file itself (with mode 600)`);
+        }
+        const fd = openSync(path, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
+        try {
+          const stats = fstatSync(fd);
+          if (!stats.isFile()) throw new CredentialsError(`${where} is not a regular file`);
+          if ((stats.mode & 0o077) !== 0) {
+            const mode = (stats.mode & 0o777).toString(8).padStart(3, '0');
+            throw new CredentialsError(
+              `${where} grants permissions to group or others (mode 0${mode}); make it private first: chmod 600 ${path}`,
+            );
+          }
+          text = readFileSync(fd, 'utf8');
+        } finally {
+          closeSync(fd);
+        }
       } catch (error) {
-        throw new CredentialsError(`projects file ${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+        if (error instanceof CredentialsError) throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ELOOP') throw new CredentialsError(`${where} is a symbolic link; name the file itself (with mode 600)`);
+        throw new CredentialsError(`${where} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
       }
-      if ((mode & 0o004) !== 0) {
-        throw new CredentialsError(
-          `projects file ${path} is readable by every user of this machine; make it private first: chmod 600 ${path}`,
-        );
-      }
-      return parseSecretValue(text, `projects file ${path}`);
+      return parseSecretValue(text, where);
     },
     invalidate: () => undefined,
   };

@@ -8,15 +8,30 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { BrakeState } from '../core/brake';
+import { type BrakeRow, MAX_LOOK_BACK_MS, type ProjectBrakeEntry, type ProjectEngagement } from '../core/brake';
 import type { CanvasStore, ClaimResult, HealResult, MarkUnlockedResult, RowCheck } from '../core/ports';
 import { ABSENT, type AttributeReading, lockViewOf, type TrackedCanvas } from '../core/tracked-canvas';
-import { BRAKE_ATTRIBUTES, BRAKE_ROW_KEY, BRAKE_STATES, CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '../table-contract';
+import {
+  BRAKE_ATTRIBUTES,
+  BRAKE_MARK_PREFIX,
+  BRAKE_PROJECT_FIELDS,
+  BRAKE_PROJECT_PREFIX,
+  BRAKE_ROW_KEY,
+  BRAKE_STATES,
+  CANVAS_ATTRIBUTES,
+  isReservedKey,
+  REAPER_ATTRIBUTES,
+} from '../table-contract';
 
 /** BatchGetItem's own limit. */
 const BATCH_GET_MAX_KEYS = 100;
 const UNPROCESSED_KEYS_MAX_ROUNDS = 8;
 const UNPROCESSED_KEYS_FIRST_DELAY_MS = 50;
+/**
+ * Per-project attributes set by one UpdateItem of the brake row: well inside UpdateExpression's 4 KB with
+ * 128-character project ids behind placeholders. More projects take more writes (each atomic on its own).
+ */
+const BRAKE_ATTRIBUTES_PER_WRITE = 100;
 
 export interface DynamoCanvasStoreOptions {
   client: DynamoDBClient;
@@ -235,50 +250,89 @@ export class DynamoCanvasStore implements CanvasStore {
     }
   }
 
-  async readBrake(): Promise<BrakeState | undefined> {
+  async readBrake(): Promise<BrakeRow> {
     const item = await this.readRow(BRAKE_ROW_KEY);
-    if (!item || item[BRAKE_ATTRIBUTES.state]?.S !== BRAKE_STATES.engaged) return undefined;
+    if (!item) return { projects: Object.create(null) };
+    // Project ids are data: a null-prototype map, so a project named toString or __proto__ is just an entry.
+    const projects: Record<string, ProjectBrakeEntry> = Object.create(null);
+    const entry = (project: string) => (projects[project] ??= {});
+    for (const [name, value] of Object.entries(item)) {
+      if (name.startsWith(BRAKE_MARK_PREFIX)) {
+        // A damaged mark must not shorten the look-back: read it as the longest one.
+        const markMs = Number(value.N ?? Number.NaN);
+        entry(name.slice(BRAKE_MARK_PREFIX.length)).markMs = Number.isFinite(markMs) ? markMs : 0;
+      } else if (name.startsWith(BRAKE_PROJECT_PREFIX)) {
+        Object.assign(entry(name.slice(BRAKE_PROJECT_PREFIX.length)), projectEntryOf(value));
+      }
+    }
+    if (item[BRAKE_ATTRIBUTES.state]?.S !== BRAKE_STATES.engaged) return { projects };
     const number = (name: string) => Number(item[name]?.N ?? Number.NaN);
     const trippedAtMs = number(BRAKE_ATTRIBUTES.trippedAtMs);
     // A damaged state row must not release the brake: read it as tripped now, the safe side.
-    return {
+    const legacy = {
       trippedAtMs: Number.isFinite(trippedAtMs) ? trippedAtMs : Date.now(),
       runId: item[BRAKE_ATTRIBUTES.runId]?.S ?? 'unknown',
       newlyStale: number(BRAKE_ATTRIBUTES.newlyStale) || 0,
       live: number(BRAKE_ATTRIBUTES.live) || 0,
     };
+    return { projects, legacy };
   }
 
-  async engageBrake(state: BrakeState): Promise<void> {
-    await this.options.client.send(
-      new UpdateItemCommand({
-        TableName: this.options.tableName,
-        Key: { [CANVAS_ATTRIBUTES.assetId]: { S: BRAKE_ROW_KEY } },
-        UpdateExpression:
-          'SET #state = :engaged, #atMs = :atMs, #at = :at, #run = :run, #newly = :newly, #live = :live REMOVE #releasedAt, #releasedRun',
-        ExpressionAttributeNames: {
-          '#state': BRAKE_ATTRIBUTES.state,
-          '#atMs': BRAKE_ATTRIBUTES.trippedAtMs,
-          '#at': BRAKE_ATTRIBUTES.trippedAt,
-          '#run': BRAKE_ATTRIBUTES.runId,
-          '#newly': BRAKE_ATTRIBUTES.newlyStale,
-          '#live': BRAKE_ATTRIBUTES.live,
-          '#releasedAt': BRAKE_ATTRIBUTES.releasedAt,
-          '#releasedRun': BRAKE_ATTRIBUTES.releasedRunId,
-        },
-        ExpressionAttributeValues: {
-          ':engaged': { S: BRAKE_STATES.engaged },
-          ':atMs': { N: String(state.trippedAtMs) },
-          ':at': { S: new Date(state.trippedAtMs).toISOString() },
-          ':run': { S: state.runId },
-          ':newly': { N: String(state.newlyStale) },
-          ':live': { N: String(state.live) },
-        },
-      }),
+  async engageBrake(engagements: Readonly<Record<string, ProjectEngagement>>): Promise<void> {
+    await this.setBrakeAttributes(
+      Object.entries(engagements).map(([project, engaged]) => [
+        `${BRAKE_PROJECT_PREFIX}${project}`,
+        { M: engagementAttributes(engaged, BRAKE_STATES.engaged) },
+      ]),
     );
   }
 
-  async releaseBrake(release: { runId: string; releasedAtMs: number }): Promise<void> {
+  async releaseBrake(release: {
+    runId: string;
+    releasedAtMs: number;
+    projects: Readonly<Record<string, ProjectEngagement>>;
+    legacy: boolean;
+  }): Promise<void> {
+    await this.setBrakeAttributes(
+      Object.entries(release.projects).map(([project, engaged]) => [
+        `${BRAKE_PROJECT_PREFIX}${project}`,
+        {
+          M: {
+            ...engagementAttributes(engaged, BRAKE_STATES.released),
+            [BRAKE_PROJECT_FIELDS.releasedAtMs]: { N: String(release.releasedAtMs) },
+            [BRAKE_PROJECT_FIELDS.releasedRunId]: { S: release.runId },
+          },
+        },
+      ]),
+    );
+    if (release.legacy) await this.releaseLegacyBrake(release);
+  }
+
+  async advanceMarks(marks: { atMs: number; projects: readonly string[] }): Promise<void> {
+    await this.setBrakeAttributes(marks.projects.map((project) => [`${BRAKE_MARK_PREFIX}${project}`, { N: String(marks.atMs) }]));
+  }
+
+  /**
+   * Sets top-level attributes of the brake row with plain UpdateItems (no transaction: DynamoDB Local, dynalite and
+   * DynamoDB all take them), a batch at a time; each project's attribute is its own, so no write rewrites another's.
+   */
+  private async setBrakeAttributes(attributes: readonly (readonly [string, AttributeValue])[]): Promise<void> {
+    for (let start = 0; start < attributes.length; start += BRAKE_ATTRIBUTES_PER_WRITE) {
+      const batch = attributes.slice(start, start + BRAKE_ATTRIBUTES_PER_WRITE);
+      await this.options.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: { [CANVAS_ATTRIBUTES.assetId]: { S: BRAKE_ROW_KEY } },
+          UpdateExpression: `SET ${batch.map((_, i) => `#a${i} = :v${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(batch.map(([name], i) => [`#a${i}`, name])),
+          ExpressionAttributeValues: Object.fromEntries(batch.map(([, value], i) => [`:v${i}`, value])),
+        }),
+      );
+    }
+  }
+
+  /** Releases a brake engaged before per-project entries existed (the row-wide attributes). */
+  private async releaseLegacyBrake(release: { runId: string; releasedAtMs: number }): Promise<void> {
     try {
       await this.options.client.send(
         new UpdateItemCommand({
@@ -375,4 +429,42 @@ export function attributeReading(value: AttributeValue | undefined): AttributeRe
 
 function sameAttribute(a: AttributeValue | undefined, b: AttributeValue | undefined): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+function engagementAttributes(engaged: ProjectEngagement, state: string): Record<string, AttributeValue> {
+  const f = BRAKE_PROJECT_FIELDS;
+  return {
+    [f.state]: { S: state },
+    [f.trippedAtMs]: { N: String(engaged.trippedAtMs) },
+    [f.runId]: { S: engaged.runId },
+    [f.heldSinceMs]: { N: String(engaged.heldSinceMs) },
+    [f.newlyStale]: { N: String(engaged.newlyStale) },
+    [f.live]: { N: String(engaged.live) },
+  };
+}
+
+/**
+ * One project's entry of the brake row. Anything but a readable "released" entry is read as engaged, and a damaged
+ * number on the side that holds more (tripped now, holding the last 24 h): a damaged entry must not free locks.
+ */
+function projectEntryOf(value: AttributeValue): ProjectBrakeEntry {
+  const f = BRAKE_PROJECT_FIELDS;
+  const map = value.M ?? {};
+  const number = (name: string) => Number(map[name]?.N ?? Number.NaN);
+  const releasedAtMs = number(f.releasedAtMs);
+  const releasedRunId = map[f.releasedRunId]?.S;
+  if (map[f.state]?.S === BRAKE_STATES.released && Number.isFinite(releasedAtMs) && releasedRunId !== undefined) {
+    return { released: { releasedAtMs, runId: releasedRunId } };
+  }
+  const trippedAtMs = Number.isFinite(number(f.trippedAtMs)) ? number(f.trippedAtMs) : Date.now();
+  const heldSinceMs = number(f.heldSinceMs);
+  return {
+    engaged: {
+      trippedAtMs,
+      runId: map[f.runId]?.S ?? 'unknown',
+      heldSinceMs: Number.isFinite(heldSinceMs) ? heldSinceMs : trippedAtMs - MAX_LOOK_BACK_MS,
+      newlyStale: number(f.newlyStale) || 0,
+      live: number(f.live) || 0,
+    },
+  };
 }

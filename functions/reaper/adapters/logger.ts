@@ -1,14 +1,38 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { Logger, type LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import { escapeTerminalControlsInJson } from '../cli-kit/terminal-text';
 import type { LogLevel } from '../config';
 import type { ReapLogger } from '../core/ports';
 import { jsonRedactor } from './redact';
 
 /**
+ * Powertools Logger whose lines are terminal-safe: JSON.stringify escapes C0 controls, but leaves C1 controls
+ * (U+009B is a one-character CSI) and bidi overrides raw, and `npm run reap` prints these lines to a terminal. They
+ * are written as \uXXXX escapes, so each line is still JSON with the same values.
+ */
+class TerminalSafeLogger extends Logger {
+  protected override printLog(logLevel: number, log: LogItem): void {
+    log.prepareForPrint();
+    const line = escapeTerminalControlsInJson(JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
+    // Through the console Powertools built (private to TypeScript only), so whoever redirects it (npm run reap --json
+    // sends the lines to stderr) still does; as Powertools does, WARN and above go to its stderr.
+    const out = (this as unknown as { console: Console }).console;
+    if (logLevel >= LogLevelThreshold.WARN) out.error(line);
+    else out.log(line);
+  }
+
+  /** A child logger (createChild) is terminal-safe too. */
+  protected override createLogger(options?: ConstructorParameters<typeof Logger>[0]): Logger {
+    return new TerminalSafeLogger(options);
+  }
+}
+
+/**
  * Powertools Logger: one JSON line per call, Lambda request context attached when there is one. Every value (and
- * key) of a line goes through the one redaction pass (adapters/redact.ts) on its way out.
+ * key) of a line goes through the one redaction pass (adapters/redact.ts) on its way out, and every line through the
+ * terminal escaping (cli-kit/terminal-text.ts).
  */
 export function createLogger(options: { serviceName: string; logLevel: LogLevel }): Logger {
-  return new Logger({
+  return new TerminalSafeLogger({
     serviceName: options.serviceName,
     logLevel: options.logLevel,
     jsonReplacerFn: jsonRedactor(),

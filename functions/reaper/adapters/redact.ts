@@ -37,20 +37,43 @@ const SECRET_JSON_MEMBER = new RegExp(String.raw`((\\?["'])(?:${SECRET_NAME})\2\
  */
 const SCHEME = '(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:';
 const URL_START = String.raw`(?:${SCHEME})?(?:\/\/|\\\/\\\/)`;
-/**
- * Host and path up to a `?` or `#`. It never runs over another `//` (that starts a URL of its own), which keeps the
- * work linear on hostile text such as a long run of slashes.
- */
-const URL_BODY = String.raw`(?:[^\s"'<>?#\\/]|\/(?!\/)|\\\/(?!\\\/))+`;
-/** A URL's query string or fragment, whatever it holds: `https://h/p?…`, `//h/p#…`, `https:\/\/h\/p?…`. */
-const URL_QUERY = new RegExp(String.raw`(${URL_START}${URL_BODY})([?#])(?:${ALREADY}|(?:\\\/|[^\s"'<>\\])+)`, 'gi');
 /** `%2F%2F` (or `%252F%252F`, double-encoded), the start of a percent-encoded URL. */
 const ENCODED_SLASHES = `${PCT}2F${PCT}2F`;
-/** The same in a percent-encoded URL: `https%3A%2F%2Fh%2Fp%3F…`; its body never runs over another `%2F%2F`. */
-const ENCODED_URL_QUERY = new RegExp(
-  String.raw`((?:${SCHEME.replace(':', `${PCT}3A`)})?${ENCODED_SLASHES}(?:[^\s"'<>?#%]|${PCT}(?!(?:25)*(?:3F|23|2F))[0-9a-f]{2}|${PCT}2F(?!${PCT}2F))+)(${PCT}(?:3F|23))(?:${ALREADY}|[^\s"'<>])+`,
-  'gi',
-);
+
+/**
+ * The fail-closed URL pass. Text is cut into words (at whitespace, quotes, angle brackets and backticks) and each
+ * word into segments at JSON escapes that end a string or a line (`\"`, `\n`, `\u0022`…). In a segment, once
+ * something says "URL" (a slash in any spelling, a backslash pair, `:\`, or a host name such as `cdn.x.com`), the
+ * first `?`, `#` or `;` after it (raw, percent-encoded or `\u003f`-escaped) starts the query, fragment or path
+ * parameters, and everything after it in the segment is redacted, whatever the parameter names. This does not try
+ * to recognise one spelling of a URL: `https:\\h\p?…`, `https:/\/h/p?…`, `cdn.x.com/a.png?…` and
+ * `https:\u002f\u002fh\u002fp?…` all lose their query.
+ */
+const WORD = /[^\s"'<>`]+/g;
+// Each starts at the first backslash of a run only, so a long run of backslashes is scanned once, not from each one.
+const SEGMENT_END = /((?<!\\)\\+(?:["'nrt]|u00(?:22|27|0a|0d|09|20|3c|3e)))/i;
+const URL_EVIDENCE = new RegExp(String.raw`\/|${PCT}(?:2f|5c)|\\u00(?:2f|5c)|\\\\|:\\|[a-z0-9-]\.[a-z]{2}`, 'i');
+const URL_DELIMITER = new RegExp(String.raw`[?#;]|${PCT}(?:3f|23|3b)|\\u00(?:3f|23|3b)`, 'gi');
+
+function redactUrlParts(text: string): string {
+  return text.replace(WORD, (word) => (URL_EVIDENCE.test(word) ? word.split(SEGMENT_END).map(redactSegmentTail).join('') : word));
+}
+
+function redactSegmentTail(segment: string): string {
+  const evidence = URL_EVIDENCE.exec(segment);
+  if (!evidence) return segment;
+  URL_DELIMITER.lastIndex = evidence.index + evidence[0].length;
+  const delimiter = URL_DELIMITER.exec(segment);
+  if (!delimiter) return segment;
+  const start = delimiter.index + delimiter[0].length;
+  // Backslashes that end the segment belong to the escape that follows it (`\"`), not to the query.
+  let end = segment.length;
+  while (end > start && segment[end - 1] === '\\') end -= 1;
+  const tail = segment.slice(start, end);
+  if (tail === '' || tail === REDACTED) return segment;
+  return `${segment.slice(0, start)}${REDACTED}${segment.slice(end)}`;
+}
+
 /** Credentials inside a URL: `https://user:password@host`. */
 const URL_USERINFO = new RegExp(String.raw`(${URL_START})[^\s"'<>/@\\]{1,256}@`, 'gi');
 
@@ -78,22 +101,28 @@ export function redactText(text: string, literalSecrets: readonly string[] = [])
   for (const secret of literalSecrets) {
     if (secret.length >= MIN_LITERAL_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
   }
-  return out
+  out = out
     .replace(AUTHORIZATION, (match, scheme: string, space: string, word: string) =>
       looksLikeCredential(word) ? `${scheme}${space}${REDACTED}` : match,
     )
-    .replace(URL_USERINFO, `$1${REDACTED}@`)
-    .replace(URL_QUERY, `$1$2${REDACTED}`)
-    .replace(ENCODED_URL_QUERY, `$1$2${REDACTED}`)
-    .replace(SECRET_JSON_MEMBER, `$1${REDACTED}$4`)
-    .replace(SECRET_PARAMETER, `$1$2${REDACTED}`);
+    .replace(URL_USERINFO, `$1${REDACTED}@`);
+  return redactUrlParts(out).replace(SECRET_JSON_MEMBER, `$1${REDACTED}$4`).replace(SECRET_PARAMETER, `$1$2${REDACTED}`);
 }
 
-const URL_LIKE = new RegExp(String.raw`${URL_START}[^\s/]|${ENCODED_SLASHES}`, 'i');
+/** Two slashes in any spelling (`/`, `\/`, `\u002f`, `%2F`; after a scheme also `\`), or a host name and a slash. */
+const ANY_SLASH = String.raw`(?:\/|\\\/|\\u002f|\\u005c|\\|${PCT}2f|${PCT}5c)`;
+const URL_LIKE = new RegExp(
+  String.raw`${SCHEME}${ANY_SLASH}{2}[^\s/\\]|${URL_START}[^\s/]|(?:\\u002f|\/|\\\/){2}[^\s/\\]|${ENCODED_SLASHES}|[a-z0-9-]\.[a-z]{2,}[a-z0-9-]*(?:\/|\\\/|\\u002f|${PCT}2f)`,
+  'i',
+);
 
-/** Whether a text carries something URL-like (`//` after an optional scheme, raw, JSON-escaped or percent-encoded). */
+/**
+ * Whether a text carries something URL-like: two slashes in any spelling after an optional scheme (raw,
+ * JSON-escaped, unicode-escaped, percent-encoded, backslashes after a scheme), a host name followed by a path, or a
+ * part the fail-closed URL pass would redact.
+ */
 export function looksLikeUrl(text: string): boolean {
-  return URL_LIKE.test(text);
+  return URL_LIKE.test(text) || redactUrlParts(text) !== text;
 }
 
 /** Depth past which a value is not copied (a summary is 3 deep; this only bounds hostile input). */

@@ -6,6 +6,11 @@ import { BRAKE_ROW_KEY, TABLE_KEY } from '../table-contract';
 export const MIN_REFUSED_SKEW_MS = 2_000;
 /** …or than this share of the grace, when that is larger: the grace is there to absorb clock skew. */
 export const REFUSED_SKEW_SHARE_OF_GRACE = 0.25;
+/**
+ * …but never more than this, whatever the grace: a claim lasts at most 15 minutes, so a clock further off could take
+ * over a claim the Lambda still holds (a 7-day grace would otherwise let a clock 42 hours fast through).
+ */
+export const MAX_REFUSED_SKEW_MS = 60_000;
 /** The Date header names a whole second: the server's clock read anywhere within it. */
 const DATE_HEADER_RESOLUTION_MS = 1_000;
 
@@ -19,7 +24,7 @@ export class ClockSkewError extends Error {
 
 /** How far off a clock may be for a run with this grace. */
 export function refusedSkewMs(graceSeconds: number): number {
-  return Math.max(MIN_REFUSED_SKEW_MS, graceSeconds * 1000 * REFUSED_SKEW_SHARE_OF_GRACE);
+  return Math.min(MAX_REFUSED_SKEW_MS, Math.max(MIN_REFUSED_SKEW_MS, graceSeconds * 1000 * REFUSED_SKEW_SHARE_OF_GRACE));
 }
 
 /**
@@ -77,8 +82,8 @@ export async function readAwsClock(
 
 /**
  * Refuses (ClockSkewError, exit 2) a run that writes or unlocks from a machine whose clock is further from AWS's than
- * the larger of 2 s and a quarter of the grace: a clock 2 minutes fast would free live locks and take a Lambda's live
- * claim for an expired one.
+ * the larger of 2 s and a quarter of the grace, capped at 60 s: a clock 2 minutes fast would free live locks and take
+ * a Lambda's live claim for an expired one.
  */
 export async function assertClockAgreesWithAws(options: {
   dynamo: DynamoDBClient;
@@ -92,7 +97,7 @@ export async function assertClockAgreesWithAws(options: {
   const seconds = (ms: number) => `${(Math.abs(ms) / 1000).toFixed(1)} s`;
   throw new ClockSkewError(
     `this machine's clock is at least ${seconds(skewMs)} ${skewMs > 0 ? 'ahead of' : 'behind'} AWS's (the Date header of a DynamoDB answer); ` +
-      `a local run that writes or unlocks allows ${seconds(limitMs)} (the larger of ${MIN_REFUSED_SKEW_MS / 1000} s and a quarter of the ${options.graceSeconds} s grace). ` +
+      `a local run that writes or unlocks allows ${seconds(limitMs)} (the larger of ${MIN_REFUSED_SKEW_MS / 1000} s and a quarter of the ${options.graceSeconds} s grace, at most ${MAX_REFUSED_SKEW_MS / 1000} s). ` +
       "Set the clock right (timedatectl set-ntp true, or your OS's time settings) and run again; a --dry-run does not need it",
   );
 }

@@ -105,7 +105,11 @@ export function renderRunSummary(s: RunSummary, leadingRows: readonly [string, s
 function brakeText(brake: RunSummary['brake']): string {
   if (!brake.applies) return 'does not apply (named canvases, or BRAKE_MIN_LOCKS=0)';
   const counts = `${brake.newlyStale} newly stale vs ${brake.live} live`;
-  if (brake.engaged) return `ENGAGED since ${brake.trippedAt ?? '?'} (${counts}; ${brake.held} held)`;
-  if (brake.wouldTrip) return `would trip (${counts})`;
+  const held =
+    brake.heldProjects.length === 0
+      ? ''
+      : ` in ${brake.heldProjects.slice(0, 5).join(', ')}${brake.heldProjects.length > 5 ? ` and ${brake.heldProjects.length - 5} more` : ''}`;
+  if (brake.engaged) return `ENGAGED since ${brake.trippedAt ?? '?'} (${counts}; ${brake.held} held${held})`;
+  if (brake.wouldTrip) return `would trip${held} (${counts})`;
   return `${brake.released ? 'released by this run; ' : ''}off (${counts})`;
 }

@@ -27,10 +27,15 @@ export function terminalSafe(text: string): string {
  * escapes DEL, C1 and bidi controls (as \uXXXX), so the text stays valid JSON with the same values.
  */
 export function jsonForTerminal(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(
-    UNPRINTABLE_IN_JSON,
-    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeTerminalControlsInJson(JSON.stringify(value, null, indent));
+}
+
+/**
+ * JSON text (from JSON.stringify) with DEL, C1 and bidi controls written as \uXXXX: the same JSON value, safe on a
+ * terminal. Outside strings JSON has no such characters, so every one found is inside a string.
+ */
+export function escapeTerminalControlsInJson(json: string): string {
+  return json.replace(UNPRINTABLE_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export type Colour = 'red' | 'green' | 'yellow' | 'magenta' | 'dim';

@@ -1,4 +1,4 @@
-import type { BrakeState } from './brake';
+import type { BrakeRow, ProjectEngagement } from './brake';
 import type { ProjectKeys } from './project';
 import type { AttributeReading, LockView, TrackedCanvas } from './tracked-canvas';
 
@@ -49,12 +49,22 @@ export interface CanvasStore {
   markNotFound(canvas: TrackedCanvas, notFound: { atMs: number }): Promise<void>;
   /** Gives the claim back (the unlock did not happen), so the next run may try at once. Best effort. */
   releaseClaim(canvas: TrackedCanvas, runId: string): Promise<void>;
-  /** The mass-expiry brake's persisted state: undefined when it is not engaged. */
-  readBrake(): Promise<BrakeState | undefined>;
-  /** Engages the brake until a person releases it. */
-  engageBrake(state: BrakeState): Promise<void>;
-  /** Releases an engaged brake (a person's override); nothing happens when it is not engaged. */
-  releaseBrake(release: { runId: string; releasedAtMs: number }): Promise<void>;
+  /** The mass-expiry brake's row (one read): per-project entries, and a legacy whole-table engagement if any. */
+  readBrake(): Promise<BrakeRow>;
+  /** Engages these projects' brakes until a person releases them (one write for a realistic number of projects). */
+  engageBrake(engagements: Readonly<Record<string, ProjectEngagement>>): Promise<void>;
+  /**
+   * A person's override: records the release of each of these projects (with the engagement it ends), and of a
+   * legacy whole-table engagement when `legacy` is set (only when the run covered every project).
+   */
+  releaseBrake(release: {
+    runId: string;
+    releasedAtMs: number;
+    projects: Readonly<Record<string, ProjectEngagement>>;
+    legacy: boolean;
+  }): Promise<void>;
+  /** Moves these projects' marks to `atMs` (the start of a complete, non-dry run over the whole table). */
+  advanceMarks(marks: { atMs: number; projects: readonly string[] }): Promise<void>;
 }
 
 export type UnlockFailureKind =

@@ -1,14 +1,36 @@
 import { clip } from './asset-id';
-import { type BrakeSettings, type BrakeState, heldByEngagedBrake, isNewlyStale, newlyStaleShare, tripsBrake } from './brake';
+import {
+  type BrakeCounts,
+  type BrakeDecision,
+  type BrakeRow,
+  type BrakeSettings,
+  brakeEntryOf,
+  decideBrake,
+  EMPTY_BRAKE_ROW,
+  engagementOf,
+  heldByEngagedBrake,
+  newlyStaleShare,
+  newlyStaleSince,
+  type ProjectEngagement,
+  releasedByOverride,
+  wentStaleAfter,
+} from './brake';
 import { CanvasLimiter } from './canvas-limiter';
 import { errorMessage } from './error-message';
-import { type LockEventPublisher, LockEventRecorder, NO_LOCK_EVENTS, type RunTrigger, WHOLE_TABLE_BRAKE } from './lock-events';
 import type { CanvasOutcome, SkipReason } from './outcome';
+import { type LockEventPublisher, LockEventRecorder, NO_LOCK_EVENTS, type RunTrigger, WHOLE_TABLE_BRAKE } from './lock-events';
 import { logOutcome } from './outcome-log';
 import type { CanvasStore, Clock, LockApi, LockApis, ReapLogger } from './ports';
 import { distinctKeys, keyOf, projectOf, projectsNamed } from './project';
 import { RunControl } from './run-control';
-import { type BrakeReport, emptyBrakeReport, type RunSummary, SummaryBuilder } from './summary';
+import {
+  type BrakeProjectReport,
+  type BrakeReport,
+  emptyBrakeReport,
+  MAX_PROJECTS_LISTED,
+  type RunSummary,
+  SummaryBuilder,
+} from './summary';
 import { stringValue, type TrackedCanvas } from './tracked-canvas';
 import { type CanvasRun, unlockCanvas } from './unlock-canvas';
 import { judgeCanvas } from './verdict';
@@ -42,7 +64,10 @@ export interface ReapOptions {
   verifyAtSource?: boolean;
   /** The mass-expiry brake; omitted or minLocks 0: no brake. */
   brake?: BrakeSettings;
-  /** A person releases the brake: this run unlocks what it held, and clears its state. */
+  /**
+   * A person releases the brake for the projects this run covers (all, or `projectIds`): this run unlocks what it
+   * held, and records the release per project.
+   */
   overrideBrake?: boolean;
   /** Aborted (Ctrl-C, SIGTERM): no canvas starts after it; those under way finish or give their claims back. */
   signal?: AbortSignal;
@@ -67,6 +92,8 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   const brakeSettings: BrakeSettings = options.brake ?? { windowSeconds: 0, minLocks: 0, share: 1 };
   const brakeApplies = options.assetIds === undefined && brakeSettings.minLocks > 0;
   const overrideBrake = brakeApplies && (options.overrideBrake ?? false);
+  // When the run started looking: a complete run's mark (brake.ts), and the summary's startedAt.
+  const startedAtMs = clock.now();
   const summary = new SummaryBuilder({
     runId: options.runId,
     dryRun: options.dryRun,
@@ -74,7 +101,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     verifyAtSource,
     assetIds: options.assetIds,
     projectIds: options.projectIds,
-    startedAtMs: clock.now(),
+    startedAtMs,
     brake: emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake),
   });
   const control = new RunControl<LockApi>(clock, options.deadlineMs, options.safetyMarginMs, distinctKeys(lockApis).length);
@@ -133,19 +160,31 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     ...(lockApis.byProject.size > 0 ? { keyedProjects: projectsNamed(lockApis) } : {}),
   });
 
-  let engaged: BrakeState | undefined;
-  if (brakeApplies && !overrideBrake) {
+  // The brake's row, read once before the scan (an override reads it too: it records what it releases).
+  let brakeRow: BrakeRow = EMPTY_BRAKE_ROW;
+  if (brakeApplies) {
     try {
-      engaged = await store.readBrake();
+      brakeRow = await store.readBrake();
     } catch (error) {
       control.stop('store-error', `reading the brake's state failed: ${errorMessage(error)}`);
     }
   }
   const brake = summary.brake;
-  if (engaged) {
-    brake.engaged = true;
-    brake.trippedAt = new Date(engaged.trippedAtMs).toISOString();
-  }
+  // Per project: its counts, and (looked up once) the engagement that holds it and its "newly stale" boundary.
+  const brakeCounts = new Map<string, BrakeCounts>();
+  const brakeProjects = new Map<string, { counts: BrakeCounts; engagement?: ProjectEngagement; sinceMs: number }>();
+  const brakeProject = (project: string) => {
+    let entry = brakeProjects.get(project);
+    if (!entry) {
+      const counts = { newlyStale: 0, live: 0 };
+      const engagement = brakeApplies && !overrideBrake ? engagementOf(brakeRow, project, brakeSettings) : undefined;
+      const sinceMs = newlyStaleSince(brakeEntryOf(brakeRow, project)?.markMs, startedAtMs, brakeSettings);
+      entry = { counts, sinceMs, ...(engagement ? { engagement } : {}) };
+      brakeProjects.set(project, entry);
+      brakeCounts.set(project, counts);
+    }
+    return entry;
+  };
 
   // Only a run over named assets needs to know which it saw (to report the untracked ones); a full run keeps no
   // per-row state beyond the newly stale canvases the brake holds, so memory stays flat as the table grows.
@@ -166,7 +205,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
         if (options.projectIds && !options.projectIds.includes(project)) continue;
         summary.countExamined(project);
         if (verdict.kind !== 'stale') {
-          if (verdict.kind === 'live') brake.live += 1;
+          if (verdict.kind === 'live') brakeProject(project).counts.live += 1;
           const reason: SkipReason = verdict.kind;
           const lockExpiresAt = stringValue(canvas.lockExpiresAt);
           report(
@@ -176,10 +215,12 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
           continue;
         }
         summary.countStale(project);
-        const newlyStale = isNewlyStale(verdict.expiresAt, graceMs, clock.now(), brakeSettings);
-        if (newlyStale) brake.newlyStale += 1;
+        // Held until the scan ends: newly stale (the brake decides on them then), or held by an engaged brake.
+        const { counts, engagement, sinceMs } = brakeProject(project);
+        const newlyStale = wentStaleAfter(verdict.expiresAt, graceMs, sinceMs);
+        if (newlyStale) counts.newlyStale += 1;
         const holdIt =
-          brakeApplies && !overrideBrake && (engaged ? heldByEngagedBrake(verdict.expiresAt, graceMs, engaged, brakeSettings) : newlyStale);
+          brakeApplies && !overrideBrake && (engagement ? heldByEngagedBrake(verdict.expiresAt, graceMs, engagement) : newlyStale);
         if (holdIt) held.push(canvas);
         else await submit(canvas);
       }
@@ -189,34 +230,73 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     control.stop('store-error', `reading the table failed: ${errorMessage(error)}`);
   }
 
-  // The brake decides once the scan is over: on the whole table's counts, never on a part of it.
-  brake.share = newlyStaleShare(brake);
-  brake.wouldTrip = brakeApplies && tripsBrake(brake, brakeSettings);
-  if (control.stopReason) {
+  // The brake decides once the scan is over, per project, on the counts of the whole table (or of the projects the
+  // run covers), never on a part of it.
+  const decision = decideBrake({
+    counts: brakeCounts,
+    row: brakeRow,
+    settings: brakeSettings,
+    projectIds: options.projectIds,
+    override: !brakeApplies || overrideBrake,
+  });
+  const heldProjects = new Set([...decision.engaged.keys(), ...decision.trips]);
+  const scanCutShort = control.stopReason !== undefined;
+  let brakeStateSaved = true;
+  const heldCount = new Map<string, number>();
+  if (scanCutShort) {
     for (const canvas of held)
       report(
         { assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
         projectOf(canvas),
       );
-  } else if (engaged || (brake.wouldTrip && !overrideBrake)) {
-    brake.held = held.length;
-    for (const canvas of held)
+    heldProjects.clear();
+  } else {
+    // Only the held projects' canvases stay held; the other projects' newly stale canvases go on in this run.
+    for (const canvas of held) {
+      const project = projectOf(canvas);
+      if (!heldProjects.has(project)) {
+        await submit(canvas);
+        continue;
+      }
+      heldCount.set(project, (heldCount.get(project) ?? 0) + 1);
       report(
         { assetId: canvas.assetId, status: 'skipped', reason: 'held-by-brake', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
-        projectOf(canvas),
+        project,
       );
-    if (!engaged && (await tripBrake(deps, summary, options)))
-      events.brakeEngaged(
-        WHOLE_TABLE_BRAKE,
-        { newlyStale: brake.newlyStale, live: brake.live, held: brake.held, share: brake.share },
-        Date.parse(brake.trippedAt ?? '') || clock.now(),
-      );
-    control.stop('brake', brakeDetail(brake));
-  } else {
-    for (const canvas of held) await submit(canvas);
+    }
+    if (decision.trips.length > 0) {
+      brakeStateSaved = await tripBrake(deps, summary, options, decision, brakeProjects);
+      // One event per project the brake now holds (a dry run publishes nothing).
+      if (brakeStateSaved)
+        for (const project of decision.trips) {
+          const counts = brakeProjects.get(project)?.counts ?? { newlyStale: 0, live: 0 };
+          const engagement = decision.engaged.get(project);
+          events.brakeEngaged(
+            project,
+            { ...counts, held: heldCount.get(project) ?? 0, share: newlyStaleShare(counts) },
+            engagement?.trippedAtMs ?? clock.now(),
+          );
+        }
+    }
   }
+  reportBrake(brake, decision, brakeProjects, heldCount, heldProjects, decision.legacyEngaged ? brakeRow.legacy : undefined);
   // Canvases already under way finish even when the run stopped: their rows were claimed and may still be written.
   await limiter.drain();
+  const brakeEngaged = !scanCutShort && (heldProjects.size > 0 || decision.legacyEngaged);
+  brake.engaged = decision.engaged.size > 0 || decision.legacyEngaged;
+  // The marks move only at the end of a complete, non-dry run over the whole table, and not past a trip not saved.
+  if (brakeApplies && !options.dryRun && !options.projectIds && !control.stopReason && brakeStateSaved) {
+    await advanceMarks(
+      deps,
+      startedAtMs,
+      // A project whose key was refused (or that has none) was not looked at through Scenario: its mark stays.
+      [...brakeCounts.keys()].filter((project) => {
+        const key = keyOf(lockApis, project);
+        return key !== undefined && !control.isRefused(key);
+      }),
+    );
+  }
+  if (brakeEngaged) control.stop('brake', brakeDetail(brake));
 
   options.signal?.removeEventListener('abort', interrupted);
   // A 404 is recorded on its row only when the run did not find the 404s suspect, and only when its key also had a
@@ -230,10 +310,14 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
 
   if (overrideBrake && !options.dryRun) {
     try {
+      // Only what this run covers: the named projects, or every project (and a legacy whole-table engagement).
+      const released = releasedByOverride(brakeRow, brakeSettings, options.projectIds);
       const releasedAtMs = clock.now();
-      await store.releaseBrake({ runId: options.runId, releasedAtMs });
+      const legacy = brakeRow.legacy !== undefined && !options.projectIds;
+      await store.releaseBrake({ runId: options.runId, releasedAtMs, projects: Object.fromEntries(released), legacy });
       brake.released = true;
-      events.brakeReleased(WHOLE_TABLE_BRAKE, releasedAtMs);
+      for (const project of released.keys()) events.brakeReleased(project, releasedAtMs);
+      if (legacy) events.brakeReleased(WHOLE_TABLE_BRAKE, releasedAtMs);
     } catch (error) {
       logger.error('releasing the brake failed; it stays engaged', { error: errorMessage(error) });
     }
@@ -266,32 +350,101 @@ async function recordNotFound(deps: ReapDependencies, canvases: readonly Tracked
 }
 
 /**
- * Saves the tripped brake, so it holds across runs until a person releases it. A dry run only says it would trip.
- * True when the brake's state was saved.
+ * Saves the projects the judgement tripped, so they hold across runs until a person releases them. A dry run only
+ * says they would trip. False when the state could not be saved.
  */
-async function tripBrake(deps: ReapDependencies, summary: SummaryBuilder, options: ReapOptions): Promise<boolean> {
+async function tripBrake(
+  deps: ReapDependencies,
+  summary: SummaryBuilder,
+  options: ReapOptions,
+  decision: BrakeDecision,
+  projects: ReadonlyMap<string, { counts: BrakeCounts; sinceMs: number }>,
+): Promise<boolean> {
   const brake = summary.brake;
-  if (options.dryRun) return false;
-  let saved = false;
-  const state: BrakeState = { trippedAtMs: deps.clock.now(), runId: options.runId, newlyStale: brake.newlyStale, live: brake.live };
+  if (options.dryRun) return true;
+  const trippedAtMs = deps.clock.now();
+  const engagements = Object.fromEntries(
+    decision.trips.map((project) => {
+      const { counts, sinceMs } = projects.get(project)!;
+      return [project, { trippedAtMs, runId: options.runId, heldSinceMs: sinceMs, ...counts }];
+    }),
+  );
+  let saved = true;
   try {
-    await deps.store.engageBrake(state);
+    await deps.store.engageBrake(engagements);
     brake.trippedNow = true;
-    brake.engaged = true;
-    brake.trippedAt = new Date(state.trippedAtMs).toISOString();
-    saved = true;
+    for (const project of decision.trips) decision.engaged.set(project, engagements[project]!);
   } catch (error) {
+    saved = false;
     summary.warn({
       kind: 'brake-state-not-saved',
       message: `the brake tripped but its state could not be saved (${errorMessage(error)}); this run held the locks, the next run decides again`,
     });
   }
-  deps.logger.error('mass-expiry brake tripped: newly stale locks held, not unlocked, until a person releases the brake', { brake });
+  deps.logger.error('mass-expiry brake tripped: newly stale locks held, not unlocked, until a person releases the brake', {
+    projects: decision.trips.slice(0, MAX_PROJECTS_LISTED),
+    brake: { newlyStale: brake.newlyStale, live: brake.live, minLocks: brake.minLocks, minShare: brake.minShare },
+  });
   return saved;
 }
 
+/** Moves the marks of the projects a complete run looked at. A failure only keeps the older marks (a longer look-back). */
+async function advanceMarks(deps: ReapDependencies, atMs: number, projects: readonly string[]): Promise<void> {
+  if (projects.length === 0) return;
+  try {
+    await deps.store.advanceMarks({ atMs, projects });
+  } catch (error) {
+    deps.logger.warn("saving the brake's marks failed; the next run looks back to the older ones", { error: errorMessage(error) });
+  }
+}
+
+/** The brake's part of the summary: totals (as before per-project judgement) and the per-project report. */
+function reportBrake(
+  brake: BrakeReport,
+  decision: BrakeDecision,
+  projects: ReadonlyMap<string, { counts: BrakeCounts }>,
+  heldCount: ReadonlyMap<string, number>,
+  heldProjects: ReadonlySet<string>,
+  legacy: { trippedAtMs: number } | undefined,
+): void {
+  const reports = new Map<string, BrakeProjectReport>();
+  for (const project of new Set([...projects.keys(), ...heldProjects])) {
+    const counts = projects.get(project)?.counts ?? { newlyStale: 0, live: 0 };
+    const engagement = decision.engaged.get(project);
+    reports.set(project, {
+      ...counts,
+      held: heldCount.get(project) ?? 0,
+      judged: decision.judgements.get(project)?.judged ?? 'pool',
+      ...(engagement ? { engagedSince: new Date(engagement.trippedAtMs).toISOString() } : {}),
+    });
+  }
+  brake.heldProjects = [...heldProjects].sort();
+  brake.held = [...heldCount.values()].reduce((sum, n) => sum + n, 0);
+  brake.newlyStale = [...reports.values()].reduce((sum, r) => sum + r.newlyStale, 0);
+  brake.live = [...reports.values()].reduce((sum, r) => sum + r.live, 0);
+  brake.share = newlyStaleShare(brake);
+  brake.wouldTrip = brake.applies && [...decision.judgements.values()].some((j) => j.trips);
+  const trippedAt = [...decision.engaged.values(), ...(legacy ? [legacy] : [])].map((e) => e.trippedAtMs);
+  if (trippedAt.length > 0) brake.trippedAt = new Date(Math.min(...trippedAt)).toISOString();
+  // Held projects first, then the most newly stale: the ones a person looks at.
+  const order = [...reports].sort(
+    ([a, ra], [b, rb]) => Number(heldProjects.has(b)) - Number(heldProjects.has(a)) || rb.newlyStale - ra.newlyStale || (a < b ? -1 : 1),
+  );
+  brake.projects = Object.fromEntries(order.slice(0, MAX_PROJECTS_LISTED));
+  brake.projectsOmitted = Math.max(0, order.length - MAX_PROJECTS_LISTED);
+}
+
 function brakeDetail(brake: BrakeReport): string {
-  const counts = `${brake.newlyStale} newly stale vs ${brake.live} live locks (share ${brake.share}; trips at ≥ ${brake.minLocks} and ≥ ${brake.minShare})`;
+  const held = brake.heldProjects;
+  const counts = held
+    .map((project) => (Object.hasOwn(brake.projects, project) ? brake.projects[project] : undefined))
+    .filter((r) => r !== undefined);
+  const newlyStale = counts.reduce((sum, r) => sum + r.newlyStale, 0);
+  const live = counts.reduce((sum, r) => sum + r.live, 0);
+  const shown = held.slice(0, 10).join(', ') + (held.length > 10 ? `, … (${held.length} in all)` : '');
+  const which =
+    held.length > 0 ? ` for ${held.length} project(s) (${shown})` : ' for every project (an engagement from before per-project entries)';
   const since = brake.trippedAt ? `engaged since ${brake.trippedAt}` : 'would trip (dry run)';
-  return `mass-expiry brake ${since}: ${brake.held} stale lock(s) held; ${counts}. Release it with "overrideBrake": true, --override-brake or ops invoke --override-brake`;
+  const rule = `trips at ≥ ${brake.minLocks} newly stale in a project, or in the pool of the smaller ones, and a share ≥ ${brake.minShare}`;
+  return `mass-expiry brake ${since}${which}: ${brake.held} stale lock(s) held; ${newlyStale} newly stale vs ${live} live locks in the held project(s) (${rule}). Release it with "overrideBrake": true, --override-brake or ops invoke --override-brake (with --project for some projects only)`;
 }

@@ -55,6 +55,24 @@ export interface BrakeReport {
   windowSeconds: number;
   minLocks: number;
   minShare: number;
+  /** The projects whose stale locks this run held (or, dry, would hold): engaged, or tripped now. */
+  heldProjects: string[];
+  /** Per project the run covered, what the brake saw (at most MAX_PROJECTS_LISTED: held ones first, then the most newly stale). */
+  projects: Record<string, BrakeProjectReport>;
+  /** Projects left out of `projects` by its cap. */
+  projectsOmitted: number;
+}
+
+/** What the brake saw of one project. */
+export interface BrakeProjectReport {
+  newlyStale: number;
+  live: number;
+  /** Its stale locks held back in this run. */
+  held: number;
+  /** Judged on its own counts ("alone", at least BRAKE_MIN_LOCKS newly stale) or in the pool of the smaller ones. */
+  judged: 'alone' | 'pool';
+  /** When its brake tripped, while engaged. */
+  engagedSince?: string;
 }
 
 /** Lists in the summary are capped so a bad day cannot push the Lambda response past its size limit. */
@@ -149,6 +167,9 @@ export function emptyBrakeReport(settings: BrakeSettings, applies: boolean, over
     windowSeconds: settings.windowSeconds,
     minLocks: settings.minLocks,
     minShare: settings.share,
+    heldProjects: [],
+    projects: {},
+    projectsOmitted: 0,
   };
 }
 

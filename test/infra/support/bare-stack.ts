@@ -1,12 +1,14 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { cdkTestOutdir } from './cdk-outdir';
 
 /**
  * An empty Stack in an App of its own, for testing one construct alone (as cdk-watchful's tests do): no context,
- * no cdk-nag, no handler bundling. What the construct makes is all the template holds.
+ * no cdk-nag, no handler bundling. What the construct makes is all the template holds. Its output goes to a temp
+ * folder the test removes.
  */
 export function bareStack(id = 'Bare'): Stack {
-  return new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), id);
+  return new Stack(new App({ outdir: cdkTestOutdir(), context: { 'aws:cdk:bundling-stacks': [] } }), id);
 }
 
 export const templateOf = (stack: Stack): Template => Template.fromStack(stack);

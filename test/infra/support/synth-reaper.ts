@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { createReaperApp } from '#infra/reaper-app';
 import type { ReaperStack } from '#infra/reaper-stack';
+import { cdkTestOutdir } from './cdk-outdir';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -23,11 +24,16 @@ export interface SynthesizedReaper {
 /**
  * Builds the app as `cdk synth` does (cdk.json context, cdk-nag on) with `overrides` on top, without bundling the
  * handler and without CDK's built-in CloudFormation schema check (together a few hundred milliseconds a synth; the
- * template still holds every resource). cdk-nag.test.ts and bundle.test.ts synthesize exactly as the CLI does.
+ * template still holds every resource). Its output goes to a temp folder the test removes. cdk-nag.test.ts and
+ * bundle.test.ts synthesize exactly as the CLI does.
  */
 export function synthReaper(overrides: Record<string, unknown> = {}): SynthesizedReaper {
   const { app, stack } = createReaperApp(
-    { context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...overrides }, builtinCloudFormationValidation: false },
+    {
+      outdir: cdkTestOutdir(),
+      context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...overrides },
+      builtinCloudFormationValidation: false,
+    },
     // The "no -c env=" warning is environment-file.test.ts's business; here it would only be noise.
     { warn: () => {} },
   );
