@@ -46,15 +46,18 @@ export const LOCAL_WORLD_ENV_NAMES: readonly string[] = [
   'AWS_ENDPOINT_URL_SCHEDULER',
   'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
   'AWS_ENDPOINT_URL_SQS',
+  'AWS_ENDPOINT_URL_EVENTBRIDGE',
   'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
   ENV.tableName,
   ENV.apiBaseUrl,
   ENV.secretId,
+  ENV.lockEventsBus,
   STACK_OUTPUTS.functionName.env,
   STACK_OUTPUTS.scheduleName.env,
   STACK_OUTPUTS.logGroupName.env,
   STACK_OUTPUTS.failedInvocationsQueueUrl.env,
   STACK_OUTPUTS.undeliveredTicksQueueUrl.env,
+  STACK_OUTPUTS.lockEventsLogGroupName.env,
 ];
 
 /** The stack's default function timeout (infra/constructs/reaper-function.ts), the budget of each local invocation. */

@@ -98,7 +98,7 @@ describe('the ReaperOperatorPolicy', () => {
         Effect: 'Allow',
         Action: 'logs:FilterLogEvents',
         // The function's log group (last-run) and the lock events' (ops events).
-        Resource: [arnOf(logicalIdOf(stack.reaper.logGroup)), arnOf(logicalIdOf(stack.lockEvents.logGroup))],
+        Resource: [arnOf(logicalIdOf(stack.lockEvents.logGroup)), arnOf(logicalIdOf(stack.reaper.logGroup))],
       },
       {
         Sid: 'DeadLetters',
