@@ -17,8 +17,8 @@ import {
 } from './brake';
 import { CanvasLimiter } from './canvas-limiter';
 import { errorMessage } from './error-message';
-import type { CanvasOutcome, SkipReason } from './outcome';
 import { type LockEventPublisher, LockEventRecorder, NO_LOCK_EVENTS, type RunTrigger, WHOLE_TABLE_BRAKE } from './lock-events';
+import type { CanvasOutcome, SkipReason } from './outcome';
 import { logOutcome } from './outcome-log';
 import type { CanvasStore, Clock, LockApi, LockApis, ReapLogger } from './ports';
 import { distinctKeys, keyOf, projectOf, projectsNamed } from './project';
