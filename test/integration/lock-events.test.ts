@@ -133,6 +133,74 @@ describe('lock events on the bus', () => {
     ]);
   });
 
+  it('an unlock applied then answered 504 while the row was renewed: a Doubted event (outcome failed), no Released', async () => {
+    await h.seed([{ assetId: 'asset_ambiguous', lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
+    const renewedUntil = minutesFromNow(10);
+    h.api.script('asset_ambiguous', [
+      {
+        action: () =>
+          h.client
+            .send(
+              new PutItemCommand({
+                TableName: h.tableName,
+                Item: { assetId: { S: 'asset_ambiguous' }, lockExpiresAt: { S: renewedUntil }, lockId: { S: 'lk_new' } },
+              }),
+            )
+            .then(() => undefined),
+        andThen: { applyThen: { status: 504 } },
+      },
+    ]);
+
+    const { summary } = await run();
+
+    expect(summary).toMatchObject({ unlocked: 0, failed: 1, possibleLiveLockUnlocks: 1 });
+    expect(ofType('Canvas Lock Released')).toEqual([]);
+    expect(ofType('Canvas Lock Release Doubted').map((event) => event.detail)).toEqual([
+      expect.objectContaining({
+        assetId: 'asset_ambiguous',
+        outcome: 'failed',
+        failureKind: 'server-error',
+        currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' },
+      }),
+    ]);
+  });
+
+  it('batches stay under 256 KB, and an event too large for PutEvents is counted and logged, not sent', async () => {
+    // A bus of its own: these made-up details are not a run's events (the schema check below is for those).
+    const own = await startEventBridgeStandIn();
+    const ownClient = new EventBridgeClient({
+      endpoint: own.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      const events = new EventBridgeLockEvents({
+        client: ownClient,
+        busName: 'lock-events',
+        clock: h.clock,
+        logger: asReapLogger(createLogger({ serviceName: 'reaper-test', logLevel: 'SILENT' })),
+        deadlineMs: Date.now() + 30_000,
+      });
+      const big = 'x'.repeat(100_000);
+      for (const i of [1, 2, 3])
+        events.publish({
+          detailType: 'Canvas Lock Released',
+          detail: { eventId: `r:asset_big${i}:x`, runId: 'r', trigger: 'cli', pad: big },
+        });
+      events.publish({
+        detailType: 'Canvas Lock Released',
+        detail: { eventId: 'r:asset_huge:x', runId: 'r', trigger: 'cli', pad: 'y'.repeat(300_000) },
+      });
+      const { notPublished } = await events.settle();
+      expect(notPublished).toEqual(['r:asset_huge:x']);
+      expect(own.calls()).toEqual([2, 1]);
+      expect(own.events()).toHaveLength(3);
+    } finally {
+      ownClient.destroy();
+      await own.close();
+    }
+  });
+
   it('a row healed from Scenario gives a Canvas Mirror Healed with both expiries, and no Released', async () => {
     const expired = minutesAgo(10);
     await h.seed([{ assetId: 'asset_lagging', lockExpiresAt: expired, lockId: 'lk_old' }]);
