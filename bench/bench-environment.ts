@@ -6,6 +6,7 @@ import { type RecordedRequest, type ScenarioStandIn, startScenarioStandIn } from
 import { createTrackedCanvasTable, localDynamoClient } from '#local/tracked-canvas-table';
 import { bundleWithStackSettings } from './bundle';
 import { type DynamoDbServerProcess, startDynamoDbServerProcess } from './dynamodb-server';
+import { lambdaHeapFlags } from './lambda-runtime';
 import { runNodeForResult } from './node-process';
 import { machineBusyCpuMs, ownCpuMs, processCpuMs } from './process-cpu';
 import { RESULT_PREFIX, type ReaperJob, type ReaperProcessResult } from './reaper-job';
@@ -96,7 +97,11 @@ export class BenchEnvironment {
     const machineBefore = machineBusyCpuMs();
     const dynamoBefore = processCpuMs(this.dynamo.pid);
     const ownBefore = ownCpuMs();
-    const result = await runNodeForResult<ReaperProcessResult>([this.reaperBundle, JSON.stringify(fullJob)], RESULT_PREFIX);
+    // With the deployed function's heap flags, so garbage collection (and so peak RSS) behaves as it does on Lambda.
+    const result = await runNodeForResult<ReaperProcessResult>(
+      [...lambdaHeapFlags(), this.reaperBundle, JSON.stringify(fullJob)],
+      RESULT_PREFIX,
+    );
     const standInCpuMs = ownCpuMs() - ownBefore;
     const dynamoCpuMs = difference(dynamoBefore, processCpuMs(this.dynamo.pid));
     const machineCpuMs = difference(machineBefore, machineBusyCpuMs());

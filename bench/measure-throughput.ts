@@ -31,6 +31,8 @@ export interface ThroughputMeasurement {
   headline: { on: ThroughputPoint[]; off: ThroughputPoint[] };
   /** One run at the headline limit with the logger at INFO, production's default: a JSON line per unlocked canvas. */
   withInfoLogging: ThroughputPoint;
+  /** The same with verification off (CPU per canvas both ways, as production logs). */
+  withInfoLoggingOff: ThroughputPoint;
   naive: { run: ReaperRun; unlocksPerSecond: number };
   /** Verification on (production's default) at every limit of the sweep. */
   sweep: ThroughputPoint[];
@@ -89,6 +91,7 @@ export async function measureThroughput(
     headline.off.push(await point(options.concurrency, false, 'WARN'));
   }
   const withInfoLogging = await point(options.concurrency, true, 'INFO');
+  const withInfoLoggingOff = await point(options.concurrency, false, 'INFO');
 
   await relock();
   progress(`naive reaper on ${options.unlockRows} stale rows (one request at a time, no verification)…`);
@@ -112,7 +115,17 @@ export async function measureThroughput(
     const on = sweep.find((p) => p.inFlight === off.inFlight);
     if (on) verifyCost.push({ inFlight: off.inFlight, on, off, ratio: on.unlocksPerSecond / off.unlocksPerSecond });
   }
-  return { rows: options.unlockRows, latencyMs: options.latencyMs, headline, withInfoLogging, naive, sweep, sweepOff, verifyCost };
+  return {
+    rows: options.unlockRows,
+    latencyMs: options.latencyMs,
+    headline,
+    withInfoLogging,
+    withInfoLoggingOff,
+    naive,
+    sweep,
+    sweepOff,
+    verifyCost,
+  };
 }
 
 /** The run with the median throughput (an actual run, so all its numbers belong together). */

@@ -23,16 +23,19 @@ export interface BenchOptions {
   repeats: number;
   /** Fresh Node processes importing the bundled handler; the median is reported. */
   importRuns: number;
+  /** Stale canvases of the unlock-growth case: one table, topped up to each count in turn, peak RSS per run. */
+  growthStale: number[];
 }
 
-const FULL = { rows: 100_000, unlockRows: 2_000, repeats: 3, importRuns: 7 };
+const FULL = { rows: 100_000, unlockRows: 2_000, repeats: 3, importRuns: 7, growthStale: [10_000, 20_000] };
 // Small enough for CI to finish in well under a minute, large enough to exercise every code path.
-const QUICK = { rows: 2_000, unlockRows: 100, repeats: 1, importRuns: 5 };
-const DEFAULT_SWEEP = [1, 4, 16, 64];
+const QUICK = { rows: 2_000, unlockRows: 100, repeats: 1, importRuns: 5, growthStale: [200, 400] };
+const DEFAULT_SWEEP = [1, 4, 16, 32, 64];
 const DEFAULT_SWEEP_OFF = [16];
 
 export const USAGE = `Usage: npm run bench -- [--quick] [--json] [--rows N] [--stale-share F] [--latency-ms N] [--concurrency N]
-                            [--unlock-rows N] [--sweep 1,4,16,64] [--sweep-off 16] [--repeats N] [--import-runs N]`;
+                            [--unlock-rows N] [--sweep 1,4,16,32,64] [--sweep-off 16] [--repeats N] [--import-runs N]
+                            [--growth-stale 10000,20000]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const flags = new Map<string, string | true>();
@@ -61,6 +64,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'sweep-off',
     'repeats',
     'import-runs',
+    'growth-stale',
   ]);
   for (const name of flags.keys()) if (!known.has(name)) throw new UsageError(`unknown flag --${name}`);
 
@@ -82,7 +86,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sweepOff,
     repeats: integer(flags, 'repeats', preset.repeats, 1, 50),
     importRuns: integer(flags, 'import-runs', preset.importRuns, 1, 100),
+    growthStale: counts(flags, 'growth-stale', preset.growthStale),
   };
+}
+
+/** A comma-separated list of counts, in the order given (the growth case tops one table up to each in turn). */
+function counts(flags: Map<string, string | true>, name: string, fallback: readonly number[]): number[] {
+  const raw = flags.get(name);
+  const listed = typeof raw === 'string' ? raw.split(',').map((part) => toInteger(name, part, 1, 1_000_000)) : [...fallback];
+  return [...new Set(listed)].sort((a, b) => a - b);
 }
 
 /** A comma-separated list of in-flight limits, the headline limit added, sorted and without repeats. */

@@ -41,6 +41,8 @@ export interface ReaperProcessResult {
   peakRssMiB: number;
   /** CPU time the process used (user + system), whole life. */
   cpuMs: number;
+  /** CPU time (user + system) of the run itself, module loading and start-up left out. */
+  runCpuMs: number;
 }
 
 export const RESULT_PREFIX = 'BENCH_RESULT ';

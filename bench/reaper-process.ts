@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   const client = localDynamoClient(job.dynamoEndpoint);
   const capacity = meterConsumedCapacity(client);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const counts = job.mode === 'naive' ? await runNaive(job, client) : await runReaper(job, client);
+  const runCpu = process.cpuUsage(cpuBefore);
   const runMs = performance.now() - started;
   client.destroy();
   const usage = process.resourceUsage();
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     capacity,
     peakRssMiB: usage.maxRSS / 1024,
     cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    runCpuMs: (runCpu.user + runCpu.system) / 1000,
   };
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }

@@ -1,4 +1,5 @@
 import type { ReaperRun } from './bench-environment';
+import { lambdaHeapFlags, MB_PER_VCPU } from './lambda-runtime';
 import { medianPoint, type ThroughputPoint } from './measure-throughput';
 import { type BenchResult, fixed } from './results';
 
@@ -33,6 +34,8 @@ export function renderReport(result: BenchResult): string {
     '',
     slotCycle(result),
     '',
+    cpuText(result),
+    '',
     result.anomalies.length === 0
       ? 'Every measured run unlocked every stale row, with one GET per unlock when verifying and none when not (nothing renewed at source, nothing held by the brake).'
       : `**Anomalies** (these runs' numbers do not mean what they claim): ${result.anomalies.join('; ')}.`,
@@ -44,6 +47,16 @@ export function renderReport(result: BenchResult): string {
     runRow(`reaper, first run (in flight ${result.concurrency})`, largeTable.firstRun, largeTable.rows),
     runRow('reaper, idle run (nothing stale)', largeTable.idleRun, largeTable.rows),
     runRow('naive, idle run (whole table in memory)', largeTable.naiveIdleRun, largeTable.rows),
+    '',
+    `**Peak RSS against the work done** (one table, all rows stale, topped up to each count; in flight ${result.concurrency}, verification on, logger at INFO; ` +
+      `every reaper process runs with the deployed function's heap flags, ${lambdaHeapFlags().join(' ')}, as Lambda's runtime sets them for ${result.cpuCeiling.memoryMb} MB):`,
+    '',
+    '| stale canvases | unlocked | run time | peak RSS | CPU of the run | CPU per canvas |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...result.unlockGrowth.map(
+      (g) =>
+        `| ${g.stale} | ${g.run.unlocked} | ${seconds(g.run.runMs)} | ${fixed(g.run.peakRssMiB, 1)} MiB | ${seconds(g.run.runCpuMs)} | ${fixed(g.run.unlocked > 0 ? g.run.runCpuMs / g.run.unlocked : Number.NaN, 2)} ms |`,
+    ),
     '',
     '**As the table grows** (idle runs, nothing stale, a separate table topped up to each size):',
     '',
@@ -130,7 +143,23 @@ function slotCycle(result: BenchResult): string {
   };
   return (
     `Per canvas at limit ${result.concurrency}, a slot is busy limit ÷ throughput from the claim to the end of the last request; ${part(on)}; ${part(off)}. ` +
+    "With verification on the claim is sent together with the GET (it overlaps the GET's latency, so it counts only where it outlasts the GET); with it off the claim comes first. " +
     `The row update after the last request (the second of ${fixed(on.run.unlocked > 0 ? (on.run.capacity.requests.UpdateItemCommand ?? 0) / on.run.unlocked : 0, 1)} DynamoDB writes per unlock) runs outside the slot, overlapped with other canvases' requests.`
+  );
+}
+
+/** CPU per canvas as production logs (INFO), and what it allows the deployed function beside what the API allows. */
+function cpuText(result: BenchResult): string {
+  const { cpuMsPerCanvas, cpuCeiling } = result;
+  const bounds = cpuCeiling.apiBound
+    .map((b) => `at in-flight ${b.inFlight}: ${fixed(b.verifyOn, 0)}/s verified, ${fixed(b.verifyOff, 0)}/s unverified`)
+    .join('; ');
+  return (
+    `**CPU per canvas and the Lambda's share** (the reaper process's CPU during the run, module loading left out, ÷ canvases unlocked; in flight ${result.concurrency}, logger at INFO): ` +
+    `${fixed(cpuMsPerCanvas.verifyOn, 2)} ms per verified canvas, ${fixed(cpuMsPerCanvas.verifyOff, 2)} ms unverified. ` +
+    `At the deployed ${cpuCeiling.memoryMb} MB (${fixed(cpuCeiling.vcpuShare, 3)} vCPU; ${MB_PER_VCPU} MB = one vCPU) CPU alone allows ` +
+    `${fixed(cpuCeiling.canvasesPerSecond.verifyOn, 0)} verified canvases/s and ${fixed(cpuCeiling.canvasesPerSecond.verifyOff, 0)} unverified; ` +
+    `the API's latency allows ${bounds}. CPU ceiling ÷ API bound at the default limit, verified: ${fixed(cpuCeiling.overApiBoundAtDefault, 2)}.`
   );
 }
 

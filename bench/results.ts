@@ -1,9 +1,13 @@
 import * as os from 'node:os';
+import { DEFAULT_REAPER_MEMORY_MB } from '#infra/constructs/reaper-function';
+import { SETTINGS } from '#reaper/settings';
 import type { ReaperRun } from './bench-environment';
+import { vcpuShare } from './lambda-runtime';
 import type { ArtifactMeasurement } from './measure-artifact';
 import type { GrowthPoint } from './measure-growth';
 import type { LargeTableMeasurement } from './measure-large-table';
 import { medianPoint, type ThroughputMeasurement } from './measure-throughput';
+import type { UnlockGrowthPoint } from './measure-unlock-growth';
 import type { BenchOptions } from './options';
 
 /** An eventually consistent read unit covers 8 KB: 0.5 RCU per 4 KB. */
@@ -16,7 +20,16 @@ export const TARGETS = {
   /** Throughput with verification on ÷ off at the same limit: 0.5 if the API latency were the only cost (two requests, not one). */
   verifyOnOffRatio: 0.45,
   speedupVsNaive: 10,
-  peakRssMiB: 256,
+  /** Issue 20: at 100,000 rows with 10,000 unlocked. */
+  peakRssMiB: 160,
+  /** Issue 20: from the growth case's first count of unlocked canvases to its last (10,000 → 20,000). */
+  peakRssGrowthMiB: 10,
+  /** Issue 20: CPU per verified canvas in the reaper process at the headline limit, logger at INFO. */
+  cpuMsPerVerifiedCanvas: 4,
+  /** Issue 20: the deployed memory's CPU ceiling ÷ the API bound at the default in-flight limit (verification on). */
+  cpuCeilingOverApiBound: 1.5,
+  /** The idle run (nothing stale) against the naive reaper's idle run over the same table, wall time. */
+  idleOverNaive: 1.2,
   /** 500 KB before tracing; the Powertools Tracer (and the X-Ray SDK it loads) brings the handler to about 600 KB. */
   bundleBytes: 700_000,
   importMs: 150,
@@ -55,6 +68,26 @@ export interface BenchResult {
   speedupVsNaive: number;
   /** Verification on ÷ the naive reaper: the production path, paying a GET per canvas the naive reaper skips. */
   speedupVsNaiveVerifyOn: number;
+  /**
+   * CPU of the run (module loading left out) ÷ canvases unlocked, at the headline limit with the logger at INFO, as
+   * production runs: verification on and off.
+   */
+  cpuMsPerCanvas: { verifyOn: number; verifyOff: number };
+  /**
+   * What CPU alone allows the deployed function (DEFAULT_REAPER_MEMORY_MB: memory ÷ 1,769 MB of a vCPU, ÷ the CPU per
+   * canvas above), beside what the API's latency allows at the default and the maximum in-flight limit.
+   */
+  cpuCeiling: {
+    memoryMb: number;
+    vcpuShare: number;
+    canvasesPerSecond: { verifyOn: number; verifyOff: number };
+    apiBound: { inFlight: number; verifyOn: number; verifyOff: number }[];
+    /** canvasesPerSecond.verifyOn ÷ the verification-on API bound at the default in-flight limit. */
+    overApiBoundAtDefault: number;
+  };
+  /** Peak RSS of the unlock-growth runs, by stale canvases unlocked; and the last minus the first. */
+  unlockGrowth: UnlockGrowthPoint[];
+  peakRssGrowthMiB: number;
   readCapacityUnits: number;
   readCapacityUnitsPer1000Rows: number;
   /** What one pass over every item costs at least: the billed item sizes summed, in 4 KB units, eventually consistent. */
@@ -88,6 +121,7 @@ export function assembleResult(
   growth: GrowthPoint[],
   throughput: ThroughputMeasurement,
   artifact: ArtifactMeasurement,
+  unlockGrowth: UnlockGrowthPoint[],
 ): BenchResult {
   const headline = medianPoint(throughput.headline.on);
   const headlineOff = medianPoint(throughput.headline.off);
@@ -100,6 +134,24 @@ export function assembleResult(
   const peakRssMiB = Math.max(firstRun.peakRssMiB, idleRun.peakRssMiB);
   const speedupVsNaive = headlineOff.unlocksPerSecond / throughput.naive.unlocksPerSecond;
   const verifyOnOffRatio = headline.unlocksPerSecond / headlineOff.unlocksPerSecond;
+  const perCanvas = (run: ReaperRun) => (run.unlocked > 0 ? run.runCpuMs / run.unlocked : Number.NaN);
+  const cpuMsPerCanvas = { verifyOn: perCanvas(throughput.withInfoLogging.run), verifyOff: perCanvas(throughput.withInfoLoggingOff.run) };
+  const share = vcpuShare();
+  const bound = (inFlight: number) => ({
+    inFlight,
+    verifyOn: inFlight / ((2 * options.latencyMs) / 1000),
+    verifyOff: inFlight / (options.latencyMs / 1000),
+  });
+  const defaultInFlight = SETTINGS.maxInFlight.default;
+  const cpuCeiling = {
+    memoryMb: DEFAULT_REAPER_MEMORY_MB,
+    vcpuShare: share,
+    canvasesPerSecond: { verifyOn: (share * 1000) / cpuMsPerCanvas.verifyOn, verifyOff: (share * 1000) / cpuMsPerCanvas.verifyOff },
+    apiBound: [bound(defaultInFlight), bound(SETTINGS.maxInFlight.max)],
+    overApiBoundAtDefault: (share * 1000) / cpuMsPerCanvas.verifyOn / bound(defaultInFlight).verifyOn,
+  };
+  const growthPeaks = unlockGrowth.map((g) => g.run.peakRssMiB);
+  const peakRssGrowthMiB = growthPeaks.length > 1 ? growthPeaks.at(-1)! - growthPeaks[0]! : Number.NaN;
   const result: Omit<BenchResult, 'targets'> = {
     rows: largeTable.rows,
     stale: largeTable.stale,
@@ -123,6 +175,10 @@ export function assembleResult(
     naiveUnlocksPerSecond: throughput.naive.unlocksPerSecond,
     speedupVsNaive,
     speedupVsNaiveVerifyOn: headline.unlocksPerSecond / throughput.naive.unlocksPerSecond,
+    cpuMsPerCanvas,
+    cpuCeiling,
+    unlockGrowth,
+    peakRssGrowthMiB,
     readCapacityUnits: firstRun.capacity.readUnits,
     readCapacityUnitsPer1000Rows: (firstRun.capacity.readUnits / largeTable.rows) * 1000,
     minimumReadCapacityUnits,
@@ -130,7 +186,7 @@ export function assembleResult(
     idleRunMs: idleRun.runMs,
     bundleBytes: artifact.bundleBytes,
     importMs: artifact.importMs,
-    anomalies: anomalies(throughput, largeTable),
+    anomalies: anomalies(throughput, largeTable, unlockGrowth),
     options,
     machine: {
       cpus: os.availableParallelism(),
@@ -175,14 +231,38 @@ export function assembleResult(
     check(
       `peak RSS at ${largeTable.rows} rows`,
       `${fixed(peakRssMiB, 1)} MiB`,
-      `< ${TARGETS.peakRssMiB} MiB`,
-      peakRssMiB < TARGETS.peakRssMiB,
+      `≤ ${TARGETS.peakRssMiB} MiB`,
+      peakRssMiB <= TARGETS.peakRssMiB,
+    ),
+    check(
+      `peak RSS growth from ${unlockGrowth[0]?.stale ?? '?'} to ${unlockGrowth.at(-1)?.stale ?? '?'} canvases unlocked`,
+      `${fixed(peakRssGrowthMiB, 1)} MiB`,
+      `≤ ${TARGETS.peakRssGrowthMiB} MiB`,
+      peakRssGrowthMiB <= TARGETS.peakRssGrowthMiB,
+    ),
+    check(
+      `CPU per verified canvas at in-flight ${limit}, logger at INFO (reaper process, the run only)`,
+      `${fixed(cpuMsPerCanvas.verifyOn, 2)} ms`,
+      `≤ ${TARGETS.cpuMsPerVerifiedCanvas} ms`,
+      cpuMsPerCanvas.verifyOn <= TARGETS.cpuMsPerVerifiedCanvas,
+    ),
+    check(
+      `CPU ceiling at ${DEFAULT_REAPER_MEMORY_MB} MB (${fixed(share, 3)} vCPU) ÷ API bound at in-flight ${defaultInFlight}, verification on`,
+      `${fixed(cpuCeiling.canvasesPerSecond.verifyOn, 0)}/s ÷ ${fixed(bound(defaultInFlight).verifyOn, 0)}/s = ${fixed(cpuCeiling.overApiBoundAtDefault, 2)}`,
+      `≥ ${TARGETS.cpuCeilingOverApiBound}`,
+      cpuCeiling.overApiBoundAtDefault >= TARGETS.cpuCeilingOverApiBound,
     ),
     check(
       'read capacity of one run',
       `${fixed(firstRun.capacity.readUnits, 1)} RCU (Scan ${fixed(firstRun.capacity.scanReadUnits, 1)}, other reads ${fixed(otherReadUnits, 1)})`,
       `Scan ≤ ${fixed(allowedReadUnits, 1)} RCU (one pass) + ≤ ${BRAKE_STATE_READ_UNITS} RCU (the brake's state)`,
       firstRun.capacity.scanReadUnits <= allowedReadUnits && otherReadUnits <= BRAKE_STATE_READ_UNITS,
+    ),
+    check(
+      `idle run ÷ the naive reaper's idle run at ${largeTable.rows} rows`,
+      `${fixed(idleRun.runMs, 0)} ms ÷ ${fixed(largeTable.naiveIdleRun.runMs, 0)} ms = ${fixed(idleRun.runMs / largeTable.naiveIdleRun.runMs, 2)}`,
+      `≤ ${TARGETS.idleOverNaive}`,
+      idleRun.runMs <= TARGETS.idleOverNaive * largeTable.naiveIdleRun.runMs,
     ),
     check('bundled handler', `${artifact.bundleBytes} B`, `≤ ${TARGETS.bundleBytes} B`, artifact.bundleBytes <= TARGETS.bundleBytes),
     check('import time (median)', `${fixed(artifact.importMs, 1)} ms`, `≤ ${TARGETS.importMs} ms`, artifact.importMs <= TARGETS.importMs),
@@ -191,12 +271,13 @@ export function assembleResult(
 }
 
 /** What makes a run's numbers mean something else than they claim; printed with the results, never thrown. */
-function anomalies(throughput: ThroughputMeasurement, largeTable: LargeTableMeasurement): string[] {
+function anomalies(throughput: ThroughputMeasurement, largeTable: LargeTableMeasurement, unlockGrowth: UnlockGrowthPoint[]): string[] {
   const found: string[] = [];
   const points = [
     ...throughput.headline.on,
     ...throughput.headline.off,
     throughput.withInfoLogging,
+    throughput.withInfoLoggingOff,
     ...throughput.sweep,
     ...throughput.sweepOff,
   ];
@@ -205,6 +286,7 @@ function anomalies(throughput: ThroughputMeasurement, largeTable: LargeTableMeas
     found.push(...runAnomalies(name, p.run, throughput.rows, p.verifyAtSource));
   }
   found.push(...runAnomalies('large table, first run', largeTable.firstRun, largeTable.stale, true));
+  for (const g of unlockGrowth) found.push(...runAnomalies(`unlock growth, ${g.stale} stale`, g.run, g.stale, true));
   return found;
 }
 

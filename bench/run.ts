@@ -8,6 +8,7 @@ import { measureArtifact } from './measure-artifact';
 import { growthSizes, measureGrowth } from './measure-growth';
 import { measureLargeTable } from './measure-large-table';
 import { measureThroughput } from './measure-throughput';
+import { measureUnlockGrowth } from './measure-unlock-growth';
 import { parseOptions, USAGE } from './options';
 import { renderThroughputSvg } from './plot';
 import { renderReport } from './report';
@@ -43,10 +44,11 @@ async function main(): Promise<void> {
   try {
     const largeTable = await measureLargeTable(env, options, progress);
     const growth = await measureGrowth(env, growthSizes(options.rows), progress);
+    const unlockGrowth = await measureUnlockGrowth(env, options, progress);
     const throughput = await measureThroughput(env, options, progress);
     progress('bundling the handler and timing its import…');
     const artifact = await measureArtifact(env.tempDir, options.importRuns);
-    result = assembleResult(options, largeTable, growth, throughput, artifact);
+    result = assembleResult(options, largeTable, growth, throughput, artifact, unlockGrowth);
   } finally {
     await env.close();
   }

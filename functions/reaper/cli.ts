@@ -13,7 +13,7 @@ import { parseFlags } from './cli-kit/parse-flags';
 import { pipeSafeWriter } from './cli-kit/process-output';
 import { exitForError } from './cli-kit/report-error';
 import { renderRunSummary } from './cli-kit/run-summary-table';
-import { assertTableReachable } from './cli-kit/table-preflight';
+import { assertTableReachable, firstTableRead } from './cli-kit/table-preflight';
 import { jsonForTerminal, terminalSafe } from './cli-kit/terminal-text';
 import { wrapText } from './cli-kit/text-table';
 import { UsageError } from './cli-kit/usage-error';
@@ -171,10 +171,12 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const clock = systemClock;
   const clients = io.awsClients ?? createAwsClients();
   await checkReaperAwsSetup(config, clients, io.env);
-  await assertTableReachable(clients.dynamo, config.tableName, io.env);
   const graceSeconds = request.graceSeconds ?? config.graceSeconds;
-  // A run that unlocks judges staleness and claims by this machine's clock: it must agree with AWS's.
-  if (!request.dryRun) await assertClockAgreesWithAws({ dynamo: clients.dynamo, tableName: config.tableName, clock, graceSeconds });
+  const target = { dynamo: clients.dynamo, tableName: config.tableName, env: io.env };
+  // One read of the table before the run: a run that unlocks judges staleness and claims by this machine's clock, so
+  // that read checks the clock against AWS's; a dry run only checks that the table answers.
+  if (request.dryRun) await assertTableReachable(target.dynamo, target.tableName, target.env);
+  else await firstTableRead(() => assertClockAgreesWithAws({ ...target, clock, graceSeconds }), target);
   const logger = reapLogger(request, config, io);
   const credentials = await createCredentialsProvider(config, clients, clock).get();
   const startedAt = clock.now();

@@ -52,12 +52,17 @@ export const MIN_WORKING_TIME = Duration.seconds(30);
 /** Lambda's ceiling for a function timeout (the bound of `reaper:functionTimeoutSeconds`). */
 export const MAX_LAMBDA_TIMEOUT = Duration.seconds(SETTINGS.functionTimeoutSeconds.max);
 /**
- * Lambda gives CPU in proportion to memory (1,769 MB = one vCPU), and a backlog costs CPU per canvas: 256 MB would be
- * a seventh of a vCPU, and of the order of the peak RSS the benchmark measures on a 100,000-row table (docs/performance.md,
- * "Large table", has the current CPU and memory figures). 1,024 MB costs about the same GB-seconds for this CPU-bound
- * work, since it finishes proportionally sooner.
+ * Chosen for CPU, not memory. Lambda gives CPU in proportion to memory (1,769 MB = one vCPU). The last quiet bench
+ * (docs/performance.md) measured 5.5 ms of CPU per verified canvas and 4.6 ms unverified, and the API's latency
+ * allows 80 verified canvases/s at the default 8 in flight: CPU must then not be the limit before 1.5 × 80 = 120/s, so
+ * the share must be at least 120 × 5.5 ms = 0.66 vCPU, i.e. ≥ 1,168 MB. 1,024 MB (0.58 vCPU, ~105/s) was below that;
+ * 1,536 MB gives 0.87 vCPU: ~158 verified canvases/s from CPU (~2× the API bound), ~189/s unverified (above its
+ * 160/s bound), and room for the CPU figure to be worse on arm64 than on the bench's x64. Memory itself is not the
+ * limit (the bench's peak RSS stays far below either size). The cost: GB-seconds grow 1.5× for the API-bound part of
+ * a run; the CPU-bound part (the idle Scan every tick) finishes proportionally sooner. `npm run bench` prints this
+ * ceiling beside the API bound for the memory set here.
  */
-export const DEFAULT_REAPER_MEMORY_MB = 1024;
+export const DEFAULT_REAPER_MEMORY_MB = 1536;
 /** How long the function's logs are kept (one month). */
 export const DEFAULT_LOG_RETENTION = SETTINGS.logRetentionDays.default as RetentionDays;
 /**

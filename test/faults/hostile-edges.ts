@@ -81,7 +81,7 @@ async function errorMessageSpellings(r: Resources): Promise<Observed> {
     `authorization: basic ${h.api.sign()} #token=${h.api.sign()} next=https%3A%2F%2F${CDN}%2Fp%3FX-Amz-Signature%3D${h.api.sign()} ` +
     `{"retry":"https:\\/\\/${CDN}\\/r?X-Amz-Signature=${h.api.sign()}"}`;
   h.api.script(assetId, [{ status: 400, body: { message } }]);
-  const { code, stdout, stderr, lines } = await reapCli(r, h, ['--json']);
+  const { code, stdout, stderr, lines } = await reapCli(r, h, ['--json', '--log-format', 'json']);
   let summary: RunSummary | undefined;
   try {
     summary = JSON.parse(stdout) as RunSummary;

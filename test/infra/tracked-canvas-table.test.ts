@@ -46,7 +46,7 @@ describe('the table of tracked canvases', () => {
       // Keys beginning with "#" are the reaper's (the brake's state): no writer may write or delete them.
       {
         Sid: 'NoWritesToReservedKeys',
-        Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+        Action: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         Effect: 'Deny',
         Resource: tableArn,
         Condition: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': ['#*'] } },

@@ -1,5 +1,6 @@
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CanvasStore } from '#reaper/core/ports';
 import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
 
 /**
@@ -64,10 +65,30 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
     await h.seed([{ assetId: 'asset_late', lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
     const liveAtScenario = minutesFromNow(15);
     const lockId = h.api.lock('asset_late', liveAtScenario);
-    // The mirror write lands between the claim and the heal (while the GET is at the API).
-    h.api.script('asset_late', [{ action: () => void rewriteRowLock('asset_late', liveAtScenario, lockId) }], 'get');
+    // The mirror write lands between the claim and the heal (while the GET is at the API). The GET is sent beside the
+    // claim (issue 20), so the writer waits for the claim to land, and the GET answers once the mirror write landed.
+    h.api.script(
+      'asset_late',
+      [
+        {
+          action: async () => {
+            await until(() => claimLanded);
+            await rewriteRowLock('asset_late', liveAtScenario, lockId);
+          },
+        },
+      ],
+      'get',
+    );
+    let claimLanded = false;
+    const watchClaim: CanvasStore = Object.assign(Object.create(h.store) as CanvasStore, {
+      claim: async (...args: Parameters<CanvasStore['claim']>) => {
+        const result = await h.store.claim(...args);
+        claimLanded = true;
+        return result;
+      },
+    });
 
-    const { byAsset } = await h.run();
+    const { byAsset } = await h.run({ store: watchClaim });
 
     expect(byAsset.get('asset_late')).toMatchObject({ status: 'skipped', reason: 'renewed-at-source' });
     const row = await h.row('asset_late');
@@ -279,7 +300,8 @@ describe('a lock reading Scenario gives that the reaper cannot parse is not "no 
     const assetId = 'asset_hostileLock';
     await h.seed([{ assetId, lockExpiresAt: minutesAgo(10) }]);
     const signature = h.api.sign();
-    const hostile = `https://cdn.example/x.png?X-Amz-Signature=${signature}\u009b31m\u202e${'9'.repeat(5_000)}`;
+    // The controls stand outside the URL: a URL-like word loses its whole query, controls and all, to redaction.
+    const hostile = `\u009b31m\u202e https://cdn.example/x.png?X-Amz-Signature=${signature} ${'9'.repeat(5_000)}`;
     h.api.script(assetId, [{ reshape: setLock(hostile) }], 'get');
 
     const { summary, output } = await h.run();

@@ -10,25 +10,38 @@ type Env = Readonly<Record<string, string | undefined>>;
 const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL'] as const;
 
 /**
- * Reads the brake's row once (a read every run does anyway, so no extra permission) before the run starts, so that a
- * wrong TABLE_NAME, region or stopped local world stops the command with its cause (exit 2, nothing done) instead of a
- * run cut short "reading the brake's state" with the SDK's words. Any other error is left to the run to report.
+ * Runs the command's first read of the table (the clock check's, or a GetItem of the brake's row: a read every run does
+ * anyway, so no extra permission), so that a wrong TABLE_NAME, region or stopped local world stops the command with
+ * its cause (exit 2, nothing done) instead of a run cut short "reading the brake's state" with the SDK's words. Any
+ * other error is left to the caller.
  */
-export async function assertTableReachable(dynamo: DynamoDBClient, tableName: string, env: Env): Promise<void> {
+export async function firstTableRead<T>(
+  read: () => Promise<T>,
+  target: { dynamo: DynamoDBClient; tableName: string; env: Env },
+): Promise<T> {
   try {
-    await dynamo.send(
-      new GetItemCommand({
-        TableName: tableName,
-        Key: { [TABLE_KEY]: { S: BRAKE_ROW_KEY } },
-        ProjectionExpression: '#key',
-        ExpressionAttributeNames: { '#key': TABLE_KEY },
-      }),
-    );
+    return await read();
   } catch (error) {
-    const problem = await tableProblem(error, dynamo, tableName, env);
+    const problem = await tableProblem(error, target.dynamo, target.tableName, target.env);
     if (problem === undefined) throw error;
     throw new AwsSetupError(problem);
   }
+}
+
+/** The table answers (see firstTableRead), for a command that has no read of its own to make first. */
+export async function assertTableReachable(dynamo: DynamoDBClient, tableName: string, env: Env): Promise<void> {
+  await firstTableRead(
+    () =>
+      dynamo.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: { [TABLE_KEY]: { S: BRAKE_ROW_KEY } },
+          ProjectionExpression: '#key',
+          ExpressionAttributeNames: { '#key': TABLE_KEY },
+        }),
+      ),
+    { dynamo, tableName, env },
+  );
 }
 
 async function tableProblem(error: unknown, dynamo: DynamoDBClient, tableName: string, env: Env): Promise<string | undefined> {

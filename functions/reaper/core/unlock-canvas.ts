@@ -59,7 +59,9 @@ const CLAIM_SKIP_REASON: Record<Exclude<ClaimResult, 'claimed'>, SkipReason> = {
  *   1. gates   the run must not have stopped, and the canvas's key must not be refused;
  *   2. claim   mark the row as this run's, only if it still holds the lock read (the last look at the table);
  *   3. verify  GET the asset: Scenario holds the truth, the row is a mirror that can lag. A live lock there is not
- *              unlocked, and the row is healed with Scenario's expiry;
+ *              unlocked, and the row is healed with Scenario's expiry. The GET is sent together with the claim (it
+ *              only reads), and counts as a reading only once the claim succeeded; with verification off the claim
+ *              simply comes first;
  *   4. unlock  force-unlock; before each retry, look again (row and Scenario) and stop if the lock changed;
  *   5. record  update the row, only if it still holds the lock read and our claim.
  * The slot is given back (`releaseSlot`, which may be called more than once) after the last request, so the table
@@ -73,7 +75,7 @@ export async function unlockCanvas(
   run: CanvasRun,
   releaseSlot: () => void = () => undefined,
 ): Promise<CanvasOutcome> {
-  const { clock, store, lockApi } = deps;
+  const { clock, lockApi } = deps;
   const { assetId } = canvas;
   const lockExpiresAt = lockViewOf(canvas).lockExpiresAt ?? '';
   let requestsDone = false;
@@ -83,17 +85,29 @@ export async function unlockCanvas(
     if (run.control.isRefused(lockApi)) return { assetId, status: 'skipped', reason: 'project-refused', lockExpiresAt };
 
     const deadlineMs = Math.min(run.deadlineMs, clock.now() + MAX_CLAIM_MS);
-    try {
-      const claim = await store.claim(canvas, { runId: run.runId, untilMs: deadlineMs, nowMs: clock.now() });
-      if (claim !== 'claimed') return { assetId, status: 'skipped', reason: CLAIM_SKIP_REASON[claim], lockExpiresAt };
-    } catch (error) {
-      return { assetId, status: 'failed', kind: 'store-error', step: 'claim', error: `claiming the row failed: ${errorMessage(error)}` };
-    }
-
+    const claiming = claimRow(deps, canvas, run.runId, deadlineMs);
     let sourceRead: SourceReading | undefined;
-    if (run.verifyAtSource) {
-      const source = await lockApi.readSourceLock(assetId, { deadlineMs });
+
+    if (!run.verifyAtSource) {
+      // No GET to overlap: the claim comes first, and the PUT (the one request that frees a lock) is never sent for a
+      // row this run does not hold.
+      const claim = await claiming;
+      if (claim !== 'claimed') return claim;
+    } else {
+      // The GET only reads, so it is sent together with the claim; the unlock waits for both. The GET's answer is
+      // kept as a reading only if the claim succeeded, but every answer judges the key and counts toward the
+      // suspect-base-url rule, as any answer does. A GET that fails before the claim lands waits for it, then gives it
+      // back; a read that throws (a bug) is rethrown only once the claim has landed, so the catch below can give it back.
+      const reading = lockApi.readSourceLock(assetId, { deadlineMs }).then(
+        (source) => ({ source }),
+        (error: unknown) => ({ error }),
+      );
+      const claim = await claiming;
+      const read = await reading;
+      if ('error' in read) throw read.error;
+      const { source } = read;
       noteAnswer(run, lockApi, canvas, 'verify', source);
+      if (claim !== 'claimed') return claim;
       if (!source.ok) {
         noteFailureForRun(run, lockApi, canvas, source.failure);
         releaseSlot();
@@ -130,6 +144,26 @@ export async function unlockCanvas(
     return { assetId, status: 'failed', kind: 'internal-error', error: errorMessage(error) };
   } finally {
     releaseSlot();
+  }
+}
+
+/**
+ * Step 2: the claim, as 'claimed' or the canvas's outcome when it could not be made. Never rejects, so it can run
+ * beside the GET and always be waited for.
+ */
+async function claimRow(
+  deps: UnlockCanvasDependencies,
+  canvas: TrackedCanvas,
+  runId: string,
+  untilMs: number,
+): Promise<'claimed' | CanvasOutcome> {
+  const { assetId } = canvas;
+  try {
+    const claim = await deps.store.claim(canvas, { runId, untilMs, nowMs: deps.clock.now() });
+    if (claim === 'claimed') return claim;
+    return { assetId, status: 'skipped', reason: CLAIM_SKIP_REASON[claim], lockExpiresAt: lockViewOf(canvas).lockExpiresAt ?? '' };
+  } catch (error) {
+    return { assetId, status: 'failed', kind: 'store-error', step: 'claim', error: `claiming the row failed: ${errorMessage(error)}` };
   }
 }
 

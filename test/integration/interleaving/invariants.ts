@@ -59,8 +59,10 @@ export function forcedUnlocksOf(record: ScheduleRecord): ForcedUnlock[] {
 
 /**
  * 1. No lock that is live at Scenario is freed, except inside the verify → unlock window: every live lock a forced
- * unlock freed was taken after the last GET of that canvas that reached Scenario before the unlock request did, and
- * no earlier unlock attempt of the same run lies between that GET and this request (each retry is verified again).
+ * unlock freed was taken after the last GET of that canvas by the unlocking run that reached Scenario before the unlock
+ * request did, and no earlier unlock attempt of the same run lies between that GET and this request (each retry is
+ * verified again). Only the unlocking run's GETs count: another run's GET, sent beside a claim it then lost, is a
+ * reading that run discarded and tells the unlocking run nothing (a sender that is unknown counts any GET, as before).
  * Returns the window cases found (the allowed ones).
  */
 export function liveLocksAreFreedOnlyInTheWindow(
@@ -74,10 +76,11 @@ export function liveLocksAreFreedOnlyInTheWindow(
     const freed = event.freed;
     if (!freed || !isLive(freed, event.atMs)) continue;
     const takenAt = freed.lockId === undefined ? undefined : record.lockPositions.get(freed.lockId);
-    const lastGet = lastGetBefore(record, event.assetId, event.requestIndex);
+    const lastGet = lastGetBefore(record, event.assetId, event.requestIndex, unlock.runId);
     const freedBy = `force-unlocked by request #${event.requestIndex} (run ${unlock.runId ?? 'unknown'})`;
     if (takenAt === undefined || lastGet === undefined || takenAt <= lastGet) {
-      const seen = lastGet === undefined ? 'no GET of it reached Scenario before' : `the last GET before the unlock (#${lastGet}) saw it`;
+      const seen =
+        lastGet === undefined ? 'no GET of it by that run reached Scenario before' : `the last GET before the unlock (#${lastGet}) saw it`;
       violations.push(
         `1: ${event.assetId}: live lock ${JSON.stringify(freed)}, taken at request position ${takenAt ?? '?'}, was ${freedBy}, although ${seen}`,
       );
@@ -294,7 +297,8 @@ export function finalRunFreesWhatIsStaleAtScenario(record: ScheduleRecord): stri
 /**
  * 8. An odd answer frees nothing (the odd-answers variant): a request of this schedule that Scenario answered with an
  * odd shape (no metadata, an unparsable lock, a redirect, a 403) ends its canvas as failed in the run that got it,
- * and after an odd GET that run sends no unlock for the canvas. (Whether a 403 also stops the canvas's key is the
+ * and after an odd GET that run sends no unlock for the canvas. A GET sent beside a claim that failed is discarded
+ * as a reading, so its canvas ends as the claim said (skipped, or failed at the claim); it still frees nothing. (Whether a 403 also stops the canvas's key is the
  * run's business: this holds either way.) Returns how many odd answers there were, and how many were tied to a run.
  */
 export function oddAnswersFreeNothing(record: ScheduleRecord): { violations: string[]; odd: number; attributed: number } {
@@ -314,7 +318,8 @@ export function oddAnswersFreeNothing(record: ScheduleRecord): { violations: str
     const runId = [...senders][0]!;
     const outcome = outcomeOf(record, runId, request.assetId)?.outcome;
     const answered = `${request.method} #${index} answered ${request.note}`;
-    if (outcome?.status !== 'failed') {
+    const discardedReading = request.route === 'get' && outcome !== undefined && claimFailed(outcome);
+    if (outcome?.status !== 'failed' && !discardedReading) {
       violations.push(`8: ${request.assetId}: ${answered} for run ${runId}, which reported ${JSON.stringify(outcome && brief(outcome))}`);
     }
     if (request.route !== 'get') continue;
@@ -412,11 +417,16 @@ export function checkSchedule(record: ScheduleRecord): { violations: string[]; s
   return { violations, stats };
 }
 
-/** The index of the last GET of this canvas that reached Scenario before request `beforeIndex`. */
-function lastGetBefore(record: ScheduleRecord, assetId: string, beforeIndex: number): number | undefined {
+/**
+ * The index of the last GET of this canvas that reached Scenario before request `beforeIndex`, sent by run `runId`
+ * (when given: a request counts as that run's when the run was sending a GET of the canvas as it arrived).
+ */
+function lastGetBefore(record: ScheduleRecord, assetId: string, beforeIndex: number, runId?: string): number | undefined {
+  const sentByRun = runId === undefined ? undefined : record.sentGets.filter((s) => s.runId === runId && s.assetId === assetId);
   for (let i = beforeIndex - 1; i >= 0; i -= 1) {
     const request = record.requests[i]!;
-    if (request.route === 'get' && request.assetId === assetId) return i;
+    if (request.route !== 'get' || request.assetId !== assetId) continue;
+    if (sentByRun === undefined || sentByRun.some((s) => s.fromIndex <= i && i < s.toIndex)) return i;
   }
   return undefined;
 }
@@ -437,6 +447,12 @@ function earlierAttemptSince(record: ScheduleRecord, unlock: ForcedUnlock, getIn
     if (!otherRun) return i;
   }
   return undefined;
+}
+
+/** The outcomes of a claim that could not be made (see unlockCanvas): the canvas's GET, if sent, was discarded. */
+function claimFailed(outcome: CanvasOutcome): boolean {
+  if (outcome.status === 'failed') return outcome.step === 'claim';
+  return outcome.status === 'skipped' && ['not-tracked', 'not-locked', 'renewed', 'claimed-by-other-run'].includes(outcome.reason);
 }
 
 function outcomeOf(record: ScheduleRecord, runId: string, assetId: string) {
