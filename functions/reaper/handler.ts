@@ -133,13 +133,11 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
 }
 
 /**
- * What started an invocation, for its lock events: the schedule's tick (no payload, `{}`, or a scheduled event), or a
- * person's manual payload.
+ * What started an invocation, for its lock events: the schedule (its input, or a rule's scheduled event: payloads with
+ * `source`, which parseInvocation accepted as a tick), or anything else, a person's invoke (ops invoke sends `{}`).
  */
 export function triggerOf(event: unknown): RunTrigger {
-  if (event === undefined || event === null || typeof event !== 'object') return 'scheduled';
-  const fields = event as Record<string, unknown>;
-  return 'source' in fields || Object.keys(fields).length === 0 ? 'scheduled' : 'invoke';
+  return event !== null && typeof event === 'object' && 'source' in event ? 'scheduled' : 'invoke';
 }
 
 let lambdaHandler: ReaperHandler | undefined;

@@ -106,9 +106,10 @@ describe('the handler publishes lock events', () => {
   });
 
   it('reads the trigger from the invocation', () => {
-    expect(triggerOf(undefined)).toBe('scheduled');
-    expect(triggerOf({})).toBe('scheduled');
     expect(triggerOf(ruleEvent)).toBe('scheduled');
+    // None or {} runs a normal reap, but the schedule always sends its input: these come from a person (ops invoke).
+    expect(triggerOf(undefined)).toBe('invoke');
+    expect(triggerOf({})).toBe('invoke');
     expect(triggerOf({ dryRun: false })).toBe('invoke');
   });
 });

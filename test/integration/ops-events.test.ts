@@ -44,7 +44,8 @@ describe('ops events against the local world', () => {
     }
     expect(unlocked.length).toBeGreaterThan(0);
     expect(released.map((event) => event.detail.assetId).sort()).toEqual([...unlocked].sort());
-    expect(new Set(released.map((event) => event.detail.trigger))).toEqual(new Set(['scheduled']));
+    // ops invoke is a person's invoke, not the schedule's tick.
+    expect(new Set(released.map((event) => event.detail.trigger))).toEqual(new Set(['invoke']));
 
     const one = String(released[0]?.detail.assetId);
     const filtered = await ops('events', '--asset', one);
