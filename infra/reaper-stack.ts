@@ -2,6 +2,7 @@ import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { SETTINGS, type SettingValues, type STACK_SETTING_NAMES } from '#reaper/settings';
+import { LockEventBus } from './constructs/lock-event-bus';
 import { DEFAULT_REAPER_SETTINGS, ReaperFunction, type ReaperSettings } from './constructs/reaper-function';
 import { ReaperMonitoring } from './constructs/reaper-monitoring';
 import { ReaperOperatorPolicy } from './constructs/reaper-operator-policy';
@@ -44,6 +45,8 @@ export class ReaperStack extends Stack {
   readonly monitoring: ReaperMonitoring;
   /** What `npm run ops` needs, as a policy for the operators' role. */
   readonly operatorPolicy: ReaperOperatorPolicy;
+  /** The bus the lock events go to (docs/events.md), its archive and readable log group. */
+  readonly lockEvents: LockEventBus;
 
   constructor(scope: Construct, id: string, props: ReaperStackProps = {}) {
     super(scope, id, {
@@ -63,13 +66,19 @@ export class ReaperStack extends Stack {
       existingSecretName: props.existingSecretName,
       encryptionKeyArn: props.secretKmsKeyArn,
     });
+    this.lockEvents = new LockEventBus(this, 'LockEvents', {
+      archiveDays: props.lockEventsArchiveDays,
+      logRetentionWithoutArchive: props.logRetentionDays as RetentionDays | undefined,
+    });
     this.reaper = new ReaperFunction(this, 'Reaper', {
+      lockEventBusName: this.lockEvents.bus.eventBusName,
       table: this.table.table,
       credentials: this.credentials,
       settings,
       timeout: functionTimeout,
       logRetention: props.logRetentionDays as RetentionDays | undefined,
     });
+    this.reaper.function.addToRolePolicy(this.lockEvents.putEventsStatement());
     this.schedule = new ReaperSchedule(this, 'Schedule', {
       function: this.reaper.function,
       expression: props.scheduleExpression,
@@ -97,6 +106,8 @@ export class ReaperStack extends Stack {
       scheduleRole: this.schedule.role,
       logGroup: this.reaper.logGroup,
       deadLetterQueues: [this.reaper.failureQueue, this.schedule.deadLetterQueue],
+      // npm run reap and ops unlock publish too; ops events reads the events' log group.
+      lockEvents: this.lockEvents,
     });
 
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName, description: 'The table of tracked canvases' });
@@ -146,6 +157,19 @@ export class ReaperStack extends Stack {
         description: 'Alarm e-mails SNS could not deliver (graphed on the dashboard; read with aws sqs receive-message)',
       });
     }
+    new CfnOutput(this, 'LockEventBusName', {
+      value: this.lockEvents.bus.eventBusName,
+      description: 'The event bus of lock events (docs/events.md); LOCK_EVENTS_BUS for npm run reap and ops unlock',
+    });
+    new CfnOutput(this, 'LockEventBusArn', { value: this.lockEvents.bus.eventBusArn, description: 'The event bus of lock events, by ARN' });
+    new CfnOutput(this, 'LockEventsSubscriberPolicyArn', {
+      value: this.lockEvents.subscriberPolicy.managedPolicyArn,
+      description: "Attach to a subscriber's role: manage its own rules on the lock event bus",
+    });
+    new CfnOutput(this, 'LockEventsLogGroupName', {
+      value: this.lockEvents.logGroup.logGroupName,
+      description: 'A readable copy of every lock event (ops events reads it)',
+    });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName, description: 'The CloudWatch dashboard' });
   }
 }

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { STACK_OUTPUTS } from '#ops/stack-outputs';
 import { createHandler } from '#reaper/handler';
 import { ENV } from '#reaper/settings';
 import { startCloudWatchLogsStandIn } from './cloudwatch-logs-stand-in';
+import { startEventBridgeStandIn } from './eventbridge-stand-in';
 import { keepFunctionLog } from './function-log';
 import { startLambdaStandIn } from './lambda-stand-in';
 import { startLocalDynamoDb } from './local-dynamodb';
@@ -22,6 +24,8 @@ export const LOCAL_WORLD_NAMES = {
   secretId: 'local/scenario-credentials',
   functionName: 'canvas-lock-reaper-local',
   logGroupName: '/aws/lambda/canvas-lock-reaper-local',
+  lockEventBus: 'canvas-lock-reaper-local-lock-events',
+  lockEventsLogGroupName: '/aws/events/canvas-lock-reaper-local-lock-events',
   scheduleName: 'canvas-lock-reaper-local',
   scheduleGroup: 'default',
   failedInvocationsQueue: 'canvas-lock-reaper-local-failed-invocations',
@@ -42,15 +46,18 @@ export const LOCAL_WORLD_ENV_NAMES: readonly string[] = [
   'AWS_ENDPOINT_URL_SCHEDULER',
   'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
   'AWS_ENDPOINT_URL_SQS',
+  'AWS_ENDPOINT_URL_EVENTBRIDGE',
   'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
   ENV.tableName,
   ENV.apiBaseUrl,
   ENV.secretId,
+  ENV.lockEventsBus,
   STACK_OUTPUTS.functionName.env,
   STACK_OUTPUTS.scheduleName.env,
   STACK_OUTPUTS.logGroupName.env,
   STACK_OUTPUTS.failedInvocationsQueueUrl.env,
   STACK_OUTPUTS.undeliveredTicksQueueUrl.env,
+  STACK_OUTPUTS.lockEventsLogGroupName.env,
 ];
 
 /** The stack's default function timeout (infra/constructs/reaper-function.ts), the budget of each local invocation. */
@@ -95,6 +102,26 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
     logs.createLogGroup(names.logGroupName);
     const functionLog = keepFunctionLog((event) => logs.putLogEvent(names.logGroupName, event));
     closers.push(() => functionLog.restore());
+    // The lock event bus: a PutEvents stand-in that keeps what it accepts and, as the stack's rule does, writes a
+    // readable copy of each event into a log group (ops events reads it there).
+    logs.createLogGroup(names.lockEventsLogGroupName);
+    const bus = await startEventBridgeStandIn({
+      region: names.region,
+      account: names.account,
+      onEvent: ({ bus: _bus, ...event }) =>
+        logs.putLogEvent(names.lockEventsLogGroupName, {
+          logStreamName: 'lock-events',
+          timestamp: Date.parse(event.time),
+          message: JSON.stringify(event),
+        }),
+    });
+    closers.push(() => bus.close());
+    const eventBridgeClient = new EventBridgeClient({
+      endpoint: bus.endpoint,
+      region: names.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    closers.push(() => eventBridgeClient.destroy());
 
     const arn = (service: string, resource: string) => `arn:aws:${service}:${names.region}:${names.account}:${resource}`;
     const functionArn = arn('lambda', `function:${names.functionName}`);
@@ -105,8 +132,13 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
     });
     closers.push(() => secretsClient.destroy());
     const handler = createHandler({
-      env: { [ENV.tableName]: names.tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: names.secretId },
-      awsClients: { dynamo, secrets: secretsClient },
+      env: {
+        [ENV.tableName]: names.tableName,
+        [ENV.apiBaseUrl]: api.baseUrl,
+        [ENV.secretId]: names.secretId,
+        [ENV.lockEventsBus]: names.lockEventBus,
+      },
+      awsClients: { dynamo, secrets: secretsClient, eventBridge: eventBridgeClient },
     });
     const lambda = await startLambdaStandIn({
       [names.functionName]: (payload) => {
@@ -178,6 +210,9 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
       AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: logs.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      [ENV.lockEventsBus]: names.lockEventBus,
+      [STACK_OUTPUTS.lockEventsLogGroupName.env]: names.lockEventsLogGroupName,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       [ENV.tableName]: names.tableName,
       [ENV.apiBaseUrl]: api.baseUrl,
@@ -200,6 +235,7 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
         scheduler: scheduler.endpoint,
         cloudwatchLogs: logs.endpoint,
         sqs: sqs.endpoint,
+        eventBridge: bus.endpoint,
       },
       seeded: options.seed,
       close,

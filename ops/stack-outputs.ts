@@ -23,6 +23,13 @@ export const STACK_OUTPUTS = {
   functionName: { output: 'FunctionName', env: 'REAPER_FUNCTION_NAME', flag: '--function-name', what: 'function name' },
   scheduleName: { output: 'ScheduleName', env: 'REAPER_SCHEDULE_NAME', flag: '--schedule-name', what: 'schedule name' },
   logGroupName: { output: 'LogGroupName', env: 'REAPER_LOG_GROUP_NAME', flag: '--log-group', what: 'log group' },
+  /** The readable copy of every lock event (ops events). */
+  lockEventsLogGroupName: {
+    output: 'LockEventsLogGroupName',
+    env: 'REAPER_LOCK_EVENTS_LOG_GROUP',
+    flag: '--events-log-group',
+    what: 'lock events log group',
+  },
   failedInvocationsQueueUrl: {
     output: 'FailedInvocationsQueueUrl',
     env: 'REAPER_FAILED_INVOCATIONS_QUEUE_URL',

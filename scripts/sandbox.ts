@@ -6,12 +6,14 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { type DeliveredEvent, startEventBridgeStandIn } from '#local/eventbridge-stand-in';
 import { startLocalDynamoDb } from '#local/local-dynamodb';
 import { startScenarioStandIn } from '#local/scenario-stand-in';
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '#local/tracked-canvas-table';
+import { eventLine } from '#ops/commands/events';
 import { DEFAULT_TERMINAL_COLUMNS } from '#reaper/cli';
-import { wrapText } from '#reaper/cli-kit/text-table';
+import { clipText, wrapText } from '#reaper/cli-kit/text-table';
 import { ENV } from '#reaper/settings';
 import { renderSandboxReport, type SandboxCanvas } from './sandbox-report';
 
@@ -91,6 +93,8 @@ async function main(): Promise<number> {
   const dynamo = await startLocalDynamoDb();
   const api = await startScenarioStandIn({ projects: { [PROJECTS.studio]: {}, [PROJECTS.archive]: {} } });
   const secrets = await startSecretsManagerStandIn();
+  // The lock event bus: the run publishes an event per released lock, doubt, heal and brake change (docs/events.md).
+  const bus = await startEventBridgeStandIn();
   const client = localDynamoClient(dynamo.endpoint);
   try {
     const tableName = 'sandbox-tracked-canvases';
@@ -131,6 +135,8 @@ async function main(): Promise<number> {
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      [ENV.lockEventsBus]: 'sandbox-lock-events',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       [ENV.tableName]: tableName,
       [ENV.apiBaseUrl]: api.baseUrl,
@@ -162,11 +168,21 @@ async function main(): Promise<number> {
         ...(width === undefined ? {} : { width }),
       }),
     );
+    process.stdout.write(`${renderPublishedEvents(bus.events(), width)}\n`);
     return 0;
   } finally {
     client.destroy();
-    await Promise.all([api.close(), secrets.close(), dynamo.close()]);
+    await Promise.all([api.close(), secrets.close(), dynamo.close(), bus.close()]);
   }
+}
+
+/** The lock events the run published, one line each (what `npm run ops -- events` shows for a deployed stack). */
+export function renderPublishedEvents(events: readonly DeliveredEvent[], width?: number): string {
+  const lines = [
+    `Lock events published (${events.length}; docs/events.md):`,
+    ...events.map((event) => `  ${eventLine({ ...event, detail: (event.detail ?? {}) as Record<string, unknown> })}`),
+  ];
+  return lines.map((line) => (width === undefined ? line : clipText(line, width))).join('\n');
 }
 
 /** A terminal's columns (80 when it does not say), or undefined when the output is not a terminal. */

@@ -30,6 +30,7 @@ import {
   createCanvasStore,
   createCredentialsProvider,
   createLockApis,
+  lockEventsOf,
   reapOptions,
   systemClock,
 } from './wiring';
@@ -179,9 +180,17 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const logger = reapLogger(request, config, io);
   const credentials = await createCredentialsProvider(config, clients, clock).get();
   const startedAt = clock.now();
+  const deadlineMs = startedAt + config.runBudgetMs;
+  const lockEvents = lockEventsOf(config, clients, { clock, logger, deadlineMs, trigger: 'cli', dryRun: request.dryRun });
   const summary = await reap(
-    { clock, store: createCanvasStore(config, clients), lockApis: createLockApis(config, credentials, clock), logger },
-    reapOptions(config, request, { runId: `cli-${randomUUID()}`, deadlineMs: startedAt + config.runBudgetMs, signal: io.signal }),
+    {
+      clock,
+      store: createCanvasStore(config, clients),
+      lockApis: createLockApis(config, credentials, clock),
+      logger,
+      ...(lockEvents ? { lockEvents } : {}),
+    },
+    reapOptions(config, request, { runId: `cli-${randomUUID()}`, deadlineMs, signal: io.signal }),
   );
   if (request.json) io.stdout(`${jsonForTerminal(summary, 2)}\n`);
   const width = io.stderrIsTerminal ? terminalWidth(io) : undefined;

@@ -5,6 +5,7 @@ import { asReapLogger, createLogger } from './adapters/logger';
 import { redactError, redactValue } from './adapters/redact';
 import { powertoolsSpans, SPAN_NAMES, traceAwsClients, tracedCanvasStore, tracedLockApis } from './adapters/tracing';
 import { loadConfig, type ReaperConfig } from './config';
+import type { RunTrigger } from './core/lock-events';
 import type { Clock } from './core/ports';
 import { projectsNamed } from './core/project';
 import { reap } from './core/reap';
@@ -17,6 +18,7 @@ import {
   createCanvasStore,
   createCredentialsProvider,
   createLockApis,
+  lockEventsOf,
   reapOptions,
   systemClock,
 } from './wiring';
@@ -86,18 +88,17 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       throw error;
     }
     const startedAt = clock.now();
+    const deadlineMs = startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS;
     const lockApis = tracedLockApis(createLockApis(config, keys, clock), spans);
+    const lockEvents = lockEventsOf(config, clients, { clock, logger, deadlineMs, trigger: triggerOf(event), dryRun: request.dryRun });
     const summary = await spans.inSpan(SPAN_NAMES.run, async (span) => {
       tracer.annotateColdStart();
       tracer.addServiceNameAnnotation();
       span.annotate('runId', context.awsRequestId);
       span.annotate('dryRun', request.dryRun);
       const finished = await reap(
-        { clock, store, lockApis, logger },
-        reapOptions(config, request, {
-          runId: context.awsRequestId,
-          deadlineMs: startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS,
-        }),
+        { clock, store, lockApis, logger, ...(lockEvents ? { lockEvents } : {}) },
+        reapOptions(config, request, { runId: context.awsRequestId, deadlineMs }),
       );
       span.annotate('unlocked', finished.unlocked);
       span.annotate('failed', finished.failed);
@@ -129,6 +130,14 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
     invoke(event, context).catch((error: unknown) => {
       throw redactError(error);
     });
+}
+
+/**
+ * What started an invocation, for its lock events: the schedule (its input, or a rule's scheduled event: payloads with
+ * `source`, which parseInvocation accepted as a tick), or anything else, a person's invoke (ops invoke sends `{}`).
+ */
+export function triggerOf(event: unknown): RunTrigger {
+  return event !== null && typeof event === 'object' && 'source' in event ? 'scheduled' : 'invoke';
 }
 
 let lambdaHandler: ReaperHandler | undefined;

@@ -22,6 +22,8 @@ export const METRIC_NAMES = {
   possibleLiveLockUnlocks: 'PossibleLiveLockUnlocks',
   /** 1 while the mass-expiry brake is engaged (published every run, so its alarm stays in alarm until released). */
   brakeTripped: 'BrakeTripped',
+  /** Lock events (docs/events.md) that could not be published after their retries; the unlocks stand. */
+  eventsNotPublished: 'LockEventsNotPublished',
 } as const;
 
 export type MetricName = (typeof METRIC_NAMES)[keyof typeof METRIC_NAMES];

@@ -19,6 +19,7 @@ export function publishRunMetrics(newMetrics: () => Metrics, summary: RunSummary
   metrics.addMetric(METRIC_NAMES.cutShort, MetricUnit.Count, summary.cutShort ? 1 : 0);
   metrics.addMetric(METRIC_NAMES.possibleLiveLockUnlocks, MetricUnit.Count, summary.possibleLiveLockUnlocks);
   metrics.addMetric(METRIC_NAMES.brakeTripped, MetricUnit.Count, summary.brake.engaged ? 1 : 0);
+  metrics.addMetric(METRIC_NAMES.eventsNotPublished, MetricUnit.Count, summary.eventsNotPublished);
   metrics.publishStoredMetrics();
 
   if (projectsInCredentials.length < 2) return;

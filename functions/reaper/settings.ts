@@ -105,6 +105,11 @@ const matching = (pattern: RegExp, expected: string) => (value: string) =>
 
 const SECRETS = 'reads its credentials from SCENARIO_SECRET_ID';
 
+/** An EventBridge bus: its name (1-256 of letters, digits, `.`, `-`, `_`, `/`) or its ARN; empty means none. */
+const EVENT_BUS = /^(?:[A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256})$/;
+const lockEventBusProblem = (value: string) =>
+  value === '' || EVENT_BUS.test(value) ? undefined : 'is not an EventBridge event bus name or ARN';
+
 // One row per setting: who reads it and under which names, its type and bounds, then its doc line.
 // biome-ignore format: a table reads best one row to a setting, not one field to a line
 export const SETTINGS = {
@@ -147,6 +152,11 @@ export const SETTINGS = {
     doc: 'The brake trips only when a run finds at least this many newly stale locks; 0 disables the brake.' },
   brakeShare: { use: 'lambda', env: 'BRAKE_SHARE', context: 'reaper:brakeShare', type: 'decimal', default: 0.5, min: 0, minExclusive: true, max: 1,
     doc: 'The brake trips only when the newly stale locks are at least this share of newly stale plus live locks.' },
+  lockEventsBus: { use: 'lambda', env: 'LOCK_EVENTS_BUS', type: 'text', default: '', defaultDoc: '(empty: no events; the stack sets it)',
+    format: 'EventBridge event bus name or ARN; empty for none', check: lockEventBusProblem,
+    doc: 'The event bus the run publishes its lock events to (docs/events.md); the stack sets it to the bus it creates. Empty: no events. `npm run reap` and `ops unlock` publish too when it is set.' },
+  lockEvents: { use: 'lambda', env: 'LOCK_EVENTS', context: 'reaper:lockEvents', type: 'boolean', default: true,
+    doc: 'Publish an event per released lock, doubt, healed row and brake change to `LOCK_EVENTS_BUS` (docs/events.md); `false` publishes none (the bus stays).' },
   serviceName: { use: 'lambda', env: 'POWERTOOLS_SERVICE_NAME', context: 'reaper:serviceName', type: 'text', default: 'canvas-lock-reaper', format: 'text',
     doc: "The `service` of the logs and the dimension of the reaper's metrics; the alarms watch the same value. Distinct names (with distinct `reaper:stackName`) let one account hold several reapers." },
   metricsNamespace: { use: 'lambda', env: 'POWERTOOLS_METRICS_NAMESPACE', context: 'reaper:metricsNamespace', type: 'text', default: 'CanvasLockReaper', format: 'text',
@@ -190,6 +200,10 @@ export const SETTINGS = {
   // max: Lambda's ceiling for a function timeout.
   functionTimeoutSeconds: { use: 'stack-only', context: 'reaper:functionTimeoutSeconds', type: 'whole', default: 300, min: 1, max: 900,
     doc: "Function timeout in seconds. A run's time budget is this minus `reaper:safetyMarginMs` (at least 30 s must remain), so a longer timeout lets one run clear a larger backlog." },
+  // oneOf: 0, or a CloudWatch Logs retention (the events' log group keeps them as long as the archive; 9999 is not one).
+  lockEventsArchiveDays: { use: 'stack-only', context: 'reaper:lockEventsArchiveDays', type: 'whole', default: 90, min: 0, max: 3653,
+    oneOf: [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653],
+    doc: "How long the lock events' archive (for replay) and their log group keep the events, in days. 0: no archive (in CloudFormation an archive's 0 would mean forever), and the log group keeps them as long as the function's logs." },
   // oneOf: CloudWatch Logs' retention values (aws-cdk-lib's RetentionDays; a test keeps the two equal).
   logRetentionDays: { use: 'stack-only', context: 'reaper:logRetentionDays', type: 'whole', default: 30, min: 1, max: 9999,
     oneOf: [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999],

@@ -1,4 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   type ApiCredentials,
@@ -9,11 +10,13 @@ import {
   staticCredentials,
 } from './adapters/credentials';
 import { DynamoCanvasStore } from './adapters/dynamo-canvas-store';
+import { EventBridgeLockEvents } from './adapters/eventbridge-lock-events';
 import { createScenarioLockApi } from './adapters/scenario-lock-api';
 import type { ReaperConfig } from './config';
-import type { CanvasStore, Clock, LockApi, LockApis } from './core/ports';
+import type { RunTrigger } from './core/lock-events';
+import type { CanvasStore, Clock, LockApi, LockApis, ReapLogger } from './core/ports';
 import { mapKeys, oneKey } from './core/project';
-import type { ReapOptions } from './core/reap';
+import type { ReapDependencies, ReapOptions } from './core/reap';
 import type { RunRequest } from './payload';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -22,6 +25,8 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface AwsClients {
   dynamo: DynamoDBClient;
   secrets: SecretsManagerClient;
+  /** For lock events (LOCK_EVENTS_BUS); created when first needed if absent. */
+  eventBridge?: EventBridgeClient;
 }
 
 /**
@@ -61,7 +66,45 @@ export function createDynamoClient(
 }
 
 export function createAwsClients(): AwsClients {
-  return { dynamo: createDynamoClient(), secrets: new SecretsManagerClient({}) };
+  return { dynamo: createDynamoClient(), secrets: new SecretsManagerClient({}), eventBridge: createEventBridgeClient() };
+}
+
+/**
+ * The EventBridge client of lock events: one attempt per call (the publisher retries failed entries itself, with
+ * backoff within the run's budget) and bounded attempts, like DynamoDB's, so a hung call cannot outlive the run.
+ */
+export function createEventBridgeClient(): EventBridgeClient {
+  return new EventBridgeClient({
+    maxAttempts: 1,
+    requestHandler: {
+      requestTimeout: DYNAMODB_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+      connectionTimeout: DYNAMODB_CONNECTION_TIMEOUT_MS,
+    },
+  });
+}
+
+/**
+ * Where a run's lock events go (docs/events.md): to LOCK_EVENTS_BUS when it is set and LOCK_EVENTS is on; undefined
+ * otherwise, and for a dry run (which publishes nothing).
+ */
+export function lockEventsOf(
+  config: Pick<ReaperConfig, 'lockEvents' | 'lockEventsBus'>,
+  clients: AwsClients,
+  run: { clock: Clock; logger: ReapLogger; deadlineMs: number; trigger: RunTrigger; dryRun: boolean },
+): ReapDependencies['lockEvents'] {
+  if (!config.lockEvents || config.lockEventsBus === '' || run.dryRun) return undefined;
+  const client = clients.eventBridge ?? createEventBridgeClient();
+  return {
+    publisher: new EventBridgeLockEvents({
+      client,
+      busName: config.lockEventsBus,
+      clock: run.clock,
+      logger: run.logger,
+      deadlineMs: run.deadlineMs,
+    }),
+    trigger: run.trigger,
+  };
 }
 
 export function createCredentialsProvider(config: ReaperConfig, clients: AwsClients, clock: Clock): CredentialsProvider {

@@ -99,6 +99,11 @@ export interface ReaperFunctionProps {
    * @default DEFAULT_LOG_RETENTION (one month)
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * The bus the function publishes its lock events to (LOCK_EVENTS_BUS); the grant is given where the bus is made.
+   * @default - none: no events
+   */
+  readonly lockEventBusName?: string;
 }
 
 /**
@@ -123,7 +128,11 @@ export class ReaperFunction extends Construct {
     assertTimeoutLeavesWorkingTime(timeout, props.settings.safetyMarginMs);
 
     // The function's environment: each tunable's variable, and the table and secret it is given.
-    const environment: Record<string, string> = { [ENV.tableName]: props.table.tableName, [ENV.secretId]: props.credentials.secretId };
+    const environment: Record<string, string> = {
+      [ENV.tableName]: props.table.tableName,
+      [ENV.secretId]: props.credentials.secretId,
+      [ENV.lockEventsBus]: props.lockEventBusName ?? '',
+    };
     for (const name of TUNABLE_NAMES) environment[ENV[name]] = String(props.settings[name]);
     // The handler's own validation, so a bad value fails `cdk synth` (naming its variable) instead of every run; a
     // deploy-time token (the table's name, the secret's ARN) is replaced by a valid stand-in.
@@ -133,6 +142,7 @@ export class ReaperFunction extends Construct {
         ...environment,
         [ENV.tableName]: resolvable(props.table.tableName, 'tracked-canvases'),
         [ENV.secretId]: resolvable(props.credentials.secretId, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:scenario-AbCdEf'),
+        [ENV.lockEventsBus]: resolvable(props.lockEventBusName ?? '', 'lock-events'),
       },
       'lambda',
     );

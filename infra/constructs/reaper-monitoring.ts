@@ -86,6 +86,8 @@ export class ReaperMonitoring extends Construct {
   readonly possibleLiveLockUnlockAlarm: Alarm;
   /** The mass-expiry brake is engaged: newly stale locks are held until a person releases it. */
   readonly brakeTrippedAlarm: Alarm;
+  /** Lock events a run could not publish (LockEventsNotPublished ≥ 1). */
+  readonly lockEventsNotPublishedAlarm: Alarm;
   /** No run completed in MISSED_HEARTBEATS_TO_ALARM consecutive heartbeat periods. */
   readonly scheduleNotRunningAlarm: Alarm;
   /** A failed or expired invocation is waiting in the function's failure queue. */
@@ -179,6 +181,7 @@ export class ReaperMonitoring extends Construct {
     const cutShort = reaperMetric(METRIC_NAMES.cutShort, 'Runs cut short');
     const possibleLiveLockUnlocks = reaperMetric(METRIC_NAMES.possibleLiveLockUnlocks, 'Possible live-lock unlocks');
     const brakeTripped = reaperMetric(METRIC_NAMES.brakeTripped, 'Runs with the brake engaged');
+    const eventsNotPublished = reaperMetric(METRIC_NAMES.eventsNotPublished, 'Lock events not published');
     const functionErrors = props.function.metricErrors({ period: ERROR_ALARM_PERIOD, statistic: Stats.SUM, label: 'Function errors' });
     const queueDepth = (queue: IQueue, label: string) =>
       queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: Stats.MAXIMUM, label });
@@ -230,6 +233,15 @@ export class ReaperMonitoring extends Construct {
       description:
         "The mass-expiry brake is engaged: many locks went stale at once (is the editors' writer down?), and newly stale locks are held. Release it with overrideBrake once safe. Runbook: docs/day-2.md#braketripped.",
     });
+    this.lockEventsNotPublishedAlarm = this.alarm('LockEventsNotPublished', {
+      name: `${prefix}-LockEventsNotPublished`,
+      metric: eventsNotPublished,
+      comparisonOperator: atLeastOnce,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      description:
+        "Lock events could not be published to the bus after their retries: the unlocks stand, but the editors' backend missed them. The log lines name the event ids. Runbook: docs/day-2.md#lockeventsnotpublished.",
+    });
     this.scheduleNotRunningAlarm = this.alarm('ScheduleNotRunning', {
       name: `${prefix}-NotRunning`,
       metric: runs,
@@ -277,6 +289,7 @@ export class ReaperMonitoring extends Construct {
           this.runCutShortAlarm,
           this.possibleLiveLockUnlockAlarm,
           this.brakeTrippedAlarm,
+          this.lockEventsNotPublishedAlarm,
           this.functionFailureQueueAlarm,
           this.scheduleDeadLetterQueueAlarm,
         ],
@@ -291,7 +304,7 @@ export class ReaperMonitoring extends Construct {
       : [];
     this.dashboard.addWidgets(
       graph('Dead-letter queues', [failureQueueDepth, scheduleDlqDepth, ...undeliveredNotificationsDepth]),
-      graph('Safety', [possibleLiveLockUnlocks, brakeTripped]),
+      graph('Safety', [possibleLiveLockUnlocks, brakeTripped, eventsNotPublished]),
     );
     // Unlocked and failed per Scenario project: whichever projects the secret names (a SEARCH, so adding a project to
     // the secret needs no deploy for its series to show).

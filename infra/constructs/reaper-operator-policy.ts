@@ -5,6 +5,7 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ISchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { LockEventBus } from './lock-event-bus';
 import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
 import { RESERVED_KEYS_CONDITION } from './tracked-canvas-table';
 
@@ -46,6 +47,11 @@ export interface ReaperOperatorPolicyProps {
   readonly logGroup: ILogGroup;
   /** The failed-invocations and undelivered-ticks queues (dead-letters). */
   readonly deadLetterQueues: readonly IQueue[];
+  /**
+   * The lock events' bus (npm run reap and ops unlock publish to it) and their log group (ops events reads it).
+   * @default - none
+   */
+  readonly lockEvents?: LockEventBus;
 }
 
 /**
@@ -81,12 +87,17 @@ export class ReaperOperatorPolicy extends Construct {
           resources: [props.scheduleRole.roleArn],
           conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
         }),
-        new PolicyStatement({ sid: 'LastRun', actions: ['logs:FilterLogEvents'], resources: [props.logGroup.logGroupArn] }),
+        new PolicyStatement({
+          sid: 'LastRun',
+          actions: ['logs:FilterLogEvents'],
+          resources: [props.logGroup.logGroupArn, ...(props.lockEvents ? [props.lockEvents.logGroup.logGroupArn] : [])],
+        }),
         new PolicyStatement({
           sid: 'DeadLetters',
           actions: [...OPERATOR_QUEUE_ACTIONS],
           resources: props.deadLetterQueues.map((queue) => queue.queueArn),
         }),
+        ...(props.lockEvents ? [props.lockEvents.putEventsStatement()] : []),
       ],
     });
   }

@@ -5,12 +5,13 @@ import { assertClockAgreesWithAws } from '#reaper/cli-kit/clock-skew';
 import { terminalSafe } from '#reaper/cli-kit/terminal-text';
 import { loadConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
+import { LockEventRecorder } from '#reaper/core/lock-events';
 import { logOutcome } from '#reaper/core/outcome-log';
 import { keyOf, projectOf } from '#reaper/core/project';
 import { stringValue, type TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { deliberateUnlockRun, unlockCanvas } from '#reaper/core/unlock-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
-import { createCanvasStore, createCredentialsProvider, createLockApis, systemClock } from '#reaper/wiring';
+import { createCanvasStore, createCredentialsProvider, createLockApis, lockEventsOf, systemClock } from '#reaper/wiring';
 import { EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
@@ -114,17 +115,23 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
     return EXIT.usageOrConfig;
   }
   const logger = asReapLogger(createLogger(config));
+  const runId = `ops-${randomUUID()}`;
+  const deadlineMs = clock.now() + config.runBudgetMs;
   const outcome = await unlockCanvas(
     { clock, store, lockApi, logger },
     canvas,
-    deliberateUnlockRun({
-      runId: `ops-${randomUUID()}`,
-      deadlineMs: clock.now() + config.runBudgetMs,
-      graceMs: config.graceSeconds * 1000,
-      clock,
-    }),
+    deliberateUnlockRun({ runId, deadlineMs, graceMs: config.graceSeconds * 1000, clock }),
   );
   logOutcome(logger, outcome);
+  // A person's unlock is published like a run's (trigger ops-unlock) when LOCK_EVENTS_BUS is set; the unlock stands
+  // whatever the delivery does.
+  const lockEvents = lockEventsOf(config, clients, { clock, logger, deadlineMs, trigger: 'ops-unlock', dryRun: false });
+  if (lockEvents) {
+    const events = new LockEventRecorder(lockEvents.publisher, { runId, trigger: lockEvents.trigger, clock });
+    events.outcome(outcome, canvas);
+    const { notPublished } = await events.settle();
+    if (notPublished.length > 0) io.stderr(`ops unlock: ${notPublished.length} lock event(s) could not be published (see the log)\n`);
+  }
   switch (outcome.status) {
     case 'unlocked':
       io.stderr(`unlocked ${assetId}; its row no longer holds the lock\n`);

@@ -107,6 +107,8 @@ describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
         'CanvasLockReaper/Schedule/UndeliveredTicks/Queue AwsSolutions-SQS3',
         'CanvasLockReaper/Schedule/UndeliveredTicks/Queue Serverless-SQSRedrivePolicy',
         'CanvasLockReaper/ScenarioCredentials/Secret AwsSolutions-SMG4',
+        'CanvasLockReaper/LockEvents/CopyToLogs Serverless-EventBusDLQ',
+        'CanvasLockReaper/LockEvents/SubscriberPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/<LockEventsBusDC896C93>/*]',
       ].sort(),
     );
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(60);

@@ -4,7 +4,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { ContextError } from '#infra/context';
 import { CONTEXT_SETTING_NAMES, SETTING_SPECS, SETTINGS } from '#reaper/settings';
-import { cdkJsonContext, onlyResource, REPO_ROOT, synthReaper } from './support/synth-reaper';
+import { cdkJsonContext, logicalIdOf, onlyResource, REPO_ROOT, synthReaper } from './support/synth-reaper';
 
 describe('cdk.json', () => {
   it('runs the app with tsx and never reaches for the network (no notices, no telemetry)', () => {
@@ -37,10 +37,16 @@ describe('context keys', () => {
   });
 
   it('accept strings from -c as well as JSON values from cdk.json', () => {
-    const { template } = synthReaper({ 'reaper:graceSeconds': '90', 'reaper:scheduleEnabled': 'true', 'reaper:logRetentionDays': '14' });
+    const { stack, template } = synthReaper({
+      'reaper:graceSeconds': '90',
+      'reaper:scheduleEnabled': 'true',
+      'reaper:logRetentionDays': '14',
+      'reaper:lockEventsArchiveDays': '0',
+    });
     expect(onlyResource(template, 'AWS::Lambda::Function').properties.Environment.Variables.GRACE_SECONDS).toBe('90');
     expect(onlyResource(template, 'AWS::Scheduler::Schedule').properties.State).toBe('ENABLED');
-    expect(onlyResource(template, 'AWS::Logs::LogGroup').properties.RetentionInDays).toBe(14);
+    expect(template.toJSON().Resources[logicalIdOf(stack.reaper.logGroup)].Properties.RetentionInDays).toBe(14);
+    template.resourceCountIs('AWS::Events::Archive', 0);
   });
 
   it('treat an empty string as "not set"', () => {

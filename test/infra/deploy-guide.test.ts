@@ -148,7 +148,7 @@ describe('docs/day-2.md', () => {
   it('has a section for each alarm of the stack, which its description links to', () => {
     const { template } = synthReaper();
     const alarms = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     const names = alarms.map((alarm) => String(alarm.AlarmName).replace(/^CanvasLockReaper-/, ''));
     expect(Object.keys(sections).sort()).toEqual([...names].sort());
     for (const alarm of alarms) {

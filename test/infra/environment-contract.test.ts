@@ -13,6 +13,7 @@ function deployedEnvironment(variables: Record<string, unknown>): Record<string,
   const standIn: Record<string, string> = {
     [ENV.tableName]: 'CanvasLockReaper-TrackedCanvasesTable-ABC123',
     [ENV.secretId]: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:ScenarioCredentials-AbCdEf',
+    [ENV.lockEventsBus]: 'CanvasLockReaperLockEventsBus1A2B3C',
   };
   return Object.fromEntries(
     Object.entries(variables).map(([name, value]) => {

@@ -20,16 +20,17 @@ describe('the reaper function', () => {
 
   it('logs to its own log group, kept one month by default', () => {
     const { stack, template } = synthReaper();
-    const logGroup = onlyResource(template, 'AWS::Logs::LogGroup');
-    expect(logGroup.properties).toEqual({ RetentionInDays: 30 });
+    // The stack's other log group is the lock events' (test/infra/lock-event-bus.test.ts).
+    const logGroup = template.toJSON().Resources[logicalIdOf(stack.reaper.logGroup)];
+    expect(logGroup.Properties).toEqual({ RetentionInDays: 30 });
     const fn = onlyResource(template, 'AWS::Lambda::Function').properties;
     expect(fn.LoggingConfig).toEqual({ LogGroup: { Ref: logicalIdOf(stack.reaper.logGroup) } });
   });
 
   it('takes its timeout and log retention from context', () => {
-    const { template } = synthReaper({ 'reaper:functionTimeoutSeconds': '600', 'reaper:logRetentionDays': 90 });
+    const { stack, template } = synthReaper({ 'reaper:functionTimeoutSeconds': '600', 'reaper:logRetentionDays': 90 });
     expect(onlyResource(template, 'AWS::Lambda::Function').properties.Timeout).toBe(600);
-    expect(onlyResource(template, 'AWS::Logs::LogGroup').properties.RetentionInDays).toBe(90);
+    expect(template.toJSON().Resources[logicalIdOf(stack.reaper.logGroup)].Properties.RetentionInDays).toBe(90);
   });
 
   it('refuses a timeout that leaves less than 30 s of work after the safety margin', () => {
@@ -65,7 +66,7 @@ describe('the reaper function', () => {
     ]);
   });
 
-  it('may write its logs, read the one secret, read and update the one table, report a failure and send traces: nothing more', () => {
+  it('may write its logs, read the one secret, read and update the one table, report a failure, send traces and publish lock events: nothing more', () => {
     const { stack, template } = synthReaper();
     const roleId = logicalIdOf(stack.reaper.function.role!);
     const policies = Object.values<any>(template.toJSON().Resources).filter(
@@ -94,6 +95,14 @@ describe('the reaper function', () => {
         Action: 'sqs:SendMessage',
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalIdOf(stack.reaper.failureQueue), 'Arn'] },
+      },
+      // Lock events: this bus only, the reaper's source only.
+      {
+        Sid: 'PublishLockEvents',
+        Action: 'events:PutEvents',
+        Condition: { StringEquals: { 'events:source': 'canvas-lock-reaper' } },
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.lockEvents.bus), 'Arn'] },
       },
     ]);
   });

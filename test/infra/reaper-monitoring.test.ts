@@ -31,7 +31,7 @@ function watched(alarm: Record<string, any>) {
 const reaperDimensions = [{ Name: 'service', Value: 'canvas-lock-reaper' }];
 
 describe('the alarms', () => {
-  it('are eight, and each notifies the alarm topic when it fires and when it clears', () => {
+  it('are nine, and each notifies the alarm topic when it fires and when it clears', () => {
     const { stack, template } = synthReaper();
     const topic = { Ref: logicalIdOf(stack.monitoring.alarmTopic) };
     const alarms = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
@@ -43,6 +43,7 @@ describe('the alarms', () => {
         'CanvasLockReaper-RunCutShort',
         'CanvasLockReaper-PossibleLiveLockUnlock',
         'CanvasLockReaper-BrakeTripped',
+        'CanvasLockReaper-LockEventsNotPublished',
         'CanvasLockReaper-UndeliveredTicksQueued',
         'CanvasLockReaper-UnlocksFailing',
       ].sort(),
@@ -55,11 +56,12 @@ describe('the alarms', () => {
     }
   });
 
-  it('fire on any possible live-lock unlock, and while the brake is engaged (the metric is published every run)', () => {
+  it('fire on any possible live-lock unlock, while the brake is engaged (the metric is published every run), and on any lock event not published', () => {
     const { template } = synthReaper();
     for (const [name, metric] of [
       ['CanvasLockReaper-PossibleLiveLockUnlock', 'PossibleLiveLockUnlocks'],
       ['CanvasLockReaper-BrakeTripped', 'BrakeTripped'],
+      ['CanvasLockReaper-LockEventsNotPublished', 'LockEventsNotPublished'],
     ] as const) {
       const alarm = alarmNamed(template, name);
       expect(watched(alarm)).toMatchObject({ namespace: 'CanvasLockReaper', name: metric, dimensions: reaperDimensions, stat: 'Sum' });
@@ -323,6 +325,7 @@ describe('the dashboard', () => {
       stack.monitoring.runCutShortAlarm,
       stack.monitoring.possibleLiveLockUnlockAlarm,
       stack.monitoring.brakeTrippedAlarm,
+      stack.monitoring.lockEventsNotPublishedAlarm,
       stack.monitoring.scheduleNotRunningAlarm,
       stack.monitoring.functionFailureQueueAlarm,
       stack.monitoring.scheduleDeadLetterQueueAlarm,
@@ -349,7 +352,7 @@ describe('ReaperMonitoring in a bare Stack', () => {
   }
   const alarms = (template: Template) => Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
 
-  it('makes eight alarms named after the stack, the encrypted topic and its key, and the dashboard; no subscription', () => {
+  it('makes nine alarms named after the stack, the encrypted topic and its key, and the dashboard; no subscription', () => {
     const { template } = monitoringAlone();
     expect(
       alarms(template)
@@ -360,6 +363,7 @@ describe('ReaperMonitoring in a bare Stack', () => {
         'BrakeTripped',
         'FailedInvocationsQueued',
         'FunctionErrors',
+        'LockEventsNotPublished',
         'NotRunning',
         'PossibleLiveLockUnlock',
         'RunCutShort',

@@ -30,6 +30,7 @@ function sdkActionsIn(file: string): string[] {
     'client-scheduler': 'scheduler',
     'client-cloudwatch-logs': 'logs',
     'client-sqs': 'sqs',
+    'client-eventbridge': 'events',
   };
   // The one command whose IAM action is not its name.
   const actionNameOf: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };
@@ -92,12 +93,26 @@ describe('the ReaperOperatorPolicy', () => {
         Resource: arnOf(logicalIdOf(stack.schedule.role)),
         Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
       },
-      { Sid: 'LastRun', Effect: 'Allow', Action: 'logs:FilterLogEvents', Resource: arnOf(logicalIdOf(stack.reaper.logGroup)) },
+      {
+        Sid: 'LastRun',
+        Effect: 'Allow',
+        Action: 'logs:FilterLogEvents',
+        // The function's log group (last-run) and the lock events' (ops events).
+        Resource: [arnOf(logicalIdOf(stack.lockEvents.logGroup)), arnOf(logicalIdOf(stack.reaper.logGroup))],
+      },
       {
         Sid: 'DeadLetters',
         Effect: 'Allow',
         Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
         Resource: [arnOf(logicalIdOf(stack.reaper.failureQueue)), arnOf(logicalIdOf(stack.schedule.deadLetterQueue))],
+      },
+      // npm run reap and ops unlock publish lock events: this bus only, the reaper's source only.
+      {
+        Sid: 'PublishLockEvents',
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: arnOf(logicalIdOf(stack.lockEvents.bus)),
+        Condition: { StringEquals: { 'events:source': 'canvas-lock-reaper' } },
       },
     ]);
   });

@@ -315,7 +315,7 @@ describe('npm run local', () => {
         .filter(([name]) => name.startsWith('AWS_ENDPOINT_URL_'))
         .map(([, url]) => url);
       endpoints.push(env.SCENARIO_API_BASE_URL!);
-      expect(endpoints).toHaveLength(7);
+      expect(endpoints).toHaveLength(8);
       expect(await Promise.all(endpoints.map(portRefuses))).toEqual(endpoints.map(() => true));
 
       const printed = await tsx('scripts/local-world.ts', ['--print-env']);

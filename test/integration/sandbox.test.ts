@@ -38,6 +38,10 @@ describe('npm start (the sandbox)', () => {
     expect(stdout).toMatch(/per project: .*proj_archive 0 unlocked, 1 failed \(key REFUSED\)/);
     expect(stdout).toContain('refused projects: ["proj_archive"]');
     expect(stdout).toContain('Secret check: none of the');
+    // The lock events the run published (issue 21): one Released per unlock, the healed mirror.
+    expect(stdout).toContain('Lock events published (5; docs/events.md):');
+    expect(stdout).toMatch(/Canvas Lock Released {2}asset_sbxStudioStale {2}cli/);
+    expect(stdout).toMatch(/Canvas Mirror Healed {2}asset_sbxRenewedAtScenario/);
   });
 });
 

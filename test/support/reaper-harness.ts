@@ -6,6 +6,7 @@ import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedR
 import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
+import type { LockEventPublisher, RunTrigger } from '#reaper/core/lock-events';
 import type { CanvasOutcome } from '#reaper/core/outcome';
 import type { CanvasStore, Clock, LockApi, LockApis } from '#reaper/core/ports';
 import { oneKey } from '#reaper/core/project';
@@ -53,14 +54,28 @@ export async function createReaperHarness(options: HarnessOptions = {}) {
     }
   };
 
-  const run = async (overrides: Partial<ReapOptions> & { store?: CanvasStore; lockApi?: LockApi; lockApis?: LockApis } = {}) => {
+  const run = async (
+    overrides: Partial<ReapOptions> & {
+      store?: CanvasStore;
+      lockApi?: LockApi;
+      lockApis?: LockApis;
+      lockEvents?: { publisher: LockEventPublisher; trigger: RunTrigger };
+    } = {},
+  ) => {
     const outcomes: CanvasOutcome[] = [];
     const logger = asReapLogger(createLogger({ serviceName: 'reaper-test', logLevel: 'DEBUG' }));
-    const { store: storeOverride, lockApi: apiOverride, lockApis: apisOverride, ...reapOverrides } = overrides;
+    const { store: storeOverride, lockApi: apiOverride, lockApis: apisOverride, lockEvents, ...reapOverrides } = overrides;
     const lockApis = apisOverride ?? oneKey(apiOverride ?? lockApi);
     const captured = await captureOutput(() =>
       reap(
-        { clock, store: storeOverride ?? store, lockApis, logger, onOutcome: (o) => outcomes.push(o) },
+        {
+          clock,
+          store: storeOverride ?? store,
+          lockApis,
+          logger,
+          onOutcome: (o) => outcomes.push(o),
+          ...(lockEvents ? { lockEvents } : {}),
+        },
         {
           runId: `run-${randomUUID()}`,
           dryRun: false,

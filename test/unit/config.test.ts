@@ -28,10 +28,24 @@ describe('loadConfig', () => {
       brakeWindowSeconds: 900,
       brakeMinLocks: 25,
       brakeShare: 0.5,
+      lockEventsBus: '',
+      lockEvents: true,
       serviceName: 'canvas-lock-reaper',
       metricsNamespace: 'CanvasLockReaper',
       logLevel: 'INFO',
     });
+  });
+
+  it('reads the lock events bus (name or ARN) and the switch, and refuses what is not a bus', () => {
+    expect(loadConfig({ ...lambdaEnv, LOCK_EVENTS_BUS: 'reaper-lock-events', LOCK_EVENTS: 'false' }, 'lambda')).toMatchObject({
+      lockEventsBus: 'reaper-lock-events',
+      lockEvents: false,
+    });
+    const arn = 'arn:aws:events:eu-west-1:123456789012:event-bus/reaper-lock-events';
+    expect(loadConfig({ ...lambdaEnv, LOCK_EVENTS_BUS: arn }, 'lambda').lockEventsBus).toBe(arn);
+    expect(() => loadConfig({ ...lambdaEnv, LOCK_EVENTS_BUS: 'https://x/y?sig=1' }, 'lambda')).toThrow(
+      /LOCK_EVENTS_BUS: .*not an EventBridge event bus name or ARN/,
+    );
   });
 
   it('reads every override', () => {

@@ -39,13 +39,35 @@ export interface PossibleLiveLockUnlock {
   seenIn: 'table' | 'scenario';
 }
 
+/** What the GET before an unlock read at Scenario (set only when the lock was verified there). */
+export interface SourceReading {
+  /** Scenario's `metadata.lockExpiresAt` as read (null: the asset held none). */
+  lockExpiresAt: string | null;
+}
+
 /** What happened to one canvas in one run: the unit of the log and of the summary. */
 export type CanvasOutcome =
-  | { assetId: string; status: 'unlocked'; lockExpiresAt: string; attempts: number; asset: AssetLogRecord }
+  | { assetId: string; status: 'unlocked'; lockExpiresAt: string; attempts: number; asset: AssetLogRecord; source?: SourceReading }
   /** Freed at Scenario, but the row changed before it could be updated; the row was left as the writer left it. */
-  | { assetId: string; status: 'unlocked-row-changed'; lockExpiresAt: string; asset: AssetLogRecord; doubt: PossibleLiveLockUnlock }
+  | {
+      assetId: string;
+      status: 'unlocked-row-changed';
+      lockExpiresAt: string;
+      attempts?: number;
+      asset: AssetLogRecord;
+      doubt: PossibleLiveLockUnlock;
+      source?: SourceReading;
+    }
   | { assetId: string; status: 'would-unlock'; lockExpiresAt: string }
-  | { assetId: string; status: 'skipped'; reason: SkipReason; lockExpiresAt?: string; sourceLockExpiresAt?: string }
+  | {
+      assetId: string;
+      status: 'skipped';
+      reason: SkipReason;
+      lockExpiresAt?: string;
+      sourceLockExpiresAt?: string;
+      /** renewed-at-source: whether the row now holds Scenario's expiry (false: it changed first, or the write failed). */
+      rowHealed?: boolean;
+    }
   | { assetId: string; status: 'invalid'; problem: string }
   | {
       assetId: string;

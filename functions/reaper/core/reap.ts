@@ -17,6 +17,7 @@ import {
 } from './brake';
 import { CanvasLimiter } from './canvas-limiter';
 import { errorMessage } from './error-message';
+import { type LockEventPublisher, LockEventRecorder, NO_LOCK_EVENTS, type RunTrigger, WHOLE_TABLE_BRAKE } from './lock-events';
 import type { CanvasOutcome, SkipReason } from './outcome';
 import { logOutcome } from './outcome-log';
 import type { CanvasStore, Clock, LockApi, LockApis, ReapLogger } from './ports';
@@ -42,6 +43,8 @@ export type ReapDependencies = {
   lockApis: LockApis;
   /** Called once per canvas outcome, after it is logged (tests and the interleaving model collect them). */
   onOutcome?: (outcome: CanvasOutcome) => void;
+  /** Where lock events go (docs/events.md), and what started the run; omitted: none. A dry run publishes nothing. */
+  lockEvents?: { publisher: LockEventPublisher; trigger: RunTrigger };
 };
 
 export interface ReapOptions {
@@ -107,9 +110,16 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   if (options.signal?.aborted) interrupted();
   options.signal?.addEventListener('abort', interrupted, { once: true });
   const notFound: { canvas: TrackedCanvas; key: LockApi }[] = [];
-  const report = (outcome: CanvasOutcome, project: string) => {
+  // Events go out as outcomes are recorded (the publisher batches them outside the request slots), never in a dry run.
+  const events = new LockEventRecorder(options.dryRun ? NO_LOCK_EVENTS : (deps.lockEvents?.publisher ?? NO_LOCK_EVENTS), {
+    runId: options.runId,
+    trigger: deps.lockEvents?.trigger ?? 'invoke',
+    clock,
+  });
+  const report = (outcome: CanvasOutcome, project: string, canvas?: TrackedCanvas) => {
     logOutcome(logger, outcome);
     summary.record(outcome, project);
+    events.outcome(outcome, canvas);
     deps.onOutcome?.(outcome);
   };
   const run: CanvasRun = {
@@ -135,7 +145,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     }
     if (options.dryRun) return report({ assetId, status: 'would-unlock', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' }, project);
     await limiter.submit(lockApi, async (releaseSlot) =>
-      report(await unlockCanvas({ clock, store, logger, lockApi }, canvas, run, releaseSlot), project),
+      report(await unlockCanvas({ clock, store, logger, lockApi }, canvas, run, releaseSlot), project, canvas),
     );
   };
 
@@ -254,7 +264,20 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
         project,
       );
     }
-    if (decision.trips.length > 0) brakeStateSaved = await tripBrake(deps, summary, options, decision, brakeProjects);
+    if (decision.trips.length > 0) {
+      brakeStateSaved = await tripBrake(deps, summary, options, decision, brakeProjects);
+      // One event per project the brake now holds (a dry run publishes nothing).
+      if (brakeStateSaved)
+        for (const project of decision.trips) {
+          const counts = brakeProjects.get(project)?.counts ?? { newlyStale: 0, live: 0 };
+          const engagement = decision.engaged.get(project);
+          events.brakeEngaged(
+            project,
+            { ...counts, held: heldCount.get(project) ?? 0, share: newlyStaleShare(counts) },
+            engagement?.trippedAtMs ?? clock.now(),
+          );
+        }
+    }
   }
   reportBrake(brake, decision, brakeProjects, heldCount, heldProjects, decision.legacyEngaged ? brakeRow.legacy : undefined);
   // Canvases already under way finish even when the run stopped: their rows were claimed and may still be written.
@@ -289,13 +312,12 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     try {
       // Only what this run covers: the named projects, or every project (and a legacy whole-table engagement).
       const released = releasedByOverride(brakeRow, brakeSettings, options.projectIds);
-      await store.releaseBrake({
-        runId: options.runId,
-        releasedAtMs: clock.now(),
-        projects: Object.fromEntries(released),
-        legacy: brakeRow.legacy !== undefined && !options.projectIds,
-      });
+      const releasedAtMs = clock.now();
+      const legacy = brakeRow.legacy !== undefined && !options.projectIds;
+      await store.releaseBrake({ runId: options.runId, releasedAtMs, projects: Object.fromEntries(released), legacy });
       brake.released = true;
+      for (const project of released.keys()) events.brakeReleased(project, releasedAtMs);
+      if (legacy) events.brakeReleased(WHOLE_TABLE_BRAKE, releasedAtMs);
     } catch (error) {
       logger.error('releasing the brake failed; it stays engaged', { error: errorMessage(error) });
     }
@@ -305,6 +327,9 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' }, '');
     }
   }
+  // The run returns only once every event batch is settled, so a run that dies later has published what it did.
+  const { notPublished } = await events.settle();
+  summary.countEventsNotPublished(notPublished.length);
   const result = summary.finish(clock.now(), control.stopReason, control.refusedProjects);
   const level = result.failed > 0 || result.cutShort || result.warnings.length > 0 ? 'warn' : 'info';
   logger[level]('reap run finished', { summary: result });

@@ -119,6 +119,8 @@ export interface RunSummary {
   warnings: RunWarning[];
   /** Canvases whose unlock may have freed a live lock (every one, even past the warnings list's cap). */
   possibleLiveLockUnlocks: number;
+  /** Lock events (docs/events.md) that could not be published, even after retries; 0 when events are off. */
+  eventsNotPublished: number;
   brake: BrakeReport;
   /**
    * Per Scenario project ("default": rows without projectId): what happened to its canvases. A null-prototype object
@@ -218,6 +220,7 @@ export class SummaryBuilder {
       invalidRows: [],
       warnings: [],
       possibleLiveLockUnlocks: 0,
+      eventsNotPublished: 0,
       brake: init.brake,
       projects: Object.create(null) as Record<string, ProjectReport>,
       refusedProjects: [],
@@ -289,6 +292,11 @@ export class SummaryBuilder {
 
   warn(warning: RunWarning): void {
     this.list('warnings', warning);
+  }
+
+  /** Lock events that could not be published (the run waited for every batch before it finishes). */
+  countEventsNotPublished(count: number): void {
+    this.summary.eventsNotPublished += count;
   }
 
   get brake(): BrakeReport {

@@ -1,10 +1,10 @@
 import { errorMessage } from './error-message';
 import { parseLockExpiry } from './lock-expiry';
-import type { CanvasOutcome, PossibleLiveLockUnlock, SkipReason } from './outcome';
+import type { CanvasOutcome, PossibleLiveLockUnlock, SkipReason, SourceReading } from './outcome';
 import type { ApiFailure, ApiStep, CanvasStore, ClaimResult, Clock, LockApi, ReapLogger, RetryDecision, RowCheck } from './ports';
 import { projectOf } from './project';
 import { RunControl } from './run-control';
-import { lockViewOf, type TrackedCanvas } from './tracked-canvas';
+import { lockViewOf, readingText, type TrackedCanvas } from './tracked-canvas';
 
 export interface UnlockCanvasDependencies {
   clock: Clock;
@@ -86,6 +86,7 @@ export async function unlockCanvas(
 
     const deadlineMs = Math.min(run.deadlineMs, clock.now() + MAX_CLAIM_MS);
     const claiming = claimRow(deps, canvas, run.runId, deadlineMs);
+    let sourceRead: SourceReading | undefined;
 
     if (!run.verifyAtSource) {
       // No GET to overlap: the claim comes first, and the PUT (the one request that frees a lock) is never sent for a
@@ -116,9 +117,10 @@ export async function unlockCanvas(
       const liveAtSource = liveLockExpiry(source.lockExpiresAt, clock.now(), run.graceMs);
       if (liveAtSource !== undefined) {
         releaseSlot();
-        await healRow(deps, canvas, run.runId, liveAtSource);
-        return { assetId, status: 'skipped', reason: 'renewed-at-source', lockExpiresAt, sourceLockExpiresAt: liveAtSource };
+        const rowHealed = await healRow(deps, canvas, run.runId, liveAtSource);
+        return { assetId, status: 'skipped', reason: 'renewed-at-source', lockExpiresAt, sourceLockExpiresAt: liveAtSource, rowHealed };
       }
+      sourceRead = { lockExpiresAt: readingText(source.lockExpiresAt) ?? null };
     }
 
     const unlock = await lockApi.forceUnlock(assetId, { deadlineMs, mayRetry: () => stillStale(deps, canvas, run, deadlineMs) });
@@ -130,7 +132,12 @@ export async function unlockCanvas(
       return await unlockFailed(deps, canvas, run.runId, unlock.failure);
     }
     releaseSlot();
-    return await recordUnlock(deps, canvas, run.runId, { lockExpiresAt, attempts: unlock.attempts, asset: unlock.asset });
+    return await recordUnlock(deps, canvas, run.runId, {
+      lockExpiresAt,
+      attempts: unlock.attempts,
+      asset: unlock.asset,
+      ...(sourceRead ? { source: sourceRead } : {}),
+    });
   } catch (error) {
     // Every expected failure is handled above; this keeps a bug from escaping unreported or leaving a claim behind.
     if (!requestsDone) await giveBackClaim(deps, canvas, run.runId);
@@ -253,19 +260,20 @@ async function recordUnlock(
   deps: UnlockCanvasDependencies,
   canvas: TrackedCanvas,
   runId: string,
-  unlocked: { lockExpiresAt: string; attempts: number; asset: Record<string, unknown> },
+  unlocked: { lockExpiresAt: string; attempts: number; asset: Record<string, unknown>; source?: SourceReading },
 ): Promise<CanvasOutcome> {
   const { assetId } = canvas;
   const { lockExpiresAt, attempts, asset } = unlocked;
+  const source = unlocked.source ? { source: unlocked.source } : {};
   try {
     const marked = await deps.store.markUnlocked(canvas, { runId, unlockedAtMs: deps.clock.now() });
-    if (marked === 'updated') return { assetId, status: 'unlocked', lockExpiresAt, attempts, asset };
+    if (marked === 'updated') return { assetId, status: 'unlocked', lockExpiresAt, attempts, asset, ...source };
     const doubt = (await changedSinceClaim(deps, canvas, runId)) ?? {
       claimed: lockViewOf(canvas),
       current: null,
       seenIn: 'table' as const,
     };
-    return { assetId, status: 'unlocked-row-changed', lockExpiresAt, asset, doubt };
+    return { assetId, status: 'unlocked-row-changed', lockExpiresAt, attempts, asset, doubt, ...source };
   } catch (error) {
     return {
       assetId,
@@ -297,14 +305,22 @@ async function changedSinceClaim(
 }
 
 /** Scenario holds a live lock the row does not show: write its expiry into the row, so the next run judges right. */
-async function healRow(deps: UnlockCanvasDependencies, canvas: TrackedCanvas, runId: string, sourceLockExpiresAt: string): Promise<void> {
+/** Whether the row now holds Scenario's expiry. */
+async function healRow(
+  deps: UnlockCanvasDependencies,
+  canvas: TrackedCanvas,
+  runId: string,
+  sourceLockExpiresAt: string,
+): Promise<boolean> {
   try {
     const healed = await deps.store.healFromSource(canvas, { runId, lockExpiresAt: sourceLockExpiresAt, healedAtMs: deps.clock.now() });
     // A changed row already holds a newer write (the writer's own late write wins): nothing of ours is left there.
     if (healed === 'row-changed') deps.logger.debug('row changed before it could be healed; left as is', { assetId: canvas.assetId });
+    return healed === 'healed';
   } catch (error) {
     await giveBackClaim(deps, canvas, runId);
     deps.logger.warn('healing the row failed; the next run verifies it again', { assetId: canvas.assetId, error: errorMessage(error) });
+    return false;
   }
 }
 
