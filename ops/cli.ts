@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { redactingWriter } from '#reaper/adapters/redact';
 import { USAGE as REAP_USAGE, runCli as runReapCli } from '#reaper/cli';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { whileInterruptible } from '#reaper/cli-kit/interrupt';
 import { flagsNpmTookMessage, type NpmScript } from '#reaper/cli-kit/npm-run-guard';
 import { pipeSafeWriter } from '#reaper/cli-kit/process-output';
@@ -16,7 +17,7 @@ import { RUNS_USAGE, runsCommand } from './commands/runs';
 import { STATUS_USAGE, statusCommand } from './commands/status';
 import { TRACK_USAGE, trackCommand, UNTRACK_USAGE, untrackCommand } from './commands/track';
 import { UNLOCK_USAGE, unlockCommand } from './commands/unlock';
-import { EXIT, type OpsCommand, type OpsIo } from './io';
+import type { OpsCommand, OpsIo } from './io';
 import { resolveTableTarget, takeTableTargetFlags } from './table-target';
 import { MissingTargetError, TargetFailedError } from './target';
 

@@ -5,8 +5,9 @@ import {
   UpdateScheduleCommand,
   type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { errorMessage } from '#reaper/core/error-message';
-import { EXIT, parseCommandArgs } from './io';
 import { type OperatorIo, schedulerClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from './stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
@@ -87,7 +88,7 @@ Exit codes: 0 ${pause ? 'paused (or already paused)' : 'resumed (or already enab
 
 /** `ops pause` and `ops resume`: set the schedule's state, carrying every other field over. */
 export async function switchSchedule(command: 'pause' | 'resume', argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       'schedule-name': { type: 'string' },

@@ -6,13 +6,15 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
+import { relativeTime } from '#reaper/cli-kit/text-table';
+import { UsageError } from '#reaper/cli-kit/usage-error';
 import { errorMessage } from '#reaper/core/error-message';
 import { type DeadLetter, type DeadLetterQueueKind, decodeDeadLetter } from '../dead-letter-message';
-import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { type OperatorIo, sqsClient } from '../operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
-import { relativeTime } from '../text-table';
 
 const QUEUES: {
   kind: DeadLetterQueueKind;
@@ -77,7 +79,7 @@ interface QueueListing {
 }
 
 export async function deadLettersCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       json: { type: 'boolean' },

@@ -1,12 +1,14 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { checkAwsSetup } from '#reaper/cli-kit/aws-setup';
-import { exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { EXIT, exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { renderRunSummary } from '#reaper/cli-kit/run-summary-table';
 import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { asUsage, UsageError } from '#reaper/cli-kit/usage-error';
 import { errorMessage } from '#reaper/core/error-message';
 import type { RunSummary } from '#reaper/core/summary';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
-import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
+import type { OpsCommand } from '../io';
 import { findStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
 import { describeTarget, localWorldHint, resolveNamed, targetLine } from '../target';
 import { unlockedLine } from '../unlocked-canvases';
@@ -35,7 +37,7 @@ Exit codes: 0 the run had no failure; 1 a canvas failed, a row is invalid, the r
 invocation failed; 2 usage or configuration error.`;
 
 export const invokeCommand: OpsCommand = async (argv, io) => {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       'dry-run': { type: 'boolean' },

@@ -1,7 +1,7 @@
-import { exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { EXIT, exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { jsonForTerminal } from '#reaper/cli-kit/terminal-text';
 import type { RunSummary, RunWarning } from '#reaper/core/summary';
-import { EXIT, parseCommandArgs } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { type FinishedRun, finishedRunPages, parseDuration, RUN_FINISHED_MESSAGE } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
@@ -64,7 +64,7 @@ export interface RunLine {
 }
 
 export async function runsCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       since: { type: 'string' },

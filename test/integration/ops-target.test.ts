@@ -8,8 +8,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import { EXIT, type OpsIo } from '#ops/io';
+import type { OpsIo } from '#ops/io';
 import { describeTarget, explainFailure, targetLine } from '#ops/target';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
