@@ -116,7 +116,7 @@ export async function runOps(argv: readonly string[], opsIo: OpsIo): Promise<num
   } catch (error) {
     if (error instanceof MissingTargetError || error instanceof TargetFailedError) {
       io.stderr(`ops ${name}: ${terminalSafe(error.message)}\n`);
-      return error instanceof MissingTargetError ? EXIT.usageOrConfig : EXIT.canvasFailedOrInvalid;
+      return error instanceof MissingTargetError ? EXIT.usageOrConfig : EXIT.failed;
     }
     return exitForError(error, { name: `ops ${name}`, usage: command.usage, helpCommand: `npm run ops -- ${name} --help` }, io.stderr);
   }

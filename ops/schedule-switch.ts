@@ -115,7 +115,7 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
     current = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
   } catch (error) {
     io.stderr(`ops ${command}: reading ${where} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (current.State === wanted) {
     io.stdout(`The ${where} is already ${wanted}; nothing changed.\n${deployNote(wanted)}\n`);
@@ -125,7 +125,7 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
     await scheduler.send(new UpdateScheduleCommand(updateWithState(name, current, wanted)));
   } catch (error) {
     io.stderr(`ops ${command}: updating ${where} failed; it is still ${current.State ?? 'unknown'}: ${errorMessage(error)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   const effect =
     wanted === 'DISABLED'

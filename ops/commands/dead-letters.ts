@@ -138,7 +138,7 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
   } catch (error) {
     await putBack(sqs, urls, received).catch(() => undefined);
     io.stderr(`ops dead-letters: reading the queues failed: ${explainFailure(error, target)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
 
   const listedCount = listings.reduce((sum, l) => sum + l.messages.length, 0);
@@ -164,7 +164,7 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
     }
   } catch (error) {
     io.stderr(`ops dead-letters: ${deleteListed ? 'deleting' : 'putting back'} the messages failed: ${errorMessage(error)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
 
   if (values.json) {
@@ -177,7 +177,7 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
   // SQS's counts lag behind deletes, so what remains is judged from the listing itself: messages kept, or not all listed.
   const remaining = listings.some((l) => !l.complete || (l.purged === undefined && l.messages.length > 0));
   // --purge acts: what it could not clear is a failure. A listing only reads: what it found is a finding (--check).
-  return remaining && (purge || values.check) ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+  return remaining && (purge || values.check) ? EXIT.failed : EXIT.ok;
 }
 
 async function countMessages(sqs: SQSClient, queueUrl: string): Promise<number> {

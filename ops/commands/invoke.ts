@@ -88,7 +88,7 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     } catch (error) {
       const logGroup = findStackOutput(STACK_OUTPUTS.logGroupName, sourcesFromFlags(undefined, values, io));
       io.stderr(`ops invoke: ${invokeFailure(functionName, error, logGroup)}${localWorldHint(error, target)}\n`);
-      return EXIT.canvasFailedOrInvalid;
+      return EXIT.failed;
     }
   } finally {
     lambda.destroy();
@@ -103,21 +103,21 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
       // not JSON: print it as it came
     }
     io.stderr(`ops invoke: the run failed (${answer.FunctionError}): ${terminalSafe(detail)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     io.stderr(`ops invoke: the function answered something that is not a run summary (${body.length} bytes)\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   const problem = runSummaryProblem(parsed);
   if (problem) {
     io.stderr(
       `ops invoke: ${functionName} answered JSON that is not a run summary (${problem}); is it the reaper? It answered: ${clippedAnswer(body)}\n`,
     );
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   const summary = parsed as RunSummary;
   io.stdout(

@@ -73,13 +73,13 @@ export async function lastRunCommand(argv: readonly string[], io: OperatorIo): P
     found = await findLastRun(io, logGroupName, now - sinceMs, now);
   } catch (error) {
     io.stderr(`ops last-run: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (!found) {
     io.stderr(
       `ops last-run: no "${RUN_FINISHED_MESSAGE}" line in ${logGroupName} in the last ${since} (look further back with --since 7d)\n`,
     );
-    return values.check ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+    return values.check ? EXIT.failed : EXIT.ok;
   }
   if (values.json) {
     io.stdout(`${JSON.stringify(found, null, 2)}\n`);

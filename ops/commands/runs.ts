@@ -95,7 +95,7 @@ export async function runsCommand(argv: readonly string[], io: OperatorIo): Prom
     for await (const page of finishedRunPages(logs, logGroupName, now - sinceMs, now)) runs.push(...page.map(runLineOf));
   } catch (error) {
     io.stderr(`ops runs: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   runs.sort((a, b) => Date.parse(a.loggedAt) - Date.parse(b.loggedAt) || (a.runId < b.runId ? -1 : 1));
 
@@ -112,7 +112,7 @@ export async function runsCommand(argv: readonly string[], io: OperatorIo): Prom
     io.stdout(`${lines.join('\n')}\n`);
   }
   const findings = runs.length === 0 || runs.some((r) => r.needsALook);
-  return values.check && findings ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+  return values.check && findings ? EXIT.failed : EXIT.ok;
 }
 
 const failedOrCut = (run: RunLine) => run.failed > 0 || run.cutShort;

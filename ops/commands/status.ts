@@ -114,7 +114,7 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   } catch (error) {
     if (io.interactive) io.stderr('\n');
     io.stderr(`ops status: ${explainFailure(error, target)} (after ${scanned} rows)\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (io.interactive && !values.json && scanned >= PROGRESS_EVERY_ROWS) io.stderr('\r\x1b[K');
   const brake = await onTable(target, () => readBrakeState(clients.dynamo, config.tableName));
@@ -156,7 +156,7 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   }
   // It ran: findings are reported, not failed on, unless the script asked (--check).
   const findings = counts.invalid > 0 || brake !== undefined;
-  return values.check && findings ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+  return values.check && findings ? EXIT.failed : EXIT.ok;
 };
 
 function statusOf({ canvas, lastForceUnlockedAt, claim }: StatusRow, now: number, graceSeconds: number): CanvasStatus {

@@ -158,7 +158,7 @@ export const trackCommand: OpsCommand = async (argv, io) => {
     seen = await readRow(dynamo, config.tableName, assetId);
   } catch (error) {
     io.stderr(`ops track: reading ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   const now = systemClock.now();
   const current = seen ? judgeCanvas(canvasOf(seen), now, config.graceSeconds * 1000) : undefined;
@@ -178,7 +178,7 @@ export const trackCommand: OpsCommand = async (argv, io) => {
     );
   } catch (error) {
     io.stderr(`ops track: writing ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
   io.stdout(
@@ -211,7 +211,7 @@ export const untrackCommand: OpsCommand = async (argv, io) => {
     seen = await readRow(dynamo, config.tableName, key);
   } catch (error) {
     io.stderr(`ops untrack: reading ${shownKey} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (!seen) {
     io.stdout(`${shownKey} was not tracked; nothing to do\n`);
@@ -227,7 +227,7 @@ export const untrackCommand: OpsCommand = async (argv, io) => {
     result = await untrackCanvas(dynamo, config.tableName, key, seen);
   } catch (error) {
     io.stderr(`ops untrack: removing ${shownKey} from ${config.tableName} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (result === 'changed') return rowChanged(io, 'untrack', key, await readRow(dynamo, config.tableName, key), now);
   io.stdout(`untracked ${shownKey}; the row held ${jsonForTerminal(seen)}\n`);

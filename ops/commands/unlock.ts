@@ -68,7 +68,7 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
     for await (const page of store.pagesOf([assetId])) canvas ??= page[0];
   } catch (error) {
     io.stderr(`ops unlock: reading ${assetId} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (!canvas) {
     io.stderr(

@@ -173,10 +173,10 @@ describe('ops runs', () => {
     const none = await ops(['runs', '--log-group', group, '--since', '30m']);
     expect(none.code).toBe(EXIT.ok);
     expect(none.stdout).toContain('no run finished in the last 30m');
-    expect((await ops(['runs', '--log-group', group, '--since', '30m', '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
+    expect((await ops(['runs', '--log-group', group, '--since', '30m', '--check'])).code).toBe(EXIT.failed);
     seedDay();
     expect((await ops(['runs', '--log-group', group])).code).toBe(EXIT.ok);
-    expect((await ops(['runs', '--log-group', group, '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
+    expect((await ops(['runs', '--log-group', group, '--check'])).code).toBe(EXIT.failed);
   });
 
   it('fits each line to a terminal', async () => {
@@ -188,7 +188,7 @@ describe('ops runs', () => {
 
   it('names a log group that does not exist, exits 1; a bad --since exits 2', async () => {
     const missing = await ops(['runs', '--log-group', '/aws/lambda/nowhere']);
-    expect(missing.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(missing.code).toBe(EXIT.failed);
     expect(missing.stderr).toContain('log group /aws/lambda/nowhere was not found');
     const bad = await ops(['runs', '--log-group', group, '--since', 'yesterday']);
     expect(bad.code).toBe(EXIT.usageOrConfig);

@@ -194,7 +194,7 @@ describe('errors point at the cause', () => {
       ['unlock', 'asset_x', '--yes'],
     ]) {
       const { code, stderr } = await ops(argv, { env: { ...apiEnv(), [ENV.tableName]: 'nope' } });
-      expect(code).toBe(EXIT.canvasFailedOrInvalid);
+      expect(code).toBe(EXIT.failed);
       expect(stderr).toMatch(
         new RegExp(`^ops ${argv[0]}: .*table nope was not found at ${inject('dynamoEndpoint')}; its name came from TABLE_NAME`, 'm'),
       );
@@ -209,7 +209,7 @@ describe('errors point at the cause', () => {
       awsClients: { dynamo: stopped, secrets: unusedSecrets },
     });
     stopped.destroy();
-    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(code).toBe(EXIT.failed);
     expect(stderr).toContain('could not connect to http://127.0.0.1:9');
     expect(stderr).toContain('is `npm run local` still running?');
   });
