@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { redactingWriter } from '#reaper/adapters/redact';
 import { USAGE as REAP_USAGE, runCli as runReapCli } from '#reaper/cli';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { whileInterruptible } from '#reaper/cli-kit/interrupt';
 import { flagsNpmTookMessage, type NpmScript } from '#reaper/cli-kit/npm-run-guard';
 import { pipeSafeWriter } from '#reaper/cli-kit/process-output';
@@ -17,7 +18,7 @@ import { RUNS_USAGE, runsCommand } from './commands/runs';
 import { STATUS_USAGE, statusCommand } from './commands/status';
 import { TRACK_USAGE, trackCommand, UNTRACK_USAGE, untrackCommand } from './commands/track';
 import { UNLOCK_USAGE, unlockCommand } from './commands/unlock';
-import { EXIT, type OpsCommand, type OpsIo } from './io';
+import type { OpsCommand, OpsIo } from './io';
 import { resolveTableTarget, takeTableTargetFlags } from './table-target';
 import { MissingTargetError, TargetFailedError } from './target';
 
@@ -118,7 +119,7 @@ export async function runOps(argv: readonly string[], opsIo: OpsIo): Promise<num
   } catch (error) {
     if (error instanceof MissingTargetError || error instanceof TargetFailedError) {
       io.stderr(`ops ${name}: ${terminalSafe(error.message)}\n`);
-      return error instanceof MissingTargetError ? EXIT.usageOrConfig : EXIT.canvasFailedOrInvalid;
+      return error instanceof MissingTargetError ? EXIT.usageOrConfig : EXIT.failed;
     }
     return exitForError(error, { name: `ops ${name}`, usage: command.usage, helpCommand: `npm run ops -- ${name} --help` }, io.stderr);
   }

@@ -1,10 +1,5 @@
 import type { AwsClients } from '#reaper/wiring';
 
-/** The shared CLI kit, re-exported so ops commands import their plumbing from one place. */
-export { EXIT } from '#reaper/cli-kit/exit-codes';
-export { parseFlags as parseCommandArgs } from '#reaper/cli-kit/parse-flags';
-export { asUsage, UsageError } from '#reaper/cli-kit/usage-error';
-
 /** Everything a command touches outside itself, so tests can run it in process. */
 export interface OpsIo {
   env: Readonly<Record<string, string | undefined>>;

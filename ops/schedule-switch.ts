@@ -5,8 +5,9 @@ import {
   UpdateScheduleCommand,
   type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { errorMessage } from '#reaper/core/error-message';
-import { EXIT, parseCommandArgs } from './io';
 import { type OperatorIo, schedulerClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from './stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
@@ -87,7 +88,7 @@ Exit codes: 0 ${pause ? 'paused (or already paused)' : 'resumed (or already enab
 
 /** `ops pause` and `ops resume`: set the schedule's state, carrying every other field over. */
 export async function switchSchedule(command: 'pause' | 'resume', argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       'schedule-name': { type: 'string' },
@@ -114,7 +115,7 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
     current = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
   } catch (error) {
     io.stderr(`ops ${command}: reading ${where} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (current.State === wanted) {
     io.stdout(`The ${where} is already ${wanted}; nothing changed.\n${deployNote(wanted)}\n`);
@@ -124,7 +125,7 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
     await scheduler.send(new UpdateScheduleCommand(updateWithState(name, current, wanted)));
   } catch (error) {
     io.stderr(`ops ${command}: updating ${where} failed; it is still ${current.State ?? 'unknown'}: ${errorMessage(error)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   const effect =
     wanted === 'DISABLED'

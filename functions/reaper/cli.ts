@@ -35,9 +35,6 @@ import {
   systemClock,
 } from './wiring';
 
-/** Kept for the code that imported them from here before the CLI kit existed; new code imports the kit. */
-export { EXIT, exitCodeFor };
-
 export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json] [--log-format human|json]
        npx canvas-reaper [same options]      (the package's bin: no \`--\` needed)
 

@@ -6,13 +6,15 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
+import { relativeTime } from '#reaper/cli-kit/text-table';
+import { UsageError } from '#reaper/cli-kit/usage-error';
 import { errorMessage } from '#reaper/core/error-message';
 import { type DeadLetter, type DeadLetterQueueKind, decodeDeadLetter } from '../dead-letter-message';
-import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { type OperatorIo, sqsClient } from '../operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
-import { relativeTime } from '../text-table';
 
 const QUEUES: {
   kind: DeadLetterQueueKind;
@@ -77,7 +79,7 @@ interface QueueListing {
 }
 
 export async function deadLettersCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       json: { type: 'boolean' },
@@ -136,7 +138,7 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
   } catch (error) {
     await putBack(sqs, urls, received).catch(() => undefined);
     io.stderr(`ops dead-letters: reading the queues failed: ${explainFailure(error, target)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
 
   const listedCount = listings.reduce((sum, l) => sum + l.messages.length, 0);
@@ -162,7 +164,7 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
     }
   } catch (error) {
     io.stderr(`ops dead-letters: ${deleteListed ? 'deleting' : 'putting back'} the messages failed: ${errorMessage(error)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
 
   if (values.json) {
@@ -175,7 +177,7 @@ export async function deadLettersCommand(argv: readonly string[], io: OperatorIo
   // SQS's counts lag behind deletes, so what remains is judged from the listing itself: messages kept, or not all listed.
   const remaining = listings.some((l) => !l.complete || (l.purged === undefined && l.messages.length > 0));
   // --purge acts: what it could not clear is a failure. A listing only reads: what it found is a finding (--check).
-  return remaining && (purge || values.check) ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+  return remaining && (purge || values.check) ? EXIT.failed : EXIT.ok;
 }
 
 async function countMessages(sqs: SQSClient, queueUrl: string): Promise<number> {

@@ -1,8 +1,10 @@
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { UsageError } from '#reaper/cli-kit/usage-error';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { LOCK_EVENT_SOURCE } from '#reaper/core/lock-events';
-import { EXIT, parseCommandArgs, UsageError } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { parseDuration } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
@@ -40,7 +42,7 @@ export interface DeliveredLockEvent {
 }
 
 export async function eventsCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       since: { type: 'string' },
@@ -74,7 +76,7 @@ export async function eventsCommand(argv: readonly string[], io: OperatorIo): Pr
     ({ events, complete } = await readEvents(io, logGroupName, now - sinceMs, now, assetId));
   } catch (error) {
     io.stderr(`ops events: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (values.json) {
     io.stdout(`${JSON.stringify(events, null, 2)}\n`);

@@ -1,12 +1,14 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { checkAwsSetup } from '#reaper/cli-kit/aws-setup';
-import { exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { EXIT, exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { renderRunSummary } from '#reaper/cli-kit/run-summary-table';
 import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { asUsage, UsageError } from '#reaper/cli-kit/usage-error';
 import { errorMessage } from '#reaper/core/error-message';
 import type { RunSummary } from '#reaper/core/summary';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
-import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
+import type { OpsCommand } from '../io';
 import { findStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
 import { describeTarget, localWorldHint, resolveNamed, targetLine } from '../target';
 import { unlockedLine } from '../unlocked-canvases';
@@ -35,7 +37,7 @@ Exit codes: 0 the run had no failure; 1 a canvas failed, a row is invalid, the r
 invocation failed; 2 usage or configuration error.`;
 
 export const invokeCommand: OpsCommand = async (argv, io) => {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       'dry-run': { type: 'boolean' },
@@ -86,7 +88,7 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     } catch (error) {
       const logGroup = findStackOutput(STACK_OUTPUTS.logGroupName, sourcesFromFlags(undefined, values, io));
       io.stderr(`ops invoke: ${invokeFailure(functionName, error, logGroup)}${localWorldHint(error, target)}\n`);
-      return EXIT.canvasFailedOrInvalid;
+      return EXIT.failed;
     }
   } finally {
     lambda.destroy();
@@ -101,21 +103,21 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
       // not JSON: print it as it came
     }
     io.stderr(`ops invoke: the run failed (${answer.FunctionError}): ${terminalSafe(detail)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     io.stderr(`ops invoke: the function answered something that is not a run summary (${body.length} bytes)\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   const problem = runSummaryProblem(parsed);
   if (problem) {
     io.stderr(
       `ops invoke: ${functionName} answered JSON that is not a run summary (${problem}); is it the reaper? It answered: ${clippedAnswer(body)}\n`,
     );
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   const summary = parsed as RunSummary;
   io.stdout(

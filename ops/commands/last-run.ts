@@ -1,12 +1,12 @@
-import { exitCodeFor } from '#reaper/cli';
+import { EXIT, exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { renderRunSummary } from '#reaper/cli-kit/run-summary-table';
+import { relativeTime } from '#reaper/cli-kit/text-table';
 import type { RunSummary } from '#reaper/core/summary';
-import { EXIT, parseCommandArgs } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { type FinishedRun, finishedRunPages, parseDuration, RUN_FINISHED_MESSAGE } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
-import { relativeTime } from '../text-table';
 import { unlockedLine } from '../unlocked-canvases';
 
 export { parseDuration, RUN_FINISHED_MESSAGE, runFinishedLine } from '../run-log';
@@ -45,7 +45,7 @@ export interface LastRun {
 }
 
 export async function lastRunCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       since: { type: 'string' },
@@ -73,13 +73,13 @@ export async function lastRunCommand(argv: readonly string[], io: OperatorIo): P
     found = await findLastRun(io, logGroupName, now - sinceMs, now);
   } catch (error) {
     io.stderr(`ops last-run: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (!found) {
     io.stderr(
       `ops last-run: no "${RUN_FINISHED_MESSAGE}" line in ${logGroupName} in the last ${since} (look further back with --since 7d)\n`,
     );
-    return values.check ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+    return values.check ? EXIT.failed : EXIT.ok;
   }
   if (values.json) {
     io.stdout(`${JSON.stringify(found, null, 2)}\n`);

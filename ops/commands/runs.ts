@@ -1,7 +1,7 @@
-import { exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { EXIT, exitCodeFor } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { jsonForTerminal } from '#reaper/cli-kit/terminal-text';
 import type { RunSummary, RunWarning } from '#reaper/core/summary';
-import { EXIT, parseCommandArgs } from '../io';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { type FinishedRun, finishedRunPages, parseDuration, RUN_FINISHED_MESSAGE } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
@@ -64,7 +64,7 @@ export interface RunLine {
 }
 
 export async function runsCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       since: { type: 'string' },
@@ -95,7 +95,7 @@ export async function runsCommand(argv: readonly string[], io: OperatorIo): Prom
     for await (const page of finishedRunPages(logs, logGroupName, now - sinceMs, now)) runs.push(...page.map(runLineOf));
   } catch (error) {
     io.stderr(`ops runs: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   runs.sort((a, b) => Date.parse(a.loggedAt) - Date.parse(b.loggedAt) || (a.runId < b.runId ? -1 : 1));
 
@@ -112,7 +112,7 @@ export async function runsCommand(argv: readonly string[], io: OperatorIo): Prom
     io.stdout(`${lines.join('\n')}\n`);
   }
   const findings = runs.length === 0 || runs.some((r) => r.needsALook);
-  return values.check && findings ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+  return values.check && findings ? EXIT.failed : EXIT.ok;
 }
 
 const failedOrCut = (run: RunLine) => run.failed > 0 || run.cutShort;

@@ -1,12 +1,15 @@
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { type Colour, colourWanted, jsonForTerminal } from '#reaper/cli-kit/terminal-text';
 import { type Cell, formatTable, relativeTime } from '#reaper/cli-kit/text-table';
+import { asUsage, UsageError } from '#reaper/cli-kit/usage-error';
 import { loadTableConfig } from '#reaper/config';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
 import { readingText, stringValue } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { parseGraceSecondsFlag } from '#reaper/payload';
 import { systemClock } from '#reaper/wiring';
-import { asUsage, EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
+import type { OpsCommand } from '../io';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
 import { fitRows, NO_CELL_CAP, wrapProse } from '../terminal-fit';
@@ -72,7 +75,7 @@ export interface CanvasStatus {
 const PROGRESS_EVERY_ROWS = 500;
 
 export const statusCommand: OpsCommand = async (argv, io) => {
-  const { values, help } = parseCommandArgs(
+  const { values, help } = parseFlags(
     argv,
     {
       'stale-only': { type: 'boolean' },
@@ -111,7 +114,7 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   } catch (error) {
     if (io.interactive) io.stderr('\n');
     io.stderr(`ops status: ${explainFailure(error, target)} (after ${scanned} rows)\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (io.interactive && !values.json && scanned >= PROGRESS_EVERY_ROWS) io.stderr('\r\x1b[K');
   const brake = await onTable(target, () => readBrakeState(clients.dynamo, config.tableName));
@@ -153,7 +156,7 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   }
   // It ran: findings are reported, not failed on, unless the script asked (--check).
   const findings = counts.invalid > 0 || brake !== undefined;
-  return values.check && findings ? EXIT.canvasFailedOrInvalid : EXIT.ok;
+  return values.check && findings ? EXIT.failed : EXIT.ok;
 };
 
 function statusOf({ canvas, lastForceUnlockedAt, claim }: StatusRow, now: number, graceSeconds: number): CanvasStatus {

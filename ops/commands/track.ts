@@ -1,6 +1,9 @@
 import { assertClockAgreesWithAws } from '#reaper/cli-kit/clock-skew';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
 import { relativeTime } from '#reaper/cli-kit/text-table';
+import { UsageError } from '#reaper/cli-kit/usage-error';
 import { loadTableConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { parseLockExpiry } from '#reaper/core/lock-expiry';
@@ -9,7 +12,7 @@ import { stringReading } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { isReservedKey } from '#reaper/table-contract';
 import { systemClock } from '#reaper/wiring';
-import { EXIT, type OpsCommand, type OpsIo, parseCommandArgs, UsageError } from '../io';
+import type { OpsCommand, OpsIo } from '../io';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
 import { trackCanvas, untrackCanvas, type WriteResult } from '../tracked-canvas-writer';
@@ -114,7 +117,7 @@ function rowChanged(io: OpsIo, command: string, key: string, now: RawRow | undef
 }
 
 export const trackCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseCommandArgs(
+  const { values, positionals, help } = parseFlags(
     argv,
     {
       'lock-expires-at': { type: 'string' },
@@ -155,7 +158,7 @@ export const trackCommand: OpsCommand = async (argv, io) => {
     seen = await readRow(dynamo, config.tableName, assetId);
   } catch (error) {
     io.stderr(`ops track: reading ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   const now = systemClock.now();
   const current = seen ? judgeCanvas(canvasOf(seen), now, config.graceSeconds * 1000) : undefined;
@@ -175,7 +178,7 @@ export const trackCommand: OpsCommand = async (argv, io) => {
     );
   } catch (error) {
     io.stderr(`ops track: writing ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
   io.stdout(
@@ -185,7 +188,7 @@ export const trackCommand: OpsCommand = async (argv, io) => {
 };
 
 export const untrackCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseCommandArgs(
+  const { values, positionals, help } = parseFlags(
     argv,
     { yes: { type: 'boolean', short: 'y' }, ...TABLE_TARGET_OPTIONS },
     { min: 1, max: 1 },
@@ -208,7 +211,7 @@ export const untrackCommand: OpsCommand = async (argv, io) => {
     seen = await readRow(dynamo, config.tableName, key);
   } catch (error) {
     io.stderr(`ops untrack: reading ${shownKey} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (!seen) {
     io.stdout(`${shownKey} was not tracked; nothing to do\n`);
@@ -224,7 +227,7 @@ export const untrackCommand: OpsCommand = async (argv, io) => {
     result = await untrackCanvas(dynamo, config.tableName, key, seen);
   } catch (error) {
     io.stderr(`ops untrack: removing ${shownKey} from ${config.tableName} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (result === 'changed') return rowChanged(io, 'untrack', key, await readRow(dynamo, config.tableName, key), now);
   io.stdout(`untracked ${shownKey}; the row held ${jsonForTerminal(seen)}\n`);

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
 import { checkReaperAwsSetup } from '#reaper/cli-kit/aws-setup';
 import { assertClockAgreesWithAws } from '#reaper/cli-kit/clock-skew';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { relativeTime } from '#reaper/cli-kit/text-table';
+import { UsageError } from '#reaper/cli-kit/usage-error';
 import { loadConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { LockEventRecorder } from '#reaper/core/lock-events';
@@ -12,10 +16,9 @@ import { stringValue, type TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { deliberateUnlockRun, unlockCanvas } from '#reaper/core/unlock-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { createCanvasStore, createCredentialsProvider, createLockApis, lockEventsOf, systemClock } from '#reaper/wiring';
-import { EXIT, type OpsCommand, parseCommandArgs, UsageError } from '../io';
+import type { OpsCommand } from '../io';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
-import { relativeTime } from '../text-table';
 
 export const UNLOCK_USAGE = `Usage: npm run ops -- unlock <assetId> [--lock-id <id>] [--yes]
 
@@ -37,7 +40,7 @@ Exit codes: 0 unlocked (or nothing to unlock); 1 the unlock failed, the lock id 
 tracked; 2 usage or configuration error, a clock too far off, or confirmation refused.`;
 
 export const unlockCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseCommandArgs(
+  const { values, positionals, help } = parseFlags(
     argv,
     { 'lock-id': { type: 'string' }, yes: { type: 'boolean', short: 'y' }, ...TABLE_TARGET_OPTIONS },
     { min: 1, max: 1 },
@@ -66,7 +69,7 @@ export const unlockCommand: OpsCommand = async (argv, io) => {
     for await (const page of store.pagesOf([assetId])) canvas ??= page[0];
   } catch (error) {
     io.stderr(`ops unlock: reading ${assetId} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.canvasFailedOrInvalid;
+    return EXIT.failed;
   }
   if (!canvas) {
     io.stderr(

@@ -8,7 +8,8 @@ import { type LambdaStandIn, startLambdaStandIn } from '#local/lambda-stand-in';
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import { EXIT, type OpsIo } from '#ops/io';
+import type { OpsIo } from '#ops/io';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { createHandler } from '#reaper/handler';
 import { ENV } from '#reaper/settings';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
@@ -83,9 +84,9 @@ describe('ops status', () => {
     expect(stdout).toContain('4 tracked: 1 stale, 1 live, 1 not-locked, 1 invalid (grace 60 s)');
 
     const checked = await ops(['status', '--check']);
-    expect(checked.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(checked.code).toBe(EXIT.failed);
     expect(checked.stdout).toBe(stdout);
-    expect((await ops(['status', '--check', '--json'])).code).toBe(EXIT.canvasFailedOrInvalid);
+    expect((await ops(['status', '--check', '--json'])).code).toBe(EXIT.failed);
   });
 
   it('--check exits 0 when there is nothing to look at', async () => {
@@ -377,7 +378,7 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
   it('asks whether the local world still runs when its Lambda endpoint refuses the connection', async () => {
     process.env.AWS_ENDPOINT_URL_LAMBDA = 'http://127.0.0.1:9';
     const { code, stderr } = await ops(['invoke', '--dry-run', '--function-name', 'CanvasLockReaper-Reaper1234']);
-    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(code).toBe(EXIT.failed);
     expect(stderr).toContain('could not reach Lambda; CanvasLockReaper-Reaper1234 was not invoked');
     expect(stderr).toContain('is `npm run local` still running?');
   });
@@ -390,11 +391,11 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
 
   it('reports a failed run (the function threw) and an unknown function with exit 1', async () => {
     const failed = await ops(['invoke', '--function-name', 'CanvasLockReaper-Broken']);
-    expect(failed.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(failed.code).toBe(EXIT.failed);
     expect(failed.stderr).toContain('the run failed (Unhandled): PayloadError: invalid invoke payload: unknown field "bogus"');
 
     const missing = await ops(['invoke', '--function-name', 'NoSuchFunction']);
-    expect(missing.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(missing.code).toBe(EXIT.failed);
     expect(missing.stderr).toContain('ResourceNotFoundException');
   });
 
@@ -406,7 +407,7 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
     async (name, start) => {
       for (const json of [false, true]) {
         const { code, stdout, stderr } = await ops(['invoke', '--function-name', name, ...(json ? ['--json'] : [])]);
-        expect(code).toBe(EXIT.canvasFailedOrInvalid);
+        expect(code).toBe(EXIT.failed);
         expect(stdout).toBe('');
         expect(stderr).toContain(`ops invoke: ${name} answered JSON that is not a run summary`);
         expect(stderr).toContain(start);
@@ -439,7 +440,7 @@ describe('ops invoke (against a local Lambda Invoke endpoint running the real ha
     const { code, stderr, stdout } = await ops(['invoke', '--dry-run'], { cwd: dir });
 
     expect(lambdaEndpoint.invocations).toHaveLength(1);
-    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(code).toBe(EXIT.failed);
     expect(stdout).toBe('');
     expect(stderr).toContain('the connection to Lambda was lost while CanvasLockReaper-Reaper1234 was running');
     expect(stderr).toContain('The invocation may still be running, up to the function timeout: do not invoke again yet.');

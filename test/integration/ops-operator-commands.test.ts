@@ -9,8 +9,8 @@ import { type CloudWatchLogsStandIn, startCloudWatchLogsStandIn } from '#local/c
 import { type SchedulerStandIn, type StandInSchedule, startSchedulerStandIn } from '#local/scheduler-stand-in';
 import { type SqsStandIn, startSqsStandIn } from '#local/sqs-stand-in';
 import { runOps } from '#ops/cli';
-import { EXIT } from '#ops/io';
 import type { OperatorIo } from '#ops/operator-clients';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
 import type { RunSummary } from '#reaper/core/summary';
 import { aRunSummary } from '#test-support/run-summary';
 
@@ -143,7 +143,7 @@ describe('ops pause / ops resume', () => {
 
   it('exits 1 when the schedule does not exist, and 2 on a bad flag', async () => {
     const unknown = await ops(['pause', '--schedule-name', 'no-such-schedule']);
-    expect(unknown.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(unknown.code).toBe(EXIT.failed);
     expect(unknown.stderr).toContain('reading schedule no-such-schedule (group default) failed');
     expect(unknown.stderr).toContain(
       `schedule no-such-schedule (group default) was not found at ${scheduler.endpoint}; its name came from --schedule-name`,
@@ -234,7 +234,7 @@ describe('ops last-run', () => {
     const none = await ops(['last-run', '--log-group', group, '--since', '30m']);
     expect(none.code).toBe(EXIT.ok);
     expect(none.stderr).toContain(`no "reap run finished" line in ${group} in the last 30m`);
-    expect((await ops(['last-run', '--log-group', group, '--since', '30m', '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
+    expect((await ops(['last-run', '--log-group', group, '--since', '30m', '--check'])).code).toBe(EXIT.failed);
   });
 
   it('says its target (the log group, where its name came from, the region, the endpoint) on stderr first', async () => {
@@ -247,7 +247,7 @@ describe('ops last-run', () => {
 
   it('exits 1 when the log group cannot be read, 2 on a bad --since or no log group', async () => {
     const unknown = await ops(['last-run', '--log-group', '/aws/lambda/nothing-here']);
-    expect(unknown.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(unknown.code).toBe(EXIT.failed);
     expect(unknown.stderr).toContain('reading log group /aws/lambda/nothing-here failed');
     const badSince = await ops(['last-run', '--log-group', group, '--since', 'yesterday']);
     expect(badSince.code).toBe(EXIT.usageOrConfig);
@@ -324,7 +324,7 @@ describe('ops dead-letters', () => {
     expect(sqs.messages(TICKS)).toHaveLength(1);
 
     // --check: dead letters waiting are a finding.
-    expect((await ops(['dead-letters', '--check', ...queueFlags()])).code).toBe(EXIT.canvasFailedOrInvalid);
+    expect((await ops(['dead-letters', '--check', ...queueFlags()])).code).toBe(EXIT.failed);
   });
 
   it('--purge --yes deletes what it listed; both queues are then empty (exit 0)', async () => {
@@ -365,7 +365,7 @@ describe('ops dead-letters', () => {
     sqs.send(TICKS, { body: JSON.stringify(tick) });
     const { code, stdout } = await ops(['dead-letters', '--max', '1', '--purge', '--yes', ...queueFlags()]);
     expect(stdout).toContain('Undelivered ticks: 1 message(s) (listing stopped at --max; more may wait)');
-    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(code).toBe(EXIT.failed);
     expect(sqs.messages(TICKS)).toHaveLength(1);
   });
 

@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOps } from '#ops/cli';
-import { EXIT } from '#ops/io';
 import type { OperatorIo } from '#ops/operator-clients';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { aRunSummary } from '#test-support/run-summary';
 
 /**
@@ -99,13 +99,13 @@ describe.skipIf(!available)('ops runs against moto', () => {
     expect(stdout).toMatch(
       /^\S+Z {2}run-a {2}3 examined, 1 unlocked\n\S+Z {2}run-b {2}3 examined, 1 failed\n2 runs in the last 24h: 1 failed or cut short\n$/,
     );
-    expect((await ops(['runs', '--log-group', group, '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
+    expect((await ops(['runs', '--log-group', group, '--check'])).code).toBe(EXIT.failed);
     expect((await ops(['last-run', '--log-group', group, '--json'])).stdout).toContain('"runId": "run-b"');
   });
 
   it('names a log group that does not exist', async () => {
     const { code, stderr } = await ops(['runs', '--log-group', '/aws/lambda/nowhere']);
-    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(code).toBe(EXIT.failed);
     expect(stderr).toContain('log group /aws/lambda/nowhere was not found');
   });
 });

@@ -5,8 +5,8 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CloudWatchLogsStandIn, startCloudWatchLogsStandIn } from '#local/cloudwatch-logs-stand-in';
 import { runOps } from '#ops/cli';
-import { EXIT } from '#ops/io';
 import type { OperatorIo } from '#ops/operator-clients';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
 import type { RunSummary } from '#reaper/core/summary';
 import { aRunSummary } from '#test-support/run-summary';
 
@@ -173,10 +173,10 @@ describe('ops runs', () => {
     const none = await ops(['runs', '--log-group', group, '--since', '30m']);
     expect(none.code).toBe(EXIT.ok);
     expect(none.stdout).toContain('no run finished in the last 30m');
-    expect((await ops(['runs', '--log-group', group, '--since', '30m', '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
+    expect((await ops(['runs', '--log-group', group, '--since', '30m', '--check'])).code).toBe(EXIT.failed);
     seedDay();
     expect((await ops(['runs', '--log-group', group])).code).toBe(EXIT.ok);
-    expect((await ops(['runs', '--log-group', group, '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
+    expect((await ops(['runs', '--log-group', group, '--check'])).code).toBe(EXIT.failed);
   });
 
   it('fits each line to a terminal', async () => {
@@ -188,7 +188,7 @@ describe('ops runs', () => {
 
   it('names a log group that does not exist, exits 1; a bad --since exits 2', async () => {
     const missing = await ops(['runs', '--log-group', '/aws/lambda/nowhere']);
-    expect(missing.code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(missing.code).toBe(EXIT.failed);
     expect(missing.stderr).toContain('log group /aws/lambda/nowhere was not found');
     const bad = await ops(['runs', '--log-group', group, '--since', 'yesterday']);
     expect(bad.code).toBe(EXIT.usageOrConfig);

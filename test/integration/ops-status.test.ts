@@ -79,7 +79,7 @@ describe('ops status', () => {
 
     const { code, stdout } = await ops(['status']);
     expect(code).toBe(EXIT.ok);
-    expect((await ops(['status', '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
+    expect((await ops(['status', '--check'])).code).toBe(EXIT.failed);
     expect(stdout).toContain('4 tracked:');
     expect(stdout).not.toContain(BRAKE_ROW_KEY);
     expect(stdout).toContain('MASS-EXPIRY BRAKE ENGAGED since 2026-11-27T09:00:00.000Z (60 newly stale vs 0 live)');

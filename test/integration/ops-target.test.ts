@@ -8,8 +8,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import { EXIT, type OpsIo } from '#ops/io';
+import type { OpsIo } from '#ops/io';
 import { describeTarget, explainFailure, targetLine } from '#ops/target';
+import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
@@ -193,7 +194,7 @@ describe('errors point at the cause', () => {
       ['unlock', 'asset_x', '--yes'],
     ]) {
       const { code, stderr } = await ops(argv, { env: { ...apiEnv(), [ENV.tableName]: 'nope' } });
-      expect(code).toBe(EXIT.canvasFailedOrInvalid);
+      expect(code).toBe(EXIT.failed);
       expect(stderr).toMatch(
         new RegExp(`^ops ${argv[0]}: .*table nope was not found at ${inject('dynamoEndpoint')}; its name came from TABLE_NAME`, 'm'),
       );
@@ -208,7 +209,7 @@ describe('errors point at the cause', () => {
       awsClients: { dynamo: stopped, secrets: unusedSecrets },
     });
     stopped.destroy();
-    expect(code).toBe(EXIT.canvasFailedOrInvalid);
+    expect(code).toBe(EXIT.failed);
     expect(stderr).toContain('could not connect to http://127.0.0.1:9');
     expect(stderr).toContain('is `npm run local` still running?');
   });

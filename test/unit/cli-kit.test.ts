@@ -102,7 +102,7 @@ describe('exitForError: the one place errors become exit codes', () => {
       text: 'ops status: configuration error: TABLE_NAME: is required\n(nothing was done)\n',
     });
     expect(report(new AwsSetupError('no AWS region: set AWS_REGION')).code).toBe(EXIT.usageOrConfig);
-    expect(report(new Error('boom'))).toEqual({ code: EXIT.canvasFailedOrInvalid, text: 'ops status: unexpected error: Error: boom\n' });
+    expect(report(new Error('boom'))).toEqual({ code: EXIT.failed, text: 'ops status: unexpected error: Error: boom\n' });
   });
 });
 

@@ -35,5 +35,5 @@ export function exitForError(error: unknown, command: CommandIdentity, stderr: (
     return EXIT.usageOrConfig;
   }
   stderr(`${command.name}: unexpected error: ${terminalSafe(errorMessage(error))}\n`);
-  return EXIT.canvasFailedOrInvalid;
+  return EXIT.failed;
 }
