@@ -59,7 +59,9 @@ describe('npx cdk synth', () => {
           ? value
           : name === ENV.tableName
             ? 'tracked-canvases'
-            : 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
+            : name === ENV.lockEventsBus
+              ? 'arn:aws:events:eu-west-1:123456789012:event-bus/canvas-lock-events'
+              : 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf',
       ]),
     );
     const probe = await run(process.execPath, ['--input-type=module', '-e', LOAD_AND_PROBE, path.join(assetDir, 'index.mjs')], {
