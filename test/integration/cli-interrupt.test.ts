@@ -1,17 +1,12 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { describe, expect, it } from 'vitest';
+import { getRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
 import { isolatedProcessEnv } from '#test-support/child-env';
-import { minutesAgo } from '#test-support/reaper-harness';
+import { useStaleCanvasWorld } from '#test-support/stale-canvas-world';
 
 /**
  * Ctrl-C in `npm run reap` (and `npm run ops -- reap`): a real process, a real signal. The Scenario stand-in holds
@@ -22,34 +17,14 @@ import { minutesAgo } from '#test-support/reaper-harness';
 const ROOT = path.resolve(__dirname, '../..');
 const CANVASES = ['asset_intA', 'asset_intB', 'asset_intC', 'asset_intD'];
 
-let dynamo: DynamoDBClient;
-let api: ScenarioStandIn;
-let tableName: string;
-let home: string;
-
-beforeAll(() => {
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
-  home = mkdtempSync(path.join(tmpdir(), 'cli-int-home-'));
-});
-afterAll(() => dynamo.destroy());
-beforeEach(async () => {
-  api = await startScenarioStandIn();
-  tableName = `int-${randomUUID()}`;
-  await createTrackedCanvasTable(dynamo, tableName);
-  for (const assetId of CANVASES) {
-    const lockExpiresAt = minutesAgo(30);
-    await putRow(dynamo, tableName, { assetId, lockExpiresAt });
-    api.addCanvas(assetId, { lockExpiresAt });
-  }
-});
-afterEach(() => api.close());
+const world = useStaleCanvasWorld('int', CANVASES);
 
 function shellEnv(): Record<string, string> {
-  return isolatedProcessEnv(home, {
-    [ENV.tableName]: tableName,
-    [ENV.apiBaseUrl]: api.baseUrl,
-    [ENV.localApiKey]: api.apiKey,
-    [ENV.localApiSecret]: api.apiSecret,
+  return isolatedProcessEnv(world.home, {
+    [ENV.tableName]: world.tableName,
+    [ENV.apiBaseUrl]: world.api.baseUrl,
+    [ENV.localApiKey]: world.api.apiKey,
+    [ENV.localApiSecret]: world.api.apiSecret,
     // One canvas at a time, so the others are still waiting when the signal comes.
     [ENV.maxInFlight]: '1',
   });
@@ -71,7 +46,7 @@ async function interruptAfterFirstRequest(script: string, args: string[], signal
 async function interruptCommand(command: string, args: string[], signal: NodeJS.Signals, target: 'process' | 'group') {
   let release = () => {};
   const signalTaken = new Promise<void>((resolve) => (release = resolve));
-  for (const assetId of CANVASES) api.script(assetId, [{ action: () => signalTaken }], 'get');
+  for (const assetId of CANVASES) world.api.script(assetId, [{ action: () => signalTaken }], 'get');
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...shellEnv(), npm_config_update_notifier: 'false', npm_config_offline: 'true' },
@@ -95,8 +70,8 @@ async function interruptCommand(command: string, args: string[], signal: NodeJS.
   );
   let exited = false;
   void closed.then(() => (exited = true));
-  while (api.requests.length === 0 && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
-  const requestsAtSignal = api.requests.length;
+  while (world.api.requests.length === 0 && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
+  const requestsAtSignal = world.api.requests.length;
   if (target === 'group') process.kill(-child.pid!, signal);
   else child.kill(signal);
   const code = await closed;
@@ -105,7 +80,7 @@ async function interruptCommand(command: string, args: string[], signal: NodeJS.
 }
 
 async function rowsAfter() {
-  const rows = await Promise.all(CANVASES.map((assetId) => getRow(dynamo, tableName, assetId)));
+  const rows = await Promise.all(CANVASES.map((assetId) => getRow(world.dynamo, world.tableName, assetId)));
   return {
     unlocked: rows.filter((row) => row && row.lockExpiresAt === undefined).length,
     claimsLeft: rows.filter((row) => row?.[REAPER_ATTRIBUTES.claimRunId] !== undefined).length,
@@ -125,7 +100,7 @@ describe('SIGINT or SIGTERM during a run', () => {
     expect(summary).toMatchObject({ examined: 4, stale: 4, cutShort: true, stopReason: 'interrupted' });
     // The canvas under way finished; no other started.
     expect(summary).toMatchObject({ unlocked: 1, failed: 0, skipped: { runStopped: 3 } });
-    expect(api.requests.map((request) => request.route)).toEqual(['get', 'unlock']);
+    expect(world.api.requests.map((request) => request.route)).toEqual(['get', 'unlock']);
     expect(stderr.trimEnd().split('\n').at(-1)).toMatch(/run cut short: interrupted/);
     const rows = await rowsAfter();
     expect(rows.unlocked).toBe(summary.unlocked);
@@ -165,7 +140,7 @@ describe('Ctrl-C typed at a real (pseudo-)terminal: the terminal itself signals 
   it('npm run reap: the summary so far, stopReason "interrupted", exit 1, no claim left behind', async () => {
     let release = () => {};
     const signalTaken = new Promise<void>((resolve) => (release = resolve));
-    for (const assetId of CANVASES) api.script(assetId, [{ action: () => signalTaken }], 'get');
+    for (const assetId of CANVASES) world.api.script(assetId, [{ action: () => signalTaken }], 'get');
     // script(1) runs the command on a new pseudo-terminal; what we write to its stdin is typed at that terminal.
     // -e: script exits with the command's exit code; exec: no shell between the terminal and npm.
     const child = spawn('script', ['-qec', 'exec npm run reap -- --json', '/dev/null'], {
@@ -183,8 +158,8 @@ describe('Ctrl-C typed at a real (pseudo-)terminal: the terminal itself signals 
     const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
     let exited = false;
     void closed.then(() => (exited = true));
-    while (api.requests.length === 0 && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(api.requests, output).toHaveLength(1);
+    while (world.api.requests.length === 0 && !exited) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(world.api.requests, output).toHaveLength(1);
     // Ctrl-C, as a person types it: the terminal's line discipline turns it into SIGINT for the whole foreground group.
     child.stdin.write('\x03');
     const code = await closed;

@@ -1,16 +1,12 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { describe, expect, it } from 'vitest';
+import { getRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { isolatedProcessEnv } from '#test-support/child-env';
-import { minutesAgo } from '#test-support/reaper-harness';
+import { useStaleCanvasWorld } from '#test-support/stale-canvas-world';
 
 /**
  * Every way an operator spells a dry or narrowed run, run for real through npm and npx (issue 17 item 1): npm takes
@@ -23,35 +19,15 @@ const ROOT = path.resolve(__dirname, '../..');
 const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 const CANVASES = ['asset_npmA', 'asset_npmB'];
 
-let dynamo: DynamoDBClient;
-let api: ScenarioStandIn;
-let tableName: string;
-let home: string;
-
-beforeAll(() => {
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
-  home = mkdtempSync(path.join(tmpdir(), 'cli-npm-home-'));
-});
-afterAll(() => dynamo.destroy());
-beforeEach(async () => {
-  api = await startScenarioStandIn();
-  tableName = `npm-${randomUUID()}`;
-  await createTrackedCanvasTable(dynamo, tableName);
-  for (const assetId of CANVASES) {
-    const lockExpiresAt = minutesAgo(30);
-    await putRow(dynamo, tableName, { assetId, lockExpiresAt });
-    api.addCanvas(assetId, { lockExpiresAt });
-  }
-});
-afterEach(() => api.close());
+const world = useStaleCanvasWorld('npm', CANVASES);
 
 /** A command line as a shell runs it, from the repository, with only the local servers in reach. */
 async function shell(command: string, args: string[]) {
-  const env = isolatedProcessEnv(home, {
-    [ENV.tableName]: tableName,
-    [ENV.apiBaseUrl]: api.baseUrl,
-    [ENV.localApiKey]: api.apiKey,
-    [ENV.localApiSecret]: api.apiSecret,
+  const env = isolatedProcessEnv(world.home, {
+    [ENV.tableName]: world.tableName,
+    [ENV.apiBaseUrl]: world.api.baseUrl,
+    [ENV.localApiKey]: world.api.apiKey,
+    [ENV.localApiSecret]: world.api.apiSecret,
     // npm's own update check and audit would reach for the registry: no test leaves the machine.
     npm_config_update_notifier: 'false',
     npm_config_offline: 'true',
@@ -66,7 +42,7 @@ async function shell(command: string, args: string[]) {
 }
 
 async function stillLocked(): Promise<string[]> {
-  const rows = await Promise.all(CANVASES.map((assetId) => getRow(dynamo, tableName, assetId)));
+  const rows = await Promise.all(CANVASES.map((assetId) => getRow(world.dynamo, world.tableName, assetId)));
   return CANVASES.filter((_, i) => rows[i]?.lockExpiresAt !== undefined);
 }
 
@@ -98,7 +74,7 @@ describe('npm took the flag (written before `--`): refused, nothing done', () =>
     const { code, stderr } = await shell('npm', args);
     expect(code, stderr).toBe(EXIT.usageOrConfig);
     expect(stderr).toContain(`npm took ${flag} as its own option; write \`${npmFix}\`, or \`${binFix}\``);
-    expect(api.requests).toEqual([]);
+    expect(world.api.requests).toEqual([]);
     expect(await stillLocked()).toEqual(CANVASES);
   });
 });
@@ -112,7 +88,7 @@ describe('the spellings that reach the command: they do what they say', () => {
     const { code, stderr } = await shell(command, args);
     expect(code, stderr).toBe(EXIT.ok);
     expect(stderr).toMatch(/2 examined, 2 stale, 2 would be unlocked \(dry run\)/);
-    expect(api.requests).toEqual([]);
+    expect(world.api.requests).toEqual([]);
     expect(await stillLocked()).toEqual(CANVASES);
   });
 
@@ -122,7 +98,7 @@ describe('the spellings that reach the command: they do what they say', () => {
   ])('%s: that one canvas only', async (_name, command, args) => {
     const { code, stderr } = await shell(command, args);
     expect(code, stderr).toBe(EXIT.ok);
-    expect(api.unlockRequests.map((request) => request.assetId)).toEqual(['asset_npmA']);
+    expect(world.api.unlockRequests.map((request) => request.assetId)).toEqual(['asset_npmA']);
     expect(await stillLocked()).toEqual(['asset_npmB']);
   });
 });
