@@ -1,12 +1,12 @@
 import { EXIT, exitCodeFor } from '#reaper/cli-kit/exit-codes';
 import { parseFlags } from '#reaper/cli-kit/parse-flags';
-import { jsonForTerminal } from '#reaper/cli-kit/terminal-text';
+import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { clipText } from '#reaper/cli-kit/text-table';
 import type { RunSummary, RunWarning } from '#reaper/core/summary';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { type FinishedRun, finishedRunPages, parseDuration, RUN_FINISHED_MESSAGE } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
-import { clipLine } from '../terminal-fit';
 
 const DEFAULT_SINCE = '24h';
 /** Canvases named per doubt on a run's line; --json has every warning the summary kept. */
@@ -107,8 +107,9 @@ export async function runsCommand(argv: readonly string[], io: OperatorIo): Prom
     io.stdout(`${jsonForTerminal({ logGroupName, since, generatedAt: new Date(now).toISOString(), runs: shown }, 2)}\n`);
   } else {
     const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
-    const lines = shown.map((run) => clipLine(humanLine(run), columns));
-    lines.push(clipLine(totalsLine(runs, shown, since), columns));
+    const oneLine = (text: string) => (columns === undefined ? terminalSafe(text) : clipText(terminalSafe(text), columns));
+    const lines = shown.map((run) => oneLine(humanLine(run)));
+    lines.push(oneLine(totalsLine(runs, shown, since)));
     io.stdout(`${lines.join('\n')}\n`);
   }
   const findings = runs.length === 0 || runs.some((r) => r.needsALook);

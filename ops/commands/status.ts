@@ -1,7 +1,7 @@
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { parseFlags } from '#reaper/cli-kit/parse-flags';
-import { type Colour, colourWanted, jsonForTerminal } from '#reaper/cli-kit/terminal-text';
-import { type Cell, formatTable, relativeTime } from '#reaper/cli-kit/text-table';
+import { type Colour, colourWanted, jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { type Cell, formatTable, relativeTime, wrapText } from '#reaper/cli-kit/text-table';
 import { asUsage, UsageError } from '#reaper/cli-kit/usage-error';
 import { loadTableConfig } from '#reaper/config';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
@@ -12,7 +12,6 @@ import { systemClock } from '#reaper/wiring';
 import type { OpsCommand } from '../io';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
-import { fitRows, NO_CELL_CAP, wrapProse } from '../terminal-fit';
 import { readBrakeState, type StatusRow, scanStatusRows } from '../tracked-rows';
 
 export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--project ID] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id] [--check]
@@ -151,7 +150,7 @@ export const statusCommand: OpsCommand = async (argv, io) => {
     const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
     const prose = `${totals}${more}${brakeLine}`;
     io.stdout(
-      `${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal), columns)}\n\n${columns ? wrapProse(prose, columns) : prose}\n`,
+      `${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal), columns)}\n\n${columns ? wrapText(terminalSafe(prose), columns) : prose}\n`,
     );
   }
   // It ran: findings are reported, not failed on, unless the script asked (--check).
@@ -219,8 +218,10 @@ function statusTable(shown: readonly CanvasStatus[], now: number, colour: boolea
   ]);
   if (columns !== undefined) {
     // The project, the asset id and the state are read whole; the other columns give way.
-    const fitted = fitRows(header, rows, columns, withProjects ? [0, 1, 2] : [0, 1]);
-    return formatTable(fitted.header, fitted.rows, NO_CELL_CAP, colour);
+    return formatTable(header, rows, Number.POSITIVE_INFINITY, colour, {
+      lineWidth: columns,
+      keepWhole: withProjects ? [0, 1, 2] : [0, 1],
+    });
   }
   return formatTable(header, rows, withClaims ? 120 : withProblems ? 100 : 60, colour);
 }

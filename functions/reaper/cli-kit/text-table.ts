@@ -69,13 +69,16 @@ export interface TableFit {
   lineWidth?: number;
   /** Columns (by index) that give way first, in this order, down to MIN_COLUMN_WIDTH, before the widest do. */
   squeezeFirst?: readonly number[];
+  /** Columns (by index) never clipped to fit (an id a person must read whole); the others give way. */
+  keepWhole?: readonly number[];
 }
 
 /**
  * Column widths that fit `lineWidth` (two spaces between columns): the `squeezeFirst` columns give way first, then
- * always the widest, none below MIN_COLUMN_WIDTH (or its own width, if smaller).
+ * always the widest that is not kept whole, none below MIN_COLUMN_WIDTH (or its own width, if smaller).
  */
-function fitWidths(natural: readonly number[], lineWidth: number, squeezeFirst: readonly number[]): number[] {
+function fitWidths(natural: readonly number[], lineWidth: number, fit: TableFit): number[] {
+  const { squeezeFirst = [], keepWhole = [] } = fit;
   const widths = [...natural];
   const total = () => widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1);
   for (const i of squeezeFirst) {
@@ -85,9 +88,10 @@ function fitWidths(natural: readonly number[], lineWidth: number, squeezeFirst: 
   }
   // Then one column at a time, always the widest, so the columns end up as even as the text allows.
   while (total() > lineWidth) {
-    const widest = Math.max(...widths);
+    const shrinkable = widths.map((w, i) => (keepWhole.includes(i) ? 0 : w));
+    const widest = Math.max(...shrinkable);
     if (widest <= MIN_COLUMN_WIDTH) break;
-    widths[widths.lastIndexOf(widest)] = widest - 1;
+    widths[shrinkable.lastIndexOf(widest)] = widest - 1;
   }
   return widths;
 }
@@ -110,7 +114,7 @@ export function formatTable(
     row.map((cell) => ({ text: clipText(terminalSafe(textOf(cell)), maxCellWidth), colour: colourOf(cell) })),
   );
   const natural = header.map((title, i) => Math.max([...title].length, ...clipped.map((row) => [...(row[i]?.text ?? '')].length)));
-  const widths = lineWidth === undefined ? natural : fitWidths(natural, lineWidth, fit.squeezeFirst ?? []);
+  const widths = lineWidth === undefined ? natural : fitWidths(natural, lineWidth, fit);
   const line = (cells: readonly { text: string; colour?: Colour | undefined }[]) =>
     cells
       .map((cell, i) => {
