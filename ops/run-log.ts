@@ -1,4 +1,4 @@
-import { type CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { type CloudWatchLogsClient, type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { UsageError } from '#reaper/cli-kit/usage-error';
 import type { RunSummary } from '#reaper/core/summary';
 
@@ -17,11 +17,38 @@ export interface FinishedRun {
   summary: RunSummary;
 }
 
+/** What one FilterLogEvents read asks for: a log group, a filter pattern and a window (epoch ms). */
+export interface LogEventQuery {
+  logGroupName: string;
+  filterPattern: string;
+  startTime: number;
+  endTime: number;
+}
+
 /**
- * Every run-finished line between two times, a FilterLogEvents page at a time, to the service's contract: a page may
- * hold no events and still carry a nextToken (keep paging until there is none), events come sorted within a page
- * only (callers sort), and an event is seen once by its eventId. Lines the filter let through that are not a run's
- * last line (the phrase inside another message, a line that is not JSON) are skipped.
+ * The events FilterLogEvents finds, a page at a time, to the service's contract: a page may hold no events and still
+ * carry a nextToken (keep paging until there is none), and events come sorted within a page only (callers sort).
+ * At most `maxPages` pages, so a misbehaving endpoint cannot keep a command paging forever: `more` on the last page
+ * read says whether the service had more.
+ */
+export async function* logEventPages(
+  logs: CloudWatchLogsClient,
+  query: LogEventQuery,
+  maxPages: number,
+): AsyncIterable<{ events: FilteredLogEvent[]; more: boolean }> {
+  let nextToken: string | undefined;
+  for (let page = 0; page < maxPages; page += 1) {
+    const answer = await logs.send(new FilterLogEventsCommand({ ...query, ...(nextToken ? { nextToken } : {}) }));
+    nextToken = answer.nextToken;
+    yield { events: answer.events ?? [], more: Boolean(nextToken) };
+    if (!nextToken) return;
+  }
+}
+
+/**
+ * Every run-finished line between two times, a page at a time (logEventPages), each event once by its eventId. Lines
+ * the filter let through that are not a run's last line (the phrase inside another message, a line that is not JSON)
+ * are skipped.
  */
 export async function* finishedRunPages(
   logs: CloudWatchLogsClient,
@@ -30,19 +57,12 @@ export async function* finishedRunPages(
   endTime: number,
 ): AsyncIterable<FinishedRun[]> {
   const seen = new Set<string>();
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page += 1) {
-    const answer = await logs.send(
-      new FilterLogEventsCommand({
-        logGroupName,
-        filterPattern: `"${RUN_FINISHED_MESSAGE}"`,
-        startTime,
-        endTime,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
+  let more = false;
+  const query = { logGroupName, filterPattern: `"${RUN_FINISHED_MESSAGE}"`, startTime, endTime };
+  for await (const page of logEventPages(logs, query, MAX_PAGES)) {
+    more = page.more;
     const runs: FinishedRun[] = [];
-    for (const event of answer.events ?? []) {
+    for (const event of page.events) {
       if (event.eventId !== undefined) {
         if (seen.has(event.eventId)) continue;
         seen.add(event.eventId);
@@ -59,10 +79,8 @@ export async function* finishedRunPages(
       });
     }
     yield runs;
-    nextToken = answer.nextToken;
-    if (!nextToken) return;
   }
-  throw new Error(`still paging after ${MAX_PAGES} pages; narrow --since`);
+  if (more) throw new Error(`still paging after ${MAX_PAGES} pages; narrow --since`);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { terminalSafe } from '#reaper/cli-kit/terminal-text';
@@ -6,7 +5,7 @@ import { UsageError } from '#reaper/cli-kit/usage-error';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { LOCK_EVENT_SOURCE } from '#reaper/core/lock-events';
 import { logsClient, type OperatorIo } from '../operator-clients';
-import { parseDuration } from '../run-log';
+import { logEventPages, parseDuration } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
 
@@ -112,33 +111,21 @@ async function readEvents(
 ): Promise<{ events: DeliveredLockEvent[]; complete: boolean }> {
   const seen = new Set<string>();
   const events: DeliveredLockEvent[] = [];
-  let nextToken: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page += 1) {
-    const answer = await logsClient(io).send(
-      new FilterLogEventsCommand({
-        logGroupName,
-        // A plain term narrows the read; each event is checked again below (a term matches anywhere in the line).
-        filterPattern: assetId ? `"${assetId}"` : `"${LOCK_EVENT_SOURCE}"`,
-        startTime,
-        endTime,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    for (const line of answer.events ?? []) {
+  // A plain term narrows the read; each event is checked again below (a term matches anywhere in the line).
+  const filterPattern = assetId ? `"${assetId}"` : `"${LOCK_EVENT_SOURCE}"`;
+  let more = false;
+  for await (const page of logEventPages(logsClient(io), { logGroupName, filterPattern, startTime, endTime }, MAX_PAGES)) {
+    more = page.more;
+    for (const line of page.events) {
       const event = parseEvent(line.message);
       if (!event || seen.has(event.id)) continue;
       if (assetId !== undefined && event.detail.assetId !== assetId) continue;
       seen.add(event.id);
       events.push(event);
     }
-    nextToken = answer.nextToken;
-    if (!nextToken) {
-      events.sort((a, b) => a.time.localeCompare(b.time));
-      return { events, complete: true };
-    }
   }
   events.sort((a, b) => a.time.localeCompare(b.time));
-  return { events, complete: false };
+  return { events, complete: !more };
 }
 
 function parseEvent(message: string | undefined): DeliveredLockEvent | undefined {
