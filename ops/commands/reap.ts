@@ -6,20 +6,10 @@ import { redactingWriter } from '#reaper/adapters/redact';
 import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
 import { loadConfig } from '#reaper/config';
 import type { ReapLogger } from '#reaper/core/ports';
-import { reap } from '#reaper/core/reap';
 import type { RunSummary } from '#reaper/core/summary';
 import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
 import { ENV, SETTINGS } from '#reaper/settings';
-import {
-  type AwsClients,
-  createAwsClients,
-  createCanvasStore,
-  createCredentialsProvider,
-  createLockApis,
-  lockEventsOf,
-  reapOptions,
-  systemClock,
-} from '#reaper/wiring';
+import { type AwsClients, createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from '#reaper/wiring';
 import type { OpsCommand } from '../io';
 import { checkReaperAwsSetup } from '../kit/aws-setup';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
@@ -141,7 +131,7 @@ export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<num
   // Every line this command prints goes through the one redaction pass (a failure quotes what the API said).
   const io: CliIo = { ...cliIo, stdout: redactingWriter(cliIo.stdout), stderr: redactingWriter(cliIo.stderr) };
   try {
-    return await runReap(argv, io);
+    return await reapFromArgs(argv, io);
   } catch (error) {
     return exitForError(error, COMMAND, proseWriter(io));
   }
@@ -154,7 +144,7 @@ function proseWriter(io: CliIo): (text: string) => void {
   return (text) => io.stderr(wrapText(text, width, 2));
 }
 
-async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
+async function reapFromArgs(argv: readonly string[], io: CliIo): Promise<number> {
   const npmTook = flagsNpmTookMessage(io.env, argv, REAP_NPM_SCRIPT);
   if (npmTook !== undefined) {
     proseWriter(io)(`reap: ${npmTook}\n`);
@@ -180,17 +170,16 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const credentials = await createCredentialsProvider(config, clients, clock).get();
   const startedAt = clock.now();
   const deadlineMs = startedAt + config.runBudgetMs;
-  const lockEvents = lockEventsOf(config, clients, { clock, logger, deadlineMs, trigger: 'cli', dryRun: request.dryRun });
-  const summary = await reap(
-    {
-      clock,
-      store: createCanvasStore(config, clients),
-      lockApis: createLockApis(config, credentials, clock),
-      logger,
-      ...(lockEvents ? { lockEvents } : {}),
-    },
-    reapOptions(config, request, { runId: `cli-${randomUUID()}`, deadlineMs, signal: io.signal }),
-  );
+  const summary = await runReap(config, clients, request, {
+    runId: `cli-${randomUUID()}`,
+    deadlineMs,
+    trigger: 'cli',
+    signal: io.signal,
+    clock,
+    logger,
+    store: createCanvasStore(config, clients),
+    keys: credentials,
+  });
   if (request.json) io.stdout(`${jsonForTerminal(summary, 2)}\n`);
   const width = io.stderrIsTerminal ? terminalWidth(io) : undefined;
   if (io.stderrIsTerminal) io.stderr(`\n${renderRunSummary(summary, [], { width })}\n\n`);

@@ -12,6 +12,18 @@ export class AwsSetupError extends Error {
   }
 }
 
+/** What to ask when a local endpoint refuses the connection: the local world has probably stopped. */
+export const LOCAL_WORLD_QUESTION =
+  'is `npm run local` still running? (start it, then in this shell: eval "$(npm run -s local -- --print-env)")';
+
+/** The connection was refused (by the error or any of its causes): nothing listens at the endpoint. */
+export function isConnectionRefused(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = (cause as Error & { cause?: unknown }).cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED' || /\bECONNREFUSED\b/.test(cause.message)) return true;
+  }
+  return (error as { code?: unknown } | null)?.code === 'ECONNREFUSED';
+}
+
 /** What an AWS SDK client exposes of its resolved settings; both are resolved lazily, at the first request. */
 export interface AwsClientSettings {
   config: { region: () => Promise<string>; credentials: () => Promise<unknown> };
