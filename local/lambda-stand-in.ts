@@ -16,19 +16,38 @@ export interface LambdaStandIn {
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations(?:\?.*)?$/;
+const CONFIGURATION_PATH = /^\/2015-03-31\/functions\/([^/]+)\/configuration(?:\?.*)?$/;
 
 /**
  * Answers the Lambda Invoke API (REST: POST /2015-03-31/functions/{name}/invocations) by running a local function,
  * the way the service does: the result as the body, or a thrown error as X-Amz-Function-Error with
- * {errorType, errorMessage}. Unknown names get ResourceNotFoundException.
+ * {errorType, errorMessage}. Unknown names get ResourceNotFoundException. GetFunctionConfiguration answers with the
+ * environment given for the function (ops explain reads the deployed settings there).
  */
-export async function startLambdaStandIn(functions: Record<string, LocalFunction>): Promise<LambdaStandIn> {
+export async function startLambdaStandIn(
+  functions: Record<string, LocalFunction>,
+  /** Each function's environment, as GetFunctionConfiguration (GET …/functions/{name}/configuration) answers it. */
+  environments: Record<string, Record<string, string>> = {},
+): Promise<LambdaStandIn> {
   const invocations: { functionName: string; payload: unknown }[] = [];
   const runsCutOff = new Set<Promise<unknown>>();
   let connectionsToDrop = 0;
   const server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
+    const configuration = CONFIGURATION_PATH.exec(request.url ?? '');
+    if (request.method === 'GET' && configuration) {
+      const name = decodeURIComponent(configuration[1]!);
+      const variables = Object.hasOwn(environments, name) ? environments[name] : undefined;
+      if (!variables) {
+        response.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' });
+        response.end(JSON.stringify({ Type: 'User', message: `Function not found: ${name}` }));
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ FunctionName: name, Environment: { Variables: variables } }));
+      return;
+    }
     const match = INVOKE_PATH.exec(request.url ?? '');
     const functionName = match ? decodeURIComponent(match[1]!) : '';
     const run = functions[functionName];
