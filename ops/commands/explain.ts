@@ -44,7 +44,7 @@ unlocks, writes and publishes nothing. It shows:
             the reaper over the table for the brake and the keys, then its claim and Scenario rules); one reason word:
             would-unlock, would-verify-then-unlock (--no-api), in-grace, live, not-locked, not-tracked, invalid,
             held-by-brake, no-key, claimed-by-other-run, live-at-scenario, unreadable-at-scenario, key-refused,
-            not-found-at-scenario, verify-failed (docs/command-line.md)
+            not-found-at-scenario, verify-failed, undetermined (docs/operations.md)
   history   its unlocked, healed, doubted and failed lines of the window, from the function's log group (else its
             lock events, from the events log group)
 
@@ -83,6 +83,7 @@ export const EXPLAIN_REASONS = [
   'key-refused',
   'not-found-at-scenario',
   'verify-failed',
+  'undetermined',
 ] as const;
 export type ExplainReason = (typeof EXPLAIN_REASONS)[number];
 
@@ -357,9 +358,9 @@ export function explainVerdict(input: VerdictInput): ExplainVerdict {
   if (!outcome) {
     // Only a canvas the run passes over has no outcome in a full dry run (e.g. a run stopped before the scan).
     return {
-      reason: 'invalid',
+      reason: 'undetermined',
       unlocks: false,
-      text: `the dry run recorded nothing for it (${input.dryRunSummary?.stopDetail ?? 'no outcome'}); the run would leave it untouched`,
+      text: `the dry run recorded nothing for it (${input.dryRunSummary?.stopDetail ?? 'the row changed or went while it was read'}); explain it again`,
       outcome: null,
       problem: input.dryRunSummary?.stopDetail ?? 'no outcome',
     };
@@ -397,9 +398,9 @@ export function explainVerdict(input: VerdictInput): ExplainVerdict {
       }
       if (outcome.reason === 'held-by-brake') return heldByBrake(project, input.dryRunSummary);
       return {
-        reason: 'invalid',
+        reason: 'undetermined',
         unlocks: false,
-        text: `the dry run skipped it (${outcome.reason}); the run would leave it untouched`,
+        text: `the dry run skipped it (${outcome.reason})`,
         outcome: skipped(outcome.reason),
         problem: outcome.reason,
       };
@@ -413,7 +414,7 @@ export function explainVerdict(input: VerdictInput): ExplainVerdict {
           project,
         };
       return {
-        reason: 'verify-failed',
+        reason: 'undetermined',
         unlocks: false,
         text: `the dry run failed it (${outcome.kind}: ${outcome.error})`,
         outcome: { status: 'failed', kind: outcome.kind },
@@ -423,7 +424,7 @@ export function explainVerdict(input: VerdictInput): ExplainVerdict {
       break;
     default:
       return {
-        reason: 'invalid',
+        reason: 'undetermined',
         unlocks: false,
         text: `the dry run recorded ${outcome.status} for it`,
         outcome: { status: outcome.status },

@@ -350,3 +350,25 @@ describe('ops explain against the local world (npm run local)', () => {
     expect(human.stdout).toMatch(/^ {12}\S+Z {2}unlocked {2}run /m);
   });
 });
+
+describe('ops explain and a brake that would trip on this run', () => {
+  it('judges the whole table as the scheduled run does: a mass expiry holds the canvas, and the run holds it', async () => {
+    const w = await explainWorld({ [ENV.brakeMinLocks]: '3' });
+    await w.h.seed([
+      { assetId: 'asset_mass1', lockExpiresAt: minutesAgo(5), extra: main },
+      { assetId: 'asset_mass2', lockExpiresAt: minutesAgo(5), extra: main },
+      { assetId: 'asset_mass3', lockExpiresAt: minutesAgo(5), extra: main },
+      { assetId: 'asset_stillLive', lockExpiresAt: minutesFromNow(30), extra: main },
+    ]);
+    const { json } = await w.explain('asset_mass2', '--json');
+    expect(json.verdict).toMatchObject({
+      reason: 'held-by-brake',
+      project: 'main',
+      outcome: { status: 'skipped', reason: 'held-by-brake' },
+    });
+    expect(json.verdict.text).toContain('would trip on this run (3 newly stale vs 1 live');
+    // Nothing was saved: the brake is not engaged by explain.
+    expect(await w.h.store.readBrake()).toEqual(expect.objectContaining({ projects: {} }));
+    expect(outcomeWords((await w.run()).get('asset_mass2'))).toEqual(json.verdict.outcome);
+  });
+});
