@@ -54,9 +54,12 @@ Options:
   --dry-run           the verdict of a dry run (no claim, no GET: a stale canvas is reported as would-unlock)
   --json              one JSON object on stdout (assetId, table, settings, row, scenario, verdict, history)
   --local-settings    judge with this shell's environment even when the function is found
-  --function-name NAME  the function whose settings are used (default: ${'$'}${STACK_OUTPUTS.functionName.env}, else the ${STACK_OUTPUTS.functionName.output} output)
-  --log-group NAME    the function's log group for the history (default: ${'$'}${STACK_OUTPUTS.logGroupName.env}, else the ${STACK_OUTPUTS.logGroupName.output} output)
-  --events-log-group NAME  the lock events' log group, read when the function's is not named (default: ${'$'}${STACK_OUTPUTS.lockEventsLogGroupName.env}, else the ${STACK_OUTPUTS.lockEventsLogGroupName.output} output)
+  --function-name NAME  the function whose settings are used
+                      (default: ${'$'}${STACK_OUTPUTS.functionName.env}, else the ${STACK_OUTPUTS.functionName.output} output)
+  --log-group NAME    the function's log group, for the history
+                      (default: ${'$'}${STACK_OUTPUTS.logGroupName.env}, else the ${STACK_OUTPUTS.logGroupName.output} output)
+  --events-log-group NAME  the lock events' log group, read when the function's is not named
+                      (default: ${'$'}${STACK_OUTPUTS.lockEventsLogGroupName.env}, else the ${STACK_OUTPUTS.lockEventsLogGroupName.output} output)
 ${TABLE_TARGET_HELP}
 
 Needs the reaper's configuration for the key (SCENARIO_SECRET_ID or SCENARIO_SDK_API_KEY/SECRET, …; the function's
