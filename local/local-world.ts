@@ -131,7 +131,7 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     closers.push(() => secretsClient.destroy());
-    // The function's environment, as the stack would set it: the handler runs with it, GetFunctionConfiguration shows it.
+    // The function's environment, as the stack sets it: the handler runs with it, GetFunctionConfiguration shows it.
     const functionEnv = {
       [ENV.tableName]: names.tableName,
       [ENV.apiBaseUrl]: api.baseUrl,
@@ -142,26 +142,24 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
       env: functionEnv,
       awsClients: { dynamo, secrets: secretsClient, eventBridge: eventBridgeClient },
     });
-    const lambda = await startLambdaStandIn(
-      {
-        [names.functionName]: (payload) => {
-          const requestId = randomUUID();
-          const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
-          const context = {
-            awsRequestId: requestId,
-            functionName: names.functionName,
-            functionVersion: '$LATEST',
-            invokedFunctionArn: functionArn,
-            memoryLimitInMB: '512',
-            logGroupName: names.logGroupName,
-            logStreamName: functionLog.logStreamName,
-            getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-          };
-          return functionLog.invocation(requestId, () => handler(payload, context));
-        },
+    const lambda = await startLambdaStandIn({
+      [names.functionName]: (payload) => {
+        const requestId = randomUUID();
+        const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
+        const context = {
+          awsRequestId: requestId,
+          functionName: names.functionName,
+          functionVersion: '$LATEST',
+          invokedFunctionArn: functionArn,
+          memoryLimitInMB: '512',
+          logGroupName: names.logGroupName,
+          logStreamName: functionLog.logStreamName,
+          getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+        };
+        return functionLog.invocation(requestId, () => handler(payload, context));
       },
-      { [names.functionName]: functionEnv },
-    );
+    });
+    lambda.setEnvironment(names.functionName, functionEnv);
     closers.push(() => lambda.close());
 
     const sqs = await startSqsStandIn([names.failedInvocationsQueue, names.undeliveredTicksQueue]);

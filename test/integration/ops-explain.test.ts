@@ -7,7 +7,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { LOCAL_WORLD_NAMES, type LocalWorld, startLocalWorld } from '#local/local-world';
 import { localDynamoClient } from '#local/tracked-canvas-table';
-import type { ExplainVerdict } from '#ops/commands/explain';
+import type { ExplainVerdict } from '#ops/explain-verdict';
 import { STACK_OUTPUTS } from '#ops/stack-outputs';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { loadConfig } from '#reaper/config';
