@@ -271,6 +271,34 @@ describe('ops explain: the verdict is what a real run then does', () => {
     expect(stdout).toContain('no log group named');
   });
 
+  it('quotes Scenario and the row clipped, escaped and redacted: no key, Authorization header or signed URL reaches the output', async () => {
+    const w = await explainWorld();
+    const signature = w.h.api.sign();
+    await w.h.seed([
+      { assetId: 'asset_hostileAnswer', lockExpiresAt: minutesAgo(90), extra: main },
+      {
+        assetId: 'asset_hostileRow',
+        lockExpiresAt: minutesAgo(90),
+        lockId: `https://cdn.example/x.png?X-Amz-Signature=${signature}`,
+        extra: main,
+      },
+    ]);
+    // Scenario's error page echoes the request's Authorization header and carries a signed URL.
+    w.h.api.script('asset_hostileAnswer', [{ status: 500, echoRequest: true }], 'get');
+    w.h.api.script('asset_hostileAnswer', [{ status: 500, echoRequest: true }], 'get');
+    const asJson = await w.explain('asset_hostileAnswer', '--json');
+    const asText = await w.explain('asset_hostileAnswer');
+    const row = await w.explain('asset_hostileRow', '--json');
+    expect(asJson.json.scenario).toMatchObject({ read: true, ok: false, kind: 'server-error', httpStatus: 500 });
+    expect(asJson.json.verdict.reason).toBe('verify-failed');
+    expect(row.json.row.lockId).toContain('cdn.example');
+    const printed = [asJson, asText, row].map((r) => r.stdout + r.stderr).join('\n');
+    expect(w.h.api.issuedSignatures.length).toBeGreaterThan(1);
+    for (const issued of w.h.api.issuedSignatures) expect(printed).not.toContain(issued);
+    expect(printed).not.toContain(w.h.api.apiSecret);
+    expect(printed).not.toContain(Buffer.from(`${w.h.api.apiKey}:${w.h.api.apiSecret}`).toString('base64'));
+  });
+
   it('refuses a malformed asset id, a missing one and a bad --since (exit 2); a table that is not there exits 1', async () => {
     const w = await explainWorld();
     expect((await w.explain('../etc')).code).toBe(EXIT.usageOrConfig);
@@ -320,6 +348,12 @@ describe('ops explain against the local world (npm run local)', () => {
     const local = JSON.parse((await ops('explain', 'asset_localStaleTenMin', '--local-settings', '--json')).stdout);
     expect(local.settings).toMatchObject({ source: 'local environment', graceSeconds: 3600 });
     expect(local.verdict.reason).toBe('in-grace');
+
+    // A function that is not there: its settings cannot be read, nothing is judged (exit 1).
+    const noFunction = await ops('explain', 'asset_localStaleTenMin', '--function-name', 'no-such-function');
+    expect(noFunction.code).toBe(EXIT.failed);
+    expect(noFunction.stderr).toContain('function no-such-function');
+    expect(noFunction.stdout).toBe('');
 
     // Invoked outside the ops runner: its output capture would take the lines the function log keeps.
     const lambda = new LambdaClient({});
