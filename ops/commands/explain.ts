@@ -380,7 +380,7 @@ function humanText(explained: Explained, nowMs: number): string {
       s.brake.minLocks === 0 ? 'off' : `≥ ${s.brake.minLocks} newly stale in ${s.brake.windowSeconds} s and a share ≥ ${s.brake.share}`
     }${s.dryRun ? ', dry run' : ''}`,
   );
-  add('verdict', `${explained.verdict.reason}: ${explained.verdict.text}`);
+  add('verdict', `${explained.verdict.text} [${explained.verdict.reason}]`);
   const history = explained.history;
   add(
     'history',
