@@ -131,13 +131,15 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     closers.push(() => secretsClient.destroy());
+    // The function's environment, as the stack sets it: the handler runs with it, GetFunctionConfiguration shows it.
+    const functionEnv = {
+      [ENV.tableName]: names.tableName,
+      [ENV.apiBaseUrl]: api.baseUrl,
+      [ENV.secretId]: names.secretId,
+      [ENV.lockEventsBus]: names.lockEventBus,
+    };
     const handler = createHandler({
-      env: {
-        [ENV.tableName]: names.tableName,
-        [ENV.apiBaseUrl]: api.baseUrl,
-        [ENV.secretId]: names.secretId,
-        [ENV.lockEventsBus]: names.lockEventBus,
-      },
+      env: functionEnv,
       awsClients: { dynamo, secrets: secretsClient, eventBridge: eventBridgeClient },
     });
     const lambda = await startLambdaStandIn({
@@ -157,6 +159,7 @@ export async function startLocalWorld(options: { seed: boolean }): Promise<Local
         return functionLog.invocation(requestId, () => handler(payload, context));
       },
     });
+    lambda.setEnvironment(names.functionName, functionEnv);
     closers.push(() => lambda.close());
 
     const sqs = await startSqsStandIn([names.failedInvocationsQueue, names.undeliveredTicksQueue]);

@@ -3,6 +3,7 @@ import { redactingWriter } from '#reaper/adapters/redact';
 import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './commands/dead-letters';
 import { EVENTS_USAGE, eventsCommand } from './commands/events';
+import { EXPLAIN_USAGE, explainCommand } from './commands/explain';
 import { INVOKE_USAGE, invokeCommand } from './commands/invoke';
 import { LAST_RUN_USAGE, lastRunCommand } from './commands/last-run';
 import { PAUSE_USAGE, pauseCommand } from './commands/pause';
@@ -35,6 +36,7 @@ Commands:
   runs       every run of a window, one line each: runs [--since 24h] [--with-warnings] [--failed] [--json]
   dead-letters  the failed-invocations and undelivered-ticks queues, decoded [--purge --yes]
   events     the lock events the reaper published (docs/events.md): events [--since 1h] [--asset ID] [--json]
+  explain    why one canvas was or was not freed, and what a run would do now (read-only): explain <assetId> [--no-api] [--json]
 
 The table comes from --table-name, else TABLE_NAME, else the TableName output in cdk-outputs.json (--outputs-file,
 --stack-name); the function, schedule, log group and queues the same way (each command's --help names its flag and
@@ -58,6 +60,7 @@ const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   runs: { run: runsCommand, usage: RUNS_USAGE },
   'dead-letters': { run: deadLettersCommand, usage: DEAD_LETTERS_USAGE },
   events: { run: eventsCommand, usage: EVENTS_USAGE },
+  explain: { run: explainCommand, usage: EXPLAIN_USAGE },
 };
 
 /** `npm run ops`, the alias of the `canvas-reaper-ops` bin; its flags are every flag its commands' help names. */

@@ -37,7 +37,7 @@ export interface ReaperOperatorPolicyProps {
   readonly table: ITable;
   /** The Scenario credentials (unlock and reap call Scenario). */
   readonly credentials: ScenarioCredentialsSecret;
-  /** The reaper function (invoke). */
+  /** The reaper function (invoke; explain reads its settings). */
   readonly function: IFunction;
   /** The schedule (pause, resume)… */
   readonly schedule: ISchedule;
@@ -80,6 +80,12 @@ export class ReaperOperatorPolicy extends Construct {
         }),
         ...props.credentials.readStatements(),
         new PolicyStatement({ sid: 'Invoke', actions: ['lambda:InvokeFunction'], resources: [props.function.functionArn] }),
+        // ops explain judges a canvas with the deployed settings: the function's environment, read, never changed.
+        new PolicyStatement({
+          sid: 'ReadFunctionSettings',
+          actions: ['lambda:GetFunctionConfiguration'],
+          resources: [props.function.functionArn],
+        }),
         new PolicyStatement({ sid: 'PauseResume', actions: [...OPERATOR_SCHEDULE_ACTIONS], resources: [props.schedule.scheduleArn] }),
         new PolicyStatement({
           sid: 'PassScheduleRole',

@@ -121,7 +121,8 @@ async function readEvents(
   return { events, complete: !more };
 }
 
-function parseEvent(message: string | undefined): DeliveredLockEvent | undefined {
+/** A lock event as the log group keeps it (one JSON line per event), or undefined for any other line. */
+export function parseEvent(message: string | undefined): DeliveredLockEvent | undefined {
   if (!message) return undefined;
   try {
     const parsed = JSON.parse(message) as Partial<DeliveredLockEvent>;

@@ -80,6 +80,13 @@ describe('the ReaperOperatorPolicy', () => {
         Resource: { Ref: onlyResource(template, 'AWS::SecretsManager::Secret').logicalId },
       },
       { Sid: 'Invoke', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(logicalIdOf(stack.reaper.function)) },
+      // ops explain reads the function's environment (the deployed settings); nothing else of the function.
+      {
+        Sid: 'ReadFunctionSettings',
+        Effect: 'Allow',
+        Action: 'lambda:GetFunctionConfiguration',
+        Resource: arnOf(logicalIdOf(stack.reaper.function)),
+      },
       {
         Sid: 'PauseResume',
         Effect: 'Allow',

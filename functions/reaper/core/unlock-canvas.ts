@@ -4,7 +4,8 @@ import type { CanvasOutcome, PossibleLiveLockUnlock, SkipReason, SourceReading }
 import type { ApiFailure, ApiStep, CanvasStore, ClaimResult, Clock, LockApi, ReapLogger, RetryDecision, RowCheck } from './ports';
 import { projectOf } from './project';
 import { RunControl } from './run-control';
-import { lockViewOf, readingText, type TrackedCanvas } from './tracked-canvas';
+import { lockViewOf, type TrackedCanvas } from './tracked-canvas';
+import { judgeSourceLock, liveLockExpiry } from './verdict';
 
 export interface UnlockCanvasDependencies {
   clock: Clock;
@@ -108,19 +109,20 @@ export async function unlockCanvas(
       const { source } = read;
       noteAnswer(run, lockApi, canvas, 'verify', source);
       if (claim !== 'claimed') return claim;
-      if (!source.ok) {
-        noteFailureForRun(run, lockApi, canvas, source.failure);
+      const atSource = judgeSourceLock(source, clock.now(), run.graceMs);
+      if (atSource.kind === 'failed') {
+        noteFailureForRun(run, lockApi, canvas, atSource.failure);
         releaseSlot();
         await giveBackClaim(deps, canvas, run.runId);
-        return failedAt('verify', assetId, source.failure);
+        return failedAt('verify', assetId, atSource.failure);
       }
-      const liveAtSource = liveLockExpiry(source.lockExpiresAt, clock.now(), run.graceMs);
-      if (liveAtSource !== undefined) {
+      if (atSource.kind === 'live') {
+        const liveAtSource = atSource.lockExpiresAt;
         releaseSlot();
         const rowHealed = await healRow(deps, canvas, run.runId, liveAtSource);
         return { assetId, status: 'skipped', reason: 'renewed-at-source', lockExpiresAt, sourceLockExpiresAt: liveAtSource, rowHealed };
       }
-      sourceRead = { lockExpiresAt: readingText(source.lockExpiresAt) ?? null };
+      sourceRead = { lockExpiresAt: atSource.lockExpiresAt };
     }
 
     const unlock = await lockApi.forceUnlock(assetId, { deadlineMs, mayRetry: () => stillStale(deps, canvas, run, deadlineMs) });
@@ -165,16 +167,6 @@ async function claimRow(
   } catch (error) {
     return { assetId, status: 'failed', kind: 'store-error', step: 'claim', error: `claiming the row failed: ${errorMessage(error)}` };
   }
-}
-
-/**
- * Scenario's expiry when it is a live lock (with the grace); undefined when absent or stale too. The lock API answers
- * an unreadable lock with a bad-response failure; one that reaches here anyway is a bug, and frees nothing.
- */
-function liveLockExpiry(reading: Parameters<typeof parseLockExpiry>[0], nowMs: number, graceMs: number): string | undefined {
-  const expiry = parseLockExpiry(reading);
-  if (expiry.kind === 'invalid') throw new Error(`the lock API passed on a lock it could not read: ${expiry.problem}`);
-  return expiry.kind === 'valid' && expiry.at + graceMs >= nowMs ? expiry.raw : undefined;
 }
 
 /** Answers the check before a retry did not understand: the canvas fails with their kind. */

@@ -1,7 +1,8 @@
 import { assetIdProblem, preview } from './asset-id';
 import { parseLockExpiry } from './lock-expiry';
+import type { ApiFailure, SourceLockResult } from './ports';
 import { projectIdProblem } from './project';
-import type { TrackedCanvas } from './tracked-canvas';
+import { type AttributeReading, readingText, type TrackedCanvas } from './tracked-canvas';
 
 export type Verdict =
   | { kind: 'invalid'; problem: string }
@@ -28,4 +29,49 @@ export function judgeCanvas(canvas: TrackedCanvas, nowMs: number, graceMs: numbe
     case 'valid':
       return expiry.at + graceMs < nowMs ? { kind: 'stale', expiresAt: expiry.at } : { kind: 'live', expiresAt: expiry.at };
   }
+}
+
+/**
+ * Scenario's expiry when it is a live lock (with the grace); undefined when absent or stale too. The lock API answers
+ * an unreadable lock with a bad-response failure; one that reaches here anyway is a bug, and frees nothing.
+ */
+export function liveLockExpiry(reading: AttributeReading, nowMs: number, graceMs: number): string | undefined {
+  const expiry = parseLockExpiry(reading);
+  if (expiry.kind === 'invalid') throw new Error(`the lock API passed on a lock it could not read: ${expiry.problem}`);
+  return expiry.kind === 'valid' && expiry.at + graceMs >= nowMs ? expiry.raw : undefined;
+}
+
+/**
+ * What the GET before an unlock says about a canvas the table calls stale (the run's verify step, and ops explain):
+ *   failed    no reading (the request failed, or the lock could not be read: fail closed, nothing is freed);
+ *   live      Scenario holds a live lock: not unlocked, the row is healed with this expiry;
+ *   not-live  no lock at Scenario, or a stale one too: the unlock goes ahead.
+ */
+export type SourceJudgement =
+  | { kind: 'failed'; failure: ApiFailure }
+  | { kind: 'live'; lockExpiresAt: string }
+  | { kind: 'not-live'; lockExpiresAt: string | null };
+
+export function judgeSourceLock(source: SourceLockResult, nowMs: number, graceMs: number): SourceJudgement {
+  if (!source.ok) return { kind: 'failed', failure: source.failure };
+  const live = liveLockExpiry(source.lockExpiresAt, nowMs, graceMs);
+  if (live !== undefined) return { kind: 'live', lockExpiresAt: live };
+  return { kind: 'not-live', lockExpiresAt: readingText(source.lockExpiresAt) ?? null };
+}
+
+/** A run's claim on a row, as the row holds it (reaperClaimRunId, reaperClaimExpiresAt in epoch ms). */
+export interface RowClaim {
+  runId: string;
+  /** NaN when the row holds no readable reaperClaimExpiresAt. */
+  expiresAtMs: number;
+}
+
+/**
+ * Whether another run's claim keeps `runId` from claiming the row now: the store's claim condition (see
+ * CanvasStore.claim) in words. A claim is free when absent, lapsed (its expiry before now) or this run's own; one
+ * without a readable expiry never lapses, as in DynamoDB's comparison.
+ */
+export function claimHeldByOtherRun(claim: RowClaim | undefined, nowMs: number, runId?: string): boolean {
+  if (claim === undefined || claim.runId === runId) return false;
+  return !(claim.expiresAtMs < nowMs);
 }
