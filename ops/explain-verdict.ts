@@ -1,4 +1,3 @@
-import { relativeTime } from '#reaper/cli-kit/text-table';
 import type { ReaperConfig } from '#reaper/config';
 import { parseLockExpiry } from '#reaper/core/lock-expiry';
 import type { CanvasOutcome } from '#reaper/core/outcome';
@@ -8,6 +7,7 @@ import type { RunSummary } from '#reaper/core/summary';
 import { readingText, type TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { claimHeldByOtherRun, type RowClaim, type SourceJudgement } from '#reaper/core/verdict';
 import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
+import { relativeTime } from './kit/text-table';
 import type { RawRow } from './tracked-rows';
 
 /**

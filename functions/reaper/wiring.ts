@@ -169,7 +169,7 @@ export function runReap(config: ReaperConfig, clients: AwsClients, request: RunR
   return reap({ clock, store, lockApis, logger, ...(lockEvents ? { lockEvents } : {}) }, reapOptions(config, request, run));
 }
 
-function reapOptions(
+export function reapOptions(
   config: ReaperConfig,
   request: RunRequest,
   run: { runId: string; deadlineMs: number; signal?: AbortSignal | undefined },
