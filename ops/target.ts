@@ -1,6 +1,6 @@
-import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { errorMessage } from '#reaper/core/error-message';
 import { isConnectionRefused, LOCAL_WORLD_QUESTION } from './kit/aws-setup';
+import { terminalSafe } from './kit/terminal-text';
 import {
   type ResolvedStackOutput,
   resolveStackOutputWithSource,

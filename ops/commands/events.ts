@@ -1,8 +1,8 @@
-import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { LOCK_EVENT_SOURCE } from '#reaper/core/lock-events';
 import { EXIT } from '../kit/exit-codes';
 import { parseFlags } from '../kit/parse-flags';
+import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
 import type { OperatorIo } from '../operator-clients';
 import { type LogGroupTarget, logEventPages, logGroupTarget, sinceWindow } from '../run-log';

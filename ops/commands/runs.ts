@@ -1,7 +1,8 @@
-import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
+import { jsonForTerminal } from '#reaper/adapters/terminal-json';
 import type { RunSummary, RunWarning } from '#reaper/core/summary';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
 import { parseFlags } from '../kit/parse-flags';
+import { terminalSafe } from '../kit/terminal-text';
 import { clipText } from '../kit/text-table';
 import type { OperatorIo } from '../operator-clients';
 import { type FinishedRun, RUN_FINISHED_MESSAGE, RUN_LOG_FLAGS, RUN_LOG_HELP, RUNS_DEFAULT_SINCE, readFinishedRuns } from '../run-log';

@@ -1,6 +1,6 @@
-import { terminalSafe } from '#reaper/adapters/terminal-text';
 import type { ReaperConfig } from '#reaper/config';
 import type { AwsClients } from '#reaper/wiring';
+import { terminalSafe } from './terminal-text';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
