@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { attributeReading } from '#reaper/adapters/dynamo-canvas-store';
-import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
+import { jsonForTerminal } from '#reaper/adapters/terminal-json';
 import { loadConfig, type ReaperConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import type { CanvasOutcome } from '#reaper/core/outcome';
@@ -19,6 +19,7 @@ import { claimOf, type ExplainVerdict, explainVerdict, inWords, iso } from '../e
 import { checkAwsSetup, checkReaperAwsSetup } from '../kit/aws-setup';
 import { EXIT } from '../kit/exit-codes';
 import { parseFlags } from '../kit/parse-flags';
+import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { parseDuration } from '../run-log';
