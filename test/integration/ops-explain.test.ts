@@ -349,6 +349,11 @@ describe('ops explain against the local world (npm run local)', () => {
     expect(local.settings).toMatchObject({ source: 'local environment', graceSeconds: 3600 });
     expect(local.verdict.reason).toBe('in-grace');
 
+    // Explain published nothing: the bus (its log-group copy, ops events' source) holds no event yet.
+    const published = await ops('events', '--since', '1h', '--json');
+    expect(published.code, published.stderr).toBe(EXIT.ok);
+    expect(JSON.parse(published.stdout)).toEqual([]);
+
     // A function that is not there: its settings cannot be read, nothing is judged (exit 1).
     const noFunction = await ops('explain', 'asset_localStaleTenMin', '--function-name', 'no-such-function');
     expect(noFunction.code).toBe(EXIT.failed);
@@ -360,6 +365,10 @@ describe('ops explain against the local world (npm run local)', () => {
     const invoked = await lambda.send(new InvokeCommand({ FunctionName: LOCAL_WORLD_NAMES.functionName, Payload: Buffer.from('{}') }));
     lambda.destroy();
     expect(JSON.parse(Buffer.from(invoked.Payload ?? []).toString('utf8')).unlockedAssetIds).toContain('asset_localStaleTenMin');
+
+    // The check above can fail: the run's own Released event is there.
+    const afterRun = JSON.parse((await ops('events', '--since', '1h', '--json')).stdout);
+    expect(afterRun).toEqual(expect.arrayContaining([expect.objectContaining({ 'detail-type': 'Canvas Lock Released' })]));
 
     const after = await ops('explain', 'asset_localStaleTenMin', '--since', '1h', '--json');
     const explained = JSON.parse(after.stdout);
