@@ -5,11 +5,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import { type CliIo, runCli } from '#reaper/cli';
+import type { CliIo } from '#reaper/cli';
 import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/settings';
-import { unusedSecretsClient } from '#test-support/ops-runner';
-import { captureOutput } from '#test-support/output-capture';
+import { runReapCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo } from '#test-support/reaper-harness';
 
 let dynamo: DynamoDBClient;
@@ -43,22 +42,8 @@ function cliEnv(overrides: Record<string, string | undefined> = {}) {
 }
 
 async function cli(argv: string[], env = cliEnv(), io: Partial<CliIo> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const { result: code, output } = await captureOutput(() =>
-    // The SDK reads endpoints from process.env; in-process, hand the CLI clients aimed at the local server instead.
-    runCli(argv, {
-      env,
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      awsClients: { dynamo, secrets: unusedSecrets },
-      ...io,
-    }),
-  );
+  // The SDK reads endpoints from process.env; in-process, hand the CLI clients aimed at the local server instead.
+  const { code, stdout, stderr, output } = await runReapCapturing(argv, { env, awsClients: { dynamo, secrets: unusedSecrets }, ...io });
   return { code, stdout, stderr, logs: output };
 }
 

@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runOps } from '#ops/cli';
 import type { OpsIo } from '#ops/io';
+import { type CliIo, runCli } from '#reaper/cli';
 import { captureOutput } from './output-capture';
 
 /**
@@ -30,6 +31,28 @@ export async function runOpsCapturing(argv: string[], io: Partial<OpsIo> & { env
     }),
   );
   return { code, stdout, stderr, questions, logLines: lines };
+}
+
+/** Runs the local reap CLI (npm run reap) in process and collects what it printed and the log it wrote. */
+export async function runReapCapturing(argv: string[], io: Omit<CliIo, 'stdout' | 'stderr'>) {
+  let stdout = '';
+  let stderr = '';
+  const {
+    result: code,
+    output,
+    lines,
+  } = await captureOutput(() =>
+    runCli(argv, {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      ...io,
+    }),
+  );
+  return { code, stdout, stderr, output, lines };
 }
 
 /** A Secrets Manager client for commands that must not read a secret: it points at a closed port, never at AWS. */
