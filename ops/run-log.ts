@@ -1,6 +1,6 @@
 import { type CloudWatchLogsClient, type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { UsageError } from '#reaper/cli-kit/usage-error';
 import type { RunSummary } from '#reaper/core/summary';
+import { UsageError } from './kit/usage-error';
 
 /** The message of the line each run ends with (functions/reaper/core/reap.ts); its `summary` field is the run summary. */
 export const RUN_FINISHED_MESSAGE = 'reap run finished';

@@ -1,9 +1,9 @@
-import { checkAwsSetup } from '#reaper/cli-kit/aws-setup';
-import { UsageError } from '#reaper/cli-kit/usage-error';
 import { errorMessage } from '#reaper/core/error-message';
 import { ENV } from '#reaper/settings';
 import { type AwsClients, createAwsClients } from '#reaper/wiring';
 import type { OpsIo } from './io';
+import { checkAwsSetup } from './kit/aws-setup';
+import { UsageError } from './kit/usage-error';
 import { DEFAULT_OUTPUTS_FILE, findStackOutput, resolveStackOutputWithSource, STACK_OUTPUTS, sourcesFromFlags } from './stack-outputs';
 import { describeTarget, explainFailure, MissingTargetError, type Target, TargetFailedError, targetLine } from './target';
 

@@ -1,4 +1,4 @@
-import { terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { errorMessage } from '#reaper/core/error-message';
 import {
   type ResolvedStackOutput,

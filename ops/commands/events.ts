@@ -1,9 +1,9 @@
-import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { parseFlags } from '#reaper/cli-kit/parse-flags';
-import { terminalSafe } from '#reaper/cli-kit/terminal-text';
-import { UsageError } from '#reaper/cli-kit/usage-error';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { LOCK_EVENT_SOURCE } from '#reaper/core/lock-events';
+import { EXIT } from '../kit/exit-codes';
+import { parseFlags } from '../kit/parse-flags';
+import { UsageError } from '../kit/usage-error';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { logEventPages, parseDuration } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';

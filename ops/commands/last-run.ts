@@ -1,8 +1,8 @@
-import { EXIT, exitCodeFor } from '#reaper/cli-kit/exit-codes';
-import { parseFlags } from '#reaper/cli-kit/parse-flags';
-import { renderRunSummary } from '#reaper/cli-kit/run-summary-table';
-import { relativeTime } from '#reaper/cli-kit/text-table';
 import type { RunSummary } from '#reaper/core/summary';
+import { EXIT, exitCodeFor } from '../kit/exit-codes';
+import { parseFlags } from '../kit/parse-flags';
+import { renderRunSummary } from '../kit/run-summary-table';
+import { relativeTime } from '../kit/text-table';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { type FinishedRun, finishedRunPages, parseDuration, RUN_FINISHED_MESSAGE } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';

@@ -1,8 +1,8 @@
-import { EXIT, exitCodeFor } from '#reaper/cli-kit/exit-codes';
-import { parseFlags } from '#reaper/cli-kit/parse-flags';
-import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
-import { clipText } from '#reaper/cli-kit/text-table';
+import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
 import type { RunSummary, RunWarning } from '#reaper/core/summary';
+import { EXIT, exitCodeFor } from '../kit/exit-codes';
+import { parseFlags } from '../kit/parse-flags';
+import { clipText } from '../kit/text-table';
 import { logsClient, type OperatorIo } from '../operator-clients';
 import { type FinishedRun, finishedRunPages, parseDuration, RUN_FINISHED_MESSAGE } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';

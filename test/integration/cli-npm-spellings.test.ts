@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRow } from '#local/tracked-canvas-table';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { isolatedProcessEnv } from '#test-support/child-env';
 import { runToEnd } from '#test-support/child-process';

@@ -3,7 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from '#local/eventbridge-stand-in';
 import { putRow } from '#local/tracked-canvas-table';
-import { runCli } from '#reaper/cli';
+import { runCli } from '#ops/commands/reap';
 import { createHandler, triggerOf } from '#reaper/handler';
 import { ENV } from '#reaper/settings';
 import { useHandlerWorld } from '#test-support/handler-world';

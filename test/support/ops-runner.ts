@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runOps } from '#ops/cli';
+import { type CliIo, runCli } from '#ops/commands/reap';
 import type { OpsIo } from '#ops/io';
-import { type CliIo, runCli } from '#reaper/cli';
 import { captureOutput } from './output-capture';
 
 /**

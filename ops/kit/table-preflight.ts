@@ -1,8 +1,8 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { ENV } from '../settings';
-import { BRAKE_ROW_KEY, TABLE_KEY } from '../table-contract';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
+import { ENV } from '#reaper/settings';
+import { BRAKE_ROW_KEY, TABLE_KEY } from '#reaper/table-contract';
 import { AwsSetupError } from './aws-setup';
-import { terminalSafe } from './terminal-text';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

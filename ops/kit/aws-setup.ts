@@ -1,6 +1,6 @@
-import type { ReaperConfig } from '../config';
-import type { AwsClients } from '../wiring';
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
+import type { ReaperConfig } from '#reaper/config';
+import type { AwsClients } from '#reaper/wiring';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
