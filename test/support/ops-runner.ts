@@ -2,13 +2,15 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runOps } from '#ops/cli';
 import { type CliIo, runCli } from '#ops/commands/reap';
 import type { OpsIo } from '#ops/io';
+import type { OperatorIo } from '#ops/operator-clients';
 import { captureOutput } from './output-capture';
 
 /**
  * Runs one ops command in process and collects what it printed, what it asked, and the log lines it wrote.
  * By default no one is at a terminal; `interactive: true` with `answer` plays the person answering each question.
+ * The Scheduler, CloudWatch Logs and SQS clients of the operator commands may be given beside the others.
  */
-export async function runOpsCapturing(argv: string[], io: Partial<OpsIo> & { env: OpsIo['env']; answer?: boolean }) {
+export async function runOpsCapturing(argv: string[], io: Partial<OperatorIo> & { env: OpsIo['env']; answer?: boolean }) {
   let stdout = '';
   let stderr = '';
   const questions: string[] = [];

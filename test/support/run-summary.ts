@@ -24,3 +24,7 @@ export function expectOnePossibleLiveLockUnlock(summary: RunSummary, assetId: st
   expect(summary.possibleLiveLockUnlocks).toBe(1);
   expect(summary.warnings).toEqual([expect.objectContaining({ assetId, kind: 'possible-live-lock-unlock', ...seen })]);
 }
+
+/** The function's "reap run finished" log line for `summary`, as Powertools Logger writes it. */
+export const runFinishedLine = (summary: RunSummary, level = 'INFO') =>
+  JSON.stringify({ level, message: 'reap run finished', service: 'canvas-lock-reaper', summary });
