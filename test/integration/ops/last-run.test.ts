@@ -27,7 +27,6 @@ function summary(runId: string, overrides: Partial<RunSummary> = {}): RunSummary
 }
 
 describe('ops last-run', () => {
-  const finishedLine = runFinishedLine;
   const put = (minutesAgo: number, message: string) =>
     world.logs.putLogEvent(world.logGroup, {
       logStreamName: '2026/11/27/[$LATEST]abc',
@@ -36,12 +35,12 @@ describe('ops last-run', () => {
     });
 
   it('shows the newest finished run, read over several pages, whatever order the lines were written in', async () => {
-    put(180, finishedLine(summary('run-three-hours-ago')));
+    put(180, runFinishedLine(summary('run-three-hours-ago')));
     put(12, 'START RequestId: x Version: $LATEST');
     put(11, JSON.stringify({ level: 'INFO', message: 'canvas unlocked', note: 'reap run finished is mentioned here, not the line' }));
     put(
       10,
-      finishedLine(
+      runFinishedLine(
         summary('run-ten-minutes-ago', {
           failed: 1,
           unlocked: 105,
@@ -53,7 +52,7 @@ describe('ops last-run', () => {
       ),
     );
     put(9, 'reap run finished, but this line is not JSON');
-    put(120, finishedLine(summary('run-two-hours-ago')));
+    put(120, runFinishedLine(summary('run-two-hours-ago')));
 
     const { code, stdout } = await ops(['last-run', '--log-group', world.logGroup]);
     expect(stdout).toContain('run-ten-minutes-ago');
@@ -71,7 +70,7 @@ describe('ops last-run', () => {
   });
 
   it('exits 0 when it ran; with --check, 1 when no run finished within --since, 0 when the last run went well', async () => {
-    put(90, finishedLine(summary('run-ninety-minutes-ago')));
+    put(90, runFinishedLine(summary('run-ninety-minutes-ago')));
     expect((await ops(['last-run', '--log-group', world.logGroup])).code).toBe(EXIT.ok);
     expect((await ops(['last-run', '--log-group', world.logGroup, '--check'])).code).toBe(EXIT.ok);
     const none = await ops(['last-run', '--log-group', world.logGroup, '--since', '30m']);
@@ -81,7 +80,7 @@ describe('ops last-run', () => {
   });
 
   it('says its target (the log group, where its name came from, the region, the endpoint) on stderr first', async () => {
-    put(5, finishedLine(summary('run-five-minutes-ago')));
+    put(5, runFinishedLine(summary('run-five-minutes-ago')));
     const { stderr } = await ops(['last-run'], { env: { REAPER_LOG_GROUP_NAME: world.logGroup } });
     expect(stderr.split('\n')[0]).toBe(
       `ops last-run: log group ${world.logGroup} (from REAPER_LOG_GROUP_NAME), region local, endpoint ${world.logs.endpoint}`,

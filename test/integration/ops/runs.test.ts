@@ -13,18 +13,17 @@ const world = useOperatorWorld({ logs: { pageSize: 2, emptyPagesFirst: 2 } });
 const ops = world.ops;
 
 const HOUR = 3_600_000;
-const finished = runFinishedLine;
 const put = (hoursAgo: number, message: string, stream = '2026/12/01/[$LATEST]abc') =>
   world.logs.putLogEvent(world.logGroup, { logStreamName: stream, timestamp: Date.now() - hoursAgo * HOUR, message });
 
 function seedDay() {
-  put(30, finished(aRunSummary({ runId: 'run-yesterday', examined: 9, stale: 1, unlocked: 1 })));
-  put(4, finished(aRunSummary({ runId: 'run-quiet', examined: 40, stale: 3, unlocked: 3, unlockedAssetIds: ['asset_a'] })));
+  put(30, runFinishedLine(aRunSummary({ runId: 'run-yesterday', examined: 9, stale: 1, unlocked: 1 })));
+  put(4, runFinishedLine(aRunSummary({ runId: 'run-quiet', examined: 40, stale: 3, unlocked: 3, unlockedAssetIds: ['asset_a'] })));
   put(3.5, 'START RequestId: x Version: $LATEST');
   put(3.4, JSON.stringify({ level: 'INFO', message: 'canvas unlocked', note: 'reap run finished is only mentioned' }));
   put(
     3,
-    finished(
+    runFinishedLine(
       aRunSummary({
         runId: 'run-failing',
         examined: 40,
@@ -43,7 +42,7 @@ function seedDay() {
   put(2.5, 'reap run finished, but this line is not JSON');
   put(
     2,
-    finished(
+    runFinishedLine(
       aRunSummary({
         runId: 'run-doubtful',
         examined: 40,
@@ -121,7 +120,7 @@ describe('ops runs', () => {
   });
 
   it('exits 0 when it ran; --check exits 1 when a run needs a look or none finished', async () => {
-    put(1, finished(aRunSummary({ runId: 'run-fine', examined: 2 })));
+    put(1, runFinishedLine(aRunSummary({ runId: 'run-fine', examined: 2 })));
     expect((await ops(['runs', '--log-group', world.logGroup, '--check'])).code).toBe(EXIT.ok);
     const none = await ops(['runs', '--log-group', world.logGroup, '--since', '30m']);
     expect(none.code).toBe(EXIT.ok);

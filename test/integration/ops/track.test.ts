@@ -27,8 +27,6 @@ const lockOf = async (assetId: string) => {
 };
 
 describe('ops track / untrack', () => {
-  // The whole environment of a person's shell (the table and Scenario's key), as for every command.
-  const ops = world.ops;
   it('writes a row in the table contract shape, keeping other attributes', async () => {
     await putRow(world.dynamo, world.tableName, { assetId: 'asset_opsT', lockId: 'old', extra: { owner: { S: 'team-a' } } });
 
