@@ -1,6 +1,4 @@
 import { createInterface } from 'node:readline/promises';
-import { redactingWriter } from '#reaper/adapters/redact';
-import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './commands/dead-letters';
 import { EVENTS_USAGE, eventsCommand } from './commands/events';
 import { INVOKE_USAGE, invokeCommand } from './commands/invoke';
@@ -15,8 +13,9 @@ import { UNLOCK_USAGE, unlockCommand } from './commands/unlock';
 import type { OpsCommand, OpsIo } from './io';
 import { EXIT } from './kit/exit-codes';
 import { flagsNpmTookMessage, type NpmScript } from './kit/npm-run-guard';
-import { pipeSafeWriter } from './kit/process-output';
+import { pipeSafeWriter, redactingWriter } from './kit/process-output';
 import { exitForError, usageLine } from './kit/report-error';
+import { terminalSafe } from './kit/terminal-text';
 import { versionLine } from './kit/version';
 import { MissingTargetError, TargetFailedError } from './target';
 

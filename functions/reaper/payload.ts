@@ -5,7 +5,7 @@ import { SETTINGS } from './settings';
 
 /** A manual invoke may name at most this many assets (ten BatchGetItem calls). */
 export const MAX_ASSET_IDS_PER_RUN = 1000;
-/** A run's grace (payload field, CLI flag) has the bounds of GRACE_SECONDS. */
+/** A run's grace (payload field) has the bounds of GRACE_SECONDS. */
 const GRACE = SETTINGS.graceSeconds;
 export const MAX_GRACE_SECONDS = GRACE.max;
 
@@ -179,13 +179,6 @@ export function parseAssetIds(value: unknown, problems: string[]): string[] | un
     else if (problem && problems.length - before === 5) problems.push('…more invalid assetIds not listed');
   });
   return problems.length === before ? [...new Set(value as string[])] : undefined;
-}
-
-/** Reads a --grace-seconds flag (CLI text, not JSON); throws with a message naming the flag. */
-export function parseGraceSecondsFlag(raw: string): number {
-  const reading = readWholeNumber(raw, GRACE);
-  if (!reading.ok) throw new Error(`--grace-seconds must be a whole number from ${GRACE.min} to ${GRACE.max}, got "${raw}"`);
-  return reading.value;
 }
 
 /** At most this many projects in one run's filter. */

@@ -1,14 +1,15 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
-import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
+import { jsonForTerminal } from '#reaper/adapters/terminal-json';
 import { errorMessage } from '#reaper/core/error-message';
 import type { RunSummary } from '#reaper/core/summary';
-import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
 import type { OpsCommand } from '../io';
 import { checkAwsSetup } from '../kit/aws-setup';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
 import { parseFlags } from '../kit/parse-flags';
+import { RUN_FLAGS, runFlagsRequest } from '../kit/run-flags';
 import { renderRunSummary } from '../kit/run-summary-table';
-import { asUsage, UsageError } from '../kit/usage-error';
+import { terminalSafe } from '../kit/terminal-text';
+import { UsageError } from '../kit/usage-error';
 import { findStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
 import { describeTarget, localWorldHint, resolveNamed, targetLine } from '../target';
 import { unlockedLine } from '../unlocked-canvases';
@@ -40,11 +41,7 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
   const { values, help } = parseFlags(
     argv,
     {
-      'dry-run': { type: 'boolean' },
-      'asset-id': { type: 'string', multiple: true },
-      project: { type: 'string', multiple: true },
-      'grace-seconds': { type: 'string' },
-      'override-brake': { type: 'boolean' },
+      ...RUN_FLAGS,
       'function-name': { type: 'string' },
       'outputs-file': { type: 'string' },
       'stack-name': { type: 'string' },
@@ -56,22 +53,9 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     io.stdout(`${INVOKE_USAGE}\n`);
     return EXIT.ok;
   }
-  const payload: { dryRun?: boolean; assetIds?: string[]; graceSeconds?: number; overrideBrake?: boolean; projectIds?: string[] } = {};
-  if (values.project) {
-    const problems: string[] = [];
-    const ids = parseProjectIds(values.project, problems);
-    if (!ids) throw new UsageError(problems.join('; ').replaceAll('projectIds', '--project'));
-    payload.projectIds = ids;
-  }
-  if (values['dry-run']) payload.dryRun = true;
-  if (values['override-brake']) payload.overrideBrake = true;
-  if (values['asset-id']) {
-    const problems: string[] = [];
-    const ids = parseAssetIds(values['asset-id'], problems);
-    if (!ids) throw new UsageError(problems.join('; ').replaceAll('assetIds', '--asset-id'));
-    payload.assetIds = ids;
-  }
-  if (values['grace-seconds'] !== undefined) payload.graceSeconds = asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
+  const problems: string[] = [];
+  const payload = runFlagsRequest(values, problems);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
 
   const { value: functionName, source, sources } = resolveNamed(STACK_OUTPUTS.functionName, values, io);
 

@@ -2,24 +2,12 @@ import { Console } from 'node:console';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
-import { redactingWriter } from '#reaper/adapters/redact';
-import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
+import { jsonForTerminal } from '#reaper/adapters/terminal-json';
 import { loadConfig } from '#reaper/config';
 import type { ReapLogger } from '#reaper/core/ports';
-import { reap } from '#reaper/core/reap';
 import type { RunSummary } from '#reaper/core/summary';
-import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
 import { ENV, SETTINGS } from '#reaper/settings';
-import {
-  type AwsClients,
-  createAwsClients,
-  createCanvasStore,
-  createCredentialsProvider,
-  createLockApis,
-  lockEventsOf,
-  reapOptions,
-  systemClock,
-} from '#reaper/wiring';
+import { type AwsClients, createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from '#reaper/wiring';
 import type { OpsCommand } from '../io';
 import { checkReaperAwsSetup } from '../kit/aws-setup';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
@@ -28,10 +16,12 @@ import { humanReapLogger } from '../kit/human-reap-log';
 import { whileInterruptible } from '../kit/interrupt';
 import { flagsNpmTookMessage, type NpmScript } from '../kit/npm-run-guard';
 import { parseFlags } from '../kit/parse-flags';
-import { pipeSafeWriter } from '../kit/process-output';
+import { pipeSafeWriter, redactingWriter } from '../kit/process-output';
 import { exitForError } from '../kit/report-error';
+import { RUN_FLAGS, runFlagsRequest } from '../kit/run-flags';
 import { renderRunSummary } from '../kit/run-summary-table';
 import { assertTableReachable, firstTableRead } from '../kit/table-preflight';
+import { terminalSafe } from '../kit/terminal-text';
 import { wrapText } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { versionLine } from '../kit/version';
@@ -117,11 +107,7 @@ const COMMAND = { name: 'reap', usage: REAP_USAGE, helpCommand: 'npm run reap --
 
 /** The flags `reap` takes (parsed by parseCliArgs; the npm run guard checks npm did not take one of them). */
 const REAP_FLAGS = {
-  'dry-run': { type: 'boolean' },
-  'override-brake': { type: 'boolean' },
-  'asset-id': { type: 'string', multiple: true },
-  project: { type: 'string', multiple: true },
-  'grace-seconds': { type: 'string' },
+  ...RUN_FLAGS,
   json: { type: 'boolean' },
   'log-format': { type: 'string' },
   version: { type: 'boolean' },
@@ -141,7 +127,7 @@ export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<num
   // Every line this command prints goes through the one redaction pass (a failure quotes what the API said).
   const io: CliIo = { ...cliIo, stdout: redactingWriter(cliIo.stdout), stderr: redactingWriter(cliIo.stderr) };
   try {
-    return await runReap(argv, io);
+    return await reapFromArgs(argv, io);
   } catch (error) {
     return exitForError(error, COMMAND, proseWriter(io));
   }
@@ -154,7 +140,7 @@ function proseWriter(io: CliIo): (text: string) => void {
   return (text) => io.stderr(wrapText(text, width, 2));
 }
 
-async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
+async function reapFromArgs(argv: readonly string[], io: CliIo): Promise<number> {
   const npmTook = flagsNpmTookMessage(io.env, argv, REAP_NPM_SCRIPT);
   if (npmTook !== undefined) {
     proseWriter(io)(`reap: ${npmTook}\n`);
@@ -180,17 +166,16 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const credentials = await createCredentialsProvider(config, clients, clock).get();
   const startedAt = clock.now();
   const deadlineMs = startedAt + config.runBudgetMs;
-  const lockEvents = lockEventsOf(config, clients, { clock, logger, deadlineMs, trigger: 'cli', dryRun: request.dryRun });
-  const summary = await reap(
-    {
-      clock,
-      store: createCanvasStore(config, clients),
-      lockApis: createLockApis(config, credentials, clock),
-      logger,
-      ...(lockEvents ? { lockEvents } : {}),
-    },
-    reapOptions(config, request, { runId: `cli-${randomUUID()}`, deadlineMs, signal: io.signal }),
-  );
+  const summary = await runReap(config, clients, request, {
+    runId: `cli-${randomUUID()}`,
+    deadlineMs,
+    trigger: 'cli',
+    signal: io.signal,
+    clock,
+    logger,
+    store: createCanvasStore(config, clients),
+    keys: credentials,
+  });
   if (request.json) io.stdout(`${jsonForTerminal(summary, 2)}\n`);
   const width = io.stderrIsTerminal ? terminalWidth(io) : undefined;
   if (io.stderrIsTerminal) io.stderr(`\n${renderRunSummary(summary, [], { width })}\n\n`);
@@ -257,38 +242,19 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' 
   const { values, help } = parseFlags(argv, REAP_FLAGS, { min: 0, max: 0 });
   if (help) return 'help';
   if (values.version === true) return 'version';
-  const request: CliRequest = {
-    dryRun: values['dry-run'] === true,
-    overrideBrake: values['override-brake'] === true,
-    json: values.json === true,
-  };
   const problems: string[] = [];
   const logFormat = values['log-format'] as string | undefined;
-  if (logFormat !== undefined) {
-    if ((LOG_FORMATS as readonly string[]).includes(logFormat)) request.logFormat = logFormat as LogFormat;
-    else problems.push(`--log-format must be ${LOG_FORMATS.join(' or ')}, got ${JSON.stringify(logFormat.slice(0, 40))}`);
-  }
-  const assetIds = values['asset-id'] as string[] | undefined;
-  if (assetIds) {
-    const ids = parseAssetIds(assetIds, problems);
-    if (ids) request.assetIds = ids;
-  }
-  const projects = values.project as string[] | undefined;
-  if (projects) {
-    const ids = parseProjectIds(projects, problems);
-    if (ids) request.projectIds = ids;
-  }
-  const grace = values['grace-seconds'] as string | undefined;
-  if (grace !== undefined) {
-    try {
-      request.graceSeconds = parseGraceSecondsFlag(grace);
-    } catch (error) {
-      problems.push((error as Error).message);
-    }
-  }
-  if (problems.length > 0)
-    throw new UsageError(problems.join('; ').replaceAll('assetIds', '--asset-id').replaceAll('projectIds', '--project'));
-  return request;
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat))
+    problems.push(`--log-format must be ${LOG_FORMATS.join(' or ')}, got ${JSON.stringify(logFormat.slice(0, 40))}`);
+  const run = runFlagsRequest(values, problems);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  return {
+    ...run,
+    dryRun: run.dryRun === true,
+    overrideBrake: run.overrideBrake === true,
+    json: values.json === true,
+    ...(logFormat !== undefined ? { logFormat: logFormat as LogFormat } : {}),
+  };
 }
 
 /**

@@ -1,14 +1,14 @@
-import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
+import { jsonForTerminal } from '#reaper/adapters/terminal-json';
 import { loadTableConfig } from '#reaper/config';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
 import { readingText, stringValue } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
-import { parseGraceSecondsFlag } from '#reaper/payload';
 import { systemClock } from '#reaper/wiring';
 import type { OpsCommand } from '../io';
 import { EXIT } from '../kit/exit-codes';
 import { parseFlags } from '../kit/parse-flags';
-import { type Colour, colourWanted } from '../kit/terminal-colour';
+import { parseGraceSecondsFlag } from '../kit/run-flags';
+import { type Colour, colourWanted, terminalSafe } from '../kit/terminal-text';
 import { type Cell, formatTable, relativeTime, wrapText } from '../kit/text-table';
 import { asUsage, UsageError } from '../kit/usage-error';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
@@ -95,8 +95,7 @@ export const statusCommand: OpsCommand = async (argv, io) => {
   }
   const limit = values.limit === undefined ? undefined : asUsage(() => parseLimit(String(values.limit)));
   const sort = parseSort(values.sort as string | undefined);
-  const graceFlag =
-    values['grace-seconds'] === undefined ? undefined : asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
+  const graceFlag = values['grace-seconds'] === undefined ? undefined : parseGraceSecondsFlag(String(values['grace-seconds']));
   const { env, clients, target } = await resolveTableTarget('status', values, io);
   const config = loadTableConfig(env);
   const graceSeconds = graceFlag ?? config.graceSeconds;

@@ -1,4 +1,4 @@
-import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
+import { jsonForTerminal } from '#reaper/adapters/terminal-json';
 import { loadTableConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { parseLockExpiry } from '#reaper/core/lock-expiry';
@@ -11,6 +11,7 @@ import type { OpsCommand, OpsIo } from '../io';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
 import { EXIT } from '../kit/exit-codes';
 import { parseFlags } from '../kit/parse-flags';
+import { terminalSafe } from '../kit/terminal-text';
 import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';

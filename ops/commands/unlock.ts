@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
-import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { loadConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { LockEventRecorder } from '#reaper/core/lock-events';
@@ -15,6 +14,7 @@ import { checkReaperAwsSetup } from '../kit/aws-setup';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
 import { EXIT } from '../kit/exit-codes';
 import { parseFlags } from '../kit/parse-flags';
+import { terminalSafe } from '../kit/terminal-text';
 import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';

@@ -23,3 +23,8 @@ export function pipeSafeWriter(stream: NodeJS.WriteStream): (text: string) => vo
     if (!readerGone) stream.write(redactText(text));
   };
 }
+
+/** A line writer that redacts what it is given first: every command's stdout and stderr go through one. */
+export function redactingWriter(write: (text: string) => void): (text: string) => void {
+  return (text) => write(redactText(text));
+}

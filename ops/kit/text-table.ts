@@ -1,5 +1,4 @@
-import { terminalSafe } from '#reaper/adapters/terminal-text';
-import { type Colour, paint } from './terminal-colour';
+import { type Colour, paint, terminalSafe } from './terminal-text';
 
 /** A table cell: plain text, or text with a colour the caller wants only on a terminal. */
 export type Cell = string | { text: string; colour?: Colour };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { jsonRedactor, looksLikeUrl, redactError, redactingWriter, redactText, redactValue } from '#reaper/adapters/redact';
+import { redactingWriter } from '#ops/kit/process-output';
+import { jsonRedactor, looksLikeUrl, redactError, redactText, redactValue } from '#reaper/adapters/redact';
 
 const SIG = 'c0ffee5eedc0ffee5eed';
 

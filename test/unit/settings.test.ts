@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseGraceSecondsFlag } from '#ops/kit/run-flags';
 import { readSettingValue, readWholeNumber } from '#reaper/config';
-import { MAX_GRACE_SECONDS, PayloadError, parseGraceSecondsFlag, parseInvocation } from '#reaper/payload';
+import { MAX_GRACE_SECONDS, PayloadError, parseInvocation } from '#reaper/payload';
 import { SETTING_NAMES, SETTING_SPECS, SETTINGS, tableReferenceProblem } from '#reaper/settings';
 
 describe('the settings table', () => {

@@ -180,8 +180,3 @@ export function redactError<T>(error: T): T {
   }
   return error;
 }
-
-/** A line writer that redacts what it is given first: every CLI's stdout and stderr go through one. */
-export function redactingWriter(write: (text: string) => void): (text: string) => void {
-  return (text) => write(redactText(text));
-}

@@ -7,7 +7,7 @@ import { assetLogRecord } from './asset-log-record';
 import type { ApiCredentials } from './credentials';
 import { looksLikeUrl, redactText } from './redact';
 import { isTimeout, mayHaveBeenApplied, planRetry, RETRY_STATUSES } from './retry-policy';
-import { jsonForTerminal } from './terminal-text';
+import { jsonForTerminal } from './terminal-json';
 
 export { BACKOFF_LIMIT_MS } from './retry-policy';
 

@@ -5,9 +5,6 @@
  */
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-/** What JSON.stringify leaves as it is: everything above, except the C0 controls it escapes itself. */
-const UNPRINTABLE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 function escapeCharacter(character: string): string {
@@ -22,18 +19,16 @@ export function terminalSafe(text: string): string {
   return text.replace(UNPRINTABLE, escapeCharacter);
 }
 
-/**
- * JSON for output that may reach a terminal. JSON.stringify already escapes C0 controls inside strings; this also
- * escapes DEL, C1 and bidi controls (as \uXXXX), so the text stays valid JSON with the same values.
- */
-export function jsonForTerminal(value: unknown, indent?: number): string {
-  return escapeTerminalControlsInJson(JSON.stringify(value, null, indent));
+export type Colour = 'red' | 'green' | 'yellow' | 'magenta' | 'dim';
+
+const SGR: Record<Colour, string> = { red: '31', green: '32', yellow: '33', magenta: '35', dim: '2' };
+
+/** Colour only on a terminal, and never when NO_COLOR is set to anything but the empty string (no-color.org). */
+export function colourWanted(env: Readonly<Record<string, string | undefined>>, isTerminal: boolean | undefined): boolean {
+  return isTerminal === true && !env.NO_COLOR;
 }
 
-/**
- * JSON text (from JSON.stringify) with DEL, C1 and bidi controls written as \uXXXX: the same JSON value, safe on a
- * terminal. Outside strings JSON has no such characters, so every one found is inside a string.
- */
-export function escapeTerminalControlsInJson(json: string): string {
-  return json.replace(UNPRINTABLE_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+/** Wraps already-safe text in one colour. */
+export function paint(colour: Colour, text: string): string {
+  return `\x1b[${SGR[colour]}m${text}\x1b[0m`;
 }
