@@ -1,4 +1,4 @@
-import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { ScriptedAnswer } from '#local/scenario-stand-in';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
 import type { LockApi, LockApis } from '#reaper/core/ports';
@@ -112,17 +112,7 @@ const ELSEWHERE = 'http://127.0.0.1:9/v1/assets/elsewhere';
 const DRIP = { drip: { intervalMs: 500 } } as const;
 
 /** A writer renews the target's row (a new expiry and lockId), as it would while the unlock is at the API. */
-const renewRow = (h: ReaperHarness, assetId: string) => () =>
-  h.client
-    .send(
-      new UpdateItemCommand({
-        TableName: h.tableName,
-        Key: { assetId: { S: assetId } },
-        UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
-        ExpressionAttributeValues: { ':exp': { S: minutesFromNow(10) }, ':id': { S: 'lock-renewed' } },
-      }),
-    )
-    .then(() => undefined);
+const renewRow = (h: ReaperHarness, assetId: string) => () => h.renewLock(assetId, minutesFromNow(10), 'lock-renewed');
 
 export const API_SCENARIOS: Record<CaseIdOf<'API'>, (r: Resources) => Promise<Observed>> = {
   'api-429-retry-after-seconds': (r) =>

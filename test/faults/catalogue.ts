@@ -70,13 +70,17 @@ const noRequest = (n: number) => ({ requestsPerCanvas: { once: 0, none: n } }) s
 const counts = (c: RunCounts) => ({ counts: c }) satisfies Summary;
 const rows = (freed: number, unchanged: number) => ({ rows: { freed, unchanged } }) satisfies Row;
 
-const db = <I extends string>(id: I, fault: string, expected: Expected, notes?: FaultCase['notes']) => ({
-  id,
-  area: 'DynamoDB' as const,
-  fault,
-  expected,
-  ...(notes ? { notes } : {}),
-});
+/** The builder of one area's cases. */
+const inArea =
+  <A extends Area>(area: A) =>
+  <I extends string>(id: I, fault: string, expected: Expected, notes?: FaultCase['notes']) => ({
+    id,
+    area,
+    fault,
+    expected,
+    ...(notes ? { notes } : {}),
+  });
+const db = inArea('DynamoDB');
 /** The target canvas among two stale bystanders, the fault aimed at its own requests. */
 const dbTarget = <I extends string>(id: I, fault: string, outcome: Outcome, summary: Summary, row: Row, log: Log, run: Run = GOES_ON) =>
   db(id, fault, { outcome, summary, row, run, log });
@@ -247,13 +251,7 @@ const DYNAMO_CASES = [
   }),
 ];
 
-const hostile = <I extends string>(id: I, fault: string, expected: Expected, notes?: FaultCase['notes']) => ({
-  id,
-  area: 'Hostile input' as const,
-  fault,
-  expected,
-  ...(notes ? { notes } : {}),
-});
+const hostile = inArea('Hostile input');
 const NOT_AN_ID = 'assetId is not "asset_" followed by letters, digits, "_" or "-"';
 /** The run goes on (its ordinary stale bystander unlocked), and every request it sent is on the API's asset paths. */
 const onPath = (requestsForIt: number) => ({ goesOn: true, othersNotUnlocked: [], requestsForIt, offPathRequests: [] }) satisfies Run;
@@ -274,6 +272,29 @@ const refusedPayload = <I extends string>(id: I, fault: string, firstProblem: st
     row: KEPT,
     run: NOTHING_DONE,
     log: { lines: [{ level: 'error', message: 'invoke payload rejected; nothing was done' }] },
+  });
+/** `SCENARIO_API_BASE_URL` values the cold start refuses, each tried: nothing is asked of the API. */
+const refusedBaseUrls = <I extends string>(id: I, fault: string, tried: number) =>
+  hostile(
+    id,
+    fault,
+    {
+      outcome: { refusedAtStart: tried, of: tried, variable: 'SCENARIO_API_BASE_URL' },
+      summary: { invocationFails: true },
+      row: null,
+      run: { nothingDone: { apiRequests: 0 } },
+      log: null,
+    },
+    { log: 'none: the cold start fails with the error' },
+  );
+/** npm run reap from a laptop 2 minutes ahead of DynamoDB's clock: refused with exit 2 after one GetItem. */
+const laptopClockAhead = <I extends string>(id: I, fault: string, allowedSeconds: number, graceSeconds: number) =>
+  hostile(id, fault, {
+    outcome: { exitCode: 2, clockAheadMinutes: 2, allowedSeconds, graceSeconds },
+    summary: null,
+    row: KEPT,
+    run: { nothingDone: { apiRequests: 0, dynamoOperations: ['GetItem'] } },
+    log: { stderr: 'clock error, nothing done' },
   });
 const acceptedPayload = <I extends string>(id: I, fault: string) =>
   hostile(id, fault, {
@@ -467,39 +488,22 @@ const HOSTILE_CASES = [
       log: null,
     },
   ),
-  hostile(
+  refusedBaseUrls(
     'config-base-url-hidden-parts',
     '`SCENARIO_API_BASE_URL` of `https://api…/v1?` (a bare `?` leaves url.search empty), `…/v1#`, `…/v1/../admin`, `…/v1/%2e%2e/admin`, `https://api…\\v1`',
-    {
-      outcome: { refusedAtStart: 5, of: 5, variable: 'SCENARIO_API_BASE_URL' },
-      summary: { invocationFails: true },
-      row: null,
-      run: { nothingDone: { apiRequests: 0 } },
-      log: null,
-    },
-    { log: 'none: the cold start fails with the error' },
+    5,
   ),
-  hostile(
+  laptopClockAhead(
     'local-run-clock-ahead',
     "npm run reap from a laptop whose clock is 2 minutes ahead of DynamoDB's `Date` header (a lock that expired 90 s ago, grace 60 s)",
-    {
-      outcome: { exitCode: 2, clockAheadMinutes: 2, allowedSeconds: 15, graceSeconds: 60 },
-      summary: null,
-      row: KEPT,
-      run: { nothingDone: { apiRequests: 0, dynamoOperations: ['GetItem'] } },
-      log: { stderr: 'clock error, nothing done' },
-    },
+    15,
+    60,
   ),
-  hostile(
+  laptopClockAhead(
     'local-run-clock-ahead-long-grace',
     'the same laptop, 2 minutes ahead, asking for a 7-day grace (`--grace-seconds 604800`): the allowed skew stops at 60 s whatever the grace',
-    {
-      outcome: { exitCode: 2, clockAheadMinutes: 2, allowedSeconds: 60, graceSeconds: 604800 },
-      summary: null,
-      row: KEPT,
-      run: { nothingDone: { apiRequests: 0, dynamoOperations: ['GetItem'] } },
-      log: { stderr: 'clock error, nothing done' },
-    },
+    60,
+    604800,
   ),
   hostile(
     'secret-asset-url-spellings',
@@ -525,17 +529,10 @@ const HOSTILE_CASES = [
       },
     },
   ),
-  hostile(
+  refusedBaseUrls(
     'config-base-url-encoded',
     '`SCENARIO_API_BASE_URL` with a percent-encoded `?` or `#`: `https://api…/v1%3F`, `…/v1%3fx=1`, `…/v1%23top`',
-    {
-      outcome: { refusedAtStart: 3, of: 3, variable: 'SCENARIO_API_BASE_URL' },
-      summary: { invocationFails: true },
-      row: null,
-      run: { nothingDone: { apiRequests: 0 } },
-      log: null,
-    },
-    { log: 'none: the cold start fails with the error' },
+    3,
   ),
   hostile(
     'local-run-terminal-controls',
@@ -671,7 +668,7 @@ const HOSTILE_CASES = [
   ),
 ];
 
-const race = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'Races' as const, fault, expected });
+const race = inArea('Races');
 const NOTHING_AT_WARN = { warnOrAbove: [] } as const satisfies Log;
 const beforeClaim = <I extends string>(id: I, fault: string, verdict: Verdict, row: RowChange, log: Log) =>
   race(id, fault, { outcome: canvas(verdict, 0), summary: COUNTED, row: { row }, run: GOES_ON_ALONE, log });
@@ -767,7 +764,7 @@ const RACE_CASES = [
   }),
 ];
 
-const api = <I extends string>(id: I, fault: string, expected: Expected) => ({ id, area: 'API' as const, fault, expected });
+const api = inArea('API');
 
 export const FAULT_CASES = [
   api('api-429-retry-after-seconds', '429 with `Retry-After: 1`', {

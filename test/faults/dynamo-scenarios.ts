@@ -116,20 +116,21 @@ const faults = (t: Table, operation: string) => t.p.proxy.log.filter((e) => e.op
 /** The Scan page the run stopped at: the pages answered before the faulted one, plus one. */
 const faultedPage = (t: Table) => t.p.proxy.log.filter((e) => e.operation === 'Scan' && !e.fault).length + 1;
 
+/** What a run over the whole table shows: the requests per canvas, the counts, the rows, and its log lines. */
+async function tableObserved(t: Table, result: RunResult) {
+  return {
+    outcome: { requestsPerCanvas: requestsPerCanvas(t) },
+    summary: countsOf(result.summary),
+    row: { rows: await rowsReport(t) },
+    log: runLog(result, t.ids),
+  };
+}
+
 async function wholeTable(r: Resources, name: string, rule: (t: Table) => DynamoFaultRule, pageSize?: number) {
   const t = await table(r, name, 6, pageSize ? { pageSize } : {});
   t.p.proxy.inject(rule(t));
   const result = await t.h.run({ store: t.p.store });
-  return {
-    t,
-    result,
-    observed: {
-      outcome: { requestsPerCanvas: requestsPerCanvas(t) },
-      summary: countsOf(result.summary),
-      row: { rows: await rowsReport(t) },
-      log: runLog(result, t.ids),
-    },
-  };
+  return { t, result, observed: await tableObserved(t, result) };
 }
 
 /** One stale target among two stale bystanders; the fault is aimed at the target's own requests. */
@@ -160,17 +161,26 @@ async function targeted(
 }
 
 /** A writer renews the lock (new expiry and lockId) with an UpdateItem straight to the server. */
-const renewWith = (h: ReaperHarness, assetId: string, until: string) => () =>
-  h.client
-    .send(
-      new UpdateItemCommand({
-        TableName: h.tableName,
-        Key: { assetId: { S: assetId } },
-        UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
-        ExpressionAttributeValues: { ':exp': { S: until }, ':id': { S: 'lock-renewed' } },
-      }),
-    )
-    .then(() => undefined);
+const renewWith = (h: ReaperHarness, assetId: string, until: string) => () => h.renewLock(assetId, until, 'lock-renewed');
+
+/**
+ * A writer renews the target's lock just before the reaper's conditional UpdateItem `write` reaches the table: the
+ * target's observations, with the row reported as the writer's lock kept when expiry, lockId and document are the
+ * writer's and no unlock was marked.
+ */
+async function writerRenewsBefore(r: Resources, prefix: string, write: (body: DynamoRequestBody) => boolean): Promise<Observed> {
+  const until = minutesFromNow(10);
+  const o = await targeted(r, prefix, (target, t) => [
+    { operation: 'UpdateItem', match: both(write, forAsset(target)), fault: { kind: 'before', action: renewWith(t.h, target, until) } },
+  ]);
+  const row = await o.t.h.row(o.target);
+  const writerKept =
+    row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && row?.doc?.S === 'doc-0' && !row.lastForceUnlockedAt;
+  return {
+    ...o.observed,
+    row: writerKept ? { row: { writerLockKept: true, claimLingers: row.reaperClaimRunId !== undefined } } : o.observed.row,
+  };
+}
 
 /** Production's brake settings. */
 const BRAKE: BrakeSettings = { windowSeconds: 900, minLocks: 25, share: 0.5 };
@@ -183,12 +193,7 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     const t = await table(r, 'db_brake_read', 6);
     t.p.proxy.inject({ operation: 'GetItem', match: brakeRow, times: Number.POSITIVE_INFINITY, fault: { kind: 'throttle' } });
     const result = await t.h.run({ store: t.p.store, brake: BRAKE });
-    const observed = {
-      outcome: { requestsPerCanvas: requestsPerCanvas(t) },
-      summary: countsOf(result.summary),
-      row: { rows: await rowsReport(t) },
-      log: runLog(result, t.ids),
-    };
+    const observed = await tableObserved(t, result);
     const attempts = faults(t, 'GetItem');
     t.p.proxy.clearFaults();
     const next = await t.h.run({ store: t.p.store, brake: BRAKE });
@@ -249,9 +254,7 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
       (line) => line.message === "saving the brake's marks failed; the next run looks back to the older ones" && line.level === 'WARN',
     );
     return {
-      outcome: { requestsPerCanvas: requestsPerCanvas(t) },
-      summary: countsOf(result.summary),
-      row: { rows: await rowsReport(t) },
+      ...(await tableObserved(t, result)),
       run: { goesOn: true },
       log: { lines: [...(marksLine ? [logLine(marksLine)] : []), ...runLines(result, t.ids)] },
     };
@@ -439,36 +442,8 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     });
     return o.observed;
   },
-  'db-claim-condition-renewed': async (r) => {
-    const until = minutesFromNow(10);
-    const o = await targeted(r, 'db_claim_cond', (target, t) => [
-      { operation: 'UpdateItem', match: both(claim, forAsset(target)), fault: { kind: 'before', action: renewWith(t.h, target, until) } },
-    ]);
-    const row = await o.t.h.row(o.target);
-    const writerKept =
-      row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && row?.doc?.S === 'doc-0' && !row.lastForceUnlockedAt;
-    return {
-      ...o.observed,
-      row: writerKept ? { row: { writerLockKept: true, claimLingers: row.reaperClaimRunId !== undefined } } : o.observed.row,
-    };
-  },
-  'db-mark-condition-renewed': async (r) => {
-    const until = minutesFromNow(10);
-    const o = await targeted(r, 'db_mark_cond', (target, t) => [
-      {
-        operation: 'UpdateItem',
-        match: both(markUnlocked, forAsset(target)),
-        fault: { kind: 'before', action: renewWith(t.h, target, until) },
-      },
-    ]);
-    const row = await o.t.h.row(o.target);
-    const writerKept =
-      row?.lockExpiresAt?.S === until && row?.lockId?.S === 'lock-renewed' && row?.doc?.S === 'doc-0' && !row.lastForceUnlockedAt;
-    return {
-      ...o.observed,
-      row: writerKept ? { row: { writerLockKept: true, claimLingers: row.reaperClaimRunId !== undefined } } : o.observed.row,
-    };
-  },
+  'db-claim-condition-renewed': (r) => writerRenewsBefore(r, 'db_claim_cond', claim),
+  'db-mark-condition-renewed': (r) => writerRenewsBefore(r, 'db_mark_cond', markUnlocked),
   'db-batchget-unprocessed-recovers': async (r) => batchGet(r, 'db_bg_ok', 2),
   'db-batchget-unprocessed-gives-up': async (r) => batchGet(r, 'db_bg_stop', Number.POSITIVE_INFINITY),
   'db-batchget-throttled-gives-up': async (r) => {
@@ -476,15 +451,12 @@ export const DYNAMO_SCENARIOS: Record<CaseIdOf<'DynamoDB'>, (r: Resources) => Pr
     t.p.proxy.inject({ operation: 'BatchGetItem', times: Number.POSITIVE_INFINITY, fault: { kind: 'throttle' } });
     const result = await t.h.run({ store: t.p.store, assetIds: t.ids });
     return {
-      outcome: { requestsPerCanvas: requestsPerCanvas(t) },
-      summary: countsOf(result.summary),
-      row: { rows: await rowsReport(t) },
+      ...(await tableObserved(t, result)),
       run: {
         stopsAfterAttempts: faults(t, 'BatchGetItem'),
         operation: 'BatchGetItem',
         notTrackedReported: result.summary.skipped.notTracked,
       },
-      log: runLog(result, t.ids),
     };
   },
 };
@@ -512,14 +484,11 @@ async function batchGet(r: Resources, name: string, rounds: number): Promise<Obs
   });
   const result = await t.h.run({ store: t.p.store, assetIds: t.ids });
   return {
-    outcome: { requestsPerCanvas: requestsPerCanvas(t) },
-    summary: countsOf(result.summary),
-    row: { rows: await rowsReport(t) },
+    ...(await tableObserved(t, result)),
     run: {
       batchGetRounds: t.p.proxy.log.filter((e) => e.operation === 'BatchGetItem').length,
       waitsMs: waits,
       stops: result.summary.cutShort,
     },
-    log: runLog(result, t.ids),
   };
 }

@@ -14,6 +14,8 @@ import { ENV } from '#reaper/settings';
 import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
 import { createDynamoClient } from '#reaper/wiring';
 import { isolatedProcessEnv } from '#test-support/child-env';
+import { type Ran, runToEnd } from '#test-support/child-process';
+import { runReapCapturing } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo } from '#test-support/reaper-harness';
 import type { Observed } from './expectations';
@@ -45,27 +47,13 @@ const localEnv = (h: Harness, extra: Record<string, string> = {}) => ({
 
 /** npm run reap in process, at a terminal (so the failure table is printed); everything it wrote is kept in r.texts. */
 async function reapCli(r: Resources, h: Harness, argv: string[], env: Record<string, string> = localEnv(h)) {
-  let stdout = '';
-  let stderr = '';
   const secrets = unusedSecrets();
   r.add(() => secrets.destroy());
-  const {
-    result: code,
-    output,
-    lines,
-  } = await captureOutput(() =>
-    runCli(argv, {
-      env,
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      stderrIsTerminal: true,
-      awsClients: { dynamo: h.client, secrets },
-    }),
-  );
+  const { code, stdout, stderr, output, lines } = await runReapCapturing(argv, {
+    env,
+    stderrIsTerminal: true,
+    awsClients: { dynamo: h.client, secrets },
+  });
   r.texts.push(stdout, stderr, output);
   return { code, stdout, stderr, lines };
 }
@@ -105,47 +93,58 @@ async function errorMessageSpellings(r: Resources): Promise<Observed> {
   };
 }
 
-/** A 200 unlock answer whose asset hides signed URLs as keys of non-string fields and in odd spellings. */
-async function assetUrlsInOddPlaces(r: Resources): Promise<Observed> {
+/**
+ * One stale canvas whose 200 unlock answer carries `fields(sign)` beside its id (each `sign()` is a signature the
+ * secrets test then looks for): the asset record the reaper logs, and which paths it says it redacted.
+ */
+async function unlockAnswerWithAsset(
+  r: Resources,
+  assetId: string,
+  fields: (sign: () => string) => Record<string, unknown>,
+): Promise<Observed> {
   const h = await harness(r);
-  const assetId = 'asset_secretAsset';
   await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
   const before = await h.row(assetId);
-  const sig = () => h.api.sign();
-  h.api.script(assetId, [
-    {
-      status: 200,
-      body: {
-        asset: {
-          id: assetId,
-          status: 'success',
-          kind: { [`https://${CDN}/k.png?X-Amz-Signature=${sig()}`]: true },
-          privacy: [`//${CDN}/p.png?sig=${sig()}`],
-          url: `https://${CDN}/u.png?Expires=1700000000&Signature=${sig()}&Key-Pair-Id=K2JCJMDEHXQW5F`,
-          metadata: {
-            name: `see //${CDN}/n.png?sig=${sig()}`,
-            type: { [`https%3A%2F%2F${CDN}%2Ft%3FX-Amz-Signature%3D${sig()}`]: 1 },
-            description: `https:\\/\\/${CDN}\\/d.png?X-Amz-Signature=${sig()}`,
-            lockExpiresAt: `#token=${sig()}`,
-          },
-        },
-      },
-    },
-  ]);
+  h.api.script(assetId, [{ status: 200, body: { asset: { id: assetId, ...fields(() => h.api.sign()) } } }]);
   const result = await h.run();
   const line = result.lines.find((l) => l.assetId === assetId && l.message === 'canvas unlocked');
   const asset = (line?.asset ?? {}) as Record<string, unknown>;
-  const fields = Object.keys(asset)
+  const fieldNames = Object.keys(asset)
     .filter((key) => key !== 'redactedUrls')
     .sort();
   return {
     outcome: { verdict: verdictOf(result.byAsset.get(assetId)) },
     summary: summaryEntryOf(result.summary, assetId),
     row: { row: rowChange(before, await h.row(assetId)) },
-    run: { assetRecord: Object.fromEntries(fields.map((key) => [key, asset[key]])) },
+    run: { assetRecord: Object.fromEntries(fieldNames.map((key) => [key, asset[key]])) },
     log: { lines: line ? [{ ...logLine(line), redactedUrls: asset.redactedUrls as string[] }] : [] },
   };
 }
+
+/** A 200 unlock answer whose asset hides signed URLs as keys of non-string fields and in odd spellings. */
+const assetUrlsInOddPlaces = (r: Resources) =>
+  unlockAnswerWithAsset(r, 'asset_secretAsset', (sig) => ({
+    status: 'success',
+    kind: { [`https://${CDN}/k.png?X-Amz-Signature=${sig()}`]: true },
+    privacy: [`//${CDN}/p.png?sig=${sig()}`],
+    url: `https://${CDN}/u.png?Expires=1700000000&Signature=${sig()}&Key-Pair-Id=K2JCJMDEHXQW5F`,
+    metadata: {
+      name: `see //${CDN}/n.png?sig=${sig()}`,
+      type: { [`https%3A%2F%2F${CDN}%2Ft%3FX-Amz-Signature%3D${sig()}`]: 1 },
+      description: `https:\\/\\/${CDN}\\/d.png?X-Amz-Signature=${sig()}`,
+      lockExpiresAt: `#token=${sig()}`,
+    },
+  }));
+
+/** A 200 unlock answer whose asset's text fields carry URLs in the spellings issue 16 found leaking (item 6). */
+const assetUrlSpellings = (r: Resources) =>
+  unlockAnswerWithAsset(r, 'asset_urlSpellings', (sig) => ({
+    status: `https:/\\/${CDN}/s.png?hmac=${sig()}`,
+    ownerId: `${CDN}/o.png?hmac=${sig()}`,
+    authorId: `https:\\u002f\\u002f${CDN}\\u002fa.png?hmac=${sig()}`,
+    mimeType: `https://${CDN}/m.png;jsessionid=${sig()}`,
+    metadata: { name: `https:\\\\${CDN}\\n.png?hmac=${sig()}` },
+  }));
 
 /** Refused credentials whose 401 message carries a percent-encoded signed URL and a fragment: the handler's thrown error. */
 async function thrownErrorSpellings(r: Resources): Promise<Observed> {
@@ -390,43 +389,6 @@ async function hungScan(r: Resources): Promise<Observed> {
   };
 }
 
-/** A 200 unlock answer whose asset's text fields carry URLs in the spellings issue 16 found leaking (item 6). */
-async function assetUrlSpellings(r: Resources): Promise<Observed> {
-  const h = await harness(r);
-  const assetId = 'asset_urlSpellings';
-  await h.seed([{ assetId, lockExpiresAt: minutesAgo(30) }]);
-  const before = await h.row(assetId);
-  const sig = () => h.api.sign();
-  h.api.script(assetId, [
-    {
-      status: 200,
-      body: {
-        asset: {
-          id: assetId,
-          status: `https:/\\/${CDN}/s.png?hmac=${sig()}`,
-          ownerId: `${CDN}/o.png?hmac=${sig()}`,
-          authorId: `https:\\u002f\\u002f${CDN}\\u002fa.png?hmac=${sig()}`,
-          mimeType: `https://${CDN}/m.png;jsessionid=${sig()}`,
-          metadata: { name: `https:\\\\${CDN}\\n.png?hmac=${sig()}` },
-        },
-      },
-    },
-  ]);
-  const result = await h.run();
-  const line = result.lines.find((l) => l.assetId === assetId && l.message === 'canvas unlocked');
-  const asset = (line?.asset ?? {}) as Record<string, unknown>;
-  const fields = Object.keys(asset)
-    .filter((key) => key !== 'redactedUrls')
-    .sort();
-  return {
-    outcome: { verdict: verdictOf(result.byAsset.get(assetId)) },
-    summary: summaryEntryOf(result.summary, assetId),
-    row: { row: rowChange(before, await h.row(assetId)) },
-    run: { assetRecord: Object.fromEntries(fields.map((key) => [key, asset[key]])) },
-    log: { lines: line ? [{ ...logLine(line), redactedUrls: asset.redactedUrls as string[] }] : [] },
-  };
-}
-
 /** Characters a terminal acts on that JSON.stringify leaves raw: C1 controls and bidi overrides. */
 const RAW_TERMINAL_CONTROLS = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
@@ -497,21 +459,8 @@ async function openProjectsFile(r: Resources): Promise<Observed> {
 }
 
 /** A child process of this checkout's scripts, with its own environment; what it printed and its exit code. */
-function runScript(
-  script: string,
-  args: readonly string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runScript = (script: string, args: readonly string[], env: Record<string, string>): Promise<Ran> =>
+  runToEnd(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env });
 
 /** `npm run local -- --print-env` where another user could have planted the state: a folder open to all, a link (item 10). */
 async function plantedWorldState(r: Resources): Promise<Observed> {

@@ -12,13 +12,18 @@ import { deployedHandler, harness, logOf, notUnlocked, type Resources, rowChange
 
 const stale = () => minutesAgo(30);
 
-/** One target and two stale bystanders; the target's unlock answers 403, the bystanders' unlocks succeed. */
-async function forbiddenOneAsset(r: Resources): Promise<Observed> {
+/**
+ * One target among stale others, tried one at a time: the target's verdict and requests, and whether the run went on
+ * past it (the others not unlocked) or stopped there.
+ */
+async function oneTargetAmongOthers(
+  r: Resources,
+  target: string,
+  others: string[],
+  arrange: (h: Awaited<ReturnType<typeof harness>>) => Promise<void>,
+): Promise<Observed> {
   const h = await harness(r);
-  const target = 'asset_key_forbidden_one';
-  const bystanders = ['asset_key_forbidden_one_b1', 'asset_key_forbidden_one_b2'];
-  await h.seed([target, ...bystanders].map((assetId) => ({ assetId, lockExpiresAt: stale() })));
-  h.api.script(target, [{ status: 403, body: { message: 'Forbidden' } }]);
+  await arrange(h);
   const before = await h.row(target);
   const result = await h.run({ maxInFlight: 1 });
   return {
@@ -28,11 +33,19 @@ async function forbiddenOneAsset(r: Resources): Promise<Observed> {
     },
     summary: summaryEntryOf(result.summary, target),
     row: { row: rowChange(before, await h.row(target)) },
-    run: result.summary.cutShort
-      ? stoppedAt(result, h, target, bystanders)
-      : { goesOn: true, othersNotUnlocked: notUnlocked(result, bystanders) },
+    run: result.summary.cutShort ? stoppedAt(result, h, target, others) : { goesOn: true, othersNotUnlocked: notUnlocked(result, others) },
     log: logOf(result, target),
   };
+}
+
+/** One target and two stale bystanders; the target's unlock answers 403, the bystanders' unlocks succeed. */
+function forbiddenOneAsset(r: Resources): Promise<Observed> {
+  const target = 'asset_key_forbidden_one';
+  const bystanders = ['asset_key_forbidden_one_b1', 'asset_key_forbidden_one_b2'];
+  return oneTargetAmongOthers(r, target, bystanders, async (h) => {
+    await h.seed([target, ...bystanders].map((assetId) => ({ assetId, lockExpiresAt: stale() })));
+    h.api.script(target, [{ status: 403, body: { message: 'Forbidden' } }]);
+  });
 }
 
 /** Three stale canvases whose unlocks all answer 403, one at a time: named first, second, third in the order tried. */
@@ -73,26 +86,15 @@ async function forbiddenTwoAssets(r: Resources): Promise<Observed> {
 }
 
 /** Every stale canvas unknown at the (wrong) base URL: three 404s, below the suspect-base-url count, and no 2xx. */
-async function notFoundWithoutSuccess(r: Resources): Promise<Observed> {
-  const h = await harness(r);
+function notFoundWithoutSuccess(r: Resources): Promise<Observed> {
   const target = 'asset_nf_no_success';
   const others = ['asset_nf_no_success_b1', 'asset_nf_no_success_b2'];
-  await h.seed(
-    [target, ...others].map((assetId) => ({ assetId, lockExpiresAt: stale() })),
-    { knownToApi: false },
+  return oneTargetAmongOthers(r, target, others, (h) =>
+    h.seed(
+      [target, ...others].map((assetId) => ({ assetId, lockExpiresAt: stale() })),
+      { knownToApi: false },
+    ),
   );
-  const before = await h.row(target);
-  const result = await h.run({ maxInFlight: 1 });
-  return {
-    outcome: {
-      canvas: verdictOf(result.byAsset.get(target)),
-      unlockRequests: h.api.unlockRequests.filter((request) => request.assetId === target).length,
-    },
-    summary: summaryEntryOf(result.summary, target),
-    row: { row: rowChange(before, await h.row(target)) },
-    run: result.summary.cutShort ? stoppedAt(result, h, target, others) : { goesOn: true, othersNotUnlocked: notUnlocked(result, others) },
-    log: logOf(result, target),
-  };
 }
 
 /** The real handler with a secret that names a project `constructor`: refused whole, nothing done. */

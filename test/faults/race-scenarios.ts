@@ -152,14 +152,7 @@ type Writer = (h: ReaperHarness, assetId: string) => Promise<{ lockExpiresAt?: s
 
 const renewByUpdate: Writer = async (h, assetId) => {
   const until = minutesFromNow(10);
-  await h.client.send(
-    new UpdateItemCommand({
-      TableName: h.tableName,
-      Key: { assetId: { S: assetId } },
-      UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
-      ExpressionAttributeValues: { ':exp': { S: until }, ':id': { S: 'lock-2' } },
-    }),
-  );
+  await h.renewLock(assetId, until, 'lock-2');
   return { lockExpiresAt: until, lockId: 'lock-2' };
 };
 const renewByPut: Writer = async (h, assetId) => {

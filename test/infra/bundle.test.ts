@@ -1,23 +1,10 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV } from '#reaper/settings';
+import { runToEnd as run } from '#test-support/child-process';
 import { REPO_ROOT } from './support/synth-reaper';
-
-/** Runs a command without blocking this process (the vitest main process hosts the local DynamoDB). */
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Loads the bundle in a fresh Node with nothing but the function's environment, and feeds it a refused payload. */
 const LOAD_AND_PROBE = `

@@ -5,7 +5,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createReaperApp } from '#infra/reaper-app';
-import { cdkJsonContext } from './support/synth-reaper';
+import { cdkJsonContext, EXISTING_RESOURCES_BY_ARN, OFFICE_HOURS_SCHEDULE_WITH_ALARM_EMAIL } from './support/synth-reaper';
 
 interface Violation {
   ruleName: string;
@@ -67,17 +67,8 @@ describe('cdk-nag (AwsSolutions and Serverless packs)', () => {
 
   it.each([
     { 'reaper:existingTableName': 'prod-tracked-canvases', 'reaper:existingSecretName': 'prod/scenario' },
-    {
-      'reaper:existingTableArn': 'arn:aws:dynamodb:eu-west-1:123456789012:table/prod-tracked-canvases',
-      'reaper:existingSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/scenario-AbC123',
-      'reaper:secretKmsKeyArn': 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-    },
-    {
-      'reaper:scheduleExpression': 'cron(0/10 8-18 ? * MON-FRI *)',
-      'reaper:scheduleTimeZone': 'Europe/Paris',
-      'reaper:scheduleEnabled': false,
-      'reaper:alarmEmail': 'ops@example.com',
-    },
+    EXISTING_RESOURCES_BY_ARN,
+    OFFICE_HOURS_SCHEDULE_WITH_ALARM_EMAIL,
   ])('reports no unacknowledged finding with %j', (context) => {
     expect(nagReport(context).violations).toEqual([]);
   });

@@ -1,22 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { synthReaper } from './support/synth-reaper';
+import { type Ran, runToEnd } from '#test-support/child-process';
+import { EXISTING_RESOURCES_BY_ARN, OFFICE_HOURS_SCHEDULE_WITH_ALARM_EMAIL, synthReaper } from './support/synth-reaper';
 
 /** Runs a command without blocking this process; a missing program resolves with code null and the error. */
-function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', (error) => resolve({ code: null, stdout, stderr: error.message }));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (command: string, args: string[]): Promise<Ran> =>
+  runToEnd(command, args).catch((error: Error) => ({ code: null, stdout: '', stderr: error.message }));
 
 /** AWS's CloudFormation linter (Python) comes with the machine image, not with npm; where it is absent, say so. */
 const cfnLint = await run('cfn-lint', ['--version']);
@@ -53,15 +44,7 @@ describe.skipIf(cfnLintMissing)(`cfn-lint ${cfnLint.stdout.trim()} on the synthe
   }, 60_000);
 
   it('finds nothing with every optional resource and reference in it', async () => {
-    const findings = await lintFindings('everything', {
-      'reaper:alarmEmail': 'ops@example.com',
-      'reaper:existingTableArn': 'arn:aws:dynamodb:eu-west-1:123456789012:table/prod-tracked-canvases',
-      'reaper:existingSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/scenario-AbC123',
-      'reaper:secretKmsKeyArn': 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      'reaper:scheduleExpression': 'cron(0/10 8-18 ? * MON-FRI *)',
-      'reaper:scheduleTimeZone': 'Europe/Paris',
-      'reaper:scheduleEnabled': false,
-    });
+    const findings = await lintFindings('everything', { ...EXISTING_RESOURCES_BY_ARN, ...OFFICE_HOURS_SCHEDULE_WITH_ALARM_EMAIL });
     expect(findings).toEqual([]);
   }, 60_000);
 

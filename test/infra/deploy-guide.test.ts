@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runToEnd } from '#test-support/child-process';
 import { REPO_ROOT, synthReaper } from './support/synth-reaper';
 
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
@@ -91,17 +92,7 @@ describe('the guides (README.md, docs/*.md)', () => {
 });
 
 /** A shell command's output, run in `cwd` (async: the vitest main process hosts the local DynamoDB). */
-function shell(command: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const shell = (command: string, cwd: string) => runToEnd('sh', ['-c', command], { cwd });
 
 const jqMissing = spawnSync('jq', ['--version']).status !== 0;
 if (jqMissing) console.warn('jq is not installed: the jq paths of the guides are not run. Install it (apt-get install jq).');

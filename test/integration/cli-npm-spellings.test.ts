@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { getRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { isolatedProcessEnv } from '#test-support/child-env';
+import { runToEnd } from '#test-support/child-process';
 import { useStaleCanvasWorld } from '#test-support/stale-canvas-world';
 
 /**
@@ -32,13 +32,7 @@ async function shell(command: string, args: string[]) {
     npm_config_update_notifier: 'false',
     npm_config_offline: 'true',
   });
-  const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  return { code, stdout, stderr };
+  return runToEnd(command, args, { cwd: ROOT, env });
 }
 
 async function stillLocked(): Promise<string[]> {

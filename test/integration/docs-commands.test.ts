@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Ran, runToEnd } from '#test-support/child-process';
 
 /**
  * Every command README.md and docs/*.md show runs as written: each `npm run …`, `npx canvas-reaper…` and ops example
@@ -101,23 +102,7 @@ function documentedCommands(): DocCommand[] {
   return found;
 }
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Ran> {
-  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Ran> => runToEnd(command, args, { cwd: root, env });
 
 /** The environment of a child: this one's, with the project's own commands first on PATH (as npm gives a script). */
 const stateDir = mkdtempSync(path.join(tmpdir(), 'docs-commands-'));

@@ -1,53 +1,35 @@
-import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
-import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { describe, expect, it } from 'vitest';
+import { putRow } from '#local/tracked-canvas-table';
 import { SPAN_NAMES } from '#reaper/adapters/tracing';
 import { createHandler } from '#reaper/handler';
 import { ENV } from '#reaper/settings';
-import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
+import { useHandlerWorld } from '#test-support/handler-world';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 import { type SpanNode, spanTree, tracingTracer, withinSegment } from '#test-support/x-ray';
 
-let dynamo: DynamoDBClient;
-let secrets: SecretsManagerStandIn;
-let api: ScenarioStandIn;
-let restoreEnvironment: () => void;
-
-beforeAll(async () => {
-  secrets = await startSecretsManagerStandIn();
-  restoreEnvironment = useLocalAwsEnvironment({ secretsManager: secrets.endpoint });
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
-  api = await startScenarioStandIn();
-});
-afterAll(async () => {
-  restoreEnvironment();
-  await api.close();
-  await secrets.close();
-  dynamo.destroy();
-});
+const world = useHandlerWorld('tracing');
 
 const names = (nodes: SpanNode[]) => nodes.map((node) => node.name);
 
 describe('the handler, traced as in Lambda', () => {
   it('spans the run, each page of the Scan, the GET and the PUT of the stale canvas, and the DynamoDB calls', async () => {
-    const tableName = `tracing-${randomUUID()}`;
-    const secretId = `reaper/${randomUUID()}`;
-    await createTrackedCanvasTable(dynamo, tableName);
-    secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
     for (const [assetId, lockExpiresAt] of [
       ['asset_tr_stale', minutesAgo(15)],
       ['asset_tr_live', minutesFromNow(15)],
     ] as const) {
-      await putRow(dynamo, tableName, { assetId, lockExpiresAt });
-      api.addCanvas(assetId, { lockExpiresAt });
+      await putRow(world.dynamo, world.tableName, { assetId, lockExpiresAt });
+      world.api.addCanvas(assetId, { lockExpiresAt });
     }
     const tracer = tracingTracer();
     const handler = createHandler({
-      env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId, [ENV.logLevel]: 'ERROR' },
+      env: {
+        ...process.env,
+        [ENV.tableName]: world.tableName,
+        [ENV.apiBaseUrl]: world.api.baseUrl,
+        [ENV.secretId]: world.secretId,
+        [ENV.logLevel]: 'ERROR',
+      },
       tracer,
     });
 

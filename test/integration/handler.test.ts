@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { describe, expect, it } from 'vitest';
+import { getRow, putRow } from '#local/tracked-canvas-table';
 import { CredentialsError } from '#reaper/adapters/credentials';
 import { ConfigError } from '#reaper/config';
 import { createHandler, ReapRunError } from '#reaper/handler';
 import { PayloadError } from '#reaper/payload';
 import { ENV } from '#reaper/settings';
-import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
+import { useHandlerWorld } from '#test-support/handler-world';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 import { ruleEvent } from '#test-support/scheduled-events';
@@ -18,41 +15,14 @@ const scheduledEvent = ruleEvent;
 
 const lambdaContext = (remainingMs = 60_000) => ({ awsRequestId: `req-${randomUUID()}`, getRemainingTimeInMillis: () => remainingMs });
 
-let dynamo: DynamoDBClient;
-let secrets: SecretsManagerStandIn;
-let api: ScenarioStandIn;
-let tableName: string;
-let secretId: string;
-let restoreEnvironment: () => void;
-
-beforeAll(async () => {
-  secrets = await startSecretsManagerStandIn();
-  // The handler builds its AWS clients from the standard SDK settings, as in Lambda.
-  restoreEnvironment = useLocalAwsEnvironment({ secretsManager: secrets.endpoint });
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
-});
-afterAll(async () => {
-  restoreEnvironment();
-  await secrets.close();
-  dynamo.destroy();
-});
-beforeEach(async () => {
-  api = await startScenarioStandIn();
-  tableName = `handler-${randomUUID()}`;
-  secretId = `reaper/${randomUUID()}`;
-  await createTrackedCanvasTable(dynamo, tableName);
-  secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
-});
-afterEach(async () => {
-  await api.close();
-});
+const world = useHandlerWorld('handler');
 
 function lambdaEnv(overrides: Record<string, string | undefined> = {}) {
   return {
     ...process.env,
-    [ENV.tableName]: tableName,
-    [ENV.apiBaseUrl]: api.baseUrl,
-    [ENV.secretId]: secretId,
+    [ENV.tableName]: world.tableName,
+    [ENV.apiBaseUrl]: world.api.baseUrl,
+    [ENV.secretId]: world.secretId,
     [ENV.logLevel]: 'INFO',
     ...overrides,
   };
@@ -63,8 +33,8 @@ async function seedStaleAndLive() {
     ['asset_h_stale', minutesAgo(15)],
     ['asset_h_live', minutesFromNow(15)],
   ] as const) {
-    await putRow(dynamo, tableName, { assetId, lockExpiresAt });
-    api.addCanvas(assetId, { lockExpiresAt });
+    await putRow(world.dynamo, world.tableName, { assetId, lockExpiresAt });
+    world.api.addCanvas(assetId, { lockExpiresAt });
   }
 }
 
@@ -83,8 +53,8 @@ describe('the Lambda handler', () => {
       failed: 0,
       skipped: expect.objectContaining({ live: 1 }),
     });
-    expect((await getRow(dynamo, tableName, 'asset_h_stale'))?.lockExpiresAt).toBeUndefined();
-    expect(api.requests.every((r) => r.authorized)).toBe(true);
+    expect((await getRow(world.dynamo, world.tableName, 'asset_h_stale'))?.lockExpiresAt).toBeUndefined();
+    expect(world.api.requests.every((r) => r.authorized)).toBe(true);
     // Powertools Metrics wrote an EMF line with the run's counts.
     const emf = lines.find((line) => line._aws);
     expect(emf).toMatchObject({
@@ -102,13 +72,15 @@ describe('the Lambda handler', () => {
   it('verifies at Scenario by default, and publishes a possible live-lock unlock and an engaged brake as metrics', async () => {
     // A mass expiry: 30 locks went stale minutes ago, none live; and one canvas renewed in the table mid-unlock.
     for (let i = 0; i < 30; i += 1) {
-      await putRow(dynamo, tableName, { assetId: `asset_h_outage${i}`, lockExpiresAt: minutesAgo(5) });
-      api.addCanvas(`asset_h_outage${i}`, { lockExpiresAt: minutesAgo(5) });
+      await putRow(world.dynamo, world.tableName, { assetId: `asset_h_outage${i}`, lockExpiresAt: minutesAgo(5) });
+      world.api.addCanvas(`asset_h_outage${i}`, { lockExpiresAt: minutesAgo(5) });
     }
-    await putRow(dynamo, tableName, { assetId: 'asset_h_old', lockExpiresAt: minutesAgo(600) });
-    api.addCanvas('asset_h_old', {});
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_h_old', lockExpiresAt: minutesAgo(600) });
+    world.api.addCanvas('asset_h_old', {});
     const renewed = minutesFromNow(10);
-    api.script('asset_h_old', [{ action: () => putRow(dynamo, tableName, { assetId: 'asset_h_old', lockExpiresAt: renewed }) }]);
+    world.api.script('asset_h_old', [
+      { action: () => putRow(world.dynamo, world.tableName, { assetId: 'asset_h_old', lockExpiresAt: renewed }) },
+    ]);
     const handler = createHandler({ env: lambdaEnv() });
 
     const { result: summary, lines } = await captureOutput(() => handler(scheduledEvent, lambdaContext()));
@@ -120,7 +92,7 @@ describe('the Lambda handler', () => {
       stopReason: 'brake',
       brake: expect.objectContaining({ engaged: true, held: 30 }),
     });
-    expect(api.requests.filter((r) => r.route === 'get').map((r) => r.assetId)).toEqual(['asset_h_old']);
+    expect(world.api.requests.filter((r) => r.route === 'get').map((r) => r.assetId)).toEqual(['asset_h_old']);
     expect(lines.find((line) => line._aws)).toMatchObject({ PossibleLiveLockUnlocks: 1, BrakeTripped: 1, RunsCutShort: 1 });
 
     // Released by a person's manual payload: the held locks are unlocked.
@@ -132,7 +104,7 @@ describe('the Lambda handler', () => {
     const handler = createHandler({ env: lambdaEnv() });
     await captureOutput(() => handler(scheduledEvent, lambdaContext()));
     await captureOutput(() => handler({}, lambdaContext()));
-    expect(secrets.reads(secretId)).toBe(1);
+    expect(world.secrets.reads(world.secretId)).toBe(1);
   });
 
   it('takes a manual payload: dry run limited to named assets with another grace', async () => {
@@ -145,7 +117,7 @@ describe('the Lambda handler', () => {
 
     // With an hour of grace, a lock that expired 15 minutes ago is not stale yet.
     expect(summary).toMatchObject({ dryRun: true, graceSeconds: 3600, examined: 2, stale: 0, wouldUnlock: [] });
-    expect(api.requests).toEqual([]);
+    expect(world.api.requests).toEqual([]);
   });
 
   it.each([
@@ -157,7 +129,7 @@ describe('the Lambda handler', () => {
     ['10k asset ids', { assetIds: Array.from({ length: 10_000 }, (_, i) => `asset_${i}`) }, 'at most 1000'],
   ])('rejects %s before any side effect', async (_name, payload, message) => {
     await seedStaleAndLive();
-    const before = await getRow(dynamo, tableName, 'asset_h_stale');
+    const before = await getRow(world.dynamo, world.tableName, 'asset_h_stale');
     const handler = createHandler({ env: lambdaEnv() });
 
     const { result } = await captureOutput(() =>
@@ -169,9 +141,9 @@ describe('the Lambda handler', () => {
 
     expect(result).toBeInstanceOf(PayloadError);
     expect((result as Error).message).toContain(message);
-    expect(api.requests).toEqual([]);
-    expect(secrets.reads(secretId)).toBe(0);
-    expect(await getRow(dynamo, tableName, 'asset_h_stale')).toEqual(before);
+    expect(world.api.requests).toEqual([]);
+    expect(world.secrets.reads(world.secretId)).toBe(0);
+    expect(await getRow(world.dynamo, world.tableName, 'asset_h_stale')).toEqual(before);
   });
 
   it('fails at start with a message naming a missing or bad variable', () => {
@@ -191,7 +163,7 @@ describe('the Lambda handler', () => {
     ['missing apiSecret', JSON.stringify({ apiKey: 'k-visible', apiSecrt: 's3cr3t-typo' }), 'apiSecret is missing'],
     ['an array', JSON.stringify(['s3cr3t-in-array']), 'not an object'],
   ])('refuses a malformed secret (%s) with a clear error that never echoes the value', async (_name, secretString, message) => {
-    secrets.setSecret(secretId, secretString);
+    world.secrets.setSecret(world.secretId, secretString);
     await seedStaleAndLive();
     const handler = createHandler({ env: lambdaEnv() });
 
@@ -204,14 +176,14 @@ describe('the Lambda handler', () => {
 
     expect(result).toBeInstanceOf(CredentialsError);
     expect((result as Error).message).toContain(message);
-    expect((result as Error).message).toContain(secretId);
+    expect((result as Error).message).toContain(world.secretId);
     expect((result as Error).message).not.toContain('s3cr3t');
     expect(output).not.toContain('s3cr3t');
-    expect(api.requests).toEqual([]);
+    expect(world.api.requests).toEqual([]);
   });
 
   it('fails the invocation when the API refuses the credentials, and reads the secret again next time', async () => {
-    secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: 'rotated-away-secret' }));
+    world.secrets.setSecret(world.secretId, JSON.stringify({ apiKey: world.api.apiKey, apiSecret: 'rotated-away-secret' }));
     await seedStaleAndLive();
     const handler = createHandler({ env: lambdaEnv() });
 
@@ -224,29 +196,29 @@ describe('the Lambda handler', () => {
 
     expect(result).toBeInstanceOf(ReapRunError);
     expect((result as ReapRunError).summary).toMatchObject({ stopReason: 'credentials-rejected', cutShort: true });
-    secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
+    world.secrets.setSecret(world.secretId, JSON.stringify({ apiKey: world.api.apiKey, apiSecret: world.api.apiSecret }));
     const { result: summary } = await captureOutput(() => handler(scheduledEvent, lambdaContext()));
     expect(summary).toMatchObject({ unlocked: 1, cutShort: false });
-    expect(secrets.reads(secretId)).toBe(2);
+    expect(world.secrets.reads(world.secretId)).toBe(2);
   });
 
   it('never lets the API secret, the Authorization header or a signed URL reach the output or the summary', async () => {
     await seedStaleAndLive();
-    await putRow(dynamo, tableName, { assetId: 'asset_h_gone', lockExpiresAt: minutesAgo(30) });
-    await putRow(dynamo, tableName, { assetId: 'asset_h_flaky', lockExpiresAt: minutesAgo(30) });
-    api.addCanvas('asset_h_flaky');
-    api.script('asset_h_flaky', [{ status: 503, body: { message: 'down, see https://status.example/x?sig=abc' } }]);
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_h_gone', lockExpiresAt: minutesAgo(30) });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_h_flaky', lockExpiresAt: minutesAgo(30) });
+    world.api.addCanvas('asset_h_flaky');
+    world.api.script('asset_h_flaky', [{ status: 503, body: { message: 'down, see https://status.example/x?sig=abc' } }]);
     const handler = createHandler({ env: lambdaEnv({ [ENV.logLevel]: 'DEBUG' }) });
 
     const { result: summary, output } = await captureOutput(() => handler(scheduledEvent, lambdaContext()));
 
     const everything = output + JSON.stringify(summary);
-    const basic = Buffer.from(`${api.apiKey}:${api.apiSecret}`).toString('base64');
+    const basic = Buffer.from(`${world.api.apiKey}:${world.api.apiSecret}`).toString('base64');
     expect(summary.unlocked).toBe(2);
-    expect(api.issuedSignatures.length).toBeGreaterThan(0);
-    expect(everything).not.toContain(api.apiSecret);
+    expect(world.api.issuedSignatures.length).toBeGreaterThan(0);
+    expect(everything).not.toContain(world.api.apiSecret);
     expect(everything).not.toContain(basic);
     expect(everything).not.toContain('sig=abc');
-    for (const signature of api.issuedSignatures) expect(everything).not.toContain(signature);
+    for (const signature of world.api.issuedSignatures) expect(everything).not.toContain(signature);
   });
 });

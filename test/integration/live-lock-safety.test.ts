@@ -1,30 +1,22 @@
-import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CanvasStore } from '#reaper/core/ports';
 import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
+import { expectOnePossibleLiveLockUnlock } from '#test-support/run-summary';
+
+// Every test of both groups gets its own table and stand-in.
+let h: ReaperHarness;
+beforeEach(async () => {
+  h = await createReaperHarness({ requestTimeoutMs: 300, maxRetries: 2 });
+});
+afterEach(async () => {
+  await h.close();
+});
 
 /**
  * Issue 9: never free a lock that is live at Scenario. Each test drives the real reaper (AWS SDK → local DynamoDB,
  * ky → the local Scenario stand-in, which keeps real lock state) through one of the ways the table alone misleads it.
  */
 describe('a lock live at Scenario is never freed from the table alone', () => {
-  let h: ReaperHarness;
-  beforeEach(async () => {
-    h = await createReaperHarness({ requestTimeoutMs: 300, maxRetries: 2 });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
-  const rewriteRowLock = (assetId: string, lockExpiresAt: string, lockId: string) =>
-    h.client.send(
-      new UpdateItemCommand({
-        TableName: h.tableName,
-        Key: { assetId: { S: assetId } },
-        UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
-        ExpressionAttributeValues: { ':exp': { S: lockExpiresAt }, ':id': { S: lockId } },
-      }),
-    );
   const until = async (condition: () => boolean) => {
     while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
   };
@@ -73,7 +65,7 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
         {
           action: async () => {
             await until(() => claimLanded);
-            await rewriteRowLock('asset_late', liveAtScenario, lockId);
+            await h.renewLock('asset_late', liveAtScenario, lockId);
           },
         },
       ],
@@ -134,7 +126,7 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
     // 429 is refused, never applied; the editor renews in the table while the reaper waits the second asked for.
     h.api.script('asset_renewedInRetry', [
       {
-        action: () => void setTimeout(() => void rewriteRowLock('asset_renewedInRetry', renewedUntil, 'lk_new'), 100),
+        action: () => void setTimeout(() => void h.renewLock('asset_renewedInRetry', renewedUntil, 'lk_new'), 100),
         andThen: { status: 429, headers: { 'retry-after': '1' } },
       },
     ]);
@@ -165,15 +157,10 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
     expect(h.api.unlockLog).toHaveLength(1);
     expect(h.api.canvas('asset_newcomer')?.lockExpiresAt).toBe(newcomerUntil);
     expect(byAsset.get('asset_newcomer')).toMatchObject({ status: 'failed', kind: 'timeout', step: 'unlock' });
-    expect(summary.possibleLiveLockUnlocks).toBe(1);
-    expect(summary.warnings).toEqual([
-      expect.objectContaining({
-        assetId: 'asset_newcomer',
-        kind: 'possible-live-lock-unlock',
-        claimedLock: { lockExpiresAt: expect.any(String), lockId: 'lk_old' },
-        currentLock: { lockExpiresAt: newcomerUntil },
-      }),
-    ]);
+    expectOnePossibleLiveLockUnlock(summary, 'asset_newcomer', {
+      claimedLock: { lockExpiresAt: expect.any(String), lockId: 'lk_old' },
+      currentLock: { lockExpiresAt: newcomerUntil },
+    });
   });
 
   it.each([
@@ -185,22 +172,13 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
       const assetId = `asset_ambiguous${typeof failure === 'string' ? 'Reset' : 'Status'}`;
       await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
       const renewedUntil = minutesFromNow(10);
-      h.api.script(assetId, [
-        { action: () => rewriteRowLock(assetId, renewedUntil, 'lk_new').then(() => undefined), andThen: { applyThen: failure } },
-      ]);
+      h.api.script(assetId, [{ action: () => h.renewLock(assetId, renewedUntil, 'lk_new'), andThen: { applyThen: failure } }]);
 
       const { summary, byAsset } = await h.run();
 
       expect(byAsset.get(assetId)).toMatchObject({ status: 'failed', step: 'unlock' });
       expect(h.api.unlockRequests).toHaveLength(1);
-      expect(summary.possibleLiveLockUnlocks).toBe(1);
-      expect(summary.warnings).toEqual([
-        expect.objectContaining({
-          assetId,
-          kind: 'possible-live-lock-unlock',
-          currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' },
-        }),
-      ]);
+      expectOnePossibleLiveLockUnlock(summary, assetId, { currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' } });
       // The writer's row is left as the writer wrote it.
       expect((await h.row(assetId))?.lockId).toEqual({ S: 'lk_new' });
     },
@@ -222,15 +200,7 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
     const renewedUntil = minutesFromNow(10);
     h.api.script('asset_rowChanged', [
       {
-        action: () =>
-          h.client
-            .send(
-              new PutItemCommand({
-                TableName: h.tableName,
-                Item: { assetId: { S: 'asset_rowChanged' }, lockExpiresAt: { S: renewedUntil } },
-              }),
-            )
-            .then(() => undefined),
+        action: () => h.writeRow({ assetId: 'asset_rowChanged', lockExpiresAt: renewedUntil }),
       },
     ]);
 
@@ -247,14 +217,6 @@ describe('a lock live at Scenario is never freed from the table alone', () => {
  * null. Any other answer is one the reaper does not understand: it frees nothing for that canvas and says what it read.
  */
 describe('a lock reading Scenario gives that the reaper cannot parse is not "no lock"', () => {
-  let h: ReaperHarness;
-  beforeEach(async () => {
-    h = await createReaperHarness({ requestTimeoutMs: 300, maxRetries: 2 });
-  });
-  afterEach(async () => {
-    await h.close();
-  });
-
   const setLock = (value: unknown) => (asset: Record<string, any>) => {
     asset.metadata.lockExpiresAt = value;
   };
@@ -350,17 +312,7 @@ describe('a lock reading Scenario gives that the reaper cannot parse is not "no 
     const assetId = 'asset_unreadableOnRetryRenewed';
     await h.seed([{ assetId, lockExpiresAt: minutesAgo(10), lockId: 'lk_old' }]);
     const renewedUntil = minutesFromNow(10);
-    const renewRow = () =>
-      h.client
-        .send(
-          new UpdateItemCommand({
-            TableName: h.tableName,
-            Key: { assetId: { S: assetId } },
-            UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
-            ExpressionAttributeValues: { ':exp': { S: renewedUntil }, ':id': { S: 'lk_new' } },
-          }),
-        )
-        .then(() => undefined);
+    const renewRow = () => h.renewLock(assetId, renewedUntil, 'lk_new');
     // The PUT is applied and answered 503; while the GET before the retry is at Scenario, the writer's mirror write
     // lands; that GET's answer is unreadable.
     h.api.script(assetId, [{ applyThen: { status: 503 } }]);
@@ -370,13 +322,6 @@ describe('a lock reading Scenario gives that the reaper cannot parse is not "no 
 
     expect(byAsset.get(assetId)).toMatchObject({ status: 'failed', kind: 'bad-response', step: 'unlock' });
     expect(h.api.unlockRequests).toHaveLength(1);
-    expect(summary.possibleLiveLockUnlocks).toBe(1);
-    expect(summary.warnings).toEqual([
-      expect.objectContaining({
-        assetId,
-        kind: 'possible-live-lock-unlock',
-        currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' },
-      }),
-    ]);
+    expectOnePossibleLiveLockUnlock(summary, assetId, { currentLock: { lockExpiresAt: renewedUntil, lockId: 'lk_new' } });
   });
 });

@@ -7,6 +7,7 @@ import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { worldStatePath } from '#local/world-state-file';
+import { type Ran, runToEnd } from '#test-support/child-process';
 
 /**
  * `npm run local` driven the way a person does: start it, eval its --print-env in a second shell, run the ops CLI
@@ -24,23 +25,8 @@ let worldStdout = '';
 let worldExit: Promise<number | null>;
 let env: Record<string, string>;
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<Ran> {
-  const child = spawn(command, args, { cwd: root, env: { ...childEnv, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (command: string, args: readonly string[], extraEnv: Record<string, string> = {}): Promise<Ran> =>
+  runToEnd(command, args, { cwd: root, env: { ...childEnv, ...extraEnv } });
 
 const tsx = (script: string, args: readonly string[], extraEnv: Record<string, string> = {}) =>
   run(process.execPath, ['--import', 'tsx', script, ...args], extraEnv);

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from '#local/eventbridge-stand-in';
-import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
-import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { putRow } from '#local/tracked-canvas-table';
 import { runCli } from '#ops/commands/reap';
 import { createHandler, triggerOf } from '#reaper/handler';
 import { ENV } from '#reaper/settings';
-import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
+import { useHandlerWorld } from '#test-support/handler-world';
 import { lockEventSchemas, schemaProblems } from '#test-support/lock-event-schemas';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';
@@ -20,54 +17,34 @@ import { ruleEvent } from '#test-support/scheduled-events';
  * Issue 21, the wiring: the Lambda handler publishes to LOCK_EVENTS_BUS through a client it builds from the standard
  * SDK settings (here aimed at the local PutEvents stand-in), names its trigger, and LOCK_EVENTS=false turns it off.
  */
-let dynamo: DynamoDBClient;
-let secrets: SecretsManagerStandIn;
 let bus: EventBridgeStandIn;
-let api: ScenarioStandIn;
-let tableName: string;
-let secretId: string;
-let restoreEnvironment: () => void;
 
+const world = useHandlerWorld('events');
+// Registered after the world's hooks: set up after its environment, checked and closed before it is restored.
 beforeAll(async () => {
-  secrets = await startSecretsManagerStandIn();
   bus = await startEventBridgeStandIn();
-  restoreEnvironment = useLocalAwsEnvironment({ secretsManager: secrets.endpoint });
   process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.endpoint;
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
 });
 afterAll(async () => {
   // Every event these runs published fits docs/events.md's schema of its detail-type.
   const schemas = lockEventSchemas();
   for (const event of bus.events()) expect(schemaProblems(schemas.get(event['detail-type']), event.detail)).toEqual([]);
-  restoreEnvironment();
-  await secrets.close();
   await bus.close();
-  dynamo.destroy();
-});
-beforeEach(async () => {
-  api = await startScenarioStandIn();
-  tableName = `events-${randomUUID()}`;
-  secretId = `reaper/${randomUUID()}`;
-  await createTrackedCanvasTable(dynamo, tableName);
-  secrets.setSecret(secretId, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
-});
-afterEach(async () => {
-  await api.close();
 });
 
 const env = (overrides: Record<string, string> = {}) => ({
   ...process.env,
-  [ENV.tableName]: tableName,
-  [ENV.apiBaseUrl]: api.baseUrl,
-  [ENV.secretId]: secretId,
+  [ENV.tableName]: world.tableName,
+  [ENV.apiBaseUrl]: world.api.baseUrl,
+  [ENV.secretId]: world.secretId,
   LOCK_EVENTS_BUS: 'reaper-lock-events',
   ...overrides,
 });
 const context = () => ({ awsRequestId: `req-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 });
 const seedStale = async (assetId: string) => {
   const lockExpiresAt = minutesAgo(15);
-  await putRow(dynamo, tableName, { assetId, lockExpiresAt });
-  api.addCanvas(assetId, { lockExpiresAt });
+  await putRow(world.dynamo, world.tableName, { assetId, lockExpiresAt });
+  world.api.addCanvas(assetId, { lockExpiresAt });
 };
 const detailsFor = (assetId: string) =>
   bus
@@ -100,7 +77,7 @@ describe('the handler publishes lock events', () => {
     await seedStale('asset_w_nobus');
     await captureOutput(() => createHandler({ env: env({ LOCK_EVENTS: 'false' }) })({ assetIds: ['asset_w_off'] }, context()));
     await captureOutput(() => createHandler({ env: env({ LOCK_EVENTS_BUS: '' }) })({ assetIds: ['asset_w_nobus'] }, context()));
-    expect(api.unlockRequests.length).toBeGreaterThanOrEqual(2);
+    expect(world.api.unlockRequests.length).toBeGreaterThanOrEqual(2);
     expect(detailsFor('asset_w_off')).toEqual([]);
     expect(detailsFor('asset_w_nobus')).toEqual([]);
   });
@@ -117,14 +94,14 @@ describe('the handler publishes lock events', () => {
 describe('npm run reap and ops unlock publish too when the bus is set', () => {
   const localEnv = () => ({
     ...process.env,
-    [ENV.tableName]: tableName,
-    [ENV.apiBaseUrl]: api.baseUrl,
-    [ENV.localApiKey]: api.apiKey,
-    [ENV.localApiSecret]: api.apiSecret,
+    [ENV.tableName]: world.tableName,
+    [ENV.apiBaseUrl]: world.api.baseUrl,
+    [ENV.localApiKey]: world.api.apiKey,
+    [ENV.localApiSecret]: world.api.apiSecret,
     LOCK_EVENTS_BUS: 'reaper-lock-events',
   });
   const clients = () => ({
-    dynamo,
+    dynamo: world.dynamo,
     secrets: unusedSecretsClient(),
     eventBridge: new EventBridgeClient({
       endpoint: bus.endpoint,
@@ -145,8 +122,8 @@ describe('npm run reap and ops unlock publish too when the bus is set', () => {
   });
 
   it('ops unlock: trigger ops-unlock, not verified at Scenario (a person decided), with the row lock id', async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_w_ops', lockExpiresAt: minutesAgo(-30), lockId: 'lk_person' });
-    api.addCanvas('asset_w_ops');
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_w_ops', lockExpiresAt: minutesAgo(-30), lockId: 'lk_person' });
+    world.api.addCanvas('asset_w_ops');
     const { code } = await runOpsCapturing(['unlock', 'asset_w_ops', '--yes'], { env: localEnv(), awsClients: clients() });
     expect(code).toBe(0);
     expect(detailsFor('asset_w_ops')).toEqual([

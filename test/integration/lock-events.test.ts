@@ -1,4 +1,3 @@
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DeliveredEvent, type EventBridgeStandIn, startEventBridgeStandIn } from '#local/eventbridge-stand-in';
@@ -99,15 +98,7 @@ describe('lock events on the bus', () => {
     const renewedUntil = minutesFromNow(10);
     h.api.script('asset_rowChanged', [
       {
-        action: () =>
-          h.client
-            .send(
-              new PutItemCommand({
-                TableName: h.tableName,
-                Item: { assetId: { S: 'asset_rowChanged' }, lockExpiresAt: { S: renewedUntil }, lockId: { S: 'lk_new' } },
-              }),
-            )
-            .then(() => undefined),
+        action: () => h.writeRow({ assetId: 'asset_rowChanged', lockExpiresAt: renewedUntil, lockId: 'lk_new' }),
       },
     ]);
 
@@ -138,15 +129,7 @@ describe('lock events on the bus', () => {
     const renewedUntil = minutesFromNow(10);
     h.api.script('asset_ambiguous', [
       {
-        action: () =>
-          h.client
-            .send(
-              new PutItemCommand({
-                TableName: h.tableName,
-                Item: { assetId: { S: 'asset_ambiguous' }, lockExpiresAt: { S: renewedUntil }, lockId: { S: 'lk_new' } },
-              }),
-            )
-            .then(() => undefined),
+        action: () => h.writeRow({ assetId: 'asset_ambiguous', lockExpiresAt: renewedUntil, lockId: 'lk_new' }),
         andThen: { applyThen: { status: 504 } },
       },
     ]);

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
-import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
+import { describe, expect, it } from 'vitest';
+import { startScenarioStandIn } from '#local/scenario-stand-in';
+import { getRow, putRow } from '#local/tracked-canvas-table';
 import type { RunSummary } from '#reaper/core/summary';
 import { createHandler, ReapRunError } from '#reaper/handler';
 import { ENV } from '#reaper/settings';
-import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';
+import { useHandlerWorld } from '#test-support/handler-world';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo } from '#test-support/reaper-harness';
 
@@ -23,42 +21,22 @@ import { minutesAgo } from '#test-support/reaper-harness';
 const SLOW_MS = 3_000;
 const context = () => ({ awsRequestId: `req-${randomUUID()}`, getRemainingTimeInMillis: () => 60_000 });
 
-let dynamo: DynamoDBClient;
-let secrets: SecretsManagerStandIn;
-let restoreEnvironment: () => void;
-let api: ScenarioStandIn;
-let tableName: string;
-let secretId: string;
-
-beforeAll(async () => {
-  secrets = await startSecretsManagerStandIn();
-  restoreEnvironment = useLocalAwsEnvironment({ secretsManager: secrets.endpoint });
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
-});
-afterAll(async () => {
-  restoreEnvironment();
-  await secrets.close();
-  dynamo.destroy();
-});
-beforeEach(async () => {
-  api = await startScenarioStandIn({ projects: { proj_fine: {}, proj_slow: { latencyMs: SLOW_MS }, proj_refused: {} } });
-  tableName = `projects-${randomUUID()}`;
-  secretId = `reaper/${randomUUID()}`;
-  await createTrackedCanvasTable(dynamo, tableName);
-});
-afterEach(async () => {
-  await api.close();
+const world = useHandlerWorld('projects', {
+  standIn: { projects: { proj_fine: {}, proj_slow: { latencyMs: SLOW_MS }, proj_refused: {} } },
+  pairSecret: false,
 });
 
 const handlerWith = (env: Record<string, string> = {}) =>
-  createHandler({ env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId, ...env } });
+  createHandler({
+    env: { ...process.env, [ENV.tableName]: world.tableName, [ENV.apiBaseUrl]: world.api.baseUrl, [ENV.secretId]: world.secretId, ...env },
+  });
 
 async function seed(project: string | undefined, count: number, prefix = project ?? 'default') {
   const ids = Array.from({ length: count }, (_, i) => `asset_${prefix}${i}`);
   for (const assetId of ids) {
     const lockExpiresAt = minutesAgo(600);
-    await putRow(dynamo, tableName, { assetId, lockExpiresAt, ...(project ? { extra: { projectId: { S: project } } } : {}) });
-    api.addCanvas(assetId, { lockExpiresAt, ...(project ? { projectId: project } : {}) });
+    await putRow(world.dynamo, world.tableName, { assetId, lockExpiresAt, ...(project ? { extra: { projectId: { S: project } } } : {}) });
+    world.api.addCanvas(assetId, { lockExpiresAt, ...(project ? { projectId: project } : {}) });
   }
   return ids;
 }
@@ -78,13 +56,13 @@ describe('one reaper for many Scenario projects', () => {
     const fine = await seed('proj_fine', 5);
     const slow = await seed('proj_slow', 2);
     const refused = await seed('proj_refused', 3);
-    secrets.setSecret(
-      secretId,
+    world.secrets.setSecret(
+      world.secretId,
       JSON.stringify({
         projects: {
-          proj_fine: api.projectKey('proj_fine'),
-          proj_slow: api.projectKey('proj_slow'),
-          proj_refused: { apiKey: api.projectKey('proj_refused').apiKey, apiSecret: 'revoked-secret' },
+          proj_fine: world.api.projectKey('proj_fine'),
+          proj_slow: world.api.projectKey('proj_slow'),
+          proj_refused: { apiKey: world.api.projectKey('proj_refused').apiKey, apiSecret: 'revoked-secret' },
         },
       }),
     );
@@ -102,14 +80,14 @@ describe('one reaper for many Scenario projects', () => {
       proj_refused: { examined: 3, stale: 3, unlocked: 0, failed: 1, refused: true },
     });
     expect(summary.skipped.projectRefused).toBe(2);
-    for (const id of [...fine, ...slow]) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeUndefined();
-    for (const id of refused) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeDefined();
+    for (const id of [...fine, ...slow]) expect((await getRow(world.dynamo, world.tableName, id))?.lockExpiresAt).toBeUndefined();
+    for (const id of refused) expect((await getRow(world.dynamo, world.tableName, id))?.lockExpiresAt).toBeDefined();
     // Only one request with the refused key: its project stopped at the first 401.
-    expect(api.requests.filter((r) => !r.authorized)).toHaveLength(1);
+    expect(world.api.requests.filter((r) => !r.authorized)).toHaveLength(1);
 
     // Fair share, shown by ordering: the fine project's canvases were all unlocked before the slow project's second request.
-    const slowRequests = api.requests.filter((r) => slow.includes(r.assetId ?? ''));
-    const lastFineUnlock = Math.max(...api.unlockLog.filter((u) => fine.includes(u.assetId)).map((u) => u.atMs));
+    const slowRequests = world.api.requests.filter((r) => slow.includes(r.assetId ?? ''));
+    const lastFineUnlock = Math.max(...world.api.unlockLog.filter((u) => fine.includes(u.assetId)).map((u) => u.atMs));
     expect(lastFineUnlock).toBeLessThan(slowRequests[1]!.receivedAtMs);
 
     // The metrics: the service-level series, and unlocked/failed per project named in the secret.
@@ -138,7 +116,7 @@ describe('one reaper for many Scenario projects', () => {
   it('a row of a project with no key and no default fails as no-credentials-for-project and is left untouched; a default pair serves the rest', async () => {
     const [orphan] = await seed('proj_unknown', 1);
     const defaults = await seed(undefined, 2);
-    secrets.setSecret(secretId, JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine') } }));
+    world.secrets.setSecret(world.secretId, JSON.stringify({ projects: { proj_fine: world.api.projectKey('proj_fine') } }));
 
     const first = await invoke(handlerWith());
     // No default pair: neither the orphan nor the rows without projectId have a key; the run goes on without them.
@@ -146,18 +124,20 @@ describe('one reaper for many Scenario projects', () => {
       [orphan!, ...defaults].map((id) => [id, 'no-credentials-for-project']).sort(),
     );
     expect(first.summary.stopReason).toBeNull();
-    expect(api.requests).toEqual([]);
-    expect((await getRow(dynamo, tableName, orphan!))?.reaperClaimRunId).toBeUndefined();
+    expect(world.api.requests).toEqual([]);
+    expect((await getRow(world.dynamo, world.tableName, orphan!))?.reaperClaimRunId).toBeUndefined();
 
     // With a default pair, rows without projectId use it (the orphan too: its project has no key of its own).
-    secrets.setSecret(
-      secretId,
-      JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine') }, default: api.projectKey('default') }),
+    world.secrets.setSecret(
+      world.secretId,
+      JSON.stringify({ projects: { proj_fine: world.api.projectKey('proj_fine') }, default: world.api.projectKey('default') }),
     );
     const second = await invoke(
-      createHandler({ env: { ...process.env, [ENV.tableName]: tableName, [ENV.apiBaseUrl]: api.baseUrl, [ENV.secretId]: secretId } }),
+      createHandler({
+        env: { ...process.env, [ENV.tableName]: world.tableName, [ENV.apiBaseUrl]: world.api.baseUrl, [ENV.secretId]: world.secretId },
+      }),
     );
-    for (const id of defaults) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeUndefined();
+    for (const id of defaults) expect((await getRow(world.dynamo, world.tableName, id))?.lockExpiresAt).toBeUndefined();
     // The default key does not belong to proj_unknown: Scenario refuses it there, and that refusal stops only "default".
     expect(second.summary.projects.proj_unknown).toMatchObject({ failed: 1 });
   });
@@ -165,8 +145,8 @@ describe('one reaper for many Scenario projects', () => {
   it('with every project refused, the run stops as credentials-rejected', async () => {
     await seed('proj_fine', 2);
     await seed('proj_slow', 2);
-    secrets.setSecret(
-      secretId,
+    world.secrets.setSecret(
+      world.secretId,
       JSON.stringify({ projects: { proj_fine: { apiKey: 'x', apiSecret: 'y' }, proj_slow: { apiKey: 'x', apiSecret: 'z' } } }),
     );
 
@@ -182,31 +162,31 @@ describe('one reaper for many Scenario projects', () => {
   it('a manual run may be limited to some projects', async () => {
     await seed('proj_fine', 2);
     const slow = await seed('proj_slow', 1);
-    secrets.setSecret(
-      secretId,
-      JSON.stringify({ projects: { proj_fine: api.projectKey('proj_fine'), proj_slow: api.projectKey('proj_slow') } }),
+    world.secrets.setSecret(
+      world.secretId,
+      JSON.stringify({ projects: { proj_fine: world.api.projectKey('proj_fine'), proj_slow: world.api.projectKey('proj_slow') } }),
     );
 
     const { summary } = await invoke(handlerWith(), { projectIds: ['proj_fine'] });
 
     expect(summary).toMatchObject({ examined: 2, unlocked: 2, projectIds: ['proj_fine'] });
-    expect((await getRow(dynamo, tableName, slow[0]!))?.lockExpiresAt).toBeDefined();
+    expect((await getRow(world.dynamo, world.tableName, slow[0]!))?.lockExpiresAt).toBeDefined();
   });
 
   it('a row whose projectId is not a project id is invalid and untouched', async () => {
-    await putRow(dynamo, tableName, {
+    await putRow(world.dynamo, world.tableName, {
       assetId: 'asset_badProject',
       lockExpiresAt: minutesAgo(600),
       extra: { projectId: { S: 'proj a/b' } },
     });
-    secrets.setSecret(secretId, JSON.stringify(api.projectKey('default')));
+    world.secrets.setSecret(world.secretId, JSON.stringify(world.api.projectKey('default')));
 
     const { summary } = await invoke(handlerWith());
 
     expect(summary.invalidRows).toEqual([
       { assetId: 'asset_badProject', problem: expect.stringContaining('projectId is not 1-128 letters') },
     ]);
-    expect(api.requests).toEqual([]);
+    expect(world.api.requests).toEqual([]);
   });
 });
 
@@ -220,19 +200,19 @@ describe('project ids are data', () => {
 
   it('rows naming __proto__, constructor or prototype are invalid; toString and hasOwnProperty are served; Object.prototype is unchanged', async () => {
     const prototypeBefore = prototypeNow();
-    await api.close();
-    api = await startScenarioStandIn({ projects: { toString: {}, hasOwnProperty: {} } });
+    await world.api.close();
+    world.api = await startScenarioStandIn({ projects: { toString: {}, hasOwnProperty: {} } });
     const toStringRows = await seed('toString', 2);
     const hasOwnRows = await seed('hasOwnProperty', 1);
     for (const reserved of ['__proto__', 'constructor', 'prototype'])
-      await putRow(dynamo, tableName, {
+      await putRow(world.dynamo, world.tableName, {
         assetId: `asset_reserved_${reserved.replace(/_/g, '')}`,
         lockExpiresAt: minutesAgo(600),
         extra: { projectId: { S: reserved } },
       });
-    secrets.setSecret(
-      secretId,
-      JSON.stringify({ projects: { toString: api.projectKey('toString'), hasOwnProperty: api.projectKey('hasOwnProperty') } }),
+    world.secrets.setSecret(
+      world.secretId,
+      JSON.stringify({ projects: { toString: world.api.projectKey('toString'), hasOwnProperty: world.api.projectKey('hasOwnProperty') } }),
     );
 
     const { summary, error, lines } = await invoke(handlerWith());
@@ -248,7 +228,8 @@ describe('project ids are data', () => {
       toString: { examined: 2, stale: 2, unlocked: 2, failed: 0, refused: false },
       hasOwnProperty: { examined: 1, stale: 1, unlocked: 1, failed: 0, refused: false },
     });
-    for (const id of [...toStringRows, ...hasOwnRows]) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeUndefined();
+    for (const id of [...toStringRows, ...hasOwnRows])
+      expect((await getRow(world.dynamo, world.tableName, id))?.lockExpiresAt).toBeUndefined();
     // The metrics step ran: per-project series for both projects of the secret.
     const perProject = lines.filter((line) => line._aws && line.Project).map((line) => [line.Project, line.LocksUnlocked]);
     expect(perProject.sort()).toEqual([
@@ -263,15 +244,15 @@ describe('project ids are data', () => {
     const prototypeBefore = prototypeNow();
     const rows = await seed('proj_fine', 1);
     for (const reserved of ['constructor', '__proto__', 'prototype']) {
-      secrets.setSecret(
-        secretId,
-        `{"projects":{"proj_fine":${JSON.stringify(api.projectKey('proj_fine'))},"${reserved}":{"apiKey":"k","apiSecret":"s"}}}`,
+      world.secrets.setSecret(
+        world.secretId,
+        `{"projects":{"proj_fine":${JSON.stringify(world.api.projectKey('proj_fine'))},"${reserved}":{"apiKey":"k","apiSecret":"s"}}}`,
       );
       const { error } = await invoke(handlerWith());
       expect((error as Error).message).toContain(`projects["${reserved}"] projectId "${reserved}" is reserved`);
     }
-    expect(api.requests).toEqual([]);
-    expect((await getRow(dynamo, tableName, rows[0]!))?.lockExpiresAt).toBeDefined();
+    expect(world.api.requests).toEqual([]);
+    expect((await getRow(world.dynamo, world.tableName, rows[0]!))?.lockExpiresAt).toBeDefined();
     expect(prototypeNow()).toEqual(prototypeBefore);
   });
 });
@@ -282,7 +263,7 @@ describe('a 403 is one asset’s problem', () => {
     const ours = await seed(undefined, 3);
     // A canvas of another project: the default key gets a 403 for it.
     const [foreign] = await seed('proj_fine', 1);
-    secrets.setSecret(secretId, JSON.stringify(api.projectKey('default')));
+    world.secrets.setSecret(world.secretId, JSON.stringify(world.api.projectKey('default')));
     const handler = handlerWith({ [ENV.maxInFlight]: '1' });
 
     const { summary, error } = await invoke(handler);
@@ -290,13 +271,13 @@ describe('a 403 is one asset’s problem', () => {
     expect(error).toBeUndefined();
     expect(summary).toMatchObject({ unlocked: 3, failed: 1, stopReason: null, refusedProjects: [] });
     expect(summary.failures).toEqual([expect.objectContaining({ assetId: foreign, kind: 'forbidden', httpStatus: 403 })]);
-    for (const id of ours) expect((await getRow(dynamo, tableName, id))?.lockExpiresAt).toBeUndefined();
+    for (const id of ours) expect((await getRow(world.dynamo, world.tableName, id))?.lockExpiresAt).toBeUndefined();
     // The secret is still cached (a 403 refuses no key): the next invocation does not read it again.
-    expect(secrets.reads(secretId)).toBe(1);
+    expect(world.secrets.reads(world.secretId)).toBe(1);
     await seed(undefined, 1, 'later');
     const second = await invoke(handler);
     expect(second.error).toBeUndefined();
     expect(second.summary.failures.map((f) => f.kind)).toEqual(['forbidden']);
-    expect(secrets.reads(secretId)).toBe(1);
+    expect(world.secrets.reads(world.secretId)).toBe(1);
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CanvasStore } from '#reaper/core/ports';
 import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { createReaperHarness, minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';
+import { expectOnePossibleLiveLockUnlock } from '#test-support/run-summary';
 
 let h: ReaperHarness;
 beforeEach(async () => {
@@ -162,10 +163,7 @@ describe('a reap run against the local DynamoDB server and the local Scenario AP
     await renewal;
 
     expect(byAsset.get('asset_raced')).toMatchObject({ status: 'unlocked-row-changed' });
-    expect(summary.warnings).toEqual([
-      expect.objectContaining({ assetId: 'asset_raced', kind: 'possible-live-lock-unlock', currentLock: { lockExpiresAt: renewedUntil } }),
-    ]);
-    expect(summary.possibleLiveLockUnlocks).toBe(1);
+    expectOnePossibleLiveLockUnlock(summary, 'asset_raced', { currentLock: { lockExpiresAt: renewedUntil } });
     expect(await h.row('asset_raced')).toEqual({ assetId: { S: 'asset_raced' }, lockExpiresAt: { S: renewedUntil } });
   });
 

@@ -1,17 +1,11 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runToEnd } from '#test-support/child-process';
 
 const root = path.resolve(__dirname, '../..');
 
-function runSandbox(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
+const runSandbox = () => runToEnd(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts'], { cwd: root });
 
 describe('npm start (the sandbox)', () => {
   it('runs one real reap and shows each canvas outcome, the summary and a passing secret check', async () => {

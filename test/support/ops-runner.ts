@@ -1,13 +1,16 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runOps } from '#ops/cli';
+import { type CliIo, runCli } from '#ops/commands/reap';
 import type { OpsIo } from '#ops/io';
+import type { OperatorIo } from '#ops/operator-clients';
 import { captureOutput } from './output-capture';
 
 /**
  * Runs one ops command in process and collects what it printed, what it asked, and the log lines it wrote.
  * By default no one is at a terminal; `interactive: true` with `answer` plays the person answering each question.
+ * The Scheduler, CloudWatch Logs and SQS clients of the operator commands may be given beside the others.
  */
-export async function runOpsCapturing(argv: string[], io: Partial<OpsIo> & { env: OpsIo['env']; answer?: boolean }) {
+export async function runOpsCapturing(argv: string[], io: Partial<OperatorIo> & { env: OpsIo['env']; answer?: boolean }) {
   let stdout = '';
   let stderr = '';
   const questions: string[] = [];
@@ -30,6 +33,28 @@ export async function runOpsCapturing(argv: string[], io: Partial<OpsIo> & { env
     }),
   );
   return { code, stdout, stderr, questions, logLines: lines };
+}
+
+/** Runs the local reap CLI (npm run reap) in process and collects what it printed and the log it wrote. */
+export async function runReapCapturing(argv: string[], io: Omit<CliIo, 'stdout' | 'stderr'>) {
+  let stdout = '';
+  let stderr = '';
+  const {
+    result: code,
+    output,
+    lines,
+  } = await captureOutput(() =>
+    runCli(argv, {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+      ...io,
+    }),
+  );
+  return { code, stdout, stderr, output, lines };
 }
 
 /** A Secrets Manager client for commands that must not read a secret: it points at a closed port, never at AWS. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { type ScenarioStandIn, type ScenarioStandInOptions, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '#local/tracked-canvas-table';
@@ -101,6 +101,20 @@ export async function createReaperHarness(options: HarnessOptions = {}) {
     seed,
     run,
     row: (assetId: string) => getRow(client, tableName, assetId),
+    /** A writer's own PutItem, straight to the table: the whole row replaced, nothing mirrored at the stand-in. */
+    writeRow: (row: SeedRow) => putRow(client, tableName, row),
+    /** A writer renews a row's lock (a new expiry and lockId) with an UpdateItem straight to the table; the rest stays. */
+    renewLock: (assetId: string, lockExpiresAt: string, lockId: string) =>
+      client
+        .send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { assetId: { S: assetId } },
+            UpdateExpression: 'SET lockExpiresAt = :exp, lockId = :id',
+            ExpressionAttributeValues: { ':exp': { S: lockExpiresAt }, ':id': { S: lockId } },
+          }),
+        )
+        .then(() => undefined),
     close: async () => {
       await api.close();
       client.destroy();

@@ -57,3 +57,18 @@ export function logicalIdOf(construct: IConstruct): string {
   if (!element) throw new Error(`${construct.node.path} has no CloudFormation resource`);
   return Stack.of(construct).getLogicalId(element);
 }
+
+/** Context that points the stack at an existing table, secret and key (by ARN) instead of making its own. */
+export const EXISTING_RESOURCES_BY_ARN = {
+  'reaper:existingTableArn': 'arn:aws:dynamodb:eu-west-1:123456789012:table/prod-tracked-canvases',
+  'reaper:existingSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/scenario-AbC123',
+  'reaper:secretKmsKeyArn': 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+} as const;
+
+/** Context for a schedule of office hours in a time zone, created disabled, with an alarm e-mail. */
+export const OFFICE_HOURS_SCHEDULE_WITH_ALARM_EMAIL = {
+  'reaper:scheduleExpression': 'cron(0/10 8-18 ? * MON-FRI *)',
+  'reaper:scheduleTimeZone': 'Europe/Paris',
+  'reaper:scheduleEnabled': false,
+  'reaper:alarmEmail': 'ops@example.com',
+} as const;

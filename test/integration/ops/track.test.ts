@@ -1,48 +1,89 @@
-import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { type DynamoFaultProxy, startDynamoFaultProxy } from '#local/dynamodb-fault-proxy';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import type { OpsIo } from '#ops/io';
+import { getRow, localDynamoClient, putRow, type SeedRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { BRAKE_ROW_KEY } from '#reaper/table-contract';
-import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
+import { unusedSecretsClient } from '#test-support/ops-runner';
+import { type OpsOptions, useOpsWorld } from '#test-support/ops-world';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 /**
- * ops track and untrack change a row only if it still holds what the operator saw (conditional writes), and ask
- * before the two changes that hand a lock to the reaper or hide it from it for good.
+ * ops track and ops untrack: the row they write or remove (in the table contract's shape, other attributes kept, the
+ * Scenario project), the flags they refuse; they change a row only if it still holds what the operator saw
+ * (conditional writes), and ask before the two changes that hand a lock to the reaper or hide it from it for good.
  */
 
-let dynamo: DynamoDBClient;
-let tableName: string;
+const world = useOpsWorld('ops-track');
 const unusedSecrets = unusedSecretsClient();
 
-beforeAll(() => {
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
-});
-afterAll(() => dynamo.destroy());
-beforeEach(async () => {
-  tableName = `ops-track-${randomUUID()}`;
-  await createTrackedCanvasTable(dynamo, tableName);
-});
-
-function ops(argv: string[], options: Partial<OpsIo> & { answer?: boolean } = {}) {
-  return runOpsCapturing(argv, { env: { [ENV.tableName]: tableName }, awsClients: { dynamo, secrets: unusedSecrets }, ...options });
-}
+/** Only the table is named: track and untrack need nothing else. */
+const ops = (argv: string[], options: OpsOptions = {}) => world.ops(argv, { env: { [ENV.tableName]: world.tableName }, ...options });
 
 const lockOf = async (assetId: string) => {
-  const row = await getRow(dynamo, tableName, assetId);
+  const row = await getRow(world.dynamo, world.tableName, assetId);
   return row && { lockExpiresAt: row.lockExpiresAt?.S, lockId: row.lockId?.S };
 };
+
+describe('ops track / untrack', () => {
+  it('writes a row in the table contract shape, keeping other attributes', async () => {
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_opsT', lockId: 'old', extra: { owner: { S: 'team-a' } } });
+
+    const { code, stdout } = await ops(['track', 'asset_opsT', '--lock-expires-at', '2026-12-01T10:00:00Z', '--lock-id', 'lk_new']);
+
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('tracked asset_opsT');
+    expect(await getRow(world.dynamo, world.tableName, 'asset_opsT')).toEqual({
+      assetId: { S: 'asset_opsT' },
+      lockExpiresAt: { S: '2026-12-01T10:00:00Z' },
+      lockId: { S: 'lk_new' },
+      owner: { S: 'team-a' },
+    });
+    await ops(['track', 'asset_opsT', '--lock-expires-at', '2026-12-02T10:00:00Z']);
+    expect((await getRow(world.dynamo, world.tableName, 'asset_opsT'))?.lockId).toBeUndefined();
+  });
+
+  it.each([
+    [['track', 'canvas-1', '--lock-expires-at', '2026-12-01T10:00:00Z'], 'is not "asset_" followed by'],
+    [['track', 'asset_x', '--lock-expires-at', '2026-12-01 10:00'], '--lock-expires-at: "2026-12-01 10:00" is not an ISO-8601 date-time'],
+    [['track', 'asset_x', '--lock-expires-at', '2026-02-30T10:00:00Z'], 'is not a real date'],
+    [['track', 'asset_x'], '--lock-expires-at is required'],
+    [['track', 'asset_x', '--lock-expires-at', '2026-12-01T10:00:00Z', '--lock-id', ''], '--lock-id must be 1 to 256 characters'],
+    [['track'], 'expected 1 argument(s), got 0'],
+    [['untrack'], 'expected 1 argument(s), got 0'],
+  ])('rejects %j with a clear message and exit 2', async (argv, message) => {
+    const { code, stderr } = await ops(argv);
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('Usage: npm run ops --');
+  });
+
+  it('untracks any key (even an invalid one) and says what the row held', async () => {
+    await putRow(world.dynamo, world.tableName, { assetId: 'canvas-42', lockExpiresAt: 'junk' });
+    const { code, stdout } = await ops(['untrack', 'canvas-42']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('untracked canvas-42; the row held');
+    expect(await getRow(world.dynamo, world.tableName, 'canvas-42')).toBeUndefined();
+    expect((await ops(['untrack', 'canvas-42'])).stdout).toContain('canvas-42 was not tracked; nothing to do');
+  });
+
+  it('exits 2 saying how to name the table when nothing names it', async () => {
+    const { code, stderr } = await ops(['track', 'asset_x', '--lock-expires-at', '2026-12-01T10:00:00Z'], {
+      env: world.env({ [ENV.tableName]: undefined }),
+    });
+    expect(code).toBe(EXIT.usageOrConfig);
+    expect(stderr).toContain('no table name');
+    expect(stderr).toContain('pass --table-name, set TABLE_NAME');
+  });
+});
 
 describe('ops track over a live lock with an expiry that has passed', () => {
   const past = '2020-01-01T00:00:00Z';
   let live: string;
   beforeEach(async () => {
     live = minutesFromNow(30);
-    await putRow(dynamo, tableName, { assetId: 'asset_trkLive', lockExpiresAt: live, lockId: 'lk_live' });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_trkLive', lockExpiresAt: live, lockId: 'lk_live' });
   });
 
   it('is refused in a script without --yes (exit 2), and nothing is written', async () => {
@@ -77,8 +118,8 @@ describe('ops track over a live lock with an expiry that has passed', () => {
 
 describe('ops track needs no confirmation', () => {
   it('for a new canvas, a future expiry over a live lock, or any expiry over a stale lock', async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_trkLive2', lockExpiresAt: minutesFromNow(5) });
-    await putRow(dynamo, tableName, { assetId: 'asset_trkStale', lockExpiresAt: minutesAgo(30) });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_trkLive2', lockExpiresAt: minutesFromNow(5) });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_trkStale', lockExpiresAt: minutesAgo(30) });
     const past = minutesAgo(60);
     const future = minutesFromNow(60);
 
@@ -100,7 +141,7 @@ describe('ops track needs no confirmation', () => {
 describe('ops untrack', () => {
   it('asks before removing a row that holds a lock (even an expired one), and refuses in a script without --yes', async () => {
     const expired = minutesAgo(45);
-    await putRow(dynamo, tableName, { assetId: 'asset_untLocked', lockExpiresAt: expired, lockId: 'lk_u' });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_untLocked', lockExpiresAt: expired, lockId: 'lk_u' });
 
     const script = await ops(['untrack', 'asset_untLocked']);
     expect(script.code).toBe(EXIT.usageOrConfig);
@@ -117,21 +158,21 @@ describe('ops untrack', () => {
     const confirmed = await ops(['untrack', 'asset_untLocked', '--yes']);
     expect(confirmed.code).toBe(EXIT.ok);
     expect(confirmed.stdout).toContain('untracked asset_untLocked; the row held');
-    expect(await getRow(dynamo, tableName, 'asset_untLocked')).toBeUndefined();
+    expect(await getRow(world.dynamo, world.tableName, 'asset_untLocked')).toBeUndefined();
   });
 
   it('removes an unlocked row without asking, as scripts expect', async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_untFree', extra: { lastForceUnlockedAt: { S: minutesAgo(5) } } });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_untFree', extra: { lastForceUnlockedAt: { S: minutesAgo(5) } } });
     const { code, questions } = await ops(['untrack', 'asset_untFree'], { interactive: true });
     expect(code).toBe(EXIT.ok);
     expect(questions).toEqual([]);
-    expect(await getRow(dynamo, tableName, 'asset_untFree')).toBeUndefined();
+    expect(await getRow(world.dynamo, world.tableName, 'asset_untFree')).toBeUndefined();
   });
 });
 
 describe("the reaper's reserved rows (keys beginning with #)", () => {
   it('ops untrack refuses them, even with --yes, and points to --override-brake; the engaged brake stays', async () => {
-    await putRow(dynamo, tableName, {
+    await putRow(world.dynamo, world.tableName, {
       assetId: BRAKE_ROW_KEY,
       extra: { 'project:proj_A': { M: { state: { S: 'engaged' }, trippedAtMs: { N: String(Date.now()) }, runId: { S: 'run-1' } } } },
     });
@@ -145,14 +186,14 @@ describe("the reaper's reserved rows (keys beginning with #)", () => {
       expect(stderr).toContain('reserved');
       expect(stderr).toContain('--override-brake');
     }
-    expect(await getRow(dynamo, tableName, BRAKE_ROW_KEY)).toBeDefined();
+    expect(await getRow(world.dynamo, world.tableName, BRAKE_ROW_KEY)).toBeDefined();
   });
 
   it('ops track refuses them too, and points to --override-brake', async () => {
     const { code, stderr } = await ops(['track', BRAKE_ROW_KEY, '--lock-expires-at', minutesAgo(5), '--yes']);
     expect(code).toBe(EXIT.usageOrConfig);
     expect(stderr).toContain('--override-brake');
-    expect(await getRow(dynamo, tableName, BRAKE_ROW_KEY)).toBeUndefined();
+    expect(await getRow(world.dynamo, world.tableName, BRAKE_ROW_KEY)).toBeUndefined();
   });
 });
 
@@ -167,20 +208,17 @@ describe('a row that changes after it was read', () => {
       await proxy.close();
     };
   });
-  const throughProxy = (argv: string[], options: Partial<OpsIo> & { answer?: boolean } = {}) =>
+  /** A writer's PutItem of `row`, straight to the table, just before ops' own `operation` reaches it. */
+  const writerPutsBefore = (operation: 'UpdateItem' | 'DeleteItem', row: SeedRow) =>
+    proxy.inject({ operation, fault: { kind: 'before', action: () => putRow(world.dynamo, world.tableName, row) } });
+  const throughProxy = (argv: string[], options: OpsOptions = {}) =>
     ops(argv, { awsClients: { dynamo: proxied, secrets: unusedSecrets }, ...options });
 
   it('is left as the writer made it: track writes nothing and exits 1', async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_racT', lockExpiresAt: minutesAgo(10), lockId: 'lk_old' });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_racT', lockExpiresAt: minutesAgo(10), lockId: 'lk_old' });
     const renewed = minutesFromNow(20);
     // The editor renews its lock between ops' read and ops' write.
-    proxy.inject({
-      operation: 'UpdateItem',
-      fault: {
-        kind: 'before',
-        action: () => putRow(dynamo, tableName, { assetId: 'asset_racT', lockExpiresAt: renewed, lockId: 'lk_new' }),
-      },
-    });
+    writerPutsBefore('UpdateItem', { assetId: 'asset_racT', lockExpiresAt: renewed, lockId: 'lk_new' });
 
     const { code, stderr } = await throughProxy(['track', 'asset_racT', '--lock-expires-at', minutesFromNow(5)]);
 
@@ -193,25 +231,16 @@ describe('a row that changes after it was read', () => {
 
   it('track of a new canvas does not overwrite a row a writer created meanwhile', async () => {
     const theirs = minutesFromNow(20);
-    proxy.inject({
-      operation: 'UpdateItem',
-      fault: { kind: 'before', action: () => putRow(dynamo, tableName, { assetId: 'asset_racNew', lockExpiresAt: theirs }) },
-    });
+    writerPutsBefore('UpdateItem', { assetId: 'asset_racNew', lockExpiresAt: theirs });
     const { code } = await throughProxy(['track', 'asset_racNew', '--lock-expires-at', minutesFromNow(5)]);
     expect(code).toBe(EXIT.canvasFailedOrInvalid);
     expect(await lockOf('asset_racNew')).toEqual({ lockExpiresAt: theirs, lockId: undefined });
   });
 
   it('is left as the writer made it: untrack removes nothing and exits 1', async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_racU' });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_racU' });
     const locked = minutesFromNow(20);
-    proxy.inject({
-      operation: 'DeleteItem',
-      fault: {
-        kind: 'before',
-        action: () => putRow(dynamo, tableName, { assetId: 'asset_racU', lockExpiresAt: locked, lockId: 'lk_just_now' }),
-      },
-    });
+    writerPutsBefore('DeleteItem', { assetId: 'asset_racU', lockExpiresAt: locked, lockId: 'lk_just_now' });
 
     const { code, stderr } = await throughProxy(['untrack', 'asset_racU']);
 
@@ -221,12 +250,12 @@ describe('a row that changes after it was read', () => {
   });
 
   it('while the operator reads the question: the confirmed change is not applied', async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_racQ', lockExpiresAt: minutesFromNow(30), lockId: 'lk_q' });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_racQ', lockExpiresAt: minutesFromNow(30), lockId: 'lk_q' });
     const renewed = minutesFromNow(40);
     const { code } = await ops(['track', 'asset_racQ', '--lock-expires-at', '2020-01-01T00:00:00Z'], {
       interactive: true,
       confirm: async () => {
-        await putRow(dynamo, tableName, { assetId: 'asset_racQ', lockExpiresAt: renewed, lockId: 'lk_q2' });
+        await putRow(world.dynamo, world.tableName, { assetId: 'asset_racQ', lockExpiresAt: renewed, lockId: 'lk_q2' });
         return true;
       },
     });
@@ -239,10 +268,10 @@ describe('ops track --project', () => {
   it("writes the row's Scenario project, keeps it when not given, and refuses a bad project id", async () => {
     const until = minutesFromNow(30);
     expect((await ops(['track', 'asset_trkProj', '--lock-expires-at', until, '--project', 'proj_a'])).code).toBe(EXIT.ok);
-    expect((await getRow(dynamo, tableName, 'asset_trkProj'))?.projectId).toEqual({ S: 'proj_a' });
+    expect((await getRow(world.dynamo, world.tableName, 'asset_trkProj'))?.projectId).toEqual({ S: 'proj_a' });
 
     expect((await ops(['track', 'asset_trkProj', '--lock-expires-at', minutesFromNow(40)])).code).toBe(EXIT.ok);
-    expect((await getRow(dynamo, tableName, 'asset_trkProj'))?.projectId).toEqual({ S: 'proj_a' });
+    expect((await getRow(world.dynamo, world.tableName, 'asset_trkProj'))?.projectId).toEqual({ S: 'proj_a' });
 
     const bad = await ops(['track', 'asset_trkProj', '--lock-expires-at', until, '--project', 'proj a']);
     expect(bad.code).toBe(EXIT.usageOrConfig);
@@ -252,6 +281,6 @@ describe('ops track --project', () => {
     const reserved = await ops(['track', 'asset_trkProj', '--lock-expires-at', until, '--project', '__proto__']);
     expect(reserved.code).toBe(EXIT.usageOrConfig);
     expect(reserved.stderr).toContain('"__proto__" is reserved');
-    expect((await getRow(dynamo, tableName, 'asset_trkProj'))?.projectId).toEqual({ S: 'proj_a' });
+    expect((await getRow(world.dynamo, world.tableName, 'asset_trkProj'))?.projectId).toEqual({ S: 'proj_a' });
   });
 });

@@ -1,14 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CloudWatchLogsStandIn, startCloudWatchLogsStandIn } from '#local/cloudwatch-logs-stand-in';
-import { runOps } from '#ops/cli';
+import { describe, expect, it } from 'vitest';
 import { EXIT } from '#ops/kit/exit-codes';
-import type { OperatorIo } from '#ops/operator-clients';
-import type { RunSummary } from '#reaper/core/summary';
-import { aRunSummary } from '#test-support/run-summary';
+import { useOperatorWorld } from '#test-support/operator-world';
+import { aRunSummary, runFinishedLine } from '#test-support/run-summary';
 
 /**
  * ops runs lists every run of a window from the function's log group, one line each, through the real CloudWatch
@@ -16,58 +9,21 @@ import { aRunSummary } from '#test-support/run-summary';
  * nextToken, a few events a page), so the command is built to the service's contract.
  */
 
-const LOCAL = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-let logs: CloudWatchLogsStandIn;
-let client: CloudWatchLogsClient;
-let cwd: string;
-let group: string;
-let groups = 0;
-
-beforeAll(async () => {
-  logs = await startCloudWatchLogsStandIn({ pageSize: 2, emptyPagesFirst: 2 });
-  client = new CloudWatchLogsClient({ ...LOCAL, endpoint: logs.endpoint });
-  cwd = mkdtempSync(path.join(tmpdir(), 'ops-runs-'));
-});
-afterAll(async () => {
-  client.destroy();
-  await logs.close();
-  rmSync(cwd, { recursive: true, force: true });
-});
-
-async function ops(argv: string[], options: Partial<OperatorIo> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runOps(argv, {
-    env: {},
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    interactive: false,
-    confirm: async () => false,
-    cwd,
-    logs: client,
-    ...options,
-  });
-  return { code, stdout, stderr };
-}
+const world = useOperatorWorld({ logs: { pageSize: 2, emptyPagesFirst: 2 } });
+const ops = world.ops;
 
 const HOUR = 3_600_000;
-const finished = (s: RunSummary, level = 'INFO') =>
-  JSON.stringify({ level, message: 'reap run finished', service: 'canvas-lock-reaper', summary: s });
 const put = (hoursAgo: number, message: string, stream = '2026/12/01/[$LATEST]abc') =>
-  logs.putLogEvent(group, { logStreamName: stream, timestamp: Date.now() - hoursAgo * HOUR, message });
+  world.logs.putLogEvent(world.logGroup, { logStreamName: stream, timestamp: Date.now() - hoursAgo * HOUR, message });
 
 function seedDay() {
-  put(30, finished(aRunSummary({ runId: 'run-yesterday', examined: 9, stale: 1, unlocked: 1 })));
-  put(4, finished(aRunSummary({ runId: 'run-quiet', examined: 40, stale: 3, unlocked: 3, unlockedAssetIds: ['asset_a'] })));
+  put(30, runFinishedLine(aRunSummary({ runId: 'run-yesterday', examined: 9, stale: 1, unlocked: 1 })));
+  put(4, runFinishedLine(aRunSummary({ runId: 'run-quiet', examined: 40, stale: 3, unlocked: 3, unlockedAssetIds: ['asset_a'] })));
   put(3.5, 'START RequestId: x Version: $LATEST');
   put(3.4, JSON.stringify({ level: 'INFO', message: 'canvas unlocked', note: 'reap run finished is only mentioned' }));
   put(
     3,
-    finished(
+    runFinishedLine(
       aRunSummary({
         runId: 'run-failing',
         examined: 40,
@@ -86,7 +42,7 @@ function seedDay() {
   put(2.5, 'reap run finished, but this line is not JSON');
   put(
     2,
-    finished(
+    runFinishedLine(
       aRunSummary({
         runId: 'run-doubtful',
         examined: 40,
@@ -108,18 +64,14 @@ function seedDay() {
   );
 }
 
-beforeEach(() => {
-  groups += 1;
-  group = `/aws/lambda/reaper-runs-${groups}`;
-  logs.createLogGroup(group);
-});
-
 describe('ops runs', () => {
   it('lists every run of the last 24 h, oldest first, one line each: time, run id, counts, stop reason, doubts', async () => {
     seedDay();
-    const { code, stdout, stderr } = await ops(['runs', '--log-group', group]);
+    const { code, stdout, stderr } = await ops(['runs', '--log-group', world.logGroup]);
     expect(code).toBe(EXIT.ok);
-    expect(stderr.split('\n')[0]).toBe(`ops runs: log group ${group} (from --log-group), region local, endpoint ${logs.endpoint}`);
+    expect(stderr.split('\n')[0]).toBe(
+      `ops runs: log group ${world.logGroup} (from --log-group), region local, endpoint ${world.logs.endpoint}`,
+    );
     const lines = stdout.trimEnd().split('\n');
     const runLines = lines.filter((line) => /^\d{4}-\d\d-\d\dT/.test(line));
     expect(runLines).toHaveLength(3);
@@ -134,23 +86,23 @@ describe('ops runs', () => {
 
   it('--failed and --with-warnings keep the runs that need a look (either, given both)', async () => {
     seedDay();
-    const failed = await ops(['runs', '--log-group', group, '--failed']);
+    const failed = await ops(['runs', '--log-group', world.logGroup, '--failed']);
     expect(failed.stdout).toContain('run-failing');
     expect(failed.stdout).not.toMatch(/run-quiet|run-doubtful/);
-    const warned = await ops(['runs', '--log-group', group, '--with-warnings']);
+    const warned = await ops(['runs', '--log-group', world.logGroup, '--with-warnings']);
     expect(warned.stdout).toContain('run-doubtful');
     expect(warned.stdout).not.toMatch(/run-quiet|run-failing/);
-    const both = await ops(['runs', '--log-group', group, '--with-warnings', '--failed']);
+    const both = await ops(['runs', '--log-group', world.logGroup, '--with-warnings', '--failed']);
     expect(both.stdout).toMatch(/run-failing[\s\S]*run-doubtful/);
     expect(both.stdout).not.toContain('run-quiet');
   });
 
   it('--json gives one object with each run, its counts, stop reason and warnings; --since widens the window', async () => {
     seedDay();
-    const { code, stdout } = await ops(['runs', '--log-group', group, '--json', '--since', '48h']);
+    const { code, stdout } = await ops(['runs', '--log-group', world.logGroup, '--json', '--since', '48h']);
     expect(code).toBe(EXIT.ok);
     const report = JSON.parse(stdout);
-    expect(report).toMatchObject({ logGroupName: group, since: '48h' });
+    expect(report).toMatchObject({ logGroupName: world.logGroup, since: '48h' });
     expect(report.runs.map((r: { runId: string }) => r.runId)).toEqual(['run-yesterday', 'run-quiet', 'run-failing', 'run-doubtful']);
     expect(report.runs[2]).toMatchObject({
       runId: 'run-failing',
@@ -168,20 +120,20 @@ describe('ops runs', () => {
   });
 
   it('exits 0 when it ran; --check exits 1 when a run needs a look or none finished', async () => {
-    put(1, finished(aRunSummary({ runId: 'run-fine', examined: 2 })));
-    expect((await ops(['runs', '--log-group', group, '--check'])).code).toBe(EXIT.ok);
-    const none = await ops(['runs', '--log-group', group, '--since', '30m']);
+    put(1, runFinishedLine(aRunSummary({ runId: 'run-fine', examined: 2 })));
+    expect((await ops(['runs', '--log-group', world.logGroup, '--check'])).code).toBe(EXIT.ok);
+    const none = await ops(['runs', '--log-group', world.logGroup, '--since', '30m']);
     expect(none.code).toBe(EXIT.ok);
     expect(none.stdout).toContain('no run finished in the last 30m');
-    expect((await ops(['runs', '--log-group', group, '--since', '30m', '--check'])).code).toBe(EXIT.failed);
+    expect((await ops(['runs', '--log-group', world.logGroup, '--since', '30m', '--check'])).code).toBe(EXIT.failed);
     seedDay();
-    expect((await ops(['runs', '--log-group', group])).code).toBe(EXIT.ok);
-    expect((await ops(['runs', '--log-group', group, '--check'])).code).toBe(EXIT.failed);
+    expect((await ops(['runs', '--log-group', world.logGroup])).code).toBe(EXIT.ok);
+    expect((await ops(['runs', '--log-group', world.logGroup, '--check'])).code).toBe(EXIT.failed);
   });
 
   it('fits each line to a terminal', async () => {
     seedDay();
-    const { stdout } = await ops(['runs', '--log-group', group], { stdoutIsTerminal: true, terminalColumns: 60 });
+    const { stdout } = await ops(['runs', '--log-group', world.logGroup], { stdoutIsTerminal: true, terminalColumns: 60 });
     for (const line of stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(60);
     expect(stdout).toMatch(/run-doubtful .*…$/m);
   });
@@ -190,7 +142,7 @@ describe('ops runs', () => {
     const missing = await ops(['runs', '--log-group', '/aws/lambda/nowhere']);
     expect(missing.code).toBe(EXIT.failed);
     expect(missing.stderr).toContain('log group /aws/lambda/nowhere was not found');
-    const bad = await ops(['runs', '--log-group', group, '--since', 'yesterday']);
+    const bad = await ops(['runs', '--log-group', world.logGroup, '--since', 'yesterday']);
     expect(bad.code).toBe(EXIT.usageOrConfig);
     const help = await ops(['runs', '--help']);
     expect(help.stdout).toContain('Usage: npm run ops -- runs');

@@ -1,42 +1,79 @@
-import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import type { OpsIo } from '#ops/io';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { putRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#ops/kit/exit-codes';
 import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import { ENV } from '#reaper/settings';
 import { BRAKE_ROW_KEY } from '#reaper/table-contract';
-import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
+import { type OpsOptions, useOpsWorld } from '#test-support/ops-world';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
-/** What ops status gained: the in-grace state, the last unlock, --limit, --sort, colour on a terminal, the problem column. */
+/**
+ * ops status: every tracked canvas with its state (stale, in grace, live, not locked, invalid with its problem), its
+ * project, claim and last force-unlock; --stale-only, --project, --sort, --limit, --json and --check; the mass-expiry
+ * brake; progress, colour and width on a terminal.
+ */
 
-let dynamo: DynamoDBClient;
-let tableName: string;
-const unusedSecrets = unusedSecretsClient();
+const world = useOpsWorld('ops-status');
 
-beforeAll(() => {
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
-});
-afterAll(() => dynamo.destroy());
-beforeEach(async () => {
-  tableName = `ops-status-${randomUUID()}`;
-  await createTrackedCanvasTable(dynamo, tableName);
-  await putRow(dynamo, tableName, { assetId: 'asset_stB_stale', lockExpiresAt: minutesAgo(90), lockId: 'lk1' });
-  // Expired 3 minutes ago; with a 10-minute grace the reaper leaves it for now.
-  await putRow(dynamo, tableName, { assetId: 'asset_stD_grace', lockExpiresAt: minutesAgo(3) });
-  await putRow(dynamo, tableName, { assetId: 'asset_stA_live', lockExpiresAt: minutesFromNow(5) });
-  await putRow(dynamo, tableName, { assetId: 'asset_stC_free', extra: { lastForceUnlockedAt: { S: minutesAgo(125) } } });
-});
-
-function ops(argv: string[], options: Partial<OpsIo> = {}) {
-  return runOpsCapturing(argv, {
-    env: { [ENV.tableName]: tableName, NO_COLOR: undefined },
-    awsClients: { dynamo, secrets: unusedSecrets },
-    ...options,
+describe('ops status over a stale, a live and an unlocked canvas', () => {
+  const ops = world.ops;
+  beforeEach(async () => {
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_opsStale', lockExpiresAt: minutesAgo(90), lockId: 'lk1' });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_opsLive', lockExpiresAt: minutesFromNow(5) });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_opsFree' });
   });
-}
+
+  it('lists each canvas with its state and how long until or since expiry', async () => {
+    const { code, stdout } = await ops(['status']);
+    expect(code).toBe(EXIT.ok);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(/^asset id\s+state\s+expiry\s+lockExpiresAt\s+lockId\s+last unlocked$/);
+    expect(lines[2]).toMatch(/^asset_opsStale\s+stale\s+1h 30m ago\s+\S+Z\s+lk1$/);
+    expect(lines[3]).toMatch(/^asset_opsLive\s+live\s+in 4m 5\ds|^asset_opsLive\s+live\s+in 5m/);
+    expect(lines[4]).toMatch(/^asset_opsFree\s+not-locked$/);
+    expect(stdout).toContain('3 tracked: 1 stale, 1 live, 1 not-locked (grace 60 s)');
+  });
+
+  it('--stale-only --json gives scripts one JSON object', async () => {
+    const { code, stdout } = await ops(['status', '--stale-only', '--json']);
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(stdout);
+    expect(report.counts).toEqual({ stale: 1, 'in-grace': 0, live: 1, 'not-locked': 1, invalid: 0 });
+    expect(report.canvases).toEqual([
+      { assetId: 'asset_opsStale', state: 'stale', lockExpiresAt: expect.any(String), lockId: 'lk1', expiresInSeconds: expect.any(Number) },
+    ]);
+    expect(report.canvases[0].expiresInSeconds).toBeLessThanOrEqual(-5399);
+  });
+
+  it('exits 0 when it ran, even with an invalid row (shown with its problem in its own column); --check makes that exit 1', async () => {
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_opsBad', lockExpiresAt: 'whenever' });
+    const { code, stdout } = await ops(['status']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout.split('\n')[0]).toMatch(/\s+last unlocked\s+problem$/);
+    expect(stdout).toMatch(/^asset_opsBad\s+invalid\s+whenever\s+lockExpiresAt "whenever" is not/m);
+    expect(stdout).toContain('4 tracked: 1 stale, 1 live, 1 not-locked, 1 invalid (grace 60 s)');
+
+    const checked = await ops(['status', '--check']);
+    expect(checked.code).toBe(EXIT.failed);
+    expect(checked.stdout).toBe(stdout);
+    expect((await ops(['status', '--check', '--json'])).code).toBe(EXIT.failed);
+  });
+
+  it('--check exits 0 when there is nothing to look at', async () => {
+    expect((await ops(['status', '--check'])).code).toBe(EXIT.ok);
+  });
+
+  it('shows progress on a terminal only', async () => {
+    for (let i = 0; i < 600; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, (_, j) => putRow(world.dynamo, world.tableName, { assetId: `asset_bulk${i + j}` })));
+    }
+    const piped = await ops(['status']);
+    expect(piped.stderr).not.toContain('scanned');
+    const tty = await ops(['status'], { interactive: true });
+    expect(tty.stderr).toContain('scanned ');
+    expect(tty.stdout).toContain('603 tracked');
+  });
+});
 
 const ids = (stdout: string) =>
   stdout
@@ -45,9 +82,24 @@ const ids = (stdout: string) =>
     .filter((line) => line.startsWith('asset_'))
     .map((line) => line.split(/\s+/)[0]);
 
-describe('ops status', () => {
+describe('ops status over a stale, an in-grace, a live and a once force-unlocked canvas', () => {
+  beforeEach(async () => {
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_stB_stale', lockExpiresAt: minutesAgo(90), lockId: 'lk1' });
+    // Expired 3 minutes ago; with a 10-minute grace the reaper leaves it for now.
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_stD_grace', lockExpiresAt: minutesAgo(3) });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_stA_live', lockExpiresAt: minutesFromNow(5) });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_stC_free', extra: { lastForceUnlockedAt: { S: minutesAgo(125) } } });
+  });
+  // Colour is on unless NO_COLOR says otherwise; only the table is named.
+  const ops = (argv: string[], options: OpsOptions = {}) =>
+    world.ops(argv, { env: { [ENV.tableName]: world.tableName, NO_COLOR: undefined }, ...options });
+
   it('shows a project column once a row names a Scenario project, and --project filters by it', async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_stE_projA', lockExpiresAt: minutesAgo(90), extra: { projectId: { S: 'proj_a' } } });
+    await putRow(world.dynamo, world.tableName, {
+      assetId: 'asset_stE_projA',
+      lockExpiresAt: minutesAgo(90),
+      extra: { projectId: { S: 'proj_a' } },
+    });
 
     const { stdout } = await ops(['status', '--sort', 'id']);
     expect(stdout.split('\n')[0]).toMatch(/^project\s+asset id\s+state/);
@@ -73,7 +125,7 @@ describe('ops status', () => {
   });
 
   it('shows an engaged mass-expiry brake, and never lists its state row as a canvas', async () => {
-    await new DynamoCanvasStore({ client: dynamo, tableName }).engageBrake({
+    await new DynamoCanvasStore({ client: world.dynamo, tableName: world.tableName }).engageBrake({
       default: { trippedAtMs: Date.parse('2026-11-27T09:00:00Z'), runId: 'run-x', heldSinceMs: 0, newlyStale: 60, live: 0 },
     });
 
@@ -151,7 +203,7 @@ describe('ops status', () => {
 
   it('shows a claim, so a claim left behind by a run is visible', async () => {
     const until = Date.now() + 4 * 60_000;
-    await putRow(dynamo, tableName, {
+    await putRow(world.dynamo, world.tableName, {
       assetId: 'asset_stF_claimed',
       lockExpiresAt: minutesAgo(90),
       extra: { reaperClaimRunId: { S: 'run-crashed-1' }, reaperClaimExpiresAt: { N: String(until) } },
@@ -171,8 +223,12 @@ describe('ops status', () => {
 
   it('fits the terminal: each line at most its width, long cells clipped with an ellipsis; piped output is not clipped', async () => {
     const longLockId = `lk_${'x'.repeat(120)}`;
-    await putRow(dynamo, tableName, { assetId: 'asset_stG_long', lockExpiresAt: minutesFromNow(50), lockId: longLockId });
-    const tty = await ops(['status'], { stdoutIsTerminal: true, terminalColumns: 72, env: { [ENV.tableName]: tableName, NO_COLOR: '1' } });
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_stG_long', lockExpiresAt: minutesFromNow(50), lockId: longLockId });
+    const tty = await ops(['status'], {
+      stdoutIsTerminal: true,
+      terminalColumns: 72,
+      env: { [ENV.tableName]: world.tableName, NO_COLOR: '1' },
+    });
     for (const line of tty.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(72);
     expect(tty.stdout).toMatch(/^asset_stG_long\s+live\s+.*lk_x+…/m);
     expect(tty.stdout).not.toContain(longLockId);
@@ -184,7 +240,7 @@ describe('ops status', () => {
     const tty = await ops(['status'], { stdoutIsTerminal: true });
     expect(tty.stdout).toMatch(/^asset_stB_stale\s+\x1b\[31mstale/m);
     expect(tty.stdout).toMatch(/^asset_stA_live\s+\x1b\[32mlive/m);
-    const noColor = await ops(['status'], { stdoutIsTerminal: true, env: { [ENV.tableName]: tableName, NO_COLOR: '1' } });
+    const noColor = await ops(['status'], { stdoutIsTerminal: true, env: { [ENV.tableName]: world.tableName, NO_COLOR: '1' } });
     const piped = await ops(['status'], { stdoutIsTerminal: false });
     for (const plain of [noColor.stdout, piped.stdout]) {
       expect(plain).not.toContain('\x1b');

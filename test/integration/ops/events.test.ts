@@ -4,8 +4,9 @@ import { lockEventSchemas, schemaProblems } from '#test-support/lock-event-schem
 import { runOpsCapturing } from '#test-support/ops-runner';
 
 /**
- * Issue 21, locally: `npm run local`'s world publishes the function's lock events to its PutEvents stand-in, which
- * keeps a readable copy in a log group (as the stack's rule does); `ops events` lists them from there.
+ * ops events against `npm run local`'s world: the function publishes its lock events to the world's PutEvents
+ * stand-in, which keeps a readable copy in a log group (as the stack's rule does); `ops events` lists them from there,
+ * filtered by --asset, as JSON, and refuses a malformed --asset.
  */
 let world: LocalWorld;
 let savedEnv: NodeJS.ProcessEnv;

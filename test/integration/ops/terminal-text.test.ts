@@ -1,13 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import { runCli } from '#ops/commands/reap';
-import type { OpsIo } from '#ops/io';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { getRow, putRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
-import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
-import { captureOutput } from '#test-support/output-capture';
+import { runReapCapturing, unusedSecretsClient } from '#test-support/ops-runner';
+import { type OpsOptions, useOpsWorld } from '#test-support/ops-world';
 import { minutesFromNow } from '#test-support/reaper-harness';
 
 /**
@@ -23,36 +19,28 @@ const EVIL_ID = 'asset_evil\x1b[2J\x1b[H';
 const EVIL_LOCK_ID = 'lk\x1b[31m\u202eFAKE\r\u009b2K';
 const EVIL_DATE = '\x1b]0;pwned\x07';
 
-let dynamo: DynamoDBClient;
-let tableName: string;
+const world = useOpsWorld('ops-text');
 const unusedSecrets = unusedSecretsClient();
-
-beforeAll(() => {
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
-});
-afterAll(() => dynamo.destroy());
 beforeEach(async () => {
-  tableName = `ops-text-${randomUUID()}`;
-  await createTrackedCanvasTable(dynamo, tableName);
-  await putRow(dynamo, tableName, { assetId: EVIL_ID });
-  await putRow(dynamo, tableName, { assetId: 'asset_evilLock', lockExpiresAt: minutesFromNow(30), lockId: EVIL_LOCK_ID });
-  await putRow(dynamo, tableName, { assetId: 'asset_evilDate', lockExpiresAt: EVIL_DATE });
+  await putRow(world.dynamo, world.tableName, { assetId: EVIL_ID });
+  await putRow(world.dynamo, world.tableName, { assetId: 'asset_evilLock', lockExpiresAt: minutesFromNow(30), lockId: EVIL_LOCK_ID });
+  await putRow(world.dynamo, world.tableName, { assetId: 'asset_evilDate', lockExpiresAt: EVIL_DATE });
 });
 
-function ops(argv: string[], options: Partial<OpsIo> & { answer?: boolean } = {}) {
+function ops(argv: string[], options: OpsOptions = {}) {
   const env = {
-    [ENV.tableName]: tableName,
+    [ENV.tableName]: world.tableName,
     // ops unlock needs the reaper's whole configuration; nothing here reaches the API.
     [ENV.apiBaseUrl]: 'http://127.0.0.1:9/v1',
     [ENV.localApiKey]: 'key',
     [ENV.localApiSecret]: 'secret',
   };
-  return runOpsCapturing(argv, { env, awsClients: { dynamo, secrets: unusedSecrets }, ...options });
+  return world.ops(argv, { env, ...options });
 }
 
 describe('values from the table, on a terminal', () => {
   it('ops status shows them escaped, in the table and in --json', async () => {
-    const table = await ops(['status'], { stdoutIsTerminal: true, env: { [ENV.tableName]: tableName } });
+    const table = await ops(['status'], { stdoutIsTerminal: true, env: { [ENV.tableName]: world.tableName } });
     expect(table.code).toBe(EXIT.ok);
     // Only our own colour codes: SGR sequences, nothing that moves the cursor, clears or retitles.
     expect(table.stdout.replace(/\x1b\[\d+m/g, '')).not.toMatch(ACTS_ON_TERMINAL);
@@ -94,7 +82,7 @@ describe('values from the table, on a terminal', () => {
     expect(untrack.code).toBe(EXIT.ok);
     expect(untrack.stdout).not.toMatch(ACTS_ON_TERMINAL);
     expect(untrack.stdout).toContain('untracked asset_evil\\x1b[2J\\x1b[H; the row held');
-    expect(await getRow(dynamo, tableName, EVIL_ID)).toBeUndefined();
+    expect(await getRow(world.dynamo, world.tableName, EVIL_ID)).toBeUndefined();
 
     const untrackDate = await ops(['untrack', 'asset_evilDate']);
     expect(untrackDate.stdout).not.toMatch(ACTS_ON_TERMINAL);
@@ -105,17 +93,15 @@ describe("npm run reap's JSON log lines (issue 16 item 7)", () => {
   it('escape C1 controls and bidi overrides from table values, and keep the values themselves', async () => {
     // An id that is not a valid asset id is logged as it was read (the invalid-row line): C1 CSI, bidi overrides.
     const c1Id = 'asset_c1\u009b2J\u202eFAKE\u2066x\u2069';
-    await putRow(dynamo, tableName, { assetId: c1Id, lockExpiresAt: minutesFromNow(-30) });
+    await putRow(world.dynamo, world.tableName, { assetId: c1Id, lockExpiresAt: minutesFromNow(-30) });
     const env = {
-      [ENV.tableName]: tableName,
+      [ENV.tableName]: world.tableName,
       [ENV.apiBaseUrl]: 'http://127.0.0.1:9/v1',
       [ENV.localApiKey]: 'key',
       [ENV.localApiSecret]: 'secret',
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
     };
-    const { result: code, output } = await captureOutput(() =>
-      runCli(['--dry-run'], { env, stdout: () => {}, stderr: () => {}, awsClients: { dynamo, secrets: unusedSecrets } }),
-    );
+    const { code, output } = await runReapCapturing(['--dry-run'], { env, awsClients: { dynamo: world.dynamo, secrets: unusedSecrets } });
     expect(code).toBe(EXIT.canvasFailedOrInvalid); // asset_evilDate is an invalid row
     const lines = output.split('\n').filter((line) => line.startsWith('{'));
     // The lines really carry the hostile values (else this test would pass on any output).

@@ -3,10 +3,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runOps } from '#ops/cli';
 import { EXIT } from '#ops/kit/exit-codes';
-import type { OperatorIo } from '#ops/operator-clients';
-import { aRunSummary } from '#test-support/run-summary';
+import { runOpsCapturing } from '#test-support/ops-runner';
+import { aRunSummary, runFinishedLine } from '#test-support/run-summary';
 
 /**
  * ops runs and ops last-run against moto's CloudWatch Logs (python3 -m moto.server, on loopback), a second opinion
@@ -31,7 +30,7 @@ async function motoAvailable(): Promise<boolean> {
 }
 
 const available = await motoAvailable();
-if (!available) console.warn('ops-runs-moto: python3 with moto is not installed here; skipped');
+if (!available) console.warn('ops/runs-moto: python3 with moto is not installed here; skipped');
 
 describe.skipIf(!available)('ops runs against moto', () => {
   let moto: ChildProcess;
@@ -54,8 +53,7 @@ describe.skipIf(!available)('ops runs against moto', () => {
     await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
     await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: '2026/12/01/[$LATEST]abc' }));
     const now = Date.now();
-    const finished = (runId: string, extra = {}) =>
-      JSON.stringify({ level: 'INFO', message: 'reap run finished', summary: aRunSummary({ runId, examined: 3, ...extra }) });
+    const finished = (runId: string, extra = {}) => runFinishedLine(aRunSummary({ runId, examined: 3, ...extra }));
     await logs.send(
       new PutLogEventsCommand({
         logGroupName: group,
@@ -73,25 +71,7 @@ describe.skipIf(!available)('ops runs against moto', () => {
     moto?.kill();
   });
 
-  async function ops(argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const io: OperatorIo = {
-      env: {},
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      interactive: false,
-      confirm: async () => false,
-      cwd: '/',
-      logs,
-    };
-    const code = await runOps(argv, io);
-    return { code, stdout, stderr };
-  }
+  const ops = (argv: string[]) => runOpsCapturing(argv, { env: {}, cwd: '/', logs });
 
   it('lists the runs of the window, and --check sees the failed one', async () => {
     const { code, stdout } = await ops(['runs', '--log-group', group]);

@@ -1,18 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
+import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
-import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import type { OpsIo } from '#ops/io';
+import { getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import { EXIT } from '#ops/kit/exit-codes';
 import { describeTarget, explainFailure, targetLine } from '#ops/target';
 import { ENV } from '#reaper/settings';
-import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
+import { unusedSecretsClient } from '#test-support/ops-runner';
+import { type OpsOptions, useOpsWorld } from '#test-support/ops-world';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 /**
@@ -20,54 +17,33 @@ import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
  * --stack-name), says it on stderr before acting, and names it, its region and where its name came from when a call fails.
  */
 
-let dynamo: DynamoDBClient;
-let tableName: string;
-let api: ScenarioStandIn;
-let cwd: string;
+const world = useOpsWorld('ops-target');
 const unusedSecrets = unusedSecretsClient();
 
-beforeAll(() => {
-  dynamo = localDynamoClient(inject('dynamoEndpoint'));
-});
-afterAll(() => dynamo.destroy());
-beforeEach(async () => {
-  api = await startScenarioStandIn();
-  tableName = `ops-target-${randomUUID()}`;
-  await createTrackedCanvasTable(dynamo, tableName);
-  cwd = mkdtempSync(path.join(tmpdir(), 'ops-target-'));
-});
-afterEach(async () => {
-  rmSync(cwd, { recursive: true, force: true });
-  await api.close();
-});
-
-const apiEnv = () => ({ [ENV.apiBaseUrl]: api.baseUrl, [ENV.localApiKey]: api.apiKey, [ENV.localApiSecret]: api.apiSecret });
-
-function ops(argv: string[], options: Partial<OpsIo> & { answer?: boolean } = {}) {
-  return runOpsCapturing(argv, { env: apiEnv(), cwd, awsClients: { dynamo, secrets: unusedSecrets }, ...options });
-}
+/** Scenario's key only: each test names the table its own way (flag, variable, cdk-outputs.json) or not at all. */
+const ops = (argv: string[], options: OpsOptions = {}) => world.ops(argv, { env: world.apiEnv(), ...options });
 
 function writeOutputs(outputs: Record<string, Record<string, string>>) {
-  writeFileSync(path.join(cwd, 'cdk-outputs.json'), JSON.stringify(outputs));
+  writeFileSync(path.join(world.cwd, 'cdk-outputs.json'), JSON.stringify(outputs));
 }
 
 describe('the table commands read cdk-outputs.json like the others', () => {
   beforeEach(async () => {
-    await putRow(dynamo, tableName, { assetId: 'asset_tgStale', lockExpiresAt: minutesAgo(30) });
-    api.addCanvas('asset_tgStale');
+    await putRow(world.dynamo, world.tableName, { assetId: 'asset_tgStale', lockExpiresAt: minutesAgo(30) });
+    world.api.addCanvas('asset_tgStale');
   });
 
   it('status, track, untrack, unlock and reap find the table in cdk-outputs.json without TABLE_NAME', async () => {
-    writeOutputs({ CanvasLockReaper: { TableName: tableName, FunctionName: 'f' } });
+    writeOutputs({ CanvasLockReaper: { TableName: world.tableName, FunctionName: 'f' } });
 
     const status = await ops(['status', '--json']);
     expect(status.code).toBe(EXIT.ok);
-    expect(JSON.parse(status.stdout).table).toBe(tableName);
+    expect(JSON.parse(status.stdout).table).toBe(world.tableName);
 
     expect((await ops(['track', 'asset_tgNew', '--lock-expires-at', minutesFromNow(30)])).code).toBe(EXIT.ok);
-    expect(await getRow(dynamo, tableName, 'asset_tgNew')).toBeDefined();
+    expect(await getRow(world.dynamo, world.tableName, 'asset_tgNew')).toBeDefined();
     expect((await ops(['untrack', 'asset_tgNew', '--yes'])).code).toBe(EXIT.ok);
-    expect(await getRow(dynamo, tableName, 'asset_tgNew')).toBeUndefined();
+    expect(await getRow(world.dynamo, world.tableName, 'asset_tgNew')).toBeUndefined();
 
     const reap = await ops(['reap', '--dry-run']);
     expect(reap.code).toBe(EXIT.ok);
@@ -75,11 +51,11 @@ describe('the table commands read cdk-outputs.json like the others', () => {
 
     const unlock = await ops(['unlock', 'asset_tgStale', '--yes']);
     expect(unlock.code).toBe(EXIT.ok);
-    expect((await getRow(dynamo, tableName, 'asset_tgStale'))?.lockExpiresAt).toBeUndefined();
+    expect((await getRow(world.dynamo, world.tableName, 'asset_tgStale'))?.lockExpiresAt).toBeUndefined();
   });
 
   it('the flag beats the variable, which beats the file; --stack-name chooses among stacks', async () => {
-    writeOutputs({ Prod: { TableName: 'prod-table' }, Dev: { TableName: tableName } });
+    writeOutputs({ Prod: { TableName: 'prod-table' }, Dev: { TableName: world.tableName } });
     const several = await ops(['status']);
     expect(several.code).toBe(EXIT.usageOrConfig);
     expect(several.stderr).toContain('several stacks in');
@@ -87,16 +63,18 @@ describe('the table commands read cdk-outputs.json like the others', () => {
 
     const dev = await ops(['status', '--stack-name', 'Dev', '--json']);
     expect(dev.code).toBe(EXIT.ok);
-    expect(dev.stderr).toContain(`ops status: table ${tableName} (from cdk-outputs.json (stack Dev))`);
+    expect(dev.stderr).toContain(`ops status: table ${world.tableName} (from cdk-outputs.json (stack Dev))`);
 
-    const fromEnv = await ops(['status', '--json'], { env: { ...apiEnv(), [ENV.tableName]: tableName } });
+    const fromEnv = await ops(['status', '--json'], { env: { ...world.apiEnv(), [ENV.tableName]: world.tableName } });
     expect(fromEnv.code).toBe(EXIT.ok);
-    expect(fromEnv.stderr).toContain(`table ${tableName} (from TABLE_NAME)`);
+    expect(fromEnv.stderr).toContain(`table ${world.tableName} (from TABLE_NAME)`);
 
-    const fromFlag = await ops(['status', '--json', '--table-name', tableName], { env: { ...apiEnv(), [ENV.tableName]: 'other' } });
+    const fromFlag = await ops(['status', '--json', '--table-name', world.tableName], {
+      env: { ...world.apiEnv(), [ENV.tableName]: 'other' },
+    });
     expect(fromFlag.code).toBe(EXIT.ok);
-    expect(JSON.parse(fromFlag.stdout).table).toBe(tableName);
-    expect(fromFlag.stderr).toContain(`table ${tableName} (from --table-name)`);
+    expect(JSON.parse(fromFlag.stdout).table).toBe(world.tableName);
+    expect(fromFlag.stderr).toContain(`table ${world.tableName} (from --table-name)`);
   });
 
   it('says how to name the table when nothing names it (exit 2)', async () => {
@@ -109,7 +87,7 @@ describe('the table commands read cdk-outputs.json like the others', () => {
   });
 
   it('prints the target (table, region, endpoint) on stderr before acting, for each command', async () => {
-    const env = { ...apiEnv(), [ENV.tableName]: tableName };
+    const env = { ...world.apiEnv(), [ENV.tableName]: world.tableName };
     for (const argv of [
       ['status'],
       ['track', 'asset_tgT', '--lock-expires-at', minutesFromNow(30)],
@@ -119,7 +97,7 @@ describe('the table commands read cdk-outputs.json like the others', () => {
     ]) {
       const { stderr } = await ops(argv, { env });
       const first = stderr.split('\n')[0];
-      expect(first).toBe(`ops ${argv[0]}: table ${tableName} (from TABLE_NAME), region local, endpoint ${inject('dynamoEndpoint')}`);
+      expect(first).toBe(`ops ${argv[0]}: table ${world.tableName} (from TABLE_NAME), region local, endpoint ${inject('dynamoEndpoint')}`);
     }
   });
 });
@@ -134,18 +112,21 @@ describe("the stack's secret", () => {
     });
     try {
       const secretArn = 'arn:aws:secretsmanager:local:000000000000:secret:reaper-creds';
-      secrets.setSecret(secretArn, JSON.stringify({ apiKey: api.apiKey, apiSecret: api.apiSecret }));
-      writeOutputs({ CanvasLockReaper: { TableName: tableName, SecretArn: secretArn } });
-      await putRow(dynamo, tableName, { assetId: 'asset_tgSecret', lockExpiresAt: minutesAgo(30) });
-      api.addCanvas('asset_tgSecret');
-      const clients = { awsClients: { dynamo, secrets: secretsClient } };
+      secrets.setSecret(secretArn, JSON.stringify({ apiKey: world.api.apiKey, apiSecret: world.api.apiSecret }));
+      writeOutputs({ CanvasLockReaper: { TableName: world.tableName, SecretArn: secretArn } });
+      await putRow(world.dynamo, world.tableName, { assetId: 'asset_tgSecret', lockExpiresAt: minutesAgo(30) });
+      world.api.addCanvas('asset_tgSecret');
+      const clients = { awsClients: { dynamo: world.dynamo, secrets: secretsClient } };
 
-      const fromOutputs = await ops(['reap', '--dry-run'], { env: { [ENV.apiBaseUrl]: api.baseUrl }, ...clients });
+      const fromOutputs = await ops(['reap', '--dry-run'], { env: { [ENV.apiBaseUrl]: world.api.baseUrl }, ...clients });
       expect(fromOutputs.code).toBe(EXIT.ok);
       expect(fromOutputs.stderr).toMatch(/1 would be unlocked \(dry run\)/);
 
       // The table from TABLE_NAME and a secret from the file could be two worlds: the secret is not taken then.
-      const mixed = await ops(['reap', '--dry-run'], { env: { [ENV.apiBaseUrl]: api.baseUrl, [ENV.tableName]: tableName }, ...clients });
+      const mixed = await ops(['reap', '--dry-run'], {
+        env: { [ENV.apiBaseUrl]: world.api.baseUrl, [ENV.tableName]: world.tableName },
+        ...clients,
+      });
       expect(mixed.code).toBe(EXIT.usageOrConfig);
       expect(mixed.stderr).toContain('SCENARIO_SDK_API_KEY');
     } finally {
@@ -159,27 +140,34 @@ describe('the target line without an endpoint names whose AWS it is', () => {
   it("the account from the outputs' ARNs, else the profile", async () => {
     const client = new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     writeOutputs({ CanvasLockReaper: { TableName: 't', TableArn: 'arn:aws:dynamodb:eu-west-1:123456789012:table/t' } });
-    const sources = { flag: undefined, env: {}, cwd, outputsFile: undefined, stackName: undefined };
+    const sources = { flag: undefined, env: {}, cwd: world.cwd, outputsFile: undefined, stackName: undefined };
     const fromArns = await describeTarget(
       'table t',
       'cdk-outputs.json (stack CanvasLockReaper)',
       client,
       'DYNAMODB',
-      { env: {}, cwd },
+      { env: {}, cwd: world.cwd },
       sources,
     );
     expect(targetLine('status', fromArns)).toBe(
       "ops status: table t (from cdk-outputs.json (stack CanvasLockReaper)), region eu-west-1, account 123456789012 (from the outputs' ARNs)\n",
     );
-    rmSync(path.join(cwd, 'cdk-outputs.json'));
-    const fromProfile = await describeTarget('table t', 'TABLE_NAME', client, 'DYNAMODB', { env: { AWS_PROFILE: 'prod' }, cwd }, sources);
+    rmSync(path.join(world.cwd, 'cdk-outputs.json'));
+    const fromProfile = await describeTarget(
+      'table t',
+      'TABLE_NAME',
+      client,
+      'DYNAMODB',
+      { env: { AWS_PROFILE: 'prod' }, cwd: world.cwd },
+      sources,
+    );
     expect(targetLine('status', fromProfile)).toBe('ops status: table t (from TABLE_NAME), region eu-west-1, profile prod\n');
     expect(
       explainFailure(Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' }), fromProfile),
     ).toBe(
       'table t was not found in region eu-west-1 (profile prod); its name came from TABLE_NAME: check the name, the region (AWS_REGION/AWS_PROFILE) and the account',
     );
-    const hostile = await describeTarget('table t\x1b[2J', 'TABLE_NAME', client, 'DYNAMODB', { env: {}, cwd }, sources);
+    const hostile = await describeTarget('table t\x1b[2J', 'TABLE_NAME', client, 'DYNAMODB', { env: {}, cwd: world.cwd }, sources);
     expect(targetLine('status', hostile)).toContain('table t\\x1b[2J');
     client.destroy();
   });
@@ -193,7 +181,7 @@ describe('errors point at the cause', () => {
       ['untrack', 'asset_x'],
       ['unlock', 'asset_x', '--yes'],
     ]) {
-      const { code, stderr } = await ops(argv, { env: { ...apiEnv(), [ENV.tableName]: 'nope' } });
+      const { code, stderr } = await ops(argv, { env: { ...world.apiEnv(), [ENV.tableName]: 'nope' } });
       expect(code).toBe(EXIT.failed);
       expect(stderr).toMatch(
         new RegExp(`^ops ${argv[0]}: .*table nope was not found at ${inject('dynamoEndpoint')}; its name came from TABLE_NAME`, 'm'),
@@ -205,7 +193,7 @@ describe('errors point at the cause', () => {
   it('a local endpoint that refuses the connection asks whether npm run local still runs', async () => {
     const stopped = localDynamoClient('http://127.0.0.1:9');
     const { code, stderr } = await ops(['status'], {
-      env: { ...apiEnv(), [ENV.tableName]: tableName },
+      env: { ...world.apiEnv(), [ENV.tableName]: world.tableName },
       awsClients: { dynamo: stopped, secrets: unusedSecrets },
     });
     stopped.destroy();

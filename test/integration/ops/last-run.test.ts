@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '#ops/kit/exit-codes';
+import type { RunSummary } from '#reaper/core/summary';
+import { useOperatorWorld } from '#test-support/operator-world';
+import { aRunSummary, runFinishedLine } from '#test-support/run-summary';
+
+/**
+ * ops last-run, through the real CloudWatch Logs client against the stand-in (a few events a page): the newest
+ * "reap run finished" line of the function's log group, shown whole or as JSON, and what --check makes of it.
+ */
+
+const world = useOperatorWorld({ logs: { pageSize: 2 } });
+const ops = world.ops;
+
+function summary(runId: string, overrides: Partial<RunSummary> = {}): RunSummary {
+  return aRunSummary({
+    runId,
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    examined: 4,
+    stale: 2,
+    unlocked: 2,
+    durationMs: 120,
+    skipped: { ...aRunSummary().skipped, live: 1, notLocked: 1 },
+    ...overrides,
+  });
+}
+
+describe('ops last-run', () => {
+  const put = (minutesAgo: number, message: string) =>
+    world.logs.putLogEvent(world.logGroup, {
+      logStreamName: '2026/11/27/[$LATEST]abc',
+      timestamp: Date.now() - minutesAgo * 60_000,
+      message,
+    });
+
+  it('shows the newest finished run, read over several pages, whatever order the lines were written in', async () => {
+    put(180, runFinishedLine(summary('run-three-hours-ago')));
+    put(12, 'START RequestId: x Version: $LATEST');
+    put(11, JSON.stringify({ level: 'INFO', message: 'canvas unlocked', note: 'reap run finished is mentioned here, not the line' }));
+    put(
+      10,
+      runFinishedLine(
+        summary('run-ten-minutes-ago', {
+          failed: 1,
+          unlocked: 105,
+          unlockedAssetIds: Array.from({ length: 100 }, (_, i) => `asset_u${i}`),
+          omitted: { ...aRunSummary().omitted, unlockedAssetIds: 5 },
+          failures: [{ assetId: 'asset_x', kind: 'server-error', httpStatus: 503, error: 'HTTP 503' }],
+        }),
+        'WARN',
+      ),
+    );
+    put(9, 'reap run finished, but this line is not JSON');
+    put(120, runFinishedLine(summary('run-two-hours-ago')));
+
+    const { code, stdout } = await ops(['last-run', '--log-group', world.logGroup]);
+    expect(stdout).toContain('run-ten-minutes-ago');
+    expect(stdout).toMatch(/^unlocked: asset_u0, asset_u1, asset_u2, (asset_u\d, ){7}…and 95 more$/m);
+    expect(stdout).toMatch(/finished\s+\S+ \(10m/);
+    expect(stdout).toMatch(/log\s+WARN in/);
+    expect(stdout).toMatch(/asset_x\s+server-error 503/);
+    expect(code).toBe(EXIT.ok); // it ran; the run's failure is a finding
+    expect((await ops(['last-run', '--log-group', world.logGroup, '--check'])).code).toBe(EXIT.canvasFailedOrInvalid);
+
+    const json = await ops(['last-run', '--json'], { env: { REAPER_LOG_GROUP_NAME: world.logGroup } });
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({ logGroupName: world.logGroup, level: 'WARN', summary: { runId: 'run-ten-minutes-ago', failed: 1 } });
+    expect(Date.now() - Date.parse(parsed.loggedAt)).toBeGreaterThanOrEqual(10 * 60_000);
+  });
+
+  it('exits 0 when it ran; with --check, 1 when no run finished within --since, 0 when the last run went well', async () => {
+    put(90, runFinishedLine(summary('run-ninety-minutes-ago')));
+    expect((await ops(['last-run', '--log-group', world.logGroup])).code).toBe(EXIT.ok);
+    expect((await ops(['last-run', '--log-group', world.logGroup, '--check'])).code).toBe(EXIT.ok);
+    const none = await ops(['last-run', '--log-group', world.logGroup, '--since', '30m']);
+    expect(none.code).toBe(EXIT.ok);
+    expect(none.stderr).toContain(`no "reap run finished" line in ${world.logGroup} in the last 30m`);
+    expect((await ops(['last-run', '--log-group', world.logGroup, '--since', '30m', '--check'])).code).toBe(EXIT.failed);
+  });
+
+  it('says its target (the log group, where its name came from, the region, the endpoint) on stderr first', async () => {
+    put(5, runFinishedLine(summary('run-five-minutes-ago')));
+    const { stderr } = await ops(['last-run'], { env: { REAPER_LOG_GROUP_NAME: world.logGroup } });
+    expect(stderr.split('\n')[0]).toBe(
+      `ops last-run: log group ${world.logGroup} (from REAPER_LOG_GROUP_NAME), region local, endpoint ${world.logs.endpoint}`,
+    );
+  });
+
+  it('exits 1 when the log group cannot be read, 2 on a bad --since or no log group', async () => {
+    const unknown = await ops(['last-run', '--log-group', '/aws/lambda/nothing-here']);
+    expect(unknown.code).toBe(EXIT.failed);
+    expect(unknown.stderr).toContain('reading log group /aws/lambda/nothing-here failed');
+    const badSince = await ops(['last-run', '--log-group', world.logGroup, '--since', 'yesterday']);
+    expect(badSince.code).toBe(EXIT.usageOrConfig);
+    expect(badSince.stderr).toContain('--since: expected a duration such as 30m, 6h or 7d');
+    const noGroup = await ops(['last-run']);
+    expect(noGroup.code).toBe(EXIT.usageOrConfig);
+    expect(noGroup.stderr).toContain('pass --log-group, set REAPER_LOG_GROUP_NAME');
+    expect((await ops(['last-run', '--help'])).stdout).toContain('Usage: npm run ops -- last-run');
+  });
+});
