@@ -57,20 +57,17 @@ export const invokeCommand: OpsCommand = async (argv, io) => {
     return EXIT.ok;
   }
   const payload: { dryRun?: boolean; assetIds?: string[]; graceSeconds?: number; overrideBrake?: boolean; projectIds?: string[] } = {};
-  if (values.project) {
+  // The payload's own list checks, their problems named by the flag.
+  const idsOf = (raw: unknown, parse: typeof parseAssetIds, field: string, flag: string) => {
     const problems: string[] = [];
-    const ids = parseProjectIds(values.project, problems);
-    if (!ids) throw new UsageError(problems.join('; ').replaceAll('projectIds', '--project'));
-    payload.projectIds = ids;
-  }
+    const ids = parse(raw, problems);
+    if (!ids) throw new UsageError(problems.join('; ').replaceAll(field, flag));
+    return ids;
+  };
+  if (values.project) payload.projectIds = idsOf(values.project, parseProjectIds, 'projectIds', '--project');
   if (values['dry-run']) payload.dryRun = true;
   if (values['override-brake']) payload.overrideBrake = true;
-  if (values['asset-id']) {
-    const problems: string[] = [];
-    const ids = parseAssetIds(values['asset-id'], problems);
-    if (!ids) throw new UsageError(problems.join('; ').replaceAll('assetIds', '--asset-id'));
-    payload.assetIds = ids;
-  }
+  if (values['asset-id']) payload.assetIds = idsOf(values['asset-id'], parseAssetIds, 'assetIds', '--asset-id');
   if (values['grace-seconds'] !== undefined) payload.graceSeconds = asUsage(() => parseGraceSecondsFlag(String(values['grace-seconds'])));
 
   const { value: functionName, source, sources } = resolveNamed(STACK_OUTPUTS.functionName, values, io);
