@@ -1,4 +1,4 @@
-import { UsageError } from '#reaper/cli-kit/usage-error';
+import { UsageError } from '#ops/kit/usage-error';
 import { CONFIG_DEFAULTS } from '#reaper/config';
 
 /** What one `npm run bench` measures; every number here is printed with the results so a run explains itself. */

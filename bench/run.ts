@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { exitForError } from '#reaper/cli-kit/report-error';
-import { UsageError } from '#reaper/cli-kit/usage-error';
+import { exitForError } from '#ops/kit/report-error';
+import { UsageError } from '#ops/kit/usage-error';
 import { CONFIG_DEFAULTS } from '#reaper/config';
 import { BenchEnvironment } from './bench-environment';
 import { measureArtifact } from './measure-artifact';

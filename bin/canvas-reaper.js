@@ -3,4 +3,4 @@
 // tsx is loaded in this process, not as a wrapper process, so a Ctrl-C reaches one Node process, not two that relay it.
 'use strict';
 require('tsx/cjs');
-require('../functions/reaper/cli.ts').runReapProcess();
+require('../ops/commands/reap.ts').runReapProcess();

@@ -1,25 +1,23 @@
 import { createInterface } from 'node:readline/promises';
 import { redactingWriter } from '#reaper/adapters/redact';
-import { USAGE as REAP_USAGE, runCli as runReapCli } from '#reaper/cli';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { whileInterruptible } from '#reaper/cli-kit/interrupt';
-import { flagsNpmTookMessage, type NpmScript } from '#reaper/cli-kit/npm-run-guard';
-import { pipeSafeWriter } from '#reaper/cli-kit/process-output';
-import { exitForError, usageLine } from '#reaper/cli-kit/report-error';
-import { terminalSafe } from '#reaper/cli-kit/terminal-text';
-import { versionLine } from '#reaper/cli-kit/version';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './commands/dead-letters';
 import { EVENTS_USAGE, eventsCommand } from './commands/events';
 import { INVOKE_USAGE, invokeCommand } from './commands/invoke';
 import { LAST_RUN_USAGE, lastRunCommand } from './commands/last-run';
 import { PAUSE_USAGE, pauseCommand } from './commands/pause';
+import { REAP_USAGE, reapCommand } from './commands/reap';
 import { RESUME_USAGE, resumeCommand } from './commands/resume';
 import { RUNS_USAGE, runsCommand } from './commands/runs';
 import { STATUS_USAGE, statusCommand } from './commands/status';
 import { TRACK_USAGE, trackCommand, UNTRACK_USAGE, untrackCommand } from './commands/track';
 import { UNLOCK_USAGE, unlockCommand } from './commands/unlock';
 import type { OpsCommand, OpsIo } from './io';
-import { resolveTableTarget, takeTableTargetFlags } from './table-target';
+import { EXIT } from './kit/exit-codes';
+import { flagsNpmTookMessage, type NpmScript } from './kit/npm-run-guard';
+import { pipeSafeWriter } from './kit/process-output';
+import { exitForError, usageLine } from './kit/report-error';
+import { versionLine } from './kit/version';
 import { MissingTargetError, TargetFailedError } from './target';
 
 export const OPS_USAGE = `Usage: npm run ops -- <command> [options]     (each command has --help)
@@ -46,29 +44,6 @@ AWS_REGION/AWS_PROFILE, …).
 Also: npx canvas-reaper-ops <command> [options] (the package's bin); --version prints the package's name and version.
 Exit codes: 0 ok (a read command: it ran, findings or not); 1 a canvas failed, a row is invalid, or an AWS call
 failed (read commands: an AWS call failed, or --check and findings); 2 usage or configuration error.`;
-
-/**
- * npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with Ctrl-C/SIGTERM
- * stopping the run as "interrupted" while it lasts.
- */
-const reapCommand: OpsCommand = async (argv, io) => {
-  const wantsHelp = argv.some((arg) => arg === '--help' || arg === '-h');
-  const { values, rest } = wantsHelp ? { values: {}, rest: [...argv] } : takeTableTargetFlags(argv);
-  const { env, clients } = wantsHelp
-    ? { env: io.env, clients: io.awsClients }
-    : await resolveTableTarget('reap', values, io, { credentials: true });
-  return whileInterruptible(io.stderr, (signal) =>
-    runReapCli(rest, {
-      env,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      stderrIsTerminal: io.stderrIsTerminal === true,
-      stdoutIsTerminal: io.stdoutIsTerminal === true,
-      ...(clients ? { awsClients: clients } : {}),
-      signal,
-    }),
-  );
-};
 
 const COMMANDS: Record<string, { run: OpsCommand; usage: string }> = {
   status: { run: statusCommand, usage: STATUS_USAGE },

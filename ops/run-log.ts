@@ -1,6 +1,9 @@
 import { type CloudWatchLogsClient, type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { UsageError } from '#reaper/cli-kit/usage-error';
 import type { RunSummary } from '#reaper/core/summary';
+import { UsageError } from './kit/usage-error';
+import { logsClient, type OperatorIo } from './operator-clients';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, type StackOutputName } from './stack-outputs';
+import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
 
 /** The message of the line each run ends with (functions/reaper/core/reap.ts); its `summary` field is the run summary. */
 export const RUN_FINISHED_MESSAGE = 'reap run finished';
@@ -107,4 +110,80 @@ export function parseDuration(text: string): number {
   const amount = match ? Number(match[1]) : 0;
   if (!match || amount < 1) throw new UsageError(`--since: expected a duration such as 30m, 6h or 7d, got ${JSON.stringify(text)}`);
   return amount * DURATION_UNITS_MS[match[2]!]!;
+}
+
+/** A window back from now: `--since` as given (else `fallback`), in epoch ms. A bad duration is a usage error. */
+export function sinceWindow(flag: unknown, fallback: string): { since: string; startTime: number; endTime: number } {
+  const since = (flag as string | undefined) ?? fallback;
+  const sinceMs = parseDuration(since);
+  const endTime = Date.now();
+  return { since, startTime: endTime - sinceMs, endTime };
+}
+
+/** How far back last-run and runs look by default. */
+export const RUNS_DEFAULT_SINCE = '24h';
+
+/** The flags of the commands that read the function's runs from its log group (last-run, runs). */
+export const RUN_LOG_FLAGS = {
+  since: { type: 'string' },
+  json: { type: 'boolean' },
+  check: { type: 'boolean' },
+  'log-group': { type: 'string' },
+  'outputs-file': { type: 'string' },
+  'stack-name': { type: 'string' },
+} as const;
+
+/** The help text last-run and runs share: the log group's options, and what reading it needs. */
+export const RUN_LOG_HELP = {
+  options: `  --log-group NAME   the log group (default: ${'$'}${STACK_OUTPUTS.logGroupName.env}, else the ${STACK_OUTPUTS.logGroupName.output} output in ${DEFAULT_OUTPUTS_FILE})
+  --outputs-file FILE  where to read stack outputs (default ${DEFAULT_OUTPUTS_FILE})
+  --stack-name NAME    the stack in that file, when it holds several`,
+  needs: `Needs logs:FilterLogEvents on the log group. Uses the usual AWS settings (AWS_PROFILE, AWS_REGION, …;
+AWS_ENDPOINT_URL_CLOUDWATCH_LOGS for a local endpoint). It says its target on stderr first.`,
+};
+
+/** A log group a command reads: its client, its name, and the message of a failed read (the group and the likely cause). */
+export interface LogGroupTarget {
+  logs: CloudWatchLogsClient;
+  logGroupName: string;
+  readFailed(error: unknown): string;
+}
+
+/** Finds a command's log group the ops way (flag, variable, stack output) and says it on stderr before anything is read. */
+export async function logGroupTarget(
+  command: string,
+  name: StackOutputName,
+  values: Readonly<Record<string, unknown>>,
+  io: OperatorIo,
+): Promise<LogGroupTarget> {
+  const { value: logGroupName, source, sources } = resolveNamed(name, values, io);
+  const logs = logsClient(io);
+  const target = await describeTarget(`log group ${logGroupName}`, source, logs, 'CLOUDWATCH_LOGS', io, sources);
+  io.stderr(targetLine(command, target));
+  return {
+    logs,
+    logGroupName,
+    readFailed: (error) => `ops ${command}: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`,
+  };
+}
+
+/**
+ * What last-run and runs share: the window (--since), the function's log group (said on stderr first), and every
+ * finished run in it, handed to `take` a page at a time. Undefined when the log could not be read (said on stderr).
+ */
+export async function readFinishedRuns(
+  command: string,
+  values: Readonly<Record<string, unknown>>,
+  io: OperatorIo,
+  take: (runs: FinishedRun[]) => void,
+): Promise<{ since: string; endTime: number; logGroupName: string } | undefined> {
+  const { since, startTime, endTime } = sinceWindow(values.since, RUNS_DEFAULT_SINCE);
+  const { logs, logGroupName, readFailed } = await logGroupTarget(command, STACK_OUTPUTS.logGroupName, values, io);
+  try {
+    for await (const runs of finishedRunPages(logs, logGroupName, startTime, endTime)) take(runs);
+  } catch (error) {
+    io.stderr(readFailed(error));
+    return undefined;
+  }
+  return { since, endTime, logGroupName };
 }

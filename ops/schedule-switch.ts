@@ -5,9 +5,9 @@ import {
   UpdateScheduleCommand,
   type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { parseFlags } from '#reaper/cli-kit/parse-flags';
 import { errorMessage } from '#reaper/core/error-message';
+import { EXIT } from './kit/exit-codes';
+import { parseFlags } from './kit/parse-flags';
 import { type OperatorIo, schedulerClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from './stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';

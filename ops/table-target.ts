@@ -1,11 +1,10 @@
-import { checkAwsSetup } from '#reaper/cli-kit/aws-setup';
-import { UsageError } from '#reaper/cli-kit/usage-error';
-import { errorMessage } from '#reaper/core/error-message';
 import { ENV } from '#reaper/settings';
 import { type AwsClients, createAwsClients } from '#reaper/wiring';
 import type { OpsIo } from './io';
-import { DEFAULT_OUTPUTS_FILE, findStackOutput, resolveStackOutputWithSource, STACK_OUTPUTS, sourcesFromFlags } from './stack-outputs';
-import { describeTarget, explainFailure, MissingTargetError, type Target, TargetFailedError, targetLine } from './target';
+import { checkAwsSetup, isConnectionRefused } from './kit/aws-setup';
+import { UsageError } from './kit/usage-error';
+import { DEFAULT_OUTPUTS_FILE, findStackOutput, STACK_OUTPUTS } from './stack-outputs';
+import { describeTarget, explainFailure, resolveNamed, type Target, TargetFailedError, targetLine } from './target';
 
 /** The flags every command on the table takes to name it (besides TABLE_NAME and cdk-outputs.json). */
 export const TABLE_TARGET_OPTIONS = {
@@ -39,13 +38,7 @@ export async function resolveTableTarget(
   io: OpsIo,
   options: { credentials?: boolean } = {},
 ): Promise<TableTarget> {
-  const sources = sourcesFromFlags(STACK_OUTPUTS.tableName, values, io);
-  let found: { value: string; source: string };
-  try {
-    found = resolveStackOutputWithSource(STACK_OUTPUTS.tableName, sources);
-  } catch (error) {
-    throw new MissingTargetError(errorMessage(error).replace(/^Error: /, ''));
-  }
+  const { sources, ...found } = resolveNamed(STACK_OUTPUTS.tableName, values, io);
   const env: Record<string, string | undefined> = { ...io.env, [ENV.tableName]: found.value };
   const credentialsNamed = [ENV.secretId, ENV.localApiKey, ENV.localApiSecret, ENV.projectsFile].some((name) => io.env[name]?.trim());
   if (options.credentials && !credentialsNamed && found.source.startsWith(sources.outputsFile ?? DEFAULT_OUTPUTS_FILE)) {
@@ -64,7 +57,7 @@ export async function onTable<T>(target: Target, step: () => Promise<T>): Promis
   try {
     return await step();
   } catch (error) {
-    if ((error as { $metadata?: unknown; code?: string }).$metadata !== undefined || /ECONNREFUSED/.test(errorMessage(error)))
+    if ((error as { $metadata?: unknown }).$metadata !== undefined || isConnectionRefused(error))
       throw new TargetFailedError(explainFailure(error, target));
     throw error;
   }

@@ -1,5 +1,6 @@
-import { terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { errorMessage } from '#reaper/core/error-message';
+import { isConnectionRefused, LOCAL_WORLD_QUESTION } from './kit/aws-setup';
 import {
   type ResolvedStackOutput,
   resolveStackOutputWithSource,
@@ -110,14 +111,11 @@ async function endpointOf(client: ClientSettings, service: TargetService, env: E
   return read(`AWS_ENDPOINT_URL_${service}`) ?? read('AWS_ENDPOINT_URL');
 }
 
-const CONNECTION_REFUSED = /ECONNREFUSED/;
 const LOOPBACK = /^https?:\/\/(127\.|localhost|\[::1\])/;
-const LOCAL_WORLD_HINT = ': is `npm run local` still running? (start it, then export the variables it prints)';
 
 /** The question to ask when a loopback endpoint refused the connection: the local world has probably stopped. */
 export function localWorldHint(error: unknown, target: Target): string {
-  const refused = (error as { code?: string }).code === 'ECONNREFUSED' || CONNECTION_REFUSED.test(errorMessage(error));
-  return refused && target.endpoint && LOOPBACK.test(target.endpoint) ? LOCAL_WORLD_HINT : '';
+  return isConnectionRefused(error) && target.endpoint && LOOPBACK.test(target.endpoint) ? `: ${LOCAL_WORLD_QUESTION}` : '';
 }
 
 /**
@@ -129,7 +127,7 @@ export function explainFailure(error: unknown, target: Target): string {
 }
 
 function explanation(error: unknown, target: Target): string {
-  const detail = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const detail = error as { name?: string };
   const where = target.endpoint ? `at ${target.endpoint}` : `in region ${target.region} (${target.account ?? ''})`;
   if (
     detail.name === 'ResourceNotFoundException' ||
@@ -139,7 +137,7 @@ function explanation(error: unknown, target: Target): string {
     return `${target.what} was not found ${where}; its name came from ${target.source}: check the name, the region (AWS_REGION/AWS_PROFILE) and the account`;
   }
   const message = errorMessage(error);
-  if (detail.code === 'ECONNREFUSED' || CONNECTION_REFUSED.test(message)) {
+  if (isConnectionRefused(error)) {
     return `could not connect to ${target.endpoint ?? 'AWS'} for ${target.what} (connection refused)${localWorldHint(error, target)}`;
   }
   if (detail.name === 'AccessDeniedException' || detail.name === 'AccessDenied') {

@@ -1,5 +1,5 @@
-import { listWithMore } from '#reaper/cli-kit/run-summary-table';
 import type { RunSummary } from '#reaper/core/summary';
+import { listWithMore } from './kit/run-summary-table';
 
 /**
  * "\n\nunlocked: asset_a, asset_b, …and 40 more": the canvases a run unlocked, after its summary table, for a person to

@@ -17,7 +17,7 @@ import {
   worldStatePath,
   writeWorldState,
 } from '#local/world-state-file';
-import { terminalSafe } from '#reaper/cli-kit/terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { errorMessage } from '#reaper/core/error-message';
 
 /** This checkout: one world per checkout, so a second clone's --print-env never finds this one's world. */

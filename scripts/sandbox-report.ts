@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { SeedRow } from '#local/tracked-canvas-table';
-import { formatTable, wrapText } from '#reaper/cli-kit/text-table';
+import { formatTable, wrapText } from '#ops/kit/text-table';
 
 export interface SandboxCanvas {
   row: SeedRow;

@@ -12,8 +12,8 @@ import { startScenarioStandIn } from '#local/scenario-stand-in';
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '#local/tracked-canvas-table';
 import { eventLine } from '#ops/commands/events';
-import { DEFAULT_TERMINAL_COLUMNS } from '#reaper/cli';
-import { clipText, wrapText } from '#reaper/cli-kit/text-table';
+import { DEFAULT_TERMINAL_COLUMNS } from '#ops/commands/reap';
+import { clipText, wrapText } from '#ops/kit/text-table';
 import { ENV } from '#reaper/settings';
 import { renderSandboxReport, type SandboxCanvas } from './sandbox-report';
 
@@ -196,7 +196,7 @@ function runReapCli(
   env: NodeJS.ProcessEnv,
 ): Promise<{ exitCode: number; stdout: string; stderr: string; logLines: Record<string, any>[] }> {
   const root = path.resolve(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'functions/reaper/cli.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'ops/commands/reap.ts')], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

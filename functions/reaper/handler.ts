@@ -3,25 +3,15 @@ import type { Context } from 'aws-lambda';
 import { CredentialsError, type ScenarioKeys } from './adapters/credentials';
 import { asReapLogger, createLogger } from './adapters/logger';
 import { redactError, redactValue } from './adapters/redact';
-import { powertoolsSpans, SPAN_NAMES, traceAwsClients, tracedCanvasStore, tracedLockApis } from './adapters/tracing';
+import { powertoolsSpans, SPAN_NAMES, traceAwsClients, tracedCanvasStore } from './adapters/tracing';
 import { loadConfig, type ReaperConfig } from './config';
 import type { RunTrigger } from './core/lock-events';
 import type { Clock } from './core/ports';
 import { projectsNamed } from './core/project';
-import { reap } from './core/reap';
 import type { RunSummary } from './core/summary';
 import { createMetrics, publishRunMetrics } from './metrics';
 import { PayloadError, parseInvocation, type RunRequest } from './payload';
-import {
-  type AwsClients,
-  createAwsClients,
-  createCanvasStore,
-  createCredentialsProvider,
-  createLockApis,
-  lockEventsOf,
-  reapOptions,
-  systemClock,
-} from './wiring';
+import { type AwsClients, createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from './wiring';
 
 /** Room kept at the end of an invocation to update rows, log the summary and flush metrics. */
 export const REPORT_RESERVE_MS = 3_000;
@@ -89,17 +79,21 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
     }
     const startedAt = clock.now();
     const deadlineMs = startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS;
-    const lockApis = tracedLockApis(createLockApis(config, keys, clock), spans);
-    const lockEvents = lockEventsOf(config, clients, { clock, logger, deadlineMs, trigger: triggerOf(event), dryRun: request.dryRun });
     const summary = await spans.inSpan(SPAN_NAMES.run, async (span) => {
       tracer.annotateColdStart();
       tracer.addServiceNameAnnotation();
       span.annotate('runId', context.awsRequestId);
       span.annotate('dryRun', request.dryRun);
-      const finished = await reap(
-        { clock, store, lockApis, logger, ...(lockEvents ? { lockEvents } : {}) },
-        reapOptions(config, request, { runId: context.awsRequestId, deadlineMs }),
-      );
+      const finished = await runReap(config, clients, request, {
+        runId: context.awsRequestId,
+        deadlineMs,
+        trigger: triggerOf(event),
+        clock,
+        logger,
+        store,
+        keys,
+        spans,
+      });
       span.annotate('unlocked', finished.unlocked);
       span.annotate('failed', finished.failed);
       if (finished.stopReason) span.annotate('stopReason', finished.stopReason);

@@ -12,11 +12,13 @@ import {
 import { DynamoCanvasStore } from './adapters/dynamo-canvas-store';
 import { EventBridgeLockEvents } from './adapters/eventbridge-lock-events';
 import { createScenarioLockApi } from './adapters/scenario-lock-api';
+import { type Spans, tracedLockApis } from './adapters/tracing';
 import type { ReaperConfig } from './config';
 import type { RunTrigger } from './core/lock-events';
 import type { CanvasStore, Clock, LockApi, LockApis, ReapLogger } from './core/ports';
 import { mapKeys, oneKey } from './core/project';
-import type { ReapDependencies, ReapOptions } from './core/reap';
+import { type ReapDependencies, type ReapOptions, reap } from './core/reap';
+import type { RunSummary } from './core/summary';
 import type { RunRequest } from './payload';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -138,11 +140,36 @@ export function createLockApis(config: ReaperConfig, keys: ScenarioKeys, clock: 
   return mapKeys(keys, (pair) => createLockApi(config, pair, clock));
 }
 
+/** What one run is given besides the config and the request: its id, deadline and trigger, and the parts it runs on. */
+export interface ReapRun {
+  runId: string;
+  deadlineMs: number;
+  trigger: RunTrigger;
+  /** Aborted on Ctrl-C or SIGTERM (the local CLI): the run stops as "interrupted". */
+  signal?: AbortSignal | undefined;
+  clock: Clock;
+  logger: ReapLogger;
+  store: CanvasStore;
+  /** The Scenario keys the run unlocks with (one lock API per key). */
+  keys: ScenarioKeys;
+  /** The handler's X-Ray spans: each lock API call is traced. */
+  spans?: Spans;
+}
+
 /**
- * The options of one reap run, built in one place for the Lambda handler and the local CLI: what the request asks
- * for (payload or flags), the config's limits and the run's safety guards (verification at Scenario, the brake).
+ * One reap run, wired in one place for the Lambda handler and the local CLI: its lock APIs, its lock events
+ * (lockEventsOf), its options (what the request asks for, payload or flags; the config's limits; the run's safety
+ * guards: verification at Scenario, the brake), then the core's reap.
  */
-export function reapOptions(
+export function runReap(config: ReaperConfig, clients: AwsClients, request: RunRequest, run: ReapRun): Promise<RunSummary> {
+  const { clock, logger, store, deadlineMs } = run;
+  const untraced = createLockApis(config, run.keys, clock);
+  const lockApis = run.spans ? tracedLockApis(untraced, run.spans) : untraced;
+  const lockEvents = lockEventsOf(config, clients, { clock, logger, deadlineMs, trigger: run.trigger, dryRun: request.dryRun });
+  return reap({ clock, store, lockApis, logger, ...(lockEvents ? { lockEvents } : {}) }, reapOptions(config, request, run));
+}
+
+function reapOptions(
   config: ReaperConfig,
   request: RunRequest,
   run: { runId: string; deadlineMs: number; signal?: AbortSignal | undefined },

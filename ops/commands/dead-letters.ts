@@ -6,12 +6,12 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { parseFlags } from '#reaper/cli-kit/parse-flags';
-import { relativeTime } from '#reaper/cli-kit/text-table';
-import { UsageError } from '#reaper/cli-kit/usage-error';
 import { errorMessage } from '#reaper/core/error-message';
 import { type DeadLetter, type DeadLetterQueueKind, decodeDeadLetter } from '../dead-letter-message';
+import { EXIT } from '../kit/exit-codes';
+import { parseFlags } from '../kit/parse-flags';
+import { relativeTime } from '../kit/text-table';
+import { UsageError } from '../kit/usage-error';
 import { type OperatorIo, sqsClient } from '../operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';

@@ -1,13 +1,12 @@
-import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { parseFlags } from '#reaper/cli-kit/parse-flags';
-import { terminalSafe } from '#reaper/cli-kit/terminal-text';
-import { UsageError } from '#reaper/cli-kit/usage-error';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { LOCK_EVENT_SOURCE } from '#reaper/core/lock-events';
-import { logsClient, type OperatorIo } from '../operator-clients';
-import { logEventPages, parseDuration } from '../run-log';
+import { EXIT } from '../kit/exit-codes';
+import { parseFlags } from '../kit/parse-flags';
+import { UsageError } from '../kit/usage-error';
+import type { OperatorIo } from '../operator-clients';
+import { type LogGroupTarget, logEventPages, logGroupTarget, sinceWindow } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
-import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
 
 const DEFAULT_SINCE = '1h';
 /** Pages of FilterLogEvents read at most (each up to 1 MB); the rest is left out, and said so. */
@@ -57,24 +56,19 @@ export async function eventsCommand(argv: readonly string[], io: OperatorIo): Pr
     io.stdout(`${EVENTS_USAGE}\n`);
     return EXIT.ok;
   }
-  const since = (values.since as string | undefined) ?? DEFAULT_SINCE;
-  const sinceMs = parseDuration(since);
+  const { since, startTime, endTime } = sinceWindow(values.since, DEFAULT_SINCE);
   const assetId = values.asset as string | undefined;
   if (assetId !== undefined) {
     const problem = assetIdProblem(assetId);
     if (problem) throw new UsageError(`--asset: ${problem}`);
   }
-  const { value: logGroupName, source, sources } = resolveNamed(STACK_OUTPUTS.lockEventsLogGroupName, values, io);
-  const target = await describeTarget(`log group ${logGroupName}`, source, logsClient(io), 'CLOUDWATCH_LOGS', io, sources);
-  io.stderr(targetLine('events', target));
-
-  const now = Date.now();
+  const group = await logGroupTarget('events', STACK_OUTPUTS.lockEventsLogGroupName, values, io);
   let events: DeliveredLockEvent[];
   let complete: boolean;
   try {
-    ({ events, complete } = await readEvents(io, logGroupName, now - sinceMs, now, assetId));
+    ({ events, complete } = await readEvents(group, startTime, endTime, assetId));
   } catch (error) {
-    io.stderr(`ops events: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`);
+    io.stderr(group.readFailed(error));
     return EXIT.failed;
   }
   if (values.json) {
@@ -103,8 +97,7 @@ export function eventLine(event: DeliveredLockEvent): string {
 
 /** The reaper's events between two times, oldest first, each once (by its EventBridge id). */
 async function readEvents(
-  io: OperatorIo,
-  logGroupName: string,
+  { logs, logGroupName }: LogGroupTarget,
   startTime: number,
   endTime: number,
   assetId: string | undefined,
@@ -114,7 +107,7 @@ async function readEvents(
   // A plain term narrows the read; each event is checked again below (a term matches anywhere in the line).
   const filterPattern = assetId ? `"${assetId}"` : `"${LOCK_EVENT_SOURCE}"`;
   let more = false;
-  for await (const page of logEventPages(logsClient(io), { logGroupName, filterPattern, startTime, endTime }, MAX_PAGES)) {
+  for await (const page of logEventPages(logs, { logGroupName, filterPattern, startTime, endTime }, MAX_PAGES)) {
     more = page.more;
     for (const line of page.events) {
       const event = parseEvent(line.message);

@@ -1,14 +1,11 @@
-import { EXIT, exitCodeFor } from '#reaper/cli-kit/exit-codes';
-import { parseFlags } from '#reaper/cli-kit/parse-flags';
-import { jsonForTerminal, terminalSafe } from '#reaper/cli-kit/terminal-text';
-import { clipText } from '#reaper/cli-kit/text-table';
+import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
 import type { RunSummary, RunWarning } from '#reaper/core/summary';
-import { logsClient, type OperatorIo } from '../operator-clients';
-import { type FinishedRun, finishedRunPages, parseDuration, RUN_FINISHED_MESSAGE } from '../run-log';
-import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
-import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
+import { EXIT, exitCodeFor } from '../kit/exit-codes';
+import { parseFlags } from '../kit/parse-flags';
+import { clipText } from '../kit/text-table';
+import type { OperatorIo } from '../operator-clients';
+import { type FinishedRun, RUN_FINISHED_MESSAGE, RUN_LOG_FLAGS, RUN_LOG_HELP, RUNS_DEFAULT_SINCE, readFinishedRuns } from '../run-log';
 
-const DEFAULT_SINCE = '24h';
 /** Canvases named per doubt on a run's line; --json has every warning the summary kept. */
 const IDS_PER_DOUBT = 3;
 
@@ -22,20 +19,17 @@ that crashed or timed out before its last line is not listed: see the log group'
 \`npm run ops -- dead-letters\`. The newest run in full: npm run ops -- last-run.
 
 Options:
-  --since DURATION   how far back: 30m, 6h, 7d (default ${DEFAULT_SINCE})
+  --since DURATION   how far back: 30m, 6h, 7d (default ${RUNS_DEFAULT_SINCE})
   --with-warnings    only runs that raised warnings (possible live-lock unlocks, a brake state not saved)
   --failed           only runs in which a canvas failed, or that stopped early (cut short)
                      (given both, runs that match either)
   --json             one JSON object: {logGroupName, since, runs: [{loggedAt, runId, counts…, stopReason, warnings…}]}
   --check            exit 1 when a run in the window needs a look (a failure, an invalid row, an early stop, a
                      possible live-lock unlock) or no run finished in it
-  --log-group NAME   the log group (default: ${'$'}${STACK_OUTPUTS.logGroupName.env}, else the ${STACK_OUTPUTS.logGroupName.output} output in ${DEFAULT_OUTPUTS_FILE})
-  --outputs-file FILE  where to read stack outputs (default ${DEFAULT_OUTPUTS_FILE})
-  --stack-name NAME    the stack in that file, when it holds several
+${RUN_LOG_HELP.options}
 On a terminal, each line is clipped to its width ("…"); --json has everything.
 
-Needs logs:FilterLogEvents on the log group. Uses the usual AWS settings (AWS_PROFILE, AWS_REGION, …;
-AWS_ENDPOINT_URL_CLOUDWATCH_LOGS for a local endpoint). It says its target on stderr first.
+${RUN_LOG_HELP.needs}
 Exit codes: 0 it ran (whatever the runs found); 1 the log could not be read, or --check and a run needs a look or
 none finished; 2 usage or configuration error.`;
 
@@ -66,37 +60,17 @@ export interface RunLine {
 export async function runsCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
   const { values, help } = parseFlags(
     argv,
-    {
-      since: { type: 'string' },
-      'with-warnings': { type: 'boolean' },
-      failed: { type: 'boolean' },
-      json: { type: 'boolean' },
-      check: { type: 'boolean' },
-      'log-group': { type: 'string' },
-      'outputs-file': { type: 'string' },
-      'stack-name': { type: 'string' },
-    },
+    { ...RUN_LOG_FLAGS, 'with-warnings': { type: 'boolean' }, failed: { type: 'boolean' } },
     { min: 0, max: 0 },
   );
   if (help) {
     io.stdout(`${RUNS_USAGE}\n`);
     return EXIT.ok;
   }
-  const since = (values.since as string | undefined) ?? DEFAULT_SINCE;
-  const sinceMs = parseDuration(since);
-  const { value: logGroupName, source, sources } = resolveNamed(STACK_OUTPUTS.logGroupName, values, io);
-  const logs = logsClient(io);
-  const target = await describeTarget(`log group ${logGroupName}`, source, logs, 'CLOUDWATCH_LOGS', io, sources);
-  io.stderr(targetLine('runs', target));
-
-  const now = Date.now();
   const runs: RunLine[] = [];
-  try {
-    for await (const page of finishedRunPages(logs, logGroupName, now - sinceMs, now)) runs.push(...page.map(runLineOf));
-  } catch (error) {
-    io.stderr(`ops runs: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.failed;
-  }
+  const window = await readFinishedRuns('runs', values, io, (page) => runs.push(...page.map(runLineOf)));
+  if (!window) return EXIT.failed;
+  const { since, endTime, logGroupName } = window;
   runs.sort((a, b) => Date.parse(a.loggedAt) - Date.parse(b.loggedAt) || (a.runId < b.runId ? -1 : 1));
 
   const onlyFailed = values.failed === true;
@@ -104,7 +78,7 @@ export async function runsCommand(argv: readonly string[], io: OperatorIo): Prom
   const shown = onlyFailed || onlyWarned ? runs.filter((r) => (onlyFailed && failedOrCut(r)) || (onlyWarned && warned(r))) : runs;
 
   if (values.json) {
-    io.stdout(`${jsonForTerminal({ logGroupName, since, generatedAt: new Date(now).toISOString(), runs: shown }, 2)}\n`);
+    io.stdout(`${jsonForTerminal({ logGroupName, since, generatedAt: new Date(endTime).toISOString(), runs: shown }, 2)}\n`);
   } else {
     const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
     const oneLine = (text: string) => (columns === undefined ? terminalSafe(text) : clipText(terminalSafe(text), columns));

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
-import { checkReaperAwsSetup } from '#reaper/cli-kit/aws-setup';
-import { assertClockAgreesWithAws } from '#reaper/cli-kit/clock-skew';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
-import { parseFlags } from '#reaper/cli-kit/parse-flags';
-import { terminalSafe } from '#reaper/cli-kit/terminal-text';
-import { relativeTime } from '#reaper/cli-kit/text-table';
-import { UsageError } from '#reaper/cli-kit/usage-error';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
 import { loadConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { LockEventRecorder } from '#reaper/core/lock-events';
@@ -17,6 +11,12 @@ import { deliberateUnlockRun, unlockCanvas } from '#reaper/core/unlock-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { createCanvasStore, createCredentialsProvider, createLockApis, lockEventsOf, systemClock } from '#reaper/wiring';
 import type { OpsCommand } from '../io';
+import { checkReaperAwsSetup } from '../kit/aws-setup';
+import { assertClockAgreesWithAws } from '../kit/clock-skew';
+import { EXIT } from '../kit/exit-codes';
+import { parseFlags } from '../kit/parse-flags';
+import { relativeTime } from '../kit/text-table';
+import { UsageError } from '../kit/usage-error';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
 

@@ -6,7 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startLambdaStandIn } from '#local/lambda-stand-in';
 import { worldStatePath } from '#local/world-state-file';
 import { runOps } from '#ops/cli';
-import { runCli } from '#reaper/cli';
+import { runCli } from '#ops/commands/reap';
 import { ConfigError } from '#reaper/config';
 import type { RunSummary, StopReason } from '#reaper/core/summary';
 import { createHandler, ReapRunError } from '#reaper/handler';
@@ -306,7 +306,7 @@ async function ctrlC(r: Resources): Promise<Observed> {
   for (const assetId of ids) h.api.script(assetId, [{ action: () => signalTaken }], 'get');
   const home = mkdtempSync(path.join(tmpdir(), 'reap-sigint-'));
   const env = isolatedProcessEnv(home, localEnv(h, { [ENV.maxInFlight]: '1' }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/reaper/cli.ts', '--json'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'ops/commands/reap.ts', '--json'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

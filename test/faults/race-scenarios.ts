@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { REAPER_WRITES } from '#local/dynamodb-fault-proxy';
-import { runCli } from '#reaper/cli';
+import { runCli } from '#ops/commands/reap';
 import { ENV } from '#reaper/settings';
 import { captureOutput } from '#test-support/output-capture';
 import { minutesAgo, minutesFromNow, type ReaperHarness } from '#test-support/reaper-harness';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRow } from '#local/tracked-canvas-table';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
 import { isolatedProcessEnv } from '#test-support/child-env';
@@ -89,7 +89,7 @@ async function rowsAfter() {
 
 describe('SIGINT or SIGTERM during a run', () => {
   it.each([
-    ['npm run reap, Ctrl-C', 'functions/reaper/cli.ts', ['--json'], 'SIGINT'],
+    ['npm run reap, Ctrl-C', 'ops/commands/reap.ts', ['--json'], 'SIGINT'],
     ['npm run ops -- reap, SIGTERM', 'ops/cli.ts', ['reap', '--json'], 'SIGTERM'],
   ] as const)('%s: the summary so far, stopReason "interrupted", exit 1, no claim left behind', async (_name, script, args, signal) => {
     const { code, stdout, stderr, requestsAtSignal } = await interruptAfterFirstRequest(script, [...args], signal);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getRow } from '#local/tracked-canvas-table';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { isolatedProcessEnv } from '#test-support/child-env';
 import { useStaleCanvasWorld } from '#test-support/stale-canvas-world';

@@ -9,7 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { isolatedProcessEnv } from '#test-support/child-env';
 import { parseJsonLines } from '#test-support/output-capture';
@@ -23,7 +23,7 @@ import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OPS = 'ops/cli.ts';
-const REAP = 'functions/reaper/cli.ts';
+const REAP = 'ops/commands/reap.ts';
 
 let dynamo: DynamoDBClient;
 let api: ScenarioStandIn;

@@ -5,8 +5,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import { type CliIo, runCli } from '#reaper/cli';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { type CliIo, runCli } from '#ops/commands/reap';
+import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';
@@ -217,7 +217,7 @@ describe('npm run reap (the local CLI)', () => {
 
   it('sets the process exit code when run as a program', async () => {
     const root = path.resolve(__dirname, '../..');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'functions/reaper/cli.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'ops/commands/reap.ts'], {
       cwd: root,
       env: { PATH: process.env.PATH, [ENV.apiBaseUrl]: api.baseUrl },
       stdio: ['ignore', 'pipe', 'pipe'],

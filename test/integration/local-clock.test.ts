@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { type DynamoFaultProxy, startDynamoFaultProxy } from '#local/dynamodb-fault-proxy';
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import { runCli } from '#reaper/cli';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { runCli } from '#ops/commands/reap';
+import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { captureOutput } from '#test-support/output-capture';

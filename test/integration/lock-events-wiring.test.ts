@@ -6,7 +6,7 @@ import { type EventBridgeStandIn, startEventBridgeStandIn } from '#local/eventbr
 import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, localDynamoClient, putRow } from '#local/tracked-canvas-table';
-import { runCli } from '#reaper/cli';
+import { runCli } from '#ops/commands/reap';
 import { createHandler, triggerOf } from '#reaper/handler';
 import { ENV } from '#reaper/settings';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';

@@ -9,7 +9,7 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import type { OpsIo } from '#ops/io';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { EXIT } from '#ops/kit/exit-codes';
 import { createHandler } from '#reaper/handler';
 import { ENV } from '#reaper/settings';
 import { useLocalAwsEnvironment } from '#test-support/local-aws-environment';

@@ -9,8 +9,8 @@ import { type CloudWatchLogsStandIn, startCloudWatchLogsStandIn } from '#local/c
 import { type SchedulerStandIn, type StandInSchedule, startSchedulerStandIn } from '#local/scheduler-stand-in';
 import { type SqsStandIn, startSqsStandIn } from '#local/sqs-stand-in';
 import { runOps } from '#ops/cli';
+import { EXIT } from '#ops/kit/exit-codes';
 import type { OperatorIo } from '#ops/operator-clients';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
 import type { RunSummary } from '#reaper/core/summary';
 import { aRunSummary } from '#test-support/run-summary';
 

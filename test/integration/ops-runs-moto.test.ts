@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOps } from '#ops/cli';
+import { EXIT } from '#ops/kit/exit-codes';
 import type { OperatorIo } from '#ops/operator-clients';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { aRunSummary } from '#test-support/run-summary';
 
 /**

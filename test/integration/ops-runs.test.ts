@@ -5,8 +5,8 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CloudWatchLogsStandIn, startCloudWatchLogsStandIn } from '#local/cloudwatch-logs-stand-in';
 import { runOps } from '#ops/cli';
+import { EXIT } from '#ops/kit/exit-codes';
 import type { OperatorIo } from '#ops/operator-clients';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
 import type { RunSummary } from '#reaper/core/summary';
 import { aRunSummary } from '#test-support/run-summary';
 

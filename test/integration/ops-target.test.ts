@@ -9,8 +9,8 @@ import { type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stan
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import type { OpsIo } from '#ops/io';
+import { EXIT } from '#ops/kit/exit-codes';
 import { describeTarget, explainFailure, targetLine } from '#ops/target';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
 import { minutesAgo, minutesFromNow } from '#test-support/reaper-harness';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { type DynamoFaultProxy, startDynamoFaultProxy } from '#local/dynamodb-fault-proxy';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow } from '#local/tracked-canvas-table';
 import type { OpsIo } from '#ops/io';
-import { EXIT } from '#reaper/cli-kit/exit-codes';
+import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { BRAKE_ROW_KEY } from '#reaper/table-contract';
 import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SAME_INTERRUPT_WINDOW_MS, type SignalSource, whileInterruptible } from '#reaper/cli-kit/interrupt';
+import { SAME_INTERRUPT_WINDOW_MS, type SignalSource, whileInterruptible } from '#ops/kit/interrupt';
 
 /** A signal source whose clock and signals the test drives; `quits` records what would have killed the process. */
 function stagedSignals() {

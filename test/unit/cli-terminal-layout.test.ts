@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { flagsNpmTookMessage } from '#reaper/cli-kit/npm-run-guard';
-import { renderRunSummary } from '#reaper/cli-kit/run-summary-table';
-import { clipText, formatTable, wrapText } from '#reaper/cli-kit/text-table';
+import { flagsNpmTookMessage } from '#ops/kit/npm-run-guard';
+import { renderRunSummary } from '#ops/kit/run-summary-table';
+import { clipText, formatTable, wrapText } from '#ops/kit/text-table';
 import { aRunSummary } from '#test-support/run-summary';
 
 const longest = (text: string) => Math.max(...text.split('\n').map((line) => [...line].length));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leastSkewMs, refusedSkewMs } from '#reaper/cli-kit/clock-skew';
+import { leastSkewMs, refusedSkewMs } from '#ops/kit/clock-skew';
 
 const second = (s: number) => s * 1000;
 

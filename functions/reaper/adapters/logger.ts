@@ -1,8 +1,8 @@
 import { Logger, type LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
-import { escapeTerminalControlsInJson } from '../cli-kit/terminal-text';
 import type { LogLevel } from '../config';
 import type { ReapLogger } from '../core/ports';
 import { jsonRedactor } from './redact';
+import { escapeTerminalControlsInJson } from './terminal-text';
 
 /**
  * Powertools Logger whose lines are terminal-safe: JSON.stringify escapes C0 controls, but leaves C1 controls
@@ -29,7 +29,7 @@ class TerminalSafeLogger extends Logger {
 /**
  * Powertools Logger: one JSON line per call, Lambda request context attached when there is one. Every value (and
  * key) of a line goes through the one redaction pass (adapters/redact.ts) on its way out, and every line through the
- * terminal escaping (cli-kit/terminal-text.ts).
+ * terminal escaping (terminal-text.ts).
  */
 export function createLogger(options: { serviceName: string; logLevel: LogLevel }): Logger {
   return new TerminalSafeLogger({

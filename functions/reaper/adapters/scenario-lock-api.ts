@@ -1,5 +1,4 @@
 import ky, { HTTPError, type KyInstance } from 'ky';
-import { jsonForTerminal } from '../cli-kit/terminal-text';
 import { assetIdProblem, clip, preview } from '../core/asset-id';
 import { parseLockExpiry } from '../core/lock-expiry';
 import type { ApiFailure, ApiStep, Clock, LockApi, RetryDecision, RetryHalt, SourceLockResult, UnlockResult } from '../core/ports';
@@ -8,6 +7,7 @@ import { assetLogRecord } from './asset-log-record';
 import type { ApiCredentials } from './credentials';
 import { looksLikeUrl, redactText } from './redact';
 import { isTimeout, mayHaveBeenApplied, planRetry, RETRY_STATUSES } from './retry-policy';
+import { jsonForTerminal } from './terminal-text';
 
 export { BACKOFF_LIMIT_MS } from './retry-policy';
 

@@ -1,6 +1,6 @@
-import type { ReaperConfig } from '../config';
-import type { AwsClients } from '../wiring';
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
+import type { ReaperConfig } from '#reaper/config';
+import type { AwsClients } from '#reaper/wiring';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -10,6 +10,18 @@ export class AwsSetupError extends Error {
     super(message);
     this.name = 'AwsSetupError';
   }
+}
+
+/** What to ask when a local endpoint refuses the connection: the local world has probably stopped. */
+export const LOCAL_WORLD_QUESTION =
+  'is `npm run local` still running? (start it, then in this shell: eval "$(npm run -s local -- --print-env)")';
+
+/** The connection was refused (by the error or any of its causes): nothing listens at the endpoint. */
+export function isConnectionRefused(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = (cause as Error & { cause?: unknown }).cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED' || /\bECONNREFUSED\b/.test(cause.message)) return true;
+  }
+  return (error as { code?: unknown } | null)?.code === 'ECONNREFUSED';
 }
 
 /** What an AWS SDK client exposes of its resolved settings; both are resolved lazily, at the first request. */

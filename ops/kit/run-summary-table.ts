@@ -1,5 +1,5 @@
-import type { RunSummary } from '../core/summary';
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
+import type { RunSummary } from '#reaper/core/summary';
 import { formatTable, wrapText } from './text-table';
 
 /** A person reads the first few; the rest are in --json and the run's log lines. */

@@ -1,4 +1,4 @@
-import type { RunSummary } from '../core/summary';
+import type { RunSummary } from '#reaper/core/summary';
 
 /** Exit codes of every command line here (npm run reap, npm run ops, npm run bench): a contract with ops scripts. */
 export const EXIT = {

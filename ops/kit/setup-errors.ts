@@ -1,5 +1,5 @@
-import { CredentialsError } from '../adapters/credentials';
-import { ConfigError } from '../config';
+import { CredentialsError } from '#reaper/adapters/credentials';
+import { ConfigError } from '#reaper/config';
 import { AwsSetupError } from './aws-setup';
 import { ClockSkewError } from './clock-skew';
 

@@ -1,41 +1,33 @@
 import { Console } from 'node:console';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { asReapLogger, createLogger } from './adapters/logger';
-import { redactingWriter } from './adapters/redact';
-import { checkReaperAwsSetup } from './cli-kit/aws-setup';
-import { assertClockAgreesWithAws } from './cli-kit/clock-skew';
-import { EXIT, exitCodeFor } from './cli-kit/exit-codes';
-import { humanReapLogger } from './cli-kit/human-reap-log';
-import { whileInterruptible } from './cli-kit/interrupt';
-import { flagsNpmTookMessage, type NpmScript } from './cli-kit/npm-run-guard';
-import { parseFlags } from './cli-kit/parse-flags';
-import { pipeSafeWriter } from './cli-kit/process-output';
-import { exitForError } from './cli-kit/report-error';
-import { renderRunSummary } from './cli-kit/run-summary-table';
-import { assertTableReachable, firstTableRead } from './cli-kit/table-preflight';
-import { jsonForTerminal, terminalSafe } from './cli-kit/terminal-text';
-import { wrapText } from './cli-kit/text-table';
-import { UsageError } from './cli-kit/usage-error';
-import { versionLine } from './cli-kit/version';
-import { loadConfig } from './config';
-import type { ReapLogger } from './core/ports';
-import { reap } from './core/reap';
-import type { RunSummary } from './core/summary';
-import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from './payload';
-import { ENV, SETTINGS } from './settings';
-import {
-  type AwsClients,
-  createAwsClients,
-  createCanvasStore,
-  createCredentialsProvider,
-  createLockApis,
-  lockEventsOf,
-  reapOptions,
-  systemClock,
-} from './wiring';
+import { asReapLogger, createLogger } from '#reaper/adapters/logger';
+import { redactingWriter } from '#reaper/adapters/redact';
+import { jsonForTerminal, terminalSafe } from '#reaper/adapters/terminal-text';
+import { loadConfig } from '#reaper/config';
+import type { ReapLogger } from '#reaper/core/ports';
+import type { RunSummary } from '#reaper/core/summary';
+import { parseAssetIds, parseGraceSecondsFlag, parseProjectIds } from '#reaper/payload';
+import { ENV, SETTINGS } from '#reaper/settings';
+import { type AwsClients, createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from '#reaper/wiring';
+import type { OpsCommand } from '../io';
+import { checkReaperAwsSetup } from '../kit/aws-setup';
+import { assertClockAgreesWithAws } from '../kit/clock-skew';
+import { EXIT, exitCodeFor } from '../kit/exit-codes';
+import { humanReapLogger } from '../kit/human-reap-log';
+import { whileInterruptible } from '../kit/interrupt';
+import { flagsNpmTookMessage, type NpmScript } from '../kit/npm-run-guard';
+import { parseFlags } from '../kit/parse-flags';
+import { pipeSafeWriter } from '../kit/process-output';
+import { exitForError } from '../kit/report-error';
+import { renderRunSummary } from '../kit/run-summary-table';
+import { assertTableReachable, firstTableRead } from '../kit/table-preflight';
+import { wrapText } from '../kit/text-table';
+import { UsageError } from '../kit/usage-error';
+import { versionLine } from '../kit/version';
+import { resolveTableTarget, takeTableTargetFlags } from '../table-target';
 
-export const USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json] [--log-format human|json]
+export const REAP_USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json] [--log-format human|json]
        npx canvas-reaper [same options]      (the package's bin: no \`--\` needed)
 
 Runs one reap from this machine, through the same code path as the Lambda:
@@ -97,7 +89,7 @@ export interface CliIo {
   /** The terminal's width; every line written to a terminal fits it (80 when a terminal does not say). */
   terminalColumns?: number;
   awsClients?: AwsClients;
-  /** Aborted on Ctrl-C or SIGTERM: the run stops as "interrupted" and reports what it did (see cli-kit/interrupt.ts). */
+  /** Aborted on Ctrl-C or SIGTERM: the run stops as "interrupted" and reports what it did (see ops/kit/interrupt.ts). */
   signal?: AbortSignal;
 }
 
@@ -111,7 +103,7 @@ interface CliRequest {
   graceSeconds?: number;
 }
 
-const COMMAND = { name: 'reap', usage: USAGE, helpCommand: 'npm run reap -- --help' };
+const COMMAND = { name: 'reap', usage: REAP_USAGE, helpCommand: 'npm run reap -- --help' };
 
 /** The flags `reap` takes (parsed by parseCliArgs; the npm run guard checks npm did not take one of them). */
 const REAP_FLAGS = {
@@ -139,7 +131,7 @@ export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<num
   // Every line this command prints goes through the one redaction pass (a failure quotes what the API said).
   const io: CliIo = { ...cliIo, stdout: redactingWriter(cliIo.stdout), stderr: redactingWriter(cliIo.stderr) };
   try {
-    return await runReap(argv, io);
+    return await reapFromArgs(argv, io);
   } catch (error) {
     return exitForError(error, COMMAND, proseWriter(io));
   }
@@ -152,7 +144,7 @@ function proseWriter(io: CliIo): (text: string) => void {
   return (text) => io.stderr(wrapText(text, width, 2));
 }
 
-async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
+async function reapFromArgs(argv: readonly string[], io: CliIo): Promise<number> {
   const npmTook = flagsNpmTookMessage(io.env, argv, REAP_NPM_SCRIPT);
   if (npmTook !== undefined) {
     proseWriter(io)(`reap: ${npmTook}\n`);
@@ -160,7 +152,7 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const request = parseCliArgs(argv);
   if (request === 'help' || request === 'version') {
-    const text = request === 'help' ? USAGE : versionLine();
+    const text = request === 'help' ? REAP_USAGE : versionLine();
     io.stdout(`${io.stdoutIsTerminal ? wrapText(text, terminalWidth(io), 2) : text}\n`);
     return EXIT.ok;
   }
@@ -178,17 +170,16 @@ async function runReap(argv: readonly string[], io: CliIo): Promise<number> {
   const credentials = await createCredentialsProvider(config, clients, clock).get();
   const startedAt = clock.now();
   const deadlineMs = startedAt + config.runBudgetMs;
-  const lockEvents = lockEventsOf(config, clients, { clock, logger, deadlineMs, trigger: 'cli', dryRun: request.dryRun });
-  const summary = await reap(
-    {
-      clock,
-      store: createCanvasStore(config, clients),
-      lockApis: createLockApis(config, credentials, clock),
-      logger,
-      ...(lockEvents ? { lockEvents } : {}),
-    },
-    reapOptions(config, request, { runId: `cli-${randomUUID()}`, deadlineMs, signal: io.signal }),
-  );
+  const summary = await runReap(config, clients, request, {
+    runId: `cli-${randomUUID()}`,
+    deadlineMs,
+    trigger: 'cli',
+    signal: io.signal,
+    clock,
+    logger,
+    store: createCanvasStore(config, clients),
+    keys: credentials,
+  });
   if (request.json) io.stdout(`${jsonForTerminal(summary, 2)}\n`);
   const width = io.stderrIsTerminal ? terminalWidth(io) : undefined;
   if (io.stderrIsTerminal) io.stderr(`\n${renderRunSummary(summary, [], { width })}\n\n`);
@@ -289,6 +280,29 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' 
   return request;
 }
 
+/**
+ * npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with Ctrl-C/SIGTERM
+ * stopping the run as "interrupted" while it lasts.
+ */
+export const reapCommand: OpsCommand = async (argv, io) => {
+  const wantsHelp = argv.some((arg) => arg === '--help' || arg === '-h');
+  const { values, rest } = wantsHelp ? { values: {}, rest: [...argv] } : takeTableTargetFlags(argv);
+  const { env, clients } = wantsHelp
+    ? { env: io.env, clients: io.awsClients }
+    : await resolveTableTarget('reap', values, io, { credentials: true });
+  return whileInterruptible(io.stderr, (signal) =>
+    runCli(rest, {
+      env,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      stderrIsTerminal: io.stderrIsTerminal === true,
+      stdoutIsTerminal: io.stdoutIsTerminal === true,
+      ...(clients ? { awsClients: clients } : {}),
+      signal,
+    }),
+  );
+};
+
 /** The `canvas-reaper` bin (bin/canvas-reaper.js, and `npm run reap`): this process's arguments, streams and signals. */
 export function runReapProcess(): void {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -312,5 +326,5 @@ export function runReapProcess(): void {
   );
 }
 
-// Run when executed directly (`tsx functions/reaper/cli.ts`), not when imported by the bin or by tests.
+// Run when executed directly (`tsx ops/commands/reap.ts`), not when imported by the bin or by tests.
 if (require.main === module) runReapProcess();

@@ -1,4 +1,4 @@
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

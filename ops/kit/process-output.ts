@@ -1,4 +1,4 @@
-import { redactText } from '../adapters/redact';
+import { redactText } from '#reaper/adapters/redact';
 
 /** Errors a write gets once the reader has gone (`| head -30` read its lines and closed the pipe). */
 const READER_GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);

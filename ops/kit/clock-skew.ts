@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Clock } from '../core/ports';
-import { BRAKE_ROW_KEY, TABLE_KEY } from '../table-contract';
+import type { Clock } from '#reaper/core/ports';
+import { BRAKE_ROW_KEY, TABLE_KEY } from '#reaper/table-contract';
 
 /** A local run refuses a clock further off than this, whatever the grace (the Date header's second, plus room). */
 export const MIN_REFUSED_SKEW_MS = 2_000;

@@ -1,7 +1,7 @@
-import { errorMessage } from '../core/error-message';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
+import { errorMessage } from '#reaper/core/error-message';
 import { EXIT } from './exit-codes';
 import { setupProblem } from './setup-errors';
-import { terminalSafe } from './terminal-text';
 import { UsageError } from './usage-error';
 
 /** How a command names itself in its error lines. */

@@ -1,6 +1,6 @@
-import type { LogLevel } from '../config';
-import type { ReapLogger } from '../core/ports';
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
+import type { LogLevel } from '#reaper/config';
+import type { ReapLogger } from '#reaper/core/ports';
 import { clipText, relativeTime } from './text-table';
 
 /** Powertools' level order; a line shows when its level is at or above the configured one. */

@@ -1,4 +1,5 @@
-import { type Colour, paint, terminalSafe } from './terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
+import { type Colour, paint } from './terminal-colour';
 
 /** A table cell: plain text, or text with a colour the caller wants only on a terminal. */
 export type Cell = string | { text: string; colour?: Colour };

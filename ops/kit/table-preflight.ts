@@ -1,8 +1,8 @@
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { ENV } from '../settings';
-import { BRAKE_ROW_KEY, TABLE_KEY } from '../table-contract';
-import { AwsSetupError } from './aws-setup';
-import { terminalSafe } from './terminal-text';
+import { terminalSafe } from '#reaper/adapters/terminal-text';
+import { ENV } from '#reaper/settings';
+import { BRAKE_ROW_KEY, TABLE_KEY } from '#reaper/table-contract';
+import { AwsSetupError, isConnectionRefused, LOCAL_WORLD_QUESTION } from './aws-setup';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -55,17 +55,7 @@ async function tableProblem(error: unknown, dynamo: DynamoDBClient, tableName: s
     );
   }
   if (isConnectionRefused(error) && endpointVariable) {
-    return (
-      `nothing answers at ${terminalSafe(env[endpointVariable] ?? '')} (${endpointVariable}): connection refused; ` +
-      'is `npm run local` still running? (in this shell: eval "$(npm run -s local -- --print-env)")'
-    );
+    return `nothing answers at ${terminalSafe(env[endpointVariable] ?? '')} (${endpointVariable}): connection refused; ${LOCAL_WORLD_QUESTION}`;
   }
   return undefined;
-}
-
-function isConnectionRefused(error: unknown): boolean {
-  for (let cause = error; cause instanceof Error; cause = (cause as Error & { cause?: unknown }).cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED' || /\bECONNREFUSED\b/.test(cause.message)) return true;
-  }
-  return false;
 }

@@ -37,17 +37,3 @@ export function jsonForTerminal(value: unknown, indent?: number): string {
 export function escapeTerminalControlsInJson(json: string): string {
   return json.replace(UNPRINTABLE_IN_JSON, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
-
-export type Colour = 'red' | 'green' | 'yellow' | 'magenta' | 'dim';
-
-const SGR: Record<Colour, string> = { red: '31', green: '32', yellow: '33', magenta: '35', dim: '2' };
-
-/** Colour only on a terminal, and never when NO_COLOR is set to anything but the empty string (no-color.org). */
-export function colourWanted(env: Readonly<Record<string, string | undefined>>, isTerminal: boolean | undefined): boolean {
-  return isTerminal === true && !env.NO_COLOR;
-}
-
-/** Wraps already-safe text in one colour. */
-export function paint(colour: Colour, text: string): string {
-  return `\x1b[${SGR[colour]}m${text}\x1b[0m`;
-}
