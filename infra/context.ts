@@ -24,10 +24,7 @@ export const ENVIRONMENT_CONTEXT_KEY = 'env';
 export const ENVIRONMENTS_DIR = path.join(REPO_ROOT, 'environments');
 
 /** One unusable context value: a known key's bad value, or a `reaper:*` key the app does not know. */
-export interface ContextProblem {
-  readonly key: string;
-  readonly detail: string;
-}
+export type ContextProblem = { readonly key: string; readonly detail: string };
 
 /** Every unusable context value of a synth, one line each (`Context key <key>: <detail>`); `key` is the first. */
 export class ContextError extends Error {
@@ -67,27 +64,24 @@ export interface EnvironmentOptions {
  */
 export function readReaperContext(node: Node, options: EnvironmentOptions = {}): { stackName: string; stackProps: ReaperStackProps } {
   // An unknown key is one more problem, listed with the others: a deployer fixes every mistake in one go.
-  const unknown = Object.keys(node.getAllContext()).filter((key) => key.startsWith('reaper:') && !CONTEXT_KEYS.includes(key));
+  const problems: ContextProblem[] = Object.keys(node.getAllContext())
+    .filter((key) => key.startsWith('reaper:') && !CONTEXT_KEYS.includes(key))
+    .map((key) => ({ key, detail: 'unknown key; the known keys are listed in docs/deploy.md, "Settings"' }));
   const environment = selectEnvironment(node, options);
   // Context values arrive as JSON from cdk.json and as strings from `-c key=value`; the table's readers take both.
   const fromFile = (key: string) => environment !== undefined && node.tryGetContext(key) === undefined && key in environment.values;
-  const { values, problems: read } = readSettings(CONTEXT_SETTING_NAMES, 'context', (key) =>
-    fromFile(key) ? environment!.values[key] : node.tryGetContext(key),
+  const rawOf = (key: string) => (fromFile(key) ? environment!.values[key] : node.tryGetContext(key));
+  const values = readSettings(CONTEXT_SETTING_NAMES, 'context', rawOf, (key, detail) =>
+    problems.push({ key, detail: fromFile(key) ? `${detail} (set in ${environment!.file})` : detail }),
   );
-  const problems: ContextProblem[] = [
-    ...unknown.map((key) => ({ key, detail: 'unknown key; the known keys are listed in docs/deploy.md, "Settings"' })),
-    ...read.map(({ name: key, detail }) => ({ key, detail: fromFile(key) ? `${detail} (set in ${environment!.file})` : detail })),
-  ];
 
   // The checks a single value cannot make: those that need aws-cdk-lib, and pairs of keys.
   const cadence = readScheduleCadence(values.scheduleExpression);
   if ('problem' in cadence) problems.push({ key: 'reaper:scheduleExpression', detail: cadence.problem });
-  if (values.existingTableName && values.existingTableArn) {
+  if (values.existingTableName && values.existingTableArn)
     problems.push({ key: 'reaper:existingTableArn', detail: 'set reaper:existingTableName or reaper:existingTableArn, not both' });
-  }
-  if (values.existingSecretArn && values.existingSecretName) {
+  if (values.existingSecretArn && values.existingSecretName)
     problems.push({ key: 'reaper:existingSecretName', detail: 'set reaper:existingSecretArn or reaper:existingSecretName, not both' });
-  }
   if (problems.length > 0) throw new ContextError(problems);
 
   const pick = <N extends keyof typeof values>(names: readonly N[]) => Object.fromEntries(names.map((name) => [name, values[name]]));

@@ -46,8 +46,13 @@ function variablesTable(): string {
   return table(['Variable', 'Context key', 'Default', 'Values', 'Meaning'], rows);
 }
 
-function contextKeysTable(specs: readonly Setting[]): string {
-  const rows = specs.map((spec) => [
+/** Every context key: the stack's own first, then those that set a function variable. */
+function contextKeysTable(): string {
+  const stackFirst = [
+    ...SPECS.filter((spec) => spec.use === 'stack-only'),
+    ...SPECS.filter((spec) => spec.context && spec.use !== 'stack-only'),
+  ];
+  const rows = stackFirst.map((spec) => [
     code(spec.context!),
     defaultText(spec),
     valuesText(spec),
@@ -56,34 +61,23 @@ function contextKeysTable(specs: readonly Setting[]): string {
   return table(['Key', 'Default', 'Values', 'Meaning'], rows);
 }
 
-/** The stack's own keys first, then those that set a function variable. */
-const allContextKeysTable = () =>
-  contextKeysTable([
-    ...SPECS.filter((spec) => spec.use === 'stack-only'),
-    ...SPECS.filter((spec) => spec.context && spec.use !== 'stack-only'),
-  ]);
+/** The generated block of each file: its marker name and its content. */
+const SETTINGS_DOC_BLOCKS: Readonly<Record<string, { block: string; render: () => string }>> = {
+  'docs/settings.md': { block: 'variables', render: variablesTable },
+  'docs/deploy.md': { block: 'context-keys', render: contextKeysTable },
+};
 
-/** Each generated block: the file it lives in, its marker name, and its content. */
-const SETTINGS_DOC_BLOCKS: readonly { file: string; block: string; render: () => string }[] = [
-  { file: join('docs', 'settings.md'), block: 'variables', render: variablesTable },
-  { file: join('docs', 'deploy.md'), block: 'context-keys', render: allContextKeysTable },
-];
+export const SETTINGS_DOC_FILES = Object.keys(SETTINGS_DOC_BLOCKS);
 
-export const SETTINGS_DOC_FILES = [...new Set(SETTINGS_DOC_BLOCKS.map((target) => target.file))];
-
-/** `text` (the content of `file`) with each of its generated blocks replaced by what the table says now. */
+/** `text` (the content of `file`) with its generated block replaced by what the table says now. */
 export function withGeneratedSettings(file: string, text: string): string {
-  let result = text;
-  for (const { block, render } of SETTINGS_DOC_BLOCKS.filter((target) => target.file === file)) {
-    const begin = `<!-- settings-table:${block} begin: generated from functions/reaper/settings.ts by \`npm run docs:settings\`; do not edit by hand -->\n`;
-    const end = `<!-- settings-table:${block} end -->`;
-    const start = result.indexOf(begin);
-    const stop = result.indexOf(end, start);
-    if (start < 0 || stop < 0)
-      throw new Error(`${file} has no "${block}" block: put the marker lines\n${begin}${end}\nwhere the table goes`);
-    result = `${result.slice(0, start + begin.length)}${render()}\n${result.slice(stop)}`;
-  }
-  return result;
+  const { block, render } = SETTINGS_DOC_BLOCKS[file]!;
+  const begin = `<!-- settings-table:${block} begin: generated from functions/reaper/settings.ts by \`npm run docs:settings\`; do not edit by hand -->\n`;
+  const end = `<!-- settings-table:${block} end -->`;
+  const start = text.indexOf(begin);
+  const stop = text.indexOf(end, start);
+  if (start < 0 || stop < 0) throw new Error(`${file} has no "${block}" block: put the marker lines\n${begin}${end}\nwhere the table goes`);
+  return `${text.slice(0, start + begin.length)}${render()}\n${text.slice(stop)}`;
 }
 
 if (require.main === module) {

@@ -8,11 +8,8 @@ import {
   settingDefaults,
 } from './settings';
 
-/**
- * Reading settings (settings.ts) from where they are set: the function's environment variables here, the stack's
- * context keys in infra/context.ts, a run's grace in payload.ts. One reader per type; every problem is collected, not
- * only the first, so one message lists them all.
- */
+// Reading settings (settings.ts) where they are set: the function's variables here, the stack's context keys in
+// infra/context.ts, a run's grace in payload.ts. Every problem is collected, so one message lists them all.
 
 export type Reading<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
@@ -43,21 +40,14 @@ export function readSettingValue(spec: Setting, raw: unknown): Reading<string | 
       const text = numberText(raw);
       if (text === undefined || !/^\d+(\.\d+)?$/.test(text)) return refuse(`${shown(raw)} is not a decimal number`);
       const value = Number(text);
-      if (spec.minExclusive ? value > spec.min && value <= spec.max : value >= spec.min && value <= spec.max) return accept(value);
-      return refuse(
-        spec.minExclusive
-          ? `${value} is not greater than ${spec.min} and at most ${spec.max}`
-          : `${value} is outside ${spec.min}..${spec.max}`,
-      );
+      if (value <= spec.max && (spec.minExclusive ? value > spec.min : value >= spec.min)) return accept(value);
+      const bounds = spec.minExclusive ? `not greater than ${spec.min} and at most ${spec.max}` : `outside ${spec.min}..${spec.max}`;
+      return refuse(`${value} is ${bounds}`);
     }
     case 'boolean': {
       // JSON booleans, or the words in any case.
-      const text = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
-      return text === true || text === 'true'
-        ? accept(true)
-        : text === false || text === 'false'
-          ? accept(false)
-          : refuse(`expected true or false, got ${shown(raw)}`);
+      const text = typeof raw === 'string' ? raw.trim().toLowerCase() : typeof raw === 'boolean' ? String(raw) : undefined;
+      return text === 'true' || text === 'false' ? accept(text === 'true') : refuse(`expected true or false, got ${shown(raw)}`);
     }
     case 'enum': {
       const text = typeof raw === 'string' ? raw.trim().toLowerCase() : undefined;
@@ -76,38 +66,32 @@ export function readSettingValue(spec: Setting, raw: unknown): Reading<string | 
   }
 }
 
-/** One problem with one setting, named as it was set (its variable or context key). */
-export interface SettingProblem {
-  readonly name: string;
-  readonly detail: string;
-}
-
 /**
- * Reads these settings by their variable or their context key (`by`); `rawOf` gives the value set under that name.
- * An unset value (absent, null, empty text) or a wrong one takes the default, so the caller's own checks still run,
- * and the caller throws with every problem.
+ * Reads these settings by their variable or their context key (`by`); `rawOf` gives the value set under that name,
+ * `problem` hears of each mistake, named so. An unset value (absent, null, empty text) or a wrong one takes the
+ * default, so the caller's own checks still run, and the caller throws with every problem.
  */
 export function readSettings<N extends SettingName>(
   names: readonly N[],
   by: 'env' | 'context',
   rawOf: (name: string) => unknown,
-): { values: SettingValues<N>; problems: SettingProblem[] } {
+  problem: (name: string, detail: string) => void,
+): SettingValues<N> {
   const values: Record<string, unknown> = {};
-  const problems: SettingProblem[] = [];
   for (const setting of names) {
     const spec = SETTING_SPECS[setting];
     const name = spec[by] ?? '';
     const raw = rawOf(name);
     values[setting] = spec.default;
     if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
-      if (spec.type === 'text' && spec.required) problems.push({ name, detail: `is required (${spec.required})` });
+      if (spec.type === 'text' && spec.required) problem(name, `is required (${spec.required})`);
       continue;
     }
     const reading = readSettingValue(spec, raw);
     if (reading.ok) values[setting] = reading.value;
-    else problems.push({ name, detail: reading.problem });
+    else problem(name, reading.problem);
   }
-  return { values: values as SettingValues<N>, problems };
+  return values as SettingValues<N>;
 }
 
 // ---- The function's config ----
@@ -123,16 +107,13 @@ export type CredentialsSource =
   | { kind: 'projects-file'; path: string };
 
 type FunctionSettingValues = SettingValues<(typeof FUNCTION_SETTING_NAMES)[number]>;
+type CombinedSetting = 'secretId' | 'localApiKey' | 'localApiSecret' | 'projectsFile' | 'secretCacheSeconds' | 'runBudgetSeconds';
 
 /**
  * The function's validated config: one field per setting of the table (same name, same meaning), except the
  * credentials, combined into one source, and the local run budget, in milliseconds.
  */
-export interface ReaperConfig
-  extends Omit<
-    FunctionSettingValues,
-    'secretId' | 'localApiKey' | 'localApiSecret' | 'projectsFile' | 'secretCacheSeconds' | 'runBudgetSeconds'
-  > {
+export interface ReaperConfig extends Omit<FunctionSettingValues, CombinedSetting> {
   credentials: CredentialsSource;
   /** Only meaningful for local runs; a Lambda run is bounded by the invocation's remaining time. */
   runBudgetMs: number;
@@ -141,57 +122,40 @@ export interface ReaperConfig
 export type Runtime = 'lambda' | 'local';
 
 /** One configuration mistake, named by the variable that holds it. */
-export interface ConfigProblem {
-  readonly variable: string;
-  readonly detail: string;
-}
+export type ConfigProblem = { readonly variable: string; readonly detail: string };
 
 /**
  * Every configuration mistake of a run, one line each, each line starting with its variable. `variable` is the
  * first one's. Never carries the value of a secret variable.
  */
 export class ConfigError extends Error {
-  readonly problems: readonly ConfigProblem[];
   readonly variable: string;
 
-  constructor(variable: string, detail: string);
-  constructor(problems: readonly ConfigProblem[]);
-  constructor(first: string | readonly ConfigProblem[], detail = '') {
-    const problems = typeof first === 'string' ? [{ variable: first, detail }] : first;
+  constructor(readonly problems: readonly ConfigProblem[]) {
     super(problems.map((problem) => `${problem.variable}: ${problem.detail}`).join('\n'));
     this.name = 'ConfigError';
-    this.problems = problems;
     this.variable = problems[0]?.variable ?? '';
   }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const asConfigProblems = (problems: readonly SettingProblem[]) => problems.map(({ name, detail }) => ({ variable: name, detail }));
-
 /** Reads and validates the whole config once; throws one ConfigError listing every mistake. */
 export function loadConfig(env: Env, runtime: Runtime): ReaperConfig {
   const problems: ConfigProblem[] = [];
+  const problem = (variable: string, detail: string) => problems.push({ variable, detail });
   // A Lambda refuses local-only variables (so a key never sits in its plain environment) rather than reading them.
   const refused =
     runtime === 'lambda' ? FUNCTION_SETTING_NAMES.map((name) => SETTING_SPECS[name]).filter((spec) => spec.use === 'local-only') : [];
   for (const { env: variable, lambdaInstead } of refused) {
-    if ((env[variable!] ?? '').trim() !== '')
-      problems.push({ variable: variable!, detail: `is for local runs only; the Lambda ${lambdaInstead}` });
+    if ((env[variable!] ?? '').trim() !== '') problem(variable!, `is for local runs only; the Lambda ${lambdaInstead}`);
   }
-  const read = readSettings(FUNCTION_SETTING_NAMES, 'env', (name) => (refused.some((spec) => spec.env === name) ? undefined : env[name]));
-  problems.push(...asConfigProblems(read.problems));
-  const credentials = credentialsSource(read.values, runtime, problems);
+  const rawOf = (name: string) => (refused.some((spec) => spec.env === name) ? undefined : env[name]);
+  const values = readSettings(FUNCTION_SETTING_NAMES, 'env', rawOf, problem);
+  const credentials = credentialsSource(values, runtime, problem);
   if (problems.length > 0 || credentials === undefined) throw new ConfigError(problems);
-  const {
-    secretId: _id,
-    localApiKey: _key,
-    localApiSecret: _secret,
-    projectsFile: _file,
-    secretCacheSeconds: _cache,
-    ...plain
-  } = read.values;
-  const { runBudgetSeconds, ...config } = plain;
+  const { secretId: _id, localApiKey: _key, localApiSecret: _secret, projectsFile: _file, ...withoutSources } = values;
+  const { secretCacheSeconds: _cache, runBudgetSeconds, ...config } = withoutSources;
   return { ...config, credentials, runBudgetMs: 1000 * runBudgetSeconds };
 }
 
@@ -199,35 +163,39 @@ const TABLE_COMMAND_SETTINGS = ['tableName', 'graceSeconds', 'logLevel', 'servic
 
 /** What commands that only read or write the table need (ops status/track/untrack): no API credentials. */
 export function loadTableConfig(env: Env): Pick<ReaperConfig, (typeof TABLE_COMMAND_SETTINGS)[number]> {
-  const read = readSettings(TABLE_COMMAND_SETTINGS, 'env', (name) => env[name]);
-  if (read.problems.length > 0) throw new ConfigError(asConfigProblems(read.problems));
-  return read.values;
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, detail: string) => problems.push({ variable, detail });
+  const values = readSettings(TABLE_COMMAND_SETTINGS, 'env', (name) => env[name], problem);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values;
 }
 
 /**
  * Exactly one source of API credentials: the secret, or (local runs only) the Scenario SDK's two variables (the
  * default project's key), or a projects file.
  */
-function credentialsSource(values: FunctionSettingValues, runtime: Runtime, problems: ConfigProblem[]): CredentialsSource | undefined {
+function credentialsSource(
+  values: FunctionSettingValues,
+  runtime: Runtime,
+  problem: (variable: string, detail: string) => void,
+): CredentialsSource | undefined {
   const { secretId, localApiKey: apiKey, localApiSecret: apiSecret, projectsFile } = values;
   const sdkPair = `${ENV.localApiKey}/${ENV.localApiSecret}`;
   const sources = [secretId && ENV.secretId, (apiKey || apiSecret) && sdkPair, projectsFile && ENV.projectsFile].filter((name) => !!name);
   if (sources.length > 1) {
     const variable = secretId ? ENV.secretId : ENV.projectsFile;
     const others = sources.filter((name) => name !== variable).join(' and ');
-    problems.push({ variable, detail: `is set together with ${others}; set one source of credentials, not several` });
+    problem(variable, `is set together with ${others}; set one source of credentials, not several`);
     return undefined;
   }
   if (secretId) return { kind: 'secrets-manager', secretId, cacheSeconds: values.secretCacheSeconds };
   if (projectsFile) return { kind: 'projects-file', path: projectsFile };
   if (runtime === 'local' && apiKey && apiSecret) return { kind: 'environment', apiKey, apiSecret };
-  problems.push(
-    runtime === 'lambda'
-      ? { variable: ENV.secretId, detail: 'is required: the secret holding {"apiKey","apiSecret"}' }
-      : {
-          variable: apiKey ? ENV.localApiSecret : ENV.localApiKey,
-          detail: `is required when ${ENV.secretId} is not set (set ${ENV.secretId}, or both ${ENV.localApiKey} and ${ENV.localApiSecret})`,
-        },
-  );
+  if (runtime === 'lambda') problem(ENV.secretId, 'is required: the secret holding {"apiKey","apiSecret"}');
+  else
+    problem(
+      apiKey ? ENV.localApiSecret : ENV.localApiKey,
+      `is required when ${ENV.secretId} is not set (set ${ENV.secretId}, or both ${ENV.localApiKey} and ${ENV.localApiSecret})`,
+    );
   return undefined;
 }

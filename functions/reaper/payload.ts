@@ -67,13 +67,10 @@ export function parseInvocation(event: unknown): RunRequest {
     if (!MANUAL_FIELDS.has(key)) problems.push(`unknown field ${preview(key, 40)}`);
   }
   const request: RunRequest = { dryRun: false };
-  if (fields.dryRun !== undefined) {
-    if (typeof fields.dryRun === 'boolean') request.dryRun = fields.dryRun;
-    else problems.push(`dryRun must be true or false, got ${preview(fields.dryRun, 40)}`);
-  }
-  if (fields.overrideBrake !== undefined) {
-    if (typeof fields.overrideBrake === 'boolean') request.overrideBrake = fields.overrideBrake;
-    else problems.push(`overrideBrake must be true or false, got ${preview(fields.overrideBrake, 40)}`);
+  for (const flag of ['dryRun', 'overrideBrake'] as const) {
+    const value = fields[flag];
+    if (typeof value === 'boolean') request[flag] = value;
+    else if (value !== undefined) problems.push(`${flag} must be true or false, got ${preview(value, 40)}`);
   }
   if (fields.graceSeconds !== undefined) {
     const grace = fields.graceSeconds;

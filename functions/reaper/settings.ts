@@ -45,19 +45,6 @@ export type Setting = {
 // ---- Checks of text values, for the function's variables and the stack's keys alike: each returns the problem (a
 // phrase that follows the variable or key name) or undefined. ----
 
-// DynamoDB accepts a name (3-255 of [A-Za-z0-9_.-]) or, in its APIs, the table's ARN.
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/;
-
-/** The one table-name/ARN check: TABLE_NAME takes either form, the stack's existing-table keys one each. */
-export function tableReferenceProblem(value: string, form: 'name' | 'arn' | 'name-or-arn'): string | undefined {
-  const isName = TABLE_NAME.test(value);
-  const isArn = TABLE_ARN.test(value);
-  if (form === 'name') return isName ? undefined : `"${value}" is not a DynamoDB table name`;
-  if (form === 'arn') return isArn ? undefined : `"${value}" is not a DynamoDB table ARN`;
-  return isName || isArn ? undefined : `"${value}" is neither a DynamoDB table name nor a table ARN`;
-}
-
 const isLoopbackHost = (hostname: string) =>
   hostname === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname) || hostname === '[::1]';
 
@@ -103,19 +90,21 @@ export function timeZoneProblem(value: string): string | undefined {
 const matching = (pattern: RegExp, expected: string) => (value: string) =>
   pattern.test(value) ? undefined : `"${value}" is not ${expected}`;
 
+// DynamoDB accepts a name (3-255 of [A-Za-z0-9_.-]) or, in its APIs, the table's ARN: TABLE_NAME takes either.
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/;
+
 const SECRETS = 'reads its credentials from SCENARIO_SECRET_ID';
 
 /** An EventBridge bus: its name (1-256 of letters, digits, `.`, `-`, `_`, `/`) or its ARN; empty means none. */
 const EVENT_BUS = /^(?:[A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256})$/;
-const lockEventBusProblem = (value: string) =>
-  value === '' || EVENT_BUS.test(value) ? undefined : 'is not an EventBridge event bus name or ARN';
 
 // One row per setting: who reads it and under which names, its type and bounds, then its doc line.
 // biome-ignore format: a table reads best one row to a setting, not one field to a line
 export const SETTINGS = {
   // ---- The function's variables (Lambda and local runs) ----
   tableName: { use: 'lambda', env: 'TABLE_NAME', type: 'text', required: 'the DynamoDB table of tracked canvases', format: 'table name or table ARN',
-    check: (value) => tableReferenceProblem(value, 'name-or-arn'),
+    check: (value) => (TABLE_NAME.test(value) || TABLE_ARN.test(value) ? undefined : `"${value}" is neither a DynamoDB table name nor a table ARN`),
     doc: 'The DynamoDB table of tracked canvases. The stack sets it to the table it creates or imports.' },
   apiBaseUrl: { use: 'lambda', env: 'SCENARIO_API_BASE_URL', context: 'reaper:apiBaseUrl', type: 'text', default: 'https://api.cloud.scenario.com/v1',
     format: 'https URL (plain http to a loopback host only), no credentials, query or fragment', check: apiBaseUrlProblem,
@@ -153,7 +142,7 @@ export const SETTINGS = {
   brakeShare: { use: 'lambda', env: 'BRAKE_SHARE', context: 'reaper:brakeShare', type: 'decimal', default: 0.5, min: 0, minExclusive: true, max: 1,
     doc: 'A judgement (one project alone, or the pool of the smaller ones) trips only when its newly stale locks are at least this share of its newly stale plus live locks; a trip holds only the projects it covers.' },
   lockEventsBus: { use: 'lambda', env: 'LOCK_EVENTS_BUS', type: 'text', default: '', defaultDoc: '(empty: no events; the stack sets it)',
-    format: 'EventBridge event bus name or ARN; empty for none', check: lockEventBusProblem,
+    format: 'EventBridge event bus name or ARN; empty for none', check: (value) => (value === '' || EVENT_BUS.test(value) ? undefined : 'is not an EventBridge event bus name or ARN'),
     doc: 'The event bus the run publishes its lock events to (docs/events.md); the stack sets it to the bus it creates. Empty: no events. `npm run reap` and `ops unlock` publish too when it is set.' },
   lockEvents: { use: 'lambda', env: 'LOCK_EVENTS', context: 'reaper:lockEvents', type: 'boolean', default: true,
     doc: 'Publish an event per released lock, doubt, healed row and brake change to `LOCK_EVENTS_BUS` (docs/events.md); `false` publishes none (the bus stays).' },
@@ -179,9 +168,9 @@ export const SETTINGS = {
     doc: '`false` deploys the schedule disabled: the kill switch (docs/deploy.md, "Pausing and resuming").' },
   heartbeatMinutes: { use: 'stack-only', context: 'reaper:heartbeatMinutes', type: 'whole', min: 1, max: 24 * 60, defaultDoc: '(derived)',
     doc: 'Period of the NotRunning and UnlocksFailing alarms: the longest normal gap between two completed runs. Default: the larger of the rate interval and the function timeout; 60 for a cron expression. Set it for a cron schedule with longer gaps.' },
-  existingTableName: { use: 'stack-only', context: 'reaper:existingTableName', type: 'text', format: 'table name', check: (value) => tableReferenceProblem(value, 'name'),
+  existingTableName: { use: 'stack-only', context: 'reaper:existingTableName', type: 'text', format: 'table name', check: matching(TABLE_NAME, 'a DynamoDB table name'),
     doc: 'Use this existing table of tracked canvases instead of creating one.' },
-  existingTableArn: { use: 'stack-only', context: 'reaper:existingTableArn', type: 'text', format: 'table ARN', check: (value) => tableReferenceProblem(value, 'arn'),
+  existingTableArn: { use: 'stack-only', context: 'reaper:existingTableArn', type: 'text', format: 'table ARN', check: matching(TABLE_ARN, 'a DynamoDB table ARN'),
     doc: 'Same, by ARN. Set at most one of the two.' },
   tableDeletionProtection: { use: 'stack-only', context: 'reaper:tableDeletionProtection', type: 'boolean', default: true,
     doc: 'Deletion protection on the table the stack creates: DynamoDB refuses to delete it, even by hand. `false` for a dev stack you mean to remove completely (docs/deploy.md, "Removing it"). No effect on an existing table.' },
@@ -214,15 +203,12 @@ export const SETTINGS = {
 
 type Rows = typeof SETTINGS;
 export type SettingName = keyof Rows;
-/** The names of the rows of this shape, e.g. `SettingNamesWhere<{ use: 'stack-only' }>`. */
-export type SettingNamesWhere<Shape> = { [K in SettingName]: Rows[K] extends Shape ? K : never }[SettingName];
-
 /** The table seen through the general row type, for code that walks every setting. */
 export const SETTING_SPECS: Readonly<Record<SettingName, Setting>> = SETTINGS;
 export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
 /** The names of the rows `keep` accepts, typed as the rows of `Shape` (say the same in both). */
 const namesWhere = <Shape>(keep: (setting: Setting) => boolean) =>
-  SETTING_NAMES.filter((name) => keep(SETTING_SPECS[name])) as SettingNamesWhere<Shape>[];
+  SETTING_NAMES.filter((name) => keep(SETTING_SPECS[name])) as { [K in SettingName]: Rows[K] extends Shape ? K : never }[SettingName][];
 
 /** What the function reads, in a Lambda or a local run. */
 export const FUNCTION_SETTING_NAMES = namesWhere<{ use: 'lambda' | 'local-only' }>((setting) => setting.use !== 'stack-only');

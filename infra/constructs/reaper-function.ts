@@ -127,25 +127,18 @@ export class ReaperFunction extends Construct {
     const timeout = props.timeout ?? DEFAULT_REAPER_TIMEOUT;
     assertTimeoutLeavesWorkingTime(timeout, props.settings.safetyMarginMs);
 
-    // The function's environment: each tunable's variable, and the table and secret it is given.
-    const environment: Record<string, string> = {
-      [ENV.tableName]: props.table.tableName,
-      [ENV.secretId]: props.credentials.secretId,
-      [ENV.lockEventsBus]: props.lockEventBusName ?? '',
-    };
+    // The function's environment: the table, secret and bus it is given, then each tunable's variable. The handler's
+    // own validation runs on it, so a bad value fails `cdk synth` (naming its variable) instead of every run; a
+    // deploy-time token (the table's name, the secret's ARN, the bus's name) is replaced by a valid stand-in.
+    const given: [variable: string, value: string, standIn: string][] = [
+      [ENV.tableName, props.table.tableName, 'tracked-canvases'],
+      [ENV.secretId, props.credentials.secretId, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:scenario-AbCdEf'],
+      [ENV.lockEventsBus, props.lockEventBusName ?? '', 'lock-events'],
+    ];
+    const environment: Record<string, string> = Object.fromEntries(given.map(([variable, value]) => [variable, value]));
     for (const name of TUNABLE_NAMES) environment[ENV[name]] = String(props.settings[name]);
-    // The handler's own validation, so a bad value fails `cdk synth` (naming its variable) instead of every run; a
-    // deploy-time token (the table's name, the secret's ARN) is replaced by a valid stand-in.
-    const resolvable = (value: string, standIn: string) => (Token.isUnresolved(value) ? standIn : value);
-    loadConfig(
-      {
-        ...environment,
-        [ENV.tableName]: resolvable(props.table.tableName, 'tracked-canvases'),
-        [ENV.secretId]: resolvable(props.credentials.secretId, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:scenario-AbCdEf'),
-        [ENV.lockEventsBus]: resolvable(props.lockEventBusName ?? '', 'lock-events'),
-      },
-      'lambda',
-    );
+    const standIns = given.map(([variable, value, standIn]) => [variable, Token.isUnresolved(value) ? standIn : value]);
+    loadConfig({ ...environment, ...Object.fromEntries(standIns) }, 'lambda');
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? DEFAULT_LOG_RETENTION });
     // An explicit role instead of the default one: the default attaches AWSLambdaBasicExecutionRole, which may

@@ -1,6 +1,7 @@
 import { Arn, ArnFormat, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
+  type AlarmProps,
   AlarmStatusWidget,
   ComparisonOperator,
   Dashboard,
@@ -96,6 +97,7 @@ export class ReaperMonitoring extends Construct {
   readonly scheduleDeadLetterQueueAlarm: Alarm;
   /** The dashboard. */
   readonly dashboard: Dashboard;
+  private readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: ReaperMonitoringProps) {
     super(scope, id);
@@ -106,11 +108,9 @@ export class ReaperMonitoring extends Construct {
     if (!Number.isInteger(heartbeatMinutes) || heartbeatMinutes < 1 || heartbeatSeconds > MAX_ALARM_WINDOW.toSeconds()) {
       throw new Error(`ReaperMonitoring: heartbeatPeriod must be whole minutes between 1 and 1440, got ${heartbeat.toHumanString()}`);
     }
-    const missedHeartbeats = Math.max(1, Math.min(MISSED_HEARTBEATS_TO_ALARM, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)));
-    const failedUnlockPeriods = Math.max(
-      1,
-      Math.min(FAILED_UNLOCK_PERIODS_TO_ALARM, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)),
-    );
+    // A repeated alarm needs its periods inside CloudWatch's one-day window.
+    const periodsWithinADay = (periods: number) =>
+      Math.max(1, Math.min(periods, Math.floor(MAX_ALARM_WINDOW.toMinutes() / heartbeatMinutes)));
 
     const prefix = Stack.of(this).stackName;
     // Only this stack's alarms (their names start with the stack name), in this account: the confused-deputy guard.
@@ -188,90 +188,61 @@ export class ReaperMonitoring extends Construct {
     const failureQueueDepth = queueDepth(props.functionFailureQueue, 'Failed invocations queued');
     const scheduleDlqDepth = queueDepth(props.scheduleDeadLetterQueue, 'Undelivered ticks queued');
 
-    const atLeastOnce = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-    this.functionErrorsAlarm = this.alarm('FunctionErrors', {
-      name: `${prefix}-FunctionErrors`,
-      metric: functionErrors,
-      comparisonOperator: atLeastOnce,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      description: 'The reaper function threw or timed out. See its logs. Runbook: docs/day-2.md#functionerrors.',
-    });
-    this.failedUnlocksAlarm = this.alarm('FailedUnlocks', {
-      name: `${prefix}-UnlocksFailing`,
-      metric: failed,
-      comparisonOperator: atLeastOnce,
-      evaluationPeriods: failedUnlockPeriods,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      description:
-        'Stale locks failed to unlock in consecutive runs (the Scenario API refuses or errors). Runbook: docs/day-2.md#unlocksfailing.',
-    });
-    this.runCutShortAlarm = this.alarm('RunCutShort', {
-      name: `${prefix}-RunCutShort`,
-      metric: cutShort,
-      comparisonOperator: atLeastOnce,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      description:
-        'A run stopped early; its summary.stopReason says why (time-budget, credentials-rejected, store-error, brake, suspect-base-url, interrupted). Runbook: docs/day-2.md#runcutshort.',
-    });
-    this.possibleLiveLockUnlockAlarm = this.alarm('PossibleLiveLockUnlock', {
-      name: `${prefix}-PossibleLiveLockUnlock`,
-      metric: possibleLiveLockUnlocks,
-      comparisonOperator: atLeastOnce,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      description:
-        "A run may have freed a live lock: the lock changed since the claim and the unlock was (or may have been) applied. The run summary's warnings name the canvas and both locks; tell its editor. Runbook: docs/day-2.md#possiblelivelockunlock.",
-    });
-    this.brakeTrippedAlarm = this.alarm('BrakeTripped', {
-      name: `${prefix}-BrakeTripped`,
-      metric: brakeTripped,
-      comparisonOperator: atLeastOnce,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      description:
-        "The mass-expiry brake is engaged: many locks went stale at once (is the editors' writer down?), and newly stale locks are held. Release it with overrideBrake once safe. Runbook: docs/day-2.md#braketripped.",
-    });
-    this.lockEventsNotPublishedAlarm = this.alarm('LockEventsNotPublished', {
-      name: `${prefix}-LockEventsNotPublished`,
-      metric: eventsNotPublished,
-      comparisonOperator: atLeastOnce,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      description:
-        "Lock events could not be published to the bus after their retries: the unlocks stand, but the editors' backend missed them. The log lines name the event ids. Runbook: docs/day-2.md#lockeventsnotpublished.",
-    });
-    this.scheduleNotRunningAlarm = this.alarm('ScheduleNotRunning', {
-      name: `${prefix}-NotRunning`,
-      metric: runs,
-      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: missedHeartbeats,
-      // No data is exactly what a stopped schedule looks like.
-      treatMissingData: TreatMissingData.BREACHING,
-      actionsEnabled: props.scheduleEnabled,
-      description: props.scheduleEnabled
-        ? 'No reaper run completed recently: the schedule is paused, failing to invoke, or every run fails. Runbook: docs/day-2.md#notrunning.'
-        : 'The schedule was deployed disabled, so this alarm is expected to be in ALARM; its notifications are off. Runbook: docs/day-2.md#notrunning.',
-    });
-    this.functionFailureQueueAlarm = this.alarm('FunctionFailureQueue', {
-      name: `${prefix}-FailedInvocationsQueued`,
-      metric: failureQueueDepth,
-      comparisonOperator: atLeastOnce,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      description:
-        'A reaper invocation failed or expired; its record waits in the failure queue. Runbook: docs/day-2.md#failedinvocationsqueued.',
-    });
-    this.scheduleDeadLetterQueueAlarm = this.alarm('ScheduleDeadLetterQueue', {
-      name: `${prefix}-UndeliveredTicksQueued`,
-      metric: scheduleDlqDepth,
-      comparisonOperator: atLeastOnce,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-      description:
-        'Scheduler could not invoke the reaper; the tick waits in the schedule dead-letter queue. Runbook: docs/day-2.md#undeliveredticksqueued.',
-    });
+    // Created in the order the dashboard lists them.
+    this.scheduleNotRunningAlarm = this.alarm(
+      'ScheduleNotRunning',
+      runs,
+      props.scheduleEnabled
+        ? 'No reaper run completed recently: the schedule is paused, failing to invoke, or every run fails.'
+        : 'The schedule was deployed disabled, so this alarm is expected to be in ALARM; its notifications are off.',
+      {
+        name: 'NotRunning',
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: periodsWithinADay(MISSED_HEARTBEATS_TO_ALARM),
+        // No data is exactly what a stopped schedule looks like.
+        treatMissingData: TreatMissingData.BREACHING,
+        actionsEnabled: props.scheduleEnabled,
+      },
+    );
+    this.functionErrorsAlarm = this.alarm('FunctionErrors', functionErrors, 'The reaper function threw or timed out. See its logs.');
+    this.failedUnlocksAlarm = this.alarm(
+      'FailedUnlocks',
+      failed,
+      'Stale locks failed to unlock in consecutive runs (the Scenario API refuses or errors).',
+      { name: 'UnlocksFailing', evaluationPeriods: periodsWithinADay(FAILED_UNLOCK_PERIODS_TO_ALARM) },
+    );
+    this.runCutShortAlarm = this.alarm(
+      'RunCutShort',
+      cutShort,
+      'A run stopped early; its summary.stopReason says why (time-budget, credentials-rejected, store-error, brake, suspect-base-url, interrupted).',
+    );
+    this.possibleLiveLockUnlockAlarm = this.alarm(
+      'PossibleLiveLockUnlock',
+      possibleLiveLockUnlocks,
+      "A run may have freed a live lock: the lock changed since the claim and the unlock was (or may have been) applied. The run summary's warnings name the canvas and both locks; tell its editor.",
+    );
+    this.brakeTrippedAlarm = this.alarm(
+      'BrakeTripped',
+      brakeTripped,
+      "The mass-expiry brake is engaged: many locks went stale at once (is the editors' writer down?), and newly stale locks are held. Release it with overrideBrake once safe.",
+    );
+    this.lockEventsNotPublishedAlarm = this.alarm(
+      'LockEventsNotPublished',
+      eventsNotPublished,
+      "Lock events could not be published to the bus after their retries: the unlocks stand, but the editors' backend missed them. The log lines name the event ids.",
+    );
+    this.functionFailureQueueAlarm = this.alarm(
+      'FunctionFailureQueue',
+      failureQueueDepth,
+      'A reaper invocation failed or expired; its record waits in the failure queue.',
+      { name: 'FailedInvocationsQueued' },
+    );
+    this.scheduleDeadLetterQueueAlarm = this.alarm(
+      'ScheduleDeadLetterQueue',
+      scheduleDlqDepth,
+      'Scheduler could not invoke the reaper; the tick waits in the schedule dead-letter queue.',
+      { name: 'UndeliveredTicksQueued' },
+    );
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       // Dashboards are global: the region keeps two deployments of the same stack apart.
@@ -282,17 +253,7 @@ export class ReaperMonitoring extends Construct {
     this.dashboard.addWidgets(
       new AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [
-          this.scheduleNotRunningAlarm,
-          this.functionErrorsAlarm,
-          this.failedUnlocksAlarm,
-          this.runCutShortAlarm,
-          this.possibleLiveLockUnlockAlarm,
-          this.brakeTrippedAlarm,
-          this.lockEventsNotPublishedAlarm,
-          this.functionFailureQueueAlarm,
-          this.scheduleDeadLetterQueueAlarm,
-        ],
+        alarms: this.alarms,
         width: 24,
         height: 3,
       }),
@@ -320,32 +281,36 @@ export class ReaperMonitoring extends Construct {
     );
   }
 
+  /**
+   * An alarm named `<stack>-<name>` (name: the id unless given) that notifies the topic on ALARM and on OK; its
+   * description ends with its runbook, the section of docs/day-2.md named after it. Unless told otherwise it fires on
+   * one period with a value of at least 1, and no data is nothing wrong.
+   */
   private alarm(
     id: string,
-    spec: {
-      name: string;
-      metric: IMetric;
-      comparisonOperator: ComparisonOperator;
-      evaluationPeriods: number;
-      treatMissingData: TreatMissingData;
-      description: string;
-      actionsEnabled?: boolean;
-    },
+    metric: IMetric,
+    description: string,
+    options: { name?: string } & Partial<
+      Pick<AlarmProps, 'comparisonOperator' | 'evaluationPeriods' | 'treatMissingData' | 'actionsEnabled'>
+    > = {},
   ): Alarm {
+    const name = options.name ?? id;
+    const evaluationPeriods = options.evaluationPeriods ?? 1;
     const alarm = new Alarm(this, id, {
-      alarmName: spec.name,
-      alarmDescription: spec.description,
-      metric: spec.metric,
+      alarmName: `${Stack.of(this).stackName}-${name}`,
+      alarmDescription: `${description} Runbook: docs/day-2.md#${name.toLowerCase()}.`,
+      metric,
       threshold: 1,
-      comparisonOperator: spec.comparisonOperator,
-      evaluationPeriods: spec.evaluationPeriods,
-      datapointsToAlarm: spec.evaluationPeriods,
-      treatMissingData: spec.treatMissingData,
-      actionsEnabled: spec.actionsEnabled ?? true,
+      comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods,
+      datapointsToAlarm: evaluationPeriods,
+      treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+      actionsEnabled: options.actionsEnabled ?? true,
     });
     const action = new SnsAction(this.alarmTopic);
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
+    this.alarms.push(alarm);
     return alarm;
   }
 }

@@ -98,15 +98,10 @@ async function confirmed(io: OpsIo, command: string, yes: boolean, question: str
 function describeLock(row: RawRow, now: number): string {
   const canvas = canvasOf(row);
   const expiry = parseLockExpiry(canvas.lockExpiresAt);
-  const raw =
-    canvas.lockExpiresAt.kind === 'string'
-      ? canvas.lockExpiresAt.value
-      : canvas.lockExpiresAt.kind === 'other'
-        ? canvas.lockExpiresAt.preview
-        : '(none)';
+  const shown = (reading: typeof canvas.lockId) =>
+    terminalSafe(reading.kind === 'string' ? reading.value : reading.kind === 'other' ? reading.preview : '(none)');
   const when = expiry.kind === 'valid' ? ` (${expiry.at > now ? 'expires' : 'expired'} ${relativeTime((expiry.at - now) / 1000)})` : '';
-  const lockId = canvas.lockId.kind === 'string' ? canvas.lockId.value : canvas.lockId.kind === 'other' ? canvas.lockId.preview : '(none)';
-  return `lockExpiresAt ${terminalSafe(raw)}${when}, lockId ${terminalSafe(lockId)}`;
+  return `lockExpiresAt ${shown(canvas.lockExpiresAt)}${when}, lockId ${shown(canvas.lockId)}`;
 }
 
 function rowChanged(io: OpsIo, command: string, key: string, now: RawRow | undefined, clock: number): number {

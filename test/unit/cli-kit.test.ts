@@ -98,7 +98,7 @@ describe('exitForError: the one place errors become exit codes', () => {
       code: EXIT.usageOrConfig,
       text: 'ops status: bad flag\nUsage: npm run ops -- status [--json]\nSee: npm run ops -- status --help\n',
     });
-    expect(report(new ConfigError('TABLE_NAME', 'is required'))).toEqual({
+    expect(report(new ConfigError([{ variable: 'TABLE_NAME', detail: 'is required' }]))).toEqual({
       code: EXIT.usageOrConfig,
       text: 'ops status: configuration error: TABLE_NAME: is required\n(nothing was done)\n',
     });

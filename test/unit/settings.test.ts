@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseGraceSecondsFlag } from '#ops/kit/run-flags';
 import { readSettingValue, readWholeNumber } from '#reaper/config';
 import { MAX_GRACE_SECONDS, PayloadError, parseInvocation } from '#reaper/payload';
-import { SETTING_NAMES, SETTING_SPECS, SETTINGS, tableReferenceProblem } from '#reaper/settings';
+import { SETTING_NAMES, SETTING_SPECS, SETTINGS } from '#reaper/settings';
 
 describe('the settings table', () => {
   it('gives every function setting a variable, every stack-only and no local-only setting a context key', () => {
@@ -98,16 +98,15 @@ describe('the one whole-number reader', () => {
   });
 });
 
-describe('the one table reference check', () => {
-  it('takes a name, an ARN, or either, as each setting says', () => {
+describe('the table reference checks', () => {
+  it('take a name, an ARN, or either, as each setting says', () => {
     const arn = 'arn:aws:dynamodb:eu-west-1:123456789012:table/tracked-canvases';
-    expect(tableReferenceProblem('tracked-canvases', 'name-or-arn')).toBeUndefined();
-    expect(tableReferenceProblem(arn, 'name-or-arn')).toBeUndefined();
-    expect(tableReferenceProblem(arn, 'name')).toBe(`"${arn}" is not a DynamoDB table name`);
-    expect(tableReferenceProblem('tracked-canvases', 'arn')).toBe('"tracked-canvases" is not a DynamoDB table ARN');
-    expect(tableReferenceProblem('arn:aws:dynamodb:eu-west-1:1234:table/t', 'name-or-arn')).toMatch(
-      /is neither a DynamoDB table name nor a table ARN/,
-    );
+    const [either, name, tableArn] = [SETTINGS.tableName.check, SETTINGS.existingTableName.check, SETTINGS.existingTableArn.check];
+    expect(either('tracked-canvases')).toBeUndefined();
+    expect(either(arn)).toBeUndefined();
+    expect(name(arn)).toBe(`"${arn}" is not a DynamoDB table name`);
+    expect(tableArn('tracked-canvases')).toBe('"tracked-canvases" is not a DynamoDB table ARN');
+    expect(either('arn:aws:dynamodb:eu-west-1:1234:table/t')).toMatch(/is neither a DynamoDB table name nor a table ARN/);
   });
 });
 
