@@ -126,12 +126,13 @@ type FunctionSettingValues = SettingValues<(typeof FUNCTION_SETTING_NAMES)[numbe
 
 /**
  * The function's validated config: one field per setting of the table (same name, same meaning), except the
- * credentials, combined into one source, and the local run budget, in milliseconds.
+ * credentials, combined into one source, the local run budget, in milliseconds, and the exec wrapper (Lambda's
+ * runtime reads it; the config only checks its form).
  */
 export interface ReaperConfig
   extends Omit<
     FunctionSettingValues,
-    'secretId' | 'localApiKey' | 'localApiSecret' | 'projectsFile' | 'secretCacheSeconds' | 'runBudgetSeconds'
+    'secretId' | 'localApiKey' | 'localApiSecret' | 'projectsFile' | 'secretCacheSeconds' | 'runBudgetSeconds' | 'execWrapper'
   > {
   credentials: CredentialsSource;
   /** Only meaningful for local runs; a Lambda run is bounded by the invocation's remaining time. */
@@ -189,6 +190,7 @@ export function loadConfig(env: Env, runtime: Runtime): ReaperConfig {
     localApiSecret: _secret,
     projectsFile: _file,
     secretCacheSeconds: _cache,
+    execWrapper: _wrapper,
     ...plain
   } = read.values;
   const { runBudgetSeconds, ...config } = plain;

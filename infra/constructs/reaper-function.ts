@@ -16,7 +16,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { loadConfig } from '#reaper/config';
 import { ENV, SETTINGS, type SettingValues, settingDefaults, TUNABLE_NAMES } from '#reaper/settings';
-import { LOCK_FILE, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
+import { LOCK_FILE, REAPER_EXEC_WRAPPER_SCRIPT, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
 
@@ -24,6 +24,11 @@ import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
 export const REAPER_RUNTIME = Runtime.NODEJS_22_X;
 /** esbuild target, kept in step with REAPER_RUNTIME. */
 export const REAPER_BUNDLE_TARGET = 'node22';
+
+/** The exec wrapper's name in the bundle (the function's code root, /var/task on Lambda). */
+export const EXEC_WRAPPER_FILE = 'exec-wrapper';
+/** Where Lambda finds it: AWS_LAMBDA_EXEC_WRAPPER. */
+export const EXEC_WRAPPER_PATH = `/var/task/${EXEC_WRAPPER_FILE}`;
 
 /** How the handler is bundled (local esbuild, no Docker); the benchmark bundles with these same settings. */
 export const REAPER_BUNDLING = {
@@ -40,6 +45,16 @@ export const REAPER_BUNDLING = {
   // Bundled CommonJS dependencies may require() Node built-ins, which an ES module cannot do without this.
   banner: "import { createRequire as __reaperCreateRequire } from 'node:module'; const require = __reaperCreateRequire(import.meta.url);",
   forceDockerBundling: false,
+  // The exec wrapper (functions/reaper/exec-wrapper.sh) goes into the bundle, executable: Lambda's runtime execs it
+  // (AWS_LAMBDA_EXEC_WRAPPER), and the CLI's zip keeps a file's mode.
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [
+      `cp "${REAPER_EXEC_WRAPPER_SCRIPT}" "${outputDir}/${EXEC_WRAPPER_FILE}"`,
+      `chmod 755 "${outputDir}/${EXEC_WRAPPER_FILE}"`,
+    ],
+  },
 } satisfies BundlingOptions;
 /**
  * Five minutes: the run's budget is the invocation's remaining time minus SAFETY_MARGIN_MS, so a long timeout is
@@ -132,6 +147,8 @@ export class ReaperFunction extends Construct {
       [ENV.tableName]: props.table.tableName,
       [ENV.secretId]: props.credentials.secretId,
       [ENV.lockEventsBus]: props.lockEventBusName ?? '',
+      // Read by Lambda's runtime: the wrapper lowers V8's semi-space, and with it the function's peak memory.
+      [ENV.execWrapper]: EXEC_WRAPPER_PATH,
     };
     for (const name of TUNABLE_NAMES) environment[ENV[name]] = String(props.settings[name]);
     // The handler's own validation, so a bad value fails `cdk synth` (naming its variable) instead of every run; a

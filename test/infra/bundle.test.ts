@@ -48,7 +48,25 @@ describe('npx cdk synth', () => {
     const fn = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
     const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
     const assetDir = path.join(outdir, `asset.${assetHash}`);
-    expect(fs.readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(fs.readdirSync(assetDir).sort()).toEqual(['exec-wrapper', 'index.mjs', 'index.mjs.map']);
+    // AWS_LAMBDA_EXEC_WRAPPER: executable, and started with the command line Lambda's runtime would run (node, the
+    // runtime's flags with its semi-space for 1,536 MB, its script last), node runs with the wrapper's 16 MB semi-space:
+    // V8's heap limit is the old space plus three semi-spaces.
+    const wrapper = path.join(assetDir, 'exec-wrapper');
+    expect(fs.statSync(wrapper).mode & 0o111, 'the wrapper is executable').toBe(0o111);
+    const heapLimitMb = async (command: string, args: string[]) => {
+      const probe = await run(command, [...args, '-p', 'v8.getHeapStatistics().heap_size_limit / 1048576'], {
+        cwd: os.tmpdir(),
+        env: { PATH: process.env.PATH },
+      });
+      expect(probe.code, probe.stderr).toBe(0);
+      return Number(probe.stdout.trim());
+    };
+    const runtimeFlags = ['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=77', '--max-old-space-size=1382'];
+    expect(await heapLimitMb(wrapper, [process.execPath, ...runtimeFlags])).toBe(
+      await heapLimitMb(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=1382']),
+    );
+    expect(await heapLimitMb(process.execPath, runtimeFlags)).toBeGreaterThan(1382 + 3 * 16);
     expect(fn.Properties.Handler).toBe('index.handler');
 
     // The environment the stack gives the function, deploy-time references replaced by plausible values.
