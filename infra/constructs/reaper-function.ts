@@ -67,17 +67,19 @@ export const MIN_WORKING_TIME = Duration.seconds(30);
 /** Lambda's ceiling for a function timeout (the bound of `reaper:functionTimeoutSeconds`). */
 export const MAX_LAMBDA_TIMEOUT = Duration.seconds(SETTINGS.functionTimeoutSeconds.max);
 /**
- * Chosen for CPU, not memory. Lambda gives CPU in proportion to memory (1,769 MB = one vCPU). The last quiet bench
- * (docs/performance.md) measured 5.5 ms of CPU per verified canvas and 4.6 ms unverified, and the API's latency
- * allows 80 verified canvases/s at the default 8 in flight: CPU must then not be the limit before 1.5 × 80 = 120/s, so
- * the share must be at least 120 × 5.5 ms = 0.66 vCPU, i.e. ≥ 1,168 MB. 1,024 MB (0.58 vCPU, ~105/s) was below that;
- * 1,536 MB gives 0.87 vCPU: ~158 verified canvases/s from CPU (~2× the API bound), ~189/s unverified (above its
- * 160/s bound), and room for the CPU figure to be worse on arm64 than on the bench's x64. Memory itself is not the
- * limit (the bench's peak RSS stays far below either size). The cost: GB-seconds grow 1.5× for the API-bound part of
- * a run; the CPU-bound part (the idle Scan every tick) finishes proportionally sooner. `npm run bench` prints this
- * ceiling beside the API bound for the memory set here.
+ * Chosen for CPU, not memory: one full vCPU. Lambda gives CPU in proportion to memory (1,769 MB = one vCPU), and the
+ * reaper is one Node thread, so 1,769 MB is the most it can use. The rule: CPU must not cap a verified run below
+ * 1.5 × the API's bound at the default 8 in flight (8 ÷ (2 × latency): 80 canvases/s at the bench's 50 ms), i.e.
+ * 120 verified canvases/s. `npm run bench` measures the reaper process's CPU per verified canvas (logger at INFO) and
+ * prints the ceiling this memory gives beside that bound; at C ms per canvas the rule needs 120 × C ms of a vCPU,
+ * so one vCPU holds it up to C = 8.3 ms, and 1,536 MB (0.87 vCPU) only up to 7.2 ms, which the bench's figure has
+ * reached on its x64 machines (docs/performance.md has the last measured C and ceiling). A full vCPU is the most that
+ * helps, and it leaves room for the spread between machines and for arm64's per-canvas CPU, not measured here.
+ * Memory itself is not the limit (peak RSS stays far below it with the exec wrapper's smaller semi-space). The cost:
+ * GB-seconds grow with memory for the API-bound part of a run; the CPU-bound part (the idle Scan every tick) ends
+ * proportionally sooner.
  */
-export const DEFAULT_REAPER_MEMORY_MB = 1536;
+export const DEFAULT_REAPER_MEMORY_MB = 1769;
 /** How long the function's logs are kept (one month). */
 export const DEFAULT_LOG_RETENTION = SETTINGS.logRetentionDays.default as RetentionDays;
 /**

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV } from '#reaper/settings';
+import { lambdaHeapFlags } from '../../bench/lambda-runtime';
 import { REPO_ROOT } from './support/synth-reaper';
 
 /** Runs a command without blocking this process (the vitest main process hosts the local DynamoDB). */
@@ -50,8 +51,8 @@ describe('npx cdk synth', () => {
     const assetDir = path.join(outdir, `asset.${assetHash}`);
     expect(fs.readdirSync(assetDir).sort()).toEqual(['exec-wrapper', 'index.mjs', 'index.mjs.map']);
     // AWS_LAMBDA_EXEC_WRAPPER: executable, and started with the command line Lambda's runtime would run (node, the
-    // runtime's flags with its semi-space for 1,536 MB, its script last), node runs with the wrapper's 16 MB semi-space:
-    // V8's heap limit is the old space plus three semi-spaces.
+    // runtime's flags with its heap sizes for the deployed memory, its script last), node runs with the wrapper's 16 MB
+    // semi-space: V8's heap limit is the old space plus three semi-spaces.
     const wrapper = path.join(assetDir, 'exec-wrapper');
     expect(fs.statSync(wrapper).mode & 0o111, 'the wrapper is executable').toBe(0o111);
     const heapLimitMb = async (command: string, args: string[]) => {
@@ -62,11 +63,15 @@ describe('npx cdk synth', () => {
       expect(probe.code, probe.stderr).toBe(0);
       return Number(probe.stdout.trim());
     };
-    const runtimeFlags = ['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=77', '--max-old-space-size=1382'];
+    const heapFlags = lambdaHeapFlags();
+    const oldSpace = heapFlags.find((flag) => flag.startsWith('--max-old-space-size='))!;
+    const runtimeFlags = ['--expose-gc', '--max-http-header-size', '81920', ...heapFlags];
     expect(await heapLimitMb(wrapper, [process.execPath, ...runtimeFlags])).toBe(
-      await heapLimitMb(process.execPath, ['--max-semi-space-size=16', '--max-old-space-size=1382']),
+      await heapLimitMb(process.execPath, ['--max-semi-space-size=16', oldSpace]),
     );
-    expect(await heapLimitMb(process.execPath, runtimeFlags)).toBeGreaterThan(1382 + 3 * 16);
+    expect(await heapLimitMb(process.execPath, runtimeFlags)).toBeGreaterThan(
+      await heapLimitMb(process.execPath, ['--max-semi-space-size=16', oldSpace]),
+    );
     expect(fn.Properties.Handler).toBe('index.handler');
 
     // The environment the stack gives the function, deploy-time references replaced by plausible values.

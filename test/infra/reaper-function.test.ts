@@ -8,14 +8,14 @@ import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 
 describe('the reaper function', () => {
-  it('runs the bundled handler on nodejs22.x, arm64, 5 minutes, 1536 MB (a CPU share that keeps CPU above the API bound), one at a time', () => {
+  it('runs the bundled handler on nodejs22.x, arm64, 5 minutes, 1769 MB (one full vCPU: CPU stays above 1.5 × the API bound), one at a time', () => {
     const { template } = synthReaper();
     const fn = onlyResource(template, 'AWS::Lambda::Function').properties;
     expect(fn.Runtime).toBe('nodejs22.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('index.handler');
     expect(fn.Timeout).toBe(300);
-    expect(fn.MemorySize).toBe(1536);
+    expect(fn.MemorySize).toBe(1769);
     expect(fn.ReservedConcurrentExecutions).toBe(1);
   });
 
