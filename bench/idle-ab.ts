@@ -10,7 +10,8 @@ import { median } from './stats';
  * reaper-process.ts entry, e.g. one from a copy of another commit) and the naive reaper run in turn, repeat after
  * repeat, so a change of the machine's load falls on all alike.
  *
- *   npx tsx bench/idle-ab.ts --rows=100000 --repeats=5 [--entries=a/reaper-process.ts,b/reaper-process.ts]
+ *   npx tsx bench/idle-ab.ts --rows=100000 --repeats=5 [--entries=a/reaper-process.ts,b/reaper-process.ts] [--readable]
+ *     [--node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof]
  *
  * Prints, per variant, the median run time and CPU, and the median of its per-repeat ratios to the naive run.
  */
@@ -23,12 +24,17 @@ async function main(): Promise<void> {
   const rows = Number(args.get('rows') || 100_000);
   const repeats = Number(args.get('repeats') || 5);
   const entries = (args.get('entries') || path.join(__dirname, 'reaper-process.ts')).split(',');
+  const nodeArgs = (args.get('node-args') || '').split(',').filter((arg) => arg !== '');
+  // --readable: not minified, so a --cpu-prof profile names each function and its source file.
+  const readable = args.has('readable') ? { minify: false, keepNames: false } : {};
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const env = await BenchEnvironment.start({ latencyMs: 50, graceSeconds: CONFIG_DEFAULTS.graceSeconds });
   try {
     const bundles = await Promise.all(
-      entries.map((entry, index) => bundleWithStackSettings(entry, env.tempDir, `variant-${index}`).then((bundle) => bundle.file)),
+      entries.map((entry, index) =>
+        bundleWithStackSettings(entry, env.tempDir, `variant-${index}`, readable).then((bundle) => bundle.file),
+      ),
     );
     await env.createTable('idle-ab');
     await env.seed({ tableName: 'idle-ab', idTag: 'I', rows, state: (row) => rowState(row, 0) });
@@ -39,7 +45,7 @@ async function main(): Promise<void> {
     for (let repeat = 0; repeat < repeats; repeat += 1) {
       const naive = await env.runReaper({ ...job, mode: 'naive' });
       for (const [index, bundle] of bundles.entries()) {
-        const run = await env.runReaper({ ...job, mode: 'reaper' }, { bundle });
+        const run = await env.runReaper({ ...job, mode: 'reaper' }, { bundle, nodeArgs });
         if (run.examined !== rows || run.stale !== 0) throw new Error(`variant ${index} examined ${run.examined}, ${run.stale} stale`);
         runMs[index]?.push(run.runMs);
         cpuMs[index]?.push(run.runCpuMs);
