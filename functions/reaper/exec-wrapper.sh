@@ -5,10 +5,11 @@
 # and a command-line flag beats NODE_OPTIONS, so the function's environment cannot lower it: this script can.
 #
 # Why lower it: the reaper keeps nothing per canvas, so its peak RSS is the garbage of a young generation of three
-# semi-spaces (about 230 MB at 77 MB each) plus old-space growth between major collections. A small young generation
-# is scavenged more often (more, shorter pauses), which costs a little CPU; REAPER_SEMI_SPACE_MB is the size the bench
-# measured as the best trade (CHANGELOG, "Performance"; bench/lambda-runtime.ts runs the bench's reaper process
-# through this same script).
+# semi-spaces (V8 rounds 77 up to 128 MB: 384 MB) plus old-space growth between major collections. A smaller young
+# generation is scavenged more often, which costs CPU. Why 16: in the bench's sweep (bench/cpu-ab.ts --semi-space,
+# CHANGELOG "Performance") 16 MB cut the peak by more than half at no measurable CPU cost; halving it again saved
+# little memory for clearly more CPU per canvas, doubling it cost memory for no CPU gain. The bench starts its reaper
+# process through this same script (bench/lambda-runtime.ts).
 #
 # Each --max-semi-space-size flag of the runtime is replaced by ours; without one, ours goes right after the node
 # binary. Every other argument passes unchanged, in order, and the runtime is exec'd (same process, same signals).
