@@ -6,7 +6,7 @@ import { type RecordedRequest, type ScenarioStandIn, startScenarioStandIn } from
 import { createTrackedCanvasTable, localDynamoClient } from '#local/tracked-canvas-table';
 import { bundleWithStackSettings } from './bundle';
 import { type DynamoDbServerProcess, startDynamoDbServerProcess } from './dynamodb-server';
-import { lambdaHeapFlags } from './lambda-runtime';
+import { lambdaCommandLine } from './lambda-runtime';
 import { runNodeForResult } from './node-process';
 import { machineBusyCpuMs, ownCpuMs, processCpuMs } from './process-cpu';
 import { RESULT_PREFIX, type ReaperJob, type ReaperProcessResult } from './reaper-job';
@@ -81,8 +81,14 @@ export class BenchEnvironment {
     return seeded;
   }
 
-  /** One run in a fresh reaper process. */
-  async runReaper(job: Pick<ReaperJob, 'mode' | 'tableName' | 'maxInFlight' | 'verifyAtSource' | 'logLevel'>): Promise<ReaperRun> {
+  /**
+   * One run in a fresh reaper process. `variant` lets a focused harness (bench/cpu-ab.ts) run another bundle of the
+   * reaper process, add node flags (e.g. --cpu-prof), or leave out the exec wrapper, in the same environment.
+   */
+  async runReaper(
+    job: Pick<ReaperJob, 'mode' | 'tableName' | 'maxInFlight' | 'verifyAtSource' | 'logLevel'>,
+    variant: { bundle?: string; nodeArgs?: readonly string[]; viaExecWrapper?: boolean; execWrapper?: string } = {},
+  ): Promise<ReaperRun> {
     // The stand-in keeps every request; forget the previous run's so only this run's are counted (and memory stays flat).
     this.api.requests.splice(0);
     this.api.issuedSignatures.splice(0);
@@ -97,11 +103,13 @@ export class BenchEnvironment {
     const machineBefore = machineBusyCpuMs();
     const dynamoBefore = processCpuMs(this.dynamo.pid);
     const ownBefore = ownCpuMs();
-    // With the deployed function's heap flags, so garbage collection (and so peak RSS) behaves as it does on Lambda.
-    const result = await runNodeForResult<ReaperProcessResult>(
-      [...lambdaHeapFlags(), this.reaperBundle, JSON.stringify(fullJob)],
-      RESULT_PREFIX,
-    );
+    // Started as Lambda would start the deployed function (its heap flags, through its exec wrapper), so garbage
+    // collection (and so peak RSS) behaves as it does on Lambda.
+    const { command, args } = lambdaCommandLine(variant.nodeArgs ?? [], [variant.bundle ?? this.reaperBundle, JSON.stringify(fullJob)], {
+      ...(variant.viaExecWrapper === undefined ? {} : { viaExecWrapper: variant.viaExecWrapper }),
+      ...(variant.execWrapper === undefined ? {} : { execWrapper: variant.execWrapper }),
+    });
+    const result = await runNodeForResult<ReaperProcessResult>(args, RESULT_PREFIX, undefined, command);
     const standInCpuMs = ownCpuMs() - ownBefore;
     const dynamoCpuMs = difference(dynamoBefore, processCpuMs(this.dynamo.pid));
     const machineCpuMs = difference(machineBefore, machineBusyCpuMs());

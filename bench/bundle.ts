@@ -26,9 +26,14 @@ export interface Bundle {
   bytes: number;
 }
 
-/** Bundles `entry` into `outdir/<name>.mjs` with the stack's settings. */
-export async function bundleWithStackSettings(entry: string, outdir: string, name = 'index'): Promise<Bundle> {
+/** Bundles `entry` into `outdir/<name>.mjs` with the stack's settings (`overrides` only for a readable profile). */
+export async function bundleWithStackSettings(
+  entry: string,
+  outdir: string,
+  name = 'index',
+  overrides: Pick<BuildOptions, 'minify' | 'keepNames'> = {},
+): Promise<Bundle> {
   const file = path.join(outdir, `${name}.mjs`);
-  await build({ ...STACK_ESBUILD_OPTIONS, entryPoints: [entry], outfile: file, logLevel: 'warning' });
+  await build({ ...STACK_ESBUILD_OPTIONS, ...overrides, entryPoints: [entry], outfile: file, logLevel: 'warning' });
   return { file, bytes: statSync(file).size };
 }

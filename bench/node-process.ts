@@ -12,12 +12,15 @@ export interface NodeProcessOutput {
 const STDERR_TAIL_CHARS = 4_000;
 
 /**
- * Runs `node <args>` without blocking this process: the local servers the child talks to may live here, and a
- * synchronous spawn would stop them from answering.
+ * Runs `node <args>` (or `command <args>`, e.g. a wrapper script that execs node) without blocking this process: the
+ * local servers the child talks to may live here, and a synchronous spawn would stop them from answering.
  */
-export function runNode(args: readonly string[], options: { keepPrefix: string; env?: NodeJS.ProcessEnv }): Promise<NodeProcessOutput> {
+export function runNode(
+  args: readonly string[],
+  options: { keepPrefix: string; env?: NodeJS.ProcessEnv; command?: string },
+): Promise<NodeProcessOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
+    const child = spawn(options.command ?? process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
     });
@@ -35,8 +38,8 @@ export function runNode(args: readonly string[], options: { keepPrefix: string; 
 }
 
 /** Runs a node process that must print exactly one `prefix{json}` line, and returns the parsed JSON. */
-export async function runNodeForResult<T>(args: readonly string[], prefix: string, env?: NodeJS.ProcessEnv): Promise<T> {
-  const output = await runNode(args, { keepPrefix: prefix, ...(env ? { env } : {}) });
+export async function runNodeForResult<T>(args: readonly string[], prefix: string, env?: NodeJS.ProcessEnv, command?: string): Promise<T> {
+  const output = await runNode(args, { keepPrefix: prefix, ...(env ? { env } : {}), ...(command ? { command } : {}) });
   const line = output.kept.at(-1);
   if (output.code !== 0 || line === undefined) {
     throw new Error(`node ${args[0] ?? ''} exited with ${String(output.code)} and no result:\n${output.stderrTail}`);

@@ -107,13 +107,21 @@ export type CredentialsSource =
   | { kind: 'projects-file'; path: string };
 
 type FunctionSettingValues = SettingValues<(typeof FUNCTION_SETTING_NAMES)[number]>;
-type CombinedSetting = 'secretId' | 'localApiKey' | 'localApiSecret' | 'projectsFile' | 'secretCacheSeconds' | 'runBudgetSeconds';
+type SettingOutsideConfig =
+  | 'secretId'
+  | 'localApiKey'
+  | 'localApiSecret'
+  | 'projectsFile'
+  | 'secretCacheSeconds'
+  | 'runBudgetSeconds'
+  | 'execWrapper';
 
 /**
  * The function's validated config: one field per setting of the table (same name, same meaning), except the
- * credentials, combined into one source, and the local run budget, in milliseconds.
+ * credentials, combined into one source, the local run budget, in milliseconds, and the exec wrapper (Lambda's
+ * runtime reads it; the config only checks its form).
  */
-export interface ReaperConfig extends Omit<FunctionSettingValues, CombinedSetting> {
+export interface ReaperConfig extends Omit<FunctionSettingValues, SettingOutsideConfig> {
   credentials: CredentialsSource;
   /** Only meaningful for local runs; a Lambda run is bounded by the invocation's remaining time. */
   runBudgetMs: number;
@@ -154,7 +162,14 @@ export function loadConfig(env: Env, runtime: Runtime): ReaperConfig {
   const values = readSettings(FUNCTION_SETTING_NAMES, 'env', rawOf, problem);
   const credentials = credentialsSource(values, runtime, problem);
   if (problems.length > 0 || credentials === undefined) throw new ConfigError(problems);
-  const { secretId: _id, localApiKey: _key, localApiSecret: _secret, projectsFile: _file, ...withoutSources } = values;
+  const {
+    secretId: _id,
+    localApiKey: _key,
+    localApiSecret: _secret,
+    projectsFile: _file,
+    execWrapper: _wrapper,
+    ...withoutSources
+  } = values;
   const { secretCacheSeconds: _cache, runBudgetSeconds, ...config } = withoutSources;
   return { ...config, credentials, runBudgetMs: 1000 * runBudgetSeconds };
 }

@@ -153,6 +153,10 @@ export const SETTINGS = {
   logLevel: { use: 'lambda', env: 'POWERTOOLS_LOG_LEVEL', context: 'reaper:logLevel', type: 'enum', default: 'INFO',
     values: ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'],
     doc: 'Log level (Powertools Logger). Live and unlocked rows are logged at DEBUG only.' },
+  // Read by Lambda's runtime, not by the reaper (the config only checks its form); the stack sets it, no context key.
+  execWrapper: { use: 'lambda', env: 'AWS_LAMBDA_EXEC_WRAPPER', type: 'text', default: '', defaultDoc: '(empty; the stack sets it)',
+    format: 'empty, or an absolute path', check: (value) => (value === '' || value.startsWith('/') ? undefined : `"${value}" is not an absolute path`),
+    doc: "Lambda's own wrapper-script variable, read by its Node.js runtime, not by the reaper. The stack sets it to `/var/task/exec-wrapper` (functions/reaper/exec-wrapper.sh, copied into the bundle), which starts node with a 16 MB semi-space instead of the runtime's twentieth of the function's memory, so the function's peak memory stays low (docs/performance.md)." },
 
   // ---- The stack's own context keys ----
   stackName: { use: 'stack-only', context: 'reaper:stackName', type: 'text', default: 'CanvasLockReaper', format: 'letters, digits, hyphens; starts with a letter',

@@ -16,7 +16,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { loadConfig } from '#reaper/config';
 import { ENV, SETTINGS, type SettingValues, settingDefaults, TUNABLE_NAMES } from '#reaper/settings';
-import { LOCK_FILE, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
+import { LOCK_FILE, REAPER_EXEC_WRAPPER_SCRIPT, REAPER_HANDLER_ENTRY, REPO_ROOT } from '../paths';
 import { DeadLetterQueue } from './dead-letter-queue';
 import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
 
@@ -24,6 +24,11 @@ import type { ScenarioCredentialsSecret } from './scenario-credentials-secret';
 export const REAPER_RUNTIME = Runtime.NODEJS_22_X;
 /** esbuild target, kept in step with REAPER_RUNTIME. */
 export const REAPER_BUNDLE_TARGET = 'node22';
+
+/** The exec wrapper's name in the bundle (the function's code root, /var/task on Lambda). */
+export const EXEC_WRAPPER_FILE = 'exec-wrapper';
+/** Where Lambda finds it: AWS_LAMBDA_EXEC_WRAPPER. */
+export const EXEC_WRAPPER_PATH = `/var/task/${EXEC_WRAPPER_FILE}`;
 
 /** How the handler is bundled (local esbuild, no Docker); the benchmark bundles with these same settings. */
 export const REAPER_BUNDLING = {
@@ -40,6 +45,16 @@ export const REAPER_BUNDLING = {
   // Bundled CommonJS dependencies may require() Node built-ins, which an ES module cannot do without this.
   banner: "import { createRequire as __reaperCreateRequire } from 'node:module'; const require = __reaperCreateRequire(import.meta.url);",
   forceDockerBundling: false,
+  // The exec wrapper (functions/reaper/exec-wrapper.sh) goes into the bundle, executable: Lambda's runtime execs it
+  // (AWS_LAMBDA_EXEC_WRAPPER), and the CLI's zip keeps a file's mode.
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) => [
+      `cp "${REAPER_EXEC_WRAPPER_SCRIPT}" "${outputDir}/${EXEC_WRAPPER_FILE}"`,
+      `chmod 755 "${outputDir}/${EXEC_WRAPPER_FILE}"`,
+    ],
+  },
 } satisfies BundlingOptions;
 /**
  * Five minutes: the run's budget is the invocation's remaining time minus SAFETY_MARGIN_MS, so a long timeout is
@@ -52,17 +67,19 @@ export const MIN_WORKING_TIME = Duration.seconds(30);
 /** Lambda's ceiling for a function timeout (the bound of `reaper:functionTimeoutSeconds`). */
 export const MAX_LAMBDA_TIMEOUT = Duration.seconds(SETTINGS.functionTimeoutSeconds.max);
 /**
- * Chosen for CPU, not memory. Lambda gives CPU in proportion to memory (1,769 MB = one vCPU). The last quiet bench
- * (docs/performance.md) measured 5.5 ms of CPU per verified canvas and 4.6 ms unverified, and the API's latency
- * allows 80 verified canvases/s at the default 8 in flight: CPU must then not be the limit before 1.5 × 80 = 120/s, so
- * the share must be at least 120 × 5.5 ms = 0.66 vCPU, i.e. ≥ 1,168 MB. 1,024 MB (0.58 vCPU, ~105/s) was below that;
- * 1,536 MB gives 0.87 vCPU: ~158 verified canvases/s from CPU (~2× the API bound), ~189/s unverified (above its
- * 160/s bound), and room for the CPU figure to be worse on arm64 than on the bench's x64. Memory itself is not the
- * limit (the bench's peak RSS stays far below either size). The cost: GB-seconds grow 1.5× for the API-bound part of
- * a run; the CPU-bound part (the idle Scan every tick) finishes proportionally sooner. `npm run bench` prints this
- * ceiling beside the API bound for the memory set here.
+ * Chosen for CPU, not memory: one full vCPU. Lambda gives CPU in proportion to memory (1,769 MB = one vCPU), and the
+ * reaper is one Node thread, so 1,769 MB is the most it can use. The rule: CPU must not cap a verified run below
+ * 1.5 × the API's bound at the default 8 in flight (8 ÷ (2 × latency): 80 canvases/s at the bench's 50 ms), i.e.
+ * 120 verified canvases/s. `npm run bench` measures the reaper process's CPU per verified canvas (logger at INFO) and
+ * prints the ceiling this memory gives beside that bound; at C ms per canvas the rule needs 120 × C ms of a vCPU,
+ * so one vCPU holds it up to C = 8.3 ms, and 1,536 MB (0.87 vCPU) only up to 7.2 ms, which the bench's figure has
+ * reached on its x64 machines (docs/performance.md has the last measured C and ceiling). A full vCPU is the most that
+ * helps, and it leaves room for the spread between machines and for arm64's per-canvas CPU, not measured here.
+ * Memory itself is not the limit (peak RSS stays far below it with the exec wrapper's smaller semi-space). The cost:
+ * GB-seconds grow with memory for the API-bound part of a run; the CPU-bound part (the idle Scan every tick) ends
+ * proportionally sooner.
  */
-export const DEFAULT_REAPER_MEMORY_MB = 1536;
+export const DEFAULT_REAPER_MEMORY_MB = 1769;
 /** How long the function's logs are kept (one month). */
 export const DEFAULT_LOG_RETENTION = SETTINGS.logRetentionDays.default as RetentionDays;
 /**
@@ -136,6 +153,8 @@ export class ReaperFunction extends Construct {
       [ENV.lockEventsBus, props.lockEventBusName ?? '', 'lock-events'],
     ];
     const environment: Record<string, string> = Object.fromEntries(given.map(([variable, value]) => [variable, value]));
+    // Read by Lambda's runtime: the wrapper lowers V8's semi-space, and with it the function's peak memory.
+    environment[ENV.execWrapper] = EXEC_WRAPPER_PATH;
     for (const name of TUNABLE_NAMES) environment[ENV[name]] = String(props.settings[name]);
     const standIns = given.map(([variable, value, standIn]) => [variable, Token.isUnresolved(value) ? standIn : value]);
     loadConfig({ ...environment, ...Object.fromEntries(standIns) }, 'lambda');

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV } from '#reaper/settings';
 import { runToEnd as run } from '#test-support/child-process';
+import { lambdaHeapFlags } from '../../bench/lambda-runtime';
 import { REPO_ROOT } from './support/synth-reaper';
 
 /** Loads the bundle in a fresh Node with nothing but the function's environment, and feeds it a refused payload. */
@@ -35,7 +36,29 @@ describe('npx cdk synth', () => {
     const fn = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function');
     const assetHash = String(fn.Properties.Code.S3Key).replace(/\.zip$/, '');
     const assetDir = path.join(outdir, `asset.${assetHash}`);
-    expect(fs.readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(fs.readdirSync(assetDir).sort()).toEqual(['exec-wrapper', 'index.mjs', 'index.mjs.map']);
+    // AWS_LAMBDA_EXEC_WRAPPER: executable, and started with the command line Lambda's runtime would run (node, the
+    // runtime's flags with its heap sizes for the deployed memory, its script last), node runs with the wrapper's 16 MB
+    // semi-space: V8's heap limit is the old space plus three semi-spaces.
+    const wrapper = path.join(assetDir, 'exec-wrapper');
+    expect(fs.statSync(wrapper).mode & 0o111, 'the wrapper is executable').toBe(0o111);
+    const heapLimitMb = async (command: string, args: string[]) => {
+      const probe = await run(command, [...args, '-p', 'v8.getHeapStatistics().heap_size_limit / 1048576'], {
+        cwd: os.tmpdir(),
+        env: { PATH: process.env.PATH },
+      });
+      expect(probe.code, probe.stderr).toBe(0);
+      return Number(probe.stdout.trim());
+    };
+    const heapFlags = lambdaHeapFlags();
+    const oldSpace = heapFlags.find((flag) => flag.startsWith('--max-old-space-size='))!;
+    const runtimeFlags = ['--expose-gc', '--max-http-header-size', '81920', ...heapFlags];
+    expect(await heapLimitMb(wrapper, [process.execPath, ...runtimeFlags])).toBe(
+      await heapLimitMb(process.execPath, ['--max-semi-space-size=16', oldSpace]),
+    );
+    expect(await heapLimitMb(process.execPath, runtimeFlags)).toBeGreaterThan(
+      await heapLimitMb(process.execPath, ['--max-semi-space-size=16', oldSpace]),
+    );
     expect(fn.Properties.Handler).toBe('index.handler');
 
     // The environment the stack gives the function, deploy-time references replaced by plausible values.

@@ -1,21 +1,31 @@
 import { Duration } from 'aws-cdk-lib';
 import { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REAPER_SETTINGS, ReaperFunction } from '#infra/constructs/reaper-function';
+import { DEFAULT_REAPER_SETTINGS, EXEC_WRAPPER_FILE, REAPER_BUNDLING, ReaperFunction } from '#infra/constructs/reaper-function';
 import { ScenarioCredentialsSecret } from '#infra/constructs/scenario-credentials-secret';
+import { REAPER_EXEC_WRAPPER_SCRIPT } from '#infra/paths';
 import { bareStack, statementsOf, templateOf } from './support/bare-stack';
 import { logicalIdOf, onlyResource, synthReaper } from './support/synth-reaper';
 
 describe('the reaper function', () => {
-  it('runs the bundled handler on nodejs22.x, arm64, 5 minutes, 1536 MB (a CPU share that keeps CPU above the API bound), one at a time', () => {
+  it('runs the bundled handler on nodejs22.x, arm64, 5 minutes, 1769 MB (one full vCPU: CPU stays above 1.5 × the API bound), one at a time', () => {
     const { template } = synthReaper();
     const fn = onlyResource(template, 'AWS::Lambda::Function').properties;
     expect(fn.Runtime).toBe('nodejs22.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('index.handler');
     expect(fn.Timeout).toBe(300);
-    expect(fn.MemorySize).toBe(1536);
+    expect(fn.MemorySize).toBe(1769);
     expect(fn.ReservedConcurrentExecutions).toBe(1);
+  });
+
+  it('starts through its exec wrapper (AWS_LAMBDA_EXEC_WRAPPER), which the bundling step copies into the bundle, executable', () => {
+    const { template } = synthReaper();
+    const fn = onlyResource(template, 'AWS::Lambda::Function').properties;
+    expect(fn.Environment.Variables.AWS_LAMBDA_EXEC_WRAPPER).toBe(`/var/task/${EXEC_WRAPPER_FILE}`);
+    // The copy itself runs at bundling time (test/infra/bundle.test.ts looks at the bundled asset).
+    const commands = REAPER_BUNDLING.commandHooks.afterBundling('/in', '/out');
+    expect(commands).toEqual([`cp "${REAPER_EXEC_WRAPPER_SCRIPT}" "/out/${EXEC_WRAPPER_FILE}"`, `chmod 755 "/out/${EXEC_WRAPPER_FILE}"`]);
   });
 
   it('logs to its own log group, kept one month by default', () => {

@@ -39,10 +39,17 @@ export function createLogger(options: { serviceName: string; logLevel: LogLevel 
   });
 }
 
-/** The core's narrow logging port (a message and one object of fields) over Powertools' Logger. */
+/**
+ * The core's narrow logging port (a message and one object of fields) over Powertools' Logger. A DEBUG line below the
+ * logger's level is dropped here: Powertools would read the X-Ray trace id from the environment for it first, and an
+ * idle run logs one such line per row. (Equivalent only without Powertools' log buffering, which createLogger never
+ * turns on: a buffered DEBUG line would be kept for a later error.)
+ */
 export function asReapLogger(logger: Logger): ReapLogger {
   return {
-    debug: (message, fields) => logger.debug(message, fields ?? {}),
+    debug: (message, fields) => {
+      if (logger.level <= LogLevelThreshold.DEBUG) logger.debug(message, fields ?? {});
+    },
     info: (message, fields) => logger.info(message, fields ?? {}),
     warn: (message, fields) => logger.warn(message, fields ?? {}),
     error: (message, fields) => logger.error(message, fields ?? {}),

@@ -88,6 +88,15 @@ function looksLikeCredential(word: string): boolean {
   return /[0-9+/=._~-]/.test(word) || /[A-Z]/.test(word.slice(1));
 }
 
+/**
+ * A text with none of these characters is left as it is by every rule of redactText: an Authorization value needs
+ * whitespace after its scheme; credentials in a URL need `//`; the URL pass needs URL_EVIDENCE (`/`, `%`, `\\` or a
+ * `.` between letters); a secret JSON member needs a quote; a secret parameter needs `=` (raw, `%3D` or `\u003d`).
+ */
+const MAY_NEED_REDACTION = /[\s/%\\.="']/;
+/** Likewise, nothing URL_LIKE or the URL pass would see is in a text without one of these. */
+const MAY_BE_URL = /[/%\\.]/;
+
 /** Minimum length of a literal secret to look for: shorter ones would redact ordinary text. */
 const MIN_LITERAL_SECRET_LENGTH = 6;
 
@@ -101,6 +110,8 @@ export function redactText(text: string, literalSecrets: readonly string[] = [])
   for (const secret of literalSecrets) {
     if (secret.length >= MIN_LITERAL_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
   }
+  // Most texts of a log line (ids, statuses, kinds) hold none of the characters every rule below needs: skip them.
+  if (!MAY_NEED_REDACTION.test(out)) return out;
   out = out
     .replace(AUTHORIZATION, (match, scheme: string, space: string, word: string) =>
       looksLikeCredential(word) ? `${scheme}${space}${REDACTED}` : match,
@@ -122,6 +133,7 @@ const URL_LIKE = new RegExp(
  * part the fail-closed URL pass would redact.
  */
 export function looksLikeUrl(text: string): boolean {
+  if (!MAY_BE_URL.test(text)) return false;
   return URL_LIKE.test(text) || redactUrlParts(text) !== text;
 }
 

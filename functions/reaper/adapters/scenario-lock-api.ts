@@ -77,6 +77,7 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
   // An error message that echoes the request must not carry the credentials into a log.
   const scrub = (text: string) => redactText(text, [`Basic ${basic}`, basic, options.credentials.apiSecret]);
   const base = new URL(options.baseUrl);
+  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const client: KyInstance = ky.create({
     // Origin and path only: whatever else the configured URL carried never reaches a request.
     prefixUrl: `${base.origin}${base.pathname}`,
@@ -86,7 +87,6 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     // Never followed: a redirect would carry the request to a host that is not Scenario (and without the key).
     redirect: 'manual',
     throwHttpErrors: true,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 
   /** One request with the retry rules shared by both steps; the body is read here, capped. */
@@ -109,6 +109,8 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     const bodies = new WeakMap<Response, BufferedBody>();
     /** Errors of a 2xx answer's body (its status known): a PUT that got that far is not sent again. */
     const bodyFailures = new WeakSet<object>();
+    /** The current attempt got a 2xx status: whatever ends it now (even ky's own timer), a PUT is not sent again. */
+    let attemptAnswered2xx = false;
     let possiblyApplied = false;
     let lastError: unknown;
     let plannedWaitMs = 0;
@@ -135,7 +137,7 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
           shouldRetry: ({ error, retryCount }) => {
             noteAttemptFailed(error);
             // Scenario answered 2xx to the unlock: it applied it. Another attempt could only free a newcomer's lock.
-            if (step === 'unlock' && bodyFailures.has(error)) return false;
+            if (step === 'unlock' && (bodyFailures.has(error) || attemptAnswered2xx)) return false;
             const plan = planRetry(error, retryCount, options.clock.now(), remainingMs());
             if (!plan.retry) {
               giveUpReason = plan.reason;
@@ -145,34 +147,40 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
             return true;
           },
         },
+        // Inside the attempt (so ky's retry rules see its failures): refuse redirects, and read the body whole before
+        // the attempt's end, with a timer held here. Done in the fetch ky calls rather than in an afterResponse hook:
+        // ky hands a hook a clone of the answer (a tee of its body), which cost more CPU than the rest of a request.
+        // ky's own timer now runs until the body is read; ours ends the attempt at about the same moment. Should ky's
+        // fire first, the attempt ends as a timeout: after a 2xx the unlock is still never sent again
+        // (attemptAnswered2xx), and after an error status it counts as possibly applied, the cautious reading.
+        fetch: async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+          const answer = await baseFetch(input, init);
+          if (isRedirect(answer) || !fromOrigin(answer, base.origin)) {
+            void answer.body?.cancel().catch(() => undefined);
+            throw new UnexpectedRedirect(answer.status, answer.headers.get('location'));
+          }
+          if (answer.ok) attemptAnswered2xx = true;
+          let body: BufferedBody;
+          try {
+            body = await readBefore(answer, attemptEndsAtMs);
+          } catch (error) {
+            // An error answer's status is known without its body (only its message is lost); a 2xx is not.
+            if (!answer.ok) body = '';
+            else {
+              if (typeof error === 'object' && error !== null) bodyFailures.add(error);
+              throw error;
+            }
+          }
+          const copy = new Response(null, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+          bodies.set(copy, body);
+          return copy;
+        },
         hooks: {
           beforeRequest: [
             () => {
               attempts += 1;
+              attemptAnswered2xx = false;
               attemptEndsAtMs = Date.now() + Math.min(options.requestTimeoutMs, Math.max(1, remainingMs()));
-            },
-          ],
-          // Inside the attempt (so ky's retry rules see its failures): refuse redirects, and read the body whole
-          // before the attempt's end, with a timer held here (ky clears its own once the headers arrive).
-          afterResponse: [
-            async (_request, _options, answer) => {
-              if (isRedirect(answer) || !fromOrigin(answer, base.origin)) {
-                throw new UnexpectedRedirect(answer.status, answer.headers.get('location'));
-              }
-              let body: BufferedBody;
-              try {
-                body = await readBefore(answer, attemptEndsAtMs);
-              } catch (error) {
-                // An error answer's status is known without its body (only its message is lost); a 2xx is not.
-                if (!answer.ok) body = '';
-                else {
-                  if (typeof error === 'object' && error !== null) bodyFailures.add(error);
-                  throw error;
-                }
-              }
-              const copy = new Response(null, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
-              bodies.set(copy, body);
-              return copy;
             },
           ],
           beforeRetry: [

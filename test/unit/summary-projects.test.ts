@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { emptyBrakeReport, MAX_PROJECTS_LISTED, SummaryBuilder } from '#reaper/core/summary';
+
+/** The summary's per-project map is capped (project ids are whatever writers put in rows). */
+
+const builder = () =>
+  new SummaryBuilder({
+    runId: 'run-1',
+    dryRun: false,
+    graceSeconds: 60,
+    verifyAtSource: true,
+    startedAtMs: 0,
+    brake: emptyBrakeReport({ windowSeconds: 900, minLocks: 25, share: 0.5 }, true, false),
+  });
+
+describe('projects', () => {
+  it(`lists the first ${MAX_PROJECTS_LISTED} projects seen, each with its counts; updates of the others count in omitted.projects`, () => {
+    const summary = builder();
+    const projects = Array.from({ length: MAX_PROJECTS_LISTED + 3 }, (_, index) => `proj_${index}`);
+    // Twice over every project, as rows of many projects come in any order.
+    for (const project of [...projects, ...projects]) summary.countExamined(project);
+    summary.countStale('proj_0');
+    summary.countStale(`proj_${MAX_PROJECTS_LISTED}`);
+    summary.countExamined(undefined);
+    const done = summary.finish(1, undefined);
+    expect(Object.keys(done.projects)).toEqual(projects.slice(0, MAX_PROJECTS_LISTED));
+    expect(done.projects.proj_0).toEqual({ examined: 2, stale: 1, unlocked: 0, failed: 0, refused: false });
+    expect(done.projects[`proj_${MAX_PROJECTS_LISTED - 1}`]).toMatchObject({ examined: 2, stale: 0 });
+    // 3 unlisted projects × 2 rows, and one stale row of an unlisted project.
+    expect(done.omitted.projects).toBe(7);
+    expect(done.examined).toBe(2 * projects.length + 1);
+    expect(done.stale).toBe(2);
+  });
+});
