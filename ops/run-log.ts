@@ -1,7 +1,8 @@
 import { type CloudWatchLogsClient, type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { RunSummary } from '#reaper/core/summary';
+import type { OpsIo } from './io';
 import { UsageError } from './kit/usage-error';
-import { logsClient, type OperatorIo } from './operator-clients';
+import { logsClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, type StackOutputName } from './stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
 
@@ -154,7 +155,7 @@ export async function logGroupTarget(
   command: string,
   name: StackOutputName,
   values: Readonly<Record<string, unknown>>,
-  io: OperatorIo,
+  io: OpsIo,
 ): Promise<LogGroupTarget> {
   const { value: logGroupName, source, sources } = resolveNamed(name, values, io);
   const logs = logsClient(io);
@@ -174,7 +175,7 @@ export async function logGroupTarget(
 export async function readFinishedRuns(
   command: string,
   values: Readonly<Record<string, unknown>>,
-  io: OperatorIo,
+  io: OpsIo,
   take: (runs: FinishedRun[]) => void,
 ): Promise<{ since: string; endTime: number; logGroupName: string } | undefined> {
   const { since, startTime, endTime } = sinceWindow(values.since, RUNS_DEFAULT_SINCE);

@@ -6,9 +6,9 @@ import {
   type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import { errorMessage } from '#reaper/core/error-message';
+import type { OpsCommand, OpsIo } from './io';
 import { EXIT } from './kit/exit-codes';
-import { parseFlags } from './kit/parse-flags';
-import { type OperatorIo, schedulerClient } from './operator-clients';
+import { schedulerClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from './stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
 
@@ -56,7 +56,7 @@ const deployNote = (state: ScheduleState) =>
     ? `For a pause that survives deploys, set "${SCHEDULE_ENABLED_SETTING}": false in the environment's file and deploy (set it back to resume).`
     : `A stack whose environment file sets "${SCHEDULE_ENABLED_SETTING}": false comes back paused at its next deploy; set it to true there to keep the schedule on.`);
 
-export function scheduleSwitchUsage(command: 'pause' | 'resume'): string {
+function scheduleSwitchUsage(command: 'pause' | 'resume'): string {
   const pause = command === 'pause';
   return `Usage: npm run ops -- ${command} [--schedule-name NAME] [--schedule-group GROUP]
 
@@ -87,21 +87,20 @@ Exit codes: 0 ${pause ? 'paused (or already paused)' : 'resumed (or already enab
 }
 
 /** `ops pause` and `ops resume`: set the schedule's state, carrying every other field over. */
-export async function switchSchedule(command: 'pause' | 'resume', argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseFlags(
-    argv,
-    {
-      'schedule-name': { type: 'string' },
-      'schedule-group': { type: 'string' },
-      'outputs-file': { type: 'string' },
-      'stack-name': { type: 'string' },
-    },
-    { min: 0, max: 0 },
-  );
-  if (help) {
-    io.stdout(`${scheduleSwitchUsage(command)}\n`);
-    return EXIT.ok;
-  }
+const scheduleSwitch = (command: 'pause' | 'resume'): OpsCommand => ({
+  usage: scheduleSwitchUsage(command),
+  flags: {
+    'schedule-name': { type: 'string' },
+    'schedule-group': { type: 'string' },
+    'outputs-file': { type: 'string' },
+    'stack-name': { type: 'string' },
+  },
+  run: (values, _, io) => switchSchedule(command, values, io),
+});
+export const pauseCommand = scheduleSwitch('pause');
+export const resumeCommand = scheduleSwitch('resume');
+
+async function switchSchedule(command: 'pause' | 'resume', values: Record<string, unknown>, io: OpsIo): Promise<number> {
   const { value: name, source, sources } = resolveNamed(STACK_OUTPUTS.scheduleName, values, io);
   const group = (values['schedule-group'] as string | undefined) ?? DEFAULT_SCHEDULE_GROUP;
   const wanted: ScheduleState = command === 'pause' ? 'DISABLED' : 'ENABLED';

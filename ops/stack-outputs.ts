@@ -60,12 +60,12 @@ export interface StackOutputSources {
 export function sourcesFromFlags(
   name: StackOutputName | undefined,
   values: Readonly<Record<string, unknown>>,
-  io: { env: Readonly<Record<string, string | undefined>>; cwd: string },
+  io: { env: Readonly<Record<string, string | undefined>>; cwd?: string },
 ): StackOutputSources {
   return {
     flag: name ? (values[name.flag.slice(2)] as string | undefined) : undefined,
     env: io.env,
-    cwd: io.cwd,
+    cwd: io.cwd ?? process.cwd(),
     outputsFile: values['outputs-file'] as string | undefined,
     stackName: values['stack-name'] as string | undefined,
   };

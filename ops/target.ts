@@ -57,7 +57,7 @@ export class TargetFailedError extends Error {
 export function resolveNamed(
   name: StackOutputName,
   values: Readonly<Record<string, unknown>>,
-  io: { env: Env; cwd: string },
+  io: { env: Env; cwd?: string },
 ): ResolvedStackOutput & { sources: StackOutputSources } {
   const sources = sourcesFromFlags(name, values, io);
   try {
@@ -72,7 +72,7 @@ export async function describeTarget(
   source: string,
   client: ClientSettings,
   service: TargetService,
-  io: { env: Env; cwd: string },
+  io: { env: Env; cwd?: string },
   sources?: StackOutputSources,
 ): Promise<Target> {
   let region: string;

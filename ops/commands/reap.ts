@@ -7,8 +7,8 @@ import { loadConfig } from '#reaper/config';
 import type { ReapLogger } from '#reaper/core/ports';
 import type { RunSummary } from '#reaper/core/summary';
 import { ENV, SETTINGS } from '#reaper/settings';
-import { type AwsClients, createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from '#reaper/wiring';
-import type { OpsCommand } from '../io';
+import { createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from '#reaper/wiring';
+import type { OpsIo } from '../io';
 import { checkReaperAwsSetup } from '../kit/aws-setup';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
@@ -16,7 +16,7 @@ import { humanReapLogger } from '../kit/human-reap-log';
 import { whileInterruptible } from '../kit/interrupt';
 import { flagsNpmTookMessage, type NpmScript } from '../kit/npm-run-guard';
 import { parseFlags } from '../kit/parse-flags';
-import { pipeSafeWriter, redactingWriter } from '../kit/process-output';
+import { DEFAULT_TERMINAL_COLUMNS, redactingWriter, runProcess } from '../kit/process-output';
 import { exitForError } from '../kit/report-error';
 import { RUN_FLAGS, runFlagsRequest } from '../kit/run-flags';
 import { renderRunSummary } from '../kit/run-summary-table';
@@ -78,21 +78,6 @@ Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run
 stopped early, or the brake holds locks); 2 usage or configuration error, or a
 clock too far from AWS's (nothing was done).`;
 
-export interface CliIo {
-  env: Readonly<Record<string, string | undefined>>;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** stderr is a terminal: a person is watching, so the run ends with a summary table. */
-  stderrIsTerminal?: boolean;
-  /** stdout is a terminal: the log becomes one human line per canvas (unless --log-format json). */
-  stdoutIsTerminal?: boolean;
-  /** The terminal's width; every line written to a terminal fits it (80 when a terminal does not say). */
-  terminalColumns?: number;
-  awsClients?: AwsClients;
-  /** Aborted on Ctrl-C or SIGTERM: the run stops as "interrupted" and reports what it did (see ops/kit/interrupt.ts). */
-  signal?: AbortSignal;
-}
-
 interface CliRequest {
   dryRun: boolean;
   overrideBrake: boolean;
@@ -116,16 +101,13 @@ const REAP_FLAGS = {
 const LOG_FORMATS = ['human', 'json'] as const;
 type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** A terminal's width when it does not say (a pseudo-terminal of size 0, a terminal that reports none). */
-export const DEFAULT_TERMINAL_COLUMNS = 80;
-
 /** `npm run reap`, the alias of the `canvas-reaper` bin. */
 export const REAP_NPM_SCRIPT: NpmScript = { script: 'reap', bin: 'canvas-reaper', flags: Object.keys(REAP_FLAGS) };
 
 /** Runs the CLI and returns its exit code (the caller sets process.exitCode; tests read it). */
-export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], cliIo: OpsIo): Promise<number> {
   // Every line this command prints goes through the one redaction pass (a failure quotes what the API said).
-  const io: CliIo = { ...cliIo, stdout: redactingWriter(cliIo.stdout), stderr: redactingWriter(cliIo.stderr) };
+  const io: OpsIo = { ...cliIo, stdout: redactingWriter(cliIo.stdout), stderr: redactingWriter(cliIo.stderr) };
   try {
     return await reapFromArgs(argv, io);
   } catch (error) {
@@ -134,13 +116,13 @@ export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<num
 }
 
 /** stderr for a message: on a terminal, wrapped to its width. */
-function proseWriter(io: CliIo): (text: string) => void {
+function proseWriter(io: OpsIo): (text: string) => void {
   if (!io.stderrIsTerminal) return io.stderr;
   const width = terminalWidth(io);
   return (text) => io.stderr(wrapText(text, width, 2));
 }
 
-async function reapFromArgs(argv: readonly string[], io: CliIo): Promise<number> {
+async function reapFromArgs(argv: readonly string[], io: OpsIo): Promise<number> {
   const npmTook = flagsNpmTookMessage(io.env, argv, REAP_NPM_SCRIPT);
   if (npmTook !== undefined) {
     proseWriter(io)(`reap: ${npmTook}\n`);
@@ -184,7 +166,7 @@ async function reapFromArgs(argv: readonly string[], io: CliIo): Promise<number>
   return exitCodeFor(summary);
 }
 
-function terminalWidth(io: CliIo): number {
+function terminalWidth(io: OpsIo): number {
   return io.terminalColumns !== undefined && io.terminalColumns > 0 ? io.terminalColumns : DEFAULT_TERMINAL_COLUMNS;
 }
 
@@ -193,7 +175,7 @@ function terminalWidth(io: CliIo): number {
  * (Powertools, as the Lambda writes them) in a pipe or with --log-format json. With --json, stdout carries the summary
  * alone (so `> run.json` keeps it whole) and the log goes to stderr.
  */
-function reapLogger(request: CliRequest, config: ReturnType<typeof loadConfig>, io: CliIo): ReapLogger {
+function reapLogger(request: CliRequest, config: ReturnType<typeof loadConfig>, io: OpsIo): ReapLogger {
   const logOnTerminal = request.json ? io.stderrIsTerminal === true : io.stdoutIsTerminal === true;
   const format = request.logFormat ?? (logOnTerminal ? 'human' : 'json');
   if (format === 'human') {
@@ -261,47 +243,19 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' 
  * npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with Ctrl-C/SIGTERM
  * stopping the run as "interrupted" while it lasts.
  */
-export const reapCommand: OpsCommand = async (argv, io) => {
+export async function reapCommand(argv: readonly string[], io: OpsIo): Promise<number> {
   const wantsHelp = argv.some((arg) => arg === '--help' || arg === '-h');
   const { values, rest } = wantsHelp ? { values: {}, rest: [...argv] } : takeTableTargetFlags(argv);
   const { env, clients } = wantsHelp
     ? { env: io.env, clients: io.awsClients }
     : await resolveTableTarget('reap', values, io, { credentials: true });
-  return whileInterruptible(io.stderr, (signal) =>
-    runCli(rest, {
-      env,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      stderrIsTerminal: io.stderrIsTerminal === true,
-      stdoutIsTerminal: io.stdoutIsTerminal === true,
-      ...(clients ? { awsClients: clients } : {}),
-      signal,
-    }),
-  );
-};
-
-/** The `canvas-reaper` bin (bin/canvas-reaper.js, and `npm run reap`): this process's arguments, streams and signals. */
-export function runReapProcess(): void {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const stderr = pipeSafeWriter(process.stderr);
-  const io: CliIo = {
-    env: process.env,
-    stdout: pipeSafeWriter(process.stdout),
-    stderr,
-    stderrIsTerminal: process.stderr.isTTY === true,
-    stdoutIsTerminal: process.stdout.isTTY === true,
-    // The width of the terminal (stdout's, else stderr's); a pseudo-terminal of unknown size says 0.
-    terminalColumns: process.stdout.columns || process.stderr.columns || DEFAULT_TERMINAL_COLUMNS,
-  };
-  whileInterruptible(proseWriter(io), (signal) => runCli(process.argv.slice(2), { ...io, signal })).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.exitCode = exitForError(error, COMMAND, proseWriter(io));
-    },
-  );
+  const reapIo: OpsIo = { ...io, env, ...(clients ? { awsClients: clients } : {}) };
+  return whileInterruptible(io.stderr, (signal) => runCli(rest, { ...reapIo, signal }));
 }
+
+/** The `canvas-reaper` bin (bin/canvas-reaper.js, and `npm run reap`): Ctrl-C/SIGTERM stop the run while it lasts. */
+export const runReapProcess = (): void =>
+  runProcess((argv, io) => whileInterruptible(proseWriter(io), (signal) => runCli(argv, { ...io, signal })), COMMAND, proseWriter);
 
 // Run when executed directly (`tsx ops/commands/reap.ts`), not when imported by the bin or by tests.
 if (require.main === module) runReapProcess();

@@ -10,7 +10,6 @@ import { systemClock } from '#reaper/wiring';
 import type { OpsCommand, OpsIo } from '../io';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
 import { EXIT } from '../kit/exit-codes';
-import { parseFlags } from '../kit/parse-flags';
 import { terminalSafe } from '../kit/terminal-text';
 import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
@@ -89,7 +88,7 @@ async function confirmed(io: OpsIo, command: string, yes: boolean, question: str
     io.stderr(`ops ${command}: ${question}\nops ${command}: refusing without confirmation; nothing was done (pass --yes)\n`);
     return false;
   }
-  if (await io.confirm(question)) return true;
+  if (await io.confirm?.(question)) return true;
   io.stderr(`ops ${command}: not confirmed; nothing was done\n`);
   return false;
 }
@@ -112,120 +111,112 @@ function rowChanged(io: OpsIo, command: string, key: string, now: RawRow | undef
   return EXIT.canvasFailedOrInvalid;
 }
 
-export const trackCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseFlags(
-    argv,
-    {
-      'lock-expires-at': { type: 'string' },
-      'lock-id': { type: 'string' },
-      project: { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-      ...TABLE_TARGET_OPTIONS,
-    },
-    { min: 1, max: 1 },
-  );
-  if (help) {
-    io.stdout(`${TRACK_USAGE}\n`);
-    return EXIT.ok;
-  }
-  const assetId = requireAssetId(positionals[0]);
-  const lockExpiresAt = values['lock-expires-at'] as string | undefined;
-  if (lockExpiresAt === undefined) throw new UsageError('--lock-expires-at is required');
-  const expiry = parseLockExpiry(stringReading(lockExpiresAt));
-  if (expiry.kind !== 'valid')
-    throw new UsageError(`--lock-expires-at: ${expiry.kind === 'invalid' ? expiry.problem.replace(/^lockExpiresAt /, '') : 'missing'}`);
-  const lockId = values['lock-id'] as string | undefined;
-  if (lockId !== undefined && (lockId.trim() === '' || lockId.length > MAX_LOCK_ID_LENGTH)) {
-    throw new UsageError(`--lock-id must be 1 to ${MAX_LOCK_ID_LENGTH} characters`);
-  }
-  const projectId = values.project as string | undefined;
-  const projectProblem = projectId === undefined ? undefined : projectIdProblem(projectId);
-  if (projectProblem) throw new UsageError(`--project: ${projectProblem.replace(/^projectId /, '')}`);
-  const { env, clients, target } = await resolveTableTarget('track', values, io);
-  const config = loadTableConfig(env);
-  const { dynamo } = clients;
-  // Whether the expiry written has passed, and whether the row's lock is live, are judged by this machine's clock.
-  await onTable(target, () =>
-    assertClockAgreesWithAws({ dynamo, tableName: config.tableName, clock: systemClock, graceSeconds: config.graceSeconds }),
-  );
-  const where = `${assetId} in ${config.tableName}`;
-  let seen: RawRow | undefined;
-  try {
-    seen = await readRow(dynamo, config.tableName, assetId);
-  } catch (error) {
-    io.stderr(`ops track: reading ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.failed;
-  }
-  const now = systemClock.now();
-  const current = seen ? judgeCanvas(canvasOf(seen), now, config.graceSeconds * 1000) : undefined;
-  if (seen && current?.kind === 'live' && expiry.at <= now) {
-    const question =
-      `Track ${assetId} with lockExpiresAt ${lockExpiresAt} (${relativeTime((expiry.at - now) / 1000)})? Its row holds a live lock ` +
-      `(${describeLock(seen, now)}); with this expiry the next reap force-unlocks it once the ${config.graceSeconds} s grace has passed.`;
-    if (!(await confirmed(io, 'track', values.yes === true, question))) return EXIT.usageOrConfig;
-  }
-  let result: WriteResult;
-  try {
-    result = await trackCanvas(
-      dynamo,
-      config.tableName,
-      { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}), ...(projectId ? { projectId } : {}) },
-      seen,
+export const trackCommand: OpsCommand = {
+  usage: TRACK_USAGE,
+  flags: {
+    'lock-expires-at': { type: 'string' },
+    'lock-id': { type: 'string' },
+    project: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    ...TABLE_TARGET_OPTIONS,
+  },
+  positionals: { min: 1, max: 1 },
+  run: async (values, positionals, io) => {
+    const assetId = requireAssetId(positionals[0]);
+    const lockExpiresAt = values['lock-expires-at'] as string | undefined;
+    if (lockExpiresAt === undefined) throw new UsageError('--lock-expires-at is required');
+    const expiry = parseLockExpiry(stringReading(lockExpiresAt));
+    if (expiry.kind !== 'valid')
+      throw new UsageError(`--lock-expires-at: ${expiry.kind === 'invalid' ? expiry.problem.replace(/^lockExpiresAt /, '') : 'missing'}`);
+    const lockId = values['lock-id'] as string | undefined;
+    if (lockId !== undefined && (lockId.trim() === '' || lockId.length > MAX_LOCK_ID_LENGTH)) {
+      throw new UsageError(`--lock-id must be 1 to ${MAX_LOCK_ID_LENGTH} characters`);
+    }
+    const projectId = values.project as string | undefined;
+    const projectProblem = projectId === undefined ? undefined : projectIdProblem(projectId);
+    if (projectProblem) throw new UsageError(`--project: ${projectProblem.replace(/^projectId /, '')}`);
+    const { env, clients, target } = await resolveTableTarget('track', values, io);
+    const config = loadTableConfig(env);
+    const { dynamo } = clients;
+    // Whether the expiry written has passed, and whether the row's lock is live, are judged by this machine's clock.
+    await onTable(target, () =>
+      assertClockAgreesWithAws({ dynamo, tableName: config.tableName, clock: systemClock, graceSeconds: config.graceSeconds }),
     );
-  } catch (error) {
-    io.stderr(`ops track: writing ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.failed;
-  }
-  if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
-  io.stdout(
-    `tracked ${assetId}: lockExpiresAt ${lockExpiresAt}${lockId ? `, lockId ${terminalSafe(lockId)}` : ''}${projectId ? `, project ${projectId}` : ''} (table ${config.tableName})\n`,
-  );
-  return EXIT.ok;
+    const where = `${assetId} in ${config.tableName}`;
+    let seen: RawRow | undefined;
+    try {
+      seen = await readRow(dynamo, config.tableName, assetId);
+    } catch (error) {
+      io.stderr(`ops track: reading ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
+      return EXIT.failed;
+    }
+    const now = systemClock.now();
+    const current = seen ? judgeCanvas(canvasOf(seen), now, config.graceSeconds * 1000) : undefined;
+    if (seen && current?.kind === 'live' && expiry.at <= now) {
+      const question =
+        `Track ${assetId} with lockExpiresAt ${lockExpiresAt} (${relativeTime((expiry.at - now) / 1000)})? Its row holds a live lock ` +
+        `(${describeLock(seen, now)}); with this expiry the next reap force-unlocks it once the ${config.graceSeconds} s grace has passed.`;
+      if (!(await confirmed(io, 'track', values.yes === true, question))) return EXIT.usageOrConfig;
+    }
+    let result: WriteResult;
+    try {
+      result = await trackCanvas(
+        dynamo,
+        config.tableName,
+        { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}), ...(projectId ? { projectId } : {}) },
+        seen,
+      );
+    } catch (error) {
+      io.stderr(`ops track: writing ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
+      return EXIT.failed;
+    }
+    if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
+    io.stdout(
+      `tracked ${assetId}: lockExpiresAt ${lockExpiresAt}${lockId ? `, lockId ${terminalSafe(lockId)}` : ''}${projectId ? `, project ${projectId}` : ''} (table ${config.tableName})\n`,
+    );
+    return EXIT.ok;
+  },
 };
 
-export const untrackCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseFlags(
-    argv,
-    { yes: { type: 'boolean', short: 'y' }, ...TABLE_TARGET_OPTIONS },
-    { min: 1, max: 1 },
-  );
-  if (help) {
-    io.stdout(`${UNTRACK_USAGE}\n`);
+export const untrackCommand: OpsCommand = {
+  usage: UNTRACK_USAGE,
+  flags: { yes: { type: 'boolean', short: 'y' }, ...TABLE_TARGET_OPTIONS },
+  positionals: { min: 1, max: 1 },
+  run: async (values, positionals, io) => {
+    // Any key may be untracked, even one that is not a valid asset id: that is how ops clear an invalid row.
+    const key = positionals[0] ?? '';
+    if (key === '' || Buffer.byteLength(key) > DYNAMODB_KEY_MAX_BYTES)
+      throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
+    refuseReservedKey(key);
+    const shownKey = terminalSafe(key);
+    const { env, clients, target } = await resolveTableTarget('untrack', values, io);
+    const config = loadTableConfig(env);
+    const { dynamo } = clients;
+    let seen: RawRow | undefined;
+    try {
+      seen = await readRow(dynamo, config.tableName, key);
+    } catch (error) {
+      io.stderr(`ops untrack: reading ${shownKey} failed: ${terminalSafe(explainFailure(error, target))}\n`);
+      return EXIT.failed;
+    }
+    if (!seen) {
+      io.stdout(`${shownKey} was not tracked; nothing to do\n`);
+      return EXIT.ok;
+    }
+    const now = systemClock.now();
+    if (parseLockExpiry(canvasOf(seen).lockExpiresAt).kind === 'valid') {
+      const question = `Untrack ${shownKey}? Its row holds a lock (${describeLock(seen, now)}): once untracked, the reaper will never free it.`;
+      if (!(await confirmed(io, 'untrack', values.yes === true, question))) return EXIT.usageOrConfig;
+    }
+    let result: WriteResult;
+    try {
+      result = await untrackCanvas(dynamo, config.tableName, key, seen);
+    } catch (error) {
+      io.stderr(`ops untrack: removing ${shownKey} from ${config.tableName} failed: ${terminalSafe(explainFailure(error, target))}\n`);
+      return EXIT.failed;
+    }
+    if (result === 'changed') return rowChanged(io, 'untrack', key, await readRow(dynamo, config.tableName, key), now);
+    io.stdout(`untracked ${shownKey}; the row held ${jsonForTerminal(seen)}\n`);
     return EXIT.ok;
-  }
-  // Any key may be untracked, even one that is not a valid asset id: that is how ops clear an invalid row.
-  const key = positionals[0] ?? '';
-  if (key === '' || Buffer.byteLength(key) > DYNAMODB_KEY_MAX_BYTES)
-    throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
-  refuseReservedKey(key);
-  const shownKey = terminalSafe(key);
-  const { env, clients, target } = await resolveTableTarget('untrack', values, io);
-  const config = loadTableConfig(env);
-  const { dynamo } = clients;
-  let seen: RawRow | undefined;
-  try {
-    seen = await readRow(dynamo, config.tableName, key);
-  } catch (error) {
-    io.stderr(`ops untrack: reading ${shownKey} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.failed;
-  }
-  if (!seen) {
-    io.stdout(`${shownKey} was not tracked; nothing to do\n`);
-    return EXIT.ok;
-  }
-  const now = systemClock.now();
-  if (parseLockExpiry(canvasOf(seen).lockExpiresAt).kind === 'valid') {
-    const question = `Untrack ${shownKey}? Its row holds a lock (${describeLock(seen, now)}): once untracked, the reaper will never free it.`;
-    if (!(await confirmed(io, 'untrack', values.yes === true, question))) return EXIT.usageOrConfig;
-  }
-  let result: WriteResult;
-  try {
-    result = await untrackCanvas(dynamo, config.tableName, key, seen);
-  } catch (error) {
-    io.stderr(`ops untrack: removing ${shownKey} from ${config.tableName} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.failed;
-  }
-  if (result === 'changed') return rowChanged(io, 'untrack', key, await readRow(dynamo, config.tableName, key), now);
-  io.stdout(`untracked ${shownKey}; the row held ${jsonForTerminal(seen)}\n`);
-  return EXIT.ok;
+  },
 };
