@@ -1,3 +1,4 @@
+import { ConfigError, type ConfigProblem, type ReaperConfig, readSettings } from '#reaper/config';
 import { ENV } from '#reaper/settings';
 import { type AwsClients, createAwsClients } from '#reaper/wiring';
 import type { OpsIo } from './io';
@@ -16,6 +17,19 @@ export const TABLE_TARGET_OPTIONS = {
 export const TABLE_TARGET_HELP = `  --table-name NAME    the table (default: ${'$'}${STACK_OUTPUTS.tableName.env}, else the ${STACK_OUTPUTS.tableName.output} output in ${DEFAULT_OUTPUTS_FILE})
   --outputs-file FILE  where to read stack outputs (default ${DEFAULT_OUTPUTS_FILE}, from: npx cdk deploy --outputs-file ${DEFAULT_OUTPUTS_FILE})
   --stack-name NAME    the stack in that file, when it holds several`;
+
+const TABLE_COMMAND_SETTINGS = ['tableName', 'graceSeconds', 'logLevel', 'serviceName'] as const;
+
+/** What commands that only read or write the table need (ops status/track/untrack): no API credentials. */
+export function loadTableConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<ReaperConfig, (typeof TABLE_COMMAND_SETTINGS)[number]> {
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, detail: string) => problems.push({ variable, detail });
+  const values = readSettings(TABLE_COMMAND_SETTINGS, 'env', (name) => env[name], problem);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values;
+}
 
 /** The table a command works on, the environment the reaper's config is read from, and the clients to reach it. */
 export interface TableTarget {

@@ -1,6 +1,6 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { attributeReading, DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
-import { type BrakeState, engagedTotals } from '#reaper/core/brake';
+import type { BrakeRow, BrakeState } from '#reaper/core/brake';
 import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
 import { CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '#reaper/table-contract';
 
@@ -78,4 +78,18 @@ export function canvasOf(item: RawRow): TrackedCanvas {
 /** The mass-expiry brake's state, as the reaper reads it, totalled over the engaged projects: undefined when none is. */
 export async function readBrakeState(client: DynamoDBClient, tableName: string): Promise<BrakeState | undefined> {
   return engagedTotals(await new DynamoCanvasStore({ client, tableName }).readBrake());
+}
+
+/** What is engaged, as one total (ops status): the earliest trip, summed counts; undefined when nothing is. */
+export function engagedTotals(row: BrakeRow): BrakeState | undefined {
+  const engaged = Object.values(row.projects).flatMap((entry) => (entry.engaged ? [entry.engaged] : []));
+  if (row.legacy) engaged.push({ ...row.legacy, heldSinceMs: 0 });
+  if (engaged.length === 0) return undefined;
+  const first = engaged.reduce((a, b) => (b.trippedAtMs < a.trippedAtMs ? b : a));
+  return {
+    trippedAtMs: first.trippedAtMs,
+    runId: first.runId,
+    newlyStale: engaged.reduce((sum, e) => sum + e.newlyStale, 0),
+    live: engaged.reduce((sum, e) => sum + e.live, 0),
+  };
 }

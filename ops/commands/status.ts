@@ -1,5 +1,4 @@
 import { jsonForTerminal } from '#reaper/adapters/terminal-json';
-import { loadTableConfig } from '#reaper/config';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
 import { readingText, stringValue } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
@@ -10,7 +9,7 @@ import { parseGraceSecondsFlag } from '../kit/run-flags';
 import { type Colour, colourWanted, terminalSafe } from '../kit/terminal-text';
 import { type Cell, formatTable, relativeTime, wrapText } from '../kit/text-table';
 import { asUsage, UsageError } from '../kit/usage-error';
-import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
+import { loadTableConfig, onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
 import { readBrakeState, type StatusRow, scanStatusRows } from '../tracked-rows';
 

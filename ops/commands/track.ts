@@ -1,5 +1,4 @@
 import { jsonForTerminal } from '#reaper/adapters/terminal-json';
-import { loadTableConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { parseLockExpiry } from '#reaper/core/lock-expiry';
 import { projectIdProblem } from '#reaper/core/project';
@@ -13,7 +12,7 @@ import { EXIT } from '../kit/exit-codes';
 import { terminalSafe } from '../kit/terminal-text';
 import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
-import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
+import { loadTableConfig, onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
 import { trackCanvas, untrackCanvas, type WriteResult } from '../tracked-canvas-writer';
 import { canvasOf, type RawRow, readRow } from '../tracked-rows';

@@ -5,8 +5,9 @@ import { assetIdProblem } from '#reaper/core/asset-id';
 import { LockEventRecorder } from '#reaper/core/lock-events';
 import { logOutcome } from '#reaper/core/outcome-log';
 import { keyOf, projectOf } from '#reaper/core/project';
+import { RunControl } from '#reaper/core/run-control';
 import { stringValue, type TrackedCanvas } from '#reaper/core/tracked-canvas';
-import { deliberateUnlockRun, unlockCanvas } from '#reaper/core/unlock-canvas';
+import { unlockCanvas } from '#reaper/core/unlock-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { createCanvasStore, createCredentialsProvider, createLockApis, lockEventsOf, systemClock } from '#reaper/wiring';
 import type { OpsCommand } from '../io';
@@ -119,7 +120,8 @@ export const unlockCommand: OpsCommand = {
     const outcome = await unlockCanvas(
       { clock, store, lockApi, logger },
       canvas,
-      deliberateUnlockRun({ runId, deadlineMs, graceMs: config.graceSeconds * 1000, clock }),
+      // A person decided, knowing the lock may be live: no verification at Scenario, nothing to wait for.
+      { runId, deadlineMs, graceMs: config.graceSeconds * 1000, verifyAtSource: false, control: new RunControl(clock, deadlineMs, 0) },
     );
     logOutcome(logger, outcome);
     // A person's unlock is published like a run's (trigger ops-unlock) when LOCK_EVENTS_BUS is set; the unlock stands
