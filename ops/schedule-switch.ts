@@ -10,7 +10,7 @@ import type { OpsCommand, OpsIo } from './io';
 import { EXIT } from './kit/exit-codes';
 import { schedulerClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from './stack-outputs';
-import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
+import { describeTarget, resolveNamed, stepOn, targetLine } from './target';
 
 /** The schedule group the stack puts its schedule in. */
 export const DEFAULT_SCHEDULE_GROUP = 'default';
@@ -109,13 +109,7 @@ async function switchSchedule(command: 'pause' | 'resume', values: Record<string
   const target = await describeTarget(where, source, scheduler, 'SCHEDULER', io, sources);
   io.stderr(targetLine(command, target));
 
-  let current: GetScheduleCommandOutput;
-  try {
-    current = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
-  } catch (error) {
-    io.stderr(`ops ${command}: reading ${where} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.failed;
-  }
+  const current = await stepOn(target, `reading ${where}`, () => scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group })));
   if (current.State === wanted) {
     io.stdout(`The ${where} is already ${wanted}; nothing changed.\n${deployNote(wanted)}\n`);
     return EXIT.ok;

@@ -13,8 +13,8 @@ import { terminalSafe } from '../kit/terminal-text';
 import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { loadTableConfig, onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
-import { explainFailure } from '../target';
-import { trackCanvas, untrackCanvas, type WriteResult } from '../tracked-canvas-writer';
+import { stepOn } from '../target';
+import { trackCanvas, untrackCanvas } from '../tracked-canvas-writer';
 import { canvasOf, type RawRow, readRow } from '../tracked-rows';
 
 export const TRACK_USAGE = `Usage: npm run ops -- track <assetId> --lock-expires-at <ISO-8601> [--lock-id <id>] [--project <projectId>] [--yes]
@@ -142,13 +142,7 @@ export const trackCommand: OpsCommand = {
       assertClockAgreesWithAws({ dynamo, tableName: config.tableName, clock: systemClock, graceSeconds: config.graceSeconds }),
     );
     const where = `${assetId} in ${config.tableName}`;
-    let seen: RawRow | undefined;
-    try {
-      seen = await readRow(dynamo, config.tableName, assetId);
-    } catch (error) {
-      io.stderr(`ops track: reading ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-      return EXIT.failed;
-    }
+    const seen = await stepOn(target, `reading ${where}`, () => readRow(dynamo, config.tableName, assetId));
     const now = systemClock.now();
     const current = seen ? judgeCanvas(canvasOf(seen), now, config.graceSeconds * 1000) : undefined;
     if (seen && current?.kind === 'live' && expiry.at <= now) {
@@ -157,18 +151,8 @@ export const trackCommand: OpsCommand = {
         `(${describeLock(seen, now)}); with this expiry the next reap force-unlocks it once the ${config.graceSeconds} s grace has passed.`;
       if (!(await confirmed(io, 'track', values.yes === true, question))) return EXIT.usageOrConfig;
     }
-    let result: WriteResult;
-    try {
-      result = await trackCanvas(
-        dynamo,
-        config.tableName,
-        { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}), ...(projectId ? { projectId } : {}) },
-        seen,
-      );
-    } catch (error) {
-      io.stderr(`ops track: writing ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-      return EXIT.failed;
-    }
+    const row = { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}), ...(projectId ? { projectId } : {}) };
+    const result = await stepOn(target, `writing ${where}`, () => trackCanvas(dynamo, config.tableName, row, seen));
     if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
     io.stdout(
       `tracked ${assetId}: lockExpiresAt ${lockExpiresAt}${lockId ? `, lockId ${terminalSafe(lockId)}` : ''}${projectId ? `, project ${projectId}` : ''} (table ${config.tableName})\n`,
@@ -191,13 +175,7 @@ export const untrackCommand: OpsCommand = {
     const { env, clients, target } = await resolveTableTarget('untrack', values, io);
     const config = loadTableConfig(env);
     const { dynamo } = clients;
-    let seen: RawRow | undefined;
-    try {
-      seen = await readRow(dynamo, config.tableName, key);
-    } catch (error) {
-      io.stderr(`ops untrack: reading ${shownKey} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-      return EXIT.failed;
-    }
+    const seen = await stepOn(target, `reading ${shownKey}`, () => readRow(dynamo, config.tableName, key));
     if (!seen) {
       io.stdout(`${shownKey} was not tracked; nothing to do\n`);
       return EXIT.ok;
@@ -207,13 +185,8 @@ export const untrackCommand: OpsCommand = {
       const question = `Untrack ${shownKey}? Its row holds a lock (${describeLock(seen, now)}): once untracked, the reaper will never free it.`;
       if (!(await confirmed(io, 'untrack', values.yes === true, question))) return EXIT.usageOrConfig;
     }
-    let result: WriteResult;
-    try {
-      result = await untrackCanvas(dynamo, config.tableName, key, seen);
-    } catch (error) {
-      io.stderr(`ops untrack: removing ${shownKey} from ${config.tableName} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-      return EXIT.failed;
-    }
+    const removing = `removing ${shownKey} from ${config.tableName}`;
+    const result = await stepOn(target, removing, () => untrackCanvas(dynamo, config.tableName, key, seen));
     if (result === 'changed') return rowChanged(io, 'untrack', key, await readRow(dynamo, config.tableName, key), now);
     io.stdout(`untracked ${shownKey}; the row held ${jsonForTerminal(seen)}\n`);
     return EXIT.ok;

@@ -6,7 +6,7 @@ import { LockEventRecorder } from '#reaper/core/lock-events';
 import { logOutcome } from '#reaper/core/outcome-log';
 import { keyOf, projectOf } from '#reaper/core/project';
 import { RunControl } from '#reaper/core/run-control';
-import { stringValue, type TrackedCanvas } from '#reaper/core/tracked-canvas';
+import { stringValue } from '#reaper/core/tracked-canvas';
 import { unlockCanvas } from '#reaper/core/unlock-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { createCanvasStore, createCredentialsProvider, createLockApis, lockEventsOf, systemClock } from '#reaper/wiring';
@@ -18,7 +18,7 @@ import { terminalSafe } from '../kit/terminal-text';
 import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
-import { explainFailure } from '../target';
+import { stepOn } from '../target';
 
 export const UNLOCK_USAGE = `Usage: npm run ops -- unlock <assetId> [--lock-id <id>] [--yes]
 
@@ -59,13 +59,10 @@ export const unlockCommand: OpsCommand = {
     );
     const store = createCanvasStore(config, clients);
 
-    let canvas: TrackedCanvas | undefined;
-    try {
-      for await (const page of store.pagesOf([assetId])) canvas ??= page[0];
-    } catch (error) {
-      io.stderr(`ops unlock: reading ${assetId} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-      return EXIT.failed;
-    }
+    const canvas = await stepOn(target, `reading ${assetId}`, async () => {
+      for await (const page of store.pagesOf([assetId])) if (page[0]) return page[0];
+      return undefined;
+    });
     if (!canvas) {
       io.stderr(
         `ops unlock: ${assetId} is not tracked in ${config.tableName}; nothing was done (track it first: npm run ops -- track --help)\n`,
