@@ -56,14 +56,7 @@ export const eventsCommand: OpsCommand = {
       if (problem) throw new UsageError(`--asset: ${problem}`);
     }
     const group = await logGroupTarget('events', STACK_OUTPUTS.lockEventsLogGroupName, values, io);
-    let events: DeliveredLockEvent[];
-    let complete: boolean;
-    try {
-      ({ events, complete } = await readEvents(group, startTime, endTime, assetId));
-    } catch (error) {
-      io.stderr(group.readFailed(error));
-      return EXIT.failed;
-    }
+    const { events, complete } = await group.read(() => readEvents(group, startTime, endTime, assetId));
     if (values.json) {
       io.stdout(`${JSON.stringify(events, null, 2)}\n`);
     } else {

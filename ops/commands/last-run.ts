@@ -34,11 +34,9 @@ export const lastRunCommand: OpsCommand = {
   run: async (values, _, io) => {
     // The newest run-finished line (pages come in no promised order across pages).
     const newest: { run?: FinishedRun } = {};
-    const window = await readFinishedRuns('last-run', values, io, (runs) => {
+    const { since, endTime, logGroupName } = await readFinishedRuns('last-run', values, io, (runs) => {
       for (const run of runs) if (!newest.run || run.timestampMs >= newest.run.timestampMs) newest.run = run;
     });
-    if (!window) return EXIT.failed;
-    const { since, endTime, logGroupName } = window;
     const found: LastRun | undefined = newest.run && {
       logGroupName,
       logStreamName: newest.run.logStreamName,

@@ -62,9 +62,7 @@ export const runsCommand: OpsCommand = {
   flags: { ...RUN_LOG_FLAGS, 'with-warnings': { type: 'boolean' }, failed: { type: 'boolean' } },
   run: async (values, _, io) => {
     const runs: RunLine[] = [];
-    const window = await readFinishedRuns('runs', values, io, (page) => runs.push(...page.map(runLineOf)));
-    if (!window) return EXIT.failed;
-    const { since, endTime, logGroupName } = window;
+    const { since, endTime, logGroupName } = await readFinishedRuns('runs', values, io, (page) => runs.push(...page.map(runLineOf)));
     runs.sort((a, b) => Date.parse(a.loggedAt) - Date.parse(b.loggedAt) || (a.runId < b.runId ? -1 : 1));
 
     const onlyFailed = values.failed === true;
