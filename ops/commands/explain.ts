@@ -25,7 +25,7 @@ import { logsClient } from '../operator-clients';
 import { parseDuration } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
-import { describeTarget, explainFailure, MissingTargetError, resolveNamed, targetLine } from '../target';
+import { describeTarget, explainFailure, MissingTargetError, resolveNamed, stepOn, TargetFailedError, targetLine } from '../target';
 import { canvasOf, type RawRow, readRow } from '../tracked-rows';
 
 const DEFAULT_SINCE = '7d';
@@ -124,7 +124,6 @@ export const explainCommand: OpsCommand = {
     const dryRun = values['dry-run'] === true;
 
     const deployed = values['local-settings'] ? undefined : await functionSettings(values, io);
-    if (deployed === 'failed') return EXIT.failed;
     const { tableName, env, clients, target } = await resolveTableTarget('explain', values, io, { credentials: true });
     const config: ReaperConfig = deployed
       ? loadConfig({ ...deployed.env, [ENV.tableName]: tableName }, 'lambda')
@@ -168,10 +167,8 @@ export const explainCommand: OpsCommand = {
           ...(brakeOn ? {} : { assetIds: [assetId] }),
         },
       );
-      if (dryRunSummary.stopReason === 'store-error') {
-        io.stderr(`ops explain: ${explainFailure(new Error(dryRunSummary.stopDetail ?? 'reading the table failed'), target)}\n`);
-        return EXIT.failed;
-      }
+      if (dryRunSummary.stopReason === 'store-error')
+        throw new TargetFailedError(explainFailure(new Error(dryRunSummary.stopDetail ?? 'reading the table failed'), target));
     }
 
     const canvas = item ? canvasOf(item) : undefined;
@@ -214,12 +211,12 @@ export const explainCommand: OpsCommand = {
 
 /**
  * The function's environment when the function is found (flag, variable, outputs), said on stderr; undefined when
- * none is named (the local environment is used then); 'failed' when the read failed (said on stderr).
+ * none is named (the local environment is used then).
  */
 async function functionSettings(
   values: Readonly<Record<string, unknown>>,
   io: OpsIo,
-): Promise<{ functionName: string; env: Record<string, string | undefined> } | undefined | 'failed'> {
+): Promise<{ functionName: string; env: Record<string, string | undefined> } | undefined> {
   let found: ReturnType<typeof resolveNamed>;
   try {
     found = resolveNamed(STACK_OUTPUTS.functionName, values, io);
@@ -231,13 +228,10 @@ async function functionSettings(
   await checkAwsSetup([lambda], io.env);
   const target = await describeTarget(`function ${found.value}`, found.source, lambda, 'LAMBDA', io, found.sources);
   io.stderr(targetLine('explain', target));
-  try {
-    const answer = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: found.value }));
-    return { functionName: found.value, env: { ...(answer.Environment?.Variables ?? {}) } };
-  } catch (error) {
-    io.stderr(`ops explain: reading the settings of ${target.what} failed: ${explainFailure(error, target)}\n`);
-    return 'failed';
-  }
+  const answer = await stepOn(target, `reading the settings of ${target.what}`, () =>
+    lambda.send(new GetFunctionConfigurationCommand({ FunctionName: found.value })),
+  );
+  return { functionName: found.value, env: { ...(answer.Environment?.Variables ?? {}) } };
 }
 
 /** One GET with the key of the row's project, unless --no-api, or the row is invalid, or its project has no key. */
