@@ -3,7 +3,7 @@ import { eventsCommand } from './commands/events';
 import { explainCommand } from './commands/explain';
 import { invokeCommand } from './commands/invoke';
 import { lastRunCommand } from './commands/last-run';
-import { REAP_USAGE, reapCommand } from './commands/reap';
+import { reapCommand } from './commands/reap';
 import { runsCommand } from './commands/runs';
 import { statusCommand } from './commands/status';
 import { trackCommand, untrackCommand } from './commands/track';
@@ -11,13 +11,12 @@ import { unlockCommand } from './commands/unlock';
 import type { OpsCommand, OpsIo } from './io';
 import { EXIT } from './kit/exit-codes';
 import { flagsNpmTookMessage, type NpmScript } from './kit/npm-run-guard';
-import { parseFlags } from './kit/parse-flags';
 import { redactingWriter, runProcess } from './kit/process-output';
-import { exitForError, usageLine } from './kit/report-error';
+import { usageLine } from './kit/report-error';
 import { terminalSafe } from './kit/terminal-text';
 import { versionLine } from './kit/version';
+import { runCommand } from './runner';
 import { pauseCommand, resumeCommand } from './schedule-switch';
-import { MissingTargetError, TargetFailedError } from './target';
 
 export const OPS_USAGE = `Usage: npm run ops -- <command> [options]     (each command has --help)
 
@@ -50,6 +49,7 @@ const COMMANDS: Record<string, OpsCommand> = {
   track: trackCommand,
   untrack: untrackCommand,
   unlock: unlockCommand,
+  reap: reapCommand,
   invoke: invokeCommand,
   pause: pauseCommand,
   resume: resumeCommand,
@@ -64,14 +64,10 @@ const COMMANDS: Record<string, OpsCommand> = {
 export const OPS_NPM_SCRIPT: NpmScript = {
   script: 'ops',
   bin: 'canvas-reaper-ops',
-  flags: [...new Set([OPS_USAGE, REAP_USAGE, ...Object.values(COMMANDS).map((c) => c.usage)].join('\n').match(/(?<=--)[a-z][a-z0-9-]*/g))],
+  flags: [...new Set([OPS_USAGE, ...Object.values(COMMANDS).map((c) => c.usage)].join('\n').match(/(?<=--)[a-z][a-z0-9-]*/g))],
 };
 
-/**
- * The one runner of the ops commands: parses the command's flags, answers --help, runs it, and turns its errors into
- * messages and exit codes. Every line it prints goes through the one redaction pass. `reap` parses its own flags
- * (those of `npm run reap` and the table's).
- */
+/** Runs one ops command (through the one runner, runner.ts) and returns its exit code. */
 export async function runOps(argv: readonly string[], opsIo: OpsIo): Promise<number> {
   const io: OpsIo = { ...opsIo, stdout: redactingWriter(opsIo.stdout), stderr: redactingWriter(opsIo.stderr) };
   const npmTook = flagsNpmTookMessage(io.env, argv, OPS_NPM_SCRIPT);
@@ -88,25 +84,12 @@ export async function runOps(argv: readonly string[], opsIo: OpsIo): Promise<num
     io.stdout(`${OPS_USAGE}\n`);
     return name === undefined ? EXIT.usageOrConfig : EXIT.ok;
   }
-  const command = name === 'reap' ? undefined : COMMANDS[name];
-  if (!command && name !== 'reap') {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
     io.stderr(`ops: unknown command "${terminalSafe(name)}"\n${usageLine(OPS_USAGE)}\nSee: npm run ops -- --help\n`);
     return EXIT.usageOrConfig;
   }
-  try {
-    if (!command) return await reapCommand(rest, io);
-    const { values, positionals, help } = parseFlags(rest, command.flags, command.positionals ?? { min: 0, max: 0 });
-    if (!help) return await command.run(values, positionals, io);
-    io.stdout(`${command.usage}\n`);
-    return EXIT.ok;
-  } catch (error) {
-    if (error instanceof MissingTargetError || error instanceof TargetFailedError) {
-      io.stderr(`ops ${name}: ${terminalSafe(error.message)}\n`);
-      return error instanceof MissingTargetError ? EXIT.usageOrConfig : EXIT.failed;
-    }
-    const usage = command?.usage ?? 'npm run ops -- reap --help';
-    return exitForError(error, { name: `ops ${name}`, usage, helpCommand: `npm run ops -- ${name} --help` }, io.stderr);
-  }
+  return runCommand(command, rest, opsIo, { name: `ops ${name}`, usage: command.usage, helpCommand: `npm run ops -- ${name} --help` });
 }
 
 /** The `canvas-reaper-ops` bin (bin/canvas-reaper-ops.js, and `npm run ops`). */

@@ -3,7 +3,6 @@ import { ENV } from '#reaper/settings';
 import { type AwsClients, createAwsClients } from '#reaper/wiring';
 import type { OpsIo } from './io';
 import { checkAwsSetup, isConnectionRefused } from './kit/aws-setup';
-import { UsageError } from './kit/usage-error';
 import { DEFAULT_OUTPUTS_FILE, findStackOutput, STACK_OUTPUTS } from './stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, type Target, TargetFailedError, targetLine } from './target';
 
@@ -75,30 +74,4 @@ export async function onTable<T>(target: Target, step: () => Promise<T>): Promis
       throw new TargetFailedError(explainFailure(error, target));
     throw error;
   }
-}
-
-/**
- * Takes the table-target flags out of a command line that is handed on whole to another parser (ops reap runs the
- * reap CLI, which knows nothing of them): `--name value` and `--name=value`, up to a `--`.
- */
-export function takeTableTargetFlags(argv: readonly string[]): { values: Record<string, string>; rest: string[] } {
-  const names = Object.keys(TABLE_TARGET_OPTIONS);
-  const values: Record<string, string> = {};
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    const name = names.find((n) => arg === `--${n}` || arg.startsWith(`--${n}=`));
-    if (!name) {
-      rest.push(arg);
-      continue;
-    }
-    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
-    values[name] = value;
-  }
-  return { values, rest };
 }

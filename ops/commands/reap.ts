@@ -8,16 +8,14 @@ import type { ReapLogger } from '#reaper/core/ports';
 import type { RunSummary } from '#reaper/core/summary';
 import { ENV, SETTINGS } from '#reaper/settings';
 import { createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from '#reaper/wiring';
-import type { OpsIo } from '../io';
+import type { OpsCommand, OpsIo } from '../io';
 import { checkReaperAwsSetup } from '../kit/aws-setup';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
 import { humanReapLogger } from '../kit/human-reap-log';
 import { whileInterruptible } from '../kit/interrupt';
-import { flagsNpmTookMessage, type NpmScript } from '../kit/npm-run-guard';
-import { parseFlags } from '../kit/parse-flags';
-import { DEFAULT_TERMINAL_COLUMNS, redactingWriter, runProcess } from '../kit/process-output';
-import { exitForError } from '../kit/report-error';
+import type { NpmScript } from '../kit/npm-run-guard';
+import { proseWriter, runProcess, terminalWidth } from '../kit/process-output';
 import { RUN_FLAGS, runFlagsRequest } from '../kit/run-flags';
 import { renderRunSummary } from '../kit/run-summary-table';
 import { assertTableReachable, firstTableRead } from '../kit/table-preflight';
@@ -25,7 +23,8 @@ import { terminalSafe } from '../kit/terminal-text';
 import { wrapText } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { versionLine } from '../kit/version';
-import { resolveTableTarget, takeTableTargetFlags } from '../table-target';
+import { runCommand } from '../runner';
+import { resolveTableTarget, TABLE_TARGET_OPTIONS } from '../table-target';
 
 export const REAP_USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json] [--log-format human|json]
        npx canvas-reaper [same options]      (the package's bin: no \`--\` needed)
@@ -104,36 +103,18 @@ type LogFormat = (typeof LOG_FORMATS)[number];
 /** `npm run reap`, the alias of the `canvas-reaper` bin. */
 export const REAP_NPM_SCRIPT: NpmScript = { script: 'reap', bin: 'canvas-reaper', flags: Object.keys(REAP_FLAGS) };
 
-/** Runs the CLI and returns its exit code (the caller sets process.exitCode; tests read it). */
-export async function runCli(argv: readonly string[], cliIo: OpsIo): Promise<number> {
-  // Every line this command prints goes through the one redaction pass (a failure quotes what the API said).
-  const io: OpsIo = { ...cliIo, stdout: redactingWriter(cliIo.stdout), stderr: redactingWriter(cliIo.stderr) };
-  try {
-    return await reapFromArgs(argv, io);
-  } catch (error) {
-    return exitForError(error, COMMAND, proseWriter(io));
-  }
-}
+/** The reap bin (`npm run reap`, `npx canvas-reaper`): TABLE_NAME names the table. */
+const reapBin: OpsCommand = { usage: REAP_USAGE, flags: REAP_FLAGS, run: (values, _, io) => reapWith(values, io) };
 
-/** stderr for a message: on a terminal, wrapped to its width. */
-function proseWriter(io: OpsIo): (text: string) => void {
-  if (!io.stderrIsTerminal) return io.stderr;
-  const width = terminalWidth(io);
-  return (text) => io.stderr(wrapText(text, width, 2));
-}
+/** Runs the reap bin's command line and returns its exit code (the caller sets process.exitCode; tests read it). */
+export const runCli = (argv: readonly string[], io: OpsIo): Promise<number> => runCommand(reapBin, argv, io, COMMAND, REAP_NPM_SCRIPT);
 
-async function reapFromArgs(argv: readonly string[], io: OpsIo): Promise<number> {
-  const npmTook = flagsNpmTookMessage(io.env, argv, REAP_NPM_SCRIPT);
-  if (npmTook !== undefined) {
-    proseWriter(io)(`reap: ${npmTook}\n`);
-    return EXIT.usageOrConfig;
-  }
-  const request = parseCliArgs(argv);
-  if (request === 'help' || request === 'version') {
-    const text = request === 'help' ? REAP_USAGE : versionLine();
-    io.stdout(`${io.stdoutIsTerminal ? wrapText(text, terminalWidth(io), 2) : text}\n`);
+async function reapWith(values: Record<string, unknown>, io: OpsIo): Promise<number> {
+  if (values.version === true) {
+    io.stdout(`${versionLine()}\n`);
     return EXIT.ok;
   }
+  const request = reapRequest(values);
   const config = loadConfig(io.env, 'local');
   const clock = systemClock;
   const clients = io.awsClients ?? createAwsClients();
@@ -164,10 +145,6 @@ async function reapFromArgs(argv: readonly string[], io: OpsIo): Promise<number>
   // On a terminal the line leaves out zero counters and wraps; in a pipe it stays one whole line, as scripts read it.
   io.stderr(`${width === undefined ? oneLineSummary(summary) : wrapText(oneLineSummary(summary, { hideZeroCounters: true }), width, 2)}\n`);
   return exitCodeFor(summary);
-}
-
-function terminalWidth(io: OpsIo): number {
-  return io.terminalColumns !== undefined && io.terminalColumns > 0 ? io.terminalColumns : DEFAULT_TERMINAL_COLUMNS;
 }
 
 /**
@@ -220,10 +197,7 @@ export function oneLineSummary(s: RunSummary, options: { hideZeroCounters?: bool
   return terminalSafe(`reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}${more}${doubts}${stop}`);
 }
 
-function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' {
-  const { values, help } = parseFlags(argv, REAP_FLAGS, { min: 0, max: 0 });
-  if (help) return 'help';
-  if (values.version === true) return 'version';
+function reapRequest(values: Record<string, unknown>): CliRequest {
   const problems: string[] = [];
   const logFormat = values['log-format'] as string | undefined;
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat))
@@ -240,18 +214,17 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' 
 }
 
 /**
- * npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with Ctrl-C/SIGTERM
- * stopping the run as "interrupted" while it lasts.
+ * ops reap: npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with
+ * Ctrl-C/SIGTERM stopping the run as "interrupted" while it lasts.
  */
-export async function reapCommand(argv: readonly string[], io: OpsIo): Promise<number> {
-  const wantsHelp = argv.some((arg) => arg === '--help' || arg === '-h');
-  const { values, rest } = wantsHelp ? { values: {}, rest: [...argv] } : takeTableTargetFlags(argv);
-  const { env, clients } = wantsHelp
-    ? { env: io.env, clients: io.awsClients }
-    : await resolveTableTarget('reap', values, io, { credentials: true });
-  const reapIo: OpsIo = { ...io, env, ...(clients ? { awsClients: clients } : {}) };
-  return whileInterruptible(io.stderr, (signal) => runCli(rest, { ...reapIo, signal }));
-}
+export const reapCommand: OpsCommand = {
+  usage: REAP_USAGE,
+  flags: { ...REAP_FLAGS, ...TABLE_TARGET_OPTIONS },
+  run: async (values, _, io) => {
+    const { env, clients } = await resolveTableTarget('reap', values, io, { credentials: true });
+    return whileInterruptible(io.stderr, (signal) => reapWith(values, { ...io, env, awsClients: clients, signal }));
+  },
+};
 
 /** The `canvas-reaper` bin (bin/canvas-reaper.js, and `npm run reap`): Ctrl-C/SIGTERM stop the run while it lasts. */
 export const runReapProcess = (): void =>

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { redactText } from '#reaper/adapters/redact';
 import type { OpsIo } from '../io';
 import { type CommandIdentity, exitForError } from './report-error';
+import { wrapText } from './text-table';
 
 /** Errors a write gets once the reader has gone (`| head -30` read its lines and closed the pipe). */
 const READER_GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
@@ -34,6 +35,18 @@ export function redactingWriter(write: (text: string) => void): (text: string) =
 
 /** A terminal's width when it does not say (a pseudo-terminal of size 0, a terminal that reports none). */
 export const DEFAULT_TERMINAL_COLUMNS = 80;
+
+/** The terminal's width, when it says one (80 when it does not). */
+export function terminalWidth(io: Pick<OpsIo, 'terminalColumns'>): number {
+  return io.terminalColumns !== undefined && io.terminalColumns > 0 ? io.terminalColumns : DEFAULT_TERMINAL_COLUMNS;
+}
+
+/** stderr for a message: on a terminal, wrapped to its width. */
+export function proseWriter(io: OpsIo): (text: string) => void {
+  if (!io.stderrIsTerminal) return io.stderr;
+  const width = terminalWidth(io);
+  return (text) => io.stderr(wrapText(text, width, 2));
+}
 
 async function confirmOnTerminal(question: string): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
