@@ -3,7 +3,7 @@ import type { RunSummary } from '#reaper/core/summary';
 import type { OpsIo } from './io';
 import { UsageError } from './kit/usage-error';
 import { logsClient } from './operator-clients';
-import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, type StackOutputName } from './stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS, type StackOutputName } from './stack-outputs';
 import { describeTarget, resolveNamed, stepOn, targetLine } from './target';
 
 /** The message of the line each run ends with (functions/reaper/core/reap.ts); its `summary` field is the run summary. */
@@ -130,8 +130,7 @@ export const RUN_LOG_FLAGS = {
   json: { type: 'boolean' },
   check: { type: 'boolean' },
   'log-group': { type: 'string' },
-  'outputs-file': { type: 'string' },
-  'stack-name': { type: 'string' },
+  ...STACK_OUTPUTS_FLAGS,
 } as const;
 
 /** The help text last-run and runs share: the log group's options, and what reading it needs. */

@@ -9,7 +9,7 @@ import { errorMessage } from '#reaper/core/error-message';
 import type { OpsCommand, OpsIo } from './io';
 import { EXIT } from './kit/exit-codes';
 import { schedulerClient } from './operator-clients';
-import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from './stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from './stack-outputs';
 import { describeTarget, resolveNamed, stepOn, targetLine } from './target';
 
 /** The schedule group the stack puts its schedule in. */
@@ -92,8 +92,7 @@ const scheduleSwitch = (command: 'pause' | 'resume'): OpsCommand => ({
   flags: {
     'schedule-name': { type: 'string' },
     'schedule-group': { type: 'string' },
-    'outputs-file': { type: 'string' },
-    'stack-name': { type: 'string' },
+    ...STACK_OUTPUTS_FLAGS,
   },
   run: (values, _, io) => switchSchedule(command, values, io),
 });

@@ -44,6 +44,9 @@ export const STACK_OUTPUTS = {
   },
 } as const satisfies Record<string, StackOutputName>;
 
+/** The flags of every command that reads the stack's outputs: which file, and which stack in it. */
+export const STACK_OUTPUTS_FLAGS = { 'outputs-file': { type: 'string' }, 'stack-name': { type: 'string' } } as const;
+
 export interface StackOutputSources {
   /** The command-line flag's value, if given. */
   flag: string | undefined;

@@ -3,14 +3,13 @@ import { ENV } from '#reaper/settings';
 import { type AwsClients, createAwsClients } from '#reaper/wiring';
 import type { OpsIo } from './io';
 import { checkAwsSetup, isConnectionRefused } from './kit/aws-setup';
-import { DEFAULT_OUTPUTS_FILE, findStackOutput, STACK_OUTPUTS } from './stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, findStackOutput, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from './stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, type Target, TargetFailedError, targetLine } from './target';
 
 /** The flags every command on the table takes to name it (besides TABLE_NAME and cdk-outputs.json). */
 export const TABLE_TARGET_OPTIONS = {
   'table-name': { type: 'string' },
-  'outputs-file': { type: 'string' },
-  'stack-name': { type: 'string' },
+  ...STACK_OUTPUTS_FLAGS,
 } as const;
 
 export const TABLE_TARGET_HELP = `  --table-name NAME    the table (default: ${'$'}${STACK_OUTPUTS.tableName.env}, else the ${STACK_OUTPUTS.tableName.output} output in ${DEFAULT_OUTPUTS_FILE})

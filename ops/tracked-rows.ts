@@ -2,6 +2,7 @@ import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand }
 import { attributeReading, DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import type { BrakeRow, BrakeState } from '#reaper/core/brake';
 import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
+import type { RowClaim } from '#reaper/core/verdict';
 import { CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '#reaper/table-contract';
 
 export type RawRow = Record<string, AttributeValue>;
@@ -10,8 +11,21 @@ export type RawRow = Record<string, AttributeValue>;
 export interface StatusRow {
   canvas: TrackedCanvas;
   lastForceUnlockedAt?: string;
-  /** The run that holds the row's claim and until when (epoch ms); a claim left by a run that died stays visible. */
-  claim?: { runId: string; expiresAtMs: number };
+  /** The run that holds the row's claim; a claim left by a run that died stays visible. */
+  claim?: RowClaim;
+}
+
+/** The run's claim the row holds, if any. */
+export function claimOf(item: RawRow): RowClaim | undefined {
+  const runId = item[REAPER_ATTRIBUTES.claimRunId]?.S;
+  if (runId === undefined) return undefined;
+  return { runId, expiresAtMs: Number(item[REAPER_ATTRIBUTES.claimExpiresAt]?.N ?? Number.NaN) };
+}
+
+/** A claim as status and explain show it: the run, and until when. */
+export function shownClaim(claim: RowClaim): { runId: string; expiresAt: string } {
+  const expiresAt = Number.isFinite(claim.expiresAtMs) ? new Date(claim.expiresAtMs).toISOString() : '(no reaperClaimExpiresAt)';
+  return { runId: claim.runId, expiresAt };
 }
 
 const STATUS_NAMES = {
@@ -44,13 +58,8 @@ export async function* scanStatusRows(client: DynamoDBClient, tableName: string)
       .filter((item) => !isReservedKey(item[CANVAS_ATTRIBUTES.assetId]?.S ?? ''))
       .map((item) => {
         const lastAt = item[REAPER_ATTRIBUTES.lastUnlockedAt]?.S;
-        const claimRunId = item[REAPER_ATTRIBUTES.claimRunId]?.S;
-        const claimUntil = Number(item[REAPER_ATTRIBUTES.claimExpiresAt]?.N);
-        return {
-          canvas: canvasOf(item),
-          ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}),
-          ...(claimRunId !== undefined ? { claim: { runId: claimRunId, expiresAtMs: claimUntil } } : {}),
-        };
+        const claim = claimOf(item);
+        return { canvas: canvasOf(item), ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}), ...(claim ? { claim } : {}) };
       });
     exclusiveStartKey = page.LastEvaluatedKey;
   } while (exclusiveStartKey);

@@ -13,7 +13,7 @@ import { EXIT } from '../kit/exit-codes';
 import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { sqsClient } from '../operator-clients';
-import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from '../stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
 
 const QUEUES: {
@@ -87,8 +87,7 @@ export const deadLettersCommand: OpsCommand = {
     yes: { type: 'boolean', short: 'y' },
     'failed-invocations-queue-url': { type: 'string' },
     'undelivered-ticks-queue-url': { type: 'string' },
-    'outputs-file': { type: 'string' },
-    'stack-name': { type: 'string' },
+    ...STACK_OUTPUTS_FLAGS,
     check: { type: 'boolean' },
   },
   run: async (values, _, io) => {

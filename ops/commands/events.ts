@@ -5,7 +5,7 @@ import { EXIT } from '../kit/exit-codes';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
 import { type LogGroupTarget, logEventPages, logGroupTarget, sinceWindow } from '../run-log';
-import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from '../stack-outputs';
 
 const DEFAULT_SINCE = '1h';
 /** Pages of FilterLogEvents read at most (each up to 1 MB); the rest is left out, and said so. */
@@ -45,8 +45,7 @@ export const eventsCommand: OpsCommand = {
     asset: { type: 'string' },
     json: { type: 'boolean' },
     'events-log-group': { type: 'string' },
-    'outputs-file': { type: 'string' },
-    'stack-name': { type: 'string' },
+    ...STACK_OUTPUTS_FLAGS,
   },
   run: async (values, _, io) => {
     const { since, startTime, endTime } = sinceWindow(values.since, DEFAULT_SINCE);

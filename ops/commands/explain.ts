@@ -15,7 +15,7 @@ import { ENV } from '#reaper/settings';
 import { CANVAS_ATTRIBUTES, REAPER_ATTRIBUTES } from '#reaper/table-contract';
 import { createCanvasStore, createCredentialsProvider, createLockApis, reapOptions, systemClock } from '#reaper/wiring';
 import { type CanvasHistory, NO_HISTORY, readCanvasHistory } from '../canvas-history';
-import { claimOf, type ExplainVerdict, explainVerdict, inWords, iso } from '../explain-verdict';
+import { type ExplainVerdict, explainVerdict, inWords } from '../explain-verdict';
 import type { OpsCommand, OpsIo } from '../io';
 import { checkAwsSetup, checkReaperAwsSetup } from '../kit/aws-setup';
 import { EXIT } from '../kit/exit-codes';
@@ -26,7 +26,7 @@ import { parseDuration } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { describeTarget, explainFailure, MissingTargetError, resolveNamed, stepOn, TargetFailedError, targetLine } from '../target';
-import { canvasOf, type RawRow, readRow } from '../tracked-rows';
+import { canvasOf, claimOf, type RawRow, readRow, shownClaim } from '../tracked-rows';
 
 const DEFAULT_SINCE = '7d';
 /** The GET at Scenario gives up after this (its own timeout and retries come from the settings). */
@@ -272,9 +272,7 @@ export function rowOf(item: RawRow): ExplainedRow {
     lockExpiresAt: text(CANVAS_ATTRIBUTES.lockExpiresAt),
     lockId: text(CANVAS_ATTRIBUTES.lockId),
     projectId: text(CANVAS_ATTRIBUTES.projectId),
-    claim: claim
-      ? { runId: claim.runId, expiresAt: Number.isFinite(claim.expiresAtMs) ? iso(claim.expiresAtMs) : '(no reaperClaimExpiresAt)' }
-      : null,
+    claim: claim ? shownClaim(claim) : null,
     lastForceUnlockedAt: text(REAPER_ATTRIBUTES.lastUnlockedAt),
     lastForceUnlockedRunId: text(REAPER_ATTRIBUTES.lastUnlockedRunId),
     lastForceUnlockedLockExpiresAt: text(REAPER_ATTRIBUTES.lastUnlockedLockExpiresAt),

@@ -9,7 +9,7 @@ import { RUN_FLAGS, runFlagsRequest } from '../kit/run-flags';
 import { renderRunSummary } from '../kit/run-summary-table';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
-import { findStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
+import { findStackOutput, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS, sourcesFromFlags } from '../stack-outputs';
 import { describeTarget, localWorldHint, resolveNamed, targetLine } from '../target';
 import { unlockedLine } from '../unlocked-canvases';
 
@@ -41,8 +41,7 @@ export const invokeCommand: OpsCommand = {
   flags: {
     ...RUN_FLAGS,
     'function-name': { type: 'string' },
-    'outputs-file': { type: 'string' },
-    'stack-name': { type: 'string' },
+    ...STACK_OUTPUTS_FLAGS,
     json: { type: 'boolean' },
   },
   run: async (values, _, io) => {

@@ -11,7 +11,7 @@ import { type Cell, formatTable, relativeTime, wrapText } from '../kit/text-tabl
 import { asUsage, UsageError } from '../kit/usage-error';
 import { loadTableConfig, onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
-import { readBrakeState, type StatusRow, scanStatusRows } from '../tracked-rows';
+import { readBrakeState, type StatusRow, scanStatusRows, shownClaim } from '../tracked-rows';
 
 export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--project ID] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id] [--check]
 
@@ -165,12 +165,8 @@ function statusOf({ canvas, lastForceUnlockedAt, claim }: StatusRow, now: number
     ...(verdict.kind === 'invalid' ? { problem: verdict.problem } : {}),
     ...(lastForceUnlockedAt !== undefined ? { lastForceUnlockedAt } : {}),
     ...(canvas.projectId ? { projectId: readingText(canvas.projectId) ?? '' } : {}),
-    ...(claim ? { claim: { runId: claim.runId, expiresAt: isoOrRaw(claim.expiresAtMs) } } : {}),
+    ...(claim ? { claim: shownClaim(claim) } : {}),
   };
-}
-
-function isoOrRaw(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : '(no reaperClaimExpiresAt)';
 }
 
 const byId = (a: CanvasStatus, b: CanvasStatus) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0);
