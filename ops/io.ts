@@ -39,6 +39,21 @@ export interface OpsIo extends OperatorClients {
 }
 
 /**
+ * The dangerous changes (ops unlock, track, untrack) go ahead only with --yes or a "yes" typed at the terminal.
+ * Refusing is exit 2: the command line must change (add --yes) before anything is done.
+ */
+export async function confirmed(io: OpsIo, command: string, yes: boolean, question: string): Promise<boolean> {
+  if (yes) return true;
+  if (!io.interactive) {
+    io.stderr(`ops ${command}: ${question}\nops ${command}: refusing without confirmation; nothing was done (pass --yes)\n`);
+    return false;
+  }
+  if (await io.confirm?.(question)) return true;
+  io.stderr(`ops ${command}: not confirmed; nothing was done\n`);
+  return false;
+}
+
+/**
  * One ops command, declared once: its help, its flags and how many positional arguments it takes (none unless
  * said). The runner (cli.ts) parses them, answers --help, and turns its errors into messages and exit codes.
  */

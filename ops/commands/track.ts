@@ -6,7 +6,7 @@ import { stringReading } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { isReservedKey } from '#reaper/table-contract';
 import { systemClock } from '#reaper/wiring';
-import type { OpsCommand, OpsIo } from '../io';
+import { confirmed, type OpsCommand, type OpsIo } from '../io';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
 import { EXIT } from '../kit/exit-codes';
 import { terminalSafe } from '../kit/terminal-text';
@@ -75,21 +75,6 @@ function requireAssetId(value: string | undefined): string {
   const problem = assetIdProblem(value);
   if (problem || value === undefined) throw new UsageError(problem ?? 'an asset id is required');
   return value;
-}
-
-/**
- * The dangerous changes go ahead only with --yes or a "yes" typed at the terminal. Refusing is exit 2, as for
- * ops unlock: the command line must change (add --yes) before anything is done.
- */
-async function confirmed(io: OpsIo, command: string, yes: boolean, question: string): Promise<boolean> {
-  if (yes) return true;
-  if (!io.interactive) {
-    io.stderr(`ops ${command}: ${question}\nops ${command}: refusing without confirmation; nothing was done (pass --yes)\n`);
-    return false;
-  }
-  if (await io.confirm?.(question)) return true;
-  io.stderr(`ops ${command}: not confirmed; nothing was done\n`);
-  return false;
 }
 
 /** "lockExpiresAt 2026-…Z (expires in 4m), lockId lk_1": a row's lock as a person reads it, escaped. */

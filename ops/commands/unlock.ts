@@ -10,7 +10,7 @@ import { stringValue } from '#reaper/core/tracked-canvas';
 import { unlockCanvas } from '#reaper/core/unlock-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { createCanvasStore, createCredentialsProvider, createLockApis, lockEventsOf, systemClock } from '#reaper/wiring';
-import type { OpsCommand } from '../io';
+import { confirmed, type OpsCommand } from '../io';
 import { checkReaperAwsSetup } from '../kit/aws-setup';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
 import { EXIT } from '../kit/exit-codes';
@@ -88,19 +88,8 @@ export const unlockCommand: OpsCommand = {
         ? ` (${verdict.kind}, expires ${relativeTime((verdict.expiresAt - clock.now()) / 1000)})`
         : ` (${verdict.kind})`;
 
-    if (!values.yes) {
-      if (!io.interactive) {
-        io.stderr('ops unlock: refusing to force-unlock without confirmation; pass --yes\n');
-        return EXIT.usageOrConfig;
-      }
-      const confirmed = await io.confirm?.(
-        `Force-unlock ${assetId}, lock ${terminalSafe(lockId ?? '(no lock id)')} until ${terminalSafe(lockExpiresAt)}${when}? Anyone editing it loses the lock.`,
-      );
-      if (!confirmed) {
-        io.stderr('ops unlock: not confirmed; nothing was done\n');
-        return EXIT.usageOrConfig;
-      }
-    }
+    const question = `Force-unlock ${assetId}, lock ${terminalSafe(lockId ?? '(no lock id)')} until ${terminalSafe(lockExpiresAt)}${when}? Anyone editing it loses the lock.`;
+    if (!(await confirmed(io, 'unlock', values.yes === true, question))) return EXIT.usageOrConfig;
 
     const keys = await createCredentialsProvider(config, clients, clock).get();
     // The row's project decides the key, as in a reap run.
