@@ -10,7 +10,7 @@ import type { OpsCommand, OpsIo } from './io';
 import { EXIT } from './kit/exit-codes';
 import { schedulerClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from './stack-outputs';
-import { describeTarget, resolveNamed, stepOn, targetLine } from './target';
+import { describeTarget, resolveNamed, stepOn, TargetFailedError, targetLine } from './target';
 
 /** The schedule group the stack puts its schedule in. */
 export const DEFAULT_SCHEDULE_GROUP = 'default';
@@ -116,8 +116,7 @@ async function switchSchedule(command: 'pause' | 'resume', values: Record<string
   try {
     await scheduler.send(new UpdateScheduleCommand(updateWithState(name, current, wanted)));
   } catch (error) {
-    io.stderr(`ops ${command}: updating ${where} failed; it is still ${current.State ?? 'unknown'}: ${errorMessage(error)}\n`);
-    return EXIT.failed;
+    throw new TargetFailedError(`updating ${where} failed; it is still ${current.State ?? 'unknown'}: ${errorMessage(error)}`);
   }
   const effect =
     wanted === 'DISABLED'

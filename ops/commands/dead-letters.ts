@@ -14,7 +14,7 @@ import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { sqsClient } from '../operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from '../stack-outputs';
-import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
+import { describeTarget, explainFailure, resolveNamed, TargetFailedError, targetLine } from '../target';
 
 const QUEUES: {
   kind: DeadLetterQueueKind;
@@ -130,8 +130,7 @@ export const deadLettersCommand: OpsCommand = {
       }
     } catch (error) {
       await putBack(sqs, urls, received).catch(() => undefined);
-      io.stderr(`ops dead-letters: reading the queues failed: ${explainFailure(error, target)}\n`);
-      return EXIT.failed;
+      throw new TargetFailedError(`reading the queues failed: ${explainFailure(error, target)}`);
     }
 
     const listedCount = listings.reduce((sum, l) => sum + l.messages.length, 0);
@@ -156,8 +155,7 @@ export const deadLettersCommand: OpsCommand = {
         await putBack(sqs, urls, received);
       }
     } catch (error) {
-      io.stderr(`ops dead-letters: ${deleteListed ? 'deleting' : 'putting back'} the messages failed: ${errorMessage(error)}\n`);
-      return EXIT.failed;
+      throw new TargetFailedError(`${deleteListed ? 'deleting' : 'putting back'} the messages failed: ${errorMessage(error)}`);
     }
 
     if (values.json) {
