@@ -6,12 +6,11 @@ import type { OpsCommand } from '../io';
 import { checkAwsSetup } from '../kit/aws-setup';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
 import { RUN_FLAGS, runFlagsRequest } from '../kit/run-flags';
-import { renderRunSummary } from '../kit/run-summary-table';
+import { renderRunSummary, unlockedLine } from '../kit/run-summary-table';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
 import { findStackOutput, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS, sourcesFromFlags } from '../stack-outputs';
 import { describeTarget, localWorldHint, resolveNamed, targetLine } from '../target';
-import { unlockedLine } from '../unlocked-canvases';
 
 export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--function-name NAME] [--json]
 

@@ -1,9 +1,8 @@
 import type { OpsCommand } from '../io';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
-import { renderRunSummary } from '../kit/run-summary-table';
+import { renderRunSummary, unlockedLine } from '../kit/run-summary-table';
 import { relativeTime } from '../kit/text-table';
 import { type FinishedRun, RUN_FINISHED_MESSAGE, RUN_LOG_FLAGS, RUN_LOG_HELP, RUNS_DEFAULT_SINCE, readFinishedRuns } from '../run-log';
-import { unlockedLine } from '../unlocked-canvases';
 
 export const LAST_RUN_USAGE = `Usage: npm run ops -- last-run [--since DURATION] [--json] [--check] [--log-group NAME]
 

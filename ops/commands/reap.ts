@@ -89,7 +89,7 @@ interface CliRequest {
 
 const COMMAND = { name: 'reap', usage: REAP_USAGE, helpCommand: 'npm run reap -- --help' };
 
-/** The flags `reap` takes (parsed by parseCliArgs; the npm run guard checks npm did not take one of them). */
+/** The flags `reap` takes (the npm run guard checks npm did not take one of them). */
 const REAP_FLAGS = {
   ...RUN_FLAGS,
   json: { type: 'boolean' },
