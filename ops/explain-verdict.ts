@@ -5,10 +5,9 @@ import type { ApiFailure } from '#reaper/core/ports';
 import { projectOf } from '#reaper/core/project';
 import type { RunSummary } from '#reaper/core/summary';
 import { readingText, type TrackedCanvas } from '#reaper/core/tracked-canvas';
-import { claimHeldByOtherRun, type RowClaim, type SourceJudgement } from '#reaper/core/verdict';
-import { REAPER_ATTRIBUTES } from '#reaper/table-contract';
+import { claimHeldByOtherRun, type SourceJudgement } from '#reaper/core/verdict';
 import { relativeTime } from './kit/text-table';
-import type { RawRow } from './tracked-rows';
+import { claimOf, type RawRow } from './tracked-rows';
 
 /**
  * The verdict of `ops explain`: what a scheduled run would do with one canvas now, in words and in the run summary's
@@ -303,10 +302,3 @@ function heldByBrake(project: string, summary: RunSummary | undefined): ExplainV
 }
 
 const skipped = (reason: string): ExpectedOutcome => ({ status: 'skipped', reason });
-
-/** The run's claim the row holds, if any. */
-export function claimOf(item: RawRow): RowClaim | undefined {
-  const runId = item[REAPER_ATTRIBUTES.claimRunId]?.S;
-  if (runId === undefined) return undefined;
-  return { runId, expiresAtMs: Number(item[REAPER_ATTRIBUTES.claimExpiresAt]?.N ?? Number.NaN) };
-}

@@ -1,9 +1,10 @@
 import { type CloudWatchLogsClient, type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { RunSummary } from '#reaper/core/summary';
+import type { OpsIo } from './io';
 import { UsageError } from './kit/usage-error';
-import { logsClient, type OperatorIo } from './operator-clients';
-import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, type StackOutputName } from './stack-outputs';
-import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
+import { logsClient } from './operator-clients';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS, type StackOutputName } from './stack-outputs';
+import { describeTarget, resolveNamed, stepOn, targetLine } from './target';
 
 /** The message of the line each run ends with (functions/reaper/core/reap.ts); its `summary` field is the run summary. */
 export const RUN_FINISHED_MESSAGE = 'reap run finished';
@@ -129,8 +130,7 @@ export const RUN_LOG_FLAGS = {
   json: { type: 'boolean' },
   check: { type: 'boolean' },
   'log-group': { type: 'string' },
-  'outputs-file': { type: 'string' },
-  'stack-name': { type: 'string' },
+  ...STACK_OUTPUTS_FLAGS,
 } as const;
 
 /** The help text last-run and runs share: the log group's options, and what reading it needs. */
@@ -146,7 +146,8 @@ AWS_ENDPOINT_URL_CLOUDWATCH_LOGS for a local endpoint). It says its target on st
 export interface LogGroupTarget {
   logs: CloudWatchLogsClient;
   logGroupName: string;
-  readFailed(error: unknown): string;
+  /** Reads the group; a failure names the group and the likely cause (a TargetFailedError, exit 1). */
+  read<T>(step: () => Promise<T>): Promise<T>;
 }
 
 /** Finds a command's log group the ops way (flag, variable, stack output) and says it on stderr before anything is read. */
@@ -154,7 +155,7 @@ export async function logGroupTarget(
   command: string,
   name: StackOutputName,
   values: Readonly<Record<string, unknown>>,
-  io: OperatorIo,
+  io: OpsIo,
 ): Promise<LogGroupTarget> {
   const { value: logGroupName, source, sources } = resolveNamed(name, values, io);
   const logs = logsClient(io);
@@ -163,27 +164,24 @@ export async function logGroupTarget(
   return {
     logs,
     logGroupName,
-    readFailed: (error) => `ops ${command}: reading log group ${logGroupName} failed: ${explainFailure(error, target)}\n`,
+    read: (step) => stepOn(target, `reading log group ${logGroupName}`, step),
   };
 }
 
 /**
  * What last-run and runs share: the window (--since), the function's log group (said on stderr first), and every
- * finished run in it, handed to `take` a page at a time. Undefined when the log could not be read (said on stderr).
+ * finished run in it, handed to `take` a page at a time.
  */
 export async function readFinishedRuns(
   command: string,
   values: Readonly<Record<string, unknown>>,
-  io: OperatorIo,
+  io: OpsIo,
   take: (runs: FinishedRun[]) => void,
-): Promise<{ since: string; endTime: number; logGroupName: string } | undefined> {
+): Promise<{ since: string; endTime: number; logGroupName: string }> {
   const { since, startTime, endTime } = sinceWindow(values.since, RUNS_DEFAULT_SINCE);
-  const { logs, logGroupName, readFailed } = await logGroupTarget(command, STACK_OUTPUTS.logGroupName, values, io);
-  try {
+  const { logs, logGroupName, read } = await logGroupTarget(command, STACK_OUTPUTS.logGroupName, values, io);
+  await read(async () => {
     for await (const runs of finishedRunPages(logs, logGroupName, startTime, endTime)) take(runs);
-  } catch (error) {
-    io.stderr(readFailed(error));
-    return undefined;
-  }
+  });
   return { since, endTime, logGroupName };
 }

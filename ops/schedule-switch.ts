@@ -6,11 +6,11 @@ import {
   type UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import { errorMessage } from '#reaper/core/error-message';
+import type { OpsCommand, OpsIo } from './io';
 import { EXIT } from './kit/exit-codes';
-import { parseFlags } from './kit/parse-flags';
-import { type OperatorIo, schedulerClient } from './operator-clients';
-import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from './stack-outputs';
-import { describeTarget, explainFailure, resolveNamed, targetLine } from './target';
+import { schedulerClient } from './operator-clients';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from './stack-outputs';
+import { describeTarget, resolveNamed, stepOn, TargetFailedError, targetLine } from './target';
 
 /** The schedule group the stack puts its schedule in. */
 export const DEFAULT_SCHEDULE_GROUP = 'default';
@@ -56,7 +56,7 @@ const deployNote = (state: ScheduleState) =>
     ? `For a pause that survives deploys, set "${SCHEDULE_ENABLED_SETTING}": false in the environment's file and deploy (set it back to resume).`
     : `A stack whose environment file sets "${SCHEDULE_ENABLED_SETTING}": false comes back paused at its next deploy; set it to true there to keep the schedule on.`);
 
-export function scheduleSwitchUsage(command: 'pause' | 'resume'): string {
+function scheduleSwitchUsage(command: 'pause' | 'resume'): string {
   const pause = command === 'pause';
   return `Usage: npm run ops -- ${command} [--schedule-name NAME] [--schedule-group GROUP]
 
@@ -87,21 +87,19 @@ Exit codes: 0 ${pause ? 'paused (or already paused)' : 'resumed (or already enab
 }
 
 /** `ops pause` and `ops resume`: set the schedule's state, carrying every other field over. */
-export async function switchSchedule(command: 'pause' | 'resume', argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseFlags(
-    argv,
-    {
-      'schedule-name': { type: 'string' },
-      'schedule-group': { type: 'string' },
-      'outputs-file': { type: 'string' },
-      'stack-name': { type: 'string' },
-    },
-    { min: 0, max: 0 },
-  );
-  if (help) {
-    io.stdout(`${scheduleSwitchUsage(command)}\n`);
-    return EXIT.ok;
-  }
+const scheduleSwitch = (command: 'pause' | 'resume'): OpsCommand => ({
+  usage: scheduleSwitchUsage(command),
+  flags: {
+    'schedule-name': { type: 'string' },
+    'schedule-group': { type: 'string' },
+    ...STACK_OUTPUTS_FLAGS,
+  },
+  run: (values, _, io) => switchSchedule(command, values, io),
+});
+export const pauseCommand = scheduleSwitch('pause');
+export const resumeCommand = scheduleSwitch('resume');
+
+async function switchSchedule(command: 'pause' | 'resume', values: Record<string, unknown>, io: OpsIo): Promise<number> {
   const { value: name, source, sources } = resolveNamed(STACK_OUTPUTS.scheduleName, values, io);
   const group = (values['schedule-group'] as string | undefined) ?? DEFAULT_SCHEDULE_GROUP;
   const wanted: ScheduleState = command === 'pause' ? 'DISABLED' : 'ENABLED';
@@ -110,13 +108,7 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
   const target = await describeTarget(where, source, scheduler, 'SCHEDULER', io, sources);
   io.stderr(targetLine(command, target));
 
-  let current: GetScheduleCommandOutput;
-  try {
-    current = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
-  } catch (error) {
-    io.stderr(`ops ${command}: reading ${where} failed: ${explainFailure(error, target)}\n`);
-    return EXIT.failed;
-  }
+  const current = await stepOn(target, `reading ${where}`, () => scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group })));
   if (current.State === wanted) {
     io.stdout(`The ${where} is already ${wanted}; nothing changed.\n${deployNote(wanted)}\n`);
     return EXIT.ok;
@@ -124,8 +116,7 @@ export async function switchSchedule(command: 'pause' | 'resume', argv: readonly
   try {
     await scheduler.send(new UpdateScheduleCommand(updateWithState(name, current, wanted)));
   } catch (error) {
-    io.stderr(`ops ${command}: updating ${where} failed; it is still ${current.State ?? 'unknown'}: ${errorMessage(error)}\n`);
-    return EXIT.failed;
+    throw new TargetFailedError(`updating ${where} failed; it is still ${current.State ?? 'unknown'}: ${errorMessage(error)}`);
   }
   const effect =
     wanted === 'DISABLED'

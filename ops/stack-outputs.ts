@@ -44,6 +44,9 @@ export const STACK_OUTPUTS = {
   },
 } as const satisfies Record<string, StackOutputName>;
 
+/** The flags of every command that reads the stack's outputs: which file, and which stack in it. */
+export const STACK_OUTPUTS_FLAGS = { 'outputs-file': { type: 'string' }, 'stack-name': { type: 'string' } } as const;
+
 export interface StackOutputSources {
   /** The command-line flag's value, if given. */
   flag: string | undefined;
@@ -60,12 +63,12 @@ export interface StackOutputSources {
 export function sourcesFromFlags(
   name: StackOutputName | undefined,
   values: Readonly<Record<string, unknown>>,
-  io: { env: Readonly<Record<string, string | undefined>>; cwd: string },
+  io: { env: Readonly<Record<string, string | undefined>>; cwd?: string },
 ): StackOutputSources {
   return {
     flag: name ? (values[name.flag.slice(2)] as string | undefined) : undefined,
     env: io.env,
-    cwd: io.cwd,
+    cwd: io.cwd ?? process.cwd(),
     outputsFile: values['outputs-file'] as string | undefined,
     stackName: values['stack-name'] as string | undefined,
   };

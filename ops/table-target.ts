@@ -1,21 +1,33 @@
+import { ConfigError, type ConfigProblem, type ReaperConfig, readSettings } from '#reaper/config';
 import { ENV } from '#reaper/settings';
 import { type AwsClients, createAwsClients } from '#reaper/wiring';
 import type { OpsIo } from './io';
 import { checkAwsSetup, isConnectionRefused } from './kit/aws-setup';
-import { UsageError } from './kit/usage-error';
-import { DEFAULT_OUTPUTS_FILE, findStackOutput, STACK_OUTPUTS } from './stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, findStackOutput, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from './stack-outputs';
 import { describeTarget, explainFailure, resolveNamed, type Target, TargetFailedError, targetLine } from './target';
 
 /** The flags every command on the table takes to name it (besides TABLE_NAME and cdk-outputs.json). */
 export const TABLE_TARGET_OPTIONS = {
   'table-name': { type: 'string' },
-  'outputs-file': { type: 'string' },
-  'stack-name': { type: 'string' },
+  ...STACK_OUTPUTS_FLAGS,
 } as const;
 
 export const TABLE_TARGET_HELP = `  --table-name NAME    the table (default: ${'$'}${STACK_OUTPUTS.tableName.env}, else the ${STACK_OUTPUTS.tableName.output} output in ${DEFAULT_OUTPUTS_FILE})
   --outputs-file FILE  where to read stack outputs (default ${DEFAULT_OUTPUTS_FILE}, from: npx cdk deploy --outputs-file ${DEFAULT_OUTPUTS_FILE})
   --stack-name NAME    the stack in that file, when it holds several`;
+
+const TABLE_COMMAND_SETTINGS = ['tableName', 'graceSeconds', 'logLevel', 'serviceName'] as const;
+
+/** What commands that only read or write the table need (ops status/track/untrack): no API credentials. */
+export function loadTableConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): Pick<ReaperConfig, (typeof TABLE_COMMAND_SETTINGS)[number]> {
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, detail: string) => problems.push({ variable, detail });
+  const values = readSettings(TABLE_COMMAND_SETTINGS, 'env', (name) => env[name], problem);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values;
+}
 
 /** The table a command works on, the environment the reaper's config is read from, and the clients to reach it. */
 export interface TableTarget {
@@ -61,30 +73,4 @@ export async function onTable<T>(target: Target, step: () => Promise<T>): Promis
       throw new TargetFailedError(explainFailure(error, target));
     throw error;
   }
-}
-
-/**
- * Takes the table-target flags out of a command line that is handed on whole to another parser (ops reap runs the
- * reap CLI, which knows nothing of them): `--name value` and `--name=value`, up to a `--`.
- */
-export function takeTableTargetFlags(argv: readonly string[]): { values: Record<string, string>; rest: string[] } {
-  const names = Object.keys(TABLE_TARGET_OPTIONS);
-  const values: Record<string, string> = {};
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    const name = names.find((n) => arg === `--${n}` || arg.startsWith(`--${n}=`));
-    if (!name) {
-      rest.push(arg);
-      continue;
-    }
-    const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
-    values[name] = value;
-  }
-  return { values, rest };
 }

@@ -53,11 +53,23 @@ export class TargetFailedError extends Error {
   }
 }
 
+/**
+ * Runs one step of a command on its target; any failure becomes a TargetFailedError saying what failed, where, and
+ * the likely cause (the runner prints it after the command's name and exits 1).
+ */
+export async function stepOn<T>(target: Target, doing: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new TargetFailedError(`${doing} failed: ${explainFailure(error, target)}`);
+  }
+}
+
 /** A value of the stack found the ops way (flag, variable, cdk-outputs.json), or a MissingTargetError saying how to give it. */
 export function resolveNamed(
   name: StackOutputName,
   values: Readonly<Record<string, unknown>>,
-  io: { env: Env; cwd: string },
+  io: { env: Env; cwd?: string },
 ): ResolvedStackOutput & { sources: StackOutputSources } {
   const sources = sourcesFromFlags(name, values, io);
   try {
@@ -72,7 +84,7 @@ export async function describeTarget(
   source: string,
   client: ClientSettings,
   service: TargetService,
-  io: { env: Env; cwd: string },
+  io: { env: Env; cwd?: string },
   sources?: StackOutputSources,
 ): Promise<Target> {
   let region: string;

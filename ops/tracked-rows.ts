@@ -1,7 +1,8 @@
 import { type AttributeValue, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { attributeReading, DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
-import { type BrakeState, engagedTotals } from '#reaper/core/brake';
+import type { BrakeRow, BrakeState } from '#reaper/core/brake';
 import type { TrackedCanvas } from '#reaper/core/tracked-canvas';
+import type { RowClaim } from '#reaper/core/verdict';
 import { CANVAS_ATTRIBUTES, isReservedKey, REAPER_ATTRIBUTES } from '#reaper/table-contract';
 
 export type RawRow = Record<string, AttributeValue>;
@@ -10,8 +11,21 @@ export type RawRow = Record<string, AttributeValue>;
 export interface StatusRow {
   canvas: TrackedCanvas;
   lastForceUnlockedAt?: string;
-  /** The run that holds the row's claim and until when (epoch ms); a claim left by a run that died stays visible. */
-  claim?: { runId: string; expiresAtMs: number };
+  /** The run that holds the row's claim; a claim left by a run that died stays visible. */
+  claim?: RowClaim;
+}
+
+/** The run's claim the row holds, if any. */
+export function claimOf(item: RawRow): RowClaim | undefined {
+  const runId = item[REAPER_ATTRIBUTES.claimRunId]?.S;
+  if (runId === undefined) return undefined;
+  return { runId, expiresAtMs: Number(item[REAPER_ATTRIBUTES.claimExpiresAt]?.N ?? Number.NaN) };
+}
+
+/** A claim as status and explain show it: the run, and until when. */
+export function shownClaim(claim: RowClaim): { runId: string; expiresAt: string } {
+  const expiresAt = Number.isFinite(claim.expiresAtMs) ? new Date(claim.expiresAtMs).toISOString() : '(no reaperClaimExpiresAt)';
+  return { runId: claim.runId, expiresAt };
 }
 
 const STATUS_NAMES = {
@@ -44,13 +58,8 @@ export async function* scanStatusRows(client: DynamoDBClient, tableName: string)
       .filter((item) => !isReservedKey(item[CANVAS_ATTRIBUTES.assetId]?.S ?? ''))
       .map((item) => {
         const lastAt = item[REAPER_ATTRIBUTES.lastUnlockedAt]?.S;
-        const claimRunId = item[REAPER_ATTRIBUTES.claimRunId]?.S;
-        const claimUntil = Number(item[REAPER_ATTRIBUTES.claimExpiresAt]?.N);
-        return {
-          canvas: canvasOf(item),
-          ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}),
-          ...(claimRunId !== undefined ? { claim: { runId: claimRunId, expiresAtMs: claimUntil } } : {}),
-        };
+        const claim = claimOf(item);
+        return { canvas: canvasOf(item), ...(lastAt !== undefined ? { lastForceUnlockedAt: lastAt } : {}), ...(claim ? { claim } : {}) };
       });
     exclusiveStartKey = page.LastEvaluatedKey;
   } while (exclusiveStartKey);
@@ -78,4 +87,18 @@ export function canvasOf(item: RawRow): TrackedCanvas {
 /** The mass-expiry brake's state, as the reaper reads it, totalled over the engaged projects: undefined when none is. */
 export async function readBrakeState(client: DynamoDBClient, tableName: string): Promise<BrakeState | undefined> {
   return engagedTotals(await new DynamoCanvasStore({ client, tableName }).readBrake());
+}
+
+/** What is engaged, as one total (ops status): the earliest trip, summed counts; undefined when nothing is. */
+export function engagedTotals(row: BrakeRow): BrakeState | undefined {
+  const engaged = Object.values(row.projects).flatMap((entry) => (entry.engaged ? [entry.engaged] : []));
+  if (row.legacy) engaged.push({ ...row.legacy, heldSinceMs: 0 });
+  if (engaged.length === 0) return undefined;
+  const first = engaged.reduce((a, b) => (b.trippedAtMs < a.trippedAtMs ? b : a));
+  return {
+    trippedAtMs: first.trippedAtMs,
+    runId: first.runId,
+    newlyStale: engaged.reduce((sum, e) => sum + e.newlyStale, 0),
+    live: engaged.reduce((sum, e) => sum + e.live, 0),
+  };
 }

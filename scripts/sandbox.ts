@@ -12,7 +12,7 @@ import { startScenarioStandIn } from '#local/scenario-stand-in';
 import { startSecretsManagerStandIn } from '#local/secrets-manager-stand-in';
 import { createTrackedCanvasTable, getRow, localDynamoClient, putRow, type SeedRow } from '#local/tracked-canvas-table';
 import { eventLine } from '#ops/commands/events';
-import { DEFAULT_TERMINAL_COLUMNS } from '#ops/commands/reap';
+import { DEFAULT_TERMINAL_COLUMNS } from '#ops/kit/process-output';
 import { clipText, wrapText } from '#ops/kit/text-table';
 import { ENV } from '#reaper/settings';
 import { renderSandboxReport, type SandboxCanvas } from './sandbox-report';

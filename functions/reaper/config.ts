@@ -174,17 +174,6 @@ export function loadConfig(env: Env, runtime: Runtime): ReaperConfig {
   return { ...config, credentials, runBudgetMs: 1000 * runBudgetSeconds };
 }
 
-const TABLE_COMMAND_SETTINGS = ['tableName', 'graceSeconds', 'logLevel', 'serviceName'] as const;
-
-/** What commands that only read or write the table need (ops status/track/untrack): no API credentials. */
-export function loadTableConfig(env: Env): Pick<ReaperConfig, (typeof TABLE_COMMAND_SETTINGS)[number]> {
-  const problems: ConfigProblem[] = [];
-  const problem = (variable: string, detail: string) => problems.push({ variable, detail });
-  const values = readSettings(TABLE_COMMAND_SETTINGS, 'env', (name) => env[name], problem);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return values;
-}
-
 /**
  * Exactly one source of API credentials: the secret, or (local runs only) the Scenario SDK's two variables (the
  * default project's key), or a projects file.

@@ -7,7 +7,6 @@ import { SETTINGS } from './settings';
 export const MAX_ASSET_IDS_PER_RUN = 1000;
 /** A run's grace (payload field) has the bounds of GRACE_SECONDS. */
 const GRACE = SETTINGS.graceSeconds;
-export const MAX_GRACE_SECONDS = GRACE.max;
 
 /** What one invocation asks for. */
 export interface RunRequest {

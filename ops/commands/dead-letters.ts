@@ -8,13 +8,13 @@ import {
 } from '@aws-sdk/client-sqs';
 import { errorMessage } from '#reaper/core/error-message';
 import { type DeadLetter, type DeadLetterQueueKind, decodeDeadLetter } from '../dead-letter-message';
+import type { OpsCommand } from '../io';
 import { EXIT } from '../kit/exit-codes';
-import { parseFlags } from '../kit/parse-flags';
 import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
-import { type OperatorIo, sqsClient } from '../operator-clients';
-import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
-import { describeTarget, explainFailure, resolveNamed, targetLine } from '../target';
+import { sqsClient } from '../operator-clients';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from '../stack-outputs';
+import { describeTarget, explainFailure, resolveNamed, TargetFailedError, targetLine } from '../target';
 
 const QUEUES: {
   kind: DeadLetterQueueKind;
@@ -78,107 +78,99 @@ interface QueueListing {
   purged?: number;
 }
 
-export async function deadLettersCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseFlags(
-    argv,
-    {
-      json: { type: 'boolean' },
-      max: { type: 'string' },
-      purge: { type: 'boolean' },
-      yes: { type: 'boolean', short: 'y' },
-      'failed-invocations-queue-url': { type: 'string' },
-      'undelivered-ticks-queue-url': { type: 'string' },
-      'outputs-file': { type: 'string' },
-      'stack-name': { type: 'string' },
-      check: { type: 'boolean' },
-    },
-    { min: 0, max: 0 },
-  );
-  if (help) {
-    io.stdout(`${DEAD_LETTERS_USAGE}\n`);
-    return EXIT.ok;
-  }
-  const max = values.max === undefined ? DEFAULT_MAX_PER_QUEUE : Number(values.max);
-  if (!Number.isInteger(max) || max < 1 || max > 10_000)
-    throw new UsageError(`--max: expected a whole number from 1 to 10000, got ${JSON.stringify(values.max)}`);
-  if (values.yes && !values.purge) throw new UsageError('--yes only goes with --purge');
-  const purge = values.purge === true;
-  if (purge && !values.yes && !io.interactive) {
-    io.stderr('ops dead-letters: refusing to purge without confirmation; pass --yes\n');
-    return EXIT.usageOrConfig;
-  }
-  const found = QUEUES.map((q) => resolveNamed(q.output, values, io));
-  const urls = found.map((f) => f.value);
-  const sqs = sqsClient(io);
-  const target = await describeTarget(
-    `queues ${urls.join(' and ')}`,
-    [...new Set(found.map((f) => f.source))].join(', '),
-    sqs,
-    'SQS',
-    io,
-    found[0]!.sources,
-  );
-  io.stderr(targetLine('dead-letters', target));
-  const received: Message[][] = [];
-  const listings: QueueListing[] = [];
-  try {
-    for (const [index, queue] of QUEUES.entries()) {
-      const queueUrl = urls[index]!;
-      const approximateMessages = await countMessages(sqs, queueUrl);
-      const { messages, complete } = await receiveAll(sqs, queueUrl, max);
-      received.push(messages);
-      listings.push({
-        queue: queue.kind,
-        queueUrl,
-        approximateMessages,
-        messages: messages.map((m) => decodeDeadLetter(queue.kind, m)),
-        complete,
-      });
-    }
-  } catch (error) {
-    await putBack(sqs, urls, received).catch(() => undefined);
-    io.stderr(`ops dead-letters: reading the queues failed: ${explainFailure(error, target)}\n`);
-    return EXIT.failed;
-  }
-
-  const listedCount = listings.reduce((sum, l) => sum + l.messages.length, 0);
-  let deleteListed = purge && listedCount > 0;
-  const askFirst = deleteListed && !values.yes;
-  if (askFirst) {
-    io.stderr(`${renderListings(listings)}\n`);
-    deleteListed = await io.confirm(`Delete the ${listedCount} message(s) listed above? They cannot be read again.`);
-    if (!deleteListed) {
-      await putBack(sqs, urls, received).catch(() => undefined);
-      io.stderr('ops dead-letters: not confirmed; nothing was deleted\n');
+export const deadLettersCommand: OpsCommand = {
+  usage: DEAD_LETTERS_USAGE,
+  flags: {
+    json: { type: 'boolean' },
+    max: { type: 'string' },
+    purge: { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' },
+    'failed-invocations-queue-url': { type: 'string' },
+    'undelivered-ticks-queue-url': { type: 'string' },
+    ...STACK_OUTPUTS_FLAGS,
+    check: { type: 'boolean' },
+  },
+  run: async (values, _, io) => {
+    const max = values.max === undefined ? DEFAULT_MAX_PER_QUEUE : Number(values.max);
+    if (!Number.isInteger(max) || max < 1 || max > 10_000)
+      throw new UsageError(`--max: expected a whole number from 1 to 10000, got ${JSON.stringify(values.max)}`);
+    if (values.yes && !values.purge) throw new UsageError('--yes only goes with --purge');
+    const purge = values.purge === true;
+    if (purge && !values.yes && !io.interactive) {
+      io.stderr('ops dead-letters: refusing to purge without confirmation; pass --yes\n');
       return EXIT.usageOrConfig;
     }
-  }
-  try {
-    if (deleteListed) {
-      for (const [index, messages] of received.entries()) {
-        for (const m of messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: urls[index]!, ReceiptHandle: m.ReceiptHandle! }));
-        listings[index]!.purged = messages.length;
+    const found = QUEUES.map((q) => resolveNamed(q.output, values, io));
+    const urls = found.map((f) => f.value);
+    const sqs = sqsClient(io);
+    const target = await describeTarget(
+      `queues ${urls.join(' and ')}`,
+      [...new Set(found.map((f) => f.source))].join(', '),
+      sqs,
+      'SQS',
+      io,
+      found[0]!.sources,
+    );
+    io.stderr(targetLine('dead-letters', target));
+    const received: Message[][] = [];
+    const listings: QueueListing[] = [];
+    try {
+      for (const [index, queue] of QUEUES.entries()) {
+        const queueUrl = urls[index]!;
+        const approximateMessages = await countMessages(sqs, queueUrl);
+        const { messages, complete } = await receiveAll(sqs, queueUrl, max);
+        received.push(messages);
+        listings.push({
+          queue: queue.kind,
+          queueUrl,
+          approximateMessages,
+          messages: messages.map((m) => decodeDeadLetter(queue.kind, m)),
+          complete,
+        });
       }
-    } else {
-      await putBack(sqs, urls, received);
+    } catch (error) {
+      await putBack(sqs, urls, received).catch(() => undefined);
+      throw new TargetFailedError(`reading the queues failed: ${explainFailure(error, target)}`);
     }
-  } catch (error) {
-    io.stderr(`ops dead-letters: ${deleteListed ? 'deleting' : 'putting back'} the messages failed: ${errorMessage(error)}\n`);
-    return EXIT.failed;
-  }
 
-  if (values.json) {
-    io.stdout(`${JSON.stringify({ generatedAt: new Date().toISOString(), queues: listings }, null, 2)}\n`);
-  } else {
-    if (!askFirst) io.stdout(`${renderListings(listings)}\n`);
-    if (deleteListed) io.stdout(`\nPurged ${listedCount} message(s).\n`);
-  }
+    const listedCount = listings.reduce((sum, l) => sum + l.messages.length, 0);
+    let deleteListed = purge && listedCount > 0;
+    const askFirst = deleteListed && !values.yes;
+    if (askFirst) {
+      io.stderr(`${renderListings(listings)}\n`);
+      deleteListed = (await io.confirm?.(`Delete the ${listedCount} message(s) listed above? They cannot be read again.`)) === true;
+      if (!deleteListed) {
+        await putBack(sqs, urls, received).catch(() => undefined);
+        io.stderr('ops dead-letters: not confirmed; nothing was deleted\n');
+        return EXIT.usageOrConfig;
+      }
+    }
+    try {
+      if (deleteListed) {
+        for (const [index, messages] of received.entries()) {
+          for (const m of messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: urls[index]!, ReceiptHandle: m.ReceiptHandle! }));
+          listings[index]!.purged = messages.length;
+        }
+      } else {
+        await putBack(sqs, urls, received);
+      }
+    } catch (error) {
+      throw new TargetFailedError(`${deleteListed ? 'deleting' : 'putting back'} the messages failed: ${errorMessage(error)}`);
+    }
 
-  // SQS's counts lag behind deletes, so what remains is judged from the listing itself: messages kept, or not all listed.
-  const remaining = listings.some((l) => !l.complete || (l.purged === undefined && l.messages.length > 0));
-  // --purge acts: what it could not clear is a failure. A listing only reads: what it found is a finding (--check).
-  return remaining && (purge || values.check) ? EXIT.failed : EXIT.ok;
-}
+    if (values.json) {
+      io.stdout(`${JSON.stringify({ generatedAt: new Date().toISOString(), queues: listings }, null, 2)}\n`);
+    } else {
+      if (!askFirst) io.stdout(`${renderListings(listings)}\n`);
+      if (deleteListed) io.stdout(`\nPurged ${listedCount} message(s).\n`);
+    }
+
+    // SQS's counts lag behind deletes, so what remains is judged from the listing itself: messages kept, or not all listed.
+    const remaining = listings.some((l) => !l.complete || (l.purged === undefined && l.messages.length > 0));
+    // --purge acts: what it could not clear is a failure. A listing only reads: what it found is a finding (--check).
+    return remaining && (purge || values.check) ? EXIT.failed : EXIT.ok;
+  },
+};
 
 async function countMessages(sqs: SQSClient, queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(

@@ -1,12 +1,11 @@
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { LOCK_EVENT_SOURCE } from '#reaper/core/lock-events';
+import type { OpsCommand } from '../io';
 import { EXIT } from '../kit/exit-codes';
-import { parseFlags } from '../kit/parse-flags';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
-import type { OperatorIo } from '../operator-clients';
 import { type LogGroupTarget, logEventPages, logGroupTarget, sinceWindow } from '../run-log';
-import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
+import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from '../stack-outputs';
 
 const DEFAULT_SINCE = '1h';
 /** Pages of FilterLogEvents read at most (each up to 1 MB); the rest is left out, and said so. */
@@ -39,47 +38,34 @@ export interface DeliveredLockEvent {
   detail: Record<string, unknown>;
 }
 
-export async function eventsCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseFlags(
-    argv,
-    {
-      since: { type: 'string' },
-      asset: { type: 'string' },
-      json: { type: 'boolean' },
-      'events-log-group': { type: 'string' },
-      'outputs-file': { type: 'string' },
-      'stack-name': { type: 'string' },
-    },
-    { min: 0, max: 0 },
-  );
-  if (help) {
-    io.stdout(`${EVENTS_USAGE}\n`);
+export const eventsCommand: OpsCommand = {
+  usage: EVENTS_USAGE,
+  flags: {
+    since: { type: 'string' },
+    asset: { type: 'string' },
+    json: { type: 'boolean' },
+    'events-log-group': { type: 'string' },
+    ...STACK_OUTPUTS_FLAGS,
+  },
+  run: async (values, _, io) => {
+    const { since, startTime, endTime } = sinceWindow(values.since, DEFAULT_SINCE);
+    const assetId = values.asset as string | undefined;
+    if (assetId !== undefined) {
+      const problem = assetIdProblem(assetId);
+      if (problem) throw new UsageError(`--asset: ${problem}`);
+    }
+    const group = await logGroupTarget('events', STACK_OUTPUTS.lockEventsLogGroupName, values, io);
+    const { events, complete } = await group.read(() => readEvents(group, startTime, endTime, assetId));
+    if (values.json) {
+      io.stdout(`${JSON.stringify(events, null, 2)}\n`);
+    } else {
+      for (const event of events) io.stdout(`${eventLine(event)}\n`);
+      io.stderr(`${events.length} lock event(s) in the last ${since}${assetId ? ` for ${assetId}` : ''}\n`);
+    }
+    if (!complete) io.stderr(`ops events: stopped after ${MAX_PAGES} pages; narrow --since or pass --asset\n`);
     return EXIT.ok;
-  }
-  const { since, startTime, endTime } = sinceWindow(values.since, DEFAULT_SINCE);
-  const assetId = values.asset as string | undefined;
-  if (assetId !== undefined) {
-    const problem = assetIdProblem(assetId);
-    if (problem) throw new UsageError(`--asset: ${problem}`);
-  }
-  const group = await logGroupTarget('events', STACK_OUTPUTS.lockEventsLogGroupName, values, io);
-  let events: DeliveredLockEvent[];
-  let complete: boolean;
-  try {
-    ({ events, complete } = await readEvents(group, startTime, endTime, assetId));
-  } catch (error) {
-    io.stderr(group.readFailed(error));
-    return EXIT.failed;
-  }
-  if (values.json) {
-    io.stdout(`${JSON.stringify(events, null, 2)}\n`);
-  } else {
-    for (const event of events) io.stdout(`${eventLine(event)}\n`);
-    io.stderr(`${events.length} lock event(s) in the last ${since}${assetId ? ` for ${assetId}` : ''}\n`);
-  }
-  if (!complete) io.stderr(`ops events: stopped after ${MAX_PAGES} pages; narrow --since or pass --asset\n`);
-  return EXIT.ok;
-}
+  },
+};
 
 /** One event in one line: when, what, which canvas (or brake project), how it was started, by which run. */
 export function eventLine(event: DeliveredLockEvent): string {

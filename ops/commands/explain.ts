@@ -15,18 +15,18 @@ import { ENV } from '#reaper/settings';
 import { CANVAS_ATTRIBUTES, REAPER_ATTRIBUTES } from '#reaper/table-contract';
 import { createCanvasStore, createCredentialsProvider, createLockApis, reapOptions, systemClock } from '#reaper/wiring';
 import { type CanvasHistory, NO_HISTORY, readCanvasHistory } from '../canvas-history';
-import { claimOf, type ExplainVerdict, explainVerdict, inWords, iso } from '../explain-verdict';
+import { type ExplainVerdict, explainVerdict, inWords } from '../explain-verdict';
+import type { OpsCommand, OpsIo } from '../io';
 import { checkAwsSetup, checkReaperAwsSetup } from '../kit/aws-setup';
 import { EXIT } from '../kit/exit-codes';
-import { parseFlags } from '../kit/parse-flags';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
-import { logsClient, type OperatorIo } from '../operator-clients';
+import { logsClient } from '../operator-clients';
 import { parseDuration } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
-import { describeTarget, explainFailure, MissingTargetError, resolveNamed, targetLine } from '../target';
-import { canvasOf, type RawRow, readRow } from '../tracked-rows';
+import { describeTarget, explainFailure, MissingTargetError, resolveNamed, stepOn, TargetFailedError, targetLine } from '../target';
+import { canvasOf, claimOf, type RawRow, readRow, shownClaim } from '../tracked-rows';
 
 const DEFAULT_SINCE = '7d';
 /** The GET at Scenario gives up after this (its own timeout and retries come from the settings). */
@@ -98,132 +98,125 @@ export interface ExplainSettings {
   dryRun: boolean;
 }
 
-export type ExplainIo = OperatorIo & { lambda?: LambdaClient };
-
 const SILENT_LOGGER: ReapLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export async function explainCommand(argv: readonly string[], io: ExplainIo): Promise<number> {
-  const { values, positionals, help } = parseFlags(
-    argv,
-    {
-      'no-api': { type: 'boolean' },
-      since: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      json: { type: 'boolean' },
-      'local-settings': { type: 'boolean' },
-      'function-name': { type: 'string' },
-      'log-group': { type: 'string' },
-      'events-log-group': { type: 'string' },
-      ...TABLE_TARGET_OPTIONS,
-    },
-    { min: 1, max: 1 },
-  );
-  if (help) {
-    io.stdout(`${EXPLAIN_USAGE}\n`);
-    return EXIT.ok;
-  }
-  const assetId = positionals[0] ?? '';
-  const idProblem = assetIdProblem(assetId);
-  if (idProblem) throw new UsageError(idProblem);
-  const since = (values.since as string | undefined) ?? DEFAULT_SINCE;
-  const sinceMs = parseDuration(since);
-  const noApi = values['no-api'] === true;
-  const dryRun = values['dry-run'] === true;
+export const explainCommand: OpsCommand = {
+  usage: EXPLAIN_USAGE,
+  flags: {
+    'no-api': { type: 'boolean' },
+    since: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    json: { type: 'boolean' },
+    'local-settings': { type: 'boolean' },
+    'function-name': { type: 'string' },
+    'log-group': { type: 'string' },
+    'events-log-group': { type: 'string' },
+    ...TABLE_TARGET_OPTIONS,
+  },
+  positionals: { min: 1, max: 1 },
+  run: async (values, positionals, io) => {
+    const assetId = positionals[0] ?? '';
+    const idProblem = assetIdProblem(assetId);
+    if (idProblem) throw new UsageError(idProblem);
+    const since = (values.since as string | undefined) ?? DEFAULT_SINCE;
+    const sinceMs = parseDuration(since);
+    const noApi = values['no-api'] === true;
+    const dryRun = values['dry-run'] === true;
 
-  const deployed = values['local-settings'] ? undefined : await functionSettings(values, io);
-  if (deployed === 'failed') return EXIT.failed;
-  const { tableName, env, clients, target } = await resolveTableTarget('explain', values, io, { credentials: true });
-  const config: ReaperConfig = deployed ? loadConfig({ ...deployed.env, [ENV.tableName]: tableName }, 'lambda') : loadConfig(env, 'local');
-  const clock = systemClock;
-  await checkReaperAwsSetup(config, clients, io.env);
+    const deployed = values['local-settings'] ? undefined : await functionSettings(values, io);
+    const { tableName, env, clients, target } = await resolveTableTarget('explain', values, io, { credentials: true });
+    const config: ReaperConfig = deployed
+      ? loadConfig({ ...deployed.env, [ENV.tableName]: tableName }, 'lambda')
+      : loadConfig(env, 'local');
+    const clock = systemClock;
+    await checkReaperAwsSetup(config, clients, io.env);
 
-  const item = await onTable(target, () => readRow(clients.dynamo, config.tableName, assetId));
-  const keys = await createCredentialsProvider(config, clients, clock).get();
-  const lockApis = createLockApis(config, keys, clock);
-  const settings: ExplainSettings = {
-    source: deployed ? `function ${deployed.functionName}` : 'local environment',
-    graceSeconds: config.graceSeconds,
-    verifyAtSource: config.verifyAtSource,
-    brake: { windowSeconds: config.brakeWindowSeconds, minLocks: config.brakeMinLocks, share: config.brakeShare },
-    dryRun,
-  };
-  const notes: string[] = [];
-  const functionTable = deployed?.env[ENV.tableName]?.trim();
-  if (functionTable && functionTable !== config.tableName)
-    notes.push(`the function works on table ${functionTable}, not ${config.tableName}: the verdict is for ${config.tableName}`);
+    const item = await onTable(target, () => readRow(clients.dynamo, config.tableName, assetId));
+    const keys = await createCredentialsProvider(config, clients, clock).get();
+    const lockApis = createLockApis(config, keys, clock);
+    const settings: ExplainSettings = {
+      source: deployed ? `function ${deployed.functionName}` : 'local environment',
+      graceSeconds: config.graceSeconds,
+      verifyAtSource: config.verifyAtSource,
+      brake: { windowSeconds: config.brakeWindowSeconds, minLocks: config.brakeMinLocks, share: config.brakeShare },
+      dryRun,
+    };
+    const notes: string[] = [];
+    const functionTable = deployed?.env[ENV.tableName]?.trim();
+    if (functionTable && functionTable !== config.tableName)
+      notes.push(`the function works on table ${functionTable}, not ${config.tableName}: the verdict is for ${config.tableName}`);
 
-  // The table's side of the verdict (valid, stale, the brake, the key) from the run itself: a dry run, which writes
-  // and publishes nothing. The brake judges the whole table, so the dry run scans it when the brake is on.
-  let tableOutcome: CanvasOutcome | undefined;
-  let dryRunSummary: RunSummary | undefined;
-  if (item) {
-    const brakeOn = config.brakeMinLocks > 0;
-    dryRunSummary = await reap(
-      {
-        clock,
-        store: createCanvasStore(config, clients),
-        logger: SILENT_LOGGER,
-        lockApis,
-        onOutcome: (outcome) => {
-          if (outcome.assetId === assetId) tableOutcome ??= outcome;
+    // The table's side of the verdict (valid, stale, the brake, the key) from the run itself: a dry run, which writes
+    // and publishes nothing. The brake judges the whole table, so the dry run scans it when the brake is on.
+    let tableOutcome: CanvasOutcome | undefined;
+    let dryRunSummary: RunSummary | undefined;
+    if (item) {
+      const brakeOn = config.brakeMinLocks > 0;
+      dryRunSummary = await reap(
+        {
+          clock,
+          store: createCanvasStore(config, clients),
+          logger: SILENT_LOGGER,
+          lockApis,
+          onOutcome: (outcome) => {
+            if (outcome.assetId === assetId) tableOutcome ??= outcome;
+          },
         },
-      },
-      {
-        ...reapOptions(config, { dryRun: true }, { runId: `explain-${randomUUID()}`, deadlineMs: clock.now() + SCENARIO_READ_BUDGET_MS }),
-        ...(brakeOn ? {} : { assetIds: [assetId] }),
-      },
-    );
-    if (dryRunSummary.stopReason === 'store-error') {
-      io.stderr(`ops explain: ${explainFailure(new Error(dryRunSummary.stopDetail ?? 'reading the table failed'), target)}\n`);
+        {
+          ...reapOptions(config, { dryRun: true }, { runId: `explain-${randomUUID()}`, deadlineMs: clock.now() + SCENARIO_READ_BUDGET_MS }),
+          ...(brakeOn ? {} : { assetIds: [assetId] }),
+        },
+      );
+      if (dryRunSummary.stopReason === 'store-error')
+        throw new TargetFailedError(explainFailure(new Error(dryRunSummary.stopDetail ?? 'reading the table failed'), target));
+    }
+
+    const canvas = item ? canvasOf(item) : undefined;
+    const scenario = await readAtScenario(canvas, lockApis, config, noApi, clock);
+    const verdict = explainVerdict({
+      assetId,
+      tableName: config.tableName,
+      item,
+      canvas,
+      tableOutcome,
+      dryRunSummary,
+      scenario: scenario.judgement,
+      config,
+      dryRun,
+      noApi,
+      nowMs: clock.now(),
+    });
+
+    const history = await historyOf(values, io, assetId, clock.now() - sinceMs, clock.now());
+    const explained = {
+      assetId,
+      table: config.tableName,
+      generatedAt: new Date(clock.now()).toISOString(),
+      settings,
+      row: item ? rowOf(item) : null,
+      scenario: scenario.reading,
+      verdict,
+      history: { since, ...(history.failed ? { ...history.history, error: history.failed } : history.history) },
+      ...(notes.length > 0 ? { notes } : {}),
+    };
+    if (values.json) io.stdout(`${jsonForTerminal(explained, 2)}\n`);
+    else io.stdout(`${humanText(explained, clock.now())}\n`);
+    if (history.failed) {
+      io.stderr(`ops explain: reading the history failed: ${history.failed}\n`);
       return EXIT.failed;
     }
-  }
-
-  const canvas = item ? canvasOf(item) : undefined;
-  const scenario = await readAtScenario(canvas, lockApis, config, noApi, clock);
-  const verdict = explainVerdict({
-    assetId,
-    tableName: config.tableName,
-    item,
-    canvas,
-    tableOutcome,
-    dryRunSummary,
-    scenario: scenario.judgement,
-    config,
-    dryRun,
-    noApi,
-    nowMs: clock.now(),
-  });
-
-  const history = await historyOf(values, io, assetId, clock.now() - sinceMs, clock.now());
-  const explained = {
-    assetId,
-    table: config.tableName,
-    generatedAt: new Date(clock.now()).toISOString(),
-    settings,
-    row: item ? rowOf(item) : null,
-    scenario: scenario.reading,
-    verdict,
-    history: { since, ...(history.failed ? { ...history.history, error: history.failed } : history.history) },
-    ...(notes.length > 0 ? { notes } : {}),
-  };
-  if (values.json) io.stdout(`${jsonForTerminal(explained, 2)}\n`);
-  else io.stdout(`${humanText(explained, clock.now())}\n`);
-  if (history.failed) {
-    io.stderr(`ops explain: reading the history failed: ${history.failed}\n`);
-    return EXIT.failed;
-  }
-  return EXIT.ok;
-}
+    return EXIT.ok;
+  },
+};
 
 /**
  * The function's environment when the function is found (flag, variable, outputs), said on stderr; undefined when
- * none is named (the local environment is used then); 'failed' when the read failed (said on stderr).
+ * none is named (the local environment is used then).
  */
 async function functionSettings(
   values: Readonly<Record<string, unknown>>,
-  io: ExplainIo,
-): Promise<{ functionName: string; env: Record<string, string | undefined> } | undefined | 'failed'> {
+  io: OpsIo,
+): Promise<{ functionName: string; env: Record<string, string | undefined> } | undefined> {
   let found: ReturnType<typeof resolveNamed>;
   try {
     found = resolveNamed(STACK_OUTPUTS.functionName, values, io);
@@ -235,13 +228,10 @@ async function functionSettings(
   await checkAwsSetup([lambda], io.env);
   const target = await describeTarget(`function ${found.value}`, found.source, lambda, 'LAMBDA', io, found.sources);
   io.stderr(targetLine('explain', target));
-  try {
-    const answer = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: found.value }));
-    return { functionName: found.value, env: { ...(answer.Environment?.Variables ?? {}) } };
-  } catch (error) {
-    io.stderr(`ops explain: reading the settings of ${target.what} failed: ${explainFailure(error, target)}\n`);
-    return 'failed';
-  }
+  const answer = await stepOn(target, `reading the settings of ${target.what}`, () =>
+    lambda.send(new GetFunctionConfigurationCommand({ FunctionName: found.value })),
+  );
+  return { functionName: found.value, env: { ...(answer.Environment?.Variables ?? {}) } };
 }
 
 /** One GET with the key of the row's project, unless --no-api, or the row is invalid, or its project has no key. */
@@ -282,9 +272,7 @@ export function rowOf(item: RawRow): ExplainedRow {
     lockExpiresAt: text(CANVAS_ATTRIBUTES.lockExpiresAt),
     lockId: text(CANVAS_ATTRIBUTES.lockId),
     projectId: text(CANVAS_ATTRIBUTES.projectId),
-    claim: claim
-      ? { runId: claim.runId, expiresAt: Number.isFinite(claim.expiresAtMs) ? iso(claim.expiresAtMs) : '(no reaperClaimExpiresAt)' }
-      : null,
+    claim: claim ? shownClaim(claim) : null,
     lastForceUnlockedAt: text(REAPER_ATTRIBUTES.lastUnlockedAt),
     lastForceUnlockedRunId: text(REAPER_ATTRIBUTES.lastUnlockedRunId),
     lastForceUnlockedLockExpiresAt: text(REAPER_ATTRIBUTES.lastUnlockedLockExpiresAt),
@@ -297,7 +285,7 @@ export function rowOf(item: RawRow): ExplainedRow {
 /** The history from the function's log group when it is named, else from the lock events' log group, else none. */
 async function historyOf(
   values: Readonly<Record<string, unknown>>,
-  io: ExplainIo,
+  io: OpsIo,
   assetId: string,
   startTime: number,
   endTime: number,

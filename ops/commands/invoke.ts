@@ -5,14 +5,12 @@ import type { RunSummary } from '#reaper/core/summary';
 import type { OpsCommand } from '../io';
 import { checkAwsSetup } from '../kit/aws-setup';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
-import { parseFlags } from '../kit/parse-flags';
 import { RUN_FLAGS, runFlagsRequest } from '../kit/run-flags';
-import { renderRunSummary } from '../kit/run-summary-table';
+import { renderRunSummary, unlockedLine } from '../kit/run-summary-table';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
-import { findStackOutput, STACK_OUTPUTS, sourcesFromFlags } from '../stack-outputs';
+import { findStackOutput, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS, sourcesFromFlags } from '../stack-outputs';
 import { describeTarget, localWorldHint, resolveNamed, targetLine } from '../target';
-import { unlockedLine } from '../unlocked-canvases';
 
 export const INVOKE_USAGE = `Usage: npm run ops -- invoke [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--function-name NAME] [--json]
 
@@ -37,79 +35,77 @@ It says its target (function, region, endpoint or account) on stderr first.
 Exit codes: 0 the run had no failure; 1 a canvas failed, a row is invalid, the run stopped early, or the
 invocation failed; 2 usage or configuration error.`;
 
-export const invokeCommand: OpsCommand = async (argv, io) => {
-  const { values, help } = parseFlags(
-    argv,
-    {
-      ...RUN_FLAGS,
-      'function-name': { type: 'string' },
-      'outputs-file': { type: 'string' },
-      'stack-name': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    { min: 0, max: 0 },
-  );
-  if (help) {
-    io.stdout(`${INVOKE_USAGE}\n`);
-    return EXIT.ok;
-  }
-  const problems: string[] = [];
-  const payload = runFlagsRequest(values, problems);
-  if (problems.length > 0) throw new UsageError(problems.join('; '));
+export const invokeCommand: OpsCommand = {
+  usage: INVOKE_USAGE,
+  flags: {
+    ...RUN_FLAGS,
+    'function-name': { type: 'string' },
+    ...STACK_OUTPUTS_FLAGS,
+    json: { type: 'boolean' },
+  },
+  run: async (values, _, io) => {
+    const problems: string[] = [];
+    const payload = runFlagsRequest(values, problems);
+    if (problems.length > 0) throw new UsageError(problems.join('; '));
 
-  const { value: functionName, source, sources } = resolveNamed(STACK_OUTPUTS.functionName, values, io);
+    const { value: functionName, source, sources } = resolveNamed(STACK_OUTPUTS.functionName, values, io);
 
-  const lambda = createInvokeClient();
-  let answer: InvokeCommandOutput;
-  try {
-    await checkAwsSetup([lambda], io.env);
-    const target = await describeTarget(`function ${functionName}`, source, lambda, 'LAMBDA', io, sources);
-    io.stderr(targetLine('invoke', target));
+    const lambda = createInvokeClient();
+    let answer: InvokeCommandOutput;
     try {
-      answer = await lambda.send(
-        new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
-      );
-    } catch (error) {
-      const logGroup = findStackOutput(STACK_OUTPUTS.logGroupName, sourcesFromFlags(undefined, values, io));
-      io.stderr(`ops invoke: ${invokeFailure(functionName, error, logGroup)}${localWorldHint(error, target)}\n`);
+      await checkAwsSetup([lambda], io.env);
+      const target = await describeTarget(`function ${functionName}`, source, lambda, 'LAMBDA', io, sources);
+      io.stderr(targetLine('invoke', target));
+      try {
+        answer = await lambda.send(
+          new InvokeCommand({
+            FunctionName: functionName,
+            InvocationType: 'RequestResponse',
+            Payload: Buffer.from(JSON.stringify(payload)),
+          }),
+        );
+      } catch (error) {
+        const logGroup = findStackOutput(STACK_OUTPUTS.logGroupName, sourcesFromFlags(undefined, values, io));
+        io.stderr(`ops invoke: ${invokeFailure(functionName, error, logGroup)}${localWorldHint(error, target)}\n`);
+        return EXIT.failed;
+      }
+    } finally {
+      lambda.destroy();
+    }
+    const body = answer.Payload ? Buffer.from(answer.Payload).toString('utf8') : '';
+    if (answer.FunctionError) {
+      let detail = body;
+      try {
+        const parsed = JSON.parse(body) as { errorType?: string; errorMessage?: string };
+        detail = `${parsed.errorType ?? 'Error'}: ${parsed.errorMessage ?? body}`;
+      } catch {
+        // not JSON: print it as it came
+      }
+      io.stderr(`ops invoke: the run failed (${answer.FunctionError}): ${terminalSafe(detail)}\n`);
       return EXIT.failed;
     }
-  } finally {
-    lambda.destroy();
-  }
-  const body = answer.Payload ? Buffer.from(answer.Payload).toString('utf8') : '';
-  if (answer.FunctionError) {
-    let detail = body;
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(body) as { errorType?: string; errorMessage?: string };
-      detail = `${parsed.errorType ?? 'Error'}: ${parsed.errorMessage ?? body}`;
+      parsed = JSON.parse(body);
     } catch {
-      // not JSON: print it as it came
+      io.stderr(`ops invoke: the function answered something that is not a run summary (${body.length} bytes)\n`);
+      return EXIT.failed;
     }
-    io.stderr(`ops invoke: the run failed (${answer.FunctionError}): ${terminalSafe(detail)}\n`);
-    return EXIT.failed;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    io.stderr(`ops invoke: the function answered something that is not a run summary (${body.length} bytes)\n`);
-    return EXIT.failed;
-  }
-  const problem = runSummaryProblem(parsed);
-  if (problem) {
-    io.stderr(
-      `ops invoke: ${functionName} answered JSON that is not a run summary (${problem}); is it the reaper? It answered: ${clippedAnswer(body)}\n`,
+    const problem = runSummaryProblem(parsed);
+    if (problem) {
+      io.stderr(
+        `ops invoke: ${functionName} answered JSON that is not a run summary (${problem}); is it the reaper? It answered: ${clippedAnswer(body)}\n`,
+      );
+      return EXIT.failed;
+    }
+    const summary = parsed as RunSummary;
+    io.stdout(
+      values.json
+        ? `${jsonForTerminal(summary, 2)}\n`
+        : `${renderRunSummary(summary, [['function', functionName]])}${unlockedLine(summary)}\n`,
     );
-    return EXIT.failed;
-  }
-  const summary = parsed as RunSummary;
-  io.stdout(
-    values.json
-      ? `${jsonForTerminal(summary, 2)}\n`
-      : `${renderRunSummary(summary, [['function', functionName]])}${unlockedLine(summary)}\n`,
-  );
-  return exitCodeFor(summary);
+    return exitCodeFor(summary);
+  },
 };
 
 /** How much of an answer that is not a run summary is shown: enough to recognise it. */

@@ -1,10 +1,8 @@
+import type { OpsCommand } from '../io';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
-import { parseFlags } from '../kit/parse-flags';
-import { renderRunSummary } from '../kit/run-summary-table';
+import { renderRunSummary, unlockedLine } from '../kit/run-summary-table';
 import { relativeTime } from '../kit/text-table';
-import type { OperatorIo } from '../operator-clients';
 import { type FinishedRun, RUN_FINISHED_MESSAGE, RUN_LOG_FLAGS, RUN_LOG_HELP, RUNS_DEFAULT_SINCE, readFinishedRuns } from '../run-log';
-import { unlockedLine } from '../unlocked-canvases';
 
 export const LAST_RUN_USAGE = `Usage: npm run ops -- last-run [--since DURATION] [--json] [--check] [--log-group NAME]
 
@@ -29,43 +27,40 @@ none finished; 2 usage or configuration error.`;
 /** What --json prints: the newest finished run and where it was read. */
 export type LastRun = { logGroupName: string } & Pick<FinishedRun, 'logStreamName' | 'loggedAt' | 'level' | 'summary'>;
 
-export async function lastRunCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseFlags(argv, RUN_LOG_FLAGS, { min: 0, max: 0 });
-  if (help) {
-    io.stdout(`${LAST_RUN_USAGE}\n`);
-    return EXIT.ok;
-  }
-  // The newest run-finished line (pages come in no promised order across pages).
-  const newest: { run?: FinishedRun } = {};
-  const window = await readFinishedRuns('last-run', values, io, (runs) => {
-    for (const run of runs) if (!newest.run || run.timestampMs >= newest.run.timestampMs) newest.run = run;
-  });
-  if (!window) return EXIT.failed;
-  const { since, endTime, logGroupName } = window;
-  const found: LastRun | undefined = newest.run && {
-    logGroupName,
-    logStreamName: newest.run.logStreamName,
-    loggedAt: newest.run.loggedAt,
-    level: newest.run.level,
-    summary: newest.run.summary,
-  };
-  if (!found) {
-    io.stderr(
-      `ops last-run: no "${RUN_FINISHED_MESSAGE}" line in ${logGroupName} in the last ${since} (look further back with --since 7d)\n`,
-    );
-    return values.check ? EXIT.failed : EXIT.ok;
-  }
-  if (values.json) {
-    io.stdout(`${JSON.stringify(found, null, 2)}\n`);
-  } else {
-    const ageSeconds = (Date.parse(found.loggedAt) - endTime) / 1000;
-    io.stdout(
-      `${renderRunSummary(found.summary, [
-        ['finished', `${found.loggedAt} (${relativeTime(ageSeconds)})`],
-        ['log', `${found.level} in ${logGroupName} ${found.logStreamName}`],
-      ])}${unlockedLine(found.summary)}\n`,
-    );
-  }
-  // It ran: the run's failures, invalid rows and early stop are findings, an exit 1 only when asked (--check).
-  return values.check ? exitCodeFor(found.summary) : EXIT.ok;
-}
+export const lastRunCommand: OpsCommand = {
+  usage: LAST_RUN_USAGE,
+  flags: RUN_LOG_FLAGS,
+  run: async (values, _, io) => {
+    // The newest run-finished line (pages come in no promised order across pages).
+    const newest: { run?: FinishedRun } = {};
+    const { since, endTime, logGroupName } = await readFinishedRuns('last-run', values, io, (runs) => {
+      for (const run of runs) if (!newest.run || run.timestampMs >= newest.run.timestampMs) newest.run = run;
+    });
+    const found: LastRun | undefined = newest.run && {
+      logGroupName,
+      logStreamName: newest.run.logStreamName,
+      loggedAt: newest.run.loggedAt,
+      level: newest.run.level,
+      summary: newest.run.summary,
+    };
+    if (!found) {
+      io.stderr(
+        `ops last-run: no "${RUN_FINISHED_MESSAGE}" line in ${logGroupName} in the last ${since} (look further back with --since 7d)\n`,
+      );
+      return values.check ? EXIT.failed : EXIT.ok;
+    }
+    if (values.json) {
+      io.stdout(`${JSON.stringify(found, null, 2)}\n`);
+    } else {
+      const ageSeconds = (Date.parse(found.loggedAt) - endTime) / 1000;
+      io.stdout(
+        `${renderRunSummary(found.summary, [
+          ['finished', `${found.loggedAt} (${relativeTime(ageSeconds)})`],
+          ['log', `${found.level} in ${logGroupName} ${found.logStreamName}`],
+        ])}${unlockedLine(found.summary)}\n`,
+      );
+    }
+    // It ran: the run's failures, invalid rows and early stop are findings, an exit 1 only when asked (--check).
+    return values.check ? exitCodeFor(found.summary) : EXIT.ok;
+  },
+};

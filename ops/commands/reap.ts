@@ -7,17 +7,15 @@ import { loadConfig } from '#reaper/config';
 import type { ReapLogger } from '#reaper/core/ports';
 import type { RunSummary } from '#reaper/core/summary';
 import { ENV, SETTINGS } from '#reaper/settings';
-import { type AwsClients, createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from '#reaper/wiring';
-import type { OpsCommand } from '../io';
+import { createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from '#reaper/wiring';
+import type { OpsCommand, OpsIo } from '../io';
 import { checkReaperAwsSetup } from '../kit/aws-setup';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
 import { humanReapLogger } from '../kit/human-reap-log';
 import { whileInterruptible } from '../kit/interrupt';
-import { flagsNpmTookMessage, type NpmScript } from '../kit/npm-run-guard';
-import { parseFlags } from '../kit/parse-flags';
-import { pipeSafeWriter, redactingWriter } from '../kit/process-output';
-import { exitForError } from '../kit/report-error';
+import type { NpmScript } from '../kit/npm-run-guard';
+import { proseWriter, runProcess, terminalWidth } from '../kit/process-output';
 import { RUN_FLAGS, runFlagsRequest } from '../kit/run-flags';
 import { renderRunSummary } from '../kit/run-summary-table';
 import { assertTableReachable, firstTableRead } from '../kit/table-preflight';
@@ -25,7 +23,8 @@ import { terminalSafe } from '../kit/terminal-text';
 import { wrapText } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { versionLine } from '../kit/version';
-import { resolveTableTarget, takeTableTargetFlags } from '../table-target';
+import { runCommand } from '../runner';
+import { resolveTableTarget, TABLE_TARGET_OPTIONS } from '../table-target';
 
 export const REAP_USAGE = `Usage: npm run reap -- [--dry-run] [--asset-id ID]... [--project ID]... [--grace-seconds N] [--override-brake] [--json] [--log-format human|json]
        npx canvas-reaper [same options]      (the package's bin: no \`--\` needed)
@@ -78,21 +77,6 @@ Exit codes: 0 nothing failed; 1 a canvas failed or a row is invalid (or the run
 stopped early, or the brake holds locks); 2 usage or configuration error, or a
 clock too far from AWS's (nothing was done).`;
 
-export interface CliIo {
-  env: Readonly<Record<string, string | undefined>>;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** stderr is a terminal: a person is watching, so the run ends with a summary table. */
-  stderrIsTerminal?: boolean;
-  /** stdout is a terminal: the log becomes one human line per canvas (unless --log-format json). */
-  stdoutIsTerminal?: boolean;
-  /** The terminal's width; every line written to a terminal fits it (80 when a terminal does not say). */
-  terminalColumns?: number;
-  awsClients?: AwsClients;
-  /** Aborted on Ctrl-C or SIGTERM: the run stops as "interrupted" and reports what it did (see ops/kit/interrupt.ts). */
-  signal?: AbortSignal;
-}
-
 interface CliRequest {
   dryRun: boolean;
   overrideBrake: boolean;
@@ -105,7 +89,7 @@ interface CliRequest {
 
 const COMMAND = { name: 'reap', usage: REAP_USAGE, helpCommand: 'npm run reap -- --help' };
 
-/** The flags `reap` takes (parsed by parseCliArgs; the npm run guard checks npm did not take one of them). */
+/** The flags `reap` takes (the npm run guard checks npm did not take one of them). */
 const REAP_FLAGS = {
   ...RUN_FLAGS,
   json: { type: 'boolean' },
@@ -116,42 +100,21 @@ const REAP_FLAGS = {
 const LOG_FORMATS = ['human', 'json'] as const;
 type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** A terminal's width when it does not say (a pseudo-terminal of size 0, a terminal that reports none). */
-export const DEFAULT_TERMINAL_COLUMNS = 80;
-
 /** `npm run reap`, the alias of the `canvas-reaper` bin. */
 export const REAP_NPM_SCRIPT: NpmScript = { script: 'reap', bin: 'canvas-reaper', flags: Object.keys(REAP_FLAGS) };
 
-/** Runs the CLI and returns its exit code (the caller sets process.exitCode; tests read it). */
-export async function runCli(argv: readonly string[], cliIo: CliIo): Promise<number> {
-  // Every line this command prints goes through the one redaction pass (a failure quotes what the API said).
-  const io: CliIo = { ...cliIo, stdout: redactingWriter(cliIo.stdout), stderr: redactingWriter(cliIo.stderr) };
-  try {
-    return await reapFromArgs(argv, io);
-  } catch (error) {
-    return exitForError(error, COMMAND, proseWriter(io));
-  }
-}
+/** The reap bin (`npm run reap`, `npx canvas-reaper`): TABLE_NAME names the table. */
+const reapBin: OpsCommand = { usage: REAP_USAGE, flags: REAP_FLAGS, run: (values, _, io) => reapWith(values, io) };
 
-/** stderr for a message: on a terminal, wrapped to its width. */
-function proseWriter(io: CliIo): (text: string) => void {
-  if (!io.stderrIsTerminal) return io.stderr;
-  const width = terminalWidth(io);
-  return (text) => io.stderr(wrapText(text, width, 2));
-}
+/** Runs the reap bin's command line and returns its exit code (the caller sets process.exitCode; tests read it). */
+export const runCli = (argv: readonly string[], io: OpsIo): Promise<number> => runCommand(reapBin, argv, io, COMMAND, REAP_NPM_SCRIPT);
 
-async function reapFromArgs(argv: readonly string[], io: CliIo): Promise<number> {
-  const npmTook = flagsNpmTookMessage(io.env, argv, REAP_NPM_SCRIPT);
-  if (npmTook !== undefined) {
-    proseWriter(io)(`reap: ${npmTook}\n`);
-    return EXIT.usageOrConfig;
-  }
-  const request = parseCliArgs(argv);
-  if (request === 'help' || request === 'version') {
-    const text = request === 'help' ? REAP_USAGE : versionLine();
-    io.stdout(`${io.stdoutIsTerminal ? wrapText(text, terminalWidth(io), 2) : text}\n`);
+async function reapWith(values: Record<string, unknown>, io: OpsIo): Promise<number> {
+  if (values.version === true) {
+    io.stdout(`${versionLine()}\n`);
     return EXIT.ok;
   }
+  const request = reapRequest(values);
   const config = loadConfig(io.env, 'local');
   const clock = systemClock;
   const clients = io.awsClients ?? createAwsClients();
@@ -184,16 +147,12 @@ async function reapFromArgs(argv: readonly string[], io: CliIo): Promise<number>
   return exitCodeFor(summary);
 }
 
-function terminalWidth(io: CliIo): number {
-  return io.terminalColumns !== undefined && io.terminalColumns > 0 ? io.terminalColumns : DEFAULT_TERMINAL_COLUMNS;
-}
-
 /**
  * Where the run's per-canvas log goes and in which form: one human line per canvas on a terminal, JSON lines
  * (Powertools, as the Lambda writes them) in a pipe or with --log-format json. With --json, stdout carries the summary
  * alone (so `> run.json` keeps it whole) and the log goes to stderr.
  */
-function reapLogger(request: CliRequest, config: ReturnType<typeof loadConfig>, io: CliIo): ReapLogger {
+function reapLogger(request: CliRequest, config: ReturnType<typeof loadConfig>, io: OpsIo): ReapLogger {
   const logOnTerminal = request.json ? io.stderrIsTerminal === true : io.stdoutIsTerminal === true;
   const format = request.logFormat ?? (logOnTerminal ? 'human' : 'json');
   if (format === 'human') {
@@ -238,10 +197,7 @@ export function oneLineSummary(s: RunSummary, options: { hideZeroCounters?: bool
   return terminalSafe(`reap ${s.runId}: ${s.examined} examined, ${s.stale} stale, ${verb}${more}${doubts}${stop}`);
 }
 
-function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' {
-  const { values, help } = parseFlags(argv, REAP_FLAGS, { min: 0, max: 0 });
-  if (help) return 'help';
-  if (values.version === true) return 'version';
+function reapRequest(values: Record<string, unknown>): CliRequest {
   const problems: string[] = [];
   const logFormat = values['log-format'] as string | undefined;
   if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat))
@@ -258,50 +214,21 @@ function parseCliArgs(argv: readonly string[]): CliRequest | 'help' | 'version' 
 }
 
 /**
- * npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with Ctrl-C/SIGTERM
- * stopping the run as "interrupted" while it lasts.
+ * ops reap: npm run reap on the table found the ops way (--table-name, TABLE_NAME, cdk-outputs.json), with
+ * Ctrl-C/SIGTERM stopping the run as "interrupted" while it lasts.
  */
-export const reapCommand: OpsCommand = async (argv, io) => {
-  const wantsHelp = argv.some((arg) => arg === '--help' || arg === '-h');
-  const { values, rest } = wantsHelp ? { values: {}, rest: [...argv] } : takeTableTargetFlags(argv);
-  const { env, clients } = wantsHelp
-    ? { env: io.env, clients: io.awsClients }
-    : await resolveTableTarget('reap', values, io, { credentials: true });
-  return whileInterruptible(io.stderr, (signal) =>
-    runCli(rest, {
-      env,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      stderrIsTerminal: io.stderrIsTerminal === true,
-      stdoutIsTerminal: io.stdoutIsTerminal === true,
-      ...(clients ? { awsClients: clients } : {}),
-      signal,
-    }),
-  );
+export const reapCommand: OpsCommand = {
+  usage: REAP_USAGE,
+  flags: { ...REAP_FLAGS, ...TABLE_TARGET_OPTIONS },
+  run: async (values, _, io) => {
+    const { env, clients } = await resolveTableTarget('reap', values, io, { credentials: true });
+    return whileInterruptible(io.stderr, (signal) => reapWith(values, { ...io, env, awsClients: clients, signal }));
+  },
 };
 
-/** The `canvas-reaper` bin (bin/canvas-reaper.js, and `npm run reap`): this process's arguments, streams and signals. */
-export function runReapProcess(): void {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const stderr = pipeSafeWriter(process.stderr);
-  const io: CliIo = {
-    env: process.env,
-    stdout: pipeSafeWriter(process.stdout),
-    stderr,
-    stderrIsTerminal: process.stderr.isTTY === true,
-    stdoutIsTerminal: process.stdout.isTTY === true,
-    // The width of the terminal (stdout's, else stderr's); a pseudo-terminal of unknown size says 0.
-    terminalColumns: process.stdout.columns || process.stderr.columns || DEFAULT_TERMINAL_COLUMNS,
-  };
-  whileInterruptible(proseWriter(io), (signal) => runCli(process.argv.slice(2), { ...io, signal })).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.exitCode = exitForError(error, COMMAND, proseWriter(io));
-    },
-  );
-}
+/** The `canvas-reaper` bin (bin/canvas-reaper.js, and `npm run reap`): Ctrl-C/SIGTERM stop the run while it lasts. */
+export const runReapProcess = (): void =>
+  runProcess((argv, io) => whileInterruptible(proseWriter(io), (signal) => runCli(argv, { ...io, signal })), COMMAND, proseWriter);
 
 // Run when executed directly (`tsx ops/commands/reap.ts`), not when imported by the bin or by tests.
 if (require.main === module) runReapProcess();

@@ -1,10 +1,9 @@
 import { jsonForTerminal } from '#reaper/adapters/terminal-json';
 import type { RunSummary, RunWarning } from '#reaper/core/summary';
+import type { OpsCommand } from '../io';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
-import { parseFlags } from '../kit/parse-flags';
 import { terminalSafe } from '../kit/terminal-text';
 import { clipText } from '../kit/text-table';
-import type { OperatorIo } from '../operator-clients';
 import { type FinishedRun, RUN_FINISHED_MESSAGE, RUN_LOG_FLAGS, RUN_LOG_HELP, RUNS_DEFAULT_SINCE, readFinishedRuns } from '../run-log';
 
 /** Canvases named per doubt on a run's line; --json has every warning the summary kept. */
@@ -58,38 +57,31 @@ export interface RunLine {
   needsALook: boolean;
 }
 
-export async function runsCommand(argv: readonly string[], io: OperatorIo): Promise<number> {
-  const { values, help } = parseFlags(
-    argv,
-    { ...RUN_LOG_FLAGS, 'with-warnings': { type: 'boolean' }, failed: { type: 'boolean' } },
-    { min: 0, max: 0 },
-  );
-  if (help) {
-    io.stdout(`${RUNS_USAGE}\n`);
-    return EXIT.ok;
-  }
-  const runs: RunLine[] = [];
-  const window = await readFinishedRuns('runs', values, io, (page) => runs.push(...page.map(runLineOf)));
-  if (!window) return EXIT.failed;
-  const { since, endTime, logGroupName } = window;
-  runs.sort((a, b) => Date.parse(a.loggedAt) - Date.parse(b.loggedAt) || (a.runId < b.runId ? -1 : 1));
+export const runsCommand: OpsCommand = {
+  usage: RUNS_USAGE,
+  flags: { ...RUN_LOG_FLAGS, 'with-warnings': { type: 'boolean' }, failed: { type: 'boolean' } },
+  run: async (values, _, io) => {
+    const runs: RunLine[] = [];
+    const { since, endTime, logGroupName } = await readFinishedRuns('runs', values, io, (page) => runs.push(...page.map(runLineOf)));
+    runs.sort((a, b) => Date.parse(a.loggedAt) - Date.parse(b.loggedAt) || (a.runId < b.runId ? -1 : 1));
 
-  const onlyFailed = values.failed === true;
-  const onlyWarned = values['with-warnings'] === true;
-  const shown = onlyFailed || onlyWarned ? runs.filter((r) => (onlyFailed && failedOrCut(r)) || (onlyWarned && warned(r))) : runs;
+    const onlyFailed = values.failed === true;
+    const onlyWarned = values['with-warnings'] === true;
+    const shown = onlyFailed || onlyWarned ? runs.filter((r) => (onlyFailed && failedOrCut(r)) || (onlyWarned && warned(r))) : runs;
 
-  if (values.json) {
-    io.stdout(`${jsonForTerminal({ logGroupName, since, generatedAt: new Date(endTime).toISOString(), runs: shown }, 2)}\n`);
-  } else {
-    const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
-    const oneLine = (text: string) => (columns === undefined ? terminalSafe(text) : clipText(terminalSafe(text), columns));
-    const lines = shown.map((run) => oneLine(humanLine(run)));
-    lines.push(oneLine(totalsLine(runs, shown, since)));
-    io.stdout(`${lines.join('\n')}\n`);
-  }
-  const findings = runs.length === 0 || runs.some((r) => r.needsALook);
-  return values.check && findings ? EXIT.failed : EXIT.ok;
-}
+    if (values.json) {
+      io.stdout(`${jsonForTerminal({ logGroupName, since, generatedAt: new Date(endTime).toISOString(), runs: shown }, 2)}\n`);
+    } else {
+      const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
+      const oneLine = (text: string) => (columns === undefined ? terminalSafe(text) : clipText(terminalSafe(text), columns));
+      const lines = shown.map((run) => oneLine(humanLine(run)));
+      lines.push(oneLine(totalsLine(runs, shown, since)));
+      io.stdout(`${lines.join('\n')}\n`);
+    }
+    const findings = runs.length === 0 || runs.some((r) => r.needsALook);
+    return values.check && findings ? EXIT.failed : EXIT.ok;
+  },
+};
 
 const failedOrCut = (run: RunLine) => run.failed > 0 || run.cutShort;
 const warned = (run: RunLine) => run.warnings.length > 0 || run.possibleLiveLockUnlocks > 0;

@@ -1,19 +1,17 @@
 import { jsonForTerminal } from '#reaper/adapters/terminal-json';
-import { loadTableConfig } from '#reaper/config';
 import { DEFAULT_PROJECT } from '#reaper/core/project';
 import { readingText, stringValue } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { systemClock } from '#reaper/wiring';
 import type { OpsCommand } from '../io';
 import { EXIT } from '../kit/exit-codes';
-import { parseFlags } from '../kit/parse-flags';
 import { parseGraceSecondsFlag } from '../kit/run-flags';
 import { type Colour, colourWanted, terminalSafe } from '../kit/terminal-text';
 import { type Cell, formatTable, relativeTime, wrapText } from '../kit/text-table';
 import { asUsage, UsageError } from '../kit/usage-error';
-import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
+import { loadTableConfig, onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
 import { explainFailure } from '../target';
-import { readBrakeState, type StatusRow, scanStatusRows } from '../tracked-rows';
+import { readBrakeState, type StatusRow, scanStatusRows, shownClaim } from '../tracked-rows';
 
 export const STATUS_USAGE = `Usage: npm run ops -- status [--stale-only] [--project ID] [--json] [--grace-seconds N] [--limit N] [--sort expiry|id] [--check]
 
@@ -74,88 +72,83 @@ export interface CanvasStatus {
 /** Progress is drawn every this many rows, on a terminal only (it would litter a pipe or a log). */
 const PROGRESS_EVERY_ROWS = 500;
 
-export const statusCommand: OpsCommand = async (argv, io) => {
-  const { values, help } = parseFlags(
-    argv,
-    {
-      'stale-only': { type: 'boolean' },
-      project: { type: 'string' },
-      json: { type: 'boolean' },
-      'grace-seconds': { type: 'string' },
-      limit: { type: 'string' },
-      sort: { type: 'string' },
-      check: { type: 'boolean' },
-      ...TABLE_TARGET_OPTIONS,
-    },
-    { min: 0, max: 0 },
-  );
-  if (help) {
-    io.stdout(`${STATUS_USAGE}\n`);
-    return EXIT.ok;
-  }
-  const limit = values.limit === undefined ? undefined : asUsage(() => parseLimit(String(values.limit)));
-  const sort = parseSort(values.sort as string | undefined);
-  const graceFlag = values['grace-seconds'] === undefined ? undefined : parseGraceSecondsFlag(String(values['grace-seconds']));
-  const { env, clients, target } = await resolveTableTarget('status', values, io);
-  const config = loadTableConfig(env);
-  const graceSeconds = graceFlag ?? config.graceSeconds;
-  const now = systemClock.now();
-  const canvases: CanvasStatus[] = [];
-  let scanned = 0;
-  try {
-    for await (const page of scanStatusRows(clients.dynamo, config.tableName)) {
-      for (const row of page) {
-        scanned += 1;
-        canvases.push(statusOf(row, now, graceSeconds));
+export const statusCommand: OpsCommand = {
+  usage: STATUS_USAGE,
+  flags: {
+    'stale-only': { type: 'boolean' },
+    project: { type: 'string' },
+    json: { type: 'boolean' },
+    'grace-seconds': { type: 'string' },
+    limit: { type: 'string' },
+    sort: { type: 'string' },
+    check: { type: 'boolean' },
+    ...TABLE_TARGET_OPTIONS,
+  },
+  run: async (values, _, io) => {
+    const limit = values.limit === undefined ? undefined : asUsage(() => parseLimit(String(values.limit)));
+    const sort = parseSort(values.sort as string | undefined);
+    const graceFlag = values['grace-seconds'] === undefined ? undefined : parseGraceSecondsFlag(String(values['grace-seconds']));
+    const { env, clients, target } = await resolveTableTarget('status', values, io);
+    const config = loadTableConfig(env);
+    const graceSeconds = graceFlag ?? config.graceSeconds;
+    const now = systemClock.now();
+    const canvases: CanvasStatus[] = [];
+    let scanned = 0;
+    try {
+      for await (const page of scanStatusRows(clients.dynamo, config.tableName)) {
+        for (const row of page) {
+          scanned += 1;
+          canvases.push(statusOf(row, now, graceSeconds));
+        }
+        if (io.interactive && !values.json && scanned % PROGRESS_EVERY_ROWS < page.length) io.stderr(`\rscanned ${scanned} rows…`);
       }
-      if (io.interactive && !values.json && scanned % PROGRESS_EVERY_ROWS < page.length) io.stderr(`\rscanned ${scanned} rows…`);
+    } catch (error) {
+      if (io.interactive) io.stderr('\n');
+      io.stderr(`ops status: ${explainFailure(error, target)} (after ${scanned} rows)\n`);
+      return EXIT.failed;
     }
-  } catch (error) {
-    if (io.interactive) io.stderr('\n');
-    io.stderr(`ops status: ${explainFailure(error, target)} (after ${scanned} rows)\n`);
-    return EXIT.failed;
-  }
-  if (io.interactive && !values.json && scanned >= PROGRESS_EVERY_ROWS) io.stderr('\r\x1b[K');
-  const brake = await onTable(target, () => readBrakeState(clients.dynamo, config.tableName));
-  const brakeJson = brake
-    ? {
-        engaged: true,
-        trippedAt: new Date(brake.trippedAtMs).toISOString(),
-        trippedByRunId: brake.runId,
-        newlyStale: brake.newlyStale,
-        live: brake.live,
-      }
-    : { engaged: false };
+    if (io.interactive && !values.json && scanned >= PROGRESS_EVERY_ROWS) io.stderr('\r\x1b[K');
+    const brake = await onTable(target, () => readBrakeState(clients.dynamo, config.tableName));
+    const brakeJson = brake
+      ? {
+          engaged: true,
+          trippedAt: new Date(brake.trippedAtMs).toISOString(),
+          trippedByRunId: brake.runId,
+          newlyStale: brake.newlyStale,
+          live: brake.live,
+        }
+      : { engaged: false };
 
-  const counts: Record<LockState, number> = { stale: 0, 'in-grace': 0, live: 0, 'not-locked': 0, invalid: 0 };
-  for (const canvas of canvases) counts[canvas.state] += 1;
-  const project = values.project as string | undefined;
-  const ofProject = project === undefined ? canvases : canvases.filter((c) => (c.projectId ?? DEFAULT_PROJECT) === project);
-  const matching = (values['stale-only'] ? ofProject.filter((c) => c.state === 'stale') : ofProject).sort(ORDER[sort]);
-  const shown = limit === undefined ? matching : matching.slice(0, limit);
-  const omitted = matching.length - shown.length;
+    const counts: Record<LockState, number> = { stale: 0, 'in-grace': 0, live: 0, 'not-locked': 0, invalid: 0 };
+    for (const canvas of canvases) counts[canvas.state] += 1;
+    const project = values.project as string | undefined;
+    const ofProject = project === undefined ? canvases : canvases.filter((c) => (c.projectId ?? DEFAULT_PROJECT) === project);
+    const matching = (values['stale-only'] ? ofProject.filter((c) => c.state === 'stale') : ofProject).sort(ORDER[sort]);
+    const shown = limit === undefined ? matching : matching.slice(0, limit);
+    const omitted = matching.length - shown.length;
 
-  if (values.json) {
-    io.stdout(
-      `${jsonForTerminal({ table: config.tableName, graceSeconds, generatedAt: new Date(now).toISOString(), counts, brake: brakeJson, canvases: shown, omitted }, 2)}\n`,
-    );
-  } else {
-    // Human output hides the zero counts (the JSON keeps every one); one word per state, as in the table.
-    const nonZero = (Object.keys(counts) as LockState[]).filter((state) => counts[state] > 0).map((state) => `${counts[state]} ${state}`);
-    const totals = `${scanned} tracked${nonZero.length > 0 ? `: ${nonZero.join(', ')}` : ''} (grace ${graceSeconds} s)`;
-    const more = omitted > 0 ? `\nshowing ${shown.length} of ${matching.length} (--limit ${limit})` : '';
-    const brakeLine = brake
-      ? `\nMASS-EXPIRY BRAKE ENGAGED since ${brakeJson.trippedAt} (${brake.newlyStale} newly stale vs ${brake.live} live): stale locks that expired after then − the window are held. Release: npm run ops -- invoke --override-brake`
-      : '';
-    const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
-    const prose = `${totals}${more}${brakeLine}`;
-    io.stdout(
-      `${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal), columns)}\n\n${columns ? wrapText(terminalSafe(prose), columns) : prose}\n`,
-    );
-  }
-  // It ran: findings are reported, not failed on, unless the script asked (--check).
-  const findings = counts.invalid > 0 || brake !== undefined;
-  return values.check && findings ? EXIT.failed : EXIT.ok;
+    if (values.json) {
+      io.stdout(
+        `${jsonForTerminal({ table: config.tableName, graceSeconds, generatedAt: new Date(now).toISOString(), counts, brake: brakeJson, canvases: shown, omitted }, 2)}\n`,
+      );
+    } else {
+      // Human output hides the zero counts (the JSON keeps every one); one word per state, as in the table.
+      const nonZero = (Object.keys(counts) as LockState[]).filter((state) => counts[state] > 0).map((state) => `${counts[state]} ${state}`);
+      const totals = `${scanned} tracked${nonZero.length > 0 ? `: ${nonZero.join(', ')}` : ''} (grace ${graceSeconds} s)`;
+      const more = omitted > 0 ? `\nshowing ${shown.length} of ${matching.length} (--limit ${limit})` : '';
+      const brakeLine = brake
+        ? `\nMASS-EXPIRY BRAKE ENGAGED since ${brakeJson.trippedAt} (${brake.newlyStale} newly stale vs ${brake.live} live): stale locks that expired after then − the window are held. Release: npm run ops -- invoke --override-brake`
+        : '';
+      const columns = io.stdoutIsTerminal ? io.terminalColumns : undefined;
+      const prose = `${totals}${more}${brakeLine}`;
+      io.stdout(
+        `${statusTable(shown, now, colourWanted(io.env, io.stdoutIsTerminal), columns)}\n\n${columns ? wrapText(terminalSafe(prose), columns) : prose}\n`,
+      );
+    }
+    // It ran: findings are reported, not failed on, unless the script asked (--check).
+    const findings = counts.invalid > 0 || brake !== undefined;
+    return values.check && findings ? EXIT.failed : EXIT.ok;
+  },
 };
 
 function statusOf({ canvas, lastForceUnlockedAt, claim }: StatusRow, now: number, graceSeconds: number): CanvasStatus {
@@ -172,12 +165,8 @@ function statusOf({ canvas, lastForceUnlockedAt, claim }: StatusRow, now: number
     ...(verdict.kind === 'invalid' ? { problem: verdict.problem } : {}),
     ...(lastForceUnlockedAt !== undefined ? { lastForceUnlockedAt } : {}),
     ...(canvas.projectId ? { projectId: readingText(canvas.projectId) ?? '' } : {}),
-    ...(claim ? { claim: { runId: claim.runId, expiresAt: isoOrRaw(claim.expiresAtMs) } } : {}),
+    ...(claim ? { claim: shownClaim(claim) } : {}),
   };
-}
-
-function isoOrRaw(ms: number): string {
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : '(no reaperClaimExpiresAt)';
 }
 
 const byId = (a: CanvasStatus, b: CanvasStatus) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0);

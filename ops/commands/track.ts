@@ -1,5 +1,4 @@
 import { jsonForTerminal } from '#reaper/adapters/terminal-json';
-import { loadTableConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import { parseLockExpiry } from '#reaper/core/lock-expiry';
 import { projectIdProblem } from '#reaper/core/project';
@@ -7,16 +6,15 @@ import { stringReading } from '#reaper/core/tracked-canvas';
 import { judgeCanvas } from '#reaper/core/verdict';
 import { isReservedKey } from '#reaper/table-contract';
 import { systemClock } from '#reaper/wiring';
-import type { OpsCommand, OpsIo } from '../io';
+import { confirmed, type OpsCommand, type OpsIo } from '../io';
 import { assertClockAgreesWithAws } from '../kit/clock-skew';
 import { EXIT } from '../kit/exit-codes';
-import { parseFlags } from '../kit/parse-flags';
 import { terminalSafe } from '../kit/terminal-text';
 import { relativeTime } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
-import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
-import { explainFailure } from '../target';
-import { trackCanvas, untrackCanvas, type WriteResult } from '../tracked-canvas-writer';
+import { loadTableConfig, onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
+import { stepOn } from '../target';
+import { trackCanvas, untrackCanvas } from '../tracked-canvas-writer';
 import { canvasOf, type RawRow, readRow } from '../tracked-rows';
 
 export const TRACK_USAGE = `Usage: npm run ops -- track <assetId> --lock-expires-at <ISO-8601> [--lock-id <id>] [--project <projectId>] [--yes]
@@ -79,21 +77,6 @@ function requireAssetId(value: string | undefined): string {
   return value;
 }
 
-/**
- * The dangerous changes go ahead only with --yes or a "yes" typed at the terminal. Refusing is exit 2, as for
- * ops unlock: the command line must change (add --yes) before anything is done.
- */
-async function confirmed(io: OpsIo, command: string, yes: boolean, question: string): Promise<boolean> {
-  if (yes) return true;
-  if (!io.interactive) {
-    io.stderr(`ops ${command}: ${question}\nops ${command}: refusing without confirmation; nothing was done (pass --yes)\n`);
-    return false;
-  }
-  if (await io.confirm(question)) return true;
-  io.stderr(`ops ${command}: not confirmed; nothing was done\n`);
-  return false;
-}
-
 /** "lockExpiresAt 2026-…Z (expires in 4m), lockId lk_1": a row's lock as a person reads it, escaped. */
 function describeLock(row: RawRow, now: number): string {
   const canvas = canvasOf(row);
@@ -112,120 +95,85 @@ function rowChanged(io: OpsIo, command: string, key: string, now: RawRow | undef
   return EXIT.canvasFailedOrInvalid;
 }
 
-export const trackCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseFlags(
-    argv,
-    {
-      'lock-expires-at': { type: 'string' },
-      'lock-id': { type: 'string' },
-      project: { type: 'string' },
-      yes: { type: 'boolean', short: 'y' },
-      ...TABLE_TARGET_OPTIONS,
-    },
-    { min: 1, max: 1 },
-  );
-  if (help) {
-    io.stdout(`${TRACK_USAGE}\n`);
-    return EXIT.ok;
-  }
-  const assetId = requireAssetId(positionals[0]);
-  const lockExpiresAt = values['lock-expires-at'] as string | undefined;
-  if (lockExpiresAt === undefined) throw new UsageError('--lock-expires-at is required');
-  const expiry = parseLockExpiry(stringReading(lockExpiresAt));
-  if (expiry.kind !== 'valid')
-    throw new UsageError(`--lock-expires-at: ${expiry.kind === 'invalid' ? expiry.problem.replace(/^lockExpiresAt /, '') : 'missing'}`);
-  const lockId = values['lock-id'] as string | undefined;
-  if (lockId !== undefined && (lockId.trim() === '' || lockId.length > MAX_LOCK_ID_LENGTH)) {
-    throw new UsageError(`--lock-id must be 1 to ${MAX_LOCK_ID_LENGTH} characters`);
-  }
-  const projectId = values.project as string | undefined;
-  const projectProblem = projectId === undefined ? undefined : projectIdProblem(projectId);
-  if (projectProblem) throw new UsageError(`--project: ${projectProblem.replace(/^projectId /, '')}`);
-  const { env, clients, target } = await resolveTableTarget('track', values, io);
-  const config = loadTableConfig(env);
-  const { dynamo } = clients;
-  // Whether the expiry written has passed, and whether the row's lock is live, are judged by this machine's clock.
-  await onTable(target, () =>
-    assertClockAgreesWithAws({ dynamo, tableName: config.tableName, clock: systemClock, graceSeconds: config.graceSeconds }),
-  );
-  const where = `${assetId} in ${config.tableName}`;
-  let seen: RawRow | undefined;
-  try {
-    seen = await readRow(dynamo, config.tableName, assetId);
-  } catch (error) {
-    io.stderr(`ops track: reading ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.failed;
-  }
-  const now = systemClock.now();
-  const current = seen ? judgeCanvas(canvasOf(seen), now, config.graceSeconds * 1000) : undefined;
-  if (seen && current?.kind === 'live' && expiry.at <= now) {
-    const question =
-      `Track ${assetId} with lockExpiresAt ${lockExpiresAt} (${relativeTime((expiry.at - now) / 1000)})? Its row holds a live lock ` +
-      `(${describeLock(seen, now)}); with this expiry the next reap force-unlocks it once the ${config.graceSeconds} s grace has passed.`;
-    if (!(await confirmed(io, 'track', values.yes === true, question))) return EXIT.usageOrConfig;
-  }
-  let result: WriteResult;
-  try {
-    result = await trackCanvas(
-      dynamo,
-      config.tableName,
-      { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}), ...(projectId ? { projectId } : {}) },
-      seen,
+export const trackCommand: OpsCommand = {
+  usage: TRACK_USAGE,
+  flags: {
+    'lock-expires-at': { type: 'string' },
+    'lock-id': { type: 'string' },
+    project: { type: 'string' },
+    yes: { type: 'boolean', short: 'y' },
+    ...TABLE_TARGET_OPTIONS,
+  },
+  positionals: { min: 1, max: 1 },
+  run: async (values, positionals, io) => {
+    const assetId = requireAssetId(positionals[0]);
+    const lockExpiresAt = values['lock-expires-at'] as string | undefined;
+    if (lockExpiresAt === undefined) throw new UsageError('--lock-expires-at is required');
+    const expiry = parseLockExpiry(stringReading(lockExpiresAt));
+    if (expiry.kind !== 'valid')
+      throw new UsageError(`--lock-expires-at: ${expiry.kind === 'invalid' ? expiry.problem.replace(/^lockExpiresAt /, '') : 'missing'}`);
+    const lockId = values['lock-id'] as string | undefined;
+    if (lockId !== undefined && (lockId.trim() === '' || lockId.length > MAX_LOCK_ID_LENGTH)) {
+      throw new UsageError(`--lock-id must be 1 to ${MAX_LOCK_ID_LENGTH} characters`);
+    }
+    const projectId = values.project as string | undefined;
+    const projectProblem = projectId === undefined ? undefined : projectIdProblem(projectId);
+    if (projectProblem) throw new UsageError(`--project: ${projectProblem.replace(/^projectId /, '')}`);
+    const { env, clients, target } = await resolveTableTarget('track', values, io);
+    const config = loadTableConfig(env);
+    const { dynamo } = clients;
+    // Whether the expiry written has passed, and whether the row's lock is live, are judged by this machine's clock.
+    await onTable(target, () =>
+      assertClockAgreesWithAws({ dynamo, tableName: config.tableName, clock: systemClock, graceSeconds: config.graceSeconds }),
     );
-  } catch (error) {
-    io.stderr(`ops track: writing ${where} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.failed;
-  }
-  if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
-  io.stdout(
-    `tracked ${assetId}: lockExpiresAt ${lockExpiresAt}${lockId ? `, lockId ${terminalSafe(lockId)}` : ''}${projectId ? `, project ${projectId}` : ''} (table ${config.tableName})\n`,
-  );
-  return EXIT.ok;
+    const where = `${assetId} in ${config.tableName}`;
+    const seen = await stepOn(target, `reading ${where}`, () => readRow(dynamo, config.tableName, assetId));
+    const now = systemClock.now();
+    const current = seen ? judgeCanvas(canvasOf(seen), now, config.graceSeconds * 1000) : undefined;
+    if (seen && current?.kind === 'live' && expiry.at <= now) {
+      const question =
+        `Track ${assetId} with lockExpiresAt ${lockExpiresAt} (${relativeTime((expiry.at - now) / 1000)})? Its row holds a live lock ` +
+        `(${describeLock(seen, now)}); with this expiry the next reap force-unlocks it once the ${config.graceSeconds} s grace has passed.`;
+      if (!(await confirmed(io, 'track', values.yes === true, question))) return EXIT.usageOrConfig;
+    }
+    const row = { assetId, lockExpiresAt, ...(lockId ? { lockId } : {}), ...(projectId ? { projectId } : {}) };
+    const result = await stepOn(target, `writing ${where}`, () => trackCanvas(dynamo, config.tableName, row, seen));
+    if (result === 'changed') return rowChanged(io, 'track', assetId, await readRow(dynamo, config.tableName, assetId), now);
+    io.stdout(
+      `tracked ${assetId}: lockExpiresAt ${lockExpiresAt}${lockId ? `, lockId ${terminalSafe(lockId)}` : ''}${projectId ? `, project ${projectId}` : ''} (table ${config.tableName})\n`,
+    );
+    return EXIT.ok;
+  },
 };
 
-export const untrackCommand: OpsCommand = async (argv, io) => {
-  const { values, positionals, help } = parseFlags(
-    argv,
-    { yes: { type: 'boolean', short: 'y' }, ...TABLE_TARGET_OPTIONS },
-    { min: 1, max: 1 },
-  );
-  if (help) {
-    io.stdout(`${UNTRACK_USAGE}\n`);
+export const untrackCommand: OpsCommand = {
+  usage: UNTRACK_USAGE,
+  flags: { yes: { type: 'boolean', short: 'y' }, ...TABLE_TARGET_OPTIONS },
+  positionals: { min: 1, max: 1 },
+  run: async (values, positionals, io) => {
+    // Any key may be untracked, even one that is not a valid asset id: that is how ops clear an invalid row.
+    const key = positionals[0] ?? '';
+    if (key === '' || Buffer.byteLength(key) > DYNAMODB_KEY_MAX_BYTES)
+      throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
+    refuseReservedKey(key);
+    const shownKey = terminalSafe(key);
+    const { env, clients, target } = await resolveTableTarget('untrack', values, io);
+    const config = loadTableConfig(env);
+    const { dynamo } = clients;
+    const seen = await stepOn(target, `reading ${shownKey}`, () => readRow(dynamo, config.tableName, key));
+    if (!seen) {
+      io.stdout(`${shownKey} was not tracked; nothing to do\n`);
+      return EXIT.ok;
+    }
+    const now = systemClock.now();
+    if (parseLockExpiry(canvasOf(seen).lockExpiresAt).kind === 'valid') {
+      const question = `Untrack ${shownKey}? Its row holds a lock (${describeLock(seen, now)}): once untracked, the reaper will never free it.`;
+      if (!(await confirmed(io, 'untrack', values.yes === true, question))) return EXIT.usageOrConfig;
+    }
+    const removing = `removing ${shownKey} from ${config.tableName}`;
+    const result = await stepOn(target, removing, () => untrackCanvas(dynamo, config.tableName, key, seen));
+    if (result === 'changed') return rowChanged(io, 'untrack', key, await readRow(dynamo, config.tableName, key), now);
+    io.stdout(`untracked ${shownKey}; the row held ${jsonForTerminal(seen)}\n`);
     return EXIT.ok;
-  }
-  // Any key may be untracked, even one that is not a valid asset id: that is how ops clear an invalid row.
-  const key = positionals[0] ?? '';
-  if (key === '' || Buffer.byteLength(key) > DYNAMODB_KEY_MAX_BYTES)
-    throw new UsageError(`the key must be 1 to ${DYNAMODB_KEY_MAX_BYTES} bytes`);
-  refuseReservedKey(key);
-  const shownKey = terminalSafe(key);
-  const { env, clients, target } = await resolveTableTarget('untrack', values, io);
-  const config = loadTableConfig(env);
-  const { dynamo } = clients;
-  let seen: RawRow | undefined;
-  try {
-    seen = await readRow(dynamo, config.tableName, key);
-  } catch (error) {
-    io.stderr(`ops untrack: reading ${shownKey} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.failed;
-  }
-  if (!seen) {
-    io.stdout(`${shownKey} was not tracked; nothing to do\n`);
-    return EXIT.ok;
-  }
-  const now = systemClock.now();
-  if (parseLockExpiry(canvasOf(seen).lockExpiresAt).kind === 'valid') {
-    const question = `Untrack ${shownKey}? Its row holds a lock (${describeLock(seen, now)}): once untracked, the reaper will never free it.`;
-    if (!(await confirmed(io, 'untrack', values.yes === true, question))) return EXIT.usageOrConfig;
-  }
-  let result: WriteResult;
-  try {
-    result = await untrackCanvas(dynamo, config.tableName, key, seen);
-  } catch (error) {
-    io.stderr(`ops untrack: removing ${shownKey} from ${config.tableName} failed: ${terminalSafe(explainFailure(error, target))}\n`);
-    return EXIT.failed;
-  }
-  if (result === 'changed') return rowChanged(io, 'untrack', key, await readRow(dynamo, config.tableName, key), now);
-  io.stdout(`untracked ${shownKey}; the row held ${jsonForTerminal(seen)}\n`);
-  return EXIT.ok;
+  },
 };

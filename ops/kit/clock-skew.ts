@@ -40,6 +40,16 @@ export function leastSkewMs(reading: { dateHeaderMs: number; sentAtMs: number; r
   return 0;
 }
 
+/** A GetItem of the brake's row, its key only: a read every run makes anyway, so it needs no extra permission. */
+export function brakeRowKeyRead(tableName: string): GetItemCommand {
+  return new GetItemCommand({
+    TableName: tableName,
+    Key: { [TABLE_KEY]: { S: BRAKE_ROW_KEY } },
+    ProjectionExpression: '#key',
+    ExpressionAttributeNames: { '#key': TABLE_KEY },
+  });
+}
+
 /**
  * Reads AWS's clock: the Date header of a DynamoDB answer (a GetItem of the brake's row, which needs no permission a
  * run does not already need), with the local clock read just before sending and just after the answer.
@@ -49,12 +59,7 @@ export async function readAwsClock(
   tableName: string,
   clock: Clock,
 ): Promise<{ dateHeaderMs: number; sentAtMs: number; receivedAtMs: number }> {
-  const command = new GetItemCommand({
-    TableName: tableName,
-    Key: { [TABLE_KEY]: { S: BRAKE_ROW_KEY } },
-    ProjectionExpression: '#key',
-    ExpressionAttributeNames: { '#key': TABLE_KEY },
-  });
+  const command = brakeRowKeyRead(tableName);
   let dateHeader: string | undefined;
   let sentAtMs = 0;
   // At the deserialize step the raw HTTP answer is in hand; each retry attempt passes here again, so the header kept

@@ -1,7 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './usage-error';
 
-type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+export type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 
 /**
  * node:util parseArgs, strict, with --help/-h added and every mistake turned into a UsageError in our words.

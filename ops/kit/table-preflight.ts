@@ -1,7 +1,7 @@
-import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ENV } from '#reaper/settings';
-import { BRAKE_ROW_KEY, TABLE_KEY } from '#reaper/table-contract';
 import { AwsSetupError, isConnectionRefused, LOCAL_WORLD_QUESTION } from './aws-setup';
+import { brakeRowKeyRead } from './clock-skew';
 import { terminalSafe } from './terminal-text';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -30,18 +30,7 @@ export async function firstTableRead<T>(
 
 /** The table answers (see firstTableRead), for a command that has no read of its own to make first. */
 export async function assertTableReachable(dynamo: DynamoDBClient, tableName: string, env: Env): Promise<void> {
-  await firstTableRead(
-    () =>
-      dynamo.send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: { [TABLE_KEY]: { S: BRAKE_ROW_KEY } },
-          ProjectionExpression: '#key',
-          ExpressionAttributeNames: { '#key': TABLE_KEY },
-        }),
-      ),
-    { dynamo, tableName, env },
-  );
+  await firstTableRead(() => dynamo.send(brakeRowKeyRead(tableName)), { dynamo, tableName, env });
 }
 
 async function tableProblem(error: unknown, dynamo: DynamoDBClient, tableName: string, env: Env): Promise<string | undefined> {

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { type CloudWatchLogsStandIn, type CloudWatchLogsStandInOptions, startCloudWatchLogsStandIn } from '#local/cloudwatch-logs-stand-in';
 import { type SchedulerStandIn, startSchedulerStandIn } from '#local/scheduler-stand-in';
 import { type SqsStandIn, startSqsStandIn } from '#local/sqs-stand-in';
-import type { OperatorClients, OperatorIo } from '#ops/operator-clients';
+import type { OperatorClients, OpsIo } from '#ops/io';
 import { runOpsCapturing } from './ops-runner';
 
 const LOCAL = { region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -27,7 +27,7 @@ export interface OperatorWorld {
   /** An empty folder the commands run in: no cdk-outputs.json unless a test writes one. */
   cwd: string;
   /** Runs one ops command in process in `cwd`, with no variables set and the stand-ins' clients. */
-  ops(argv: string[], options?: Partial<OperatorIo> & { answer?: boolean }): ReturnType<typeof runOpsCapturing>;
+  ops(argv: string[], options?: Partial<OpsIo> & { answer?: boolean }): ReturnType<typeof runOpsCapturing>;
 }
 
 /**

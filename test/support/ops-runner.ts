@@ -1,8 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { runOps } from '#ops/cli';
-import { type CliIo, runCli } from '#ops/commands/reap';
+import { runCli } from '#ops/commands/reap';
 import type { OpsIo } from '#ops/io';
-import type { OperatorIo } from '#ops/operator-clients';
 import { captureOutput } from './output-capture';
 
 /**
@@ -10,7 +9,7 @@ import { captureOutput } from './output-capture';
  * By default no one is at a terminal; `interactive: true` with `answer` plays the person answering each question.
  * The Scheduler, CloudWatch Logs and SQS clients of the operator commands may be given beside the others.
  */
-export async function runOpsCapturing(argv: string[], io: Partial<OperatorIo> & { env: OpsIo['env']; answer?: boolean }) {
+export async function runOpsCapturing(argv: string[], io: Partial<OpsIo> & { env: OpsIo['env']; answer?: boolean }) {
   let stdout = '';
   let stderr = '';
   const questions: string[] = [];
@@ -36,7 +35,7 @@ export async function runOpsCapturing(argv: string[], io: Partial<OperatorIo> & 
 }
 
 /** Runs the local reap CLI (npm run reap) in process and collects what it printed and the log it wrote. */
-export async function runReapCapturing(argv: string[], io: Omit<CliIo, 'stdout' | 'stderr'>) {
+export async function runReapCapturing(argv: string[], io: Omit<OpsIo, 'stdout' | 'stderr'>) {
   let stdout = '';
   let stderr = '';
   const {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { engagedTotals } from '#ops/tracked-rows';
 import {
   type BrakeCounts,
   type BrakeSettings,
   decideBrake,
-  engagedTotals,
   engagementOf,
   heldByEngagedBrake,
   isNewlyStale,

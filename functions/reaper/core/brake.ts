@@ -173,20 +173,6 @@ export function newlyStaleShare(counts: BrakeCounts): number {
   return total === 0 ? 0 : Math.round((counts.newlyStale / total) * 1000) / 1000;
 }
 
-/** What is engaged, as one total (ops status): the earliest trip, summed counts; undefined when nothing is. */
-export function engagedTotals(row: BrakeRow): BrakeState | undefined {
-  const engaged = Object.values(row.projects).flatMap((entry) => (entry.engaged ? [entry.engaged] : []));
-  if (row.legacy) engaged.push({ ...row.legacy, heldSinceMs: 0 });
-  if (engaged.length === 0) return undefined;
-  const first = engaged.reduce((a, b) => (b.trippedAtMs < a.trippedAtMs ? b : a));
-  return {
-    trippedAtMs: first.trippedAtMs,
-    runId: first.runId,
-    newlyStale: engaged.reduce((sum, e) => sum + e.newlyStale, 0),
-    live: engaged.reduce((sum, e) => sum + e.live, 0),
-  };
-}
-
 /** What the run's brake decides once the scan is over. */
 export interface BrakeDecision {
   /** How each project the run examined was judged. */

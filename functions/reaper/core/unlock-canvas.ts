@@ -3,7 +3,7 @@ import { parseLockExpiry } from './lock-expiry';
 import type { CanvasOutcome, PossibleLiveLockUnlock, SkipReason, SourceReading } from './outcome';
 import type { ApiFailure, ApiStep, CanvasStore, ClaimResult, Clock, LockApi, ReapLogger, RetryDecision, RowCheck } from './ports';
 import { projectOf } from './project';
-import { RunControl } from './run-control';
+import type { RunControl } from './run-control';
 import { lockViewOf, type TrackedCanvas } from './tracked-canvas';
 import { judgeSourceLock, liveLockExpiry } from './verdict';
 
@@ -33,20 +33,6 @@ export interface CanvasRun {
  * block the Lambda's runs for long. A canvas's requests end before its claim does.
  */
 export const MAX_CLAIM_MS = 15 * 60_000;
-
-/**
- * The run around one canvas a person chose to free (ops unlock): nothing to wait for, and no verification at
- * Scenario: the person decided, knowing the lock may be live.
- */
-export function deliberateUnlockRun(options: { runId: string; deadlineMs: number; graceMs: number; clock: Clock }): CanvasRun {
-  return {
-    runId: options.runId,
-    deadlineMs: options.deadlineMs,
-    graceMs: options.graceMs,
-    verifyAtSource: false,
-    control: new RunControl(options.clock, options.deadlineMs, 0),
-  };
-}
 
 const CLAIM_SKIP_REASON: Record<Exclude<ClaimResult, 'claimed'>, SkipReason> = {
   gone: 'not-tracked',

@@ -17,6 +17,14 @@ describe('ops itself', () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"');
   });
 
+  it('refuses a name the command table only inherits (toString, constructor) as an unknown command', async () => {
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      const { code, stderr } = await ops([name]);
+      expect({ name, code }).toEqual({ name, code: EXIT.usageOrConfig });
+      expect(stderr).toContain(`unknown command "${name}"`);
+    }
+  });
+
   it('answers a usage mistake with the message, one usage line and where to read more', async () => {
     const { code, stderr } = await ops(['status', '--bogus']);
     expect(code).toBe(EXIT.usageOrConfig);

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { createTrackedCanvasTable, getRow, putRow } from '#local/tracked-canvas-table';
-import type { CliIo } from '#ops/commands/reap';
+import type { OpsIo } from '#ops/io';
 import { EXIT } from '#ops/kit/exit-codes';
 import { ENV } from '#reaper/settings';
 import { runReapCapturing, unusedSecretsClient } from '#test-support/ops-runner';
@@ -32,7 +32,7 @@ function cliEnv(overrides: Record<string, string | undefined> = {}) {
   };
 }
 
-async function cli(argv: string[], env = cliEnv(), io: Partial<CliIo> = {}) {
+async function cli(argv: string[], env = cliEnv(), io: Partial<OpsIo> = {}) {
   // The SDK reads endpoints from process.env; in-process, hand the CLI clients aimed at the local server instead.
   const { code, stdout, stderr, output } = await runReapCapturing(argv, {
     env,
