@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { UsageError } from './kit/usage-error';
 
 /** Where `npx cdk deploy --outputs-file cdk-outputs.json` leaves the stack's outputs. */
 export const DEFAULT_OUTPUTS_FILE = 'cdk-outputs.json';
@@ -66,12 +67,22 @@ export function sourcesFromFlags(
   io: { env: Readonly<Record<string, string | undefined>>; cwd?: string },
 ): StackOutputSources {
   return {
-    flag: name ? (values[name.flag.slice(2)] as string | undefined) : undefined,
+    flag: name ? givenFlag(values, name.flag) : undefined,
     env: io.env,
     cwd: io.cwd ?? process.cwd(),
-    outputsFile: values['outputs-file'] as string | undefined,
-    stackName: values['stack-name'] as string | undefined,
+    outputsFile: givenFlag(values, '--outputs-file'),
+    stackName: givenFlag(values, '--stack-name'),
   };
+}
+
+/**
+ * A target flag's value. An empty one is refused rather than read as "not given": `--table-name=$UNSET` would
+ * otherwise act on whatever TABLE_NAME or cdk-outputs.json names, which is not what the operator typed.
+ */
+function givenFlag(values: Readonly<Record<string, unknown>>, flag: string): string | undefined {
+  const value = values[flag.slice(2)] as string | undefined;
+  if (value !== undefined && value.trim() === '') throw new UsageError(`${flag} is empty: give a value or leave the flag out`);
+  return value;
 }
 
 /** A value of the stack and where it came from: "--table-name", "TABLE_NAME", "cdk-outputs.json (stack X)". */

@@ -54,6 +54,23 @@ describe('the table commands read cdk-outputs.json like the others', () => {
     expect((await getRow(world.dynamo, world.tableName, 'asset_tgStale'))?.lockExpiresAt).toBeUndefined();
   });
 
+  it('an empty target flag is refused, not read as "not given" (a --table-name=$UNSET must not reach the stack in cdk-outputs.json)', async () => {
+    writeOutputs({ CanvasLockReaper: { TableName: world.tableName, FunctionName: 'f' } });
+    for (const argv of [
+      ['reap', '--dry-run', '--table-name='],
+      ['status', '--table-name', ' '],
+      ['unlock', 'asset_tgStale', '--yes', '--table-name='],
+      ['status', '--stack-name='],
+      ['status', '--outputs-file='],
+      ['invoke', '--dry-run', '--function-name='],
+    ]) {
+      const result = await ops(argv);
+      expect(result.code, `${argv.join(' ')}: ${result.stderr}`).toBe(EXIT.usageOrConfig);
+      expect(result.stderr, argv.join(' ')).toMatch(/--(table-name|stack-name|outputs-file|function-name) is empty/);
+    }
+    expect((await getRow(world.dynamo, world.tableName, 'asset_tgStale'))?.lockExpiresAt).toBeDefined();
+  });
+
   it('the flag beats the variable, which beats the file; --stack-name chooses among stacks', async () => {
     writeOutputs({ Prod: { TableName: 'prod-table' }, Dev: { TableName: world.tableName } });
     const several = await ops(['status']);
