@@ -44,7 +44,8 @@ Also: npx canvas-reaper-ops <command> [options] (the package's bin); --version p
 Exit codes: 0 ok (a read command: it ran, findings or not); 1 a canvas failed, a row is invalid, or an AWS call
 failed (read commands: an AWS call failed, or --check and findings); 2 usage or configuration error.`;
 
-const COMMANDS: Record<string, OpsCommand> = {
+/** Every ops command by its name (the guides' test checks that each `npm run ops -- NAME` they show is one). */
+export const COMMANDS: Record<string, OpsCommand> = {
   status: statusCommand,
   track: trackCommand,
   untrack: untrackCommand,

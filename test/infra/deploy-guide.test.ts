@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '#ops/cli';
 import { runToEnd } from '#test-support/child-process';
 import { REPO_ROOT, synthReaper } from './support/synth-reaper';
 
@@ -30,8 +31,8 @@ function commandLines(markdown: string): string[] {
   return lines;
 }
 
-/** The ops CLI's commands, as ops/cli.ts lists them. */
-const OPS_COMMANDS = [...read('ops/cli.ts').matchAll(/^\s+'?([a-z-]+)'?: \{ run: /gm)].map(([, name]) => name!);
+/** The ops CLI's commands. */
+const OPS_COMMANDS = Object.keys(COMMANDS);
 
 /** Whether git would ignore a path in the repository. */
 function isIgnored(file: string): Promise<boolean> {
