@@ -122,6 +122,11 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     events.outcome(outcome, canvas);
     deps.onOutcome?.(outcome);
   };
+  /** A canvas passed over for `reason`, with its row's lockExpiresAt when that is a string. */
+  const skip = (canvas: TrackedCanvas, reason: SkipReason, project: string) => {
+    const lockExpiresAt = stringValue(canvas.lockExpiresAt);
+    report({ assetId: canvas.assetId, status: 'skipped', reason, ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }) }, project);
+  };
   const run: CanvasRun = {
     runId: options.runId,
     deadlineMs: options.deadlineMs,
@@ -171,7 +176,6 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   }
   const brake = summary.brake;
   // Per project: its counts, and (looked up once) the engagement that holds it and its "newly stale" boundary.
-  const brakeCounts = new Map<string, BrakeCounts>();
   const brakeProjects = new Map<string, { counts: BrakeCounts; engagement?: ProjectEngagement; sinceMs: number }>();
   const brakeProject = (project: string) => {
     let entry = brakeProjects.get(project);
@@ -181,7 +185,6 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       const sinceMs = newlyStaleSince(brakeEntryOf(brakeRow, project)?.markMs, startedAtMs, brakeSettings);
       entry = { counts, sinceMs, ...(engagement ? { engagement } : {}) };
       brakeProjects.set(project, entry);
-      brakeCounts.set(project, counts);
     }
     return entry;
   };
@@ -206,12 +209,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
         summary.countExamined(project);
         if (verdict.kind !== 'stale') {
           if (verdict.kind === 'live') brakeProject(project).counts.live += 1;
-          const reason: SkipReason = verdict.kind;
-          const lockExpiresAt = stringValue(canvas.lockExpiresAt);
-          report(
-            { assetId: canvas.assetId, status: 'skipped', reason, ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }) },
-            project,
-          );
+          skip(canvas, verdict.kind, project);
           continue;
         }
         summary.countStale(project);
@@ -233,7 +231,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   // The brake decides once the scan is over, per project, on the counts of the whole table (or of the projects the
   // run covers), never on a part of it.
   const decision = decideBrake({
-    counts: brakeCounts,
+    counts: new Map([...brakeProjects].map(([project, { counts }]) => [project, counts])),
     row: brakeRow,
     settings: brakeSettings,
     projectIds: options.projectIds,
@@ -244,11 +242,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   let brakeStateSaved = true;
   const heldCount = new Map<string, number>();
   if (scanCutShort) {
-    for (const canvas of held)
-      report(
-        { assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
-        projectOf(canvas),
-      );
+    for (const canvas of held) skip(canvas, 'run-stopped', projectOf(canvas));
     heldProjects.clear();
   } else {
     // Only the held projects' canvases stay held; the other projects' newly stale canvases go on in this run.
@@ -259,10 +253,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
         continue;
       }
       heldCount.set(project, (heldCount.get(project) ?? 0) + 1);
-      report(
-        { assetId: canvas.assetId, status: 'skipped', reason: 'held-by-brake', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
-        project,
-      );
+      skip(canvas, 'held-by-brake', project);
     }
     if (decision.trips.length > 0) {
       brakeStateSaved = await tripBrake(deps, summary, options, decision, brakeProjects);
@@ -290,7 +281,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       deps,
       startedAtMs,
       // A project whose key was refused (or that has none) was not looked at through Scenario: its mark stays.
-      [...brakeCounts.keys()].filter((project) => {
+      [...brakeProjects.keys()].filter((project) => {
         const key = keyOf(lockApis, project);
         return key !== undefined && !control.isRefused(key);
       }),
