@@ -72,8 +72,7 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       if (error instanceof CredentialsError) logger.error('credentials unavailable; nothing was done', { error: error.message });
       throw error;
     }
-    const startedAt = clock.now();
-    const deadlineMs = startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS;
+    const deadlineMs = clock.now() + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS;
     const summary = await spans.inSpan(SPAN_NAMES.run, async (span) => {
       tracer.annotateColdStart();
       tracer.addServiceNameAnnotation();

@@ -141,18 +141,18 @@ function shown(value: unknown): string {
   return typeof value === 'string' ? preview(value, 60) : clip(JSON.stringify(value) ?? String(value), 60);
 }
 
+/** The scheduled payloads a tick may arrive as, by their `source`. */
+const SCHEDULED_EVENTS = new Map<unknown, { kind: string; shape: Shape }>([
+  ['aws.scheduler', { kind: "the stack's schedule input", shape: SCHEDULE_INPUT_SHAPE }],
+  ['aws.events', { kind: "an EventBridge rule's Scheduled Event", shape: RULE_EVENT_SHAPE }],
+]);
+
 /** Undefined when `fields` is the schedule's input or a rule's scheduled event; else why not, in a few words. */
 function scheduledEventMismatch(fields: Record<string, unknown>): string | undefined {
-  const source = fields.source;
-  const kind =
-    source === 'aws.scheduler'
-      ? "the stack's schedule input"
-      : source === 'aws.events'
-        ? "an EventBridge rule's Scheduled Event"
-        : undefined;
-  if (kind === undefined) return `source ${preview(source, 40)} is neither "aws.scheduler" nor "aws.events"`;
-  const mismatch = shapeMismatch(fields, source === 'aws.scheduler' ? SCHEDULE_INPUT_SHAPE : RULE_EVENT_SHAPE);
-  return mismatch === undefined ? undefined : `as ${kind}: ${mismatch}`;
+  const scheduled = SCHEDULED_EVENTS.get(fields.source);
+  if (scheduled === undefined) return `source ${preview(fields.source, 40)} is neither "aws.scheduler" nor "aws.events"`;
+  const mismatch = shapeMismatch(fields, scheduled.shape);
+  return mismatch === undefined ? undefined : `as ${scheduled.kind}: ${mismatch}`;
 }
 
 /** Validates and de-duplicates a list of asset ids; reports each bad entry by its position. */
@@ -179,7 +179,7 @@ export function parseAssetIds(value: unknown, problems: string[]): string[] | un
 }
 
 /** At most this many projects in one run's filter. */
-export const MAX_PROJECT_IDS_PER_RUN = 100;
+const MAX_PROJECT_IDS_PER_RUN = 100;
 
 /** Validates and de-duplicates a list of project ids; reports each bad entry by its position. */
 export function parseProjectIds(value: unknown, problems: string[]): string[] | undefined {

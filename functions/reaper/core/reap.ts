@@ -75,6 +75,9 @@ export interface ReapOptions {
   projectIds?: readonly string[];
 }
 
+/** What the brake keeps of one project during a run. */
+type BrakeProject = { counts: BrakeCounts; held: number; sinceMs: number; engagement?: ProjectEngagement };
+
 /** Canvases Scenario answered 404 for are recorded at the end of a run, at most this many (the rest the next run). */
 const MAX_NOT_FOUND_RECORDED = 1000;
 
@@ -175,15 +178,15 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     }
   }
   const brake = summary.brake;
-  // Per project: its counts, and (looked up once) the engagement that holds it and its "newly stale" boundary.
-  const brakeProjects = new Map<string, { counts: BrakeCounts; engagement?: ProjectEngagement; sinceMs: number }>();
+  // Per project: its counts, its canvases held, and (looked up once) its engagement and "newly stale" boundary.
+  const brakeProjects = new Map<string, BrakeProject>();
   const brakeProject = (project: string) => {
     let entry = brakeProjects.get(project);
     if (!entry) {
       const counts = { newlyStale: 0, live: 0 };
       const engagement = brakeApplies && !overrideBrake ? engagementOf(brakeRow, project, brakeSettings) : undefined;
       const sinceMs = newlyStaleSince(brakeEntryOf(brakeRow, project)?.markMs, startedAtMs, brakeSettings);
-      entry = { counts, sinceMs, ...(engagement ? { engagement } : {}) };
+      entry = { counts, sinceMs, held: 0, ...(engagement ? { engagement } : {}) };
       brakeProjects.set(project, entry);
     }
     return entry;
@@ -240,7 +243,6 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   const heldProjects = new Set([...decision.engaged.keys(), ...decision.trips]);
   const scanCutShort = control.stopReason !== undefined;
   let brakeStateSaved = true;
-  const heldCount = new Map<string, number>();
   if (scanCutShort) {
     for (const canvas of held) skip(canvas, 'run-stopped', projectOf(canvas));
     heldProjects.clear();
@@ -248,29 +250,25 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     // Only the held projects' canvases stay held; the other projects' newly stale canvases go on in this run.
     for (const canvas of held) {
       const project = projectOf(canvas);
-      if (!heldProjects.has(project)) {
-        await submit(canvas);
-        continue;
+      if (!heldProjects.has(project)) await submit(canvas);
+      else {
+        brakeProject(project).held += 1;
+        skip(canvas, 'held-by-brake', project);
       }
-      heldCount.set(project, (heldCount.get(project) ?? 0) + 1);
-      skip(canvas, 'held-by-brake', project);
     }
     if (decision.trips.length > 0) {
       brakeStateSaved = await tripBrake(deps, summary, options, decision, brakeProjects);
       // One event per project the brake now holds (a dry run publishes nothing).
       if (brakeStateSaved)
         for (const project of decision.trips) {
-          const counts = brakeProjects.get(project)?.counts ?? { newlyStale: 0, live: 0 };
+          // A project tripped only on counts this run kept.
+          const { counts, held } = brakeProjects.get(project)!;
           const engagement = decision.engaged.get(project);
-          events.brakeEngaged(
-            project,
-            { ...counts, held: heldCount.get(project) ?? 0, share: newlyStaleShare(counts) },
-            engagement?.trippedAtMs ?? clock.now(),
-          );
+          events.brakeEngaged(project, { ...counts, held, share: newlyStaleShare(counts) }, engagement?.trippedAtMs ?? clock.now());
         }
     }
   }
-  reportBrake(brake, decision, brakeProjects, heldCount, heldProjects, decision.legacyEngaged ? brakeRow.legacy : undefined);
+  reportBrake(brake, decision, brakeProjects, heldProjects, decision.legacyEngaged ? brakeRow.legacy : undefined);
   // Canvases already under way finish even when the run stopped: their rows were claimed and may still be written.
   await limiter.drain();
   const brakeEngaged = !scanCutShort && (heldProjects.size > 0 || decision.legacyEngaged);
@@ -349,7 +347,7 @@ async function tripBrake(
   summary: SummaryBuilder,
   options: ReapOptions,
   decision: BrakeDecision,
-  projects: ReadonlyMap<string, { counts: BrakeCounts; sinceMs: number }>,
+  projects: ReadonlyMap<string, BrakeProject>,
 ): Promise<boolean> {
   const brake = summary.brake;
   if (options.dryRun) return true;
@@ -393,24 +391,23 @@ async function advanceMarks(deps: ReapDependencies, atMs: number, projects: read
 function reportBrake(
   brake: BrakeReport,
   decision: BrakeDecision,
-  projects: ReadonlyMap<string, { counts: BrakeCounts }>,
-  heldCount: ReadonlyMap<string, number>,
+  projects: ReadonlyMap<string, BrakeProject>,
   heldProjects: ReadonlySet<string>,
   legacy: { trippedAtMs: number } | undefined,
 ): void {
   const reports = new Map<string, BrakeProjectReport>();
   for (const project of new Set([...projects.keys(), ...heldProjects])) {
-    const counts = projects.get(project)?.counts ?? { newlyStale: 0, live: 0 };
+    const { counts, held } = projects.get(project) ?? { counts: { newlyStale: 0, live: 0 }, held: 0 };
     const engagement = decision.engaged.get(project);
     reports.set(project, {
       ...counts,
-      held: heldCount.get(project) ?? 0,
+      held,
       judged: decision.judgements.get(project)?.judged ?? 'pool',
       ...(engagement ? { engagedSince: new Date(engagement.trippedAtMs).toISOString() } : {}),
     });
   }
   brake.heldProjects = [...heldProjects].sort();
-  brake.held = [...heldCount.values()].reduce((sum, n) => sum + n, 0);
+  brake.held = [...projects.values()].reduce((sum, p) => sum + p.held, 0);
   brake.newlyStale = [...reports.values()].reduce((sum, r) => sum + r.newlyStale, 0);
   brake.live = [...reports.values()].reduce((sum, r) => sum + r.live, 0);
   brake.share = newlyStaleShare(brake);

@@ -1,10 +1,5 @@
 import type { ApiStep, Clock, UnlockFailureKind } from './ports';
-import type { StopReason } from './summary';
-
-export interface RunStop {
-  reason: StopReason;
-  detail: string;
-}
+import type { RunStop, StopReason } from './summary';
 
 /** Scenario answering 404 this often is the base URL's fault, not a wave of deleted canvases. */
 export const SUSPECT_BASE_URL_MIN_NOT_FOUND = 5;

@@ -3,6 +3,7 @@ import { type CanvasOutcome, doubtOf, type FailureKind, type FailureStep, type S
 import type { LockView } from './tracked-canvas';
 
 export type StopReason = 'time-budget' | 'credentials-rejected' | 'store-error' | 'brake' | 'suspect-base-url' | 'interrupted';
+export type RunStop = { reason: StopReason; detail: string };
 
 export type WarningKind =
   /** The unlock was (or may have been) applied, and the lock changed since the claim: a live lock may be gone. */
@@ -148,7 +149,7 @@ const SKIP_COUNTER: Record<SkipReason, keyof RunSummary['skipped']> = {
   'project-refused': 'projectRefused',
 };
 
-export const UNVERIFIED_DRY_RUN_NOTE =
+const UNVERIFIED_DRY_RUN_NOTE =
   'unverified: a dry run sends no request, so Scenario was not asked; a real run verifies each lock first and may skip some';
 
 /** The brake's report before a run has seen anything. */
@@ -303,11 +304,7 @@ export class SummaryBuilder {
     return this.summary.brake;
   }
 
-  finish(
-    finishedAtMs: number,
-    stop: { reason: StopReason; detail: string } | undefined,
-    refusedProjects: readonly string[] = [],
-  ): RunSummary {
+  finish(finishedAtMs: number, stop: RunStop | undefined, refusedProjects: readonly string[] = []): RunSummary {
     const s = this.summary;
     s.refusedProjects = [...refusedProjects];
     for (const project of refusedProjects) this.project(project, (p) => (p.refused = true));
