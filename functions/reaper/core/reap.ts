@@ -97,16 +97,8 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   const overrideBrake = brakeApplies && (options.overrideBrake ?? false);
   // When the run started looking: a complete run's mark (brake.ts), and the summary's startedAt.
   const startedAtMs = clock.now();
-  const summary = new SummaryBuilder({
-    runId: options.runId,
-    dryRun: options.dryRun,
-    graceSeconds: options.graceSeconds,
-    verifyAtSource,
-    assetIds: options.assetIds,
-    projectIds: options.projectIds,
-    startedAtMs,
-    brake: emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake),
-  });
+  const brake = emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake);
+  const summary = new SummaryBuilder({ ...options, verifyAtSource, startedAtMs, brake });
   const control = new RunControl<LockApi>(clock, options.deadlineMs, options.safetyMarginMs, distinctKeys(lockApis).length);
   const interrupted = () =>
     control.stop('interrupted', 'interrupted (SIGINT/SIGTERM): no canvas started after it; those under way finished');
@@ -177,7 +169,6 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       control.stop('store-error', `reading the brake's state failed: ${errorMessage(error)}`);
     }
   }
-  const brake = summary.brake;
   // Per project: its counts, its canvases held, and (looked up once) its engagement and "newly stale" boundary.
   const brakeProjects = new Map<string, BrakeProject>();
   const brakeProject = (project: string) => {
@@ -311,11 +302,8 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       logger.error('releasing the brake failed; it stays engaged', { error: errorMessage(error) });
     }
   }
-  if (options.assetIds && seen && !control.stopReason) {
-    for (const assetId of options.assetIds) {
-      if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' }, '');
-    }
-  }
+  if (seen && !control.stopReason)
+    for (const assetId of options.assetIds ?? []) if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' }, '');
   // The run returns only once every event batch is settled, so a run that dies later has published what it did.
   const { notPublished } = await events.settle();
   summary.countEventsNotPublished(notPublished.length);

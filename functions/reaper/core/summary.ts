@@ -178,16 +178,13 @@ export function emptyBrakeReport(settings: BrakeSettings, applies: boolean, over
 export class SummaryBuilder {
   private readonly summary: RunSummary;
 
-  constructor(init: {
-    runId: string;
-    dryRun: boolean;
-    graceSeconds: number;
-    verifyAtSource: boolean;
-    assetIds?: readonly string[];
-    projectIds?: readonly string[];
-    startedAtMs: number;
-    brake: BrakeReport;
-  }) {
+  constructor(
+    init: Pick<RunSummary, 'runId' | 'dryRun' | 'graceSeconds' | 'verifyAtSource' | 'brake'> & {
+      assetIds?: readonly string[];
+      projectIds?: readonly string[];
+      startedAtMs: number;
+    },
+  ) {
     this.summary = {
       runId: init.runId,
       dryRun: init.dryRun,
