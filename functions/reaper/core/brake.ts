@@ -96,7 +96,7 @@ export function tripsBrake(counts: BrakeCounts, settings: BrakeSettings): boolea
 }
 
 export interface ProjectJudgement {
-  /** Judged on its own counts, or in the pool of the projects under BRAKE_MIN_LOCKS. */
+  /** Judged on its own counts ("alone", at least BRAKE_MIN_LOCKS newly stale), or in the pool of the smaller ones. */
   judged: 'alone' | 'pool';
   trips: boolean;
 }

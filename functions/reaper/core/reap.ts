@@ -266,15 +266,16 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   brake.engaged = decision.engaged.size > 0 || decision.legacyEngaged;
   // The marks move only at the end of a complete, non-dry run over the whole table, and not past a trip not saved.
   if (brakeApplies && !options.dryRun && !options.projectIds && !control.stopReason && brakeStateSaved) {
-    await advanceMarks(
-      deps,
-      startedAtMs,
-      // A project whose key was refused (or that has none) was not looked at through Scenario: its mark stays.
-      [...brakeProjects.keys()].filter((project) => {
-        const key = keyOf(lockApis, project);
-        return key !== undefined && !control.isRefused(key);
-      }),
-    );
+    // A project whose key was refused (or that has none) was not looked at through Scenario: its mark stays.
+    const projects = [...brakeProjects.keys()].filter((project) => {
+      const key = keyOf(lockApis, project);
+      return key !== undefined && !control.isRefused(key);
+    });
+    // A failure only keeps the older marks (a longer look-back).
+    if (projects.length > 0)
+      await bestEffort(logger, "saving the brake's marks failed; the next run looks back to the older ones", {}, () =>
+        store.advanceMarks({ atMs: startedAtMs, projects }),
+      );
   }
   if (brakeEngaged) control.stop('brake', brakeDetail(brake));
 
@@ -283,10 +284,10 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   // 2xx in this run: a wrong base URL answers 404 for everything, and recording fewer 404s than the suspect-base-url
   // count would exempt those rows from the next run's count.
   if (control.stopReason?.reason !== 'suspect-base-url')
-    await recordNotFound(
-      deps,
-      notFound.filter(({ key }) => control.hadSuccess(key)).map(({ canvas }) => canvas),
-    );
+    for (const { canvas } of notFound.filter(({ key }) => control.hadSuccess(key)))
+      await bestEffort(logger, 'recording lastNotFoundAt failed; the next run counts this canvas again', { assetId: canvas.assetId }, () =>
+        store.markNotFound(canvas, { atMs: clock.now() }),
+      );
 
   if (overrideBrake && !options.dryRun) {
     try {
@@ -313,16 +314,12 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   return result;
 }
 
-async function recordNotFound(deps: ReapDependencies, canvases: readonly TrackedCanvas[]): Promise<void> {
-  for (const canvas of canvases) {
-    try {
-      await deps.store.markNotFound(canvas, { atMs: deps.clock.now() });
-    } catch (error) {
-      deps.logger.warn('recording lastNotFoundAt failed; the next run counts this canvas again', {
-        assetId: canvas.assetId,
-        error: errorMessage(error),
-      });
-    }
+/** A store write whose failure only costs a later run some work: a warning, and the run goes on. */
+async function bestEffort(logger: ReapLogger, warning: string, context: Record<string, unknown>, write: () => Promise<void>) {
+  try {
+    await write();
+  } catch (error) {
+    logger.warn(warning, { ...context, error: errorMessage(error) });
   }
 }
 
@@ -363,16 +360,6 @@ async function tripBrake(
     brake: { newlyStale: brake.newlyStale, live: brake.live, minLocks: brake.minLocks, minShare: brake.minShare },
   });
   return saved;
-}
-
-/** Moves the marks of the projects a complete run looked at. A failure only keeps the older marks (a longer look-back). */
-async function advanceMarks(deps: ReapDependencies, atMs: number, projects: readonly string[]): Promise<void> {
-  if (projects.length === 0) return;
-  try {
-    await deps.store.advanceMarks({ atMs, projects });
-  } catch (error) {
-    deps.logger.warn("saving the brake's marks failed; the next run looks back to the older ones", { error: errorMessage(error) });
-  }
 }
 
 /** The brake's part of the summary: totals (as before per-project judgement) and the per-project report. */

@@ -1,4 +1,4 @@
-import type { BrakeSettings } from './brake';
+import type { BrakeCounts, BrakeSettings, ProjectJudgement } from './brake';
 import { type CanvasOutcome, doubtOf, type FailureKind, type FailureStep, type SkipReason } from './outcome';
 import type { LockView } from './tracked-canvas';
 
@@ -33,7 +33,7 @@ export interface ProjectReport {
 export const MAX_PROJECTS_LISTED = 100;
 
 /** What the mass-expiry brake saw and did in this run. */
-export interface BrakeReport {
+export interface BrakeReport extends BrakeCounts {
   /** False for runs over named assets, and when BRAKE_MIN_LOCKS is 0. */
   applies: boolean;
   /** Engaged at the end of this run (tripped now, or still engaged from an earlier run). */
@@ -47,8 +47,6 @@ export interface BrakeReport {
   /** This run released it (overrideBrake). */
   released: boolean;
   overridden: boolean;
-  newlyStale: number;
-  live: number;
   /** newlyStale / (newlyStale + live). */
   share: number;
   /** Stale canvases held back (not unlocked). */
@@ -65,13 +63,10 @@ export interface BrakeReport {
 }
 
 /** What the brake saw of one project. */
-export interface BrakeProjectReport {
-  newlyStale: number;
-  live: number;
+export interface BrakeProjectReport extends BrakeCounts {
   /** Its stale locks held back in this run. */
   held: number;
-  /** Judged on its own counts ("alone", at least BRAKE_MIN_LOCKS newly stale) or in the pool of the smaller ones. */
-  judged: 'alone' | 'pool';
+  judged: ProjectJudgement['judged'];
   /** When its brake tripped, while engaged. */
   engagedSince?: string;
 }
