@@ -132,9 +132,11 @@ export interface RunSummary {
   stopDetail?: string;
 }
 
-const SKIP_COUNTER: Record<SkipReason, keyof RunSummary['skipped']> = {
+/** The counter of each skip reason (and of invalid rows), in the order the summary lists them. */
+const SKIP_COUNTER: Record<SkipReason | 'invalid', keyof RunSummary['skipped']> = {
   live: 'live',
   'not-locked': 'notLocked',
+  invalid: 'invalid',
   renewed: 'renewed',
   'renewed-at-source': 'renewedAtSource',
   'claimed-by-other-run': 'claimedByOtherRun',
@@ -194,18 +196,7 @@ export class SummaryBuilder {
       stale: 0,
       unlocked: 0,
       failed: 0,
-      skipped: {
-        live: 0,
-        notLocked: 0,
-        invalid: 0,
-        renewed: 0,
-        renewedAtSource: 0,
-        claimedByOtherRun: 0,
-        notTracked: 0,
-        runStopped: 0,
-        heldByBrake: 0,
-        projectRefused: 0,
-      },
+      skipped: Object.fromEntries(Object.values(SKIP_COUNTER).map((counter) => [counter, 0])) as RunSummary['skipped'],
       unlockedAssetIds: [],
       wouldUnlock: [],
       ...(init.dryRun ? { wouldUnlockNote: UNVERIFIED_DRY_RUN_NOTE } : {}),
