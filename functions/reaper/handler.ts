@@ -1,6 +1,6 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import { CredentialsError, type ScenarioKeys } from './adapters/credentials';
+import { CredentialsError } from './adapters/credentials';
 import { asReapLogger, createLogger } from './adapters/logger';
 import { redactError, redactValue } from './adapters/redact';
 import { powertoolsSpans, SPAN_NAMES, traceAwsClients, tracedCanvasStore } from './adapters/tracing';
@@ -65,13 +65,10 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       if (error instanceof PayloadError) logger.error('invoke payload rejected; nothing was done', { problems: error.problems });
       throw error;
     }
-    let keys: ScenarioKeys;
-    try {
-      keys = await credentials.get();
-    } catch (error) {
+    const keys = await credentials.get().catch((error: unknown) => {
       if (error instanceof CredentialsError) logger.error('credentials unavailable; nothing was done', { error: error.message });
       throw error;
-    }
+    });
     const deadlineMs = clock.now() + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS;
     const summary = await spans.inSpan(SPAN_NAMES.run, async (span) => {
       tracer.annotateColdStart();

@@ -20,26 +20,21 @@ export interface RunRequest {
   projectIds?: string[];
 }
 
-/** A refused payload lists at most this many problems, then "…and N more". */
+/** A refused payload lists at most this many problems, then "…and N more": a 10,000-key payload stays readable. */
 export const MAX_PAYLOAD_PROBLEMS = 20;
 
 /** A payload the reaper refuses; nothing was read or written. */
 export class PayloadError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {
-    const listed = capProblems(problems);
+    const rest = problems.length - MAX_PAYLOAD_PROBLEMS;
+    const listed = rest > 0 ? [...problems.slice(0, MAX_PAYLOAD_PROBLEMS), `…and ${rest} more`] : [...problems];
     super(
       `invalid invoke payload: ${listed.join('; ')}. Expected {"dryRun"?: boolean, "assetIds"?: string[], "graceSeconds"?: number, "overrideBrake"?: boolean, "projectIds"?: string[]}`,
     );
     this.name = 'PayloadError';
     this.problems = listed;
   }
-}
-
-/** The first MAX_PAYLOAD_PROBLEMS problems, then one line counting the rest: a 10,000-key payload stays readable. */
-function capProblems(problems: readonly string[]): string[] {
-  if (problems.length <= MAX_PAYLOAD_PROBLEMS) return [...problems];
-  return [...problems.slice(0, MAX_PAYLOAD_PROBLEMS), `…and ${problems.length - MAX_PAYLOAD_PROBLEMS} more`];
 }
 
 const MANUAL_FIELDS = new Set(['dryRun', 'assetIds', 'graceSeconds', 'overrideBrake', 'projectIds']);
