@@ -153,8 +153,8 @@ export function newlyStaleShare(counts: BrakeCounts): number {
 
 /** What is engaged, as one total (ops status): the earliest trip, summed counts; undefined when nothing is. */
 export function engagedTotals(row: BrakeRow): BrakeState | undefined {
-  const engaged: BrakeState[] = Object.values(row.projects).flatMap((entry) => (entry.engaged ? [entry.engaged] : []));
-  if (row.legacy) engaged.push(row.legacy);
+  const engaged = Object.values(row.projects).flatMap((entry) => (entry.engaged ? [entry.engaged] : []));
+  if (row.legacy) engaged.push({ ...row.legacy, heldSinceMs: 0 });
   if (engaged.length === 0) return undefined;
   const first = engaged.reduce((a, b) => (b.trippedAtMs < a.trippedAtMs ? b : a));
   return {
