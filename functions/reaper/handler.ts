@@ -1,6 +1,6 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import { CredentialsError, type ScenarioKeys } from './adapters/credentials';
+import { CredentialsError } from './adapters/credentials';
 import { asReapLogger, createLogger } from './adapters/logger';
 import { redactError, redactValue } from './adapters/redact';
 import { powertoolsSpans, SPAN_NAMES, traceAwsClients, tracedCanvasStore } from './adapters/tracing';
@@ -9,7 +9,7 @@ import type { RunTrigger } from './core/lock-events';
 import type { Clock } from './core/ports';
 import { projectsNamed } from './core/project';
 import type { RunSummary } from './core/summary';
-import { createMetrics, publishRunMetrics } from './metrics';
+import { publishRunMetrics } from './metrics';
 import { PayloadError, parseInvocation, type RunRequest } from './payload';
 import { type AwsClients, createAwsClients, createCanvasStore, createCredentialsProvider, runReap, systemClock } from './wiring';
 
@@ -26,21 +26,16 @@ export class ReapRunError extends Error {
   }
 }
 
-/**
- * The X-Ray tracer of one handler. Powertools enables it only inside Lambda (AWS_EXECUTION_ENV), so tests and local
- * runs never trace and never reach for the X-Ray daemon. In Lambda it also records each HTTP attempt (method, URL,
- * status; never headers, so never the Authorization) as a subsegment. Created here, not in wiring.ts: the X-Ray SDK
- * installs an async hook when it loads, which the CLI and ops, which never trace, should not pay for.
- */
-export function createTracer(config: Pick<ReaperConfig, 'serviceName'>): Tracer {
-  return new Tracer({ serviceName: config.serviceName, captureHTTPsRequests: true });
-}
-
 export interface HandlerDependencies {
   env: Readonly<Record<string, string | undefined>>;
   clock?: Clock;
   awsClients?: AwsClients;
-  /** @default a Powertools Tracer for the config's service, enabled only inside Lambda (createTracer) */
+  /**
+   * @default a Powertools Tracer for the config's service. Powertools enables it only inside Lambda (AWS_EXECUTION_ENV),
+   * so tests and local runs never trace and never reach for the X-Ray daemon. In Lambda it also records each HTTP
+   * attempt (method, URL, status; never headers, so never the Authorization) as a subsegment. Created here, not in
+   * wiring.ts: the X-Ray SDK installs an async hook when it loads, which ops, which never traces, should not pay for.
+   */
   tracer?: Tracer;
 }
 
@@ -55,7 +50,7 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
   const clock = deps.clock ?? systemClock;
   const powertoolsLogger = createLogger(config);
   const logger = asReapLogger(powertoolsLogger);
-  const tracer = deps.tracer ?? createTracer(config);
+  const tracer = deps.tracer ?? new Tracer({ serviceName: config.serviceName, captureHTTPsRequests: true });
   const spans = powertoolsSpans(tracer);
   const clients = traceAwsClients(deps.awsClients ?? createAwsClients(), tracer);
   const credentials = createCredentialsProvider(config, clients, clock);
@@ -70,15 +65,11 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       if (error instanceof PayloadError) logger.error('invoke payload rejected; nothing was done', { problems: error.problems });
       throw error;
     }
-    let keys: ScenarioKeys;
-    try {
-      keys = await credentials.get();
-    } catch (error) {
+    const keys = await credentials.get().catch((error: unknown) => {
       if (error instanceof CredentialsError) logger.error('credentials unavailable; nothing was done', { error: error.message });
       throw error;
-    }
-    const startedAt = clock.now();
-    const deadlineMs = startedAt + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS;
+    });
+    const deadlineMs = clock.now() + context.getRemainingTimeInMillis() - REPORT_RESERVE_MS;
     const summary = await spans.inSpan(SPAN_NAMES.run, async (span) => {
       tracer.annotateColdStart();
       tracer.addServiceNameAnnotation();
@@ -99,13 +90,8 @@ export function createHandler(deps: HandlerDependencies): ReaperHandler {
       if (finished.stopReason) span.annotate('stopReason', finished.stopReason);
       return finished;
     });
-    if (!summary.dryRun) {
-      publishRunMetrics(
-        () => createMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }),
-        summary,
-        projectsNamed(keys),
-      );
-    }
+    if (!summary.dryRun)
+      publishRunMetrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }, summary, projectsNamed(keys));
     if (summary.stopReason === 'credentials-rejected' || summary.refusedProjects.length > 0) {
       // A key was refused (never a single 403: that is one asset's problem): the secret may have been rotated, so it
       // is read again next time.

@@ -8,7 +8,12 @@ import { MAX_PROJECT_DIMENSIONS, METRIC_NAMES, METRIC_PROJECT_DIMENSION } from '
  * named in the credentials (never a value a writer put in the table), at most MAX_PROJECT_DIMENSIONS of them, so a
  * bad row cannot create metric series.
  */
-export function publishRunMetrics(newMetrics: () => Metrics, summary: RunSummary, projectsInCredentials: readonly string[] = []): void {
+export function publishRunMetrics(
+  options: { namespace: string; serviceName: string },
+  summary: RunSummary,
+  projectsInCredentials: readonly string[] = [],
+): void {
+  const newMetrics = () => new Metrics(options);
   const metrics = newMetrics();
   metrics.addMetric(METRIC_NAMES.runs, MetricUnit.Count, 1);
   metrics.addMetric(METRIC_NAMES.examined, MetricUnit.Count, summary.examined);
@@ -33,8 +38,4 @@ export function publishRunMetrics(newMetrics: () => Metrics, summary: RunSummary
     perProject.addMetric(METRIC_NAMES.failed, MetricUnit.Count, counts.failed);
     perProject.publishStoredMetrics();
   }
-}
-
-export function createMetrics(options: { namespace: string; serviceName: string }): Metrics {
-  return new Metrics({ namespace: options.namespace, serviceName: options.serviceName });
 }

@@ -19,26 +19,21 @@ export interface RunRequest {
   projectIds?: string[];
 }
 
-/** A refused payload lists at most this many problems, then "…and N more". */
+/** A refused payload lists at most this many problems, then "…and N more": a 10,000-key payload stays readable. */
 export const MAX_PAYLOAD_PROBLEMS = 20;
 
 /** A payload the reaper refuses; nothing was read or written. */
 export class PayloadError extends Error {
   readonly problems: string[];
   constructor(problems: string[]) {
-    const listed = capProblems(problems);
+    const rest = problems.length - MAX_PAYLOAD_PROBLEMS;
+    const listed = rest > 0 ? [...problems.slice(0, MAX_PAYLOAD_PROBLEMS), `…and ${rest} more`] : [...problems];
     super(
       `invalid invoke payload: ${listed.join('; ')}. Expected {"dryRun"?: boolean, "assetIds"?: string[], "graceSeconds"?: number, "overrideBrake"?: boolean, "projectIds"?: string[]}`,
     );
     this.name = 'PayloadError';
     this.problems = listed;
   }
-}
-
-/** The first MAX_PAYLOAD_PROBLEMS problems, then one line counting the rest: a 10,000-key payload stays readable. */
-function capProblems(problems: readonly string[]): string[] {
-  if (problems.length <= MAX_PAYLOAD_PROBLEMS) return [...problems];
-  return [...problems.slice(0, MAX_PAYLOAD_PROBLEMS), `…and ${problems.length - MAX_PAYLOAD_PROBLEMS} more`];
 }
 
 const MANUAL_FIELDS = new Set(['dryRun', 'assetIds', 'graceSeconds', 'overrideBrake', 'projectIds']);
@@ -140,18 +135,18 @@ function shown(value: unknown): string {
   return typeof value === 'string' ? preview(value, 60) : clip(JSON.stringify(value) ?? String(value), 60);
 }
 
+/** The scheduled payloads a tick may arrive as, by their `source`. */
+const SCHEDULED_EVENTS = new Map<unknown, { kind: string; shape: Shape }>([
+  ['aws.scheduler', { kind: "the stack's schedule input", shape: SCHEDULE_INPUT_SHAPE }],
+  ['aws.events', { kind: "an EventBridge rule's Scheduled Event", shape: RULE_EVENT_SHAPE }],
+]);
+
 /** Undefined when `fields` is the schedule's input or a rule's scheduled event; else why not, in a few words. */
 function scheduledEventMismatch(fields: Record<string, unknown>): string | undefined {
-  const source = fields.source;
-  const kind =
-    source === 'aws.scheduler'
-      ? "the stack's schedule input"
-      : source === 'aws.events'
-        ? "an EventBridge rule's Scheduled Event"
-        : undefined;
-  if (kind === undefined) return `source ${preview(source, 40)} is neither "aws.scheduler" nor "aws.events"`;
-  const mismatch = shapeMismatch(fields, source === 'aws.scheduler' ? SCHEDULE_INPUT_SHAPE : RULE_EVENT_SHAPE);
-  return mismatch === undefined ? undefined : `as ${kind}: ${mismatch}`;
+  const scheduled = SCHEDULED_EVENTS.get(fields.source);
+  if (scheduled === undefined) return `source ${preview(fields.source, 40)} is neither "aws.scheduler" nor "aws.events"`;
+  const mismatch = shapeMismatch(fields, scheduled.shape);
+  return mismatch === undefined ? undefined : `as ${scheduled.kind}: ${mismatch}`;
 }
 
 /** Validates and de-duplicates a list of asset ids; reports each bad entry by its position. */
@@ -178,7 +173,7 @@ export function parseAssetIds(value: unknown, problems: string[]): string[] | un
 }
 
 /** At most this many projects in one run's filter. */
-export const MAX_PROJECT_IDS_PER_RUN = 100;
+const MAX_PROJECT_IDS_PER_RUN = 100;
 
 /** Validates and de-duplicates a list of project ids; reports each bad entry by its position. */
 export function parseProjectIds(value: unknown, problems: string[]): string[] | undefined {

@@ -2,7 +2,6 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
-  type ApiCredentials,
   type CredentialsProvider,
   projectsFileCredentials,
   type ScenarioKeys,
@@ -15,7 +14,7 @@ import { createScenarioLockApi } from './adapters/scenario-lock-api';
 import { type Spans, tracedLockApis } from './adapters/tracing';
 import type { ReaperConfig } from './config';
 import type { RunTrigger } from './core/lock-events';
-import type { CanvasStore, Clock, LockApi, LockApis, ReapLogger } from './core/ports';
+import type { CanvasStore, Clock, LockApis, ReapLogger } from './core/ports';
 import { mapKeys, oneKey } from './core/project';
 import { type ReapDependencies, type ReapOptions, reap } from './core/reap';
 import type { RunSummary } from './core/summary';
@@ -41,30 +40,22 @@ export interface AwsClients {
  */
 export const DYNAMODB_REQUEST_TIMEOUT_MS = 5_000;
 export const DYNAMODB_CONNECTION_TIMEOUT_MS = 2_000;
-
-export interface DynamoTimeouts {
-  requestTimeoutMs: number;
-  connectionTimeoutMs: number;
-}
+const ATTEMPT_BOUNDS = { requestTimeoutMs: DYNAMODB_REQUEST_TIMEOUT_MS, connectionTimeoutMs: DYNAMODB_CONNECTION_TIMEOUT_MS };
 
 /**
  * The DynamoDB client of every run and command, with bounded attempts. Region, credentials and endpoint come from
  * the standard SDK settings unless `config` sets them (tests aim it at a fault proxy, with shorter timeouts).
  */
-export function createDynamoClient(
-  config: Omit<DynamoDBClientConfig, 'requestHandler'> = {},
-  timeouts: DynamoTimeouts = { requestTimeoutMs: DYNAMODB_REQUEST_TIMEOUT_MS, connectionTimeoutMs: DYNAMODB_CONNECTION_TIMEOUT_MS },
-): DynamoDBClient {
-  return new DynamoDBClient({
-    ...config,
-    // Options for the SDK's own NodeHttpHandler. requestTimeout alone only logs a warning in this SDK line;
-    // throwOnRequestTimeout makes it end the attempt.
-    requestHandler: {
-      requestTimeout: timeouts.requestTimeoutMs,
-      throwOnRequestTimeout: true,
-      connectionTimeout: timeouts.connectionTimeoutMs,
-    },
-  });
+export function createDynamoClient(config: Omit<DynamoDBClientConfig, 'requestHandler'> = {}, timeouts = ATTEMPT_BOUNDS): DynamoDBClient {
+  return new DynamoDBClient({ ...config, requestHandler: boundedAttempts(timeouts) });
+}
+
+/**
+ * Options for the SDK's own NodeHttpHandler that bound each attempt. requestTimeout alone only logs a warning in this
+ * SDK line; throwOnRequestTimeout makes it end the attempt.
+ */
+function boundedAttempts(timeouts = ATTEMPT_BOUNDS) {
+  return { requestTimeout: timeouts.requestTimeoutMs, throwOnRequestTimeout: true, connectionTimeout: timeouts.connectionTimeoutMs };
 }
 
 export function createAwsClients(): AwsClients {
@@ -73,17 +64,10 @@ export function createAwsClients(): AwsClients {
 
 /**
  * The EventBridge client of lock events: one attempt per call (the publisher retries failed entries itself, with
- * backoff within the run's budget) and bounded attempts, like DynamoDB's, so a hung call cannot outlive the run.
+ * backoff within the run's budget), each bounded like DynamoDB's, so a hung call cannot outlive the run.
  */
-export function createEventBridgeClient(): EventBridgeClient {
-  return new EventBridgeClient({
-    maxAttempts: 1,
-    requestHandler: {
-      requestTimeout: DYNAMODB_REQUEST_TIMEOUT_MS,
-      throwOnRequestTimeout: true,
-      connectionTimeout: DYNAMODB_CONNECTION_TIMEOUT_MS,
-    },
-  });
+function createEventBridgeClient(): EventBridgeClient {
+  return new EventBridgeClient({ maxAttempts: 1, requestHandler: boundedAttempts() });
 }
 
 /**
@@ -125,19 +109,10 @@ export function createCanvasStore(config: ReaperConfig, clients: AwsClients): Ca
   return new DynamoCanvasStore({ client: clients.dynamo, tableName: config.tableName });
 }
 
-export function createLockApi(config: ReaperConfig, credentials: ApiCredentials, clock: Clock): LockApi {
-  return createScenarioLockApi({
-    baseUrl: config.apiBaseUrl,
-    credentials,
-    requestTimeoutMs: config.requestTimeoutMs,
-    maxRetries: config.maxRetries,
-    clock,
-  });
-}
-
 /** The lock API for each Scenario project, with its key (one ky client per distinct key). */
 export function createLockApis(config: ReaperConfig, keys: ScenarioKeys, clock: Clock): LockApis {
-  return mapKeys(keys, (pair) => createLockApi(config, pair, clock));
+  const { apiBaseUrl: baseUrl, requestTimeoutMs, maxRetries } = config;
+  return mapKeys(keys, (credentials) => createScenarioLockApi({ baseUrl, credentials, requestTimeoutMs, maxRetries, clock }));
 }
 
 /** What one run is given besides the config and the request: its id, deadline and trigger, and the parts it runs on. */

@@ -14,8 +14,7 @@ export function assetIdProblem(value: unknown): string | undefined {
 
 /** A short, log-safe rendering of an untrusted value (a 10 KB id must not become a 10 KB log line). */
 export function preview(value: unknown, max = 80): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text;
+  return clip(typeof value === 'string' ? JSON.stringify(value) : String(value), max);
 }
 
 /** Cuts a long text for a log line, keeping it readable (no quoting). */

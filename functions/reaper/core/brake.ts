@@ -26,20 +26,21 @@ export interface BrakeSettings {
 /** "Newly stale" never reaches back further than this, whatever the mark: older stale locks are backlog. */
 export const MAX_LOOK_BACK_MS = 24 * 3600_000;
 
-/** One project's engaged brake: it stays engaged until a person releases it. */
-export interface ProjectEngagement {
-  trippedAtMs: number;
-  runId: string;
-  /** Locks that went stale after this are held (the newly stale boundary when it tripped). */
-  heldSinceMs: number;
+export interface BrakeCounts {
   newlyStale: number;
   live: number;
 }
 
-/** A person's release of one project's brake (overrideBrake). */
-export interface ProjectRelease {
-  releasedAtMs: number;
+/** An engaged brake: when and by which run it tripped, on what counts (ops status shows what is engaged in this shape). */
+export interface BrakeState extends BrakeCounts {
+  trippedAtMs: number;
   runId: string;
+}
+
+/** One project's engaged brake: it stays engaged until a person releases it. */
+export interface ProjectEngagement extends BrakeState {
+  /** Locks that went stale after this are held (the newly stale boundary when it tripped). */
+  heldSinceMs: number;
 }
 
 /** What the brake row keeps for one project. */
@@ -48,23 +49,15 @@ export interface ProjectBrakeEntry {
   markMs?: number;
   /** Set while the project's brake is engaged. */
   engaged?: ProjectEngagement;
-  /** The last release, kept for the record. */
-  released?: ProjectRelease;
-}
-
-/** A brake engaged before per-project entries existed: the whole table's. */
-export interface LegacyEngagement {
-  trippedAtMs: number;
-  runId: string;
-  newlyStale: number;
-  live: number;
+  /** The last release by a person (overrideBrake), kept for the record. */
+  released?: { releasedAtMs: number; runId: string };
 }
 
 /** The brake row, as read once before the scan. */
 export interface BrakeRow {
   projects: Readonly<Record<string, ProjectBrakeEntry>>;
-  /** A row engaged before this change: it holds every project that has no entry of its own, until released. */
-  legacy?: LegacyEngagement;
+  /** A whole-table brake engaged before per-project entries existed: it holds every project without an entry of its own. */
+  legacy?: BrakeState;
 }
 
 export const EMPTY_BRAKE_ROW: BrakeRow = { projects: Object.freeze(Object.create(null)) };
@@ -72,19 +65,6 @@ export const EMPTY_BRAKE_ROW: BrakeRow = { projects: Object.freeze(Object.create
 /** A project's entry of the brake row, read as data (never an inherited property such as `toString`). */
 export function brakeEntryOf(row: BrakeRow, project: string): ProjectBrakeEntry | undefined {
   return Object.hasOwn(row.projects, project) ? row.projects[project] : undefined;
-}
-
-/** Kept for ops status: the totals of what is engaged. */
-export interface BrakeState {
-  trippedAtMs: number;
-  runId: string;
-  newlyStale: number;
-  live: number;
-}
-
-export interface BrakeCounts {
-  newlyStale: number;
-  live: number;
 }
 
 /** The moment a lock became stale: its expiry plus the grace. */
@@ -115,11 +95,9 @@ export function tripsBrake(counts: BrakeCounts, settings: BrakeSettings): boolea
   return counts.newlyStale / (counts.newlyStale + counts.live) >= settings.share;
 }
 
-/** How a project was judged: on its own counts, or in the pool of the projects under BRAKE_MIN_LOCKS. */
-export type Judgement = 'alone' | 'pool';
-
 export interface ProjectJudgement {
-  judged: Judgement;
+  /** Judged on its own counts ("alone", at least BRAKE_MIN_LOCKS newly stale), or in the pool of the smaller ones. */
+  judged: 'alone' | 'pool';
   trips: boolean;
 }
 
@@ -189,7 +167,7 @@ export interface BrakeDecision {
  * The projects a run covers that an earlier engagement holds: the named ones (`projectIds`), or, over the whole
  * table, every engaged entry and, under a legacy engagement, every project the run examined without an entry.
  */
-export function coveredEngagements(
+function coveredEngagements(
   row: BrakeRow,
   examined: Iterable<string>,
   settings: BrakeSettings,

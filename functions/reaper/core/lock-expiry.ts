@@ -1,7 +1,7 @@
 import { preview } from './asset-id';
 import type { AttributeReading } from './tracked-canvas';
 
-export type LockExpiry = { kind: 'absent' } | { kind: 'valid'; at: number; raw: string } | { kind: 'invalid'; problem: string };
+type LockExpiry = { kind: 'absent' } | { kind: 'valid'; at: number; raw: string } | { kind: 'invalid'; problem: string };
 
 /**
  * ISO-8601 date-time with an explicit zone, as the Scenario API returns it ("2023-02-03T11:19:41.579Z").

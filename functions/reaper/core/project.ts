@@ -55,11 +55,8 @@ export function distinctKeys<Key>(keys: ProjectKeys<Key>): Key[] {
 
 /** The same projects, each key turned into another thing: a key shared by projects stays shared. */
 export function mapKeys<Key, To>(keys: ProjectKeys<Key>, to: (key: Key) => To): ProjectKeys<To> {
-  const made = new Map<Key, To>();
-  const convert = (key: Key) => {
-    if (!made.has(key)) made.set(key, to(key));
-    return made.get(key) as To;
-  };
+  const made = new Map(distinctKeys(keys).map((key) => [key, to(key)]));
+  const convert = (key: Key) => made.get(key) as To;
   return {
     byProject: new Map([...keys.byProject].map(([project, key]) => [project, convert(key)])),
     ...(keys.default === undefined ? {} : { default: convert(keys.default) }),

@@ -75,6 +75,9 @@ export interface ReapOptions {
   projectIds?: readonly string[];
 }
 
+/** What the brake keeps of one project during a run. */
+type BrakeProject = { counts: BrakeCounts; held: number; sinceMs: number; engagement?: ProjectEngagement };
+
 /** Canvases Scenario answered 404 for are recorded at the end of a run, at most this many (the rest the next run). */
 const MAX_NOT_FOUND_RECORDED = 1000;
 
@@ -94,16 +97,8 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   const overrideBrake = brakeApplies && (options.overrideBrake ?? false);
   // When the run started looking: a complete run's mark (brake.ts), and the summary's startedAt.
   const startedAtMs = clock.now();
-  const summary = new SummaryBuilder({
-    runId: options.runId,
-    dryRun: options.dryRun,
-    graceSeconds: options.graceSeconds,
-    verifyAtSource,
-    assetIds: options.assetIds,
-    projectIds: options.projectIds,
-    startedAtMs,
-    brake: emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake),
-  });
+  const brake = emptyBrakeReport(brakeSettings, brakeApplies, overrideBrake);
+  const summary = new SummaryBuilder({ ...options, verifyAtSource, startedAtMs, brake });
   const control = new RunControl<LockApi>(clock, options.deadlineMs, options.safetyMarginMs, distinctKeys(lockApis).length);
   const interrupted = () =>
     control.stop('interrupted', 'interrupted (SIGINT/SIGTERM): no canvas started after it; those under way finished');
@@ -121,6 +116,11 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
     summary.record(outcome, project);
     events.outcome(outcome, canvas);
     deps.onOutcome?.(outcome);
+  };
+  /** A canvas passed over for `reason`, with its row's lockExpiresAt when that is a string. */
+  const skip = (canvas: TrackedCanvas, reason: SkipReason, project: string) => {
+    const lockExpiresAt = stringValue(canvas.lockExpiresAt);
+    report({ assetId: canvas.assetId, status: 'skipped', reason, ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }) }, project);
   };
   const run: CanvasRun = {
     runId: options.runId,
@@ -169,19 +169,16 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       control.stop('store-error', `reading the brake's state failed: ${errorMessage(error)}`);
     }
   }
-  const brake = summary.brake;
-  // Per project: its counts, and (looked up once) the engagement that holds it and its "newly stale" boundary.
-  const brakeCounts = new Map<string, BrakeCounts>();
-  const brakeProjects = new Map<string, { counts: BrakeCounts; engagement?: ProjectEngagement; sinceMs: number }>();
+  // Per project: its counts, its canvases held, and (looked up once) its engagement and "newly stale" boundary.
+  const brakeProjects = new Map<string, BrakeProject>();
   const brakeProject = (project: string) => {
     let entry = brakeProjects.get(project);
     if (!entry) {
       const counts = { newlyStale: 0, live: 0 };
       const engagement = brakeApplies && !overrideBrake ? engagementOf(brakeRow, project, brakeSettings) : undefined;
       const sinceMs = newlyStaleSince(brakeEntryOf(brakeRow, project)?.markMs, startedAtMs, brakeSettings);
-      entry = { counts, sinceMs, ...(engagement ? { engagement } : {}) };
+      entry = { counts, sinceMs, held: 0, ...(engagement ? { engagement } : {}) };
       brakeProjects.set(project, entry);
-      brakeCounts.set(project, counts);
     }
     return entry;
   };
@@ -206,12 +203,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
         summary.countExamined(project);
         if (verdict.kind !== 'stale') {
           if (verdict.kind === 'live') brakeProject(project).counts.live += 1;
-          const reason: SkipReason = verdict.kind;
-          const lockExpiresAt = stringValue(canvas.lockExpiresAt);
-          report(
-            { assetId: canvas.assetId, status: 'skipped', reason, ...(lockExpiresAt === undefined ? {} : { lockExpiresAt }) },
-            project,
-          );
+          skip(canvas, verdict.kind, project);
           continue;
         }
         summary.countStale(project);
@@ -233,7 +225,7 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   // The brake decides once the scan is over, per project, on the counts of the whole table (or of the projects the
   // run covers), never on a part of it.
   const decision = decideBrake({
-    counts: brakeCounts,
+    counts: new Map([...brakeProjects].map(([project, { counts }]) => [project, counts])),
     row: brakeRow,
     settings: brakeSettings,
     projectIds: options.projectIds,
@@ -242,59 +234,48 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   const heldProjects = new Set([...decision.engaged.keys(), ...decision.trips]);
   const scanCutShort = control.stopReason !== undefined;
   let brakeStateSaved = true;
-  const heldCount = new Map<string, number>();
   if (scanCutShort) {
-    for (const canvas of held)
-      report(
-        { assetId: canvas.assetId, status: 'skipped', reason: 'run-stopped', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
-        projectOf(canvas),
-      );
+    for (const canvas of held) skip(canvas, 'run-stopped', projectOf(canvas));
     heldProjects.clear();
   } else {
     // Only the held projects' canvases stay held; the other projects' newly stale canvases go on in this run.
     for (const canvas of held) {
       const project = projectOf(canvas);
-      if (!heldProjects.has(project)) {
-        await submit(canvas);
-        continue;
+      if (!heldProjects.has(project)) await submit(canvas);
+      else {
+        brakeProject(project).held += 1;
+        skip(canvas, 'held-by-brake', project);
       }
-      heldCount.set(project, (heldCount.get(project) ?? 0) + 1);
-      report(
-        { assetId: canvas.assetId, status: 'skipped', reason: 'held-by-brake', lockExpiresAt: stringValue(canvas.lockExpiresAt) ?? '' },
-        project,
-      );
     }
     if (decision.trips.length > 0) {
       brakeStateSaved = await tripBrake(deps, summary, options, decision, brakeProjects);
       // One event per project the brake now holds (a dry run publishes nothing).
       if (brakeStateSaved)
         for (const project of decision.trips) {
-          const counts = brakeProjects.get(project)?.counts ?? { newlyStale: 0, live: 0 };
+          // A project tripped only on counts this run kept.
+          const { counts, held } = brakeProjects.get(project)!;
           const engagement = decision.engaged.get(project);
-          events.brakeEngaged(
-            project,
-            { ...counts, held: heldCount.get(project) ?? 0, share: newlyStaleShare(counts) },
-            engagement?.trippedAtMs ?? clock.now(),
-          );
+          events.brakeEngaged(project, { ...counts, held, share: newlyStaleShare(counts) }, engagement?.trippedAtMs ?? clock.now());
         }
     }
   }
-  reportBrake(brake, decision, brakeProjects, heldCount, heldProjects, decision.legacyEngaged ? brakeRow.legacy : undefined);
+  reportBrake(brake, decision, brakeProjects, heldProjects, decision.legacyEngaged ? brakeRow.legacy : undefined);
   // Canvases already under way finish even when the run stopped: their rows were claimed and may still be written.
   await limiter.drain();
   const brakeEngaged = !scanCutShort && (heldProjects.size > 0 || decision.legacyEngaged);
   brake.engaged = decision.engaged.size > 0 || decision.legacyEngaged;
   // The marks move only at the end of a complete, non-dry run over the whole table, and not past a trip not saved.
   if (brakeApplies && !options.dryRun && !options.projectIds && !control.stopReason && brakeStateSaved) {
-    await advanceMarks(
-      deps,
-      startedAtMs,
-      // A project whose key was refused (or that has none) was not looked at through Scenario: its mark stays.
-      [...brakeCounts.keys()].filter((project) => {
-        const key = keyOf(lockApis, project);
-        return key !== undefined && !control.isRefused(key);
-      }),
-    );
+    // A project whose key was refused (or that has none) was not looked at through Scenario: its mark stays.
+    const projects = [...brakeProjects.keys()].filter((project) => {
+      const key = keyOf(lockApis, project);
+      return key !== undefined && !control.isRefused(key);
+    });
+    // A failure only keeps the older marks (a longer look-back).
+    if (projects.length > 0)
+      await bestEffort(logger, "saving the brake's marks failed; the next run looks back to the older ones", {}, () =>
+        store.advanceMarks({ atMs: startedAtMs, projects }),
+      );
   }
   if (brakeEngaged) control.stop('brake', brakeDetail(brake));
 
@@ -303,10 +284,10 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   // 2xx in this run: a wrong base URL answers 404 for everything, and recording fewer 404s than the suspect-base-url
   // count would exempt those rows from the next run's count.
   if (control.stopReason?.reason !== 'suspect-base-url')
-    await recordNotFound(
-      deps,
-      notFound.filter(({ key }) => control.hadSuccess(key)).map(({ canvas }) => canvas),
-    );
+    for (const { canvas } of notFound.filter(({ key }) => control.hadSuccess(key)))
+      await bestEffort(logger, 'recording lastNotFoundAt failed; the next run counts this canvas again', { assetId: canvas.assetId }, () =>
+        store.markNotFound(canvas, { atMs: clock.now() }),
+      );
 
   if (overrideBrake && !options.dryRun) {
     try {
@@ -322,11 +303,8 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
       logger.error('releasing the brake failed; it stays engaged', { error: errorMessage(error) });
     }
   }
-  if (options.assetIds && seen && !control.stopReason) {
-    for (const assetId of options.assetIds) {
-      if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' }, '');
-    }
-  }
+  if (seen && !control.stopReason)
+    for (const assetId of options.assetIds ?? []) if (!seen.has(assetId)) report({ assetId, status: 'skipped', reason: 'not-tracked' }, '');
   // The run returns only once every event batch is settled, so a run that dies later has published what it did.
   const { notPublished } = await events.settle();
   summary.countEventsNotPublished(notPublished.length);
@@ -336,16 +314,12 @@ export async function reap(deps: ReapDependencies, options: ReapOptions): Promis
   return result;
 }
 
-async function recordNotFound(deps: ReapDependencies, canvases: readonly TrackedCanvas[]): Promise<void> {
-  for (const canvas of canvases) {
-    try {
-      await deps.store.markNotFound(canvas, { atMs: deps.clock.now() });
-    } catch (error) {
-      deps.logger.warn('recording lastNotFoundAt failed; the next run counts this canvas again', {
-        assetId: canvas.assetId,
-        error: errorMessage(error),
-      });
-    }
+/** A store write whose failure only costs a later run some work: a warning, and the run goes on. */
+async function bestEffort(logger: ReapLogger, warning: string, context: Record<string, unknown>, write: () => Promise<void>) {
+  try {
+    await write();
+  } catch (error) {
+    logger.warn(warning, { ...context, error: errorMessage(error) });
   }
 }
 
@@ -358,7 +332,7 @@ async function tripBrake(
   summary: SummaryBuilder,
   options: ReapOptions,
   decision: BrakeDecision,
-  projects: ReadonlyMap<string, { counts: BrakeCounts; sinceMs: number }>,
+  projects: ReadonlyMap<string, BrakeProject>,
 ): Promise<boolean> {
   const brake = summary.brake;
   if (options.dryRun) return true;
@@ -388,38 +362,27 @@ async function tripBrake(
   return saved;
 }
 
-/** Moves the marks of the projects a complete run looked at. A failure only keeps the older marks (a longer look-back). */
-async function advanceMarks(deps: ReapDependencies, atMs: number, projects: readonly string[]): Promise<void> {
-  if (projects.length === 0) return;
-  try {
-    await deps.store.advanceMarks({ atMs, projects });
-  } catch (error) {
-    deps.logger.warn("saving the brake's marks failed; the next run looks back to the older ones", { error: errorMessage(error) });
-  }
-}
-
 /** The brake's part of the summary: totals (as before per-project judgement) and the per-project report. */
 function reportBrake(
   brake: BrakeReport,
   decision: BrakeDecision,
-  projects: ReadonlyMap<string, { counts: BrakeCounts }>,
-  heldCount: ReadonlyMap<string, number>,
+  projects: ReadonlyMap<string, BrakeProject>,
   heldProjects: ReadonlySet<string>,
   legacy: { trippedAtMs: number } | undefined,
 ): void {
   const reports = new Map<string, BrakeProjectReport>();
   for (const project of new Set([...projects.keys(), ...heldProjects])) {
-    const counts = projects.get(project)?.counts ?? { newlyStale: 0, live: 0 };
+    const { counts, held } = projects.get(project) ?? { counts: { newlyStale: 0, live: 0 }, held: 0 };
     const engagement = decision.engaged.get(project);
     reports.set(project, {
       ...counts,
-      held: heldCount.get(project) ?? 0,
+      held,
       judged: decision.judgements.get(project)?.judged ?? 'pool',
       ...(engagement ? { engagedSince: new Date(engagement.trippedAtMs).toISOString() } : {}),
     });
   }
   brake.heldProjects = [...heldProjects].sort();
-  brake.held = [...heldCount.values()].reduce((sum, n) => sum + n, 0);
+  brake.held = [...projects.values()].reduce((sum, p) => sum + p.held, 0);
   brake.newlyStale = [...reports.values()].reduce((sum, r) => sum + r.newlyStale, 0);
   brake.live = [...reports.values()].reduce((sum, r) => sum + r.live, 0);
   brake.share = newlyStaleShare(brake);

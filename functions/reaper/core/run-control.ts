@@ -1,22 +1,17 @@
 import type { ApiStep, Clock, UnlockFailureKind } from './ports';
-import type { StopReason } from './summary';
-
-export interface RunStop {
-  reason: StopReason;
-  detail: string;
-}
+import type { RunStop, StopReason } from './summary';
 
 /** Scenario answering 404 this often is the base URL's fault, not a wave of deleted canvases. */
-export const SUSPECT_BASE_URL_MIN_NOT_FOUND = 5;
+const SUSPECT_BASE_URL_MIN_NOT_FOUND = 5;
 
 /** A key is refused after 403s on this many different assets for one method, with no 2xx for that method first. */
-export const FORBIDDEN_ASSETS_TO_REFUSE = 2;
+const FORBIDDEN_ASSETS_TO_REFUSE = 2;
 
 /** The projects named as using a refused key are capped (a default key serves whatever projects rows name). */
 const MAX_PROJECTS_PER_KEY = 100;
 
 /** One API answer for a canvas, as the run's rules need it (a timeout is no answer: no status). */
-export interface ApiAnswer<Key> {
+interface ApiAnswer<Key> {
   key: Key;
   step: ApiStep;
   assetId: string;
@@ -151,9 +146,7 @@ export class RunControl<Key = unknown> {
 
   private refuse(record: KeyRecord, detail: string): void {
     record.refusal ??= detail;
-    let refused = 0;
-    for (const other of this.keys.values()) if (other.refusal !== undefined) refused += 1;
-    if (refused >= this.keyCount)
+    if ([...this.keys.values()].filter((other) => other.refusal !== undefined).length >= this.keyCount)
       this.stop('credentials-rejected', this.keyCount > 1 ? `every key in the credentials was refused: ${detail}` : detail);
   }
 

@@ -1,8 +1,9 @@
-import type { BrakeSettings } from './brake';
+import type { BrakeCounts, BrakeSettings, ProjectJudgement } from './brake';
 import { type CanvasOutcome, doubtOf, type FailureKind, type FailureStep, type SkipReason } from './outcome';
 import type { LockView } from './tracked-canvas';
 
 export type StopReason = 'time-budget' | 'credentials-rejected' | 'store-error' | 'brake' | 'suspect-base-url' | 'interrupted';
+export type RunStop = { reason: StopReason; detail: string };
 
 export type WarningKind =
   /** The unlock was (or may have been) applied, and the lock changed since the claim: a live lock may be gone. */
@@ -32,7 +33,7 @@ export interface ProjectReport {
 export const MAX_PROJECTS_LISTED = 100;
 
 /** What the mass-expiry brake saw and did in this run. */
-export interface BrakeReport {
+export interface BrakeReport extends BrakeCounts {
   /** False for runs over named assets, and when BRAKE_MIN_LOCKS is 0. */
   applies: boolean;
   /** Engaged at the end of this run (tripped now, or still engaged from an earlier run). */
@@ -46,8 +47,6 @@ export interface BrakeReport {
   /** This run released it (overrideBrake). */
   released: boolean;
   overridden: boolean;
-  newlyStale: number;
-  live: number;
   /** newlyStale / (newlyStale + live). */
   share: number;
   /** Stale canvases held back (not unlocked). */
@@ -64,13 +63,10 @@ export interface BrakeReport {
 }
 
 /** What the brake saw of one project. */
-export interface BrakeProjectReport {
-  newlyStale: number;
-  live: number;
+export interface BrakeProjectReport extends BrakeCounts {
   /** Its stale locks held back in this run. */
   held: number;
-  /** Judged on its own counts ("alone", at least BRAKE_MIN_LOCKS newly stale) or in the pool of the smaller ones. */
-  judged: 'alone' | 'pool';
+  judged: ProjectJudgement['judged'];
   /** When its brake tripped, while engaged. */
   engagedSince?: string;
 }
@@ -136,9 +132,11 @@ export interface RunSummary {
   stopDetail?: string;
 }
 
-const SKIP_COUNTER: Record<SkipReason, keyof RunSummary['skipped']> = {
+/** The counter of each skip reason (and of invalid rows), in the order the summary lists them. */
+const SKIP_COUNTER: Record<SkipReason | 'invalid', keyof RunSummary['skipped']> = {
   live: 'live',
   'not-locked': 'notLocked',
+  invalid: 'invalid',
   renewed: 'renewed',
   'renewed-at-source': 'renewedAtSource',
   'claimed-by-other-run': 'claimedByOtherRun',
@@ -148,7 +146,7 @@ const SKIP_COUNTER: Record<SkipReason, keyof RunSummary['skipped']> = {
   'project-refused': 'projectRefused',
 };
 
-export const UNVERIFIED_DRY_RUN_NOTE =
+const UNVERIFIED_DRY_RUN_NOTE =
   'unverified: a dry run sends no request, so Scenario was not asked; a real run verifies each lock first and may skip some';
 
 /** The brake's report before a run has seen anything. */
@@ -182,16 +180,13 @@ export class SummaryBuilder {
    */
   private listedProjects = 0;
 
-  constructor(init: {
-    runId: string;
-    dryRun: boolean;
-    graceSeconds: number;
-    verifyAtSource: boolean;
-    assetIds?: readonly string[];
-    projectIds?: readonly string[];
-    startedAtMs: number;
-    brake: BrakeReport;
-  }) {
+  constructor(
+    init: Pick<RunSummary, 'runId' | 'dryRun' | 'graceSeconds' | 'verifyAtSource' | 'brake'> & {
+      assetIds?: readonly string[];
+      projectIds?: readonly string[];
+      startedAtMs: number;
+    },
+  ) {
     this.summary = {
       runId: init.runId,
       dryRun: init.dryRun,
@@ -206,18 +201,7 @@ export class SummaryBuilder {
       stale: 0,
       unlocked: 0,
       failed: 0,
-      skipped: {
-        live: 0,
-        notLocked: 0,
-        invalid: 0,
-        renewed: 0,
-        renewedAtSource: 0,
-        claimedByOtherRun: 0,
-        notTracked: 0,
-        runStopped: 0,
-        heldByBrake: 0,
-        projectRefused: 0,
-      },
+      skipped: Object.fromEntries(Object.values(SKIP_COUNTER).map((counter) => [counter, 0])) as RunSummary['skipped'],
       unlockedAssetIds: [],
       wouldUnlock: [],
       ...(init.dryRun ? { wouldUnlockNote: UNVERIFIED_DRY_RUN_NOTE } : {}),
@@ -308,11 +292,7 @@ export class SummaryBuilder {
     return this.summary.brake;
   }
 
-  finish(
-    finishedAtMs: number,
-    stop: { reason: StopReason; detail: string } | undefined,
-    refusedProjects: readonly string[] = [],
-  ): RunSummary {
+  finish(finishedAtMs: number, stop: RunStop | undefined, refusedProjects: readonly string[] = []): RunSummary {
     const s = this.summary;
     s.refusedProjects = [...refusedProjects];
     for (const project of refusedProjects) this.project(project, (p) => (p.refused = true));
