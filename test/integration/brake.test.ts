@@ -41,7 +41,11 @@ describe('the brake on mass expiry', () => {
   it('a writer outage (60 newly stale, 0 live) trips it: nothing unlocked, stopReason brake, the state saved', async () => {
     await seedMany(stale('outage', 60, 5));
 
-    const { summary } = await h.run({ brake: BRAKE });
+    const { summary, lines } = await h.run({ brake: BRAKE });
+
+    // The error line an alarm or a person reads names the counts that tripped it, not zeros.
+    const tripped = lines.find((line) => line.message?.startsWith('mass-expiry brake tripped'));
+    expect(tripped).toMatchObject({ level: 'ERROR', projects: ['default'], brake: { newlyStale: 60, live: 0 } });
 
     expect(h.api.unlockRequests).toEqual([]);
     expect(summary).toMatchObject({

@@ -355,9 +355,12 @@ async function tripBrake(
       message: `the brake tripped but its state could not be saved (${errorMessage(error)}); this run held the locks, the next run decides again`,
     });
   }
+  // The counts of the projects that tripped: the summary's totals are only filled in after this line.
+  const tripped = decision.trips.map((project) => projects.get(project)!.counts);
+  const sum = (field: 'newlyStale' | 'live') => tripped.reduce((total, counts) => total + counts[field], 0);
   deps.logger.error('mass-expiry brake tripped: newly stale locks held, not unlocked, until a person releases the brake', {
     projects: decision.trips.slice(0, MAX_PROJECTS_LISTED),
-    brake: { newlyStale: brake.newlyStale, live: brake.live, minLocks: brake.minLocks, minShare: brake.minShare },
+    brake: { newlyStale: sum('newlyStale'), live: sum('live'), minLocks: brake.minLocks, minShare: brake.minShare },
   });
   return saved;
 }
