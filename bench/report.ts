@@ -49,7 +49,7 @@ export function renderReport(result: BenchResult): string {
     runRow('naive, idle run (whole table in memory)', largeTable.naiveIdleRun, largeTable.rows),
     '',
     `**Peak RSS against the work done** (one table, all rows stale, topped up to each count; in flight ${result.concurrency}, verification on, logger at INFO; ` +
-      `every reaper process runs with the deployed function's heap flags, ${lambdaHeapFlags().join(' ')}, as Lambda's runtime sets them for ${result.cpuCeiling.memoryMb} MB):`,
+      `every reaper process starts as the deployed function does: Lambda's runtime flags for ${result.cpuCeiling.memoryMb} MB, ${lambdaHeapFlags().join(' ')}, handed to the function's exec wrapper, which lowers the semi-space):`,
     '',
     '| stale canvases | unlocked | run time | peak RSS | CPU of the run | CPU per canvas |',
     '|---:|---:|---:|---:|---:|---:|',
