@@ -84,7 +84,16 @@ export interface RecordedRequest {
   receivedAtMs: number;
   /** The `note` of the scripted answer this request got, if it got one that had a note. */
   note?: string;
+  /** The request's STAND_IN_CALLER_HEADER, if it had one: which of a test's clients sent it. */
+  caller?: string;
 }
+
+/**
+ * A test's client may name itself in this header, and the stand-in records the name with the request
+ * (RecordedRequest.caller): every request then says who sent it, however the requests of several clients interleave.
+ * Scenario knows no such header; the reaper never sends it (only a test's fetch adds it).
+ */
+export const STAND_IN_CALLER_HEADER = 'x-stand-in-caller';
 
 export interface ScenarioStandInOptions {
   apiKey?: string;
@@ -285,6 +294,7 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
     const route = match ? routeOf(request.method, match[2]) : undefined;
     const keyProject = projectByAuthorization.get(request.headers.authorization ?? '');
     const authorized = keyProject !== undefined;
+    const caller = request.headers[STAND_IN_CALLER_HEADER];
     const recorded: RecordedRequest = {
       method: request.method ?? '',
       rawPath,
@@ -293,6 +303,7 @@ export async function startScenarioStandIn(options: ScenarioStandInOptions = {})
       authorized,
       body,
       receivedAtMs: Date.now(),
+      ...(typeof caller === 'string' ? { caller } : {}),
     };
     requests.push(recorded);
     const delayMs = (keyProject === undefined ? undefined : projectKeys.get(keyProject)?.latencyMs) ?? latencyMs;

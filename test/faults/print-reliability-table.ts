@@ -120,7 +120,9 @@ invariants (\`test/integration/interleaving/\`). After each schedule it checks, 
 and request log and the proxy's ordered write log:
 
 1. no lock live at Scenario is freed, except inside the verify→unlock window: the lock was taken after the last GET
-   of that canvas that reached Scenario before the unlock request, with no earlier unlock attempt since that GET;
+   of that canvas by the unlocking run that reached Scenario before the unlock request, with no earlier unlock attempt
+   since that GET (every reaper request names its run in a header the stand-in records, so another run's GET, sent
+   beside a claim it lost, is never taken for the unlocking run's);
 2. every such case the reaper could observe (the lock's mirror write landed before the run's own row check or row
    update) is reported as a doubt and counted in \`possibleLiveLockUnlocks\`; the others are counted, not failed, and
    printed as the window's measured cost;

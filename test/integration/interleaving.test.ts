@@ -10,7 +10,8 @@ import { type InterleavingServers, runSchedule, startInterleavingServers } from 
  * (verifying at the source) and faults (API answers lost after the unlock was applied, 5xx, hangs, resets; DynamoDB
  * throttling, lost answers, dropped connections) run beside them, against the real local servers. Each seed makes a
  * plan (interleaving/generator.ts), the world runs it (interleaving/world.ts), and the invariants
- * (interleaving/invariants.ts) judge it from the stand-in's ordered lock and request logs and the proxy's write log:
+ * (interleaving/invariants.ts) judge it from the stand-in's ordered lock and request logs and the proxy's write log.
+ * Every reaper request names its run in a header the stand-in records, so a request is tied to its run exactly (0):
  *
  *  1. no lock live at Scenario is freed, except inside the verify → unlock window (taken after the reaper's last GET);
  *  2. every such case the reaper could observe (the lock's mirror write landed before its row check or record) is

@@ -1,28 +1,19 @@
 import { itemKeyOf, type ProxyLogEntry, REAPER_WRITES } from '#local/dynamodb-fault-proxy';
 import type { LockEvent } from '#local/scenario-stand-in';
 import { type CanvasOutcome, doubtOf } from '#reaper/core/outcome';
-import {
-  isLive,
-  isOddNote,
-  isStale,
-  type Lock,
-  type MirrorRecord,
-  type Row,
-  type RunRecord,
-  type ScheduleRecord,
-  type SentGet,
-} from './world';
+import { isLive, isOddNote, isStale, type Lock, type MirrorRecord, type Row, type RunRecord, type ScheduleRecord } from './world';
 
 /**
  * The invariants of one schedule, each a named function over its record (see world.ts) that returns the violations
  * it found, in words that name the canvas, the lock and the requests. Scenario's ordered lock log is the truth; the
- * stand-in's request log and the proxy's write log say who did what, in which order.
+ * stand-in's request log and the proxy's write log say who did what, in which order. Each reaper request names its
+ * run (RecordedRequest.caller), so a request is tied to the run that sent it exactly, however the runs interleave.
  */
 
 /** A forced unlock at Scenario (the reaper's: writers release with their lockId), and the run that sent it. */
 export interface ForcedUnlock {
   event: LockEvent & { kind: 'unlocked'; requestIndex: number };
-  /** The run that sent the request that applied it; undefined when two runs' requests overlapped (ambiguous). */
+  /** The run that sent the request that applied it (undefined for a request that names no run). */
   runId?: string;
 }
 
@@ -46,12 +37,7 @@ export function forcedUnlocksOf(record: ScheduleRecord): ForcedUnlock[] {
     if (event.kind !== 'unlocked' || event.requestIndex === undefined) continue;
     if (parseBody(record.requests[event.requestIndex]?.body).forceUnlock !== true) continue;
     const requestIndex = event.requestIndex;
-    const senders = new Set(
-      record.sentUnlocks
-        .filter((sent) => sent.assetId === event.assetId && sent.fromIndex <= requestIndex && requestIndex < sent.toIndex)
-        .map((sent) => sent.runId),
-    );
-    const runId = senders.size === 1 ? [...senders][0] : undefined;
+    const runId = record.requests[requestIndex]?.caller;
     forced.push({ event: { ...event, kind: 'unlocked', requestIndex }, ...(runId ? { runId } : {}) });
   }
   return forced;
@@ -62,7 +48,7 @@ export function forcedUnlocksOf(record: ScheduleRecord): ForcedUnlock[] {
  * unlock freed was taken after the last GET of that canvas by the unlocking run that reached Scenario before the unlock
  * request did, and no earlier unlock attempt of the same run lies between that GET and this request (each retry is
  * verified again). Only the unlocking run's GETs count: another run's GET, sent beside a claim it then lost, is a
- * reading that run discarded and tells the unlocking run nothing (a sender that is unknown counts any GET, as before).
+ * reading that run discarded and tells the unlocking run nothing (a request that names no run counts for every run).
  * Returns the window cases found (the allowed ones).
  */
 export function liveLocksAreFreedOnlyInTheWindow(
@@ -309,13 +295,9 @@ export function oddAnswersFreeNothing(record: ScheduleRecord): { violations: str
   for (const [index, request] of record.requests.entries()) {
     if (!isOddNote(request.note) || request.assetId === undefined || !ids.has(request.assetId)) continue;
     odd += 1;
-    const sent: readonly SentGet[] = request.route === 'get' ? record.sentGets : record.sentUnlocks;
-    const senders = new Set(
-      sent.filter((s) => s.assetId === request.assetId && s.fromIndex <= index && index < s.toIndex).map((s) => s.runId),
-    );
-    if (senders.size !== 1) continue;
+    const runId = request.caller;
+    if (runId === undefined) continue;
     attributed += 1;
-    const runId = [...senders][0]!;
     const outcome = outcomeOf(record, runId, request.assetId)?.outcome;
     const answered = `${request.method} #${index} answered ${request.note}`;
     const discardedReading = request.route === 'get' && outcome !== undefined && claimFailed(outcome);
@@ -323,14 +305,33 @@ export function oddAnswersFreeNothing(record: ScheduleRecord): { violations: str
       violations.push(`8: ${request.assetId}: ${answered} for run ${runId}, which reported ${JSON.stringify(outcome && brief(outcome))}`);
     }
     if (request.route !== 'get') continue;
-    const unlockAfter = record.sentUnlocks.find((s) => s.runId === runId && s.assetId === request.assetId && s.fromIndex > index);
-    if (unlockAfter) {
-      violations.push(
-        `8: ${request.assetId}: ${answered} for run ${runId}, which then sent an unlock (from request #${unlockAfter.fromIndex})`,
-      );
+    const unlockAfter = record.requests.findIndex(
+      (later, i) => i > index && later.route === 'unlock' && later.assetId === request.assetId && later.caller === runId,
+    );
+    if (unlockAfter !== -1) {
+      violations.push(`8: ${request.assetId}: ${answered} for run ${runId}, which then sent an unlock (request #${unlockAfter})`);
     }
   }
   return { violations, odd, attributed };
+}
+
+/**
+ * 0. The record can tie every request to its sender: each GET and force-unlock of this schedule's canvases names one of
+ * its runs (RecordedRequest.caller). The invariants above judge a run by its own requests; one that named no run would
+ * count for every run, and one naming another schedule's run would not be judged at all.
+ */
+export function requestsNameTheirRun(record: ScheduleRecord): string[] {
+  const ids = new Set(record.assetIds);
+  const runIds = new Set([...record.runs, record.final].map((run) => run.runId));
+  const violations: string[] = [];
+  for (const [index, request] of record.requests.entries()) {
+    if (request.assetId === undefined || !ids.has(request.assetId)) continue;
+    const reapers = request.route === 'get' || (request.route === 'unlock' && parseBody(request.body).forceUnlock === true);
+    if (reapers && (request.caller === undefined || !runIds.has(request.caller))) {
+      violations.push(`0: ${request.assetId}: ${request.method} #${index} names ${request.caller ?? 'no run'}, not a run of this schedule`);
+    }
+  }
+  return violations;
 }
 
 /** What one schedule measured (summed over schedules for the report line). */
@@ -383,6 +384,7 @@ export function checkSchedule(record: ScheduleRecord): { violations: string[]; s
   const reported = observableWindowCasesAreReported(record, window.cases);
   const odd = oddAnswersFreeNothing(record);
   const violations = [
+    ...requestsNameTheirRun(record),
     ...window.violations,
     ...reported.violations,
     ...appliedUnlocksAreNotReportedAsSkipped(record, forced),
@@ -419,14 +421,13 @@ export function checkSchedule(record: ScheduleRecord): { violations: string[]; s
 
 /**
  * The index of the last GET of this canvas that reached Scenario before request `beforeIndex`, sent by run `runId`
- * (when given: a request counts as that run's when the run was sending a GET of the canvas as it arrived).
+ * (when given; a GET that names no run counts as any run's).
  */
 function lastGetBefore(record: ScheduleRecord, assetId: string, beforeIndex: number, runId?: string): number | undefined {
-  const sentByRun = runId === undefined ? undefined : record.sentGets.filter((s) => s.runId === runId && s.assetId === assetId);
   for (let i = beforeIndex - 1; i >= 0; i -= 1) {
     const request = record.requests[i]!;
     if (request.route !== 'get' || request.assetId !== assetId) continue;
-    if (sentByRun === undefined || sentByRun.some((s) => s.fromIndex <= i && i < s.toIndex)) return i;
+    if (runId === undefined || request.caller === undefined || request.caller === runId) return i;
   }
   return undefined;
 }
@@ -440,10 +441,7 @@ function earlierAttemptSince(record: ScheduleRecord, unlock: ForcedUnlock, getIn
   for (let i = getIndex + 1; i < requestIndex; i += 1) {
     const request = record.requests[i]!;
     if (request.route !== 'unlock' || request.assetId !== assetId || parseBody(request.body).forceUnlock !== true) continue;
-    const senders = new Set(
-      record.sentUnlocks.filter((sent) => sent.assetId === assetId && sent.fromIndex <= i && i < sent.toIndex).map((sent) => sent.runId),
-    );
-    const otherRun = unlock.runId !== undefined && senders.size === 1 && !senders.has(unlock.runId);
+    const otherRun = unlock.runId !== undefined && request.caller !== undefined && request.caller !== unlock.runId;
     if (!otherRun) return i;
   }
   return undefined;

@@ -13,6 +13,7 @@ import {
   type RecordedRequest,
   type ScenarioStandIn,
   type ScriptedAnswer,
+  STAND_IN_CALLER_HEADER,
   startScenarioStandIn,
 } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, deleteTable, getRow } from '#local/tracked-canvas-table';
@@ -100,17 +101,6 @@ export interface RunRecord {
   outcomes: ReportedOutcome[];
 }
 
-/** One PUT …/unlock a run sent: the stand-in received it at an index of its request log in [fromIndex, toIndex). */
-export interface SentUnlock {
-  runId: string;
-  assetId: string;
-  fromIndex: number;
-  toIndex: number;
-}
-
-/** One GET of an asset a run sent (to verify its lock), placed in the stand-in's request log like a SentUnlock. */
-export type SentGet = SentUnlock;
-
 /** The note a scripted odd answer leaves on the request that got it (RecordedRequest.note). */
 export const oddNote = (shape: OddShape) => `odd:${shape}`;
 export const isOddNote = (note: string | undefined) => note?.startsWith('odd:') ?? false;
@@ -125,7 +115,10 @@ export interface ScheduleRecord {
   runs: RunRecord[];
   /** The fault-free run after everything settled. */
   final: RunRecord;
-  /** The stand-in's whole request log (shared by all schedules; indices are global). */
+  /**
+   * The stand-in's whole request log (shared by all schedules; indices are global). Each reaper request names the run
+   * that sent it (`caller`, the run's id); a writer's requests name none.
+   */
   requests: readonly RecordedRequest[];
   /** The stand-in's lock log, for this schedule's canvases. */
   lockLog: LockEvent[];
@@ -139,9 +132,6 @@ export interface ScheduleRecord {
   /** Locks their writers released themselves (their unlock with the lockId was answered 200). */
   releasedByWriter: ReadonlySet<string>;
   mirrors: ReadonlyMap<string, readonly MirrorRecord[]>;
-  sentUnlocks: SentUnlock[];
-  /** The GETs each run sent (to tie an odd answer to the run that got it). */
-  sentGets: SentGet[];
   /** The proxy's log for this table (reaper and writers), in arrival order. */
   proxyLog: ProxyLogEntry[];
   beforeFinal: { atMs: number; rows: Map<string, Row | undefined>; scenario: Map<string, Lock> };
@@ -164,8 +154,6 @@ class ScheduleWorld implements WriterWorld {
   readonly assetIds: string[];
   private readonly writers: CanvasWriter[];
   private readonly runs: RunRecord[] = [];
-  private readonly sentUnlocks: SentUnlock[] = [];
-  private readonly sentGets: SentGet[] = [];
   private readonly lockPositions = new Map<string, number>();
   private readonly releasedByWriter = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
@@ -258,8 +246,6 @@ class ScheduleWorld implements WriterWorld {
       lockPositions: this.lockPositions,
       releasedByWriter: this.releasedByWriter,
       mirrors: new Map(this.writers.map((writer) => [writer.assetId, writer.mirrors])),
-      sentUnlocks: this.sentUnlocks,
-      sentGets: this.sentGets,
       proxyLog: proxy.log.filter((entry) => entry.body.TableName === this.tableName),
       beforeFinal,
       rowsAfterFinal: await this.readRows(),
@@ -278,7 +264,7 @@ class ScheduleWorld implements WriterWorld {
         requestTimeoutMs,
         maxRetries: 1,
         clock,
-        fetch: this.recordingFetch(runId),
+        fetch: namingFetch(runId),
       });
     const lockApis: LockApis = { byProject: new Map([[SECOND_PROJECT, lockApiFor(SECOND_PROJECT)]]), default: lockApiFor(DEFAULT_PROJECT) };
     const store = new DynamoCanvasStore({
@@ -302,27 +288,6 @@ class ScheduleWorld implements WriterWorld {
     const record = { runId, summary, outcomes };
     this.runs.push(record);
     return record;
-  }
-
-  /** The global fetch, noting which run sent each unlock and GET (the stand-in's log does not know its callers). */
-  private recordingFetch(runId: string): typeof fetch {
-    const { api } = this.servers;
-    return async (input, init) => {
-      const request = input instanceof Request ? input : undefined;
-      const method = (request?.method ?? init?.method ?? 'GET').toUpperCase();
-      const path = new URL(request?.url ?? String(input)).pathname;
-      const fromIndex = api.requests.length;
-      try {
-        return await fetch(input, init);
-      } finally {
-        const unlock = /\/assets\/([^/]+)\/unlock$/.exec(path);
-        if (method === 'PUT' && unlock)
-          this.sentUnlocks.push({ runId, assetId: decodeURIComponent(unlock[1]!), fromIndex, toIndex: api.requests.length });
-        const get = /\/assets\/([^/]+)$/.exec(path);
-        if (method === 'GET' && get)
-          this.sentGets.push({ runId, assetId: decodeURIComponent(get[1]!), fromIndex, toIndex: api.requests.length });
-      }
-    };
   }
 
   private scriptApi(writer: CanvasWriter, fault: ApiFaultPlan): void {
@@ -383,6 +348,20 @@ class ScheduleWorld implements WriterWorld {
     for (const assetId of this.assetIds) rows.set(assetId, await getRow(this.servers.directClient, this.tableName, assetId));
     return rows;
   }
+}
+
+/**
+ * The global fetch, naming the run in every request it sends (the stand-in records the name: RecordedRequest.caller).
+ * A request then says which run sent it, exactly: a time window ("the run was sending a GET as it arrived") would also
+ * take in another run's request that arrived meanwhile, as under load, when answers reach their callers late.
+ */
+function namingFetch(runId: string): typeof fetch {
+  return (input, init) => {
+    // ky hands its fetch a Request, and no headers in init (they would replace the Request's); anything else is made one.
+    const request = input instanceof Request && init?.headers === undefined ? input : new Request(input, init);
+    request.headers.set(STAND_IN_CALLER_HEADER, runId);
+    return request === input ? fetch(request, init) : fetch(request);
+  };
 }
 
 /** One odd answer, noted on the request that gets it. */
