@@ -364,4 +364,52 @@ describe('lastNotFoundAt needs a 2xx from the same key', () => {
       'asset_1',
     ]);
   });
+  it('a failed record after the unlock still reports a row its writer changed meanwhile (a doubt, never silent)', async () => {
+    const { store } = fakeStore([[stale('asset_recorded')]]);
+    const renewed = { lockExpiresAt: '2026-11-27T12:30:00Z', lockId: 'lk_writer' };
+    store.markUnlocked = async () => {
+      throw new Error('ProvisionedThroughputExceededException: slow down');
+    };
+    store.check = async () => ({ kind: 'lock-changed', current: renewed });
+    const outcomes: unknown[] = [];
+
+    const summary = await reap(
+      { clock: { now: () => NOW }, store, lockApis: oneKey(okApi()), logger: silentLogger, onOutcome: (o) => void outcomes.push(o) },
+      options(),
+    );
+
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        assetId: 'asset_recorded',
+        status: 'failed',
+        kind: 'store-error',
+        step: 'record',
+        doubt: expect.objectContaining({ current: renewed }),
+      }),
+    ]);
+    expect(summary.possibleLiveLockUnlocks).toBe(1);
+  });
+
+  it('a failed record after the unlock with the row unchanged carries no doubt', async () => {
+    const { store } = fakeStore([[stale('asset_recorded')]]);
+    store.markUnlocked = async () => {
+      throw new Error('ProvisionedThroughputExceededException: slow down');
+    };
+    const outcomes: Array<Record<string, unknown>> = [];
+
+    const summary = await reap(
+      {
+        clock: { now: () => NOW },
+        store,
+        lockApis: oneKey(okApi()),
+        logger: silentLogger,
+        onOutcome: (o) => void outcomes.push(o as never),
+      },
+      options(),
+    );
+
+    expect(outcomes).toEqual([expect.objectContaining({ status: 'failed', step: 'record' })]);
+    expect(outcomes[0]).not.toHaveProperty('doubt');
+    expect(summary.possibleLiveLockUnlocks).toBe(0);
+  });
 });

@@ -253,13 +253,17 @@ async function recordUnlock(
     };
     return { assetId, status: 'unlocked-row-changed', lockExpiresAt, attempts, asset, doubt, ...source };
   } catch (error) {
-    return {
+    const outcome: CanvasOutcome = {
       assetId,
       status: 'failed',
       kind: 'store-error',
       step: 'record',
       error: `unlocked at Scenario, but updating the row failed (the next run unlocks it again): ${errorMessage(error)}`,
     };
+    // The lock was freed either way: a writer's change that landed meanwhile is a possible live-lock unlock, as when
+    // the record's condition fails (read again, as after any unlock whose outcome is in doubt).
+    const doubt = await changedSinceClaim(deps, canvas, runId);
+    return doubt ? { ...outcome, doubt } : outcome;
   }
 }
 
