@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { emptyBrakeReport, MAX_LISTED_PER_KIND, SummaryBuilder } from '#reaper/core/summary';
+import { emptyBrakeReport, MAX_LISTED_PER_KIND, MAX_PROJECTS_LISTED, SummaryBuilder } from '#reaper/core/summary';
 
-/** The run summary names the canvases it unlocked, in a capped list (the summary's memory stays flat). */
+/**
+ * The run summary's lists are capped: the canvases it unlocked (its memory stays flat) and its per-project map
+ * (project ids are whatever writers put in rows).
+ */
 
 const builder = () =>
   new SummaryBuilder({
@@ -40,5 +43,25 @@ describe('unlockedAssetIds', () => {
     expect(done.unlocked).toBe(MAX_LISTED_PER_KIND + 7);
     expect(done.unlockedAssetIds).toHaveLength(MAX_LISTED_PER_KIND);
     expect(done.omitted.unlockedAssetIds).toBe(7);
+  });
+});
+
+describe('projects', () => {
+  it(`lists the first ${MAX_PROJECTS_LISTED} projects seen, each with its counts; updates of the others count in omitted.projects`, () => {
+    const summary = builder();
+    const projects = Array.from({ length: MAX_PROJECTS_LISTED + 3 }, (_, index) => `proj_${index}`);
+    // Twice over every project, as rows of many projects come in any order.
+    for (const project of [...projects, ...projects]) summary.countExamined(project);
+    summary.countStale('proj_0');
+    summary.countStale(`proj_${MAX_PROJECTS_LISTED}`);
+    summary.countExamined(undefined);
+    const done = summary.finish(1, undefined);
+    expect(Object.keys(done.projects)).toEqual(projects.slice(0, MAX_PROJECTS_LISTED));
+    expect(done.projects.proj_0).toEqual({ examined: 2, stale: 1, unlocked: 0, failed: 0, refused: false });
+    expect(done.projects[`proj_${MAX_PROJECTS_LISTED - 1}`]).toMatchObject({ examined: 2, stale: 0 });
+    // 3 unlisted projects × 2 rows, and one stale row of an unlisted project.
+    expect(done.omitted.projects).toBe(7);
+    expect(done.examined).toBe(2 * projects.length + 1);
+    expect(done.stale).toBe(2);
   });
 });
