@@ -79,6 +79,20 @@ export function resolveNamed(
   }
 }
 
+/** The same for a value a command can do without: undefined when nothing names it. */
+export function resolveNamedIfGiven(
+  name: StackOutputName,
+  values: Readonly<Record<string, unknown>>,
+  io: { env: Env; cwd?: string },
+): (ResolvedStackOutput & { sources: StackOutputSources }) | undefined {
+  try {
+    return resolveNamed(name, values, io);
+  } catch (error) {
+    if (error instanceof MissingTargetError) return undefined;
+    throw error;
+  }
+}
+
 export async function describeTarget(
   what: string,
   source: string,

@@ -25,7 +25,7 @@ import { logsClient } from '../operator-clients';
 import { parseDuration } from '../run-log';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS } from '../stack-outputs';
 import { onTable, resolveTableTarget, TABLE_TARGET_HELP, TABLE_TARGET_OPTIONS } from '../table-target';
-import { describeTarget, explainFailure, MissingTargetError, resolveNamed, stepOn, TargetFailedError, targetLine } from '../target';
+import { describeTarget, explainFailure, resolveNamedIfGiven, stepOn, TargetFailedError, targetLine } from '../target';
 import { canvasOf, claimOf, type RawRow, readRow, shownClaim } from '../tracked-rows';
 
 const DEFAULT_SINCE = '7d';
@@ -217,13 +217,8 @@ async function functionSettings(
   values: Readonly<Record<string, unknown>>,
   io: OpsIo,
 ): Promise<{ functionName: string; env: Record<string, string | undefined> } | undefined> {
-  let found: ReturnType<typeof resolveNamed>;
-  try {
-    found = resolveNamed(STACK_OUTPUTS.functionName, values, io);
-  } catch (error) {
-    if (error instanceof MissingTargetError) return undefined;
-    throw error;
-  }
+  const found = resolveNamedIfGiven(STACK_OUTPUTS.functionName, values, io);
+  if (!found) return undefined;
   const lambda = io.lambda ?? new LambdaClient({});
   await checkAwsSetup([lambda], io.env);
   const target = await describeTarget(`function ${found.value}`, found.source, lambda, 'LAMBDA', io, found.sources);
@@ -294,13 +289,8 @@ async function historyOf(
     [STACK_OUTPUTS.logGroupName, 'log'],
     [STACK_OUTPUTS.lockEventsLogGroupName, 'events'],
   ] as const) {
-    let found: ReturnType<typeof resolveNamed>;
-    try {
-      found = resolveNamed(name, values, io);
-    } catch (error) {
-      if (error instanceof MissingTargetError) continue;
-      throw error;
-    }
+    const found = resolveNamedIfGiven(name, values, io);
+    if (!found) continue;
     const logs = logsClient(io);
     const target = await describeTarget(`log group ${found.value}`, found.source, logs, 'CLOUDWATCH_LOGS', io, found.sources);
     io.stderr(targetLine('explain', target));
