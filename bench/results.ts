@@ -16,10 +16,18 @@ const EVENTUALLY_CONSISTENT_RCU_PER_4KB = 0.5;
 const BRAKE_STATE_READ_UNITS = 1;
 
 export const TARGETS = {
+  /** Verification on, at the headline limit. */
   efficiency: 0.9,
+  /**
+   * Issue 20: verification off, at the headline limit. Lower than with verification on because there the claim (a
+   * DynamoDB write) must come before the PUT, inside the slot, while with verification on it overlaps the GET.
+   */
+  efficiencyVerifyOff: 0.8,
   /** Throughput with verification on ÷ off at the same limit: 0.5 if the API latency were the only cost (two requests, not one). */
   verifyOnOffRatio: 0.45,
+  /** Issue 20: the production path (verification on) at this in-flight limit ÷ the naive reaper. */
   speedupVsNaive: 10,
+  speedupVsNaiveAtInFlight: 32,
   /** Issue 20: at 100,000 rows with 10,000 unlocked. */
   peakRssMiB: 160,
   /** Issue 20: from the growth case's first count of unlocked canvases to its last (10,000 → 20,000). */
@@ -133,6 +141,8 @@ export function assembleResult(
   const otherReadUnits = firstRun.capacity.readUnits - firstRun.capacity.scanReadUnits;
   const peakRssMiB = Math.max(firstRun.peakRssMiB, idleRun.peakRssMiB);
   const speedupVsNaive = headlineOff.unlocksPerSecond / throughput.naive.unlocksPerSecond;
+  const pointAtTargetLimit = throughput.sweep.find((point) => point.inFlight === TARGETS.speedupVsNaiveAtInFlight);
+  const speedupAtTargetLimit = pointAtTargetLimit && pointAtTargetLimit.unlocksPerSecond / throughput.naive.unlocksPerSecond;
   const verifyOnOffRatio = headline.unlocksPerSecond / headlineOff.unlocksPerSecond;
   const perCanvas = (run: ReaperRun) => (run.unlocked > 0 ? run.runCpuMs / run.unlocked : Number.NaN);
   const cpuMsPerCanvas = { verifyOn: perCanvas(throughput.withInfoLogging.run), verifyOff: perCanvas(throughput.withInfoLoggingOff.run) };
@@ -213,8 +223,8 @@ export function assembleResult(
     check(
       `efficiency at in-flight ${limit}, verification off (bound ${limit} ÷ ${options.latencyMs} ms)`,
       fixed(headlineOff.efficiency, 3),
-      `≥ ${TARGETS.efficiency}`,
-      headlineOff.efficiency >= TARGETS.efficiency,
+      `≥ ${TARGETS.efficiencyVerifyOff} (the claim comes first)`,
+      headlineOff.efficiency >= TARGETS.efficiencyVerifyOff,
     ),
     check(
       `throughput with verification on ÷ off at in-flight ${limit}`,
@@ -223,10 +233,10 @@ export function assembleResult(
       verifyOnOffRatio >= TARGETS.verifyOnOffRatio,
     ),
     check(
-      `speedup over the naive reaper at in-flight ${limit} (verification off, like for like)`,
-      `${fixed(speedupVsNaive, 1)}×`,
+      `speedup over the naive reaper at in-flight ${TARGETS.speedupVsNaiveAtInFlight}, verification on (the naive reaper never verifies)`,
+      speedupAtTargetLimit === undefined ? 'not measured' : `${fixed(speedupAtTargetLimit, 1)}×`,
       `≥ ${TARGETS.speedupVsNaive}×`,
-      speedupVsNaive >= TARGETS.speedupVsNaive,
+      speedupAtTargetLimit !== undefined && speedupAtTargetLimit >= TARGETS.speedupVsNaive,
     ),
     check(
       `peak RSS at ${largeTable.rows} rows`,
