@@ -125,7 +125,10 @@ export interface RunSummary {
   projects: Record<string, ProjectReport>;
   /** Projects whose rows used a key the API refused in this run (see RunControl): their remaining canvases were skipped. */
   refusedProjects: string[];
-  /** How many entries each list above left out (see MAX_LISTED_PER_KIND); the per-canvas log lines have them all. */
+  /**
+   * How many entries each list above left out (see MAX_LISTED_PER_KIND; `projects`: how many projects the per-project
+   * map left out, each counted once); the per-canvas log lines have them all.
+   */
   omitted: { unlockedAssetIds: number; wouldUnlock: number; failures: number; invalidRows: number; warnings: number; projects: number };
   cutShort: boolean;
   stopReason: StopReason | null;
@@ -179,6 +182,8 @@ export class SummaryBuilder {
    * map's keys for each row of a project past the cap cost more than the rest of an idle run's work on the row.
    */
   private listedProjects = 0;
+  /** The projects past the cap, so `omitted.projects` counts each once however many of its rows are updated. */
+  private readonly omittedProjects = new Set<string>();
 
   constructor(
     init: Pick<RunSummary, 'runId' | 'dryRun' | 'graceSeconds' | 'verifyAtSource' | 'brake'> & {
@@ -308,7 +313,10 @@ export class SummaryBuilder {
     const projects = this.summary.projects;
     if (!Object.hasOwn(projects, project)) {
       if (this.listedProjects >= MAX_PROJECTS_LISTED) {
-        this.summary.omitted.projects += 1;
+        if (!this.omittedProjects.has(project)) {
+          this.omittedProjects.add(project);
+          this.summary.omitted.projects += 1;
+        }
         return;
       }
       Object.defineProperty(projects, project, {
