@@ -1,7 +1,8 @@
 import { type CloudWatchLogsClient, type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { RunSummary } from '#reaper/core/summary';
 import type { OpsIo } from './io';
-import { clippedForReport, runSummaryProblem } from './kit/run-summary-problem';
+import { clippedForReport } from './kit/not-understood';
+import { runSummaryProblem } from './kit/run-summary-problem';
 import { terminalSafe } from './kit/terminal-text';
 import { UsageError } from './kit/usage-error';
 import { logsClient } from './operator-clients';

@@ -1,4 +1,4 @@
-import { terminalSafe } from './terminal-text';
+import { wrongField } from './not-understood';
 
 type Json = Record<string, unknown>;
 
@@ -56,16 +56,6 @@ const BRAKE_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = {
 
 /** How many wrong fields a problem names; the count of the rest follows. */
 const FIELDS_NAMED = 5;
-/** How much of a wrong field's value a problem quotes. */
-const VALUE_SHOWN = 40;
-
-/** "examined is \"40\"", "brake is missing": a wrong field and what it holds, clipped and escaped. */
-function wrongField(name: string, value: unknown): string {
-  if (value === undefined) return `${name} is missing`;
-  const json = JSON.stringify(value);
-  return `${name} is ${terminalSafe(json.length > VALUE_SHOWN ? `${json.slice(0, VALUE_SHOWN)}…` : json)}`;
-}
-
 /**
  * What keeps a parsed value from being read as a run summary (each missing field, and each field of the wrong type
  * with what it holds: `examined is "40"`, `brake.heldProjects is missing`), or undefined when every field the commands
@@ -83,13 +73,4 @@ export function runSummaryProblem(value: unknown): string | undefined {
   if (wrong.length === 0) return undefined;
   const named = wrong.slice(0, FIELDS_NAMED).join(', ');
   return `${named}${wrong.length > FIELDS_NAMED ? `, …and ${wrong.length - FIELDS_NAMED} more` : ''}`;
-}
-
-/** How much of something that is not a run summary is shown: enough to recognise it. */
-const SHOWN_CHARACTERS = 200;
-
-/** Text that is not a run summary, clipped to a recognisable start and escaped for a terminal. */
-export function clippedForReport(text: string): string {
-  const shown = text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}… (${text.length} characters in all)` : text;
-  return terminalSafe(shown);
 }
