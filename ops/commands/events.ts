@@ -11,6 +11,8 @@ import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from '../sta
 const DEFAULT_SINCE = '1h';
 /** Pages of FilterLogEvents read at most (each up to 1 MB); the rest is left out, and said so. */
 const MAX_PAGES = 100;
+/** Lines not understood said one by one on stderr; the rest are counted. */
+const NOT_UNDERSTOOD_SHOWN = 20;
 
 export const EVENTS_USAGE = `Usage: npm run ops -- events [--since DURATION] [--asset ID] [--json] [--events-log-group NAME]
 
@@ -67,12 +69,14 @@ export const eventsCommand: OpsCommand = {
       io.stderr(`${events.length} lock event(s) in the last ${since}${assetId ? ` for ${assetId}` : ''}\n`);
     }
     if (!complete) io.stderr(`ops events: stopped after ${MAX_PAGES} pages; narrow --since or pass --asset\n`);
-    for (const line of notUnderstood) {
+    for (const line of notUnderstood.slice(0, NOT_UNDERSTOOD_SHOWN)) {
       const where = `log group ${group.logGroupName}, stream ${line.logStreamName}, logged at ${line.loggedAt}`;
       io.stderr(
         `ops events: not understood: a "${LOCK_EVENT_SOURCE}" line (${terminalSafe(where)}) is not a lock event: ${line.problem}\n`,
       );
     }
+    if (notUnderstood.length > NOT_UNDERSTOOD_SHOWN)
+      io.stderr(`ops events: …and ${notUnderstood.length - NOT_UNDERSTOOD_SHOWN} more lines not understood\n`);
     // A line it could not read may be an event that matters: a failed read, as for ops runs (exit 1).
     return notUnderstood.length > 0 ? EXIT.failed : EXIT.ok;
   },
