@@ -1,6 +1,9 @@
 import { type CloudWatchLogsClient, type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { RunSummary } from '#reaper/core/summary';
 import type { OpsIo } from './io';
+import { clippedForReport } from './kit/not-understood';
+import { runSummaryProblem } from './kit/run-summary-problem';
+import { terminalSafe } from './kit/terminal-text';
 import { UsageError } from './kit/usage-error';
 import { logsClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS, type StackOutputName } from './stack-outputs';
@@ -19,6 +22,28 @@ export interface FinishedRun {
   timestampMs: number;
   level: string;
   summary: RunSummary;
+}
+
+/**
+ * A "reap run finished" line whose summary is not a run summary (runSummaryProblem), or that is cut off: reported as
+ * not understood, where it is and why, and never shown as a run's result.
+ */
+export interface NotUnderstoodRunLine {
+  logStreamName: string;
+  /** The event's time, ISO. */
+  loggedAt: string;
+  timestampMs: number;
+  level: string;
+  /** What is wrong with it. */
+  problem: string;
+  /** The log line's start, clipped and escaped. */
+  line: string;
+}
+
+/** One page of run-finished lines: the runs, and the lines that said they were one but are not understood. */
+export interface FinishedRunPage {
+  runs: FinishedRun[];
+  notUnderstood: NotUnderstoodRunLine[];
 }
 
 /** What one FilterLogEvents read asks for: a log group, a filter pattern and a window (epoch ms). */
@@ -52,20 +77,20 @@ export async function* logEventPages(
 /**
  * Every run-finished line between two times, a page at a time (logEventPages), each event once by its eventId. Lines
  * the filter let through that are not a run's last line (the phrase inside another message, a line that is not JSON)
- * are skipped.
+ * are skipped; a run's last line whose summary is not understood is handed on as such.
  */
 export async function* finishedRunPages(
   logs: CloudWatchLogsClient,
   logGroupName: string,
   startTime: number,
   endTime: number,
-): AsyncIterable<FinishedRun[]> {
+): AsyncIterable<FinishedRunPage> {
   const seen = new Set<string>();
   let more = false;
   const query = { logGroupName, filterPattern: `"${RUN_FINISHED_MESSAGE}"`, startTime, endTime };
   for await (const page of logEventPages(logs, query, MAX_PAGES)) {
     more = page.more;
-    const runs: FinishedRun[] = [];
+    const found: FinishedRunPage = { runs: [], notUnderstood: [] };
     for (const event of page.events) {
       if (event.eventId !== undefined) {
         if (seen.has(event.eventId)) continue;
@@ -74,32 +99,38 @@ export async function* finishedRunPages(
       const line = runFinishedLine(event.message);
       if (!line) continue;
       const timestampMs = event.timestamp ?? 0;
-      runs.push({
+      const where = {
         logStreamName: event.logStreamName ?? '',
         loggedAt: new Date(timestampMs).toISOString(),
         timestampMs,
-        level: String(line.level ?? ''),
-        summary: line.summary as RunSummary,
-      });
+        level: String(line.fields.level ?? ''),
+      };
+      const problem = line.problem ?? runSummaryProblem(line.fields.summary);
+      if (problem) found.notUnderstood.push({ ...where, problem, line: clippedForReport(event.message ?? '') });
+      else found.runs.push({ ...where, summary: line.fields.summary as RunSummary });
     }
-    yield runs;
+    yield found;
   }
   if (more) throw new Error(`still paging after ${MAX_PAGES} pages; narrow --since`);
 }
 
+/** How a run's last line starts its message field, as the reaper's JSON logger writes it. */
+const RUN_FINISHED_FIELD = `"message":"${RUN_FINISHED_MESSAGE}"`;
+
 /**
- * The JSON log line of a finished run, or undefined for any other line the filter let through (the phrase inside
- * another message, a line that is not JSON). Lambda's text format may put a prefix before the JSON.
+ * The JSON log line of a finished run (its fields; whether its summary is one is the caller's check), or undefined for
+ * any other line the filter let through (the phrase inside another message, a line that is not JSON). A line that
+ * holds the run-finished message field but is not JSON (cut off: CloudWatch Logs truncates long events) comes back
+ * with a problem. Lambda's text format may put a prefix before the JSON.
  */
-export function runFinishedLine(message: string | undefined): Record<string, unknown> | undefined {
+export function runFinishedLine(message: string | undefined): { fields: Record<string, unknown>; problem?: string } | undefined {
   const start = message?.indexOf('{') ?? -1;
   if (!message || start < 0) return undefined;
   try {
-    const line = JSON.parse(message.slice(start)) as Record<string, unknown>;
-    const summary = line.summary as Record<string, unknown> | undefined;
-    return line.message === RUN_FINISHED_MESSAGE && typeof summary?.runId === 'string' ? line : undefined;
+    const fields = JSON.parse(message.slice(start)) as Record<string, unknown>;
+    return fields.message === RUN_FINISHED_MESSAGE ? { fields } : undefined;
   } catch {
-    return undefined;
+    return message.includes(RUN_FINISHED_FIELD) ? { fields: {}, problem: `not JSON (${message.length} characters; cut off?)` } : undefined;
   }
 }
 
@@ -170,18 +201,24 @@ export async function logGroupTarget(
 
 /**
  * What last-run and runs share: the window (--since), the function's log group (said on stderr first), and every
- * finished run in it, handed to `take` a page at a time.
+ * finished run in it, handed to `take` a page at a time with the run-finished lines that are not understood.
  */
 export async function readFinishedRuns(
   command: string,
   values: Readonly<Record<string, unknown>>,
   io: OpsIo,
-  take: (runs: FinishedRun[]) => void,
+  take: (page: FinishedRunPage) => void,
 ): Promise<{ since: string; endTime: number; logGroupName: string }> {
   const { since, startTime, endTime } = sinceWindow(values.since, RUNS_DEFAULT_SINCE);
   const { logs, logGroupName, read } = await logGroupTarget(command, STACK_OUTPUTS.logGroupName, values, io);
   await read(async () => {
-    for await (const runs of finishedRunPages(logs, logGroupName, startTime, endTime)) take(runs);
+    for await (const page of finishedRunPages(logs, logGroupName, startTime, endTime)) take(page);
   });
   return { since, endTime, logGroupName };
+}
+
+/** "not understood: <what> (log group G, stream S, logged at T) is not a run summary: <why>"; --json has the line's start. */
+export function notUnderstoodReport(what: string, logGroupName: string, line: NotUnderstoodRunLine): string {
+  const where = `log group ${logGroupName}, stream ${line.logStreamName}, logged at ${line.loggedAt}`;
+  return `not understood: ${what} (${terminalSafe(where)}) is not a run summary: ${terminalSafe(line.problem)}`;
 }

@@ -2,6 +2,7 @@ import { assetIdProblem } from '#reaper/core/asset-id';
 import { LOCK_EVENT_SOURCE } from '#reaper/core/lock-events';
 import type { OpsCommand } from '../io';
 import { EXIT } from '../kit/exit-codes';
+import { wrongField } from '../kit/not-understood';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
 import { type LogGroupTarget, logEventPages, logGroupTarget, sinceWindow } from '../run-log';
@@ -10,6 +11,8 @@ import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS } from '../sta
 const DEFAULT_SINCE = '1h';
 /** Pages of FilterLogEvents read at most (each up to 1 MB); the rest is left out, and said so. */
 const MAX_PAGES = 100;
+/** Lines not understood said one by one on stderr; the rest are counted. */
+const NOT_UNDERSTOOD_SHOWN = 20;
 
 export const EVENTS_USAGE = `Usage: npm run ops -- events [--since DURATION] [--asset ID] [--json] [--events-log-group NAME]
 
@@ -27,7 +30,10 @@ Options:
 
 Needs logs:FilterLogEvents on the log group (ReaperOperatorPolicy has it). Uses the usual AWS settings
 (AWS_PROFILE, AWS_REGION, …; AWS_ENDPOINT_URL_CLOUDWATCH_LOGS for a local endpoint). It says its target on stderr first.
-Exit codes: 0 it ran (events or none); 1 the log group could not be read; 2 usage or configuration error.`;
+A line that names the reaper as its source but is not a lock event (a field of the envelope missing or of the
+wrong type) is listed as no event: stderr says where it is and what it did not understand, and it exits 1.
+Exit codes: 0 it ran (events or none); 1 the log group could not be read, or a line was not understood; 2 usage or
+configuration error.`;
 
 /** A lock event as EventBridge delivers it to a rule's target. */
 export interface DeliveredLockEvent {
@@ -55,7 +61,7 @@ export const eventsCommand: OpsCommand = {
       if (problem) throw new UsageError(`--asset: ${problem}`);
     }
     const group = await logGroupTarget('events', STACK_OUTPUTS.lockEventsLogGroupName, values, io);
-    const { events, complete } = await group.read(() => readEvents(group, startTime, endTime, assetId));
+    const { events, notUnderstood, complete } = await group.read(() => readEvents(group, startTime, endTime, assetId));
     if (values.json) {
       io.stdout(`${JSON.stringify(events, null, 2)}\n`);
     } else {
@@ -63,7 +69,16 @@ export const eventsCommand: OpsCommand = {
       io.stderr(`${events.length} lock event(s) in the last ${since}${assetId ? ` for ${assetId}` : ''}\n`);
     }
     if (!complete) io.stderr(`ops events: stopped after ${MAX_PAGES} pages; narrow --since or pass --asset\n`);
-    return EXIT.ok;
+    for (const line of notUnderstood.slice(0, NOT_UNDERSTOOD_SHOWN)) {
+      const where = `log group ${group.logGroupName}, stream ${line.logStreamName}, logged at ${line.loggedAt}`;
+      io.stderr(
+        `ops events: not understood: a "${LOCK_EVENT_SOURCE}" line (${terminalSafe(where)}) is not a lock event: ${line.problem}\n`,
+      );
+    }
+    if (notUnderstood.length > NOT_UNDERSTOOD_SHOWN)
+      io.stderr(`ops events: …and ${notUnderstood.length - NOT_UNDERSTOOD_SHOWN} more lines not understood\n`);
+    // A line it could not read may be an event that matters: a failed read, as for ops runs (exit 1).
+    return notUnderstood.length > 0 ? EXIT.failed : EXIT.ok;
   },
 };
 
@@ -81,47 +96,91 @@ export function eventLine(event: DeliveredLockEvent): string {
   return terminalSafe(parts.join('  '));
 }
 
-/** The reaper's events between two times, oldest first, each once (by its EventBridge id). */
+/** A line that names the reaper as its source but is not a lock event: where it is, and what is wrong with it. */
+interface NotUnderstoodEventLine {
+  logStreamName: string;
+  loggedAt: string;
+  problem: string;
+}
+
+/** The reaper's events between two times, oldest first, each once (by its EventBridge id), and the lines not understood. */
 async function readEvents(
   { logs, logGroupName }: LogGroupTarget,
   startTime: number,
   endTime: number,
   assetId: string | undefined,
-): Promise<{ events: DeliveredLockEvent[]; complete: boolean }> {
+): Promise<{ events: DeliveredLockEvent[]; notUnderstood: NotUnderstoodEventLine[]; complete: boolean }> {
   const seen = new Set<string>();
   const events: DeliveredLockEvent[] = [];
+  const notUnderstood: NotUnderstoodEventLine[] = [];
   // A plain term narrows the read; each event is checked again below (a term matches anywhere in the line).
   const filterPattern = assetId ? `"${assetId}"` : `"${LOCK_EVENT_SOURCE}"`;
   let more = false;
   for await (const page of logEventPages(logs, { logGroupName, filterPattern, startTime, endTime }, MAX_PAGES)) {
     more = page.more;
     for (const line of page.events) {
-      const event = parseEvent(line.message);
-      if (!event || seen.has(event.id)) continue;
+      const read = readEventLine(line.message);
+      if (!read) continue;
+      if ('problem' in read) {
+        // Another canvas's line is not this command's to judge; one whose canvas cannot be told is reported.
+        if (assetId !== undefined && typeof read.assetId === 'string' && read.assetId !== assetId) continue;
+        if (line.eventId !== undefined && seen.has(`log:${line.eventId}`)) continue;
+        if (line.eventId !== undefined) seen.add(`log:${line.eventId}`);
+        const loggedAt = new Date(line.timestamp ?? 0).toISOString();
+        notUnderstood.push({ logStreamName: line.logStreamName ?? '', loggedAt, problem: read.problem });
+        continue;
+      }
+      const { event } = read;
+      if (seen.has(event.id)) continue;
       if (assetId !== undefined && event.detail.assetId !== assetId) continue;
       seen.add(event.id);
       events.push(event);
     }
   }
   events.sort((a, b) => a.time.localeCompare(b.time));
-  return { events, complete: !more };
+  notUnderstood.sort((a, b) => a.loggedAt.localeCompare(b.loggedAt));
+  return { events, notUnderstood, complete: !more };
 }
 
-/** A lock event as the log group keeps it (one JSON line per event), or undefined for any other line. */
-export function parseEvent(message: string | undefined): DeliveredLockEvent | undefined {
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A line of the events' log group: a lock event as the log group keeps it (one JSON line per event); or, for a line
+ * that names the reaper as its source but lacks a field of the envelope (or holds one of the wrong type), what is
+ * wrong with it (and its canvas, when its detail names one); undefined for any other line.
+ */
+export function readEventLine(
+  message: string | undefined,
+): { event: DeliveredLockEvent } | { problem: string; assetId?: unknown } | undefined {
   if (!message) return undefined;
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(message) as Partial<DeliveredLockEvent>;
-    if (parsed.source !== LOCK_EVENT_SOURCE || typeof parsed.id !== 'string' || typeof parsed.detail !== 'object' || !parsed.detail)
-      return undefined;
-    return {
-      id: parsed.id,
-      'detail-type': String(parsed['detail-type']),
-      source: parsed.source,
-      time: String(parsed.time),
-      detail: parsed.detail,
-    };
+    parsed = JSON.parse(message);
   } catch {
     return undefined;
   }
+  if (!isObject(parsed) || parsed.source !== LOCK_EVENT_SOURCE) return undefined;
+  const { id, time, detail } = parsed;
+  const detailType = parsed['detail-type'];
+  const wrong: string[] = [];
+  if (typeof id !== 'string') wrong.push(wrongField('id', id));
+  if (typeof detailType !== 'string') wrong.push(wrongField('detail-type', detailType));
+  if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) wrong.push(wrongField('time', time));
+  if (!isObject(detail)) wrong.push(wrongField('detail', detail));
+  if (wrong.length > 0) return { problem: wrong.join(', '), assetId: isObject(detail) ? detail.assetId : undefined };
+  return {
+    event: {
+      id: id as string,
+      'detail-type': detailType as string,
+      source: LOCK_EVENT_SOURCE,
+      time: time as string,
+      detail: detail as Record<string, unknown>,
+    },
+  };
+}
+
+/** A lock event as the log group keeps it, or undefined for any other line (and for one not understood). */
+export function parseEvent(message: string | undefined): DeliveredLockEvent | undefined {
+  const read = readEventLine(message);
+  return read && 'event' in read ? read.event : undefined;
 }

@@ -5,7 +5,7 @@ import { jsonForTerminal } from '#reaper/adapters/terminal-json';
 import { loadConfig, type ReaperConfig } from '#reaper/config';
 import { assetIdProblem } from '#reaper/core/asset-id';
 import type { CanvasOutcome } from '#reaper/core/outcome';
-import type { Clock, LockApis, ReapLogger, SourceLockResult } from '#reaper/core/ports';
+import type { CanvasStore, Clock, LockApis, ReapLogger, SourceLockResult } from '#reaper/core/ports';
 import { keyOf, projectOf } from '#reaper/core/project';
 import { reap } from '#reaper/core/reap';
 import type { RunSummary } from '#reaper/core/summary';
@@ -19,7 +19,9 @@ import { type ExplainVerdict, explainVerdict, inWords } from '../explain-verdict
 import type { OpsCommand, OpsIo } from '../io';
 import { checkAwsSetup, checkReaperAwsSetup } from '../kit/aws-setup';
 import { EXIT } from '../kit/exit-codes';
+import { terminalWidth } from '../kit/process-output';
 import { terminalSafe } from '../kit/terminal-text';
+import { clipText } from '../kit/text-table';
 import { UsageError } from '../kit/usage-error';
 import { logsClient } from '../operator-clients';
 import { parseDuration } from '../run-log';
@@ -65,7 +67,7 @@ ${TABLE_TARGET_HELP}
 Needs the reaper's configuration for the key (SCENARIO_SECRET_ID or SCENARIO_SDK_API_KEY/SECRET, …; the function's
 own when its settings are used). Needs dynamodb:GetItem/Scan/BatchGetItem, secretsmanager:GetSecretValue,
 lambda:GetFunctionConfiguration and logs:FilterLogEvents (ReaperOperatorPolicy has them). It says its targets on
-stderr first. Outputs from ${DEFAULT_OUTPUTS_FILE} (--outputs-file, --stack-name) as every ops command.
+stderr first; with the brake on it reads the whole table, and on a terminal stderr shows the rows read meanwhile. Outputs from ${DEFAULT_OUTPUTS_FILE} (--outputs-file, --stack-name) as every ops command.
 Exit codes: 0 it ran (whatever the verdict); 1 an AWS call failed (the table, the function's settings, the log
 group); 2 usage or configuration error.`;
 
@@ -96,6 +98,34 @@ export interface ExplainSettings {
   verifyAtSource: boolean;
   brake: { windowSeconds: number; minLocks: number; share: number };
   dryRun: boolean;
+}
+
+/**
+ * The store, with each page of the whole table's scan counted as it is read. Everything else is the store's own (its
+ * prototype), so the dry run reads exactly as it would.
+ */
+function countingScan(store: CanvasStore, rowsRead: (rows: number) => void): CanvasStore {
+  const counted = Object.create(store) as CanvasStore;
+  counted.pages = async function* () {
+    for await (const page of store.pages()) {
+      rowsRead(page.length);
+      yield page;
+    }
+  };
+  return counted;
+}
+
+/** One line on a terminal's stderr (clipped to its width), rewritten with the rows read so far, cleared at the end. */
+function scanProgress(io: OpsIo): { rowsRead(rows: number): void; done(): void } {
+  let total = 0;
+  const width = Math.max(20, terminalWidth(io) - 1);
+  return {
+    rowsRead: (rows) => {
+      total += rows;
+      io.stderr(`\r${clipText(`ops explain: reading the whole table for the brake: ${total.toLocaleString('en-US')} rows read…`, width)}`);
+    },
+    done: () => io.stderr('\r\x1b[K'),
+  };
 }
 
 const SILENT_LOGGER: ReapLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -152,21 +182,32 @@ export const explainCommand: OpsCommand = {
     let dryRunSummary: RunSummary | undefined;
     if (item) {
       const brakeOn = config.brakeMinLocks > 0;
-      dryRunSummary = await reap(
-        {
-          clock,
-          store: createCanvasStore(config, clients),
-          logger: SILENT_LOGGER,
-          lockApis,
-          onOutcome: (outcome) => {
-            if (outcome.assetId === assetId) tableOutcome ??= outcome;
+      // Scanning a large table takes a while: on a terminal, say how far it got (stdout, and --json, stay as they are).
+      const progress = brakeOn && io.stderrIsTerminal ? scanProgress(io) : undefined;
+      const store = createCanvasStore(config, clients);
+      try {
+        dryRunSummary = await reap(
+          {
+            clock,
+            store: progress ? countingScan(store, progress.rowsRead) : store,
+            logger: SILENT_LOGGER,
+            lockApis,
+            onOutcome: (outcome) => {
+              if (outcome.assetId === assetId) tableOutcome ??= outcome;
+            },
           },
-        },
-        {
-          ...reapOptions(config, { dryRun: true }, { runId: `explain-${randomUUID()}`, deadlineMs: clock.now() + SCENARIO_READ_BUDGET_MS }),
-          ...(brakeOn ? {} : { assetIds: [assetId] }),
-        },
-      );
+          {
+            ...reapOptions(
+              config,
+              { dryRun: true },
+              { runId: `explain-${randomUUID()}`, deadlineMs: clock.now() + SCENARIO_READ_BUDGET_MS },
+            ),
+            ...(brakeOn ? {} : { assetIds: [assetId] }),
+          },
+        );
+      } finally {
+        progress?.done();
+      }
       if (dryRunSummary.stopReason === 'store-error')
         throw new TargetFailedError(explainFailure(new Error(dryRunSummary.stopDetail ?? 'reading the table failed'), target));
     }

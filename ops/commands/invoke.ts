@@ -5,7 +5,9 @@ import type { RunSummary } from '#reaper/core/summary';
 import type { OpsCommand } from '../io';
 import { checkAwsSetup } from '../kit/aws-setup';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
+import { clippedForReport } from '../kit/not-understood';
 import { RUN_FLAGS, runFlagsRequest } from '../kit/run-flags';
+import { runSummaryProblem } from '../kit/run-summary-problem';
 import { renderRunSummary, unlockedLine } from '../kit/run-summary-table';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
@@ -94,7 +96,7 @@ export const invokeCommand: OpsCommand = {
     const problem = runSummaryProblem(parsed);
     if (problem) {
       io.stderr(
-        `ops invoke: ${functionName} answered JSON that is not a run summary (${problem}); is it the reaper? It answered: ${clippedAnswer(body)}\n`,
+        `ops invoke: ${functionName} answered JSON that is not a run summary (${problem}); is it the reaper? It answered: ${clippedForReport(body)}\n`,
       );
       return EXIT.failed;
     }
@@ -107,37 +109,6 @@ export const invokeCommand: OpsCommand = {
     return exitCodeFor(summary);
   },
 };
-
-/** How much of an answer that is not a run summary is shown: enough to recognise it. */
-const ANSWER_SHOWN = 200;
-
-function clippedAnswer(body: string): string {
-  const shown = body.length > ANSWER_SHOWN ? `${body.slice(0, ANSWER_SHOWN)}… (${body.length} bytes in all)` : body;
-  return terminalSafe(shown);
-}
-
-const SUMMARY_COUNTS = ['graceSeconds', 'durationMs', 'examined', 'stale', 'unlocked', 'failed', 'possibleLiveLockUnlocks'] as const;
-const SUMMARY_LISTS = ['wouldUnlock', 'failures', 'invalidRows', 'warnings'] as const;
-
-/**
- * What keeps a parsed answer from being read as a run summary (the fields the table and the exit code read), or
- * undefined when it has them all: another function under the reaper's name answers JSON of its own.
- */
-export function runSummaryProblem(value: unknown): string | undefined {
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(value)) return Array.isArray(value) ? 'an array' : `${value === null ? 'null' : typeof value}, not an object`;
-  const missing: string[] = [];
-  if (typeof value.runId !== 'string') missing.push('runId');
-  for (const key of ['dryRun', 'verifyAtSource', 'cutShort'] as const) if (typeof value[key] !== 'boolean') missing.push(key);
-  for (const key of SUMMARY_COUNTS) if (typeof value[key] !== 'number') missing.push(key);
-  for (const key of SUMMARY_LISTS) if (!Array.isArray(value[key])) missing.push(key);
-  for (const key of ['skipped', 'omitted', 'brake'] as const) if (!isObject(value[key])) missing.push(key);
-  if (isObject(value.skipped) && typeof value.skipped.invalid !== 'number') missing.push('skipped.invalid');
-  if (isObject(value.brake) && typeof value.brake.applies !== 'boolean') missing.push('brake.applies');
-  if (missing.length === 0) return undefined;
-  const named = missing.slice(0, 5).join(', ');
-  return `no ${named}${missing.length > 5 ? `, …and ${missing.length - 5} more` : ''}`;
-}
 
 /**
  * One attempt only. A reap runs for minutes; the SDK's default retries would send a second Invoke when the

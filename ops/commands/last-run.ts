@@ -2,14 +2,25 @@ import type { OpsCommand } from '../io';
 import { EXIT, exitCodeFor } from '../kit/exit-codes';
 import { renderRunSummary, unlockedLine } from '../kit/run-summary-table';
 import { relativeTime } from '../kit/text-table';
-import { type FinishedRun, RUN_FINISHED_MESSAGE, RUN_LOG_FLAGS, RUN_LOG_HELP, RUNS_DEFAULT_SINCE, readFinishedRuns } from '../run-log';
+import {
+  type FinishedRun,
+  type NotUnderstoodRunLine,
+  notUnderstoodReport,
+  RUN_FINISHED_MESSAGE,
+  RUN_LOG_FLAGS,
+  RUN_LOG_HELP,
+  RUNS_DEFAULT_SINCE,
+  readFinishedRuns,
+} from '../run-log';
 
 export const LAST_RUN_USAGE = `Usage: npm run ops -- last-run [--since DURATION] [--json] [--check] [--log-group NAME]
 
 Shows the summary of the last run that finished: the newest "${RUN_FINISHED_MESSAGE}" line in the function's log
 group (CloudWatch Logs FilterLogEvents), scheduled or invoked by hand. A run that failed (refused credentials,
 unreadable table) logs that line too; one that crashed or timed out before it does not: then see the log group's
-ERROR lines and \`npm run ops -- dead-letters\`.
+ERROR lines and \`npm run ops -- dead-letters\`. When that newest line is not a run summary it can read (a field
+missing or of the wrong type, or cut off), it prints no run: it says where the line is and what it did not
+understand, and exits 1.
 
 Every run in a window, one line each: npm run ops -- runs --since 24h.
 
@@ -21,8 +32,8 @@ Options:
 ${RUN_LOG_HELP.options}
 
 ${RUN_LOG_HELP.needs}
-Exit codes: 0 it ran (whatever the run found); 1 the log could not be read, or --check and the run needs a look or
-none finished; 2 usage or configuration error.`;
+Exit codes: 0 it ran (whatever the run found); 1 the log could not be read, the newest run-finished line is not
+understood, or --check and the run needs a look or none finished; 2 usage or configuration error.`;
 
 /** What --json prints: the newest finished run and where it was read. */
 export type LastRun = { logGroupName: string } & Pick<FinishedRun, 'logStreamName' | 'loggedAt' | 'level' | 'summary'>;
@@ -31,11 +42,25 @@ export const lastRunCommand: OpsCommand = {
   usage: LAST_RUN_USAGE,
   flags: RUN_LOG_FLAGS,
   run: async (values, _, io) => {
-    // The newest run-finished line (pages come in no promised order across pages).
-    const newest: { run?: FinishedRun } = {};
-    const { since, endTime, logGroupName } = await readFinishedRuns('last-run', values, io, (runs) => {
-      for (const run of runs) if (!newest.run || run.timestampMs >= newest.run.timestampMs) newest.run = run;
+    // The newest run-finished line (pages come in no promised order across pages), understood or not: a newer line
+    // that is not understood hides no older run behind it. At the same time, the one not understood wins (fail closed).
+    const newest: { run?: FinishedRun; notUnderstood?: NotUnderstoodRunLine } = {};
+    let notUnderstoodLines = 0;
+    const newestMs = () => Math.max(newest.run?.timestampMs ?? -1, newest.notUnderstood?.timestampMs ?? -1);
+    const { since, endTime, logGroupName } = await readFinishedRuns('last-run', values, io, (page) => {
+      for (const line of page.notUnderstood) {
+        notUnderstoodLines += 1;
+        if (line.timestampMs >= newestMs()) Object.assign(newest, { run: undefined, notUnderstood: line });
+      }
+      for (const run of page.runs) {
+        if (run.timestampMs > newestMs() || (run.timestampMs === newestMs() && !newest.notUnderstood))
+          Object.assign(newest, { run, notUnderstood: undefined });
+      }
     });
+    if (newest.notUnderstood) {
+      io.stderr(`ops last-run: ${notUnderstoodReport(`the newest "${RUN_FINISHED_MESSAGE}" line`, logGroupName, newest.notUnderstood)}\n`);
+      return EXIT.failed;
+    }
     const found: LastRun | undefined = newest.run && {
       logGroupName,
       logStreamName: newest.run.logStreamName,
@@ -48,6 +73,14 @@ export const lastRunCommand: OpsCommand = {
         `ops last-run: no "${RUN_FINISHED_MESSAGE}" line in ${logGroupName} in the last ${since} (look further back with --since 7d)\n`,
       );
       return values.check ? EXIT.failed : EXIT.ok;
+    }
+    if (notUnderstoodLines > 0) {
+      // Not the last run's, so not this command's answer; ops runs reports each (and exits 1).
+      const [lines, them] =
+        notUnderstoodLines === 1
+          ? [`1 older "${RUN_FINISHED_MESSAGE}" line in the window is`, 'it']
+          : [`${notUnderstoodLines} older "${RUN_FINISHED_MESSAGE}" lines in the window are`, 'them'];
+      io.stderr(`ops last-run: ${lines} not understood (npm run ops -- runs lists ${them})\n`);
     }
     if (values.json) {
       io.stdout(`${JSON.stringify(found, null, 2)}\n`);

@@ -47,7 +47,7 @@ describe('unlockedAssetIds', () => {
 });
 
 describe('projects', () => {
-  it(`lists the first ${MAX_PROJECTS_LISTED} projects seen, each with its counts; updates of the others count in omitted.projects`, () => {
+  it(`lists the first ${MAX_PROJECTS_LISTED} projects seen, each with its counts; omitted.projects counts the others, each once`, () => {
     const summary = builder();
     const projects = Array.from({ length: MAX_PROJECTS_LISTED + 3 }, (_, index) => `proj_${index}`);
     // Twice over every project, as rows of many projects come in any order.
@@ -59,9 +59,24 @@ describe('projects', () => {
     expect(Object.keys(done.projects)).toEqual(projects.slice(0, MAX_PROJECTS_LISTED));
     expect(done.projects.proj_0).toEqual({ examined: 2, stale: 1, unlocked: 0, failed: 0, refused: false });
     expect(done.projects[`proj_${MAX_PROJECTS_LISTED - 1}`]).toMatchObject({ examined: 2, stale: 0 });
-    // 3 unlisted projects × 2 rows, and one stale row of an unlisted project.
-    expect(done.omitted.projects).toBe(7);
+    // 3 unlisted projects, whatever number of rows (and updates: examined twice, one also stale) each had.
+    expect(done.omitted.projects).toBe(3);
     expect(done.examined).toBe(2 * projects.length + 1);
     expect(done.stale).toBe(2);
+  });
+
+  it('counts a project past the cap once, whichever update met it first (an unlock, a failure, a refusal)', () => {
+    const summary = builder();
+    for (let index = 0; index < MAX_PROJECTS_LISTED; index += 1) summary.countExamined(`proj_${index}`);
+    const late = 'proj_late';
+    summary.countExamined(late);
+    summary.countStale(late);
+    summary.record({ assetId: 'asset_u', status: 'unlocked', lockExpiresAt: 'T', attempts: 1, asset }, late);
+    summary.record({ assetId: 'asset_f', status: 'failed', kind: 'server-error', error: 'HTTP 503' } as never, late);
+    summary.countExamined('proj_other');
+    const done = summary.finish(1, undefined, [late]);
+    expect(Object.hasOwn(done.projects, late)).toBe(false);
+    expect(done.omitted.projects).toBe(2);
+    expect(done.refusedProjects).toEqual([late]);
   });
 });

@@ -125,7 +125,10 @@ export interface RunSummary {
   projects: Record<string, ProjectReport>;
   /** Projects whose rows used a key the API refused in this run (see RunControl): their remaining canvases were skipped. */
   refusedProjects: string[];
-  /** How many entries each list above left out (see MAX_LISTED_PER_KIND); the per-canvas log lines have them all. */
+  /**
+   * How many entries each list above left out (see MAX_LISTED_PER_KIND; `projects`: how many projects the per-project
+   * map left out, each counted once); the per-canvas log lines have them all.
+   */
   omitted: { unlockedAssetIds: number; wouldUnlock: number; failures: number; invalidRows: number; warnings: number; projects: number };
   cutShort: boolean;
   stopReason: StopReason | null;
@@ -175,10 +178,11 @@ export function emptyBrakeReport(settings: BrakeSettings, applies: boolean, over
 export class SummaryBuilder {
   private readonly summary: RunSummary;
   /**
-   * How many projects `summary.projects` lists, kept here: every row read updates its project, and counting the
-   * map's keys for each row of a project past the cap cost more than the rest of an idle run's work on the row.
+   * Every project seen, with its report in `summary.projects`, or null when it came past the cap (counted once in
+   * `omitted.projects`). One lookup per row: every row read updates its project, and an idle run's work on a row is
+   * little more than that.
    */
-  private listedProjects = 0;
+  private readonly projectReports = new Map<string, ProjectReport | null>();
 
   constructor(
     init: Pick<RunSummary, 'runId' | 'dryRun' | 'graceSeconds' | 'verifyAtSource' | 'brake'> & {
@@ -305,21 +309,19 @@ export class SummaryBuilder {
   }
 
   private project(project: string, change: (report: ProjectReport) => void): void {
-    const projects = this.summary.projects;
-    if (!Object.hasOwn(projects, project)) {
-      if (this.listedProjects >= MAX_PROJECTS_LISTED) {
+    let report = this.projectReports.get(project);
+    if (report === undefined) {
+      const listed = this.projectReports.size - this.summary.omitted.projects;
+      if (listed >= MAX_PROJECTS_LISTED) {
+        this.projectReports.set(project, null);
         this.summary.omitted.projects += 1;
         return;
       }
-      Object.defineProperty(projects, project, {
-        value: { examined: 0, stale: 0, unlocked: 0, failed: 0, refused: false },
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-      this.listedProjects += 1;
+      report = { examined: 0, stale: 0, unlocked: 0, failed: 0, refused: false };
+      Object.defineProperty(this.summary.projects, project, { value: report, enumerable: true, writable: true, configurable: true });
+      this.projectReports.set(project, report);
     }
-    change(projects[project] as ProjectReport);
+    if (report !== null) change(report);
   }
 
   private list<K extends 'unlockedAssetIds' | 'wouldUnlock' | 'failures' | 'invalidRows' | 'warnings'>(

@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { LOCAL_WORLD_NAMES, type LocalWorld, startLocalWorld } from '#local/local-world';
 import { localDynamoClient } from '#local/tracked-canvas-table';
 import type { ExplainVerdict } from '#ops/explain-verdict';
+import type { OpsIo } from '#ops/io';
 import { EXIT } from '#ops/kit/exit-codes';
 import { STACK_OUTPUTS } from '#ops/stack-outputs';
 import { loadConfig } from '#reaper/config';
@@ -32,6 +33,8 @@ interface ExplainWorld {
   /** Every DynamoDB command explain's own client sent. */
   explainCommands: string[];
   explain(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }>;
+  /** The same, with what the terminal is (stderr a terminal, its width). */
+  explainOn(terminal: Partial<OpsIo>, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }>;
   /** A real run with the settings and keys explain judged with. */
   run(overrides?: { dryRun?: boolean; assetIds?: string[] }): Promise<Map<string, CanvasOutcome>>;
   items(): Promise<unknown[]>;
@@ -84,11 +87,13 @@ async function explainWorld(settings: Record<string, string> = {}): Promise<Expl
     h,
     env,
     explainCommands,
-    async explain(...argv) {
+    explain: (...argv) => world.explainOn({}, ...argv),
+    async explainOn(terminal, ...argv) {
       const result = await runOpsCapturing(['explain', ...argv], {
         env,
         cwd: '/nonexistent',
         awsClients: { dynamo, secrets: unusedSecretsClient() },
+        ...terminal,
       });
       const json = argv.includes('--json') && result.code === EXIT.ok ? JSON.parse(result.stdout) : undefined;
       return { ...result, json };
@@ -413,5 +418,42 @@ describe('ops explain and a brake that would trip on this run', () => {
     // Nothing was saved: the brake is not engaged by explain.
     expect(await w.h.store.readBrake()).toEqual(expect.objectContaining({ projects: {} }));
     expect(outcomeWords((await w.run()).get('asset_mass2'))).toEqual(json.verdict.outcome);
+  });
+});
+
+describe('ops explain reading the whole table for the brake', () => {
+  const seedFour = (w: ExplainWorld) =>
+    w.h.seed([
+      { assetId: 'asset_p1', lockExpiresAt: minutesAgo(90), extra: main },
+      { assetId: 'asset_p2', lockExpiresAt: minutesFromNow(30), extra: main },
+      { assetId: 'asset_p3', extra: main },
+      { assetId: 'asset_p4', lockExpiresAt: minutesAgo(5), extra: main },
+    ]);
+  const withoutTime = (json: Record<string, unknown>) => ({ ...json, generatedAt: undefined });
+
+  it('shows the rows read on stderr when stderr is a terminal, then clears the line; stdout is the same', async () => {
+    const w = await explainWorld();
+    await seedFour(w);
+    const onTerminal = await w.explainOn({ stderrIsTerminal: true, terminalColumns: 100 }, 'asset_p1', '--no-api', '--json');
+    expect(onTerminal.code).toBe(EXIT.ok);
+    expect(onTerminal.stderr).toContain('\rops explain: reading the whole table for the brake: 4 rows read…');
+    expect(onTerminal.stderr).toContain('\r\x1b[K');
+    expect(onTerminal.stderr.lastIndexOf('\r\x1b[K')).toBeGreaterThan(onTerminal.stderr.lastIndexOf('rows read…'));
+    const inPipe = await w.explain('asset_p1', '--no-api', '--json');
+    expect(inPipe.stderr).not.toContain('rows read');
+    expect(inPipe.stderr).not.toContain('\r');
+    expect(withoutTime(onTerminal.json)).toEqual(withoutTime(inPipe.json));
+
+    const human = await w.explainOn({ stderrIsTerminal: true, terminalColumns: 100 }, 'asset_p1', '--no-api');
+    const humanInPipe = await w.explain('asset_p1', '--no-api');
+    expect(human.stdout.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'T')).toBe(humanInPipe.stdout.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'T'));
+  });
+
+  it('shows no progress when the brake is off: only the canvas is read', async () => {
+    const w = await explainWorld({ [ENV.brakeMinLocks]: '0' });
+    await seedFour(w);
+    const { code, stderr } = await w.explainOn({ stderrIsTerminal: true, terminalColumns: 100 }, 'asset_p1', '--no-api');
+    expect(code).toBe(EXIT.ok);
+    expect(stderr).not.toContain('rows read');
   });
 });

@@ -79,6 +79,55 @@ describe('ops last-run', () => {
     expect((await ops(['last-run', '--log-group', world.logGroup, '--since', '30m', '--check'])).code).toBe(EXIT.failed);
   });
 
+  /** A line the reaper's filter finds, message and all, whose summary is not one: what no run of ours writes. */
+  const oddLine = (summary: unknown) =>
+    JSON.stringify({ level: 'INFO', message: 'reap run finished', service: 'canvas-lock-reaper', summary });
+  const { brake, ...withoutBrake } = aRunSummary({ runId: 'run-odd' });
+  const { heldProjects: _, ...brakeBeforeIssue18 } = brake;
+
+  it.each([
+    [
+      'counts of the wrong type',
+      { ...aRunSummary({ runId: 'run-odd' }), examined: '40', failed: '\u009b2J' },
+      'examined is "40", failed is "\\x9b2J"',
+    ],
+    ['no brake', withoutBrake, 'brake is missing'],
+    ['a brake without heldProjects', { ...aRunSummary({ runId: 'run-odd' }), brake: brakeBeforeIssue18 }, 'brake.heldProjects is missing'],
+    ['no runId', { ...aRunSummary(), runId: undefined }, 'runId is missing'],
+    ['a summary that is a string', 'all good', 'a string, not an object'],
+  ])(
+    'reports the newest run-finished line as not understood (%s): where it is and why; no run is shown; exit 1',
+    async (_case, odd, named) => {
+      put(60, runFinishedLine(summary('run-an-hour-ago')));
+      const loggedAtMs = Date.now() - 5 * 60_000;
+      const stream = '2026/12/02/[$LATEST]odd';
+      world.logs.putLogEvent(world.logGroup, { logStreamName: stream, timestamp: loggedAtMs, message: oddLine(odd) });
+
+      for (const flags of [[], ['--check'], ['--json']]) {
+        const { code, stdout, stderr } = await ops(['last-run', '--log-group', world.logGroup, ...flags]);
+        expect(code).toBe(EXIT.failed);
+        expect(stdout).toBe(''); // not the older run, and no summary of this one
+        const report = stderr.split('\n')[1]!;
+        expect(report).toContain(
+          `ops last-run: not understood: the newest "reap run finished" line (log group ${world.logGroup}, stream ${stream}, logged at ${new Date(loggedAtMs).toISOString()}) is not a run summary: ${named}`,
+        );
+        expect(stderr).not.toMatch(/[\u0080-\u009f]|TypeError/);
+        expect(stderr.length).toBeLessThan(1200);
+      }
+    },
+  );
+
+  it('shows the newest run when only an older run-finished line is not understood, and says how many were', async () => {
+    put(60, oddLine({ ...aRunSummary({ runId: 'run-odd' }), examined: 'many' }));
+    put(5, runFinishedLine(summary('run-five-minutes-ago')));
+    const { code, stdout, stderr } = await ops(['last-run', '--log-group', world.logGroup]);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('run-five-minutes-ago');
+    expect(stderr).toContain(
+      'ops last-run: 1 older "reap run finished" line in the window is not understood (npm run ops -- runs lists it)',
+    );
+  });
+
   it('says its target (the log group, where its name came from, the region, the endpoint) on stderr first', async () => {
     put(5, runFinishedLine(summary('run-five-minutes-ago')));
     const { stderr } = await ops(['last-run'], { env: { REAPER_LOG_GROUP_NAME: world.logGroup } });

@@ -138,6 +138,67 @@ describe('ops runs', () => {
     expect(stdout).toMatch(/run-doubtful .*…$/m);
   });
 
+  it('reports a run-finished line whose summary is not one as not understood (where, why), lists it as no run, exits 1', async () => {
+    seedDay();
+    const loggedAtMs = Date.now() - 1.5 * HOUR;
+    const stream = '2026/12/01/[$LATEST]odd';
+    const odd = { ...aRunSummary({ runId: 'run-odd' }), examined: '40', warnings: 'none', cutShort: 'yes' };
+    const message = JSON.stringify({ level: 'INFO', message: 'reap run finished', summary: odd });
+    world.logs.putLogEvent(world.logGroup, { logStreamName: stream, timestamp: loggedAtMs, message });
+    const where = `(log group ${world.logGroup}, stream ${stream}, logged at ${new Date(loggedAtMs).toISOString()})`;
+
+    for (const flags of [[], ['--check'], ['--failed']]) {
+      const { code, stdout, stderr } = await ops(['runs', '--log-group', world.logGroup, ...flags]);
+      expect(code).toBe(EXIT.failed);
+      expect(stdout).not.toContain('run-odd');
+      expect(stderr).toContain(`ops runs: not understood: a "reap run finished" line ${where} is not a run summary: `);
+      const report = stderr.split('\n').find((line) => line.includes('not understood'))!;
+      for (const field of ['examined is "40"', 'warnings is "none"', 'cutShort is "yes"']) expect(report).toContain(field);
+    }
+    const { stdout } = await ops(['runs', '--log-group', world.logGroup]);
+    expect(
+      stdout
+        .trimEnd()
+        .split('\n')
+        .filter((line) => /^\d{4}-\d\d-\d\dT/.test(line)),
+    ).toHaveLength(3);
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe(
+      '3 runs in the last 24h: 1 failed or cut short, 1 with warnings; 1 "reap run finished" line not understood (see stderr)',
+    );
+
+    const json = await ops(['runs', '--log-group', world.logGroup, '--json']);
+    expect(json.code).toBe(EXIT.failed);
+    const report = JSON.parse(json.stdout);
+    expect(report.runs.map((r: { runId: string }) => r.runId)).toEqual(['run-quiet', 'run-failing', 'run-doubtful']);
+    expect(report.notUnderstood).toEqual([
+      {
+        loggedAt: new Date(loggedAtMs).toISOString(),
+        logStreamName: stream,
+        level: 'INFO',
+        problem: expect.stringContaining('examined is "40"'),
+        line: expect.stringContaining('"runId":"run-odd"'),
+      },
+    ]);
+  });
+
+  it('reports a run-finished line that is cut off (not JSON) as not understood', async () => {
+    put(1, runFinishedLine(aRunSummary({ runId: 'run-cut' })).slice(0, 300));
+    put(2, 'reap run finished, but this line is not JSON and names no message field');
+    const { code, stdout, stderr } = await ops(['runs', '--log-group', world.logGroup, '--json']);
+    expect(code).toBe(EXIT.failed);
+    const report = JSON.parse(stdout);
+    expect(report.runs).toEqual([]);
+    expect(report.notUnderstood).toEqual([expect.objectContaining({ problem: 'not JSON (300 characters; cut off?)' })]);
+    expect(stderr).toContain('is not a run summary: not JSON (300 characters; cut off?)');
+  });
+
+  it('--json has an empty notUnderstood when every run-finished line is a run summary', async () => {
+    seedDay();
+    const json = await ops(['runs', '--log-group', world.logGroup, '--json']);
+    expect(json.code).toBe(EXIT.ok);
+    expect(JSON.parse(json.stdout).notUnderstood).toEqual([]);
+  });
+
   it('names a log group that does not exist, exits 1; a bad --since exits 2', async () => {
     const missing = await ops(['runs', '--log-group', '/aws/lambda/nowhere']);
     expect(missing.code).toBe(EXIT.failed);
