@@ -1,9 +1,8 @@
 import { type CloudWatchLogsClient, type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { RunSummary } from '#reaper/core/summary';
 import type { OpsIo } from './io';
-import { clippedForReport } from './kit/not-understood';
+import { clippedForReport, notUnderstoodLine } from './kit/not-understood';
 import { runSummaryProblem } from './kit/run-summary-problem';
-import { terminalSafe } from './kit/terminal-text';
 import { UsageError } from './kit/usage-error';
 import { logsClient } from './operator-clients';
 import { DEFAULT_OUTPUTS_FILE, STACK_OUTPUTS, STACK_OUTPUTS_FLAGS, type StackOutputName } from './stack-outputs';
@@ -219,6 +218,5 @@ export async function readFinishedRuns(
 
 /** "not understood: <what> (log group G, stream S, logged at T) is not a run summary: <why>"; --json has the line's start. */
 export function notUnderstoodReport(what: string, logGroupName: string, line: NotUnderstoodRunLine): string {
-  const where = `log group ${logGroupName}, stream ${line.logStreamName}, logged at ${line.loggedAt}`;
-  return `not understood: ${what} (${terminalSafe(where)}) is not a run summary: ${terminalSafe(line.problem)}`;
+  return notUnderstoodLine(what, { logGroupName, ...line }, 'a run summary');
 }

@@ -2,7 +2,7 @@ import { assetIdProblem } from '#reaper/core/asset-id';
 import { LOCK_EVENT_SOURCE } from '#reaper/core/lock-events';
 import type { OpsCommand } from '../io';
 import { EXIT } from '../kit/exit-codes';
-import { wrongField } from '../kit/not-understood';
+import { notUnderstoodLine, wrongField } from '../kit/not-understood';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
 import { type LogGroupTarget, logEventPages, logGroupTarget, sinceWindow } from '../run-log';
@@ -70,10 +70,8 @@ export const eventsCommand: OpsCommand = {
     }
     if (!complete) io.stderr(`ops events: stopped after ${MAX_PAGES} pages; narrow --since or pass --asset\n`);
     for (const line of notUnderstood.slice(0, NOT_UNDERSTOOD_SHOWN)) {
-      const where = `log group ${group.logGroupName}, stream ${line.logStreamName}, logged at ${line.loggedAt}`;
-      io.stderr(
-        `ops events: not understood: a "${LOCK_EVENT_SOURCE}" line (${terminalSafe(where)}) is not a lock event: ${line.problem}\n`,
-      );
+      const where = { logGroupName: group.logGroupName, ...line };
+      io.stderr(`ops events: ${notUnderstoodLine(`a "${LOCK_EVENT_SOURCE}" line`, where, 'a lock event')}\n`);
     }
     if (notUnderstood.length > NOT_UNDERSTOOD_SHOWN)
       io.stderr(`ops events: …and ${notUnderstood.length - NOT_UNDERSTOOD_SHOWN} more lines not understood\n`);
@@ -177,10 +175,4 @@ export function readEventLine(
       detail: detail as Record<string, unknown>,
     },
   };
-}
-
-/** A lock event as the log group keeps it, or undefined for any other line (and for one not understood). */
-export function parseEvent(message: string | undefined): DeliveredLockEvent | undefined {
-  const read = readEventLine(message);
-  return read && 'event' in read ? read.event : undefined;
 }

@@ -19,6 +19,7 @@ import { type ExplainVerdict, explainVerdict, inWords } from '../explain-verdict
 import type { OpsCommand, OpsIo } from '../io';
 import { checkAwsSetup, checkReaperAwsSetup } from '../kit/aws-setup';
 import { EXIT } from '../kit/exit-codes';
+import { notUnderstoodLine } from '../kit/not-understood';
 import { terminalWidth } from '../kit/process-output';
 import { terminalSafe } from '../kit/terminal-text';
 import { clipText } from '../kit/text-table';
@@ -31,6 +32,8 @@ import { describeTarget, explainFailure, resolveNamedIfGiven, stepOn, TargetFail
 import { canvasOf, claimOf, type RawRow, readRow, shownClaim } from '../tracked-rows';
 
 const DEFAULT_SINCE = '7d';
+/** History lines not understood said one by one on stderr; the rest are counted (--json lists every one). */
+const NOT_UNDERSTOOD_SHOWN = 20;
 /** The GET at Scenario gives up after this (its own timeout and retries come from the settings). */
 const SCENARIO_READ_BUDGET_MS = 60_000;
 
@@ -48,7 +51,9 @@ unlocks, writes and publishes nothing. It shows:
             held-by-brake, no-key, claimed-by-other-run, live-at-scenario, unreadable-at-scenario, key-refused,
             not-found-at-scenario, verify-failed, undetermined (docs/operations.md)
   history   its unlocked, healed, doubted and failed lines of the window, from the function's log group (else its
-            lock events, from the events log group)
+            lock events, from the events log group); a line of the canvas it cannot read (a field missing or of
+            the wrong type, an unknown status or detail-type, cut off) is never listed: stderr says where it is and
+            what it did not understand
 
 Options:
   --no-api            do not call Scenario: the table-only view (a stale lock "would verify at Scenario, then unlock")
@@ -69,7 +74,7 @@ own when its settings are used). Needs dynamodb:GetItem/Scan/BatchGetItem, secre
 lambda:GetFunctionConfiguration and logs:FilterLogEvents (ReaperOperatorPolicy has them). It says its targets on
 stderr first; with the brake on it reads the whole table, and on a terminal stderr shows the rows read meanwhile. Outputs from ${DEFAULT_OUTPUTS_FILE} (--outputs-file, --stack-name) as every ops command.
 Exit codes: 0 it ran (whatever the verdict); 1 an AWS call failed (the table, the function's settings, the log
-group); 2 usage or configuration error.`;
+group), or a line of the canvas's history was not understood (all else is printed); 2 usage or configuration error.`;
 
 /** The row as explain shows it: every attribute the reaper reads or writes, as text (a non-string by its type). */
 export interface ExplainedRow {
@@ -246,7 +251,18 @@ export const explainCommand: OpsCommand = {
       io.stderr(`ops explain: reading the history failed: ${history.failed}\n`);
       return EXIT.failed;
     }
-    return EXIT.ok;
+    const notUnderstood = history.history.notUnderstood;
+    const isNot = history.kind === 'events' ? 'a lock event' : 'a canvas outcome';
+    for (const line of notUnderstood.slice(0, NOT_UNDERSTOOD_SHOWN))
+      io.stderr(
+        `ops explain: ${notUnderstoodLine(`a line of ${assetId}`, { logGroupName: history.logGroupName ?? '', ...line }, isNot)}\n`,
+      );
+    if (notUnderstood.length > NOT_UNDERSTOOD_SHOWN)
+      io.stderr(
+        `ops explain: …and ${notUnderstood.length - NOT_UNDERSTOOD_SHOWN} more lines of this canvas not understood (--json lists every one)\n`,
+      );
+    // A line of the canvas it could not read may be what happened to it: a failed read, as for ops runs and events.
+    return notUnderstood.length > 0 ? EXIT.failed : EXIT.ok;
   },
 };
 
@@ -325,7 +341,7 @@ async function historyOf(
   assetId: string,
   startTime: number,
   endTime: number,
-): Promise<{ history: CanvasHistory; failed?: string }> {
+): Promise<{ history: CanvasHistory; failed?: string; kind?: 'log' | 'events'; logGroupName?: string }> {
   for (const [name, kind] of [
     [STACK_OUTPUTS.logGroupName, 'log'],
     [STACK_OUTPUTS.lockEventsLogGroupName, 'events'],
@@ -336,7 +352,8 @@ async function historyOf(
     const target = await describeTarget(`log group ${found.value}`, found.source, logs, 'CLOUDWATCH_LOGS', io, found.sources);
     io.stderr(targetLine('explain', target));
     try {
-      return { history: await readCanvasHistory(logs, { kind, logGroupName: found.value, assetId, startTime, endTime }) };
+      const history = await readCanvasHistory(logs, { kind, logGroupName: found.value, assetId, startTime, endTime });
+      return { history, kind, logGroupName: found.value };
     } catch (error) {
       return {
         history: { ...NO_HISTORY, source: `${kind === 'log' ? 'log group' : 'events log group'} ${found.value}` },
@@ -410,6 +427,10 @@ function humanText(explained: Explained, nowMs: number): string {
   else if (history.source !== 'none' && history.entries.length === 0) more('nothing unlocked, healed, doubted or failed');
   for (const entry of history.entries)
     more(`${entry.at}  ${entry.kind}${entry.runId ? `  run ${entry.runId}` : ''}${entry.detail ? `  ${entry.detail}` : ''}`);
+  if (history.notUnderstood.length > 0)
+    more(
+      `${history.notUnderstood.length} ${history.notUnderstood.length === 1 ? 'line' : 'lines'} of this canvas not understood (see stderr)`,
+    );
   if (!history.complete) more('(stopped reading: narrow --since)');
   for (const note of explained.notes ?? []) add('note', note);
   return lines.map((line) => terminalSafe(line)).join('\n');

@@ -23,3 +23,16 @@ export function clippedForReport(text: string): string {
   const shown = text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}… (${text.length} characters in all)` : text;
   return terminalSafe(shown);
 }
+
+/**
+ * "not understood: <what> (log group G, stream S, logged at T) is not <a thing>: <why>": a log line a command read but
+ * could not take for what it claims to be, where it is and why, escaped. The wording of every read command.
+ */
+export function notUnderstoodLine(
+  what: string,
+  line: { logGroupName: string; logStreamName: string; loggedAt: string; problem: string },
+  isNot: string,
+): string {
+  const where = `log group ${line.logGroupName}, stream ${line.logStreamName}, logged at ${line.loggedAt}`;
+  return `not understood: ${what} (${terminalSafe(where)}) is not ${isNot}: ${terminalSafe(line.problem)}`;
+}

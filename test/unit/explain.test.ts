@@ -113,8 +113,13 @@ describe("a canvas's history lines", () => {
         detail: 'lock until T1, trigger scheduled',
       },
     );
-    expect(eventEntry(event('Canvas Mirror Healed', { assetId: 'asset_a' }), 'asset_a')?.kind).toBe('healed');
-    expect(eventEntry(event('Canvas Lock Release Doubted', { assetId: 'asset_a' }), 'asset_a')?.kind).toBe('doubted');
+    expect(eventEntry(event('Canvas Mirror Healed', { assetId: 'asset_a', sourceLockExpiresAt: 'T2' }), 'asset_a')?.kind).toBe('healed');
+    expect(
+      eventEntry(
+        event('Canvas Lock Release Doubted', { assetId: 'asset_a', kind: 'possible-live-lock-unlock', seenIn: 'table' }),
+        'asset_a',
+      )?.kind,
+    ).toBe('doubted');
     expect(eventEntry(event('Reaper Brake Engaged', { projectId: 'p' }), 'asset_a')).toBeUndefined();
     expect(eventEntry(event('Canvas Lock Released', { assetId: 'asset_b' }), 'asset_a')).toBeUndefined();
   });

@@ -376,7 +376,10 @@ describe('ops explain against the local world (npm run local)', () => {
     expect(afterRun).toEqual(expect.arrayContaining([expect.objectContaining({ 'detail-type': 'Canvas Lock Released' })]));
 
     const after = await ops('explain', 'asset_localStaleTenMin', '--since', '1h', '--json');
+    // The run's own lines are understood: nothing is reported, and explain exits 0.
+    expect(after.code, after.stderr).toBe(EXIT.ok);
     const explained = JSON.parse(after.stdout);
+    expect(explained.history.notUnderstood).toEqual([]);
     expect(explained.row).toMatchObject({ lockExpiresAt: null, lastForceUnlockedLockExpiresAt: judged.row.lockExpiresAt });
     expect(explained.verdict.reason).toBe('not-locked');
     expect(explained.history.entries).toEqual([
@@ -389,7 +392,10 @@ describe('ops explain against the local world (npm run local)', () => {
     expect(fromEvents.code).toBe(EXIT.failed);
     expect(fromEvents.stderr).toContain('no-such-group');
     delete process.env[STACK_OUTPUTS.logGroupName.env];
-    const events = JSON.parse((await ops('explain', 'asset_localStaleTenMin', '--json')).stdout);
+    const fromBus = await ops('explain', 'asset_localStaleTenMin', '--json');
+    expect(fromBus.code, fromBus.stderr).toBe(EXIT.ok);
+    const events = JSON.parse(fromBus.stdout);
+    expect(events.history.notUnderstood).toEqual([]);
     expect(events.history.source).toBe(`events log group ${LOCAL_WORLD_NAMES.lockEventsLogGroupName}`);
     expect(events.history.entries).toEqual([expect.objectContaining({ kind: 'unlocked', runId: explained.row.lastForceUnlockedRunId })]);
 

@@ -1,0 +1,179 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type CloudWatchLogsStandIn, startCloudWatchLogsStandIn } from '#local/cloudwatch-logs-stand-in';
+import { EXIT } from '#ops/kit/exit-codes';
+import { ENV } from '#reaper/settings';
+import { runOpsCapturing, unusedSecretsClient } from '#test-support/ops-runner';
+import { createReaperHarness, type ReaperHarness } from '#test-support/reaper-harness';
+
+/**
+ * `ops explain`'s history reads the canvas's lines of a log group through the real CloudWatch Logs client against the
+ * stand-in. A line of the canvas it cannot read (an outcome line with a field missing or of the wrong type, an
+ * unknown status, a line cut off; an event whose envelope or detail is not what it claims) is reported as not
+ * understood, with where it is and what is wrong, as `ops runs` and `ops events` do, and never listed as history.
+ * The verdict does not change.
+ */
+
+const MINUTE = 60_000;
+const ASSET = 'asset_history';
+
+let logs: CloudWatchLogsStandIn;
+let logsClient: CloudWatchLogsClient;
+let groups = 0;
+const harnesses: ReaperHarness[] = [];
+
+beforeAll(async () => {
+  logs = await startCloudWatchLogsStandIn({ pageSize: 3 });
+  logsClient = new CloudWatchLogsClient({
+    region: 'local',
+    endpoint: logs.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+});
+afterAll(async () => {
+  logsClient.destroy();
+  await logs.close();
+});
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) await h.close();
+});
+
+/** A table holding the canvas (no lock: a verdict whose words do not depend on the time), and an empty log group. */
+async function historyWorld() {
+  const h = await createReaperHarness();
+  harnesses.push(h);
+  await h.seed([{ assetId: ASSET, extra: { projectId: { S: 'main' } } }]);
+  groups += 1;
+  const logGroup = `/aws/lambda/explain-history-${groups}`;
+  logs.createLogGroup(logGroup);
+  const env = {
+    [ENV.tableName]: h.tableName,
+    [ENV.apiBaseUrl]: h.api.baseUrl,
+    [ENV.localApiKey]: h.api.apiKey,
+    [ENV.localApiSecret]: h.api.apiSecret,
+    [ENV.maxRetries]: '0',
+    AWS_REGION: 'local',
+  };
+  const explain = async (...argv: string[]) => {
+    const result = await runOpsCapturing(['explain', ASSET, '--no-api', ...argv], {
+      env,
+      cwd: '/nonexistent',
+      awsClients: { dynamo: h.client, secrets: unusedSecretsClient() },
+      logs: logsClient,
+    });
+    return { ...result, json: argv.includes('--json') ? JSON.parse(result.stdout) : undefined };
+  };
+  const put = (minutesAgo: number, message: string, logStreamName = 'stream-a') => {
+    const timestamp = Date.now() - minutesAgo * MINUTE;
+    logs.putLogEvent(logGroup, { logStreamName, timestamp, message });
+    return new Date(timestamp).toISOString();
+  };
+  return { h, logGroup, explain, put };
+}
+
+/** An outcome line of the run's log as Lambda keeps it (a text prefix, then the logger's JSON). */
+const outcomeLine = (fields: Record<string, unknown>) =>
+  `2026-12-02T02:00:00.000Z\treq-1\tINFO\t${JSON.stringify({ level: 'INFO', message: 'canvas unlocked', function_request_id: 'req-1', assetId: ASSET, ...fields })}`;
+
+const released = (id: string, overrides: Record<string, unknown> = {}, detail: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    version: '0',
+    id,
+    'detail-type': 'Canvas Lock Released',
+    source: 'canvas-lock-reaper',
+    time: new Date(Date.now() - 30 * MINUTE).toISOString(),
+    detail: {
+      eventId: `run-1:${ASSET}:Canvas Lock Released`,
+      runId: 'run-1',
+      trigger: 'scheduled',
+      assetId: ASSET,
+      lockExpiresAt: 'T0',
+      ...detail,
+    },
+    ...overrides,
+  });
+
+describe("ops explain's history and the lines it does not understand", () => {
+  it('reports the outcome lines of the canvas it cannot read (where, what is wrong), lists the others, keeps the verdict, exits 1', async () => {
+    const w = await historyWorld();
+    const clean = await w.explain('--log-group', w.logGroup, '--json');
+    expect(clean.code, clean.stderr).toBe(EXIT.ok);
+    expect(clean.json.history).toMatchObject({ entries: [], notUnderstood: [] });
+
+    w.put(50, outcomeLine({ status: 'unlocked', lockExpiresAt: 'T1', attempts: 1 }));
+    const wrongTypes = w.put(40, outcomeLine({ status: 'unlocked', lockExpiresAt: 42 }), 'stream-b');
+    const unknownStatus = w.put(30, outcomeLine({ status: 'frozen' }));
+    const cutOff = w.put(20, outcomeLine({ status: 'failed', kind: 'timeout', error: 'x'.repeat(400) }).slice(0, 180));
+    w.put(15, outcomeLine({ message: 'canvas skipped', status: 'skipped', reason: 'live' })); // not history: left out, as before
+    w.put(12, outcomeLine({ assetId: 'asset_historyOther', status: 'frozen' })); // another canvas: not this command's to judge
+    w.put(11, `START RequestId: req-2 mentions ${ASSET}`); // not an outcome line
+
+    const asJson = await w.explain('--log-group', w.logGroup, '--json');
+    expect(asJson.code).toBe(EXIT.failed);
+    expect(asJson.json.verdict).toEqual(clean.json.verdict);
+    expect(asJson.json.history.entries).toEqual([expect.objectContaining({ kind: 'unlocked', detail: 'lock until T1, 1 attempt(s)' })]);
+    expect(asJson.json.history.notUnderstood).toEqual([
+      {
+        loggedAt: wrongTypes,
+        logStreamName: 'stream-b',
+        problem: 'lockExpiresAt is 42, attempts is missing',
+        line: expect.stringContaining('"lockExpiresAt":42'),
+      },
+      { loggedAt: unknownStatus, logStreamName: 'stream-a', problem: 'status is "frozen"', line: expect.any(String) },
+      { loggedAt: cutOff, logStreamName: 'stream-a', problem: 'not JSON (180 characters; cut off?)', line: expect.any(String) },
+    ]);
+    const where = (at: string, stream = 'stream-a') => `(log group ${w.logGroup}, stream ${stream}, logged at ${at})`;
+    expect(asJson.stderr).toContain(
+      `ops explain: not understood: a line of ${ASSET} ${where(wrongTypes, 'stream-b')} is not a canvas outcome: lockExpiresAt is 42, attempts is missing\n`,
+    );
+    expect(asJson.stderr).toContain(`${where(unknownStatus)} is not a canvas outcome: status is "frozen"\n`);
+    expect(asJson.stderr).toContain(`${where(cutOff)} is not a canvas outcome: not JSON (180 characters; cut off?)\n`);
+    expect(asJson.stderr).not.toContain('asset_historyOther');
+
+    const human = await w.explain('--log-group', w.logGroup);
+    expect(human.code).toBe(EXIT.failed);
+    expect(human.stdout).toMatch(/^ {2}verdict {3}.*\[not-locked\]$/m);
+    expect(human.stdout).toMatch(/^ {12}\S+Z {2}unlocked {2}run req-1 {2}lock until T1, 1 attempt\(s\)$/m);
+    expect(human.stdout).toMatch(/^ {12}3 lines of this canvas not understood \(see stderr\)$/m);
+    expect(human.stderr).toContain(`${where(unknownStatus)} is not a canvas outcome: status is "frozen"\n`);
+  });
+
+  it('reports the lock events of the canvas it cannot read, from the events log group', async () => {
+    const w = await historyWorld();
+    w.put(50, released('ev-good'));
+    const noTime = w.put(40, released('ev-odd', { time: undefined }));
+    const wrongDetail = w.put(35, released('ev-wrong', {}, { lockExpiresAt: undefined, trigger: 7 }));
+    const unknownType = w.put(30, released('ev-new', { 'detail-type': 'Canvas Lock Frozen' }));
+    const noAsset = w.put(25, released('ev-noasset', {}, { assetId: undefined, note: ASSET }));
+    const cut = released('ev-cut').slice(0, 200);
+    expect(cut).toContain(ASSET);
+    const cutOff = w.put(22, cut);
+    w.put(20, released('ev-other', { time: undefined }, { assetId: 'asset_historyOther', note: ASSET })); // another canvas
+    w.put(15, JSON.stringify({ source: 'someone-else', id: 'x', detail: { assetId: ASSET } })); // not the reaper's
+
+    const { code, json, stderr } = await w.explain('--events-log-group', w.logGroup, '--json');
+    expect(code).toBe(EXIT.failed);
+    expect(json.history.source).toBe(`events log group ${w.logGroup}`);
+    expect(json.history.entries).toEqual([expect.objectContaining({ kind: 'unlocked', runId: 'run-1' })]);
+    expect(json.history.notUnderstood.map((line: { loggedAt: string; problem: string }) => [line.loggedAt, line.problem])).toEqual([
+      [noTime, 'time is missing'],
+      [wrongDetail, 'detail.trigger is 7, detail.lockExpiresAt is missing'],
+      [unknownType, 'detail-type is "Canvas Lock Frozen"'],
+      [noAsset, 'detail.assetId is missing'],
+      [cutOff, 'not JSON (200 characters; cut off?)'],
+    ]);
+    expect(stderr).toContain(
+      `ops explain: not understood: a line of ${ASSET} (log group ${w.logGroup}, stream stream-a, logged at ${noTime}) is not a lock event: time is missing\n`,
+    );
+  });
+
+  it('names at most 20 lines on stderr and counts the rest; --json lists every one', async () => {
+    const w = await historyWorld();
+    for (let i = 0; i < 23; i += 1) w.put(60 - i, outcomeLine({ status: `frozen-${i}` }));
+    const { code, json, stderr } = await w.explain('--log-group', w.logGroup, '--json');
+    expect(code).toBe(EXIT.failed);
+    expect(json.history.notUnderstood).toHaveLength(23);
+    expect(stderr.match(/not understood: a line of/g)).toHaveLength(20);
+    expect(stderr).toContain('ops explain: …and 3 more lines of this canvas not understood (--json lists every one)\n');
+  });
+});
