@@ -102,7 +102,11 @@ describe("ops explain's history and the lines it does not understand", () => {
 
     w.put(50, outcomeLine({ status: 'unlocked', lockExpiresAt: 'T1', attempts: 1 }));
     const wrongTypes = w.put(40, outcomeLine({ status: 'unlocked', lockExpiresAt: 42 }), 'stream-b');
-    const unknownStatus = w.put(30, outcomeLine({ status: 'frozen' }));
+    // What is quoted of a line is escaped and redacted: no control character, no signature reaches the output.
+    const unknownStatus = w.put(
+      30,
+      outcomeLine({ status: 'frozen', note: '\u001b[2Jhttps://cdn.example/x.png?X-Amz-Signature=sig0123456789abcdef' }),
+    );
     const cutOff = w.put(20, outcomeLine({ status: 'failed', kind: 'timeout', error: 'x'.repeat(400) }).slice(0, 180));
     w.put(15, outcomeLine({ message: 'canvas skipped', status: 'skipped', reason: 'live' })); // not history: left out, as before
     w.put(12, outcomeLine({ assetId: 'asset_historyOther', status: 'frozen' })); // another canvas: not this command's to judge
@@ -119,7 +123,12 @@ describe("ops explain's history and the lines it does not understand", () => {
         problem: 'lockExpiresAt is 42, attempts is missing',
         line: expect.stringContaining('"lockExpiresAt":42'),
       },
-      { loggedAt: unknownStatus, logStreamName: 'stream-a', problem: 'status is "frozen"', line: expect.any(String) },
+      {
+        loggedAt: unknownStatus,
+        logStreamName: 'stream-a',
+        problem: 'status is "frozen"',
+        line: expect.stringContaining('cdn.example/x.png'),
+      },
       { loggedAt: cutOff, logStreamName: 'stream-a', problem: 'not JSON (180 characters; cut off?)', line: expect.any(String) },
     ]);
     const where = (at: string, stream = 'stream-a') => `(log group ${w.logGroup}, stream ${stream}, logged at ${at})`;
@@ -129,6 +138,10 @@ describe("ops explain's history and the lines it does not understand", () => {
     expect(asJson.stderr).toContain(`${where(unknownStatus)} is not a canvas outcome: status is "frozen"\n`);
     expect(asJson.stderr).toContain(`${where(cutOff)} is not a canvas outcome: not JSON (180 characters; cut off?)\n`);
     expect(asJson.stderr).not.toContain('asset_historyOther');
+    for (const output of [asJson.stdout, asJson.stderr]) {
+      expect(output).not.toContain('sig0123456789abcdef');
+      expect(output).not.toContain('\u001b');
+    }
 
     const human = await w.explain('--log-group', w.logGroup);
     expect(human.code).toBe(EXIT.failed);
