@@ -45,9 +45,38 @@ const ATTEMPT_BOUNDS = { requestTimeoutMs: DYNAMODB_REQUEST_TIMEOUT_MS, connecti
 /**
  * The DynamoDB client of every run and command, with bounded attempts. Region, credentials and endpoint come from
  * the standard SDK settings unless `config` sets them (tests aim it at a fault proxy, with shorter timeouts).
+ *
+ * Per call it skips SDK work that gives the same result every time (issue 20: two UpdateItems per canvas):
+ * - `cacheMiddleware`: the SDK resolves each command class's middleware stack once per client instead of on every
+ *   send. It applies only to sends without an options argument (the store passes none), and middleware added to the
+ *   client after its first send of a class is not seen by that class (the bench adds its meter before any send).
+ * - the request signer is built once (reuseFirstSigner).
+ * Retries, timeouts, signing, endpoints and errors are the SDK's own, unchanged.
  */
 export function createDynamoClient(config: Omit<DynamoDBClientConfig, 'requestHandler'> = {}, timeouts = ATTEMPT_BOUNDS): DynamoDBClient {
-  return new DynamoDBClient({ ...config, requestHandler: boundedAttempts(timeouts) });
+  const client = new DynamoDBClient({ cacheMiddleware: true, ...config, requestHandler: boundedAttempts(timeouts) });
+  reuseFirstSigner(client);
+  return client;
+}
+
+/**
+ * The SDK builds a new SigV4 signer for every request: a copy of the whole client config and a SignatureV4 from it.
+ * After the first request every input of that signer is fixed (the SDK itself pins config.signingRegion and
+ * config.signingName then; the credentials are the client's own provider, asked at each signing, so refreshed
+ * credentials still sign), so the first signer is kept and reused. The region and service of each request are still
+ * passed to it per call by the SDK.
+ */
+function reuseFirstSigner(client: DynamoDBClient): void {
+  const buildSigner = client.config.signer;
+  let first: ReturnType<typeof buildSigner> | undefined;
+  client.config.signer = (authScheme) => {
+    // A failed build (credentials not found yet) is not kept: the next request builds again, as the SDK would.
+    first ??= buildSigner(authScheme).catch((error: unknown) => {
+      first = undefined;
+      throw error;
+    });
+    return first;
+  };
 }
 
 /**
