@@ -50,6 +50,9 @@ const ATTEMPT_BOUNDS = { requestTimeoutMs: DYNAMODB_REQUEST_TIMEOUT_MS, connecti
  * - `cacheMiddleware`: the SDK resolves each command class's middleware stack once per client instead of on every
  *   send. It applies only to sends without an options argument (the store passes none), and middleware added to the
  *   client after its first send of a class is not seen by that class (the bench adds its meter before any send).
+ *   Concurrent sends of one class then share the SDK's handler context; what the SDK writes there (endpoint, auth
+ *   scheme, signing region) is the same for every call of a client with one endpoint and one table; only the send
+ *   time the SDK samples for clock-skew correction may come from a concurrent call, a few milliseconds apart.
  * - the request signer is built once (reuseFirstSigner).
  * Retries, timeouts, signing, endpoints and errors are the SDK's own, unchanged.
  */
@@ -70,7 +73,7 @@ function reuseFirstSigner(client: DynamoDBClient): void {
   const buildSigner = client.config.signer;
   let first: ReturnType<typeof buildSigner> | undefined;
   client.config.signer = (authScheme) => {
-    // A failed build (credentials not found yet) is not kept: the next request builds again, as the SDK would.
+    // A failed build (no region configured, say) is not kept: the next request builds again, as the SDK would.
     first ??= buildSigner(authScheme).catch((error: unknown) => {
       first = undefined;
       throw error;
