@@ -53,13 +53,31 @@ const ATTEMPT_BOUNDS = { requestTimeoutMs: DYNAMODB_REQUEST_TIMEOUT_MS, connecti
  *   Concurrent sends of one class then share the SDK's handler context; what the SDK writes there (endpoint, auth
  *   scheme, signing region) is the same for every call of a client with one endpoint and one table; only the send
  *   time the SDK samples for clock-skew correction may come from a concurrent call, a few milliseconds apart.
+ *   A command that carries middleware of its own is resolved afresh (honourCommandMiddleware).
  * - the request signer is built once (reuseFirstSigner).
  * Retries, timeouts, signing, endpoints and errors are the SDK's own, unchanged.
  */
 export function createDynamoClient(config: Omit<DynamoDBClientConfig, 'requestHandler'> = {}, timeouts = ATTEMPT_BOUNDS): DynamoDBClient {
   const client = new DynamoDBClient({ cacheMiddleware: true, ...config, requestHandler: boundedAttempts(timeouts) });
+  honourCommandMiddleware(client);
   reuseFirstSigner(client);
   return client;
+}
+
+/**
+ * The SDK's handler cache keeps the handler resolved for the first command of a class, with that command's own
+ * middleware: a later command of the class that carries middleware of its own (the clock check reads the Date header
+ * of its GetItem that way) would run without it, and the first command's middleware would run for every later one.
+ * Such a command is sent with an (empty) options argument, which the SDK resolves afresh, as without the cache.
+ */
+function honourCommandMiddleware(client: DynamoDBClient): void {
+  const send = client.send.bind(client) as (command: unknown, optionsOrCallback?: unknown, callback?: unknown) => unknown;
+  const withOwnMiddleware = (command: unknown) =>
+    (command as { middlewareStack?: { identify?: () => readonly string[] } }).middlewareStack?.identify?.().length !== 0;
+  client.send = ((command: unknown, optionsOrCallback?: unknown, callback?: unknown) =>
+    optionsOrCallback === undefined && withOwnMiddleware(command)
+      ? send(command, {}, callback)
+      : send(command, optionsOrCallback, callback)) as DynamoDBClient['send'];
 }
 
 /**

@@ -2,7 +2,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { localDynamoClient, localDynamoSettings } from '#local/tracked-canvas-table';
+import { createTrackedCanvasTable, deleteTable, localDynamoClient, localDynamoSettings } from '#local/tracked-canvas-table';
+import { brakeRowKeyRead, readAwsClock } from '#ops/kit/clock-skew';
 import { createDynamoClient, DYNAMODB_CONNECTION_TIMEOUT_MS, DYNAMODB_REQUEST_TIMEOUT_MS } from '#reaper/wiring';
 import { benchDynamoClient } from '../../bench/reaper-clients';
 
@@ -53,6 +54,26 @@ describe('createDynamoClient', () => {
     const counts = countResolutions(client);
     await twoListTables(client);
     expect(counts).toEqual({ resolved: 2, requests: 2 });
+  });
+
+  it("runs a command's own middleware though a command of its class was sent before (the clock check after the table's first read)", async () => {
+    const endpoint = inject('dynamoEndpoint');
+    const tableName = `tuning-${process.pid}-${Date.now()}`;
+    const setUp = localDynamoClient(endpoint);
+    await createTrackedCanvasTable(setUp, tableName);
+    const client = createDynamoClient(localDynamoSettings(endpoint));
+    try {
+      // The ops commands read the brake row first (is the table there?), then the clock check sends a GetItem of its
+      // own whose middleware reads the answer's Date header.
+      await client.send(brakeRowKeyRead(tableName));
+      const clock = await readAwsClock(client, tableName, { now: () => Date.now() });
+      expect(Number.isFinite(clock.dateHeaderMs)).toBe(true);
+      expect(clock.sentAtMs).toBeGreaterThan(0);
+    } finally {
+      client.destroy();
+      await deleteTable(setUp, tableName);
+      setUp.destroy();
+    }
   });
 
   it('builds its request signer once', async () => {
