@@ -76,14 +76,24 @@ describe('createDynamoClient', () => {
     }
   });
 
-  it('builds its request signer once', async () => {
-    const client = createDynamoClient(localDynamoSettings(inject('dynamoEndpoint')));
-    try {
-      const first = await client.config.signer();
-      expect(await client.config.signer()).toBe(first);
-    } finally {
-      client.destroy();
-    }
+  it('signs every request with one signer, built once (a plain SDK client builds one per request)', async () => {
+    const signersOf = async (client: DynamoDBClient) => {
+      const built = client.config.signer;
+      const signers: unknown[] = [];
+      client.config.signer = async (authScheme) => {
+        const signer = await built(authScheme);
+        signers.push(signer);
+        return signer;
+      };
+      await twoListTables(client);
+      return signers;
+    };
+    const ours = await signersOf(createDynamoClient(localDynamoSettings(inject('dynamoEndpoint'))));
+    expect(ours).toHaveLength(2);
+    expect(ours[1]).toBe(ours[0]);
+    const plain = await signersOf(localDynamoClient(inject('dynamoEndpoint')));
+    expect(plain).toHaveLength(2);
+    expect(plain[1]).not.toBe(plain[0]);
   });
 });
 
