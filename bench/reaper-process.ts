@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { localDynamoClient } from '#local/tracked-canvas-table';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
@@ -9,6 +9,7 @@ import { oneKey } from '#reaper/core/project';
 import { reap } from '#reaper/core/reap';
 import { meterConsumedCapacity } from './consumed-capacity';
 import { naiveReap } from './naive-reaper';
+import { benchDynamoClient } from './reaper-clients';
 import { RESULT_PREFIX, type ReaperJob, type ReaperProcessResult } from './reaper-job';
 
 /**
@@ -19,7 +20,7 @@ const HOUR_MS = 3_600_000;
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '') as ReaperJob;
-  const client = localDynamoClient(job.dynamoEndpoint);
+  const client = benchDynamoClient(job);
   const capacity = meterConsumedCapacity(client);
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 }
 
-async function runReaper(job: ReaperJob, client: ReturnType<typeof localDynamoClient>) {
+async function runReaper(job: ReaperJob, client: DynamoDBClient) {
   const clock: Clock = { now: () => Date.now() };
   const logger = asReapLogger(createLogger({ serviceName: CONFIG_DEFAULTS.serviceName, logLevel: job.logLevel }));
   const summary = await reap(
@@ -87,7 +88,7 @@ async function runReaper(job: ReaperJob, client: ReturnType<typeof localDynamoCl
   };
 }
 
-async function runNaive(job: ReaperJob, client: ReturnType<typeof localDynamoClient>) {
+async function runNaive(job: ReaperJob, client: DynamoDBClient) {
   const counts = await naiveReap({
     client,
     tableName: job.tableName,

@@ -9,14 +9,17 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CANVAS_ATTRIBUTES } from '#reaper/table-contract';
 
-/** Fixed local credentials: dynalite accepts any, and the SDK must not go looking for real ones. */
+/**
+ * Where a local DynamoDB server is, with fixed local credentials: dynalite accepts any, and the SDK must not go
+ * looking for real ones. Pass it to production's createDynamoClient to get Lambda's client aimed at the local server.
+ */
+export function localDynamoSettings(endpoint: string) {
+  return { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+}
+
+/** A plain SDK client of the local server (set-up, seeding, checks, the naive reaper): not production's. */
 export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 2,
-  });
+  return new DynamoDBClient({ ...localDynamoSettings(endpoint), maxAttempts: 2 });
 }
 
 /** The table contract: partition key assetId (string), nothing else required. */

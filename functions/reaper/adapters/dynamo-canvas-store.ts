@@ -57,6 +57,63 @@ const NAMES = {
 const PROJECTION = '#id, #exp, #lockId, #notFound, #project';
 
 /**
+ * One conditional write of a canvas row, its expressions and attribute names built once (they are the same for every
+ * canvas; only the values differ). Its condition always includes the "same lock" condition: true only while the row
+ * still holds the very lock that was read (lockExpiresAt and lockId, or lockId's absence), so a renewed lock is never
+ * overwritten. `:exp` (and `:lockId`) are the lock as read.
+ */
+interface ConditionalWrite {
+  readonly update: string;
+  readonly conditionWithLockId: string;
+  readonly conditionWithoutLockId: string;
+  readonly names: Readonly<Record<string, string>>;
+}
+
+function conditionalWrite(change: { update: string; condition: string; names: Record<string, string> }): ConditionalWrite {
+  return Object.freeze({
+    update: change.update,
+    conditionWithLockId: `#exp = :exp AND #lockId = :lockId AND ${change.condition}`,
+    conditionWithoutLockId: `#exp = :exp AND attribute_not_exists(#lockId) AND ${change.condition}`,
+    names: Object.freeze({ '#exp': CANVAS_ATTRIBUTES.lockExpiresAt, '#lockId': CANVAS_ATTRIBUTES.lockId, ...change.names }),
+  });
+}
+
+const CLAIM = conditionalWrite({
+  update: 'SET #claimRun = :run, #claimUntil = :until',
+  condition: '(attribute_not_exists(#claimRun) OR #claimUntil < :now OR #claimRun = :run)',
+  names: { '#claimRun': REAPER_ATTRIBUTES.claimRunId, '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt },
+});
+
+const MARK_UNLOCKED = conditionalWrite({
+  update: 'REMOVE #exp, #lockId, #claimRun, #claimUntil SET #lastAt = :at, #lastRun = :run, #lastExp = :exp',
+  condition: '#claimRun = :run',
+  names: {
+    '#claimRun': REAPER_ATTRIBUTES.claimRunId,
+    '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt,
+    '#lastAt': REAPER_ATTRIBUTES.lastUnlockedAt,
+    '#lastRun': REAPER_ATTRIBUTES.lastUnlockedRunId,
+    '#lastExp': REAPER_ATTRIBUTES.lastUnlockedLockExpiresAt,
+  },
+});
+
+const HEAL_FROM_SOURCE = conditionalWrite({
+  update: 'SET #exp = :sourceExp, #healedAt = :at, #healedRun = :run REMOVE #lockId, #claimRun, #claimUntil',
+  condition: '#claimRun = :run',
+  names: {
+    '#claimRun': REAPER_ATTRIBUTES.claimRunId,
+    '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt,
+    '#healedAt': REAPER_ATTRIBUTES.lastHealedAt,
+    '#healedRun': REAPER_ATTRIBUTES.lastHealedRunId,
+  },
+});
+
+const MARK_NOT_FOUND = conditionalWrite({
+  update: 'SET #notFound = :at',
+  condition: 'attribute_exists(#exp)',
+  names: { '#notFound': REAPER_ATTRIBUTES.lastNotFoundAt },
+});
+
+/**
  * The tracked-canvases table in DynamoDB, read with a projection of the five attributes the reaper needs (assetId,
  * lockExpiresAt, lockId, lastNotFoundAt, projectId).
  */
@@ -115,11 +172,10 @@ export class DynamoCanvasStore implements CanvasStore {
 
   async claim(canvas: TrackedCanvas, claim: { runId: string; untilMs: number; nowMs: number }): Promise<ClaimResult> {
     const lock = lockAsRead(canvas);
-    const applied = await this.updateIfSameLock(canvas, lock, {
-      update: 'SET #claimRun = :run, #claimUntil = :until',
-      condition: '(attribute_not_exists(#claimRun) OR #claimUntil < :now OR #claimRun = :run)',
-      names: { '#claimRun': REAPER_ATTRIBUTES.claimRunId, '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt },
-      values: { ':run': { S: claim.runId }, ':until': { N: String(claim.untilMs) }, ':now': { N: String(claim.nowMs) } },
+    const applied = await this.updateIfSameLock(canvas, lock, CLAIM, {
+      ':run': { S: claim.runId },
+      ':until': { N: String(claim.untilMs) },
+      ':now': { N: String(claim.nowMs) },
     });
     return applied ? 'claimed' : this.whyClaimFailed(canvas, lock);
   }
@@ -139,33 +195,19 @@ export class DynamoCanvasStore implements CanvasStore {
   }
 
   async healFromSource(canvas: TrackedCanvas, heal: { runId: string; lockExpiresAt: string; healedAtMs: number }): Promise<HealResult> {
-    const applied = await this.updateIfSameLock(canvas, lockAsRead(canvas), {
-      update: 'SET #exp = :sourceExp, #healedAt = :at, #healedRun = :run REMOVE #lockId, #claimRun, #claimUntil',
-      condition: '#claimRun = :run',
-      names: {
-        '#claimRun': REAPER_ATTRIBUTES.claimRunId,
-        '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt,
-        '#healedAt': REAPER_ATTRIBUTES.lastHealedAt,
-        '#healedRun': REAPER_ATTRIBUTES.lastHealedRunId,
-      },
-      values: { ':run': { S: heal.runId }, ':sourceExp': { S: heal.lockExpiresAt }, ':at': { S: new Date(heal.healedAtMs).toISOString() } },
+    const applied = await this.updateIfSameLock(canvas, lockAsRead(canvas), HEAL_FROM_SOURCE, {
+      ':run': { S: heal.runId },
+      ':sourceExp': { S: heal.lockExpiresAt },
+      ':at': { S: new Date(heal.healedAtMs).toISOString() },
     });
     return applied ? 'healed' : 'row-changed';
   }
 
   async markUnlocked(canvas: TrackedCanvas, unlock: { runId: string; unlockedAtMs: number }): Promise<MarkUnlockedResult> {
     const lock = lockAsRead(canvas);
-    const applied = await this.updateIfSameLock(canvas, lock, {
-      update: 'REMOVE #exp, #lockId, #claimRun, #claimUntil SET #lastAt = :at, #lastRun = :run, #lastExp = :exp',
-      condition: '#claimRun = :run',
-      names: {
-        '#claimRun': REAPER_ATTRIBUTES.claimRunId,
-        '#claimUntil': REAPER_ATTRIBUTES.claimExpiresAt,
-        '#lastAt': REAPER_ATTRIBUTES.lastUnlockedAt,
-        '#lastRun': REAPER_ATTRIBUTES.lastUnlockedRunId,
-        '#lastExp': REAPER_ATTRIBUTES.lastUnlockedLockExpiresAt,
-      },
-      values: { ':run': { S: unlock.runId }, ':at': { S: new Date(unlock.unlockedAtMs).toISOString() } },
+    const applied = await this.updateIfSameLock(canvas, lock, MARK_UNLOCKED, {
+      ':run': { S: unlock.runId },
+      ':at': { S: new Date(unlock.unlockedAtMs).toISOString() },
     });
     if (applied) return 'updated';
     // The SDK retries a write whose answer was lost (a 500 or a dropped connection after DynamoDB applied it); the
@@ -180,18 +222,21 @@ export class DynamoCanvasStore implements CanvasStore {
   private async updateIfSameLock(
     canvas: TrackedCanvas,
     lock: LockAsRead,
-    change: { update: string; condition: string; names: Record<string, string>; values: Record<string, AttributeValue> },
+    write: ConditionalWrite,
+    values: Record<string, AttributeValue>,
   ): Promise<boolean> {
-    const sameLock = sameLockCondition(lock);
+    if (!lock.lockExpiresAt) throw new Error('only a locked row can be claimed or unlocked');
     try {
       await this.options.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: { [CANVAS_ATTRIBUTES.assetId]: { S: canvas.assetId } },
-          UpdateExpression: change.update,
-          ConditionExpression: `${sameLock.expression} AND ${change.condition}`,
-          ExpressionAttributeNames: { ...sameLock.names, ...change.names },
-          ExpressionAttributeValues: { ...sameLock.values, ...change.values },
+          UpdateExpression: write.update,
+          ConditionExpression: lock.lockId ? write.conditionWithLockId : write.conditionWithoutLockId,
+          ExpressionAttributeNames: write.names,
+          ExpressionAttributeValues: lock.lockId
+            ? { ':exp': lock.lockExpiresAt, ':lockId': lock.lockId, ...values }
+            : { ':exp': lock.lockExpiresAt, ...values },
         }),
       );
       return true;
@@ -224,12 +269,7 @@ export class DynamoCanvasStore implements CanvasStore {
 
   async markNotFound(canvas: TrackedCanvas, notFound: { atMs: number }): Promise<void> {
     // Only a row that still holds the lock read: a renewed or re-tracked canvas is not the one Scenario did not know.
-    await this.updateIfSameLock(canvas, lockAsRead(canvas), {
-      update: 'SET #notFound = :at',
-      condition: 'attribute_exists(#exp)',
-      names: { '#notFound': REAPER_ATTRIBUTES.lastNotFoundAt },
-      values: { ':at': { S: new Date(notFound.atMs).toISOString() } },
-    });
+    await this.updateIfSameLock(canvas, lockAsRead(canvas), MARK_NOT_FOUND, { ':at': { S: new Date(notFound.atMs).toISOString() } });
   }
 
   async releaseClaim(canvas: TrackedCanvas, runId: string): Promise<void> {
@@ -396,21 +436,6 @@ function lockAsRead(canvas: TrackedCanvas): LockAsRead {
   const lock = canvas.asRead as LockAsRead | undefined;
   if (!lock || typeof lock !== 'object') throw new Error(`canvas ${canvas.assetId} carries no lock as read from the table`);
   return lock;
-}
-
-/**
- * The "same lock" condition: true only while the row still holds the very lock that was read (lockExpiresAt and
- * lockId, or lockId's absence). Every write of the reaper carries it, so a renewed lock is never overwritten.
- */
-function sameLockCondition(lock: LockAsRead): {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, AttributeValue>;
-} {
-  if (!lock.lockExpiresAt) throw new Error('only a locked row can be claimed or unlocked');
-  const names: Record<string, string> = { '#exp': CANVAS_ATTRIBUTES.lockExpiresAt, '#lockId': CANVAS_ATTRIBUTES.lockId };
-  if (!lock.lockId) return { expression: '#exp = :exp AND attribute_not_exists(#lockId)', names, values: { ':exp': lock.lockExpiresAt } };
-  return { expression: '#exp = :exp AND #lockId = :lockId', names, values: { ':exp': lock.lockExpiresAt, ':lockId': lock.lockId } };
 }
 
 function keyAsString(value: AttributeValue | undefined): string {
