@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type EventBridgeStandIn, startEventBridgeStandIn } from '#local/eventbridge-stand-in';
 import { type RecordedRequest, type ScenarioStandIn, startScenarioStandIn } from '#local/scenario-stand-in';
 import { createTrackedCanvasTable, localDynamoClient } from '#local/tracked-canvas-table';
 import { bundleWithStackSettings } from './bundle';
@@ -41,7 +42,8 @@ export interface ReaperRun extends ReaperProcessResult {
 
 /**
  * The three processes of a bench run, on a 2-core machine:
- * - this one: seeds tables and hosts the Scenario stand-in, whose added latency is a timer (next to no CPU);
+ * - this one: seeds tables and hosts the Scenario stand-in, whose added latency is a timer (next to no CPU), and the
+ *   EventBridge stand-in the reaper publishes its lock events to;
  * - dynalite, in its own process (bench/dynamodb-process.ts);
  * - one reaper process per measured run, built from bench/reaper-process.ts with the stack's esbuild settings.
  */
@@ -50,6 +52,7 @@ export class BenchEnvironment {
     private readonly dynamo: DynamoDbServerProcess,
     readonly client: DynamoDBClient,
     readonly api: ScenarioStandIn,
+    private readonly eventBus: EventBridgeStandIn,
     private readonly workDir: string,
     private readonly reaperBundle: string,
     private readonly graceSeconds: number,
@@ -60,7 +63,16 @@ export class BenchEnvironment {
     const reaperBundle = await bundleWithStackSettings(path.join(__dirname, 'reaper-process.ts'), workDir, 'reaper-process');
     const dynamo = await startDynamoDbServerProcess();
     const api = await startScenarioStandIn({ latencyMs: options.latencyMs });
-    return new BenchEnvironment(dynamo, localDynamoClient(dynamo.endpoint), api, workDir, reaperBundle.file, options.graceSeconds);
+    const eventBus = await startEventBridgeStandIn({ keepEvents: false });
+    return new BenchEnvironment(
+      dynamo,
+      localDynamoClient(dynamo.endpoint),
+      api,
+      eventBus,
+      workDir,
+      reaperBundle.file,
+      options.graceSeconds,
+    );
   }
 
   get tempDir(): string {
@@ -99,6 +111,7 @@ export class BenchEnvironment {
       apiKey: this.api.apiKey,
       apiSecret: this.api.apiSecret,
       graceSeconds: this.graceSeconds,
+      lockEventsEndpoint: this.eventBus.endpoint,
     };
     const machineBefore = machineBusyCpuMs();
     const dynamoBefore = processCpuMs(this.dynamo.pid);
@@ -126,6 +139,7 @@ export class BenchEnvironment {
   async close(): Promise<void> {
     this.client.destroy();
     await this.api.close();
+    await this.eventBus.close();
     await this.dynamo.stop();
     rmSync(this.workDir, { recursive: true, force: true });
   }

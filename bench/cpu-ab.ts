@@ -84,7 +84,7 @@ async function main(): Promise<void> {
         perCanvas[index]?.push(run.runCpuMs / run.unlocked);
         peakRss[index]?.push(run.peakRssMiB);
         process.stderr.write(
-          `repeat ${repeat} variant ${index}: ${(run.runCpuMs / run.unlocked).toFixed(2)} ms CPU/canvas, peak RSS ${run.peakRssMiB.toFixed(1)} MiB, ${(run.runMs / 1000).toFixed(1)} s\n`,
+          `repeat ${repeat} variant ${index}: ${(run.runCpuMs / run.unlocked).toFixed(2)} ms CPU/canvas, peak RSS ${run.peakRssMiB.toFixed(1)} MiB, ${(run.runMs / 1000).toFixed(1)} s, ${run.unlocked} unlocked, ${run.eventsPublished} lock events published\n`,
         );
       }
     }

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { localDynamoClient, localDynamoSettings } from '#local/tracked-canvas-table';
+import { localDynamoClient, localEndpointSettings } from '#local/tracked-canvas-table';
 import { createDynamoClient } from '#reaper/wiring';
 import type { ReaperJob } from './reaper-job';
 
@@ -10,5 +10,5 @@ import type { ReaperJob } from './reaper-job';
  * measured against.
  */
 export function benchDynamoClient(job: Pick<ReaperJob, 'mode' | 'dynamoEndpoint'>): DynamoDBClient {
-  return job.mode === 'naive' ? localDynamoClient(job.dynamoEndpoint) : createDynamoClient(localDynamoSettings(job.dynamoEndpoint));
+  return job.mode === 'naive' ? localDynamoClient(job.dynamoEndpoint) : createDynamoClient(localEndpointSettings(job.dynamoEndpoint));
 }

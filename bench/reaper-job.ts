@@ -18,6 +18,11 @@ export interface ReaperJob {
   graceSeconds: number;
   /** Powertools log level of the real reaper ('WARN' keeps per-canvas lines out; 'INFO' is production's default). */
   logLevel: 'INFO' | 'WARN';
+  /**
+   * The EventBridge stand-in the real reaper publishes its lock events to, as the deployed function does by default
+   * (LOCK_EVENTS on, the stack's bus), with production's EventBridge client. The naive reaper publishes nothing.
+   */
+  lockEventsEndpoint: string;
 }
 
 /** What the reaper process reports back, as one line on stdout after RESULT_PREFIX. */
@@ -36,6 +41,9 @@ export interface ReaperProcessResult {
   /** What the run's summary says it did (undefined for the naive reaper). */
   verifiedAtSource: boolean | undefined;
   stopReason: string | null;
+  /** Lock events the run published (PutEvents accepted them) and could not publish; 0 for the naive reaper. */
+  eventsPublished: number;
+  eventsNotPublished: number;
   capacity: CapacityTally;
   /** process.resourceUsage().maxRSS of the reaper process over its whole life, in MiB. */
   peakRssMiB: number;

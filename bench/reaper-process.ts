@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localEndpointSettings } from '#local/tracked-canvas-table';
 import { DynamoCanvasStore } from '#reaper/adapters/dynamo-canvas-store';
+import { EventBridgeLockEvents } from '#reaper/adapters/eventbridge-lock-events';
 import { asReapLogger, createLogger } from '#reaper/adapters/logger';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
 import { CONFIG_DEFAULTS } from '#reaper/config';
 import type { Clock } from '#reaper/core/ports';
 import { oneKey } from '#reaper/core/project';
 import { reap } from '#reaper/core/reap';
+import { createEventBridgeClient } from '#reaper/wiring';
 import { meterConsumedCapacity } from './consumed-capacity';
 import { naiveReap } from './naive-reaper';
 import { benchDynamoClient } from './reaper-clients';
@@ -44,6 +47,14 @@ async function main(): Promise<void> {
 async function runReaper(job: ReaperJob, client: DynamoDBClient) {
   const clock: Clock = { now: () => Date.now() };
   const logger = asReapLogger(createLogger({ serviceName: CONFIG_DEFAULTS.serviceName, logLevel: job.logLevel }));
+  const deadlineMs = clock.now() + HOUR_MS;
+  const events = new EventBridgeLockEvents({
+    client: createEventBridgeClient(localEndpointSettings(job.lockEventsEndpoint)),
+    busName: 'canvas-lock-reaper-bench',
+    clock,
+    logger,
+    deadlineMs,
+  });
   const summary = await reap(
     {
       clock,
@@ -58,6 +69,7 @@ async function runReaper(job: ReaperJob, client: DynamoDBClient) {
         }),
       ),
       logger,
+      lockEvents: { publisher: events, trigger: 'scheduled' },
     },
     {
       runId: randomUUID(),
@@ -72,7 +84,7 @@ async function runReaper(job: ReaperJob, client: DynamoDBClient) {
         share: CONFIG_DEFAULTS.brakeShare,
       },
       // Far away: the bench measures speed, not the time budget (a Lambda run has at most its timeout).
-      deadlineMs: clock.now() + HOUR_MS,
+      deadlineMs,
       safetyMarginMs: CONFIG_DEFAULTS.safetyMarginMs,
     },
   );
@@ -85,6 +97,8 @@ async function runReaper(job: ReaperJob, client: DynamoDBClient) {
     heldByBrake: summary.skipped.heldByBrake,
     verifiedAtSource: summary.verifyAtSource,
     stopReason: summary.stopReason,
+    eventsPublished: events.publishedCount,
+    eventsNotPublished: summary.eventsNotPublished,
   };
 }
 
@@ -97,7 +111,15 @@ async function runNaive(job: ReaperJob, client: DynamoDBClient) {
     apiSecret: job.apiSecret,
     graceSeconds: job.graceSeconds,
   });
-  return { ...counts, renewedAtSource: 0, heldByBrake: 0, verifiedAtSource: undefined, stopReason: null };
+  return {
+    ...counts,
+    renewedAtSource: 0,
+    heldByBrake: 0,
+    verifiedAtSource: undefined,
+    stopReason: null,
+    eventsPublished: 0,
+    eventsNotPublished: 0,
+  };
 }
 
 main().catch((error: unknown) => {

@@ -37,7 +37,7 @@ export function renderReport(result: BenchResult): string {
     cpuText(result),
     '',
     result.anomalies.length === 0
-      ? 'Every measured run unlocked every stale row, with one GET per unlock when verifying and none when not (nothing renewed at source, nothing held by the brake).'
+      ? 'Every measured run unlocked every stale row, with one GET per unlock when verifying and none when not, and published one lock event per unlock to the EventBridge stand-in (nothing renewed at source, nothing held by the brake).'
       : `**Anomalies** (these runs' numbers do not mean what they claim): ${result.anomalies.join('; ')}.`,
     '',
     `**Large table** (${largeTable.rows} rows, ${largeTable.stale} stale, ${fixed(largeTable.totalItemBytes / largeTable.rows, 0)} B per item on average, seeded in ${seconds(largeTable.seedMs)}):`,

@@ -308,6 +308,9 @@ function runAnomalies(name: string, run: ReaperRun, stale: number, verifyAtSourc
   const expectedGets = verifyAtSource ? run.unlocked : 0;
   if (run.getRequests !== expectedGets) found.push(`${name}: ${run.getRequests} GET requests for ${run.unlocked} unlocks`);
   if (run.unlockRequests !== run.unlocked) found.push(`${name}: ${run.unlockRequests} unlock requests for ${run.unlocked} unlocks`);
+  // One "Canvas Lock Released" event per unlock, all accepted by the EventBridge stand-in, as production publishes.
+  if (run.eventsPublished !== run.unlocked || run.eventsNotPublished > 0)
+    found.push(`${name}: ${run.eventsPublished} lock events published (${run.eventsNotPublished} not) for ${run.unlocked} unlocks`);
   if (run.renewedAtSource > 0 || run.heldByBrake > 0)
     found.push(`${name}: ${run.renewedAtSource} renewed at source, ${run.heldByBrake} held by the brake`);
   return found;

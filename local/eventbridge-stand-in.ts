@@ -48,6 +48,8 @@ export interface EventBridgeStandInOptions {
   account?: string;
   /** Told of each accepted event (the local world copies them into a log group, as the stack's rule does). */
   onEvent?: (event: DeliveredEvent) => void;
+  /** Keep every accepted event for events() (default true); the bench only counts them. */
+  keepEvents?: boolean;
 }
 
 const TARGET = 'AWSEvents.PutEvents';
@@ -100,7 +102,7 @@ export async function startEventBridgeStandIn(options: EventBridgeStandInOptions
         detail: JSON.parse(String(e.Detail)),
         bus: typeof e.EventBusName === 'string' ? e.EventBusName : 'default',
       };
-      accepted.push(delivered);
+      if (options.keepEvents !== false) accepted.push(delivered);
       options.onEvent?.(delivered);
       return { EventId: id };
     });

@@ -10,16 +10,16 @@ import {
 import { CANVAS_ATTRIBUTES } from '#reaper/table-contract';
 
 /**
- * Where a local DynamoDB server is, with fixed local credentials: dynalite accepts any, and the SDK must not go
- * looking for real ones. Pass it to production's createDynamoClient to get Lambda's client aimed at the local server.
+ * Where a local AWS stand-in (DynamoDB server, EventBridge stand-in) is, with fixed local credentials: they accept any,
+ * and the SDK must not go looking for real ones. Pass it to production's client factories to aim them at the local server.
  */
-export function localDynamoSettings(endpoint: string) {
+export function localEndpointSettings(endpoint: string) {
   return { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 }
 
 /** A plain SDK client of the local server (set-up, seeding, checks, the naive reaper): not production's. */
 export function localDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ ...localDynamoSettings(endpoint), maxAttempts: 2 });
+  return new DynamoDBClient({ ...localEndpointSettings(endpoint), maxAttempts: 2 });
 }
 
 /** The table contract: partition key assetId (string), nothing else required. */

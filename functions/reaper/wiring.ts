@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   type CredentialsProvider,
@@ -116,8 +116,8 @@ export function createAwsClients(): AwsClients {
  * The EventBridge client of lock events: one attempt per call (the publisher retries failed entries itself, with
  * backoff within the run's budget), each bounded like DynamoDB's, so a hung call cannot outlive the run.
  */
-function createEventBridgeClient(): EventBridgeClient {
-  return new EventBridgeClient({ maxAttempts: 1, requestHandler: boundedAttempts() });
+export function createEventBridgeClient(config: Omit<EventBridgeClientConfig, 'requestHandler' | 'maxAttempts'> = {}): EventBridgeClient {
+  return new EventBridgeClient({ ...config, maxAttempts: 1, requestHandler: boundedAttempts() });
 }
 
 /**

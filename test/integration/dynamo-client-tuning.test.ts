@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTrackedCanvasTable, deleteTable, localDynamoClient, localDynamoSettings } from '#local/tracked-canvas-table';
+import { createTrackedCanvasTable, deleteTable, localDynamoClient, localEndpointSettings } from '#local/tracked-canvas-table';
 import { brakeRowKeyRead, readAwsClock } from '#ops/kit/clock-skew';
 import { createDynamoClient, DYNAMODB_CONNECTION_TIMEOUT_MS, DYNAMODB_REQUEST_TIMEOUT_MS } from '#reaper/wiring';
 import { benchDynamoClient } from '../../bench/reaper-clients';
@@ -43,7 +43,7 @@ async function twoListTables(client: DynamoDBClient): Promise<void> {
 
 describe('createDynamoClient', () => {
   it('resolves the middleware of a command class once for two sends (the SDK handler cache is on)', async () => {
-    const client = createDynamoClient(localDynamoSettings(inject('dynamoEndpoint')));
+    const client = createDynamoClient(localEndpointSettings(inject('dynamoEndpoint')));
     const counts = countResolutions(client);
     await twoListTables(client);
     expect(counts).toEqual({ resolved: 1, requests: 2 });
@@ -61,7 +61,7 @@ describe('createDynamoClient', () => {
     const tableName = `tuning-${process.pid}-${Date.now()}`;
     const setUp = localDynamoClient(endpoint);
     await createTrackedCanvasTable(setUp, tableName);
-    const client = createDynamoClient(localDynamoSettings(endpoint));
+    const client = createDynamoClient(localEndpointSettings(endpoint));
     try {
       // The ops commands read the brake row first (is the table there?), then the clock check sends a GetItem of its
       // own whose middleware reads the answer's Date header.
@@ -88,7 +88,7 @@ describe('createDynamoClient', () => {
       await twoListTables(client);
       return signers;
     };
-    const ours = await signersOf(createDynamoClient(localDynamoSettings(inject('dynamoEndpoint'))));
+    const ours = await signersOf(createDynamoClient(localEndpointSettings(inject('dynamoEndpoint'))));
     expect(ours).toHaveLength(2);
     expect(ours[1]).toBe(ours[0]);
     const plain = await signersOf(localDynamoClient(inject('dynamoEndpoint')));
