@@ -5,6 +5,7 @@ import type { ApiFailure, ApiStep, Clock, LockApi, RetryDecision, RetryHalt, Sou
 import { ABSENT, type AttributeReading } from '../core/tracked-canvas';
 import { assetLogRecord } from './asset-log-record';
 import type { ApiCredentials } from './credentials';
+import { BodyTimeout, type BufferedBody, createNodeHttpTransport, fetchTransport, type HttpAnswer, TOO_LARGE } from './node-http-transport';
 import { looksLikeUrl, redactText } from './redact';
 import { isTimeout, mayHaveBeenApplied, planRetry, RETRY_STATUSES } from './retry-policy';
 import { jsonForTerminal } from './terminal-json';
@@ -29,7 +30,10 @@ export interface ScenarioLockApiOptions {
   /** Attempts after the first, on 408/429/5xx, timeouts and network errors. */
   maxRetries: number;
   clock: Clock;
-  /** Replaced in tests to observe requests; defaults to the global fetch. */
+  /**
+   * Replaces the transport (tests observe requests with it). By default requests go over node:http / node:https with
+   * one keep-alive Agent per client (node-http-transport.ts), not through a fetch.
+   */
   fetch?: typeof fetch;
 }
 
@@ -44,20 +48,8 @@ class UnexpectedRedirect extends Error {
   }
 }
 
-/**
- * Thrown from ky's afterResponse hook when the body has not arrived in full by the end of the attempt. Named like a
- * timeout, so it is retried (GET) or counted as possibly applied (PUT) exactly as a timeout before the headers is.
- */
-class BodyTimeout extends Error {
-  constructor() {
-    super("the answer's body did not arrive in full within the request timeout");
-    this.name = 'TimeoutError';
-  }
-}
-
-/** The body of an answer that was larger than MAX_RESPONSE_BYTES (reading stopped there). */
-const TOO_LARGE = Symbol('too large');
-type BufferedBody = string | typeof TOO_LARGE;
+/** The unlock's body, sent by the transport (ky's Request carries none: reading it back would cost a WebStream). */
+const UNLOCK_BODY = JSON.stringify({ forceUnlock: true });
 
 /** Thrown from ky's beforeRetry hook when the run's check says the lock is no longer stale. */
 class RetryHalted extends Error {
@@ -77,7 +69,7 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
   // An error message that echoes the request must not carry the credentials into a log.
   const scrub = (text: string) => redactText(text, [`Basic ${basic}`, basic, options.credentials.apiSecret]);
   const base = new URL(options.baseUrl);
-  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const transport = options.fetch ? fetchTransport(options.fetch) : createNodeHttpTransport().send;
   const client: KyInstance = ky.create({
     // Origin and path only: whatever else the configured URL carried never reaches a request.
     prefixUrl: `${base.origin}${base.pathname}`,
@@ -127,7 +119,7 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     try {
       const response = await client(path, {
         method: step === 'unlock' ? 'put' : 'get',
-        ...(step === 'unlock' ? { json: { forceUnlock: true } } : {}),
+        ...(step === 'unlock' ? { headers: { 'content-type': 'application/json' } } : {}),
         signal: runDeadline.signal,
         retry: {
           limit: options.maxRetries,
@@ -153,19 +145,22 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
         // ky's own timer now runs until the body is read; ours ends the attempt at about the same moment. Should ky's
         // fire first, the attempt ends as a timeout: after a 2xx the unlock is still never sent again
         // (attemptAnswered2xx), and after an error status it counts as possibly applied, the cautious reading.
-        fetch: async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-          const answer = await baseFetch(input, init);
+        fetch: async (input: Parameters<typeof fetch>[0]) => {
+          // ky hands its fetch the Request it built (never a URL); the unlock's body goes beside it.
+          if (!(input instanceof Request)) throw new TypeError('the Scenario client expects a Request from ky');
+          const answer = await transport(input, step === 'unlock' ? { body: UNLOCK_BODY } : {});
           if (isRedirect(answer) || !fromOrigin(answer, base.origin)) {
-            void answer.body?.cancel().catch(() => undefined);
-            throw new UnexpectedRedirect(answer.status, answer.headers.get('location'));
+            answer.discard();
+            throw new UnexpectedRedirect(answer.status, locationOf(answer));
           }
-          if (answer.ok) attemptAnswered2xx = true;
+          const answeredOk = answer.status >= 200 && answer.status <= 299;
+          if (answeredOk) attemptAnswered2xx = true;
           let body: BufferedBody;
           try {
-            body = await readBefore(answer, attemptEndsAtMs);
+            body = await answer.readBody({ endsAtMs: attemptEndsAtMs, maxBytes: MAX_RESPONSE_BYTES });
           } catch (error) {
             // An error answer's status is known without its body (only its message is lost); a 2xx is not.
-            if (!answer.ok) body = '';
+            if (!answeredOk) body = '';
             else {
               if (typeof error === 'object' && error !== null) bodyFailures.add(error);
               throw error;
@@ -304,53 +299,24 @@ function shownValue(value: unknown): string {
   return clip(value === undefined ? 'undefined' : jsonForTerminal(value), MAX_SHOWN_CHARS);
 }
 
-function isRedirect(response: Response): boolean {
-  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status <= 399);
+/** A 3xx, or a fetch's opaque redirect (status 0). */
+function isRedirect(answer: HttpAnswer): boolean {
+  return answer.status === 0 || (answer.status >= 300 && answer.status <= 399);
 }
 
-/** Only an answer from the configured origin is Scenario's (a Response not from the network has no url: refused). */
-function fromOrigin(response: Response, origin: string): boolean {
-  if (response.redirected || response.url === '') return false;
+function locationOf(answer: HttpAnswer): string | null {
+  if (answer.headers instanceof Headers) return answer.headers.get('location');
+  return answer.headers.find(([name]) => name.toLowerCase() === 'location')?.[1] ?? null;
+}
+
+/** Only an answer from the configured origin is Scenario's (an answer not from the network has no url: refused). */
+function fromOrigin(answer: HttpAnswer, origin: string): boolean {
+  if (answer.redirected || answer.url === '') return false;
   try {
-    return new URL(response.url).origin === origin;
+    return new URL(answer.url).origin === origin;
   } catch {
     return false;
   }
-}
-
-/**
- * The body as text, or TOO_LARGE past MAX_RESPONSE_BYTES (reading stops there); throws BodyTimeout when it has not
- * arrived in full by `endsAtMs`. The timer is held here and cleared on every path.
- */
-async function readBefore(response: Response, endsAtMs: number): Promise<BufferedBody> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, endsAtMs - Date.now()));
-  });
-  timedOut.catch(() => undefined);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), timedOut]);
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_RESPONSE_BYTES) {
-        void reader.cancel().catch(() => undefined);
-        return TOO_LARGE;
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    // Not awaited: a stalled stream may never settle its cancel; ky cancels the response it read from as well.
-    void reader.cancel().catch(() => undefined);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describeFailure(
