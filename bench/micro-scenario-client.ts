@@ -105,7 +105,9 @@ async function main(): Promise<void> {
   }
   for (const [index, [name]] of variants.entries()) {
     const values = results[index] ?? [];
-    process.stdout.write(`${name}: median ${median(values).toFixed(3)} ms CPU per canvas [${values.map((v) => v.toFixed(3)).join(', ')}]\n`);
+    process.stdout.write(
+      `${name}: median ${median(values).toFixed(3)} ms CPU per canvas [${values.map((v) => v.toFixed(3)).join(', ')}]\n`,
+    );
   }
 }
 

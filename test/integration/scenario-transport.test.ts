@@ -142,6 +142,24 @@ describe('the Scenario client over node:http (issue 20 part 3)', () => {
     await eventually(() => server.closedSockets.includes(1), 'the aborted request’s connection closed');
   });
 
+  it('a deadline that passes during the check before a retry: the retry is never sent (out-of-time)', async () => {
+    const server = await start((_request, response) => {
+      response.writeHead(503, { 'content-type': 'application/json' });
+      response.end('{"message":"busy"}');
+    });
+    const api = lockApiAt(server.origin, { maxRetries: 2 });
+    const deadlineMs = Date.now() + 1_000;
+    const slowCheck = async () => {
+      while (Date.now() <= deadlineMs) await new Promise((resolve) => setTimeout(resolve, 50));
+      return { retry: true as const };
+    };
+
+    const result = await api.forceUnlock('asset_lateRetry', { deadlineMs, mayRetry: slowCheck });
+
+    expect(result).toEqual({ ok: false, failure: expect.objectContaining({ kind: 'out-of-time', possiblyApplied: true }) });
+    expect(server.seen).toHaveLength(1);
+  });
+
   it('the request timeout before any header: timeout, retried on a new connection (the old one cut), the GET never possibly applied', async () => {
     const server = await start(() => undefined);
     const api = lockApiAt(server.origin, { requestTimeoutMs: 200, maxRetries: 1 });
@@ -245,7 +263,10 @@ describe('the node:http transport itself', () => {
     const transport = createNodeHttpTransport();
     const controller = new AbortController();
     const reason = new Error('stop here');
-    const sent = transport.send(new Request(`${server.origin}/v1/assets/x`, { signal: controller.signal }), {});
+    const sent = transport.send(new Request(`${server.origin}/v1/assets/x`, { signal: controller.signal }), {
+      headers: {},
+      endsAtMs: Date.now() + 60_000,
+    });
     await eventually(() => server.seen.length === 1, 'the request arrived');
     controller.abort(reason);
 
@@ -262,8 +283,11 @@ describe('the node:http transport itself', () => {
     servers.push(server);
     const transport = createNodeHttpTransport();
     const controller = new AbortController();
-    const answer = await transport.send(new Request(`${server.origin}/v1/assets/x`, { signal: controller.signal }), {});
-    const read = answer.readBody({ endsAtMs: Date.now() + 60_000, maxBytes: 10 });
+    const answer = await transport.send(new Request(`${server.origin}/v1/assets/x`, { signal: controller.signal }), {
+      headers: {},
+      endsAtMs: Date.now() + 60_000,
+    });
+    const read = answer.readBody({ maxBytes: 10 });
     controller.abort();
 
     await expect(read).rejects.toMatchObject({ name: 'AbortError' });
@@ -275,17 +299,17 @@ describe('the node:http transport itself', () => {
     const server = await startServer(answerAsset);
     servers.push(server);
     const transport = createNodeHttpTransport();
-    const answer = await transport.send(new Request(`${server.origin}/v1/assets/asset_x`), {});
+    const answer = await transport.send(new Request(`${server.origin}/v1/assets/asset_x`), { headers: {}, endsAtMs: Date.now() + 60_000 });
 
     expect(answer).toMatchObject({ status: 200, url: `${server.origin}/v1/assets/asset_x`, redirected: false });
     expect(new Headers(answer.headers).get('content-type')).toBe('application/json');
-    expect(await answer.readBody({ endsAtMs: Date.now() + 60_000, maxBytes: 1_000 })).toBe(assetAnswer('asset_x'));
-    const small = await transport.send(new Request(`${server.origin}/v1/assets/asset_y`), {});
-    expect(await small.readBody({ endsAtMs: Date.now() + 60_000, maxBytes: 10 })).toBe(TOO_LARGE);
+    expect(await answer.readBody({ maxBytes: 1_000 })).toBe(assetAnswer('asset_x'));
+    const small = await transport.send(new Request(`${server.origin}/v1/assets/asset_y`), { headers: {}, endsAtMs: Date.now() + 60_000 });
+    expect(await small.readBody({ maxBytes: 10 })).toBe(TOO_LARGE);
     expect(server.seen.map((request) => request.socketId)).toEqual([1, 1]);
 
-    const third = await transport.send(new Request(`${server.origin}/v1/assets/asset_z`), {});
-    await third.readBody({ endsAtMs: Date.now() + 60_000, maxBytes: 1_000 });
+    const third = await transport.send(new Request(`${server.origin}/v1/assets/asset_z`), { headers: {}, endsAtMs: Date.now() + 60_000 });
+    await third.readBody({ maxBytes: 1_000 });
     expect(server.connections()).toBe(2);
     transport.close();
     await eventually(() => server.closedSockets.includes(2), 'the idle connection closed');
@@ -321,10 +345,10 @@ describe('HTTPS', () => {
     const transport = createNodeHttpTransport({ ca: tls.cert });
     try {
       const origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const answer = await transport.send(new Request(`${origin}/v1/assets/asset_tls`), {});
+      const answer = await transport.send(new Request(`${origin}/v1/assets/asset_tls`), { headers: {}, endsAtMs: Date.now() + 60_000 });
 
       expect(answer).toMatchObject({ status: 200, url: `${origin}/v1/assets/asset_tls` });
-      expect(await answer.readBody({ endsAtMs: Date.now() + 60_000, maxBytes: 1_000 })).toBe(assetAnswer('/v1/assets/asset_tls'));
+      expect(await answer.readBody({ maxBytes: 1_000 })).toBe(assetAnswer('/v1/assets/asset_tls'));
     } finally {
       transport.close();
       server.closeAllConnections();

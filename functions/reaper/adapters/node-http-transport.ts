@@ -15,6 +15,14 @@ import * as https from 'node:https';
 export const TOO_LARGE = Symbol('too large');
 export type BufferedBody = string | typeof TOO_LARGE;
 
+/** No answer's head arrived by the end of the attempt. Named like ky's timeout, read as one by the retry policy. */
+export class HeadTimeout extends Error {
+  constructor() {
+    super('no answer within the request timeout');
+    this.name = 'TimeoutError';
+  }
+}
+
 /**
  * The answer's body has not arrived in full by the end of the attempt. Named like a timeout, so it is retried (GET) or
  * counted as possibly applied (PUT) exactly as a timeout before the headers is.
@@ -36,17 +44,32 @@ export interface HttpAnswer {
   url: string;
   /** Whether the answer came after a redirect was followed (a fetch may follow; node:http never does). */
   redirected: boolean;
-  /** The body as text, or TOO_LARGE past `maxBytes`; rejects with BodyTimeout when not in full by `endsAtMs`. */
-  readBody(limits: { endsAtMs: number; maxBytes: number }): Promise<BufferedBody>;
+  /**
+   * The body as text, or TOO_LARGE past `maxBytes`; rejects with BodyTimeout when not in full by the attempt's end
+   * (`endsAtMs` of the request).
+   */
+  readBody(limits: { maxBytes: number }): Promise<BufferedBody>;
   /** The body is not wanted (e.g. a refused redirect): the connection is cut, never read to its end. */
   discard(): void;
 }
 
+export interface HttpRequestInit {
+  /** Sent besides the request's own headers. */
+  headers: Readonly<Record<string, string>>;
+  /** The body to send (the request's own is not read). */
+  body?: string;
+  /**
+   * The attempt ends then (wall clock), body included: a head not arrived rejects with HeadTimeout, a body not read
+   * in full with BodyTimeout, and the connection is cut.
+   */
+  endsAtMs: number;
+}
+
 /**
- * Sends `request` (method, URL, headers, and `signal`, which aborts it as fetch would: rejecting with the signal's
- * reason). The request's own body is not read: the body to send, if any, is `init.body`.
+ * Sends `request` (method, URL, headers; its `signal` aborts it as fetch would: rejecting with the signal's reason)
+ * with what `init` adds, within `init.endsAtMs`.
  */
-export type HttpTransport = (request: Request, init: { body?: string }) => Promise<HttpAnswer>;
+export type HttpTransport = (request: Request, init: HttpRequestInit) => Promise<HttpAnswer>;
 
 export interface NodeHttpTransport {
   send: HttpTransport;
@@ -60,6 +83,10 @@ export interface NodeHttpTransport {
  * `Keep-Alive: timeout=N` hint wins (Node's Agent reads it).
  */
 const IDLE_SOCKET_TIMEOUT_MS = 4_000;
+/** setTimeout fires at once past this (2^31 - 1 ms, about 24 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+/** The delay of a timer that fires at `endsAtMs`. */
+const msUntil = (endsAtMs: number) => Math.min(MAX_TIMER_MS, Math.max(0, endsAtMs - Date.now()));
 
 /**
  * The transport over node:http and node:https, one keep-alive Agent each, made when first needed. HTTPS trusts Node's
@@ -76,7 +103,7 @@ export function createNodeHttpTransport(options: { ca?: string } = {}): NodeHttp
     const url = new URL(request.url);
     let requestOptions: http.RequestOptions;
     let sendRequest: typeof http.request;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...init.headers };
     for (const [name, value] of request.headers) headers[name] = value;
     if (url.protocol === 'https:') {
       httpsAgent ??= new https.Agent(options.ca === undefined ? agentOptions : { ...agentOptions, ca: options.ca });
@@ -91,36 +118,29 @@ export function createNodeHttpTransport(options: { ca?: string } = {}): NodeHttp
     }
     return new Promise<HttpAnswer>((resolve, reject) => {
       const outgoing = sendRequest(url, { ...requestOptions, method: request.method, headers });
-      /** Set once the head has arrived: from then on the body's reader owns errors and the abort. */
-      let answered = false;
-      const onAbort = () => {
-        outgoing.destroy();
-        if (!answered) reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
+      /** One per attempt, head and body: what ends the attempt while the body is read is the body reader's. */
+      const exchange = new Exchange(outgoing, signal, reject);
+      signal.addEventListener('abort', exchange.onAbort, { once: true });
+      exchange.timer = setTimeout(exchange.onTimeout, msUntil(init.endsAtMs));
       // As fetch does: a failure before the answer is a TypeError whose cause is the socket's error (its code tells
       // a connection never made from one cut after the request went out: see retry-policy.ts).
-      outgoing.on('error', (error) => {
-        if (answered) return;
-        signal.removeEventListener('abort', onAbort);
-        reject(new TypeError('fetch failed', { cause: error }));
-      });
+      outgoing.on('error', (error) => exchange.fail(new TypeError('fetch failed', { cause: error })));
       outgoing.on('response', (incoming) => {
-        answered = true;
-        signal.removeEventListener('abort', onAbort);
+        if (exchange.ended) return;
         // An error of the body before it is read is seen by readBody (incoming.errored / complete); never unhandled.
         incoming.on('error', () => undefined);
         const raw = incoming.rawHeaders;
         const headerPairs: [string, string][] = [];
         for (let index = 0; index + 1 < raw.length; index += 2) headerPairs.push([raw[index] as string, raw[index + 1] as string]);
+        exchange.headArrived = true;
         resolve({
           status: incoming.statusCode ?? 0,
           statusText: incoming.statusMessage ?? '',
           headers: headerPairs,
           url: request.url,
           redirected: false,
-          readBody: (limits) => readIncoming(incoming, outgoing, signal, limits),
-          discard: () => outgoing.destroy(),
+          readBody: (limits) => exchange.readBody(incoming, limits.maxBytes),
+          discard: () => exchange.end(undefined),
         });
       });
       outgoing.end(init.body);
@@ -137,69 +157,111 @@ export function createNodeHttpTransport(options: { ca?: string } = {}): NodeHttp
 }
 
 /**
- * Reads an IncomingMessage whole, with no WebStream. Everything that ends the read early (the cap, the deadline,
- * the abort, a broken connection) cuts the connection, so it is never handed back to the Agent half read.
+ * One request and its answer, until the body is read or the attempt ends. Whatever ends it early (the deadline, the
+ * abort, the cap, a broken connection, a discard) cuts the connection, so it never goes back to the Agent half read.
  */
-function readIncoming(
-  incoming: http.IncomingMessage,
-  outgoing: http.ClientRequest,
-  signal: AbortSignal,
-  limits: { endsAtMs: number; maxBytes: number },
-): Promise<BufferedBody> {
-  return new Promise<BufferedBody>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (outcome: () => void, cut: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      incoming.off('data', onData);
-      incoming.off('end', onEnd);
-      incoming.off('close', onClose);
-      if (cut) outgoing.destroy();
-      outcome();
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limits.maxBytes) settle(() => resolve(TOO_LARGE), true);
-      else chunks.push(chunk);
-    };
-    const onEnd = () =>
-      settle(
-        () => resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8')),
-        false,
-      );
-    // As fetch's body does when the connection breaks mid-body: a TypeError (a network error to the retry policy).
-    const onClose = () =>
-      settle(
-        () => reject(new TypeError('terminated', { cause: incoming.errored ?? new Error('the connection closed before the body ended') })),
-        true,
-      );
-    const onAbort = () => settle(() => reject(signal.reason), true);
-    const timer = setTimeout(() => settle(() => reject(new BodyTimeout()), true), Math.max(0, limits.endsAtMs - Date.now()));
-    if (signal.aborted) return onAbort();
-    if (incoming.complete && incoming.readableEnded) return onEnd();
-    if (incoming.destroyed) return onClose();
-    signal.addEventListener('abort', onAbort, { once: true });
-    incoming.on('data', onData);
-    incoming.on('end', onEnd);
-    incoming.on('close', onClose);
-  });
+class Exchange {
+  timer: ReturnType<typeof setTimeout> | undefined;
+  headArrived = false;
+  ended = false;
+  /** Where the end goes: the request's promise until the head arrives, then the body reader's. */
+  private settle: (error: unknown) => void;
+  /** Why the attempt ended before the body was asked for (readBody then rejects with it). */
+  private endedBy: unknown;
+
+  constructor(
+    private readonly outgoing: http.ClientRequest,
+    private readonly signal: AbortSignal,
+    reject: (error: unknown) => void,
+  ) {
+    this.settle = reject;
+  }
+
+  readonly onAbort = () => this.end(this.signal.reason);
+  readonly onTimeout = () => this.end(this.headArrived ? new BodyTimeout() : new HeadTimeout());
+
+  /** A failure of the request (before the head; after it the body's own events tell). */
+  fail(error: unknown): void {
+    if (!this.headArrived) this.end(error);
+  }
+
+  /** Ends the exchange: `error` undefined when it ended well (the body read whole) or was discarded. */
+  end(error: unknown, cut = true): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.endedBy = error;
+    clearTimeout(this.timer);
+    this.signal.removeEventListener('abort', this.onAbort);
+    if (cut) this.outgoing.destroy();
+    if (error !== undefined) this.settle(error);
+  }
+
+  /** Reads the IncomingMessage whole, with no WebStream: the text, or TOO_LARGE past `maxBytes`. */
+  readBody(incoming: http.IncomingMessage, maxBytes: number): Promise<BufferedBody> {
+    return new Promise<BufferedBody>((resolve, reject) => {
+      if (this.ended) return reject(this.endedBy ?? new Error('the body was already read or discarded'));
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const stopListening = () => {
+        incoming.off('data', onData);
+        incoming.off('end', onEnd);
+        incoming.off('close', onClose);
+      };
+      this.settle = (error) => {
+        stopListening();
+        reject(error);
+      };
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= maxBytes) return void chunks.push(chunk);
+        stopListening();
+        this.end(undefined);
+        resolve(TOO_LARGE);
+      };
+      const onEnd = () => {
+        stopListening();
+        this.end(undefined, false);
+        resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks, size).toString('utf8'));
+      };
+      // As fetch's body does when the connection breaks mid-body: a TypeError (a network error to the retry policy).
+      const onClose = () =>
+        this.end(new TypeError('terminated', { cause: incoming.errored ?? new Error('the connection closed before the body ended') }));
+      if (incoming.readableEnded) return onEnd();
+      if (incoming.destroyed) return onClose();
+      incoming.on('data', onData);
+      incoming.on('end', onEnd);
+      incoming.on('close', onClose);
+    });
+  }
 }
 
-/** A transport over any fetch: its body read from the Response's stream, with the same cap and deadline. */
+/**
+ * A transport over any fetch: the attempt's end aborts it (a head timeout) or bounds the read of its body, from the
+ * Response's stream, with the same cap.
+ */
 export function fetchTransport(fetchFn: typeof fetch): HttpTransport {
   return async (request, init) => {
-    const answer = await fetchFn(request, init.body === undefined ? undefined : { body: init.body });
+    for (const [name, value] of Object.entries(init.headers)) request.headers.set(name, value);
+    const attempt = new AbortController();
+    const onAbort = () => attempt.abort(request.signal.reason);
+    if (request.signal.aborted) onAbort();
+    else request.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => attempt.abort(new HeadTimeout()), msUntil(init.endsAtMs));
+    let answer: Response;
+    try {
+      answer = await fetchFn(request, { signal: attempt.signal, ...(init.body === undefined ? {} : { body: init.body }) });
+    } catch (error) {
+      throw attempt.signal.aborted ? attempt.signal.reason : error;
+    } finally {
+      clearTimeout(timer);
+    }
     return {
       status: answer.status,
       statusText: answer.statusText,
       headers: answer.headers,
       url: answer.type === 'opaqueredirect' ? '' : answer.url,
       redirected: answer.redirected,
-      readBody: ({ endsAtMs, maxBytes }) => readBefore(answer, endsAtMs, maxBytes),
+      readBody: ({ maxBytes }) => readBefore(answer, init.endsAtMs, maxBytes),
       discard: () => void answer.body?.cancel().catch(() => undefined),
     };
   };
@@ -214,7 +276,7 @@ async function readBefore(response: Response, endsAtMs: number, maxBytes: number
   const reader = response.body.getReader();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, endsAtMs - Date.now()));
+    timer = setTimeout(() => reject(new BodyTimeout()), msUntil(endsAtMs));
   });
   timedOut.catch(() => undefined);
   const chunks: Uint8Array[] = [];
@@ -231,7 +293,7 @@ async function readBefore(response: Response, endsAtMs: number, maxBytes: number
       chunks.push(value);
     }
   } catch (error) {
-    // Not awaited: a stalled stream may never settle its cancel; ky cancels the response it read from as well.
+    // Not awaited: a stalled stream may never settle its cancel.
     void reader.cancel().catch(() => undefined);
     throw error;
   } finally {

@@ -16,8 +16,6 @@ const USER_AGENT = 'canvas-lock-reaper/0.1';
 const MAX_ERROR_MESSAGE_CHARS = 200;
 /** Of an error answer's `message`, only this much is looked at. */
 const MAX_ERROR_MESSAGE_READ_CHARS = 1_000;
-/** setTimeout fires at once past this (2^31 - 1 ms, about 24 days). */
-const MAX_TIMER_MS = 2_147_483_647;
 /** An asset is a few KB; a larger answer is not one, and reading it whole could exhaust the function's memory. */
 export const MAX_RESPONSE_BYTES = 1_000_000;
 
@@ -70,12 +68,17 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
   const scrub = (text: string) => redactText(text, [`Basic ${basic}`, basic, options.credentials.apiSecret]);
   const base = new URL(options.baseUrl);
   const transport = options.fetch ? fetchTransport(options.fetch) : createNodeHttpTransport().send;
+  const readHeaders = { authorization: `Basic ${basic}`, accept: 'application/json', 'user-agent': USER_AGENT };
+  const unlockRequest = { headers: { ...readHeaders, 'content-type': 'application/json' }, body: UNLOCK_BODY };
+  const readRequest = { headers: readHeaders };
   const client: KyInstance = ky.create({
     // Origin and path only: whatever else the configured URL carried never reaches a request.
     prefixUrl: `${base.origin}${base.pathname}`,
-    headers: { authorization: `Basic ${basic}`, accept: 'application/json', 'user-agent': USER_AGENT },
-    // ky's own timer ends an attempt that has no headers in time; the body is bounded by ours (see send).
-    timeout: options.requestTimeoutMs,
+    // No headers here: the transport sends the fixed ones (see below). Given to ky, they were merged into new Headers
+    // objects several times over for every request (instance, call, Request, clone), a CPU cost of their own.
+    // Each attempt's end (the request timeout, or the run's deadline if sooner) is the transport's, head and body: one
+    // timer per attempt. ky's would add a timer, a promise, and the run's signal combined with its own per request.
+    timeout: false,
     // Never followed: a redirect would carry the request to a host that is not Scenario (and without the key).
     redirect: 'manual',
     throwHttpErrors: true,
@@ -95,8 +98,6 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     const remainingMs = () => deadlineMs - options.clock.now();
     if (remainingMs() <= 0) return failure('out-of-time', 'the run deadline passed before the request started', { attempts: 0 });
     let attempts = 0;
-    /** Wall-clock end of the current attempt, body included: the request timeout, or the run's deadline if sooner. */
-    let attemptEndsAtMs = 0;
     /** Every answer's body, read inside its attempt; ky hands on the body-less copies that key this map. */
     const bodies = new WeakMap<Response, BufferedBody>();
     /** Errors of a 2xx answer's body (its status known): a PUT that got that far is not sent again. */
@@ -112,15 +113,9 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       lastError = error;
       if (step === 'unlock' && mayHaveBeenApplied(error)) possiblyApplied = true;
     };
-    // The run deadline as a timer held here and cleared below. (AbortSignal.timeout() would be referenced only by
-    // ky's AbortSignal.any(), which Node 20 holds weakly: after a garbage collection it may never fire.)
-    const runDeadline = new AbortController();
-    const deadlineTimer = setTimeout(() => runDeadline.abort(), Math.min(MAX_TIMER_MS, Math.max(1, remainingMs())));
     try {
       const response = await client(path, {
         method: step === 'unlock' ? 'put' : 'get',
-        ...(step === 'unlock' ? { headers: { 'content-type': 'application/json' } } : {}),
-        signal: runDeadline.signal,
         retry: {
           limit: options.maxRetries,
           methods: ['get', 'put'],
@@ -139,16 +134,19 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
             return true;
           },
         },
-        // Inside the attempt (so ky's retry rules see its failures): refuse redirects, and read the body whole before
-        // the attempt's end, with a timer held here. Done in the fetch ky calls rather than in an afterResponse hook:
-        // ky hands a hook a clone of the answer (a tee of its body), which cost more CPU than the rest of a request.
-        // ky's own timer now runs until the body is read; ours ends the attempt at about the same moment. Should ky's
-        // fire first, the attempt ends as a timeout: after a 2xx the unlock is still never sent again
-        // (attemptAnswered2xx), and after an error status it counts as possibly applied, the cautious reading.
+        // One attempt (so ky's retry rules see its failures): send within the attempt's end, refuse redirects, and
+        // read the body whole before that end. Done in the fetch ky calls rather than in an afterResponse hook: ky
+        // hands a hook a clone of the answer (a tee of its body), which cost more CPU than the rest of a request.
         fetch: async (input: Parameters<typeof fetch>[0]) => {
+          attempts += 1;
+          attemptAnswered2xx = false;
+          const leftMs = remainingMs();
+          // Past the run's deadline (e.g. after a slow check before a retry) nothing is sent: as an aborted fetch.
+          if (leftMs <= 0) throw new DOMException('the run deadline passed before the attempt', 'AbortError');
+          const endsAtMs = Date.now() + Math.min(options.requestTimeoutMs, leftMs);
           // ky hands its fetch the Request it built (never a URL); the unlock's body goes beside it.
           if (!(input instanceof Request)) throw new TypeError('the Scenario client expects a Request from ky');
-          const answer = await transport(input, step === 'unlock' ? { body: UNLOCK_BODY } : {});
+          const answer = await transport(input, { ...(step === 'unlock' ? unlockRequest : readRequest), endsAtMs });
           if (isRedirect(answer) || !fromOrigin(answer, base.origin)) {
             answer.discard();
             throw new UnexpectedRedirect(answer.status, locationOf(answer));
@@ -157,7 +155,7 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
           if (answeredOk) attemptAnswered2xx = true;
           let body: BufferedBody;
           try {
-            body = await answer.readBody({ endsAtMs: attemptEndsAtMs, maxBytes: MAX_RESPONSE_BYTES });
+            body = await answer.readBody({ maxBytes: MAX_RESPONSE_BYTES });
           } catch (error) {
             // An error answer's status is known without its body (only its message is lost); a 2xx is not.
             if (!answeredOk) body = '';
@@ -166,18 +164,16 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
               throw error;
             }
           }
-          const copy = new Response(null, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+          // A 2xx answer's headers are read by no one past here; an error's are (Retry-After and the like: planRetry).
+          const copy = new Response(null, {
+            status: answer.status,
+            statusText: answer.statusText,
+            ...(answeredOk ? {} : { headers: answer.headers }),
+          });
           bodies.set(copy, body);
           return copy;
         },
         hooks: {
-          beforeRequest: [
-            () => {
-              attempts += 1;
-              attemptAnswered2xx = false;
-              attemptEndsAtMs = Date.now() + Math.min(options.requestTimeoutMs, Math.max(1, remainingMs()));
-            },
-          ],
           beforeRetry: [
             async () => {
               const decision = mayRetry ? await mayRetry() : { retry: true as const };
@@ -207,8 +203,6 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       const deadlinePassed = remainingMs() <= 0;
       const described = describeFailure(error, { step, attempts, giveUpReason, deadlinePassed, scrub, bodies });
       return { ok: false, failure: { ...described, possiblyApplied } };
-    } finally {
-      clearTimeout(deadlineTimer);
     }
   }
 
