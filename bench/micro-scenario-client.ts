@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as http from 'node:http';
+import { createNodeHttpTransport } from '#reaper/adapters/node-http-transport';
 import { createScenarioLockApi } from '#reaper/adapters/scenario-lock-api';
 import type { LockApi } from '#reaper/core/ports';
 import { median } from './stats';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     if (!read.ok || !freed.ok) throw new Error(`canvas ${id} failed`);
   };
   const agent = new http.Agent({ keepAlive: true });
+  const transport = createNodeHttpTransport();
   const bare = (method: string, path: string, body?: string) =>
     new Promise<string>((resolve, reject) => {
       const request = http.request(`${origin}${path}`, { method, agent, headers: { accept: 'application/json' } }, (response) => {
@@ -78,6 +80,23 @@ async function main(): Promise<void> {
   const variants: [string, (index: number) => Promise<void>][] = [
     ['client (default transport)', viaClient(client())],
     ['client over fetch', viaClient(client(globalThis.fetch))],
+    [
+      'the transport alone (no ky)',
+      async (index) => {
+        const headers = { accept: 'application/json' };
+        for (const [method, path, body] of [
+          ['GET', `/v1/assets/asset_C${index}`, undefined],
+          ['PUT', `/v1/assets/asset_C${index}/unlock`, '{"forceUnlock":true}'],
+        ] as const) {
+          const answer = await transport.send(new Request(`${origin}${path}`, { method }), {
+            headers,
+            endsAtMs: Date.now() + 10_000,
+            ...(body ? { body } : {}),
+          });
+          JSON.parse((await answer.readBody({ maxBytes: 1_000_000 })) as string);
+        }
+      },
+    ],
     [
       'bare node:http',
       async (index) => {
@@ -101,6 +120,7 @@ async function main(): Promise<void> {
     }
   } finally {
     agent.destroy();
+    transport.close();
     child.kill();
   }
   for (const [index, [name]] of variants.entries()) {
