@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LoopbackServer, listenOnLoopback } from '#local/loopback-server';
-import { createNodeHttpTransport, TOO_LARGE } from '#reaper/adapters/node-http-transport';
+import { BodyTimeout, createNodeHttpTransport, HeadTimeout, TOO_LARGE } from '#reaper/adapters/node-http-transport';
 import { createScenarioLockApi, MAX_RESPONSE_BYTES } from '#reaper/adapters/scenario-lock-api';
 import type { Clock, LockApi } from '#reaper/core/ports';
 
@@ -292,6 +292,29 @@ describe('the node:http transport itself', () => {
 
     await expect(read).rejects.toMatchObject({ name: 'AbortError' });
     await eventually(() => server.closedSockets.includes(1), 'the connection closed');
+    transport.close();
+  });
+
+  it('the attempt’s end: before the head a HeadTimeout, during the body a BodyTimeout (both read as timeouts); each cuts its connection', async () => {
+    let calls = 0;
+    const server = await startServer((_request, response) => {
+      calls += 1;
+      if (calls === 2) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{');
+      }
+    });
+    servers.push(server);
+    const transport = createNodeHttpTransport();
+    const noHead = transport.send(new Request(`${server.origin}/v1/assets/x`), { headers: {}, endsAtMs: Date.now() + 200 });
+    await expect(noHead).rejects.toBeInstanceOf(HeadTimeout);
+    await expect(noHead).rejects.toMatchObject({ name: 'TimeoutError' });
+
+    const headOnly = await transport.send(new Request(`${server.origin}/v1/assets/y`), { headers: {}, endsAtMs: Date.now() + 300 });
+    const body = headOnly.readBody({ maxBytes: 1_000 });
+    await expect(body).rejects.toBeInstanceOf(BodyTimeout);
+    await expect(body).rejects.toMatchObject({ name: 'TimeoutError' });
+    await eventually(() => server.closedSockets.includes(1) && server.closedSockets.includes(2), 'both connections closed');
     transport.close();
   });
 
