@@ -46,6 +46,10 @@ class UnexpectedRedirect extends Error {
   }
 }
 
+/** ky's retry lists, made once (ky reads them, never changes them). */
+const RETRY_STATUS_CODES = [...RETRY_STATUSES];
+const RETRY_METHODS = ['get', 'put'];
+
 /** The unlock's body, sent by the transport (ky's Request carries none: reading it back would cost a WebStream). */
 const UNLOCK_BODY = JSON.stringify({ forceUnlock: true });
 
@@ -98,11 +102,11 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     const remainingMs = () => deadlineMs - options.clock.now();
     if (remainingMs() <= 0) return failure('out-of-time', 'the run deadline passed before the request started', { attempts: 0 });
     let attempts = 0;
-    /** Every answer's body, read inside its attempt; ky hands on the body-less copies that key this map. */
-    const bodies = new WeakMap<Response, BufferedBody>();
+    /** Every answer's body, read inside its attempt; ky hands on the body-less copies that key this map (per request: no WeakMap to weigh on the GC). */
+    const bodies = new Map<Response, BufferedBody>();
     /** Errors of a 2xx answer's body (its status known): a PUT that got that far is not sent again. */
-    const bodyFailures = new WeakSet<object>();
-    /** The current attempt got a 2xx status: whatever ends it now (even ky's own timer), a PUT is not sent again. */
+    const bodyFailures = new Set<unknown>();
+    /** The current attempt got a 2xx status: whatever ends it now (its deadline, a broken body), a PUT is not sent again. */
     let attemptAnswered2xx = false;
     let possiblyApplied = false;
     let lastError: unknown;
@@ -118,8 +122,8 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
         method: step === 'unlock' ? 'put' : 'get',
         retry: {
           limit: options.maxRetries,
-          methods: ['get', 'put'],
-          statusCodes: [...RETRY_STATUSES],
+          methods: RETRY_METHODS,
+          statusCodes: RETRY_STATUS_CODES,
           delay: () => plannedWaitMs,
           shouldRetry: ({ error, retryCount }) => {
             noteAttemptFailed(error);
@@ -160,7 +164,7 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
             // An error answer's status is known without its body (only its message is lost); a 2xx is not.
             if (!answeredOk) body = '';
             else {
-              if (typeof error === 'object' && error !== null) bodyFailures.add(error);
+              bodyFailures.add(error);
               throw error;
             }
           }
@@ -321,7 +325,7 @@ function describeFailure(
     giveUpReason: string | undefined;
     deadlinePassed: boolean;
     scrub: (text: string) => string;
-    bodies: WeakMap<Response, BufferedBody>;
+    bodies: ReadonlyMap<Response, BufferedBody>;
   },
 ): ApiFailure {
   const { attempts } = context;
