@@ -102,7 +102,7 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     const remainingMs = () => deadlineMs - options.clock.now();
     if (remainingMs() <= 0) return failure('out-of-time', 'the run deadline passed before the request started', { attempts: 0 });
     let attempts = 0;
-    /** Every answer's body, read inside its attempt; ky hands on the body-less copies that key this map (per request: no WeakMap to weigh on the GC). */
+    /** Every answer's body, read inside its attempt; ky hands on the body-less copies that key this map. */
     const bodies = new Map<Response, BufferedBody>();
     /** Errors of a 2xx answer's body (its status known): a PUT that got that far is not sent again. */
     const bodyFailures = new Set<unknown>();
