@@ -379,7 +379,7 @@ describe('HTTPS', () => {
     }
   });
 
-  it('verifies the server against the default CAs: a self-signed server is refused as a network error, nothing applied', async (context) => {
+  it('verifies the server against the default CAs: a self-signed server is refused as a network error, nothing reaches it', async (context) => {
     const tls = await selfSignedCertificate();
     if (!tls) return context.skip('openssl is not available to make a certificate');
     let requests = 0;
