@@ -5,6 +5,7 @@ import type { ApiFailure, ApiStep, Clock, LockApi, RetryDecision, RetryHalt, Sou
 import { ABSENT, type AttributeReading } from '../core/tracked-canvas';
 import { assetLogRecord } from './asset-log-record';
 import type { ApiCredentials } from './credentials';
+import { BodyTimeout, type BufferedBody, createNodeHttpTransport, fetchTransport, type HttpAnswer, TOO_LARGE } from './node-http-transport';
 import { looksLikeUrl, redactText } from './redact';
 import { isTimeout, mayHaveBeenApplied, planRetry, RETRY_STATUSES } from './retry-policy';
 import { jsonForTerminal } from './terminal-json';
@@ -15,8 +16,6 @@ const USER_AGENT = 'canvas-lock-reaper/0.1';
 const MAX_ERROR_MESSAGE_CHARS = 200;
 /** Of an error answer's `message`, only this much is looked at. */
 const MAX_ERROR_MESSAGE_READ_CHARS = 1_000;
-/** setTimeout fires at once past this (2^31 - 1 ms, about 24 days). */
-const MAX_TIMER_MS = 2_147_483_647;
 /** An asset is a few KB; a larger answer is not one, and reading it whole could exhaust the function's memory. */
 export const MAX_RESPONSE_BYTES = 1_000_000;
 
@@ -29,7 +28,10 @@ export interface ScenarioLockApiOptions {
   /** Attempts after the first, on 408/429/5xx, timeouts and network errors. */
   maxRetries: number;
   clock: Clock;
-  /** Replaced in tests to observe requests; defaults to the global fetch. */
+  /**
+   * Replaces the transport (tests observe requests with it). By default requests go over node:http / node:https with
+   * one keep-alive Agent per client (node-http-transport.ts), not through a fetch.
+   */
   fetch?: typeof fetch;
 }
 
@@ -44,20 +46,12 @@ class UnexpectedRedirect extends Error {
   }
 }
 
-/**
- * Thrown from ky's afterResponse hook when the body has not arrived in full by the end of the attempt. Named like a
- * timeout, so it is retried (GET) or counted as possibly applied (PUT) exactly as a timeout before the headers is.
- */
-class BodyTimeout extends Error {
-  constructor() {
-    super("the answer's body did not arrive in full within the request timeout");
-    this.name = 'TimeoutError';
-  }
-}
+/** ky's retry lists, made once (ky reads them, never changes them). */
+const RETRY_STATUS_CODES = [...RETRY_STATUSES];
+const RETRY_METHODS = ['get', 'put'];
 
-/** The body of an answer that was larger than MAX_RESPONSE_BYTES (reading stopped there). */
-const TOO_LARGE = Symbol('too large');
-type BufferedBody = string | typeof TOO_LARGE;
+/** The unlock's body, sent by the transport (ky's Request carries none: reading it back would cost a WebStream). */
+const UNLOCK_BODY = JSON.stringify({ forceUnlock: true });
 
 /** Thrown from ky's beforeRetry hook when the run's check says the lock is no longer stale. */
 class RetryHalted extends Error {
@@ -77,13 +71,18 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
   // An error message that echoes the request must not carry the credentials into a log.
   const scrub = (text: string) => redactText(text, [`Basic ${basic}`, basic, options.credentials.apiSecret]);
   const base = new URL(options.baseUrl);
-  const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const transport = options.fetch ? fetchTransport(options.fetch) : createNodeHttpTransport().send;
+  const readHeaders = { authorization: `Basic ${basic}`, accept: 'application/json', 'user-agent': USER_AGENT };
+  const unlockRequest = { headers: { ...readHeaders, 'content-type': 'application/json' }, body: UNLOCK_BODY };
+  const readRequest = { headers: readHeaders };
   const client: KyInstance = ky.create({
     // Origin and path only: whatever else the configured URL carried never reaches a request.
     prefixUrl: `${base.origin}${base.pathname}`,
-    headers: { authorization: `Basic ${basic}`, accept: 'application/json', 'user-agent': USER_AGENT },
-    // ky's own timer ends an attempt that has no headers in time; the body is bounded by ours (see send).
-    timeout: options.requestTimeoutMs,
+    // No headers here: the transport sends the fixed ones (see below). Given to ky, they were merged into new Headers
+    // objects several times over for every request (instance, call, Request, clone), a CPU cost of their own.
+    // Each attempt's end (the request timeout, or the run's deadline if sooner) is the transport's, head and body: one
+    // timer per attempt. ky's would add a timer, a promise, and the run's signal combined with its own per request.
+    timeout: false,
     // Never followed: a redirect would carry the request to a host that is not Scenario (and without the key).
     redirect: 'manual',
     throwHttpErrors: true,
@@ -103,13 +102,11 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     const remainingMs = () => deadlineMs - options.clock.now();
     if (remainingMs() <= 0) return failure('out-of-time', 'the run deadline passed before the request started', { attempts: 0 });
     let attempts = 0;
-    /** Wall-clock end of the current attempt, body included: the request timeout, or the run's deadline if sooner. */
-    let attemptEndsAtMs = 0;
     /** Every answer's body, read inside its attempt; ky hands on the body-less copies that key this map. */
-    const bodies = new WeakMap<Response, BufferedBody>();
+    const bodies = new Map<Response, BufferedBody>();
     /** Errors of a 2xx answer's body (its status known): a PUT that got that far is not sent again. */
-    const bodyFailures = new WeakSet<object>();
-    /** The current attempt got a 2xx status: whatever ends it now (even ky's own timer), a PUT is not sent again. */
+    const bodyFailures = new Set<unknown>();
+    /** The current attempt got a 2xx status: whatever ends it now (its deadline, a broken body), a PUT is not sent again. */
     let attemptAnswered2xx = false;
     let possiblyApplied = false;
     let lastError: unknown;
@@ -120,19 +117,13 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       lastError = error;
       if (step === 'unlock' && mayHaveBeenApplied(error)) possiblyApplied = true;
     };
-    // The run deadline as a timer held here and cleared below. (AbortSignal.timeout() would be referenced only by
-    // ky's AbortSignal.any(), which Node 20 holds weakly: after a garbage collection it may never fire.)
-    const runDeadline = new AbortController();
-    const deadlineTimer = setTimeout(() => runDeadline.abort(), Math.min(MAX_TIMER_MS, Math.max(1, remainingMs())));
     try {
       const response = await client(path, {
         method: step === 'unlock' ? 'put' : 'get',
-        ...(step === 'unlock' ? { json: { forceUnlock: true } } : {}),
-        signal: runDeadline.signal,
         retry: {
           limit: options.maxRetries,
-          methods: ['get', 'put'],
-          statusCodes: [...RETRY_STATUSES],
+          methods: RETRY_METHODS,
+          statusCodes: RETRY_STATUS_CODES,
           delay: () => plannedWaitMs,
           shouldRetry: ({ error, retryCount }) => {
             noteAttemptFailed(error);
@@ -147,42 +138,46 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
             return true;
           },
         },
-        // Inside the attempt (so ky's retry rules see its failures): refuse redirects, and read the body whole before
-        // the attempt's end, with a timer held here. Done in the fetch ky calls rather than in an afterResponse hook:
-        // ky hands a hook a clone of the answer (a tee of its body), which cost more CPU than the rest of a request.
-        // ky's own timer now runs until the body is read; ours ends the attempt at about the same moment. Should ky's
-        // fire first, the attempt ends as a timeout: after a 2xx the unlock is still never sent again
-        // (attemptAnswered2xx), and after an error status it counts as possibly applied, the cautious reading.
-        fetch: async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-          const answer = await baseFetch(input, init);
+        // One attempt (so ky's retry rules see its failures): send within the attempt's end, refuse redirects, and
+        // read the body whole before that end. Done in the fetch ky calls rather than in an afterResponse hook: ky
+        // hands a hook a clone of the answer (a tee of its body), which cost more CPU than the rest of a request.
+        fetch: async (input: Parameters<typeof fetch>[0]) => {
+          attempts += 1;
+          attemptAnswered2xx = false;
+          const leftMs = remainingMs();
+          // Past the run's deadline (e.g. after a slow check before a retry) nothing is sent: as an aborted fetch.
+          if (leftMs <= 0) throw new DOMException('the run deadline passed before the attempt', 'AbortError');
+          const endsAtMs = Date.now() + Math.min(options.requestTimeoutMs, leftMs);
+          // ky hands its fetch the Request it built (never a URL); the unlock's body goes beside it.
+          if (!(input instanceof Request)) throw new TypeError('the Scenario client expects a Request from ky');
+          const answer = await transport(input, { ...(step === 'unlock' ? unlockRequest : readRequest), endsAtMs });
           if (isRedirect(answer) || !fromOrigin(answer, base.origin)) {
-            void answer.body?.cancel().catch(() => undefined);
-            throw new UnexpectedRedirect(answer.status, answer.headers.get('location'));
+            answer.discard();
+            throw new UnexpectedRedirect(answer.status, locationOf(answer));
           }
-          if (answer.ok) attemptAnswered2xx = true;
+          const answeredOk = answer.status >= 200 && answer.status <= 299;
+          if (answeredOk) attemptAnswered2xx = true;
           let body: BufferedBody;
           try {
-            body = await readBefore(answer, attemptEndsAtMs);
+            body = await answer.readBody({ maxBytes: MAX_RESPONSE_BYTES });
           } catch (error) {
             // An error answer's status is known without its body (only its message is lost); a 2xx is not.
-            if (!answer.ok) body = '';
+            if (!answeredOk) body = '';
             else {
-              if (typeof error === 'object' && error !== null) bodyFailures.add(error);
+              bodyFailures.add(error);
               throw error;
             }
           }
-          const copy = new Response(null, { status: answer.status, statusText: answer.statusText, headers: answer.headers });
+          // A 2xx answer's headers are read by no one past here; an error's are (Retry-After and the like: planRetry).
+          const copy = new Response(null, {
+            status: answer.status,
+            statusText: answer.statusText,
+            ...(answeredOk ? {} : { headers: answer.headers }),
+          });
           bodies.set(copy, body);
           return copy;
         },
         hooks: {
-          beforeRequest: [
-            () => {
-              attempts += 1;
-              attemptAnswered2xx = false;
-              attemptEndsAtMs = Date.now() + Math.min(options.requestTimeoutMs, Math.max(1, remainingMs()));
-            },
-          ],
           beforeRetry: [
             async () => {
               const decision = mayRetry ? await mayRetry() : { retry: true as const };
@@ -212,8 +207,6 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
       const deadlinePassed = remainingMs() <= 0;
       const described = describeFailure(error, { step, attempts, giveUpReason, deadlinePassed, scrub, bodies });
       return { ok: false, failure: { ...described, possiblyApplied } };
-    } finally {
-      clearTimeout(deadlineTimer);
     }
   }
 
@@ -304,53 +297,24 @@ function shownValue(value: unknown): string {
   return clip(value === undefined ? 'undefined' : jsonForTerminal(value), MAX_SHOWN_CHARS);
 }
 
-function isRedirect(response: Response): boolean {
-  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status <= 399);
+/** A 3xx, or a fetch's opaque redirect (status 0). */
+function isRedirect(answer: HttpAnswer): boolean {
+  return answer.status === 0 || (answer.status >= 300 && answer.status <= 399);
 }
 
-/** Only an answer from the configured origin is Scenario's (a Response not from the network has no url: refused). */
-function fromOrigin(response: Response, origin: string): boolean {
-  if (response.redirected || response.url === '') return false;
+function locationOf(answer: HttpAnswer): string | null {
+  if (answer.headers instanceof Headers) return answer.headers.get('location');
+  return answer.headers.find(([name]) => name.toLowerCase() === 'location')?.[1] ?? null;
+}
+
+/** Only an answer from the configured origin is Scenario's (an answer not from the network has no url: refused). */
+function fromOrigin(answer: HttpAnswer, origin: string): boolean {
+  if (answer.redirected || answer.url === '') return false;
   try {
-    return new URL(response.url).origin === origin;
+    return new URL(answer.url).origin === origin;
   } catch {
     return false;
   }
-}
-
-/**
- * The body as text, or TOO_LARGE past MAX_RESPONSE_BYTES (reading stops there); throws BodyTimeout when it has not
- * arrived in full by `endsAtMs`. The timer is held here and cleared on every path.
- */
-async function readBefore(response: Response, endsAtMs: number): Promise<BufferedBody> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BodyTimeout()), Math.max(0, endsAtMs - Date.now()));
-  });
-  timedOut.catch(() => undefined);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await Promise.race([reader.read(), timedOut]);
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_RESPONSE_BYTES) {
-        void reader.cancel().catch(() => undefined);
-        return TOO_LARGE;
-      }
-      chunks.push(value);
-    }
-  } catch (error) {
-    // Not awaited: a stalled stream may never settle its cancel; ky cancels the response it read from as well.
-    void reader.cancel().catch(() => undefined);
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function describeFailure(
@@ -361,7 +325,7 @@ function describeFailure(
     giveUpReason: string | undefined;
     deadlinePassed: boolean;
     scrub: (text: string) => string;
-    bodies: WeakMap<Response, BufferedBody>;
+    bodies: ReadonlyMap<Response, BufferedBody>;
   },
 ): ApiFailure {
   const { attempts } = context;
