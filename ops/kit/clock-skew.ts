@@ -99,10 +99,17 @@ export async function assertClockAgreesWithAws(options: {
   const skewMs = leastSkewMs(await readAwsClock(options.dynamo, options.tableName, options.clock));
   const limitMs = refusedSkewMs(options.graceSeconds);
   if (Math.abs(skewMs) <= limitMs) return;
+  throw new ClockSkewError(clockSkewRefusal(skewMs, options.graceSeconds));
+}
+
+/** Why a run is refused for a clock `skewMs` from AWS's (positive: ahead), the skew a lower bound of the truth. */
+export function clockSkewRefusal(skewMs: number, graceSeconds: number): string {
+  // Rounded down: the skew is a lower bound ("at least"), which rounding up could overstate.
+  const atLeast = (ms: number) => `${(Math.floor(Math.abs(ms) / 100) / 10).toFixed(1)} s`;
   const seconds = (ms: number) => `${(Math.abs(ms) / 1000).toFixed(1)} s`;
-  throw new ClockSkewError(
-    `this machine's clock is at least ${seconds(skewMs)} ${skewMs > 0 ? 'ahead of' : 'behind'} AWS's (the Date header of a DynamoDB answer); ` +
-      `a local run that writes or unlocks allows ${seconds(limitMs)} (the larger of ${MIN_REFUSED_SKEW_MS / 1000} s and a quarter of the ${options.graceSeconds} s grace, at most ${MAX_REFUSED_SKEW_MS / 1000} s). ` +
-      "Set the clock right (timedatectl set-ntp true, or your OS's time settings) and run again; a --dry-run does not need it",
+  return (
+    `this machine's clock is at least ${atLeast(skewMs)} ${skewMs > 0 ? 'ahead of' : 'behind'} AWS's (the Date header of a DynamoDB answer); ` +
+    `a local run that writes or unlocks allows ${seconds(refusedSkewMs(graceSeconds))} (the larger of ${MIN_REFUSED_SKEW_MS / 1000} s and a quarter of the ${graceSeconds} s grace, at most ${MAX_REFUSED_SKEW_MS / 1000} s). ` +
+    "Set the clock right (timedatectl set-ntp true, or your OS's time settings) and run again; a --dry-run does not need it"
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { leastSkewMs, refusedSkewMs } from '#ops/kit/clock-skew';
+import { clockSkewRefusal, leastSkewMs, refusedSkewMs } from '#ops/kit/clock-skew';
 
 const second = (s: number) => s * 1000;
 
@@ -43,5 +43,13 @@ describe('refusedSkewMs: the larger of 2 s and a quarter of the grace, never mor
     [604_800, 60_000],
   ])('grace %i s → %i ms', (grace, limit) => {
     expect(refusedSkewMs(grace)).toBe(limit);
+  });
+});
+
+describe('clockSkewRefusal: the skew it names is a lower bound, rounded down', () => {
+  it('119.96 s is "at least 119.9 s", never the 120.0 s rounding up would claim', () => {
+    expect(clockSkewRefusal(-119_960, 60)).toMatch(/^this machine's clock is at least 119\.9 s behind AWS's .* allows 15\.0 s/);
+    expect(clockSkewRefusal(119_960, 60)).toMatch(/at least 119\.9 s ahead of AWS's/);
+    expect(clockSkewRefusal(120_000, 60)).toMatch(/at least 120\.0 s ahead of AWS's/);
   });
 });
