@@ -12,6 +12,8 @@ const MAX_PATH_LENGTH = 200;
 /** A key that is not a plain name (it may itself be a signed URL) appears in a path as this. */
 export const REDACTED_KEY = '[key]';
 const PLAIN_KEY = /^[A-Za-z0-9_$-]{1,64}$/;
+/** A key naming a URL ("url", "originalFileUrl"): its string value is listed whatever it holds. */
+const URL_NAMED = /url$/i;
 
 type Json = Record<string, unknown>;
 
@@ -72,28 +74,35 @@ function urlPaths(asset: Json): { paths: string[]; omitted: number } {
     if (paths.length < MAX_REDACTED_URL_PATHS) paths.push(path.length > MAX_PATH_LENGTH ? `${path.slice(0, MAX_PATH_LENGTH)}…` : path);
     else omitted += 1;
   };
-  const walk = (value: unknown, path: string) => {
+  // `namedUrl`: the value sits under a plain key ending in "url" (as /url$/i on its path said; the key is tested rather
+  // than the path, which would make the engine flatten every concatenated path string it tests).
+  const walk = (value: unknown, path: string, namedUrl: boolean) => {
     if (++visited > MAX_WALK_NODES) return;
     if (typeof value === 'string') {
-      if (looksLikeUrl(value) || /url$/i.test(path)) note(path);
+      if (namedUrl || looksLikeUrl(value)) note(path);
       return;
     }
     if (Array.isArray(value)) {
       // Arrays of numbers (embeddings, bboxes) hold no URLs; stepping into each would only cost time.
-      value.slice(0, 50).forEach((item, index) => {
-        if (typeof item === 'object' || typeof item === 'string') walk(item, `${path}[${index}]`);
-      });
+      const items = Math.min(value.length, 50);
+      for (let index = 0; index < items; index += 1) {
+        const item: unknown = value[index];
+        if (typeof item === 'object' || typeof item === 'string') walk(item, `${path}[${index}]`, false);
+      }
       return;
     }
     const object = asObject(value);
     if (!object) return;
-    for (const [key, inner] of Object.entries(object)) {
-      const innerPath = path ? `${path}.${PLAIN_KEY.test(key) ? key : REDACTED_KEY}` : PLAIN_KEY.test(key) ? key : REDACTED_KEY;
-      if (looksLikeUrl(key)) note(innerPath);
-      walk(inner, innerPath);
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue;
+      const plain = PLAIN_KEY.test(key);
+      const segment = plain ? key : REDACTED_KEY;
+      const innerPath = path ? `${path}.${segment}` : segment;
+      if (!plain && looksLikeUrl(key)) note(innerPath);
+      walk(object[key], innerPath, plain && URL_NAMED.test(key));
     }
   };
-  walk(asset, '');
+  walk(asset, '', false);
   return { paths, omitted };
 }
 

@@ -2,9 +2,9 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 
 /**
- * How the Scenario client's requests reach the network. ky builds each attempt (its Request, retries, timer) and hands
- * it to the fetch the client gives it; that fetch sends it through one of these transports and reads the answer's body
- * whole, capped and bounded in time, before ky sees the answer.
+ * How the Scenario client's requests reach the network. ky builds each attempt (its Request, retries) and hands it to
+ * the client's beforeRequest hook, which sends it through one of these transports and reads the answer's body whole,
+ * capped and bounded in time, before ky sees the answer (the hook's Response stands in for ky's fetch).
  *
  * The default transport speaks node:http / node:https directly, with one keep-alive Agent per transport: Node's fetch
  * (undici: its Request/Response WebStreams, its wasm parser, its dispatcher) was the largest CPU cost of a verified

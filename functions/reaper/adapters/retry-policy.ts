@@ -1,9 +1,9 @@
 import { HTTPError, TimeoutError } from 'ky';
 
 /**
- * When to try an API request again, and how long to wait first. ky sends the attempts, but the decision and the wait
- * are ours (ky's `retry.shouldRetry` answers, `retry.delay` returns our wait): the run's deadline must see every wait
- * before it is taken, and a wait ky computed from headers itself could not be checked against it.
+ * When to try an API request again, and how long to wait first. ky runs the attempts, but the decision and the wait
+ * are ours (the Scenario client's beforeRetry hook asks planRetry and waits; ky's own wait is none): the run's deadline
+ * must see every wait before it is taken, and a wait ky computed from headers itself could not be checked against it.
  */
 
 /** Statuses worth another attempt: throttling, and the server's own trouble. */

@@ -61,6 +61,42 @@ class RetryHalted extends Error {
   }
 }
 
+/** Thrown from ky's beforeRetry hook when the retry rules say the attempt's failure is final; carries that failure. */
+class GaveUp extends Error {
+  constructor(readonly attemptError: unknown) {
+    super('no further attempt');
+    this.name = 'GaveUp';
+  }
+}
+
+/** The key of a send's state in ky's `context` (ky copies the context object, not what it holds). */
+const SEND_STATE = 'scenarioSend';
+
+/** One send's state, shared by its attempts (ky's hooks reach it through the call's `context`). */
+interface SendState {
+  readonly step: ApiStep;
+  readonly remainingMs: () => number;
+  readonly mayRetry: (() => Promise<RetryDecision>) | undefined;
+  attempts: number;
+  /** Every answer's body, read inside its attempt; ky hands on the body-less copies that key this map. */
+  readonly bodies: Map<Response, BufferedBody>;
+  /** Errors of a 2xx answer's body (its status known): a PUT that got that far is not sent again. */
+  readonly bodyFailures: Set<unknown>;
+  /** The current attempt got a 2xx status: whatever ends it now (its deadline, a broken body), a PUT is not sent again. */
+  attemptAnswered2xx: boolean;
+  possiblyApplied: boolean;
+  lastError: unknown;
+  giveUpReason: string | undefined;
+  noteAttemptFailed(error: unknown): void;
+}
+
+/** The send's state ky's hook was handed; a call without one is not ours and is refused (nothing is sent). */
+function sendStateOf(context: Record<string, unknown>): SendState {
+  const state = context[SEND_STATE];
+  if (typeof state !== 'object' || state === null) throw new TypeError('the Scenario client was called without its send state');
+  return state as SendState;
+}
+
 /**
  * The Scenario lock endpoints over ky, with Basic auth: `GET /assets/{assetId}` (the lock as Scenario holds it) and
  * `PUT /assets/{assetId}/unlock` with `{"forceUnlock": true}`. Every failure becomes an ApiFailure whose message is
@@ -75,6 +111,70 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
   const readHeaders = { authorization: `Basic ${basic}`, accept: 'application/json', 'user-agent': USER_AGENT };
   const unlockRequest = { headers: { ...readHeaders, 'content-type': 'application/json' }, body: UNLOCK_BODY };
   const readRequest = { headers: readHeaders };
+  /**
+   * One attempt (so ky's retry rules see its failures): send within the attempt's end, refuse redirects, and read the
+   * body whole before that end. Run as ky's beforeRequest hook, whose Response ky takes as the attempt's answer without
+   * calling a fetch: the hook is the only per-attempt callback that is handed the call's `context` (this send's state),
+   * and it spares ky a clone of the Request per attempt. Not done in an afterResponse hook: ky hands a hook a clone of
+   * the answer (a tee of its body), which cost more CPU than the rest of a request.
+   */
+  async function attempt(request: Request, send: SendState): Promise<Response> {
+    send.attempts += 1;
+    send.attemptAnswered2xx = false;
+    const leftMs = send.remainingMs();
+    // Past the run's deadline (e.g. after a slow check before a retry) nothing is sent: as an aborted fetch.
+    if (leftMs <= 0) throw new DOMException('the run deadline passed before the attempt', 'AbortError');
+    const endsAtMs = Date.now() + Math.min(options.requestTimeoutMs, leftMs);
+    const answer = await transport(request, { ...(send.step === 'unlock' ? unlockRequest : readRequest), endsAtMs });
+    if (isRedirect(answer) || !fromOrigin(answer, base.origin)) {
+      answer.discard();
+      throw new UnexpectedRedirect(answer.status, locationOf(answer));
+    }
+    const answeredOk = answer.status >= 200 && answer.status <= 299;
+    if (answeredOk) send.attemptAnswered2xx = true;
+    let body: BufferedBody;
+    try {
+      body = await answer.readBody({ maxBytes: MAX_RESPONSE_BYTES });
+    } catch (error) {
+      // An error answer's status is known without its body (only its message is lost); a 2xx is not.
+      if (!answeredOk) body = '';
+      else {
+        send.bodyFailures.add(error);
+        throw error;
+      }
+    }
+    // A 2xx answer's headers are read by no one past here; an error's are (Retry-After and the like: planRetry).
+    const copy = new Response(null, {
+      status: answer.status,
+      statusText: answer.statusText,
+      ...(answeredOk ? {} : { headers: answer.headers }),
+    });
+    send.bodies.set(copy, body);
+    return copy;
+  }
+
+  /**
+   * Whether a failed attempt is tried again, after which wait, and whether the run's check allows it. Run as ky's
+   * beforeRetry hook (handed the call's `context`), after ky's own wait, which is none: ky's `retry.shouldRetry` and
+   * `retry.delay` are handed no context, so ky is told to retry every failure up to the limit and the decision, the
+   * wait and the check are all made here. Giving up throws GaveUp, which send() unwraps to the attempt's error.
+   */
+  async function beforeRetry(error: unknown, retryCount: number, send: SendState): Promise<void> {
+    send.noteAttemptFailed(error);
+    // Scenario answered 2xx to the unlock: it applied it. Another attempt could only free a newcomer's lock.
+    if (send.step === 'unlock' && (send.bodyFailures.has(error) || send.attemptAnswered2xx)) throw new GaveUp(error);
+    const plan = planRetry(error, retryCount, options.clock.now(), send.remainingMs());
+    if (!plan.retry) {
+      send.giveUpReason = plan.reason;
+      throw new GaveUp(error);
+    }
+    if (plan.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, plan.waitMs));
+    const decision = send.mayRetry ? await send.mayRetry() : { retry: true as const };
+    if (!decision.retry) throw new RetryHalted(decision);
+  }
+
+  // Every option is given here, once: per call ky is handed only the method and this send's state (`context`), so it
+  // merges no per-request retry options, hooks or fetch (closures made per request cost CPU in ky's option merging).
   const client: KyInstance = ky.create({
     // Origin and path only: whatever else the configured URL carried never reaches a request.
     prefixUrl: `${base.origin}${base.pathname}`,
@@ -86,6 +186,18 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     // Never followed: a redirect would carry the request to a host that is not Scenario (and without the key).
     redirect: 'manual',
     throwHttpErrors: true,
+    retry: {
+      limit: options.maxRetries,
+      methods: RETRY_METHODS,
+      statusCodes: RETRY_STATUS_CODES,
+      // The decision and the wait are beforeRetry's (above): ky's own are handed no context.
+      shouldRetry: () => true,
+      delay: () => 0,
+    },
+    hooks: {
+      beforeRequest: [(request, hookOptions) => attempt(request, sendStateOf(hookOptions.context))],
+      beforeRetry: [({ error, retryCount, options: hookOptions }) => beforeRetry(error, retryCount, sendStateOf(hookOptions.context))],
+    },
   });
 
   /** One request with the retry rules shared by both steps; the body is read here, capped. */
@@ -101,112 +213,48 @@ export function createScenarioLockApi(options: ScenarioLockApiOptions): LockApi 
     if (idProblem) return failure('request-rejected', `not sent: ${idProblem} (${preview(assetId, 40)})`, { attempts: 0 });
     const remainingMs = () => deadlineMs - options.clock.now();
     if (remainingMs() <= 0) return failure('out-of-time', 'the run deadline passed before the request started', { attempts: 0 });
-    let attempts = 0;
-    /** Every answer's body, read inside its attempt; ky hands on the body-less copies that key this map. */
-    const bodies = new Map<Response, BufferedBody>();
-    /** Errors of a 2xx answer's body (its status known): a PUT that got that far is not sent again. */
-    const bodyFailures = new Set<unknown>();
-    /** The current attempt got a 2xx status: whatever ends it now (its deadline, a broken body), a PUT is not sent again. */
-    let attemptAnswered2xx = false;
-    let possiblyApplied = false;
-    let lastError: unknown;
-    let plannedWaitMs = 0;
-    let giveUpReason: string | undefined;
-    const path = step === 'unlock' ? `assets/${encodeURIComponent(assetId)}/unlock` : `assets/${encodeURIComponent(assetId)}`;
-    const noteAttemptFailed = (error: unknown) => {
-      lastError = error;
-      if (step === 'unlock' && mayHaveBeenApplied(error)) possiblyApplied = true;
+    const state: SendState = {
+      step,
+      remainingMs,
+      mayRetry,
+      attempts: 0,
+      bodies: new Map(),
+      bodyFailures: new Set(),
+      attemptAnswered2xx: false,
+      possiblyApplied: false,
+      lastError: undefined,
+      giveUpReason: undefined,
+      noteAttemptFailed(error: unknown) {
+        state.lastError = error;
+        if (step === 'unlock' && mayHaveBeenApplied(error)) state.possiblyApplied = true;
+      },
     };
+    const path = step === 'unlock' ? `assets/${encodeURIComponent(assetId)}/unlock` : `assets/${encodeURIComponent(assetId)}`;
     try {
-      const response = await client(path, {
-        method: step === 'unlock' ? 'put' : 'get',
-        retry: {
-          limit: options.maxRetries,
-          methods: RETRY_METHODS,
-          statusCodes: RETRY_STATUS_CODES,
-          delay: () => plannedWaitMs,
-          shouldRetry: ({ error, retryCount }) => {
-            noteAttemptFailed(error);
-            // Scenario answered 2xx to the unlock: it applied it. Another attempt could only free a newcomer's lock.
-            if (step === 'unlock' && (bodyFailures.has(error) || attemptAnswered2xx)) return false;
-            const plan = planRetry(error, retryCount, options.clock.now(), remainingMs());
-            if (!plan.retry) {
-              giveUpReason = plan.reason;
-              return false;
-            }
-            plannedWaitMs = plan.waitMs;
-            return true;
-          },
-        },
-        // One attempt (so ky's retry rules see its failures): send within the attempt's end, refuse redirects, and
-        // read the body whole before that end. Done in the fetch ky calls rather than in an afterResponse hook: ky
-        // hands a hook a clone of the answer (a tee of its body), which cost more CPU than the rest of a request.
-        fetch: async (input: Parameters<typeof fetch>[0]) => {
-          attempts += 1;
-          attemptAnswered2xx = false;
-          const leftMs = remainingMs();
-          // Past the run's deadline (e.g. after a slow check before a retry) nothing is sent: as an aborted fetch.
-          if (leftMs <= 0) throw new DOMException('the run deadline passed before the attempt', 'AbortError');
-          const endsAtMs = Date.now() + Math.min(options.requestTimeoutMs, leftMs);
-          // ky hands its fetch the Request it built (never a URL); the unlock's body goes beside it.
-          if (!(input instanceof Request)) throw new TypeError('the Scenario client expects a Request from ky');
-          const answer = await transport(input, { ...(step === 'unlock' ? unlockRequest : readRequest), endsAtMs });
-          if (isRedirect(answer) || !fromOrigin(answer, base.origin)) {
-            answer.discard();
-            throw new UnexpectedRedirect(answer.status, locationOf(answer));
-          }
-          const answeredOk = answer.status >= 200 && answer.status <= 299;
-          if (answeredOk) attemptAnswered2xx = true;
-          let body: BufferedBody;
-          try {
-            body = await answer.readBody({ maxBytes: MAX_RESPONSE_BYTES });
-          } catch (error) {
-            // An error answer's status is known without its body (only its message is lost); a 2xx is not.
-            if (!answeredOk) body = '';
-            else {
-              bodyFailures.add(error);
-              throw error;
-            }
-          }
-          // A 2xx answer's headers are read by no one past here; an error's are (Retry-After and the like: planRetry).
-          const copy = new Response(null, {
-            status: answer.status,
-            statusText: answer.statusText,
-            ...(answeredOk ? {} : { headers: answer.headers }),
-          });
-          bodies.set(copy, body);
-          return copy;
-        },
-        hooks: {
-          beforeRetry: [
-            async () => {
-              const decision = mayRetry ? await mayRetry() : { retry: true as const };
-              if (!decision.retry) throw new RetryHalted(decision);
-            },
-          ],
-        },
-      });
-      const body = bodies.get(response) ?? TOO_LARGE;
+      const response = await client(path, { method: step === 'unlock' ? 'put' : 'get', context: { [SEND_STATE]: state } });
+      const body = state.bodies.get(response) ?? TOO_LARGE;
       if (body === TOO_LARGE) {
-        if (step === 'unlock') possiblyApplied = true;
+        if (step === 'unlock') state.possiblyApplied = true;
         return failure('bad-response', `200 answer is larger than ${MAX_RESPONSE_BYTES} bytes; ${unknownOutcome(step)}`, {
-          attempts,
+          attempts: state.attempts,
           status: 200,
-          possiblyApplied,
+          possiblyApplied: state.possiblyApplied,
         });
       }
-      return { ok: true, body, attempts };
-    } catch (error) {
-      if (error instanceof RetryHalted) {
-        const last = describeFailure(lastError, { step, attempts, giveUpReason, deadlinePassed: false, scrub, bodies });
+      return { ok: true, body, attempts: state.attempts };
+    } catch (thrown) {
+      const { attempts, bodies, giveUpReason } = state;
+      if (thrown instanceof RetryHalted) {
+        const last = describeFailure(state.lastError, { step, attempts, giveUpReason, deadlinePassed: false, scrub, bodies });
         // A check that read something it did not understand fails the canvas with that kind, not the attempt's.
-        const kind = error.halt.failureKind ?? last.kind;
-        return { ok: false, failure: { ...last, kind, possiblyApplied, halted: error.halt } };
+        const kind = thrown.halt.failureKind ?? last.kind;
+        return { ok: false, failure: { ...last, kind, possiblyApplied: state.possiblyApplied, halted: thrown.halt } };
       }
-      if (error !== lastError) noteAttemptFailed(error);
+      const error = thrown instanceof GaveUp ? thrown.attemptError : thrown;
+      if (error !== state.lastError) state.noteAttemptFailed(error);
       const deadlinePassed = remainingMs() <= 0;
       const described = describeFailure(error, { step, attempts, giveUpReason, deadlinePassed, scrub, bodies });
-      return { ok: false, failure: { ...described, possiblyApplied } };
+      return { ok: false, failure: { ...described, possiblyApplied: state.possiblyApplied } };
     }
   }
 
