@@ -1,5 +1,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LOCK_EVENT_SOURCE, LOCK_EVENT_TYPE_NAMES } from '#reaper/core/lock-events';
+import { parseLockExpiry } from '#reaper/core/lock-expiry';
+import { OUTCOME_MESSAGES } from '#reaper/core/outcome-log';
 import { readEventLine } from './commands/events';
 import { clippedForReport, wrongField } from './kit/not-understood';
 import { logEventPages } from './run-log';
@@ -70,11 +72,10 @@ export async function readCanvasHistory(
         if (seen.has(event.eventId)) continue;
         seen.add(event.eventId);
       }
-      const at = new Date(event.timestamp ?? 0).toISOString();
-      const read = kind === 'log' ? logLineEntry(event.message, assetId, at) : eventEntry(event.message, assetId);
+      const read = kind === 'log' ? logLineEntry(event.message, assetId) : eventEntry(event.message, assetId);
       if (read?.kind === 'not-understood')
         notUnderstood.push({
-          loggedAt: at,
+          loggedAt: new Date(event.timestamp ?? 0).toISOString(),
           logStreamName: event.logStreamName ?? '',
           problem: read.problem,
           line: clippedForReport(event.message ?? ''),
@@ -100,6 +101,11 @@ const optional =
   (value) =>
     value === undefined || check(value);
 const textOrNull: Check = (value) => value === null || isText(value);
+/**
+ * A time as the logger and EventBridge write it: an ISO-8601 date-time with a zone, a real one. Read as strictly as the
+ * table's lock expiry: Date.parse alone takes "1" for 2001 and rolls February 30th over to March.
+ */
+const isIsoTime: Check = (value) => typeof value === 'string' && parseLockExpiry({ kind: 'string', value }).kind === 'valid';
 
 /** Each field of `fields` that does not hold what `checks` asks, named with what it holds (prefixed: `detail.kind`). */
 function wrongFields(fields: Fields, checks: Readonly<Record<string, Check>>, prefix = ''): string[] {
@@ -128,13 +134,18 @@ const HEALED_FIELDS: Readonly<Record<string, Check>> = {
   rowHealed: optional((v) => typeof v === 'boolean'),
 };
 const RUN_FIELDS: Readonly<Record<string, Check>> = { runId: optional(isText), function_request_id: optional(isText) };
+/** The logger (Powertools) writes a timestamp on every line: one it cannot read is not listed at another time. */
+const LINE_FIELDS: Readonly<Record<string, Check>> = { ...RUN_FIELDS, timestamp: isIsoTime };
+const OUTCOME_MESSAGE_SET: ReadonlySet<unknown> = new Set(Object.values(OUTCOME_MESSAGES));
 
 /**
- * One outcome line of the run's log (JSON, perhaps after Lambda's text prefix): an entry; not understood when it is the
- * canvas's outcome line but a field is missing or of the wrong type, its status is unknown, or it is cut off (not
- * JSON); undefined for any other line (another canvas, no status, a status that is not history).
+ * One outcome line of the run's log (JSON, perhaps after Lambda's text prefix): an entry, listed at its own timestamp;
+ * not understood when it is the canvas's outcome line (it has a status, or an outcome message of core/outcome-log.ts)
+ * but a field is missing or of the wrong type (the timestamp too), its status is missing or unknown, it has an outcome
+ * message and no assetId but names the canvas, or it is cut off (not JSON); undefined for any other line (another
+ * canvas, neither status nor outcome message, a status that is not history).
  */
-export function logLineEntry(message: string | undefined, assetId: string, at: string): HistoryEntry | NotReadLine | undefined {
+export function logLineEntry(message: string | undefined, assetId: string): HistoryEntry | NotReadLine | undefined {
   const start = message?.indexOf('{') ?? -1;
   if (!message || start < 0) return undefined;
   let line: Fields;
@@ -145,17 +156,21 @@ export function logLineEntry(message: string | undefined, assetId: string, at: s
   } catch {
     return holdsField(message, 'assetId', assetId) ? cutOff(message) : undefined;
   }
-  if (line.assetId !== assetId || line.status === undefined) return undefined;
+  const outcomeMessage = OUTCOME_MESSAGE_SET.has(line.message);
+  // The canvas of an outcome line without an assetId cannot be told; one that names this canvas is reported.
+  if (typeof line.assetId !== 'string')
+    return outcomeMessage && message.includes(assetId) ? notRead(wrongField('assetId', line.assetId)) : undefined;
+  if (line.assetId !== assetId || (line.status === undefined && !outcomeMessage)) return undefined;
   const status = line.status;
   const checks = typeof status === 'string' && Object.hasOwn(OUTCOME_FIELDS, status) ? OUTCOME_FIELDS[status] : undefined;
   if (!checks) return notRead(wrongField('status', status));
   const healed = status === 'skipped' && line.reason === 'renewed-at-source';
-  const wrong = wrongFields(line, { ...checks, ...(healed ? HEALED_FIELDS : {}), ...RUN_FIELDS });
+  const wrong = wrongFields(line, { ...checks, ...(healed ? HEALED_FIELDS : {}), ...LINE_FIELDS });
   if (wrong.length > 0) return notRead(wrong.join(', '));
 
   const runId = text(line.runId ?? line.function_request_id);
   const entry = (kind: HistoryEntry['kind'], detail: string): HistoryEntry => ({
-    at: typeof line.timestamp === 'string' && !Number.isNaN(Date.parse(line.timestamp)) ? new Date(line.timestamp).toISOString() : at,
+    at: new Date(Date.parse(line.timestamp as string)).toISOString(),
     kind,
     ...(runId ? { runId } : {}),
     detail: clipped(detail),
@@ -224,7 +239,11 @@ export function eventEntry(message: string | undefined, assetId: string): Histor
       : undefined;
   }
   if (typeof d.assetId === 'string' && d.assetId !== assetId) return undefined;
-  const wrong = wrongFields(d, { assetId: isText, ...EVENT_DETAIL_FIELDS[kind] }, 'detail.');
+  // readEventLine takes any time Date.parse reads ("1" is 2001); a time this lists must be one EventBridge writes.
+  const wrong = [
+    ...(isIsoTime(event.time) ? [] : [wrongField('time', event.time)]),
+    ...wrongFields(d, { assetId: isText, ...EVENT_DETAIL_FIELDS[kind] }, 'detail.'),
+  ];
   if (wrong.length > 0) return notRead(wrong.join(', '));
   const detail =
     kind === 'unlocked'

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { eventEntry, logLineEntry } from '#ops/canvas-history';
-import type { ApiFailure } from '#reaper/core/ports';
+import type { CanvasOutcome } from '#reaper/core/outcome';
+import { logOutcome } from '#reaper/core/outcome-log';
+import type { ApiFailure, ReapLogger } from '#reaper/core/ports';
 import { ABSENT, stringReading } from '#reaper/core/tracked-canvas';
 import { claimHeldByOtherRun, judgeSourceLock } from '#reaper/core/verdict';
 
@@ -65,7 +67,6 @@ describe("a canvas's history lines", () => {
       logLineEntry(
         line({ message: 'canvas unlocked', assetId: 'asset_a', status: 'unlocked', lockExpiresAt: 'T1', attempts: 1 }),
         'asset_a',
-        at,
       ),
     ).toEqual({
       at,
@@ -77,23 +78,49 @@ describe("a canvas's history lines", () => {
       logLineEntry(
         line({ assetId: 'asset_a', status: 'skipped', reason: 'renewed-at-source', sourceLockExpiresAt: 'T2', lockExpiresAt: 'T1' }),
         'asset_a',
-        at,
       )?.kind,
     ).toBe('healed');
     expect(
-      logLineEntry(line({ assetId: 'asset_a', status: 'failed', kind: 'timeout', step: 'unlock', error: 'e', doubt: {} }), 'asset_a', at)
-        ?.kind,
+      logLineEntry(line({ assetId: 'asset_a', status: 'failed', kind: 'timeout', step: 'unlock', error: 'e', doubt: {} }), 'asset_a')?.kind,
     ).toBe('doubted');
     expect(
-      logLineEntry(line({ assetId: 'asset_a', status: 'failed', kind: 'server-error', step: 'verify', error: 'e' }), 'asset_a', at),
+      logLineEntry(line({ assetId: 'asset_a', status: 'failed', kind: 'server-error', step: 'verify', error: 'e' }), 'asset_a'),
     ).toMatchObject({
       kind: 'failed',
       detail: 'server-error at verify: e',
     });
-    expect(logLineEntry(line({ assetId: 'asset_a', status: 'skipped', reason: 'live' }), 'asset_a', at)).toBeUndefined();
-    expect(logLineEntry(line({ assetId: 'asset_ab', status: 'unlocked' }), 'asset_a', at)).toBeUndefined();
-    expect(logLineEntry('START RequestId: asset_a', 'asset_a', at)).toBeUndefined();
-    expect(logLineEntry('{not json asset_a', 'asset_a', at)).toBeUndefined();
+    expect(logLineEntry(line({ assetId: 'asset_a', status: 'skipped', reason: 'live' }), 'asset_a')).toBeUndefined();
+    expect(logLineEntry(line({ assetId: 'asset_ab', status: 'unlocked' }), 'asset_a')).toBeUndefined();
+    expect(logLineEntry('START RequestId: asset_a', 'asset_a')).toBeUndefined();
+    expect(logLineEntry('{not json asset_a', 'asset_a')).toBeUndefined();
+  });
+
+  it('reports every outcome line the reaper writes (core/outcome-log.ts) that lacks its status or its timestamp', () => {
+    const doubt = { claimed: { lockExpiresAt: 'T0' }, current: null, seenIn: 'table' as const };
+    const outcomes: CanvasOutcome[] = [
+      { assetId: 'asset_a', status: 'unlocked', lockExpiresAt: 'T0', attempts: 1, asset: {} },
+      { assetId: 'asset_a', status: 'unlocked-row-changed', lockExpiresAt: 'T0', asset: {}, doubt },
+      { assetId: 'asset_a', status: 'would-unlock', lockExpiresAt: 'T0' },
+      { assetId: 'asset_a', status: 'invalid', problem: 'p' },
+      { assetId: 'asset_a', status: 'failed', kind: 'timeout', step: 'unlock', error: 'e' },
+      { assetId: 'asset_a', status: 'failed', kind: 'timeout', step: 'unlock', error: 'e', doubt },
+      { assetId: 'asset_a', status: 'skipped', reason: 'renewed-at-source', sourceLockExpiresAt: 'T1', lockExpiresAt: 'T0' },
+      { assetId: 'asset_a', status: 'skipped', reason: 'live' },
+      { assetId: 'asset_a', status: 'skipped', reason: 'run-stopped' },
+    ];
+    const written: Record<string, unknown>[] = [];
+    const record = (message: string, fields?: Record<string, unknown>) => written.push({ message, ...fields });
+    const logger: ReapLogger = { debug: record, info: record, warn: record, error: record };
+    for (const outcome of outcomes) logOutcome(logger, outcome);
+    expect(new Set(written.map((fields) => fields.message)).size).toBe(8);
+    for (const { status, ...withoutStatus } of written) {
+      expect(logLineEntry(line({ status, ...withoutStatus }), 'asset_a')?.kind).not.toBe('not-understood');
+      expect(logLineEntry(line(withoutStatus), 'asset_a')).toEqual({ kind: 'not-understood', problem: 'status is missing' });
+      expect(logLineEntry(line({ status, ...withoutStatus, timestamp: undefined }), 'asset_a')).toEqual({
+        kind: 'not-understood',
+        problem: 'timestamp is missing',
+      });
+    }
   });
 
   it('reads the lock events of the canvas', () => {

@@ -71,9 +71,20 @@ async function historyWorld() {
   return { h, logGroup, explain, put };
 }
 
-/** An outcome line of the run's log as Lambda keeps it (a text prefix, then the logger's JSON). */
+/**
+ * An outcome line of the run's log as Lambda keeps it (a text prefix, then the logger's JSON, which always holds a
+ * timestamp). The timestamp goes last unless given: where it stands does not matter to the reader, and the quoted start
+ * of a line (clipped) then still shows the fields a test looks for.
+ */
 const outcomeLine = (fields: Record<string, unknown>) =>
-  `2026-12-02T02:00:00.000Z\treq-1\tINFO\t${JSON.stringify({ level: 'INFO', message: 'canvas unlocked', function_request_id: 'req-1', assetId: ASSET, ...fields })}`;
+  `2026-12-02T02:00:00.000Z\treq-1\tINFO\t${JSON.stringify({
+    level: 'INFO',
+    message: 'canvas unlocked',
+    function_request_id: 'req-1',
+    assetId: ASSET,
+    ...fields,
+    ...('timestamp' in fields ? {} : { timestamp: '2026-12-02T02:00:00.000Z' }),
+  })}`;
 
 const released = (id: string, overrides: Record<string, unknown> = {}, detail: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -178,6 +189,104 @@ describe("ops explain's history and the lines it does not understand", () => {
     expect(stderr).toContain(
       `ops explain: not understood: a line of ${ASSET} (log group ${w.logGroup}, stream stream-a, logged at ${noTime}) is not a lock event: time is missing\n`,
     );
+  });
+
+  it('reports an outcome line of the canvas without a status, or with no assetId but naming the canvas; other lines of it stay out', async () => {
+    const w = await historyWorld();
+    w.put(50, outcomeLine({ status: 'unlocked', lockExpiresAt: 'T1', attempts: 1 }));
+    // The reaper's outcome messages (core/outcome-log.ts), each without its status.
+    const unlocked = w.put(45, outcomeLine({ lockExpiresAt: 'T2', attempts: 1 }));
+    const failed = w.put(
+      44,
+      outcomeLine({ level: 'ERROR', message: 'canvas unlock failed; row keeps its lock for the next run', kind: 'timeout', error: 'e' }),
+      'stream-b',
+    );
+    const healed = w.put(
+      43,
+      outcomeLine({
+        level: 'WARN',
+        message: "canvas stale in the table but live at Scenario; not unlocked, row healed with Scenario's expiry",
+        reason: 'renewed-at-source',
+      }),
+    );
+    const skipped = w.put(42, outcomeLine({ message: 'canvas skipped', reason: 'live' }));
+    const nullStatus = w.put(41, outcomeLine({ status: null, lockExpiresAt: 'T3', attempts: 1 }));
+    // Its canvas cannot be told from the field, but the line names this one: reported, as ops events does.
+    const noAssetId = w.put(40, outcomeLine({ assetId: undefined, status: 'unlocked', lockExpiresAt: 'T4', attempts: 1, note: ASSET }));
+    // Not outcome lines: another message of the canvas, an outcome message of another canvas.
+    w.put(30, outcomeLine({ level: 'WARN', message: 'releasing the claim failed; it lapses at the run deadline', error: 'x' }));
+    w.put(29, outcomeLine({ assetId: 'asset_historyOther', note: ASSET }));
+
+    const { code, json, stderr } = await w.explain('--log-group', w.logGroup, '--json');
+    expect(code).toBe(EXIT.failed);
+    expect(json.history.entries).toEqual([expect.objectContaining({ kind: 'unlocked', detail: 'lock until T1, 1 attempt(s)' })]);
+    expect(json.history.notUnderstood.map((line: { loggedAt: string; problem: string }) => [line.loggedAt, line.problem])).toEqual([
+      [unlocked, 'status is missing'],
+      [failed, 'status is missing'],
+      [healed, 'status is missing'],
+      [skipped, 'status is missing'],
+      [nullStatus, 'status is null'],
+      [noAssetId, 'assetId is missing'],
+    ]);
+    expect(stderr).toContain(
+      `ops explain: not understood: a line of ${ASSET} (log group ${w.logGroup}, stream stream-b, logged at ${failed}) is not a canvas outcome: status is missing\n`,
+    );
+  });
+
+  it("reports an outcome line whose timestamp it cannot read (the logger writes one on every line), never listed at the log event's time", async () => {
+    const w = await historyWorld();
+    // A zone offset is read: listed at the same instant in UTC.
+    w.put(50, outcomeLine({ status: 'unlocked', lockExpiresAt: 'T1', attempts: 1, timestamp: '2026-12-02T03:00:00.000+01:00' }));
+    const unlocked = (timestamp: unknown) => outcomeLine({ status: 'unlocked', lockExpiresAt: 'T2', attempts: 1, timestamp });
+    const words = w.put(45, unlocked('yesterday'));
+    const epoch = w.put(44, unlocked(1796176800000));
+    const missing = w.put(43, unlocked(undefined));
+    const noSuchDay = w.put(42, unlocked('2026-02-30T01:00:00.000Z')); // Date.parse rolls it over to March 2nd
+    const noZone = w.put(41, unlocked('2026-12-02T01:00:00.000'));
+    const dateOnly = w.put(40, unlocked('2026-12-02'));
+    const long = w.put(39, unlocked('9'.repeat(60)));
+    const hostile = w.put(38, unlocked('\u001b[2J\u009b31m'));
+    // Any outcome line, history or not, is read whole.
+    const skipped = w.put(37, outcomeLine({ message: 'canvas skipped', status: 'skipped', reason: 'live', timestamp: 'soon' }));
+
+    const { code, json, stderr } = await w.explain('--log-group', w.logGroup, '--json');
+    expect(code).toBe(EXIT.failed);
+    expect(json.history.entries).toEqual([
+      { at: '2026-12-02T02:00:00.000Z', kind: 'unlocked', runId: 'req-1', detail: 'lock until T1, 1 attempt(s)' },
+    ]);
+    expect(json.history.notUnderstood.map((line: { loggedAt: string; problem: string }) => [line.loggedAt, line.problem])).toEqual([
+      [words, 'timestamp is "yesterday"'],
+      [epoch, 'timestamp is 1796176800000'],
+      [missing, 'timestamp is missing'],
+      [noSuchDay, 'timestamp is "2026-02-30T01:00:00.000Z"'],
+      [noZone, 'timestamp is "2026-12-02T01:00:00.000"'],
+      [dateOnly, 'timestamp is "2026-12-02"'],
+      [long, `timestamp is "${'9'.repeat(39)}…`],
+      [hostile, expect.stringMatching(/^timestamp is "/)],
+      [skipped, 'timestamp is "soon"'],
+    ]);
+    expect(stderr).toContain(`logged at ${words}) is not a canvas outcome: timestamp is "yesterday"\n`);
+    expect(stderr).not.toContain('\u001b');
+    expect(stderr).not.toContain('\u009b');
+  });
+
+  it('reports a lock event whose time it cannot read as an ISO-8601 date-time, never listed with it', async () => {
+    const w = await historyWorld();
+    w.put(50, released('ev-good'));
+    const words = w.put(45, released('ev-words', { time: 'soon' }));
+    const number = w.put(44, released('ev-number', { time: '1' })); // Date.parse reads "1" as the year 2001
+    const dateOnly = w.put(43, released('ev-date', { time: '2026-12-02' }));
+    const noSuchDay = w.put(42, released('ev-day', { time: '2026-02-30T01:00:00Z' }));
+
+    const { code, json } = await w.explain('--events-log-group', w.logGroup, '--json');
+    expect(code).toBe(EXIT.failed);
+    expect(json.history.entries).toEqual([expect.objectContaining({ kind: 'unlocked', runId: 'run-1' })]);
+    expect(json.history.notUnderstood.map((line: { loggedAt: string; problem: string }) => [line.loggedAt, line.problem])).toEqual([
+      [words, 'time is "soon"'],
+      [number, 'time is "1"'],
+      [dateOnly, 'time is "2026-12-02"'],
+      [noSuchDay, 'time is "2026-02-30T01:00:00Z"'],
+    ]);
   });
 
   it('names at most 20 lines on stderr and counts the rest; --json lists every one', async () => {
