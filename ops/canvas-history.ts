@@ -1,9 +1,8 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LOCK_EVENT_SOURCE, LOCK_EVENT_TYPE_NAMES } from '#reaper/core/lock-events';
-import { parseLockExpiry } from '#reaper/core/lock-expiry';
 import { OUTCOME_MESSAGES } from '#reaper/core/outcome-log';
 import { readEventLine } from './commands/events';
-import { clippedForReport, wrongField } from './kit/not-understood';
+import { clippedForReport, isIsoDateTime, wrongField } from './kit/not-understood';
 import { logEventPages } from './run-log';
 
 /** One thing that happened to a canvas: what `ops explain` lists under "history". */
@@ -101,11 +100,6 @@ const optional =
   (value) =>
     value === undefined || check(value);
 const textOrNull: Check = (value) => value === null || isText(value);
-/**
- * A time as the logger and EventBridge write it: an ISO-8601 date-time with a zone, a real one. Read as strictly as the
- * table's lock expiry: Date.parse alone takes "1" for 2001 and rolls February 30th over to March.
- */
-const isIsoTime: Check = (value) => typeof value === 'string' && parseLockExpiry({ kind: 'string', value }).kind === 'valid';
 
 /** Each field of `fields` that does not hold what `checks` asks, named with what it holds (prefixed: `detail.kind`). */
 function wrongFields(fields: Fields, checks: Readonly<Record<string, Check>>, prefix = ''): string[] {
@@ -135,7 +129,7 @@ const HEALED_FIELDS: Readonly<Record<string, Check>> = {
 };
 const RUN_FIELDS: Readonly<Record<string, Check>> = { runId: optional(isText), function_request_id: optional(isText) };
 /** The logger (Powertools) writes a timestamp on every line: one it cannot read is not listed at another time. */
-const LINE_FIELDS: Readonly<Record<string, Check>> = { ...RUN_FIELDS, timestamp: isIsoTime };
+const LINE_FIELDS: Readonly<Record<string, Check>> = { ...RUN_FIELDS, timestamp: isIsoDateTime };
 const OUTCOME_MESSAGE_SET: ReadonlySet<unknown> = new Set(Object.values(OUTCOME_MESSAGES));
 
 /**
@@ -239,11 +233,7 @@ export function eventEntry(message: string | undefined, assetId: string): Histor
       : undefined;
   }
   if (typeof d.assetId === 'string' && d.assetId !== assetId) return undefined;
-  // readEventLine takes any time Date.parse reads ("1" is 2001); a time this lists must be one EventBridge writes.
-  const wrong = [
-    ...(isIsoTime(event.time) ? [] : [wrongField('time', event.time)]),
-    ...wrongFields(d, { assetId: isText, ...EVENT_DETAIL_FIELDS[kind] }, 'detail.'),
-  ];
+  const wrong = wrongFields(d, { assetId: isText, ...EVENT_DETAIL_FIELDS[kind] }, 'detail.');
   if (wrong.length > 0) return notRead(wrong.join(', '));
   const detail =
     kind === 'unlocked'

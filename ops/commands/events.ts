@@ -2,7 +2,7 @@ import { assetIdProblem } from '#reaper/core/asset-id';
 import { LOCK_EVENT_SOURCE } from '#reaper/core/lock-events';
 import type { OpsCommand } from '../io';
 import { EXIT } from '../kit/exit-codes';
-import { notUnderstoodLine, wrongField } from '../kit/not-understood';
+import { isIsoDateTime, notUnderstoodLine, wrongField } from '../kit/not-understood';
 import { terminalSafe } from '../kit/terminal-text';
 import { UsageError } from '../kit/usage-error';
 import { type LogGroupTarget, logEventPages, logGroupTarget, sinceWindow } from '../run-log';
@@ -163,7 +163,7 @@ export function readEventLine(
   const wrong: string[] = [];
   if (typeof id !== 'string') wrong.push(wrongField('id', id));
   if (typeof detailType !== 'string') wrong.push(wrongField('detail-type', detailType));
-  if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) wrong.push(wrongField('time', time));
+  if (!isIsoDateTime(time)) wrong.push(wrongField('time', time));
   if (!isObject(detail)) wrong.push(wrongField('detail', detail));
   if (wrong.length > 0) return { problem: wrong.join(', '), assetId: isObject(detail) ? detail.assetId : undefined };
   return {

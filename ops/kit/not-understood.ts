@@ -1,3 +1,4 @@
+import { parseLockExpiry } from '#reaper/core/lock-expiry';
 import { terminalSafe } from './terminal-text';
 
 /*
@@ -35,4 +36,12 @@ export function notUnderstoodLine(
 ): string {
   const where = `log group ${line.logGroupName}, stream ${line.logStreamName}, logged at ${line.loggedAt}`;
   return `not understood: ${what} (${terminalSafe(where)}) is not ${isNot}: ${terminalSafe(line.problem)}`;
+}
+
+/**
+ * A time as the logger and EventBridge write it: an ISO-8601 date-time with a zone, a real one. Read as strictly as the
+ * table's lock expiry: Date.parse alone takes "1" for 2001 and rolls February 30th over to March.
+ */
+export function isIsoDateTime(value: unknown): value is string {
+  return typeof value === 'string' && parseLockExpiry({ kind: 'string', value }).kind === 'valid';
 }

@@ -50,6 +50,20 @@ describe('ops events and lines it does not understand', () => {
     expect(JSON.parse(json.stdout).map((event: { id: string }) => event.id)).toEqual(['ev-good']);
   });
 
+  it('reports a time that Date.parse reads but is no ISO-8601 date-time with a zone ("1" is 2001 to it), never lists it', async () => {
+    const oddAtMs = Date.now() - 5 * MINUTE;
+    for (const [index, time] of ['1', '2026-12-02', '2026-02-30T01:00:00Z'].entries())
+      world.logs.putLogEvent(world.logGroup, {
+        logStreamName: 'odd-times',
+        timestamp: oddAtMs + index,
+        message: released(`ev-${index}`, `asset_${index}`, { time }),
+      });
+    const { code, stdout, stderr } = await world.ops(['events', '--events-log-group', world.logGroup, '--json']);
+    expect(code).toBe(EXIT.failed);
+    expect(JSON.parse(stdout)).toEqual([]);
+    for (const time of ['1', '2026-12-02', '2026-02-30T01:00:00Z']) expect(stderr).toContain(`is not a lock event: time is "${time}"`);
+  });
+
   it('exits 0 when every line of the reaper is a lock event', async () => {
     world.logs.putLogEvent(world.logGroup, {
       logStreamName: 'events',
